@@ -1,0 +1,1 @@
+"""The static resume site: data, template, assets and the build step (see docs/frontend.md)."""

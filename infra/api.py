@@ -1,0 +1,132 @@
+"""The public visit-counter API: HTTP API (payload v2) → counter Lambda → visits table."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Final
+
+import jsii
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_apigateway as apigw_v1
+from aws_cdk import aws_apigatewayv2 as apigw
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_logs as logs
+from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
+from constructs import Construct
+
+from functions.common import catalog
+from functions.counter.app import ROUTES
+from infra.config import DeploymentConfig
+from infra.lambda_factory import PythonFunction, log_retention
+from infra.nag import suppress
+
+# The table actions functions/counter/visits.py calls, and no others.
+COUNTER_TABLE_ACTIONS: Final = ("dynamodb:GetItem", "dynamodb:UpdateItem")
+CORS_MAX_AGE: Final = Duration.hours(1)
+
+# One JSON line per request; HTTP API context variables:
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-logging-variables.html
+ACCESS_LOG_FIELDS: Final = {
+    "requestId": "$context.requestId",
+    "ip": "$context.identity.sourceIp",
+    "requestTime": "$context.requestTime",
+    "method": "$context.httpMethod",
+    "routeKey": "$context.routeKey",
+    "status": "$context.status",
+    "protocol": "$context.protocol",
+    "responseLength": "$context.responseLength",
+    "responseLatencyMs": "$context.responseLatency",
+    "integrationLatencyMs": "$context.integrationLatency",
+    "integrationStatus": "$context.integrationStatus",
+    "integrationError": "$context.integrationErrorMessage",
+    "error": "$context.error.message",
+}
+
+
+@jsii.implements(apigw.IAccessLogSettings)
+class _AccessLogSettings:
+    def __init__(self, log_group: logs.ILogGroup) -> None:
+        self._destination = apigw.LogGroupLogDestination(log_group)
+        self._format = apigw_v1.AccessLogFormat.custom(json.dumps(ACCESS_LOG_FIELDS, separators=(",", ":")))
+
+    @property
+    def destination(self) -> apigw.IAccessLogDestination:
+        return self._destination
+
+    @property
+    def format(self) -> apigw_v1.AccessLogFormat:
+        return self._format
+
+
+class CounterApi(Construct):
+    """Exposes `counter` (the PythonFunction), `http_api`, `stage`, `access_logs` and `url`."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: DeploymentConfig,
+        table: dynamodb.ITableV2,
+        allowed_origins: Sequence[str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.counter = PythonFunction(
+            self,
+            "Counter",
+            handler="functions.counter.app.lambda_handler",
+            description="Visit counter: GET/POST /visits",
+            memory_mb=config.counter_memory_mb,
+            timeout=Duration.seconds(config.counter_timeout_seconds),
+            log_retention_days=config.log_retention_days,
+            reserved_concurrency=config.counter_reserved_concurrency,
+            environment={catalog.TABLE_NAME_ENV: table.table_name},
+        )
+        table.grant(self.counter.function, *COUNTER_TABLE_ACTIONS)
+
+        # NOTE: the HTTP API answers CORS preflight itself and, with several origins, echoes the one that
+        # matches; the Lambda never sees OPTIONS and sets no CORS headers of its own.
+        self.http_api = apigw.HttpApi(
+            self,
+            "HttpApi",
+            description="Resume site visit counter",
+            create_default_stage=False,
+            cors_preflight=apigw.CorsPreflightOptions(
+                allow_origins=list(allowed_origins),
+                allow_methods=[apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.POST],
+                allow_headers=["content-type"],
+                max_age=CORS_MAX_AGE,
+            ),
+        )
+        self.access_logs = logs.LogGroup(
+            self,
+            "AccessLogs",
+            retention=log_retention(config.log_retention_days),
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self.stage = apigw.HttpStage(
+            self,
+            "DefaultStage",
+            http_api=self.http_api,
+            stage_name="$default",
+            auto_deploy=True,
+            throttle=apigw.ThrottleSettings(
+                rate_limit=config.api_throttle_rate_per_second,
+                burst_limit=config.api_throttle_burst_requests,
+            ),
+            access_log_settings=_AccessLogSettings(self.access_logs),
+        )
+        integration = HttpLambdaIntegration(
+            "CounterIntegration",
+            self.counter.function,
+            payload_format_version=apigw.PayloadFormatVersion.VERSION_2_0,
+        )
+        for path, methods in ROUTES.items():
+            self.http_api.add_routes(
+                path=path,
+                methods=[apigw.HttpMethod(method) for method in methods],
+                integration=integration,
+            )
+        suppress(self.http_api, "AwsSolutions-APIG4")
+        self.url: str = self.stage.url

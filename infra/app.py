@@ -1,0 +1,48 @@
+"""CDK entry point: load config, build the stack, apply cdk-nag, synth (`make synth` → cdk.out/)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+from aws_cdk import App
+
+from infra.config import ConfigError, load_config, overrides_from_context
+from infra.lambda_factory import REPO_ROOT
+from infra.nag import apply_checks
+from infra.stack import ResumeBackendStack
+
+
+def app_context(extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The context `cdk synth` would pass: the CLI's (cdk.json plus -c flags) when run by the CLI,
+    else cdk.json's own, so `python -m infra.app` and the tests synth the same app."""
+    from_cli = os.environ.get("CDK_CONTEXT_JSON")
+    if from_cli:
+        context: dict[str, Any] = json.loads(from_cli)
+    else:
+        context = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
+    return context | dict(extra or {})
+
+
+def build_app(outdir: str | None = None, context: Mapping[str, Any] | None = None) -> tuple[App, ResumeBackendStack]:
+    full_context = app_context(context)
+    config = load_config(full_context, overrides_from_context(full_context))
+    app = App(outdir=outdir, context=full_context)
+    stack = ResumeBackendStack(app, config)
+    apply_checks(app)
+    return app, stack
+
+
+def main() -> None:
+    try:
+        app, _ = build_app(outdir=os.environ.get("CDK_OUTDIR", str(REPO_ROOT / "cdk.out")))
+    except ConfigError as error:
+        sys.exit(f"config error: {error}")
+    app.synth()
+
+
+if __name__ == "__main__":
+    main()

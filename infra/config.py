@@ -1,0 +1,241 @@
+"""The one typed deployment config, read from the `config` object in cdk.json's context.
+
+Any key can be overridden on the command line: `cdk synth -c config.site_origins='["https://me.dev"]'`
+(values are parsed as JSON when they parse, else taken as strings). A bad value stops synth with an error
+that names the key. docs/configuration.md lists every key; it is generated from CONFIG_FIELDS below.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+
+CONTEXT_KEY: Final = "config"
+OVERRIDE_PREFIX: Final = f"{CONTEXT_KEY}."
+
+# Retentions CloudWatch Logs accepts, in days, with the name aws_cdk.aws_logs.RetentionDays gives each.
+LOG_RETENTION_NAMES: Final[Mapping[int, str]] = {
+    1: "ONE_DAY",
+    3: "THREE_DAYS",
+    5: "FIVE_DAYS",
+    7: "ONE_WEEK",
+    14: "TWO_WEEKS",
+    30: "ONE_MONTH",
+    60: "TWO_MONTHS",
+    90: "THREE_MONTHS",
+    120: "FOUR_MONTHS",
+    150: "FIVE_MONTHS",
+    180: "SIX_MONTHS",
+    365: "ONE_YEAR",
+    400: "THIRTEEN_MONTHS",
+    545: "EIGHTEEN_MONTHS",
+    731: "TWO_YEARS",
+    1096: "THREE_YEARS",
+    1827: "FIVE_YEARS",
+    3653: "TEN_YEARS",
+}
+_ORIGIN = re.compile(r"^https?://[a-z0-9.-]+(:\d{1,5})?$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_ACCOUNT = re.compile(r"^\d{12}$")
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+_STACK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")
+
+Hosting = Literal["amplify", "s3-cloudfront"]
+
+
+class ConfigError(ValueError):
+    """A config value is missing or wrong; the message names the key."""
+
+
+@dataclass(frozen=True)
+class AlarmThresholds:
+    """Alarm thresholds; units are in the names. Defaults suit a personal site (tens of visits a day)."""
+
+    api_requests_per_5_minutes: int
+    counter_invocations_per_5_minutes: int
+    api_5xx_per_5_minutes: int
+    api_p99_latency_ms: int
+    counter_errors_per_5_minutes: int
+    counter_throttles_per_5_minutes: int
+    counter_p99_duration_percent_of_timeout: int
+    dynamodb_throttled_requests_per_5_minutes: int
+
+
+@dataclass(frozen=True)
+class DeploymentConfig:
+    account: str
+    region: str
+    stack_name: str
+    site_origins: tuple[str, ...]
+    """Origins allowed to call the API (CORS) besides the hosted site's own origin, which infra adds itself."""
+    api_throttle_rate_per_second: int
+    api_throttle_burst_requests: int
+    counter_memory_mb: int
+    counter_timeout_seconds: int
+    counter_reserved_concurrency: int | None
+    """A cost cap: at most this many counters run at once. null removes the cap (needed on new accounts whose
+    concurrency quota is 10, where any reservation fails to deploy)."""
+    log_retention_days: int
+    alert_recipients: tuple[str, ...]
+    sender_email: str
+    hosting: Hosting
+    alarm_thresholds: AlarmThresholds
+
+
+def _string(pattern: re.Pattern[str], what: str) -> Callable[[str, Any], str]:
+    def parse(key: str, value: Any) -> str:
+        if not isinstance(value, str) or not pattern.match(value):
+            raise ConfigError(f"config key '{key}': {value!r} is not {what}")
+        return value
+
+    return parse
+
+
+def _int(low: int, high: int) -> Callable[[str, Any], int]:
+    def parse(key: str, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ConfigError(f"config key '{key}': {value!r} is not a whole number from {low} to {high}")
+        return value
+
+    return parse
+
+
+def _optional(parse: Callable[[str, Any], Any]) -> Callable[[str, Any], Any]:
+    return lambda key, value: None if value is None else parse(key, value)
+
+
+def _list_of(parse: Callable[[str, Any], str], *, min_items: int) -> Callable[[str, Any], tuple[str, ...]]:
+    def parse_list(key: str, value: Any) -> tuple[str, ...]:
+        if not isinstance(value, list) or len(value) < min_items:
+            raise ConfigError(f"config key '{key}': expected a list of at least {min_items} item(s), got {value!r}")
+        items = tuple(parse(f"{key}[{i}]", item) for i, item in enumerate(value))
+        if len(set(items)) != len(items):
+            raise ConfigError(f"config key '{key}': has duplicates: {value!r}")
+        return items
+
+    return parse_list
+
+
+def _origin(key: str, value: Any) -> str:
+    # NOTE: API Gateway compares origins as exact strings: a trailing slash, a path, upper case or `*`
+    # silently never matches (or matches everyone), so they are refused here instead.
+    if not isinstance(value, str) or not _ORIGIN.match(value):
+        raise ConfigError(
+            f"config key '{key}': {value!r} is not an origin like 'https://example.com' "
+            "(scheme and lower-case host, optional port, no path or trailing slash, no '*')"
+        )
+    return value
+
+
+def _retention(key: str, value: Any) -> int:
+    if isinstance(value, bool) or value not in LOG_RETENTION_NAMES:
+        raise ConfigError(
+            f"config key '{key}': {value!r} is not a CloudWatch Logs retention; use one of {list(LOG_RETENTION_NAMES)}"
+        )
+    return int(value)
+
+
+def _hosting(key: str, value: Any) -> Hosting:
+    if value not in ("amplify", "s3-cloudfront"):
+        raise ConfigError(f"config key '{key}': {value!r} is not 'amplify' or 's3-cloudfront'")
+    return value  # type: ignore[no-any-return]
+
+
+_email = _string(_EMAIL, "an email address")
+
+CONFIG_FIELDS: Final[Mapping[str, tuple[Callable[[str, Any], Any], str]]] = {
+    "account": (_string(_ACCOUNT, "a 12-digit AWS account id"), "AWS account to deploy to."),
+    "region": (_string(_REGION, "an AWS region like 'eu-west-1'"), "AWS region to deploy to."),
+    "stack_name": (_string(_STACK_NAME, "a CloudFormation stack name"), "Name of the application stack."),
+    "site_origins": (
+        _list_of(_origin, min_items=0),
+        "Origins allowed by the API's CORS (e.g. a custom domain); the hosted site's own origin is added by infra.",
+    ),
+    "api_throttle_rate_per_second": (_int(1, 10_000), "API stage steady-state request rate limit (requests/s)."),
+    "api_throttle_burst_requests": (_int(1, 5_000), "API stage burst limit (requests)."),
+    "counter_memory_mb": (_int(128, 10_240), "Counter Lambda memory (MB); CPU share scales with it."),
+    "counter_timeout_seconds": (_int(1, 29), "Counter Lambda timeout (s); must stay under the API's 30 s."),
+    "counter_reserved_concurrency": (
+        _optional(_int(1, 1000)),
+        "Reserved concurrency of the counter (cost cap), or null for none.",
+    ),
+    "log_retention_days": (_retention, "Retention of every log group (days)."),
+    "alert_recipients": (_list_of(_email, min_items=1), "Who receives alarm emails."),
+    "sender_email": (_email, "SES identity alarm emails are sent from (must be verified in SES)."),
+    "hosting": (_hosting, "'amplify' (default) or 's3-cloudfront'."),
+}
+THRESHOLD_FIELDS: Final[Mapping[str, tuple[Callable[[str, Any], Any], str]]] = {
+    "api_requests_per_5_minutes": (_int(1, 10_000_000), "API requests in 5 minutes above which the usage alarm fires."),
+    "counter_invocations_per_5_minutes": (_int(1, 10_000_000), "Counter invocations in 5 minutes (usage alarm)."),
+    "api_5xx_per_5_minutes": (_int(1, 1_000_000), "API 5xx answers in 5 minutes."),
+    "api_p99_latency_ms": (_int(1, 30_000), "API p99 latency (ms) over 5 minutes."),
+    "counter_errors_per_5_minutes": (_int(1, 1_000_000), "Counter Lambda errors in 5 minutes."),
+    "counter_throttles_per_5_minutes": (_int(1, 1_000_000), "Counter Lambda throttles in 5 minutes."),
+    "counter_p99_duration_percent_of_timeout": (_int(1, 100), "Counter p99 duration as a percentage of its timeout."),
+    "dynamodb_throttled_requests_per_5_minutes": (_int(1, 1_000_000), "DynamoDB throttled requests in 5 minutes."),
+}
+
+
+def load_config(context: Mapping[str, Any], overrides: Mapping[str, Any] | None = None) -> DeploymentConfig:
+    """Builds the config from the context object, with `config.<key>` overrides applied on top."""
+    raw = context.get(CONTEXT_KEY)
+    if not isinstance(raw, dict):
+        raise ConfigError(f"cdk.json context has no '{CONTEXT_KEY}' object")
+    merged: dict[str, Any] = json.loads(json.dumps(raw))
+    merged.setdefault("alarm_thresholds", {})
+    for key, value in (overrides or {}).items():
+        _apply_override(merged, key, _parse_override(value))
+
+    known = set(CONFIG_FIELDS) | {"alarm_thresholds"}
+    _reject_unknown(merged, known, prefix="")
+    _reject_unknown(merged["alarm_thresholds"], set(THRESHOLD_FIELDS), prefix="alarm_thresholds.")
+
+    values = {key: parse(key, _required(merged, key, key)) for key, (parse, _) in CONFIG_FIELDS.items()}
+    thresholds = {
+        key: parse(f"alarm_thresholds.{key}", _required(merged["alarm_thresholds"], key, f"alarm_thresholds.{key}"))
+        for key, (parse, _) in THRESHOLD_FIELDS.items()
+    }
+    config = DeploymentConfig(**values, alarm_thresholds=AlarmThresholds(**thresholds))
+    if config.api_throttle_burst_requests < config.api_throttle_rate_per_second:
+        raise ConfigError("config key 'api_throttle_burst_requests': must be at least api_throttle_rate_per_second")
+    return config
+
+
+def overrides_from_context(context: Mapping[str, Any]) -> dict[str, Any]:
+    """The `config.<key>` entries of a context, e.g. from `cdk synth -c config.region=eu-west-1`."""
+    return {key[len(OVERRIDE_PREFIX) :]: value for key, value in context.items() if key.startswith(OVERRIDE_PREFIX)}
+
+
+def _parse_override(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def _apply_override(merged: dict[str, Any], dotted_key: str, value: Any) -> None:
+    *parents, leaf = dotted_key.split(".")
+    target = merged
+    for part in parents:
+        child = target.get(part)
+        if not isinstance(child, dict):
+            raise ConfigError(f"config override '{dotted_key}': '{part}' is not a group of keys")
+        target = child
+    target[leaf] = value
+
+
+def _reject_unknown(values: Mapping[str, Any], known: set[str], *, prefix: str) -> None:
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ConfigError(f"unknown config key(s): {', '.join(prefix + key for key in unknown)}")
+
+
+def _required(values: Mapping[str, Any], key: str, name: str) -> Any:
+    if key not in values:
+        raise ConfigError(f"config key '{name}' is missing")
+    return values[key]

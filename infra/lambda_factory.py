@@ -1,0 +1,121 @@
+"""The one place that says how this project's Lambdas are built: runtime, architecture, logging, tracing,
+code asset, Powertools layer and a role that may only write its own logs."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Final
+
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_ssm as ssm
+from constructs import Construct
+
+from infra.config import LOG_RETENTION_NAMES
+from infra.nag import suppress
+
+REPO_ROOT: Final = Path(__file__).resolve().parent.parent
+PYTHON_VERSION: Final = "3.13"
+RUNTIME: Final = lambda_.Runtime.PYTHON_3_13
+ARCHITECTURE: Final = lambda_.Architecture.ARM_64
+
+# The asset is the repository root reduced to functions/, so the handler's module path on Lambda
+# (functions.counter.app) is the one tests and the local runtime import.
+ASSET_EXCLUDES: Final = ["*", "!functions", "!functions/**", "**/__pycache__", "**/*.pyc"]
+
+
+def pinned_version(package: str) -> str:
+    """The exact version pyproject.toml pins for a runtime dependency (the single source of versions)."""
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+    for requirement in project["dependencies"]:
+        match = re.fullmatch(rf"{re.escape(package)}(\[[^\]]*\])?==(?P<version>[\w.]+)", requirement)
+        if match:
+            return match["version"]
+    raise LookupError(f"pyproject.toml pins no version of {package}")
+
+
+POWERTOOLS_VERSION: Final = pinned_version("aws-lambda-powertools")
+# AWS publishes each release's layer ARN as a public SSM parameter; CloudFormation resolves it at deploy time,
+# so synth stays offline and the layer matches the version the tests ran against.
+# https://docs.powertools.aws.dev/lambda/python/latest/#lambda-layer
+POWERTOOLS_LAYER_PARAMETER: Final = (
+    f"/aws/service/powertools/python/{ARCHITECTURE.name}/python{PYTHON_VERSION}/{POWERTOOLS_VERSION}"
+)
+
+
+class PythonFunction(Construct):
+    """A Python Lambda with this project's defaults. Exposes `function`, `log_group` and `role`."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        handler: str,
+        description: str,
+        memory_mb: int,
+        timeout: Duration,
+        log_retention_days: int,
+        environment: Mapping[str, str] | None = None,
+        reserved_concurrency: int | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.log_group = logs.LogGroup(
+            self,
+            "Logs",
+            retention=log_retention(log_retention_days),
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        # NOTE: an own role instead of AWSLambdaBasicExecutionRole, whose logs:* grant covers every log group.
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"{description}: writes its own logs; other grants are added per resource",
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[self.log_group.log_group_arn],
+            )
+        )
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            description=description,
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            handler=handler,
+            code=lambda_.Code.from_asset(str(REPO_ROOT), exclude=ASSET_EXCLUDES),
+            layers=[_powertools_layer(self)],
+            memory_size=memory_mb,
+            timeout=timeout,
+            role=self.role,
+            log_group=self.log_group,
+            logging_format=lambda_.LoggingFormat.JSON,
+            tracing=lambda_.Tracing.ACTIVE,
+            reserved_concurrent_executions=reserved_concurrency,
+            environment=dict(environment or {}),
+        )
+        suppress(self.role, "AwsSolutions-IAM5[Resource::*]")
+        suppress(self.function, "AwsSolutions-L1")
+
+
+def _powertools_layer(scope: Construct) -> lambda_.ILayerVersion:
+    stack = Stack.of(scope)
+    layer_id = "PowertoolsLayer"
+    existing = stack.node.try_find_child(layer_id)
+    if existing is not None:
+        return existing  # type: ignore[return-value]
+    arn = ssm.StringParameter.value_for_string_parameter(stack, POWERTOOLS_LAYER_PARAMETER)
+    return lambda_.LayerVersion.from_layer_version_arn(stack, layer_id, arn)
+
+
+def log_retention(days: int) -> logs.RetentionDays:
+    """CDK's RetentionDays for a number of days that config validated."""
+    return logs.RetentionDays[LOG_RETENTION_NAMES[days]]

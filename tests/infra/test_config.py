@@ -1,0 +1,70 @@
+"""The deployment config: cdk.json's values load, overrides apply, and a bad value names its key."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from infra.config import ConfigError, load_config, overrides_from_context
+from infra.lambda_factory import REPO_ROOT
+
+
+def _context() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
+    return loaded
+
+
+def test_cdk_json_config_loads() -> None:
+    config = load_config(_context())
+    assert config.counter_timeout_seconds < 30
+    assert config.alarm_thresholds.api_requests_per_5_minutes > 0
+
+
+def test_command_line_overrides_are_parsed_as_json_or_taken_as_strings() -> None:
+    context = _context() | {
+        "config.counter_memory_mb": "512",
+        "config.region": "us-west-2",
+        "config.counter_reserved_concurrency": "null",
+        "config.alarm_thresholds.api_p99_latency_ms": "900",
+    }
+    config = load_config(context, overrides_from_context(context))
+    assert config.counter_memory_mb == 512
+    assert config.region == "us-west-2"
+    assert config.counter_reserved_concurrency is None
+    assert config.alarm_thresholds.api_p99_latency_ms == 900
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("site_origins", '["https://example.com/"]', "config key 'site_origins[0]'"),
+        ("site_origins", '["*"]', "config key 'site_origins[0]'"),
+        ("site_origins", '["https://Example.com"]', "config key 'site_origins[0]'"),
+        ("site_origins", '["https://a.dev", "https://a.dev"]', "config key 'site_origins': has duplicates"),
+        ("counter_timeout_seconds", "30", "config key 'counter_timeout_seconds'"),
+        ("counter_memory_mb", "true", "config key 'counter_memory_mb'"),
+        ("log_retention_days", "10", "config key 'log_retention_days'"),
+        ("account", "12345", "config key 'account'"),
+        ("alert_recipients", "[]", "config key 'alert_recipients'"),
+        ("alert_recipients", '["not-an-email"]', "config key 'alert_recipients[0]'"),
+        ("hosting", "heroku", "config key 'hosting'"),
+        ("alarm_thresholds.api_5xx_per_5_minutes", "0", "config key 'alarm_thresholds.api_5xx_per_5_minutes'"),
+        ("api_throttle_burst_requests", "1", "must be at least api_throttle_rate_per_second"),
+        ("colour", "blue", "unknown config key(s): colour"),
+        ("alarm_thresholds.typo", "1", "unknown config key(s): alarm_thresholds.typo"),
+    ],
+)
+def test_a_bad_value_stops_with_an_error_naming_the_key(key: str, value: str, message: str) -> None:
+    context = _context() | {f"config.{key}": value}
+    with pytest.raises(ConfigError) as raised:
+        load_config(context, overrides_from_context(context))
+    assert message in str(raised.value)
+
+
+def test_a_missing_key_is_named() -> None:
+    context = _context()
+    del context["config"]["sender_email"]
+    with pytest.raises(ConfigError, match="config key 'sender_email' is missing"):
+        load_config(context)

@@ -1,0 +1,208 @@
+"""The counter path as CloudFormation will deploy it: the invariants that matter, read from the template."""
+
+from __future__ import annotations
+
+import importlib.metadata
+from collections.abc import Mapping
+from typing import Any
+
+import boto3
+from aws_cdk.assertions import Match, Template
+from moto import mock_aws
+
+from functions.common import catalog
+from functions.counter import app
+from infra.config import DeploymentConfig
+from infra.lambda_factory import POWERTOOLS_LAYER_PARAMETER, pinned_version
+from infra.local.lambda_events import http_api_event
+from infra.local.provision import create_visits_table
+from infra.stack import API_URL_OUTPUT, TABLE_NAME_OUTPUT
+
+
+def _only(template: Template, resource_type: str) -> tuple[str, Mapping[str, Any]]:
+    resources = template.find_resources(resource_type)
+    assert len(resources) == 1, f"expected one {resource_type}, found {list(resources)}"
+    return next(iter(resources.items()))
+
+
+def _counter_function(template: Template) -> tuple[str, Mapping[str, Any]]:
+    functions = template.find_resources(
+        "AWS::Lambda::Function", {"Properties": {"Handler": "functions.counter.app.lambda_handler"}}
+    )
+    assert len(functions) == 1
+    return next(iter(functions.items()))
+
+
+def test_visits_table_is_on_demand_recoverable_protected_encrypted_and_retained(template: Template) -> None:
+    template.has_resource(
+        "AWS::DynamoDB::GlobalTable",
+        {
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {
+                "BillingMode": "PAY_PER_REQUEST",
+                "KeySchema": [{"AttributeName": catalog.VISITS_PARTITION_KEY, "KeyType": "HASH"}],
+                "SSESpecification": {"SSEEnabled": True},
+                "Replicas": [
+                    Match.object_like(
+                        {
+                            "DeletionProtectionEnabled": True,
+                            "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+                        }
+                    )
+                ],
+            },
+        },
+    )
+
+
+def test_counter_function_runtime_architecture_limits_and_observability(
+    template: Template, config: DeploymentConfig
+) -> None:
+    _, function = _counter_function(template)
+    props = function["Properties"]
+    assert props["Runtime"] == "python3.13"
+    assert props["Architectures"] == ["arm64"]
+    assert props["MemorySize"] == config.counter_memory_mb
+    # Well under the API's 30 s integration timeout.
+    assert props["Timeout"] == config.counter_timeout_seconds < 30
+    assert props["ReservedConcurrentExecutions"] == config.counter_reserved_concurrency
+    assert props["TracingConfig"] == {"Mode": "Active"}
+    assert props["LoggingConfig"]["LogFormat"] == "JSON"
+    assert props["Environment"]["Variables"][catalog.TABLE_NAME_ENV] == {
+        "Ref": _only(template, "AWS::DynamoDB::GlobalTable")[0]
+    }
+
+
+def test_powertools_layer_is_the_version_the_tests_run(template: Template, template_json: dict[str, Any]) -> None:
+    # The layer ARN comes from AWS's public SSM parameter for exactly the pinned Powertools version.
+    installed = importlib.metadata.version("aws-lambda-powertools")
+    assert pinned_version("aws-lambda-powertools") == installed
+    assert f"/aws/service/powertools/python/arm64/python3.13/{installed}" == POWERTOOLS_LAYER_PARAMETER
+    parameters = {
+        name: p for name, p in template_json["Parameters"].items() if p.get("Default") == POWERTOOLS_LAYER_PARAMETER
+    }
+    assert len(parameters) == 1
+    _, function = _counter_function(template)
+    assert function["Properties"]["Layers"] == [{"Ref": next(iter(parameters))}]
+
+
+def test_counter_may_call_exactly_the_dynamodb_actions_its_code_calls(template: Template) -> None:
+    # Given the handler run through GET and POST on moto, recording each DynamoDB operation it calls
+    called: set[str] = set()
+    with mock_aws():
+        client = boto3.client("dynamodb")
+        create_visits_table(client, "visits")
+        from functions.counter.visits import VisitCounter
+
+        client.meta.events.register("before-call.dynamodb.*", lambda model, **_: called.add(model.name))
+        counter = VisitCounter(client=client, table_name="visits")
+        for method in ("GET", "POST"):
+            app.handle(http_api_event(method, "/visits"), lambda: counter)
+    called.discard("CreateTable")
+    called.discard("DescribeTable")
+    # Then the counter role's DynamoDB grant is exactly those actions, on the visits table only
+    policies = template.find_resources("AWS::IAM::Policy")
+    statements = [
+        s
+        for policy in policies.values()
+        if policy["Properties"]["Roles"]
+        == [{"Ref": _counter_function(template)[1]["Properties"]["Role"]["Fn::GetAtt"][0]}]
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    dynamodb = [s for s in statements if any(str(a).startswith("dynamodb:") for a in _as_list(s["Action"]))]
+    assert len(dynamodb) == 1
+    assert sorted(_as_list(dynamodb[0]["Action"])) == sorted(f"dynamodb:{op}" for op in called)
+    table_id = _only(template, "AWS::DynamoDB::GlobalTable")[0]
+    assert dynamodb[0]["Resource"] == {"Fn::GetAtt": [table_id, "Arn"]}
+    # And no statement grants a wildcard action
+    assert not any("*" in action for s in statements for action in _as_list(s["Action"]))
+
+
+def test_counter_role_has_no_managed_policies_and_writes_only_its_own_logs(template: Template) -> None:
+    _, function = _counter_function(template)
+    role_id = function["Properties"]["Role"]["Fn::GetAtt"][0]
+    role = template.to_json()["Resources"][role_id]
+    assert "ManagedPolicyArns" not in role["Properties"]
+    log_group_id = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+    template.has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "Roles": [{"Ref": role_id}],
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        {
+                            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                            "Effect": "Allow",
+                            "Resource": {"Fn::GetAtt": [log_group_id, "Arn"]},
+                        }
+                    ]
+                )
+            },
+        },
+    )
+
+
+def test_every_log_group_has_the_configured_retention_and_is_retained(
+    template: Template, config: DeploymentConfig
+) -> None:
+    log_groups = template.find_resources("AWS::Logs::LogGroup")
+    assert len(log_groups) >= 2  # the counter's and the API's access logs
+    for name, log_group in log_groups.items():
+        assert log_group["Properties"]["RetentionInDays"] == config.log_retention_days, name
+        assert log_group["DeletionPolicy"] == "Retain", name
+
+
+def test_http_api_cors_allows_exactly_the_configured_origins(template: Template, config: DeploymentConfig) -> None:
+    _, api = _only(template, "AWS::ApiGatewayV2::Api")
+    cors = api["Properties"]["CorsConfiguration"]
+    assert sorted(cors["AllowOrigins"]) == sorted(config.site_origins)
+    assert len(config.site_origins) >= 2, "cdk.json should configure several origins so this path is exercised"
+    assert "*" not in cors["AllowOrigins"]
+    assert sorted(cors["AllowMethods"]) == ["GET", "POST"]
+    assert "AllowCredentials" not in cors
+
+
+def test_cors_origins_follow_config_overrides(synth_with: Any) -> None:
+    origins = ["https://me.dev", "https://www.me.dev", "http://localhost:8000"]
+    template = synth_with({"config.site_origins": '["https://me.dev", "https://www.me.dev", "http://localhost:8000"]'})
+    template.has_resource_properties("AWS::ApiGatewayV2::Api", {"CorsConfiguration": {"AllowOrigins": origins}})
+
+
+def test_http_api_has_both_routes_to_the_counter_with_payload_v2(template: Template) -> None:
+    routes = template.find_resources("AWS::ApiGatewayV2::Route")
+    assert sorted(r["Properties"]["RouteKey"] for r in routes.values()) == ["GET /visits", "POST /visits"]
+    template.has_resource_properties(
+        "AWS::ApiGatewayV2::Integration", {"IntegrationType": "AWS_PROXY", "PayloadFormatVersion": "2.0"}
+    )
+
+
+def test_stage_throttles_and_writes_access_logs(template: Template, config: DeploymentConfig) -> None:
+    access_logs = [
+        name for name, group in template.find_resources("AWS::Logs::LogGroup").items() if "AccessLogs" in name
+    ]
+    template.has_resource_properties(
+        "AWS::ApiGatewayV2::Stage",
+        {
+            "StageName": "$default",
+            "AutoDeploy": True,
+            "DefaultRouteSettings": {
+                "ThrottlingRateLimit": config.api_throttle_rate_per_second,
+                "ThrottlingBurstLimit": config.api_throttle_burst_requests,
+            },
+            "AccessLogSettings": {
+                "DestinationArn": {"Fn::GetAtt": [access_logs[0], "Arn"]},
+                "Format": Match.string_like_regexp(r"\$context\.requestId"),
+            },
+        },
+    )
+
+
+def test_outputs_have_fixed_names(template: Template) -> None:
+    outputs = template.to_json()["Outputs"]
+    assert {API_URL_OUTPUT, TABLE_NAME_OUTPUT} <= set(outputs)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]

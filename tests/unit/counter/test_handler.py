@@ -1,0 +1,192 @@
+"""The counter's Lambda entry point, on moto, with real-shaped HTTP API v2 events."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from botocore.stub import Stubber
+
+from functions.common import catalog
+from functions.counter import app
+from functions.counter.http import MAX_BODY_BYTES, RETRY_AFTER_SECONDS
+from functions.counter.visits import VisitCounter
+from infra.local.lambda_events import LocalLambdaContext, http_api_event
+from tests.support.lambda_output import emitted_metrics, log_records
+from tests.support.openapi import assert_matches_component, assert_matches_spec
+from tests.unit.counter.conftest import Invoke
+
+
+def _count(response: dict[str, object]) -> int:
+    return int(json.loads(str(response["body"]))["count"])
+
+
+def test_get_before_any_visit_answers_zero(invoke: Invoke) -> None:
+    # Given an empty table / When the site reads the count
+    response = invoke("GET")
+    # Then it is 0, as documented
+    assert response["statusCode"] == 200
+    assert _count(response) == 0
+    assert_matches_spec(response, "/visits", "GET")
+
+
+def test_post_counts_each_visit_and_get_does_not(invoke: Invoke) -> None:
+    # Given three visits
+    counts = [_count(invoke("POST")) for _ in range(3)]
+    # When the count is read twice
+    reads = [_count(invoke("GET")) for _ in range(2)]
+    # Then each POST answered the new count and reads did not increment it
+    assert counts == [1, 2, 3]
+    assert reads == [3, 3]
+
+
+def test_post_response_matches_the_contract(invoke: Invoke) -> None:
+    response = invoke("POST")
+    assert response["statusCode"] == 200
+    assert response["headers"]["cache-control"] == "no-store"
+    assert_matches_spec(response, "/visits", "POST")
+
+
+@pytest.mark.parametrize(
+    ("body", "headers"),
+    [
+        ("{}", {"content-type": "application/json"}),
+        ('{"page": "/"}', {"content-type": "application/json"}),
+        (b'{"page": "/"}', {"content-type": "application/octet-stream"}),  # arrives base64-encoded
+        ("   ", {}),
+    ],
+)
+def test_post_accepts_an_empty_or_small_json_object_body(
+    invoke: Invoke, body: str | bytes, headers: dict[str, str]
+) -> None:
+    response = invoke("POST", body=body, headers=headers)
+    assert response["statusCode"] == 200
+    assert _count(response) == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "is_base64", "status", "code"),
+    [
+        ("{not json", False, 400, "malformed_body"),
+        ("[1, 2]", False, 400, "malformed_body"),
+        ('"a string"', False, 400, "malformed_body"),
+        ("%%%not-base64%%%", True, 400, "malformed_body"),
+        (base64.b64encode(b"\xff\xfe\x00").decode(), True, 400, "malformed_body"),
+        ("{" + " " * MAX_BODY_BYTES + "}", False, 413, "body_too_large"),
+        ("x" * 1_000_000, False, 413, "body_too_large"),
+        (base64.b64encode(b"{" + b" " * MAX_BODY_BYTES + b"}").decode(), True, 413, "body_too_large"),
+    ],
+)
+def test_bad_post_body_is_a_client_error_and_counts_nothing(
+    invoke: Invoke, body: str, is_base64: bool, status: int, code: str
+) -> None:
+    # Given a request whose body the API refuses
+    event = http_api_event("POST", "/visits", body=body)
+    event["isBase64Encoded"] = is_base64
+    # When it is handled
+    response = app.lambda_handler(event, _context())
+    # Then the client gets a JSON error naming the problem, and no visit was counted
+    assert response["statusCode"] == status
+    assert json.loads(response["body"])["error"] == code
+    assert_matches_spec(response, "/visits", "POST")
+    assert _count(invoke("GET")) == 0
+
+
+def test_unknown_route_is_404_json(invoke: Invoke) -> None:
+    response = invoke("GET", "/admin")
+    assert response["statusCode"] == 404
+    assert json.loads(response["body"])["error"] == "not_found"
+    assert_matches_component(response, "NotFound")
+
+
+@pytest.mark.parametrize("method", ["DELETE", "PUT", "PATCH"])
+def test_wrong_method_is_405_with_allowed_methods(invoke: Invoke, method: str) -> None:
+    response = invoke(method)
+    assert response["statusCode"] == 405
+    assert response["headers"]["allow"] == "GET, POST"
+    assert_matches_component(response, "MethodNotAllowed")
+    assert _count(invoke("GET")) == 0
+
+
+@pytest.mark.parametrize(
+    "error_code", ["ProvisionedThroughputExceededException", "ThrottlingException", "InternalServerError"]
+)
+def test_dynamodb_throttle_answers_503_with_retry_after_and_no_count(
+    visits_table: str, lambda_stdout: Callable[[], str], error_code: str
+) -> None:
+    # Given DynamoDB refuses the write
+    counter = app.visit_counter()
+    with Stubber(counter.client) as stubber:
+        stubber.add_client_error("update_item", service_error_code=error_code, http_status_code=400)
+        # When a visit is posted
+        response = app.lambda_handler(http_api_event("POST", "/visits"), _context())
+    # Then the visitor gets a 503 that says when to retry, and no count at all
+    assert response["statusCode"] == 503
+    assert response["headers"]["retry-after"] == str(RETRY_AFTER_SECONDS)
+    assert "count" not in json.loads(response["body"])
+    assert_matches_spec(response, "/visits", "POST")
+    # And the failure is logged and counted as a metric
+    output = lambda_stdout()
+    assert any(record["level"] == "ERROR" for record in log_records(output))
+    assert [m.name for m in emitted_metrics(output)] == [catalog.STORE_FAILURES_METRIC]
+
+
+def test_unreachable_dynamodb_answers_503(visits_table: str) -> None:
+    # Given a DynamoDB endpoint nobody listens on
+    dead = boto3.client("dynamodb", endpoint_url="http://127.0.0.1:9", config=app._DYNAMODB_CONFIG)
+    counter = VisitCounter(client=dead, table_name=visits_table)
+    # When the count is read
+    response = app.handle(http_api_event("GET", "/visits"), lambda: counter)
+    # Then the answer is a clean 503
+    assert response["statusCode"] == 503
+    assert_matches_spec(response, "/visits", "GET")
+
+
+def test_misconfigured_table_fails_the_invocation_without_leaking_details(
+    visits_table: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the function points at a table that does not exist (a deploy mistake, not the visitor's)
+    monkeypatch.setenv(catalog.TABLE_NAME_ENV, "no-such-table")
+    app.visit_counter.cache_clear()
+    # Then the invocation fails, so Lambda counts an error and the errors alarm can fire;
+    # API Gateway answers the visitor its own JSON 500 without the exception.
+    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+        app.lambda_handler(http_api_event("POST", "/visits"), _context())
+
+
+def test_one_log_line_per_request_with_correlation_id_and_cold_start(
+    invoke: Invoke, lambda_stdout: Callable[[], str]
+) -> None:
+    invoke("POST", request_id="req-one")
+    invoke("GET", request_id="req-two")
+    records = log_records(lambda_stdout())
+    assert [r["correlation_id"] for r in records] == ["req-one", "req-two"]
+    assert all("cold_start" in r and r["service"] == catalog.COUNTER_SERVICE for r in records)
+    assert [r["status"] for r in records] == [200, 200]
+
+
+def test_each_recorded_visit_emits_one_metric_with_fixed_dimensions(
+    invoke: Invoke, lambda_stdout: Callable[[], str]
+) -> None:
+    invoke("POST")
+    invoke("GET")
+    invoke("POST", body="{bad")
+    metrics = emitted_metrics(lambda_stdout())
+    # Only the stored visit counts; reads and refused requests emit nothing.
+    assert len(metrics) == 1
+    (metric,) = metrics
+    assert (metric.namespace, metric.name, metric.unit, metric.value) == (
+        catalog.METRICS_NAMESPACE,
+        catalog.VISITS_METRIC,
+        "Count",
+        1.0,
+    )
+    assert metric.dimensions == {catalog.SERVICE_DIMENSION: catalog.COUNTER_SERVICE}
+
+
+def _context() -> LocalLambdaContext:
+    return LocalLambdaContext(function_name="visit-counter")
