@@ -42,6 +42,9 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ACCOUNT = re.compile(r"^\d{12}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 _STACK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_GITHUB_REPOSITORY = re.compile(r"^[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}$")
+_GIT_REF_NAME = re.compile(r"^[A-Za-z0-9._/-]{1,100}$")
 
 Hosting = Literal["amplify", "s3-cloudfront"]
 
@@ -82,6 +85,12 @@ class DeploymentConfig:
     alert_recipients: tuple[str, ...]
     sender_email: str
     hosting: Hosting
+    site_domain: str | None
+    """A custom domain the site is also served on (its https origin is allowed by CORS), or null."""
+    github_repository: str
+    """`owner/name` of the fork: links in alarm emails point at its docs, and the deploy role trusts only it."""
+    deploy_branch: str
+    deploy_environment: str
     alarm_thresholds: AlarmThresholds
 
 
@@ -166,6 +175,16 @@ CONFIG_FIELDS: Final[Mapping[str, tuple[Callable[[str, Any], Any], str]]] = {
     "alert_recipients": (_list_of(_email, min_items=1), "Who receives alarm emails."),
     "sender_email": (_email, "SES identity alarm emails are sent from (must be verified in SES)."),
     "hosting": (_hosting, "'amplify' (default) or 's3-cloudfront'."),
+    "site_domain": (_optional(_string(_DOMAIN, "a lower-case domain name")), "Custom domain of the site, or null."),
+    "github_repository": (
+        _string(_GITHUB_REPOSITORY, "a GitHub repository like 'owner/name'"),
+        "The fork on GitHub: alarm emails link its runbook; the deploy role trusts only its workflows.",
+    ),
+    "deploy_branch": (_string(_GIT_REF_NAME, "a branch name"), "Branch whose pushes deploy."),
+    "deploy_environment": (
+        _string(_GIT_REF_NAME, "a GitHub environment name"),
+        "GitHub environment of the deploy job.",
+    ),
 }
 THRESHOLD_FIELDS: Final[Mapping[str, tuple[Callable[[str, Any], Any], str]]] = {
     "api_requests_per_5_minutes": (_int(1, 10_000_000), "API requests in 5 minutes above which the usage alarm fires."),

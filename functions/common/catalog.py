@@ -30,3 +30,8 @@ VISITS_COUNT_ATTRIBUTE: Final = "visit_count"
 
 # Environment variables the Lambdas read; infra sets them under these names.
 TABLE_NAME_ENV: Final = "TABLE_NAME"
+
+
+def dashboard_name(stack_name: str) -> str:
+    """The CloudWatch dashboard of a stack; alarm emails link to it by this name."""
+    return f"{stack_name}-operations"
