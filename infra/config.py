@@ -183,7 +183,7 @@ CONFIG_FIELDS: Final[Mapping[str, tuple[Callable[[str, Any], Any], str]]] = {
     "deploy_branch": (_string(_GIT_REF_NAME, "a branch name"), "Branch whose pushes deploy."),
     "deploy_environment": (
         _string(_GIT_REF_NAME, "a GitHub environment name"),
-        "GitHub environment of the deploy job.",
+        "GitHub environment of deploys.",
     ),
 }
 THRESHOLD_FIELDS: Final[Mapping[str, tuple[Callable[[str, Any], Any], str]]] = {
