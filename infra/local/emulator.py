@@ -8,6 +8,7 @@ loses updates between two separate requests.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -41,6 +42,8 @@ class AwsEmulator:
         self._thread: threading.Thread | None = None
 
     def start(self) -> str:
+        # One access-log line per AWS call drowns the local system's own output.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
         app = _OneRequestAtATime(DomainDispatcherApplication(create_backend_app))
         try:
             self._server = make_server(LOOPBACK, self._port, app, threaded=True, request_handler=MotoRequestHandler)

@@ -68,3 +68,10 @@ def test_a_missing_key_is_named() -> None:
     del context["config"]["sender_email"]
     with pytest.raises(ConfigError, match="config key 'sender_email' is missing"):
         load_config(context)
+
+
+def test_configuration_doc_is_generated_from_the_current_schema() -> None:
+    # The doc lists every key with cdk.json's value; regenerate with `python -m infra.docs_gen`.
+    from infra.docs_gen import CONFIGURATION_DOC, render
+
+    assert CONFIGURATION_DOC.read_text() == render(), "docs/configuration.md is stale: run python -m infra.docs_gen"
