@@ -38,7 +38,7 @@ print(json.dumps({"import_ms": (imported - started) * 1000, "total_ms": (done - 
 
 
 def _cold_run(module: str, env: dict[str, str]) -> dict[str, float]:
-    result = subprocess.run(
+    result = subprocess.run(  # noqa: S603 - our own interpreter running our own probe
         [sys.executable, "-c", _COLD_PROBE, module],
         env=env,
         capture_output=True,
@@ -51,16 +51,15 @@ def _cold_run(module: str, env: dict[str, str]) -> dict[str, float]:
 
 def _summary(values: list[float]) -> str:
     quartiles = statistics.quantiles(values, n=4)
-    return f"median {statistics.median(values):7.1f}  IQR {quartiles[0]:6.1f}–{quartiles[2]:6.1f}"
+    return f"median {statistics.median(values):7.1f}  IQR {quartiles[0]:6.1f}-{quartiles[2]:6.1f}"
 
 
 def cold_start(runs: int) -> dict[str, Any]:
-    from infra.local.emulator import AwsEmulator
-    from infra.local.provision import create_visits_table
-
     import boto3
 
     from functions.common import catalog
+    from infra.local.emulator import AwsEmulator
+    from infra.local.provision import create_visits_table
 
     emulator = AwsEmulator()
     endpoint = emulator.start()
@@ -107,7 +106,7 @@ def warm_overhead(iterations: int) -> dict[str, list[float]]:
     from infra.local.lambda_events import LocalLambdaContext, http_api_event
 
     counter = VisitCounter(client=_FakeDynamoDB(), table_name="bench")  # type: ignore[arg-type]
-    app.visit_counter = lambda: counter  # type: ignore[method-assign]
+    app.visit_counter = lambda: counter  # type: ignore[assignment]
     context = LocalLambdaContext("bench")
     timings: dict[str, list[float]] = {"POST": [], "GET": []}
     # NOTE: the handler writes a log line and EMF per call, as on Lambda; into a buffer here, not a terminal.

@@ -35,7 +35,7 @@ def post_visit() -> dict[str, Any]:
         ReturnValues="UPDATED_NEW",
     )
     metrics.add_metric(name=catalog.VISITS_METRIC, unit=MetricUnit.Count, value=1)
-    return {"count": int(response["Attributes"][catalog.VISITS_COUNT_ATTRIBUTE])}
+    return {"count": int(str(response["Attributes"][catalog.VISITS_COUNT_ATTRIBUTE]))}
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -47,8 +47,12 @@ class AwsEmulator:
         app = _OneRequestAtATime(DomainDispatcherApplication(create_backend_app))
         try:
             self._server = make_server(LOOPBACK, self._port, app, threaded=True, request_handler=MotoRequestHandler)
-        except OSError as error:
-            raise PortInUseError(f"cannot serve the AWS emulator on {LOOPBACK}:{self._port}: {error}") from error
+        except (OSError, SystemExit) as error:
+            # werkzeug reports a taken port by printing and exiting; turn that into one clear error.
+            raise PortInUseError(
+                f"cannot serve the AWS emulator on {LOOPBACK}:{self._port}: the port is taken. "
+                "Choose other ports with --port-base."
+            ) from error
         self._thread = threading.Thread(target=self._server.serve_forever, name="aws-emulator", daemon=True)
         self._thread.start()
         return self.endpoint

@@ -1,0 +1,389 @@
+"""The whole system on one machine: emulated AWS, the local API and site, metrics, alarms and their emails.
+
+Everything is read from the synthesized template, so what runs here is what CDK deploys: table keys,
+function settings and environment, CORS, throttling, alarms, topics and subscriptions.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping
+from contextlib import redirect_stdout
+from dataclasses import dataclass, field
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from infra.local.alarms import AlarmEvaluator, StateChange, alarms_from_template
+from infra.local.emulator import LOOPBACK, AwsEmulator
+from infra.local.gateway import CorsRules, HttpReply, LocalHttpApi, TokenBucket
+from infra.local.lambda_events import LOCAL_ACCOUNT_ID, LOCAL_REGION, LocalLambdaContext, sns_event
+from infra.local.metrics import MetricStore
+from infra.local.servers import serve, static_site
+from infra.local.template import LocalTemplate
+
+COUNTER_HANDLER = "functions.counter.app.lambda_handler"
+NOTIFIER_HANDLER = "functions.notifier.app.lambda_handler"
+LAMBDA_RETRIES = 2  # asynchronous invocations (SNS → Lambda) are retried twice before the DLQ
+
+
+@dataclass(frozen=True)
+class Ports:
+    emulator: int = 4566
+    api: int = 3001
+    site: int = 8080
+    console: int = 8081
+
+    @classmethod
+    def from_base(cls, base: int) -> Ports:
+        return cls(base, base + 1, base + 2, base + 3)
+
+
+@dataclass
+class SentEmail:
+    channel: str
+    """'ses' (the notifier's email) or 'sns-email' (the alerting-health topic's plain subscription)."""
+    subject: str
+    recipients: list[str]
+    text: str
+    html: str
+    at: float = field(default_factory=time.time)
+
+
+class LocalSystem:
+    def __init__(
+        self,
+        ports: Ports,
+        state_dir: Path,
+        *,
+        reset: bool = False,
+        period_scale: float = 1.0,
+        config_overrides: Mapping[str, str] | None = None,
+    ) -> None:
+        """`config_overrides` are `config.<key>` context values, as `cdk synth -c` takes them."""
+        self.ports = ports
+        self.config_overrides = dict(config_overrides or {})
+        self.state_dir = state_dir
+        self.period_scale = period_scale
+        if reset and state_dir.exists():
+            shutil.rmtree(state_dir)
+        state_dir.mkdir(parents=True, exist_ok=True)
+        self.emulator = AwsEmulator(ports.emulator)
+        self._servers: list[ThreadingHTTPServer] = []
+        self._stop = threading.Event()
+        self.direct_emails: list[SentEmail] = []
+        self.evaluator: AlarmEvaluator | None = None
+        self.skipped_alarms: list[str] = []
+        self.notifications: list[StateChange] = []
+
+    # -- start-up ---------------------------------------------------------------------------------------------
+    def start(self) -> dict[str, str]:
+        endpoint = self.emulator.start()
+        os.environ.update(
+            {
+                "AWS_ENDPOINT_URL": endpoint,
+                "AWS_DEFAULT_REGION": LOCAL_REGION,
+                "AWS_ACCESS_KEY_ID": "local",
+                "AWS_SECRET_ACCESS_KEY": "local",
+                "POWERTOOLS_TRACE_DISABLED": "true",
+            }
+        )
+        self.template = LocalTemplate(self._synthesized_template(), sqs_endpoint=endpoint)
+        self.metrics = MetricStore(boto3.client("cloudwatch"))
+        self._provision()
+        self.site_origin = f"http://{LOOPBACK}:{self.ports.site}"
+        self.api_url = f"http://{LOOPBACK}:{self.ports.api}"
+        self.console_url = f"http://{LOOPBACK}:{self.ports.console}"
+        self.api = self._local_api()
+        self._servers.append(serve(self.ports.api, self.api.handle, "local API"))
+        self._servers.append(serve(self.ports.site, static_site(self._build_site(), self._site_headers()), "site"))
+        self._servers.append(serve(self.ports.console, self._console, "console"))
+        alarms, self.skipped_alarms = alarms_from_template(self.template.template, self.template.resolve)
+        self.evaluator = AlarmEvaluator(alarms, self.metrics, self.period_scale)
+        threading.Thread(target=self._evaluate_forever, name="alarms", daemon=True).start()
+        return {
+            "site": self.site_origin + "/",
+            "api": self.api_url + "/visits",
+            "outbox": self.console_url + "/outbox",
+            "alarms": self.console_url + "/",
+            "aws emulator": endpoint,
+        }
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.metrics.close()
+        for server in self._servers:
+            server.shutdown()
+            server.server_close()
+        self.emulator.stop()
+
+    def _synthesized_template(self) -> dict[str, Any]:
+        # In a child process, so the long-running system holds no jsii/Node process of its own.
+        from infra.app import app_context
+
+        outdir = (self.state_dir / "cdk.out").resolve()
+        context = app_context({f"config.{key}": value for key, value in self.config_overrides.items()})
+        subprocess.run(
+            [sys.executable, "-m", "infra.app"],
+            env=os.environ | {"CDK_OUTDIR": str(outdir), "CDK_CONTEXT_JSON": json.dumps(context)},
+            check=True,
+        )
+        manifest = json.loads((outdir / "manifest.json").read_text())
+        (template_file,) = [
+            artifact["properties"]["templateFile"]
+            for artifact in manifest["artifacts"].values()
+            if artifact["type"] == "aws:cloudformation:stack"
+        ]
+        loaded: dict[str, Any] = json.loads((outdir / template_file).read_text())
+        return loaded
+
+    def _provision(self) -> None:
+        """Creates on the emulator every table, topic, queue and sender identity the template declares."""
+        dynamodb, sns, sqs, ses = (
+            boto3.client("dynamodb"),
+            boto3.client("sns"),
+            boto3.client("sqs"),
+            boto3.client("ses"),
+        )
+        for kind in ("AWS::DynamoDB::GlobalTable", "AWS::DynamoDB::Table"):
+            for logical_id, resource in self.template.of_type(kind).items():
+                props = resource["Properties"]
+                dynamodb.create_table(
+                    TableName=logical_id,
+                    KeySchema=props["KeySchema"],
+                    AttributeDefinitions=props["AttributeDefinitions"],
+                    BillingMode="PAY_PER_REQUEST",
+                )
+        for logical_id in self.template.of_type("AWS::SNS::Topic"):
+            sns.create_topic(Name=logical_id)
+        for logical_id in self.template.of_type("AWS::SQS::Queue"):
+            sqs.create_queue(QueueName=logical_id)
+        for resource in self.template.of_type("AWS::SES::EmailIdentity").values():
+            ses.verify_email_identity(EmailAddress=self.template.resolve(resource["Properties"]["EmailIdentity"]))
+        # The Lambdas run in this process: give them the environment the template gives them.
+        for resource in self.template.of_type("AWS::Lambda::Function").values():
+            variables = resource["Properties"].get("Environment", {}).get("Variables", {})
+            os.environ.update({name: self.template.resolve(value) for name, value in variables.items()})
+
+    def _local_api(self) -> LocalHttpApi:
+        found = self.template.function_by_handler(COUNTER_HANDLER)
+        if found is None:
+            raise RuntimeError("the template has no counter function")
+        function_id, function = found
+        (api_id, api), *_ = self.template.of_type("AWS::ApiGatewayV2::Api").items()
+        cors = api["Properties"]["CorsConfiguration"]
+        (_, stage), *_ = self.template.of_type("AWS::ApiGatewayV2::Stage").items()
+        throttle = stage["Properties"]["DefaultRouteSettings"]
+        return LocalHttpApi(
+            api_id=api_id,
+            function_name=function_id,
+            handler=_entry_point(COUNTER_HANDLER),
+            # NOTE: locally the site is served from loopback, so that is the one origin allowed.
+            cors=CorsRules([self.site_origin], cors["AllowMethods"], cors["AllowHeaders"], int(cors["MaxAge"])),
+            throttle=TokenBucket(float(throttle["ThrottlingRateLimit"]), int(throttle["ThrottlingBurstLimit"])),
+            metrics=self.metrics,
+            memory_mb=int(function["MemorySize"]),
+            timeout_seconds=float(function["Timeout"]),
+        )
+
+    def _build_site(self) -> Path:
+        from frontend.build import build_site
+
+        repo = Path(__file__).resolve().parents[2]
+        dist = self.state_dir / "site"
+        build_site(repo / "frontend" / "resume.json", dist, api_base_url=self.api_url)
+        return dist
+
+    def _site_headers(self) -> Mapping[str, str]:
+        try:
+            from infra.security_headers import security_headers  # type: ignore[import-not-found, unused-ignore]
+        except ImportError:
+            return {}
+        headers: Mapping[str, str] = security_headers(self.api_url)
+        return headers
+
+    # -- alarms -----------------------------------------------------------------------------------------------
+    def _evaluate_forever(self) -> None:
+        interval = max(0.2, min(5.0, 10 * self.period_scale))
+        while not self._stop.wait(interval):
+            self.evaluate_alarms()
+
+    def evaluate_alarms(self) -> list[StateChange]:
+        assert self.evaluator is not None
+        changes = self.evaluator.evaluate()
+        for change in changes:
+            self.notifications.append(change)
+            actions = change.alarm.alarm_actions if change.new_state == "ALARM" else change.alarm.ok_actions
+            if change.new_state == "INSUFFICIENT_DATA":
+                actions = []
+            for topic_arn in actions:
+                self._publish(topic_arn, change)
+        return changes
+
+    def _publish(self, topic_arn: str, change: StateChange) -> None:
+        message = json.dumps(change.cloudwatch_message())
+        subject = f'{change.new_state}: "{change.alarm.name}" in {LOCAL_REGION}'[:100]
+        published = boto3.client("sns").publish(TopicArn=topic_arn, Message=message, Subject=subject)
+        for subscription in self.template.of_type("AWS::SNS::Subscription").values():
+            props = subscription["Properties"]
+            if self.template.resolve(props["TopicArn"]) != topic_arn:
+                continue
+            if props["Protocol"] == "email":
+                self.direct_emails.append(
+                    SentEmail("sns-email", subject, [self.template.resolve(props["Endpoint"])], message, "")
+                )
+            elif props["Protocol"] == "lambda":
+                self._deliver_to_lambda(props, topic_arn, message, subject, published["MessageId"])
+
+    def _deliver_to_lambda(
+        self, props: Mapping[str, Any], topic_arn: str, message: str, subject: str, message_id: str
+    ) -> None:
+        function_id = props["Endpoint"]["Fn::GetAtt"][0]
+        handler = _entry_point(self.template.resources[function_id]["Properties"]["Handler"])
+        event = sns_event(topic_arn, message, subject=subject, message_id=message_id)
+        for _attempt in range(1 + LAMBDA_RETRIES):
+            printed = io.StringIO()
+            started = time.perf_counter()
+            try:
+                with redirect_stdout(printed):
+                    handler(event, LocalLambdaContext(function_name=function_id))
+                failed = False
+            except Exception:  # an async Lambda error: retried, then dead-lettered
+                failed = True
+            self.metrics.ingest_emf(printed.getvalue())
+            dimensions = {"FunctionName": function_id}
+            self.metrics.record("AWS/Lambda", "Invocations", dimensions, 1)
+            self.metrics.record("AWS/Lambda", "Errors", dimensions, 1 if failed else 0)
+            self.metrics.record(
+                "AWS/Lambda", "Duration", dimensions, (time.perf_counter() - started) * 1000, "Milliseconds"
+            )
+            if not failed:
+                return
+        self._dead_letter(function_id, event)
+
+    def _dead_letter(self, function_id: str, event: Mapping[str, Any]) -> None:
+        props = self.template.resources[function_id]["Properties"]
+        target = props.get("DeadLetterConfig", {}).get("TargetArn")
+        if target is None:
+            return
+        queue_id = target["Fn::GetAtt"][0] if isinstance(target, dict) else str(target).rsplit(":", 1)[-1]
+        sqs = boto3.client("sqs")
+        sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName=queue_id)["QueueUrl"], MessageBody=json.dumps(event))
+        depth = int(
+            sqs.get_queue_attributes(
+                QueueUrl=sqs.get_queue_url(QueueName=queue_id)["QueueUrl"],
+                AttributeNames=["ApproximateNumberOfMessages"],
+            )["Attributes"]["ApproximateNumberOfMessages"]
+        )
+        self.metrics.record("AWS/SQS", "ApproximateNumberOfMessagesVisible", {"QueueName": queue_id}, depth)
+
+    # -- outbox and console -----------------------------------------------------------------------------------
+    def outbox(self) -> list[SentEmail]:
+        """Every email sent: the notifier's through SES (read from the emulator) and plain SNS email ones."""
+        from moto.ses.models import ses_backends
+
+        sent = []
+        for message in ses_backends[LOCAL_ACCOUNT_ID][LOCAL_REGION].sent_messages:
+            sent.append(_ses_email(message))
+        return sorted(sent + self.direct_emails, key=lambda email: email.at)
+
+    def _console(self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes) -> HttpReply:
+        if path == "/api/outbox":
+            return _json([email.__dict__ for email in self.outbox()])
+        if path == "/api/alarms":
+            assert self.evaluator is not None
+            return _json(
+                [
+                    {
+                        "name": a.name,
+                        "state": a.state,
+                        "metric": f"{a.namespace}/{a.metric_name}",
+                        "threshold": a.threshold,
+                    }
+                    for a in self.evaluator.alarms
+                ]
+            )
+        if path == "/outbox":
+            return _html("Outbox", _outbox_html(self.outbox()))
+        if path == "/":
+            return _html("Local resume backend", self._overview_html())
+        return HttpReply(404, {"content-type": "text/plain"}, b"not found")
+
+    def _overview_html(self) -> str:
+        assert self.evaluator is not None
+        rows = "".join(
+            f"<tr><td>{html.escape(a.name)}</td><td class='{a.state}'>{a.state}</td>"
+            f"<td>{html.escape(a.namespace)}/{html.escape(a.metric_name)} {a.statistic}</td>"
+            f"<td>{a.threshold:g}</td></tr>"
+            for a in self.evaluator.alarms
+        )
+        scale = (
+            "" if self.period_scale == 1 else f"<p><strong>Alarm periods scaled by {self.period_scale:g}.</strong></p>"
+        )
+        return (
+            f"<p><a href='{self.site_origin}/'>Site</a> · <a href='/outbox'>Outbox</a> · "
+            f"<a href='{self.api_url}/visits'>API</a></p>{scale}"
+            f"<table><tr><th>Alarm</th><th>State</th><th>Metric</th><th>Threshold</th></tr>{rows}</table>"
+        )
+
+
+def _entry_point(handler: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    module, _, name = handler.rpartition(".")
+    entry: Callable[[dict[str, Any], Any], dict[str, Any]] = getattr(importlib.import_module(module), name)
+    return entry
+
+
+def _ses_email(message: Any) -> SentEmail:
+    destinations = getattr(message, "destinations", {}) or {}
+    recipients = list(destinations.get("ToAddresses", [])) if isinstance(destinations, dict) else list(destinations)
+    body = getattr(message, "body", "")
+    text, html_part = (body.get("Text", ""), body.get("Html", "")) if isinstance(body, dict) else (str(body), "")
+    raw = getattr(message, "raw_data", "")
+    return SentEmail("ses", getattr(message, "subject", "") or "", recipients, text or raw, html_part)
+
+
+def _json(value: Any) -> HttpReply:
+    return HttpReply(200, {"content-type": "application/json"}, json.dumps(value, default=str).encode())
+
+
+def _html(title: str, content: str) -> HttpReply:
+    page = (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>"
+        f"{html.escape(title)}</title><meta http-equiv='refresh' content='5'>"
+        "<style>body{font:15px system-ui;margin:2rem;max-width:70rem}td,th{padding:.3rem .6rem;text-align:left}"
+        ".ALARM{color:#b00020;font-weight:bold}.OK{color:#1b5e20}article{border:1px solid #ccc;margin:1rem 0;"
+        "padding:1rem}pre{white-space:pre-wrap}</style></head>"
+        f"<body><h1>{html.escape(title)}</h1>{content}</body></html>"
+    )
+    return HttpReply(200, {"content-type": "text/html; charset=utf-8"}, page.encode())
+
+
+def _outbox_html(emails: list[SentEmail]) -> str:
+    if not emails:
+        return "<p>No email sent yet. Fire an alarm with the drill (see docs/local.md).</p>"
+    return "".join(_email_html(email) for email in reversed(emails))
+
+
+def _email_html(email: SentEmail) -> str:
+    html_part = (
+        "<details><summary>HTML</summary>"
+        f"<iframe sandbox srcdoc='{html.escape(email.html)}' width='100%' height='400'></iframe></details>"
+        if email.html
+        else ""
+    )
+    return (
+        f"<article><h2>{html.escape(email.subject)}</h2>"
+        f"<p>to {html.escape(', '.join(email.recipients))} via {email.channel}</p>"
+        f"<details open><summary>Text</summary><pre>{html.escape(email.text)}</pre></details>{html_part}</article>"
+    )

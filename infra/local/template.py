@@ -1,0 +1,69 @@
+"""Reads the synthesized CloudFormation template for the local system: every local resource is named by its
+logical id, and references (Ref, Fn::GetAtt, Fn::Join, pseudo parameters) resolve to those local names."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from infra.local.lambda_events import LOCAL_ACCOUNT_ID, LOCAL_REGION
+
+_PSEUDO = {
+    "AWS::Region": LOCAL_REGION,
+    "AWS::AccountId": LOCAL_ACCOUNT_ID,
+    "AWS::Partition": "aws",
+    "AWS::URLSuffix": "amazonaws.com",
+    "AWS::StackName": "local",
+}
+
+
+class LocalTemplate:
+    def __init__(self, template: Mapping[str, Any], sqs_endpoint: str = "") -> None:
+        self.template = template
+        self.resources: Mapping[str, Any] = template["Resources"]
+        self._sqs_endpoint = sqs_endpoint
+
+    def of_type(self, resource_type: str) -> dict[str, Any]:
+        return {lid: r for lid, r in self.resources.items() if r["Type"] == resource_type}
+
+    def function_by_handler(self, handler: str) -> tuple[str, dict[str, Any]] | None:
+        for logical_id, resource in self.of_type("AWS::Lambda::Function").items():
+            if resource["Properties"].get("Handler") == handler:
+                return logical_id, resource["Properties"]
+        return None
+
+    def arn(self, logical_id: str) -> str:
+        kind = self.resources[logical_id]["Type"]
+        service = kind.split("::")[1].lower()
+        prefix = {
+            "AWS::Lambda::Function": "function:",
+            "AWS::Logs::LogGroup": "log-group:",
+            "AWS::DynamoDB::GlobalTable": "table/",
+            "AWS::DynamoDB::Table": "table/",
+        }.get(kind, "")
+        return f"arn:aws:{service}:{LOCAL_REGION}:{LOCAL_ACCOUNT_ID}:{prefix}{logical_id}"
+
+    def resolve(self, value: Any) -> str:
+        if isinstance(value, str):
+            return value
+        if isinstance(value, (int, float)):
+            return str(value)
+        if isinstance(value, dict) and "Ref" in value:
+            ref = value["Ref"]
+            if ref in _PSEUDO:
+                return _PSEUDO[ref]
+            kind = self.resources.get(ref, {}).get("Type")
+            if kind == "AWS::SNS::Topic":
+                return self.arn(ref)
+            if kind == "AWS::SQS::Queue":
+                return f"{self._sqs_endpoint}/{LOCAL_ACCOUNT_ID}/{ref}"
+            return str(ref)
+        if isinstance(value, dict) and "Fn::GetAtt" in value:
+            logical_id, attribute = value["Fn::GetAtt"]
+            if attribute == "Arn" or attribute.endswith("Arn"):
+                return self.arn(logical_id)
+            return str(logical_id)
+        if isinstance(value, dict) and "Fn::Join" in value:
+            separator, parts = value["Fn::Join"]
+            return str(separator).join(self.resolve(part) for part in parts)
+        raise ValueError(f"cannot resolve {value!r} locally")

@@ -1,0 +1,79 @@
+"""The local system over HTTP, as the site and a visitor's browser use it."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+from infra.local.system import LocalSystem
+
+pytestmark = pytest.mark.e2e
+
+CLIENTS = 8
+REQUESTS_PER_CLIENT = 100
+
+
+def _count(system: LocalSystem) -> int:
+    return int(requests.get(f"{system.api_url}/visits", timeout=5).json()["count"])
+
+
+def test_concurrent_visits_are_counted_exactly(local_system: LocalSystem) -> None:
+    # Given the current count
+    before = _count(local_system)
+
+    # When 8 clients post 100 visits each at once (below the stage's burst, so none is throttled)
+    def visit(_: int) -> list[int]:
+        with requests.Session() as session:
+            statuses = []
+            for _ in range(REQUESTS_PER_CLIENT):
+                response = session.post(f"{local_system.api_url}/visits", timeout=10)
+                statuses.append(response.status_code)
+                if response.status_code == 429:
+                    # Throttled by the stage, as API Gateway would; retried like a polite client.
+                    while response.status_code == 429:
+                        response = session.post(f"{local_system.api_url}/visits", timeout=10)
+            return statuses
+
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        list(pool.map(visit, range(CLIENTS)))
+    # Then every visit was counted once
+    assert _count(local_system) == before + CLIENTS * REQUESTS_PER_CLIENT
+
+
+def test_cors_preflight_from_the_site_origin_is_allowed(local_system: LocalSystem) -> None:
+    response = requests.options(
+        f"{local_system.api_url}/visits",
+        headers={"Origin": local_system.site_origin, "Access-Control-Request-Method": "POST"},
+        timeout=5,
+    )
+    assert response.status_code == 204
+    assert response.headers["access-control-allow-origin"] == local_system.site_origin
+    assert "POST" in response.headers["access-control-allow-methods"]
+
+
+def test_cors_from_another_origin_is_refused(local_system: LocalSystem) -> None:
+    stranger = "https://evil.example"
+    preflight = requests.options(
+        f"{local_system.api_url}/visits",
+        headers={"Origin": stranger, "Access-Control-Request-Method": "POST"},
+        timeout=5,
+    )
+    assert "access-control-allow-origin" not in preflight.headers
+    simple = requests.get(f"{local_system.api_url}/visits", headers={"Origin": stranger}, timeout=5)
+    assert "access-control-allow-origin" not in simple.headers
+
+
+def test_site_is_served_with_its_config(local_system: LocalSystem) -> None:
+    page = requests.get(local_system.site_origin + "/", timeout=5)
+    assert page.status_code == 200
+    assert "data-visit-counter" in page.text
+    config = requests.get(local_system.site_origin + "/config.json", timeout=5).json()
+    assert config == {"apiBaseUrl": local_system.api_url}
+
+
+def test_api_errors_are_json_client_errors(local_system: LocalSystem) -> None:
+    response = requests.post(f"{local_system.api_url}/visits", data="{oops", timeout=5)
+    assert response.status_code == 400
+    assert response.json()["error"] == "malformed_body"

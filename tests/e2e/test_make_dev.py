@@ -1,0 +1,75 @@
+"""`make dev` as a newcomer runs it: started as a process, reached over HTTP, stopped with Ctrl-C (SIGINT)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.e2e.conftest import free_port_base
+
+pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_make_dev_serves_the_site_and_api_and_stops_cleanly_on_sigint(tmp_path: Path) -> None:
+    base = free_port_base()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "infra.local", "--port-base", str(base), "--state-dir", str(tmp_path / "state")],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # its own process group, so we can check nothing of it is left
+    )
+    try:
+        lines = []
+        deadline = time.monotonic() + 60
+        assert process.stdout is not None
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            lines.append(line)
+            if "Press Ctrl-C" in line or not line:
+                break
+        output = "".join(lines)
+        # Every URL is printed on start
+        assert f"http://127.0.0.1:{base + 2}/" in output, output
+        assert f"http://127.0.0.1:{base + 1}/visits" in output
+        assert requests.post(f"http://127.0.0.1:{base + 1}/visits", timeout=5).json() == {"count": 1}
+        assert requests.get(f"http://127.0.0.1:{base + 2}/", timeout=5).status_code == 200
+        assert requests.get(f"http://127.0.0.1:{base + 3}/outbox", timeout=5).status_code == 200
+    finally:
+        process.send_signal(signal.SIGINT)
+        rest, _ = process.communicate(timeout=20)
+    assert process.returncode == 0, rest
+    assert "Traceback" not in rest
+    # Nothing of the process group is left behind
+    with pytest.raises(ProcessLookupError):
+        os.killpg(process.pid, 0)
+
+
+def test_a_taken_port_is_a_clear_error(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "infra.local", "--port-base", str(port), "--state-dir", str(tmp_path)],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 2
+    assert f"127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr
