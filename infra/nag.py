@@ -23,8 +23,51 @@ REASONS: Final[dict[str, str]] = {
         "no credentials. Abuse is bounded by stage throttling, reserved concurrency and the usage alarms."
     ),
     "AwsSolutions-L1": (
-        "Pinned to python3.13 on purpose: the Lambda code, the Powertools layer (published per Python "
-        "version) and the tests are all checked against 3.13; move deliberately, not on every CDK release."
+        "Pinned to python3.13 on purpose: our Lambda code, the Powertools layer (published per Python "
+        "version) and the tests are all checked against 3.13; move deliberately, not on every CDK release. "
+        "CDK's own file-copy Lambda (BucketDeployment) runs the runtime CDK chooses, also python3.13 here."
+    ),
+    "AwsSolutions-SQS3": (
+        "This queue is itself the dead-letter queue of the alarm notifier (its Lambda on-failure destination and "
+        "its SNS subscription's redrive target); cdk-nag only recognises SQS redrive and Lambda DeadLetterConfig. "
+        "Nothing consumes it automatically, and an alarm reaches the owner as soon as a message arrives."
+    ),
+    # Site hosting (infra/hosting/, docs/hosting.md).
+    "AwsSolutions-S1": (
+        "The site's bucket holds only files rebuilt from the repository on every deploy, and is read only by "
+        "CloudFront (origin access control) or Amplify (a bucket policy for one branch). Access logs would list "
+        "nothing but those reads and the deploy's copy; CloudTrail records changes to the bucket itself."
+    ),
+    "AwsSolutions-CFR1": "A public resume is meant for visitors from anywhere; no country is excluded.",
+    "AwsSolutions-CFR2": (
+        "A static site of a few files with no forms and no server code: a web ACL (about $5/month plus per-request "
+        "fees) would cost more than the site and guard nothing the private origin and security headers don't. "
+        "The visit counter API has its own throttling, reserved concurrency and usage alarms."
+    ),
+    "AwsSolutions-CFR3": (
+        "Access logs would hold visitors' IP addresses, which this site chooses not to collect (the counter keeps "
+        "a single number). CloudFront's default CloudWatch metrics show requests and error rates without them."
+    ),
+    "AwsSolutions-CFR4": (
+        "The distribution uses the default *.cloudfront.net certificate, whose TLS policy CloudFront fixes; a "
+        "minimum protocol version applies only with an own certificate, and TLSv1.2_2021 is set for when a custom "
+        "domain's certificate is attached. HTTP is redirected to HTTPS and HSTS is sent."
+    ),
+    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]": (
+        "The site copy Lambda reads the site's zips from the CDK bootstrap assets bucket; their keys are content "
+        "hashes decided at synth, so it may s3:GetObject in that one bucket (no list, no write)."
+    ),
+    "AwsSolutions-IAM5[Resource::<SiteFiles975A43CF.Arn>/*]": (
+        "The site copy Lambda syncs the site into its own bucket, which holds nothing else: s3:PutObject and "
+        "s3:DeleteObject on its objects, whose names change with the site."
+    ),
+    "AwsSolutions-IAM5[Resource::<SiteBranch93195AE4.Arn>/jobs/*]": (
+        "Amplify assigns job ids when a deployment starts; the site publisher may list, read and stop the jobs "
+        "of this one branch (to clear a stuck one and to wait for its own), and nothing of other branches or apps."
+    ),
+    "AwsSolutions-IAM5[Resource::<SitePublisherHandlerFunction2977DB58.Arn>:*]": (
+        "CDK's custom resource Provider grants its framework Lambda lambda:InvokeFunction on the site publisher "
+        "and the publisher's versions (`:*`); it can invoke no other function."
     ),
 }
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
 
 os.environ.update(
     {
@@ -16,3 +20,24 @@ os.environ.update(
 )
 for _var in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
     os.environ.pop(_var, None)
+
+
+@pytest.fixture(scope="session")
+def local_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSystem]:
+    """The real local system (`make dev`) in this process, shared by the e2e and browser suites. Alarm periods
+    are scaled so alarms fire in seconds, and the stage throttle raised so 800 requests do not take 40 s at the
+    deployed 20 requests/s."""
+    from tests.e2e.conftest import free_port_base
+
+    system = LocalSystem(
+        Ports.from_base(free_port_base()),
+        Path(tmp_path_factory.mktemp("local")),
+        period_scale=0.02,
+        config_overrides={"api_throttle_rate_per_second": "1000", "api_throttle_burst_requests": "1000"},
+    )
+    system.start()
+    yield system
+    system.stop()
+
+
+from infra.local.system import LocalSystem, Ports  # noqa: E402 - after the environment is pinned above

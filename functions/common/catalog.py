@@ -35,3 +35,78 @@ TABLE_NAME_ENV: Final = "TABLE_NAME"
 def dashboard_name(stack_name: str) -> str:
     """The CloudWatch dashboard of a stack; alarm emails link to it by this name."""
     return f"{stack_name}-operations"
+
+
+# --- Alerting: CloudWatch alarms → SNS → notifier Lambda → SES email (infra/alerting.py, functions/notifier/) ---
+
+# Environment variables the notifier reads; infra sets them under these names.
+SENDER_EMAIL_ENV: Final = "SENDER_EMAIL"
+"""The verified SES identity alarm emails are sent from."""
+ALERT_RECIPIENTS_ENV: Final = "ALERT_RECIPIENTS"
+"""Comma-separated addresses that receive alarm emails."""
+IDEMPOTENCY_TABLE_ENV: Final = "IDEMPOTENCY_TABLE_NAME"
+"""The table that remembers which SNS messages were already emailed."""
+STACK_NAME_ENV: Final = "STACK_NAME"
+"""Alarm names and the dashboard name are derived from it (alarm_name, dashboard_name)."""
+RUNBOOK_URL_ENV: Final = "RUNBOOK_URL"
+"""docs/runbook.md as published on GitHub; an alarm's section is `#<alarm id>`."""
+
+# Custom metrics (unit: Count), emitted as EMF by the notifier.
+ALERT_EMAILS_SENT_METRIC: Final = "AlertEmailsSent"
+"""One per alarm email SES accepted (a redelivered SNS message sends none)."""
+UNREADABLE_ALERTS_METRIC: Final = "UnreadableAlertsForwarded"
+"""One per SNS message that was not a CloudWatch alarm notification and was forwarded raw."""
+
+# The idempotency table: Powertools' DynamoDBPersistenceLayer attribute names, passed to it explicitly so the
+# table infra creates, the local one and the Lambda agree. The expiry attribute is the table's TTL attribute.
+IDEMPOTENCY_KEY_ATTRIBUTE: Final = "id"
+IDEMPOTENCY_EXPIRY_ATTRIBUTE: Final = "expiration"
+
+# Alarm ids. Each is the suffix of a deployed alarm's name (alarm_name) and, being lower-case words joined by
+# hyphens, also the GitHub anchor of its section in docs/runbook.md, whose heading is the id itself.
+API_REQUEST_SPIKE_ALARM: Final = "api-request-spike"
+COUNTER_INVOCATION_SPIKE_ALARM: Final = "counter-invocation-spike"
+API_5XX_ALARM: Final = "api-5xx-errors"
+API_P99_LATENCY_ALARM: Final = "api-p99-latency"
+COUNTER_ERRORS_ALARM: Final = "counter-errors"
+COUNTER_THROTTLES_ALARM: Final = "counter-throttles"
+COUNTER_P99_DURATION_ALARM: Final = "counter-p99-duration"
+VISITS_TABLE_ERRORS_ALARM: Final = "visits-table-errors"
+VISIT_STORE_FAILURES_ALARM: Final = "visit-store-failures"
+NOTIFIER_ERRORS_ALARM: Final = "notifier-errors"
+NOTIFIER_DLQ_ALARM: Final = "notifier-dead-letters"
+ALARM_TOPIC_DELIVERY_ALARM: Final = "alarm-topic-delivery-failures"
+
+ALARM_IDS: Final = (
+    API_REQUEST_SPIKE_ALARM,
+    COUNTER_INVOCATION_SPIKE_ALARM,
+    API_5XX_ALARM,
+    API_P99_LATENCY_ALARM,
+    COUNTER_ERRORS_ALARM,
+    COUNTER_THROTTLES_ALARM,
+    COUNTER_P99_DURATION_ALARM,
+    VISITS_TABLE_ERRORS_ALARM,
+    VISIT_STORE_FAILURES_ALARM,
+    NOTIFIER_ERRORS_ALARM,
+    NOTIFIER_DLQ_ALARM,
+    ALARM_TOPIC_DELIVERY_ALARM,
+)
+UNREADABLE_ALERT_SECTION: Final = "unreadable-alert"
+"""The runbook section an email about a message the notifier could not read links to."""
+
+
+def alarm_name(stack_name: str, alarm_id: str) -> str:
+    """The deployed name of an alarm: stable across deploys, so links, history and the runbook keep working."""
+    return f"{stack_name}-{alarm_id}"
+
+
+def alarm_id_of(stack_name: str, name: str) -> str | None:
+    """The id of one of this stack's alarms from its name, or None for any other alarm."""
+    prefix = f"{stack_name}-"
+    alarm_id = name[len(prefix) :] if name.startswith(prefix) else None
+    return alarm_id if alarm_id in ALARM_IDS else None
+
+
+def runbook_url(github_repository: str) -> str:
+    """docs/runbook.md of the fork (`owner/name`) on GitHub; append `#<alarm id>` for one alarm's section."""
+    return f"https://github.com/{github_repository}/blob/main/docs/runbook.md"

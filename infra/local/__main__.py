@@ -25,9 +25,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--period-scale", type=float, default=1.0, help="scale alarm periods (e.g. 0.02 turns 5 minutes into 6 s)"
     )
+    parser.add_argument(
+        "--config",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config key for this run, as `cdk synth -c config.KEY=VALUE` would "
+        "(e.g. alarm_thresholds.api_requests_per_5_minutes=30)",
+    )
     args = parser.parse_args(argv)
+    overrides = dict(item.split("=", 1) for item in args.config)
     ports = Ports.from_base(args.port_base) if args.port_base else Ports()
-    system = LocalSystem(ports, args.state_dir, reset=args.reset, period_scale=args.period_scale)
+    system = LocalSystem(
+        ports, args.state_dir, reset=args.reset, period_scale=args.period_scale, config_overrides=overrides
+    )
     started = time.monotonic()
     try:
         urls = system.start()
@@ -39,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name:13} {url}")
     if args.period_scale != 1:
         print(f"  alarm periods are scaled by {args.period_scale:g}")
+    for key, value in overrides.items():
+        print(f"  config override: {key} = {value}")
     print("Press Ctrl-C to stop.", flush=True)
     stopped = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stopped.set())

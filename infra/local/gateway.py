@@ -8,17 +8,16 @@ the Lambda handler invoked in-process, and the AWS/ApiGateway and AWS/Lambda met
 from __future__ import annotations
 
 import base64
-import io
 import json
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import redirect_stdout
 from dataclasses import dataclass
 from typing import Any
 
 from infra.local.lambda_events import LocalLambdaContext, http_api_event
 from infra.local.metrics import MetricStore
+from infra.local.stdout_capture import captured_stdout
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
@@ -125,13 +124,11 @@ class LocalHttpApi:
         context = LocalLambdaContext(
             function_name=self.function_name, memory_limit_in_mb=self._memory_mb, timeout_seconds=self._timeout_seconds
         )
-        printed = io.StringIO()
-        with self._container:
+        with self._container, captured_stdout() as printed:
             started = time.perf_counter()
             failed = False
             try:
-                with redirect_stdout(printed):
-                    response = self._handler(event, context)
+                response = self._handler(event, context)
             except Exception:  # a Lambda error: API Gateway answers its own 500
                 failed = True
                 response = {}

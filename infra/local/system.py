@@ -6,9 +6,10 @@ function settings and environment, CORS, throttling, alarms, topics and subscrip
 
 from __future__ import annotations
 
+import email
+import email.policy
 import html
 import importlib
-import io
 import json
 import os
 import shutil
@@ -17,11 +18,10 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
-from contextlib import redirect_stdout
 from dataclasses import dataclass, field
 from http.server import ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import boto3
 
@@ -31,11 +31,12 @@ from infra.local.gateway import CorsRules, HttpReply, LocalHttpApi, TokenBucket
 from infra.local.lambda_events import LOCAL_ACCOUNT_ID, LOCAL_REGION, LocalLambdaContext, sns_event
 from infra.local.metrics import MetricStore
 from infra.local.servers import serve, static_site
+from infra.local.stdout_capture import captured_stdout
 from infra.local.template import LocalTemplate
 
 COUNTER_HANDLER = "functions.counter.app.lambda_handler"
 NOTIFIER_HANDLER = "functions.notifier.app.lambda_handler"
-LAMBDA_RETRIES = 2  # asynchronous invocations (SNS → Lambda) are retried twice before the DLQ
+LAMBDA_DEFAULT_RETRIES = 2  # Lambda's default for asynchronous invocations (SNS → Lambda)
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,10 @@ class LocalSystem:
         self.evaluator: AlarmEvaluator | None = None
         self.skipped_alarms: list[str] = []
         self.notifications: list[StateChange] = []
+        self._ses_sent_at: list[float] = []
+        self.logs_dir = state_dir / "logs"
+        self.logs_dir.mkdir(exist_ok=True)
+        self._log_files: dict[str, TextIO] = {}
 
     # -- start-up ---------------------------------------------------------------------------------------------
     def start(self) -> dict[str, str]:
@@ -116,8 +121,10 @@ class LocalSystem:
             "site": self.site_origin + "/",
             "api": self.api_url + "/visits",
             "outbox": self.console_url + "/outbox",
+            "dashboard": self.console_url + "/dashboard",
             "alarms": self.console_url + "/",
             "aws emulator": endpoint,
+            "lambda logs": str(self.logs_dir),
         }
 
     def stop(self) -> None:
@@ -127,6 +134,8 @@ class LocalSystem:
             server.shutdown()
             server.server_close()
         self.emulator.stop()
+        for stream in self._log_files.values():
+            stream.close()
 
     def _synthesized_template(self) -> dict[str, Any]:
         # In a child process, so the long-running system holds no jsii/Node process of its own.
@@ -188,7 +197,7 @@ class LocalSystem:
         return LocalHttpApi(
             api_id=api_id,
             function_name=function_id,
-            handler=_entry_point(COUNTER_HANDLER),
+            handler=self._entry_point(COUNTER_HANDLER),
             # NOTE: locally the site is served from loopback, so that is the one origin allowed.
             cors=CorsRules([self.site_origin], cors["AllowMethods"], cors["AllowHeaders"], int(cors["MaxAge"])),
             throttle=TokenBucket(float(throttle["ThrottlingRateLimit"]), int(throttle["ThrottlingBurstLimit"])),
@@ -212,6 +221,20 @@ class LocalSystem:
             return {}
         headers: Mapping[str, str] = security_headers(self.api_url)
         return headers
+
+    def _entry_point(self, handler: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+        """A Lambda's handler, imported in-process; its JSON log lines go to a file under the state folder, as
+        Lambda sends them to CloudWatch Logs, so the console stays readable."""
+        module_name, _, name = handler.rpartition(".")
+        module = importlib.import_module(module_name)
+        logger = getattr(module, "logger", None)
+        if logger is not None and module_name not in self._log_files:
+            log_path = self.logs_dir / f"{module_name.removesuffix('.app').rsplit('.', 1)[-1]}.log"
+            stream = log_path.open("a", encoding="utf-8", buffering=1)
+            logger.registered_handler.stream = stream
+            self._log_files[module_name] = stream
+        entry: Callable[[dict[str, Any], Any], dict[str, Any]] = getattr(module, name)
+        return entry
 
     # -- alarms -----------------------------------------------------------------------------------------------
     def _evaluate_forever(self) -> None:
@@ -250,42 +273,53 @@ class LocalSystem:
         self, props: Mapping[str, Any], topic_arn: str, message: str, subject: str, message_id: str
     ) -> None:
         function_id = props["Endpoint"]["Fn::GetAtt"][0]
-        handler = _entry_point(self.template.resources[function_id]["Properties"]["Handler"])
+        handler = self._entry_point(self.template.resources[function_id]["Properties"]["Handler"])
         event = sns_event(topic_arn, message, subject=subject, message_id=message_id)
-        for _attempt in range(1 + LAMBDA_RETRIES):
-            printed = io.StringIO()
+        retries, on_failure = self._async_invoke_config(function_id)
+        for _attempt in range(1 + retries):
             started = time.perf_counter()
-            try:
-                with redirect_stdout(printed):
+            with captured_stdout() as printed:
+                try:
                     handler(event, LocalLambdaContext(function_name=function_id))
-                failed = False
-            except Exception:  # an async Lambda error: retried, then dead-lettered
-                failed = True
+                    failed = False
+                except Exception:  # an async Lambda error: retried, then sent to the on-failure destination
+                    failed = True
             self.metrics.ingest_emf(printed.getvalue())
             dimensions = {"FunctionName": function_id}
+            duration_ms = (time.perf_counter() - started) * 1000
             self.metrics.record("AWS/Lambda", "Invocations", dimensions, 1)
             self.metrics.record("AWS/Lambda", "Errors", dimensions, 1 if failed else 0)
-            self.metrics.record(
-                "AWS/Lambda", "Duration", dimensions, (time.perf_counter() - started) * 1000, "Milliseconds"
-            )
+            self.metrics.record("AWS/Lambda", "Duration", dimensions, duration_ms, "Milliseconds")
+            self._note_ses_sends()
             if not failed:
                 return
-        self._dead_letter(function_id, event)
+        if on_failure is not None:
+            self._dead_letter(on_failure, event)
 
-    def _dead_letter(self, function_id: str, event: Mapping[str, Any]) -> None:
-        props = self.template.resources[function_id]["Properties"]
-        target = props.get("DeadLetterConfig", {}).get("TargetArn")
-        if target is None:
-            return
-        queue_id = target["Fn::GetAtt"][0] if isinstance(target, dict) else str(target).rsplit(":", 1)[-1]
+    def _note_ses_sends(self) -> None:
+        """When each email reached the emulator's SES, which keeps no time of its own."""
+        from moto.ses.models import ses_backends
+
+        sent = len(ses_backends[LOCAL_ACCOUNT_ID][LOCAL_REGION].sent_messages)
+        self._ses_sent_at.extend([time.time()] * (sent - len(self._ses_sent_at)))
+
+    def _async_invoke_config(self, function_id: str) -> tuple[int, str | None]:
+        """Retry attempts and the on-failure queue of a function, from its EventInvokeConfig or DeadLetterConfig."""
+        for config in self.template.of_type("AWS::Lambda::EventInvokeConfig").values():
+            props = config["Properties"]
+            if props["FunctionName"] == {"Ref": function_id}:
+                destination = props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+                queue = destination["Fn::GetAtt"][0] if isinstance(destination, dict) else None
+                return int(props.get("MaximumRetryAttempts", LAMBDA_DEFAULT_RETRIES)), queue
+        target = self.template.resources[function_id]["Properties"].get("DeadLetterConfig", {}).get("TargetArn")
+        return LAMBDA_DEFAULT_RETRIES, target["Fn::GetAtt"][0] if isinstance(target, dict) else None
+
+    def _dead_letter(self, queue_id: str, event: Mapping[str, Any]) -> None:
         sqs = boto3.client("sqs")
-        sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName=queue_id)["QueueUrl"], MessageBody=json.dumps(event))
-        depth = int(
-            sqs.get_queue_attributes(
-                QueueUrl=sqs.get_queue_url(QueueName=queue_id)["QueueUrl"],
-                AttributeNames=["ApproximateNumberOfMessages"],
-            )["Attributes"]["ApproximateNumberOfMessages"]
-        )
+        queue_url = sqs.get_queue_url(QueueName=queue_id)["QueueUrl"]
+        sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(event))
+        attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"])
+        depth = int(attributes["Attributes"]["ApproximateNumberOfMessages"])
         self.metrics.record("AWS/SQS", "ApproximateNumberOfMessagesVisible", {"QueueName": queue_id}, depth)
 
     # -- outbox and console -----------------------------------------------------------------------------------
@@ -293,9 +327,13 @@ class LocalSystem:
         """Every email sent: the notifier's through SES (read from the emulator) and plain SNS email ones."""
         from moto.ses.models import ses_backends
 
-        sent = []
-        for message in ses_backends[LOCAL_ACCOUNT_ID][LOCAL_REGION].sent_messages:
-            sent.append(_ses_email(message))
+        self._note_ses_sends()
+        sent = [
+            _ses_email(message, at)
+            for message, at in zip(
+                ses_backends[LOCAL_ACCOUNT_ID][LOCAL_REGION].sent_messages, self._ses_sent_at, strict=False
+            )
+        ]
         return sorted(sent + self.direct_emails, key=lambda email: email.at)
 
     def _console(self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes) -> HttpReply:
@@ -316,9 +354,31 @@ class LocalSystem:
             )
         if path == "/outbox":
             return _html("Outbox", _outbox_html(self.outbox()))
+        if path == "/dashboard.svg":
+            return HttpReply(200, {"content-type": "image/svg+xml"}, self.dashboard_svg().encode())
+        if path == "/dashboard":
+            return _html(
+                "Dashboard",
+                "<p>Rendered from the synthesized dashboard body with live local data.</p>"
+                "<img src='/dashboard.svg' alt='Operations dashboard' style='max-width:100%'>",
+            )
         if path == "/":
             return _html("Local resume backend", self._overview_html())
         return HttpReply(404, {"content-type": "text/plain"}, b"not found")
+
+    def dashboard_svg(self) -> str:
+        """The synthesized dashboard body drawn with this system's live metrics and alarm states."""
+        from dashboards.body import dashboard_bodies
+        from dashboards.render import render_svg
+        from infra.local.dashboard_data import LiveData
+
+        assert self.evaluator is not None
+        bodies = dashboard_bodies(self.template.template)
+        if not bodies:
+            return "<svg xmlns='http://www.w3.org/2000/svg'><text y='20'>no dashboard in the template</text></svg>"
+        name, body = next(iter(bodies.items()))
+        data = LiveData(self.metrics, self.evaluator.alarms, self.period_scale)
+        return render_svg(body, data, f"{name} (local, live)")
 
     def _overview_html(self) -> str:
         assert self.evaluator is not None
@@ -333,24 +393,32 @@ class LocalSystem:
         )
         return (
             f"<p><a href='{self.site_origin}/'>Site</a> · <a href='/outbox'>Outbox</a> · "
+            "<a href='/dashboard'>Dashboard</a> · "
             f"<a href='{self.api_url}/visits'>API</a></p>{scale}"
             f"<table><tr><th>Alarm</th><th>State</th><th>Metric</th><th>Threshold</th></tr>{rows}</table>"
         )
 
 
-def _entry_point(handler: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
-    module, _, name = handler.rpartition(".")
-    entry: Callable[[dict[str, Any], Any], dict[str, Any]] = getattr(importlib.import_module(module), name)
-    return entry
-
-
-def _ses_email(message: Any) -> SentEmail:
+def _ses_email(message: Any, at: float) -> SentEmail:
+    """An email from the emulator's SES store: SESv2 SendEmail with a raw or simple body."""
+    raw = getattr(message, "raw_data", None)
+    if raw:
+        parsed = email.message_from_string(raw, policy=email.policy.default)
+        text_part = parsed.get_body(preferencelist=("plain",))
+        html_part = parsed.get_body(preferencelist=("html",))
+        return SentEmail(
+            "ses",
+            str(parsed["subject"] or ""),
+            [address.strip() for address in str(parsed["to"] or "").split(",") if address.strip()],
+            text_part.get_content() if text_part is not None else "",
+            html_part.get_content() if html_part is not None else "",
+            at,
+        )
     destinations = getattr(message, "destinations", {}) or {}
-    recipients = list(destinations.get("ToAddresses", [])) if isinstance(destinations, dict) else list(destinations)
+    recipients = list(dict.fromkeys(destinations.get("ToAddresses", []))) if isinstance(destinations, dict) else []
     body = getattr(message, "body", "")
-    text, html_part = (body.get("Text", ""), body.get("Html", "")) if isinstance(body, dict) else (str(body), "")
-    raw = getattr(message, "raw_data", "")
-    return SentEmail("ses", getattr(message, "subject", "") or "", recipients, text or raw, html_part)
+    text, html_part_text = (body.get("Text", ""), body.get("Html", "")) if isinstance(body, dict) else (str(body), "")
+    return SentEmail("ses", getattr(message, "subject", "") or "", recipients, text, html_part_text, at)
 
 
 def _json(value: Any) -> HttpReply:

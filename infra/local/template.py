@@ -34,6 +34,9 @@ class LocalTemplate:
 
     def arn(self, logical_id: str) -> str:
         kind = self.resources[logical_id]["Type"]
+        if kind == "AWS::CloudWatch::Alarm":
+            name = self.resolve(self.resources[logical_id]["Properties"].get("AlarmName", logical_id))
+            return f"arn:aws:cloudwatch:{LOCAL_REGION}:{LOCAL_ACCOUNT_ID}:alarm:{name}"
         service = kind.split("::")[1].lower()
         prefix = {
             "AWS::Lambda::Function": "function:",

@@ -1,0 +1,256 @@
+"""Reading the JSON CloudWatch publishes to SNS when an alarm changes state, into a typed AlarmStateChange.
+
+Shapes (metric alarm with one metric or with metric math, composite alarm):
+https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarm-sns-schema
+Only the name and the new state are required; every other field is optional, so a message CloudWatch extends
+tomorrow still renders. Anything that is not an alarm notification at all raises UnreadableAlarmMessageError,
+and the caller forwards it raw.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Final
+
+
+class UnreadableAlarmMessageError(ValueError):
+    """The message is not a CloudWatch alarm state change; the text says what is wrong with it."""
+
+
+class AlarmState(StrEnum):
+    ALARM = "ALARM"
+    OK = "OK"
+    INSUFFICIENT_DATA = "INSUFFICIENT_DATA"
+
+
+@dataclass(frozen=True)
+class MetricStat:
+    """One CloudWatch metric and how it is reduced over a period."""
+
+    namespace: str
+    name: str
+    dimensions: tuple[tuple[str, str], ...]
+    statistic: str
+    """As CloudWatch names it in alarm definitions: Sum, Average, Maximum, p99…"""
+    period_seconds: int | None = None
+
+
+@dataclass(frozen=True)
+class MetricQuery:
+    """One line of a metric-math alarm: a metric, or an expression over other lines."""
+
+    query_id: str
+    label: str | None
+    expression: str | None
+    metric: MetricStat | None
+    return_data: bool
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """What a metric alarm watches and when it fires."""
+
+    comparison_operator: str
+    threshold: float | None
+    period_seconds: int | None
+    evaluation_periods: int | None
+    datapoints_to_alarm: int | None
+    treat_missing_data: str | None
+    metric: MetricStat | None
+    """The watched metric of a single-metric alarm; None for metric math (see queries)."""
+    queries: tuple[MetricQuery, ...] = ()
+
+    @property
+    def watched(self) -> MetricQuery | None:
+        """The metric-math line whose value the alarm compares (the one that returns data)."""
+        returned = [query for query in self.queries if query.return_data]
+        return returned[0] if returned else None
+
+    @property
+    def source_metrics(self) -> tuple[MetricStat, ...]:
+        if self.metric is not None:
+            return (self.metric,)
+        return tuple(query.metric for query in self.queries if query.metric is not None)
+
+
+@dataclass(frozen=True)
+class AlarmStateChange:
+    alarm_name: str
+    new_state: AlarmState
+    old_state: AlarmState | None
+    reason: str
+    description: str | None
+    changed_at: datetime | None
+    account_id: str | None
+    region: str | None
+    """The region code (eu-west-1), read from the alarm ARN; the message's `Region` is only a display name."""
+    region_name: str | None
+    alarm_arn: str | None
+    trigger: Trigger | None
+    alarm_rule: str | None
+    """Set for composite alarms only."""
+    triggering_children: tuple[str, ...]
+    """Composite alarms: the names of the child alarms whose change caused this one."""
+    datapoints: tuple[float, ...]
+    """The recent values CloudWatch quotes in the reason, most recent first (empty when it quotes none)."""
+
+    @property
+    def is_composite(self) -> bool:
+        return self.alarm_rule is not None
+
+
+# The reason quotes datapoints as `[7.0 (01/01/24 12:00:00), 6.0 (01/01/24 11:55:00)]`.
+_DATAPOINT: Final = re.compile(r"(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?) \(\d{2}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}\)")
+_ALARM_ARN: Final = re.compile(r"^arn:[\w-]+:cloudwatch:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):alarm:(?P<name>.+)$")
+
+
+def parse_alarm_message(text: str) -> AlarmStateChange:
+    """The state change in an SNS message body; raises UnreadableAlarmMessageError if it is not one."""
+    try:
+        document = json.loads(text)
+    except ValueError as exc:
+        raise UnreadableAlarmMessageError(f"the message is not JSON: {exc}") from exc
+    if not isinstance(document, dict):
+        raise UnreadableAlarmMessageError("the message is JSON but not an object")
+    name = document.get("AlarmName")
+    if not isinstance(name, str) or not name:
+        raise UnreadableAlarmMessageError("the message has no AlarmName")
+    new_state = _state(document.get("NewStateValue"))
+    if new_state is None:
+        raise UnreadableAlarmMessageError(f"NewStateValue {document.get('NewStateValue')!r} is not an alarm state")
+
+    arn = _text(document.get("AlarmArn"))
+    arn_match = _ALARM_ARN.match(arn or "")
+    reason = _text(document.get("NewStateReason")) or ""
+    children = document.get("TriggeringChildren")
+    return AlarmStateChange(
+        alarm_name=name,
+        new_state=new_state,
+        old_state=_state(document.get("OldStateValue")),
+        reason=reason,
+        description=_text(document.get("AlarmDescription")),
+        changed_at=_timestamp(document.get("StateChangeTime")),
+        account_id=_text(document.get("AWSAccountId")) or (arn_match["account"] if arn_match else None),
+        region=arn_match["region"] if arn_match else None,
+        region_name=_text(document.get("Region")),
+        alarm_arn=arn,
+        trigger=_trigger(document.get("Trigger")),
+        alarm_rule=_text(document.get("AlarmRule")),
+        triggering_children=tuple(_child_name(child) for child in children) if isinstance(children, list) else (),
+        datapoints=tuple(float(value) for value in _DATAPOINT.findall(reason)),
+    )
+
+
+def _state(value: Any) -> AlarmState | None:
+    try:
+        return AlarmState(value)
+    except ValueError:
+        return None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _whole(value: Any) -> int | None:
+    number = _number(value)
+    return int(number) if number is not None else None
+
+
+def _timestamp(value: Any) -> datetime | None:
+    # CloudWatch writes `2024-05-01T12:05:00.123+0000`.
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f%z")
+    except ValueError:
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return None
+
+
+def _dimensions(value: Any) -> tuple[tuple[str, str], ...]:
+    # Alarm messages spell dimension keys in lower case (`name`/`value`), the API in title case; accept both.
+    if not isinstance(value, list):
+        return ()
+    pairs = []
+    for item in value:
+        if isinstance(item, dict):
+            name, dimension_value = item.get("name", item.get("Name")), item.get("value", item.get("Value"))
+            if isinstance(name, str) and isinstance(dimension_value, str):
+                pairs.append((name, dimension_value))
+    return tuple(pairs)
+
+
+def _statistic(trigger: dict[str, Any]) -> str:
+    extended = _text(trigger.get("ExtendedStatistic"))
+    if extended:
+        return extended
+    # Messages spell simple statistics in capitals (SUM); alarm definitions and the console say Sum.
+    simple = _text(trigger.get("Statistic")) or ""
+    return {"SAMPLE_COUNT": "SampleCount"}.get(simple, simple.capitalize())
+
+
+def _trigger(value: Any) -> Trigger | None:
+    if not isinstance(value, dict):
+        return None
+    metric = None
+    if isinstance(value.get("MetricName"), str):
+        metric = MetricStat(
+            namespace=str(value.get("Namespace", "")),
+            name=value["MetricName"],
+            dimensions=_dimensions(value.get("Dimensions")),
+            statistic=_statistic(value),
+            period_seconds=_whole(value.get("Period")),
+        )
+    queries = value.get("Metrics")
+    return Trigger(
+        comparison_operator=str(value.get("ComparisonOperator", "")),
+        threshold=_number(value.get("Threshold")),
+        period_seconds=_whole(value.get("Period")),
+        evaluation_periods=_whole(value.get("EvaluationPeriods")),
+        datapoints_to_alarm=_whole(value.get("DatapointsToAlarm")),
+        treat_missing_data=_text(value.get("TreatMissingData")),
+        metric=metric,
+        queries=tuple(_query(item) for item in queries if isinstance(item, dict)) if isinstance(queries, list) else (),
+    )
+
+
+def _query(value: dict[str, Any]) -> MetricQuery:
+    stat = value.get("MetricStat")
+    metric = None
+    if isinstance(stat, dict) and isinstance(stat.get("Metric"), dict):
+        definition = stat["Metric"]
+        metric = MetricStat(
+            namespace=str(definition.get("Namespace", "")),
+            name=str(definition.get("MetricName", "")),
+            dimensions=_dimensions(definition.get("Dimensions")),
+            statistic=str(stat.get("Stat", "")),
+            period_seconds=_whole(stat.get("Period")),
+        )
+    return MetricQuery(
+        query_id=str(value.get("Id", "")),
+        label=_text(value.get("Label")),
+        expression=_text(value.get("Expression")),
+        metric=metric,
+        return_data=value.get("ReturnData", True) is not False,
+    )
+
+
+def _child_name(child: Any) -> str:
+    # Each child is `{"Arn": ..., "State": {...}}`; older messages list plain ARNs.
+    arn = child.get("Arn") if isinstance(child, dict) else child
+    text = str(arn)
+    match = _ALARM_ARN.match(text)
+    return match["name"] if match else text

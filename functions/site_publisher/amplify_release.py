@@ -1,0 +1,97 @@
+"""Publishing one version of the site to an Amplify Hosting branch that has no Git repository.
+
+Amplify runs one deployment job per branch at a time. A job left unfinished (a console drag-and-drop that was
+never uploaded, a job stuck PENDING, or the job of an earlier deploy that timed out) makes StartDeployment fail
+with "The last job ... was not finished ... use StopJob", and the CDK alpha Branch asset then aborts every later
+deploy ("Amplify job already running"). So before starting, this stops the branch's unfinished jobs: the stack
+is the source of truth for what the branch serves. Then it waits for the new job, so a failed deployment fails
+the CloudFormation update (and its rollback publishes the previous version the same way).
+
+The client is passed in, so tests drive it with botocore's Stubber.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Final
+
+from botocore.exceptions import ClientError
+
+logger = logging.getLogger(__name__)
+
+SUCCEEDED: Final = "SUCCEED"
+FINISHED: Final = frozenset({SUCCEEDED, "FAILED", "CANCELLED"})
+# Every other JobStatus (CREATED, PENDING, PROVISIONING, RUNNING, CANCELLING) blocks a new deployment.
+STOPPABLE: Final = frozenset({"CREATED", "PENDING", "PROVISIONING", "RUNNING"})
+# Unfinished jobs are the newest ones; ListJobs answers newest first.
+RECENT_JOBS: Final = 20
+POLL_SECONDS: Final = 5.0
+
+
+class ReleaseFailedError(RuntimeError):
+    """The deployment job ended without succeeding, or did not finish in time."""
+
+
+@dataclass(frozen=True)
+class Release:
+    app_id: str
+    branch_name: str
+    source_url: str
+    """`s3://bucket/prefix/`: Amplify copies every object under the prefix (sourceUrlType BUCKET_PREFIX)."""
+    custom_headers: str
+    """Amplify's custom header YAML; Amplify applies header changes only with a deployment, so both go together."""
+
+
+@dataclass(frozen=True)
+class Clock:
+    now: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+
+
+def publish(client: Any, release: Release, *, deadline: float, clock: Clock | None = None) -> str:
+    """Deploys the release and returns the id of the job that published it.
+
+    `deadline` is a `clock.now()` value; a job still running then raises ReleaseFailedError (it is left
+    running, and the next publish stops it).
+    """
+    clock = clock or Clock()
+    branch = {"appId": release.app_id, "branchName": release.branch_name}
+    client.update_app(appId=release.app_id, customHeaders=release.custom_headers)
+    _stop_unfinished_jobs(client, branch, deadline=deadline, clock=clock)
+    started = client.start_deployment(**branch, sourceUrl=release.source_url, sourceUrlType="BUCKET_PREFIX")
+    job_id: str = started["jobSummary"]["jobId"]
+    logger.info("deployment started", extra={"job_id": job_id, "source_url": release.source_url})
+    status = _wait_until_finished(client, branch, job_id, deadline=deadline, clock=clock)
+    if status != SUCCEEDED:
+        raise ReleaseFailedError(f"Amplify job {job_id} of branch {release.branch_name} ended {status}")
+    logger.info("deployment succeeded", extra={"job_id": job_id})
+    return job_id
+
+
+def _stop_unfinished_jobs(client: Any, branch: dict[str, str], *, deadline: float, clock: Clock) -> None:
+    jobs = client.list_jobs(**branch, maxResults=RECENT_JOBS)["jobSummaries"]
+    unfinished = [job for job in jobs if job["status"] not in FINISHED]
+    for job in unfinished:
+        if job["status"] in STOPPABLE:
+            logger.warning("stopping unfinished job", extra={"job_id": job["jobId"], "status": job["status"]})
+            try:
+                client.stop_job(**branch, jobId=job["jobId"])
+            except ClientError as error:
+                # It may have finished between ListJobs and StopJob; the wait below tells.
+                if error.response["Error"]["Code"] != "BadRequestException":
+                    raise
+    for job in unfinished:
+        _wait_until_finished(client, branch, job["jobId"], deadline=deadline, clock=clock)
+
+
+def _wait_until_finished(client: Any, branch: dict[str, str], job_id: str, *, deadline: float, clock: Clock) -> str:
+    while True:
+        status: str = client.get_job(**branch, jobId=job_id)["job"]["summary"]["status"]
+        if status in FINISHED:
+            return status
+        if clock.now() + POLL_SECONDS > deadline:
+            raise ReleaseFailedError(f"Amplify job {job_id} is still {status}; gave up waiting")
+        clock.sleep(POLL_SECONDS)

@@ -1,0 +1,208 @@
+"""The deploy role as code: a small stack the owner deploys once, by hand, before the first CI deploy.
+
+It creates GitHub's OIDC identity provider in the account and two roles that GitHub Actions assume with
+short-lived tokens (no stored keys):
+- the deploy role, trusted only for the configured repository's deploy environment on the deploy branch, and
+  allowed only to assume the CDK bootstrap roles (which hold the actual deploy permissions);
+- the diff role, trusted only for that repository's pull requests, allowed only to assume the bootstrap
+  lookup role (read-only), so `cdk diff` on a pull request can read the deployed template and nothing more.
+
+Synthesize: `python -m infra.deploy_role` (→ cdk.out.deploy-role/). Deploy (docs/deploy.md):
+`npm run cdk:deploy-role -- deploy -c config.account=123456789012 -c config.region=eu-west-1`.
+
+NOTE: GitHub's default subject claim names the environment *or* the branch, never both
+(`repo:OWNER/NAME:environment:production`). The repository's subject template is therefore set to the claim keys
+in OIDC_SUBJECT_CLAIM_KEYS (one `gh api` call, docs/deploy.md), so the subject carries both and the trust policy
+pins repository, environment and branch at once. AWS evaluates only `sub` and `aud` of GitHub's tokens.
+https://docs.github.com/en/actions/reference/security/oidc#customizing-the-subject-claims-for-an-organization-or-repository
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from typing import Any, Final
+
+from aws_cdk import App, CfnOutput, DefaultStackSynthesizer, Duration, Environment, Stack
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from infra.app import app_context
+from infra.config import ConfigError, DeploymentConfig, load_config, overrides_from_context
+from infra.lambda_factory import REPO_ROOT
+from infra.nag import apply_checks
+
+GITHUB_OIDC_URL: Final = "https://token.actions.githubusercontent.com"
+GITHUB_OIDC_ISSUER: Final = "token.actions.githubusercontent.com"
+# The audience aws-actions/configure-aws-credentials requests its token for.
+GITHUB_OIDC_AUDIENCE: Final = "sts.amazonaws.com"
+OIDC_SUBJECT_CLAIM_KEYS: Final = ("repo", "context", "ref")
+"""The repository's OIDC subject template (docs/deploy.md sets it); the subjects below follow its shape."""
+
+# An account holds one provider per URL: an owner whose account already has GitHub's passes its ARN instead,
+# `-c github_oidc_provider_arn=arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com`.
+EXISTING_PROVIDER_CONTEXT_KEY: Final = "github_oidc_provider_arn"
+BOOTSTRAP_QUALIFIER_CONTEXT_KEY: Final = "@aws-cdk/core:bootstrapQualifier"
+
+# Output logical ids are fixed: docs/deploy.md tells the owner to copy them into repository variables.
+DEPLOY_ROLE_ARN_OUTPUT: Final = "DeployRoleArn"
+DIFF_ROLE_ARN_OUTPUT: Final = "DiffRoleArn"
+
+# The roles `cdk bootstrap` creates; each trusts any principal of the account that is allowed to assume it.
+# https://docs.aws.amazon.com/cdk/v2/guide/bootstrapping-env.html
+BOOTSTRAP_ROLE_ARN_TEMPLATES: Final[Mapping[str, str]] = {
+    "deploy": DefaultStackSynthesizer.DEFAULT_DEPLOY_ROLE_ARN,
+    "file-publishing": DefaultStackSynthesizer.DEFAULT_FILE_ASSET_PUBLISHING_ROLE_ARN,
+    "image-publishing": DefaultStackSynthesizer.DEFAULT_IMAGE_ASSET_PUBLISHING_ROLE_ARN,
+    "lookup": DefaultStackSynthesizer.DEFAULT_LOOKUP_ROLE_ARN,
+}
+# A deploy takes minutes; an hour is also the cap AWS puts on the chained bootstrap-role sessions.
+ROLE_SESSION_DURATION: Final = Duration.hours(1)
+
+
+def deploy_subject(config: DeploymentConfig) -> str:
+    """The `sub` of a job in the deploy environment on the deploy branch, e.g.
+    `repo:alice/resume:environment:production:ref:refs/heads/main`."""
+    return (
+        f"repo:{config.github_repository}:environment:{config.deploy_environment}:ref:refs/heads/{config.deploy_branch}"
+    )
+
+
+def pull_request_subject_pattern(config: DeploymentConfig) -> str:
+    """The `sub` of any pull-request job of the repository (`...:pull_request:ref:refs/pull/42/merge`).
+    Forks' pull requests get no token at all: GitHub gives them no `id-token: write`."""
+    return f"repo:{config.github_repository}:pull_request:ref:refs/pull/*/merge"
+
+
+def bootstrap_role_arn(stack: Stack, kind: str, qualifier: str) -> str:
+    """The ARN of one bootstrap role of this stack's account and region, as the CDK CLI names it."""
+    return (
+        BOOTSTRAP_ROLE_ARN_TEMPLATES[kind]
+        .replace("${AWS::Partition}", stack.partition)
+        .replace("${AWS::AccountId}", stack.account)
+        .replace("${AWS::Region}", stack.region)
+        .replace("${Qualifier}", qualifier)
+    )
+
+
+class GitHubDeployAccess(Construct):
+    """The OIDC provider and the two roles. Exposes `provider_arn`, `deploy_role` and `diff_role`."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: DeploymentConfig,
+        qualifier: str,
+        existing_provider_arn: str | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        if existing_provider_arn:
+            self.provider_arn = existing_provider_arn
+        else:
+            # NOTE: the native CloudFormation resource, not iam.OpenIdConnectProvider (a custom-resource Lambda).
+            # No thumbprints: IAM verifies GitHub's certificate against its own trusted CAs.
+            provider = iam.OidcProviderNative(self, "Provider", url=GITHUB_OIDC_URL, client_ids=[GITHUB_OIDC_AUDIENCE])
+            self.provider_arn = provider.oidc_provider_arn
+
+        self.deploy_role = iam.Role(
+            self,
+            "DeployRole",
+            assumed_by=iam.WebIdentityPrincipal(
+                self.provider_arn,
+                conditions={
+                    "StringEquals": {
+                        f"{GITHUB_OIDC_ISSUER}:aud": GITHUB_OIDC_AUDIENCE,
+                        f"{GITHUB_OIDC_ISSUER}:sub": deploy_subject(config),
+                    }
+                },
+            ),
+            description=f"GitHub Actions deploys of {config.github_repository}: may only assume CDK bootstrap roles",
+            max_session_duration=ROLE_SESSION_DURATION,
+        )
+        self.deploy_role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["sts:AssumeRole"],
+                resources=[bootstrap_role_arn(stack, kind, qualifier) for kind in BOOTSTRAP_ROLE_ARN_TEMPLATES],
+            )
+        )
+
+        self.diff_role = iam.Role(
+            self,
+            "DiffRole",
+            assumed_by=iam.WebIdentityPrincipal(
+                self.provider_arn,
+                conditions={
+                    "StringEquals": {f"{GITHUB_OIDC_ISSUER}:aud": GITHUB_OIDC_AUDIENCE},
+                    "StringLike": {f"{GITHUB_OIDC_ISSUER}:sub": pull_request_subject_pattern(config)},
+                },
+            ),
+            description=f"cdk diff on pull requests of {config.github_repository}: may only assume the lookup role",
+            max_session_duration=ROLE_SESSION_DURATION,
+        )
+        self.diff_role.add_to_policy(
+            iam.PolicyStatement(actions=["sts:AssumeRole"], resources=[bootstrap_role_arn(stack, "lookup", qualifier)])
+        )
+
+
+class GitHubDeployRoleStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        config: DeploymentConfig,
+        *,
+        qualifier: str = DefaultStackSynthesizer.DEFAULT_QUALIFIER,
+        existing_provider_arn: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            scope,
+            f"{config.stack_name}-GitHubDeploy",
+            env=Environment(account=config.account, region=config.region),
+            description=f"GitHub OIDC deploy and diff roles for {config.github_repository} (deployed once by hand)",
+            **kwargs,
+        )
+        self.access = GitHubDeployAccess(
+            self, "GitHub", config=config, qualifier=qualifier, existing_provider_arn=existing_provider_arn
+        )
+        _output(
+            self, DEPLOY_ROLE_ARN_OUTPUT, self.access.deploy_role.role_arn, "Repository variable AWS_DEPLOY_ROLE_ARN"
+        )
+        _output(self, DIFF_ROLE_ARN_OUTPUT, self.access.diff_role.role_arn, "Repository variable AWS_DIFF_ROLE_ARN")
+
+
+def _output(stack: Stack, logical_id: str, value: str, description: str) -> None:
+    output = CfnOutput(stack, logical_id, value=value, description=description)
+    output.override_logical_id(logical_id)
+
+
+def build_deploy_role_app(
+    outdir: str | None = None, context: Mapping[str, Any] | None = None
+) -> tuple[App, GitHubDeployRoleStack]:
+    """The deploy-role app from the same context as the main app (cdk.json plus `-c` flags), cdk-nag on."""
+    full_context = app_context(context)
+    config = load_config(full_context, overrides_from_context(full_context))
+    app = App(outdir=outdir, context=full_context)
+    stack = GitHubDeployRoleStack(
+        app,
+        config,
+        qualifier=str(full_context.get(BOOTSTRAP_QUALIFIER_CONTEXT_KEY) or DefaultStackSynthesizer.DEFAULT_QUALIFIER),
+        existing_provider_arn=full_context.get(EXISTING_PROVIDER_CONTEXT_KEY) or None,
+    )
+    apply_checks(app)
+    return app, stack
+
+
+def main() -> None:
+    try:
+        app, _ = build_deploy_role_app(outdir=os.environ.get("CDK_OUTDIR", str(REPO_ROOT / "cdk.out.deploy-role")))
+    except ConfigError as error:
+        sys.exit(f"config error: {error}")
+    app.synth()
+
+
+if __name__ == "__main__":
+    main()

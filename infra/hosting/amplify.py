@@ -1,0 +1,154 @@
+"""Default hosting: an AWS Amplify Hosting app and branch with no Git repository, published by `cdk deploy`.
+
+Deploy time, in order: the built site and a config.json carrying the API URL are copied to
+`s3://<staging>/site/<site digest>/<API host>/` (BucketDeployment); then the publisher (functions/site_publisher)
+sets the app's security headers and runs Amplify StartDeployment from that prefix (sourceUrlType
+BUCKET_PREFIX), stopping any unfinished job first and failing the deploy if the job fails.
+
+Why not the aws-amplify-alpha Branch `asset`: it zips at synth, so the zip cannot hold the deploy-time API URL;
+its provider may read every S3 object and deploy to every Amplify app (`Resource: *`); and it aborts when the
+branch's last job is PENDING instead of clearing it. See docs/hosting.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+from urllib.parse import quote
+
+from aws_cdk import Aws, Fn, Stack
+from aws_cdk import aws_amplify as amplify
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from functions.site_publisher import contract
+from infra.config import DeploymentConfig
+from infra.hosting.headers import amplify_custom_headers
+from infra.hosting.publisher import SitePublisher, settings_digest
+from infra.hosting.site_build import build_for_synth
+from infra.hosting.storage import SiteUpload, private_bucket
+from infra.nag import suppress
+from infra.security_headers import security_headers
+
+BRANCH_NAME: Final = "main"
+STAGING_PREFIX: Final = "site"
+AMPLIFY_PRINCIPAL: Final = "amplify.amazonaws.com"
+
+
+class AmplifySite(Construct):
+    """Exposes `app`, `branch`, `origin` (https://main.<app id>.amplifyapp.com), `url`, and after `publish(...)`
+    `staging` (bucket), `upload` (SiteUpload), `publisher` (SitePublisher) and `release` (the custom resource)."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: DeploymentConfig) -> None:
+        super().__init__(scope, construct_id)
+        self._log_retention_days = config.log_retention_days
+        # One dict per resource, so the digest below covers exactly what the resources are given.
+        app_settings: dict[str, Any] = {
+            "name": f"{Stack.of(self).stack_name}-site",
+            "description": "Resume site, deployed by CDK from S3 (no Git repository)",
+            "platform": "WEB",
+        }
+        branch_settings: dict[str, Any] = {
+            "branch_name": BRANCH_NAME,
+            "stage": "PRODUCTION",
+            # No repository: nothing to build, no pull requests to preview.
+            "enable_auto_build": False,
+            "enable_pull_request_preview": False,
+        }
+        # NOTE: no custom headers here. The CSP names the API and the API's CORS names this app's domain, a
+        # cycle CloudFormation cannot create; the publisher sets them right before each deployment, which is
+        # also when Amplify applies header changes.
+        self.app = amplify.CfnApp(self, "App", **app_settings)
+        self.branch = amplify.CfnBranch(self, "Branch", app_id=self.app.attr_app_id, **branch_settings)
+        self.origin: str = f"https://{BRANCH_NAME}.{self.app.attr_default_domain}"
+        self.url: str = self.origin
+        # Should CloudFormation ever rewrite the app or branch, publish again (headers included).
+        self._settings_digest = settings_digest({"app": app_settings, "branch": branch_settings})
+
+    def publish(self, *, api_url: str, api_origin: str) -> None:
+        """Adds the deploy-time upload and release of the site, which calls the API at `api_url`."""
+        site = build_for_synth(self)
+        self.staging = private_bucket(self, "Files")
+        # One immutable prefix per (site, API) pair: a rollback republishes the previous prefix, still there.
+        api_host = Fn.select(2, Fn.split("/", api_url))
+        prefix = Fn.join("", [f"{STAGING_PREFIX}/{site.digest}/", api_host, "/"])
+        self.upload = SiteUpload(
+            self,
+            "Upload",
+            site=site,
+            api_url=api_url,
+            bucket=self.staging,
+            key_prefix=prefix,
+            log_retention_days=self._log_retention_days,
+        )
+        self._let_amplify_read_staging()
+
+        self.publisher = SitePublisher(self, "Publisher", log_retention_days=self._log_retention_days)
+        self._grant_release(self.publisher.function.role)
+        self.release = self.publisher.add_step(
+            "Release",
+            resource_type=contract.AMPLIFY_RELEASE,
+            properties={
+                contract.APP_ID: self.app.attr_app_id,
+                contract.BRANCH_NAME: self.branch.attr_branch_name,
+                contract.SOURCE_URL: f"s3://{self.staging.bucket_name}/{prefix}",
+                contract.CUSTOM_HEADERS: amplify_custom_headers(security_headers(api_origin)),
+                contract.REDO_WHEN: self._settings_digest,
+            },
+        )
+        self.release.node.add_dependency(self.upload.deployment)
+        if self.staging.policy is not None:
+            self.release.node.add_dependency(self.staging.policy)
+
+    def _let_amplify_read_staging(self) -> None:
+        """Amplify reads a BUCKET_PREFIX source as its service principal, for this branch only.
+
+        https://docs.aws.amazon.com/amplify/latest/userguide/deploy-with-sdks.html asks for aws:SourceArn as
+        the URL-encoded branch ARN; others report that only the plain ARN matched. Both name this one branch.
+        """
+        branch_arn_encoded = Fn.join(
+            "",
+            [
+                f"arn%3A{Aws.PARTITION}%3Aamplify%3A{Aws.REGION}%3A{Aws.ACCOUNT_ID}%3Aapps%2F",
+                self.app.attr_app_id,
+                f"%2Fbranches%2F{quote(BRANCH_NAME, safe='')}",
+            ],
+        )
+        conditions = {
+            "StringEquals": {
+                "aws:SourceAccount": Aws.ACCOUNT_ID,
+                "aws:SourceArn": [self.branch.attr_arn, branch_arn_encoded],
+            }
+        }
+        principal = iam.ServicePrincipal(AMPLIFY_PRINCIPAL)
+        self.staging.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[principal],
+                actions=["s3:GetObject"],
+                resources=[self.staging.arn_for_objects(f"{STAGING_PREFIX}/*")],
+                conditions=conditions,
+            )
+        )
+        # NOTE: no s3:prefix condition: Amplify has been seen listing with an empty prefix, and the bucket
+        # holds nothing but site versions.
+        self.staging.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[principal],
+                actions=["s3:ListBucket"],
+                resources=[self.staging.bucket_arn],
+                conditions=conditions,
+            )
+        )
+
+    def _grant_release(self, role: iam.IRole) -> None:
+        """The publisher may change this app's headers and run jobs on this branch, nothing else."""
+        role.add_to_principal_policy(iam.PolicyStatement(actions=["amplify:UpdateApp"], resources=[self.app.attr_arn]))
+        role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["amplify:StartDeployment"], resources=[self.branch.attr_arn])
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["amplify:ListJobs", "amplify:GetJob", "amplify:StopJob"],
+                resources=[self.branch.attr_arn, f"{self.branch.attr_arn}/jobs/*"],
+            )
+        )
+        suppress(role, f"AwsSolutions-IAM5[Resource::<{Stack.of(self).get_logical_id(self.branch)}.Arn>/jobs/*]")

@@ -1,0 +1,153 @@
+"""What both hosting modes keep in S3: a private bucket, and the upload of the built site plus config.json."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import Aws, DefaultStackSynthesizer, RemovalPolicy, Stack
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_deployment as s3deploy
+from constructs import Construct
+
+from frontend.build import CONFIG_NAME
+from infra.hosting.site_build import SiteBuild
+from infra.lambda_factory import log_retention
+from infra.nag import suppress
+
+
+def private_bucket(scope: Construct, construct_id: str) -> s3.Bucket:
+    """A bucket nobody reads directly: no public access, TLS only, encrypted at rest.
+
+    NOTE: DESTROY with auto-delete, unlike the visits table: everything in it is rebuilt from the repository
+    on every deploy, and a retained bucket would only be litter after `cdk destroy`.
+    """
+    bucket = s3.Bucket(
+        scope,
+        construct_id,
+        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        encryption=s3.BucketEncryption.S3_MANAGED,
+        enforce_ssl=True,
+        object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        removal_policy=RemovalPolicy.DESTROY,
+        auto_delete_objects=True,
+    )
+    suppress(bucket, "AwsSolutions-S1")
+    return bucket
+
+
+class SiteUpload(Construct):
+    """Copies the built site and a deploy-time config.json ({"apiBaseUrl": <the API's URL>}) into a bucket,
+    under `key_prefix`, and invalidates `/*` of `distribution` when given.
+
+    Exposes `deployment` (the BucketDeployment) so later steps can depend on it.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        site: SiteBuild,
+        api_url: str,
+        bucket: s3.IBucket,
+        key_prefix: str | None = None,
+        distribution: cloudfront.IDistribution | None = None,
+        cache_control: Sequence[s3deploy.CacheControl] | None = None,
+        log_retention_days: int,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        handler_logs = logs.LogGroup(
+            self,
+            "HandlerLogs",
+            retention=log_retention(log_retention_days),
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self.role = iam.Role(
+            self,
+            "HandlerRole",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Copies the built resume site into its bucket at deploy time",
+        )
+        self._grant_copy(bucket, distribution, handler_logs)
+        self.deployment = s3deploy.BucketDeployment(
+            self,
+            "Deployment",
+            # json_data resolves the API URL token at deploy time; the built files are hashed at synth.
+            sources=[
+                s3deploy.Source.asset(str(site.directory)),
+                s3deploy.Source.json_data(CONFIG_NAME, {"apiBaseUrl": api_url}),
+            ],
+            destination_bucket=bucket,
+            destination_key_prefix=key_prefix,
+            distribution=distribution,
+            distribution_paths=["/*"] if distribution is not None else None,
+            cache_control=list(cache_control) if cache_control else None,
+            # NOTE: CDK would add AWSLambdaBasicExecutionRole (logs:* anywhere), s3:GetObject*/List*/Abort*/
+            # DeleteObject* and cloudfront:CreateInvalidation on "*"; the role's own statements are narrower.
+            role=self.role.without_policy_updates(),
+            log_group=handler_logs,
+        )
+        _acknowledge_copy_handler_runtime(self)
+
+    def _grant_copy(
+        self,
+        bucket: s3.IBucket,
+        distribution: cloudfront.IDistribution | None,
+        handler_logs: logs.ILogGroup,
+    ) -> None:
+        """What the BucketDeployment handler of this aws-cdk-lib version does: `aws s3 cp` of the source zips
+        from the bootstrap assets bucket, `aws s3 sync --delete` into the destination, one invalidation.
+
+        Maintenance: after an aws-cdk-lib upgrade, a deploy failing with AccessDenied in the handler's logs
+        means the handler now does more; compare with its index.py.
+        """
+        stack = Stack.of(self)
+        qualifier = getattr(stack.synthesizer, "bootstrap_qualifier", None) or DefaultStackSynthesizer.DEFAULT_QUALIFIER
+        assets_bucket = f"cdk-{qualifier}-assets-{Aws.ACCOUNT_ID}-{Aws.REGION}"
+        statements = [
+            iam.PolicyStatement(
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[handler_logs.log_group_arn]
+            ),
+            iam.PolicyStatement(actions=["s3:GetObject"], resources=[f"arn:{Aws.PARTITION}:s3:::{assets_bucket}/*"]),
+            iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn]),
+            # The bucket holds nothing but the site's files.
+            iam.PolicyStatement(actions=["s3:PutObject", "s3:DeleteObject"], resources=[bucket.arn_for_objects("*")]),
+        ]
+        if distribution is not None:
+            statements.append(
+                iam.PolicyStatement(
+                    actions=["cloudfront:CreateInvalidation", "cloudfront:GetInvalidation"],
+                    resources=[
+                        stack.format_arn(
+                            service="cloudfront",
+                            region="",
+                            resource="distribution",
+                            resource_name=distribution.distribution_id,
+                        )
+                    ],
+                )
+            )
+        for statement in statements:
+            self.role.add_to_policy(statement)
+        bucket_id = stack.get_logical_id(bucket.node.default_child)  # type: ignore[arg-type]
+        suppress(
+            self.role,
+            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::{assets_bucket_pattern(qualifier)}/*]",
+            f"AwsSolutions-IAM5[Resource::<{bucket_id}.Arn>/*]",
+        )
+
+
+def assets_bucket_pattern(qualifier: str) -> str:
+    """The bootstrap assets bucket as cdk-nag prints it when its account and region are pseudo parameters."""
+    return f"cdk-{qualifier}-assets-<AWS::AccountId>-<AWS::Region>"
+
+
+def _acknowledge_copy_handler_runtime(scope: Construct) -> None:
+    """The copy Lambda is one per stack, created by CDK outside this construct; its runtime is CDK's choice."""
+    stack = Stack.of(scope)
+    for child in stack.node.children:
+        if child.node.id.startswith("Custom::CDKBucketDeployment"):
+            suppress(child, "AwsSolutions-L1")

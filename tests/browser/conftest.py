@@ -1,0 +1,71 @@
+"""Real headless Chromium (Debian's package) driven by Playwright; screenshots go to artifacts/ (not committed)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+# Without these, Chromium tries Google's services at start and on this closed network fails noisily.
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    executable = shutil.which("chromium") or "/usr/bin/chromium"
+    assert Path(executable).exists(), "install Debian's chromium (.ci/run does): apt-get install chromium"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+@dataclass
+class PageLog:
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    csp_violations: list[str] = field(default_factory=list)
+
+    def script_errors(self) -> list[str]:
+        # NOTE: Chromium itself reports every failed request ("Failed to load resource: ...") as a console error;
+        # those are the network's, not the page's, and the tests that take the API down expect them.
+        return [m for m in self.console_errors if "Failed to load resource" not in m] + self.page_errors
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[tuple[Page, PageLog]]:
+    """A fresh browser context (its own sessionStorage) with console, script errors and CSP violations recorded."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    opened = context.new_page()
+    log = PageLog()
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            log.console_errors.append(message.text)
+            if "Content Security Policy" in message.text:
+                log.csp_violations.append(message.text)
+
+    opened.on("console", on_console)
+    opened.on("pageerror", lambda error: log.page_errors.append(str(error)))
+    yield opened, log
+    context.close()
+
+
+def screenshot(page: Page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -1,0 +1,117 @@
+"""The resume site in real headless Chromium, against the local counter API on another origin."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import requests
+from playwright.sync_api import Page, expect
+
+from frontend.build import build_site
+from infra.local.gateway import HttpReply
+from infra.local.servers import serve, static_site
+from infra.local.system import LocalSystem
+from infra.security_headers import security_headers
+from tests.browser.conftest import PageLog, screenshot
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[2]
+BADGE = "[data-visit-counter]"
+COUNT = "[data-visit-count]"
+
+
+def _api_count(system: LocalSystem) -> int:
+    return int(requests.get(f"{system.api_url}/visits", timeout=5).json()["count"])
+
+
+def test_the_count_appears_and_a_reload_in_the_same_session_does_not_increment(
+    local_system: LocalSystem, page: tuple[Page, PageLog]
+) -> None:
+    browser_page, log = page
+    before = _api_count(local_system)
+    # When a visitor opens the site
+    browser_page.goto(local_system.site_origin + "/")
+    expect(browser_page.locator(BADGE)).to_have_attribute("data-state", "ready", timeout=10_000)
+    # Then their visit is counted and shown
+    assert _api_count(local_system) == before + 1
+    assert browser_page.locator(COUNT).inner_text().replace(",", "") == str(before + 1)
+    screenshot(browser_page, "site-with-count")
+    # And a reload in the same session reads the count without counting again
+    browser_page.reload()
+    expect(browser_page.locator(BADGE)).to_have_attribute("data-state", "ready", timeout=10_000)
+    assert _api_count(local_system) == before + 1
+    # And nothing went wrong on the page, including the CSP (connect-src allows the API origin)
+    assert log.script_errors() == []
+    assert log.csp_violations == []
+
+
+def test_print_layout_hides_the_counter(local_system: LocalSystem, page: tuple[Page, PageLog]) -> None:
+    browser_page, _ = page
+    browser_page.goto(local_system.site_origin + "/")
+    expect(browser_page.locator(BADGE)).to_have_attribute("data-state", "ready", timeout=10_000)
+    browser_page.emulate_media(media="print")
+    expect(browser_page.locator(BADGE)).to_be_hidden()
+    expect(browser_page.locator("h1")).to_be_visible()
+    screenshot(browser_page, "site-print")
+
+
+@pytest.fixture
+def site_with_api(tmp_path: Path) -> Iterator[Callable[[str], str]]:
+    """Serves the built site, with the hosting's security headers, against a chosen API URL."""
+    servers: list[ThreadingHTTPServer] = []
+
+    def start(api_url: str) -> str:
+        dist = build_site(REPO / "frontend" / "resume.json", tmp_path / f"dist{len(servers)}", api_base_url=api_url)
+        server = serve(0, static_site(dist, security_headers(api_url)), "test site")
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_port}/"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def _slow_api(delay_seconds: float) -> Callable[..., HttpReply]:
+    def route(method: str, path: str, query: str, headers: Mapping[str, str], body: bytes) -> HttpReply:
+        time.sleep(delay_seconds)
+        return HttpReply(200, {"content-type": "application/json", "access-control-allow-origin": "*"}, b'{"count":1}')
+
+    return route
+
+
+def test_with_the_api_down_the_placeholder_shows_and_the_page_has_no_script_errors(
+    site_with_api: Callable[[str], str], page: tuple[Page, PageLog]
+) -> None:
+    browser_page, log = page
+    # Given the API's port has nobody listening
+    url = site_with_api("http://127.0.0.1:9")
+    browser_page.goto(url)
+    # Then the badge settles on the neutral placeholder
+    expect(browser_page.locator(BADGE)).to_have_attribute("data-state", "unavailable", timeout=10_000)
+    assert browser_page.locator(COUNT).inner_text() == "\u2014"
+    assert log.script_errors() == []
+    screenshot(browser_page, "site-api-down")
+
+
+def test_with_a_slow_api_the_counter_times_out_to_the_placeholder(
+    site_with_api: Callable[[str], str], page: tuple[Page, PageLog]
+) -> None:
+    browser_page, log = page
+    slow = serve(0, _slow_api(6.0), "slow API")
+    try:
+        url = site_with_api(f"http://127.0.0.1:{slow.server_port}")
+        started = time.monotonic()
+        browser_page.goto(url)
+        expect(browser_page.locator(BADGE)).to_have_attribute("data-state", "unavailable", timeout=10_000)
+        # Then the visitor waited a few seconds, not the API's six
+        assert time.monotonic() - started < 5.5
+        assert log.script_errors() == []
+    finally:
+        slow.shutdown()
+        slow.server_close()

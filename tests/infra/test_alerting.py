@@ -1,0 +1,540 @@
+"""Alerting as CloudFormation will deploy it: every alarm, where it notifies, and the notifier's guarantees."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+from aws_cdk.assertions import Match, Template
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+from moto import mock_aws
+
+from functions.common import catalog
+from functions.notifier import app as notifier_app
+from functions.notifier.sender import AlertDeliveryError
+from infra.alerting import IDEMPOTENCY_TABLE_ACTIONS, NOTIFIER_RETRY_ATTEMPTS
+from infra.api import COUNTER_TABLE_ACTIONS
+from infra.config import DeploymentConfig
+from infra.lambda_factory import REPO_ROOT
+from infra.local.lambda_events import LocalLambdaContext
+from infra.local.provision import create_idempotency_table, create_sender_identity
+from infra.stack import ALARM_TOPIC_OUTPUT, ALERTING_HEALTH_TOPIC_OUTPUT, NOTIFIER_DLQ_OUTPUT, NOTIFIER_FUNCTION_OUTPUT
+from tests.support import alarm_events
+
+RUNBOOK = REPO_ROOT / "docs" / "runbook.md"
+PERIOD_SECONDS = 300
+NOTIFIER_HANDLER = "functions.notifier.app.lambda_handler"
+COUNTER_HANDLER = "functions.counter.app.lambda_handler"
+
+
+# --- finding resources -------------------------------------------------------------------------------------------
+
+
+def _one(template: Template, resource_type: str, props: Mapping[str, Any] | None = None) -> str:
+    found = template.find_resources(resource_type, {"Properties": props} if props else None)
+    assert len(found) == 1, f"expected one {resource_type}, found {list(found)}"
+    return next(iter(found))
+
+
+def _function(template: Template, handler: str) -> str:
+    return _one(template, "AWS::Lambda::Function", {"Handler": handler})
+
+
+def _topic(template: Template, display_name: str) -> str:
+    return _one(template, "AWS::SNS::Topic", {"DisplayName": display_name})
+
+
+def _alarm_topic(template: Template) -> str:
+    return _topic(template, "Resume backend alarms")
+
+
+def _health_topic(template: Template) -> str:
+    return _topic(template, "Resume backend alerting health")
+
+
+def _dead_letter_queue(template: Template) -> str:
+    return _one(template, "AWS::SQS::Queue")
+
+
+def _alarms(template: Template) -> dict[str, Mapping[str, Any]]:
+    """Alarm id → properties, for every alarm in the template."""
+    alarms = {}
+    for alarm in template.find_resources("AWS::CloudWatch::Alarm").values():
+        props = alarm["Properties"]
+        alarm_id = catalog.alarm_id_of("ResumeBackend", props["AlarmName"])
+        assert alarm_id is not None, f"{props['AlarmName']} is not named <stack>-<alarm id from the catalog>"
+        alarms[alarm_id] = props
+    return alarms
+
+
+# --- the alarms --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Expected:
+    namespace: str
+    metric: str
+    statistic: str
+    dimensions: dict[str, Any]
+    threshold: float
+    comparison: str
+    missing_data: str
+    topic: str
+    evaluation_periods: int = 3
+    datapoints_to_alarm: int = 2
+
+
+def _expected(template: Template, config: DeploymentConfig) -> dict[str, Expected]:
+    t = config.alarm_thresholds
+    api = {"ApiId": {"Ref": _one(template, "AWS::ApiGatewayV2::Api")}}
+    counter = {"FunctionName": {"Ref": _function(template, COUNTER_HANDLER)}}
+    notifier = {"FunctionName": {"Ref": _function(template, NOTIFIER_HANDLER)}}
+    usage, health = _alarm_topic(template), _health_topic(template)
+    gt, ge = "GreaterThanThreshold", "GreaterThanOrEqualToThreshold"
+    quiet, keep = "notBreaching", "ignore"
+    once = {"evaluation_periods": 1, "datapoints_to_alarm": 1}
+    return {
+        catalog.API_REQUEST_SPIKE_ALARM: Expected(
+            "AWS/ApiGateway", "Count", "Sum", api, t.api_requests_per_5_minutes, gt, quiet, usage
+        ),
+        catalog.COUNTER_INVOCATION_SPIKE_ALARM: Expected(
+            "AWS/Lambda", "Invocations", "Sum", counter, t.counter_invocations_per_5_minutes, gt, quiet, usage
+        ),
+        catalog.API_5XX_ALARM: Expected("AWS/ApiGateway", "5xx", "Sum", api, t.api_5xx_per_5_minutes, ge, quiet, usage),
+        catalog.API_P99_LATENCY_ALARM: Expected(
+            "AWS/ApiGateway", "Latency", "p99", api, t.api_p99_latency_ms, gt, keep, usage
+        ),
+        catalog.COUNTER_ERRORS_ALARM: Expected(
+            "AWS/Lambda", "Errors", "Sum", counter, t.counter_errors_per_5_minutes, ge, quiet, usage
+        ),
+        catalog.COUNTER_THROTTLES_ALARM: Expected(
+            "AWS/Lambda", "Throttles", "Sum", counter, t.counter_throttles_per_5_minutes, ge, quiet, usage
+        ),
+        catalog.COUNTER_P99_DURATION_ALARM: Expected(
+            "AWS/Lambda",
+            "Duration",
+            "p99",
+            counter,
+            config.counter_timeout_seconds * 1000 * t.counter_p99_duration_percent_of_timeout / 100,
+            gt,
+            keep,
+            usage,
+        ),
+        catalog.VISIT_STORE_FAILURES_ALARM: Expected(
+            catalog.METRICS_NAMESPACE,
+            catalog.STORE_FAILURES_METRIC,
+            "Sum",
+            {catalog.SERVICE_DIMENSION: catalog.COUNTER_SERVICE},
+            t.counter_store_failures_per_5_minutes,
+            ge,
+            quiet,
+            usage,
+        ),
+        catalog.NOTIFIER_ERRORS_ALARM: Expected("AWS/Lambda", "Errors", "Sum", notifier, 1, ge, quiet, health, **once),
+        catalog.NOTIFIER_DLQ_ALARM: Expected(
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            "Maximum",
+            {"QueueName": {"Fn::GetAtt": [_dead_letter_queue(template), "QueueName"]}},
+            1,
+            ge,
+            quiet,
+            health,
+            **once,
+        ),
+        catalog.ALARM_TOPIC_DELIVERY_ALARM: Expected(
+            "AWS/SNS",
+            "NumberOfNotificationsFailed",
+            "Sum",
+            {"TopicName": {"Fn::GetAtt": [usage, "TopicName"]}},
+            1,
+            ge,
+            quiet,
+            health,
+            **once,
+        ),
+    }
+
+
+def test_every_catalogued_alarm_exists_and_no_other(template: Template) -> None:
+    assert sorted(_alarms(template)) == sorted(catalog.ALARM_IDS)
+
+
+@pytest.mark.parametrize("alarm_id", [a for a in catalog.ALARM_IDS if a != catalog.VISITS_TABLE_ERRORS_ALARM])
+def test_single_metric_alarm_watches_its_metric_with_its_threshold_and_notifies_alarm_and_ok(
+    template: Template, config: DeploymentConfig, alarm_id: str
+) -> None:
+    expected = _expected(template, config)[alarm_id]
+    props = _alarms(template)[alarm_id]
+    assert (props["Namespace"], props["MetricName"]) == (expected.namespace, expected.metric)
+    assert props.get("Statistic", props.get("ExtendedStatistic")) == expected.statistic
+    assert {d["Name"]: d["Value"] for d in props.get("Dimensions", [])} == expected.dimensions
+    assert props["Period"] == PERIOD_SECONDS
+    assert props["Threshold"] == expected.threshold
+    assert props["ComparisonOperator"] == expected.comparison
+    assert (props["EvaluationPeriods"], props["DatapointsToAlarm"]) == (
+        expected.evaluation_periods,
+        expected.datapoints_to_alarm,
+    )
+    assert props["TreatMissingData"] == expected.missing_data
+    assert props["AlarmActions"] == props["OKActions"] == [{"Ref": expected.topic}]
+    assert "InsufficientDataActions" not in props
+
+
+def test_visits_table_alarm_sums_throttles_and_system_errors_of_the_counters_operations(
+    template: Template, config: DeploymentConfig
+) -> None:
+    props = _alarms(template)[catalog.VISITS_TABLE_ERRORS_ALARM]
+    table = {
+        "Ref": _one(
+            template,
+            "AWS::DynamoDB::GlobalTable",
+            {"KeySchema": Match.array_with([{"AttributeName": catalog.VISITS_PARTITION_KEY, "KeyType": "HASH"}])},
+        )
+    }
+    queries = props["Metrics"]
+    returned = [q for q in queries if q.get("ReturnData", True)]
+    inputs = [q for q in queries if "MetricStat" in q]
+    assert len(returned) == 1
+    assert all(f"FILL({q['Id']}, 0)" in returned[0]["Expression"] for q in inputs)
+    operations = sorted(action.removeprefix("dynamodb:") for action in COUNTER_TABLE_ACTIONS)
+    watched = sorted(
+        (
+            q["MetricStat"]["Metric"]["MetricName"],
+            {d["Name"]: d["Value"] for d in q["MetricStat"]["Metric"]["Dimensions"]}["Operation"],
+        )
+        for q in inputs
+    )
+    assert watched == sorted((name, op) for name in ("SystemErrors", "ThrottledRequests") for op in operations)
+    for query in inputs:
+        stat = query["MetricStat"]
+        assert stat["Metric"]["Namespace"] == "AWS/DynamoDB"
+        assert {d["Name"]: d["Value"] for d in stat["Metric"]["Dimensions"]}["TableName"] == table
+        assert (stat["Stat"], stat["Period"]) == ("Sum", PERIOD_SECONDS)
+    assert props["Threshold"] == config.alarm_thresholds.dynamodb_throttled_requests_per_5_minutes
+    assert props["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert (props["EvaluationPeriods"], props["DatapointsToAlarm"], props["TreatMissingData"]) == (3, 2, "notBreaching")
+    assert props["AlarmActions"] == props["OKActions"] == [{"Ref": _alarm_topic(template)}]
+
+
+def test_every_alarm_says_what_to_do_and_links_its_runbook_section(
+    template: Template, config: DeploymentConfig
+) -> None:
+    for alarm_id, props in _alarms(template).items():
+        description = props["AlarmDescription"]
+        assert description.endswith(f"Runbook: {catalog.runbook_url(config.github_repository)}#{alarm_id}")
+        assert len(description) > 80, alarm_id
+        assert len(description) <= 1024  # CloudWatch's limit
+
+
+def test_thresholds_follow_config_overrides(synth_with: Any) -> None:
+    template = synth_with(
+        {
+            "config.alarm_thresholds.api_5xx_per_5_minutes": "9",
+            "config.counter_timeout_seconds": "10",
+            "config.alarm_thresholds.counter_p99_duration_percent_of_timeout": "50",
+        }
+    )
+    alarms = _alarms(template)
+    assert alarms[catalog.API_5XX_ALARM]["Threshold"] == 9
+    assert alarms[catalog.COUNTER_P99_DURATION_ALARM]["Threshold"] == 5000
+
+
+# --- topics ------------------------------------------------------------------------------------------------------
+
+
+def test_both_topics_are_encrypted_with_a_rotated_key_cloudwatch_may_use(template: Template) -> None:
+    key = _one(template, "AWS::KMS::Key")
+    for topic in (_alarm_topic(template), _health_topic(template)):
+        assert template.to_json()["Resources"][topic]["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": [key, "Arn"]}
+    template.has_resource_properties(
+        "AWS::KMS::Key",
+        {
+            "EnableKeyRotation": True,
+            "KeyPolicy": {
+                "Statement": Match.array_with(
+                    [
+                        {
+                            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                            "Effect": "Allow",
+                            "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                            "Resource": "*",
+                        }
+                    ]
+                )
+            },
+        },
+    )
+
+
+@pytest.mark.parametrize("topic_of", [_alarm_topic, _health_topic])
+def test_topic_policy_denies_plain_http_and_lets_only_this_stacks_alarms_publish(
+    template: Template, config: DeploymentConfig, topic_of: Any
+) -> None:
+    topic = {"Ref": topic_of(template)}
+    template.has_resource_properties(
+        "AWS::SNS::TopicPolicy",
+        {
+            "Topics": [topic],
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Action": "sns:Publish",
+                                "Effect": "Deny",
+                                "Principal": "*",
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                                "Resource": topic,
+                            }
+                        ),
+                        Match.object_like(
+                            {
+                                "Action": "sns:Publish",
+                                "Effect": "Allow",
+                                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                                "Resource": topic,
+                                "Condition": {
+                                    "StringEquals": {"aws:SourceAccount": config.account},
+                                    "ArnLike": {
+                                        "aws:SourceArn": {
+                                            "Fn::Join": [
+                                                "",
+                                                [
+                                                    "arn:",
+                                                    {"Ref": "AWS::Partition"},
+                                                    f":cloudwatch:{config.region}:{config.account}:alarm:"
+                                                    f"{config.stack_name}-*",
+                                                ],
+                                            ]
+                                        }
+                                    },
+                                },
+                            }
+                        ),
+                    ]
+                )
+            },
+        },
+    )
+
+
+def test_notifier_is_the_alarm_topics_only_subscriber_with_a_dead_letter_queue(template: Template) -> None:
+    subscriptions = template.find_resources(
+        "AWS::SNS::Subscription", {"Properties": {"TopicArn": {"Ref": _alarm_topic(template)}}}
+    )
+    assert [s["Properties"] for s in subscriptions.values()] == [
+        {
+            "Protocol": "lambda",
+            "Endpoint": {"Fn::GetAtt": [_function(template, NOTIFIER_HANDLER), "Arn"]},
+            "TopicArn": {"Ref": _alarm_topic(template)},
+            "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": [_dead_letter_queue(template), "Arn"]}},
+        }
+    ]
+
+
+def test_alerting_health_reaches_every_recipient_by_plain_email_not_through_the_notifier(
+    template: Template, config: DeploymentConfig
+) -> None:
+    subscriptions = template.find_resources(
+        "AWS::SNS::Subscription", {"Properties": {"TopicArn": {"Ref": _health_topic(template)}}}
+    )
+    assert sorted((s["Properties"]["Protocol"], s["Properties"]["Endpoint"]) for s in subscriptions.values()) == sorted(
+        ("email", recipient) for recipient in config.alert_recipients
+    )
+
+
+# --- the notifier ------------------------------------------------------------------------------------------------
+
+
+def test_notifier_retries_twice_then_parks_the_event_in_an_encrypted_retained_queue(template: Template) -> None:
+    queue = _dead_letter_queue(template)
+    template.has_resource_properties(
+        "AWS::Lambda::EventInvokeConfig",
+        {
+            "FunctionName": {"Ref": _function(template, NOTIFIER_HANDLER)},
+            "MaximumRetryAttempts": NOTIFIER_RETRY_ATTEMPTS,
+            "DestinationConfig": {"OnFailure": {"Destination": {"Fn::GetAtt": [queue, "Arn"]}}},
+        },
+    )
+    assert NOTIFIER_RETRY_ATTEMPTS == 2
+    template.has_resource(
+        "AWS::SQS::Queue",
+        {
+            "DeletionPolicy": "Retain",
+            "Properties": {"SqsManagedSseEnabled": True, "MessageRetentionPeriod": 14 * 24 * 3600},
+        },
+    )
+    template.has_resource_properties(
+        "AWS::SQS::QueuePolicy",
+        {
+            "Queues": [{"Ref": queue}],
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})]
+                )
+            },
+        },
+    )
+
+
+def test_notifier_environment_names_what_it_needs(template: Template, config: DeploymentConfig) -> None:
+    props = template.to_json()["Resources"][_function(template, NOTIFIER_HANDLER)]["Properties"]
+    assert props["Environment"]["Variables"] == {
+        catalog.SENDER_EMAIL_ENV: config.sender_email,
+        catalog.ALERT_RECIPIENTS_ENV: ",".join(config.alert_recipients),
+        catalog.IDEMPOTENCY_TABLE_ENV: {"Ref": _idempotency_table(template)},
+        catalog.STACK_NAME_ENV: config.stack_name,
+        catalog.RUNBOOK_URL_ENV: f"https://github.com/{config.github_repository}/blob/main/docs/runbook.md",
+    }
+    assert (props["Runtime"], props["Architectures"], props["TracingConfig"]) == (
+        "python3.13",
+        ["arm64"],
+        {"Mode": "Active"},
+    )
+
+
+def _idempotency_table(template: Template) -> str:
+    return _one(
+        template,
+        "AWS::DynamoDB::Table",
+        {"KeySchema": [{"AttributeName": catalog.IDEMPOTENCY_KEY_ATTRIBUTE, "KeyType": "HASH"}]},
+    )
+
+
+def test_idempotency_table_expires_records_and_is_kept_like_the_visits_table(template: Template) -> None:
+    table = template.to_json()["Resources"][_idempotency_table(template)]
+    assert (table["DeletionPolicy"], table["UpdateReplacePolicy"]) == ("Retain", "Retain")
+    props = table["Properties"]
+    assert props["TimeToLiveSpecification"] == {"AttributeName": catalog.IDEMPOTENCY_EXPIRY_ATTRIBUTE, "Enabled": True}
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["SSESpecification"]["SSEEnabled"] is True
+    assert props["DeletionProtectionEnabled"] is True
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+
+
+def test_sender_identity_is_provisioned(template: Template, config: DeploymentConfig) -> None:
+    template.has_resource_properties("AWS::SES::EmailIdentity", {"EmailIdentity": config.sender_email})
+
+
+def _clear_notifier_caches() -> None:
+    for factory in (notifier_app.alert_links, notifier_app.email_sender, notifier_app.deliver_once):
+        factory.cache_clear()
+
+
+def _notifier_statements(template: Template) -> list[Mapping[str, Any]]:
+    role = template.to_json()["Resources"][_function(template, NOTIFIER_HANDLER)]["Properties"]["Role"]["Fn::GetAtt"][0]
+    return [
+        statement
+        for policy in template.find_resources("AWS::IAM::Policy").values()
+        if policy["Properties"]["Roles"] == [{"Ref": role}]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def test_notifier_may_send_only_as_the_sender_to_the_recipients(template: Template, config: DeploymentConfig) -> None:
+    ses = [s for s in _notifier_statements(template) if any(a.startswith("ses:") for a in _as_list(s["Action"]))]
+    assert len(ses) == 1
+    assert ses[0]["Action"] == "ses:SendEmail"
+    identity = _one(template, "AWS::SES::EmailIdentity")
+    prefix = ["arn:", {"Ref": "AWS::Partition"}, f":ses:{config.region}:{config.account}:identity/"]
+    # The sender's identity, and (for the SES sandbox, where SES also authorizes recipients) theirs.
+    assert ses[0]["Resource"] == [
+        {"Fn::Join": ["", [*prefix, {"Ref": identity}]]},
+        *({"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, f"{prefix[2]}{r}"]]} for r in config.alert_recipients),
+    ]
+    assert not any("*" in action for s in _notifier_statements(template) for action in _as_list(s["Action"]))
+
+
+def test_notifier_may_call_exactly_the_idempotency_operations_powertools_uses(template: Template) -> None:
+    # Given the operations Powertools' DynamoDB persistence layer can call...
+    source = inspect.getsource(DynamoDBPersistenceLayer)
+    possible = {
+        "dynamodb:" + "".join(part.capitalize() for part in name.split("_"))
+        for name in re.findall(r"self\.client\.(\w+)\(", source)
+    }
+    # ...and those the notifier really called on moto: a send, a redelivery and a failed send
+    called: set[str] = set()
+    with mock_aws(), pytest.MonkeyPatch.context() as env:
+        create_idempotency_table(boto3.client("dynamodb"), "idempotency")
+        create_sender_identity(boto3.client("sesv2"), "alerts@example.com")
+        for name, value in {
+            catalog.IDEMPOTENCY_TABLE_ENV: "idempotency",
+            catalog.SENDER_EMAIL_ENV: "alerts@example.com",
+            catalog.ALERT_RECIPIENTS_ENV: "owner@example.com",
+            catalog.STACK_NAME_ENV: "ResumeBackend",
+            catalog.RUNBOOK_URL_ENV: "https://example.com/runbook.md",
+        }.items():
+            env.setenv(name, value)
+        # Clients copy their session's event hooks when created: the notifier's clients will record.
+        boto3.setup_default_session()
+        assert boto3.DEFAULT_SESSION is not None
+        boto3.DEFAULT_SESSION.events.register("before-call.dynamodb.*", lambda model, **_: called.add(model.name))
+        _clear_notifier_caches()
+        try:
+            context = LocalLambdaContext(function_name="alarm-notifier")
+            event = alarm_events.sns_event(alarm_events.metric_alarm("ResumeBackend-api-5xx-errors"))
+            notifier_app.lambda_handler(event, context)
+            notifier_app.lambda_handler(event, context)
+            boto3.client("sesv2").delete_email_identity(EmailIdentity="alerts@example.com")
+            with pytest.raises(AlertDeliveryError):
+                notifier_app.lambda_handler(alarm_events.sns_event(alarm_events.metric_alarm("x")), context)
+        finally:
+            _clear_notifier_caches()
+            boto3.setup_default_session()
+    # Then the grant is exactly what Powertools may call, covers what it did call, on the idempotency table only
+    idempotency = [
+        s for s in _notifier_statements(template) if any(a.startswith("dynamodb:") for a in _as_list(s["Action"]))
+    ]
+    assert len(idempotency) == 1
+    granted = set(_as_list(idempotency[0]["Action"]))
+    assert granted == possible == set(IDEMPOTENCY_TABLE_ACTIONS)
+    assert {f"dynamodb:{op}" for op in called} <= granted
+    assert {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"} <= {f"dynamodb:{op}" for op in called}
+    assert idempotency[0]["Resource"] == {"Fn::GetAtt": [_idempotency_table(template), "Arn"]}
+
+
+def test_alerting_outputs_have_fixed_names(template: Template) -> None:
+    outputs = template.to_json()["Outputs"]
+    assert outputs[ALARM_TOPIC_OUTPUT]["Value"] == {"Ref": _alarm_topic(template)}
+    assert outputs[ALERTING_HEALTH_TOPIC_OUTPUT]["Value"] == {"Ref": _health_topic(template)}
+    assert outputs[NOTIFIER_FUNCTION_OUTPUT]["Value"] == {"Ref": _function(template, NOTIFIER_HANDLER)}
+    assert outputs[NOTIFIER_DLQ_OUTPUT]["Value"] == {"Ref": _dead_letter_queue(template)}
+
+
+# --- the runbook -------------------------------------------------------------------------------------------------
+
+
+def _github_anchors(markdown: str) -> set[str]:
+    """The anchors GitHub gives headings: lower case, punctuation dropped, spaces to hyphens."""
+    anchors = set()
+    for line in markdown.splitlines():
+        match = re.match(r"^#{1,6}\s+(.*?)\s*$", line)
+        if match:
+            text = re.sub(r"[^\w\- ]", "", match[1].lower())
+            anchors.add(text.replace(" ", "-"))
+    return anchors
+
+
+def test_every_alarm_has_its_runbook_section() -> None:
+    anchors = _github_anchors(RUNBOOK.read_text())
+    missing = [
+        alarm_id for alarm_id in (*catalog.ALARM_IDS, catalog.UNREADABLE_ALERT_SECTION) if alarm_id not in anchors
+    ]
+    assert missing == []
+
+
+def test_runbook_documents_an_end_to_end_test_alert() -> None:
+    text = RUNBOOK.read_text()
+    assert "aws cloudwatch set-alarm-state" in text
+    assert "--state-value ALARM" in text
+    assert "--state-value OK" in text

@@ -1,0 +1,484 @@
+"""Site hosting in both modes, read back from the synthesized templates: what is served, how, with which headers,
+and that the API's CORS allows the hosted site's own origin.
+
+Each mode is synthesized once, the way `cdk synth` does it (cdk-nag on: synth fails on any unacknowledged finding).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from aws_cdk import App, Stack
+from aws_cdk.assertions import Match, Template
+
+from frontend.build import CONFIG_NAME
+from functions.site_publisher import contract
+from infra.app import build_app
+from infra.config import DeploymentConfig
+from infra.hosting.headers import amplify_custom_headers, cloudfront_header_behaviors
+from infra.hosting.site_build import build_for_synth
+from infra.lambda_factory import REPO_ROOT
+from infra.security_headers import HSTS_MAX_AGE_SECONDS, content_security_policy, security_headers
+from infra.stack import API_URL_OUTPUT, SITE_URL_OUTPUT
+
+API_ORIGIN = "<api origin>"
+"""Stands in for the API's endpoint (a GetAtt) when a template string is rendered for comparison."""
+
+
+@dataclass(frozen=True)
+class Synth:
+    outdir: Path
+    json: dict[str, Any]
+    template: Template
+
+    def only(self, resource_type: str) -> tuple[str, Mapping[str, Any]]:
+        resources = self.template.find_resources(resource_type)
+        assert len(resources) == 1, f"expected one {resource_type}, found {list(resources)}"
+        return next(iter(resources.items()))
+
+    def logical_id(self, resource_type: str) -> str:
+        return self.only(resource_type)[0]
+
+
+def _synth(tmp_path_factory: pytest.TempPathFactory, hosting: str) -> Synth:
+    outdir = tmp_path_factory.mktemp(f"cdk.out.{hosting}")
+    app, stack = build_app(outdir=str(outdir), context={"config.hosting": hosting})
+    app.synth()  # raises on any cdk-nag finding that is not acknowledged
+    template_json = json.loads((outdir / f"{stack.stack_name}.template.json").read_text())
+    return Synth(outdir=outdir, json=template_json, template=Template.from_json(template_json))
+
+
+@pytest.fixture(scope="module")
+def amplify(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    return _synth(tmp_path_factory, "amplify")
+
+
+@pytest.fixture(scope="module")
+def cloudfront(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    return _synth(tmp_path_factory, "s3-cloudfront")
+
+
+@pytest.fixture(params=["amplify", "cloudfront"])
+def either(request: pytest.FixtureRequest) -> Synth:
+    synth: Synth = request.getfixturevalue(request.param)
+    return synth
+
+
+def _render(value: Any, api_id: str) -> str:
+    """A template string (or Fn::Join of one) as text, with the API's endpoint shown as API_ORIGIN."""
+    if isinstance(value, str):
+        return value
+    if value == {"Fn::GetAtt": [api_id, "ApiEndpoint"]}:
+        return API_ORIGIN
+    if "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return str(separator).join(_render(part, api_id) for part in parts)
+    raise AssertionError(f"unexpected value in a header: {value}")
+
+
+def _joined(value: Any) -> list[Any]:
+    """The parts of a string or an Fn::Join with '' separator, adjacent literals merged (how CDK splits them varies)."""
+    parts = value["Fn::Join"][1] if isinstance(value, dict) and "Fn::Join" in value else [value]
+    if isinstance(value, dict) and "Fn::Join" in value:
+        assert value["Fn::Join"][0] == ""
+    merged: list[Any] = []
+    for part in parts:
+        if isinstance(part, dict) and "Fn::Join" in part and part["Fn::Join"][0] == "":
+            nested = _joined(part)
+        else:
+            nested = [part]
+        for item in nested:
+            if isinstance(item, str) and merged and isinstance(merged[-1], str):
+                merged[-1] += item
+            else:
+                merged.append(item)
+    return merged
+
+
+def _hosted_origin(synth: Synth) -> dict[str, Any]:
+    apps = synth.template.find_resources("AWS::Amplify::App")
+    if apps:
+        return {"Fn::Join": ["", ["https://main.", {"Fn::GetAtt": [next(iter(apps)), "DefaultDomain"]}]]}
+    distribution = synth.logical_id("AWS::CloudFront::Distribution")
+    return {"Fn::Join": ["", ["https://", {"Fn::GetAtt": [distribution, "DomainName"]}]]}
+
+
+# --------------------------------------------------------------------------- both modes
+
+
+def test_both_modes_pass_cdk_nag(either: Synth) -> None:
+    report = json.loads((either.outdir / "validation-report.json").read_text())
+    assert [r for r in report["pluginReports"] if r["conclusion"] != "success"] == []
+
+
+def test_both_modes_pass_cfn_lint(either: Synth, config: DeploymentConfig) -> None:
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "cfn-lint"),
+            "--config-file",
+            str(REPO_ROOT / ".cfnlintrc.yaml"),
+            str(either.outdir / f"{config.stack_name}.template.json"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_cors_allows_the_hosted_origin_from_the_hosting_resource_and_the_configured_extras(
+    either: Synth, config: DeploymentConfig
+) -> None:
+    # The hosted origin is the hosting resource's own attribute, never a typed-in domain.
+    _, api = either.only("AWS::ApiGatewayV2::Api")
+    assert api["Properties"]["CorsConfiguration"]["AllowOrigins"] == [_hosted_origin(either), *config.site_origins]
+
+
+def test_site_url_output_is_the_hosted_origin(either: Synth) -> None:
+    assert either.json["Outputs"][SITE_URL_OUTPUT]["Value"] == _hosted_origin(either)
+
+
+def test_site_files_bucket_is_private_tls_only_and_encrypted(either: Synth) -> None:
+    bucket_id, bucket = either.only("AWS::S3::Bucket")
+    assert bucket["Properties"]["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    assert bucket["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"] == [
+        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+    ]
+    assert bucket["Properties"]["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    either.template.has_resource_properties(
+        "AWS::S3::BucketPolicy",
+        {
+            "Bucket": {"Ref": bucket_id},
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})]
+                )
+            },
+        },
+    )
+
+
+def test_config_json_with_the_deployed_api_url_is_written_at_deploy_time_not_baked_in(either: Synth) -> None:
+    # Given the upload's sources: the site built at synth, and config.json made by json_data
+    _, upload = either.only("Custom::CDKBucketDeployment")
+    site_zip, config_zip = upload["Properties"]["SourceObjectKeys"]
+    site_markers, config_markers = upload["Properties"]["SourceMarkers"]
+    api_id = either.logical_id("AWS::ApiGatewayV2::Api")
+
+    # Then the built site has no config.json of its own (it cannot know the API's URL at synth)
+    staged = either.outdir / f"asset.{site_zip.removesuffix('.zip')}"
+    assert (staged / "index.html").is_file()
+    assert not (staged / CONFIG_NAME).exists()
+    assert site_markers == {}
+    # And config.json is {"apiBaseUrl": <marker>}, the marker filled in at deploy time with the ApiUrl output
+    staged_config = either.outdir / f"asset.{config_zip.removesuffix('.zip')}" / CONFIG_NAME
+    (marker,) = config_markers
+    assert staged_config.read_text() == '{"apiBaseUrl":' + marker + "}"
+    api_url = _joined(either.json["Outputs"][API_URL_OUTPUT]["Value"])
+    assert _joined(config_markers[marker]) == _joined({"Fn::Join": ["", ['"', *api_url, '"']]})
+    assert {"Ref": api_id} in api_url
+
+
+def test_deploy_time_steps_run_as_their_own_least_privileged_roles(either: Synth) -> None:
+    # No hosting role carries AWS managed policies (AWSLambdaBasicExecutionRole would allow logs:* anywhere).
+    for name, role in either.template.find_resources("AWS::IAM::Role").items():
+        if name.startswith("Site"):
+            assert "ManagedPolicyArns" not in role["Properties"], name
+
+
+def test_hosting_log_groups_keep_the_configured_retention(either: Synth, config: DeploymentConfig) -> None:
+    site_groups = {n: g for n, g in either.template.find_resources("AWS::Logs::LogGroup").items() if "Site" in n}
+    assert len(site_groups) >= 3  # the copy Lambda, the publisher and its Provider framework
+    for name, group in site_groups.items():
+        assert group["Properties"]["RetentionInDays"] == config.log_retention_days, name
+
+
+# --------------------------------------------------------------------------- Amplify (default)
+
+
+def test_amplify_app_and_branch_have_no_repository_and_never_build(amplify: Synth) -> None:
+    _, app = amplify.only("AWS::Amplify::App")
+    assert app["Properties"]["Platform"] == "WEB"
+    assert not {"Repository", "AccessToken", "OauthToken", "BuildSpec"} & set(app["Properties"])
+    amplify.template.has_resource_properties(
+        "AWS::Amplify::Branch",
+        {
+            "AppId": {"Fn::GetAtt": [amplify.logical_id("AWS::Amplify::App"), "AppId"]},
+            "BranchName": "main",
+            "Stage": "PRODUCTION",
+            "EnableAutoBuild": False,
+            "EnablePullRequestPreview": False,
+        },
+    )
+
+
+def test_amplify_release_deploys_the_uploaded_prefix_after_the_upload_and_the_bucket_policy(amplify: Synth) -> None:
+    # Given the upload, the bucket policy and the release
+    upload_id, upload = amplify.only("Custom::CDKBucketDeployment")
+    policy_id = amplify.logical_id("AWS::S3::BucketPolicy")
+    bucket_id = amplify.logical_id("AWS::S3::Bucket")
+    _, release = amplify.only(contract.AMPLIFY_RELEASE)
+    props = release["Properties"]
+
+    # Then the release names this app and branch
+    assert props[contract.APP_ID] == {"Fn::GetAtt": [amplify.logical_id("AWS::Amplify::App"), "AppId"]}
+    assert props[contract.BRANCH_NAME] == {"Fn::GetAtt": [amplify.logical_id("AWS::Amplify::Branch"), "BranchName"]}
+    # And deploys from exactly the prefix the upload wrote (s3://<bucket>/site/<digest>/<api host>/)
+    prefix = _joined(upload["Properties"]["DestinationBucketKeyPrefix"])
+    assert _joined(props[contract.SOURCE_URL]) == _joined(
+        {"Fn::Join": ["", ["s3://", {"Ref": bucket_id}, "/", *prefix]]}
+    )
+    assert str(prefix[0]).startswith("site/")
+    # And only once the files are there and Amplify may read them
+    assert {upload_id, policy_id} <= set(release["DependsOn"])
+    # And it runs again whenever the app's settings change (Amplify applies headers only with a deployment)
+    assert len(props[contract.REDO_WHEN]) == 16
+
+
+def test_amplify_custom_headers_are_the_shared_set_with_the_api_in_connect_src(amplify: Synth) -> None:
+    _, release = amplify.only(contract.AMPLIFY_RELEASE)
+    rendered = _render(release["Properties"][contract.CUSTOM_HEADERS], amplify.logical_id("AWS::ApiGatewayV2::Api"))
+    (rule,) = yaml.safe_load(rendered)["customHeaders"]
+    assert rule["pattern"] == "**"
+    assert {h["key"]: h["value"] for h in rule["headers"]} == security_headers(API_ORIGIN)
+    assert f"connect-src 'self' {API_ORIGIN};" in content_security_policy(API_ORIGIN)
+
+
+def test_only_amplify_for_this_branch_may_read_the_staged_site(amplify: Synth) -> None:
+    bucket_id = amplify.logical_id("AWS::S3::Bucket")
+    branch_arn = {"Fn::GetAtt": [amplify.logical_id("AWS::Amplify::Branch"), "Arn"]}
+    amplify.template.has_resource_properties(
+        "AWS::S3::BucketPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "amplify.amazonaws.com"},
+                            "Action": "s3:GetObject",
+                            "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": [bucket_id, "Arn"]}, "/site/*"]]},
+                            "Condition": {
+                                "StringEquals": {
+                                    "aws:SourceAccount": {"Ref": "AWS::AccountId"},
+                                    "aws:SourceArn": Match.array_with([branch_arn]),
+                                }
+                            },
+                        }
+                    ]
+                )
+            }
+        },
+    )
+
+
+def test_publisher_may_change_only_this_app_and_run_jobs_only_on_this_branch(amplify: Synth) -> None:
+    app_arn = {"Fn::GetAtt": [amplify.logical_id("AWS::Amplify::App"), "Arn"]}
+    branch_arn = {"Fn::GetAtt": [amplify.logical_id("AWS::Amplify::Branch"), "Arn"]}
+    amplify_statements = [
+        statement
+        for policy in amplify.template.find_resources("AWS::IAM::Policy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if any(str(action).startswith("amplify:") for action in _as_list(statement["Action"]))
+    ]
+    assert amplify_statements == [
+        {"Action": "amplify:UpdateApp", "Effect": "Allow", "Resource": app_arn},
+        {"Action": "amplify:StartDeployment", "Effect": "Allow", "Resource": branch_arn},
+        {
+            "Action": ["amplify:GetJob", "amplify:ListJobs", "amplify:StopJob"],
+            "Effect": "Allow",
+            "Resource": [branch_arn, {"Fn::Join": ["", [branch_arn, "/jobs/*"]]}],
+        },
+    ]
+
+
+# --------------------------------------------------------------------------- S3 + CloudFront
+
+
+def test_distribution_serves_the_bucket_through_origin_access_control_over_https_only(cloudfront: Synth) -> None:
+    oac_id, oac = cloudfront.only("AWS::CloudFront::OriginAccessControl")
+    assert oac["Properties"]["OriginAccessControlConfig"]["SigningBehavior"] == "always"
+    cloudfront.template.has_resource_properties(
+        "AWS::CloudFront::Distribution",
+        {
+            "DistributionConfig": {
+                "DefaultRootObject": "index.html",
+                "PriceClass": "PriceClass_100",
+                "DefaultCacheBehavior": {
+                    "ViewerProtocolPolicy": "redirect-to-https",
+                    "AllowedMethods": ["GET", "HEAD"],
+                    "ResponseHeadersPolicyId": {"Ref": cloudfront.logical_id("AWS::CloudFront::ResponseHeadersPolicy")},
+                },
+                "Origins": [
+                    Match.object_like(
+                        {
+                            "DomainName": {
+                                "Fn::GetAtt": [cloudfront.logical_id("AWS::S3::Bucket"), "RegionalDomainName"]
+                            },
+                            "OriginAccessControlId": {"Fn::GetAtt": [oac_id, "Id"]},
+                        }
+                    )
+                ],
+            }
+        },
+    )
+    # And only that distribution may read the bucket
+    distribution_id = cloudfront.logical_id("AWS::CloudFront::Distribution")
+    cloudfront.template.has_resource_properties(
+        "AWS::S3::BucketPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Principal": {"Service": "cloudfront.amazonaws.com"},
+                                "Action": "s3:GetObject",
+                                "Condition": {
+                                    "StringEquals": {
+                                        "AWS:SourceArn": {
+                                            "Fn::Join": ["", Match.array_with([{"Ref": distribution_id}])]
+                                        }
+                                    }
+                                },
+                            }
+                        )
+                    ]
+                )
+            }
+        },
+    )
+
+
+def test_every_deploy_uploads_into_the_bucket_and_invalidates_everything(cloudfront: Synth) -> None:
+    cloudfront.template.has_resource_properties(
+        "Custom::CDKBucketDeployment",
+        {
+            "DestinationBucketName": {"Ref": cloudfront.logical_id("AWS::S3::Bucket")},
+            "DistributionId": {"Ref": cloudfront.logical_id("AWS::CloudFront::Distribution")},
+            "DistributionPaths": ["/*"],
+            "Prune": True,
+        },
+    )
+
+
+def test_response_headers_policy_sends_the_shared_headers_and_starts_fail_closed(cloudfront: Synth) -> None:
+    expected = security_headers(None)
+    cloudfront.template.has_resource_properties(
+        "AWS::CloudFront::ResponseHeadersPolicy",
+        {
+            "ResponseHeadersPolicyConfig": {
+                "SecurityHeadersConfig": {
+                    "ContentSecurityPolicy": {
+                        "ContentSecurityPolicy": expected["Content-Security-Policy"],
+                        "Override": True,
+                    },
+                    "StrictTransportSecurity": {
+                        "AccessControlMaxAgeSec": HSTS_MAX_AGE_SECONDS,
+                        "IncludeSubdomains": True,
+                        "Preload": False,
+                        "Override": True,
+                    },
+                    "ContentTypeOptions": {"Override": True},
+                    "FrameOptions": {"FrameOption": "DENY", "Override": True},
+                    "ReferrerPolicy": {"ReferrerPolicy": "no-referrer", "Override": True},
+                }
+            }
+        },
+    )
+
+
+def test_csp_step_writes_the_csp_naming_the_api_into_that_policy(cloudfront: Synth) -> None:
+    _, step = cloudfront.only(contract.CONTENT_SECURITY_POLICY)
+    props = step["Properties"]
+    assert props[contract.RESPONSE_HEADERS_POLICY_ID] == {
+        "Ref": cloudfront.logical_id("AWS::CloudFront::ResponseHeadersPolicy")
+    }
+    api_id = cloudfront.logical_id("AWS::ApiGatewayV2::Api")
+    assert _render(props[contract.POLICY], api_id) == content_security_policy(API_ORIGIN)
+
+
+def test_publisher_may_only_read_and_update_that_headers_policy(cloudfront: Synth) -> None:
+    policy_id = cloudfront.logical_id("AWS::CloudFront::ResponseHeadersPolicy")
+    statements = [
+        statement
+        for policy in cloudfront.template.find_resources("AWS::IAM::Policy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if "cloudfront:UpdateResponseHeadersPolicy" in _as_list(statement["Action"])
+    ]
+    assert len(statements) == 1
+    assert statements[0]["Action"] == ["cloudfront:GetResponseHeadersPolicy", "cloudfront:UpdateResponseHeadersPolicy"]
+    assert {"Ref": policy_id} in statements[0]["Resource"]["Fn::Join"][1]
+
+
+# --------------------------------------------------------------------------- config and building blocks
+
+
+def test_custom_domain_is_added_to_cors_once(synth_with: Any) -> None:
+    # Given a custom domain that is not yet among the origins, and one that is
+    added = synth_with({"config.site_domain": "resume.example.org"})
+    already = synth_with({"config.site_domain": "example.com"})
+
+    # Then the first adds its https origin, the second adds nothing twice
+    added.has_resource_properties(
+        "AWS::ApiGatewayV2::Api",
+        {"CorsConfiguration": {"AllowOrigins": Match.array_with(["https://resume.example.org"])}},
+    )
+    origins = already.find_resources("AWS::ApiGatewayV2::Api").popitem()[1]["Properties"]["CorsConfiguration"]
+    assert origins["AllowOrigins"].count("https://example.com") == 1
+
+
+def test_site_is_built_deterministically_into_the_cloud_assembly(tmp_path: Path) -> None:
+    # Given two apps with their own output folders
+    digests = []
+    for name in ("one", "two"):
+        app = App(outdir=str(tmp_path / name))
+        build = build_for_synth(Stack(app, "S"))
+        # Then each builds into its own assembly, never into frontend/dist
+        assert build.directory == tmp_path / name / "site-build"
+        assert (build.directory / "index.html").is_file()
+        digests.append(build.digest)
+    # And the same resume gives the same bytes, so an unchanged site deploys nothing new
+    assert digests[0] == digests[1]
+
+
+def test_amplify_header_yaml_is_valid_yaml_of_the_given_headers() -> None:
+    headers = security_headers("https://abc.execute-api.eu-west-1.amazonaws.com")
+    parsed = yaml.safe_load(amplify_custom_headers(headers))
+    assert parsed == {
+        "customHeaders": [{"pattern": "**", "headers": [{"key": k, "value": v} for k, v in headers.items()]}]
+    }
+
+
+def test_cloudfront_mapping_sends_unknown_headers_as_custom_and_refuses_what_it_cannot_express() -> None:
+    headers = security_headers(None) | {"Permissions-Policy": "camera=()"}
+    _, custom = cloudfront_header_behaviors(headers)
+    assert custom is not None
+    assert [(h.header, h.value) for h in custom.custom_headers] == [("Permissions-Policy", "camera=()")]
+    with pytest.raises(ValueError, match="Strict-Transport-Security"):
+        cloudfront_header_behaviors(security_headers(None) | {"Strict-Transport-Security": "max-age=1; bogus"})
+
+
+def test_csp_allows_only_the_site_and_the_api() -> None:
+    assert content_security_policy("https://api.example") == (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self' https://api.example; frame-ancestors 'none'; base-uri 'self'; form-action 'none'"
+    )
+    assert "connect-src 'self';" in content_security_policy(None)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]

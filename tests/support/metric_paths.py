@@ -1,0 +1,65 @@
+"""Runs every path on which the Lambdas record a custom metric, on moto: what CloudWatch would receive.
+
+Shared by the checks that alarms and the dashboard only watch metrics the Lambdas really emit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from moto import mock_aws
+
+from functions.common import catalog
+from functions.counter import app as counter_app
+from functions.notifier import app as notifier_app
+from infra.local.lambda_events import LocalLambdaContext, http_api_event
+from infra.local.provision import create_idempotency_table, create_sender_identity, create_visits_table
+from tests.support import alarm_events
+
+
+@contextmanager
+def lambdas_on_moto(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Both Lambdas' resources on moto, named in their environment as infra does."""
+    with mock_aws():
+        create_visits_table(boto3.client("dynamodb"), "visits")
+        create_idempotency_table(boto3.client("dynamodb"), "idempotency")
+        create_sender_identity(boto3.client("sesv2"), "alerts@example.com")
+        for name, value in {
+            catalog.TABLE_NAME_ENV: "visits",
+            catalog.IDEMPOTENCY_TABLE_ENV: "idempotency",
+            catalog.SENDER_EMAIL_ENV: "alerts@example.com",
+            catalog.ALERT_RECIPIENTS_ENV: "owner@example.com",
+            catalog.STACK_NAME_ENV: "ResumeBackend",
+            catalog.RUNBOOK_URL_ENV: "https://example.com/runbook.md",
+        }.items():
+            monkeypatch.setenv(name, value)
+        factories = (
+            counter_app.visit_counter,
+            notifier_app.alert_links,
+            notifier_app.email_sender,
+            notifier_app.deliver_once,
+        )
+        for factory in factories:
+            factory.cache_clear()
+        try:
+            yield
+        finally:
+            for factory in factories:
+                factory.cache_clear()
+
+
+def run_every_metric_path() -> None:
+    """Each path on which a Lambda records a custom metric, once."""
+    counter_context = LocalLambdaContext(function_name="visit-counter")
+    counter_app.lambda_handler(http_api_event("POST", "/visits"), counter_context)  # Visits
+    with Stubber(counter_app.visit_counter().client) as stubber:  # VisitStoreFailures
+        stubber.add_client_error("update_item", service_error_code="ThrottlingException", http_status_code=400)
+        counter_app.lambda_handler(http_api_event("POST", "/visits"), counter_context)
+    notifier_context = LocalLambdaContext(function_name="alarm-notifier")
+    alarm = alarm_events.metric_alarm("ResumeBackend-api-5xx-errors")
+    notifier_app.lambda_handler(alarm_events.sns_event(alarm), notifier_context)  # AlertEmailsSent
+    notifier_app.lambda_handler(alarm_events.sns_event("not an alarm"), notifier_context)  # UnreadableAlertsForwarded

@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+import email
+import email.policy
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.ses.models import RawMessage, ses_backends
+
+from functions.common import catalog
+from functions.notifier import app
+from infra.local.lambda_events import LocalLambdaContext
+from infra.local.provision import create_idempotency_table, create_sender_identity
+
+STACK_NAME = "ResumeBackend"
+SENDER = "alerts@example.com"
+RECIPIENTS = ("owner@example.com", "oncall@example.com")
+GITHUB_REPOSITORY = "someone/resume-backend"
+RUNBOOK_URL = catalog.runbook_url(GITHUB_REPOSITORY)
+IDEMPOTENCY_TABLE = "notifier-idempotency-test"
+REGION = "us-east-1"
+"""The emulator's region (tests/conftest.py); the notifier's own region, used when a message names none."""
+
+Invoke = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class SentEmail:
+    """One email as SES received it, parsed back from the raw MIME."""
+
+    source: str
+    destinations: tuple[str, ...]
+    message: EmailMessage
+
+    @property
+    def subject(self) -> str:
+        return str(self.message["Subject"])
+
+    @property
+    def to(self) -> tuple[str, ...]:
+        return tuple(address.strip() for address in str(self.message["To"]).split(","))
+
+    def part(self, subtype: str) -> str:
+        body = self.message.get_body(preferencelist=(subtype,))
+        assert body is not None, f"no text/{subtype} part"
+        assert body.get_content_type() == f"text/{subtype}"
+        return str(body.get_content())
+
+
+def _clear_caches() -> None:
+    for factory in (app.alert_links, app.email_sender, app.deliver_once):
+        factory.cache_clear()
+
+
+@pytest.fixture
+def notifier_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The emulated AWS the notifier runs against: a verified sender and an empty idempotency table,
+    named in the environment as infra/alerting.py does."""
+    with mock_aws():
+        create_sender_identity(boto3.client("sesv2"), SENDER)
+        create_idempotency_table(boto3.client("dynamodb"), IDEMPOTENCY_TABLE)
+        for name, value in {
+            catalog.SENDER_EMAIL_ENV: SENDER,
+            catalog.ALERT_RECIPIENTS_ENV: ",".join(RECIPIENTS),
+            catalog.IDEMPOTENCY_TABLE_ENV: IDEMPOTENCY_TABLE,
+            catalog.STACK_NAME_ENV: STACK_NAME,
+            catalog.RUNBOOK_URL_ENV: RUNBOOK_URL,
+        }.items():
+            monkeypatch.setenv(name, value)
+        _clear_caches()
+        yield
+        _clear_caches()
+
+
+@pytest.fixture
+def invoke(notifier_env: None) -> Invoke:
+    """Calls the real Lambda entry point as SNS would (an asynchronous invocation with the SNS event)."""
+
+    def call(event: dict[str, Any]) -> dict[str, Any]:
+        response: dict[str, Any] = app.lambda_handler(event, LocalLambdaContext(function_name="alarm-notifier"))
+        return response
+
+    return call
+
+
+@pytest.fixture
+def sent_emails(notifier_env: None) -> Callable[[], list[SentEmail]]:
+    """Every email the emulated SES accepted, oldest first."""
+
+    def read() -> list[SentEmail]:
+        messages = ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages
+        return [
+            SentEmail(
+                source=message.source,
+                destinations=tuple(dict.fromkeys(message.destinations)),
+                message=email.message_from_string(message.raw_data, policy=email.policy.default),
+            )
+            for message in messages
+            if isinstance(message, RawMessage)
+        ]
+
+    return read
+
+
+@pytest.fixture
+def lambda_stdout(capsys: pytest.CaptureFixture[str]) -> Iterator[Callable[[], str]]:
+    """What the handler printed: EMF documents and log lines (see tests/unit/counter/conftest.py for why the
+    Powertools logger's stream is redirected)."""
+    handler = app.logger.registered_handler
+    original, handler.stream = handler.stream, _CurrentStdout()  # type: ignore[attr-defined]
+
+    def read() -> str:
+        return capsys.readouterr().out
+
+    yield read
+    handler.stream = original  # type: ignore[attr-defined]
+
+
+class _CurrentStdout:
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()

@@ -1,0 +1,266 @@
+"""The notifier's Lambda entry point on moto: real-shaped SNS events in, emails read back from the emulated SES."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from html import escape as html_escape
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from functions.common import catalog
+from functions.notifier import app
+from functions.notifier.sender import AlertDeliveryError
+from infra.local.lambda_events import LocalLambdaContext
+from tests.support import alarm_events
+from tests.support.lambda_output import emitted_metrics, log_records
+from tests.unit.notifier.conftest import RECIPIENTS, RUNBOOK_URL, SENDER, STACK_NAME, Invoke, SentEmail
+
+SentEmails = Callable[[], list[SentEmail]]
+API_5XX = catalog.alarm_name(STACK_NAME, catalog.API_5XX_ALARM)
+REGION = alarm_events.REGION
+CONSOLE = f"https://{REGION}.console.aws.amazon.com/cloudwatch/home?region={REGION}"
+DASHBOARD_URL = f"{CONSOLE}#dashboards/dashboard/{catalog.dashboard_name(STACK_NAME)}"
+
+
+def _only(sent_emails: SentEmails) -> SentEmail:
+    emails = sent_emails()
+    assert len(emails) == 1, [e.subject for e in emails]
+    return emails[0]
+
+
+def _links_in_both_parts(sent: SentEmail, *urls: str) -> None:
+    text, html = sent.part("plain"), sent.part("html")
+    for url in urls:
+        assert url in text
+        assert f"href='{url}'" in html
+
+
+def test_alarm_email_has_subject_recipients_parts_and_links(invoke: Invoke, sent_emails: SentEmails) -> None:
+    # Given the API 5xx alarm going from OK to ALARM with 7 then 6 errors per 5 minutes
+    message = alarm_events.metric_alarm(API_5XX, values=(7.0, 6.0), threshold=5.0)
+    # When SNS delivers it
+    invoke(alarm_events.sns_event(message))
+    # Then one email goes from the sender to every recipient
+    sent = _only(sent_emails)
+    assert sent.source == SENDER
+    assert sent.message["From"] == SENDER
+    assert sent.to == RECIPIENTS
+    assert set(sent.destinations) == set(RECIPIENTS)
+    # And its subject says the state, the alarm and the value against the threshold
+    assert sent.subject == f"[ALARM] {API_5XX} — 5xx (Sum) was 7 (alarms at ≥ 5)"
+    # And both parts carry the state change, when, the metric, threshold, value and where
+    for body in (sent.part("plain"), sent.part("html")):
+        assert "OK → ALARM" in body
+        assert "2024-05-01 12:05:00 UTC" in body
+        assert "AWS/ApiGateway 5xx [ApiId=a1b2c3d4e5]" in body
+        assert "≥ 5, in 2 of 3 periods of 5 min" in body
+        assert "Value that crossed it" in body
+        assert "7 (datapoints, newest first: 7, 6)" in body
+        assert f"{alarm_events.ACCOUNT_ID} / {REGION} ({alarm_events.REGION_NAME})" in body
+        assert message["AlarmDescription"] in body
+    # And links to the alarm, the dashboard and this alarm's runbook section
+    _links_in_both_parts(
+        sent, f"{CONSOLE}#alarmsV2:alarm/{API_5XX}", DASHBOARD_URL, f"{RUNBOOK_URL}#{catalog.API_5XX_ALARM}"
+    )
+
+
+def test_ok_after_alarm_is_reported_as_resolved(invoke: Invoke, sent_emails: SentEmails) -> None:
+    message = alarm_events.metric_alarm(API_5XX, new_state="OK", old_state="ALARM", values=(0.0, 1.0, 0.0))
+    invoke(alarm_events.sns_event(message))
+    sent = _only(sent_emails)
+    assert sent.subject == f"[RESOLVED] {API_5XX} — 5xx (Sum) was 0 (alarms at ≥ 5)"
+    assert "ALARM → OK" in sent.part("plain")
+    assert "Latest value: 0 (datapoints, newest first: 0, 1, 0)" in sent.part("plain")
+
+
+def test_first_evaluation_of_a_new_alarm_is_ok_not_resolved(invoke: Invoke, sent_emails: SentEmails) -> None:
+    # Given a freshly deployed alarm leaving INSUFFICIENT_DATA (CloudWatch runs its OK action)
+    message = alarm_events.metric_alarm(API_5XX, new_state="OK", old_state="INSUFFICIENT_DATA", values=(0.0,))
+    invoke(alarm_events.sns_event(message))
+    # Then nothing is claimed to be resolved
+    assert _only(sent_emails).subject.startswith(f"[OK] {API_5XX} — ")
+
+
+def test_insufficient_data_is_sent_with_the_reason(invoke: Invoke, sent_emails: SentEmails) -> None:
+    message = alarm_events.metric_alarm(API_5XX, new_state="INSUFFICIENT_DATA", old_state="OK")
+    invoke(alarm_events.sns_event(message))
+    sent = _only(sent_emails)
+    assert sent.subject == f"[INSUFFICIENT DATA] {API_5XX} — Insufficient Data: 3 datapoints were unknown."
+    assert "OK → INSUFFICIENT_DATA" in sent.part("plain")
+
+
+def test_percentile_alarm_names_the_percentile(invoke: Invoke, sent_emails: SentEmails) -> None:
+    name = catalog.alarm_name(STACK_NAME, catalog.API_P99_LATENCY_ALARM)
+    message = alarm_events.metric_alarm(
+        name,
+        metric_name="Latency",
+        statistic="p99",
+        threshold=1500.0,
+        comparison="GreaterThanThreshold",
+        values=(2300.0, 1800.0),
+    )
+    invoke(alarm_events.sns_event(message))
+    sent = _only(sent_emails)
+    assert sent.subject == f"[ALARM] {name} — Latency (p99) was 2300 (alarms at > 1500)"
+    _links_in_both_parts(sent, f"{RUNBOOK_URL}#{catalog.API_P99_LATENCY_ALARM}")
+
+
+def test_metric_math_alarm_shows_the_expression_and_its_metrics(invoke: Invoke, sent_emails: SentEmails) -> None:
+    name = catalog.alarm_name(STACK_NAME, catalog.VISITS_TABLE_ERRORS_ALARM)
+    invoke(alarm_events.sns_event(alarm_events.metric_math_alarm(name, values=(4.0, 2.0))))
+    sent = _only(sent_emails)
+    assert sent.subject == f"[ALARM] {name} — Throttled or failed requests on the visits table was 4 (alarms at ≥ 1)"
+    text = sent.part("plain")
+    assert "Expression: FILL(throttledGetItem, 0) + FILL(failedGetItem, 0)" in text
+    assert "AWS/DynamoDB ThrottledRequests [Operation=GetItem, TableName=ResumeBackend-VisitsTable-XYZ]" in text
+    assert "AWS/DynamoDB SystemErrors" in text
+    _links_in_both_parts(sent, f"{RUNBOOK_URL}#{catalog.VISITS_TABLE_ERRORS_ALARM}")
+
+
+def test_composite_alarm_names_the_child_that_triggered_it(invoke: Invoke, sent_emails: SentEmails) -> None:
+    # Given a composite alarm this stack does not define (the runbook has no section for it)
+    children = [API_5XX, catalog.alarm_name(STACK_NAME, catalog.COUNTER_ERRORS_ALARM)]
+    invoke(alarm_events.sns_event(alarm_events.composite_alarm("site-down", children)))
+    sent = _only(sent_emails)
+    assert sent.subject == f"[ALARM] site-down — triggered by {API_5XX}"
+    text = sent.part("plain")
+    assert f'Rule: ALARM("{children[0]}") OR ALARM("{children[1]}")' in text
+    # Then its runbook link is the runbook itself, not a section that does not exist
+    _links_in_both_parts(sent, f"{CONSOLE}#alarmsV2:alarm/site-down", DASHBOARD_URL, RUNBOOK_URL)
+    assert f"{RUNBOOK_URL}#" not in text
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        ("ALARM: the site is on fire", "not JSON"),
+        ('["a", "list"]', "not an object"),
+        ('{"Hello": "from someone publishing to the topic by hand"}', "no AlarmName"),
+        ('{"AlarmName": "x", "NewStateValue": "EXPLODED"}', "not an alarm state"),
+    ],
+)
+def test_unreadable_message_is_forwarded_raw_and_counted(
+    invoke: Invoke, sent_emails: SentEmails, lambda_stdout: Callable[[], str], body: str, problem: str
+) -> None:
+    # Given a message on the alarm topic that is not a CloudWatch alarm notification
+    event = alarm_events.sns_event(body, subject="Manual test")
+    # When SNS delivers it
+    invoke(event)
+    # Then it is still emailed, saying so in the subject, with the message as it arrived and why it was unreadable
+    sent = _only(sent_emails)
+    assert sent.subject == "[UNREADABLE ALERT] Manual test"
+    assert sent.to == RECIPIENTS
+    text, html = sent.part("plain"), sent.part("html")
+    assert body in text
+    assert problem in text
+    assert event["Records"][0]["Sns"]["MessageId"] in text
+    assert "<pre" in html
+    assert html_escape(body) in html
+    _links_in_both_parts(sent, f"{RUNBOOK_URL}#{catalog.UNREADABLE_ALERT_SECTION}")
+    # And it is counted and logged as a warning
+    output = lambda_stdout()
+    names = [metric.name for metric in emitted_metrics(output)]
+    assert sorted(names) == sorted([catalog.ALERT_EMAILS_SENT_METRIC, catalog.UNREADABLE_ALERTS_METRIC])
+    assert any(record["level"] == "WARNING" for record in log_records(output))
+
+
+def test_an_event_that_is_not_from_sns_is_forwarded_whole(invoke: Invoke, sent_emails: SentEmails) -> None:
+    # Given an invocation by hand, with no SNS message id to deduplicate on
+    with pytest.warns(UserWarning, match="No idempotency key"):
+        invoke({"source": "someone", "detail": {"note": "invoked by hand"}})
+    # Then it is still emailed, whole
+    sent = _only(sent_emails)
+    assert sent.subject == "[UNREADABLE ALERT] no subject"
+    assert '"note": "invoked by hand"' in sent.part("plain")
+
+
+def test_markup_in_an_alarm_is_escaped_in_html(invoke: Invoke, sent_emails: SentEmails) -> None:
+    message = alarm_events.metric_alarm(API_5XX, description="<script>alert(1)</script> & more")
+    invoke(alarm_events.sns_event(message))
+    html = _only(sent_emails).part("html")
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in html
+
+
+def test_redelivered_sns_message_sends_one_email(invoke: Invoke, sent_emails: SentEmails) -> None:
+    # Given an SNS message delivered twice (SNS delivers at least once)
+    event = alarm_events.sns_event(alarm_events.metric_alarm(API_5XX))
+    # When both deliveries are handled
+    first = invoke(event)
+    second = invoke(json.loads(json.dumps(event)))
+    # Then one email was sent, and the redelivery answered with the first one's receipt
+    assert len(sent_emails()) == 1
+    assert second == first
+    assert first["receipts"][0]["sns_message_id"] == event["Records"][0]["Sns"]["MessageId"]
+
+
+def test_the_same_alarm_change_in_two_sns_messages_sends_two_emails(invoke: Invoke, sent_emails: SentEmails) -> None:
+    # The key is the SNS message id, not the content: two publications are two alerts.
+    message = alarm_events.metric_alarm(API_5XX)
+    invoke(alarm_events.sns_event(message))
+    invoke(alarm_events.sns_event(message))
+    assert len(sent_emails()) == 2
+
+
+def test_ses_rejection_fails_the_invocation_and_a_retry_sends(invoke: Invoke, sent_emails: SentEmails) -> None:
+    # Given SES refuses the sender (its identity is not verified)
+    sesv2 = boto3.client("sesv2")
+    sesv2.delete_email_identity(EmailIdentity=SENDER)
+    event = alarm_events.sns_event(alarm_events.metric_alarm(API_5XX))
+    # When SNS delivers the alarm, the invocation fails, so Lambda retries it and then dead-letters it
+    with pytest.raises(AlertDeliveryError, match="SES did not send"):
+        invoke(event)
+    assert sent_emails() == []
+    # And once SES accepts the sender again, Lambda's retry of the same event sends the email
+    sesv2.create_email_identity(EmailIdentity=SENDER)
+    invoke(event)
+    assert len(sent_emails()) == 1
+
+
+@pytest.mark.parametrize("error_code", ["TooManyRequestsException", "SendingPausedException", "AccessDeniedException"])
+def test_ses_errors_raise_a_delivery_error(invoke: Invoke, error_code: str) -> None:
+    # Given SES answers an error
+    sender = app.email_sender()
+    with Stubber(sender.client) as stubber:
+        stubber.add_client_error("send_email", service_error_code=error_code, http_status_code=400)
+        # When an alarm arrives, Then the invocation fails with the SES error code in the message
+        with pytest.raises(AlertDeliveryError, match=error_code):
+            invoke(alarm_events.sns_event(alarm_events.metric_alarm(API_5XX)))
+
+
+def test_emails_are_counted_with_the_notifier_service_dimension(
+    invoke: Invoke, lambda_stdout: Callable[[], str]
+) -> None:
+    invoke(alarm_events.sns_event(alarm_events.metric_alarm(API_5XX)))
+    metrics = emitted_metrics(lambda_stdout())
+    assert [(m.namespace, m.name, m.dimensions, m.value) for m in metrics] == [
+        (
+            catalog.METRICS_NAMESPACE,
+            catalog.ALERT_EMAILS_SENT_METRIC,
+            {catalog.SERVICE_DIMENSION: catalog.NOTIFIER_SERVICE},
+            1.0,
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    "variable",
+    [
+        catalog.SENDER_EMAIL_ENV,
+        catalog.ALERT_RECIPIENTS_ENV,
+        catalog.IDEMPOTENCY_TABLE_ENV,
+        catalog.STACK_NAME_ENV,
+        catalog.RUNBOOK_URL_ENV,
+    ],
+)
+def test_a_missing_setting_fails_loudly_naming_it(
+    notifier_env: None, monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    monkeypatch.delenv(variable)
+    with pytest.raises(RuntimeError, match=variable):
+        app.lambda_handler(
+            alarm_events.sns_event(alarm_events.metric_alarm(API_5XX)), LocalLambdaContext(function_name="n")
+        )
