@@ -53,7 +53,7 @@ lock:
 	$(PYTHON) -m pip install --quiet uv==0.13.8 && $(PYTHON) -m uv pip compile pyproject.toml --extra infra --extra dev --python-version 3.11 --no-header -o $(LOCK)
 
 clean:
-	rm -rf cdk.out frontend/dist artifacts .pytest_cache .mypy_cache .ruff_cache
+	rm -rf cdk.out cdk.out.deploy-role build frontend/dist artifacts .local-state .pytest_cache .mypy_cache .ruff_cache
 
 ## site: build the resume site into frontend/dist/ (fails with a clear message on invalid resume data)
 site: setup

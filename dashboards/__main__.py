@@ -6,36 +6,22 @@ Outputs build/dashboard/<name>.json (the body CloudWatch receives, canonical JSO
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 from dashboards.body import canonical_json, dashboard_bodies
 from dashboards.render import render_svg
 from dashboards.synthetic import SyntheticData
+from infra.local.template import synthesize
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "build" / "dashboard"
 DOCS_PICTURE = REPO / "docs" / "dashboard.svg"
 
 
-def synthesized_template(outdir: Path) -> dict[str, object]:
-    subprocess.run([sys.executable, "-m", "infra.app"], env=os.environ | {"CDK_OUTDIR": str(outdir)}, check=True)
-    manifest = json.loads((outdir / "manifest.json").read_text())
-    (template_file,) = [
-        a["properties"]["templateFile"]
-        for a in manifest["artifacts"].values()
-        if a["type"] == "aws:cloudformation:stack"
-    ]
-    loaded: dict[str, object] = json.loads((outdir / template_file).read_text())
-    return loaded
-
-
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
-    bodies = dashboard_bodies(synthesized_template(OUT / "cdk.out"))
+    bodies = dashboard_bodies(synthesize(OUT / "cdk.out"))
     for name, body in bodies.items():
         (OUT / f"{name}.json").write_text(canonical_json(body))
         picture = render_svg(body, SyntheticData(), f"{name} (synthetic data)")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,38 @@ def local_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSyst
     system.start()
     yield system
     system.stop()
+
+
+@pytest.fixture
+def lambda_stdout(capsys: pytest.CaptureFixture[str]) -> Iterator[Callable[[], str]]:
+    """What the Lambdas printed: EMF documents and log lines, as Lambda would ship them to CloudWatch.
+
+    Each Powertools logger keeps the stream it was created with; pytest swaps sys.stdout between the setup and
+    call phases, so the handlers write to whatever sys.stdout is at the time of each line.
+    """
+    from functions.counter import app as counter_app
+    from functions.notifier import app as notifier_app
+
+    handlers = [counter_app.logger.registered_handler, notifier_app.logger.registered_handler]
+    # Assigned, not setStream(): that flushes the old stream, which pytest may have closed.
+    originals = [handler.stream for handler in handlers]  # type: ignore[attr-defined]
+    for handler in handlers:
+        handler.stream = _CurrentStdout()  # type: ignore[attr-defined]
+
+    def read() -> str:
+        return capsys.readouterr().out
+
+    yield read
+    for handler, original in zip(handlers, originals, strict=True):
+        handler.stream = original  # type: ignore[attr-defined]
+
+
+class _CurrentStdout:
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
 
 
 from infra.local.system import LocalSystem, Ports  # noqa: E402 - after the environment is pinned above

@@ -13,8 +13,6 @@ import importlib
 import json
 import os
 import shutil
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -32,7 +30,7 @@ from infra.local.lambda_events import LOCAL_ACCOUNT_ID, LOCAL_REGION, LocalLambd
 from infra.local.metrics import MetricStore
 from infra.local.servers import serve, static_site
 from infra.local.stdout_capture import captured_stdout
-from infra.local.template import LocalTemplate
+from infra.local.template import LocalTemplate, synthesize
 
 COUNTER_HANDLER = "functions.counter.app.lambda_handler"
 NOTIFIER_HANDLER = "functions.notifier.app.lambda_handler"
@@ -138,24 +136,10 @@ class LocalSystem:
             stream.close()
 
     def _synthesized_template(self) -> dict[str, Any]:
-        # In a child process, so the long-running system holds no jsii/Node process of its own.
         from infra.app import app_context
 
-        outdir = (self.state_dir / "cdk.out").resolve()
-        context = app_context({f"config.{key}": value for key, value in self.config_overrides.items()})
-        subprocess.run(
-            [sys.executable, "-m", "infra.app"],
-            env=os.environ | {"CDK_OUTDIR": str(outdir), "CDK_CONTEXT_JSON": json.dumps(context)},
-            check=True,
-        )
-        manifest = json.loads((outdir / "manifest.json").read_text())
-        (template_file,) = [
-            artifact["properties"]["templateFile"]
-            for artifact in manifest["artifacts"].values()
-            if artifact["type"] == "aws:cloudformation:stack"
-        ]
-        loaded: dict[str, Any] = json.loads((outdir / template_file).read_text())
-        return loaded
+        overrides = {f"config.{key}": value for key, value in self.config_overrides.items()}
+        return synthesize(self.state_dir / "cdk.out", app_context(overrides))
 
     def _provision(self) -> None:
         """Creates on the emulator every table, topic, queue and sender identity the template declares."""

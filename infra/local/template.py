@@ -3,7 +3,12 @@ logical id, and references (Ref, Fn::GetAtt, Fn::Join, pseudo parameters) resolv
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from infra.local.lambda_events import LOCAL_ACCOUNT_ID, LOCAL_REGION
@@ -70,3 +75,22 @@ class LocalTemplate:
             separator, parts = value["Fn::Join"]
             return str(separator).join(self.resolve(part) for part in parts)
         raise ValueError(f"cannot resolve {value!r} locally")
+
+
+def synthesize(outdir: Path, context: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Runs the CDK app (cdk-nag included) into `outdir` and returns the application stack's template.
+
+    In a child process, so a long-running caller holds no jsii/Node process of its own.
+    """
+    env = os.environ | {"CDK_OUTDIR": str(outdir.resolve())}
+    if context is not None:
+        env["CDK_CONTEXT_JSON"] = json.dumps(context)
+    subprocess.run([sys.executable, "-m", "infra.app"], env=env, check=True)
+    manifest = json.loads((outdir / "manifest.json").read_text())
+    (template_file,) = [
+        artifact["properties"]["templateFile"]
+        for artifact in manifest["artifacts"].values()
+        if artifact["type"] == "aws:cloudformation:stack"
+    ]
+    template: dict[str, Any] = json.loads((outdir / template_file).read_text())
+    return template

@@ -12,7 +12,6 @@ import boto3
 import pytest
 from aws_cdk.assertions import Match, Template
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
-from moto import mock_aws
 
 from functions.common import catalog
 from functions.notifier import app as notifier_app
@@ -22,9 +21,9 @@ from infra.api import COUNTER_TABLE_ACTIONS
 from infra.config import DeploymentConfig
 from infra.lambda_factory import REPO_ROOT
 from infra.local.lambda_events import LocalLambdaContext
-from infra.local.provision import create_idempotency_table, create_sender_identity
 from infra.stack import ALARM_TOPIC_OUTPUT, ALERTING_HEALTH_TOPIC_OUTPUT, NOTIFIER_DLQ_OUTPUT, NOTIFIER_FUNCTION_OUTPUT
 from tests.support import alarm_events
+from tests.support.metric_paths import lambdas_on_moto
 
 RUNBOOK = REPO_ROOT / "docs" / "runbook.md"
 PERIOD_SECONDS = 300
@@ -464,17 +463,7 @@ def test_notifier_may_call_exactly_the_idempotency_operations_powertools_uses(te
     }
     # ...and those the notifier really called on moto: a send, a redelivery and a failed send
     called: set[str] = set()
-    with mock_aws(), pytest.MonkeyPatch.context() as env:
-        create_idempotency_table(boto3.client("dynamodb"), "idempotency")
-        create_sender_identity(boto3.client("sesv2"), "alerts@example.com")
-        for name, value in {
-            catalog.IDEMPOTENCY_TABLE_ENV: "idempotency",
-            catalog.SENDER_EMAIL_ENV: "alerts@example.com",
-            catalog.ALERT_RECIPIENTS_ENV: "owner@example.com",
-            catalog.STACK_NAME_ENV: "ResumeBackend",
-            catalog.RUNBOOK_URL_ENV: "https://example.com/runbook.md",
-        }.items():
-            env.setenv(name, value)
+    with pytest.MonkeyPatch.context() as env, lambdas_on_moto(env):
         # Clients copy their session's event hooks when created: the notifier's clients will record.
         boto3.setup_default_session()
         assert boto3.DEFAULT_SESSION is not None

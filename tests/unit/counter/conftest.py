@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -39,29 +38,3 @@ def invoke(visits_table: str) -> Invoke:
         return response
 
     return call
-
-
-@pytest.fixture
-def lambda_stdout(capsys: pytest.CaptureFixture[str]) -> Iterator[Callable[[], str]]:
-    """What the handler printed: EMF documents and log lines, as Lambda would ship them to CloudWatch.
-
-    The Powertools logger keeps the stream it was created with; pytest swaps sys.stdout between the setup
-    and call phases, so the handler writes to whatever sys.stdout is at the time of each line.
-    """
-    handler = app.logger.registered_handler
-    # Assigned, not setStream(): that flushes the old stream, which pytest may have closed.
-    original, handler.stream = handler.stream, _CurrentStdout()  # type: ignore[attr-defined]
-
-    def read() -> str:
-        return capsys.readouterr().out
-
-    yield read
-    handler.stream = original  # type: ignore[attr-defined]
-
-
-class _CurrentStdout:
-    def write(self, text: str) -> int:
-        return sys.stdout.write(text)
-
-    def flush(self) -> None:
-        sys.stdout.flush()

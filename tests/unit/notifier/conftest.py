@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -107,25 +106,3 @@ def sent_emails(notifier_env: None) -> Callable[[], list[SentEmail]]:
         ]
 
     return read
-
-
-@pytest.fixture
-def lambda_stdout(capsys: pytest.CaptureFixture[str]) -> Iterator[Callable[[], str]]:
-    """What the handler printed: EMF documents and log lines (see tests/unit/counter/conftest.py for why the
-    Powertools logger's stream is redirected)."""
-    handler = app.logger.registered_handler
-    original, handler.stream = handler.stream, _CurrentStdout()  # type: ignore[attr-defined]
-
-    def read() -> str:
-        return capsys.readouterr().out
-
-    yield read
-    handler.stream = original  # type: ignore[attr-defined]
-
-
-class _CurrentStdout:
-    def write(self, text: str) -> int:
-        return sys.stdout.write(text)
-
-    def flush(self) -> None:
-        sys.stdout.flush()
