@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigatewayv2 as apigw
@@ -49,8 +49,10 @@ ANY_FAILURE: Final = 1
 alarm on the first occurrence, in a single period, and are not tunable."""
 
 NOTIFIER_MEMORY_MB: Final = 256
-NOTIFIER_TIMEOUT: Final = Duration.seconds(30)
-"""SES and DynamoDB answer in well under a second; this leaves room for the clients' retries (app.py)."""
+NOTIFIER_TIMEOUT: Final = Duration.seconds(60)
+"""SES and DynamoDB answer in well under a second, but the worst case of the clients' retries (app.py: SES 3 x
+(2 + 5) s, two idempotency writes of 3 x (1 + 2) s, backoff) is about 40 s: a timeout after SES accepted the
+email would leave the idempotency record in progress, and the retry would send the email twice."""
 NOTIFIER_RETRY_ATTEMPTS: Final = 2
 """Lambda's own retries of a failed asynchronous invocation (the maximum), before the dead-letter queue."""
 NOTIFIER_MAX_EVENT_AGE: Final = Duration.hours(6)
@@ -150,6 +152,7 @@ class Alerting(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self._config = config
+        self._runbook_url = catalog.runbook_url(config.github_repository, config.deploy_branch)
         self.topic_key = self._topic_key()
         self.alarm_topic = self._topic("AlarmTopic", "Resume backend alarms")
         self.alerting_health_topic = self._topic("AlertingHealthTopic", "Resume backend alerting health")
@@ -241,7 +244,7 @@ class Alerting(Construct):
             _AlarmSpec(
                 catalog.VISITS_TABLE_ERRORS_ALARM,
                 _table_errors(visits_table),
-                thresholds.dynamodb_throttled_requests_per_5_minutes,
+                thresholds.visits_table_errors_per_5_minutes,
                 at_least,
                 quiet_is_fine,
                 self.alarm_topic,
@@ -314,31 +317,36 @@ class Alerting(Construct):
                 principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
                 actions=["kms:Decrypt", "kms:GenerateDataKey*"],
                 resources=["*"],  # in a key policy, "*" is this key
+                # Only for this stack's alarms, so another account's CloudWatch cannot use it (confused deputy).
+                conditions=self._from_this_stacks_alarms(),
             )
         )
         return key
 
+    def _from_this_stacks_alarms(self) -> dict[str, Any]:
+        stack = Stack.of(self)
+        return {
+            "StringEquals": {"aws:SourceAccount": stack.account},
+            "ArnLike": {
+                "aws:SourceArn": stack.format_arn(
+                    service="cloudwatch",
+                    resource="alarm",
+                    resource_name=catalog.alarm_name(self._config.stack_name, "*"),
+                    arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                )
+            },
+        }
+
     def _topic(self, construct_id: str, display_name: str) -> sns.Topic:
         # enforce_ssl adds the statement that denies publishing without TLS.
         topic = sns.Topic(self, construct_id, display_name=display_name, master_key=self.topic_key, enforce_ssl=True)
-        stack = Stack.of(self)
         topic.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowThisStacksAlarmsToPublish",
                 principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
                 actions=["sns:Publish"],
                 resources=[topic.topic_arn],
-                conditions={
-                    "StringEquals": {"aws:SourceAccount": stack.account},
-                    "ArnLike": {
-                        "aws:SourceArn": stack.format_arn(
-                            service="cloudwatch",
-                            resource="alarm",
-                            resource_name=catalog.alarm_name(self._config.stack_name, "*"),
-                            arn_format=ArnFormat.COLON_RESOURCE_NAME,
-                        )
-                    },
-                },
+                conditions=self._from_this_stacks_alarms(),
             )
         )
         return topic
@@ -379,7 +387,7 @@ class Alerting(Construct):
                 catalog.ALERT_RECIPIENTS_ENV: ",".join(config.alert_recipients),
                 catalog.IDEMPOTENCY_TABLE_ENV: self.idempotency_table.table_name,
                 catalog.STACK_NAME_ENV: config.stack_name,
-                catalog.RUNBOOK_URL_ENV: catalog.runbook_url(config.github_repository),
+                catalog.RUNBOOK_URL_ENV: self._runbook_url,
             },
         )
         self.idempotency_table.grant(notifier.function, *IDEMPOTENCY_TABLE_ACTIONS)
@@ -417,7 +425,7 @@ class Alerting(Construct):
 
     def _alarm(self, spec: _AlarmSpec) -> cloudwatch.Alarm:
         """The one place that creates alarms and sets their actions: ALARM and OK both notify."""
-        runbook = f"{catalog.runbook_url(self._config.github_repository)}#{spec.alarm_id}"
+        runbook = catalog.runbook_section_url(self._runbook_url, spec.alarm_id)
         alarm = cloudwatch.Alarm(
             self,
             _construct_id(spec.alarm_id),

@@ -64,7 +64,7 @@ class AlarmThresholds:
     counter_errors_per_5_minutes: int
     counter_throttles_per_5_minutes: int
     counter_p99_duration_percent_of_timeout: int
-    dynamodb_throttled_requests_per_5_minutes: int
+    visits_table_errors_per_5_minutes: int
     counter_store_failures_per_5_minutes: int
 
 
@@ -195,7 +195,10 @@ THRESHOLD_FIELDS: Final[Mapping[str, tuple[Callable[[str, Any], Any], str]]] = {
     "counter_errors_per_5_minutes": (_int(1, 1_000_000), "Counter Lambda errors in 5 minutes."),
     "counter_throttles_per_5_minutes": (_int(1, 1_000_000), "Counter Lambda throttles in 5 minutes."),
     "counter_p99_duration_percent_of_timeout": (_int(1, 100), "Counter p99 duration as a percentage of its timeout."),
-    "dynamodb_throttled_requests_per_5_minutes": (_int(1, 1_000_000), "DynamoDB throttled requests in 5 minutes."),
+    "visits_table_errors_per_5_minutes": (
+        _int(1, 1_000_000),
+        "Visits table throttled requests plus system errors (GetItem, UpdateItem) in 5 minutes.",
+    ),
     "counter_store_failures_per_5_minutes": (
         _int(1, 1_000_000),
         "Visits answered 503 because the visit store failed (custom metric VisitStoreFailures), in 5 minutes.",

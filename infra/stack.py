@@ -72,7 +72,7 @@ class ResumeBackendStack(Stack):
             "Monitoring",
             sources=DashboardSources(
                 stack_name=config.stack_name,
-                runbook_url=catalog.runbook_url(config.github_repository),
+                runbook_url=catalog.runbook_url(config.github_repository, config.deploy_branch),
                 http_api=self.api.http_api,
                 counter=self.api.counter.function,
                 counter_log_group=self.api.counter.log_group,

@@ -107,6 +107,11 @@ def alarm_id_of(stack_name: str, name: str) -> str | None:
     return alarm_id if alarm_id in ALARM_IDS else None
 
 
-def runbook_url(github_repository: str) -> str:
-    """docs/runbook.md of the fork (`owner/name`) on GitHub; append `#<alarm id>` for one alarm's section."""
-    return f"https://github.com/{github_repository}/blob/main/docs/runbook.md"
+def runbook_url(github_repository: str, branch: str) -> str:
+    """docs/runbook.md of the fork (`owner/name`) on GitHub, as on the branch that deploys."""
+    return f"https://github.com/{github_repository}/blob/{branch}/docs/runbook.md"
+
+
+def runbook_section_url(runbook: str, section: str) -> str:
+    """One section of the runbook: an alarm id, or UNREADABLE_ALERT_SECTION (GitHub's heading anchor)."""
+    return f"{runbook}#{section}"

@@ -60,10 +60,10 @@ class AlertLinks:
     def runbook(self, alarm_name: str | None) -> str:
         """This alarm's runbook section; the runbook's start for an alarm this stack does not define."""
         alarm_id = catalog.alarm_id_of(self.stack_name, alarm_name) if alarm_name else None
-        return f"{self.runbook_url}#{alarm_id}" if alarm_id else self.runbook_url
+        return catalog.runbook_section_url(self.runbook_url, alarm_id) if alarm_id else self.runbook_url
 
     def runbook_section(self, section: str) -> str:
-        return f"{self.runbook_url}#{section}"
+        return catalog.runbook_section_url(self.runbook_url, section)
 
 
 @dataclass(frozen=True)

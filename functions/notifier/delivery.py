@@ -63,7 +63,11 @@ def compose(notification: RawNotification, links: AlertLinks) -> tuple[Email, st
         change = parse_alarm_message(notification.message)
     except UnreadableAlarmMessageError as error:
         return render_unreadable_email(notification, str(error), links), None, None
-    return render_alarm_email(change, links), change.alarm_name, change.new_state.value
+    try:
+        return render_alarm_email(change, links), change.alarm_name, change.new_state.value
+    except Exception as error:
+        reason = f"the alarm could not be rendered ({type(error).__name__}: {error})"
+        return render_unreadable_email(notification, reason, links), None, None
 
 
 def deliver(notification: RawNotification, sender: EmailSender, links: AlertLinks) -> DeliveryReceipt:

@@ -215,7 +215,7 @@ def test_visits_table_alarm_sums_throttles_and_system_errors_of_the_counters_ope
         assert stat["Metric"]["Namespace"] == "AWS/DynamoDB"
         assert {d["Name"]: d["Value"] for d in stat["Metric"]["Dimensions"]}["TableName"] == table
         assert (stat["Stat"], stat["Period"]) == ("Sum", PERIOD_SECONDS)
-    assert props["Threshold"] == config.alarm_thresholds.dynamodb_throttled_requests_per_5_minutes
+    assert props["Threshold"] == config.alarm_thresholds.visits_table_errors_per_5_minutes
     assert props["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
     assert (props["EvaluationPeriods"], props["DatapointsToAlarm"], props["TreatMissingData"]) == (3, 2, "notBreaching")
     assert props["AlarmActions"] == props["OKActions"] == [{"Ref": _alarm_topic(template)}]
@@ -226,7 +226,8 @@ def test_every_alarm_says_what_to_do_and_links_its_runbook_section(
 ) -> None:
     for alarm_id, props in _alarms(template).items():
         description = props["AlarmDescription"]
-        assert description.endswith(f"Runbook: {catalog.runbook_url(config.github_repository)}#{alarm_id}")
+        runbook = catalog.runbook_url(config.github_repository, config.deploy_branch)
+        assert description.endswith(f"Runbook: {runbook}#{alarm_id}")
         assert len(description) > 80, alarm_id
         assert len(description) <= 1024  # CloudWatch's limit
 
@@ -263,12 +264,30 @@ def test_both_topics_are_encrypted_with_a_rotated_key_cloudwatch_may_use(templat
                             "Effect": "Allow",
                             "Principal": {"Service": "cloudwatch.amazonaws.com"},
                             "Resource": "*",
+                            # Only this account's alarms of this stack: no confused deputy.
+                            "Condition": {
+                                "StringEquals": {"aws:SourceAccount": Match.any_value()},
+                                "ArnLike": {"aws:SourceArn": Match.any_value()},
+                            },
                         }
                     ]
                 )
             },
         },
     )
+    # And the key's condition is exactly the one that lets only this stack's alarms publish to the topics
+    resources = template.to_json()["Resources"]
+    key_statements = resources[key]["Properties"]["KeyPolicy"]["Statement"]
+    (key_condition,) = [
+        s["Condition"] for s in key_statements if s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}
+    ]
+    topic_conditions = [
+        statement["Condition"]
+        for policy in template.find_resources("AWS::SNS::TopicPolicy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if statement.get("Sid") == "AllowThisStacksAlarmsToPublish"
+    ]
+    assert topic_conditions == [key_condition, key_condition]
 
 
 @pytest.mark.parametrize("topic_of", [_alarm_topic, _health_topic])

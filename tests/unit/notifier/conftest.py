@@ -22,7 +22,7 @@ STACK_NAME = "ResumeBackend"
 SENDER = "alerts@example.com"
 RECIPIENTS = ("owner@example.com", "oncall@example.com")
 GITHUB_REPOSITORY = "someone/resume-backend"
-RUNBOOK_URL = catalog.runbook_url(GITHUB_REPOSITORY)
+RUNBOOK_URL = catalog.runbook_url(GITHUB_REPOSITORY, "main")
 IDEMPOTENCY_TABLE = "notifier-idempotency-test"
 REGION = "us-east-1"
 """The emulator's region (tests/conftest.py); the notifier's own region, used when a message names none."""

@@ -167,6 +167,39 @@ def test_unreadable_message_is_forwarded_raw_and_counted(
     assert any(record["level"] == "WARNING" for record in log_records(output))
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "problem"),
+    [
+        ("StateChangeTime", "0001-01-01T00:00:00.000+0100", "could not be rendered"),
+        ("StateChangeTime", "yesterday", None),
+    ],
+)
+def test_an_alarm_with_odd_values_still_reaches_the_owner(
+    invoke: Invoke, sent_emails: SentEmails, field: str, value: str, problem: str | None
+) -> None:
+    # Given an alarm message that parses but carries a value the email cannot show as it is
+    message = dict(alarm_events.metric_alarm(API_5XX))
+    message[field] = value
+    # When SNS delivers it, Then one email goes out (rendered, or forwarded raw saying why), and nothing raises
+    invoke(alarm_events.sns_event(message))
+    sent = _only(sent_emails)
+    assert API_5XX in sent.part("plain")
+    if problem is not None:
+        assert sent.subject.strip().startswith("[UNREADABLE ALERT]")
+        assert problem in sent.part("plain")
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "1e999"])
+def test_non_finite_numbers_in_an_alarm_do_not_stop_its_email(
+    invoke: Invoke, sent_emails: SentEmails, number: str
+) -> None:
+    # Python's JSON parser accepts these; CloudWatch never sends them
+    body = json.dumps(alarm_events.metric_alarm(API_5XX)).replace('"Period": 300', f'"Period": {number}', 1)
+    assert number in body
+    invoke(alarm_events.sns_event(body))
+    assert API_5XX in _only(sent_emails).subject
+
+
 def test_an_event_that_is_not_from_sns_is_forwarded_whole(invoke: Invoke, sent_emails: SentEmails) -> None:
     # Given an invocation by hand, with no SNS message id to deduplicate on
     with pytest.warns(UserWarning, match="No idempotency key"):
