@@ -13,9 +13,12 @@ from __future__ import annotations
 
 from typing import Final
 
-# Two years: what https://hstspreload.org asks for. No `preload`: submitting a domain to the browsers'
-# preload list is the owner's decision for their own domain, and *.amplifyapp.com / *.cloudfront.net
-# are not ours to submit.
+# Two years: what https://hstspreload.org asks for. No `includeSubDomains`: served from an apex custom domain
+# (config.site_domain = "example.com"), it would force every subdomain of the owner's domain to HTTPS for two
+# years, including ones this stack knows nothing about (RFC 6797 §6.1.2). No `preload` (which requires
+# includeSubDomains): submitting a domain to the browsers' preload list is the owner's decision for their own
+# domain, and *.amplifyapp.com / *.cloudfront.net are not ours to submit. An owner who wants either adds it to
+# the value below; infra/hosting/headers.py maps both onto CloudFront's policy.
 HSTS_MAX_AGE_SECONDS: Final = 63_072_000
 
 CONTENT_SECURITY_POLICY: Final = "Content-Security-Policy"
@@ -50,7 +53,7 @@ def security_headers(api_origin: str | None) -> dict[str, str]:
     """Header name → value for every response of the site (see content_security_policy for `api_origin`)."""
     return {
         CONTENT_SECURITY_POLICY: content_security_policy(api_origin),
-        STRICT_TRANSPORT_SECURITY: f"max-age={HSTS_MAX_AGE_SECONDS}; includeSubDomains",
+        STRICT_TRANSPORT_SECURITY: f"max-age={HSTS_MAX_AGE_SECONDS}",
         CONTENT_TYPE_OPTIONS: "nosniff",
         FRAME_OPTIONS: "DENY",
         # The counter needs no Referer (the browser sends Origin for CORS anyway), and links to profiles

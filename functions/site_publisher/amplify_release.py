@@ -4,7 +4,8 @@ Amplify runs one deployment job per branch at a time. A job left unfinished (a c
 never uploaded, a job stuck PENDING, or the job of an earlier deploy that timed out) makes StartDeployment fail
 with "The last job ... was not finished ... use StopJob", and the CDK alpha Branch asset then aborts every later
 deploy ("Amplify job already running"). So before starting, this stops the branch's unfinished jobs: the stack
-is the source of truth for what the branch serves. Then it waits for the new job, so a failed deployment fails
+is the source of truth for what the branch serves; a job Amplify refuses to stop fails the release at once, with
+what to do, instead of at the deadline. Then it waits for the new job, so a failed deployment fails
 the CloudFormation update (and its rollback publishes the previous version the same way).
 
 The client is passed in, so tests drive it with botocore's Stubber.
@@ -33,6 +34,10 @@ POLL_SECONDS: Final = 5.0
 
 class ReleaseFailedError(RuntimeError):
     """The deployment job ended without succeeding, or did not finish in time."""
+
+
+class JobNotStoppableError(ReleaseFailedError):
+    """An unfinished job of the branch, which blocks every new deployment, cannot be stopped."""
 
 
 @dataclass(frozen=True)
@@ -73,23 +78,52 @@ def publish(client: Any, release: Release, *, deadline: float, clock: Clock | No
 
 def _stop_unfinished_jobs(client: Any, branch: dict[str, str], *, deadline: float, clock: Clock) -> None:
     jobs = client.list_jobs(**branch, maxResults=RECENT_JOBS)["jobSummaries"]
-    unfinished = [job for job in jobs if job["status"] not in FINISHED]
-    for job in unfinished:
-        if job["status"] in STOPPABLE:
-            logger.warning("stopping unfinished job", extra={"job_id": job["jobId"], "status": job["status"]})
-            try:
-                client.stop_job(**branch, jobId=job["jobId"])
-            except ClientError as error:
-                # It may have finished between ListJobs and StopJob; the wait below tells.
-                if error.response["Error"]["Code"] != "BadRequestException":
-                    raise
-    for job in unfinished:
-        _wait_until_finished(client, branch, job["jobId"], deadline=deadline, clock=clock)
+    stopping: list[str] = []
+    for job in jobs:
+        job_id, status = job["jobId"], job["status"]
+        if status in STOPPABLE:
+            status = _stop(client, branch, job_id, status)
+        if status not in FINISHED:
+            stopping.append(job_id)
+    for job_id in stopping:
+        _wait_until_finished(client, branch, job_id, deadline=deadline, clock=clock)
+
+
+def _stop(client: Any, branch: dict[str, str], job_id: str, status: str) -> str:
+    """Asks Amplify to stop the job; returns its status afterwards. Raises JobNotStoppableError if it refuses
+    and the job still blocks the branch."""
+    logger.warning("stopping unfinished job", extra={"job_id": job_id, "status": status})
+    try:
+        stopped: str = client.stop_job(**branch, jobId=job_id)["jobSummary"]["status"]
+        return stopped
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "BadRequestException":
+            raise
+        refusal = error.response["Error"].get("Message") or "BadRequestException"
+    # The job may have finished between ListJobs and StopJob (then the refusal is harmless), or Amplify may not
+    # stop it at all: a manual deployment left PENDING fails by itself only 8 hours after CreateDeployment.
+    # Waiting for that would hold every deploy until the Lambda's deadline and fail it anyway, ~10 minutes later.
+    status = _status(client, branch, job_id)
+    if status in STOPPABLE:
+        raise JobNotStoppableError(
+            f"Amplify refused to stop job {job_id} of branch {branch['branchName']} ({refusal}); it is still "
+            f"{status} and blocks every deployment of the branch. Stop it in the Amplify console or with "
+            f"`aws amplify stop-job --app-id {branch['appId']} --branch-name {branch['branchName']} "
+            f"--job-id {job_id}`; if Amplify refuses again, deploy once the job has failed by itself (a manual "
+            f"deployment left PENDING fails 8 hours after it was created). See docs/hosting.md, "
+            f"'Failure modes and what to do'."
+        )
+    return status
+
+
+def _status(client: Any, branch: dict[str, str], job_id: str) -> str:
+    status: str = client.get_job(**branch, jobId=job_id)["job"]["summary"]["status"]
+    return status
 
 
 def _wait_until_finished(client: Any, branch: dict[str, str], job_id: str, *, deadline: float, clock: Clock) -> str:
     while True:
-        status: str = client.get_job(**branch, jobId=job_id)["job"]["summary"]["status"]
+        status = _status(client, branch, job_id)
         if status in FINISHED:
             return status
         if clock.now() + POLL_SECONDS > deadline:

@@ -105,6 +105,7 @@ class LocalSystem:
         self.template = LocalTemplate(self._synthesized_template(), sqs_endpoint=endpoint)
         self.metrics = MetricStore(boto3.client("cloudwatch"))
         self._provision()
+        self._restore_tables()
         self.site_origin = f"http://{LOOPBACK}:{self.ports.site}"
         self.api_url = f"http://{LOOPBACK}:{self.ports.api}"
         self.console_url = f"http://{LOOPBACK}:{self.ports.console}"
@@ -126,6 +127,7 @@ class LocalSystem:
         }
 
     def stop(self) -> None:
+        self._save_tables()
         self._stop.set()
         self.metrics.close()
         for server in self._servers:
@@ -168,6 +170,35 @@ class LocalSystem:
         for resource in self.template.of_type("AWS::Lambda::Function").values():
             variables = resource["Properties"].get("Environment", {}).get("Variables", {})
             os.environ.update({name: self.template.resolve(value) for name, value in variables.items()})
+
+    @property
+    def _saved_state(self) -> Path:
+        return self.state_dir / "tables.json"
+
+    def _table_names(self) -> list[str]:
+        return [
+            logical_id
+            for kind in ("AWS::DynamoDB::GlobalTable", "AWS::DynamoDB::Table")
+            for logical_id in self.template.of_type(kind)
+        ]
+
+    def _save_tables(self) -> None:
+        """Keeps every table's items (the visit count above all) for the next run; --reset discards them."""
+        dynamodb = boto3.client("dynamodb")
+        saved = {
+            name: [item for page in dynamodb.get_paginator("scan").paginate(TableName=name) for item in page["Items"]]
+            for name in self._table_names()
+        }
+        self._saved_state.write_text(json.dumps(saved, indent=1, sort_keys=True))
+
+    def _restore_tables(self) -> None:
+        if not self._saved_state.exists():
+            return
+        dynamodb = boto3.client("dynamodb")
+        saved = json.loads(self._saved_state.read_text())
+        for name in self._table_names():
+            for item in saved.get(name, []):
+                dynamodb.put_item(TableName=name, Item=item)
 
     def _local_api(self) -> LocalHttpApi:
         found = self.template.function_by_handler(COUNTER_HANDLER)

@@ -73,3 +73,33 @@ def test_a_taken_port_is_a_clear_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert f"127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _run_dev_once(state_dir: Path, *extra: str) -> int:
+    """Starts `make dev`, records one visit, stops it with SIGINT; returns the count it answered."""
+    base = free_port_base()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "infra.local", "--port-base", str(base), "--state-dir", str(state_dir), *extra],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if "Press Ctrl-C" in line:
+                break
+        count = int(requests.post(f"http://127.0.0.1:{base + 1}/visits", timeout=5).json()["count"])
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=20)
+    assert process.returncode == 0
+    return count
+
+
+def test_state_is_kept_between_runs_and_reset_with_one_flag(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    assert _run_dev_once(state) == 1
+    assert _run_dev_once(state) == 2
+    assert _run_dev_once(state, "--reset") == 1

@@ -388,7 +388,8 @@ def test_response_headers_policy_sends_the_shared_headers_and_starts_fail_closed
                     },
                     "StrictTransportSecurity": {
                         "AccessControlMaxAgeSec": HSTS_MAX_AGE_SECONDS,
-                        "IncludeSubdomains": True,
+                        # Not forced on the owner's other subdomains (see infra/security_headers.py).
+                        "IncludeSubdomains": False,
                         "Preload": False,
                         "Override": True,
                     },
@@ -470,6 +471,19 @@ def test_cloudfront_mapping_sends_unknown_headers_as_custom_and_refuses_what_it_
     assert [(h.header, h.value) for h in custom.custom_headers] == [("Permissions-Policy", "camera=()")]
     with pytest.raises(ValueError, match="Strict-Transport-Security"):
         cloudfront_header_behaviors(security_headers(None) | {"Strict-Transport-Security": "max-age=1; bogus"})
+
+
+def test_hsts_covers_only_the_site_host_unless_the_owner_opts_in() -> None:
+    # Given the shared header set, and an owner who opts in to subdomains on their own domain
+    default = security_headers(None)["Strict-Transport-Security"]
+    opted_in = security_headers(None) | {"Strict-Transport-Security": "max-age=63072000; includeSubDomains"}
+
+    # Then by default no subdomain of a custom apex domain is forced to HTTPS for two years
+    assert default == f"max-age={HSTS_MAX_AGE_SECONDS}"
+    # And the opt-in still reaches CloudFront's typed field
+    security, _ = cloudfront_header_behaviors(opted_in)
+    assert security.strict_transport_security is not None
+    assert security.strict_transport_security.include_subdomains is True
 
 
 def test_csp_allows_only_the_site_and_the_api() -> None:

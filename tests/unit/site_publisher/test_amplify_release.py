@@ -7,7 +7,13 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
-from functions.site_publisher.amplify_release import POLL_SECONDS, Release, ReleaseFailedError, publish
+from functions.site_publisher.amplify_release import (
+    POLL_SECONDS,
+    JobNotStoppableError,
+    Release,
+    ReleaseFailedError,
+    publish,
+)
 from tests.unit.site_publisher.conftest import (
     APP_ID,
     BRANCH_PARAMS,
@@ -83,6 +89,44 @@ def test_a_job_that_finishes_between_listing_and_stopping_is_not_an_error(amplif
     _expect_status(stubber, "6", "SUCCEED")
 
     # When / Then the release goes ahead
+    assert publish(client, release, deadline=600, clock=FakeClock().as_clock()) == "6"
+
+
+def test_a_job_amplify_will_not_stop_fails_the_release_at_once_saying_what_to_do(
+    amplify: Stubbed, release: Release
+) -> None:
+    # Given a manual deployment left PENDING that Amplify refuses to stop (it fails by itself only after 8 hours)
+    client, stubber = amplify
+    _expect_headers_and_jobs(stubber, [job_summary("7", "PENDING")])
+    stubber.add_client_error("stop_job", "BadRequestException", "Job 7 cannot be stopped", 400)
+    _expect_status(stubber, "7", "PENDING")
+    clock = FakeClock()
+
+    # When the release is published
+    with pytest.raises(JobNotStoppableError) as failure:
+        publish(client, release, deadline=600, clock=clock.as_clock())
+
+    # Then it fails without waiting out the deadline, and nothing is deployed (the Stubber would see a
+    # StartDeployment); the message names the job, its status, the command to stop it and where to read more
+    assert clock.sleeps == []
+    message = str(failure.value)
+    assert "job 7 of branch main" in message
+    assert "still PENDING" in message
+    assert f"aws amplify stop-job --app-id {APP_ID} --branch-name main --job-id 7" in message
+    assert "docs/hosting.md" in message
+
+
+def test_a_job_already_cancelling_when_stop_is_refused_is_awaited(amplify: Stubbed, release: Release) -> None:
+    # Given a running job that someone else is already stopping
+    client, stubber = amplify
+    _expect_headers_and_jobs(stubber, [job_summary("5", "RUNNING")])
+    stubber.add_client_error("stop_job", "BadRequestException", "job is being cancelled", 400)
+    _expect_status(stubber, "5", "CANCELLING")
+    _expect_status(stubber, "5", "CANCELLED")
+    _expect_start(stubber, "6")
+    _expect_status(stubber, "6", "SUCCEED")
+
+    # When / Then the release waits for it to end, then deploys
     assert publish(client, release, deadline=600, clock=FakeClock().as_clock()) == "6"
 
 
