@@ -140,12 +140,13 @@ class LocalHttpApi:
         return _reply_from_lambda(response)
 
     def _record_api_metrics(self, status: int, latency_ms: float) -> None:
-        for dimensions in ({"ApiId": self.api_id}, {"ApiId": self.api_id, "Stage": "$default"}):
-            record = self._metrics.record
-            record("AWS/ApiGateway", "Count", dimensions, 1)
-            record("AWS/ApiGateway", "4xx", dimensions, 1 if 400 <= status < 500 else 0)
-            record("AWS/ApiGateway", "5xx", dimensions, 1 if status >= 500 else 0)
-            record("AWS/ApiGateway", "Latency", dimensions, latency_ms, "Milliseconds")
+        # HTTP APIs publish per ApiId (per-stage metrics need detailed metrics, which the stack does not enable).
+        dimensions = {"ApiId": self.api_id}
+        record = self._metrics.record
+        record("AWS/ApiGateway", "Count", dimensions, 1)
+        record("AWS/ApiGateway", "4xx", dimensions, 1 if 400 <= status < 500 else 0)
+        record("AWS/ApiGateway", "5xx", dimensions, 1 if status >= 500 else 0)
+        record("AWS/ApiGateway", "Latency", dimensions, latency_ms, "Milliseconds")
 
     def _record_lambda_metrics(self, duration_ms: float, failed: bool) -> None:
         dimensions = {"FunctionName": self.function_name}

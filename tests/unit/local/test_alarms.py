@@ -1,0 +1,104 @@
+"""The local alarm evaluator follows CloudWatch's rules, and publishes the message CloudWatch would."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from functions.notifier.alarm_message import parse_alarm_message
+from infra.local.alarms import AlarmDefinition, AlarmEvaluator, reduce
+from infra.local.metrics import MetricStore
+
+PERIOD = 60
+NOW = 1_000_000.0
+
+
+def _alarm(treat_missing_data: str = "notBreaching", statistic: str = "Sum") -> AlarmDefinition:
+    return AlarmDefinition(
+        logical_id="Spike",
+        name="Stack-api-request-spike",
+        description="Too many requests",
+        namespace="AWS/ApiGateway",
+        metric_name="Count",
+        dimensions={"ApiId": "api"},
+        statistic=statistic,
+        period_seconds=PERIOD,
+        evaluation_periods=3,
+        datapoints_to_alarm=2,
+        threshold=10,
+        comparison="GreaterThanThreshold",
+        treat_missing_data=treat_missing_data,
+        alarm_actions=["arn:aws:sns:us-east-1:123456789012:alarms"],
+        ok_actions=["arn:aws:sns:us-east-1:123456789012:alarms"],
+    )
+
+
+def _record(store: MetricStore, periods_ago: int, total: int) -> None:
+    # `periods_ago` 1 is the newest complete period before NOW.
+    at = NOW - periods_ago * PERIOD + 1
+    for _ in range(total):
+        store.record("AWS/ApiGateway", "Count", {"ApiId": "api"}, 1, timestamp=at)
+
+
+def _state_after(alarm: AlarmDefinition, store: MetricStore) -> str:
+    AlarmEvaluator([alarm], store).evaluate(now=NOW)
+    return alarm.state
+
+
+def test_two_breaching_periods_out_of_three_alarm() -> None:
+    store = MetricStore()
+    _record(store, 2, 11)
+    _record(store, 1, 20)
+    assert _state_after(_alarm(), store) == "ALARM"
+
+
+def test_a_single_blip_does_not_alarm() -> None:
+    store = MetricStore()
+    _record(store, 3, 2)
+    _record(store, 2, 50)
+    _record(store, 1, 3)
+    assert _state_after(_alarm(), store) == "OK"
+
+
+def test_a_value_equal_to_the_threshold_does_not_cross_greater_than() -> None:
+    store = MetricStore()
+    _record(store, 2, 10)
+    _record(store, 1, 10)
+    assert _state_after(_alarm(), store) == "OK"
+
+
+@pytest.mark.parametrize(
+    ("treatment", "state"),
+    [("notBreaching", "OK"), ("breaching", "ALARM"), ("missing", "INSUFFICIENT_DATA"), ("ignore", "INSUFFICIENT_DATA")],
+)
+def test_missing_data_is_treated_as_configured(treatment: str, state: str) -> None:
+    # A quiet site: no datapoint at all in the evaluated periods
+    assert _state_after(_alarm(treatment), MetricStore()) == state
+
+
+def test_ignore_keeps_the_current_state_through_silence() -> None:
+    alarm = _alarm("ignore")
+    alarm.state = "ALARM"
+    assert _state_after(alarm, MetricStore()) == "ALARM"
+
+
+def test_percentiles_reduce_like_cloudwatch() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert reduce(values, "p99") == 99.0
+    assert reduce(values, "p50") == 50.0
+    assert reduce(values, "Sum") == 5050.0
+    assert reduce(values, "SampleCount") == 100.0
+
+
+def test_the_published_message_is_one_the_notifier_reads() -> None:
+    store = MetricStore()
+    _record(store, 2, 11)
+    _record(store, 1, 20)
+    (change,) = AlarmEvaluator([_alarm()], store).evaluate(now=NOW)
+    parsed = parse_alarm_message(json.dumps(change.cloudwatch_message()))
+    assert parsed.alarm_name == "Stack-api-request-spike"
+    assert parsed.new_state.value == "ALARM"
+    assert parsed.old_state is not None
+    assert parsed.old_state.value == "INSUFFICIENT_DATA"
+    assert "2 out of the last 3 datapoints" in (parsed.reason or "")
