@@ -97,6 +97,9 @@ class DeploymentConfig:
 
 def _string(pattern: re.Pattern[str], what: str) -> Callable[[str, Any], str]:
     def parse(key: str, value: Any) -> str:
+        # `-c config.account=123456789012` parses as a JSON number; an id of digits is still that string.
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
         if not isinstance(value, str) or not pattern.match(value):
             raise ConfigError(f"config key '{key}': {value!r} is not {what}")
         return value

@@ -78,5 +78,19 @@ def suppress(construct: IConstruct, *rule_ids: str) -> None:
         Validations.of(construct).acknowledge(Acknowledgment(id=rule_id, reason=REASONS[rule_id]))
 
 
+# Findings whose id carries deploy-time values (account, region, stack name): acknowledged by
+# `suppress_finding` with the reason filed here under a stable name.
+STACK_ID_WILDCARD: Final = "AwsSolutions-IAM5[CloudFormation stack id]"
+REASONS[STACK_ID_WILDCARD] = (
+    "CloudFormation stack ARNs end in an id assigned at creation, so the resource is `stack/<stack name>/*`: that "
+    "stack and no other. The diff role's actions on it are DescribeStacks and GetTemplate only."
+)
+
+
+def suppress_finding(construct: IConstruct, finding_id: str, reason_name: str) -> None:
+    """Acknowledges one finding whose id is only known at synth, with a reason from REASONS."""
+    Validations.of(construct).acknowledge(Acknowledgment(id=finding_id, reason=REASONS[reason_name]))
+
+
 def apply_checks(app: App) -> None:
     Validations.of(app).add_plugins(AwsSolutionsChecks(app, write_suppressions_to_cloud_formation=True))

@@ -3,9 +3,10 @@
     python -m infra.smoke --stack-outputs cdk-outputs.json   # after `cdk deploy --outputs-file cdk-outputs.json`
     python -m infra.smoke --api-url URL --site-url URL
 
-Checks: the site answers 200 with its security headers; GET /visits answers a count and CORS allows the site's
-origin; a foreign origin is refused by CORS, both for a preflight and for an actual POST. It never records a
-visit: the foreign POST carries a body the counter refuses (400) before it counts anything.
+Checks: the site answers 200 with the security headers of infra/security_headers.py, its CSP `connect-src`
+allowing the API's origin; the site's config.json names the API under test; GET /visits answers a count and
+CORS allows the site's origin; a foreign origin is refused by CORS, both for a preflight and for an actual POST.
+It never records a visit: the foreign POST carries a body the counter refuses (400) before it counts anything.
 Exit status: 0 when every check passed, 1 when one failed, 2 for bad arguments or an unusable outputs file.
 """
 
@@ -14,22 +15,25 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from frontend.build import CONFIG_NAME
+from functions.counter.app import VISITS_PATH
+from infra.security_headers import CONTENT_SECURITY_POLICY, STRICT_TRANSPORT_SECURITY, security_headers
+
 # Maintenance: the output ids of infra/stack.py (SiteUrl comes with the hosting); tests/e2e/test_smoke.py
-# checks they agree.
+# checks they agree. Not imported: infra/stack.py would pull in the whole CDK for a few HTTP requests.
 API_URL_OUTPUT: Final = "ApiUrl"
 SITE_URL_OUTPUT: Final = "SiteUrl"
-VISITS_PATH: Final = "/visits"
+CONNECT_SRC: Final = "connect-src"
 
 # RFC 2606 reserves .invalid: no real site can ever have this origin, so no CORS rule may allow it.
 FOREIGN_ORIGIN: Final = "https://smoke-test.invalid"
@@ -42,7 +46,6 @@ RETRY_INTERVAL_SECONDS: Final = 5.0
 EXIT_CHECK_FAILED: Final = 1
 EXIT_USAGE: Final = 2
 _TIMEOUT: Final = (CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS)
-_MAX_AGE: Final = re.compile(r"max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
 
 
 class OutputsError(ValueError):
@@ -60,8 +63,27 @@ class Target:
 
     @property
     def site_origin(self) -> str:
-        parts = urlsplit(self.site_url)
-        return f"{parts.scheme}://{parts.netloc}".lower()
+        return origin_of(self.site_url)
+
+    @property
+    def api_origin(self) -> str:
+        """What the site's CSP must allow the page to call: `scheme://host[:port]`, no path."""
+        return origin_of(self.api_url)
+
+    @property
+    def api_base_url(self) -> str:
+        """What the site's config.json must name (the page strips a trailing slash, frontend/static/counter.js)."""
+        return self.api_url.rstrip("/")
+
+    @property
+    def config_url(self) -> str:
+        """Where the page fetches its config.json: beside the page."""
+        return urljoin(self.site_url, CONFIG_NAME)
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
 
 
 @dataclass(frozen=True)
@@ -74,28 +96,75 @@ class CheckResult:
         return not self.problems
 
 
-def security_header_problems(headers: Mapping[str, str], *, https: bool) -> list[str]:
-    """What the site's response lacks of the security headers it must send (empty when it has them all)."""
-    lowered = {name.lower(): value.strip() for name, value in headers.items()}
-    csp = lowered.get("content-security-policy", "")
+def security_header_problems(headers: Mapping[str, str], *, api_origin: str, https: bool) -> list[str]:
+    """How the site's response differs from `security_headers(api_origin)`, the one definition every host sends
+    (empty when it sends them all). Headers of other names are not looked at."""
+    sent = {name.lower(): value.strip() for name, value in headers.items()}
     problems = []
-    if not csp:
-        problems.append("no Content-Security-Policy header")
-    if lowered.get("x-content-type-options", "").lower() != "nosniff":
-        problems.append("X-Content-Type-Options is not 'nosniff'")
-    if lowered.get("x-frame-options", "").upper() not in ("DENY", "SAMEORIGIN") and "frame-ancestors" not in csp:
-        problems.append("no framing protection (X-Frame-Options DENY/SAMEORIGIN or CSP frame-ancestors)")
-    if not lowered.get("referrer-policy"):
-        problems.append("no Referrer-Policy header")
-    # NOTE: browsers ignore HSTS received over plain HTTP (RFC 6797 §8.1), so only an https site must send it.
-    max_age = _MAX_AGE.search(lowered.get("strict-transport-security", ""))
-    if https and (max_age is None or int(max_age[1]) <= 0):
-        problems.append("no Strict-Transport-Security header with a positive max-age")
+    for name, expected in security_headers(api_origin).items():
+        # NOTE: browsers ignore HSTS received over plain HTTP (RFC 6797 §8.1), so only an https site must send it.
+        if name == STRICT_TRANSPORT_SECURITY and not https:
+            continue
+        actual = sent.get(name.lower())
+        if not actual:
+            problems.append(f"no {name} header")
+        elif name == CONTENT_SECURITY_POLICY:
+            problems += _csp_problems(actual, expected, api_origin)
+        elif _value_parts(actual) != _value_parts(expected):
+            problems.append(f"{name} is {actual!r}, expected {expected!r}")
     return problems
 
 
+def _csp_problems(actual: str, expected: str, api_origin: str) -> list[str]:
+    """Directive by directive; `connect-src` compared by origin, so `https://api.example/prod/` counts as the API."""
+    sent, wanted = _csp_directives(actual), _csp_directives(expected)
+    problems = []
+    api_allowed = api_origin in sent.get(CONNECT_SRC, frozenset())
+    if not api_allowed:
+        connect_src = _sources(sent[CONNECT_SRC]) if CONNECT_SRC in sent else "missing"
+        problems.append(
+            f"{CONTENT_SECURITY_POLICY} {CONNECT_SRC} does not allow the API origin {api_origin}: "
+            f"{CONNECT_SRC} is {connect_src!r} (the deploy writes the API's origin there)"
+        )
+    for directive in sorted(sent.keys() | wanted.keys()):
+        if sent.get(directive) == wanted.get(directive) or (directive == CONNECT_SRC and not api_allowed):
+            continue
+        if directive not in sent:
+            problems.append(f"{CONTENT_SECURITY_POLICY} has no {directive} (expected {_sources(wanted[directive])!r})")
+        elif directive not in wanted:
+            problems.append(f"{CONTENT_SECURITY_POLICY} has a directive it should not: {directive}")
+        else:
+            problems.append(
+                f"{CONTENT_SECURITY_POLICY} {directive} is {_sources(sent[directive])!r}, "
+                f"expected {_sources(wanted[directive])!r}"
+            )
+    return problems
+
+
+def _csp_directives(policy: str) -> dict[str, frozenset[str]]:
+    """Directive → its sources, normalised: order and case do not matter, and a URL source stands for its origin.
+    The first of repeated directives counts, as in browsers (CSP Level 3, §2.2.1)."""
+    directives: dict[str, frozenset[str]] = {}
+    for part in policy.split(";"):
+        name, *sources = part.split() or [""]
+        if name and name.lower() not in directives:
+            directives[name.lower()] = frozenset(
+                origin_of(source) if "://" in source else source.lower() for source in sources
+            )
+    return directives
+
+
+def _sources(sources: frozenset[str]) -> str:
+    return " ".join(sorted(sources))
+
+
+def _value_parts(value: str) -> frozenset[str]:
+    """`max-age=1; includeSubDomains` and `includesubdomains;max-age=1` are the same header value."""
+    return frozenset(" ".join(part.split()).lower() for part in value.split(";") if part.strip())
+
+
 def check_site(session: requests.Session, target: Target) -> CheckResult:
-    name = f"site answers 200 with its security headers ({target.site_url})"
+    name = f"site answers 200 with its security headers, CSP allowing the API ({target.site_url})"
     try:
         response = session.get(target.site_url, timeout=_TIMEOUT)
     except requests.RequestException as error:
@@ -103,8 +172,32 @@ def check_site(session: requests.Session, target: Target) -> CheckResult:
     problems = []
     if response.status_code != 200:
         problems.append(f"answered {response.status_code}, expected 200")
-    problems += security_header_problems(response.headers, https=urlsplit(response.url).scheme == "https")
+    problems += security_header_problems(
+        response.headers, api_origin=target.api_origin, https=urlsplit(response.url).scheme == "https"
+    )
     return CheckResult(name, tuple(problems))
+
+
+def check_site_config(session: requests.Session, target: Target) -> CheckResult:
+    name = f"the site's {CONFIG_NAME} names the API under test ({target.config_url})"
+    try:
+        response = session.get(target.config_url, timeout=_TIMEOUT)
+    except requests.RequestException as error:
+        return CheckResult(name, (f"cannot reach {target.config_url}: {_reason(error)}",))
+    if response.status_code != 200:
+        return CheckResult(name, (f"answered {response.status_code}, expected 200: the page cannot find the API",))
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    api_base_url = body.get("apiBaseUrl") if isinstance(body, dict) else None
+    if not isinstance(api_base_url, str):
+        return CheckResult(name, (f'body is not {{"apiBaseUrl": "<url>"}}: {response.text[:200]!r}',))
+    if api_base_url.rstrip("/") != target.api_base_url:
+        return CheckResult(
+            name, (f"apiBaseUrl is {api_base_url!r}, expected {target.api_base_url!r}: the page calls another API",)
+        )
+    return CheckResult(name, ())
 
 
 def check_visits(session: requests.Session, target: Target) -> CheckResult:
@@ -162,6 +255,7 @@ def check_foreign_post(session: requests.Session, target: Target) -> CheckResult
 
 CHECKS: Final[Sequence[Callable[[requests.Session, Target], CheckResult]]] = (
     check_site,
+    check_site_config,
     check_visits,
     check_foreign_preflight,
     check_foreign_post,

@@ -23,13 +23,17 @@ for _var in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
     os.environ.pop(_var, None)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def local_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSystem]:
-    """The real local system (`make dev`) in this process, shared by the e2e and browser suites. Alarm periods
-    are scaled so alarms fire in seconds, and the stage throttle raised so 800 requests do not take 40 s at the
-    deployed 20 requests/s."""
+    """The real local system (`make dev`) in this process, for one test module. Alarm periods are scaled so
+    alarms fire in seconds, and the stage throttle raised so 800 requests do not take 40 s at the deployed
+    20 requests/s.
+
+    NOTE: it points this process's AWS clients at its emulator (as `make dev` must, for the in-process Lambdas),
+    so the environment is put back afterwards: no test outside the module talks to it by accident."""
     from tests.e2e.conftest import free_port_base
 
+    saved = dict(os.environ)
     system = LocalSystem(
         Ports.from_base(free_port_base()),
         Path(tmp_path_factory.mktemp("local")),
@@ -39,6 +43,8 @@ def local_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSyst
     system.start()
     yield system
     system.stop()
+    os.environ.clear()
+    os.environ.update(saved)
 
 
 @pytest.fixture

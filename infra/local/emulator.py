@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import urllib.request
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -56,6 +57,11 @@ class AwsEmulator:
         self._thread = threading.Thread(target=self._server.serve_forever, name="aws-emulator", daemon=True)
         self._thread.start()
         return self.endpoint
+
+    def reset(self) -> None:
+        """Empties every emulated service. moto keeps its state in this process, not in the server, so a second
+        emulator in one process (a test session) would otherwise see the first one's resources."""
+        urllib.request.urlopen(urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST"))  # noqa: S310
 
     @property
     def endpoint(self) -> str:

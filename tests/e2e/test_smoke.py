@@ -1,10 +1,11 @@
 """The post-deploy smoke test (`python -m infra.smoke`) against a deployment running on this machine.
 
 It passes against the real local system (`make dev`, the `local_system` fixture) and fails with its API down.
-The broken deployments (CORS open to everyone, CORS missing the site, a missing security header) are ones the
-local system cannot be configured into, so the small servers below play them: the API wraps the real counter
-handler on the AWS emulator and applies CORS as HTTP APIs do; the site sends the hosting's security headers,
-each of which a knob can drop.
+The broken deployments (CORS open to everyone, CORS missing the site, a missing or wrong security header, a CSP
+that does not let the page call the API, a config.json naming another API) are ones the local system cannot be
+configured into, so the small servers below play them: the API wraps the real counter handler on the AWS
+emulator and applies CORS as HTTP APIs do; the site sends `security_headers(<the API's origin>)` and a
+config.json naming the API, as the deploy publishes them, and knobs break either.
 """
 
 from __future__ import annotations
@@ -32,27 +33,30 @@ from infra.local.emulator import LOOPBACK, AwsEmulator
 from infra.local.lambda_events import LocalLambdaContext, http_api_event
 from infra.local.provision import create_visits_table
 from infra.local.system import LocalSystem
+from infra.security_headers import (
+    CONTENT_SECURITY_POLICY,
+    FRAME_OPTIONS,
+    STRICT_TRANSPORT_SECURITY,
+    content_security_policy,
+    security_headers,
+)
 
 pytestmark = pytest.mark.e2e
 
 TABLE_NAME = "visits-smoke"
-SITE_SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "strict-origin-when-cross-origin",
-    # Sent over plain HTTP too, as the hosting sends it; browsers only heed it over HTTPS.
-    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
-}
+API_ORIGIN = "https://abc123.execute-api.eu-west-1.amazonaws.com"
+OTHER_API_ORIGIN = "https://other.execute-api.eu-west-1.amazonaws.com"
 
 
 @dataclass
 class Knobs:
-    """What a test may break in the running servers."""
+    """What a test may break in the running servers. The fixture sets the site's headers and config.json."""
 
     allowed_origins: list[str] = field(default_factory=list)
     echo_any_origin: bool = False
-    site_headers: dict[str, str] = field(default_factory=lambda: dict(SITE_SECURITY_HEADERS))
+    site_headers: dict[str, str] = field(default_factory=dict)
+    # None: the site has no config.json (404)
+    site_config: dict[str, Any] | None = None
 
 
 class _Server(ThreadingHTTPServer):
@@ -112,12 +116,22 @@ class _SiteHandler(BaseHTTPRequestHandler):
     page = b"<!doctype html><html lang='en'><title>Resume</title><h1>Resume</h1></html>"
 
     def do_GET(self) -> None:
-        self.send_response(200)
-        for name, value in (self.server.knobs.site_headers | {"Content-Type": "text/html; charset=utf-8"}).items():
+        knobs = self.server.knobs
+        if self.path.partition("?")[0] == "/config.json":
+            if knobs.site_config is None:
+                self._send(404, "text/plain", b"not found")
+            else:
+                self._send(200, "application/json", json.dumps(knobs.site_config).encode())
+            return
+        self._send(200, "text/html; charset=utf-8", self.page)
+
+    def _send(self, status: int, content_type: str, body: bytes) -> None:
+        self.send_response(status)
+        for name, value in (self.server.knobs.site_headers | {"Content-Type": content_type}).items():
             self.send_header(name, value)
-        self.send_header("Content-Length", str(len(self.page)))
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(self.page)
+        self.wfile.write(body)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet."""
@@ -161,12 +175,16 @@ def visits_table() -> Iterator[str]:
 
 @pytest.fixture
 def deployment(visits_table: str) -> Iterator[LocalDeployment]:
-    """The API and the site, each on its own loopback port; CORS allows the site's origin only."""
+    """The API and the site, each on its own loopback port; CORS allows the site's origin only; the site sends
+    the security headers naming the API's origin and a config.json naming the API, as the deploy writes them."""
     knobs = Knobs()
     api, site = _serve(_ApiHandler, knobs), _serve(_SiteHandler, knobs)
-    site_url = f"http://{LOOPBACK}:{site.server_port}/"
-    knobs.allowed_origins.append(smoke.Target(api_url="", site_url=site_url).site_origin)
-    running = LocalDeployment(f"http://{LOOPBACK}:{api.server_port}/", site_url, knobs, [api, site])
+    api_url, site_url = f"http://{LOOPBACK}:{api.server_port}/", f"http://{LOOPBACK}:{site.server_port}/"
+    target = smoke.Target(api_url=api_url, site_url=site_url)
+    knobs.allowed_origins.append(target.site_origin)
+    knobs.site_headers = security_headers(target.api_origin)
+    knobs.site_config = {"apiBaseUrl": api_url.rstrip("/")}
+    running = LocalDeployment(api_url, site_url, knobs, [api, site])
     yield running
     for server in running.servers:
         server.shutdown()
@@ -191,8 +209,11 @@ def _urls(deployment: LocalDeployment) -> list[str]:
 
 
 def test_smoke_passes_against_the_local_system(local_system: LocalSystem) -> None:
+    # The local site serves security_headers(<its API>) and the config.json frontend/build.py writes, so every
+    # check runs against the real thing, the CSP and config.json ones included
     result = run_smoke_command("--api-url", local_system.api_url, "--site-url", local_system.site_origin + "/")
     assert result.returncode == 0, result.stdout + result.stderr
+    assert f"smoke test passed: {len(smoke.CHECKS)} passed, 0 failed" in result.stdout
 
 
 def test_smoke_fails_against_the_local_system_when_its_api_is_unreachable(local_system: LocalSystem) -> None:
@@ -206,7 +227,7 @@ def test_smoke_passes_against_a_working_deployment(deployment: LocalDeployment) 
     result = run_smoke_command(*_urls(deployment))
     # Then every check passes and the command succeeds
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "smoke test passed: 4 passed, 0 failed" in result.stdout
+    assert f"smoke test passed: {len(smoke.CHECKS)} passed, 0 failed" in result.stdout
     assert "FAIL" not in result.stdout
 
 
@@ -273,46 +294,104 @@ def test_smoke_fails_when_cors_does_not_allow_the_site(deployment: LocalDeployme
     assert exit_code == smoke.EXIT_CHECK_FAILED
 
 
-@pytest.mark.parametrize(
-    ("header", "problem"),
-    [
-        ("X-Content-Type-Options", "X-Content-Type-Options is not 'nosniff'"),
-        ("Content-Security-Policy", "no Content-Security-Policy header"),
-        ("Referrer-Policy", "no Referrer-Policy header"),
-    ],
-)
-def test_smoke_fails_when_the_site_lacks_a_security_header(
-    deployment: LocalDeployment, header: str, problem: str
-) -> None:
-    # Given a site that stopped sending one security header
+@pytest.mark.parametrize("header", [name for name in security_headers(None) if name != STRICT_TRANSPORT_SECURITY])
+def test_smoke_fails_when_the_site_lacks_a_security_header(deployment: LocalDeployment, header: str) -> None:
+    # Given a site that stopped sending one of the security headers infra/security_headers.py defines
     del deployment.knobs.site_headers[header]
     # When the smoke command runs
     result = run_smoke_command(*_urls(deployment))
     # Then it fails and names the missing header
     assert result.returncode == smoke.EXIT_CHECK_FAILED
-    assert problem in result.stdout
+    assert f"no {header} header" in result.stdout
 
 
-def test_framing_protection_may_come_from_either_header() -> None:
-    # Given headers that forbid framing only through CSP frame-ancestors, and others that forbid it nowhere
-    csp_only = SITE_SECURITY_HEADERS | {"X-Frame-Options": ""}
-    neither = csp_only | {"Content-Security-Policy": "default-src 'self'"}
-    # Then the first is enough and the second is not
-    assert smoke.security_header_problems(csp_only, https=True) == []
-    assert smoke.security_header_problems(neither, https=True) == [
-        "no framing protection (X-Frame-Options DENY/SAMEORIGIN or CSP frame-ancestors)"
+def test_smoke_fails_when_a_security_header_differs_from_the_definition(deployment: LocalDeployment) -> None:
+    # Given a site that allows framing by its own origin, where the one definition forbids all framing
+    expected = security_headers(None)[FRAME_OPTIONS]
+    deployment.knobs.site_headers[FRAME_OPTIONS] = "SAMEORIGIN"
+    # When the smoke command runs
+    result = run_smoke_command(*_urls(deployment))
+    # Then it fails, naming the value it got and the one it expected
+    assert result.returncode == smoke.EXIT_CHECK_FAILED
+    assert f"{FRAME_OPTIONS} is 'SAMEORIGIN', expected {expected!r}" in result.stdout
+
+
+@pytest.mark.parametrize("connect_to", [None, OTHER_API_ORIGIN], ids=["self-only", "another-api"])
+def test_smoke_fails_when_the_csp_does_not_let_the_page_call_the_api(
+    deployment: LocalDeployment, connect_to: str | None
+) -> None:
+    # Given a site whose CSP connect-src lacks the API under test: the fail-closed policy the hosting starts from
+    # (the deploy-time publisher never ran), or one naming another deployment's API
+    deployment.knobs.site_headers[CONTENT_SECURITY_POLICY] = content_security_policy(connect_to)
+    # When the smoke command runs
+    result = run_smoke_command(*_urls(deployment))
+    # Then it fails: the page would load but its visit counter could never reach the API
+    api_origin = smoke.Target(deployment.api_url, deployment.site_url).api_origin
+    assert result.returncode == smoke.EXIT_CHECK_FAILED
+    assert f"{CONTENT_SECURITY_POLICY} connect-src does not allow the API origin {api_origin}" in result.stdout
+
+
+def test_smoke_fails_when_config_json_points_at_another_api(deployment: LocalDeployment) -> None:
+    # Given a site whose config.json names another API (a stale deploy, or another stack's)
+    deployment.knobs.site_config = {"apiBaseUrl": OTHER_API_ORIGIN}
+    # When the smoke command runs
+    result = run_smoke_command(*_urls(deployment))
+    # Then it fails, naming both URLs
+    assert result.returncode == smoke.EXIT_CHECK_FAILED
+    expected = deployment.api_url.rstrip("/")
+    assert f"apiBaseUrl is {OTHER_API_ORIGIN!r}, expected {expected!r}" in result.stdout
+
+
+@pytest.mark.parametrize("config", [None, {"apiUrl": "x"}], ids=["missing", "no-apiBaseUrl"])
+def test_smoke_fails_when_config_json_is_missing_or_malformed(
+    deployment: LocalDeployment, config: dict[str, Any] | None
+) -> None:
+    # Given a site without config.json (404), or with one that names no apiBaseUrl
+    deployment.knobs.site_config = config
+    # When the smoke test runs
+    results = smoke.run_checks(smoke.Target(deployment.api_url, deployment.site_url))
+    # Then exactly the config check fails
+    assert [result.name for result in results if not result.passed] == [
+        f"the site's config.json names the API under test ({deployment.site_url}config.json)"
+    ]
+
+
+def test_config_json_may_name_the_api_with_or_without_a_trailing_slash() -> None:
+    # The page strips a trailing slash (frontend/static/counter.js); the ApiUrl output of HTTP APIs ends in one
+    target = smoke.Target(api_url=f"{API_ORIGIN}/", site_url="https://site.example/")
+    assert target.api_base_url == API_ORIGIN
+    assert target.config_url == "https://site.example/config.json"
+    assert smoke.Target(api_url=API_ORIGIN, site_url="https://site.example").config_url == target.config_url
+
+
+def test_connect_src_is_compared_by_origin() -> None:
+    # Given a CSP whose connect-src names the API by its full URL (path and trailing slash), in upper case
+    headers = security_headers(f"{API_ORIGIN.upper()}/prod/")
+    # Then the API's origin counts as allowed, and every other directive still matches the definition
+    assert smoke.security_header_problems(headers, api_origin=API_ORIGIN, https=True) == []
+    # And a CSP allowing more than the definition (any https host) is refused, although it reaches the API
+    loose = headers | {
+        CONTENT_SECURITY_POLICY: headers[CONTENT_SECURITY_POLICY].replace("connect-src", "connect-src https:")
+    }
+    assert smoke.security_header_problems(loose, api_origin=API_ORIGIN, https=True) == [
+        f"{CONTENT_SECURITY_POLICY} connect-src is \"'self' https: {API_ORIGIN}\", expected \"'self' {API_ORIGIN}\""
     ]
 
 
 def test_hsts_is_required_of_an_https_site_only() -> None:
     # Given a site's headers without Strict-Transport-Security
-    headers = {name: value for name, value in SITE_SECURITY_HEADERS.items() if name != "Strict-Transport-Security"}
+    headers = {name: value for name, value in security_headers(API_ORIGIN).items() if name != STRICT_TRANSPORT_SECURITY}
     # Then it is a problem over HTTPS, where browsers heed it, and not over plain HTTP
-    assert smoke.security_header_problems(headers, https=True) == [
-        "no Strict-Transport-Security header with a positive max-age"
+    assert smoke.security_header_problems(headers, api_origin=API_ORIGIN, https=True) == [
+        f"no {STRICT_TRANSPORT_SECURITY} header"
     ]
-    assert smoke.security_header_problems(headers, https=False) == []
-    assert smoke.security_header_problems(headers | {"Strict-Transport-Security": "max-age=0"}, https=True) != []
+    assert smoke.security_header_problems(headers, api_origin=API_ORIGIN, https=False) == []
+    assert (
+        smoke.security_header_problems(
+            headers | {STRICT_TRANSPORT_SECURITY: "max-age=0"}, api_origin=API_ORIGIN, https=True
+        )
+        != []
+    )
 
 
 def test_smoke_cannot_start_without_the_site_url(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ def test_cdk_json_config_loads() -> None:
 
 def test_command_line_overrides_are_parsed_as_json_or_taken_as_strings() -> None:
     context = _context() | {
+        "config.account": "123456789012",  # digits parse as a JSON number; still the account id
         "config.counter_memory_mb": "512",
         "config.region": "us-west-2",
         "config.counter_reserved_concurrency": "null",
@@ -31,6 +32,7 @@ def test_command_line_overrides_are_parsed_as_json_or_taken_as_strings() -> None
     }
     config = load_config(context, overrides_from_context(context))
     assert config.counter_memory_mb == 512
+    assert config.account == "123456789012"
     assert config.region == "us-west-2"
     assert config.counter_reserved_concurrency is None
     assert config.alarm_thresholds.api_p99_latency_ms == 900

@@ -1,5 +1,6 @@
 """The deploy-role stack: GitHub's OIDC tokens get in only for the configured repository, environment and branch,
-and what they get is the right to assume the CDK bootstrap roles, nothing more."""
+and what they get is the right to assume the CDK bootstrap roles, nothing more; pull requests get only the
+deployed template of the application stack."""
 
 from __future__ import annotations
 
@@ -72,12 +73,18 @@ def _resolve(value: Any) -> Any:
 
 
 def _policy_statements(template: dict[str, Any], role_logical_id: str) -> list[dict[str, Any]]:
-    return [
-        statement
+    """Every statement the role is granted: its own inline policies and the policies attached to it."""
+    inline = template["Resources"][role_logical_id]["Properties"].get("Policies", [])
+    attached = [
+        resource["Properties"]
         for resource in template["Resources"].values()
         if resource["Type"] == "AWS::IAM::Policy" and {"Ref": role_logical_id} in resource["Properties"]["Roles"]
-        for statement in resource["Properties"]["PolicyDocument"]["Statement"]
     ]
+    return [statement for policy in [*inline, *attached] for statement in policy["PolicyDocument"]["Statement"]]
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
 
 
 def trust_admits(role: dict[str, Any], claims: dict[str, str]) -> bool:
@@ -164,36 +171,64 @@ def test_deploy_role_may_only_assume_the_bootstrap_roles(
     assert "Policies" not in role["Properties"]
 
 
-def test_diff_role_admits_pull_requests_and_may_only_read(
-    deploy_template_json: dict[str, Any], config: DeploymentConfig
-) -> None:
+def test_diff_role_admits_pull_requests_only(deploy_template_json: dict[str, Any], config: DeploymentConfig) -> None:
     # Given the role the pull-request diff job assumes
-    logical_id, role = _role(deploy_template_json, "DiffRole")
+    _, role = _role(deploy_template_json, "DiffRole")
     repo = config.github_repository
     # Then the repository's pull requests get in, and deploy jobs, other repositories and branches do not
     assert trust_admits(role, _token(f"repo:{repo}:pull_request:ref:refs/pull/42/merge"))
     assert not trust_admits(role, _token("repo:other/repo:pull_request:ref:refs/pull/42/merge"))
     assert not trust_admits(role, _token(f"repo:{repo}:ref:refs/heads/main:ref:refs/heads/main"))
     assert not trust_admits(role, _token(f"repo:{repo}:environment:production:ref:refs/heads/main"))
-    # And it may only assume the bootstrap lookup role (read-only; it cannot decrypt or change anything)
-    account, region = config.account, config.region
+
+
+def test_diff_role_may_only_read_the_application_stacks_template(
+    deploy_template_json: dict[str, Any], config: DeploymentConfig
+) -> None:
+    # Given the diff role's permissions (any branch of the repository can open a pull request and edit the
+    # workflow it runs, so whatever this role may do, any contributor's branch may do)
+    logical_id, role = _role(deploy_template_json, "DiffRole")
     statements = _policy_statements(deploy_template_json, logical_id)
-    assert [(s["Action"], _resolve(s["Resource"])) for s in statements] == [
-        ("sts:AssumeRole", f"arn:aws:iam::{account}:role/cdk-hnb659fds-lookup-role-{account}-{region}")
+    # Then it is one statement: the two reads `cdk diff --method template` makes, on the application stack only
+    account, region = config.account, config.region
+    assert [
+        (s["Effect"], sorted(_as_list(s["Action"])), [_resolve(r) for r in _as_list(s["Resource"])]) for s in statements
+    ] == [
+        (
+            "Allow",
+            ["cloudformation:DescribeStacks", "cloudformation:GetTemplate"],
+            [f"arn:aws:cloudformation:{region}:{account}:stack/{config.stack_name}/*"],
+        )
     ]
+    # And it may assume no role at all: the bootstrap lookup role carries AWS's ReadOnlyAccess (S3 objects,
+    # table scans, logs, SSM parameters), which a pull request must not reach
+    assert not [s for s in statements if any(a.startswith("sts:") for a in _as_list(s["Action"]))]
+    assert "ManagedPolicyArns" not in role["Properties"]
+    assert "lookup-role" not in json.dumps(role)
 
 
-def test_no_statement_grants_a_wildcard_or_admin(deploy_template_json: dict[str, Any]) -> None:
+def test_diff_role_follows_the_configured_stack_and_region(config: DeploymentConfig) -> None:
+    # Given a fork's own stack name and region as `-c config.*` overrides
+    template = _synth({"config.stack_name": "AliceResume", "config.region": "us-west-2"})
+    logical_id, _ = _role(template, "DiffRole")
+    # Then the diff role reads that stack, in that region of the configured account, and nothing else
+    [statement] = _policy_statements(template, logical_id)
+    assert _resolve(statement["Resource"]) == f"arn:aws:cloudformation:us-west-2:{config.account}:stack/AliceResume/*"
+
+
+def test_no_statement_grants_a_wildcard_or_admin(
+    deploy_template_json: dict[str, Any], config: DeploymentConfig
+) -> None:
     text = json.dumps(deploy_template_json)
     assert "AdministratorAccess" not in text
     assert "ManagedPolicyArns" not in text
-    for resource in deploy_template_json["Resources"].values():
-        if resource["Type"] != "AWS::IAM::Policy":
-            continue
-        for statement in resource["Properties"]["PolicyDocument"]["Statement"]:
-            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-            assert all("*" not in action for action in actions), statement
-            assert "*" not in json.dumps(statement["Resource"]), statement
+    # The one wildcard allowed: the id CloudFormation appends to the application stack's ARN at creation
+    stack_any_id = f"arn:aws:cloudformation:{config.region}:{config.account}:stack/{config.stack_name}/*"
+    for logical_id in _roles(deploy_template_json):
+        for statement in _policy_statements(deploy_template_json, logical_id):
+            assert all("*" not in action for action in _as_list(statement["Action"])), statement
+            resources = [_resolve(resource) for resource in _as_list(statement["Resource"])]
+            assert [r for r in resources if "*" in r and r != stack_any_id] == [], statement
 
 
 def test_creates_githubs_oidc_provider_for_sts(deploy_template_json: dict[str, Any]) -> None:
