@@ -7,16 +7,15 @@ Outputs build/dashboard/<name>.json (the body CloudWatch receives, canonical JSO
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from dashboards.body import canonical_json, dashboard_bodies
 from dashboards.render import render_svg
 from dashboards.synthetic import SyntheticData
+from infra.config import REPO_ROOT
 from infra.local.template import synthesize
 
-REPO = Path(__file__).resolve().parent.parent
-OUT = REPO / "build" / "dashboard"
-DOCS_PICTURE = REPO / "docs" / "dashboard.svg"
+OUT = REPO_ROOT / "build" / "dashboard"
+DOCS_PICTURE = REPO_ROOT / "docs" / "dashboard.svg"
 
 
 def main() -> int:

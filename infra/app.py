@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Mapping
@@ -10,21 +9,9 @@ from typing import Any
 
 from aws_cdk import App
 
-from infra.config import ConfigError, load_config, overrides_from_context
-from infra.lambda_factory import REPO_ROOT
+from infra.config import REPO_ROOT, ConfigError, app_context, load_config, overrides_from_context
 from infra.nag import apply_checks
 from infra.stack import ResumeBackendStack
-
-
-def app_context(extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The context `cdk synth` would pass: the CLI's (cdk.json plus -c flags) when run by the CLI,
-    else cdk.json's own, so `python -m infra.app` and the tests synth the same app."""
-    from_cli = os.environ.get("CDK_CONTEXT_JSON")
-    if from_cli:
-        context: dict[str, Any] = json.loads(from_cli)
-    else:
-        context = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
-    return context | dict(extra or {})
 
 
 def build_app(outdir: str | None = None, context: Mapping[str, Any] | None = None) -> tuple[App, ResumeBackendStack]:

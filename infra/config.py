@@ -8,12 +8,15 @@ that names the key. docs/configuration.md lists every key; it is generated from 
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final, Literal
 
 CONTEXT_KEY: Final = "config"
+REPO_ROOT: Final = Path(__file__).resolve().parent.parent
 OVERRIDE_PREFIX: Final = f"{CONTEXT_KEY}."
 
 # Retentions CloudWatch Logs accepts, in days, with the name aws_cdk.aws_logs.RetentionDays gives each.
@@ -269,3 +272,14 @@ def _required(values: Mapping[str, Any], key: str, name: str) -> Any:
     if key not in values:
         raise ConfigError(f"config key '{name}' is missing")
     return values[key]
+
+
+def app_context(extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The context `cdk synth` would pass: the CLI's (cdk.json plus -c flags) when run by the CLI,
+    else cdk.json's own, so `python -m infra.app` and the tests synth the same app."""
+    from_cli = os.environ.get("CDK_CONTEXT_JSON")
+    if from_cli:
+        context: dict[str, Any] = json.loads(from_cli)
+    else:
+        context = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
+    return context | dict(extra or {})

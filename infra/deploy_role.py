@@ -39,9 +39,7 @@ from aws_cdk import (
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from infra.app import app_context
-from infra.config import ConfigError, DeploymentConfig, load_config, overrides_from_context
-from infra.lambda_factory import REPO_ROOT
+from infra.config import REPO_ROOT, ConfigError, DeploymentConfig, app_context, load_config, overrides_from_context
 from infra.nag import STACK_ID_WILDCARD, apply_checks, suppress_finding
 
 GITHUB_OIDC_URL: Final = "https://token.actions.githubusercontent.com"

@@ -10,8 +10,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from infra.config import CONFIG_FIELDS, CONTEXT_KEY, THRESHOLD_FIELDS
-from infra.lambda_factory import REPO_ROOT
+from infra.config import CONFIG_FIELDS, CONTEXT_KEY, REPO_ROOT, THRESHOLD_FIELDS
 
 CONFIGURATION_DOC = REPO_ROOT / "docs" / "configuration.md"
 

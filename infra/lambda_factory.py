@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Final
 
 from aws_cdk import Duration, RemovalPolicy, Stack
@@ -16,10 +15,9 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from infra.config import LOG_RETENTION_NAMES
+from infra.config import LOG_RETENTION_NAMES, REPO_ROOT
 from infra.nag import suppress
 
-REPO_ROOT: Final = Path(__file__).resolve().parent.parent
 PYTHON_VERSION: Final = "3.13"
 RUNTIME: Final = lambda_.Runtime.PYTHON_3_13
 ARCHITECTURE: Final = lambda_.Architecture.ARM_64

@@ -23,6 +23,7 @@ from typing import Any, TextIO
 
 import boto3
 
+from infra.config import REPO_ROOT
 from infra.local.alarms import AlarmEvaluator, StateChange, alarms_from_template
 from infra.local.emulator import LOOPBACK, AwsEmulator
 from infra.local.gateway import CorsRules, HttpReply, LocalHttpApi, TokenBucket
@@ -139,7 +140,7 @@ class LocalSystem:
             stream.close()
 
     def _synthesized_template(self) -> dict[str, Any]:
-        from infra.app import app_context
+        from infra.config import app_context
 
         overrides = {f"config.{key}": value for key, value in self.config_overrides.items()}
         return synthesize(self.state_dir / "cdk.out", app_context(overrides))
@@ -225,9 +226,8 @@ class LocalSystem:
     def _build_site(self) -> Path:
         from frontend.build import build_site
 
-        repo = Path(__file__).resolve().parents[2]
         dist = self.state_dir / "site"
-        build_site(repo / "frontend" / "resume.json", dist, api_base_url=self.api_url)
+        build_site(REPO_ROOT / "frontend" / "resume.json", dist, api_base_url=self.api_url)
         return dist
 
     def _site_headers(self) -> Mapping[str, str]:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from infra.lambda_factory import REPO_ROOT
+from infra.config import REPO_ROOT
 from tests.ci.test_workflows import CI, deploy_app_dir, load_workflow, runs_of
 
 CDK_BIN = REPO_ROOT / "node_modules" / "aws-cdk" / "bin" / "cdk"

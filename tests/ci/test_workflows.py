@@ -14,9 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from infra.app import app_context
-from infra.config import DeploymentConfig, load_config, overrides_from_context
-from infra.lambda_factory import REPO_ROOT
+from infra.config import REPO_ROOT, DeploymentConfig, app_context, load_config, overrides_from_context
 
 WORKFLOWS_DIR = REPO_ROOT / ".github" / "workflows"
 WORKFLOW_FILES = sorted([*WORKFLOWS_DIR.glob("*.yml"), *WORKFLOWS_DIR.glob("*.yaml")])

@@ -46,7 +46,8 @@ def test_make_dev_serves_the_site_and_api_and_stops_cleanly_on_sigint(tmp_path: 
         assert requests.get(f"http://127.0.0.1:{base + 2}/", timeout=5).status_code == 200
         assert requests.get(f"http://127.0.0.1:{base + 3}/outbox", timeout=5).status_code == 200
     finally:
-        process.send_signal(signal.SIGINT)
+        # Ctrl-C in a terminal signals the whole foreground process group, children included.
+        os.killpg(process.pid, signal.SIGINT)
         rest, _ = process.communicate(timeout=20)
     assert process.returncode == 0, rest
     assert "Traceback" not in rest

@@ -28,7 +28,7 @@ import requests
 from functions.common import catalog
 from functions.counter import app as counter_app
 from infra import smoke
-from infra.lambda_factory import REPO_ROOT
+from infra.config import REPO_ROOT
 from infra.local.emulator import LOOPBACK, AwsEmulator
 from infra.local.lambda_events import LocalLambdaContext, http_api_event
 from infra.local.provision import create_visits_table

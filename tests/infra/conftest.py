@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
-from infra.app import app_context, build_app
-from infra.config import DeploymentConfig, load_config, overrides_from_context
+from infra.app import build_app
+from infra.config import DeploymentConfig, app_context, load_config, overrides_from_context
 
 
 @pytest.fixture(scope="session")

@@ -18,8 +18,7 @@ from functions.notifier import app as notifier_app
 from functions.notifier.sender import AlertDeliveryError
 from infra.alerting import IDEMPOTENCY_TABLE_ACTIONS, NOTIFIER_RETRY_ATTEMPTS
 from infra.api import COUNTER_TABLE_ACTIONS
-from infra.config import DeploymentConfig
-from infra.lambda_factory import REPO_ROOT
+from infra.config import REPO_ROOT, DeploymentConfig
 from infra.local.lambda_events import LocalLambdaContext
 from infra.stack import ALARM_TOPIC_OUTPUT, ALERTING_HEALTH_TOPIC_OUTPUT, NOTIFIER_DLQ_OUTPUT, NOTIFIER_FUNCTION_OUTPUT
 from tests.support import alarm_events

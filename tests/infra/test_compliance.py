@@ -12,8 +12,7 @@ import pytest
 from aws_cdk import aws_sqs as sqs
 
 from infra.app import build_app
-from infra.config import DeploymentConfig
-from infra.lambda_factory import REPO_ROOT
+from infra.config import REPO_ROOT, DeploymentConfig
 from infra.nag import REASONS
 
 

@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from infra.config import ConfigError, load_config, overrides_from_context
-from infra.lambda_factory import REPO_ROOT
+from infra.config import REPO_ROOT, ConfigError, load_config, overrides_from_context
 
 
 def _context() -> dict[str, Any]:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
-from infra.config import DeploymentConfig
+from infra.config import REPO_ROOT, DeploymentConfig
 from infra.deploy_role import (
     DEPLOY_ROLE_ARN_OUTPUT,
     DIFF_ROLE_ARN_OUTPUT,
@@ -22,7 +22,6 @@ from infra.deploy_role import (
     GITHUB_OIDC_URL,
     build_deploy_role_app,
 )
-from infra.lambda_factory import REPO_ROOT
 
 ISSUER = "token.actions.githubusercontent.com"
 
