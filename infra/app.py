@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from aws_cdk import App
+from aws_cdk import App, Stack
 
 from infra.config import REPO_ROOT, ConfigError, app_context, load_config, overrides_from_context
 from infra.nag import apply_checks
@@ -23,12 +23,17 @@ def build_app(outdir: str | None = None, context: Mapping[str, Any] | None = Non
     return app, stack
 
 
-def main() -> None:
+def synth(build: Callable[..., tuple[App, Stack]], default_outdir: str) -> None:
+    """Builds an app into CDK_OUTDIR (the CLI's choice) or `default_outdir`; a config error exits with its message."""
     try:
-        app, _ = build_app(outdir=os.environ.get("CDK_OUTDIR", str(REPO_ROOT / "cdk.out")))
+        app, _ = build(outdir=os.environ.get("CDK_OUTDIR", str(REPO_ROOT / default_outdir)))
     except ConfigError as error:
         sys.exit(f"config error: {error}")
     app.synth()
+
+
+def main() -> None:
+    synth(build_app, "cdk.out")
 
 
 if __name__ == "__main__":

@@ -22,8 +22,6 @@ https://docs.github.com/en/actions/reference/security/oidc#customizing-the-subje
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -39,7 +37,8 @@ from aws_cdk import (
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from infra.config import REPO_ROOT, ConfigError, DeploymentConfig, app_context, load_config, overrides_from_context
+from infra.app import synth
+from infra.config import DeploymentConfig, app_context, load_config, overrides_from_context
 from infra.nag import STACK_ID_WILDCARD, apply_checks, suppress_finding
 
 GITHUB_OIDC_URL: Final = "https://token.actions.githubusercontent.com"
@@ -234,11 +233,7 @@ def build_deploy_role_app(
 
 
 def main() -> None:
-    try:
-        app, _ = build_deploy_role_app(outdir=os.environ.get("CDK_OUTDIR", str(REPO_ROOT / "cdk.out.deploy-role")))
-    except ConfigError as error:
-        sys.exit(f"config error: {error}")
-    app.synth()
+    synth(build_deploy_role_app, "cdk.out.deploy-role")
 
 
 if __name__ == "__main__":
