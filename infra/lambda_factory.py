@@ -63,24 +63,12 @@ class PythonFunction(Construct):
         reserved_concurrency: int | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.log_group = logs.LogGroup(
+        self.role, self.log_group = role_writing_own_logs(
             self,
-            "Logs",
-            retention=log_retention(log_retention_days),
-            removal_policy=RemovalPolicy.RETAIN,
-        )
-        # NOTE: an own role instead of AWSLambdaBasicExecutionRole, whose logs:* grant covers every log group.
-        self.role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            role_id="Role",
+            log_group_id="Logs",
             description=f"{description}: writes its own logs; other grants are added per resource",
-        )
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                resources=[self.log_group.log_group_arn],
-            )
+            log_retention_days=log_retention_days,
         )
         self.function = lambda_.Function(
             self,
@@ -102,6 +90,26 @@ class PythonFunction(Construct):
         )
         suppress(self.role, "AwsSolutions-IAM5[Resource::*]")
         suppress(self.function, "AwsSolutions-L1")
+
+
+def role_writing_own_logs(
+    scope: Construct, *, role_id: str, log_group_id: str, description: str, log_retention_days: int
+) -> tuple[iam.Role, logs.LogGroup]:
+    """A Lambda execution role that may write only to its own retained log group, with the configured retention.
+
+    NOTE: instead of AWSLambdaBasicExecutionRole, whose logs:* grant covers every log group in the account.
+    """
+    log_group = logs.LogGroup(
+        scope, log_group_id, retention=log_retention(log_retention_days), removal_policy=RemovalPolicy.RETAIN
+    )
+    role = iam.Role(scope, role_id, assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"), description=description)
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+            resources=[log_group.log_group_arn],
+        )
+    )
+    return role, log_group
 
 
 def _powertools_layer(scope: Construct) -> lambda_.ILayerVersion:

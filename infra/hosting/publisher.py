@@ -7,13 +7,11 @@ import json
 from collections.abc import Mapping
 from typing import Any, Final
 
-from aws_cdk import CustomResource, Duration, RemovalPolicy, Stack
-from aws_cdk import aws_iam as iam
-from aws_cdk import aws_logs as logs
+from aws_cdk import CustomResource, Duration, Stack
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from infra.lambda_factory import PythonFunction, log_retention
+from infra.lambda_factory import PythonFunction, role_writing_own_logs
 from infra.nag import suppress
 
 # Amplify deploys a static site of a few files in well under a minute; the rest is room for stopping a stuck
@@ -38,23 +36,12 @@ class SitePublisher(Construct):
         )
         # NOTE: the framework gets its own role that may only write its own logs and invoke the handler,
         # instead of the default one with the AWSLambdaBasicExecutionRole managed policy (logs:* everywhere).
-        framework_logs = logs.LogGroup(
+        framework_role, framework_logs = role_writing_own_logs(
             self,
-            "FrameworkLogs",
-            retention=log_retention(log_retention_days),
-            removal_policy=RemovalPolicy.RETAIN,
-        )
-        framework_role = iam.Role(
-            self,
-            "FrameworkRole",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            role_id="FrameworkRole",
+            log_group_id="FrameworkLogs",
             description="Custom resource framework of the site publisher: writes its own logs, invokes the handler",
-        )
-        framework_role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                resources=[framework_logs.log_group_arn],
-            )
+            log_retention_days=log_retention_days,
         )
         self._provider = cr.Provider(
             self,

@@ -7,14 +7,13 @@ from collections.abc import Sequence
 from aws_cdk import Aws, DefaultStackSynthesizer, RemovalPolicy, Stack
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
 from frontend.build import CONFIG_NAME
 from infra.hosting.site_build import SiteBuild
-from infra.lambda_factory import log_retention
+from infra.lambda_factory import role_writing_own_logs
 from infra.nag import suppress
 
 
@@ -59,19 +58,14 @@ class SiteUpload(Construct):
         log_retention_days: int,
     ) -> None:
         super().__init__(scope, construct_id)
-        handler_logs = logs.LogGroup(
+        self.role, handler_logs = role_writing_own_logs(
             self,
-            "HandlerLogs",
-            retention=log_retention(log_retention_days),
-            removal_policy=RemovalPolicy.RETAIN,
-        )
-        self.role = iam.Role(
-            self,
-            "HandlerRole",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            role_id="HandlerRole",
+            log_group_id="HandlerLogs",
             description="Copies the built resume site into its bucket at deploy time",
+            log_retention_days=log_retention_days,
         )
-        self._grant_copy(bucket, distribution, handler_logs)
+        self._grant_copy(bucket, distribution)
         self.deployment = s3deploy.BucketDeployment(
             self,
             "Deployment",
@@ -96,7 +90,6 @@ class SiteUpload(Construct):
         self,
         bucket: s3.IBucket,
         distribution: cloudfront.IDistribution | None,
-        handler_logs: logs.ILogGroup,
     ) -> None:
         """What the BucketDeployment handler of this aws-cdk-lib version does: `aws s3 cp` of the source zips
         from the bootstrap assets bucket, `aws s3 sync --delete` into the destination, one invalidation.
@@ -108,9 +101,6 @@ class SiteUpload(Construct):
         qualifier = getattr(stack.synthesizer, "bootstrap_qualifier", None) or DefaultStackSynthesizer.DEFAULT_QUALIFIER
         assets_bucket = f"cdk-{qualifier}-assets-{Aws.ACCOUNT_ID}-{Aws.REGION}"
         statements = [
-            iam.PolicyStatement(
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[handler_logs.log_group_arn]
-            ),
             iam.PolicyStatement(actions=["s3:GetObject"], resources=[f"arn:{Aws.PARTITION}:s3:::{assets_bucket}/*"]),
             iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn]),
             # The bucket holds nothing but the site's files.
