@@ -90,7 +90,6 @@ class AlarmStateChange:
     region: str | None
     """The region code (eu-west-1), read from the alarm ARN; the message's `Region` is only a display name."""
     region_name: str | None
-    alarm_arn: str | None
     trigger: Trigger | None
     alarm_rule: str | None
     """Set for composite alarms only."""
@@ -124,23 +123,22 @@ def parse_alarm_message(text: str) -> AlarmStateChange:
     if new_state is None:
         raise UnreadableAlarmMessageError(f"NewStateValue {document.get('NewStateValue')!r} is not an alarm state")
 
-    arn = _text(document.get("AlarmArn"))
+    arn = text_or_none(document.get("AlarmArn"))
     arn_match = _ALARM_ARN.match(arn or "")
-    reason = _text(document.get("NewStateReason")) or ""
+    reason = text_or_none(document.get("NewStateReason")) or ""
     children = document.get("TriggeringChildren")
     return AlarmStateChange(
         alarm_name=name,
         new_state=new_state,
         old_state=_state(document.get("OldStateValue")),
         reason=reason,
-        description=_text(document.get("AlarmDescription")),
+        description=text_or_none(document.get("AlarmDescription")),
         changed_at=_timestamp(document.get("StateChangeTime")),
-        account_id=_text(document.get("AWSAccountId")) or (arn_match["account"] if arn_match else None),
+        account_id=text_or_none(document.get("AWSAccountId")) or (arn_match["account"] if arn_match else None),
         region=arn_match["region"] if arn_match else None,
-        region_name=_text(document.get("Region")),
-        alarm_arn=arn,
+        region_name=text_or_none(document.get("Region")),
         trigger=_trigger(document.get("Trigger")),
-        alarm_rule=_text(document.get("AlarmRule")),
+        alarm_rule=text_or_none(document.get("AlarmRule")),
         triggering_children=tuple(_child_name(child) for child in children) if isinstance(children, list) else (),
         datapoints=tuple(float(value) for value in _DATAPOINT.findall(reason)),
     )
@@ -153,7 +151,8 @@ def _state(value: Any) -> AlarmState | None:
         return None
 
 
-def _text(value: Any) -> str | None:
+def text_or_none(value: Any) -> str | None:
+    """A non-empty string, or None for anything else (absent, empty, not text)."""
     return value if isinstance(value, str) and value else None
 
 
@@ -196,11 +195,11 @@ def _dimensions(value: Any) -> tuple[tuple[str, str], ...]:
 
 
 def _statistic(trigger: dict[str, Any]) -> str:
-    extended = _text(trigger.get("ExtendedStatistic"))
+    extended = text_or_none(trigger.get("ExtendedStatistic"))
     if extended:
         return extended
     # Messages spell simple statistics in capitals (SUM); alarm definitions and the console say Sum.
-    simple = _text(trigger.get("Statistic")) or ""
+    simple = text_or_none(trigger.get("Statistic")) or ""
     return {"SAMPLE_COUNT": "SampleCount"}.get(simple, simple.capitalize())
 
 
@@ -223,7 +222,7 @@ def _trigger(value: Any) -> Trigger | None:
         period_seconds=_whole(value.get("Period")),
         evaluation_periods=_whole(value.get("EvaluationPeriods")),
         datapoints_to_alarm=_whole(value.get("DatapointsToAlarm")),
-        treat_missing_data=_text(value.get("TreatMissingData")),
+        treat_missing_data=text_or_none(value.get("TreatMissingData")),
         metric=metric,
         queries=tuple(_query(item) for item in queries if isinstance(item, dict)) if isinstance(queries, list) else (),
     )
@@ -243,8 +242,8 @@ def _query(value: dict[str, Any]) -> MetricQuery:
         )
     return MetricQuery(
         query_id=str(value.get("Id", "")),
-        label=_text(value.get("Label")),
-        expression=_text(value.get("Expression")),
+        label=text_or_none(value.get("Label")),
+        expression=text_or_none(value.get("Expression")),
         metric=metric,
         return_data=value.get("ReturnData", True) is not False,
     )

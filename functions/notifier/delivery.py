@@ -9,7 +9,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from functions.notifier.alarm_message import UnreadableAlarmMessageError, parse_alarm_message
+from functions.notifier.alarm_message import UnreadableAlarmMessageError, parse_alarm_message, text_or_none
 from functions.notifier.alert_email import (
     AlertLinks,
     Email,
@@ -50,9 +50,9 @@ def notification_from_record(record: Any) -> RawNotification:
     message = sns.get("Message")
     return RawNotification(
         message_id=str(sns.get("MessageId", "none")),
-        topic_arn=_optional_text(sns.get("TopicArn")),
-        subject=_optional_text(sns.get("Subject")),
-        timestamp=_optional_text(sns.get("Timestamp")),
+        topic_arn=text_or_none(sns.get("TopicArn")),
+        subject=text_or_none(sns.get("Subject")),
+        timestamp=text_or_none(sns.get("Timestamp")),
         message=message if isinstance(message, str) else json.dumps(message, default=str),
     )
 
@@ -81,7 +81,3 @@ def deliver(notification: RawNotification, sender: EmailSender, links: AlertLink
         alarm_name=alarm_name,
         new_state=new_state,
     )
-
-
-def _optional_text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
