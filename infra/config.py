@@ -48,6 +48,13 @@ _STACK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _GITHUB_REPOSITORY = re.compile(r"^[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}$")
 _GIT_REF_NAME = re.compile(r"^[A-Za-z0-9._/-]{1,100}$")
+_ACM_CERTIFICATE_ARN = re.compile(r"^arn:aws[a-z-]*:acm:(?P<region>[a-z]{2}(-[a-z]+)+-\d):\d{12}:certificate/[0-9a-f-]{36}$")
+# NOTE: DynamoDB table names are 3-255 of [a-zA-Z0-9_.-].
+# https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html
+_TABLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
+CLOUDFRONT_CERTIFICATE_REGION: Final = "us-east-1"
+"""NOTE: CloudFront uses only ACM certificates from us-east-1.
+https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cnames-and-https-requirements.html"""
 
 Hosting = Literal["amplify", "s3-cloudfront"]
 
@@ -91,6 +98,10 @@ class DeploymentConfig:
     hosting: Hosting
     site_domain: str | None
     """A custom domain the site is also served on (its https origin is allowed by CORS), or null."""
+    site_certificate_arn: str | None
+    """ACM certificate (us-east-1) for site_domain; needed only by S3 + CloudFront hosting (Amplify manages its own)."""
+    existing_visits_table_name: str | None
+    """A visits table to adopt (e.g. retained from a deleted stack) instead of creating one (docs/deploy.md)."""
     github_repository: str
     """`owner/name` of the fork: links in alarm emails point at its docs, and the deploy role trusts only it."""
     deploy_branch: str
@@ -183,6 +194,14 @@ CONFIG_FIELDS: Final[Mapping[str, tuple[Callable[[str, Any], Any], str]]] = {
     "sender_email": (_email, "SES identity alarm emails are sent from (must be verified in SES)."),
     "hosting": (_hosting, "'amplify' (default) or 's3-cloudfront'."),
     "site_domain": (_optional(_string(_DOMAIN, "a lower-case domain name")), "Custom domain of the site, or null."),
+    "site_certificate_arn": (
+        _optional(_string(_ACM_CERTIFICATE_ARN, "an ACM certificate ARN")),
+        "ACM certificate in us-east-1 covering site_domain; required by s3-cloudfront hosting with a site_domain.",
+    ),
+    "existing_visits_table_name": (
+        _optional(_string(_TABLE_NAME, "a DynamoDB table name")),
+        "Name of an existing visits table to adopt (a retained one keeps its count), or null to create one.",
+    ),
     "github_repository": (
         _string(_GITHUB_REPOSITORY, "a GitHub repository like 'owner/name'"),
         "The fork on GitHub: alarm emails link its runbook; the deploy role trusts only its workflows.",
@@ -234,7 +253,27 @@ def load_config(context: Mapping[str, Any], overrides: Mapping[str, Any] | None 
     config = DeploymentConfig(**values, alarm_thresholds=AlarmThresholds(**thresholds))
     if config.api_throttle_burst_requests < config.api_throttle_rate_per_second:
         raise ConfigError("config key 'api_throttle_burst_requests': must be at least api_throttle_rate_per_second")
+    _check_site_certificate(config)
     return config
+
+
+def _check_site_certificate(config: DeploymentConfig) -> None:
+    """CloudFront serves a custom domain only with a us-east-1 certificate; Amplify brings its own."""
+    if config.hosting != "s3-cloudfront" or config.site_domain is None:
+        return
+    arn = config.site_certificate_arn
+    if arn is None:
+        raise ConfigError(
+            "config key 'site_certificate_arn' is missing: s3-cloudfront hosting with site_domain "
+            f"'{config.site_domain}' needs an ACM certificate in {CLOUDFRONT_CERTIFICATE_REGION} (docs/hosting.md)"
+        )
+    match = _ACM_CERTIFICATE_ARN.match(arn)
+    region = match["region"] if match else None
+    if region != CLOUDFRONT_CERTIFICATE_REGION:
+        raise ConfigError(
+            f"config key 'site_certificate_arn': {arn!r} is in {region}, but CloudFront uses only certificates "
+            f"in {CLOUDFRONT_CERTIFICATE_REGION}; request one there (docs/hosting.md)"
+        )
 
 
 def overrides_from_context(context: Mapping[str, Any]) -> dict[str, Any]:
