@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOCK := requirements/lock.txt
 
-.PHONY: setup test test-fast lint format typecheck synth bench dev drill site dashboard clean lock
+.PHONY: setup test test-fast lint format typecheck synth bench dev drill site dashboard clean lock browser
 
 setup: $(STAMP)
 
@@ -18,8 +18,19 @@ $(STAMP): $(LOCK) pyproject.toml
 	touch $(STAMP)
 
 ## test: every suite (unit, infra, e2e, browser) plus lint and type checks — what CI runs
-test: setup lint typecheck
+test: setup browser lint typecheck
 	$(BIN)/python -m pytest
+
+## browser: headless Chromium for the browser tests, from Debian's packages (Playwright's own download cannot
+## work offline). Installs it as root or with password-less sudo; otherwise stops at once with the command to run.
+CHROMIUM_INSTALL := apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+browser:
+	@if command -v chromium >/dev/null 2>&1; then exit 0; fi; \
+	echo "browser: installing Debian's chromium for the browser tests"; \
+	if [ "$$(id -u)" -eq 0 ]; then sh -c '$(CHROMIUM_INSTALL)'; \
+	elif sudo -n true 2>/dev/null; then sudo sh -c '$(CHROMIUM_INSTALL)'; \
+	else echo "browser: the browser tests need Chromium; run: sudo apt-get install chromium" >&2; exit 1; fi; \
+	command -v chromium >/dev/null 2>&1 || { echo "browser: chromium did not install; run: sudo apt-get install chromium" >&2; exit 1; }
 
 test-fast: setup
 	$(BIN)/python -m pytest tests/unit -q

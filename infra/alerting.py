@@ -34,6 +34,7 @@ from infra.api import COUNTER_TABLE_ACTIONS
 from infra.config import DeploymentConfig
 from infra.lambda_factory import PythonFunction
 from infra.nag import suppress
+from infra.stateful import STATEFUL_REMOVAL_POLICY
 
 PERIOD: Final = Duration.minutes(5)
 """Every alarm's period: the thresholds in config are counts per 5 minutes (AlarmThresholds)."""
@@ -67,8 +68,10 @@ IDEMPOTENCY_TABLE_ACTIONS: Final = (
     "dynamodb:UpdateItem",
     "dynamodb:DeleteItem",
 )
-SES_SEND_ACTION: Final = "ses:SendEmail"
-"""SES v2 SendEmail, raw content included, needs only this action."""
+SES_SEND_ACTIONS: Final = ("ses:SendEmail", "ses:SendRawEmail")
+"""NOTE: SES v2 SendEmail with raw (MIME) content, as the notifier sends, is authorized as ses:SendRawEmail, plain
+content as ses:SendEmail; CDK's own EmailIdentity.grantSendEmail grants both for that reason.
+https://docs.aws.amazon.com/ses/latest/dg/control-user-access.html"""
 
 # What each alarm means and what to do first; the runbook section has the detail.
 _WHAT_TO_DO: Final[Mapping[str, str]] = {
@@ -166,7 +169,7 @@ class Alerting(Construct):
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
             retention_period=DEAD_LETTER_RETENTION,
-            removal_policy=RemovalPolicy.RETAIN,
+            removal_policy=STATEFUL_REMOVAL_POLICY,
         )
         suppress(self.dead_letter_queue, "AwsSolutions-SQS3")
         self.idempotency_table = self._idempotency_table()
@@ -352,7 +355,7 @@ class Alerting(Construct):
         return topic
 
     def _idempotency_table(self) -> dynamodb.Table:
-        # Stateful like the visits table (infra/data.py): retained, protected, recoverable, encrypted.
+        # Stateful like the visits table (infra/data.py): retained (infra/stateful.py), recoverable, encrypted.
         # NOTE: a plain Table, not a TableV2 (a global table with one replica) like the visits table: nothing
         # here needs replicas, and the stack's only AWS::DynamoDB::GlobalTable stays the visits table.
         return dynamodb.Table(
@@ -368,8 +371,7 @@ class Alerting(Construct):
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True
             ),
-            deletion_protection=True,
-            removal_policy=RemovalPolicy.RETAIN,
+            removal_policy=STATEFUL_REMOVAL_POLICY,
         )
 
     def _notifier(self) -> PythonFunction:
@@ -391,24 +393,10 @@ class Alerting(Construct):
             },
         )
         self.idempotency_table.grant(notifier.function, *IDEMPOTENCY_TABLE_ACTIONS)
-        stack = Stack.of(self)
         notifier.role.add_to_policy(
             iam.PolicyStatement(
-                actions=[SES_SEND_ACTION],
-                resources=[
-                    self.sender_identity.email_identity_arn,
-                    # NOTE: in the SES sandbox, SES also authorizes the call against each recipient's (verified)
-                    # identity, so those ARNs are needed until the account has production access.
-                    *(
-                        stack.format_arn(
-                            service="ses",
-                            resource="identity",
-                            resource_name=recipient,
-                            arn_format=ArnFormat.SLASH_RESOURCE_NAME,
-                        )
-                        for recipient in config.alert_recipients
-                    ),
-                ],
+                actions=list(SES_SEND_ACTIONS),
+                resources=[self.sender_identity.email_identity_arn, *self._recipient_identity_arns()],
             )
         )
         # SNS invokes asynchronously: a failed invocation is retried by Lambda, then parked in the queue.
@@ -422,6 +410,23 @@ class Alerting(Construct):
             subscriptions.LambdaSubscription(notifier.function, dead_letter_queue=self.dead_letter_queue)
         )
         return notifier
+
+    def _recipient_identity_arns(self) -> list[str]:
+        """NOTE: in the SES sandbox SES also authorizes the send against each recipient's verified identity, which
+        is either the address itself or its domain, so both ARNs are granted (each names one identity of this
+        account and region). https://docs.aws.amazon.com/ses/latest/dg/sending-authorization-policies.html"""
+        stack = Stack.of(self)
+        identities = dict.fromkeys(
+            identity
+            for recipient in self._config.alert_recipients
+            for identity in (recipient, recipient.rsplit("@", 1)[1])
+        )
+        return [
+            stack.format_arn(
+                service="ses", resource="identity", resource_name=identity, arn_format=ArnFormat.SLASH_RESOURCE_NAME
+            )
+            for identity in identities
+        ]
 
     def _alarm(self, spec: _AlarmSpec) -> cloudwatch.Alarm:
         """The one place that creates alarms and sets their actions: ALARM and OK both notify."""

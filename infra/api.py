@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Final
 
 import jsii
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigw_v1
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_dynamodb as dynamodb
@@ -20,6 +20,7 @@ from functions.counter.app import ROUTES
 from infra.config import DeploymentConfig
 from infra.lambda_factory import PythonFunction, log_retention
 from infra.nag import suppress
+from infra.stateful import STATEFUL_REMOVAL_POLICY
 
 # The table actions functions/counter/visits.py calls, and no others.
 COUNTER_TABLE_ACTIONS: Final = ("dynamodb:GetItem", "dynamodb:UpdateItem")
@@ -103,7 +104,7 @@ class CounterApi(Construct):
             self,
             "AccessLogs",
             retention=log_retention(config.log_retention_days),
-            removal_policy=RemovalPolicy.RETAIN,
+            removal_policy=STATEFUL_REMOVAL_POLICY,
         )
         self.stage = apigw.HttpStage(
             self,

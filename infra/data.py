@@ -1,19 +1,33 @@
-"""The visits table: the system's only state, so it is retained, protected and recoverable."""
+"""The visits table: the system's only state, so it is retained and recoverable, and can outlive its stack.
+
+With config.existing_visits_table_name set, the stack adopts that table (typically one retained from a deleted
+stack, so the count carries on) instead of creating one. Trade-off, against `cdk import` of the table into the
+stack (docs/deploy.md, "Keeping the count"): adoption is one config key and is testable here, but the stack then
+does not manage the table — its billing, encryption and point-in-time recovery stay as they were, and a later
+change to the definition below does not reach it. `make preflight` checks that the adopted table exists and has
+the counter's key.
+"""
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
 
 from functions.common import catalog
+from infra.config import DeploymentConfig
+from infra.stateful import STATEFUL_REMOVAL_POLICY
 
 
 class VisitsTable(Construct):
-    """Exposes `table`."""
+    """Exposes `table`, and `adopted` (True when the table is not created by this stack)."""
 
-    def __init__(self, scope: Construct, construct_id: str) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, config: DeploymentConfig) -> None:
         super().__init__(scope, construct_id)
+        existing = config.existing_visits_table_name
+        self.adopted = existing is not None
+        if existing is not None:
+            self.table: dynamodb.ITableV2 = dynamodb.TableV2.from_table_name(self, "Table", existing)
+            return
         self.table = dynamodb.TableV2(
             self,
             "Table",
@@ -24,6 +38,5 @@ class VisitsTable(Construct):
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True
             ),
-            deletion_protection=True,
-            removal_policy=RemovalPolicy.RETAIN,
+            removal_policy=STATEFUL_REMOVAL_POLICY,
         )

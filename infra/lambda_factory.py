@@ -8,7 +8,7 @@ import tomllib
 from collections.abc import Mapping
 from typing import Final
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -17,6 +17,7 @@ from constructs import Construct
 
 from infra.config import LOG_RETENTION_NAMES, REPO_ROOT
 from infra.nag import suppress
+from infra.stateful import STATEFUL_REMOVAL_POLICY
 
 PYTHON_VERSION: Final = "3.13"
 RUNTIME: Final = lambda_.Runtime.PYTHON_3_13
@@ -100,7 +101,7 @@ def role_writing_own_logs(
     NOTE: instead of AWSLambdaBasicExecutionRole, whose logs:* grant covers every log group in the account.
     """
     log_group = logs.LogGroup(
-        scope, log_group_id, retention=log_retention(log_retention_days), removal_policy=RemovalPolicy.RETAIN
+        scope, log_group_id, retention=log_retention(log_retention_days), removal_policy=STATEFUL_REMOVAL_POLICY
     )
     role = iam.Role(scope, role_id, assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"), description=description)
     role.add_to_policy(

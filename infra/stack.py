@@ -35,7 +35,7 @@ class ResumeBackendStack(Stack):
             description="Serverless resume backend: visit counter API, alarms, notifier, dashboard, site",
             **kwargs,
         )
-        self.visits = VisitsTable(self, "Visits")
+        self.visits = VisitsTable(self, "Visits", config=config)
         # The site's origin goes into the API's CORS; the site's deploy-time steps need the API (docs/hosting.md).
         self.site = site_hosting(self, "Site", config=config)
         self.api = CounterApi(
@@ -43,11 +43,13 @@ class ResumeBackendStack(Stack):
             "Api",
             config=config,
             table=self.visits.table,
-            allowed_origins=cors_origins(self.site.origin, config),
+            allowed_origins=cors_origins(self.site, config),
         )
         self.site.publish(api_url=self.api.url, api_origin=self.api.http_api.api_endpoint)
         _output(self, API_URL_OUTPUT, self.api.url, "Base URL of the visit counter API")
         _output(self, SITE_URL_OUTPUT, self.site.url, "URL of the resume site")
+        for output_id, (value, description) in self.site.domain_outputs().items():
+            _output(self, output_id, value, description)
         _output(self, TABLE_NAME_OUTPUT, self.visits.table.table_name, "DynamoDB table holding the count")
         self.alerting = Alerting(
             self,

@@ -14,8 +14,17 @@ from constructs import Construct
 from infra.config import DeploymentConfig
 from infra.hosting.amplify import AmplifySite
 from infra.hosting.cloudfront import CloudFrontSite
+from infra.hosting.domain import DOMAIN_DNS_RECORDS_OUTPUT, DOMAIN_URL_OUTPUT
 
-__all__ = ["AmplifySite", "CloudFrontSite", "SiteHosting", "cors_origins", "site_hosting"]
+__all__ = [
+    "DOMAIN_DNS_RECORDS_OUTPUT",
+    "DOMAIN_URL_OUTPUT",
+    "AmplifySite",
+    "CloudFrontSite",
+    "SiteHosting",
+    "cors_origins",
+    "site_hosting",
+]
 
 
 class SiteHosting(Protocol):
@@ -26,6 +35,15 @@ class SiteHosting(Protocol):
 
     @property
     def url(self) -> str: ...
+
+    @property
+    def domain_origins(self) -> list[str]:
+        """`https://host` of each host on config.site_domain this hosting serves (none without a domain)."""
+        ...
+
+    def domain_outputs(self) -> dict[str, tuple[str, str]]:
+        """Stack outputs (logical id → value, description) the owner needs to point site_domain's DNS here."""
+        ...
 
     def publish(self, *, api_url: str, api_origin: str) -> None:
         """Adds the deploy-time steps: upload with config.json, security headers naming `api_origin`."""
@@ -38,9 +56,7 @@ def site_hosting(scope: Construct, construct_id: str, *, config: DeploymentConfi
     return CloudFrontSite(scope, construct_id, config=config)
 
 
-def cors_origins(site_origin: str, config: DeploymentConfig) -> list[str]:
-    """What the API's CORS allows: the hosted site's own origin, config.site_origins and the custom domain."""
-    origins = [site_origin, *config.site_origins]
-    if config.site_domain is not None and f"https://{config.site_domain}" not in origins:
-        origins.append(f"https://{config.site_domain}")
-    return origins
+def cors_origins(site: SiteHosting, config: DeploymentConfig) -> list[str]:
+    """What the API's CORS allows: the hosted site's own origin, its origins on the owner's domain and
+    config.site_origins, each once."""
+    return list(dict.fromkeys([site.origin, *site.domain_origins, *config.site_origins]))

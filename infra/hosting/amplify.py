@@ -22,6 +22,7 @@ from constructs import Construct
 
 from functions.site_publisher import contract
 from infra.config import DeploymentConfig
+from infra.hosting.domain import DOMAIN_CERTIFICATE_RECORD_OUTPUT, DOMAIN_DNS_RECORDS_OUTPUT, DOMAIN_URL_OUTPUT
 from infra.hosting.headers import amplify_custom_headers
 from infra.hosting.publisher import SitePublisher, settings_digest
 from infra.hosting.site_build import build_for_synth
@@ -30,12 +31,15 @@ from infra.nag import suppress
 from infra.security_headers import security_headers
 
 BRANCH_NAME: Final = "main"
+DOMAIN_PREFIXES: Final = ("", "www")
+"""The custom domain's hosts served by the branch: the apex and www (docs/hosting.md, "Your own domain")."""
 STAGING_PREFIX: Final = "site"
 AMPLIFY_PRINCIPAL: Final = "amplify.amazonaws.com"
 
 
 class AmplifySite(Construct):
-    """Exposes `app`, `branch`, `origin` (https://main.<app id>.amplifyapp.com), `url`, and after `publish(...)`
+    """Exposes `app`, `branch`, `domain` (the custom domain association, or None), `origin`
+    (https://main.<app id>.amplifyapp.com), `url`, and after `publish(...)`
     `staging` (bucket), `upload` (SiteUpload), `publisher` (SitePublisher) and `release` (the custom resource)."""
 
     def __init__(self, scope: Construct, construct_id: str, *, config: DeploymentConfig) -> None:
@@ -61,8 +65,55 @@ class AmplifySite(Construct):
         self.branch = amplify.CfnBranch(self, "Branch", app_id=self.app.attr_app_id, **branch_settings)
         self.origin: str = f"https://{BRANCH_NAME}.{self.app.attr_default_domain}"
         self.url: str = self.origin
+        self.domain = None if config.site_domain is None else self._custom_domain(config.site_domain)
+        self.domain_origins: list[str] = (
+            [] if config.site_domain is None else [f"https://{_host(p, config.site_domain)}" for p in DOMAIN_PREFIXES]
+        )
         # Should CloudFormation ever rewrite the app or branch, publish again (headers included).
         self._settings_digest = settings_digest({"app": app_settings, "branch": branch_settings})
+
+    def _custom_domain(self, domain_name: str) -> amplify.CfnDomain:
+        """The owner's domain on this branch, apex and www, over HTTPS with a certificate Amplify manages.
+
+        NOTE: Amplify requests the certificate itself (AMPLIFY_MANAGED); the owner adds its validation CNAME and
+        the hosts' records at their DNS provider (stack outputs, docs/hosting.md). Route 53 zones in the same
+        account get them automatically. https://docs.aws.amazon.com/amplify/latest/userguide/custom-domains.html
+        """
+        return amplify.CfnDomain(
+            self,
+            "Domain",
+            app_id=self.app.attr_app_id,
+            domain_name=domain_name,
+            sub_domain_settings=[
+                amplify.CfnDomain.SubDomainSettingProperty(branch_name=self.branch.attr_branch_name, prefix=prefix)
+                for prefix in DOMAIN_PREFIXES
+            ],
+            certificate_settings=amplify.CfnDomain.CertificateSettingsProperty(certificate_type="AMPLIFY_MANAGED"),
+            enable_auto_sub_domain=False,
+        )
+
+    def domain_outputs(self) -> dict[str, tuple[str, str]]:
+        if self.domain is None:
+            return {}
+        # NOTE: the hosts' own records (each a CNAME to an Amplify-managed CloudFront domain) are not CloudFormation
+        # attributes of AWS::Amplify::Domain; Amplify's GetDomainAssociation lists them (subDomains[].dnsRecord).
+        # https://docs.aws.amazon.com/amplify/latest/APIReference/API_GetDomainAssociation.html
+        records_command = Fn.join(
+            "",
+            [
+                "aws amplify get-domain-association --app-id ",
+                self.app.attr_app_id,
+                f" --domain-name {self.domain.domain_name} --query 'domainAssociation.subDomains[].dnsRecord'",
+            ],
+        )
+        return {
+            DOMAIN_URL_OUTPUT: (f"https://{self.domain.domain_name}", "The site on your own domain (once DNS is set)"),
+            DOMAIN_CERTIFICATE_RECORD_OUTPUT: (
+                self.domain.attr_certificate_record,
+                "DNS record (CNAME) that validates the certificate Amplify manages for your domain",
+            ),
+            DOMAIN_DNS_RECORDS_OUTPUT: (records_command, "Prints the DNS records of the apex and www hosts"),
+        }
 
     def publish(self, *, api_url: str, api_origin: str) -> None:
         """Adds the deploy-time upload and release of the site, which calls the API at `api_url`."""
@@ -152,3 +203,7 @@ class AmplifySite(Construct):
             )
         )
         suppress(role, f"AwsSolutions-IAM5[Resource::<{Stack.of(self).get_logical_id(self.branch)}.Arn>/jobs/*]")
+
+
+def _host(prefix: str, domain_name: str) -> str:
+    return f"{prefix}.{domain_name}" if prefix else domain_name

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Final
 
 from aws_cdk import Duration, Stack
+from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_iam as iam
@@ -18,6 +19,7 @@ from constructs import Construct
 
 from functions.site_publisher import contract
 from infra.config import DeploymentConfig
+from infra.hosting.domain import DOMAIN_DNS_RECORDS_OUTPUT, DOMAIN_URL_OUTPUT
 from infra.hosting.headers import cloudfront_header_behaviors
 from infra.hosting.publisher import SitePublisher, settings_digest
 from infra.hosting.site_build import build_for_synth
@@ -32,7 +34,8 @@ HEADERS_POLICY_COMMENT: Final = "Resume site security headers; the CSP's API ori
 
 
 class CloudFrontSite(Construct):
-    """Exposes `bucket`, `response_headers`, `distribution`, `origin` (https://<id>.cloudfront.net), `url`, and
+    """Exposes `bucket`, `response_headers`, `distribution`, `origin` (https://<id>.cloudfront.net), `url`,
+    `domain_origins` (https://<site_domain> when the distribution serves it), and
     after `publish(...)` `upload` (SiteUpload), `publisher` (SitePublisher) and `content_security_policy`."""
 
     def __init__(self, scope: Construct, construct_id: str, *, config: DeploymentConfig) -> None:
@@ -53,10 +56,20 @@ class CloudFrontSite(Construct):
         )
         # Should CloudFormation ever rewrite the policy (and so the CSP), write the CSP again.
         self._policy_digest = settings_digest({"comment": HEADERS_POLICY_COMMENT, "headers": fail_closed})
+        # NOTE: config (infra/config.py) has already refused a site_domain without a certificate in us-east-1,
+        # the only region CloudFront takes certificates from.
+        domain_names = [] if config.site_domain is None else [config.site_domain]
+        certificate = (
+            None
+            if config.site_certificate_arn is None or not domain_names
+            else acm.Certificate.from_certificate_arn(self, "Certificate", config.site_certificate_arn)
+        )
         self.distribution = cloudfront.Distribution(
             self,
             "Distribution",
             comment="Resume site",
+            domain_names=domain_names or None,
+            certificate=certificate,
             default_root_object=INDEX_DOCUMENT,
             default_behavior=cloudfront.BehaviorOptions(
                 origin=origins.S3BucketOrigin.with_origin_access_control(self.bucket),
@@ -76,6 +89,19 @@ class CloudFrontSite(Construct):
         suppress(self.distribution, "AwsSolutions-CFR1", "AwsSolutions-CFR2", "AwsSolutions-CFR3", "AwsSolutions-CFR4")
         self.origin: str = f"https://{self.distribution.distribution_domain_name}"
         self.url: str = self.origin
+        self.domain_origins: list[str] = [f"https://{name}" for name in domain_names]
+
+    def domain_outputs(self) -> dict[str, tuple[str, str]]:
+        if not self.domain_origins:
+            return {}
+        host = self.domain_origins[0].removeprefix("https://")
+        # NOTE: an apex domain cannot be a CNAME; Route 53 takes an alias record to the distribution instead, other
+        # providers an ALIAS/ANAME. https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/CNAMEs.html
+        record = f"{host} CNAME (or ALIAS for an apex) {self.distribution.distribution_domain_name}"
+        return {
+            DOMAIN_URL_OUTPUT: (f"https://{host}", "The site on your own domain (once DNS is set)"),
+            DOMAIN_DNS_RECORDS_OUTPUT: (record, "The DNS record that points your domain at the distribution"),
+        }
 
     def publish(self, *, api_url: str, api_origin: str) -> None:
         """Adds the deploy-time upload (with invalidation) and the CSP that allows the API at `api_origin`."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -383,7 +384,7 @@ def test_notifier_retries_twice_then_parks_the_event_in_an_encrypted_retained_qu
     template.has_resource(
         "AWS::SQS::Queue",
         {
-            "DeletionPolicy": "Retain",
+            "DeletionPolicy": "RetainExceptOnCreate",
             "Properties": {"SqsManagedSseEnabled": True, "MessageRetentionPeriod": 14 * 24 * 3600},
         },
     )
@@ -426,12 +427,13 @@ def _idempotency_table(template: Template) -> str:
 
 def test_idempotency_table_expires_records_and_is_kept_like_the_visits_table(template: Template) -> None:
     table = template.to_json()["Resources"][_idempotency_table(template)]
-    assert (table["DeletionPolicy"], table["UpdateReplacePolicy"]) == ("Retain", "Retain")
+    assert (table["DeletionPolicy"], table["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain")
     props = table["Properties"]
     assert props["TimeToLiveSpecification"] == {"AttributeName": catalog.IDEMPOTENCY_EXPIRY_ATTRIBUTE, "Enabled": True}
     assert props["BillingMode"] == "PAY_PER_REQUEST"
     assert props["SSESpecification"]["SSEEnabled"] is True
-    assert props["DeletionProtectionEnabled"] is True
+    # Deletion protection would make the rollback of a failed first create fail (infra/stateful.py).
+    assert "DeletionProtectionEnabled" not in props
     assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
 
 
@@ -461,14 +463,18 @@ def _as_list(value: Any) -> list[Any]:
 def test_notifier_may_send_only_as_the_sender_to_the_recipients(template: Template, config: DeploymentConfig) -> None:
     ses = [s for s in _notifier_statements(template) if any(a.startswith("ses:") for a in _as_list(s["Action"]))]
     assert len(ses) == 1
-    assert ses[0]["Action"] == "ses:SendEmail"
+    # SESv2 SendEmail with raw MIME content (what the notifier sends) is authorized as ses:SendRawEmail.
+    assert sorted(ses[0]["Action"]) == ["ses:SendEmail", "ses:SendRawEmail"]
     identity = _one(template, "AWS::SES::EmailIdentity")
     prefix = ["arn:", {"Ref": "AWS::Partition"}, f":ses:{config.region}:{config.account}:identity/"]
-    # The sender's identity, and (for the SES sandbox, where SES also authorizes recipients) theirs.
-    assert ses[0]["Resource"] == [
+    # The sender's identity, and (for the SES sandbox, where SES also authorizes recipients) each recipient's
+    # identity: the address, or its domain when the domain is what was verified.
+    recipient_identities = dict.fromkeys(identity for r in config.alert_recipients for identity in (r, r.split("@")[1]))
+    expected = [
         {"Fn::Join": ["", [*prefix, {"Ref": identity}]]},
-        *({"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, f"{prefix[2]}{r}"]]} for r in config.alert_recipients),
+        *({"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, f"{prefix[2]}{i}"]]} for i in recipient_identities),
     ]
+    assert sorted(map(json.dumps, ses[0]["Resource"])) == sorted(map(json.dumps, expected))
     assert not any("*" in action for s in _notifier_statements(template) for action in _as_list(s["Action"]))
 
 

@@ -33,11 +33,12 @@ def _counter_function(template: Template) -> tuple[str, Mapping[str, Any]]:
     return next(iter(functions.items()))
 
 
-def test_visits_table_is_on_demand_recoverable_protected_encrypted_and_retained(template: Template) -> None:
+def test_visits_table_is_on_demand_recoverable_encrypted_and_retained(template: Template) -> None:
     template.has_resource(
         "AWS::DynamoDB::GlobalTable",
         {
-            "DeletionPolicy": "Retain",
+            # Kept on update and delete; removed only by the rollback of the create that made it.
+            "DeletionPolicy": "RetainExceptOnCreate",
             "UpdateReplacePolicy": "Retain",
             "Properties": {
                 "BillingMode": "PAY_PER_REQUEST",
@@ -46,7 +47,7 @@ def test_visits_table_is_on_demand_recoverable_protected_encrypted_and_retained(
                 "Replicas": [
                     Match.object_like(
                         {
-                            "DeletionProtectionEnabled": True,
+                            "DeletionProtectionEnabled": Match.absent(),
                             "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
                         }
                     )
@@ -154,7 +155,7 @@ def test_every_log_group_has_the_configured_retention_and_is_retained(
     assert len(log_groups) >= 2  # the counter's and the API's access logs
     for name, log_group in log_groups.items():
         assert log_group["Properties"]["RetentionInDays"] == config.log_retention_days, name
-        assert log_group["DeletionPolicy"] == "Retain", name
+        assert log_group["DeletionPolicy"] == "RetainExceptOnCreate", name
 
 
 def test_http_api_cors_allows_exactly_the_configured_origins(template: Template, config: DeploymentConfig) -> None:
@@ -214,3 +215,53 @@ def test_outputs_have_fixed_names(template: Template) -> None:
 
 def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+def test_an_existing_visits_table_is_adopted_with_its_count_instead_of_a_new_one(
+    synth_with: Any, config: DeploymentConfig
+) -> None:
+    # Given the table a deleted stack left behind (it holds the count)
+    retained = "ResumeBackend-VisitsTable8A3B6F1C-1ABCDEF2GHIJK"
+    # When the stack is synthesized to adopt it
+    template = synth_with({"config.existing_visits_table_name": retained})
+    # Then no new table is created; the counter, its grants, the alarms and the outputs all use the retained one
+    assert template.find_resources("AWS::DynamoDB::GlobalTable") == {}
+    _, counter = _counter_function(template)
+    assert counter["Properties"]["Environment"]["Variables"][catalog.TABLE_NAME_ENV] == retained
+    table_arn = {
+        "Fn::Join": [
+            "",
+            ["arn:", {"Ref": "AWS::Partition"}, f":dynamodb:{config.region}:{config.account}:table/{retained}"],
+        ]
+    }
+    template.has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [Match.object_like({"Action": ["dynamodb:GetItem", "dynamodb:UpdateItem"], "Resource": table_arn})]
+                )
+            }
+        },
+    )
+    template.has_output(TABLE_NAME_OUTPUT, {"Value": retained})
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "Metrics": Match.array_with(
+                [
+                    Match.object_like(
+                        {
+                            "MetricStat": Match.object_like(
+                                {
+                                    "Metric": Match.object_like(
+                                        {"Dimensions": Match.array_with([{"Name": "TableName", "Value": retained}])}
+                                    )
+                                }
+                            )
+                        }
+                    )
+                ]
+            )
+        },
+    )

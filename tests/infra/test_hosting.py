@@ -22,7 +22,8 @@ from aws_cdk.assertions import Match, Template
 from frontend.build import CONFIG_NAME
 from functions.site_publisher import contract
 from infra.app import build_app
-from infra.config import REPO_ROOT, DeploymentConfig
+from infra.config import REPO_ROOT, ConfigError, DeploymentConfig
+from infra.hosting.domain import DOMAIN_CERTIFICATE_RECORD_OUTPUT, DOMAIN_DNS_RECORDS_OUTPUT, DOMAIN_URL_OUTPUT
 from infra.hosting.headers import amplify_custom_headers, cloudfront_header_behaviors
 from infra.hosting.site_build import build_for_synth
 from infra.security_headers import HSTS_MAX_AGE_SECONDS, content_security_policy, security_headers
@@ -47,9 +48,17 @@ class Synth:
         return self.only(resource_type)[0]
 
 
-def _synth(tmp_path_factory: pytest.TempPathFactory, hosting: str) -> Synth:
+SITE_DOMAIN = "resume.example.org"
+SITE_CERTIFICATE_ARN = "arn:aws:acm:us-east-1:111111111111:certificate/0b5e4e35-7c1f-4a3e-9d5e-2f6a3c1b9e77"
+WITH_DOMAIN: Mapping[str, str] = {
+    "config.site_domain": SITE_DOMAIN,
+    "config.site_certificate_arn": SITE_CERTIFICATE_ARN,
+}
+
+
+def _synth(tmp_path_factory: pytest.TempPathFactory, hosting: str, extra: Mapping[str, str] | None = None) -> Synth:
     outdir = tmp_path_factory.mktemp(f"cdk.out.{hosting}")
-    app, stack = build_app(outdir=str(outdir), context={"config.hosting": hosting})
+    app, stack = build_app(outdir=str(outdir), context={"config.hosting": hosting, **(extra or {})})
     app.synth()  # raises on any cdk-nag finding that is not acknowledged
     template_json = json.loads((outdir / f"{stack.stack_name}.template.json").read_text())
     return Synth(outdir=outdir, json=template_json, template=Template.from_json(template_json))
@@ -65,8 +74,25 @@ def cloudfront(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     return _synth(tmp_path_factory, "s3-cloudfront")
 
 
+@pytest.fixture(scope="module")
+def amplify_on_domain(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    return _synth(tmp_path_factory, "amplify", WITH_DOMAIN)
+
+
+@pytest.fixture(scope="module")
+def cloudfront_on_domain(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    return _synth(tmp_path_factory, "s3-cloudfront", WITH_DOMAIN)
+
+
 @pytest.fixture(params=["amplify", "cloudfront"])
 def either(request: pytest.FixtureRequest) -> Synth:
+    synth: Synth = request.getfixturevalue(request.param)
+    return synth
+
+
+@pytest.fixture(params=["amplify", "cloudfront", "amplify_on_domain", "cloudfront_on_domain"])
+def every_variant(request: pytest.FixtureRequest) -> Synth:
+    """Both hosting modes, each without and with the owner's domain."""
     synth: Synth = request.getfixturevalue(request.param)
     return synth
 
@@ -113,24 +139,45 @@ def _hosted_origin(synth: Synth) -> dict[str, Any]:
 # --------------------------------------------------------------------------- both modes
 
 
-def test_both_modes_pass_cdk_nag(either: Synth) -> None:
-    report = json.loads((either.outdir / "validation-report.json").read_text())
+def test_every_variant_passes_cdk_nag(every_variant: Synth) -> None:
+    report = json.loads((every_variant.outdir / "validation-report.json").read_text())
     assert [r for r in report["pluginReports"] if r["conclusion"] != "success"] == []
 
 
-def test_both_modes_pass_cfn_lint(either: Synth, config: DeploymentConfig) -> None:
+def test_every_variant_passes_cfn_lint(every_variant: Synth, config: DeploymentConfig) -> None:
     result = subprocess.run(
         [
             str(Path(sys.executable).parent / "cfn-lint"),
             "--config-file",
             str(REPO_ROOT / ".cfnlintrc.yaml"),
-            str(either.outdir / f"{config.stack_name}.template.json"),
+            str(every_variant.outdir / f"{config.stack_name}.template.json"),
         ],
         capture_output=True,
         text=True,
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_stateful_resource_is_kept_but_a_failed_first_create_leaves_nothing(every_variant: Synth) -> None:
+    # Tables, log groups and queues hold what the owner would miss (the count, logs, unsent alerts): kept on
+    # update and delete (RetainExceptOnCreate), removed by the rollback of the create that made them.
+    stateful = {
+        name: resource
+        for name, resource in every_variant.json["Resources"].items()
+        if resource["Type"]
+        in ("AWS::DynamoDB::GlobalTable", "AWS::DynamoDB::Table", "AWS::Logs::LogGroup", "AWS::SQS::Queue")
+    }
+    assert len(stateful) >= 6
+    for name, resource in stateful.items():
+        assert resource.get("DeletionPolicy") == "RetainExceptOnCreate", name
+        assert resource.get("UpdateReplacePolicy") == "Retain", name
+        properties = resource["Properties"]
+        # A fixed physical name would make a retained copy collide with the next create of the stack.
+        assert not {"TableName", "LogGroupName", "QueueName"} & set(properties), name
+        # Deletion protection would refuse the rollback's DeleteTable and leave the stack in ROLLBACK_FAILED.
+        replicas = properties.get("Replicas", [properties])
+        assert not any(replica.get("DeletionProtectionEnabled") for replica in replicas), name
 
 
 def test_cors_allows_the_hosted_origin_from_the_hosting_resource_and_the_configured_extras(
@@ -427,18 +474,100 @@ def test_publisher_may_only_read_and_update_that_headers_policy(cloudfront: Synt
 # --------------------------------------------------------------------------- config and building blocks
 
 
-def test_custom_domain_is_added_to_cors_once(synth_with: Any) -> None:
-    # Given a custom domain that is not yet among the origins, and one that is
-    added = synth_with({"config.site_domain": "resume.example.org"})
-    already = synth_with({"config.site_domain": "example.com"})
+# --------------------------------------------------------------------------- the owner's domain
 
-    # Then the first adds its https origin, the second adds nothing twice
-    added.has_resource_properties(
-        "AWS::ApiGatewayV2::Api",
-        {"CorsConfiguration": {"AllowOrigins": Match.array_with(["https://resume.example.org"])}},
-    )
-    origins = already.find_resources("AWS::ApiGatewayV2::Api").popitem()[1]["Properties"]["CorsConfiguration"]
+
+def _cors_origins(synth: Synth) -> list[Any]:
+    origins: list[Any] = synth.only("AWS::ApiGatewayV2::Api")[1]["Properties"]["CorsConfiguration"]["AllowOrigins"]
+    return origins
+
+
+def test_amplify_serves_the_domain_apex_and_www_on_the_branch_with_a_managed_certificate(
+    amplify_on_domain: Synth,
+) -> None:
+    branch = amplify_on_domain.logical_id("AWS::Amplify::Branch")
+    app = amplify_on_domain.logical_id("AWS::Amplify::App")
+    _, domain = amplify_on_domain.only("AWS::Amplify::Domain")
+    props = domain["Properties"]
+    assert props["AppId"] == {"Fn::GetAtt": [app, "AppId"]}
+    assert props["DomainName"] == SITE_DOMAIN
+    assert props["CertificateSettings"] == {"CertificateType": "AMPLIFY_MANAGED"}
+    assert props["EnableAutoSubDomain"] is False
+    branch_name = {"Fn::GetAtt": [branch, "BranchName"]}
+    assert props["SubDomainSettings"] == [
+        {"BranchName": branch_name, "Prefix": ""},
+        {"BranchName": branch_name, "Prefix": "www"},
+    ]
+
+
+def test_amplify_domain_origins_are_in_cors_and_its_dns_records_are_stack_outputs(amplify_on_domain: Synth) -> None:
+    origins = _cors_origins(amplify_on_domain)
+    assert {f"https://{SITE_DOMAIN}", f"https://www.{SITE_DOMAIN}"} <= {o for o in origins if isinstance(o, str)}
+    assert len(origins) == len({json.dumps(o, sort_keys=True) for o in origins})
+    outputs = amplify_on_domain.json["Outputs"]
+    domain = amplify_on_domain.logical_id("AWS::Amplify::Domain")
+    assert outputs[DOMAIN_URL_OUTPUT]["Value"] == f"https://{SITE_DOMAIN}"
+    assert outputs[DOMAIN_CERTIFICATE_RECORD_OUTPUT]["Value"] == {"Fn::GetAtt": [domain, "CertificateRecord"]}
+    command = _joined(outputs[DOMAIN_DNS_RECORDS_OUTPUT]["Value"])
+    assert command[0] == "aws amplify get-domain-association --app-id "
+    assert f"--domain-name {SITE_DOMAIN}" in command[-1]
+
+
+def test_without_a_domain_there_is_no_association_and_no_domain_output(amplify: Synth, cloudfront: Synth) -> None:
+    assert amplify.template.find_resources("AWS::Amplify::Domain") == {}
+    for synth in (amplify, cloudfront):
+        assert not {DOMAIN_URL_OUTPUT, DOMAIN_DNS_RECORDS_OUTPUT} & set(synth.json["Outputs"])
+
+
+def test_cloudfront_serves_the_domain_with_the_us_east_1_certificate(cloudfront_on_domain: Synth) -> None:
+    _, distribution = cloudfront_on_domain.only("AWS::CloudFront::Distribution")
+    config = distribution["Properties"]["DistributionConfig"]
+    assert config["Aliases"] == [SITE_DOMAIN]
+    assert config["ViewerCertificate"] == {
+        "AcmCertificateArn": SITE_CERTIFICATE_ARN,
+        "MinimumProtocolVersion": "TLSv1.2_2021",
+        "SslSupportMethod": "sni-only",
+    }
+    assert f"https://{SITE_DOMAIN}" in _cors_origins(cloudfront_on_domain)
+    record = _joined(cloudfront_on_domain.json["Outputs"][DOMAIN_DNS_RECORDS_OUTPUT]["Value"])
+    assert record[0].startswith(f"{SITE_DOMAIN} CNAME")
+
+
+@pytest.mark.parametrize(
+    ("certificate", "message"),
+    [
+        (None, "config key 'site_certificate_arn' is missing"),
+        (
+            "arn:aws:acm:eu-west-1:111111111111:certificate/0b5e4e35-7c1f-4a3e-9d5e-2f6a3c1b9e77",
+            "config key 'site_certificate_arn'.*is in eu-west-1.*us-east-1",
+        ),
+        ("arn:aws:iam::111111111111:server-certificate/resume", "config key 'site_certificate_arn'.*not an ACM"),
+    ],
+)
+def test_cloudfront_with_a_domain_refuses_to_synth_without_a_us_east_1_certificate(
+    certificate: str | None, message: str
+) -> None:
+    # Given S3 + CloudFront hosting on the owner's domain with no, or the wrong, certificate
+    context = {"config.hosting": "s3-cloudfront", "config.site_domain": SITE_DOMAIN}
+    if certificate is not None:
+        context["config.site_certificate_arn"] = certificate
+    # Then synth stops with an error that names the key
+    with pytest.raises(ConfigError, match=message):
+        build_app(context=context)
+
+
+def test_amplify_needs_no_certificate_for_its_domain() -> None:
+    _, stack = build_app(context={"config.hosting": "amplify", "config.site_domain": SITE_DOMAIN})
+    assert Template.from_stack(stack).find_resources("AWS::Amplify::Domain")
+
+
+def test_configured_origins_on_the_domain_are_not_repeated_in_cors(synth_with: Any) -> None:
+    # Given the default config, whose site_origins already list https://example.com and its www host
+    template = synth_with({"config.site_domain": "example.com"})
+    # Then each origin is allowed once
+    origins = template.find_resources("AWS::ApiGatewayV2::Api").popitem()[1]["Properties"]["CorsConfiguration"]
     assert origins["AllowOrigins"].count("https://example.com") == 1
+    assert origins["AllowOrigins"].count("https://www.example.com") == 1
 
 
 def test_site_is_built_deterministically_into_the_cloud_assembly(tmp_path: Path) -> None:

@@ -1,0 +1,20 @@
+"""How stateful resources (tables, log groups, the dead-letter queue) are kept: one policy, said once.
+
+NOTE: CloudFormation's RetainExceptOnCreate keeps the resource when an update replaces or removes it and when the
+stack is deleted, but deletes it when the stack operation that created it rolls back, so a failed first deploy
+leaves no debris behind to clean up before the retry.
+https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html
+
+NOTE: for the same reason no table has DynamoDB deletion protection: CloudFormation's rollback of a failed create
+would be refused by DeleteTable, leaving the stack in ROLLBACK_FAILED with the table stuck in it. Tables keep
+point-in-time recovery instead, and DynamoDB keeps a system backup for 35 days of a table deleted with it on.
+https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/PointInTimeRecovery_Howitworks.html
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from aws_cdk import RemovalPolicy
+
+STATEFUL_REMOVAL_POLICY: Final = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
