@@ -7,14 +7,19 @@ from typing import Any
 from aws_cdk import CfnOutput, Environment, Stack
 from constructs import Construct
 
-from dashboards.operations import DashboardSources
 from functions.common import catalog
-from infra.alerting import Alerting
-from infra.api import CounterApi
+from infra.alert_topics import AlertTopics
+from infra.api import COUNTER_TABLE_ACTIONS, CounterApi
 from infra.config import DeploymentConfig
 from infra.data import VisitsTable
 from infra.hosting import cors_origins, site_hosting
-from infra.monitoring import OperationsDashboard
+from infra.monitoring.alarms import AlarmSet
+from infra.monitoring.counter import CounterMonitor
+from infra.monitoring.dashboard import DashboardSources, OperationsDashboard
+from infra.monitoring.http_api import HttpApiMonitor
+from infra.monitoring.notifier import NotifierMonitor
+from infra.monitoring.visits_table import VisitsTableMonitor
+from infra.notifier import NotifierService
 
 # Output logical ids are fixed: the deploy workflow and smoke test read them by name.
 API_URL_OUTPUT = "ApiUrl"
@@ -39,54 +44,69 @@ class ResumeBackendStack(Stack):
         # The site's origin goes into the API's CORS; the site's deploy-time steps need the API (docs/hosting.md).
         self.site = site_hosting(self, "Site", config=config)
         self.api = CounterApi(
-            self,
-            "Api",
-            config=config,
-            table=self.visits.table,
-            allowed_origins=cors_origins(self.site, config),
+            self, "Api", config=config, table=self.visits.table, allowed_origins=cors_origins(self.site, config)
         )
         self.site.publish(api_url=self.api.url, api_origin=self.api.http_api.api_endpoint)
-        _output(self, API_URL_OUTPUT, self.api.url, "Base URL of the visit counter API")
-        _output(self, SITE_URL_OUTPUT, self.site.url, "URL of the resume site")
-        for output_id, (value, description) in self.site.domain_outputs().items():
-            _output(self, output_id, value, description)
-        _output(self, TABLE_NAME_OUTPUT, self.visits.table.table_name, "DynamoDB table holding the count")
-        self.alerting = Alerting(
-            self,
-            "Alerting",
-            config=config,
-            counter=self.api.counter,
-            http_api=self.api.http_api,
-            visits_table=self.visits.table,
+        self.alert_topics = AlertTopics(self, "AlertTopics", config=config)
+        self.notifier = NotifierService(self, "Notifier", config=config, alarm_topic=self.alert_topics.alarm_topic)
+        self._monitor(config)
+        self._outputs()
+
+    def _monitor(self, config: DeploymentConfig) -> None:
+        """Monitoring beside what it watches: each monitor declares its metrics, alarms and widgets; the stack
+        gives the alarms their topics (AlarmSet) and the widgets their places (OperationsDashboard)."""
+        thresholds = config.alarm_thresholds
+        notifier = self.notifier
+        http_api = HttpApiMonitor(self.api.http_api, thresholds)
+        counter = CounterMonitor(
+            self.api.counter.function,
+            self.api.counter.log_group,
+            thresholds=thresholds,
+            timeout_seconds=config.counter_timeout_seconds,
         )
-        alerting = self.alerting
-        _output(self, ALARM_TOPIC_OUTPUT, alerting.alarm_topic.topic_arn, "SNS topic of the alarms (to the notifier)")
-        _output(
-            self,
-            ALERTING_HEALTH_TOPIC_OUTPUT,
-            alerting.alerting_health_topic.topic_arn,
-            "SNS topic of the alerting-health alarms (plain email)",
+        table = VisitsTableMonitor(self.visits.table, thresholds=thresholds, operations=COUNTER_TABLE_ACTIONS)
+        alerting = NotifierMonitor(
+            notifier.notifier.function, notifier.dead_letter_queue, self.alert_topics.alarm_topic
         )
-        _output(self, NOTIFIER_FUNCTION_OUTPUT, alerting.notifier.function.function_name, "Alarm notifier Lambda")
-        _output(self, NOTIFIER_DLQ_OUTPUT, alerting.dead_letter_queue.queue_url, "Alerts the notifier could not send")
+        runbook_url = catalog.runbook_url(config.github_repository, config.deploy_branch)
+        self.alarms = AlarmSet(
+            self,
+            "Alarms",
+            stack_name=config.stack_name,
+            runbook_url=runbook_url,
+            specs=[spec for monitor in (http_api, counter, table, alerting) for spec in monitor.alarm_specs],
+            topics=self.alert_topics.by_route,
+        )
         self.monitoring = OperationsDashboard(
             self,
             "Monitoring",
             sources=DashboardSources(
                 stack_name=config.stack_name,
-                runbook_url=catalog.runbook_url(config.github_repository, config.deploy_branch),
-                http_api=self.api.http_api,
-                counter=self.api.counter.function,
-                counter_log_group=self.api.counter.log_group,
-                visits_table=self.visits.table,
-                notifier=alerting.notifier.function,
-                notifier_log_group=alerting.notifier.log_group,
-                dead_letter_queue=alerting.dead_letter_queue,
-                alarms=alerting.alarms,
+                runbook_url=runbook_url,
+                http_api=http_api,
+                counter=counter,
+                visits_table=table,
+                notifier=alerting,
+                notifier_log_group=notifier.notifier.log_group,
+                alarms=self.alarms,
             ),
         )
 
-
-def _output(stack: Stack, logical_id: str, value: str, description: str) -> None:
-    output = CfnOutput(stack, logical_id, value=value, description=description)
-    output.override_logical_id(logical_id)
+    def _outputs(self) -> None:
+        """Outputs with fixed logical ids: the deploy workflow, the smoke test and the docs read them by name."""
+        topics, notifier = self.alert_topics, self.notifier
+        outputs = {
+            API_URL_OUTPUT: (self.api.url, "Base URL of the visit counter API"),
+            SITE_URL_OUTPUT: (self.site.url, "URL of the resume site"),
+            **self.site.domain_outputs(),
+            TABLE_NAME_OUTPUT: (self.visits.table.table_name, "DynamoDB table holding the count"),
+            ALARM_TOPIC_OUTPUT: (topics.alarm_topic.topic_arn, "SNS topic of the alarms (to the notifier)"),
+            ALERTING_HEALTH_TOPIC_OUTPUT: (
+                topics.alerting_health_topic.topic_arn,
+                "SNS topic of the alerting-health alarms (plain email)",
+            ),
+            NOTIFIER_FUNCTION_OUTPUT: (notifier.notifier.function.function_name, "Alarm notifier Lambda"),
+            NOTIFIER_DLQ_OUTPUT: (notifier.dead_letter_queue.queue_url, "Alerts the notifier could not send"),
+        }
+        for logical_id, (value, description) in outputs.items():
+            CfnOutput(self, logical_id, value=value, description=description).override_logical_id(logical_id)

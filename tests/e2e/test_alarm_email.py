@@ -20,6 +20,7 @@ import requests
 
 from functions.common import catalog
 from infra.local.drill import burst
+from infra.monitoring.http_api import API_REQUEST_SPIKE_ALARM
 from tests.e2e.conftest import free_port_base
 
 pytestmark = pytest.mark.e2e
@@ -75,7 +76,7 @@ def _wait_for_email(console: str, prefix: str, alarm: str, timeout: float) -> di
 
 def test_a_usage_spike_emails_the_owner_and_then_the_resolution(dev_urls: tuple[str, str]) -> None:
     api, console = dev_urls
-    alarm = catalog.alarm_name("ResumeBackend", catalog.API_REQUEST_SPIKE_ALARM)
+    alarm = catalog.alarm_name("ResumeBackend", API_REQUEST_SPIKE_ALARM)
     started = time.monotonic()
     # Given a quiet site; When a burst crosses the usage threshold for two periods
     _, statuses = burst(api, rate_per_second=30, seconds=14)

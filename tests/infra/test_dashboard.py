@@ -131,7 +131,7 @@ def test_every_alarm_appears_in_the_alarm_status_widget(body: dict[str, Any], te
     }
     (widget,) = _widgets(body, "alarm")
     assert set(widget["properties"]["alarms"]) == alarm_arns
-    assert len(alarm_arns) == len(catalog.ALARM_IDS)
+    assert len(widget["properties"]["alarms"]) == len(alarm_arns) >= 12
 
 
 def test_alarm_thresholds_are_drawn_on_their_graphs(body: dict[str, Any], config: DeploymentConfig) -> None:

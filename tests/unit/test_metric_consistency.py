@@ -15,6 +15,7 @@ from aws_cdk.assertions import Template
 
 from functions.common import catalog
 from infra.app import build_app
+from infra.monitoring.counter import VISIT_STORE_FAILURES_ALARM
 from tests.support.lambda_output import emitted_metrics
 from tests.support.metric_paths import lambdas_on_moto, run_every_metric_path
 
@@ -78,4 +79,4 @@ def test_the_counter_store_failures_alarm_is_one_of_them(alarm_definitions: list
         catalog.STORE_FAILURES_METRIC,
         frozenset({(catalog.SERVICE_DIMENSION, catalog.COUNTER_SERVICE)}),
     )
-    assert watched[key] == [catalog.alarm_name("ResumeBackend", catalog.VISIT_STORE_FAILURES_ALARM)]
+    assert watched[key] == [catalog.alarm_name("ResumeBackend", VISIT_STORE_FAILURES_ALARM)]

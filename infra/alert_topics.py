@@ -1,0 +1,90 @@
+"""Where alarms are published: two SNS topics under one customer-managed key.
+
+- the alarm topic → the notifier (infra/notifier.py): every usage and health alarm, emailed with links;
+- the alerting-health topic → plain SNS email subscriptions: failures of the notifier path itself, which must not
+  depend on the notifier (infra/monitoring/notifier.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from constructs import Construct
+
+from functions.common import catalog
+from infra.config import DeploymentConfig
+from infra.monitoring.alarm_spec import AlertRoute
+
+
+class AlertTopics(Construct):
+    """Exposes `alarm_topic`, `alerting_health_topic`, `topic_key` and `by_route` (AlertRoute → topic)."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: DeploymentConfig) -> None:
+        super().__init__(scope, construct_id)
+        self._stack_name = config.stack_name
+        self.topic_key = self._topic_key()
+        self.alarm_topic = self._topic("AlarmTopic", "Resume backend alarms")
+        self.alerting_health_topic = self._topic("AlertingHealthTopic", "Resume backend alerting health")
+        for recipient in config.alert_recipients:
+            # Plain SNS email: works with no Lambda and no SES; each recipient confirms it once (docs/alerting.md).
+            self.alerting_health_topic.add_subscription(subscriptions.EmailSubscription(recipient))
+        self.by_route: dict[AlertRoute, sns.ITopic] = {
+            AlertRoute.OWNER: self.alarm_topic,
+            AlertRoute.ALERTING_HEALTH: self.alerting_health_topic,
+        }
+
+    def _topic_key(self) -> kms.Key:
+        key = kms.Key(
+            self,
+            "TopicKey",
+            description="Encrypts the alarm and alerting-health topics",
+            enable_key_rotation=True,
+            # SNS keeps no messages at rest once delivered, so nothing needs the key after the topics are gone.
+            removal_policy=RemovalPolicy.DESTROY,
+            pending_window=Duration.days(7),
+        )
+        # NOTE: CloudWatch must encrypt what it publishes; the AWS-managed SNS key would not let it, hence this
+        # customer-managed key. https://repost.aws/knowledge-center/cloudwatch-configure-alarm-sns
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],  # in a key policy, "*" is this key
+                # Only for this stack's alarms, so another account's CloudWatch cannot use it (confused deputy).
+                conditions=self._from_this_stacks_alarms(),
+            )
+        )
+        return key
+
+    def _from_this_stacks_alarms(self) -> dict[str, Any]:
+        stack = Stack.of(self)
+        return {
+            "StringEquals": {"aws:SourceAccount": stack.account},
+            "ArnLike": {
+                "aws:SourceArn": stack.format_arn(
+                    service="cloudwatch",
+                    resource="alarm",
+                    resource_name=catalog.alarm_name(self._stack_name, "*"),
+                    arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                )
+            },
+        }
+
+    def _topic(self, construct_id: str, display_name: str) -> sns.Topic:
+        # enforce_ssl adds the statement that denies publishing without TLS.
+        topic = sns.Topic(self, construct_id, display_name=display_name, master_key=self.topic_key, enforce_ssl=True)
+        topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowThisStacksAlarmsToPublish",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[topic.topic_arn],
+                conditions=self._from_this_stacks_alarms(),
+            )
+        )
+        return topic

@@ -1,0 +1,65 @@
+"""An alarm as a monitor declares it: what it watches, when it fires, what the owner should do, where it goes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Final
+
+from aws_cdk import aws_cloudwatch as cloudwatch
+
+# A real spike or outage breaches period after period and alarms after the second; a single bad period (one
+# cold start, one retried DynamoDB call) breaches once and does not. 2 of 3 rather than 2 of 2, so one quiet
+# period in the middle of an ongoing incident does not hide it.
+EVALUATION_PERIODS: Final = 3
+DATAPOINTS_TO_ALARM: Final = 2
+
+ANY_FAILURE: Final = 1
+"""Threshold of the alerting-health alarms: any failure there may be an alert the owner never got, so these
+alarm on the first occurrence, in a single period, and are not tunable."""
+
+ABOVE: Final = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
+AT_LEAST: Final = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
+QUIET_IS_FINE: Final = cloudwatch.TreatMissingData.NOT_BREACHING
+"""A quiet site sends no requests: no data is good news for anything counted..."""
+NO_EVIDENCE: Final = cloudwatch.TreatMissingData.IGNORE
+"""...but says nothing about latency: keep the state until requests show how fast they are."""
+
+
+class AlertRoute(Enum):
+    """Where an alarm's notifications go (alarms.AlarmSet maps each route to its topic)."""
+
+    OWNER = "owner"
+    """The alarm topic → the notifier → a rich email with links."""
+    ALERTING_HEALTH = "alerting-health"
+    """The alerting-health topic → plain SNS email: for failures of the notifier path itself."""
+
+
+@dataclass(frozen=True)
+class AlarmSpec:
+    alarm_id: str
+    """Suffix of the deployed name (catalog.alarm_name) and the anchor of its docs/runbook.md section."""
+    metric: cloudwatch.IMetric
+    threshold: float
+    comparison: cloudwatch.ComparisonOperator
+    missing_data: cloudwatch.TreatMissingData
+    what_to_do: str
+    """What it means and what to do first; the runbook section has the detail."""
+    route: AlertRoute = AlertRoute.OWNER
+    evaluation_periods: int = EVALUATION_PERIODS
+    datapoints_to_alarm: int = DATAPOINTS_TO_ALARM
+
+
+def alerting_health_spec(alarm_id: str, metric: cloudwatch.IMetric, what_to_do: str) -> AlarmSpec:
+    """An alarm on the alerting path itself: the first failure, in one period, bypassing the notifier."""
+    return AlarmSpec(
+        alarm_id,
+        metric,
+        ANY_FAILURE,
+        AT_LEAST,
+        QUIET_IS_FINE,
+        what_to_do,
+        route=AlertRoute.ALERTING_HEALTH,
+        evaluation_periods=1,
+        datapoints_to_alarm=1,
+    )

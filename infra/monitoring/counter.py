@@ -1,0 +1,144 @@
+"""Monitor of the counter Lambda: how often it runs, how it fails, how slow it is, and what it counted (EMF)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+
+from functions.common import catalog
+from infra.config import AlarmThresholds
+from infra.monitoring.alarm_spec import ABOVE, AT_LEAST, NO_EVIDENCE, QUIET_IS_FINE, AlarmSpec
+from infra.monitoring.metrics import MAXIMUM, P99, PERIOD, SUM, counter_metric
+from infra.monitoring.widgets import GRAPH_HEIGHT, Annotations, graph
+
+COUNTER_INVOCATION_SPIKE_ALARM: Final = "counter-invocation-spike"
+COUNTER_ERRORS_ALARM: Final = "counter-errors"
+COUNTER_THROTTLES_ALARM: Final = "counter-throttles"
+COUNTER_P99_DURATION_ALARM: Final = "counter-p99-duration"
+VISIT_STORE_FAILURES_ALARM: Final = "visit-store-failures"
+
+# Lambda's JSON log format turns each REPORT line into a `platform.report` record; init duration is only
+# present on a cold start. https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-advanced.html
+COLD_START_QUERY: Final = (
+    'filter type = "platform.report" and ispresent(record.metrics.initDurationMs)\n'
+    "| stats count(*) as coldStarts, avg(record.metrics.initDurationMs) as avgInitMs, "
+    "max(record.metrics.initDurationMs) as maxInitMs by bin(1h)"
+)
+
+
+class CounterMonitor:
+    def __init__(
+        self,
+        function: lambda_.IFunction,
+        log_group: logs.ILogGroup,
+        *,
+        thresholds: AlarmThresholds,
+        timeout_seconds: int,
+    ) -> None:
+        self.log_group = log_group
+        self._function = function
+        self.invocations = function.metric_invocations(period=PERIOD, statistic=SUM)
+        self.errors = function.metric_errors(period=PERIOD, statistic=SUM)
+        self.throttles = function.metric_throttles(period=PERIOD, statistic=SUM)
+        self.visits = counter_metric(catalog.VISITS_METRIC)
+        self.store_failures = counter_metric(catalog.STORE_FAILURES_METRIC)
+        p99_budget_ms = timeout_seconds * 1000 * thresholds.counter_p99_duration_percent_of_timeout / 100
+        self.alarm_specs = [
+            AlarmSpec(
+                COUNTER_INVOCATION_SPIKE_ALARM,
+                self.invocations,
+                thresholds.counter_invocations_per_5_minutes,
+                ABOVE,
+                QUIET_IS_FINE,
+                "Usage: the counter Lambda runs far more often than usual (cost guard). Compare with the API "
+                "request graph; find the source in the API access logs.",
+            ),
+            AlarmSpec(
+                COUNTER_ERRORS_ALARM,
+                self.errors,
+                thresholds.counter_errors_per_5_minutes,
+                AT_LEAST,
+                QUIET_IS_FINE,
+                "Health: the counter Lambda fails (visitors get 500). Read its recent ERROR logs; a deploy is the "
+                "usual cause, so roll back if one just happened.",
+            ),
+            AlarmSpec(
+                COUNTER_THROTTLES_ALARM,
+                self.throttles,
+                thresholds.counter_throttles_per_5_minutes,
+                AT_LEAST,
+                QUIET_IS_FINE,
+                "Health: Lambda refused to run the counter because it is at its concurrency cap; visitors get "
+                "errors. Check for a spike or abuse first; raise counter_reserved_concurrency only for real traffic.",
+            ),
+            AlarmSpec(
+                COUNTER_P99_DURATION_ALARM,
+                self.duration(P99),
+                p99_budget_ms,
+                ABOVE,
+                NO_EVIDENCE,
+                "Health: the counter's slowest runs come close to its timeout; next they will time out. Check "
+                "DynamoDB latency and the counter's logs.",
+            ),
+            AlarmSpec(
+                VISIT_STORE_FAILURES_ALARM,
+                self.store_failures,
+                thresholds.counter_store_failures_per_5_minutes,
+                AT_LEAST,
+                QUIET_IS_FINE,
+                "Health: the counter could not store or read the count (DynamoDB throttled, failed or unreachable) "
+                "and answered 503. Check the counter's logs for the error and the visits table's metrics.",
+            ),
+        ]
+
+    def duration(self, statistic: str) -> cloudwatch.Metric:
+        return self._function.metric_duration(period=PERIOD, statistic=statistic)
+
+    def visits_widgets(self) -> list[cloudwatch.IWidget]:
+        visits = self.visits.with_(label="Visits")
+        return [
+            graph("Visits recorded", [visits], width=18),
+            cloudwatch.SingleValueWidget(
+                title="Visits in the period",
+                metrics=[visits],
+                set_period_to_time_range=True,
+                width=6,
+                height=GRAPH_HEIGHT,
+            ),
+        ]
+
+    def widgets(self, annotations: Annotations) -> list[cloudwatch.IWidget]:
+        concurrent = self._function.metric("ConcurrentExecutions", period=PERIOD, statistic=MAXIMUM)
+        return [
+            graph(
+                "Counter invocations, errors, throttles",
+                [
+                    self.invocations.with_(label="Invocations"),
+                    self.errors.with_(label="Errors"),
+                    self.throttles.with_(label="Throttles"),
+                    self.store_failures.with_(label="Visit store failures (503)"),
+                ],
+                annotations(COUNTER_INVOCATION_SPIKE_ALARM, COUNTER_ERRORS_ALARM),
+                width=8,
+            ),
+            graph(
+                "Counter duration",
+                [self.duration(p).with_(label=p) for p in ("p50", "p99")],
+                annotations(COUNTER_P99_DURATION_ALARM),
+                width=8,
+            ),
+            graph("Counter concurrent executions", [concurrent.with_(label="Concurrent")], width=8),
+        ]
+
+    def cold_starts_widget(self) -> cloudwatch.IWidget:
+        return cloudwatch.LogQueryWidget(
+            title="Cold starts (count, init duration ms)",
+            log_group_names=[self.log_group.log_group_name],
+            query_string=COLD_START_QUERY,
+            view=cloudwatch.LogQueryVisualizationType.TABLE,
+            width=12,
+            height=GRAPH_HEIGHT,
+        )

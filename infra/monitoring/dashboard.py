@@ -1,0 +1,111 @@
+"""The operations dashboard: "is the site healthy, how much is it used, is anything costing money".
+
+Rows, top to bottom: header, alarm status, visits, API traffic and latency, counter Lambda, cold starts and
+DynamoDB, notifier health and the latest errors. Each monitor supplies the widgets of what it watches, with the
+threshold lines of its own alarms; this module only lays them out. `make dashboard` and the local console render
+the synthesized body (dashboards/).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from functions.common import catalog
+from infra.monitoring.alarms import AlarmSet
+from infra.monitoring.counter import CounterMonitor
+from infra.monitoring.http_api import HttpApiMonitor
+from infra.monitoring.notifier import NotifierMonitor
+from infra.monitoring.visits_table import VisitsTableMonitor
+from infra.monitoring.widgets import FULL_WIDTH, GRAPH_HEIGHT
+
+DEFAULT_INTERVAL: Final = Duration.days(7)
+LATEST_ERRORS_QUERY: Final = (
+    "fields @timestamp, service, message, exception_name, correlation_id\n"
+    '| filter level = "ERROR"\n'
+    "| sort @timestamp desc\n"
+    "| limit 20"
+)
+
+
+@dataclass(frozen=True)
+class DashboardSources:
+    """What the dashboard shows, as the stack composes it."""
+
+    stack_name: str
+    runbook_url: str
+    http_api: HttpApiMonitor
+    counter: CounterMonitor
+    visits_table: VisitsTableMonitor
+    notifier: NotifierMonitor
+    notifier_log_group: logs.ILogGroup
+    alarms: AlarmSet
+
+
+class OperationsDashboard(Construct):
+    """Exposes `dashboard`."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, sources: DashboardSources) -> None:
+        super().__init__(scope, construct_id)
+        self.dashboard = cloudwatch.Dashboard(
+            self,
+            "Dashboard",
+            dashboard_name=catalog.dashboard_name(sources.stack_name),
+            default_interval=DEFAULT_INTERVAL,
+            widgets=operations_rows(sources),
+        )
+
+
+def operations_rows(sources: DashboardSources) -> list[list[cloudwatch.IWidget]]:
+    """The dashboard's rows, each a list of widgets whose widths add up to 24."""
+    annotations = sources.alarms.annotations
+    return [
+        [_header(sources)],
+        [
+            cloudwatch.AlarmStatusWidget(
+                title="Alarms",
+                alarms=list(sources.alarms.alarms.values()),
+                sort_by=cloudwatch.AlarmStatusWidgetSortBy.STATE_UPDATED_TIMESTAMP,
+                width=FULL_WIDTH,
+                height=4,
+            )
+        ],
+        sources.counter.visits_widgets(),
+        sources.http_api.widgets(annotations),
+        sources.counter.widgets(annotations),
+        [sources.counter.cold_starts_widget(), *sources.visits_table.widgets(annotations)],
+        [
+            *sources.notifier.widgets(annotations),
+            _latest_errors([sources.counter.log_group, sources.notifier_log_group]),
+        ],
+    ]
+
+
+def _header(sources: DashboardSources) -> cloudwatch.IWidget:
+    return cloudwatch.TextWidget(
+        markdown=(
+            f"# {sources.stack_name}: resume site operations\n"
+            "Visitor counter (HTTP API → Lambda → DynamoDB) and its alerting. "
+            f"Every alarm has a section in the [runbook]({sources.runbook_url}): what it means, how to "
+            "confirm it here, what to do. Threshold lines on the graphs are the alarms' own."
+        ),
+        width=FULL_WIDTH,
+        height=2,
+    )
+
+
+def _latest_errors(log_groups: Sequence[logs.ILogGroup]) -> cloudwatch.IWidget:
+    return cloudwatch.LogQueryWidget(
+        title="Latest errors",
+        log_group_names=[group.log_group_name for group in log_groups],
+        query_string=LATEST_ERRORS_QUERY,
+        view=cloudwatch.LogQueryVisualizationType.TABLE,
+        width=16,
+        height=GRAPH_HEIGHT,
+    )

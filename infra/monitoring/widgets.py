@@ -1,0 +1,26 @@
+"""The dashboard grid every monitor's widgets share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Final
+
+from aws_cdk import aws_cloudwatch as cloudwatch
+
+FULL_WIDTH: Final = 24
+GRAPH_HEIGHT: Final = 6
+
+Annotations = Callable[..., list[cloudwatch.HorizontalAnnotation]]
+"""Threshold lines of the named alarms (alarms.AlarmSet.annotations), for the graph that shows their metrics."""
+
+
+def graph(
+    title: str,
+    metrics: Sequence[cloudwatch.IMetric],
+    annotations: Sequence[cloudwatch.HorizontalAnnotation] = (),
+    *,
+    width: int,
+) -> cloudwatch.GraphWidget:
+    return cloudwatch.GraphWidget(
+        title=title, left=list(metrics), left_annotations=list(annotations), width=width, height=GRAPH_HEIGHT
+    )

@@ -1,0 +1,151 @@
+"""The notifier service: the Lambda that turns each alarm into an email (functions/notifier), with what keeps it
+honest — an idempotency table so a redelivered alarm is emailed once, a dead-letter queue for what it could not
+send, and the SES identity it sends from.
+
+NOTE: the stack owns the sender's SES identity (AWS::SES::EmailIdentity); SES emails a verification link to
+sender_email when it is created. Creating it by hand as well makes the deploy fail with AlreadyExists, which
+`make preflight` checks before a deploy (docs/deploy.md).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from aws_cdk import ArnFormat, Duration, Stack
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda_destinations as destinations
+from aws_cdk import aws_ses as ses
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from functions.common import catalog
+from infra.config import DeploymentConfig
+from infra.lambda_factory import PythonFunction
+from infra.nag import suppress
+from infra.stateful import STATEFUL_REMOVAL_POLICY
+
+NOTIFIER_MEMORY_MB: Final = 256
+NOTIFIER_TIMEOUT: Final = Duration.seconds(60)
+"""SES and DynamoDB answer in well under a second, but the worst case of the clients' retries (app.py: SES 3 x
+(2 + 5) s, two idempotency writes of 3 x (1 + 2) s, backoff) is about 40 s: a timeout after SES accepted the
+email would leave the idempotency record in progress, and the retry would send the email twice."""
+NOTIFIER_RETRY_ATTEMPTS: Final = 2
+"""Lambda's own retries of a failed asynchronous invocation (the maximum), before the dead-letter queue."""
+NOTIFIER_MAX_EVENT_AGE: Final = Duration.hours(6)
+"""An alert older than this is stale; it goes to the dead-letter queue instead of being retried."""
+DEAD_LETTER_RETENTION: Final = Duration.days(14)
+"""SQS's maximum: two weeks to notice the dead-letter alarm and replay the message."""
+
+# What Powertools idempotency (DynamoDBPersistenceLayer) calls on its table, and no more.
+IDEMPOTENCY_TABLE_ACTIONS: Final = (
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+)
+SES_SEND_ACTIONS: Final = ("ses:SendEmail", "ses:SendRawEmail")
+"""NOTE: SES v2 SendEmail with raw (MIME) content, as the notifier sends, is authorized as ses:SendRawEmail, plain
+content as ses:SendEmail; CDK's own EmailIdentity.grantSendEmail grants both for that reason.
+https://docs.aws.amazon.com/ses/latest/dg/control-user-access.html"""
+
+
+class NotifierService(Construct):
+    """Exposes `notifier` (PythonFunction), `dead_letter_queue`, `idempotency_table` and `sender_identity`."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: DeploymentConfig, alarm_topic: sns.ITopic
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._config = config
+        self._runbook_url = catalog.runbook_url(config.github_repository, config.deploy_branch)
+        self.dead_letter_queue = sqs.Queue(
+            self,
+            "NotifierDeadLetterQueue",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=DEAD_LETTER_RETENTION,
+            removal_policy=STATEFUL_REMOVAL_POLICY,
+        )
+        suppress(self.dead_letter_queue, "AwsSolutions-SQS3")
+        self.idempotency_table = self._idempotency_table()
+        self.sender_identity = ses.EmailIdentity(
+            self, "SenderIdentity", identity=ses.Identity.email(config.sender_email)
+        )
+        self.notifier = self._notifier(alarm_topic)
+
+    def _idempotency_table(self) -> dynamodb.Table:
+        # Stateful like the visits table (infra/data.py): retained (infra/stateful.py), recoverable, encrypted.
+        # NOTE: a plain Table, not a TableV2 (a global table with one replica) like the visits table: nothing
+        # here needs replicas, and the stack's only AWS::DynamoDB::GlobalTable stays the visits table.
+        return dynamodb.Table(
+            self,
+            "IdempotencyTable",
+            partition_key=dynamodb.Attribute(
+                name=catalog.IDEMPOTENCY_KEY_ATTRIBUTE, type=dynamodb.AttributeType.STRING
+            ),
+            # Powertools writes the expiry as epoch seconds; DynamoDB's TTL then deletes old records for free.
+            time_to_live_attribute=catalog.IDEMPOTENCY_EXPIRY_ATTRIBUTE,
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            removal_policy=STATEFUL_REMOVAL_POLICY,
+        )
+
+    def _notifier(self, alarm_topic: sns.ITopic) -> PythonFunction:
+        config = self._config
+        notifier = PythonFunction(
+            self,
+            "Notifier",
+            handler="functions.notifier.app.lambda_handler",
+            description="Alarm notifier: emails each alarm state change",
+            memory_mb=NOTIFIER_MEMORY_MB,
+            timeout=NOTIFIER_TIMEOUT,
+            log_retention_days=config.log_retention_days,
+            environment={
+                catalog.SENDER_EMAIL_ENV: config.sender_email,
+                catalog.ALERT_RECIPIENTS_ENV: ",".join(config.alert_recipients),
+                catalog.IDEMPOTENCY_TABLE_ENV: self.idempotency_table.table_name,
+                catalog.STACK_NAME_ENV: config.stack_name,
+                catalog.RUNBOOK_URL_ENV: self._runbook_url,
+            },
+        )
+        self.idempotency_table.grant(notifier.function, *IDEMPOTENCY_TABLE_ACTIONS)
+        notifier.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=list(SES_SEND_ACTIONS),
+                resources=[self.sender_identity.email_identity_arn, *self._recipient_identity_arns()],
+            )
+        )
+        # SNS invokes asynchronously: a failed invocation is retried by Lambda, then parked in the queue.
+        notifier.function.configure_async_invoke(
+            retry_attempts=NOTIFIER_RETRY_ATTEMPTS,
+            max_event_age=NOTIFIER_MAX_EVENT_AGE,
+            on_failure=destinations.SqsDestination(self.dead_letter_queue),
+        )
+        # A message SNS cannot hand to Lambda at all (after SNS's own retries) lands in the same queue.
+        alarm_topic.add_subscription(
+            subscriptions.LambdaSubscription(notifier.function, dead_letter_queue=self.dead_letter_queue)
+        )
+        return notifier
+
+    def _recipient_identity_arns(self) -> list[str]:
+        """NOTE: in the SES sandbox SES also authorizes the send against each recipient's verified identity, which
+        is either the address itself or its domain, so both ARNs are granted (each names one identity of this
+        account and region). https://docs.aws.amazon.com/ses/latest/dg/sending-authorization-policies.html"""
+        stack = Stack.of(self)
+        identities = dict.fromkeys(
+            identity
+            for recipient in self._config.alert_recipients
+            for identity in (recipient, recipient.rsplit("@", 1)[1])
+        )
+        return [
+            stack.format_arn(
+                service="ses", resource="identity", resource_name=identity, arn_format=ArnFormat.SLASH_RESOURCE_NAME
+            )
+            for identity in identities
+        ]
