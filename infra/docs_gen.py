@@ -1,6 +1,8 @@
-"""Writes docs/configuration.md from the config schema (infra/config.py) and cdk.json's values.
+"""Writes the generated docs: docs/configuration.md from the config schema (infra/config.py) and cdk.json's
+values, and the alarm table (docs/alerting.md) and resource counts (docs/architecture.md) from the stack
+(infra/monitoring/docs.py).
 
-`python -m infra.docs_gen` rewrites it; tests fail when it is out of date, so docs and code cannot drift.
+`python -m infra.docs_gen` rewrites them; tests fail when one is out of date, so docs and code cannot drift.
 """
 
 from __future__ import annotations
@@ -8,11 +10,14 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from infra.config import CONFIG_FIELDS, CONTEXT_KEY, REPO_ROOT, THRESHOLD_FIELDS
 
 CONFIGURATION_DOC = REPO_ROOT / "docs" / "configuration.md"
+ALERTING_DOC = REPO_ROOT / "docs" / "alerting.md"
+ARCHITECTURE_DOC = REPO_ROOT / "docs" / "architecture.md"
 
 _HEADER = """# Configuration
 
@@ -50,13 +55,44 @@ def render() -> str:
     lines = [_HEADER.format(context=CONTEXT_KEY).rstrip("\n"), ""]
     lines += _table(CONFIG_FIELDS, values, "")
     lines += ["", "## Alarm thresholds", ""]
-    lines += _table(THRESHOLD_FIELDS, values["alarm_thresholds"], "alarm_thresholds.")
+    lines += [
+        "A threshold left out of `alarm_thresholds` takes its default; which alarm reads which threshold is in",
+        "[alerting.md](alerting.md#the-alarms).",
+        "",
+        "| key | default | value in cdk.json | meaning |",
+        "| --- | --- | --- | --- |",
+    ]
+    configured = values.get("alarm_thresholds", {})
+    for key, (_, meaning, default) in THRESHOLD_FIELDS.items():
+        value = _value(configured[key]) if key in configured else "(default)"
+        lines.append(f"| `alarm_thresholds.{key}` | {_value(default)} | {value} | {meaning} |")
     return "\n".join(lines) + "\n"
 
 
+def render_stack_docs() -> dict[Path, str]:
+    """docs/alerting.md and docs/architecture.md with their generated tables as the default config makes them."""
+    # CDK only here: configuration.md's generator and test stay free of jsii.
+    from infra.app import build_app
+    from infra.monitoring import docs
+
+    _, stack = build_app()
+    return {
+        ALERTING_DOC: docs.replace_block(
+            ALERTING_DOC.read_text(), docs.ALARMS_BEGIN, docs.ALARMS_END, docs.alarm_rows(stack.alarms.specs)
+        ),
+        ARCHITECTURE_DOC: docs.replace_block(
+            ARCHITECTURE_DOC.read_text(),
+            docs.COUNTS_BEGIN,
+            docs.COUNTS_END,
+            docs.count_rows(docs.stack_template(stack)),
+        ),
+    }
+
+
 def main() -> int:
-    CONFIGURATION_DOC.write_text(render())
-    print(f"wrote {CONFIGURATION_DOC.relative_to(REPO_ROOT)}")
+    for path, text in {CONFIGURATION_DOC: render(), **render_stack_docs()}.items():
+        path.write_text(text)
+        print(f"wrote {path.relative_to(REPO_ROOT)}")
     return 0
 
 

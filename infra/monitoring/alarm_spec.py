@@ -8,6 +8,8 @@ from typing import Final
 
 from aws_cdk import aws_cloudwatch as cloudwatch
 
+from infra.config import AlarmThresholds
+
 # A real spike or outage breaches period after period and alarms after the second; a single bad period (one
 # cold start, one retried DynamoDB call) breaches once and does not. 2 of 3 rather than 2 of 2, so one quiet
 # period in the middle of an ongoing incident does not hide it.
@@ -26,6 +28,21 @@ NO_EVIDENCE: Final = cloudwatch.TreatMissingData.IGNORE
 """...but says nothing about latency: keep the state until requests show how fast they are."""
 
 
+@dataclass(frozen=True)
+class Threshold:
+    value: float
+    source: str
+    """Where the number comes from, as docs/alerting.md's table says it."""
+
+
+def configured(thresholds: AlarmThresholds, key: str) -> Threshold:
+    """A threshold the owner tunes in cdk.json (`config.alarm_thresholds.<key>`, infra/config.py)."""
+    return Threshold(getattr(thresholds, key), f"`alarm_thresholds.{key}`")
+
+
+FIRST_FAILURE: Final = Threshold(ANY_FAILURE, "1 (fixed)")
+
+
 class AlertRoute(Enum):
     """Where an alarm's notifications go (alarms.AlarmSet maps each route to its topic)."""
 
@@ -40,7 +57,7 @@ class AlarmSpec:
     alarm_id: str
     """Suffix of the deployed name (catalog.alarm_name) and the anchor of its docs/runbook.md section."""
     metric: cloudwatch.IMetric
-    threshold: float
+    threshold: Threshold
     comparison: cloudwatch.ComparisonOperator
     missing_data: cloudwatch.TreatMissingData
     what_to_do: str
@@ -55,7 +72,7 @@ def alerting_health_spec(alarm_id: str, metric: cloudwatch.IMetric, what_to_do: 
     return AlarmSpec(
         alarm_id,
         metric,
-        ANY_FAILURE,
+        FIRST_FAILURE,
         AT_LEAST,
         QUIET_IS_FINE,
         what_to_do,

@@ -45,7 +45,7 @@ class AlarmSet(Construct):
             alarm_name=catalog.alarm_name(stack_name, spec.alarm_id),
             alarm_description=f"{spec.what_to_do} Runbook: {runbook}",
             metric=spec.metric,
-            threshold=spec.threshold,
+            threshold=spec.threshold.value,
             comparison_operator=spec.comparison,
             evaluation_periods=spec.evaluation_periods,
             datapoints_to_alarm=spec.datapoints_to_alarm,

@@ -10,7 +10,7 @@ from aws_cdk import aws_logs as logs
 
 from functions.common import catalog
 from infra.config import AlarmThresholds
-from infra.monitoring.alarm_spec import ABOVE, AT_LEAST, NO_EVIDENCE, QUIET_IS_FINE, AlarmSpec
+from infra.monitoring.alarm_spec import ABOVE, AT_LEAST, NO_EVIDENCE, QUIET_IS_FINE, AlarmSpec, Threshold, configured
 from infra.monitoring.metrics import MAXIMUM, P99, PERIOD, SUM, counter_metric
 from infra.monitoring.widgets import GRAPH_HEIGHT, Annotations, graph
 
@@ -45,12 +45,15 @@ class CounterMonitor:
         self.throttles = function.metric_throttles(period=PERIOD, statistic=SUM)
         self.visits = counter_metric(catalog.VISITS_METRIC)
         self.store_failures = counter_metric(catalog.STORE_FAILURES_METRIC)
-        p99_budget_ms = timeout_seconds * 1000 * thresholds.counter_p99_duration_percent_of_timeout / 100
+        percent = configured(thresholds, "counter_p99_duration_percent_of_timeout")
+        p99_budget = Threshold(
+            timeout_seconds * 1000 * percent.value / 100, f"{percent.source} % of `counter_timeout_seconds`, in ms"
+        )
         self.alarm_specs = [
             AlarmSpec(
                 COUNTER_INVOCATION_SPIKE_ALARM,
                 self.invocations,
-                thresholds.counter_invocations_per_5_minutes,
+                configured(thresholds, "counter_invocations_per_5_minutes"),
                 ABOVE,
                 QUIET_IS_FINE,
                 "Usage: the counter Lambda runs far more often than usual (cost guard). Compare with the API "
@@ -59,7 +62,7 @@ class CounterMonitor:
             AlarmSpec(
                 COUNTER_ERRORS_ALARM,
                 self.errors,
-                thresholds.counter_errors_per_5_minutes,
+                configured(thresholds, "counter_errors_per_5_minutes"),
                 AT_LEAST,
                 QUIET_IS_FINE,
                 "Health: the counter Lambda fails (visitors get 500). Read its recent ERROR logs; a deploy is the "
@@ -68,7 +71,7 @@ class CounterMonitor:
             AlarmSpec(
                 COUNTER_THROTTLES_ALARM,
                 self.throttles,
-                thresholds.counter_throttles_per_5_minutes,
+                configured(thresholds, "counter_throttles_per_5_minutes"),
                 AT_LEAST,
                 QUIET_IS_FINE,
                 "Health: Lambda refused to run the counter because it is at its concurrency cap; visitors get "
@@ -77,7 +80,7 @@ class CounterMonitor:
             AlarmSpec(
                 COUNTER_P99_DURATION_ALARM,
                 self.duration(P99),
-                p99_budget_ms,
+                p99_budget,
                 ABOVE,
                 NO_EVIDENCE,
                 "Health: the counter's slowest runs come close to its timeout; next they will time out. Check "
@@ -86,7 +89,7 @@ class CounterMonitor:
             AlarmSpec(
                 VISIT_STORE_FAILURES_ALARM,
                 self.store_failures,
-                thresholds.counter_store_failures_per_5_minutes,
+                configured(thresholds, "counter_store_failures_per_5_minutes"),
                 AT_LEAST,
                 QUIET_IS_FINE,
                 "Health: the counter could not store or read the count (DynamoDB throttled, failed or unreachable) "

@@ -9,7 +9,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 
 from infra.config import AlarmThresholds
-from infra.monitoring.alarm_spec import AT_LEAST, QUIET_IS_FINE, AlarmSpec
+from infra.monitoring.alarm_spec import AT_LEAST, QUIET_IS_FINE, AlarmSpec, configured
 from infra.monitoring.metrics import PERIOD, SUM
 from infra.monitoring.widgets import Annotations, graph
 
@@ -25,7 +25,7 @@ class VisitsTableMonitor:
             AlarmSpec(
                 VISITS_TABLE_ERRORS_ALARM,
                 self.errors,
-                thresholds.visits_table_errors_per_5_minutes,
+                configured(thresholds, "visits_table_errors_per_5_minutes"),
                 AT_LEAST,
                 QUIET_IS_FINE,
                 "Health: DynamoDB throttled or failed requests on the visits table; visitors get 503. Check the "
