@@ -1,6 +1,7 @@
-"""Writes docs/configuration.md from the config schema (infra/config.py) and cdk.json's values.
+"""Writes docs/configuration.md from the config schema (infra/config.py) and cdk.json's values, and the
+"make preflight" section of docs/deploy.md from the preflight's checks (infra/preflight/docs.py).
 
-`python -m infra.docs_gen` rewrites it; tests fail when it is out of date, so docs and code cannot drift.
+`python -m infra.docs_gen` rewrites both; tests fail when either is out of date, so docs and code cannot drift.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from infra.config import CONFIG_FIELDS, CONTEXT_KEY, REPO_ROOT, THRESHOLD_FIELDS
 
 CONFIGURATION_DOC = REPO_ROOT / "docs" / "configuration.md"
+DEPLOY_DOC = REPO_ROOT / "docs" / "deploy.md"
 
 _HEADER = """# Configuration
 
@@ -55,8 +57,12 @@ def render() -> str:
 
 
 def main() -> int:
+    from infra.preflight import docs as preflight_docs
+
     CONFIGURATION_DOC.write_text(render())
-    print(f"wrote {CONFIGURATION_DOC.relative_to(REPO_ROOT)}")
+    DEPLOY_DOC.write_text(preflight_docs.updated(DEPLOY_DOC.read_text()))
+    for written in (CONFIGURATION_DOC, DEPLOY_DOC):
+        print(f"wrote {written.relative_to(REPO_ROOT)}")
     return 0
 
 
