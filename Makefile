@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOCK := requirements/lock.txt
 
-.PHONY: setup test test-fast lint format typecheck synth bench dev drill site dashboard clean lock browser
+.PHONY: setup test test-fast lint format typecheck synth preflight bench dev drill site dashboard clean lock browser
 
 setup: $(STAMP)
 
@@ -50,6 +50,10 @@ typecheck: setup
 synth: setup
 	$(BIN)/python -m infra.app
 	$(BIN)/cfn-lint --config-file .cfnlintrc.yaml cdk.out/*.template.json
+
+## preflight: read-only AWS checks that the account and cdk.json's config are ready to deploy (docs/deploy.md)
+preflight: setup
+	$(BIN)/python -m infra.preflight
 
 ## bench: cold-start and warm-overhead benchmarks of the counter (docs/performance.md)
 bench: setup

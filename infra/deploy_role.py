@@ -75,6 +75,11 @@ DIFF_ROLE_ACTIONS: Final = ("cloudformation:DescribeStacks", "cloudformation:Get
 ROLE_SESSION_DURATION: Final = Duration.hours(1)
 
 
+def deploy_role_stack_name(config: DeploymentConfig) -> str:
+    """The deploy-role stack's name, e.g. `ResumeBackend-GitHubDeploy`."""
+    return f"{config.stack_name}-GitHubDeploy"
+
+
 def deploy_subject(config: DeploymentConfig) -> str:
     """The `sub` of a job in the deploy environment on the deploy branch, e.g.
     `repo:alice/resume:environment:production:ref:refs/heads/main`."""
@@ -196,7 +201,7 @@ class GitHubDeployRoleStack(Stack):
     ) -> None:
         super().__init__(
             scope,
-            f"{config.stack_name}-GitHubDeploy",
+            deploy_role_stack_name(config),
             env=Environment(account=config.account, region=config.region),
             description=f"GitHub OIDC deploy and diff roles for {config.github_repository} (deployed once by hand)",
             **kwargs,

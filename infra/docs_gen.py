@@ -1,5 +1,6 @@
 """Writes the generated docs: docs/configuration.md from the config schema (infra/config.py) and cdk.json's
-values, and the alarm table (docs/alerting.md) and resource counts (docs/architecture.md) from the stack
+values, the "make preflight" section of docs/deploy.md from the preflight's checks (infra/preflight/docs.py), and
+the alarm table (docs/alerting.md) and resource counts (docs/architecture.md) from the stack
 (infra/monitoring/docs.py).
 
 `python -m infra.docs_gen` rewrites them; tests fail when one is out of date, so docs and code cannot drift.
@@ -18,6 +19,7 @@ from infra.config import CONFIG_FIELDS, CONTEXT_KEY, REPO_ROOT, THRESHOLD_FIELDS
 CONFIGURATION_DOC = REPO_ROOT / "docs" / "configuration.md"
 ALERTING_DOC = REPO_ROOT / "docs" / "alerting.md"
 ARCHITECTURE_DOC = REPO_ROOT / "docs" / "architecture.md"
+DEPLOY_DOC = REPO_ROOT / "docs" / "deploy.md"
 
 _HEADER = """# Configuration
 
@@ -90,7 +92,14 @@ def render_stack_docs() -> dict[Path, str]:
 
 
 def main() -> int:
-    for path, text in {CONFIGURATION_DOC: render(), **render_stack_docs()}.items():
+    from infra.preflight import docs as preflight_docs
+
+    generated = {
+        CONFIGURATION_DOC: render(),
+        DEPLOY_DOC: preflight_docs.updated(DEPLOY_DOC.read_text()),
+        **render_stack_docs(),
+    }
+    for path, text in generated.items():
         path.write_text(text)
         print(f"wrote {path.relative_to(REPO_ROOT)}")
     return 0

@@ -1,0 +1,168 @@
+"""The whole preflight: an all-clear account, one broken check among working ones, the credentials gate, the
+CLI's exit codes, the generated docs, and `python -m infra.preflight` against an empty emulator."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from moto.server import ThreadedMotoServer
+
+from infra.config import REPO_ROOT
+from infra.preflight import docs
+from infra.preflight.account import requirement_from_assembly
+from infra.preflight.core import BootstrapRequirement, Status, run_check
+from infra.preflight.runner import CHECKS, lookup_role_check, run, synthesized_requirement
+from tests.unit.preflight.conftest import ACCOUNT, REGION, Account, make_config
+
+
+def _run(target: Account, **config: object) -> tuple[int, str]:
+    lines: list[str] = []
+    code = run(target.context(make_config(**config)), CHECKS, lines.append)
+    return code, "\n".join(lines)
+
+
+def test_an_all_clear_account_passes_every_check(ready: Callable[..., Account]) -> None:
+    code, output = _run(ready())
+    assert code == 0, output
+    assert [line.split()[0] for line in output.splitlines()[:-2]] == ["PASS"] * len(CHECKS)
+
+
+def test_an_all_clear_sandbox_account_with_verified_recipients_passes(ready: Callable[..., Account]) -> None:
+    account = ready(production=False)
+    account.identity("owner@example.com", verified=True)
+    code, output = _run(account)
+    assert code == 0, output
+    assert "FAIL" not in output
+    assert "WARN" not in output
+
+
+def test_one_failing_check_fails_the_run_and_the_others_still_run(ready: Callable[..., Account]) -> None:
+    account = ready()
+    account.identity("alerts@example.com", verified=True)  # made by hand: the deploy would fail
+    code, output = _run(account)
+    assert code == 1
+    assert "FAIL  SES sender" in output
+    assert "PASS  visits table" in output
+
+
+def test_an_unexpected_aws_error_is_reported_on_its_line_and_the_others_run(ready: Callable[..., Account]) -> None:
+    account = ready()
+    stubber = account.stub("iam", "list_open_id_connect_providers", region=REGION)
+    stubber.add_client_error("list_open_id_connect_providers", "ServiceFailure", "try again later", 500)
+    code, output = _run(account)
+    assert code == 0
+    assert (
+        "WARN  GitHub OIDC provider: not checked: ListOpenIDConnectProviders: ServiceFailure: try again later" in output
+    )
+    assert "PASS  visits table" in output
+    assert "Traceback" not in output
+
+
+def test_credentials_of_another_account_stop_the_run(account: Account) -> None:
+    code, output = _run(account, account="210987654321")
+    assert code == 1
+    assert "FAIL  credentials" in output
+    assert "CDK bootstrap" not in output
+
+
+def test_the_bootstrap_version_comes_from_the_synthesized_app() -> None:
+    requirement = synthesized_requirement({})()
+    assert requirement.version >= 6
+    assert requirement.ssm_parameter == "/cdk-bootstrap/hnb659fds/version"
+
+
+def test_the_deploy_docs_list_every_check_as_generated() -> None:
+    text = (REPO_ROOT / "docs" / "deploy.md").read_text()
+    assert docs.render().rstrip("\n") in text, "docs/deploy.md is stale: run python -m infra.docs_gen"
+    for check in CHECKS:
+        assert f"**{check.title}**" in text
+
+
+def _preflight(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "infra.preflight", *args],
+        cwd=REPO_ROOT,
+        env=env or dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_a_config_error_exits_2_with_its_message_and_no_traceback() -> None:
+    result = _preflight("-c", "config.region=nowhere")
+    assert result.returncode == 2
+    assert "config error: config key 'region'" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+@pytest.fixture
+def empty_emulator() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    # moto keeps its state in this process: start from nothing, whatever ran before.
+    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"))  # noqa: S310
+    yield endpoint
+    server.stop()
+
+
+def test_against_an_empty_emulator_it_exits_1_naming_the_missing_bootstrap(empty_emulator: str) -> None:
+    env = dict(os.environ) | {
+        "AWS_ENDPOINT_URL": empty_emulator,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }
+    result = _preflight("-c", f"config.account={ACCOUNT}", "-c", f"config.region={REGION}", env=env)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "FAIL  CDK bootstrap: no CDK bootstrap stack (CDKToolkit)" in result.stdout
+    assert f"fix: npx cdk bootstrap aws://{ACCOUNT}/{REGION}" in result.stdout
+    assert "Traceback" not in output
+    assert result.stdout.count(Status.PASS.value + "  credentials") == 1
+
+
+def test_the_lookup_role_is_assumed_and_the_checks_after_it_read_through_it(account: Account) -> None:
+    context = account.context()
+    before = context.clients
+    outcome = run_check(lookup_role_check("hnb659fds"), context).outcome
+    assert outcome.status is Status.PASS
+    assert f"arn:aws:iam::{ACCOUNT}:role/cdk-hnb659fds-lookup-role-{ACCOUNT}-{REGION}" in outcome.message
+    assert context.clients is not before
+
+
+def test_a_lookup_role_that_cannot_be_assumed_fails_with_cdk_bootstrap(account: Account) -> None:
+    account.stub("sts", "assume_role").add_client_error("assume_role", "AccessDenied", "not authorized", 403)
+    outcome = run_check(lookup_role_check("hnb659fds"), account.context()).outcome
+    assert outcome.status is Status.FAIL
+    assert outcome.fix == f"npx cdk bootstrap aws://{ACCOUNT}/{REGION}"
+
+
+def test_an_assemblys_requirement_is_the_highest_of_its_artifacts(tmp_path: Path) -> None:
+    parameter = "/cdk-bootstrap/custom/version"
+    properties = {"bootstrapStackVersionSsmParameter": parameter}
+    manifest = {
+        "artifacts": {
+            "App.assets": {
+                "type": "cdk:asset-manifest",
+                "properties": {"requiresBootstrapStackVersion": 6, **properties},
+            },
+            "App": {
+                "type": "aws:cloudformation:stack",
+                "properties": {"requiresBootstrapStackVersion": 21, **properties},
+            },
+            "Tree": {"type": "cdk:tree"},
+        }
+    }
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    assert requirement_from_assembly(tmp_path) == BootstrapRequirement(21, parameter)
