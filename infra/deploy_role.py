@@ -137,7 +137,11 @@ class GitHubDeployAccess(Construct):
             provider = iam.OidcProviderNative(self, "Provider", url=GITHUB_OIDC_URL, client_ids=[GITHUB_OIDC_AUDIENCE])
             self.provider_arn = provider.oidc_provider_arn
 
-        self.deploy_role = iam.Role(
+        self.deploy_role = self._deploy_role(stack, config, qualifier)
+        self.diff_role = self._diff_role(stack, config)
+
+    def _deploy_role(self, stack: Stack, config: DeploymentConfig, qualifier: str) -> iam.Role:
+        role = iam.Role(
             self,
             "DeployRole",
             assumed_by=iam.WebIdentityPrincipal(
@@ -152,17 +156,19 @@ class GitHubDeployAccess(Construct):
             description=f"GitHub Actions deploys of {config.github_repository}: may only assume CDK bootstrap roles",
             max_session_duration=ROLE_SESSION_DURATION,
         )
-        self.deploy_role.add_to_policy(
+        role.add_to_policy(
             iam.PolicyStatement(
                 actions=["sts:AssumeRole"],
                 resources=[bootstrap_role_arn(stack, kind, qualifier) for kind in BOOTSTRAP_ROLE_ARN_TEMPLATES],
             )
         )
+        return role
 
+    def _diff_role(self, stack: Stack, config: DeploymentConfig) -> iam.Role:
         template_reader = iam.PolicyStatement(
             actions=list(DIFF_ROLE_ACTIONS), resources=[application_stack_arn(stack, config)]
         )
-        self.diff_role = iam.Role(
+        role = iam.Role(
             self,
             "DiffRole",
             assumed_by=iam.WebIdentityPrincipal(
@@ -182,11 +188,12 @@ class GitHubDeployAccess(Construct):
         )
         # cdk-nag names the partition by its pseudo parameter; account and region are the config's.
         suppress_finding(
-            self.diff_role,
+            role,
             f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudformation:{stack.region}:{stack.account}"
             f":stack/{config.stack_name}/*]",
             STACK_ID_WILDCARD,
         )
+        return role
 
 
 class GitHubDeployRoleStack(Stack):

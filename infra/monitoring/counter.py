@@ -45,11 +45,14 @@ class CounterMonitor:
         self.throttles = function.metric_throttles(period=PERIOD, statistic=SUM)
         self.visits = counter_metric(catalog.VISITS_METRIC)
         self.store_failures = counter_metric(catalog.STORE_FAILURES_METRIC)
+        self.alarm_specs = self._alarm_specs(thresholds, timeout_seconds)
+
+    def _alarm_specs(self, thresholds: AlarmThresholds, timeout_seconds: int) -> list[AlarmSpec]:
         percent = configured(thresholds, "counter_p99_duration_percent_of_timeout")
         p99_budget = Threshold(
             timeout_seconds * 1000 * percent.value / 100, f"{percent.source} % of `counter_timeout_seconds`, in ms"
         )
-        self.alarm_specs = [
+        return [
             AlarmSpec(
                 COUNTER_INVOCATION_SPIKE_ALARM,
                 self.invocations,
