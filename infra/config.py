@@ -273,6 +273,11 @@ def load_config(context: Mapping[str, Any], overrides: Mapping[str, Any] | None 
 
 def _check_site_certificate(config: DeploymentConfig) -> None:
     """CloudFront serves a custom domain only with a us-east-1 certificate; Amplify brings its own."""
+    if config.site_certificate_arn is not None and (config.hosting != "s3-cloudfront" or config.site_domain is None):
+        raise ConfigError(
+            "config key 'site_certificate_arn': only s3-cloudfront hosting with a site_domain uses a certificate "
+            "(Amplify manages its own); set it to null"
+        )
     if config.hosting != "s3-cloudfront" or config.site_domain is None:
         return
     arn = config.site_certificate_arn

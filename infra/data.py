@@ -19,12 +19,11 @@ from infra.stateful import STATEFUL_REMOVAL_POLICY
 
 
 class VisitsTable(Construct):
-    """Exposes `table`, and `adopted` (True when the table is not created by this stack)."""
+    """Exposes `table`."""
 
     def __init__(self, scope: Construct, construct_id: str, *, config: DeploymentConfig) -> None:
         super().__init__(scope, construct_id)
         existing = config.existing_visits_table_name
-        self.adopted = existing is not None
         if existing is not None:
             self.table: dynamodb.ITableV2 = dynamodb.TableV2.from_table_name(self, "Table", existing)
             return

@@ -118,7 +118,7 @@ class NotifierService(Construct):
         notifier.role.add_to_policy(
             iam.PolicyStatement(
                 actions=list(SES_SEND_ACTIONS),
-                resources=[self.sender_identity.email_identity_arn, *self._recipient_identity_arns()],
+                resources=[self.sender_identity.email_identity_arn, *self._identity_arns()],
             )
         )
         # SNS invokes asynchronously: a failed invocation is retried by Lambda, then parked in the queue.
@@ -133,15 +133,20 @@ class NotifierService(Construct):
         )
         return notifier
 
-    def _recipient_identity_arns(self) -> list[str]:
-        """NOTE: in the SES sandbox SES also authorizes the send against each recipient's verified identity, which
-        is either the address itself or its domain, so both ARNs are granted (each names one identity of this
-        account and region). https://docs.aws.amazon.com/ses/latest/dg/sending-authorization-policies.html"""
+    def _identity_arns(self) -> list[str]:
+        """The other identities SES may authorize a send against, each one identity of this account and region.
+
+        NOTE: SES authorizes the sender against the identity that verified it: the address's own (the stack's,
+        above) or, while that one awaits its click, a verified identity of its domain. In the sandbox it also
+        authorizes each recipient against its verified identity, the address or its domain.
+        https://docs.aws.amazon.com/ses/latest/dg/sending-authorization-policies.html"""
         stack = Stack.of(self)
+        config = self._config
         identities = dict.fromkeys(
-            identity
-            for recipient in self._config.alert_recipients
-            for identity in (recipient, recipient.rsplit("@", 1)[1])
+            [
+                _domain(config.sender_email),
+                *(identity for recipient in config.alert_recipients for identity in (recipient, _domain(recipient))),
+            ]
         )
         return [
             stack.format_arn(
@@ -149,3 +154,7 @@ class NotifierService(Construct):
             )
             for identity in identities
         ]
+
+
+def _domain(address: str) -> str:
+    return address.rsplit("@", 1)[1]

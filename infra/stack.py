@@ -64,8 +64,8 @@ class ResumeBackendStack(Stack):
             thresholds=thresholds,
             timeout_seconds=config.counter_timeout_seconds,
         )
-        table = VisitsTableMonitor(self.visits.table, thresholds=thresholds, operations=COUNTER_TABLE_ACTIONS)
-        alerting = NotifierMonitor(
+        table_monitor = VisitsTableMonitor(self.visits.table, thresholds=thresholds, operations=COUNTER_TABLE_ACTIONS)
+        notifier_monitor = NotifierMonitor(
             notifier.notifier.function, notifier.dead_letter_queue, self.alert_topics.alarm_topic
         )
         runbook_url = catalog.runbook_url(config.github_repository, config.deploy_branch)
@@ -74,9 +74,13 @@ class ResumeBackendStack(Stack):
             "Alarms",
             stack_name=config.stack_name,
             runbook_url=runbook_url,
-            specs=[spec for monitor in (http_api, counter, table, alerting) for spec in monitor.alarm_specs],
+            specs=[
+                spec for monitor in (http_api, counter, table_monitor, notifier_monitor) for spec in monitor.alarm_specs
+            ],
             topics=self.alert_topics.by_route,
         )
+        # The notifier links an alarm to its runbook section only when it is one of these.
+        notifier.notifier.function.add_environment(catalog.ALARM_IDS_ENV, ",".join(sorted(self.alarms.alarms)))
         self.monitoring = OperationsDashboard(
             self,
             "Monitoring",
@@ -85,8 +89,8 @@ class ResumeBackendStack(Stack):
                 runbook_url=runbook_url,
                 http_api=http_api,
                 counter=counter,
-                visits_table=table,
-                notifier=alerting,
+                visits_table=table_monitor,
+                notifier=notifier_monitor,
                 notifier_log_group=notifier.notifier.log_group,
                 alarms=self.alarms,
             ),

@@ -5,7 +5,6 @@ Change a name here and every consumer follows; nothing else spells these strings
 
 from __future__ import annotations
 
-import re
 from typing import Final
 
 # NOTE: every distinct (namespace, metric, dimension set) is a billed custom metric, so the counter
@@ -50,6 +49,8 @@ IDEMPOTENCY_TABLE_ENV: Final = "IDEMPOTENCY_TABLE_NAME"
 STACK_NAME_ENV: Final = "STACK_NAME"
 """Alarm names and the dashboard name are derived from it (alarm_name, dashboard_name)."""
 RUNBOOK_URL_ENV: Final = "RUNBOOK_URL"
+ALARM_IDS_ENV: Final = "ALARM_IDS"
+"""Comma-separated ids of the stack's alarms (infra/monitoring/): each has its section in the runbook."""
 """docs/runbook.md as published on GitHub; an alarm's section is `#<alarm id>`."""
 
 # Custom metrics (unit: Count), emitted as EMF by the notifier.
@@ -66,8 +67,6 @@ IDEMPOTENCY_EXPIRY_ATTRIBUTE: Final = "expiration"
 # Alarm ids are declared beside the metric they watch (infra/monitoring/); each is the suffix of a deployed
 # alarm's name (alarm_name) and, being lower-case words joined by hyphens, the GitHub anchor of its section in
 # docs/runbook.md, whose heading is the id itself.
-_ALARM_ID: Final = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
-
 UNREADABLE_ALERT_SECTION: Final = "unreadable-alert"
 """The runbook section an email about a message the notifier could not read links to."""
 
@@ -77,11 +76,11 @@ def alarm_name(stack_name: str, alarm_id: str) -> str:
     return f"{stack_name}-{alarm_id}"
 
 
-def alarm_id_of(stack_name: str, name: str) -> str | None:
-    """The id of one of this stack's alarms from its name (`<stack>-<id>`), or None for any other alarm."""
+def alarm_id_of(stack_name: str, name: str, alarm_ids: frozenset[str]) -> str | None:
+    """The id of one of this stack's alarms (`alarm_ids`) from its name, or None for any other alarm."""
     prefix = f"{stack_name}-"
-    alarm_id = name[len(prefix) :] if name.startswith(prefix) else ""
-    return alarm_id if _ALARM_ID.fullmatch(alarm_id) else None
+    alarm_id = name[len(prefix) :] if name.startswith(prefix) else None
+    return alarm_id if alarm_id in alarm_ids else None
 
 
 def runbook_url(github_repository: str, branch: str) -> str:

@@ -46,6 +46,8 @@ class AlertLinks:
 
     stack_name: str
     runbook_url: str
+    alarm_ids: frozenset[str]
+    """The ids of the stack's alarms, each with its runbook section."""
     default_region: str
     """The notifier's own region, for a message that does not say which region it is about."""
 
@@ -59,7 +61,7 @@ class AlertLinks:
 
     def runbook(self, alarm_name: str | None) -> str:
         """This alarm's runbook section; the runbook's start for an alarm this stack does not define."""
-        alarm_id = catalog.alarm_id_of(self.stack_name, alarm_name) if alarm_name else None
+        alarm_id = catalog.alarm_id_of(self.stack_name, alarm_name, self.alarm_ids) if alarm_name else None
         return catalog.runbook_section_url(self.runbook_url, alarm_id) if alarm_id else self.runbook_url
 
     def runbook_section(self, section: str) -> str:

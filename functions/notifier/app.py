@@ -83,6 +83,7 @@ def alert_links() -> AlertLinks:
     return AlertLinks(
         stack_name=_required_env(catalog.STACK_NAME_ENV),
         runbook_url=_required_env(catalog.RUNBOOK_URL_ENV),
+        alarm_ids=frozenset(_required_env(catalog.ALARM_IDS_ENV).split(",")),
         default_region=region,
     )
 

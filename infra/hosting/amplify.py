@@ -22,7 +22,7 @@ from constructs import Construct
 
 from functions.site_publisher import contract
 from infra.config import DeploymentConfig
-from infra.hosting.domain import DOMAIN_CERTIFICATE_RECORD_OUTPUT, DOMAIN_DNS_RECORDS_OUTPUT, DOMAIN_URL_OUTPUT
+from infra.hosting.domain import DOMAIN_DNS_RECORDS_OUTPUT, DOMAIN_URL_DESCRIPTION, DOMAIN_URL_OUTPUT
 from infra.hosting.headers import amplify_custom_headers
 from infra.hosting.publisher import SitePublisher, settings_digest
 from infra.hosting.site_build import build_for_synth
@@ -95,24 +95,25 @@ class AmplifySite(Construct):
     def domain_outputs(self) -> dict[str, tuple[str, str]]:
         if self.domain is None:
             return {}
-        # NOTE: the hosts' own records (each a CNAME to an Amplify-managed CloudFront domain) are not CloudFormation
-        # attributes of AWS::Amplify::Domain; Amplify's GetDomainAssociation lists them (subDomains[].dnsRecord).
+        # NOTE: the records are not read back as attributes: AWS::Amplify::Domain's create returns before Amplify
+        # has them (CloudFormation counts PENDING_VERIFICATION as created), so a GetAtt could be empty. Amplify's
+        # GetDomainAssociation lists both, the certificate's validation CNAME and each host's record.
         # https://docs.aws.amazon.com/amplify/latest/APIReference/API_GetDomainAssociation.html
         records_command = Fn.join(
             "",
             [
                 "aws amplify get-domain-association --app-id ",
                 self.app.attr_app_id,
-                f" --domain-name {self.domain.domain_name} --query 'domainAssociation.subDomains[].dnsRecord'",
+                f" --domain-name {self.domain.domain_name} --query '{{certificate: "
+                "domainAssociation.certificateVerificationDNSRecord, hosts: domainAssociation.subDomains[].dnsRecord}'",
             ],
         )
         return {
-            DOMAIN_URL_OUTPUT: (f"https://{self.domain.domain_name}", "The site on your own domain (once DNS is set)"),
-            DOMAIN_CERTIFICATE_RECORD_OUTPUT: (
-                self.domain.attr_certificate_record,
-                "DNS record (CNAME) that validates the certificate Amplify manages for your domain",
+            DOMAIN_URL_OUTPUT: (f"https://{self.domain.domain_name}", DOMAIN_URL_DESCRIPTION),
+            DOMAIN_DNS_RECORDS_OUTPUT: (
+                records_command,
+                "Prints the DNS records to add: the certificate's validation CNAME and the apex and www hosts",
             ),
-            DOMAIN_DNS_RECORDS_OUTPUT: (records_command, "Prints the DNS records of the apex and www hosts"),
         }
 
     def publish(self, *, api_url: str, api_origin: str) -> None:

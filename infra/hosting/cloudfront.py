@@ -19,7 +19,7 @@ from constructs import Construct
 
 from functions.site_publisher import contract
 from infra.config import DeploymentConfig
-from infra.hosting.domain import DOMAIN_DNS_RECORDS_OUTPUT, DOMAIN_URL_OUTPUT
+from infra.hosting.domain import DOMAIN_DNS_RECORDS_OUTPUT, DOMAIN_URL_DESCRIPTION, DOMAIN_URL_OUTPUT
 from infra.hosting.headers import cloudfront_header_behaviors
 from infra.hosting.publisher import SitePublisher, settings_digest
 from infra.hosting.site_build import build_for_synth
@@ -89,17 +89,18 @@ class CloudFrontSite(Construct):
         suppress(self.distribution, "AwsSolutions-CFR1", "AwsSolutions-CFR2", "AwsSolutions-CFR3", "AwsSolutions-CFR4")
         self.origin: str = f"https://{self.distribution.distribution_domain_name}"
         self.url: str = self.origin
+        self._domain_names = domain_names
         self.domain_origins: list[str] = [f"https://{name}" for name in domain_names]
 
     def domain_outputs(self) -> dict[str, tuple[str, str]]:
-        if not self.domain_origins:
+        if not self._domain_names:
             return {}
-        host = self.domain_origins[0].removeprefix("https://")
+        host = self._domain_names[0]
         # NOTE: an apex domain cannot be a CNAME; Route 53 takes an alias record to the distribution instead, other
         # providers an ALIAS/ANAME. https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/CNAMEs.html
         record = f"{host} CNAME (or ALIAS for an apex) {self.distribution.distribution_domain_name}"
         return {
-            DOMAIN_URL_OUTPUT: (f"https://{host}", "The site on your own domain (once DNS is set)"),
+            DOMAIN_URL_OUTPUT: (f"https://{host}", DOMAIN_URL_DESCRIPTION),
             DOMAIN_DNS_RECORDS_OUTPUT: (record, "The DNS record that points your domain at the distribution"),
         }
 

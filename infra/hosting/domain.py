@@ -7,4 +7,4 @@ from typing import Final
 
 DOMAIN_URL_OUTPUT: Final = "SiteDomainUrl"
 DOMAIN_DNS_RECORDS_OUTPUT: Final = "SiteDomainDnsRecords"
-DOMAIN_CERTIFICATE_RECORD_OUTPUT: Final = "SiteDomainCertificateRecord"
+DOMAIN_URL_DESCRIPTION: Final = "The site on your own domain (once DNS is set)"

@@ -77,8 +77,9 @@ class CounterMonitor:
                 configured(thresholds, "counter_throttles_per_5_minutes"),
                 AT_LEAST,
                 QUIET_IS_FINE,
-                "Health: Lambda refused to run the counter because it is at its concurrency cap; visitors get "
-                "errors. Check for a spike or abuse first; raise counter_reserved_concurrency only for real traffic.",
+                "Health: Lambda refused to run the counter: it is at its reserved concurrency (if one is set) or "
+                "at the account's limit; visitors get errors. Check for a spike or abuse first; for real traffic "
+                "raise the reservation or the account's quota (L-B99A9384).",
             ),
             AlarmSpec(
                 COUNTER_P99_DURATION_ALARM,

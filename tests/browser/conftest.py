@@ -26,7 +26,9 @@ CHROMIUM_FLAGS = [
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     executable = shutil.which("chromium") or "/usr/bin/chromium"
-    assert Path(executable).exists(), "install Debian's chromium (.ci/run does): apt-get install chromium"
+    assert Path(executable).exists(), (
+        "install Debian's chromium (make browser, part of make test, does): apt-get install chromium"
+    )
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
         yield launched

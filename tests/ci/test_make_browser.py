@@ -90,3 +90,17 @@ def test_ci_runs_only_the_readmes_test_command() -> None:
         if line.strip() and not line.startswith("#") and not line.startswith(("set ", "cd "))
     ]
     assert commands == ["make test"]
+
+
+def test_the_test_command_sets_up_chromium_before_the_tests() -> None:
+    # make's dry run of `make test` lists the set-up's own command before pytest
+    result = subprocess.run(
+        [shutil.which("make") or "make", "-n", "--no-print-directory", "-C", str(REPO_ROOT), "test"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    commands = result.stdout
+    assert "apt-get install -y -qq chromium" in commands
+    assert commands.index("apt-get install -y -qq chromium") < commands.index("-m pytest")

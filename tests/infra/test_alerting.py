@@ -75,8 +75,9 @@ def _alarms(template: Template) -> dict[str, Mapping[str, Any]]:
     alarms = {}
     for alarm in template.find_resources("AWS::CloudWatch::Alarm").values():
         props = alarm["Properties"]
-        alarm_id = catalog.alarm_id_of("ResumeBackend", props["AlarmName"])
-        assert alarm_id is not None, f"{props['AlarmName']} is not named <stack>-<alarm id from the catalog>"
+        name = props["AlarmName"]
+        assert name.startswith("ResumeBackend-"), f"{name} is not named <stack>-<alarm id>"
+        alarm_id = name.removeprefix("ResumeBackend-")
         alarms[alarm_id] = props
     return alarms
 
@@ -435,6 +436,8 @@ def test_notifier_environment_names_what_it_needs(template: Template, config: De
         catalog.IDEMPOTENCY_TABLE_ENV: {"Ref": _idempotency_table(template)},
         catalog.STACK_NAME_ENV: config.stack_name,
         catalog.RUNBOOK_URL_ENV: f"https://github.com/{config.github_repository}/blob/main/docs/runbook.md",
+        # Every alarm the stack deploys: the notifier links each to its runbook section, any other to the start.
+        catalog.ALARM_IDS_ENV: ",".join(sorted(_alarms(template))),
     }
     assert (props["Runtime"], props["Architectures"], props["TracingConfig"]) == (
         "python3.13",
@@ -493,9 +496,11 @@ def test_notifier_may_send_only_as_the_sender_to_the_recipients(template: Templa
     assert sorted(ses[0]["Action"]) == ["ses:SendEmail", "ses:SendRawEmail"]
     identity = _one(template, "AWS::SES::EmailIdentity")
     prefix = ["arn:", {"Ref": "AWS::Partition"}, f":ses:{config.region}:{config.account}:identity/"]
-    # The sender's identity, and (for the SES sandbox, where SES also authorizes recipients) each recipient's
-    # identity: the address, or its domain when the domain is what was verified.
-    recipient_identities = dict.fromkeys(identity for r in config.alert_recipients for identity in (r, r.split("@")[1]))
+    # The sender's identity (the stack's, or its domain's while that awaits its click), and (for the SES sandbox,
+    # where SES also authorizes recipients) each recipient's identity: the address, or its domain.
+    recipient_identities = dict.fromkeys(
+        [config.sender_email.split("@")[1], *(i for r in config.alert_recipients for i in (r, r.split("@")[1]))]
+    )
     expected = [
         {"Fn::Join": ["", [*prefix, {"Ref": identity}]]},
         *({"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, f"{prefix[2]}{i}"]]} for i in recipient_identities),

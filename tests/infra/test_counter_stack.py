@@ -16,6 +16,7 @@ from infra.config import DeploymentConfig
 from infra.lambda_factory import POWERTOOLS_LAYER_PARAMETER, pinned_version
 from infra.local.lambda_events import http_api_event
 from infra.local.provision import create_visits_table
+from infra.monitoring.visits_table import VISITS_TABLE_ERRORS_ALARM
 from infra.stack import API_URL_OUTPUT, TABLE_NAME_OUTPUT
 
 
@@ -217,9 +218,7 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def test_an_existing_visits_table_is_adopted_with_its_count_instead_of_a_new_one(
-    synth_with: Any, config: DeploymentConfig
-) -> None:
+def test_an_existing_visits_table_is_adopted_instead_of_creating_one(synth_with: Any, config: DeploymentConfig) -> None:
     # Given the table a deleted stack left behind (it holds the count)
     retained = "ResumeBackend-VisitsTable8A3B6F1C-1ABCDEF2GHIJK"
     # When the stack is synthesized to adopt it
@@ -245,23 +244,13 @@ def test_an_existing_visits_table_is_adopted_with_its_count_instead_of_a_new_one
         },
     )
     template.has_output(TABLE_NAME_OUTPUT, {"Value": retained})
-    template.has_resource_properties(
-        "AWS::CloudWatch::Alarm",
-        {
-            "Metrics": Match.array_with(
-                [
-                    Match.object_like(
-                        {
-                            "MetricStat": Match.object_like(
-                                {
-                                    "Metric": Match.object_like(
-                                        {"Dimensions": Match.array_with([{"Name": "TableName", "Value": retained}])}
-                                    )
-                                }
-                            )
-                        }
-                    )
-                ]
-            )
-        },
-    )
+    (table_alarm,) = [
+        alarm["Properties"]
+        for alarm in template.find_resources("AWS::CloudWatch::Alarm").values()
+        if alarm["Properties"]["AlarmName"] == catalog.alarm_name(config.stack_name, VISITS_TABLE_ERRORS_ALARM)
+    ]
+    dimensions = [
+        query["MetricStat"]["Metric"]["Dimensions"] for query in table_alarm["Metrics"] if "MetricStat" in query
+    ]
+    assert dimensions
+    assert all({"Name": "TableName", "Value": retained} in d for d in dimensions)

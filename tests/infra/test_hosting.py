@@ -23,7 +23,7 @@ from frontend.build import CONFIG_NAME
 from functions.site_publisher import contract
 from infra.app import build_app
 from infra.config import REPO_ROOT, ConfigError, DeploymentConfig
-from infra.hosting.domain import DOMAIN_CERTIFICATE_RECORD_OUTPUT, DOMAIN_DNS_RECORDS_OUTPUT, DOMAIN_URL_OUTPUT
+from infra.hosting.domain import DOMAIN_DNS_RECORDS_OUTPUT, DOMAIN_URL_OUTPUT
 from infra.hosting.headers import amplify_custom_headers, cloudfront_header_behaviors
 from infra.hosting.site_build import build_for_synth
 from infra.security_headers import HSTS_MAX_AGE_SECONDS, content_security_policy, security_headers
@@ -50,10 +50,8 @@ class Synth:
 
 SITE_DOMAIN = "resume.example.org"
 SITE_CERTIFICATE_ARN = "arn:aws:acm:us-east-1:111111111111:certificate/0b5e4e35-7c1f-4a3e-9d5e-2f6a3c1b9e77"
-WITH_DOMAIN: Mapping[str, str] = {
-    "config.site_domain": SITE_DOMAIN,
-    "config.site_certificate_arn": SITE_CERTIFICATE_ARN,
-}
+ON_DOMAIN: Mapping[str, str] = {"config.site_domain": SITE_DOMAIN}
+WITH_CERTIFICATE: Mapping[str, str] = {**ON_DOMAIN, "config.site_certificate_arn": SITE_CERTIFICATE_ARN}
 
 
 def _synth(tmp_path_factory: pytest.TempPathFactory, hosting: str, extra: Mapping[str, str] | None = None) -> Synth:
@@ -76,12 +74,12 @@ def cloudfront(tmp_path_factory: pytest.TempPathFactory) -> Synth:
 
 @pytest.fixture(scope="module")
 def amplify_on_domain(tmp_path_factory: pytest.TempPathFactory) -> Synth:
-    return _synth(tmp_path_factory, "amplify", WITH_DOMAIN)
+    return _synth(tmp_path_factory, "amplify", ON_DOMAIN)
 
 
 @pytest.fixture(scope="module")
 def cloudfront_on_domain(tmp_path_factory: pytest.TempPathFactory) -> Synth:
-    return _synth(tmp_path_factory, "s3-cloudfront", WITH_DOMAIN)
+    return _synth(tmp_path_factory, "s3-cloudfront", WITH_CERTIFICATE)
 
 
 @pytest.fixture(params=["amplify", "cloudfront"])
@@ -505,18 +503,21 @@ def test_amplify_domain_origins_are_in_cors_and_its_dns_records_are_stack_output
     assert {f"https://{SITE_DOMAIN}", f"https://www.{SITE_DOMAIN}"} <= {o for o in origins if isinstance(o, str)}
     assert len(origins) == len({json.dumps(o, sort_keys=True) for o in origins})
     outputs = amplify_on_domain.json["Outputs"]
-    domain = amplify_on_domain.logical_id("AWS::Amplify::Domain")
     assert outputs[DOMAIN_URL_OUTPUT]["Value"] == f"https://{SITE_DOMAIN}"
-    assert outputs[DOMAIN_CERTIFICATE_RECORD_OUTPUT]["Value"] == {"Fn::GetAtt": [domain, "CertificateRecord"]}
+    # No GetAtt of the records: CloudFormation has the association before Amplify has its records
+    app = amplify_on_domain.logical_id("AWS::Amplify::App")
     command = _joined(outputs[DOMAIN_DNS_RECORDS_OUTPUT]["Value"])
-    assert command[0] == "aws amplify get-domain-association --app-id "
-    assert f"--domain-name {SITE_DOMAIN}" in command[-1]
+    assert command[:2] == ["aws amplify get-domain-association --app-id ", {"Fn::GetAtt": [app, "AppId"]}]
+    assert len(command) == 3
+    assert f"--domain-name {SITE_DOMAIN}" in command[2]
+    assert "certificateVerificationDNSRecord" in command[2]
+    assert "subDomains[].dnsRecord" in command[2]
 
 
 def test_without_a_domain_there_is_no_association_and_no_domain_output(amplify: Synth, cloudfront: Synth) -> None:
     assert amplify.template.find_resources("AWS::Amplify::Domain") == {}
     for synth in (amplify, cloudfront):
-        assert not {DOMAIN_URL_OUTPUT, DOMAIN_DNS_RECORDS_OUTPUT} & set(synth.json["Outputs"])
+        assert not [output for output in synth.json["Outputs"] if output.startswith("SiteDomain")]
 
 
 def test_cloudfront_serves_the_domain_with_the_us_east_1_certificate(cloudfront_on_domain: Synth) -> None:
@@ -556,9 +557,13 @@ def test_cloudfront_with_a_domain_refuses_to_synth_without_a_us_east_1_certifica
         build_app(context=context)
 
 
-def test_amplify_needs_no_certificate_for_its_domain() -> None:
-    _, stack = build_app(context={"config.hosting": "amplify", "config.site_domain": SITE_DOMAIN})
-    assert Template.from_stack(stack).find_resources("AWS::Amplify::Domain")
+def test_a_certificate_only_cloudfront_would_use_is_refused_rather_than_ignored() -> None:
+    for context in (
+        {"config.hosting": "amplify", **WITH_CERTIFICATE},
+        {"config.hosting": "s3-cloudfront", "config.site_certificate_arn": SITE_CERTIFICATE_ARN},
+    ):
+        with pytest.raises(ConfigError, match="config key 'site_certificate_arn': only s3-cloudfront"):
+            build_app(context=context)
 
 
 def test_configured_origins_on_the_domain_are_not_repeated_in_cors(synth_with: Any) -> None:

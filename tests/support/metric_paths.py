@@ -20,6 +20,9 @@ from infra.local.lambda_events import LocalLambdaContext, http_api_event
 from infra.local.provision import create_idempotency_table, create_sender_identity, create_visits_table
 from tests.support import alarm_events
 
+ALARM_IDS = ("visit-store-failures",)
+"""The alarm ids the notifier is told of here; which they are does not matter to the metrics."""
+
 
 @contextmanager
 def lambdas_on_moto(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
@@ -35,6 +38,7 @@ def lambdas_on_moto(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             catalog.ALERT_RECIPIENTS_ENV: "owner@example.com",
             catalog.STACK_NAME_ENV: "ResumeBackend",
             catalog.RUNBOOK_URL_ENV: "https://example.com/runbook.md",
+            catalog.ALARM_IDS_ENV: ",".join(ALARM_IDS),
         }.items():
             monkeypatch.setenv(name, value)
         factories = (

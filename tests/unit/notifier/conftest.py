@@ -23,6 +23,8 @@ SENDER = "alerts@example.com"
 RECIPIENTS = ("owner@example.com", "oncall@example.com")
 GITHUB_REPOSITORY = "someone/resume-backend"
 RUNBOOK_URL = catalog.runbook_url(GITHUB_REPOSITORY, "main")
+ALARM_IDS = ("api-5xx-errors", "api-p99-latency", "visits-table-errors", "counter-errors", "api-request-spike")
+"""The stack's alarm ids as infra hands them to the notifier (catalog.ALARM_IDS_ENV)."""
 IDEMPOTENCY_TABLE = "notifier-idempotency-test"
 REGION = "us-east-1"
 """The emulator's region (tests/conftest.py); the notifier's own region, used when a message names none."""
@@ -71,6 +73,7 @@ def notifier_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             catalog.IDEMPOTENCY_TABLE_ENV: IDEMPOTENCY_TABLE,
             catalog.STACK_NAME_ENV: STACK_NAME,
             catalog.RUNBOOK_URL_ENV: RUNBOOK_URL,
+            catalog.ALARM_IDS_ENV: ",".join(ALARM_IDS),
         }.items():
             monkeypatch.setenv(name, value)
         _clear_caches()

@@ -136,6 +136,18 @@ def test_composite_alarm_names_the_child_that_triggered_it(invoke: Invoke, sent_
     assert f"{RUNBOOK_URL}#" not in text
 
 
+def test_an_alarm_named_like_the_stacks_but_not_deployed_by_it_links_the_runbook_start(
+    invoke: Invoke, sent_emails: SentEmails
+) -> None:
+    # Given an alarm someone made by hand with the stack's prefix (no runbook section is written for it)
+    name = catalog.alarm_name(STACK_NAME, "my-own-check")
+    invoke(alarm_events.sns_event(alarm_events.metric_alarm(name=name)))
+    # Then its runbook link is the runbook itself
+    sent = _only(sent_emails)
+    _links_in_both_parts(sent, RUNBOOK_URL)
+    assert f"{RUNBOOK_URL}#" not in sent.part("plain")
+
+
 @pytest.mark.parametrize(
     ("body", "problem"),
     [
@@ -290,6 +302,7 @@ def test_emails_are_counted_with_the_notifier_service_dimension(
         catalog.IDEMPOTENCY_TABLE_ENV,
         catalog.STACK_NAME_ENV,
         catalog.RUNBOOK_URL_ENV,
+        catalog.ALARM_IDS_ENV,
     ],
 )
 def test_a_missing_setting_fails_loudly_naming_it(
