@@ -53,6 +53,19 @@ ALARM_IDS_ENV: Final = "ALARM_IDS"
 """Comma-separated ids of the stack's alarms (infra/monitoring/): each has its section in the runbook."""
 """docs/runbook.md as published on GitHub; an alarm's section is `#<alarm id>`."""
 
+ALERT_CHANNELS_ENV: Final = "ALERT_CHANNELS"
+"""The chat and webhook channels besides email, comma-separated `<channel>=<SSM parameter name>` pairs
+(e.g. `slack=/resume/slack-webhook`); unset when email is the only channel. Names only: the URLs are secrets
+kept in those SecureString parameters."""
+
+# Delivery channels of the notifier (functions/notifier/channel.py). Email is always on; the others are
+# configured by `alert_channels` in cdk.json, at most one of each. Fixed values: they name idempotency records,
+# log fields and the keys of the config.
+EMAIL_CHANNEL: Final = "email"
+SLACK_CHANNEL: Final = "slack"
+WEBHOOK_CHANNEL: Final = "webhook"
+OPTIONAL_CHANNELS: Final = (SLACK_CHANNEL, WEBHOOK_CHANNEL)
+
 # Custom metrics (unit: Count), emitted as EMF by the notifier.
 ALERT_EMAILS_SENT_METRIC: Final = "AlertEmailsSent"
 """One per alarm email SES accepted (a redelivered SNS message sends none)."""

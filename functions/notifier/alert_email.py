@@ -79,12 +79,21 @@ class RawNotification:
     message: str
 
 
+def alarm_title(change: AlarmStateChange) -> str:
+    """`[ALARM] <alarm name> — <why>`: the email's subject, and the title on every other channel."""
+    return _subject(f"[{state_tag(change)}] {change.alarm_name} — {one_line_reason(change)}")
+
+
+def unreadable_title(notification: RawNotification) -> str:
+    return _subject(f"[UNREADABLE ALERT] {notification.subject or 'no subject'}")
+
+
 def render_alarm_email(change: AlarmStateChange, links: AlertLinks) -> Email:
-    subject = _subject(f"[{_tag(change)}] {change.alarm_name} — {one_line_reason(change)}")
+    subject = alarm_title(change)
     alarm_url = links.alarm(change.alarm_name, change.region)
     dashboard_url = links.dashboard(change.region)
     runbook_url = links.runbook(change.alarm_name)
-    rows = _facts(change)
+    rows = alarm_facts(change)
     links_list = [
         ("Alarm in CloudWatch", alarm_url),
         ("Dashboard", dashboard_url),
@@ -117,16 +126,10 @@ def render_alarm_email(change: AlarmStateChange, links: AlertLinks) -> Email:
 
 def render_unreadable_email(notification: RawNotification, problem: str, links: AlertLinks) -> Email:
     """The message as it arrived, so nothing is lost; the subject says it could not be read."""
-    original = notification.subject or "no subject"
-    subject = _subject(f"[UNREADABLE ALERT] {original}")
+    subject = unreadable_title(notification)
     quoted = notification.message[:MAX_RAW_MESSAGE_CHARS]
     cut = len(notification.message) - len(quoted)
-    rows = [
-        ("Problem", problem),
-        ("SNS message id", notification.message_id),
-        ("Topic", notification.topic_arn or "unknown"),
-        ("Published", notification.timestamp or "unknown"),
-    ]
+    rows = unreadable_facts(notification, problem)
     links_list = [
         ("Dashboard", links.dashboard(None)),
         ("Runbook: what to do", links.runbook_section(catalog.UNREADABLE_ALERT_SECTION)),
@@ -160,6 +163,15 @@ def render_unreadable_email(notification: RawNotification, problem: str, links: 
     return Email(subject=subject, text="\n".join(text_lines) + "\n", html=_document(subject, body))
 
 
+def unreadable_facts(notification: RawNotification, problem: str) -> list[tuple[str, str]]:
+    return [
+        ("Problem", problem),
+        ("SNS message id", notification.message_id),
+        ("Topic", notification.topic_arn or "unknown"),
+        ("Published", notification.timestamp or "unknown"),
+    ]
+
+
 def one_line_reason(change: AlarmStateChange) -> str:
     """Why the state changed, short enough for a subject line."""
     if change.is_composite and change.triggering_children and change.new_state is AlarmState.ALARM:
@@ -181,7 +193,8 @@ def watched_label(trigger: Trigger) -> str:
     return watched.label or watched.expression or watched.query_id
 
 
-def _tag(change: AlarmStateChange) -> str:
+def state_tag(change: AlarmStateChange) -> str:
+    """ALARM, RESOLVED, OK or INSUFFICIENT DATA: what the change means to the owner."""
     if change.new_state is AlarmState.ALARM:
         return "ALARM"
     if change.new_state is AlarmState.OK:
@@ -194,7 +207,8 @@ def _colour(change: AlarmStateChange) -> str:
     return {AlarmState.ALARM: "#b00020", AlarmState.OK: "#1b5e20"}.get(change.new_state, "#555555")
 
 
-def _facts(change: AlarmStateChange) -> list[tuple[str, str]]:
+def alarm_facts(change: AlarmStateChange) -> list[tuple[str, str]]:
+    """(label, value) rows every channel shows: state, when, reason, what is watched against what, where."""
     old = change.old_state.value if change.old_state else "unknown"
     rows = [
         ("State", f"{old} → {change.new_state.value}"),

@@ -1,17 +1,22 @@
-"""Lambda entry point of the alarm notifier: an SNS event from the alarm topic → one email per alarm state change.
+"""Lambda entry point of the alarm notifier: an SNS event from the alarm topic → the alert on every channel
+(email always; Slack and a JSON webhook when `alert_channels` configures them).
 
-The handler wires the pieces; reading, rendering and sending live in delivery.py and the modules it uses.
+The handler wires the pieces; reading, rendering and delivering live in channel.py and the adapters it uses.
 Delivery guarantees, and where each comes from:
-- exactly one email per SNS message: SNS delivers at least once, so each message id is recorded in DynamoDB
-  (Powertools idempotency) and a redelivery returns the stored receipt instead of sending again;
-- no silent loss: an unreadable message is forwarded raw; an SES failure raises, so Lambda retries (2 retries,
-  infra/alerting.py) and then puts the event on the dead-letter queue, whose alarm bypasses this function.
+- at most one delivery per SNS message and channel: SNS delivers at least once, so each (message id, channel)
+  pair is recorded in DynamoDB (Powertools idempotency, one record per channel) and a redelivery returns the
+  stored receipt of each channel instead of delivering again;
+- channels are independent: every channel is offered the alert even when another fails, and a failed channel
+  fails the invocation only after the others were delivered; Lambda's retries (2, infra/notifier.py) then
+  deliver only the failed channel, whose record was removed, and after them the event waits in the
+  dead-letter queue. The alerting-health alarms on the notifier's errors and dead letters bypass this function;
+- no silent loss: an unreadable message is forwarded raw.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any, Final, cast
 
@@ -27,43 +32,61 @@ from botocore.config import Config
 
 from functions.common import catalog
 from functions.notifier.alert_email import AlertLinks
-from functions.notifier.delivery import deliver, notification_from_record
-from functions.notifier.sender import EmailSender
+from functions.notifier.channel import (
+    Alert,
+    Channel,
+    ChannelDeliveryError,
+    ChannelReceipt,
+    deliver_everywhere,
+    read_alert,
+)
+from functions.notifier.delivery import notification_from_record, raise_for_failures, receipt_of, sns_message_id
+from functions.notifier.sender import EmailChannel, EmailSender
+from functions.notifier.slack import SlackChannel
+from functions.notifier.webhook import WebhookChannel
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
+    from aws_lambda_powertools.utilities.parameters import SSMProvider
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
 logger = Logger(service=catalog.NOTIFIER_SERVICE)
 metrics = Metrics(namespace=catalog.METRICS_NAMESPACE, service=catalog.NOTIFIER_SERVICE)
 
 IDEMPOTENCY_WINDOW_SECONDS: Final = 24 * 60 * 60
-"""How long a message id is remembered (the table's TTL then deletes it). Longer than anything that can
-redeliver it: Lambda keeps an async event for at most 6 hours (infra/alerting.py) and SNS retries within that."""
+"""How long a delivery is remembered (the table's TTL then deletes it). Longer than anything that can
+redeliver it: Lambda keeps an async event for at most 6 hours (infra/notifier.py) and SNS retries within that."""
 
-# Each SNS record is keyed on its MessageId alone: the same alarm change published twice is two messages
-# (two emails), the same message delivered twice is one.
-# NOTE: a record without a MessageId (not from SNS) is sent without the idempotency check, never dropped.
-_SNS_MESSAGE_ID_PATH: Final = "Sns.MessageId"
+# One record per (SNS MessageId, channel): the same alarm change published twice is two messages (delivered
+# twice), the same message delivered twice is one, and a channel's failure removes only its own record.
+# NOTE: a record without a MessageId (not from SNS) makes the key null (`&&` short-circuits): it is delivered
+# without the idempotency check, never dropped.
+_CHANNEL_DELIVERY_KEY: Final = "sns_message_id && [sns_message_id, channel]"
 
-# SES answers in well under a second; a few attempts ride out a blip, and the function's timeout
-# (infra/alerting.py) leaves room for them and for the idempotency table.
+SECRET_MAX_AGE_SECONDS: Final = 300
+"""A channel URL read from SSM is reused by the container for this long (Powertools Parameters' cache): one
+GetParameter per channel per cold start, and a rotated URL is picked up within 5 minutes."""
+
+# SES and SSM answer in well under a second; a few attempts ride out a blip, and the function's timeout
+# (infra/notifier.py) leaves room for them and for the idempotency table.
 _SES_CONFIG: Final = Config(connect_timeout=2, read_timeout=5, retries={"total_max_attempts": 3, "mode": "standard"})
 _DYNAMODB_CONFIG: Final = Config(
     connect_timeout=1, read_timeout=2, retries={"total_max_attempts": 3, "mode": "standard"}
 )
+_SSM_CONFIG: Final = Config(connect_timeout=1, read_timeout=2, retries={"total_max_attempts": 3, "mode": "standard"})
+_COUNTED_DELIVERIES: Final = {catalog.EMAIL_CHANNEL: catalog.ALERT_EMAILS_SENT_METRIC}
 
 
-def _already_sent(response: Any, idempotent_data: DataRecord) -> Any:
+def _already_delivered(response: Any, idempotent_data: DataRecord) -> Any:
     # A redelivery is not an error, but it must not be invisible either.
-    logger.info("duplicate SNS message: its email was already sent", extra={"receipt": response})
+    logger.info("duplicate SNS message: already delivered on this channel", extra={"receipt": response})
     return response
 
 
 IDEMPOTENCY_CONFIG: Final = IdempotencyConfig(
-    event_key_jmespath=_SNS_MESSAGE_ID_PATH,
+    event_key_jmespath=_CHANNEL_DELIVERY_KEY,
     expires_after_seconds=IDEMPOTENCY_WINDOW_SECONDS,
-    response_hook=_already_sent,
+    response_hook=_already_delivered,
 )
 
 
@@ -103,46 +126,112 @@ def email_sender() -> EmailSender:
     )
 
 
-def _deliver_record(record: dict[str, Any]) -> dict[str, Any]:
-    receipt = deliver(notification_from_record(record), email_sender(), alert_links())
-    metrics.add_metric(name=catalog.ALERT_EMAILS_SENT_METRIC, unit=MetricUnit.Count, value=1)
-    if receipt.forwarded_raw:
-        metrics.add_metric(name=catalog.UNREADABLE_ALERTS_METRIC, unit=MetricUnit.Count, value=1)
-        logger.warning("unreadable message forwarded raw", extra={"receipt": receipt.as_dict()})
-    else:
-        logger.info("alert email sent", extra={"receipt": receipt.as_dict()})
-    return receipt.as_dict()
+@cache
+def secret_store() -> SSMProvider:
+    """Powertools Parameters' SSM provider: one client per container, values cached SECRET_MAX_AGE_SECONDS.
+    Imported here, so an email-only notifier's cold start does not load it."""
+    from aws_lambda_powertools.utilities.parameters import SSMProvider
+
+    return SSMProvider(boto_config=_SSM_CONFIG)
+
+
+def secret_url(channel: str, parameter_name: str) -> Callable[[], str]:
+    """Reads a channel's URL from its SecureString parameter when a delivery needs it, so an SSM failure fails
+    that channel only. NOTE: GetParameter WithDecryption; with the AWS-managed key (alias/aws/ssm) the role
+    needs ssm:GetParameter on the parameter and no kms:Decrypt of its own, since that key's policy lets every
+    principal of the account decrypt through SSM.
+    https://docs.aws.amazon.com/systems-manager/latest/userguide/ps-restrict-decryption.html"""
+
+    def read() -> str:
+        try:
+            value = secret_store().get(parameter_name, max_age=SECRET_MAX_AGE_SECONDS, decrypt=True)
+        except Exception as error:  # GetParameterError quotes SSM's error code and the name, never the value
+            raise ChannelDeliveryError(f"{channel}: could not read SSM parameter {parameter_name}: {error}") from None
+        if not isinstance(value, str) or not value.strip():
+            raise ChannelDeliveryError(f"{channel}: SSM parameter {parameter_name} holds no URL")
+        return value.strip()
+
+    return read
+
+
+def _optional_channel(channel: str, parameter_name: str) -> Channel:
+    if channel == catalog.SLACK_CHANNEL:
+        return SlackChannel(webhook_url=secret_url(channel, parameter_name))
+    if channel == catalog.WEBHOOK_CHANNEL:
+        return WebhookChannel(url=secret_url(channel, parameter_name))
+    raise RuntimeError(f"environment variable {catalog.ALERT_CHANNELS_ENV} names an unknown channel {channel!r}")
 
 
 @cache
-def deliver_once() -> Callable[..., dict[str, Any]]:
-    """_deliver_record behind the idempotency table; created on first use, like the clients."""
+def channels() -> tuple[Channel, ...]:
+    """Email first, then the channels ALERT_CHANNELS names (`<channel>=<parameter name>`, comma-separated)."""
+    configured = [entry.partition("=") for entry in os.environ.get(catalog.ALERT_CHANNELS_ENV, "").split(",")]
+    optional = [_optional_channel(name.strip(), parameter.strip()) for name, _, parameter in configured if name]
+    return (EmailChannel(email_sender()), *optional)
+
+
+def _deliver_on_channel(*, delivery: dict[str, str | None], channel: Channel, alert: Alert) -> dict[str, str]:
+    """One channel's delivery; behind the idempotency table, keyed on `delivery` (message id and channel)."""
+    receipt = channel.deliver(alert)
+    if channel.name in _COUNTED_DELIVERIES:
+        metrics.add_metric(name=_COUNTED_DELIVERIES[channel.name], unit=MetricUnit.Count, value=1)
+        if alert.change is None:
+            metrics.add_metric(name=catalog.UNREADABLE_ALERTS_METRIC, unit=MetricUnit.Count, value=1)
+    logger.info("alert delivered", extra={"channel": channel.name, "reference": receipt.reference})
+    return {"channel": receipt.channel, "reference": receipt.reference}
+
+
+@cache
+def deliver_once() -> Callable[[Channel, Alert], ChannelReceipt]:
+    """_deliver_on_channel behind the idempotency table; created on first use, like the clients."""
     persistence = DynamoDBPersistenceLayer(
         table_name=_required_env(catalog.IDEMPOTENCY_TABLE_ENV),
         key_attr=catalog.IDEMPOTENCY_KEY_ATTRIBUTE,
         expiry_attr=catalog.IDEMPOTENCY_EXPIRY_ATTRIBUTE,
         boto3_client=boto3.client("dynamodb", config=_DYNAMODB_CONFIG),
     )
-    decorated = idempotent_function(
-        _deliver_record,
-        data_keyword_argument="record",
-        persistence_store=persistence,
-        config=IDEMPOTENCY_CONFIG,
+    decorated = cast(
+        Callable[..., dict[str, str]],
+        idempotent_function(
+            _deliver_on_channel,
+            data_keyword_argument="delivery",
+            persistence_store=persistence,
+            config=IDEMPOTENCY_CONFIG,
+        ),
     )
-    return cast(Callable[..., dict[str, Any]], decorated)
+
+    def once(channel: Channel, alert: Alert) -> ChannelReceipt:
+        delivery = {"sns_message_id": alert.delivery_id, "channel": channel.name}
+        return ChannelReceipt(**decorated(delivery=delivery, channel=channel, alert=alert))
+
+    return once
 
 
-def handle(event: dict[str, Any], deliver_record: Callable[..., dict[str, Any]]) -> dict[str, Any]:
-    """Delivers every record (SNS sends one per invocation). An event without records is forwarded whole."""
+def _deliver_record(record: Any, to: Sequence[Channel]) -> dict[str, Any]:
+    alert = read_alert(notification_from_record(record), sns_message_id(record), alert_links())
+    outcome = deliver_everywhere(alert, to, deliver_once())
+    receipt = receipt_of(alert, outcome)
+    if receipt.forwarded_raw:
+        logger.warning("unreadable message forwarded raw", extra={"receipt": receipt.as_dict()})
+    for channel, error in outcome.failed.items():
+        # The error names the channel and its answer, never its URL (http_post.py).
+        logger.error("alert not delivered", extra={"channel": channel, "error": f"{type(error).__name__}: {error}"})
+    raise_for_failures(outcome)
+    return receipt.as_dict()
+
+
+def handle(event: dict[str, Any], to: Sequence[Channel]) -> dict[str, Any]:
+    """Delivers every record (SNS sends one per invocation) to the channels. An event without records is
+    forwarded whole."""
     records = event.get("Records")
     if not isinstance(records, list) or not records:
         records = [event]
-    return {"receipts": [deliver_record(record=record) for record in records]}
+    return {"receipts": [_deliver_record(record, to) for record in records]}
 
 
 @logger.inject_lambda_context(correlation_id_path="Records[0].Sns.MessageId")
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    # Lets Powertools expire an in-progress record when this invocation times out, so the retry can send.
+    # Lets Powertools expire an in-progress record when this invocation times out, so the retry can deliver.
     IDEMPOTENCY_CONFIG.register_lambda_context(context)
-    return handle(event, deliver_once())
+    return handle(event, channels())

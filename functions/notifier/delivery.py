@@ -1,6 +1,6 @@
-"""One SNS record in, one email out: read the alarm, render it (or forward it raw), send it.
+"""One SNS record in: the notification it carries, and the receipt of its deliveries on every channel.
 
-Nothing here knows about Lambda, idempotency or metrics; the handler (app.py) adds those around deliver().
+Nothing here knows about Lambda, idempotency or metrics; the handler (app.py) adds those around it.
 """
 
 from __future__ import annotations
@@ -9,27 +9,22 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from functions.notifier.alarm_message import UnreadableAlarmMessageError, parse_alarm_message, text_or_none
-from functions.notifier.alert_email import (
-    AlertLinks,
-    Email,
-    RawNotification,
-    render_alarm_email,
-    render_unreadable_email,
-)
-from functions.notifier.sender import EmailSender
+from functions.notifier.alarm_message import text_or_none
+from functions.notifier.alert_email import RawNotification
+from functions.notifier.channel import Alert, ChannelDeliveryError, DeliveryOutcome
 
 
 @dataclass(frozen=True)
 class DeliveryReceipt:
-    """What was sent for one SNS message; stored by the idempotency layer and returned for a redelivery."""
+    """What was delivered for one SNS message, channel by channel; each channel's part is stored by the
+    idempotency layer and returned as it was for a redelivery."""
 
     sns_message_id: str
-    ses_message_id: str
-    subject: str
     alarm_name: str | None
     """None when the message could not be read and was forwarded raw."""
     new_state: str | None
+    deliveries: dict[str, str]
+    """Channel name → what the channel answered (SES's message id, Slack's `ok`, an HTTP status)."""
 
     @property
     def forwarded_raw(self) -> bool:
@@ -37,6 +32,13 @@ class DeliveryReceipt:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def sns_message_id(record: Any) -> str | None:
+    """The SNS message id of a record (the same on every redelivery), or None for a record not from SNS."""
+    sns = record.get("Sns") if isinstance(record, dict) else None
+    message_id = sns.get("MessageId") if isinstance(sns, dict) else None
+    return message_id if isinstance(message_id, str) and message_id else None
 
 
 def notification_from_record(record: Any) -> RawNotification:
@@ -57,27 +59,25 @@ def notification_from_record(record: Any) -> RawNotification:
     )
 
 
-def compose(notification: RawNotification, links: AlertLinks) -> tuple[Email, str | None, str | None]:
-    """The email for a notification, with the alarm name and new state it is about (None, None if unreadable)."""
-    try:
-        change = parse_alarm_message(notification.message)
-    except UnreadableAlarmMessageError as error:
-        return render_unreadable_email(notification, str(error), links), None, None
-    try:
-        return render_alarm_email(change, links), change.alarm_name, change.new_state.value
-    except Exception as error:
-        reason = f"the alarm could not be rendered ({type(error).__name__}: {error})"
-        return render_unreadable_email(notification, reason, links), None, None
-
-
-def deliver(notification: RawNotification, sender: EmailSender, links: AlertLinks) -> DeliveryReceipt:
-    """Emails one notification; raises AlertDeliveryError if SES does not take it."""
-    email, alarm_name, new_state = compose(notification, links)
-    ses_message_id = sender.send(email)
+def receipt_of(alert: Alert, outcome: DeliveryOutcome) -> DeliveryReceipt:
+    change = alert.change
     return DeliveryReceipt(
-        sns_message_id=notification.message_id,
-        ses_message_id=ses_message_id,
-        subject=email.subject,
-        alarm_name=alarm_name,
-        new_state=new_state,
+        sns_message_id=alert.notification.message_id,
+        alarm_name=change.alarm_name if change else None,
+        new_state=change.new_state.value if change else None,
+        deliveries={name: receipt.reference for name, receipt in outcome.delivered.items()},
     )
+
+
+class UndeliveredAlertError(ChannelDeliveryError):
+    """More than one channel did not take the alert; the text lists each (channel: what it answered)."""
+
+
+def raise_for_failures(outcome: DeliveryOutcome) -> None:
+    """Fails the invocation when a channel failed, after every other channel was delivered: Lambda retries
+    it, and only the failed channels send (the others' idempotency records are complete)."""
+    failures = list(outcome.failed.values())
+    if len(failures) == 1:
+        raise failures[0]
+    if failures:
+        raise UndeliveredAlertError("; ".join(f"{type(error).__name__}: {error}" for error in failures))

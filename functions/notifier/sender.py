@@ -1,4 +1,5 @@
-"""Sending one email through SES (v2 SendEmail): the only notifier code that talks to SES.
+"""The email channel: an alert rendered as an email (alert_email.py) and sent through SES (v2 SendEmail).
+This is the only notifier code that talks to SES.
 
 The message goes as raw MIME (multipart/alternative: text, then HTML) built with the standard library, so the
 text part and the HTML part are both in what SES receives, and what tests read back from the emulator.
@@ -14,13 +15,15 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from functions.notifier.alert_email import Email
+from functions.common import catalog
+from functions.notifier.alert_email import Email, render_alarm_email, render_unreadable_email
+from functions.notifier.channel import Alert, ChannelDeliveryError, ChannelReceipt, render
 
 if TYPE_CHECKING:
     from mypy_boto3_sesv2.client import SESV2Client
 
 
-class AlertDeliveryError(Exception):
+class AlertDeliveryError(ChannelDeliveryError):
     """SES did not accept the email. The invocation must fail, so Lambda retries and, after its retries,
     the event lands in the dead-letter queue: an alert is never dropped because SES was unavailable."""
 
@@ -48,3 +51,15 @@ class EmailSender:
         except (ClientError, BotoCoreError) as exc:
             raise AlertDeliveryError(f"SES did not send '{email.subject}': {exc}") from exc
         return response["MessageId"]
+
+
+@dataclass(frozen=True)
+class EmailChannel:
+    """Email, always on: from the sender to every recipient, rendered with links (alert_email.py)."""
+
+    sender: EmailSender
+    name: str = catalog.EMAIL_CHANNEL
+
+    def deliver(self, alert: Alert) -> ChannelReceipt:
+        email = render(alert, render_alarm_email, render_unreadable_email)
+        return ChannelReceipt(channel=self.name, reference=self.sender.send(email))

@@ -471,7 +471,13 @@ def test_sender_identity_is_provisioned(template: Template, config: DeploymentCo
 
 
 def _clear_notifier_caches() -> None:
-    for factory in (notifier_app.alert_links, notifier_app.email_sender, notifier_app.deliver_once):
+    for factory in (
+        notifier_app.alert_links,
+        notifier_app.email_sender,
+        notifier_app.deliver_once,
+        notifier_app.channels,
+        notifier_app.secret_store,
+    ):
         factory.cache_clear()
 
 

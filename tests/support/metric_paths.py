@@ -46,6 +46,8 @@ def lambdas_on_moto(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             notifier_app.alert_links,
             notifier_app.email_sender,
             notifier_app.deliver_once,
+            notifier_app.channels,
+            notifier_app.secret_store,
         )
         for factory in factories:
             factory.cache_clear()

@@ -17,6 +17,7 @@ from functions.common import catalog
 from functions.notifier import app
 from infra.local.lambda_events import LocalLambdaContext
 from infra.local.provision import create_idempotency_table, create_sender_identity
+from tests.support.webhook_sink import Received, WebhookSink
 
 STACK_NAME = "ResumeBackend"
 SENDER = "alerts@example.com"
@@ -56,7 +57,7 @@ class SentEmail:
 
 
 def _clear_caches() -> None:
-    for factory in (app.alert_links, app.email_sender, app.deliver_once):
+    for factory in (app.alert_links, app.email_sender, app.deliver_once, app.channels, app.secret_store):
         factory.cache_clear()
 
 
@@ -109,3 +110,48 @@ def sent_emails(notifier_env: None) -> Callable[[], list[SentEmail]]:
         ]
 
     return read
+
+
+SLACK_PARAMETER = "/resume/slack-webhook"
+WEBHOOK_PARAMETER = "/resume/alert-webhook"
+SLACK_PATH = "/services/T0SECRET1/B0SECRET2/slackSecretToken42"
+"""Shaped like a Slack incoming webhook's path, whose last parts are the secret."""
+WEBHOOK_PATH = "/hooks/alerts?token=webhookSecretToken77"
+
+
+@dataclass(frozen=True)
+class Channels:
+    """The sink both optional channels post to, and their secret URLs (as the owner stored them in SSM)."""
+
+    sink: WebhookSink
+    slack_url: str
+    webhook_url: str
+
+    def slack(self) -> list[Received]:
+        return self.sink.at(SLACK_PATH)
+
+    def webhook(self) -> list[Received]:
+        return self.sink.at(WEBHOOK_PATH)
+
+
+@pytest.fixture
+def sink() -> Iterator[WebhookSink]:
+    started = WebhookSink().start()
+    yield started
+    started.stop()
+
+
+@pytest.fixture
+def channels(notifier_env: None, sink: WebhookSink, monkeypatch: pytest.MonkeyPatch) -> Channels:
+    """Slack and the webhook configured as infra configures them: the URLs in SecureString parameters on the
+    emulated SSM, the parameter names in the notifier's environment."""
+    configured = Channels(sink=sink, slack_url=sink.url(SLACK_PATH), webhook_url=sink.url(WEBHOOK_PATH))
+    ssm = boto3.client("ssm")
+    for name, url in ((SLACK_PARAMETER, configured.slack_url), (WEBHOOK_PARAMETER, configured.webhook_url)):
+        ssm.put_parameter(Name=name, Value=url, Type="SecureString")
+    monkeypatch.setenv(
+        catalog.ALERT_CHANNELS_ENV,
+        f"{catalog.SLACK_CHANNEL}={SLACK_PARAMETER},{catalog.WEBHOOK_CHANNEL}={WEBHOOK_PARAMETER}",
+    )
+    _clear_caches()
+    return configured

@@ -1,0 +1,140 @@
+"""The Slack channel: an alert as a Block Kit message posted to a Slack incoming webhook.
+
+NOTE: an incoming webhook takes a JSON body with `text` (the notification's fallback) and `blocks`, answers
+200 `ok`, or 4xx/5xx with a short error text (`invalid_payload`, `channel_is_archived`, ...), and 429 when more
+than about one message a second arrives. https://api.slack.com/messaging/webhooks
+Block limits: a header's text ≤ 150 characters, a section's text ≤ 3000, ≤ 10 fields of ≤ 2000 each, a button's
+text ≤ 75 and its URL ≤ 3000. https://api.slack.com/reference/block-kit/blocks
+mrkdwn text escapes `&`, `<` and `>` (else `<...>` reads as a link). https://api.slack.com/reference/surfaces/formatting#escaping
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Final
+
+from functions.common import catalog
+from functions.notifier import http_post
+from functions.notifier.alarm_message import AlarmStateChange
+from functions.notifier.alert_email import (
+    AlertLinks,
+    RawNotification,
+    alarm_facts,
+    alarm_title,
+    one_line_reason,
+    state_tag,
+    unreadable_facts,
+    unreadable_title,
+)
+from functions.notifier.channel import Alert, ChannelReceipt, render
+
+MAX_HEADER_CHARS: Final = 150
+MAX_SECTION_CHARS: Final = 3000
+MAX_FIELDS: Final = 10
+MAX_FIELD_CHARS: Final = 2000
+MAX_QUOTED_MESSAGE_CHARS: Final = 2800
+"""An unreadable message is quoted up to this, inside one section (with its code fence)."""
+_EMOJI: Final = {
+    "ALARM": ":rotating_light:",
+    "RESOLVED": ":white_check_mark:",
+    "OK": ":large_green_circle:",
+    "INSUFFICIENT DATA": ":grey_question:",
+}
+
+Message = dict[str, Any]
+
+
+def render_alarm_message(change: AlarmStateChange, links: AlertLinks) -> Message:
+    tag = state_tag(change)
+    facts = [(label, value) for label, value in alarm_facts(change) if label != "Reason"]
+    blocks: list[dict[str, Any]] = [
+        _header(f"{_EMOJI[tag]} {tag}: {change.alarm_name}"),
+        _section(f"*{_escape(one_line_reason(change))}*"),
+        {"type": "section", "fields": [_field(label, value) for label, value in facts[:MAX_FIELDS]]},
+        _section(f"*Reason*\n{_escape(change.reason or 'not given')}"),
+    ]
+    if change.description:
+        blocks.append(_section(f"*What it means and what to do*\n{_escape(change.description)}"))
+    blocks.append(
+        _buttons(
+            [
+                ("Alarm in CloudWatch", links.alarm(change.alarm_name, change.region)),
+                ("Dashboard", links.dashboard(change.region)),
+                ("Runbook: what to do", links.runbook(change.alarm_name)),
+            ]
+        )
+    )
+    return {"text": alarm_title(change), "blocks": blocks}
+
+
+def render_unreadable_message(notification: RawNotification, problem: str, links: AlertLinks) -> Message:
+    """The message as it arrived (cut to fit one block), and why it could not be read."""
+    escaped = _escape(notification.message)
+    quoted = escaped[:MAX_QUOTED_MESSAGE_CHARS]
+    cut = len(escaped) - len(quoted)
+    note = f"\n[… {cut} more characters not shown]" if cut else ""
+    blocks = [
+        _header(f":warning: {unreadable_title(notification)}"),
+        _section("The alarm notifier received a message it could not read as a CloudWatch alarm. It is forwarded."),
+        {
+            "type": "section",
+            "fields": [_field(label, value) for label, value in unreadable_facts(notification, problem)],
+        },
+        _section(f"*Message as received*\n```{quoted}```{note}"),
+        _buttons(
+            [
+                ("Dashboard", links.dashboard(None)),
+                ("Runbook: what to do", links.runbook_section(catalog.UNREADABLE_ALERT_SECTION)),
+            ]
+        ),
+    ]
+    return {"text": unreadable_title(notification), "blocks": blocks}
+
+
+@dataclass(frozen=True)
+class SlackChannel:
+    webhook_url: Callable[[], str]
+    """Reads the secret URL when a delivery needs it (app.py: SSM, cached per container)."""
+    timeout_seconds: float = http_post.REQUEST_TIMEOUT_SECONDS
+    name: str = catalog.SLACK_CHANNEL
+
+    def deliver(self, alert: Alert) -> ChannelReceipt:
+        message = render(alert, render_alarm_message, render_unreadable_message)
+        answer = http_post.post_json(self.name, self.webhook_url(), message, timeout_seconds=self.timeout_seconds)
+        return ChannelReceipt(channel=self.name, reference=answer.body.strip()[:40] or f"HTTP {answer.status}")
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _header(text: str) -> dict[str, Any]:
+    return {"type": "header", "text": {"type": "plain_text", "text": _cut(text, MAX_HEADER_CHARS), "emoji": True}}
+
+
+def _section(mrkdwn: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": _cut(mrkdwn, MAX_SECTION_CHARS)}}
+
+
+def _field(label: str, value: str) -> dict[str, str]:
+    return {"type": "mrkdwn", "text": _cut(f"*{_escape(label)}*\n{_escape(value)}", MAX_FIELD_CHARS)}
+
+
+def _buttons(links: list[tuple[str, str]]) -> dict[str, Any]:
+    return {
+        "type": "actions",
+        "elements": [
+            {
+                "type": "button",
+                "text": {"type": "plain_text", "text": label},
+                "url": url,
+                "action_id": f"link-{index}",
+            }
+            for index, (label, url) in enumerate(links)
+        ],
+    }

@@ -1,0 +1,104 @@
+"""The generic webhook channel: an alert as one versioned JSON document POSTed to the owner's URL.
+
+The payload is documented in docs/alerting.md ("Webhook payload"); a change that could break a receiver bumps
+PAYLOAD_VERSION. `delivery_id` (also the `X-Alert-Delivery-Id` header) is the SNS message id: the same on every
+retry and redelivery, so a receiver that wants exactly-once can drop a repeat. The notifier itself delivers
+each message at most once per channel while it remembers the id (24 h), and at least once otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any, Final
+
+from functions.common import catalog
+from functions.notifier import http_post
+from functions.notifier.alarm_message import AlarmStateChange
+from functions.notifier.alert_email import (
+    MAX_RAW_MESSAGE_CHARS,
+    AlertLinks,
+    RawNotification,
+    alarm_facts,
+    alarm_title,
+    one_line_reason,
+    state_tag,
+    unreadable_title,
+)
+from functions.notifier.channel import Alert, ChannelReceipt, render
+
+PAYLOAD_VERSION: Final = 1
+DELIVERY_ID_HEADER: Final = "X-Alert-Delivery-Id"
+
+Payload = dict[str, Any]
+
+
+def alarm_payload(change: AlarmStateChange, links: AlertLinks) -> Payload:
+    return {
+        "type": "alarm",
+        "title": alarm_title(change),
+        "alarm": {
+            "name": change.alarm_name,
+            "id": catalog.alarm_id_of(links.stack_name, change.alarm_name, links.alarm_ids),
+            "state": change.new_state.value,
+            "previous_state": change.old_state.value if change.old_state else None,
+            "status": state_tag(change),
+            "summary": one_line_reason(change),
+            "reason": change.reason,
+            "description": change.description,
+            "changed_at": change.changed_at.astimezone(UTC).isoformat() if change.changed_at else None,
+            "account_id": change.account_id,
+            "region": change.region or links.default_region,
+        },
+        "unreadable": None,
+        "facts": [{"label": label, "value": value} for label, value in alarm_facts(change)],
+        "links": {
+            "alarm": links.alarm(change.alarm_name, change.region),
+            "dashboard": links.dashboard(change.region),
+            "runbook": links.runbook(change.alarm_name),
+        },
+    }
+
+
+def unreadable_payload(notification: RawNotification, problem: str, links: AlertLinks) -> Payload:
+    return {
+        "type": "unreadable",
+        "title": unreadable_title(notification),
+        "alarm": None,
+        "unreadable": {
+            "problem": problem,
+            "message": notification.message[:MAX_RAW_MESSAGE_CHARS],
+            "message_truncated": len(notification.message) > MAX_RAW_MESSAGE_CHARS,
+            "sns_subject": notification.subject,
+            "topic_arn": notification.topic_arn,
+            "published": notification.timestamp,
+        },
+        "facts": [],
+        "links": {
+            "alarm": None,
+            "dashboard": links.dashboard(None),
+            "runbook": links.runbook_section(catalog.UNREADABLE_ALERT_SECTION),
+        },
+    }
+
+
+def webhook_payload(alert: Alert) -> Payload:
+    """The document a receiver gets: version and delivery id first, then the alarm or the unreadable message."""
+    body = render(alert, alarm_payload, unreadable_payload)
+    return {"version": PAYLOAD_VERSION, "delivery_id": alert.delivery_id, **body}
+
+
+@dataclass(frozen=True)
+class WebhookChannel:
+    url: Callable[[], str]
+    """Reads the secret URL when a delivery needs it (app.py: SSM, cached per container)."""
+    timeout_seconds: float = http_post.REQUEST_TIMEOUT_SECONDS
+    name: str = catalog.WEBHOOK_CHANNEL
+
+    def deliver(self, alert: Alert) -> ChannelReceipt:
+        headers = {DELIVERY_ID_HEADER: alert.delivery_id} if alert.delivery_id else {}
+        answer = http_post.post_json(
+            self.name, self.url(), webhook_payload(alert), headers=headers, timeout_seconds=self.timeout_seconds
+        )
+        return ChannelReceipt(channel=self.name, reference=f"HTTP {answer.status}")
