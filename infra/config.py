@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from functions.common import catalog
+
 CONTEXT_KEY: Final = "config"
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
 OVERRIDE_PREFIX: Final = f"{CONTEXT_KEY}."
@@ -60,6 +62,15 @@ https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cnames-and-ht
 
 Hosting = Literal["amplify", "s3-cloudfront"]
 
+# NOTE: SSM parameter names: letters, digits and `_.-/`, a hierarchy starting with `/`, at most 1011 characters,
+# not starting with `aws` or `ssm`. https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-su-create.html
+_SSM_PARAMETER_NAME = re.compile(r"^(?!/?(aws|ssm))((/[A-Za-z0-9_.-]+)+|[A-Za-z0-9_.-]+)$", re.IGNORECASE)
+CHANNEL_PARAMETER_KEYS: Final[Mapping[str, str]] = {
+    catalog.SLACK_CHANNEL: "webhook_url_parameter",
+    catalog.WEBHOOK_CHANNEL: "url_parameter",
+}
+"""Each optional channel's key naming the SSM SecureString parameter that holds its URL."""
+
 
 class ConfigError(ValueError):
     """A config value is missing or wrong; the message names the key."""
@@ -81,6 +92,16 @@ class AlarmThresholds:
 
 
 @dataclass(frozen=True)
+class AlertChannel:
+    """A channel alerts go to besides email (always on): its type and where its secret URL is kept."""
+
+    type: str
+    """catalog.SLACK_CHANNEL or catalog.WEBHOOK_CHANNEL."""
+    parameter_name: str
+    """The SSM SecureString parameter holding the URL; the URL itself is never in config, template or logs."""
+
+
+@dataclass(frozen=True)
 class DeploymentConfig:
     account: str
     region: str
@@ -97,6 +118,8 @@ class DeploymentConfig:
     log_retention_days: int
     alert_recipients: tuple[str, ...]
     sender_email: str
+    alert_channels: tuple[AlertChannel, ...]
+    """Slack and/or a JSON webhook, at most one of each, besides email; empty: email only."""
     hosting: Hosting
     site_domain: str | None
     """A custom domain the site is also served on (its https origin is allowed by CORS), or null."""
@@ -175,6 +198,39 @@ def _hosting(key: str, value: Any) -> Hosting:
 
 _email = _string(_EMAIL, "an email address")
 
+
+def _alert_channel(key: str, value: Any) -> AlertChannel:
+    # NOTE: no message here quotes a value: a URL put where a parameter name belongs is a secret.
+    types = " or ".join(f"'{name}'" for name in CHANNEL_PARAMETER_KEYS)
+    kind = value.get("type") if isinstance(value, dict) else None
+    if kind == catalog.EMAIL_CHANNEL:
+        raise ConfigError(f"config key '{key}': email is always on (alert_recipients); list only {types}")
+    if not isinstance(kind, str) or kind not in CHANNEL_PARAMETER_KEYS:
+        raise ConfigError(f"config key '{key}': expected an object whose 'type' is {types}")
+    parameter_key = CHANNEL_PARAMETER_KEYS[kind]
+    if set(value) != {"type", parameter_key}:
+        raise ConfigError(f"config key '{key}': a '{kind}' channel has exactly the keys 'type' and '{parameter_key}'")
+    name = value[parameter_key]
+    if isinstance(name, str) and "://" in name:
+        raise ConfigError(
+            f"config key '{key}.{parameter_key}': this looks like a URL, which is a secret: store it as an SSM "
+            "SecureString parameter and put the parameter's name here (docs/alerting.md#channels)"
+        )
+    if not isinstance(name, str) or len(name) > 1011 or not _SSM_PARAMETER_NAME.match(name):
+        raise ConfigError(f"config key '{key}.{parameter_key}': not an SSM parameter name like '/resume/{kind}-url'")
+    return AlertChannel(type=kind, parameter_name=name)
+
+
+def _alert_channels(key: str, value: Any) -> tuple[AlertChannel, ...]:
+    if not isinstance(value, list):
+        raise ConfigError(f"config key '{key}': expected a list of channels (empty: email only)")
+    channels = tuple(_alert_channel(f"{key}[{i}]", item) for i, item in enumerate(value))
+    kinds = [channel.type for channel in channels]
+    if len(set(kinds)) != len(kinds):
+        raise ConfigError(f"config key '{key}': at most one channel of each type")
+    return channels
+
+
 CONFIG_FIELDS: Final[Mapping[str, tuple[Callable[[str, Any], Any], str]]] = {
     "account": (_string(_ACCOUNT, "a 12-digit AWS account id"), "AWS account to deploy to."),
     "region": (_string(_REGION, "an AWS region like 'eu-west-1'"), "AWS region to deploy to."),
@@ -194,6 +250,12 @@ CONFIG_FIELDS: Final[Mapping[str, tuple[Callable[[str, Any], Any], str]]] = {
     "log_retention_days": (_retention, "Retention of every log group (days)."),
     "alert_recipients": (_list_of(_email, min_items=1), "Who receives alarm emails."),
     "sender_email": (_email, "SES identity alarm emails are sent from (must be verified in SES)."),
+    "alert_channels": (
+        _alert_channels,
+        'Channels alarms go to besides email: `{"type": "slack", "webhook_url_parameter": "/resume/slack-webhook"}`, '
+        '`{"type": "webhook", "url_parameter": "/resume/alert-webhook"}` (at most one of each); each names the '
+        "SSM SecureString parameter holding the URL. Default `[]`: email only ([alerting.md](alerting.md#channels)).",
+    ),
     "hosting": (_hosting, "'amplify' (default) or 's3-cloudfront'."),
     "site_domain": (_optional(_string(_DOMAIN, "a lower-case domain name")), "Custom domain of the site, or null."),
     "site_certificate_arn": (
@@ -252,6 +314,7 @@ def load_config(context: Mapping[str, Any], overrides: Mapping[str, Any] | None 
         raise ConfigError(f"cdk.json context has no '{CONTEXT_KEY}' object")
     merged: dict[str, Any] = json.loads(json.dumps(raw))
     merged.setdefault("alarm_thresholds", {})
+    merged.setdefault("alert_channels", [])
     for key, value in (overrides or {}).items():
         _apply_override(merged, key, _parse_override(value))
 

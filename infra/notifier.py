@@ -32,6 +32,15 @@ NOTIFIER_TIMEOUT: Final = Duration.seconds(60)
 """SES and DynamoDB answer in well under a second, but the worst case of the clients' retries (app.py: SES 3 x
 (2 + 5) s, two idempotency writes of 3 x (1 + 2) s, backoff) is about 40 s: a timeout after SES accepted the
 email would leave the idempotency record in progress, and the retry would send the email twice."""
+CHANNEL_TIMEOUT_BUDGET: Final = Duration.seconds(40)
+"""Added to the timeout for each channel besides email, its worst case (functions/notifier): SSM GetParameter
+3 x (1 + 2) s, two idempotency writes of 3 x (1 + 2) s, and 2 POSTs of 5 s with 1 s between them: about 38 s.
+A timeout after a webhook took the alert but before its record completed would post it twice on the retry."""
+SSM_READ_ACTIONS: Final = ("ssm:GetParameter",)
+"""Powertools Parameters' get_parameter calls GetParameter (WithDecryption) and nothing else.
+NOTE: no kms:Decrypt: a SecureString encrypted with the AWS-managed key (alias/aws/ssm, the default of
+`put-parameter --type SecureString`) is decrypted through SSM under that key's policy, which allows every
+principal of the account. https://docs.aws.amazon.com/systems-manager/latest/userguide/ps-restrict-decryption.html"""
 NOTIFIER_RETRY_ATTEMPTS: Final = 2
 """Lambda's own retries of a failed asynchronous invocation (the maximum), before the dead-letter queue."""
 NOTIFIER_MAX_EVENT_AGE: Final = Duration.hours(6)
@@ -98,13 +107,17 @@ class NotifierService(Construct):
 
     def _notifier(self, alarm_topic: sns.ITopic) -> PythonFunction:
         config = self._config
+        channels = config.alert_channels
         notifier = PythonFunction(
             self,
             "Notifier",
             handler="functions.notifier.app.lambda_handler",
-            description="Alarm notifier: emails each alarm state change",
+            description="Alarm notifier: emails each alarm state change"
+            + (f", and posts it to {' and '.join(c.type for c in channels)}" if channels else ""),
             memory_mb=NOTIFIER_MEMORY_MB,
-            timeout=NOTIFIER_TIMEOUT,
+            timeout=Duration.seconds(
+                NOTIFIER_TIMEOUT.to_seconds() + len(channels) * CHANNEL_TIMEOUT_BUDGET.to_seconds()
+            ),
             log_retention_days=config.log_retention_days,
             environment={
                 catalog.SENDER_EMAIL_ENV: config.sender_email,
@@ -112,9 +125,14 @@ class NotifierService(Construct):
                 catalog.IDEMPOTENCY_TABLE_ENV: self.idempotency_table.table_name,
                 catalog.STACK_NAME_ENV: config.stack_name,
                 catalog.RUNBOOK_URL_ENV: self._runbook_url,
+                **self._channel_environment(),
             },
         )
         self.idempotency_table.grant(notifier.function, *IDEMPOTENCY_TABLE_ACTIONS)
+        if channels:
+            notifier.role.add_to_policy(
+                iam.PolicyStatement(actions=list(SSM_READ_ACTIONS), resources=self._channel_parameter_arns())
+            )
         notifier.role.add_to_policy(
             iam.PolicyStatement(
                 actions=list(SES_SEND_ACTIONS),
@@ -132,6 +150,21 @@ class NotifierService(Construct):
             subscriptions.LambdaSubscription(notifier.function, dead_letter_queue=self.dead_letter_queue)
         )
         return notifier
+
+    def _channel_environment(self) -> dict[str, str]:
+        """The parameter NAMES of the optional channels (the URLs stay in SSM); nothing when email is the only one."""
+        channels = self._config.alert_channels
+        if not channels:
+            return {}
+        return {catalog.ALERT_CHANNELS_ENV: ",".join(f"{c.type}={c.parameter_name}" for c in channels)}
+
+    def _channel_parameter_arns(self) -> list[str]:
+        # NOTE: a parameter's ARN is `parameter/<name without its leading slash>`.
+        stack = Stack.of(self)
+        return [
+            stack.format_arn(service="ssm", resource="parameter", resource_name=channel.parameter_name.lstrip("/"))
+            for channel in self._config.alert_channels
+        ]
 
     def _identity_arns(self) -> list[str]:
         """The other identities SES may authorize a send against, each one identity of this account and region.

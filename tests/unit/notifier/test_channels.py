@@ -4,6 +4,7 @@ and deduplicates on its own (the Lambda entry point on moto, the URLs in SecureS
 from __future__ import annotations
 
 import json
+import re
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -16,6 +17,7 @@ from functions.common import catalog
 from functions.notifier import app
 from functions.notifier.channel import ChannelDeliveryError
 from functions.notifier.webhook import WebhookChannel
+from infra.config import REPO_ROOT
 from tests.support import alarm_events
 from tests.support.lambda_output import log_records
 from tests.support.webhook_sink import Reply
@@ -30,6 +32,7 @@ from tests.unit.notifier.conftest import (
 )
 
 SentEmails = Callable[[], list[SentEmail]]
+ALERTING_DOC = REPO_ROOT / "docs" / "alerting.md"
 API_5XX_ALARM = "api-5xx-errors"
 API_5XX = catalog.alarm_name(STACK_NAME, API_5XX_ALARM)
 REGION = alarm_events.REGION
@@ -297,3 +300,22 @@ def test_a_stored_url_that_is_not_https_is_refused_without_quoting_it(
     assert "secretInClear" not in lambda_stdout()
     assert len(sent_emails()) == 1
     assert channels.webhook() == []
+
+
+def test_the_documented_webhook_payload_has_the_keys_receivers_get(invoke: Invoke, channels: Channels) -> None:
+    # Given the example and the key table in docs/alerting.md, "Webhook payload"
+    section = ALERTING_DOC.read_text().split("### Webhook payload", 1)[1]
+    example = json.loads(section.split("```json", 1)[1].split("```", 1)[0])
+    first_cells = "\n".join(line.split("|")[1] for line in section.splitlines() if line.startswith("| `"))
+    table = set(re.findall(r"`([a-z_.]+)`", first_cells))
+    # When the webhook receives an alarm and an unreadable message
+    invoke(_api_5xx_alarm())
+    invoke(alarm_events.sns_event("not an alarm"))
+    alarm, unreadable = (received.json() for received in channels.webhook())
+    # Then the example has exactly the keys sent, and the table explains each
+    assert sorted(example) == sorted(alarm) == sorted(unreadable)
+    assert sorted(example["alarm"]) == sorted(alarm["alarm"])
+    assert sorted(example["links"]) == sorted(alarm["links"])
+    sent = {*alarm, *(f"alarm.{key}" for key in alarm["alarm"]), *(f"links.{key}" for key in alarm["links"])}
+    assert sent - table == set()
+    assert [key for key in unreadable["unreadable"] if f"`{key}`" not in section] == []
