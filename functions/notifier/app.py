@@ -129,7 +129,9 @@ def email_sender() -> EmailSender:
 @cache
 def secret_store() -> SSMProvider:
     """Powertools Parameters' SSM provider: one client per container, values cached SECRET_MAX_AGE_SECONDS.
-    Imported here, so an email-only notifier's cold start does not load it."""
+    A provider of our own rather than `parameters.get_parameter()`, whose default client waits up to 60 s per
+    attempt: this one's timeouts fit the notifier's (infra/notifier.py). Imported here, so an email-only
+    notifier's cold start does not load it (about 2 ms)."""
     from aws_lambda_powertools.utilities.parameters import SSMProvider
 
     return SSMProvider(boto_config=_SSM_CONFIG)

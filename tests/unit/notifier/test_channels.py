@@ -14,7 +14,7 @@ import boto3
 import pytest
 
 from functions.common import catalog
-from functions.notifier import app
+from functions.notifier import app, http_post
 from functions.notifier.channel import ChannelDeliveryError
 from functions.notifier.webhook import WebhookChannel
 from infra.config import REPO_ROOT
@@ -319,3 +319,30 @@ def test_the_documented_webhook_payload_has_the_keys_receivers_get(invoke: Invok
     sent = {*alarm, *(f"alarm.{key}" for key in alarm["alarm"]), *(f"links.{key}" for key in alarm["links"])}
     assert sent - table == set()
     assert [key for key in unreadable["unreadable"] if f"`{key}`" not in section] == []
+
+
+def test_slack_rate_limiting_is_waited_out_as_slack_asks(channels: Channels) -> None:
+    # Given Slack answers 429 with Retry-After: 2 (more than a message a second), then takes the message
+    channels.sink.answer_next(Reply(status=429, body="rate_limited", headers={"Retry-After": "2"}))
+    waits: list[float] = []
+    # When a message is posted
+    answer = http_post.post_json("slack", channels.slack_url, {"text": "hi"}, sleep=waits.append)
+    # Then the notifier waited the 2 s Slack asked for and the second attempt went through
+    assert (waits, answer.status, answer.body) == ([2.0], 200, "ok")
+    assert [r.json() for r in channels.slack()] == [{"text": "hi"}, {"text": "hi"}]
+
+
+def test_a_client_error_is_not_retried(channels: Channels) -> None:
+    # Given Slack refuses the payload itself (400 invalid_payload): trying again would not help
+    channels.sink.answer_next(Reply(status=400, body="invalid_payload"))
+    with pytest.raises(ChannelDeliveryError, match=r"^slack: HTTP 400 invalid_payload \(after 1 attempt\(s\)\)$"):
+        http_post.post_json("slack", channels.slack_url, {"text": "hi"}, sleep=lambda _: None)
+    assert len(channels.slack()) == 1
+
+
+def test_an_unknown_channel_in_the_environment_fails_loudly_naming_it(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(catalog.ALERT_CHANNELS_ENV, "teams=/resume/teams")
+    with pytest.raises(RuntimeError, match=f"{catalog.ALERT_CHANNELS_ENV} names an unknown channel 'teams'"):
+        invoke(_api_5xx_alarm())
