@@ -64,7 +64,6 @@ kept in those SecureString parameters."""
 EMAIL_CHANNEL: Final = "email"
 SLACK_CHANNEL: Final = "slack"
 WEBHOOK_CHANNEL: Final = "webhook"
-OPTIONAL_CHANNELS: Final = (SLACK_CHANNEL, WEBHOOK_CHANNEL)
 
 # Custom metrics (unit: Count), emitted as EMF by the notifier.
 ALERT_EMAILS_SENT_METRIC: Final = "AlertEmailsSent"
