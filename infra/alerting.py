@@ -377,7 +377,7 @@ class Alerting(Construct):
         notifier = PythonFunction(
             self,
             "Notifier",
-            handler="functions.notifier.app.lambda_handler",
+            handler=catalog.NOTIFIER_HANDLER,
             description="Alarm notifier: emails each alarm state change",
             memory_mb=NOTIFIER_MEMORY_MB,
             timeout=NOTIFIER_TIMEOUT,

@@ -9,21 +9,23 @@ from constructs import Construct
 
 from dashboards.operations import DashboardSources
 from functions.common import catalog
+
+# Output logical ids are fixed: the deploy workflow and the smoke test read them by name.
+from functions.common.catalog import (
+    ALARM_TOPIC_OUTPUT,
+    ALERTING_HEALTH_TOPIC_OUTPUT,
+    API_URL_OUTPUT,
+    NOTIFIER_DLQ_OUTPUT,
+    NOTIFIER_FUNCTION_OUTPUT,
+    SITE_URL_OUTPUT,
+    TABLE_NAME_OUTPUT,
+)
 from infra.alerting import Alerting
 from infra.api import CounterApi
 from infra.config import DeploymentConfig
 from infra.data import VisitsTable
 from infra.hosting import cors_origins, site_hosting
 from infra.monitoring import OperationsDashboard
-
-# Output logical ids are fixed: the deploy workflow and smoke test read them by name.
-API_URL_OUTPUT = "ApiUrl"
-TABLE_NAME_OUTPUT = "VisitsTableName"
-ALARM_TOPIC_OUTPUT = "AlarmTopicArn"
-ALERTING_HEALTH_TOPIC_OUTPUT = "AlertingHealthTopicArn"
-NOTIFIER_FUNCTION_OUTPUT = "NotifierFunctionName"
-NOTIFIER_DLQ_OUTPUT = "NotifierDeadLetterQueueUrl"
-SITE_URL_OUTPUT = "SiteUrl"
 
 
 class ResumeBackendStack(Stack):

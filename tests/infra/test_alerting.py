@@ -14,13 +14,18 @@ from aws_cdk.assertions import Match, Template
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
 from functions.common import catalog
+from functions.common.catalog import (
+    ALARM_TOPIC_OUTPUT,
+    ALERTING_HEALTH_TOPIC_OUTPUT,
+    NOTIFIER_DLQ_OUTPUT,
+    NOTIFIER_FUNCTION_OUTPUT,
+)
 from functions.notifier import app as notifier_app
 from functions.notifier.sender import AlertDeliveryError
 from infra.alerting import IDEMPOTENCY_TABLE_ACTIONS, NOTIFIER_RETRY_ATTEMPTS
 from infra.api import COUNTER_TABLE_ACTIONS
 from infra.config import REPO_ROOT, DeploymentConfig
 from infra.local.lambda_events import LocalLambdaContext
-from infra.stack import ALARM_TOPIC_OUTPUT, ALERTING_HEALTH_TOPIC_OUTPUT, NOTIFIER_DLQ_OUTPUT, NOTIFIER_FUNCTION_OUTPUT
 from tests.support import alarm_events
 from tests.support.metric_paths import lambdas_on_moto
 
