@@ -1,18 +1,18 @@
 """`make dashboard`: writes the synthesized dashboard body for review and renders its picture.
 
 Outputs build/dashboard/<name>.json (the body CloudWatch receives, canonical JSON) and build/dashboard/<name>.svg
-(from synthetic data), and refreshes docs/dashboard.svg, the picture the docs show.
+(from synthetic data), and refreshes docs/dashboard.svg, the picture the docs show. A config error (cdk.json, or
+`CDK_CONTEXT_JSON` as the CDK CLI passes `-c` flags) ends with its message and exit status 2.
 """
 
 from __future__ import annotations
 
 import sys
 
+from assembly.synth import REPO_ROOT, SynthError, synthesize
 from dashboards.body import canonical_json, dashboard_bodies
 from dashboards.render import render_svg
 from dashboards.synthetic import SyntheticData
-from infra.config import REPO_ROOT
-from infra.local.template import synthesize
 
 OUT = REPO_ROOT / "build" / "dashboard"
 DOCS_PICTURE = REPO_ROOT / "docs" / "dashboard.svg"
@@ -20,8 +20,12 @@ DOCS_PICTURE = REPO_ROOT / "docs" / "dashboard.svg"
 
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
-    bodies = dashboard_bodies(synthesize(OUT / "cdk.out"))
-    for name, body in bodies.items():
+    try:
+        template = synthesize(OUT / "cdk.out")
+    except SynthError as error:
+        print(error.message, file=sys.stderr)
+        return error.exit_code
+    for name, body in dashboard_bodies(template).items():
         (OUT / f"{name}.json").write_text(canonical_json(body))
         picture = render_svg(body, SyntheticData(), f"{name} (synthetic data)")
         (OUT / f"{name}.svg").write_text(picture)

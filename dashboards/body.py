@@ -10,7 +10,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from infra.local.template import LocalTemplate
+from assembly.template import LocalTemplate
 
 
 def dashboard_bodies(template: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

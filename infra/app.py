@@ -9,6 +9,7 @@ from typing import Any
 
 from aws_cdk import App, Stack
 
+from assembly.synth import CONFIG_ERROR_EXIT
 from infra.config import REPO_ROOT, ConfigError, app_context, load_config, overrides_from_context
 from infra.nag import apply_checks
 from infra.stack import ResumeBackendStack
@@ -24,11 +25,12 @@ def build_app(outdir: str | None = None, context: Mapping[str, Any] | None = Non
 
 
 def synth(build: Callable[..., tuple[App, Stack]], default_outdir: str) -> None:
-    """Builds an app into CDK_OUTDIR (the CLI's choice) or `default_outdir`; a config error exits with its message."""
+    """Builds an app into CDK_OUTDIR (the CLI's choice) or `default_outdir`; a config error exits 2 with its message."""
     try:
         app, _ = build(outdir=os.environ.get("CDK_OUTDIR", str(REPO_ROOT / default_outdir)))
     except ConfigError as error:
-        sys.exit(f"config error: {error}")
+        print(f"config error: {error}", file=sys.stderr)
+        sys.exit(CONFIG_ERROR_EXIT)
     app.synth()
 
 

@@ -111,7 +111,7 @@ class NotifierService(Construct):
         notifier = PythonFunction(
             self,
             "Notifier",
-            handler="functions.notifier.app.lambda_handler",
+            handler=catalog.NOTIFIER_HANDLER,
             description="Alarm notifier: emails each alarm state change"
             + (f", and posts it to {' and '.join(c.type for c in channels)}" if channels else ""),
             memory_mb=NOTIFIER_MEMORY_MB,

@@ -26,13 +26,9 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from frontend.build import CONFIG_NAME
-from functions.counter.app import VISITS_PATH
+from functions.common import catalog
 from infra.security_headers import CONTENT_SECURITY_POLICY, STRICT_TRANSPORT_SECURITY, security_headers
 
-# Maintenance: the output ids of infra/stack.py (SiteUrl comes with the hosting); tests/e2e/test_smoke.py
-# checks they agree. Not imported: infra/stack.py would pull in the whole CDK for a few HTTP requests.
-API_URL_OUTPUT: Final = "ApiUrl"
-SITE_URL_OUTPUT: Final = "SiteUrl"
 CONNECT_SRC: Final = "connect-src"
 
 # RFC 2606 reserves .invalid: no real site can ever have this origin, so no CORS rule may allow it.
@@ -48,7 +44,11 @@ EXIT_USAGE: Final = 2
 _TIMEOUT: Final = (CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS)
 
 
-class OutputsError(ValueError):
+class UsageError(ValueError):
+    """The smoke test cannot start (bad arguments); the message says what to fix. Exit status 2."""
+
+
+class OutputsError(UsageError):
     """The stack outputs file cannot give the URLs; the message says which file and what is missing."""
 
 
@@ -59,7 +59,7 @@ class Target:
 
     @property
     def visits_url(self) -> str:
-        return self.api_url.rstrip("/") + VISITS_PATH
+        return self.api_url.rstrip("/") + catalog.VISITS_PATH
 
     @property
     def site_origin(self) -> str:
@@ -201,7 +201,7 @@ def check_site_config(session: requests.Session, target: Target) -> CheckResult:
 
 
 def check_visits(session: requests.Session, target: Target) -> CheckResult:
-    name = f"GET {VISITS_PATH} answers the count to the site's origin ({target.visits_url})"
+    name = f"GET {catalog.VISITS_PATH} answers the count to the site's origin ({target.visits_url})"
     try:
         response = session.get(target.visits_url, headers={"Origin": target.site_origin}, timeout=_TIMEOUT)
     except requests.RequestException as error:
@@ -299,10 +299,10 @@ def stack_outputs_from_file(path: Path, stack_name: str | None = None) -> dict[s
         if stack_name not in stacks:
             raise OutputsError(f"{path} has no stack {stack_name!r}; it has {sorted(stacks)}")
         return {str(key): str(value) for key, value in stacks[stack_name].items()}
-    with_api = [name for name, outputs in stacks.items() if API_URL_OUTPUT in outputs]
+    with_api = [name for name, outputs in stacks.items() if catalog.API_URL_OUTPUT in outputs]
     if len(with_api) != 1:
         raise OutputsError(
-            f"{path}: expected exactly one stack with an {API_URL_OUTPUT} output, found {with_api or 'none'}; "
+            f"{path}: expected exactly one stack with an {catalog.API_URL_OUTPUT} output, found {with_api or 'none'}; "
             "name it with --stack-name"
         )
     return {str(key): str(value) for key, value in stacks[with_api[0]].items()}
@@ -332,47 +332,60 @@ def markdown_summary(results: Sequence[CheckResult]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m infra.smoke", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--stack-outputs", type=Path, help="`cdk deploy --outputs-file` JSON to read the URLs from")
-    parser.add_argument("--stack-name", help="the stack to read in --stack-outputs (default: the one with ApiUrl)")
-    parser.add_argument("--api-url", help=f"base URL of the API (default: the {API_URL_OUTPUT} output)")
-    parser.add_argument("--site-url", help=f"URL of the site (default: the {SITE_URL_OUTPUT} output)")
-    parser.add_argument(
-        "--retry-seconds", type=float, default=0.0, help="keep retrying failing checks this long (default: 0, once)"
-    )
-    args = parser.parse_args(argv)
-
-    outputs: dict[str, str] = {}
-    if args.stack_outputs is not None:
-        try:
-            outputs = stack_outputs_from_file(args.stack_outputs, args.stack_name)
-        except OutputsError as error:
-            print(f"smoke test cannot start: {error}", file=sys.stderr)
-            return EXIT_USAGE
-    api_url: str = args.api_url or outputs.get(API_URL_OUTPUT, "")
-    site_url: str = args.site_url or outputs.get(SITE_URL_OUTPUT, "")
-    missing = [
-        f"--{flag} (or the {output} output)"
-        for flag, output, value in (("api-url", API_URL_OUTPUT, api_url), ("site-url", SITE_URL_OUTPUT, site_url))
-        if not value
-    ]
-    if missing:
-        source = f" in {args.stack_outputs}" if args.stack_outputs else ""
-        print(f"smoke test cannot start: no {' and no '.join(missing)}{source}", file=sys.stderr)
+    args = _parser().parse_args(argv)
+    try:
+        target = target_from(args.stack_outputs, args.stack_name, api_url=args.api_url, site_url=args.site_url)
+    except UsageError as error:
+        print(f"smoke test cannot start: {error}", file=sys.stderr)
         return EXIT_USAGE
-    for flag, url in (("api-url", api_url), ("site-url", site_url)):
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            print(f"smoke test cannot start: --{flag} {url!r} is not an http(s) URL", file=sys.stderr)
-            return EXIT_USAGE
-
-    results = run_until_passed(Target(api_url=api_url, site_url=site_url), retry_seconds=args.retry_seconds)
+    results = run_until_passed(target, retry_seconds=args.retry_seconds)
     print(report(results))
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_path:
         with open(summary_path, "a", encoding="utf-8") as summary:
             summary.write(markdown_summary(results))
     return 0 if all(result.passed for result in results) else EXIT_CHECK_FAILED
+
+
+def target_from(
+    stack_outputs: Path | None, stack_name: str | None, *, api_url: str | None, site_url: str | None
+) -> Target:
+    """The URLs under test: the flags, else the stack outputs. UsageError says what is missing or malformed."""
+    outputs = stack_outputs_from_file(stack_outputs, stack_name) if stack_outputs is not None else {}
+    urls = {
+        "api-url": api_url or outputs.get(catalog.API_URL_OUTPUT, ""),
+        "site-url": site_url or outputs.get(catalog.SITE_URL_OUTPUT, ""),
+    }
+    output_ids = {"api-url": catalog.API_URL_OUTPUT, "site-url": catalog.SITE_URL_OUTPUT}
+    missing = [f"--{flag} (or the {output_ids[flag]} output)" for flag, url in urls.items() if not url]
+    if missing:
+        source = f" in {stack_outputs}" if stack_outputs else ""
+        raise UsageError(f"no {' and no '.join(missing)}{source}")
+    for flag, url in urls.items():
+        if not _is_http_url(url):
+            raise UsageError(f"--{flag} {url!r} is not an http(s) URL")
+    return Target(api_url=urls["api-url"], site_url=urls["site-url"])
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m infra.smoke", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stack-outputs", type=Path, help="`cdk deploy --outputs-file` JSON to read the URLs from")
+    parser.add_argument("--stack-name", help="the stack to read in --stack-outputs (default: the one with ApiUrl)")
+    parser.add_argument("--api-url", help=f"base URL of the API (default: the {catalog.API_URL_OUTPUT} output)")
+    parser.add_argument("--site-url", help=f"URL of the site (default: the {catalog.SITE_URL_OUTPUT} output)")
+    parser.add_argument(
+        "--retry-seconds", type=float, default=0.0, help="keep retrying failing checks this long (default: 0, once)"
+    )
+    return parser
+
+
+def _is_http_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - a port that is not a number raises here, not in the middle of a check
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def _new_session() -> requests.Session:

@@ -8,6 +8,15 @@ from aws_cdk import CfnOutput, Environment, Stack
 from constructs import Construct
 
 from functions.common import catalog
+from functions.common.catalog import (
+    ALARM_TOPIC_OUTPUT,
+    ALERTING_HEALTH_TOPIC_OUTPUT,
+    API_URL_OUTPUT,
+    NOTIFIER_DLQ_OUTPUT,
+    NOTIFIER_FUNCTION_OUTPUT,
+    SITE_URL_OUTPUT,
+    TABLE_NAME_OUTPUT,
+)
 from infra.alert_topics import AlertTopics
 from infra.api import COUNTER_TABLE_ACTIONS, CounterApi
 from infra.config import DeploymentConfig
@@ -20,15 +29,6 @@ from infra.monitoring.http_api import HttpApiMonitor
 from infra.monitoring.notifier import NotifierMonitor
 from infra.monitoring.visits_table import VisitsTableMonitor
 from infra.notifier import NotifierService
-
-# Output logical ids are fixed: the deploy workflow and smoke test read them by name.
-API_URL_OUTPUT = "ApiUrl"
-TABLE_NAME_OUTPUT = "VisitsTableName"
-ALARM_TOPIC_OUTPUT = "AlarmTopicArn"
-ALERTING_HEALTH_TOPIC_OUTPUT = "AlertingHealthTopicArn"
-NOTIFIER_FUNCTION_OUTPUT = "NotifierFunctionName"
-NOTIFIER_DLQ_OUTPUT = "NotifierDeadLetterQueueUrl"
-SITE_URL_OUTPUT = "SiteUrl"
 
 
 class ResumeBackendStack(Stack):

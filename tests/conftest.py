@@ -27,13 +27,10 @@ for _var in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
 def local_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSystem]:
     """The real local system (`make dev`) in this process, for one test module. Alarm periods are scaled so
     alarms fire in seconds, and the stage throttle raised so 800 requests do not take 40 s at the deployed
-    20 requests/s.
-
-    NOTE: it points this process's AWS clients at its emulator (as `make dev` must, for the in-process Lambdas),
-    so the environment is put back afterwards: no test outside the module talks to it by accident."""
+    20 requests/s. It leaves this process's environment as it found it: the Lambdas it runs see theirs only
+    while they run (infra/local/runtime.py)."""
     from tests.e2e.conftest import free_port_base
 
-    saved = dict(os.environ)
     system = LocalSystem(
         Ports.from_base(free_port_base()),
         Path(tmp_path_factory.mktemp("local")),
@@ -43,8 +40,6 @@ def local_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSyst
     system.start()
     yield system
     system.stop()
-    os.environ.clear()
-    os.environ.update(saved)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ Change a name here and every consumer follows; nothing else spells these strings
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Final
 
 # NOTE: every distinct (namespace, metric, dimension set) is a billed custom metric, so the counter
@@ -31,13 +32,32 @@ VISITS_COUNT_ATTRIBUTE: Final = "visit_count"
 # Environment variables the Lambdas read; infra sets them under these names.
 TABLE_NAME_ENV: Final = "TABLE_NAME"
 
+# Lambda handlers (`module.function`): infra deploys them under these names; the local runtime reads them back
+# from the synthesized template and imports them.
+COUNTER_HANDLER: Final = "functions.counter.app.lambda_handler"
+NOTIFIER_HANDLER: Final = "functions.notifier.app.lambda_handler"
+
+# The counter API's routes: path → methods. The counter routes on the request's path as it is, so these are
+# exact paths; infra/api.py refuses at synth an API Gateway path template (`{id}`, `{proxy+}`) it cannot serve.
+VISITS_PATH: Final = "/visits"
+COUNTER_ROUTES: Final[Mapping[str, tuple[str, ...]]] = {VISITS_PATH: ("GET", "POST")}
+
+# Stack output ids (fixed logical ids): the deploy workflow, the smoke test and the tests read them by name.
+API_URL_OUTPUT: Final = "ApiUrl"
+SITE_URL_OUTPUT: Final = "SiteUrl"
+TABLE_NAME_OUTPUT: Final = "VisitsTableName"
+ALARM_TOPIC_OUTPUT: Final = "AlarmTopicArn"
+ALERTING_HEALTH_TOPIC_OUTPUT: Final = "AlertingHealthTopicArn"
+NOTIFIER_FUNCTION_OUTPUT: Final = "NotifierFunctionName"
+NOTIFIER_DLQ_OUTPUT: Final = "NotifierDeadLetterQueueUrl"
+
 
 def dashboard_name(stack_name: str) -> str:
     """The CloudWatch dashboard of a stack; alarm emails link to it by this name."""
     return f"{stack_name}-operations"
 
 
-# --- Alerting: CloudWatch alarms → SNS → notifier Lambda → SES email (infra/alerting.py, functions/notifier/) ---
+# --- Alerting: CloudWatch alarms → SNS → notifier Lambda → email and chat (infra/notifier.py, functions/notifier/) ---
 
 # Environment variables the notifier reads; infra sets them under these names.
 SENDER_EMAIL_ENV: Final = "SENDER_EMAIL"

@@ -35,8 +35,6 @@ warnings.filterwarnings("ignore", message="No application metrics to publish")
 logger = Logger(service=catalog.COUNTER_SERVICE)
 metrics = Metrics(namespace=catalog.METRICS_NAMESPACE, service=catalog.COUNTER_SERVICE)
 
-VISITS_PATH: Final = "/visits"
-
 # Fail fast: the API waits up to 30 s, a visitor much less. Two attempts of ~1.5 s stay inside the
 # function's timeout (infra/config.py), so a stalled DynamoDB ends as a clean 503, not a Lambda timeout.
 _DYNAMODB_CONFIG: Final = Config(
@@ -70,7 +68,7 @@ def _post_visit(event: dict[str, Any], counter: VisitCounter) -> dict[str, Any]:
 
 
 _Route = Callable[[dict[str, Any], VisitCounter], dict[str, Any]]
-ROUTES: Final[dict[str, dict[str, _Route]]] = {VISITS_PATH: {"GET": _get_visits, "POST": _post_visit}}
+ROUTES: Final[dict[str, dict[str, _Route]]] = {catalog.VISITS_PATH: {"GET": _get_visits, "POST": _post_visit}}
 
 
 def handle(event: dict[str, Any], counter_factory: Callable[[], VisitCounter]) -> dict[str, Any]:

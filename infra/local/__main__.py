@@ -1,22 +1,27 @@
-"""`make dev`: the whole system locally. Ctrl-C stops it."""
+"""`make dev`: the whole system locally. Ctrl-C stops it.
+
+Exit status 0 after a stop; 2, with the message only, for a taken port or a config error (`--config`, cdk.json,
+or `CDK_CONTEXT_JSON` as the CDK CLI passes `-c` flags).
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 import threading
 import time
 from pathlib import Path
 
-from infra.local.emulator import PortInUseError
+from infra.local.cli import add_config_option, start_or_explain
 from infra.local.system import LocalSystem, Ports
 
 DEFAULT_STATE_DIR = Path(".local-state")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="make dev", description=__doc__)
+    parser = argparse.ArgumentParser(prog="make dev", description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--port-base", type=int, help="use ports N (AWS emulator), N+1 (API), N+2 (site), N+3 (console)"
     )
@@ -25,26 +30,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--period-scale", type=float, default=1.0, help="scale alarm periods (e.g. 0.02 turns 5 minutes into 6 s)"
     )
-    parser.add_argument(
-        "--config",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a config key for this run, as `cdk synth -c config.KEY=VALUE` would "
-        "(e.g. alarm_thresholds.api_requests_per_5_minutes=30)",
-    )
+    add_config_option(parser)
     args = parser.parse_args(argv)
-    overrides = dict(item.split("=", 1) for item in args.config)
+    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")  # loops.py reports here
+    # Set first: a Ctrl-C while starting up stops cleanly too, once the parts that started can be stopped.
+    stopped = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stopped.set())
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    overrides = dict(args.config)
     ports = Ports.from_base(args.port_base) if args.port_base else Ports()
     system = LocalSystem(
         ports, args.state_dir, reset=args.reset, period_scale=args.period_scale, config_overrides=overrides
     )
     started = time.monotonic()
-    try:
-        urls = system.start()
-    except PortInUseError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    urls = start_or_explain(system)
+    if isinstance(urls, int):
+        return urls
     print(f"Local resume backend is up in {time.monotonic() - started:.1f} s (no AWS account used):")
     for name, url in urls.items():
         print(f"  {name:13} {url}")
@@ -53,9 +54,6 @@ def main(argv: list[str] | None = None) -> int:
     for key, value in overrides.items():
         print(f"  config override: {key} = {value}")
     print("Press Ctrl-C to stop.", flush=True)
-    stopped = threading.Event()
-    signal.signal(signal.SIGINT, lambda *_: stopped.set())
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     stopped.wait()
     system.stop()
     print("stopped", flush=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from infra.local.lambda_events import LOCAL_ACCOUNT_ID, LOCAL_REGION
+from assembly.template import LOCAL_ACCOUNT_ID, LOCAL_REGION
 from infra.local.metrics import MetricStore
 
 _COMPARISONS: dict[str, Callable[[float, float], bool]] = {
@@ -207,3 +207,24 @@ def _phrase(comparison: str) -> str:
         "LessThanThreshold": "less than",
         "LessThanOrEqualToThreshold": "less than or equal to",
     }[comparison]
+
+
+class AlarmWatch:
+    """One evaluation round after another: each state change is published to its alarm's actions, in order. A
+    change whose publishing failed (the emulator's SNS unreachable) is kept and published first next round, so a
+    hiccup delays an alarm email instead of losing it."""
+
+    def __init__(self, evaluator: AlarmEvaluator, publish: Callable[[StateChange], None]) -> None:
+        self.evaluator = evaluator
+        self.changes: list[StateChange] = []
+        self._publish = publish
+        self._unpublished: list[StateChange] = []
+
+    def evaluate(self) -> list[StateChange]:
+        changes = self.evaluator.evaluate()
+        self.changes.extend(changes)
+        self._unpublished.extend(changes)
+        while self._unpublished:
+            self._publish(self._unpublished[0])  # an error ends the round; the loop logs it (loops.py)
+            self._unpublished.pop(0)
+        return changes

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import requests
 
-from infra.local.emulator import PortInUseError
+from functions.common import catalog
+from infra.local.cli import add_config_option, start_or_explain
 from infra.local.system import LocalSystem, Ports
 
 
@@ -43,7 +44,7 @@ def burst(api_url: str, rate_per_second: float, seconds: float) -> tuple[float, 
         if delay > 0:
             time.sleep(delay)
         try:
-            status = requests.post(f"{api_url}/visits", timeout=10).status_code
+            status = requests.post(api_url + catalog.VISITS_PATH, timeout=10).status_code
         except requests.RequestException:
             status = 0
         with lock:
@@ -102,15 +103,17 @@ def main(argv: list[str] | None = None) -> int:
         "--period-scale", type=float, default=0.05, help="scale alarm periods (default 0.05: 5 minutes → 15 s)"
     )
     parser.add_argument("--port-base", type=int, default=24566)
+    add_config_option(parser)
     args = parser.parse_args(argv)
     system = LocalSystem(
-        Ports.from_base(args.port_base), Path(tempfile.mkdtemp(prefix="drill-")), period_scale=args.period_scale
+        Ports.from_base(args.port_base),
+        Path(tempfile.mkdtemp(prefix="drill-")),
+        period_scale=args.period_scale,
+        config_overrides=dict(args.config),
     )
-    try:
-        system.start()
-    except PortInUseError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    started = start_or_explain(system)
+    if isinstance(started, int):
+        return started
     try:
         print(f"Sending {int(args.rate * args.seconds)} visits at {args.rate:g}/s to {system.api_url} ...", flush=True)
         first = time.time()

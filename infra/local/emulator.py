@@ -12,12 +12,25 @@ import logging
 import threading
 import urllib.request
 from collections.abc import Callable, Iterable
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
 
+import boto3
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from assembly.template import LOCAL_REGION
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch.client import CloudWatchClient
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_sesv2.client import SESV2Client
+    from mypy_boto3_sns.client import SNSClient
+    from mypy_boto3_sqs.client import SQSClient
+
 LOOPBACK = "127.0.0.1"
+# Credentials the emulator accepts and nothing real does.
+LOCAL_ACCESS_KEY: Final = "local"
 
 
 class PortInUseError(OSError):
@@ -75,3 +88,41 @@ class AwsEmulator:
             self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
+
+    def lambda_environment(self) -> dict[str, str]:
+        """What a Lambda finds in its environment locally besides its own variables: the emulator as its AWS
+        (AWS_ENDPOINT_URL, a region, credentials) and no X-Ray daemon."""
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_REGION": LOCAL_REGION,
+            "AWS_DEFAULT_REGION": LOCAL_REGION,
+            "AWS_ACCESS_KEY_ID": LOCAL_ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": LOCAL_ACCESS_KEY,
+            "POWERTOOLS_TRACE_DISABLED": "true",
+        }
+
+    def clients(self) -> AwsClients:
+        """The local system's own clients of the emulator, configured explicitly: nothing is read from (or
+        written to) this process's environment, which belongs to the developer and, during an invocation, to
+        the Lambda being run (infra/local/runtime.py)."""
+        session = boto3.session.Session(
+            aws_access_key_id=LOCAL_ACCESS_KEY, aws_secret_access_key=LOCAL_ACCESS_KEY, region_name=LOCAL_REGION
+        )
+        return AwsClients(
+            dynamodb=session.client("dynamodb", endpoint_url=self.endpoint),
+            sns=session.client("sns", endpoint_url=self.endpoint),
+            sqs=session.client("sqs", endpoint_url=self.endpoint),
+            sesv2=session.client("sesv2", endpoint_url=self.endpoint),
+            cloudwatch=session.client("cloudwatch", endpoint_url=self.endpoint),
+        )
+
+
+@dataclass(frozen=True)
+class AwsClients:
+    """Created once, on one thread (boto3 sessions are not thread-safe; its clients are)."""
+
+    dynamodb: DynamoDBClient
+    sns: SNSClient
+    sqs: SQSClient
+    sesv2: SESV2Client
+    cloudwatch: CloudWatchClient

@@ -1,8 +1,9 @@
 """The local HTTP API: what API Gateway does in front of the counter, on loopback.
 
-Per request: stage throttling (token bucket with the deployed rate and burst), CORS as HTTP APIs apply it
-(preflight answered here; the allowed origin echoed only when it matches), a real-shaped payload v2 event,
-the Lambda handler invoked in-process, and the AWS/ApiGateway and AWS/Lambda metrics CloudWatch would record.
+Built from the template's HTTP API, its stage and the function its routes integrate. Per request: stage
+throttling (token bucket with the deployed rate and burst), CORS as HTTP APIs apply it (preflight answered here;
+the allowed origin echoed only when it matches), a real-shaped payload v2 event, the function invoked through
+the local Lambda runtime (which records the AWS/Lambda metrics), and the AWS/ApiGateway metrics.
 """
 
 from __future__ import annotations
@@ -11,15 +12,16 @@ import base64
 import json
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from infra.local.lambda_events import LocalLambdaContext, http_api_event
+from assembly.template import LocalTemplate, referenced
+from infra.local.lambda_events import http_api_event
 from infra.local.metrics import MetricStore
-from infra.local.stdout_capture import captured_stdout
 
-Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+if TYPE_CHECKING:
+    from infra.local.runtime import LambdaRuntime, LocalFunction
 
 
 @dataclass(frozen=True)
@@ -60,27 +62,31 @@ class CorsRules:
 
 class LocalHttpApi:
     def __init__(
-        self,
-        *,
-        api_id: str,
-        function_name: str,
-        handler: Handler,
-        cors: CorsRules,
-        throttle: TokenBucket,
-        metrics: MetricStore,
-        memory_mb: int,
-        timeout_seconds: float,
+        self, *, api_id: str, function: LocalFunction, cors: CorsRules, throttle: TokenBucket, metrics: MetricStore
     ) -> None:
         self.api_id = api_id
-        self.function_name = function_name
-        self._handler = handler
+        self.function = function
         self._cors = cors
         self._throttle = throttle
         self._metrics = metrics
-        self._memory_mb = memory_mb
-        self._timeout_seconds = timeout_seconds
-        # One container: Lambda never runs two invocations in one execution environment at once.
-        self._container = threading.Lock()
+
+    @classmethod
+    def from_template(
+        cls, template: LocalTemplate, runtime: LambdaRuntime, metrics: MetricStore, *, allow_origins: Sequence[str]
+    ) -> LocalHttpApi:
+        """The template's one HTTP API. NOTE: locally the site is served from loopback, so `allow_origins` (that
+        origin) replaces the deployed ones; methods, headers and max-age are the template's."""
+        ((api_id, api),) = template.of_type("AWS::ApiGatewayV2::Api").items()
+        cors = api["Properties"]["CorsConfiguration"]
+        ((_, stage),) = template.of_type("AWS::ApiGatewayV2::Stage").items()
+        throttle = stage["Properties"]["DefaultRouteSettings"]
+        return cls(
+            api_id=api_id,
+            function=runtime.function(_integrated_function(template)),
+            cors=CorsRules(list(allow_origins), cors["AllowMethods"], cors["AllowHeaders"], int(cors["MaxAge"])),
+            throttle=TokenBucket(float(throttle["ThrottlingRateLimit"]), int(throttle["ThrottlingBurstLimit"])),
+            metrics=metrics,
+        )
 
     def handle(self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes) -> HttpReply:
         started = time.perf_counter()
@@ -121,23 +127,10 @@ class LocalHttpApi:
 
     def _invoke(self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes) -> HttpReply:
         event = http_api_event(method, path, body=body or None, headers=headers, query=query)
-        context = LocalLambdaContext(
-            function_name=self.function_name, memory_limit_in_mb=self._memory_mb, timeout_seconds=self._timeout_seconds
-        )
-        with self._container, captured_stdout() as printed:
-            started = time.perf_counter()
-            failed = False
-            try:
-                response = self._handler(event, context)
-            except Exception:  # a Lambda error: API Gateway answers its own 500
-                failed = True
-                response = {}
-            duration_ms = (time.perf_counter() - started) * 1000
-        self._metrics.ingest_emf(printed.getvalue())
-        self._record_lambda_metrics(duration_ms, failed)
-        if failed:
+        invocation = self.function.invoke(event)
+        if invocation.failed:  # a Lambda error: API Gateway answers its own 500
             return _json_reply(500, {"message": "Internal Server Error"})
-        return _reply_from_lambda(response)
+        return _reply_from_lambda(invocation.response)
 
     def _record_api_metrics(self, status: int, latency_ms: float) -> None:
         # HTTP APIs publish per ApiId (per-stage metrics need detailed metrics, which the stack does not enable).
@@ -148,14 +141,21 @@ class LocalHttpApi:
         record("AWS/ApiGateway", "5xx", dimensions, 1 if status >= 500 else 0)
         record("AWS/ApiGateway", "Latency", dimensions, latency_ms, "Milliseconds")
 
-    def _record_lambda_metrics(self, duration_ms: float, failed: bool) -> None:
-        dimensions = {"FunctionName": self.function_name}
-        record = self._metrics.record
-        record("AWS/Lambda", "Invocations", dimensions, 1)
-        record("AWS/Lambda", "Errors", dimensions, 1 if failed else 0)
-        record("AWS/Lambda", "Throttles", dimensions, 0)
-        record("AWS/Lambda", "Duration", dimensions, duration_ms, "Milliseconds")
-        record("AWS/Lambda", "ConcurrentExecutions", dimensions, 1)
+
+def _integrated_function(template: LocalTemplate) -> str:
+    """The one function the API's routes integrate. NOTE: the gateway does not route: like the counter's own
+    router, every path goes to it (it answers unknown routes itself; docs/local.md says how AWS differs)."""
+    functions = {
+        referenced(integration["Properties"]["IntegrationUri"])
+        for integration in template.of_type("AWS::ApiGatewayV2::Integration").values()
+    }
+    if len(functions) != 1 or None in functions:
+        raise RuntimeError(
+            f"the local gateway serves one Lambda integration; the template has {sorted(map(str, functions))}"
+        )
+    (function_id,) = functions
+    assert function_id is not None
+    return function_id
 
 
 def _json_reply(status: int, body: dict[str, Any]) -> HttpReply:

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
 
-LOCAL_ACCOUNT_ID: Final = "123456789012"
-LOCAL_REGION: Final = "us-east-1"
+from assembly.template import LOCAL_ACCOUNT_ID, LOCAL_REGION
+
 _TEXT_TYPES: Final = ("application/json", "text/", "application/x-www-form-urlencoded")
 
 

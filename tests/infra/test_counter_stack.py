@@ -11,13 +11,13 @@ from aws_cdk.assertions import Match, Template
 from moto import mock_aws
 
 from functions.common import catalog
+from functions.common.catalog import API_URL_OUTPUT, TABLE_NAME_OUTPUT
 from functions.counter import app
 from infra.config import DeploymentConfig
 from infra.lambda_factory import POWERTOOLS_LAYER_PARAMETER, pinned_version
 from infra.local.lambda_events import http_api_event
 from infra.local.provision import create_visits_table
 from infra.monitoring.visits_table import VISITS_TABLE_ERRORS_ALARM
-from infra.stack import API_URL_OUTPUT, TABLE_NAME_OUTPUT
 
 
 def _only(template: Template, resource_type: str) -> tuple[str, Mapping[str, Any]]:

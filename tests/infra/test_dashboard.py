@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
+from assembly.template import LocalTemplate
 from dashboards.body import canonical_json, dashboard_bodies
 from dashboards.render import metric_refs, render_svg
 from dashboards.synthetic import SyntheticData
 from functions.common import catalog
 from infra.config import REPO_ROOT, DeploymentConfig
-from infra.local.template import LocalTemplate
 from tests.support.lambda_output import emitted_metrics
 from tests.support.metric_paths import lambdas_on_moto, run_every_metric_path
 

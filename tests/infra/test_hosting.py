@@ -20,6 +20,7 @@ from aws_cdk import App, Stack
 from aws_cdk.assertions import Match, Template
 
 from frontend.build import CONFIG_NAME
+from functions.common.catalog import API_URL_OUTPUT, SITE_URL_OUTPUT
 from functions.site_publisher import contract
 from infra.app import build_app
 from infra.config import REPO_ROOT, ConfigError, DeploymentConfig
@@ -27,7 +28,6 @@ from infra.hosting.domain import DOMAIN_DNS_RECORDS_OUTPUT, DOMAIN_URL_OUTPUT
 from infra.hosting.headers import amplify_custom_headers, cloudfront_header_behaviors
 from infra.hosting.site_build import build_for_synth
 from infra.security_headers import HSTS_MAX_AGE_SECONDS, content_security_policy, security_headers
-from infra.stack import API_URL_OUTPUT, SITE_URL_OUTPUT
 
 API_ORIGIN = "<api origin>"
 """Stands in for the API's endpoint (a GetAtt) when a template string is rendered for comparison."""

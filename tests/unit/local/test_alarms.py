@@ -14,7 +14,7 @@ PERIOD = 60
 NOW = 1_000_000.0
 
 
-def _alarm(treat_missing_data: str = "notBreaching", statistic: str = "Sum") -> AlarmDefinition:
+def spike_alarm(treat_missing_data: str = "notBreaching", statistic: str = "Sum") -> AlarmDefinition:
     return AlarmDefinition(
         logical_id="Spike",
         name="Stack-api-request-spike",
@@ -50,7 +50,7 @@ def test_two_breaching_periods_out_of_three_alarm() -> None:
     store = MetricStore()
     _record(store, 2, 11)
     _record(store, 1, 20)
-    assert _state_after(_alarm(), store) == "ALARM"
+    assert _state_after(spike_alarm(), store) == "ALARM"
 
 
 def test_a_single_blip_does_not_alarm() -> None:
@@ -58,14 +58,14 @@ def test_a_single_blip_does_not_alarm() -> None:
     _record(store, 3, 2)
     _record(store, 2, 50)
     _record(store, 1, 3)
-    assert _state_after(_alarm(), store) == "OK"
+    assert _state_after(spike_alarm(), store) == "OK"
 
 
 def test_a_value_equal_to_the_threshold_does_not_cross_greater_than() -> None:
     store = MetricStore()
     _record(store, 2, 10)
     _record(store, 1, 10)
-    assert _state_after(_alarm(), store) == "OK"
+    assert _state_after(spike_alarm(), store) == "OK"
 
 
 @pytest.mark.parametrize(
@@ -74,11 +74,11 @@ def test_a_value_equal_to_the_threshold_does_not_cross_greater_than() -> None:
 )
 def test_missing_data_is_treated_as_configured(treatment: str, state: str) -> None:
     # A quiet site: no datapoint at all in the evaluated periods
-    assert _state_after(_alarm(treatment), MetricStore()) == state
+    assert _state_after(spike_alarm(treatment), MetricStore()) == state
 
 
 def test_ignore_keeps_the_current_state_through_silence() -> None:
-    alarm = _alarm("ignore")
+    alarm = spike_alarm("ignore")
     alarm.state = "ALARM"
     assert _state_after(alarm, MetricStore()) == "ALARM"
 
@@ -95,7 +95,7 @@ def test_the_published_message_is_one_the_notifier_reads() -> None:
     store = MetricStore()
     _record(store, 2, 11)
     _record(store, 1, 20)
-    (change,) = AlarmEvaluator([_alarm()], store).evaluate(now=NOW)
+    (change,) = AlarmEvaluator([spike_alarm()], store).evaluate(now=NOW)
     parsed = parse_alarm_message(json.dumps(change.cloudwatch_message()))
     assert parsed.alarm_name == "Stack-api-request-spike"
     assert parsed.new_state.value == "ALARM"

@@ -1,0 +1,125 @@
+"""The local console: alarm states (`/`), the outbox of sent emails (`/outbox`), the dashboard drawn from the
+synthesized body with live data (`/dashboard`), and the same as JSON (`/api/alarms`, `/api/outbox`)."""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from assembly.template import LocalTemplate
+from dashboards.body import dashboard_bodies
+from dashboards.render import render_svg
+from functions.common import catalog
+from infra.local.alarms import AlarmDefinition, AlarmEvaluator
+from infra.local.dashboard_data import LiveData
+from infra.local.gateway import HttpReply
+from infra.local.metrics import MetricStore
+from infra.local.outbox import Outbox, SentEmail
+
+
+@dataclass(frozen=True)
+class Console:
+    template: LocalTemplate
+    metrics: MetricStore
+    evaluator: AlarmEvaluator
+    outbox: Outbox
+    site_origin: str
+    api_url: str
+
+    def route(self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes) -> HttpReply:
+        if path == "/api/outbox":
+            return _json([asdict(sent) for sent in self.outbox.emails()])
+        if path == "/api/alarms":
+            return _json(
+                [
+                    {
+                        "name": a.name,
+                        "state": a.state,
+                        "metric": f"{a.namespace}/{a.metric_name}",
+                        "threshold": a.threshold,
+                    }
+                    for a in self.evaluator.alarms
+                ]
+            )
+        if path == "/outbox":
+            return _html("Outbox", _outbox_html(self.outbox.emails()))
+        if path == "/dashboard.svg":
+            return HttpReply(200, {"content-type": "image/svg+xml"}, self.dashboard_svg().encode())
+        if path == "/dashboard":
+            return _html(
+                "Dashboard",
+                "<p>Rendered from the synthesized dashboard body with live local data.</p>"
+                "<img src='/dashboard.svg' alt='Operations dashboard' style='max-width:100%'>",
+            )
+        if path == "/":
+            return _html("Local resume backend", self._overview_html())
+        return HttpReply(404, {"content-type": "text/plain"}, b"not found")
+
+    def dashboard_svg(self) -> str:
+        """The synthesized dashboard body drawn with this system's live metrics and alarm states."""
+        bodies = dashboard_bodies(self.template.template)
+        if not bodies:
+            return "<svg xmlns='http://www.w3.org/2000/svg'><text y='20'>no dashboard in the template</text></svg>"
+        name, body = next(iter(bodies.items()))
+        data = LiveData(self.metrics, self.evaluator.alarms, self.evaluator.period_scale)
+        return render_svg(body, data, f"{name} (local, live)")
+
+    def _overview_html(self) -> str:
+        rows = "".join(
+            f"<tr><td>{html.escape(a.name)}</td><td class='{a.state}'>{a.state}</td>"
+            f"<td>{html.escape(a.namespace)}/{html.escape(a.metric_name)} {a.statistic}</td>"
+            f"<td>{a.threshold:g}</td></tr>"
+            for a in self.evaluator.alarms
+        )
+        scale = self.evaluator.period_scale
+        scaled = "" if scale == 1 else f"<p><strong>Alarm periods scaled by {scale:g}.</strong></p>"
+        return (
+            f"<p><a href='{self.site_origin}/'>Site</a> · <a href='/outbox'>Outbox</a> · "
+            "<a href='/dashboard'>Dashboard</a> · "
+            f"<a href='{self.api_url}{catalog.VISITS_PATH}'>API</a></p>{scaled}"
+            f"<table><tr><th>Alarm</th><th>State</th><th>Metric</th><th>Threshold</th></tr>{rows}</table>"
+        )
+
+
+def _alarm_summary(alarm: AlarmDefinition) -> dict[str, Any]:
+    metric = f"{alarm.namespace}/{alarm.metric_name}"
+    return {"name": alarm.name, "state": alarm.state, "metric": metric, "threshold": alarm.threshold}
+
+
+def _json(value: Any) -> HttpReply:
+    return HttpReply(200, {"content-type": "application/json"}, json.dumps(value, default=str).encode())
+
+
+def _html(title: str, content: str) -> HttpReply:
+    page = (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>"
+        f"{html.escape(title)}</title><meta http-equiv='refresh' content='5'>"
+        "<style>body{font:15px system-ui;margin:2rem;max-width:70rem}td,th{padding:.3rem .6rem;text-align:left}"
+        ".ALARM{color:#b00020;font-weight:bold}.OK{color:#1b5e20}article{border:1px solid #ccc;margin:1rem 0;"
+        "padding:1rem}pre{white-space:pre-wrap}</style></head>"
+        f"<body><h1>{html.escape(title)}</h1>{content}</body></html>"
+    )
+    return HttpReply(200, {"content-type": "text/html; charset=utf-8"}, page.encode())
+
+
+def _outbox_html(emails: list[SentEmail]) -> str:
+    if not emails:
+        return "<p>No email sent yet. Fire an alarm with the drill (see docs/local.md).</p>"
+    return "".join(_email_html(sent) for sent in reversed(emails))
+
+
+def _email_html(sent: SentEmail) -> str:
+    html_part = (
+        "<details><summary>HTML</summary>"
+        f"<iframe sandbox srcdoc='{html.escape(sent.html)}' width='100%' height='400'></iframe></details>"
+        if sent.html
+        else ""
+    )
+    return (
+        f"<article><h2>{html.escape(sent.subject)}</h2>"
+        f"<p>to {html.escape(', '.join(sent.recipients))} via {sent.channel}</p>"
+        f"<details open><summary>Text</summary><pre>{html.escape(sent.text)}</pre></details>{html_part}</article>"
+    )

@@ -1,0 +1,215 @@
+"""The one in-process Lambda runtime: a function of the synthesized template, invoked the way Lambda invokes it.
+
+Whoever calls — the local API, the SNS fan-out — an invocation is the same: the function's own environment, a
+context with its memory and timeout, its JSON log lines to its own file, its EMF lines captured and turned into
+metrics, and the AWS/Lambda metrics CloudWatch records for every invocation (Invocations, Errors, Throttles,
+Duration, ConcurrentExecutions). An asynchronous invocation (SNS → Lambda) adds Lambda's retries.
+
+Each function runs with its own environment (infra/local/environment.py says how and why), one invocation at a
+time (one container per function), concurrently with other functions.
+"""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+import json
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any, TextIO
+
+from assembly.template import LocalTemplate
+from infra.local.environment import function_environment
+from infra.local.function_spec import FunctionSpec
+from infra.local.lambda_events import LocalLambdaContext
+from infra.local.metrics import MetricStore
+from infra.local.stdout_capture import captured_stdout
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+_warm_modules: dict[str, tuple[int, list[Any]]] = {}
+"""Handler module → the LocalFunction whose container it is, and its cached factories' state as that one left them:
+anyone else calling the module since (another system, a test) shows there, and the next invocation starts cold."""
+_containers = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Invocation:
+    response: Any
+    error: BaseException | None
+    duration_ms: float
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None
+
+
+class LocalFunction:
+    def __init__(
+        self,
+        spec: FunctionSpec,
+        *,
+        platform: Mapping[str, str],
+        metrics: MetricStore,
+        log: TextIO,
+        invoked: Callable[[], None] = lambda: None,
+    ) -> None:
+        """`platform`: what Lambda and the emulator put in every function's environment (emulator.py);
+        `invoked`: called after each invocation, once whatever it wrote is written."""
+        self.spec = spec
+        self._metrics = metrics
+        self._log = log
+        self._invoked = invoked
+        self._one_at_a_time = threading.Lock()  # one container: Lambda runs one invocation in it at a time
+        self._container_id = next(_containers)
+        self.environment: Mapping[str, str] = (
+            dict(platform)
+            | {
+                "AWS_LAMBDA_FUNCTION_NAME": spec.logical_id,
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+                "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            }
+            | dict(spec.environment)
+        )
+
+    def invoke(self, event: dict[str, Any]) -> Invocation:
+        """One synchronous invocation; a handler's exception is the invocation's error, as Lambda reports it."""
+        context = LocalLambdaContext(
+            function_name=self.spec.logical_id,
+            memory_limit_in_mb=self.spec.memory_mb,
+            timeout_seconds=self.spec.timeout_seconds,
+        )
+        with self._one_at_a_time, function_environment(self.environment), captured_stdout() as printed:
+            module, handler = self._container()
+            with _logs_to(module, self._log):
+                started = time.perf_counter()
+                response, error = None, None
+                try:
+                    response = handler(event, context)
+                except Exception as exc:  # an unhandled error: Lambda logs it and counts it in Errors
+                    error = exc
+                    self._log_error(exc)
+                duration_ms = (time.perf_counter() - started) * 1000
+            self._keep_warm(module)
+            self._invoked()
+        self._metrics.ingest_emf(printed.getvalue())
+        self._record(duration_ms, failed=error is not None)
+        return Invocation(response, error, duration_ms)
+
+    def invoke_async(self, event: dict[str, Any]) -> bool:
+        """An asynchronous invocation: retried as the function's EventInvokeConfig says; False if all failed
+        (the caller then sends the event to `spec.on_failure_queue`)."""
+        return any(not self.invoke(event).failed for _attempt in range(1 + self.spec.async_retries))  # until one works
+
+    def _container(self) -> tuple[ModuleType, Handler]:
+        """The handler, imported under this function's environment. Unless this function's container is warm, it
+        is a cold start: the clients and settings the module cached (functools.cache factories) are dropped."""
+        module = importlib.import_module(self.spec.module_name)
+        if _warm_modules.get(module.__name__) != (self._container_id, _cache_state(module)):
+            for factory in _cached_factories(module):
+                factory.cache_clear()
+        handler: Handler = getattr(module, self.spec.handler.rpartition(".")[2])
+        return module, handler
+
+    def close(self) -> None:
+        with self._one_at_a_time:  # no invocation is writing to the log being closed
+            self._log.close()
+
+    def _keep_warm(self, module: ModuleType) -> None:
+        _warm_modules[module.__name__] = (self._container_id, _cache_state(module))
+
+    def _log_error(self, error: BaseException) -> None:
+        # The shape Lambda's Python runtime logs for an unhandled exception.
+        record = {
+            "errorMessage": str(error),
+            "errorType": type(error).__name__,
+            "stackTrace": traceback.format_tb(error.__traceback__),
+        }
+        self._log.write(json.dumps(record) + "\n")
+
+    def _record(self, duration_ms: float, *, failed: bool) -> None:
+        dimensions = {"FunctionName": self.spec.logical_id}
+        record = self._metrics.record
+        record("AWS/Lambda", "Invocations", dimensions, 1)
+        record("AWS/Lambda", "Errors", dimensions, 1 if failed else 0)
+        record("AWS/Lambda", "Throttles", dimensions, 0)  # one container that is never over its concurrency
+        record("AWS/Lambda", "Duration", dimensions, duration_ms, "Milliseconds")
+        record("AWS/Lambda", "ConcurrentExecutions", dimensions, 1)
+
+
+class LambdaRuntime:
+    """The template's functions, each built once on first use; its log files live under `logs_dir`."""
+
+    def __init__(
+        self, template: LocalTemplate, *, platform: Mapping[str, str], metrics: MetricStore, logs_dir: Path
+    ) -> None:
+        self._template = template
+        self._platform = dict(platform)
+        self._metrics = metrics
+        self._logs_dir = logs_dir
+        self._functions: dict[str, LocalFunction] = {}
+        self._lock = threading.Lock()
+        self.invocations = 0
+        """How many invocations have ended: all the tables' writes come from them (the snapshots watch it)."""
+
+    def function(self, logical_id: str) -> LocalFunction:
+        with self._lock:
+            if logical_id not in self._functions:
+                self._functions[logical_id] = self._build(FunctionSpec.from_template(self._template, logical_id))
+            return self._functions[logical_id]
+
+    def _build(self, spec: FunctionSpec) -> LocalFunction:
+        sharing = [f.spec.logical_id for f in self._functions.values() if f.spec.module_name == spec.module_name]
+        if sharing:
+            # One process imports a module once: two functions would share its cached clients and settings.
+            raise RuntimeError(f"{spec.logical_id} and {sharing[0]} share {spec.module_name}: run them apart")
+        self._logs_dir.mkdir(parents=True, exist_ok=True)
+        log = (self._logs_dir / f"{_short_name(spec.module_name)}.log").open("a", encoding="utf-8", buffering=1)
+        return LocalFunction(spec, platform=self._platform, metrics=self._metrics, log=log, invoked=self._count)
+
+    def _count(self) -> None:
+        with self._lock:
+            self.invocations += 1
+
+    def close(self) -> None:
+        for function in list(self._functions.values()):
+            function.close()
+
+
+@contextmanager
+def _logs_to(module: ModuleType, stream: TextIO) -> Iterator[None]:
+    """The module's Powertools logger writes to the function's log file (as Lambda ships it to CloudWatch Logs)
+    for the invocation, and to wherever it wrote before afterwards."""
+    handler = getattr(getattr(module, "logger", None), "registered_handler", None)
+    if handler is None:
+        yield
+        return
+    previous = handler.stream
+    handler.stream = stream
+    try:
+        yield
+    finally:
+        handler.stream = previous
+
+
+def _cached_factories(module: ModuleType) -> list[Any]:
+    return [
+        value
+        for value in vars(module).values()
+        if getattr(value, "__module__", None) == module.__name__ and hasattr(value, "cache_info")
+    ]
+
+
+def _cache_state(module: ModuleType) -> list[Any]:
+    return [factory.cache_info() for factory in _cached_factories(module)]
+
+
+def _short_name(module_name: str) -> str:
+    """functions.counter.app → counter."""
+    return module_name.removesuffix(".app").rsplit(".", 1)[-1]
