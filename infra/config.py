@@ -92,6 +92,8 @@ class DeploymentConfig:
     counter_reserved_concurrency: int | None
     """A cost cap: at most this many counters run at once. null removes the cap (needed on new accounts whose
     concurrency quota is 10, where any reservation fails to deploy)."""
+    max_views_per_visitor_per_day: int
+    """Views of one visitor (a day's hash of IP, User-Agent and site) counted per UTC day; more are ignored."""
     log_retention_days: int
     alert_recipients: tuple[str, ...]
     sender_email: str
@@ -188,6 +190,10 @@ CONFIG_FIELDS: Final[Mapping[str, tuple[Callable[[str, Any], Any], str]]] = {
     "counter_reserved_concurrency": (
         _optional(_int(1, 1000)),
         "Reserved concurrency of the counter (cost cap), or null for none.",
+    ),
+    "max_views_per_visitor_per_day": (
+        _int(1, 1000),
+        "Page views of one visitor counted per UTC day (reloads and scripts beyond it count as IgnoredVisits).",
     ),
     "log_retention_days": (_retention, "Retention of every log group (days)."),
     "alert_recipients": (_list_of(_email, min_items=1), "Who receives alarm emails."),
