@@ -54,6 +54,9 @@ VISITOR_KEY_PREFIX: Final = "visitor#"
 VISITOR_VIEWS_ATTRIBUTE: Final = "views"
 VISIT_IDS_ATTRIBUTE: Final = "visit_ids"
 """The visit ids already counted for the visitor that day (at most max_views_per_visitor_per_day)."""
+LAST_WRITE_ATTRIBUTE: Final = "last_write"
+"""A random token of the last write that counted a view on the visitor's item: lets that write, and only that
+write, be undone when the rest of its visit failed."""
 EXPIRES_AT_ATTRIBUTE: Final = "expires_at"
 """The table's TTL attribute (epoch seconds): salts and visitor items expire after their day."""
 

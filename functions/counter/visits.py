@@ -18,9 +18,10 @@ It takes its DynamoDB clients and clock as arguments, so tests hand it moto clie
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Final
@@ -227,6 +228,9 @@ class _Gate:
     table_name: str
     key: str
     visit_id: str
+    write_token: str = field(default_factory=lambda: secrets.token_hex(8))
+    """Marks this gate write, so undo() reverts it and never an earlier write of the same visit (a retry whose
+    own write failed its condition must not take the first, counted one back out)."""
 
     def enter(self, day: str, max_views: int) -> Outcome:
         try:
@@ -234,7 +238,7 @@ class _Gate:
                 response = self.writer.update_item(
                     TableName=self.table_name,
                     Key={catalog.VISITS_PARTITION_KEY: {"S": self.key}},
-                    UpdateExpression="ADD #views :one, #ids :ids SET #expires = :expires",
+                    UpdateExpression="ADD #views :one, #ids :ids SET #expires = :expires, #token = :token",
                     # NOTE: `contains` on a string set is true when the set holds the value; on a missing
                     # attribute it is false. A failed condition writes nothing.
                     # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.OperatorsAndFunctions.html
@@ -246,6 +250,7 @@ class _Gate:
                         ":id": {"S": self.visit_id},
                         ":max": {"N": str(max_views)},
                         ":expires": {"N": str(day_expiry(day))},
+                        ":token": {"S": self.write_token},
                     },
                     ReturnValues="UPDATED_NEW",
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
@@ -263,23 +268,26 @@ class _Gate:
         return Outcome.FIRST_VIEW if views == 1 else Outcome.REPEAT_VIEW
 
     def undo(self) -> None:
-        """Takes the visit back out of the gate, so a retry of it is counted. Best effort: if this fails too, a
-        retry is answered as already counted (one visit lost, none doubled)."""
+        """Takes this write's view back out of the gate, so a retry of the visit is counted. Best effort: if this
+        fails too, or a later view of the visitor replaced the token, a retry is answered as already counted
+        (one visit lost, none doubled)."""
         try:
             with _store_errors():
                 self.writer.update_item(
                     TableName=self.table_name,
                     Key={catalog.VISITS_PARTITION_KEY: {"S": self.key}},
-                    UpdateExpression="ADD #views :minus_one DELETE #ids :ids",
-                    ConditionExpression="contains(#ids, :id)",
+                    UpdateExpression="ADD #views :minus_one DELETE #ids :ids REMOVE #token",
+                    ConditionExpression="contains(#ids, :id) AND #token = :token",
                     ExpressionAttributeNames={
                         "#views": catalog.VISITOR_VIEWS_ATTRIBUTE,
                         "#ids": catalog.VISIT_IDS_ATTRIBUTE,
+                        "#token": catalog.LAST_WRITE_ATTRIBUTE,
                     },
                     ExpressionAttributeValues={
                         ":minus_one": {"N": "-1"},
                         ":ids": {"SS": [self.visit_id]},
                         ":id": {"S": self.visit_id},
+                        ":token": {"S": self.write_token},
                     },
                 )
         except (ClientError, VisitStoreUnavailableError):
@@ -291,6 +299,7 @@ class _Gate:
             "#views": catalog.VISITOR_VIEWS_ATTRIBUTE,
             "#ids": catalog.VISIT_IDS_ATTRIBUTE,
             "#expires": catalog.EXPIRES_AT_ATTRIBUTE,
+            "#token": catalog.LAST_WRITE_ATTRIBUTE,
         }
 
 
