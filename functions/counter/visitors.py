@@ -75,7 +75,7 @@ class DailySalts:
     def _read(self, day: str) -> bytes | None:
         response = self._reader.get_item(
             TableName=self._table_name,
-            Key=self._key(day),  # type: ignore[arg-type]
+            Key=self._key(day),
             # NOTE: right after another container created it, an eventually consistent read may miss the salt.
             ConsistentRead=True,
         )
@@ -94,7 +94,7 @@ class DailySalts:
                     **self._key(day),
                     SALT_ATTRIBUTE: {"B": salt},
                     EXPIRES_AT_ATTRIBUTE: {"N": str(day_expiry(day))},
-                },  # type: ignore[dict-item]
+                },
                 ConditionExpression="attribute_not_exists(#pk)",
                 ExpressionAttributeNames={"#pk": VISITS_PARTITION_KEY},
             )

@@ -140,7 +140,7 @@ class VisitCounter:
         with _store_errors():
             response = self.reader.get_item(
                 TableName=self.table_name,
-                Key=_TOTALS_KEY,  # type: ignore[arg-type]
+                Key=_TOTALS_KEY,
                 # NOTE: a reload right after a POST must show that visit, so read the latest write.
                 ConsistentRead=True,
             )
@@ -172,7 +172,7 @@ class VisitCounter:
                 with _store_errors():
                     response = self.writer.update_item(
                         TableName=self.table_name,
-                        Key=_TOTALS_KEY,  # type: ignore[arg-type]
+                        Key=_TOTALS_KEY,
                         ReturnValues="ALL_NEW",
                         ReturnValuesOnConditionCheckFailure="ALL_OLD",
                         **update,
@@ -184,7 +184,7 @@ class VisitCounter:
                 continue
             item = response["Attributes"]
             self._stored_day = item[catalog.TODAY_ATTRIBUTE]["S"]
-            return Totals.from_item(item, day)  # type: ignore[arg-type]
+            return Totals.from_item(item, day)
         raise VisitStoreUnavailableError(f"the totals' day kept changing during {_MAX_TOTALS_ATTEMPTS} writes")
 
 

@@ -80,7 +80,7 @@ class DelayingProxy:
                 except OSError:
                     self.close_connection = True  # the client gave up waiting, as intended
 
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's signature
+            def log_message(self, format: str, *args: object) -> None:
                 return
 
         return Handler

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from botocore.awsrequest import AWSResponse
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.exceptions import ReadTimeoutError
 
 Match = Callable[[dict[str, Any]], bool]
@@ -34,7 +34,7 @@ def refused(client: Any, operation: str, code: str, *, when: Match, times: int =
             return None
         refusals[0] += 1
         parsed = {"Error": {"Code": code, "Message": "injected"}, "ResponseMetadata": {"HTTPStatusCode": status}}
-        return AWSResponse(params["url"], status, {}, None), parsed
+        return AWSResponse(params["url"], status, HTTPHeaders(), None), parsed
 
     event = f"before-call.dynamodb.{operation}"
     client.meta.events.register(event, answer)
@@ -53,8 +53,9 @@ def answer_lost(client: Any, operation: str, *, when: Match, times: int = 1) -> 
     def mark(params: dict[str, Any], **_: Any) -> None:
         pending.append(lost[0] < times and when(json.loads(params["body"])))
 
-    def lose(**_: Any) -> None:
-        if pending.pop():
+    def lose(http_response: AWSResponse, **_: Any) -> None:
+        # Only an applied write's answer: a refusal (say, a failed condition) applied nothing to lose.
+        if pending.pop() and http_response.status_code < 300:
             lost[0] += 1
             raise ReadTimeoutError(endpoint_url="injected")
 

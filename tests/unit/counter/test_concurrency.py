@@ -1,7 +1,7 @@
 """Concurrent visits through the real handler against the local AWS emulator (moto's server): the count is exact.
 
 Each worker is its own container: its own DynamoDB clients and its own cache of the day's salt, so the salt's
-creation races too. 16 workers × 50 POSTs, as 800 distinct visitors and then as one.
+creation races too. 16 workers x 50 POSTs, as 800 distinct visitors and then as one.
 """
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import boto3
 import pytest
-from botocore.session import get_session
+from botocore.session import Session, get_session
 
 from functions.common import catalog
 from functions.counter import app
@@ -22,6 +22,9 @@ from infra.local.emulator import AwsEmulator
 from infra.local.lambda_events import http_api_event
 from infra.local.provision import create_visits_table
 from tests.unit.counter.conftest import CHROME, MAX_VIEWS
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
 
 WORKERS = 16
 VISITS_PER_WORKER = 50
@@ -39,8 +42,8 @@ def _container(endpoint: str, table_name: str) -> VisitCounter:
     """A fresh container's counter: new clients (the handler's own configs) and an empty salt cache."""
     session = get_session()
     return VisitCounter(
-        reader=session.create_client("dynamodb", endpoint_url=endpoint, config=app._READ_CONFIG),
-        writer=session.create_client("dynamodb", endpoint_url=endpoint, config=app._WRITE_CONFIG),
+        reader=_dynamodb(session, "dynamodb", endpoint_url=endpoint, config=app._READ_CONFIG),
+        writer=_dynamodb(session, "dynamodb", endpoint_url=endpoint, config=app._WRITE_CONFIG),
         table_name=table_name,
         max_views_per_day=MAX_VIEWS,
     )
@@ -68,7 +71,8 @@ def _run(endpoint: str, table_name: str, *, one_visitor: bool) -> list[dict[str,
     create_visits_table(boto3.client("dynamodb", endpoint_url=endpoint), table_name)
     with ThreadPoolExecutor(WORKERS) as pool:
         futures = [
-            pool.submit(_post_visits, endpoint, table_name, worker, one_visitor=one_visitor) for worker in range(WORKERS)
+            pool.submit(_post_visits, endpoint, table_name, worker, one_visitor=one_visitor)
+            for worker in range(WORKERS)
         ]
         return [answer for future in futures for answer in future.result()]
 
@@ -102,3 +106,7 @@ def test_800_posts_of_one_visitor_count_one_unique_visitor_and_the_daily_limit_o
     stored = _stored(moto_endpoint, "visits-one")
     assert stored == {"count": MAX_VIEWS, "unique_visitors": 1, "today": {"count": MAX_VIEWS, "unique_visitors": 1}}
     assert max(answer["count"] for answer in answers) == MAX_VIEWS
+
+
+def _dynamodb(session: Session, service: str, **options: Any) -> DynamoDBClient:
+    return cast("DynamoDBClient", session.create_client(service, **options))

@@ -205,12 +205,20 @@ def test_an_invalid_visit_id_is_a_client_error_and_counts_nothing(invoke: Invoke
 
 def test_answers_carry_total_unique_and_today_figures(invoke: Invoke) -> None:
     # Given two visitors, one of whom comes back in a new session
-    for ip, visit_id in (("198.51.100.1", "visit-aaaa"), ("198.51.100.2", "visit-bbbb"), ("198.51.100.1", "visit-cccc")):
+    for ip, visit_id in (
+        ("198.51.100.1", "visit-aaaa"),
+        ("198.51.100.2", "visit-bbbb"),
+        ("198.51.100.1", "visit-cccc"),
+    ):
         invoke("POST", source_ip=ip, body=json.dumps({"visit_id": visit_id}))
     # When the figures are read
     response = invoke("GET")
     # Then views, unique visitors and today's figures are all there
-    assert json.loads(response["body"]) == {"count": 3, "unique_visitors": 2, "today": {"count": 3, "unique_visitors": 2}}
+    assert json.loads(response["body"]) == {
+        "count": 3,
+        "unique_visitors": 2,
+        "today": {"count": 3, "unique_visitors": 2},
+    }
     assert_matches_spec(response, "/visits", "GET")
     assert MAX_VIEWS >= 2
 

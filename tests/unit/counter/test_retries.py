@@ -8,11 +8,12 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, cast
 
 import boto3
 import pytest
 from botocore.config import Config
-from botocore.session import get_session
+from botocore.session import Session, get_session
 
 from functions.common import catalog
 from functions.counter import app
@@ -22,6 +23,9 @@ from infra.local.lambda_events import http_api_event
 from infra.local.provision import create_visits_table
 from tests.support.delaying_proxy import DelayingProxy
 from tests.unit.counter.conftest import CHROME, MAX_VIEWS
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
 
 TABLE_NAME = "visits-retries"
 VISITS = 40
@@ -54,12 +58,18 @@ def test_lost_write_answers_never_double_count_and_every_visit_answered_200_coun
     with DelayingProxy(
         moto_endpoint,
         delay_seconds=HELD_BACK_SECONDS,
-        delay_when=lambda operation: operation in {"UpdateItem", "PutItem"} and chance.random() < SHARE_OF_WRITES_HELD_BACK,
+        delay_when=lambda operation: (
+            operation in {"UpdateItem", "PutItem"} and chance.random() < SHARE_OF_WRITES_HELD_BACK
+        ),
     ) as proxy:
         session = get_session()
         counter = VisitCounter(
-            reader=session.create_client("dynamodb", endpoint_url=proxy.endpoint, config=app._READ_CONFIG.merge(SHORT_TIMEOUTS)),
-            writer=session.create_client("dynamodb", endpoint_url=proxy.endpoint, config=app._WRITE_CONFIG.merge(SHORT_TIMEOUTS)),
+            reader=_dynamodb(
+                session, "dynamodb", endpoint_url=proxy.endpoint, config=app._READ_CONFIG.merge(SHORT_TIMEOUTS)
+            ),
+            writer=_dynamodb(
+                session, "dynamodb", endpoint_url=proxy.endpoint, config=app._WRITE_CONFIG.merge(SHORT_TIMEOUTS)
+            ),
             table_name=TABLE_NAME,
             max_views_per_day=MAX_VIEWS,
         )
@@ -89,3 +99,7 @@ def test_lost_write_answers_never_double_count_and_every_visit_answered_200_coun
     stored = _stored(moto_endpoint)
     assert answered == VISITS
     assert (stored.count, stored.unique_visitors) == (VISITS, VISITS)
+
+
+def _dynamodb(session: Session, service: str, **options: Any) -> DynamoDBClient:
+    return cast("DynamoDBClient", session.create_client(service, **options))
