@@ -59,6 +59,8 @@ class DailySalts:
         self._writer = writer
         self._table_name = table_name
         self._cached: tuple[str, bytes] | None = None
+        self.created_day: str | None = None
+        """The day whose salt this container created, if any: then it is likely the day's first visit."""
 
     def for_day(self, day: str) -> bytes:
         if self._cached is not None and self._cached[0] == day:
@@ -105,4 +107,5 @@ class DailySalts:
             if winner is None:
                 raise SaltUnavailableError(f"the salt of {day} was created but cannot be read") from exc
             return winner
+        self.created_day = day
         return salt

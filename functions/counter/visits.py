@@ -165,7 +165,9 @@ class VisitCounter:
 
     def _add_to_totals(self, day: str, *, first_view: bool) -> Totals:
         """One conditional update of the totals item; a new UTC day resets today's figures in the same write."""
-        stored_day = self._stored_day or day
+        # A container that just created the day's salt is most likely serving its first visit: the totals still
+        # count an older day, so try the write that starts the new day first (a wrong guess costs one write).
+        stored_day = self._stored_day or ("" if self._salts.created_day == day else day)
         for _ in range(_MAX_TOTALS_ATTEMPTS):
             update = _totals_update(day, stored_day, first_view=first_view)
             try:
