@@ -122,7 +122,7 @@ class _FakeDynamoDB:
 
     def get_item(self, **request: Any) -> dict[str, Any]:
         if request["Key"][catalog.VISITS_PARTITION_KEY]["S"].startswith(catalog.SALT_KEY_PREFIX):
-            return {"Item": {catalog.SALT_ATTRIBUTE: {"B": b"0" * 32}}}
+            return {"Item": {catalog.SALT_ATTRIBUTE: {"S": "00" * 32}}}
         return {"Item": self._totals()}
 
     def _totals(self) -> dict[str, Any]:

@@ -82,7 +82,7 @@ class DailySalts:
             ConsistentRead=True,
         )
         item = response.get("Item")
-        return None if item is None else bytes(item[SALT_ATTRIBUTE]["B"])
+        return None if item is None else bytes.fromhex(item[SALT_ATTRIBUTE]["S"])
 
     def _create(self, day: str) -> bytes:
         """Race-free: the first conditional put wins, and every other container reads the winner's salt back.
@@ -94,7 +94,9 @@ class DailySalts:
                 TableName=self._table_name,
                 Item={
                     **self._key(day),
-                    SALT_ATTRIBUTE: {"B": salt},
+                    # Hex text rather than a binary attribute: every tool that reads the table (and the local
+                    # system's saved state, JSON) handles strings.
+                    SALT_ATTRIBUTE: {"S": salt.hex()},
                     EXPIRES_AT_ATTRIBUTE: {"N": str(day_expiry(day))},
                 },
                 ConditionExpression="attribute_not_exists(#pk)",
