@@ -69,7 +69,7 @@ def operations_widgets(sources: DashboardSources) -> list[list[cloudwatch.IWidge
         dimensions_map={catalog.SERVICE_DIMENSION: catalog.COUNTER_SERVICE},
         statistic="Sum",
         period=PERIOD,
-        label="Visits",
+        label="Views",
     )
     store_failures = cloudwatch.Metric(
         namespace=catalog.METRICS_NAMESPACE,
@@ -101,16 +101,7 @@ def operations_widgets(sources: DashboardSources) -> list[list[cloudwatch.IWidge
                 height=4,
             )
         ],
-        [
-            _graph("Visits recorded", [visits], width=18),
-            cloudwatch.SingleValueWidget(
-                title="Visits in the period",
-                metrics=[visits],
-                set_period_to_time_range=True,
-                width=6,
-                height=GRAPH_HEIGHT,
-            ),
-        ],
+        visit_widgets(visits),
         [
             _graph(
                 "API requests and errors",
@@ -197,6 +188,42 @@ def operations_widgets(sources: DashboardSources) -> list[list[cloudwatch.IWidge
             ),
         ],
     ]
+
+
+def visit_widgets(views: cloudwatch.Metric) -> list[cloudwatch.IWidget]:
+    """The visits row: views and unique visitors counted, and what was ignored (crawlers, no User-Agent, over a
+    visitor's daily limit), each from the counter's EMF on the fixed {service} dimension (plus `reason`)."""
+    unique_visitors = _counter_metric(catalog.UNIQUE_VISITORS_METRIC, "Unique visitors")
+    ignored = _counter_metric(catalog.IGNORED_VISITS_METRIC, "Ignored visits")
+    by_reason = [
+        _counter_metric(catalog.IGNORED_VISITS_METRIC, reason.replace("_", " "), reason=reason)
+        for reason in catalog.IGNORE_REASONS
+    ]
+    return [
+        _graph("Visits recorded", [views, unique_visitors, ignored], width=12),
+        _graph("Ignored visits by reason", by_reason, width=6),
+        cloudwatch.SingleValueWidget(
+            title="Visits in the period",
+            metrics=[views, unique_visitors, ignored],
+            set_period_to_time_range=True,
+            width=6,
+            height=GRAPH_HEIGHT,
+        ),
+    ]
+
+
+def _counter_metric(name: str, label: str, *, reason: str | None = None) -> cloudwatch.Metric:
+    dimensions = {catalog.SERVICE_DIMENSION: catalog.COUNTER_SERVICE}
+    if reason is not None:
+        dimensions[catalog.IGNORE_REASON_DIMENSION] = reason
+    return cloudwatch.Metric(
+        namespace=catalog.METRICS_NAMESPACE,
+        metric_name=name,
+        dimensions_map=dimensions,
+        statistic="Sum",
+        period=PERIOD,
+        label=label,
+    )
 
 
 def _graph(

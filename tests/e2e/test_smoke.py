@@ -165,6 +165,7 @@ def visits_table() -> Iterator[str]:
     with pytest.MonkeyPatch.context() as env:
         env.setenv("AWS_ENDPOINT_URL", endpoint)
         env.setenv(catalog.TABLE_NAME_ENV, TABLE_NAME)
+        env.setenv(catalog.MAX_VIEWS_ENV, "3")
         create_visits_table(boto3.client("dynamodb"), TABLE_NAME)
         counter_app.visit_counter.cache_clear()
         yield TABLE_NAME
