@@ -17,6 +17,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from contextlib import redirect_stdout
 from typing import Any, Final
 
@@ -148,7 +149,7 @@ def warm_overhead(iterations: int) -> dict[str, list[float]]:
     app.visit_counter = lambda: counter  # type: ignore[assignment]
     context = LocalLambdaContext("bench")
     browser = {"user-agent": CHROME}
-    events = {
+    events: dict[str, Callable[[int], dict[str, Any]]] = {
         "POST": lambda i: http_api_event("POST", "/visits", headers=browser, body='{"visit_id": "warm-visit-1"}'),
         "GET": lambda i: http_api_event("GET", "/visits", headers=browser),
         # A User-Agent never seen by this container: the crawler list is scanned, not answered from the cache.
