@@ -230,7 +230,7 @@ THRESHOLD_FIELDS: Final[Mapping[str, tuple[Callable[[str, Any], Any], str]]] = {
     "counter_p99_duration_percent_of_timeout": (_int(1, 100), "Counter p99 duration as a percentage of its timeout."),
     "visits_table_errors_per_5_minutes": (
         _int(1, 1_000_000),
-        "Visits table throttled requests plus system errors (GetItem, UpdateItem) in 5 minutes.",
+        "Visits table throttled requests plus system errors (GetItem, PutItem, UpdateItem) in 5 minutes.",
     ),
     "counter_store_failures_per_5_minutes": (
         _int(1, 1_000_000),
