@@ -9,9 +9,11 @@ A counted visit is two conditional writes (docs/performance.md, docs/privacy.md)
    view, the unique visitor on the visitor's first view of the day, and today's figures.
 
 Neither write is retried by the SDK (the writer client makes one attempt), so no write can apply twice. When the
-totals write is known not to have been applied (throttled, never sent), the gate is undone, so the client's retry
-counts the visit; when its outcome is unknown (timeout), the visit is taken as counted. The one way to lose a
-visit is a totals write that timed out and was not applied; no way counts one twice.
+gate's outcome is unknown (timeout), or the totals write is known not to have been applied (throttled, never
+sent), this write's gate entry is undone (it carries a random token, so an earlier attempt's entry never is), and
+the client's retry counts the visit; when the totals write's outcome is unknown, the visit is taken as counted.
+The ways to lose a visit are a totals write that timed out and was not applied, or a failed undo; no way counts
+one twice. The reasoning, and why not a transaction: docs/performance.md.
 
 It takes its DynamoDB clients and clock as arguments, so tests hand it moto clients and fixed times.
 """

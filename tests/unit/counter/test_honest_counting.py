@@ -13,7 +13,7 @@ import pytest
 
 from functions.common import catalog
 from functions.counter import app
-from functions.counter.visits import Visit, VisitCounter
+from functions.counter.visits import Totals, Visit, VisitCounter
 from infra.local.lambda_events import LocalLambdaContext, http_api_event
 from tests.support.dynamodb_faults import answer_lost, on_key, refused
 from tests.support.lambda_output import emitted_metrics
@@ -152,6 +152,25 @@ def test_a_visitor_at_23_59_59_and_00_00_01_utc_is_unique_on_both_days(visits_ta
         i for i in _items(visits_table) if i[catalog.VISITS_PARTITION_KEY]["S"].startswith(catalog.SALT_KEY_PREFIX)
     ]
     assert sorted(i[catalog.VISITS_PARTITION_KEY]["S"] for i in salts) == ["salt#2026-12-01", "salt#2026-12-02"]
+
+
+def test_a_request_that_began_before_midnight_adds_to_the_totals_but_not_to_the_new_day(visits_table: str) -> None:
+    # Given one container already counting the new UTC day, and another whose clock still reads the old one
+    client = boto3.client("dynamodb")
+
+    def container(at: datetime) -> VisitCounter:
+        return VisitCounter(
+            reader=client, writer=client, table_name=visits_table, max_views_per_day=MAX_VIEWS, clock=lambda: at
+        )
+
+    new_day = container(datetime(2026, 12, 2, 0, 0, 1, tzinfo=UTC))
+    old_day = container(datetime(2026, 12, 1, 23, 59, 59, tzinfo=UTC))
+    new_day.record_visit(Visit(visit_id="after-midnight", source_ip="198.51.100.60", user_agent=FIREFOX))
+    # When the late request of the old day is counted
+    late = old_day.record_visit(Visit(visit_id="before-midnight", source_ip="198.51.100.61", user_agent=FIREFOX))
+    # Then it counts in the totals, and the new day's figures are left alone
+    assert (late.totals.count, late.totals.unique_visitors) == (2, 2)
+    assert new_day.totals() == Totals(count=2, unique_visitors=2, today_count=1, today_unique_visitors=1)
 
 
 def test_the_salt_is_read_once_per_container_per_day(invoke: Invoke) -> None:
