@@ -460,3 +460,20 @@ def test_output_ids_are_the_ones_the_stack_declares() -> None:
     assert smoke.API_URL_OUTPUT == stack.API_URL_OUTPUT
     # Maintenance: the hosting work adds SITE_URL_OUTPUT to infra/stack.py; until then the smoke test's name stands.
     assert getattr(stack, "SITE_URL_OUTPUT", smoke.SITE_URL_OUTPUT) == smoke.SITE_URL_OUTPUT
+
+
+@pytest.mark.parametrize(
+    ("body", "is_figures"),
+    [
+        (b'{"count": 3, "unique_visitors": 2, "today": {"count": 1, "unique_visitors": 1}}', True),
+        (b'{"count": 3}', False),  # the first version's answer
+        (b'{"count": 3, "unique_visitors": 2, "today": {"count": -1, "unique_visitors": 1}}', False),
+        (b'{"count": true, "unique_visitors": 2, "today": {"count": 1, "unique_visitors": 1}}', False),
+        (b"not json", False),
+    ],
+)
+def test_the_visits_check_wants_the_documented_figures(body: bytes, is_figures: bool) -> None:
+    response = requests.Response()
+    response.status_code = 200
+    response._content = body
+    assert smoke._is_figures(response) is is_figures
