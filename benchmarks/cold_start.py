@@ -145,7 +145,7 @@ def warm_overhead(iterations: int) -> dict[str, list[float]]:
     from infra.local.lambda_events import LocalLambdaContext, http_api_event
 
     fake = _FakeDynamoDB()
-    counter = VisitCounter(reader=fake, writer=fake, table_name="bench", max_views_per_day=3)  # type: ignore[arg-type]
+    counter = VisitCounter(client=fake, table_name="bench", max_views_per_day=3)  # type: ignore[arg-type]
     app.visit_counter = lambda: counter  # type: ignore[assignment]
     context = LocalLambdaContext("bench")
     browser = {"user-agent": CHROME}

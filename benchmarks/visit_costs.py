@@ -63,12 +63,11 @@ def visit_costs() -> tuple[list[tuple[str, Counter[str]]], int]:
         def container() -> VisitCounter:
             session = get_session()
             counter = VisitCounter(
-                reader=session.create_client("dynamodb", endpoint_url=endpoint, config=app._READ_CONFIG),  # type: ignore[arg-type]
-                writer=session.create_client("dynamodb", endpoint_url=endpoint, config=app._WRITE_CONFIG),  # type: ignore[arg-type]
+                client=session.create_client("dynamodb", endpoint_url=endpoint, config=app._DYNAMODB_CONFIG),  # type: ignore[arg-type]
                 table_name=table,
                 max_views_per_day=3,
             )
-            for client in (counter.reader, counter.writer):
+            for client in (counter.client,):
                 client.meta.events.register("before-send.dynamodb", lambda request, **_: _record(calls, request))
             return counter
 

@@ -10,6 +10,7 @@ instead of the ~20 ms that compiling the whole list as one expression costs.
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import json
 import re
@@ -46,7 +47,18 @@ def is_crawler(user_agent: str) -> bool:
 @cache
 def _patterns() -> tuple[tuple[str, ...], re.Pattern[str]]:
     """(plain-text patterns, one expression of the others), from the package's JSON."""
-    entries = json.loads(patterns_path().read_text(encoding="utf-8"))
+    text = patterns_path().read_text(encoding="utf-8")
+    # NOTE: parsing the list makes ~20,000 small objects (its examples and descriptions too). With botocore's models
+    # in memory, the cyclic garbage collector's passes over the heap during that took ~25 ms of a cold start,
+    # against ~6 ms for the parse itself (docs/performance.md). JSON values hold no reference cycles, so the
+    # collector is paused while parsing; nothing it could free is made.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        entries = json.loads(text)
+    finally:
+        if collecting:
+            gc.enable()
     literals: list[str] = []
     expressions: list[str] = []
     for entry in entries:

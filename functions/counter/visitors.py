@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Final
 from botocore.exceptions import ClientError
 
 from functions.common.catalog import EXPIRES_AT_ATTRIBUTE, SALT_ATTRIBUTE, SALT_KEY_PREFIX, VISITS_PARTITION_KEY
+from functions.counter.store import consistent_get, error_code
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -54,9 +55,8 @@ def visitor_id(salt: bytes, *, source_ip: str, user_agent: str, site: str) -> st
 class DailySalts:
     """The salt of each UTC day, created once by whichever request needs it first, read once per container."""
 
-    def __init__(self, *, reader: DynamoDBClient, writer: DynamoDBClient, table_name: str) -> None:
-        self._reader = reader
-        self._writer = writer
+    def __init__(self, *, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
         self._table_name = table_name
         self._cached: tuple[str, bytes] | None = None
         self.created_day: str | None = None
@@ -75,13 +75,7 @@ class DailySalts:
         return {VISITS_PARTITION_KEY: {"S": SALT_KEY_PREFIX + day}}
 
     def _read(self, day: str) -> bytes | None:
-        response = self._reader.get_item(
-            TableName=self._table_name,
-            Key=self._key(day),
-            # NOTE: right after another container created it, an eventually consistent read may miss the salt.
-            ConsistentRead=True,
-        )
-        item = response.get("Item")
+        item = consistent_get(self._client, self._table_name, self._key(day))
         return None if item is None else bytes.fromhex(item[SALT_ATTRIBUTE]["S"])
 
     def _create(self, day: str) -> bytes:
@@ -90,7 +84,7 @@ class DailySalts:
         https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html"""
         salt = secrets.token_bytes(SALT_BYTES)
         try:
-            self._writer.put_item(
+            self._client.put_item(
                 TableName=self._table_name,
                 Item={
                     **self._key(day),
@@ -103,7 +97,7 @@ class DailySalts:
                 ExpressionAttributeNames={"#pk": VISITS_PARTITION_KEY},
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            if error_code(exc) != "ConditionalCheckFailedException":
                 raise
             winner = self._read(day)
             if winner is None:

@@ -8,14 +8,14 @@ A counted visit is two conditional writes (docs/performance.md, docs/privacy.md)
 2. the totals, on the site's item (the one the first version wrote, so a deployed count carries on): adds the
    view, the unique visitor on the visitor's first view of the day, and today's figures.
 
-Neither write is retried by the SDK (the writer client makes one attempt), so no write can apply twice. When the
-gate's outcome is unknown (timeout), or the totals write is known not to have been applied (throttled, never
-sent), this write's gate entry is undone (it carries a random token, so an earlier attempt's entry never is), and
-the client's retry counts the visit; when the totals write's outcome is unknown, the visit is taken as counted.
-The ways to lose a visit are a totals write that timed out and was not applied, or a failed undo; no way counts
-one twice. The reasoning, and why not a transaction: docs/performance.md.
+Neither write is retried by the SDK (the client makes one attempt; store.py retries reads), so no write can
+apply twice. When the gate's outcome is unknown (timeout), or the totals write is known not to have been applied
+(throttled, never sent), this write's gate entry is undone (it carries a random token, so an earlier attempt's
+entry never is), and the client's retry counts the visit; when the totals write's outcome is unknown, the visit
+is taken as counted. The ways to lose a visit are a totals write that timed out and was not applied, or a
+failed undo; no way counts one twice. The reasoning, and why not a transaction: docs/performance.md.
 
-It takes its DynamoDB clients and clock as arguments, so tests hand it moto clients and fixed times.
+It takes its DynamoDB client and clock as arguments, so tests hand it moto clients and fixed times.
 """
 
 from __future__ import annotations
@@ -28,30 +28,22 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Final
 
-from botocore.exceptions import (
-    ClientError,
-    ConnectionClosedError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
-    ReadTimeoutError,
-)
+from botocore.exceptions import ClientError
 
 from functions.common import catalog
+from functions.counter.store import (
+    NOT_SENT_ERRORS,
+    RETRYABLE_ERROR_CODES,
+    UNCERTAIN_ERROR_CODES,
+    UNCERTAIN_ERRORS,
+    consistent_get,
+    error_code,
+)
 from functions.counter.visitors import DailySalts, SaltUnavailableError, day_expiry, utc_day, visitor_id
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
-# DynamoDB refused the request: nothing was applied, the same request may succeed later.
-# https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.Errors.html
-REFUSED_ERROR_CODES: Final = frozenset(
-    {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
-)
-# The request reached DynamoDB, which failed: it may or may not have been applied.
-UNCERTAIN_ERROR_CODES: Final = frozenset({"InternalServerError", "ServiceUnavailable"})
-RETRYABLE_ERROR_CODES: Final = REFUSED_ERROR_CODES | UNCERTAIN_ERROR_CODES
-_NOT_SENT_ERRORS: Final = (EndpointConnectionError, ConnectTimeoutError)
-_UNCERTAIN_ERRORS: Final = (ReadTimeoutError, ConnectionClosedError)
 _CONDITION_FAILED: Final = "ConditionalCheckFailedException"
 _TOTALS_KEY: Final = {catalog.VISITS_PARTITION_KEY: {"S": catalog.VISITS_ITEM_KEY}}
 _MAX_TOTALS_ATTEMPTS: Final = 3
@@ -116,23 +108,21 @@ def utc_now() -> datetime:
 
 
 class VisitCounter:
-    """`reader` may retry (reads are idempotent); `writer` must make a single attempt per call."""
+    """`client` must make a single attempt per call (no SDK retries): reads are retried here, writes never."""
 
     def __init__(
         self,
         *,
-        reader: DynamoDBClient,
-        writer: DynamoDBClient,
+        client: DynamoDBClient,
         table_name: str,
         max_views_per_day: int,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
-        self.reader = reader
-        self.writer = writer
+        self.client = client
         self.table_name = table_name
         self.max_views_per_day = max_views_per_day
         self.clock = clock
-        self._salts = DailySalts(reader=reader, writer=writer, table_name=table_name)
+        self._salts = DailySalts(client=client, table_name=table_name)
         self._stored_day: str | None = None
         """The day the totals item counted at this container's last write: picks the right write first."""
 
@@ -140,20 +130,15 @@ class VisitCounter:
         """The stored figures (zeros before the first visit); today's are zero until today's first visit."""
         day = utc_day(self.clock())
         with _store_errors():
-            response = self.reader.get_item(
-                TableName=self.table_name,
-                Key=_TOTALS_KEY,
-                # NOTE: a reload right after a POST must show that visit, so read the latest write.
-                ConsistentRead=True,
-            )
-        return Totals.from_item(response.get("Item"), day)
+            item = consistent_get(self.client, self.table_name, _TOTALS_KEY)
+        return Totals.from_item(item, day)
 
     def record_visit(self, visit: Visit) -> VisitResult:
         day = utc_day(self.clock())
         with _store_errors():
             salt = self._salts.for_day(day)
         visitor = visitor_id(salt, source_ip=visit.source_ip, user_agent=visit.user_agent, site=self.table_name)
-        gate = _Gate(self.writer, self.table_name, f"{catalog.VISITOR_KEY_PREFIX}{day}#{visitor}", visit.visit_id)
+        gate = _Gate(self.client, self.table_name, f"{catalog.VISITOR_KEY_PREFIX}{day}#{visitor}", visit.visit_id)
         outcome = gate.enter(day, self.max_views_per_day)
         if outcome in (Outcome.ALREADY_COUNTED, Outcome.OVER_DAILY_LIMIT):
             return VisitResult(outcome, self.totals())
@@ -174,7 +159,7 @@ class VisitCounter:
             update = _totals_update(day, stored_day, first_view=first_view)
             try:
                 with _store_errors():
-                    response = self.writer.update_item(
+                    response = self.client.update_item(
                         TableName=self.table_name,
                         Key=_TOTALS_KEY,
                         ReturnValues="ALL_NEW",
@@ -182,7 +167,7 @@ class VisitCounter:
                         **update,
                     )
             except ClientError as exc:
-                if _error_code(exc) != _CONDITION_FAILED:
+                if error_code(exc) != _CONDITION_FAILED:
                     raise
                 stored_day = exc.response.get("Item", {}).get(catalog.TODAY_ATTRIBUTE, {}).get("S", "")  # type: ignore[attr-defined]
                 continue
@@ -228,7 +213,7 @@ def _expression(update: str, condition: str, names: dict[str, str], values: dict
 class _Gate:
     """The visitor's item of the day: which visit ids were counted, and how many views."""
 
-    writer: DynamoDBClient
+    client: DynamoDBClient
     table_name: str
     key: str
     visit_id: str
@@ -239,7 +224,7 @@ class _Gate:
     def enter(self, day: str, max_views: int) -> Outcome:
         try:
             with _store_errors():
-                response = self.writer.update_item(
+                response = self.client.update_item(
                     TableName=self.table_name,
                     Key={catalog.VISITS_PARTITION_KEY: {"S": self.key}},
                     UpdateExpression="ADD #views :one, #ids :ids SET #expires = :expires, #token = :token",
@@ -260,7 +245,7 @@ class _Gate:
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
         except ClientError as exc:
-            if _error_code(exc) != _CONDITION_FAILED:
+            if error_code(exc) != _CONDITION_FAILED:
                 raise
             counted = exc.response.get("Item", {}).get(catalog.VISIT_IDS_ATTRIBUTE, {}).get("SS", [])  # type: ignore[attr-defined]
             return Outcome.ALREADY_COUNTED if self.visit_id in counted else Outcome.OVER_DAILY_LIMIT
@@ -277,7 +262,7 @@ class _Gate:
         (one visit lost, none doubled)."""
         try:
             with _store_errors():
-                self.writer.update_item(
+                self.client.update_item(
                     TableName=self.table_name,
                     Key={catalog.VISITS_PARTITION_KEY: {"S": self.key}},
                     UpdateExpression="ADD #views :minus_one DELETE #ids :ids REMOVE #token",
@@ -307,10 +292,6 @@ class _Gate:
         }
 
 
-def _error_code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
-
-
 @contextmanager
 def _store_errors() -> Iterator[None]:
     """Turns DynamoDB's transient failures into VisitStoreUnavailableError, saying whether the write may have
@@ -318,13 +299,13 @@ def _store_errors() -> Iterator[None]:
     try:
         yield
     except ClientError as exc:
-        code = _error_code(exc)
+        code = error_code(exc)
         if code in RETRYABLE_ERROR_CODES:
             raise VisitStoreUnavailableError(str(exc), maybe_counted=code in UNCERTAIN_ERROR_CODES) from exc
         raise
-    except _NOT_SENT_ERRORS as exc:
+    except NOT_SENT_ERRORS as exc:
         raise VisitStoreUnavailableError(str(exc)) from exc
-    except _UNCERTAIN_ERRORS as exc:
+    except UNCERTAIN_ERRORS as exc:
         raise VisitStoreUnavailableError(str(exc), maybe_counted=True) from exc
     except SaltUnavailableError as exc:
         raise VisitStoreUnavailableError(str(exc)) from exc

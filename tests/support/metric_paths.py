@@ -68,7 +68,7 @@ def run_every_metric_path() -> None:
     post({"user-agent": "Googlebot/2.1 (+http://www.google.com/bot.html)"}, "198.51.100.2")  # IgnoredVisits (crawler)
     post({}, "198.51.100.3")  # IgnoredVisits (no User-Agent)
     counter = counter_app.visit_counter()
-    with refused(counter.writer, "UpdateItem", "ThrottlingException", when=lambda _: True):  # VisitStoreFailures
+    with refused(counter.client, "UpdateItem", "ThrottlingException", when=lambda _: True):  # VisitStoreFailures
         post(browser, "198.51.100.4")
     notifier_context = LocalLambdaContext(function_name="alarm-notifier")
     alarm = alarm_events.metric_alarm("ResumeBackend-api-5xx-errors")

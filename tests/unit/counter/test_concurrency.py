@@ -1,6 +1,6 @@
 """Concurrent visits through the real handler against the local AWS emulator (moto's server): the count is exact.
 
-Each worker is its own container: its own DynamoDB clients and its own cache of the day's salt, so the salt's
+Each worker is its own container: its own DynamoDB client and its own cache of the day's salt, so the salt's
 creation races too. 16 workers x 50 POSTs, as 800 distinct visitors and then as one.
 """
 
@@ -39,11 +39,10 @@ def moto_endpoint() -> Iterator[str]:
 
 
 def _container(endpoint: str, table_name: str) -> VisitCounter:
-    """A fresh container's counter: new clients (the handler's own configs) and an empty salt cache."""
+    """A fresh container's counter: a new client (the handler's own config) and an empty salt cache."""
     session = get_session()
     return VisitCounter(
-        reader=_dynamodb(session, "dynamodb", endpoint_url=endpoint, config=app._READ_CONFIG),
-        writer=_dynamodb(session, "dynamodb", endpoint_url=endpoint, config=app._WRITE_CONFIG),
+        client=_dynamodb(session, "dynamodb", endpoint_url=endpoint, config=app._DYNAMODB_CONFIG),
         table_name=table_name,
         max_views_per_day=MAX_VIEWS,
     )

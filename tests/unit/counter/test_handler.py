@@ -120,7 +120,7 @@ def test_dynamodb_throttle_answers_503_with_retry_after_and_no_count(
 ) -> None:
     # Given DynamoDB refuses the visitor's write
     counter = app.visit_counter()
-    with refused(counter.writer, "UpdateItem", error_code, when=on_key(catalog.VISITOR_KEY_PREFIX)):
+    with refused(counter.client, "UpdateItem", error_code, when=on_key(catalog.VISITOR_KEY_PREFIX)):
         # When a visit is posted
         response = invoke("POST")
     # Then the visitor gets a 503 that says when to retry, that the visit may not be counted and that a retry
@@ -142,8 +142,8 @@ def test_dynamodb_throttle_answers_503_with_retry_after_and_no_count(
 
 def test_unreachable_dynamodb_answers_503(visits_table: str) -> None:
     # Given a DynamoDB endpoint nobody listens on
-    dead = boto3.client("dynamodb", endpoint_url="http://127.0.0.1:9", config=app._READ_CONFIG)
-    counter = VisitCounter(reader=dead, writer=dead, table_name=visits_table, max_views_per_day=MAX_VIEWS)
+    dead = boto3.client("dynamodb", endpoint_url="http://127.0.0.1:9", config=app._DYNAMODB_CONFIG)
+    counter = VisitCounter(client=dead, table_name=visits_table, max_views_per_day=MAX_VIEWS)
     # When the count is read
     response = app.handle(http_api_event("GET", "/visits"), lambda: counter)
     # Then the answer is a clean 503

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 TABLE_NAME = "visits-retries"
 VISITS = 40
 MAX_ATTEMPTS_PER_VISIT = 6
-# The handler's own configs (the retry policy under test), with timeouts shortened so the test takes seconds.
+# The handler's own config (the retry policy under test), with timeouts shortened so the test takes seconds.
 SHORT_TIMEOUTS = Config(connect_timeout=0.5, read_timeout=0.2)
 HELD_BACK_SECONDS = 0.4
 SHARE_OF_WRITES_HELD_BACK = 0.3
@@ -64,11 +64,8 @@ def test_lost_write_answers_never_double_count_and_every_visit_answered_200_coun
     ) as proxy:
         session = get_session()
         counter = VisitCounter(
-            reader=_dynamodb(
-                session, "dynamodb", endpoint_url=proxy.endpoint, config=app._READ_CONFIG.merge(SHORT_TIMEOUTS)
-            ),
-            writer=_dynamodb(
-                session, "dynamodb", endpoint_url=proxy.endpoint, config=app._WRITE_CONFIG.merge(SHORT_TIMEOUTS)
+            client=_dynamodb(
+                session, "dynamodb", endpoint_url=proxy.endpoint, config=app._DYNAMODB_CONFIG.merge(SHORT_TIMEOUTS)
             ),
             table_name=TABLE_NAME,
             max_views_per_day=MAX_VIEWS,
