@@ -63,11 +63,21 @@ def _patterns() -> tuple[tuple[str, ...], re.Pattern[str]]:
     expressions: list[str] = []
     for entry in entries:
         pattern = entry["pattern"]
-        if _REGEX_SYNTAX.isdisjoint(_ESCAPED_PUNCTUATION.sub("", pattern)):
-            literals.append(_ESCAPED_PUNCTUATION.sub(r"\1", pattern))
-        else:
+        text = _as_text(pattern)
+        if text is None:
             expressions.append(f"(?:{pattern})")
+        else:
+            literals.append(text)
     return tuple(literals), re.compile("|".join(expressions))
+
+
+def _as_text(pattern: str) -> str | None:
+    """The text a pattern matches literally, or None when it uses regular-expression syntax."""
+    if "\\" not in pattern:  # most of the list: checked without running a regex
+        return pattern if _REGEX_SYNTAX.isdisjoint(pattern) else None
+    if not _REGEX_SYNTAX.isdisjoint(_ESCAPED_PUNCTUATION.sub("", pattern)):
+        return None
+    return _ESCAPED_PUNCTUATION.sub(r"\1", pattern)
 
 
 def patterns_path() -> Path:
