@@ -42,7 +42,8 @@ def utc_day(now: datetime) -> str:
 
 def day_expiry(day: str) -> int:
     """Epoch seconds at which a day's salt and visitor items may be deleted by TTL: the day's end plus grace."""
-    start = datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=UTC)
+    # NOTE: fromisoformat, not strptime: strptime imports _strptime (and locale, calendar) on a cold start.
+    start = datetime.fromisoformat(day).replace(tzinfo=UTC)
     return int((start + timedelta(days=1) + EXPIRY_GRACE).timestamp())
 
 
