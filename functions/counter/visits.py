@@ -242,6 +242,9 @@ class _Gate:
                         ":token": {"S": self.write_token},
                     },
                     ReturnValues="UPDATED_NEW",
+                    # NOTE: a failed condition returns the item as it was, so the refusal says why (a counted
+                    # retry, or the limit) without another read; it still costs 1 WRU, like any write.
+                    # https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
         except ClientError as exc:
