@@ -63,11 +63,11 @@ def _patterns() -> tuple[tuple[str, ...], re.Pattern[str]]:
     expressions: list[str] = []
     for entry in entries:
         pattern = entry["pattern"]
-        text = _as_text(pattern)
-        if text is None:
+        plain = _as_text(pattern)
+        if plain is None:
             expressions.append(f"(?:{pattern})")
         else:
-            literals.append(text)
+            literals.append(plain)
     return tuple(literals), re.compile("|".join(expressions))
 
 
