@@ -21,15 +21,18 @@ from infra.lambda_factory import PythonFunction, log_retention
 from infra.nag import suppress
 from infra.stateful import STATEFUL_REMOVAL_POLICY
 
-# The table actions functions/counter/visits.py calls, and no others.
-COUNTER_TABLE_ACTIONS: Final = ("dynamodb:GetItem", "dynamodb:UpdateItem")
+# The table actions functions/counter/visits.py and visitors.py call, and no others (PutItem: the day's salt).
+COUNTER_TABLE_ACTIONS: Final = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
 CORS_MAX_AGE: Final = Duration.hours(1)
+# Data the counter reads at run time that the Lambda runtime lacks: the crawler pattern list (functions/counter/
+# crawlers.py), bundled from the pinned, installed distribution.
+COUNTER_DISTRIBUTIONS: Final = ("crawler-user-agents",)
 
 # One JSON line per request; HTTP API context variables:
 # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-logging-variables.html
+# NOTE: nothing that identifies a visitor (no $context.identity.sourceIp, no user agent): docs/privacy.md.
 ACCESS_LOG_FIELDS: Final = {
     "requestId": "$context.requestId",
-    "ip": "$context.identity.sourceIp",
     "requestTime": "$context.requestTime",
     "method": "$context.httpMethod",
     "routeKey": "$context.routeKey",
@@ -81,10 +84,17 @@ class CounterApi(Construct):
             timeout=Duration.seconds(config.counter_timeout_seconds),
             log_retention_days=config.log_retention_days,
             reserved_concurrency=config.counter_reserved_concurrency,
-            environment={catalog.TABLE_NAME_ENV: table.table_name},
+            environment={
+                catalog.TABLE_NAME_ENV: table.table_name,
+                catalog.MAX_VIEWS_ENV: str(config.max_views_per_visitor_per_day),
+            },
+            bundled_distributions=COUNTER_DISTRIBUTIONS,
         )
         table.grant(self.counter.function, *COUNTER_TABLE_ACTIONS)
+        self._serve(config, allowed_origins)
 
+    def _serve(self, config: DeploymentConfig, allowed_origins: Sequence[str]) -> None:
+        """The HTTP API, its throttled and logged stage, and the counter's routes."""
         # NOTE: the HTTP API answers CORS preflight itself and, with several origins, echoes the one that
         # matches; the Lambda never sees OPTIONS and sets no CORS headers of its own.
         self.http_api = apigw.HttpApi(

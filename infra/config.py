@@ -115,6 +115,8 @@ class DeploymentConfig:
     counter_reserved_concurrency: int | None
     """A cost cap: at most this many counters run at once. null removes the cap (needed on new accounts whose
     concurrency quota is 10, where any reservation fails to deploy)."""
+    max_views_per_visitor_per_day: int
+    """Views of one visitor (a day's hash of IP, User-Agent and site) counted per UTC day; more are ignored."""
     log_retention_days: int
     alert_recipients: tuple[str, ...]
     sender_email: str
@@ -247,6 +249,10 @@ CONFIG_FIELDS: Final[Mapping[str, tuple[Callable[[str, Any], Any], str]]] = {
         _optional(_int(1, 1000)),
         "Reserved concurrency of the counter (cost cap), or null for none.",
     ),
+    "max_views_per_visitor_per_day": (
+        _int(1, 1000),
+        "Page views of one visitor counted per UTC day (reloads and scripts beyond it count as IgnoredVisits).",
+    ),
     "log_retention_days": (_retention, "Retention of every log group (days)."),
     "alert_recipients": (_list_of(_email, min_items=1), "Who receives alarm emails."),
     "sender_email": (_email, "SES identity alarm emails are sent from (must be verified in SES)."),
@@ -296,7 +302,7 @@ THRESHOLD_FIELDS: Final[Mapping[str, tuple[Callable[[str, Any], Any], str, int]]
     ),
     "visits_table_errors_per_5_minutes": (
         _int(1, 1_000_000),
-        "Visits table throttled requests plus system errors (GetItem, UpdateItem) in 5 minutes.",
+        "Visits table throttled requests plus system errors (GetItem, PutItem, UpdateItem) in 5 minutes.",
         1,
     ),
     "counter_store_failures_per_5_minutes": (

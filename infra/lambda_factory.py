@@ -3,9 +3,15 @@ code asset, Powertools layer and a role that may only write its own logs."""
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
+import os
 import re
+import shutil
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from functools import cache
+from pathlib import Path
 from typing import Final
 
 from aws_cdk import Duration, Stack
@@ -26,6 +32,10 @@ ARCHITECTURE: Final = lambda_.Architecture.ARM_64
 # The asset is the repository root reduced to functions/, so the handler's module path on Lambda
 # (functions.counter.app) is the one tests and the local runtime import.
 ASSET_EXCLUDES: Final = ["*", "!functions", "!functions/**", "**/__pycache__", "**/*.pyc"]
+STAGED_ASSETS_DIR: Final = REPO_ROOT / "build" / "lambda-assets"
+"""Where assets with bundled distributions are assembled (not committed): one folder per content hash."""
+# Files an installer writes about the installation, not part of the distribution's content.
+_INSTALLER_FILES: Final = frozenset({"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"})
 
 
 def pinned_version(package: str) -> str:
@@ -62,7 +72,9 @@ class PythonFunction(Construct):
         log_retention_days: int,
         environment: Mapping[str, str] | None = None,
         reserved_concurrency: int | None = None,
+        bundled_distributions: Sequence[str] = (),
     ) -> None:
+        """`bundled_distributions`: pure-Python PyPI distributions (pinned in pyproject.toml) shipped in the asset."""
         super().__init__(scope, construct_id)
         self.role, self.log_group = role_writing_own_logs(
             self,
@@ -78,7 +90,7 @@ class PythonFunction(Construct):
             runtime=RUNTIME,
             architecture=ARCHITECTURE,
             handler=handler,
-            code=lambda_.Code.from_asset(str(REPO_ROOT), exclude=ASSET_EXCLUDES),
+            code=_code(tuple(bundled_distributions)),
             layers=[_powertools_layer(self)],
             memory_size=memory_mb,
             timeout=timeout,
@@ -91,6 +103,64 @@ class PythonFunction(Construct):
         )
         suppress(self.role, "AwsSolutions-IAM5[Resource::*]")
         suppress(self.function, "AwsSolutions-L1")
+
+
+def _code(distributions: tuple[str, ...]) -> lambda_.Code:
+    if not distributions:
+        return lambda_.Code.from_asset(str(REPO_ROOT), exclude=ASSET_EXCLUDES)
+    return lambda_.Code.from_asset(str(staged_asset(distributions)))
+
+
+@cache
+def staged_asset(distributions: tuple[str, ...]) -> Path:
+    """functions/ plus the files of the installed, pinned distributions, in a folder named by its content.
+
+    NOTE: offline and without Docker: the files come from the environment the tests ran in, checked against the
+    pin, so synth is deterministic (same inputs → same folder → same asset hash). Only pure-Python distributions
+    qualify; they run unchanged on the Lambda platform.
+    """
+    files = _function_files() | {rel: src for name in distributions for rel, src in _distribution_files(name).items()}
+    digest = hashlib.sha256()
+    for rel in sorted(files):
+        digest.update(rel.encode() + b"\0" + files[rel].read_bytes() + b"\0")
+    target = STAGED_ASSETS_DIR / digest.hexdigest()[:20]
+    if target.is_dir():
+        return target
+    partial = target.with_name(f"{target.name}.partial-{os.getpid()}")
+    for rel, source in files.items():
+        (partial / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, partial / rel)
+    try:
+        partial.rename(target)
+    except OSError:  # another synth staged the same content first
+        shutil.rmtree(partial)
+    return target
+
+
+def _function_files() -> dict[str, Path]:
+    root = REPO_ROOT / "functions"
+    return {
+        path.relative_to(REPO_ROOT).as_posix(): path
+        for path in root.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+    }
+
+
+def _distribution_files(name: str) -> dict[str, Path]:
+    distribution = importlib.metadata.distribution(name)
+    if distribution.version != pinned_version(name):
+        raise LookupError(
+            f"{name} {distribution.version} is installed but pyproject.toml pins {pinned_version(name)}: "
+            "install the pinned version (requirements/lock.txt) before synth"
+        )
+    files = {}
+    for entry in distribution.files or ():
+        if "__pycache__" in entry.parts or entry.suffix == ".pyc" or entry.name in _INSTALLER_FILES:
+            continue
+        if entry.parts[0] == ".." or Path(str(entry)).is_absolute():
+            raise LookupError(f"{name} installs {entry} outside site-packages; it cannot be bundled as is")
+        files[entry.as_posix()] = Path(str(distribution.locate_file(entry)))
+    return files
 
 
 def role_writing_own_logs(

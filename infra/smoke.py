@@ -200,6 +200,22 @@ def check_site_config(session: requests.Session, target: Target) -> CheckResult:
     return CheckResult(name, ())
 
 
+def _is_figures(response: requests.Response) -> bool:
+    """The answer of GET /visits (docs/api/openapi.yaml, Figures)."""
+
+    def counts(value: object) -> bool:
+        return isinstance(value, dict) and all(
+            isinstance(value.get(key), int) and not isinstance(value.get(key), bool) and value[key] >= 0
+            for key in ("count", "unique_visitors")
+        )
+
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return counts(body) and counts(body.get("today"))
+
+
 def check_visits(session: requests.Session, target: Target) -> CheckResult:
     name = f"GET {catalog.VISITS_PATH} answers the count to the site's origin ({target.visits_url})"
     try:
@@ -209,12 +225,11 @@ def check_visits(session: requests.Session, target: Target) -> CheckResult:
     if response.status_code != 200:
         return CheckResult(name, (f"answered {response.status_code}, expected 200: {response.text[:200]!r}",))
     problems = []
-    try:
-        count = response.json().get("count")
-    except (ValueError, AttributeError):
-        count = None
-    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-        problems.append(f'body is not {{"count": <whole number>}}: {response.text[:200]!r}')
+    if not _is_figures(response):
+        problems.append(
+            'body is not {"count": n, "unique_visitors": n, "today": {"count": n, "unique_visitors": n}} '
+            f"of whole numbers: {response.text[:200]!r}"
+        )
     allowed = response.headers.get("access-control-allow-origin")
     if allowed != target.site_origin:
         problems.append(

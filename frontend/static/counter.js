@@ -1,14 +1,18 @@
-// Visit counter badge.
+// Visit counter badge: "1,234 views · 567 visitors".
 //
 // Records at most one visit per browser session: the first page view POSTs,
-// later views in the same session (reloads, back/forward) only GET. Any
-// failure leaves a neutral placeholder; this script never throws and never
-// logs errors, because a broken counter must not look like a broken resume.
+// later views in the same session (reloads, back/forward) only GET. The POST
+// carries a random visit id kept for the session, so if it fails (a 503 says
+// the visit may not have been counted) the next page view sends the same
+// visit again, which the API never counts twice. Any failure leaves a neutral
+// placeholder; this script never throws and never logs errors, because a
+// broken counter must not look like a broken resume.
 (function () {
   "use strict";
 
   var TIMEOUT_MS = 3000;
   var SESSION_KEY = "resume-visit-recorded";
+  var VISIT_ID_KEY = "resume-visit-id";
   var UNAVAILABLE_TITLE = "visit count unavailable";
 
   var badge = document.querySelector("[data-visit-counter]");
@@ -25,10 +29,18 @@
     badge.setAttribute("data-state", state);
   }
 
-  function showCount(count) {
+  function plural(number, format, one, many) {
+    return format.format(number) + " " + (number === 1 ? one : many);
+  }
+
+  function showCount(figures) {
     var locale = document.documentElement.lang || undefined;
-    countEl.textContent = new Intl.NumberFormat(locale).format(count);
-    badge.title = "Visits to this page";
+    var format = new Intl.NumberFormat(locale);
+    countEl.textContent =
+      plural(figures.count, format, "view", "views") +
+      " \u00b7 " +
+      plural(figures.visitors, format, "visitor", "visitors");
+    badge.title = "Page views, and unique visitors (counted once a day)";
     if (noteEl) {
       noteEl.textContent = "";
     }
@@ -63,6 +75,35 @@
     }
   }
 
+  function randomId() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") {
+      return window.crypto.randomUUID();
+    }
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map
+      .call(bytes, function (b) {
+        return ("0" + b.toString(16)).slice(-2);
+      })
+      .join("");
+  }
+
+  // The same id for every attempt at this session's visit, so a retry after
+  // a failure is recognised by the API; a new session is a new visit.
+  function sessionVisitId() {
+    try {
+      var stored = window.sessionStorage.getItem(VISIT_ID_KEY);
+      if (stored) {
+        return stored;
+      }
+      var created = randomId();
+      window.sessionStorage.setItem(VISIT_ID_KEY, created);
+      return created;
+    } catch (err) {
+      return randomId();
+    }
+  }
+
   function fetchJson(url, init) {
     return fetch(url, init).then(function (response) {
       if (!response.ok) {
@@ -91,32 +132,43 @@
     return url.href.replace(/\/+$/, "");
   }
 
-  function validCount(body) {
-    var count = body && body.count;
-    if (typeof count !== "number" || !Number.isSafeInteger(count) || count < 0) {
-      throw new Error("response has no valid count");
+  function validNumber(value) {
+    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
+      throw new Error("response has no valid figures");
     }
-    return count;
+    return value;
+  }
+
+  function validFigures(body) {
+    return {
+      count: validNumber(body && body.count),
+      visitors: validNumber(body && body.unique_visitors),
+    };
   }
 
   function requestCount(apiBase, signal) {
     var recorded = visitAlreadyRecorded();
     var shouldRecord = recorded === false;
-    // No body and no custom headers: both requests stay CORS-"simple"
-    // (no preflight), and nothing identifies the visitor.
+    // No custom headers and a text/plain body: both requests stay
+    // CORS-"simple" (no preflight). The visit id is random and lives only as
+    // long as the browser session; nothing else identifies the visitor.
     var init = {
       method: shouldRecord ? "POST" : "GET",
       mode: "cors",
       credentials: "omit",
       signal: signal,
     };
+    if (shouldRecord) {
+      init.headers = { "content-type": "text/plain" };
+      init.body = JSON.stringify({ visit_id: sessionVisitId() });
+    }
     return fetchJson(apiBase + "/visits", init).then(function (result) {
       if (shouldRecord) {
         // The server answered 2xx, so the visit is stored even if the body
         // turns out to be unusable; never POST again this session.
         rememberVisit();
       }
-      return validCount(result.body);
+      return validFigures(result.body);
     });
   }
 

@@ -21,16 +21,50 @@ SERVICE_DIMENSION: Final = "service"
 # Custom metrics (unit: Count), emitted as EMF by the counter.
 VISITS_METRIC: Final = "Visits"
 """One per visit stored (POST /visits answered 200)."""
+UNIQUE_VISITORS_METRIC: Final = "UniqueVisitors"
+"""One per visitor's first counted view of a UTC day."""
+IGNORED_VISITS_METRIC: Final = "IgnoredVisits"
+"""One per POST answered 200 but not counted: a crawler, no User-Agent, or over the visitor's daily limit.
+Emitted twice: on the fixed {service} dimension (the total) and on {service, reason} (IGNORE_REASONS)."""
 STORE_FAILURES_METRIC: Final = "VisitStoreFailures"
 """One per request answered 503 because DynamoDB throttled or could not be reached."""
 
-# The visits table: one item holds the site's count, updated atomically with ADD.
+IGNORE_REASON_DIMENSION: Final = "reason"
+IGNORED_CRAWLER: Final = "crawler"
+IGNORED_NO_USER_AGENT: Final = "no_user_agent"
+IGNORED_OVER_DAILY_LIMIT: Final = "over_daily_limit"
+IGNORE_REASONS: Final = (IGNORED_CRAWLER, IGNORED_NO_USER_AGENT, IGNORED_OVER_DAILY_LIMIT)
+"""The only values of the `reason` dimension: each is one billed custom metric, so the list is fixed."""
+
+# The visits table (docs/privacy.md). One item holds the site's totals; it is the item the first version of the
+# counter wrote, so a deployed count carries on (VISITS_COUNT_ATTRIBUTE stays the total page views).
 VISITS_PARTITION_KEY: Final = "pk"
 VISITS_ITEM_KEY: Final = "visits"
 VISITS_COUNT_ATTRIBUTE: Final = "visit_count"
+"""Total page views counted, since the counter was first deployed."""
+UNIQUE_VISITORS_ATTRIBUTE: Final = "unique_visitors"
+"""Sum of each UTC day's unique visitors."""
+TODAY_ATTRIBUTE: Final = "today"
+"""The UTC day (YYYY-MM-DD) that TODAY_VIEWS_ATTRIBUTE and TODAY_UNIQUE_ATTRIBUTE count."""
+TODAY_VIEWS_ATTRIBUTE: Final = "today_views"
+TODAY_UNIQUE_ATTRIBUTE: Final = "today_unique_visitors"
+# One item per UTC day holds that day's random salt; one item per (day, visitor) holds the visitor's counted views.
+SALT_KEY_PREFIX: Final = "salt#"
+SALT_ATTRIBUTE: Final = "salt"
+VISITOR_KEY_PREFIX: Final = "visitor#"
+VISITOR_VIEWS_ATTRIBUTE: Final = "views"
+VISIT_IDS_ATTRIBUTE: Final = "visit_ids"
+"""The visit ids already counted for the visitor that day (at most max_views_per_visitor_per_day)."""
+LAST_WRITE_ATTRIBUTE: Final = "last_write"
+"""A random token of the last write that counted a view on the visitor's item: lets that write, and only that
+write, be undone when the rest of its visit failed."""
+EXPIRES_AT_ATTRIBUTE: Final = "expires_at"
+"""The table's TTL attribute (epoch seconds): salts and visitor items expire after their day."""
 
 # Environment variables the Lambdas read; infra sets them under these names.
 TABLE_NAME_ENV: Final = "TABLE_NAME"
+MAX_VIEWS_ENV: Final = "MAX_VIEWS_PER_VISITOR_PER_DAY"
+"""config max_views_per_visitor_per_day: views of one visitor counted per UTC day."""
 
 # Lambda handlers (`module.function`): infra deploys them under these names; the local runtime reads them back
 # from the synthesized template and imports them.

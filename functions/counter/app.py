@@ -1,6 +1,7 @@
-"""Lambda entry point of the visit counter: GET /visits reads the count, POST /visits adds one.
+"""Lambda entry point of the visit counter: GET /visits reads the figures, POST /visits records a visit.
 
-The handler only routes, checks the request and shapes the answer; counting lives in visits.py.
+The handler only routes, checks the request and shapes the answer; counting lives in visits.py, who a visitor is
+in visitors.py, and which requests are not visitors in crawlers.py.
 NOTE: no Powertools event-handler resolver and no Tracer here. Most visitors of a low-traffic site hit a cold
 start, and those two add ~100 ms of imports for two routes (measured in docs/performance.md); X-Ray still
 traces every invocation because active tracing is on for the function.
@@ -16,13 +17,14 @@ from typing import TYPE_CHECKING, Any, Final, cast
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from botocore.config import Config
 from botocore.session import get_session
 
 from functions.common import catalog
-from functions.counter.http import RETRY_AFTER_SECONDS, ApiError, check_visit_body, error_response, json_response
-from functions.counter.visits import VisitCounter, VisitStoreUnavailableError
+from functions.counter.crawlers import ignore_reason
+from functions.counter.http import RETRY_AFTER_SECONDS, ApiError, error_response, json_response, visit_id_from_body
+from functions.counter.visits import Outcome, Totals, Visit, VisitCounter, VisitStoreUnavailableError
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -35,36 +37,91 @@ warnings.filterwarnings("ignore", message="No application metrics to publish")
 logger = Logger(service=catalog.COUNTER_SERVICE)
 metrics = Metrics(namespace=catalog.METRICS_NAMESPACE, service=catalog.COUNTER_SERVICE)
 
-# Fail fast: the API waits up to 30 s, a visitor much less. Two attempts of ~1.5 s stay inside the
-# function's timeout (infra/config.py), so a stalled DynamoDB ends as a clean 503, not a Lambda timeout.
-_DYNAMODB_CONFIG: Final = Config(
-    connect_timeout=0.5,
-    read_timeout=1.0,
-    retries={"total_max_attempts": 2, "mode": "standard"},
-)
+UNAVAILABLE_MESSAGES: Final = {
+    False: "the visit figures are unavailable right now; try again later",
+    True: "the visit store is unavailable right now; the visit may not have been counted, and retrying it "
+    "(with the same visit_id) is safe: it is never counted twice",
+}
+
+# Fail fast: the API waits up to 30 s, a visitor much less, so a stalled DynamoDB ends as a clean 503 inside the
+# function's timeout (infra/config.py), not a Lambda timeout.
+# NOTE: the SDK never retries: a write whose answer was lost may have been applied, and sending it again would
+# count the visit twice (the bug of the first version). visits.py decides what a failed write means, and
+# store.py retries reads (one client, not a second one for reads: ~10 ms less on a cold start).
+_DYNAMODB_CONFIG: Final = Config(connect_timeout=0.5, read_timeout=1.0, retries={"total_max_attempts": 1})
 
 
 @cache
 def visit_counter() -> VisitCounter:
     """One client per container, created on first use so tests and the local runtime choose the endpoint."""
-    table_name = os.environ.get(catalog.TABLE_NAME_ENV)
-    if not table_name:
-        raise RuntimeError(f"environment variable {catalog.TABLE_NAME_ENV} is not set")
+    table_name = _required_env(catalog.TABLE_NAME_ENV)
+    max_views = _required_env(catalog.MAX_VIEWS_ENV)
+    if not max_views.isdigit() or int(max_views) < 1:
+        raise RuntimeError(f"environment variable {catalog.MAX_VIEWS_ENV} is not a whole number ≥ 1: {max_views!r}")
     # NOTE: botocore's session rather than boto3's: `import boto3` also loads s3transfer, ~20 ms of a cold start
     # spent on S3 code this function never runs (docs/performance.md).
-    client = cast("DynamoDBClient", get_session().create_client("dynamodb", config=_DYNAMODB_CONFIG))
-    return VisitCounter(client=client, table_name=table_name)
+    return VisitCounter(
+        client=cast("DynamoDBClient", get_session().create_client("dynamodb", config=_DYNAMODB_CONFIG)),
+        table_name=table_name,
+        max_views_per_day=int(max_views),
+    )
+
+
+def _required_env(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        raise RuntimeError(f"environment variable {name} is not set")
+    return value
+
+
+def _figures(totals: Totals) -> dict[str, Any]:
+    return {
+        "count": totals.count,
+        "unique_visitors": totals.unique_visitors,
+        "today": {"count": totals.today_count, "unique_visitors": totals.today_unique_visitors},
+    }
 
 
 def _get_visits(event: dict[str, Any], counter: VisitCounter) -> dict[str, Any]:
-    return {"count": counter.current_count()}
+    return _figures(counter.totals())
 
 
 def _post_visit(event: dict[str, Any], counter: VisitCounter) -> dict[str, Any]:
-    check_visit_body(event)
-    count = counter.record_visit()
-    metrics.add_metric(name=catalog.VISITS_METRIC, unit=MetricUnit.Count, value=1)
-    return {"count": count}
+    """Counts the visit unless it is a crawler's, a retry of a counted one, or over the visitor's daily limit;
+    every case answers the figures. The IP and User-Agent go into the visitor's hash only, never into a log."""
+    visit_id = visit_id_from_body(event)
+    http = event["requestContext"]["http"]
+    user_agent = http.get("userAgent") or ""
+    reason = ignore_reason(user_agent)
+    if reason is not None:
+        _count_ignored(reason)
+        return _figures(counter.totals())
+    # NOTE: without a visit id (not the site's own script) the request id stands in; a retry then gets a new one
+    # and may count again, up to the visitor's daily limit.
+    visit = Visit(visit_id or event["requestContext"]["requestId"], http["sourceIp"], user_agent)
+    result = counter.record_visit(visit)
+    if result.outcome is Outcome.OVER_DAILY_LIMIT:
+        _count_ignored(catalog.IGNORED_OVER_DAILY_LIMIT)
+    elif result.outcome is not Outcome.ALREADY_COUNTED:
+        metrics.add_metric(name=catalog.VISITS_METRIC, unit=MetricUnit.Count, value=1)
+        if result.outcome is Outcome.FIRST_VIEW:
+            metrics.add_metric(name=catalog.UNIQUE_VISITORS_METRIC, unit=MetricUnit.Count, value=1)
+    return _figures(result.totals)
+
+
+def _count_ignored(reason: str) -> None:
+    """IgnoredVisits on the fixed {service} dimension like every other metric, and once more by reason.
+    NOTE: Powertools puts all metrics of one flush under one dimension set, so the by-reason datapoint is its
+    own EMF document (single_metric), with the service dimension spelled out."""
+    metrics.add_metric(name=catalog.IGNORED_VISITS_METRIC, unit=MetricUnit.Count, value=1)
+    with single_metric(
+        name=catalog.IGNORED_VISITS_METRIC,
+        unit=MetricUnit.Count,
+        value=1,
+        namespace=catalog.METRICS_NAMESPACE,
+        default_dimensions={catalog.SERVICE_DIMENSION: catalog.COUNTER_SERVICE},
+    ) as by_reason:
+        by_reason.add_dimension(name=catalog.IGNORE_REASON_DIMENSION, value=reason)
 
 
 _Route = Callable[[dict[str, Any], VisitCounter], dict[str, Any]]
@@ -94,7 +151,7 @@ def handle(event: dict[str, Any], counter_factory: Callable[[], VisitCounter]) -
             ApiError(
                 503,
                 "store_unavailable",
-                "the visit count is unavailable right now; nothing was stored",
+                UNAVAILABLE_MESSAGES[method == "POST"],
                 {"retry-after": str(RETRY_AFTER_SECONDS)},
             )
         )

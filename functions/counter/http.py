@@ -9,10 +9,15 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from typing import Any, Final
 
 MAX_BODY_BYTES: Final = 1024
-"""POST /visits needs no body; a small JSON object is tolerated so clients can send `{}`."""
+"""POST /visits needs no body; a small JSON object is tolerated so clients can send `{}` or a visit id."""
+
+VISIT_ID_FIELD: Final = "visit_id"
+VISIT_ID_PATTERN: Final = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+"""What the site sends (frontend/static/counter.js: a random UUID per visit, kept while the visit is retried)."""
 
 RETRY_AFTER_SECONDS: Final = 2
 """What a 503 tells clients to wait: DynamoDB throttling clears within seconds for a counter this small."""
@@ -48,11 +53,12 @@ def error_response(error: ApiError) -> dict[str, Any]:
     return json_response(error.status, {"error": error.code, "message": error.message}, error.headers)
 
 
-def check_visit_body(event: dict[str, Any]) -> None:
-    """Accepts an empty body or a small JSON object; anything else is the client's error (400/413)."""
+def visit_id_from_body(event: dict[str, Any]) -> str | None:
+    """The client's id of this visit from an empty body or a small JSON object (None when it sent none);
+    anything else is the client's error (400/413)."""
     raw = event.get("body")
     if not raw:
-        return
+        return None
     # Checked before decoding so a huge body costs nothing to refuse (base64 is 4/3 of the bytes).
     if len(raw) > MAX_BODY_BYTES * 4 // 3 + 4:
         raise _too_large()
@@ -60,13 +66,19 @@ def check_visit_body(event: dict[str, Any]) -> None:
     if len(data) > MAX_BODY_BYTES:
         raise _too_large()
     if not data.strip():
-        return
+        return None
     try:
         parsed = json.loads(data)
     except (UnicodeDecodeError, ValueError) as exc:
         raise ApiError(400, "malformed_body", f"body is not valid JSON: {exc}") from exc
     if not isinstance(parsed, dict):
         raise ApiError(400, "malformed_body", "body must be a JSON object (or empty)")
+    visit_id = parsed.get(VISIT_ID_FIELD)
+    if visit_id is None:
+        return None
+    if not isinstance(visit_id, str) or not VISIT_ID_PATTERN.match(visit_id):
+        raise ApiError(400, "invalid_visit_id", f"{VISIT_ID_FIELD} must be 8 to 64 of A-Z, a-z, 0-9, '_' and '-'")
+    return visit_id
 
 
 def _decoded_body(raw: str, *, is_base64: bool) -> bytes:

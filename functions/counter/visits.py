@@ -1,97 +1,314 @@
-"""Counting visits: the domain logic, and the only code on the counter's path that talks to DynamoDB.
+"""Counting visits honestly: the domain logic, and the only code on the counter's path that talks to DynamoDB.
 
-It takes its DynamoDB client as an argument, so tests hand it a moto client and nothing is patched.
+A counted visit is two conditional writes (docs/performance.md, docs/privacy.md):
+
+1. the gate, on the visitor's item of the day: adds the visit's id and one view, only if that id is not there
+   yet and the visitor has fewer than `max_views_per_day` views. A retried visit (same id) fails the condition
+   and is answered as already counted; a reload storm stops at the limit.
+2. the totals, on the site's item (the one the first version wrote, so a deployed count carries on): adds the
+   view, the unique visitor on the visitor's first view of the day, and today's figures.
+
+Neither write is retried by the SDK (the client makes one attempt; store.py retries reads), so no write can
+apply twice. When the gate's outcome is unknown (timeout), or the totals write is known not to have been applied
+(throttled, never sent), this write's gate entry is undone (it carries a random token, so an earlier attempt's
+entry never is), and the client's retry counts the visit; when the totals write's outcome is unknown, the visit
+is taken as counted. The ways to lose a visit are a totals write that timed out and was not applied, or a
+failed undo; no way counts one twice. The reasoning, and why not a transaction: docs/performance.md.
+
+It takes its DynamoDB client and clock as arguments, so tests hand it moto clients and fixed times.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import secrets
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Any, Final
 
-from botocore.exceptions import (
-    ClientError,
-    ConnectionClosedError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
-    ReadTimeoutError,
+from botocore.exceptions import ClientError
+
+from functions.common import catalog
+from functions.counter.store import (
+    NOT_SENT_ERRORS,
+    RETRYABLE_ERROR_CODES,
+    UNCERTAIN_ERROR_CODES,
+    UNCERTAIN_ERRORS,
+    consistent_get,
+    error_code,
 )
-
-from functions.common.catalog import VISITS_COUNT_ATTRIBUTE, VISITS_ITEM_KEY, VISITS_PARTITION_KEY
+from functions.counter.visitors import DailySalts, SaltUnavailableError, day_expiry, utc_day, visitor_id
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
-# Error codes that mean "DynamoDB could not take the write now; the same request may succeed later".
-# https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.Errors.html
-RETRYABLE_ERROR_CODES: Final = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "ServiceUnavailable",
-    }
-)
-_UNREACHABLE_ERRORS: Final = (
-    EndpointConnectionError,
-    ConnectTimeoutError,
-    ReadTimeoutError,
-    ConnectionClosedError,
-)
-
-_ITEM_KEY: Final = {VISITS_PARTITION_KEY: {"S": VISITS_ITEM_KEY}}
+_CONDITION_FAILED: Final = "ConditionalCheckFailedException"
+_TOTALS_KEY: Final = {catalog.VISITS_PARTITION_KEY: {"S": catalog.VISITS_ITEM_KEY}}
+_MAX_TOTALS_ATTEMPTS: Final = 3
+"""Each attempt that fails its condition is an answer (the stored day moved on), never an uncertain write."""
 
 
 class VisitStoreUnavailableError(Exception):
-    """DynamoDB throttled or could not be reached; the count may not have changed, so none is reported."""
+    """DynamoDB throttled or could not be reached. `maybe_counted`: a write's outcome is unknown."""
+
+    def __init__(self, message: str, *, maybe_counted: bool = False) -> None:
+        super().__init__(message)
+        self.maybe_counted = maybe_counted
+
+
+class Outcome(Enum):
+    FIRST_VIEW = "first_view"
+    """Counted, and the visitor's first view of the day: one more unique visitor."""
+    REPEAT_VIEW = "repeat_view"
+    ALREADY_COUNTED = "already_counted"
+    """A retry of a visit that was counted: not counted again."""
+    OVER_DAILY_LIMIT = "over_daily_limit"
 
 
 @dataclass(frozen=True)
+class Visit:
+    visit_id: str
+    source_ip: str
+    user_agent: str
+
+
+@dataclass(frozen=True)
+class Totals:
+    count: int
+    unique_visitors: int
+    today_count: int
+    today_unique_visitors: int
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any] | None, day: str) -> Totals:
+        item = item or {}
+
+        def number(name: str) -> int:
+            return int(item[name]["N"]) if name in item else 0
+
+        is_today = item.get(catalog.TODAY_ATTRIBUTE, {}).get("S") == day
+        return cls(
+            count=number(catalog.VISITS_COUNT_ATTRIBUTE),
+            unique_visitors=number(catalog.UNIQUE_VISITORS_ATTRIBUTE),
+            today_count=number(catalog.TODAY_VIEWS_ATTRIBUTE) if is_today else 0,
+            today_unique_visitors=number(catalog.TODAY_UNIQUE_ATTRIBUTE) if is_today else 0,
+        )
+
+
+@dataclass(frozen=True)
+class VisitResult:
+    outcome: Outcome
+    totals: Totals
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 class VisitCounter:
+    """`client` must make a single attempt per call (no SDK retries): reads are retried here, writes never."""
+
+    def __init__(
+        self,
+        *,
+        client: DynamoDBClient,
+        table_name: str,
+        max_views_per_day: int,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.client = client
+        self.table_name = table_name
+        self.max_views_per_day = max_views_per_day
+        self.clock = clock
+        self._salts = DailySalts(client=client, table_name=table_name)
+        self._stored_day: str | None = None
+        """The day the totals item counted at this container's last write: picks the right write first."""
+
+    def totals(self) -> Totals:
+        """The stored figures (zeros before the first visit); today's are zero until today's first visit."""
+        day = utc_day(self.clock())
+        with _store_errors():
+            item = consistent_get(self.client, self.table_name, _TOTALS_KEY)
+        return Totals.from_item(item, day)
+
+    def record_visit(self, visit: Visit) -> VisitResult:
+        day = utc_day(self.clock())
+        with _store_errors():
+            salt = self._salts.for_day(day)
+        visitor = visitor_id(salt, source_ip=visit.source_ip, user_agent=visit.user_agent, site=self.table_name)
+        gate = _Gate(self.client, self.table_name, f"{catalog.VISITOR_KEY_PREFIX}{day}#{visitor}", visit.visit_id)
+        outcome = gate.enter(day, self.max_views_per_day)
+        if outcome in (Outcome.ALREADY_COUNTED, Outcome.OVER_DAILY_LIMIT):
+            return VisitResult(outcome, self.totals())
+        try:
+            totals = self._add_to_totals(day, first_view=outcome is Outcome.FIRST_VIEW)
+        except VisitStoreUnavailableError as error:
+            if not error.maybe_counted:
+                gate.undo()
+            raise
+        return VisitResult(outcome, totals)
+
+    def _add_to_totals(self, day: str, *, first_view: bool) -> Totals:
+        """One conditional update of the totals item; a new UTC day resets today's figures in the same write."""
+        # A container that just created the day's salt is most likely serving its first visit: the totals still
+        # count an older day, so try the write that starts the new day first (a wrong guess costs one write).
+        stored_day = self._stored_day or ("" if self._salts.created_day == day else day)
+        for _ in range(_MAX_TOTALS_ATTEMPTS):
+            update = _totals_update(day, stored_day, first_view=first_view)
+            try:
+                with _store_errors():
+                    response = self.client.update_item(
+                        TableName=self.table_name,
+                        Key=_TOTALS_KEY,
+                        ReturnValues="ALL_NEW",
+                        ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                        **update,
+                    )
+            except ClientError as exc:
+                if error_code(exc) != _CONDITION_FAILED:
+                    raise
+                stored_day = exc.response.get("Item", {}).get(catalog.TODAY_ATTRIBUTE, {}).get("S", "")  # type: ignore[attr-defined]
+                continue
+            item = response["Attributes"]
+            self._stored_day = item[catalog.TODAY_ATTRIBUTE]["S"]
+            return Totals.from_item(item, day)
+        raise VisitStoreUnavailableError(f"the totals' day kept changing during {_MAX_TOTALS_ATTEMPTS} writes")
+
+
+def _totals_update(day: str, stored_day: str, *, first_view: bool) -> dict[str, Any]:
+    """The update for a totals item believed to count `stored_day`: the same day, an older one (reset today's
+    figures) or a newer one (a request that began before midnight: it adds to the totals only)."""
+    names = {
+        "#count": catalog.VISITS_COUNT_ATTRIBUTE,
+        "#unique": catalog.UNIQUE_VISITORS_ATTRIBUTE,
+        "#day": catalog.TODAY_ATTRIBUTE,
+    }
+    values: dict[str, Any] = {":one": {"N": "1"}, ":unique": {"N": "1" if first_view else "0"}, ":day": {"S": day}}
+    totals = "#count :one, #unique :unique"
+    if stored_day > day:
+        return _expression(f"ADD {totals}", "#day > :day", names, values)
+    names |= {"#today_views": catalog.TODAY_VIEWS_ATTRIBUTE, "#today_unique": catalog.TODAY_UNIQUE_ATTRIBUTE}
+    if stored_day == day:
+        return _expression(f"ADD {totals}, #today_views :one, #today_unique :unique", "#day = :day", names, values)
+    return _expression(
+        f"SET #day = :day, #today_views = :one, #today_unique = :unique ADD {totals}",
+        "attribute_not_exists(#day) OR #day < :day",
+        names,
+        values,
+    )
+
+
+def _expression(update: str, condition: str, names: dict[str, str], values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "UpdateExpression": update,
+        "ConditionExpression": condition,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+    }
+
+
+@dataclass(frozen=True)
+class _Gate:
+    """The visitor's item of the day: which visit ids were counted, and how many views."""
+
     client: DynamoDBClient
     table_name: str
+    key: str
+    visit_id: str
+    write_token: str = field(default_factory=lambda: secrets.token_hex(8))
+    """Marks this gate write, so undo() reverts it and never an earlier write of the same visit (a retry whose
+    own write failed its condition must not take the first, counted one back out)."""
 
-    def record_visit(self) -> int:
-        """Adds one visit atomically and returns the count that was stored."""
-        with _translate_store_errors():
-            response = self.client.update_item(
-                TableName=self.table_name,
-                Key=_ITEM_KEY,
-                # ADD creates the attribute at 0 on the first visit, so no read-modify-write is needed.
-                UpdateExpression="ADD #count :one",
-                ExpressionAttributeNames={"#count": VISITS_COUNT_ATTRIBUTE},
-                ExpressionAttributeValues={":one": {"N": "1"}},
-                ReturnValues="UPDATED_NEW",
-            )
-        return int(response["Attributes"][VISITS_COUNT_ATTRIBUTE]["N"])
+    def enter(self, day: str, max_views: int) -> Outcome:
+        try:
+            with _store_errors():
+                response = self.client.update_item(
+                    TableName=self.table_name,
+                    Key={catalog.VISITS_PARTITION_KEY: {"S": self.key}},
+                    UpdateExpression="ADD #views :one, #ids :ids SET #expires = :expires, #token = :token",
+                    # NOTE: `contains` on a string set is true when the set holds the value; on a missing
+                    # attribute it is false. A failed condition writes nothing.
+                    # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.OperatorsAndFunctions.html
+                    ConditionExpression="NOT contains(#ids, :id) AND (attribute_not_exists(#views) OR #views < :max)",
+                    ExpressionAttributeNames=self._names(),
+                    ExpressionAttributeValues={
+                        ":one": {"N": "1"},
+                        ":ids": {"SS": [self.visit_id]},
+                        ":id": {"S": self.visit_id},
+                        ":max": {"N": str(max_views)},
+                        ":expires": {"N": str(day_expiry(day))},
+                        ":token": {"S": self.write_token},
+                    },
+                    ReturnValues="UPDATED_NEW",
+                    # NOTE: a failed condition returns the item as it was, so the refusal says why (a counted
+                    # retry, or the limit) without another read; it still costs 1 WRU, like any write.
+                    # https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+        except ClientError as exc:
+            if error_code(exc) != _CONDITION_FAILED:
+                raise
+            counted = exc.response.get("Item", {}).get(catalog.VISIT_IDS_ATTRIBUTE, {}).get("SS", [])  # type: ignore[attr-defined]
+            return Outcome.ALREADY_COUNTED if self.visit_id in counted else Outcome.OVER_DAILY_LIMIT
+        except VisitStoreUnavailableError as error:
+            if error.maybe_counted:
+                self.undo()
+            raise
+        views = int(response["Attributes"][catalog.VISITOR_VIEWS_ATTRIBUTE]["N"])
+        return Outcome.FIRST_VIEW if views == 1 else Outcome.REPEAT_VIEW
 
-    def current_count(self) -> int:
-        """The stored count, 0 before the first visit."""
-        with _translate_store_errors():
-            response = self.client.get_item(
-                TableName=self.table_name,
-                Key=_ITEM_KEY,
-                ProjectionExpression="#count",
-                ExpressionAttributeNames={"#count": VISITS_COUNT_ATTRIBUTE},
-                # NOTE: a reload right after a POST must show that visit, so read the latest write.
-                ConsistentRead=True,
-            )
-        item = response.get("Item")
-        if item is None:
-            return 0
-        return int(item[VISITS_COUNT_ATTRIBUTE]["N"])
+    def undo(self) -> None:
+        """Takes this write's view back out of the gate, so a retry of the visit is counted. Best effort: if this
+        fails too, or a later view of the visitor replaced the token, a retry is answered as already counted
+        (one visit lost, none doubled)."""
+        try:
+            with _store_errors():
+                self.client.update_item(
+                    TableName=self.table_name,
+                    Key={catalog.VISITS_PARTITION_KEY: {"S": self.key}},
+                    UpdateExpression="ADD #views :minus_one DELETE #ids :ids REMOVE #token",
+                    ConditionExpression="contains(#ids, :id) AND #token = :token",
+                    ExpressionAttributeNames={
+                        "#views": catalog.VISITOR_VIEWS_ATTRIBUTE,
+                        "#ids": catalog.VISIT_IDS_ATTRIBUTE,
+                        "#token": catalog.LAST_WRITE_ATTRIBUTE,
+                    },
+                    ExpressionAttributeValues={
+                        ":minus_one": {"N": "-1"},
+                        ":ids": {"SS": [self.visit_id]},
+                        ":id": {"S": self.visit_id},
+                        ":token": {"S": self.write_token},
+                    },
+                )
+        except (ClientError, VisitStoreUnavailableError):
+            return
+
+    @staticmethod
+    def _names() -> dict[str, str]:
+        return {
+            "#views": catalog.VISITOR_VIEWS_ATTRIBUTE,
+            "#ids": catalog.VISIT_IDS_ATTRIBUTE,
+            "#expires": catalog.EXPIRES_AT_ATTRIBUTE,
+            "#token": catalog.LAST_WRITE_ATTRIBUTE,
+        }
 
 
 @contextmanager
-def _translate_store_errors() -> Iterator[None]:
-    """Turns DynamoDB's transient failures into VisitStoreUnavailableError; anything else propagates."""
+def _store_errors() -> Iterator[None]:
+    """Turns DynamoDB's transient failures into VisitStoreUnavailableError, saying whether the write may have
+    been applied; a failed condition and any other error propagate."""
     try:
         yield
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in RETRYABLE_ERROR_CODES:
-            raise VisitStoreUnavailableError(str(exc)) from exc
+        code = error_code(exc)
+        if code in RETRYABLE_ERROR_CODES:
+            raise VisitStoreUnavailableError(str(exc), maybe_counted=code in UNCERTAIN_ERROR_CODES) from exc
         raise
-    except _UNREACHABLE_ERRORS as exc:
+    except NOT_SENT_ERRORS as exc:
+        raise VisitStoreUnavailableError(str(exc)) from exc
+    except UNCERTAIN_ERRORS as exc:
+        raise VisitStoreUnavailableError(str(exc), maybe_counted=True) from exc
+    except SaltUnavailableError as exc:
         raise VisitStoreUnavailableError(str(exc)) from exc

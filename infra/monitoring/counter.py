@@ -44,6 +44,8 @@ class CounterMonitor:
         self.errors = function.metric_errors(period=PERIOD, statistic=SUM)
         self.throttles = function.metric_throttles(period=PERIOD, statistic=SUM)
         self.visits = counter_metric(catalog.VISITS_METRIC)
+        self.unique_visitors = counter_metric(catalog.UNIQUE_VISITORS_METRIC)
+        self.ignored_visits = counter_metric(catalog.IGNORED_VISITS_METRIC)
         self.store_failures = counter_metric(catalog.STORE_FAILURES_METRIC)
         self.alarm_specs = self._alarm_specs(thresholds, timeout_seconds)
 
@@ -105,12 +107,23 @@ class CounterMonitor:
         return self._function.metric_duration(period=PERIOD, statistic=statistic)
 
     def visits_widgets(self) -> list[cloudwatch.IWidget]:
-        visits = self.visits.with_(label="Visits")
+        """The visits row: views and unique visitors counted, and what was ignored (crawlers, no User-Agent, over a
+        visitor's daily limit), each from the counter's EMF on the fixed {service} dimension (plus `reason`)."""
+        views = self.visits.with_(label="Views")
+        unique_visitors = self.unique_visitors.with_(label="Unique visitors")
+        ignored = self.ignored_visits.with_(label="Ignored visits")
+        by_reason = [
+            counter_metric(catalog.IGNORED_VISITS_METRIC, {catalog.IGNORE_REASON_DIMENSION: reason}).with_(
+                label=reason.replace("_", " ")
+            )
+            for reason in catalog.IGNORE_REASONS
+        ]
         return [
-            graph("Visits recorded", [visits], width=18),
+            graph("Visits recorded", [views, unique_visitors, ignored], width=12),
+            graph("Ignored visits by reason", by_reason, width=6),
             cloudwatch.SingleValueWidget(
                 title="Visits in the period",
-                metrics=[visits],
+                metrics=[views, unique_visitors, ignored],
                 set_period_to_time_range=True,
                 width=6,
                 height=GRAPH_HEIGHT,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Final
 
 from aws_cdk import Duration
@@ -16,12 +17,13 @@ MAXIMUM: Final = cloudwatch.Stats.MAXIMUM
 P99: Final = cloudwatch.Stats.p(99)
 
 
-def counter_metric(metric_name: str) -> cloudwatch.Metric:
-    """One of the counter's EMF metrics (catalog), under the one fixed dimension Powertools gives it."""
+def counter_metric(metric_name: str, extra_dimensions: Mapping[str, str] | None = None) -> cloudwatch.Metric:
+    """One of the counter's EMF metrics (catalog), under the fixed dimension Powertools gives it (plus, for
+    IgnoredVisits by reason, its one fixed extra dimension)."""
     return cloudwatch.Metric(
         namespace=catalog.METRICS_NAMESPACE,
         metric_name=metric_name,
-        dimensions_map={catalog.SERVICE_DIMENSION: catalog.COUNTER_SERVICE},
+        dimensions_map={catalog.SERVICE_DIMENSION: catalog.COUNTER_SERVICE, **(extra_dimensions or {})},
         statistic=SUM,
         period=PERIOD,
     )

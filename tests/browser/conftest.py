@@ -50,7 +50,12 @@ class PageLog:
 @pytest.fixture
 def page(browser: Browser) -> Iterator[tuple[Page, PageLog]]:
     """A fresh browser context (its own sessionStorage) with console, script errors and CSP violations recorded."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    # NOTE: headless Chromium says "HeadlessChrome" in its User-Agent, which the counter rightly ignores as a
+    # crawler (functions/counter/crawlers.py); the tests browse as the same Chromium does with a window.
+    user_agent = (
+        f"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{browser.version} Safari/537.36"
+    )
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, user_agent=user_agent)
     opened = context.new_page()
     log = PageLog()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -13,10 +15,12 @@ pytestmark = pytest.mark.browser
 
 def test_site_outbox_and_dashboard_pages(local_system: LocalSystem, page: tuple[Page, PageLog]) -> None:
     browser_page, log = page
-    # The site shows a count
+    # The site shows its views and visitors
     browser_page.goto(local_system.site_origin + "/")
     expect(browser_page.locator("[data-visit-counter]")).to_have_attribute("data-state", "ready", timeout=10_000)
-    assert browser_page.locator("[data-visit-count]").inner_text().replace(",", "").isdigit()
+    assert re.fullmatch(
+        r"[\d,]+ views? \u00b7 [\d,]+ visitors?", browser_page.locator("[data-visit-count]").inner_text()
+    )
     screenshot(browser_page, "local-site")
     # The outbox lists the emails sent (at least the alarms' first OK notices after start-up)
     browser_page.goto(local_system.console_url + "/outbox")
@@ -28,7 +32,14 @@ def test_site_outbox_and_dashboard_pages(local_system: LocalSystem, page: tuple[
     expect(image).to_be_visible()
     assert image.evaluate("img => img.naturalWidth") > 1000
     svg = browser_page.request.get(local_system.console_url + "/dashboard.svg").text()
-    for title in ("Visits recorded", "API latency", "Cold starts", "Notifier health", "Alarms"):
+    for title in (
+        "Visits recorded",
+        "Ignored visits by reason",
+        "API latency",
+        "Cold starts",
+        "Notifier health",
+        "Alarms",
+    ):
         assert title in svg
     screenshot(browser_page, "local-dashboard")
     assert log.script_errors() == []

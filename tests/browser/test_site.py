@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator, Mapping
 from http.server import ThreadingHTTPServer
@@ -25,26 +26,37 @@ BADGE = "[data-visit-counter]"
 COUNT = "[data-visit-count]"
 
 
+def _api_figures(system: LocalSystem) -> tuple[int, int]:
+    figures = requests.get(f"{system.api_url}/visits", timeout=5).json()
+    return int(figures["count"]), int(figures["unique_visitors"])
+
+
 def _api_count(system: LocalSystem) -> int:
-    return int(requests.get(f"{system.api_url}/visits", timeout=5).json()["count"])
+    return _api_figures(system)[0]
+
+
+def _shown(views: int, visitors: int) -> str:
+    return f"{views:,} view{'s' * (views != 1)} \u00b7 {visitors:,} visitor{'s' * (visitors != 1)}"
 
 
 def test_the_count_appears_and_a_reload_in_the_same_session_does_not_increment(
     local_system: LocalSystem, page: tuple[Page, PageLog]
 ) -> None:
     browser_page, log = page
-    before = _api_count(local_system)
+    views, visitors = _api_figures(local_system)
     # When a visitor opens the site
     browser_page.goto(local_system.site_origin + "/")
     expect(browser_page.locator(BADGE)).to_have_attribute("data-state", "ready", timeout=10_000)
-    # Then their visit is counted and shown
-    assert _api_count(local_system) == before + 1
-    assert browser_page.locator(COUNT).inner_text().replace(",", "") == str(before + 1)
+    # Then their visit is counted and shown with the visitors (unless this browser was already counted today)
+    now_views, now_visitors = _api_figures(local_system)
+    assert now_views == views + 1
+    assert now_visitors in (visitors, visitors + 1)
+    assert browser_page.locator(COUNT).inner_text() == _shown(now_views, now_visitors)
     screenshot(browser_page, "site-with-count")
     # And a reload in the same session reads the count without counting again
     browser_page.reload()
     expect(browser_page.locator(BADGE)).to_have_attribute("data-state", "ready", timeout=10_000)
-    assert _api_count(local_system) == before + 1
+    assert _api_count(local_system) == now_views
     # And nothing went wrong on the page, including the CSP (connect-src allows the API origin)
     assert log.script_errors() == []
     assert log.csp_violations == []
@@ -83,6 +95,45 @@ def _slow_api(delay_seconds: float) -> Callable[..., HttpReply]:
         return HttpReply(200, {"content-type": "application/json", "access-control-allow-origin": "*"}, b'{"count":1}')
 
     return route
+
+
+def test_a_failed_visit_is_sent_again_with_the_same_visit_id_on_the_next_page_view(
+    site_with_api: Callable[[str], str], page: tuple[Page, PageLog]
+) -> None:
+    browser_page, log = page
+    # Given an API that answers the first POST 503 (the visit may not have been counted) and then 200
+    posted: list[bytes] = []
+
+    def route(method: str, path: str, query: str, headers: Mapping[str, str], body: bytes) -> HttpReply:
+        cors = {"content-type": "application/json", "access-control-allow-origin": "*"}
+        if method == "POST":
+            posted.append(body)
+            if len(posted) == 1:
+                return HttpReply(503, cors | {"retry-after": "2"}, b'{"error":"store_unavailable","message":"m"}')
+        return HttpReply(200, cors, b'{"count":1234,"unique_visitors":567,"today":{"count":1,"unique_visitors":1}}')
+
+    api = serve(0, route, "flaky API")
+    try:
+        url = site_with_api(f"http://127.0.0.1:{api.server_port}")
+        # When the visitor opens the page, sees the placeholder, and opens it again in the same session
+        browser_page.goto(url)
+        expect(browser_page.locator(BADGE)).to_have_attribute("data-state", "unavailable", timeout=10_000)
+        assert browser_page.locator(COUNT).inner_text() == "\u2014"
+        browser_page.reload()
+        expect(browser_page.locator(BADGE)).to_have_attribute("data-state", "ready", timeout=10_000)
+        # Then the second page view sent the same visit again (same visit_id), and the figures show
+        visit_ids = [json.loads(body)["visit_id"] for body in posted]
+        assert len(visit_ids) == 2
+        assert visit_ids[0] == visit_ids[1]
+        assert browser_page.locator(COUNT).inner_text() == "1,234 views \u00b7 567 visitors"
+        # And a third page view only reads
+        browser_page.reload()
+        expect(browser_page.locator(BADGE)).to_have_attribute("data-state", "ready", timeout=10_000)
+        assert len(posted) == 2
+        assert log.script_errors() == []
+    finally:
+        api.shutdown()
+        api.server_close()
 
 
 def test_with_the_api_down_the_placeholder_shows_and_the_page_has_no_script_errors(

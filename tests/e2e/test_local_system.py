@@ -15,6 +15,9 @@ CLIENTS = 8
 REQUESTS_PER_CLIENT = 100
 
 
+FIREFOX = "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
+
+
 def _count(system: LocalSystem) -> int:
     return int(requests.get(f"{system.api_url}/visits", timeout=5).json()["count"])
 
@@ -23,17 +26,19 @@ def test_concurrent_visits_are_counted_exactly(local_system: LocalSystem) -> Non
     # Given the current count
     before = _count(local_system)
 
-    # When 8 clients post 100 visits each at once (below the stage's burst, so none is throttled)
-    def visit(_: int) -> list[int]:
+    # When 8 clients post 100 visits each at once (below the stage's burst, so none is throttled), each visit
+    # from another browser: all come from 127.0.0.1, so the User-Agent tells the visitors apart
+    def visit(client: int) -> list[int]:
         with requests.Session() as session:
             statuses = []
-            for _ in range(REQUESTS_PER_CLIENT):
-                response = session.post(f"{local_system.api_url}/visits", timeout=10)
+            for i in range(REQUESTS_PER_CLIENT):
+                headers = {"user-agent": f"{FIREFOX} e2e/{client}.{i}"}
+                response = session.post(f"{local_system.api_url}/visits", headers=headers, timeout=10)
                 statuses.append(response.status_code)
                 if response.status_code == 429:
                     # Throttled by the stage, as API Gateway would; retried like a polite client.
                     while response.status_code == 429:
-                        response = session.post(f"{local_system.api_url}/visits", timeout=10)
+                        response = session.post(f"{local_system.api_url}/visits", headers=headers, timeout=10)
             return statuses
 
     with ThreadPoolExecutor(CLIENTS) as pool:

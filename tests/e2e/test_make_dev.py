@@ -46,7 +46,9 @@ def test_make_dev_serves_the_site_and_api_and_stops_cleanly_on_sigint(tmp_path: 
         # Every URL is printed on start
         assert f"http://127.0.0.1:{base + 2}/" in output, output
         assert f"http://127.0.0.1:{base + 1}/visits" in output
-        assert requests.post(f"http://127.0.0.1:{base + 1}/visits", timeout=5).json() == {"count": 1}
+        browser = {"user-agent": "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"}
+        answer = requests.post(f"http://127.0.0.1:{base + 1}/visits", headers=browser, timeout=5).json()
+        assert answer == {"count": 1, "unique_visitors": 1, "today": {"count": 1, "unique_visitors": 1}}
         assert requests.get(f"http://127.0.0.1:{base + 2}/", timeout=5).status_code == 200
         assert requests.get(f"http://127.0.0.1:{base + 3}/outbox", timeout=5).status_code == 200
     finally:
@@ -95,7 +97,8 @@ def _run_dev_once(state_dir: Path, *extra: str) -> int:
         for line in process.stdout:
             if "Press Ctrl-C" in line:
                 break
-        count = int(requests.post(f"http://127.0.0.1:{base + 1}/visits", timeout=5).json()["count"])
+        browser = {"user-agent": "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"}
+        count = int(requests.post(f"http://127.0.0.1:{base + 1}/visits", headers=browser, timeout=5).json()["count"])
     finally:
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=20)

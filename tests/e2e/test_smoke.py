@@ -175,6 +175,7 @@ def visits_table() -> Iterator[str]:
     with pytest.MonkeyPatch.context() as env:
         env.setenv("AWS_ENDPOINT_URL", endpoint)
         env.setenv(catalog.TABLE_NAME_ENV, TABLE_NAME)
+        env.setenv(catalog.MAX_VIEWS_ENV, "3")
         create_visits_table(boto3.client("dynamodb"), TABLE_NAME)
         counter_app.visit_counter.cache_clear()
         yield TABLE_NAME
@@ -476,3 +477,20 @@ def test_the_stack_outputs_name_the_api_and_site_the_smoke_test_checks(tmp_path:
     assert target.api_url.startswith(f"https://{api_id}.execute-api.")
     (site_app_id,) = template.of_type("AWS::Amplify::App")  # cdk.json's hosting
     assert site_app_id in target.site_url
+
+
+@pytest.mark.parametrize(
+    ("body", "is_figures"),
+    [
+        (b'{"count": 3, "unique_visitors": 2, "today": {"count": 1, "unique_visitors": 1}}', True),
+        (b'{"count": 3}', False),  # the first version's answer
+        (b'{"count": 3, "unique_visitors": 2, "today": {"count": -1, "unique_visitors": 1}}', False),
+        (b'{"count": true, "unique_visitors": 2, "today": {"count": 1, "unique_visitors": 1}}', False),
+        (b"not json", False),
+    ],
+)
+def test_the_visits_check_wants_the_documented_figures(body: bytes, is_figures: bool) -> None:
+    response = requests.Response()
+    response.status_code = 200
+    response._content = body
+    assert smoke._is_figures(response) is is_figures

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib.metadata
+import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -13,6 +15,8 @@ from moto import mock_aws
 from functions.common import catalog
 from functions.common.catalog import API_URL_OUTPUT, TABLE_NAME_OUTPUT
 from functions.counter import app
+from functions.counter.crawlers import PATTERNS_FILE, PATTERNS_PACKAGE
+from infra.api import COUNTER_TABLE_ACTIONS
 from infra.config import DeploymentConfig
 from infra.lambda_factory import POWERTOOLS_LAYER_PARAMETER, pinned_version
 from infra.local.lambda_events import http_api_event
@@ -77,6 +81,29 @@ def test_counter_function_runtime_architecture_limits_and_observability(
     assert props["Environment"]["Variables"][catalog.TABLE_NAME_ENV] == {
         "Ref": _only(template, "AWS::DynamoDB::GlobalTable")[0]
     }
+    assert props["Environment"]["Variables"][catalog.MAX_VIEWS_ENV] == str(config.max_views_per_visitor_per_day)
+
+
+def test_visits_table_expires_salts_and_visitor_items_by_ttl(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::DynamoDB::GlobalTable",
+        {"TimeToLiveSpecification": {"AttributeName": catalog.EXPIRES_AT_ATTRIBUTE, "Enabled": True}},
+    )
+
+
+def test_counter_asset_ships_the_pinned_crawler_list_and_no_test_or_build_output(
+    template: Template, assembly_dir: Path
+) -> None:
+    # Given the counter's code asset as synthesized (offline, no Docker)
+    _, function = _counter_function(template)
+    asset = assembly_dir / _asset_folder(assembly_dir, function)
+    # Then it holds the handler and the crawler pattern list of the pinned version, and nothing else of the repo
+    assert (asset / "functions" / "counter" / "app.py").is_file()
+    assert (asset / PATTERNS_PACKAGE / PATTERNS_FILE).is_file()
+    distribution = next(asset.glob("crawler_user_agents-*.dist-info"))
+    assert distribution.name == f"crawler_user_agents-{pinned_version('crawler-user-agents')}.dist-info"
+    assert {path.name for path in asset.iterdir()} == {"functions", PATTERNS_PACKAGE, distribution.name}
+    assert not list(asset.rglob("__pycache__"))
 
 
 def test_powertools_layer_is_the_version_the_tests_run(template: Template, template_json: dict[str, Any]) -> None:
@@ -101,9 +128,10 @@ def test_counter_may_call_exactly_the_dynamodb_actions_its_code_calls(template: 
         from functions.counter.visits import VisitCounter
 
         client.meta.events.register("before-call.dynamodb.*", lambda model, **_: called.add(model.name))
-        counter = VisitCounter(client=client, table_name="visits")
+        counter = VisitCounter(client=client, table_name="visits", max_views_per_day=3)
+        browser = {"user-agent": "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"}
         for method in ("GET", "POST"):
-            app.handle(http_api_event(method, "/visits"), lambda: counter)
+            app.handle(http_api_event(method, "/visits", headers=browser), lambda: counter)
     called.discard("CreateTable")
     called.discard("DescribeTable")
     # Then the counter role's DynamoDB grant is exactly those actions, on the visits table only
@@ -209,9 +237,25 @@ def test_stage_throttles_and_writes_access_logs(template: Template, config: Depl
     )
 
 
+def test_access_log_holds_nothing_that_identifies_a_visitor(template: Template) -> None:
+    _, stage = _only(template, "AWS::ApiGatewayV2::Stage")
+    log_format = json.loads(stage["Properties"]["AccessLogSettings"]["Format"])
+    assert not any("identity" in value or "userAgent" in value for value in log_format.values())
+
+
 def test_outputs_have_fixed_names(template: Template) -> None:
     outputs = template.to_json()["Outputs"]
     assert {API_URL_OUTPUT, TABLE_NAME_OUTPUT} <= set(outputs)
+
+
+def _asset_folder(assembly_dir: Path, function: Mapping[str, Any]) -> str:
+    """The asset folder of a function, from the assembly's asset manifest (the template names only its hash)."""
+    code = function["Properties"]["Code"]
+    key = code["S3Key"] if isinstance(code["S3Key"], str) else code["S3Key"]["Fn::Join"][1][-1]
+    asset_hash = key.split(".")[0]
+    manifest = json.loads(next(assembly_dir.glob("*.assets.json")).read_text())
+    folder: str = manifest["files"][asset_hash]["source"]["path"]
+    return folder
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -238,7 +282,7 @@ def test_an_existing_visits_table_is_adopted_instead_of_creating_one(synth_with:
         {
             "PolicyDocument": {
                 "Statement": Match.array_with(
-                    [Match.object_like({"Action": ["dynamodb:GetItem", "dynamodb:UpdateItem"], "Resource": table_arn})]
+                    [Match.object_like({"Action": list(COUNTER_TABLE_ACTIONS), "Resource": table_arn})]
                 )
             }
         },

@@ -163,3 +163,17 @@ def test_the_docs_picture_is_the_current_definition(body: dict[str, Any], config
     name = catalog.dashboard_name(config.stack_name)
     expected = render_svg(body, SyntheticData(), f"{name} (synthetic data)")
     assert (REPO_ROOT / "docs" / "dashboard.svg").read_text() == expected
+
+
+def test_the_dashboard_shows_views_unique_visitors_and_ignored_visits_by_reason(body: dict[str, Any]) -> None:
+    service = (catalog.SERVICE_DIMENSION, catalog.COUNTER_SERVICE)
+    shown = {
+        (ref.name, frozenset(ref.dimensions))
+        for widget in _widgets(body, "metric")
+        for ref in metric_refs(widget)
+        if ref.namespace == catalog.METRICS_NAMESPACE
+    }
+    for name in (catalog.VISITS_METRIC, catalog.UNIQUE_VISITORS_METRIC, catalog.IGNORED_VISITS_METRIC):
+        assert (name, frozenset({service})) in shown
+    for reason in catalog.IGNORE_REASONS:
+        assert (catalog.IGNORED_VISITS_METRIC, frozenset({service, (catalog.IGNORE_REASON_DIMENSION, reason)})) in shown

@@ -10,7 +10,6 @@ from contextlib import contextmanager
 
 import boto3
 import pytest
-from botocore.stub import Stubber
 from moto import mock_aws
 
 from functions.common import catalog
@@ -19,6 +18,7 @@ from functions.notifier import app as notifier_app
 from infra.local.lambda_events import LocalLambdaContext, http_api_event
 from infra.local.provision import create_idempotency_table, create_sender_identity, create_visits_table
 from tests.support import alarm_events
+from tests.support.dynamodb_faults import refused
 
 ALARM_IDS = ("visit-store-failures",)
 """The alarm ids the notifier is told of here; which they are does not matter to the metrics."""
@@ -33,6 +33,7 @@ def lambdas_on_moto(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         create_sender_identity(boto3.client("sesv2"), "alerts@example.com")
         for name, value in {
             catalog.TABLE_NAME_ENV: "visits",
+            catalog.MAX_VIEWS_ENV: "1",
             catalog.IDEMPOTENCY_TABLE_ENV: "idempotency",
             catalog.SENDER_EMAIL_ENV: "alerts@example.com",
             catalog.ALERT_RECIPIENTS_ENV: "owner@example.com",
@@ -61,10 +62,20 @@ def lambdas_on_moto(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def run_every_metric_path() -> None:
     """Each path on which a Lambda records a custom metric, once."""
     counter_context = LocalLambdaContext(function_name="visit-counter")
-    counter_app.lambda_handler(http_api_event("POST", "/visits"), counter_context)  # Visits
-    with Stubber(counter_app.visit_counter().client) as stubber:  # VisitStoreFailures
-        stubber.add_client_error("update_item", service_error_code="ThrottlingException", http_status_code=400)
-        counter_app.lambda_handler(http_api_event("POST", "/visits"), counter_context)
+    browser = {"user-agent": "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"}
+
+    def post(headers: dict[str, str], source_ip: str) -> None:
+        counter_app.lambda_handler(
+            http_api_event("POST", "/visits", headers=headers, source_ip=source_ip), counter_context
+        )
+
+    post(browser, "198.51.100.1")  # Visits, UniqueVisitors
+    post(browser, "198.51.100.1")  # IgnoredVisits (over the daily limit of 1, set above)
+    post({"user-agent": "Googlebot/2.1 (+http://www.google.com/bot.html)"}, "198.51.100.2")  # IgnoredVisits (crawler)
+    post({}, "198.51.100.3")  # IgnoredVisits (no User-Agent)
+    counter = counter_app.visit_counter()
+    with refused(counter.client, "UpdateItem", "ThrottlingException", when=lambda _: True):  # VisitStoreFailures
+        post(browser, "198.51.100.4")
     notifier_context = LocalLambdaContext(function_name="alarm-notifier")
     alarm = alarm_events.metric_alarm("ResumeBackend-api-5xx-errors")
     notifier_app.lambda_handler(alarm_events.sns_event(alarm), notifier_context)  # AlertEmailsSent

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -13,8 +14,15 @@ from infra.local.lambda_events import LocalLambdaContext, http_api_event
 from infra.local.provision import create_visits_table
 
 TABLE_NAME = "visits-test"
+MAX_VIEWS = 3
+"""The deployed default of max_views_per_visitor_per_day (cdk.json)."""
+CHROME = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+)
 
 Invoke = Callable[..., dict[str, Any]]
+# Documentation addresses (RFC 5737): a different visitor per request unless a test picks one.
+_ADDRESSES = (f"198.51.100.{i % 250 + 1}" if i < 250 else f"203.0.113.{i % 250 + 1}" for i in itertools.count())
 
 
 @pytest.fixture
@@ -23,6 +31,7 @@ def visits_table(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     with mock_aws():
         create_visits_table(boto3.client("dynamodb"), TABLE_NAME)
         monkeypatch.setenv(catalog.TABLE_NAME_ENV, TABLE_NAME)
+        monkeypatch.setenv(catalog.MAX_VIEWS_ENV, str(MAX_VIEWS))
         app.visit_counter.cache_clear()
         yield TABLE_NAME
         app.visit_counter.cache_clear()
@@ -33,7 +42,10 @@ def invoke(visits_table: str) -> Invoke:
     """Calls the real Lambda entry point with a real-shaped HTTP API v2 event."""
 
     def call(method: str, path: str = "/visits", **event_options: Any) -> dict[str, Any]:
-        event = http_api_event(method, path, **event_options)
+        """A browser's request by default: a current Chrome's User-Agent, from a fresh source IP each call."""
+        headers = {"user-agent": CHROME, **event_options.pop("headers", {})}
+        event_options.setdefault("source_ip", next(_ADDRESSES))
+        event = http_api_event(method, path, headers=headers, **event_options)
         response: dict[str, Any] = app.lambda_handler(event, LocalLambdaContext(function_name="visit-counter"))
         return response
 

@@ -9,16 +9,16 @@ from collections.abc import Callable
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from botocore.stub import Stubber
 
 from functions.common import catalog
 from functions.counter import app
 from functions.counter.http import MAX_BODY_BYTES, RETRY_AFTER_SECONDS
 from functions.counter.visits import VisitCounter
 from infra.local.lambda_events import LocalLambdaContext, http_api_event
+from tests.support.dynamodb_faults import on_key, refused
 from tests.support.lambda_output import emitted_metrics, log_records
 from tests.support.openapi import assert_matches_component, assert_matches_spec
-from tests.unit.counter.conftest import Invoke
+from tests.unit.counter.conftest import CHROME, MAX_VIEWS, Invoke
 
 
 def _count(response: dict[str, object]) -> int:
@@ -116,29 +116,34 @@ def test_wrong_method_is_405_with_allowed_methods(invoke: Invoke, method: str) -
     "error_code", ["ProvisionedThroughputExceededException", "ThrottlingException", "InternalServerError"]
 )
 def test_dynamodb_throttle_answers_503_with_retry_after_and_no_count(
-    visits_table: str, lambda_stdout: Callable[[], str], error_code: str
+    invoke: Invoke, lambda_stdout: Callable[[], str], error_code: str
 ) -> None:
-    # Given DynamoDB refuses the write
+    # Given DynamoDB refuses the visitor's write
     counter = app.visit_counter()
-    with Stubber(counter.client) as stubber:
-        stubber.add_client_error("update_item", service_error_code=error_code, http_status_code=400)
+    with refused(counter.client, "UpdateItem", error_code, when=on_key(catalog.VISITOR_KEY_PREFIX)):
         # When a visit is posted
-        response = app.lambda_handler(http_api_event("POST", "/visits"), _context())
-    # Then the visitor gets a 503 that says when to retry, and no count at all
+        response = invoke("POST")
+    # Then the visitor gets a 503 that says when to retry, that the visit may not be counted and that a retry
+    # is safe, and no count at all
     assert response["statusCode"] == 503
     assert response["headers"]["retry-after"] == str(RETRY_AFTER_SECONDS)
-    assert "count" not in json.loads(response["body"])
+    body = json.loads(response["body"])
+    assert "count" not in body
+    assert "may not have been counted" in body["message"]
+    assert "retrying it" in body["message"]
     assert_matches_spec(response, "/visits", "POST")
     # And the failure is logged and counted as a metric
     output = lambda_stdout()
     assert any(record["level"] == "ERROR" for record in log_records(output))
     assert [m.name for m in emitted_metrics(output)] == [catalog.STORE_FAILURES_METRIC]
+    # And nothing was counted
+    assert _count(invoke("GET")) == 0
 
 
 def test_unreachable_dynamodb_answers_503(visits_table: str) -> None:
     # Given a DynamoDB endpoint nobody listens on
     dead = boto3.client("dynamodb", endpoint_url="http://127.0.0.1:9", config=app._DYNAMODB_CONFIG)
-    counter = VisitCounter(client=dead, table_name=visits_table)
+    counter = VisitCounter(client=dead, table_name=visits_table, max_views_per_day=MAX_VIEWS)
     # When the count is read
     response = app.handle(http_api_event("GET", "/visits"), lambda: counter)
     # Then the answer is a clean 503
@@ -155,7 +160,7 @@ def test_misconfigured_table_fails_the_invocation_without_leaking_details(
     # Then the invocation fails, so Lambda counts an error and the errors alarm can fire;
     # API Gateway answers the visitor its own JSON 500 without the exception.
     with pytest.raises(ClientError, match="ResourceNotFoundException"):
-        app.lambda_handler(http_api_event("POST", "/visits"), _context())
+        app.lambda_handler(http_api_event("POST", "/visits", headers={"user-agent": CHROME}), _context())
 
 
 def test_one_log_line_per_request_with_correlation_id_and_cold_start(
@@ -169,23 +174,53 @@ def test_one_log_line_per_request_with_correlation_id_and_cold_start(
     assert [r["status"] for r in records] == [200, 200]
 
 
-def test_each_recorded_visit_emits_one_metric_with_fixed_dimensions(
+def test_each_counted_visit_emits_visits_and_a_first_one_unique_visitors_on_the_fixed_dimension(
     invoke: Invoke, lambda_stdout: Callable[[], str]
 ) -> None:
-    invoke("POST")
+    # Given one visitor's two visits (two browser sessions), a read and a refused request
+    invoke("POST", source_ip="198.51.100.7", body='{"visit_id": "session-one"}')
+    invoke("POST", source_ip="198.51.100.7", body='{"visit_id": "session-two"}')
     invoke("GET")
     invoke("POST", body="{bad")
     metrics = emitted_metrics(lambda_stdout())
-    # Only the stored visit counts; reads and refused requests emit nothing.
-    assert len(metrics) == 1
-    (metric,) = metrics
-    assert (metric.namespace, metric.name, metric.unit, metric.value) == (
-        catalog.METRICS_NAMESPACE,
-        catalog.VISITS_METRIC,
-        "Count",
-        1.0,
-    )
-    assert metric.dimensions == {catalog.SERVICE_DIMENSION: catalog.COUNTER_SERVICE}
+    # Then two views and one unique visitor are emitted; reads and refused requests emit nothing
+    assert sorted((m.name, m.value) for m in metrics) == [
+        (catalog.UNIQUE_VISITORS_METRIC, 1.0),
+        (catalog.VISITS_METRIC, 1.0),
+        (catalog.VISITS_METRIC, 1.0),
+    ]
+    # And all on the one fixed dimension the dashboard reads
+    assert {(m.namespace, m.unit) for m in metrics} == {(catalog.METRICS_NAMESPACE, "Count")}
+    assert all(m.dimensions == {catalog.SERVICE_DIMENSION: catalog.COUNTER_SERVICE} for m in metrics)
+
+
+def test_an_invalid_visit_id_is_a_client_error_and_counts_nothing(invoke: Invoke) -> None:
+    for visit_id in ('"short"', '"has spaces in it"', "12345678901", '"' + "x" * 65 + '"'):
+        response = invoke("POST", body=f'{{"visit_id": {visit_id}}}')
+        assert response["statusCode"] == 400
+        assert json.loads(response["body"])["error"] == "invalid_visit_id"
+        assert_matches_spec(response, "/visits", "POST")
+    assert _count(invoke("GET")) == 0
+
+
+def test_answers_carry_total_unique_and_today_figures(invoke: Invoke) -> None:
+    # Given two visitors, one of whom comes back in a new session
+    for ip, visit_id in (
+        ("198.51.100.1", "visit-aaaa"),
+        ("198.51.100.2", "visit-bbbb"),
+        ("198.51.100.1", "visit-cccc"),
+    ):
+        invoke("POST", source_ip=ip, body=json.dumps({"visit_id": visit_id}))
+    # When the figures are read
+    response = invoke("GET")
+    # Then views, unique visitors and today's figures are all there
+    assert json.loads(response["body"]) == {
+        "count": 3,
+        "unique_visitors": 2,
+        "today": {"count": 3, "unique_visitors": 2},
+    }
+    assert_matches_spec(response, "/visits", "GET")
+    assert MAX_VIEWS >= 2
 
 
 def _context() -> LocalLambdaContext:

@@ -1,0 +1,88 @@
+"""Which requests are not visitors: known crawlers (PyPI `crawler-user-agents`, the maintained list) and
+requests without a User-Agent.
+
+The list ships as data in the counter's asset (infra/lambda_factory.py stages the pinned distribution's files);
+locally the same distribution is imported from the environment. Its ~1,500 patterns are read and compiled on
+the first check only, never at import (docs/performance.md): nearly all are plain text, tested as substrings,
+and only the few real regular expressions go to `re`, which keeps the first check at a few milliseconds
+instead of the ~20 ms that compiling the whole list as one expression costs.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib.util
+import json
+import re
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Final
+
+from functions.common.catalog import IGNORED_CRAWLER, IGNORED_NO_USER_AGENT
+
+PATTERNS_PACKAGE: Final = "crawleruseragents"
+"""The import name of PyPI `crawler-user-agents`."""
+PATTERNS_FILE: Final = "crawler-user-agents.json"
+_REGEX_SYNTAX: Final = frozenset(".^$*+?{}[]|()\\")
+# An escaped punctuation character stands for itself (`Googlebot\/`); `\d`, `\s` and the like do not.
+_ESCAPED_PUNCTUATION: Final = re.compile(r"\\([^\w\s])")
+_CACHED_USER_AGENTS: Final = 512
+"""A site sees few distinct User-Agents; a repeated one is answered without scanning the list again."""
+
+
+def ignore_reason(user_agent: str) -> str | None:
+    """Why a request with this User-Agent is not counted (catalog.IGNORE_REASONS), or None for a visitor."""
+    if not user_agent.strip():
+        return IGNORED_NO_USER_AGENT
+    return IGNORED_CRAWLER if is_crawler(user_agent) else None
+
+
+@lru_cache(maxsize=_CACHED_USER_AGENTS)
+def is_crawler(user_agent: str) -> bool:
+    """True when any pattern of the list matches, with the list's own (case-sensitive) semantics."""
+    literals, expressions = _patterns()
+    return any(text in user_agent for text in literals) or expressions.search(user_agent) is not None
+
+
+@cache
+def _patterns() -> tuple[tuple[str, ...], re.Pattern[str]]:
+    """(plain-text patterns, one expression of the others), from the package's JSON."""
+    text = patterns_path().read_text(encoding="utf-8")
+    # NOTE: parsing the list makes ~20,000 small objects (its examples and descriptions too). With botocore's models
+    # in memory, the cyclic garbage collector's passes over the heap during that took ~25 ms of a cold start,
+    # against ~6 ms for the parse itself (docs/performance.md). JSON values hold no reference cycles, so the
+    # collector is paused while parsing; nothing it could free is made.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        entries = json.loads(text)
+    finally:
+        if collecting:
+            gc.enable()
+    literals: list[str] = []
+    expressions: list[str] = []
+    for entry in entries:
+        pattern = entry["pattern"]
+        plain = _as_text(pattern)
+        if plain is None:
+            expressions.append(f"(?:{pattern})")
+        else:
+            literals.append(plain)
+    return tuple(literals), re.compile("|".join(expressions))
+
+
+def _as_text(pattern: str) -> str | None:
+    """The text a pattern matches literally, or None when it uses regular-expression syntax."""
+    if "\\" not in pattern:  # most of the list: checked without running a regex
+        return pattern if _REGEX_SYNTAX.isdisjoint(pattern) else None
+    if not _REGEX_SYNTAX.isdisjoint(_ESCAPED_PUNCTUATION.sub("", pattern)):
+        return None
+    return _ESCAPED_PUNCTUATION.sub(r"\1", pattern)
+
+
+def patterns_path() -> Path:
+    """The list's JSON file, found without importing the package (its __init__ parses the JSON at import)."""
+    spec = importlib.util.find_spec(PATTERNS_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(f"the crawler pattern list ({PATTERNS_PACKAGE}) is not installed or bundled")
+    return Path(next(iter(spec.submodule_search_locations))) / PATTERNS_FILE
