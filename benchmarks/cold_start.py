@@ -2,7 +2,8 @@
 per-invocation overhead, and what each kind of visit costs in DynamoDB round trips and capacity units.
 
 Cold path = import the handler module + the first invocation (POST /visits) against DynamoDB on the local
-emulator, each in a fresh process, the three handlers alternated so all see the same machine state.
+emulator, each in a fresh process, the three handlers alternated so all see the same machine state. The counter
+runs from its code asset as Lambda gets it (infra/lambda_factory.py: the crawler list staged beside it).
 Warm overhead = lambda_handler with DynamoDB stubbed by an in-memory fake, so only our code is timed.
 Costs = the real handler against the emulator, each DynamoDB call recorded (docs/performance.md).
 """
@@ -19,9 +20,11 @@ import sys
 import time
 from collections.abc import Callable
 from contextlib import redirect_stdout
+from pathlib import Path
 from typing import Any, Final
 
 from functions.common import catalog
+from infra.config import REPO_ROOT
 
 COLD_TARGET_RATIO: Final = 0.6
 """Counter / naive baseline, medians of one run."""
@@ -57,12 +60,13 @@ print(json.dumps({"import_ms": (imported - started) * 1000, "total_ms": (done - 
 """
 
 
-def _cold_run(module: str, env: dict[str, str], run: int) -> dict[str, float]:
+def _cold_run(module: str, env: dict[str, str], run: int, cwd: str) -> dict[str, float]:
     # A new visitor (and visit) each run, so every run of the counter counts a visit like a first page view.
     source_ip = f"10.0.{run // 250}.{run % 250 + 1}"
     result = subprocess.run(  # noqa: S603 - our own interpreter running our own probe
         [sys.executable, "-c", _COLD_PROBE, module, CHROME, source_ip, f"bench-visit-{run:05d}"],
         env=env,
+        cwd=cwd,
         capture_output=True,
         text=True,
         check=True,
@@ -74,6 +78,15 @@ def _cold_run(module: str, env: dict[str, str], run: int) -> dict[str, float]:
 def _summary(values: list[float]) -> str:
     quartiles = statistics.quantiles(values, n=4)
     return f"median {statistics.median(values):7.1f}  IQR {quartiles[0]:6.1f}-{quartiles[2]:6.1f}"
+
+
+def _counter_asset() -> Path:
+    """The folder CDK uploads as the counter's code, staged as `cdk synth` stages it."""
+    from functions.counter import crawlers
+    from infra.api import COMPACT_CRAWLER_LIST, COUNTER_DISTRIBUTIONS
+    from infra.lambda_factory import staged_asset
+
+    return staged_asset(COUNTER_DISTRIBUTIONS, ((COMPACT_CRAWLER_LIST, crawlers.compact_file_content()),))
 
 
 def cold_start(runs: int) -> dict[str, Any]:
@@ -97,12 +110,15 @@ def cold_start(runs: int) -> dict[str, Any]:
         }
     )
     create_visits_table(boto3.client("dynamodb"), "bench")
-    env = dict(os.environ)
+    # `python -c` puts its working folder first on sys.path: the counter's package comes from its asset, the
+    # probe's helpers and the other handlers from the repository.
+    env = dict(os.environ) | {"PYTHONPATH": str(REPO_ROOT)}
+    folders = {name: str(REPO_ROOT) for name in VARIANTS} | {"counter": str(_counter_asset())}
     samples: dict[str, list[dict[str, float]]] = {name: [] for name in VARIANTS}
     try:
         for run in range(runs):
             for name, module in VARIANTS.items():
-                samples[name].append(_cold_run(module, env, run))
+                samples[name].append(_cold_run(module, env, run, folders[name]))
     finally:
         emulator.stop()
     return samples

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Final
 
 import jsii
@@ -16,7 +17,8 @@ from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from constructs import Construct
 
 from functions.common import catalog
-from infra.config import DeploymentConfig
+from functions.counter import crawlers
+from infra.config import REPO_ROOT, DeploymentConfig
 from infra.lambda_factory import PythonFunction, log_retention
 from infra.nag import suppress
 from infra.stateful import STATEFUL_REMOVAL_POLICY
@@ -27,6 +29,10 @@ CORS_MAX_AGE: Final = Duration.hours(1)
 # Data the counter reads at run time that the Lambda runtime lacks: the crawler pattern list (functions/counter/
 # crawlers.py), bundled from the pinned, installed distribution.
 COUNTER_DISTRIBUTIONS: Final = ("crawler-user-agents",)
+COMPACT_CRAWLER_LIST: Final = (
+    (Path(crawlers.__file__).with_name(crawlers.COMPACT_FILE)).relative_to(REPO_ROOT).as_posix()
+)
+"""The same list reduced at synth to what the counter reads (crawlers.compact_patterns): ~5 ms off a cold start."""
 
 # One JSON line per request; HTTP API context variables:
 # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-logging-variables.html
@@ -89,6 +95,7 @@ class CounterApi(Construct):
                 catalog.MAX_VIEWS_ENV: str(config.max_views_per_visitor_per_day),
             },
             bundled_distributions=COUNTER_DISTRIBUTIONS,
+            generated_files={COMPACT_CRAWLER_LIST: crawlers.compact_file_content()},
         )
         table.grant(self.counter.function, *COUNTER_TABLE_ACTIONS)
         self._serve(config, allowed_origins)

@@ -73,8 +73,10 @@ class PythonFunction(Construct):
         environment: Mapping[str, str] | None = None,
         reserved_concurrency: int | None = None,
         bundled_distributions: Sequence[str] = (),
+        generated_files: Mapping[str, bytes] | None = None,
     ) -> None:
-        """`bundled_distributions`: pure-Python PyPI distributions (pinned in pyproject.toml) shipped in the asset."""
+        """`bundled_distributions`: pure-Python PyPI distributions (pinned in pyproject.toml) shipped in the asset;
+        `generated_files`: files made at synth (asset path → content) shipped beside the code."""
         super().__init__(scope, construct_id)
         self.role, self.log_group = role_writing_own_logs(
             self,
@@ -90,7 +92,7 @@ class PythonFunction(Construct):
             runtime=RUNTIME,
             architecture=ARCHITECTURE,
             handler=handler,
-            code=_code(tuple(bundled_distributions)),
+            code=_code(tuple(bundled_distributions), tuple(sorted((generated_files or {}).items()))),
             layers=[_powertools_layer(self)],
             memory_size=memory_mb,
             timeout=timeout,
@@ -105,31 +107,33 @@ class PythonFunction(Construct):
         suppress(self.function, "AwsSolutions-L1")
 
 
-def _code(distributions: tuple[str, ...]) -> lambda_.Code:
-    if not distributions:
+def _code(distributions: tuple[str, ...], generated: tuple[tuple[str, bytes], ...]) -> lambda_.Code:
+    if not distributions and not generated:
         return lambda_.Code.from_asset(str(REPO_ROOT), exclude=ASSET_EXCLUDES)
-    return lambda_.Code.from_asset(str(staged_asset(distributions)))
+    return lambda_.Code.from_asset(str(staged_asset(distributions, generated)))
 
 
 @cache
-def staged_asset(distributions: tuple[str, ...]) -> Path:
-    """functions/ plus the files of the installed, pinned distributions, in a folder named by its content.
+def staged_asset(distributions: tuple[str, ...], generated: tuple[tuple[str, bytes], ...] = ()) -> Path:
+    """functions/ plus the files of the installed, pinned distributions and the `generated` (asset path,
+    content) files, in a folder named by its content.
 
     NOTE: offline and without Docker: the files come from the environment the tests ran in, checked against the
     pin, so synth is deterministic (same inputs → same folder → same asset hash). Only pure-Python distributions
     qualify; they run unchanged on the Lambda platform.
     """
     files = _function_files() | {rel: src for name in distributions for rel, src in _distribution_files(name).items()}
+    contents = {rel: source.read_bytes() for rel, source in files.items()} | dict(generated)
     digest = hashlib.sha256()
-    for rel in sorted(files):
-        digest.update(rel.encode() + b"\0" + files[rel].read_bytes() + b"\0")
+    for rel in sorted(contents):
+        digest.update(rel.encode() + b"\0" + contents[rel] + b"\0")
     target = STAGED_ASSETS_DIR / digest.hexdigest()[:20]
     if target.is_dir():
         return target
     partial = target.with_name(f"{target.name}.partial-{os.getpid()}")
-    for rel, source in files.items():
+    for rel, content in contents.items():
         (partial / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, partial / rel)
+        (partial / rel).write_bytes(content)
     try:
         partial.rename(target)
     except OSError:  # another synth staged the same content first

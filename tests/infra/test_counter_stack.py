@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -14,14 +17,15 @@ from moto import mock_aws
 
 from functions.common import catalog
 from functions.common.catalog import API_URL_OUTPUT, TABLE_NAME_OUTPUT
-from functions.counter import app
-from functions.counter.crawlers import PATTERNS_FILE, PATTERNS_PACKAGE
+from functions.counter import app, crawlers
+from functions.counter.crawlers import COMPACT_FILE, PATTERNS_FILE, PATTERNS_PACKAGE
 from infra.api import COUNTER_TABLE_ACTIONS
 from infra.config import DeploymentConfig
 from infra.lambda_factory import POWERTOOLS_LAYER_PARAMETER, pinned_version
 from infra.local.lambda_events import http_api_event
 from infra.local.provision import create_visits_table
 from infra.monitoring.visits_table import VISITS_TABLE_ERRORS_ALARM
+from tests.unit.counter.conftest import CHROME
 
 
 def _only(template: Template, resource_type: str) -> tuple[str, Mapping[str, Any]]:
@@ -104,6 +108,42 @@ def test_counter_asset_ships_the_pinned_crawler_list_and_no_test_or_build_output
     assert distribution.name == f"crawler_user_agents-{pinned_version('crawler-user-agents')}.dist-info"
     assert {path.name for path in asset.iterdir()} == {"functions", PATTERNS_PACKAGE, distribution.name}
     assert not list(asset.rglob("__pycache__"))
+
+
+def test_the_counter_reads_the_list_reduced_at_synth_and_judges_as_the_full_list_would(
+    template: Template, assembly_dir: Path
+) -> None:
+    # Given the counter's code asset, which carries the crawler list reduced at synth beside the code
+    _, function = _counter_function(template)
+    asset = assembly_dir / _asset_folder(assembly_dir, function)
+    assert (asset / "functions" / "counter" / COMPACT_FILE).is_file()
+    # When the counter's module runs from the asset, with the package's full list made unreadable
+    probe = (
+        "import json, sys\n"
+        "from functions.counter import crawlers\n"
+        "assert crawlers.__file__.startswith(sys.argv[1]), crawlers.__file__\n"
+        "def unreadable(): raise AssertionError('the full list was read')\n"
+        "crawlers.patterns_path = unreadable\n"
+        "print(json.dumps([crawlers.is_crawler(ua) for ua in json.loads(sys.argv[2])]))\n"
+    )
+    user_agents = [CHROME, "Googlebot/2.1 (+http://www.google.com/bot.html)", "Mozilla/5.0 HeadlessChrome/131.0"]
+    user_agents += [example for entry in _crawler_entries()[:200] for example in entry.get("instances", [])[:1]]
+    result = subprocess.run(
+        [sys.executable, "-c", probe, str(asset), json.dumps(user_agents)],
+        cwd=asset,
+        env={**os.environ, "PYTHONPATH": ""},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    # Then it answers from the reduced list exactly what the full list answers here
+    assert json.loads(result.stdout) == [crawlers.is_crawler(ua) for ua in user_agents]
+    assert json.loads(result.stdout)[:3] == [False, True, True]
+
+
+def _crawler_entries() -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = json.loads(crawlers.patterns_path().read_text(encoding="utf-8"))
+    return entries
 
 
 def test_powertools_layer_is_the_version_the_tests_run(template: Template, template_json: dict[str, Any]) -> None:
