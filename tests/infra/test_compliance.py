@@ -61,3 +61,24 @@ def test_cdk_nag_is_active_and_fails_synth_on_a_new_finding(tmp_path: Path) -> N
     report = json.loads((tmp_path / "validation-report.json").read_text())
     rules = {v["ruleName"] for r in report["pluginReports"] for v in r["violations"]}
     assert "AwsSolutions-SQS4" in rules
+
+
+def test_every_python_function_ships_only_its_code_not_the_repositorys_dot_folders(
+    template_json: dict[str, Any], assembly_dir: Path
+) -> None:
+    # Given each of our Python Lambdas' code assets as synthesized
+    manifest = json.loads(next(assembly_dir.glob("*.assets.json")).read_text())
+    ours = [
+        resource["Properties"]
+        for resource in template_json["Resources"].values()
+        if resource["Type"] == "AWS::Lambda::Function" and resource["Properties"]["Handler"].startswith("functions.")
+    ]
+    assert len(ours) >= 2
+    for function in ours:
+        asset_hash = function["Code"]["S3Key"].split(".")[0]
+        folder = assembly_dir / manifest["files"][asset_hash]["source"]["path"]
+        names = {path.name for path in folder.iterdir()}
+        # Then each holds functions/ (and, for the counter, its bundled crawler list), never .git, .venv or caches
+        assert "functions" in names, function["Handler"]
+        assert not [name for name in names if name.startswith(".")], (function["Handler"], sorted(names))
+        assert names <= {"functions", "crawleruseragents"} | {n for n in names if n.endswith(".dist-info")}
