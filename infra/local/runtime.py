@@ -78,6 +78,11 @@ class LocalFunction:
             | dict(spec.environment)
         )
 
+    @property
+    def log_path(self) -> Path:
+        """The file its log lines go to (what Lambda would send to its log group)."""
+        return Path(self._log.name)
+
     def invoke(self, event: dict[str, Any]) -> Invocation:
         """One synchronous invocation; a handler's exception is the invocation's error, as Lambda reports it."""
         context = LocalLambdaContext(

@@ -30,6 +30,7 @@ from infra.local.console import Console
 from infra.local.emulator import LOOPBACK, AwsEmulator
 from infra.local.fanout import SnsFanout
 from infra.local.gateway import LocalHttpApi
+from infra.local.log_shipping import LogShipper, emulator_logs_client
 from infra.local.loops import BackgroundLoop
 from infra.local.metrics import MetricStore
 from infra.local.outbox import Outbox, SentEmail
@@ -163,9 +164,17 @@ class LocalSystem:
         return {lid: local for lid, fn in functions.items() if fn["Properties"]["Handler"] == catalog.PROBE_HANDLER}
 
     def _schedule_loop(self, schedule: LocalSchedule, runtime: LambdaRuntime) -> BackgroundLoop:
+        """Invokes the function, then copies its log lines to its log group on the emulator (log_shipping.py)."""
         interval = max(0.5, schedule.interval_seconds * self.period_scale)
         function = runtime.function(schedule.function_id)
-        return BackgroundLoop(f"schedule {schedule.logical_id}", interval, lambda: function.invoke({}))
+        log_group = self.template.resolve(self.template.properties(schedule.function_id)["LoggingConfig"]["LogGroup"])
+        shipper = LogShipper(emulator_logs_client(self.emulator.endpoint), log_group, function.log_path)
+
+        def run() -> None:
+            function.invoke({})
+            shipper.ship()
+
+        return BackgroundLoop(f"schedule {schedule.logical_id}", interval, run)
 
     def stop(self) -> None:
         """In this order, so that nothing answered 200 is lost: the servers stop taking requests and answer those

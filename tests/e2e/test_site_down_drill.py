@@ -45,5 +45,6 @@ def test_site_down_fires_emails_and_resolves() -> None:
     resolved_email = next(i for i, line in enumerate(lines) if line.startswith(f"email: [RESOLVED] {name}"))
     assert fired < alarm_email < resolved < resolved_email
     assert lines[-1] == "drill passed"
-    # And the email carries the line naming the probe's latest failed check (or why it could not be read)
-    assert any(line.startswith("Latest failed probe check:") for line in lines[alarm_email:resolved])
+    # And the email names the failing check and the answer seen (read from the probe's log group on the emulator)
+    seen = f"Latest failed probe check: {catalog.PROBE_CHECK_SITE_PAGE}: no answer from http://127.0.0.1:"
+    assert any(line.startswith(seen) for line in lines[alarm_email:resolved])
