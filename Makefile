@@ -97,5 +97,6 @@ dashboard: setup
 	$(BIN)/python -m dashboards
 
 ## drill: a bounded burst of visits against a fresh local system; reports which alarms fired and when the email came
+##        (SCENARIO=site-down: stops the local site until site-unavailable fires, emails and resolves)
 drill: setup
-	$(BIN)/python -m infra.local.drill
+	$(BIN)/python -m infra.local.drill $(if $(SCENARIO),--scenario $(SCENARIO))

@@ -72,6 +72,9 @@ CHANNEL_PARAMETER_KEYS: Final[Mapping[str, str]] = {
 """Each optional channel's key naming the SSM SecureString parameter that holds its URL."""
 
 
+DEFAULT_PROBE_INTERVAL_MINUTES: Final = 10
+
+
 class ConfigError(ValueError):
     """A config value is missing or wrong; the message names the key."""
 
@@ -133,6 +136,8 @@ class DeploymentConfig:
     """`owner/name` of the fork: links in alarm emails point at its docs, and the deploy role trusts only it."""
     deploy_branch: str
     deploy_environment: str
+    probe_interval_minutes: int
+    """How often the availability probe checks the site from outside; its alarm fires after 2 failed probes."""
     alarm_thresholds: AlarmThresholds
 
 
@@ -281,6 +286,11 @@ CONFIG_FIELDS: Final[Mapping[str, tuple[Callable[[str, Any], Any], str]]] = {
         _string(_GIT_REF_NAME, "a GitHub environment name"),
         "GitHub environment of deploys.",
     ),
+    "probe_interval_minutes": (
+        _int(1, 60),
+        "Minutes between two runs of the availability probe (default 10); `site-unavailable` fires after 2 failed "
+        "probes in a row, so after about twice this ([alerting.md](alerting.md#availability-probe)).",
+    ),
 }
 # Each threshold: (parser, meaning, default). A key left out of cdk.json's `alarm_thresholds` takes its default, so
 # a new alarm's threshold is declared here only (docs/alerting.md, "Adding an alarm").
@@ -321,6 +331,7 @@ def load_config(context: Mapping[str, Any], overrides: Mapping[str, Any] | None 
     merged: dict[str, Any] = json.loads(json.dumps(raw))
     merged.setdefault("alarm_thresholds", {})
     merged.setdefault("alert_channels", [])
+    merged.setdefault("probe_interval_minutes", DEFAULT_PROBE_INTERVAL_MINUTES)
     for key, value in (overrides or {}).items():
         _apply_override(merged, key, _parse_override(value))
 

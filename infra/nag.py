@@ -69,7 +69,13 @@ REASONS: Final[dict[str, str]] = {
         "CDK's custom resource Provider grants its framework Lambda lambda:InvokeFunction on the site publisher "
         "and the publisher's versions (`:*`); it can invoke no other function."
     ),
+    "AwsSolutions-IAM5[Resource::<AvailabilityProbeFunction1577C1B3.Arn>:*]": (
+        "EventBridge Scheduler's LambdaInvoke target grants its role lambda:InvokeFunction on the availability probe "
+        "and the probe's versions and aliases (`:*`); the role serves that one schedule and can invoke no other "
+        "function."
+    ),
 }
+SCHEDULER_INVOKE_FINDING: Final = "AwsSolutions-IAM5[Resource::<AvailabilityProbeFunction1577C1B3.Arn>:*]"
 
 
 def suppress(construct: IConstruct, *rule_ids: str) -> None:

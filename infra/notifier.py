@@ -15,6 +15,7 @@ from aws_cdk import ArnFormat, Duration, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda_destinations as destinations
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_ses as ses
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
@@ -41,6 +42,9 @@ SSM_READ_ACTIONS: Final = ("ssm:GetParameter",)
 NOTE: no kms:Decrypt: a SecureString encrypted with the AWS-managed key (alias/aws/ssm, the default of
 `put-parameter --type SecureString`) is decrypted through SSM under that key's policy, which allows every
 principal of the account. https://docs.aws.amazon.com/systems-manager/latest/userguide/ps-restrict-decryption.html"""
+PROBE_LOG_READ_ACTIONS: Final = ("logs:FilterLogEvents",)
+"""The one read of the probe's log group: its latest failed check, for site-unavailable emails (at most 2 calls of
+1 + 2 s, functions/notifier/probe_failure.py: inside NOTIFIER_TIMEOUT's margin)."""
 NOTIFIER_RETRY_ATTEMPTS: Final = 2
 """Lambda's own retries of a failed asynchronous invocation (the maximum), before the dead-letter queue."""
 NOTIFIER_MAX_EVENT_AGE: Final = Duration.hours(6)
@@ -150,6 +154,21 @@ class NotifierService(Construct):
             subscriptions.LambdaSubscription(notifier.function, dead_letter_queue=self.dead_letter_queue)
         )
         return notifier
+
+    def read_probe_failures(self, probe_log_group: logs.ILogGroup) -> None:
+        """Lets the notifier quote the availability probe's latest failed check in site-unavailable emails.
+
+        NOTE: an alarm's description is fixed at deploy, and its state reason gives only the numbers, so the
+        notifier reads the probe's own log line (check and answer seen) with logs:FilterLogEvents on that one log
+        group: no new resource, nothing stored twice, and the probe's logs hold no visitor data (our own requests).
+        FilterLogEvents is authorized on the log group's ARN.
+        https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_FilterLogEvents.html and
+        https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html"""
+        function = self.notifier.function
+        function.add_environment(catalog.PROBE_LOG_GROUP_ENV, probe_log_group.log_group_name)
+        self.notifier.role.add_to_policy(
+            iam.PolicyStatement(actions=list(PROBE_LOG_READ_ACTIONS), resources=[probe_log_group.log_group_arn])
+        )
 
     def _channel_environment(self) -> dict[str, str]:
         """The parameter NAMES of the optional channels (the URLs stay in SSM); nothing when email is the only one."""

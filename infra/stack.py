@@ -27,8 +27,10 @@ from infra.monitoring.counter import CounterMonitor
 from infra.monitoring.dashboard import DashboardSources, OperationsDashboard
 from infra.monitoring.http_api import HttpApiMonitor
 from infra.monitoring.notifier import NotifierMonitor
+from infra.monitoring.probe import ProbeMonitor
 from infra.monitoring.visits_table import VisitsTableMonitor
 from infra.notifier import NotifierService
+from infra.probe import AvailabilityProbe
 
 
 class ResumeBackendStack(Stack):
@@ -49,6 +51,16 @@ class ResumeBackendStack(Stack):
         self.site.publish(api_url=self.api.url, api_origin=self.api.http_api.api_endpoint)
         self.alert_topics = AlertTopics(self, "AlertTopics", config=config)
         self.notifier = NotifierService(self, "Notifier", config=config, alarm_topic=self.alert_topics.alarm_topic)
+        self.probe = AvailabilityProbe(
+            self,
+            "Availability",
+            config=config,
+            site_url=self.site.url,
+            site_origin=self.site.origin,
+            api_url=self.api.url,
+        )
+        # site-unavailable emails quote the probe's latest failed check, read from its log group.
+        self.notifier.read_probe_failures(self.probe.probe.log_group)
         self._monitor(config)
         self._outputs()
 
@@ -68,6 +80,7 @@ class ResumeBackendStack(Stack):
         notifier_monitor = NotifierMonitor(
             notifier.notifier.function, notifier.dead_letter_queue, self.alert_topics.alarm_topic
         )
+        probe = ProbeMonitor(interval_minutes=config.probe_interval_minutes)
         runbook_url = catalog.runbook_url(config.github_repository, config.deploy_branch)
         self.alarms = AlarmSet(
             self,
@@ -75,7 +88,9 @@ class ResumeBackendStack(Stack):
             stack_name=config.stack_name,
             runbook_url=runbook_url,
             specs=[
-                spec for monitor in (http_api, counter, table_monitor, notifier_monitor) for spec in monitor.alarm_specs
+                spec
+                for monitor in (probe, http_api, counter, table_monitor, notifier_monitor)
+                for spec in monitor.alarm_specs
             ],
             topics=self.alert_topics.by_route,
         )
@@ -92,6 +107,8 @@ class ResumeBackendStack(Stack):
                 visits_table=table_monitor,
                 notifier=notifier_monitor,
                 notifier_log_group=notifier.notifier.log_group,
+                probe=probe,
+                probe_log_group=self.probe.probe.log_group,
                 alarms=self.alarms,
             ),
         )

@@ -51,8 +51,13 @@ def lambda_stdout(capsys: pytest.CaptureFixture[str]) -> Iterator[Callable[[], s
     """
     from functions.counter import app as counter_app
     from functions.notifier import app as notifier_app
+    from functions.probe import app as probe_app
 
-    handlers = [counter_app.logger.registered_handler, notifier_app.logger.registered_handler]
+    handlers = [
+        counter_app.logger.registered_handler,
+        notifier_app.logger.registered_handler,
+        probe_app.logger.registered_handler,
+    ]
     # Assigned, not setStream(): that flushes the old stream, which pytest may have closed.
     originals = [handler.stream for handler in handlers]  # type: ignore[attr-defined]
     for handler in handlers:

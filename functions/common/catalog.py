@@ -157,3 +157,48 @@ def runbook_url(github_repository: str, branch: str) -> str:
 def runbook_section_url(runbook: str, section: str) -> str:
     """One section of the runbook: an alarm id, or UNREADABLE_ALERT_SECTION (GitHub's heading anchor)."""
     return f"{runbook}#{section}"
+
+
+# --- Availability probe: the site checked from outside, as a visitor's browser would (functions/probe/) ---
+
+PROBE_SERVICE: Final = "availability-probe"
+PROBE_HANDLER: Final = "functions.probe.app.lambda_handler"
+
+# Environment variables the probe reads; infra sets them under these names.
+PROBE_SITE_URL_ENV: Final = "SITE_URL"
+PROBE_SITE_ORIGIN_ENV: Final = "SITE_ORIGIN"
+"""The origin the page is served from: the Origin header of the probe's API requests."""
+PROBE_API_URL_ENV: Final = "API_URL"
+
+# Custom metrics (unit: Count), emitted as EMF by the probe.
+PROBE_FAILURES_METRIC: Final = "ProbeFailures"
+"""Failed checks of one probe run: emitted every run (0 when all passed) on the fixed {service} dimension (the total
+the site-unavailable alarm reads), and 1 on {service, check} for each failed check (PROBE_CHECKS)."""
+PROBE_CHECK_DIMENSION: Final = "check"
+PROBE_CHECK_SITE_PAGE: Final = "site_page"
+"""The page answers 200 over HTTPS."""
+PROBE_CHECK_SECURITY_HEADERS: Final = "security_headers"
+"""The page carries the security headers (functions/common/security_headers.py), its CSP allowing the API."""
+PROBE_CHECK_COUNTER_SCRIPT: Final = "counter_script"
+"""The page loads the counter script."""
+PROBE_CHECK_CORS_PREFLIGHT: Final = "cors_preflight"
+"""A preflight for POST /visits from the site's origin is allowed for that origin (nothing is POSTed)."""
+PROBE_CHECK_VISITS_READ: Final = "visits_read"
+"""GET /visits from the site's origin answers 200 with Access-Control-Allow-Origin the site's origin."""
+PROBE_CHECKS: Final = (
+    PROBE_CHECK_SITE_PAGE,
+    PROBE_CHECK_SECURITY_HEADERS,
+    PROBE_CHECK_COUNTER_SCRIPT,
+    PROBE_CHECK_CORS_PREFLIGHT,
+    PROBE_CHECK_VISITS_READ,
+)
+"""The only values of the `check` dimension: each is one billed custom metric (only while it fails), so fixed."""
+PROBE_CHECK_LOG_KEY: Final = "probe_check"
+"""The key of the probe's log line for a failed check (its value is the check's name); the notifier finds the
+latest failure in the probe's log group by it."""
+PROBE_RESPONSE_LOG_KEY: Final = "response_seen"
+"""The key of the same log line holding what the check saw (status, the header or problem)."""
+PROBE_LOG_GROUP_ENV: Final = "PROBE_LOG_GROUP"
+"""The notifier reads the probe's latest failure from this log group for site-unavailable emails."""
+SITE_UNAVAILABLE_ALARM: Final = "site-unavailable"
+"""Declared by infra/monitoring/probe.py; named here because the notifier enriches its emails."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from functools import cache
 from typing import TYPE_CHECKING, Any, Final, cast
 
@@ -41,6 +42,8 @@ from functions.notifier.channel import (
     read_alert,
 )
 from functions.notifier.delivery import notification_from_record, raise_for_failures, receipt_of, sns_message_id
+from functions.notifier.probe_failure import is_site_unavailable
+from functions.notifier.probe_failure import with_probe_failure as add_probe_failure
 from functions.notifier.sender import EmailChannel, EmailSender
 from functions.notifier.slack import SlackChannel
 from functions.notifier.webhook import WebhookChannel
@@ -74,6 +77,7 @@ _DYNAMODB_CONFIG: Final = Config(
     connect_timeout=1, read_timeout=2, retries={"total_max_attempts": 3, "mode": "standard"}
 )
 _SSM_CONFIG: Final = Config(connect_timeout=1, read_timeout=2, retries={"total_max_attempts": 3, "mode": "standard"})
+_LOGS_CONFIG: Final = Config(connect_timeout=1, read_timeout=2, retries={"total_max_attempts": 2, "mode": "standard"})
 _COUNTED_DELIVERIES: Final = {catalog.EMAIL_CHANNEL: catalog.ALERT_EMAILS_SENT_METRIC}
 
 
@@ -209,8 +213,24 @@ def deliver_once() -> Callable[[Channel, Alert], ChannelReceipt]:
     return once
 
 
+@cache
+def logs_client() -> Any:
+    """The probe's log group reader (site-unavailable emails): two quick attempts, well inside the timeout."""
+    return boto3.client("logs", config=_LOGS_CONFIG)
+
+
+def with_probe_failure(alert: Alert) -> Alert:
+    """A site-unavailable alert carries the probe's latest failed check and the answer seen (probe_failure.py)."""
+    log_group = os.environ.get(catalog.PROBE_LOG_GROUP_ENV)  # unset: no probe deployed, nothing to add
+    change = alert.change
+    if change is None or not log_group or not is_site_unavailable(change, alert.links.stack_name):
+        return alert
+    return replace(alert, change=add_probe_failure(change, logs_client(), log_group))
+
+
 def _deliver_record(record: Any, to: Sequence[Channel]) -> dict[str, Any]:
     alert = read_alert(notification_from_record(record), sns_message_id(record), alert_links())
+    alert = with_probe_failure(alert)
     outcome = deliver_everywhere(alert, to, deliver_once())
     receipt = receipt_of(alert, outcome)
     if receipt.forwarded_raw:

@@ -3,7 +3,8 @@
 It starts its own local system (ports from --port-base), sends visits at --rate per second for --seconds,
 keeps evaluating until --settle seconds after the burst, and reports for each alarm whether it fired, when, and
 the time from the first breaching request to the email in the outbox. Alarm periods can be scaled with
---period-scale; the report says when they were.
+--period-scale; the report says when they were. `--scenario site-down` stops the local site server instead and
+reports site-unavailable firing, its email, and its resolution once the site is back (site_down.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import requests
 
 from functions.common import catalog
 from infra.local.cli import add_config_option, start_or_explain
+from infra.local.schedules import schedules_from_template
+from infra.local.site_down import format_site_down, run_site_down
 from infra.local.system import LocalSystem, Ports
 
 
@@ -102,6 +105,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--period-scale", type=float, default=0.05, help="scale alarm periods (default 0.05: 5 minutes → 15 s)"
     )
+    parser.add_argument(
+        "--scenario",
+        choices=("burst", "site-down"),
+        default="burst",
+        help="burst (default): visits at --rate; site-down: stop the local site until site-unavailable fires",
+    )
     parser.add_argument("--port-base", type=int, default=24566)
     add_config_option(parser)
     args = parser.parse_args(argv)
@@ -114,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     started = start_or_explain(system)
     if isinstance(started, int):
         return started
+    if args.scenario == "site-down":
+        return _site_down(system, args.settle)
     try:
         print(f"Sending {int(args.rate * args.seconds)} visits at {args.rate:g}/s to {system.api_url} ...", flush=True)
         first = time.time()
@@ -123,6 +134,19 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         system.stop()
     return 0
+
+
+def _site_down(system: LocalSystem, settle_seconds: float) -> int:
+    """Each wait (alarm, email, resolution) is bounded by the probe's two intervals plus --settle."""
+    try:
+        interval = max((s.interval_seconds for s in schedules_from_template(system.template.template)), default=0)
+        timeout = 3 * interval * system.period_scale + settle_seconds
+        print(f"Stopping the site at {system.site_origin}; waiting up to {timeout:.0f} s per step ...", flush=True)
+        report = run_site_down(system, timeout)
+        print(format_site_down(report))
+    finally:
+        system.stop()
+    return 0 if report.passed else 1
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any, TextIO
@@ -77,6 +77,11 @@ class LocalFunction:
             }
             | dict(spec.environment)
         )
+
+    @property
+    def log_path(self) -> Path:
+        """The file its log lines go to (what Lambda would send to its log group)."""
+        return Path(self._log.name)
 
     def invoke(self, event: dict[str, Any]) -> Invocation:
         """One synchronous invocation; a handler's exception is the invocation's error, as Lambda reports it."""
@@ -147,9 +152,18 @@ class LambdaRuntime:
     """The template's functions, each built once on first use; its log files live under `logs_dir`."""
 
     def __init__(
-        self, template: LocalTemplate, *, platform: Mapping[str, str], metrics: MetricStore, logs_dir: Path
+        self,
+        template: LocalTemplate,
+        *,
+        platform: Mapping[str, str],
+        metrics: MetricStore,
+        logs_dir: Path,
+        local_environment: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
+        """`local_environment`: function logical id → variables whose deployed values name things that exist only
+        in AWS (the public site's URL), set to their local counterparts."""
         self._template = template
+        self._local_environment = dict(local_environment or {})
         self._platform = dict(platform)
         self._metrics = metrics
         self._logs_dir = logs_dir
@@ -161,7 +175,10 @@ class LambdaRuntime:
     def function(self, logical_id: str) -> LocalFunction:
         with self._lock:
             if logical_id not in self._functions:
-                self._functions[logical_id] = self._build(FunctionSpec.from_template(self._template, logical_id))
+                spec = FunctionSpec.from_template(self._template, logical_id)
+                local = self._local_environment.get(logical_id, {})
+                spec = replace(spec, environment={**spec.environment, **local})
+                self._functions[logical_id] = self._build(spec)
             return self._functions[logical_id]
 
     def _build(self, spec: FunctionSpec) -> LocalFunction:

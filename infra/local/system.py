@@ -5,6 +5,7 @@
 - runtime.py — the one in-process Lambda runtime, each function with its own environment;
 - gateway.py — the HTTP API in front of the counter; fanout.py — SNS, delivering to Lambdas and email;
 - metrics.py, alarms.py — CloudWatch's metrics and alarm evaluation; outbox.py — the emails sent;
+- schedules.py — EventBridge Scheduler (the availability probe);
 - console.py — the console pages; state.py — the tables kept between runs; servers.py, loops.py — plumbing.
 
 Everything is read from the synthesized template, so what runs here is what CDK deploys: table keys,
@@ -29,11 +30,13 @@ from infra.local.console import Console
 from infra.local.emulator import LOOPBACK, AwsEmulator
 from infra.local.fanout import SnsFanout
 from infra.local.gateway import LocalHttpApi
+from infra.local.log_shipping import LogShipper, emulator_logs_client
 from infra.local.loops import BackgroundLoop
 from infra.local.metrics import MetricStore
 from infra.local.outbox import Outbox, SentEmail
 from infra.local.provision import provision
 from infra.local.runtime import LambdaRuntime
+from infra.local.schedules import LocalSchedule, schedules_from_template
 from infra.local.servers import LocalServer, serve, static_site
 from infra.local.state import SNAPSHOT_INTERVAL_SECONDS, TableSnapshots
 
@@ -102,7 +105,11 @@ class LocalSystem:
         self._snapshots.restore()
         self._outbox = Outbox()
         runtime = self._runtime = LambdaRuntime(
-            template, platform=self.emulator.lambda_environment(), metrics=metrics, logs_dir=self.logs_dir
+            template,
+            platform=self.emulator.lambda_environment(),
+            metrics=metrics,
+            logs_dir=self.logs_dir,
+            local_environment=self._probe_environment(template),
         )
         self.fanout = SnsFanout(
             template, sns=aws.sns, sqs=aws.sqs, runtime=runtime, outbox=self._outbox, metrics=metrics
@@ -113,10 +120,13 @@ class LocalSystem:
         self.api = LocalHttpApi.from_template(template, runtime, metrics, allow_origins=[self.site_origin])
         console = Console(template, metrics, self.evaluator, self._outbox, self.site_origin, self.api_url)
         self._servers.append(serve(self.ports.api, self.api.handle, "local API"))
-        self._servers.append(serve(self.ports.site, static_site(self._build_site(), self._site_headers()), "site"))
+        self._site_route = static_site(self._build_site(), self._site_headers())
+        self.start_site()
         self._servers.append(serve(self.ports.console, console.route, "console"))
         evaluation_interval = max(0.2, min(5.0, 10 * self.period_scale))
         self._loops.append(BackgroundLoop("alarm evaluator", evaluation_interval, self.evaluate_alarms).start())
+        for schedule in schedules_from_template(template.template):
+            self._loops.append(self._schedule_loop(schedule, runtime).start())
         snapshots = self._snapshots
         self._loops.append(
             BackgroundLoop(
@@ -132,6 +142,39 @@ class LocalSystem:
             "aws emulator": endpoint,
             "lambda logs": str(self.logs_dir),
         }
+
+    def start_site(self) -> None:
+        """Serves the built site (again, after `stop_site`) on its port."""
+        self._site_server = serve(self.ports.site, self._site_route, "site")
+        self._servers.append(self._site_server)
+
+    def stop_site(self) -> None:
+        """Stops the site server alone (`make drill --scenario site-down`): the probe finds nothing listening."""
+        self._site_server.stop_accepting()
+        self._servers.remove(self._site_server)
+
+    def _probe_environment(self, template: LocalTemplate) -> dict[str, dict[str, str]]:
+        """The probe checks the local site and API, not the deployed URLs its template environment names."""
+        local = {
+            catalog.PROBE_SITE_URL_ENV: self.site_origin + "/",
+            catalog.PROBE_SITE_ORIGIN_ENV: self.site_origin,
+            catalog.PROBE_API_URL_ENV: self.api_url,
+        }
+        functions = template.of_type("AWS::Lambda::Function")
+        return {lid: local for lid, fn in functions.items() if fn["Properties"]["Handler"] == catalog.PROBE_HANDLER}
+
+    def _schedule_loop(self, schedule: LocalSchedule, runtime: LambdaRuntime) -> BackgroundLoop:
+        """Invokes the function, then copies its log lines to its log group on the emulator (log_shipping.py)."""
+        interval = max(0.5, schedule.interval_seconds * self.period_scale)
+        function = runtime.function(schedule.function_id)
+        log_group = self.template.resolve(self.template.properties(schedule.function_id)["LoggingConfig"]["LogGroup"])
+        shipper = LogShipper(emulator_logs_client(self.emulator.endpoint), log_group, function.log_path)
+
+        def run() -> None:
+            function.invoke({})
+            shipper.ship()
+
+        return BackgroundLoop(f"schedule {schedule.logical_id}", interval, run)
 
     def stop(self) -> None:
         """In this order, so that nothing answered 200 is lost: the servers stop taking requests and answer those

@@ -12,4 +12,5 @@ alarms from the synthesized template, and docs/alerting.md's table is generated 
 | `counter.py` | the counter Lambda: invocations, errors, throttles, duration, its EMF metrics, cold starts |
 | `visits_table.py` | the visits table: throttled and failed requests, capacity |
 | `notifier.py` | the alerting path itself: notifier errors, dead letters, SNS delivery failures |
+| `probe.py` | the site from outside: the availability probe's failed checks (site-unavailable) |
 """

@@ -1,9 +1,9 @@
 """The operations dashboard: "is the site healthy, how much is it used, is anything costing money".
 
-Rows, top to bottom: header, alarm status, visits, API traffic and latency, counter Lambda, cold starts and
-DynamoDB, notifier health and the latest errors. Each monitor supplies the widgets of what it watches, with the
-threshold lines of its own alarms; this module only lays them out. `make dashboard` and the local console render
-the synthesized body (dashboards/).
+Rows, top to bottom: header, alarm status, the outside-in probe, visits, API traffic and latency, counter Lambda,
+cold starts and DynamoDB, notifier health and the latest errors. Each monitor supplies the widgets of what it
+watches, with the threshold lines of its own alarms; this module only lays them out. `make dashboard` and the local
+console render the synthesized body (dashboards/).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from infra.monitoring.alarms import AlarmSet
 from infra.monitoring.counter import CounterMonitor
 from infra.monitoring.http_api import HttpApiMonitor
 from infra.monitoring.notifier import NotifierMonitor
+from infra.monitoring.probe import ProbeMonitor
 from infra.monitoring.visits_table import VisitsTableMonitor
 from infra.monitoring.widgets import FULL_WIDTH, GRAPH_HEIGHT
 
@@ -29,6 +30,13 @@ DEFAULT_INTERVAL: Final = Duration.days(7)
 LATEST_ERRORS_QUERY: Final = (
     "fields @timestamp, service, message, exception_name, correlation_id\n"
     '| filter level = "ERROR"\n'
+    "| sort @timestamp desc\n"
+    "| limit 20"
+)
+
+LATEST_PROBE_FAILURES_QUERY: Final = (
+    f"fields @timestamp, {catalog.PROBE_CHECK_LOG_KEY}, {catalog.PROBE_RESPONSE_LOG_KEY}\n"
+    f"| filter ispresent({catalog.PROBE_CHECK_LOG_KEY})\n"
     "| sort @timestamp desc\n"
     "| limit 20"
 )
@@ -45,6 +53,8 @@ class DashboardSources:
     visits_table: VisitsTableMonitor
     notifier: NotifierMonitor
     notifier_log_group: logs.ILogGroup
+    probe: ProbeMonitor
+    probe_log_group: logs.ILogGroup
     alarms: AlarmSet
 
 
@@ -76,6 +86,7 @@ def operations_rows(sources: DashboardSources) -> list[list[cloudwatch.IWidget]]
                 height=4,
             )
         ],
+        [*sources.probe.widgets(annotations), _probe_failures(sources.probe_log_group)],
         sources.counter.visits_widgets(),
         sources.http_api.widgets(annotations),
         sources.counter.widgets(annotations),
@@ -97,6 +108,17 @@ def _header(sources: DashboardSources) -> cloudwatch.IWidget:
         ),
         width=FULL_WIDTH,
         height=2,
+    )
+
+
+def _probe_failures(log_group: logs.ILogGroup) -> cloudwatch.IWidget:
+    return cloudwatch.LogQueryWidget(
+        title="Latest failed probe checks",
+        log_group_names=[log_group.log_group_name],
+        query_string=LATEST_PROBE_FAILURES_QUERY,
+        view=cloudwatch.LogQueryVisualizationType.TABLE,
+        width=12,
+        height=GRAPH_HEIGHT,
     )
 
 

@@ -29,6 +29,7 @@ from assembly.synth import default_template
 from assembly.template import LocalTemplate
 from functions.common import catalog
 from functions.counter import app as counter_app
+from functions.probe import expectations
 from infra import smoke
 from infra.config import REPO_ROOT
 from infra.local.emulator import LOOPBACK, AwsEmulator
@@ -379,12 +380,12 @@ def test_connect_src_is_compared_by_origin() -> None:
     # Given a CSP whose connect-src names the API by its full URL (path and trailing slash), in upper case
     headers = security_headers(f"{API_ORIGIN.upper()}/prod/")
     # Then the API's origin counts as allowed, and every other directive still matches the definition
-    assert smoke.security_header_problems(headers, api_origin=API_ORIGIN, https=True) == []
+    assert expectations.security_header_problems(headers, api_origin=API_ORIGIN, https=True) == []
     # And a CSP allowing more than the definition (any https host) is refused, although it reaches the API
     loose = headers | {
         CONTENT_SECURITY_POLICY: headers[CONTENT_SECURITY_POLICY].replace("connect-src", "connect-src https:")
     }
-    assert smoke.security_header_problems(loose, api_origin=API_ORIGIN, https=True) == [
+    assert expectations.security_header_problems(loose, api_origin=API_ORIGIN, https=True) == [
         f"{CONTENT_SECURITY_POLICY} connect-src is \"'self' https: {API_ORIGIN}\", expected \"'self' {API_ORIGIN}\""
     ]
 
@@ -393,12 +394,12 @@ def test_hsts_is_required_of_an_https_site_only() -> None:
     # Given a site's headers without Strict-Transport-Security
     headers = {name: value for name, value in security_headers(API_ORIGIN).items() if name != STRICT_TRANSPORT_SECURITY}
     # Then it is a problem over HTTPS, where browsers heed it, and not over plain HTTP
-    assert smoke.security_header_problems(headers, api_origin=API_ORIGIN, https=True) == [
+    assert expectations.security_header_problems(headers, api_origin=API_ORIGIN, https=True) == [
         f"no {STRICT_TRANSPORT_SECURITY} header"
     ]
-    assert smoke.security_header_problems(headers, api_origin=API_ORIGIN, https=False) == []
+    assert expectations.security_header_problems(headers, api_origin=API_ORIGIN, https=False) == []
     assert (
-        smoke.security_header_problems(
+        expectations.security_header_problems(
             headers | {STRICT_TRANSPORT_SECURITY: "max-age=0"}, api_origin=API_ORIGIN, https=True
         )
         != []

@@ -35,6 +35,7 @@ from infra.monitoring.counter import (
 )
 from infra.monitoring.http_api import API_5XX_ALARM, API_P99_LATENCY_ALARM, API_REQUEST_SPIKE_ALARM
 from infra.monitoring.notifier import ALARM_TOPIC_DELIVERY_ALARM, NOTIFIER_DLQ_ALARM, NOTIFIER_ERRORS_ALARM
+from infra.monitoring.probe import SITE_UNAVAILABLE_ALARM
 from infra.monitoring.visits_table import VISITS_TABLE_ERRORS_ALARM
 from infra.notifier import IDEMPOTENCY_TABLE_ACTIONS, NOTIFIER_RETRY_ATTEMPTS
 from tests.support import alarm_events
@@ -102,6 +103,7 @@ class Expected:
     topic: str
     evaluation_periods: int = 3
     datapoints_to_alarm: int = 2
+    period_seconds: int = PERIOD_SECONDS
 
 
 def _expected(template: Template, config: DeploymentConfig) -> dict[str, Expected]:
@@ -114,6 +116,20 @@ def _expected(template: Template, config: DeploymentConfig) -> dict[str, Expecte
     quiet, keep = "notBreaching", "ignore"
     once = {"evaluation_periods": 1, "datapoints_to_alarm": 1}
     return {
+        # One period per probe; fires on the 2nd failed probe in a row, keeps its state while no probe reports.
+        SITE_UNAVAILABLE_ALARM: Expected(
+            catalog.METRICS_NAMESPACE,
+            catalog.PROBE_FAILURES_METRIC,
+            "Maximum",
+            {catalog.SERVICE_DIMENSION: catalog.PROBE_SERVICE},
+            1,
+            ge,
+            keep,
+            usage,
+            evaluation_periods=2,
+            datapoints_to_alarm=2,
+            period_seconds=config.probe_interval_minutes * 60,
+        ),
         API_REQUEST_SPIKE_ALARM: Expected(
             "AWS/ApiGateway", "Count", "Sum", api, t.api_requests_per_5_minutes, gt, quiet, usage
         ),
@@ -175,6 +191,7 @@ def _expected(template: Template, config: DeploymentConfig) -> dict[str, Expecte
 
 
 ALARM_IDS = (
+    SITE_UNAVAILABLE_ALARM,
     API_REQUEST_SPIKE_ALARM,
     COUNTER_INVOCATION_SPIKE_ALARM,
     API_5XX_ALARM,
@@ -205,7 +222,7 @@ def test_single_metric_alarm_watches_its_metric_with_its_threshold_and_notifies_
     assert (props["Namespace"], props["MetricName"]) == (expected.namespace, expected.metric)
     assert props.get("Statistic", props.get("ExtendedStatistic")) == expected.statistic
     assert {d["Name"]: d["Value"] for d in props.get("Dimensions", [])} == expected.dimensions
-    assert props["Period"] == PERIOD_SECONDS
+    assert props["Period"] == expected.period_seconds
     assert props["Threshold"] == expected.threshold
     assert props["ComparisonOperator"] == expected.comparison
     assert (props["EvaluationPeriods"], props["DatapointsToAlarm"]) == (
@@ -443,12 +460,31 @@ def test_notifier_environment_names_what_it_needs(template: Template, config: De
         catalog.RUNBOOK_URL_ENV: f"https://github.com/{config.github_repository}/blob/main/docs/runbook.md",
         # Every alarm the stack deploys: the notifier links each to its runbook section, any other to the start.
         catalog.ALARM_IDS_ENV: ",".join(sorted(_alarms(template))),
+        # site-unavailable emails quote the probe's latest failed check from its log group.
+        catalog.PROBE_LOG_GROUP_ENV: {"Ref": _probe_log_group(template)},
     }
     assert (props["Runtime"], props["Architectures"], props["TracingConfig"]) == (
         "python3.13",
         ["arm64"],
         {"Mode": "Active"},
     )
+
+
+def _probe_log_group(template: Template) -> str:
+    probe = template.to_json()["Resources"][_function(template, catalog.PROBE_HANDLER)]
+    return str(probe["Properties"]["LoggingConfig"]["LogGroup"]["Ref"])
+
+
+def test_notifier_may_read_only_the_probes_log_group(template: Template) -> None:
+    logs = [s for s in _notifier_statements(template) if any(a.startswith("logs:") for a in _as_list(s["Action"]))]
+    reads = [s for s in logs if "logs:FilterLogEvents" in _as_list(s["Action"])]
+    assert reads == [
+        {
+            "Action": "logs:FilterLogEvents",
+            "Effect": "Allow",
+            "Resource": {"Fn::GetAtt": [_probe_log_group(template), "Arn"]},
+        }
+    ]
 
 
 def _idempotency_table(template: Template) -> str:

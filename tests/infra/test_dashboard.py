@@ -86,12 +86,13 @@ def test_every_logs_insights_query_names_log_groups_the_stack_creates(
 ) -> None:
     log_groups = {lid for lid, r in template_json["Resources"].items() if r["Type"] == "AWS::Logs::LogGroup"}
     queries = [w["properties"]["query"] for w in _widgets(body, "log")]
-    assert len(queries) == 2
+    assert len(queries) == 3  # cold starts, latest errors, latest failed probe checks
     for query in queries:
         sources = re.findall(r"SOURCE '([^']+)'", query)
         assert sources, query
         assert set(sources) <= log_groups
     assert any("initDurationMs" in q for q in queries), "cold starts come from the REPORT records"
+    assert any(catalog.PROBE_CHECK_LOG_KEY in q for q in queries), "failed checks come from the probe's log lines"
 
 
 def test_every_aws_metric_names_a_resource_of_the_stack(body: dict[str, Any], template_json: dict[str, Any]) -> None:

@@ -15,6 +15,8 @@ from moto import mock_aws
 from functions.common import catalog
 from functions.counter import app as counter_app
 from functions.notifier import app as notifier_app
+from functions.probe import app as probe_app
+from functions.probe.checks import CheckFailure
 from infra.local.lambda_events import LocalLambdaContext, http_api_event
 from infra.local.provision import create_idempotency_table, create_sender_identity, create_visits_table
 from tests.support import alarm_events
@@ -80,3 +82,6 @@ def run_every_metric_path() -> None:
     alarm = alarm_events.metric_alarm("ResumeBackend-api-5xx-errors")
     notifier_app.lambda_handler(alarm_events.sns_event(alarm), notifier_context)  # AlertEmailsSent
     notifier_app.lambda_handler(alarm_events.sns_event("not an alarm"), notifier_context)  # UnreadableAlertsForwarded
+    # ProbeFailures: the total and one per check (the probe's HTTP checks are tested against local servers).
+    probe_app.record([CheckFailure(check, "seen") for check in catalog.PROBE_CHECKS])
+    probe_app.metrics.flush_metrics()

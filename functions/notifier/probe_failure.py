@@ -1,0 +1,79 @@
+"""What a site-unavailable alert adds: the availability probe's latest failed check and the answer it saw.
+
+An alarm's description is fixed at deploy and its reason holds only numbers, so the notifier reads the probe's
+own log line (functions/probe/app.py) from the probe's log group with logs:FilterLogEvents, the one action it may
+call there (infra/notifier.py). A lookup that fails never costs the alert: the reason then says where to look.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+from functions.common import catalog
+from functions.notifier.alarm_message import AlarmState, AlarmStateChange
+
+CloudWatchLogsClient = Any
+"""boto3's `logs` client (no type stubs are installed for it)."""
+
+LOOKBACK: Final = timedelta(hours=2)
+"""Two probes of the longest interval config allows (60 minutes) fire the alarm: the failures are in this range."""
+MAX_PAGES: Final = 3
+FAILURE_PATTERN: Final = f"{{ $.{catalog.PROBE_CHECK_LOG_KEY} = * }}"
+"""CloudWatch Logs JSON filter: the probe's failed-check lines only."""
+
+
+def latest_probe_failure(client: CloudWatchLogsClient, log_group: str, *, until: datetime) -> str | None:
+    """`<check>: <answer seen>` of the latest failed check logged up to `until` (None: none in LOOKBACK)."""
+    request: dict[str, Any] = {
+        "logGroupName": log_group,
+        "filterPattern": FAILURE_PATTERN,
+        "startTime": int((until - LOOKBACK).timestamp() * 1000),
+        "endTime": int(until.timestamp() * 1000) + 60_000,  # the probe's line may be stamped just after the alarm
+    }
+    latest: tuple[int, dict[str, Any]] | None = None
+    for _ in range(MAX_PAGES):
+        page = client.filter_log_events(**request)
+        for event in page.get("events", []):
+            record = _record(event.get("message", ""))
+            if record is not None and (latest is None or event.get("timestamp", 0) >= latest[0]):
+                latest = (event.get("timestamp", 0), record)
+        if not page.get("nextToken"):
+            break
+        request["nextToken"] = page["nextToken"]
+    if latest is None:
+        return None
+    record = latest[1]
+    return f"{record[catalog.PROBE_CHECK_LOG_KEY]}: {record.get(catalog.PROBE_RESPONSE_LOG_KEY, 'not logged')}"
+
+
+def with_probe_failure(change: AlarmStateChange, client: CloudWatchLogsClient, log_group: str) -> AlarmStateChange:
+    """The change with the probe's latest failure added to its reason, when it is site-unavailable going ALARM."""
+    until = change.changed_at or datetime.now(UTC)
+    try:
+        failure = latest_probe_failure(client, log_group, until=until)
+    except Exception as error:  # any failure of the lookup: the alert goes out anyway
+        failure = None
+        seen = f"could not be read ({type(error).__name__}); see the probe's log group {log_group}"
+    else:
+        seen = failure or f"none found in the probe's log group {log_group}"
+    return replace(change, reason=f"{change.reason}\nLatest failed probe check: {seen}")
+
+
+def is_site_unavailable(change: AlarmStateChange, stack_name: str) -> bool:
+    return (
+        change.alarm_name == catalog.alarm_name(stack_name, catalog.SITE_UNAVAILABLE_ALARM)
+        and change.new_state == AlarmState.ALARM
+    )
+
+
+def _record(message: str) -> dict[str, Any] | None:
+    try:
+        record = json.loads(message)
+    except ValueError:
+        return None
+    if not isinstance(record, dict) or not isinstance(record.get(catalog.PROBE_CHECK_LOG_KEY), str):
+        return None
+    return record

@@ -1,0 +1,69 @@
+"""Lambda entry point of the availability probe: EventBridge Scheduler invokes it every probe_interval_minutes;
+it checks the public site from outside (checks.py), logs and counts each failed check.
+
+Metrics (catalog): ProbeFailures on {service} every run (the failed checks' number, 0 when healthy: the total the
+site-unavailable alarm reads) and 1 on {service, check} per failed check. A failed check is a WARNING log line
+naming the check and what it saw; the notifier quotes the latest one in the site-unavailable email.
+NOTE: the requests are the probe's own; no visitor's IP or User-Agent is ever in its logs.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+from functions.common import catalog
+from functions.probe.checks import CheckFailure, ProbeTarget, run_probe
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+logger = Logger(service=catalog.PROBE_SERVICE)
+metrics = Metrics(namespace=catalog.METRICS_NAMESPACE, service=catalog.PROBE_SERVICE)
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    failures = run_probe(probe_target())
+    record(failures)
+    return {"failed_checks": [failure.check for failure in failures]}
+
+
+def probe_target() -> ProbeTarget:
+    return ProbeTarget(
+        site_url=_required_env(catalog.PROBE_SITE_URL_ENV),
+        site_origin=_required_env(catalog.PROBE_SITE_ORIGIN_ENV),
+        api_url=_required_env(catalog.PROBE_API_URL_ENV),
+    )
+
+
+def record(failures: list[CheckFailure]) -> None:
+    """The total on {service} every run; one metric and one log line per failed check."""
+    metrics.add_metric(name=catalog.PROBE_FAILURES_METRIC, unit=MetricUnit.Count, value=len(failures))
+    for failure in failures:
+        logger.warning(
+            "probe check failed",
+            extra={catalog.PROBE_CHECK_LOG_KEY: failure.check, catalog.PROBE_RESPONSE_LOG_KEY: failure.response_seen},
+        )
+        # A second dimension set needs its own EMF document (as the counter's IgnoredVisits by reason).
+        with single_metric(
+            name=catalog.PROBE_FAILURES_METRIC,
+            unit=MetricUnit.Count,
+            value=1,
+            namespace=catalog.METRICS_NAMESPACE,
+            default_dimensions={catalog.SERVICE_DIMENSION: catalog.PROBE_SERVICE},
+        ) as by_check:
+            by_check.add_dimension(name=catalog.PROBE_CHECK_DIMENSION, value=failure.check)
+    if not failures:
+        logger.info("probe passed", extra={"checks": list(catalog.PROBE_CHECKS)})
+
+
+def _required_env(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        raise RuntimeError(f"environment variable {name} is not set (infra/probe.py sets it)")
+    return value

@@ -1,0 +1,143 @@
+"""The probe's checks: the site as a visitor's browser sees it, from outside. Each check has a fixed name
+(catalog.PROBE_CHECKS); a failure says what was seen, for the log line and the alarm email.
+
+1. `site_page`: the page answers 200 over HTTPS (plain HTTP only for a loopback site: the local system);
+2. `security_headers`: it carries the headers of functions/common/security_headers.py, its CSP allowing the API;
+3. `counter_script`: it loads the counter script;
+4. `cors_preflight`: a preflight for POST /visits from the site's origin is allowed for that origin;
+5. `visits_read`: GET /visits from the site's origin answers 200 and allows that origin.
+It never POSTs: a probe must not count as a visit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import Final
+from urllib.parse import urljoin, urlsplit
+
+from functions.common import catalog
+from functions.probe.expectations import origin_of, security_header_problems
+from functions.probe.http_get import Answer, NoAnswerError, request
+
+COUNTER_SCRIPT: Final = "counter.js"
+"""The script the page loads to show and record visits (frontend/templates)."""
+LOOPBACK_HOSTS: Final = frozenset({"127.0.0.1", "localhost", "::1"})
+MAX_SEEN_CHARS: Final = 300
+"""What a failure quotes of the answer: enough to recognise it, short enough for a log line and an email."""
+
+Request = Callable[..., Answer]
+
+
+@dataclass(frozen=True)
+class ProbeTarget:
+    site_url: str
+    site_origin: str
+    api_url: str
+
+    @property
+    def visits_url(self) -> str:
+        return self.api_url.rstrip("/") + catalog.VISITS_PATH
+
+    @property
+    def api_origin(self) -> str:
+        return origin_of(self.api_url)
+
+
+@dataclass(frozen=True)
+class CheckFailure:
+    check: str
+    """One of catalog.PROBE_CHECKS."""
+    response_seen: str
+
+
+def run_probe(target: ProbeTarget, send: Request = request) -> list[CheckFailure]:
+    """Every check once; the failures, in check order (empty: the site works for a visitor)."""
+    return [*_page_failures(target, send), *_api_failures(target, send)]
+
+
+def _page_failures(target: ProbeTarget, send: Request) -> list[CheckFailure]:
+    try:
+        page = send(target.site_url)
+    except NoAnswerError as error:
+        return [CheckFailure(catalog.PROBE_CHECK_SITE_PAGE, _short(str(error)))]
+    if page.status != 200:
+        # An error page's headers and script say nothing about the site: only the status is a finding.
+        return [CheckFailure(catalog.PROBE_CHECK_SITE_PAGE, _short(f"HTTP {page.status} from {page.url}: {page.body}"))]
+    failures = []
+    https = urlsplit(page.url).scheme == "https"
+    if not https and urlsplit(page.url).hostname not in LOOPBACK_HOSTS:
+        failures.append(CheckFailure(catalog.PROBE_CHECK_SITE_PAGE, f"served over plain HTTP: {page.url}"))
+    problems = security_header_problems(page.headers, api_origin=target.api_origin, https=https)
+    if problems:
+        failures.append(CheckFailure(catalog.PROBE_CHECK_SECURITY_HEADERS, _short("; ".join(problems))))
+    if not _loads_script(page, COUNTER_SCRIPT):
+        scripts = ", ".join(_scripts(page.body)) or "none"
+        failures.append(
+            CheckFailure(catalog.PROBE_CHECK_COUNTER_SCRIPT, _short(f"no <script src> of {COUNTER_SCRIPT}: {scripts}"))
+        )
+    return failures
+
+
+def _api_failures(target: ProbeTarget, send: Request) -> list[CheckFailure]:
+    preflight_headers = {
+        "Origin": target.site_origin,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type",
+    }
+    checks = (
+        (catalog.PROBE_CHECK_CORS_PREFLIGHT, "OPTIONS", preflight_headers),
+        (catalog.PROBE_CHECK_VISITS_READ, "GET", {"Origin": target.site_origin}),
+    )
+    failures = []
+    for check, method, headers in checks:
+        try:
+            answer = send(target.visits_url, method=method, headers=headers)
+        except NoAnswerError as error:
+            failures.append(CheckFailure(check, _short(str(error))))
+            continue
+        seen = _cors_problem(answer, target.site_origin, ok_statuses=range(200, 300) if method == "OPTIONS" else (200,))
+        if seen is not None:
+            failures.append(CheckFailure(check, _short(f"{method} {target.visits_url}: {seen}")))
+    return failures
+
+
+def _cors_problem(answer: Answer, origin: str, *, ok_statuses: range | tuple[int, ...]) -> str | None:
+    allowed = answer.header("access-control-allow-origin")
+    if answer.status not in ok_statuses:
+        return f"HTTP {answer.status} (Access-Control-Allow-Origin {allowed!r}): {answer.body}"
+    if allowed != origin:
+        return f"HTTP {answer.status} with Access-Control-Allow-Origin {allowed!r}, expected {origin!r}"
+    return None
+
+
+class _ScriptSources(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.sources: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        source = dict(attrs).get("src")
+        if tag == "script" and source:
+            self.sources.append(source)
+
+
+def _scripts(body: str) -> list[str]:
+    parser = _ScriptSources()
+    parser.feed(body)
+    return parser.sources
+
+
+def _loads_script(page: Answer, name: str) -> bool:
+    """A <script src> resolving, beside the page, to `name` on the page's own origin (the CSP allows no other)."""
+    for source in _scripts(page.body):
+        resolved = urlsplit(urljoin(page.url, source))
+        if resolved.path.rsplit("/", 1)[-1] == name and origin_of(resolved.geturl()) == origin_of(page.url):
+            return True
+    return False
+
+
+def _short(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= MAX_SEEN_CHARS else flat[: MAX_SEEN_CHARS - 1] + "…"

@@ -1,0 +1,94 @@
+"""The availability probe: a Lambda (functions/probe) that EventBridge Scheduler invokes every
+`probe_interval_minutes` to check the public site from outside, as a visitor's browser would.
+
+NOTE: EventBridge Scheduler invokes a Lambda target asynchronously, with a role it assumes that may
+lambda:InvokeFunction on that function only (LambdaInvoke creates it, trusted by scheduler.amazonaws.com with
+aws:SourceAccount). https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-templated.html and
+https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_scheduler_targets as scheduler_targets
+from constructs import Construct
+
+from functions.common import catalog
+from infra.config import DeploymentConfig
+from infra.lambda_factory import PythonFunction
+from infra.nag import SCHEDULER_INVOKE_FINDING, suppress
+
+PROBE_MEMORY_MB: Final = 128
+PROBE_TIMEOUT: Final = Duration.seconds(30)
+"""Three requests of at most 5 s each (functions/probe/http_get.py), plus a cold start: well inside 30 s."""
+PROBE_RETRY_ATTEMPTS: Final = 0
+"""Neither Scheduler nor Lambda retries a probe: a retry would put a second datapoint in the alarm's period, and
+the next probe comes one interval later anyway."""
+PROBE_MAX_EVENT_AGE: Final = Duration.minutes(1)
+"""A probe not started within a minute is dropped (the minimum both services accept): a late one tells nothing."""
+
+
+class AvailabilityProbe(Construct):
+    """Exposes `probe` (PythonFunction; its `log_group` is where failures are logged) and `schedule`."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: DeploymentConfig,
+        site_url: str,
+        site_origin: str,
+        api_url: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.probe = PythonFunction(
+            self,
+            "Probe",
+            handler=catalog.PROBE_HANDLER,
+            description="Availability probe: checks the public site and API as a visitor's browser would",
+            memory_mb=PROBE_MEMORY_MB,
+            timeout=PROBE_TIMEOUT,
+            log_retention_days=config.log_retention_days,
+            environment={
+                catalog.PROBE_SITE_URL_ENV: site_url,
+                catalog.PROBE_SITE_ORIGIN_ENV: site_origin,
+                catalog.PROBE_API_URL_ENV: api_url,
+            },
+            reserved_concurrency=None,
+        )
+        self.probe.function.configure_async_invoke(retry_attempts=PROBE_RETRY_ATTEMPTS)
+        self.scheduler_role = self._scheduler_role()
+        self.schedule = scheduler.Schedule(
+            self,
+            "Schedule",
+            description=f"Runs the availability probe every {config.probe_interval_minutes} minute(s)",
+            schedule=scheduler.ScheduleExpression.rate(Duration.minutes(config.probe_interval_minutes)),
+            target=scheduler_targets.LambdaInvoke(
+                self.probe.function,
+                role=self.scheduler_role,
+                retry_attempts=PROBE_RETRY_ATTEMPTS,
+                max_event_age=PROBE_MAX_EVENT_AGE,
+            ),
+        )
+        suppress(self.scheduler_role, SCHEDULER_INVOKE_FINDING)
+
+    def _scheduler_role(self) -> iam.Role:
+        """The role Scheduler assumes to invoke the probe; LambdaInvoke grants it lambda:InvokeFunction on the probe.
+
+        NOTE: our own role rather than CDK's stack-wide singleton, so it serves this schedule only; trusted by
+        scheduler.amazonaws.com for schedules of this account only (confused-deputy guard, as AWS recommends).
+        https://docs.aws.amazon.com/scheduler/latest/UserGuide/cross-service-confused-deputy-prevention.html"""
+        account = Stack.of(self).account
+        return iam.Role(
+            self,
+            "SchedulerRole",
+            description="EventBridge Scheduler: invokes the availability probe, nothing else",
+            assumed_by=iam.ServicePrincipal(
+                "scheduler.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": account}}
+            ),
+        )
