@@ -57,7 +57,14 @@ class SentEmail:
 
 
 def _clear_caches() -> None:
-    for factory in (app.alert_links, app.email_sender, app.deliver_once, app.channels, app.secret_store):
+    for factory in (
+        app.alert_links,
+        app.email_sender,
+        app.deliver_once,
+        app.channels,
+        app.secret_store,
+        app.cloudwatch_client,
+    ):
         factory.cache_clear()
 
 
