@@ -26,7 +26,7 @@ def digest_title(digest: Digest) -> str:
 
 
 def change_text(now: int, before: int) -> str:
-    """`+25% vs last week`, `same as last week`, `new this week` (nothing the week before)."""
+    """`+25% vs last week`, `same as last week`, or `none last week` (no percentage of nothing)."""
     if now == before:
         return "same as last week"
     if before == 0:

@@ -5,6 +5,7 @@
 - runtime.py — the one in-process Lambda runtime, each function with its own environment;
 - gateway.py — the HTTP API in front of the counter; fanout.py — SNS, delivering to Lambdas and email;
 - metrics.py, alarms.py — CloudWatch's metrics and alarm evaluation; outbox.py — the emails sent;
+- channels.py — the webhook sink standing in for Slack and the webhook, and the digest on demand;
 - console.py — the console pages; state.py — the tables kept between runs; servers.py, loops.py — plumbing.
 
 Everything is read from the synthesized template, so what runs here is what CDK deploys: table keys,
@@ -25,6 +26,7 @@ from assembly.template import TABLE_TYPES, LocalTemplate
 from functions.common import catalog
 from infra.config import REPO_ROOT, app_context
 from infra.local.alarms import AlarmEvaluator, AlarmWatch, StateChange, alarms_from_template
+from infra.local.channels import ChannelMessage, LocalChannels, send_digest, with_local_channels
 from infra.local.console import Console
 from infra.local.emulator import LOOPBACK, AwsEmulator
 from infra.local.fanout import SnsFanout
@@ -81,6 +83,7 @@ class LocalSystem:
         self._snapshots: TableSnapshots | None = None
         self._runtime: LambdaRuntime | None = None
         self._metrics: MetricStore | None = None
+        self._channels: LocalChannels | None = None
 
     # -- start and stop ---------------------------------------------------------------------------------------
     def start(self) -> dict[str, str]:
@@ -98,6 +101,8 @@ class LocalSystem:
         template = self.template = LocalTemplate(self._synthesized_template(), sqs_endpoint=endpoint)
         metrics = self._metrics = MetricStore(aws.cloudwatch)
         provision(template, aws)
+        channels = self._channels = LocalChannels()
+        channels.store_urls(aws.ssm)
         self._snapshots = TableSnapshots(aws.dynamodb, list(template.of_type(*TABLE_TYPES)), self._saved_state)
         self._snapshots.restore()
         self._outbox = Outbox()
@@ -111,7 +116,16 @@ class LocalSystem:
         self.evaluator = AlarmEvaluator(alarms, metrics, self.period_scale)
         self.alarm_watch = AlarmWatch(self.evaluator, self.fanout.alarm_changed)
         self.api = LocalHttpApi.from_template(template, runtime, metrics, allow_origins=[self.site_origin])
-        console = Console(template, metrics, self.evaluator, self._outbox, self.site_origin, self.api_url)
+        console = Console(
+            template,
+            metrics,
+            self.evaluator,
+            self._outbox,
+            self.site_origin,
+            self.api_url,
+            channel_messages=channels.received,
+            send_digest=self.send_digest,
+        )
         self._servers.append(serve(self.ports.api, self.api.handle, "local API"))
         self._servers.append(serve(self.ports.site, static_site(self._build_site(), self._site_headers()), "site"))
         self._servers.append(serve(self.ports.console, console.route, "console"))
@@ -153,10 +167,14 @@ class LocalSystem:
             self._metrics.close()
         if self._runtime is not None:
             self._runtime.close()
+        if self._channels is not None:
+            self._channels.stop()
+            self._channels = None
         self.emulator.stop()
 
     def _synthesized_template(self) -> dict[str, Any]:
-        overrides = {f"config.{key}": value for key, value in self.config_overrides.items()}
+        configured = with_local_channels(self.config_overrides)
+        overrides = {f"config.{key}": value for key, value in configured.items()}
         return synthesize(self.state_dir / "cdk.out", app_context(overrides))
 
     @property
@@ -186,6 +204,16 @@ class LocalSystem:
     @property
     def notifications(self) -> list[StateChange]:
         return self.alarm_watch.changes
+
+    def send_digest(self) -> dict[str, Any]:
+        """The weekly digest of the week so far, now, on every channel (`make digest`, the console's POST)."""
+        assert self._runtime is not None, "the system is not started"
+        return send_digest(self.template, self._runtime, self._outbox)
+
+    def channel_messages(self, channel: str) -> list[ChannelMessage]:
+        """What Slack or the webhook (the local sink) received, oldest first."""
+        assert self._channels is not None, "the system is not started"
+        return self._channels.received(channel)
 
     def outbox(self) -> list[SentEmail]:
         """Every email sent, in the order sent: the notifier's through SES and plain SNS email ones."""
