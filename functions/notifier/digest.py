@@ -221,5 +221,14 @@ def build_digest(
         alarms: tuple[AlarmEpisode, ...] | None = alarm_episodes(cloudwatch, alarm_names, start, end)
         problem = None
     except Exception as error:  # botocore's ClientError/BotoCoreError; the text names the call, never a secret
-        alarms, problem = None, f"{type(error).__name__}: {error}"
+        alarms, problem = None, history_problem(error)
     return Digest(delivery_id, now, so_far, this_week, last_week, alarms, problem)
+
+
+def history_problem(error: Exception) -> str:
+    """One short line: CloudWatch's error code when it answered one (an emulator's answer may be a whole page)."""
+    response = getattr(error, "response", None)
+    code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+    if code:
+        return f"DescribeAlarmHistory answered {code}"
+    return " ".join(f"{type(error).__name__}: {error}".split())[:200]

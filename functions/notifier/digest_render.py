@@ -21,8 +21,12 @@ def digest_title(digest: Digest) -> str:
     week = digest.this_week
     label = "so far" if digest.so_far else ""
     return " ".join(f"Weekly digest: week of {week.start.isoformat()} {label}".split()) + (
-        f" — {week.views} views ({change_text(week.views, digest.last_week.views)})"
+        f" — {views_text(week.views)} ({change_text(week.views, digest.last_week.views)})"
     )
+
+
+def views_text(count: int) -> str:
+    return f"{count} view" if count == 1 else f"{count} views"
 
 
 def change_text(now: int, before: int) -> str:
@@ -62,7 +66,7 @@ def figure_rows(digest: Digest) -> list[tuple[str, str]]:
             f"{this.unique_visitors} ({change_text(this.unique_visitors, last.unique_visitors)}; "
             f"last week {last.unique_visitors})",
         ),
-        ("Busiest day", f"{busiest.day:%A %Y-%m-%d}, {busiest.views} views" if busiest else "no views"),
+        ("Busiest day", f"{busiest.day:%A %Y-%m-%d}, {views_text(busiest.views)}" if busiest else "no views"),
         ("Week", f"{_week_range(this)} (UTC){' so far' if digest.so_far else ''}"),
     ]
 
@@ -88,7 +92,9 @@ def _week_range(week: WeekFigures) -> str:
 def render_digest_email(digest: Digest, links: AlertLinks) -> Email:
     subject = digest_title(digest)
     rows, alarms, dashboard = figure_rows(digest), alarm_lines(digest), links.dashboard(None)
-    daily = [f"{day.day:%a %m-%d}: {day.views} views, {day.unique_visitors} unique" for day in digest.this_week.days]
+    daily = [
+        f"{day.day:%a %m-%d}: {views_text(day.views)}, {day.unique_visitors} unique" for day in digest.this_week.days
+    ]
     text = [subject, "", *(f"{label}: {value}" for label, value in rows), "", "Day by day:", *daily]
     text += ["", "Alarms:", *alarms, "", f"Dashboard: {dashboard}"]
     table = "".join(

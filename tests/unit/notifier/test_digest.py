@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 from functions.common import catalog
@@ -25,6 +26,7 @@ from functions.notifier.digest import (
     Digest,
     alarm_episodes,
     build_digest,
+    history_problem,
     week_figures,
     week_start,
 )
@@ -259,3 +261,10 @@ def test_the_digest_goes_to_every_channel_once(
 def test_an_unreadable_scheduled_time_fails_the_invocation(invoke: Invoke) -> None:
     with pytest.raises(ValueError, match="scheduled_time"):
         invoke({"kind": catalog.DIGEST_EVENT_KIND, "scheduled_time": "<aws.scheduler.scheduled-time>"})
+
+
+def test_an_unreadable_alarm_history_is_one_short_line() -> None:
+    # An emulator's 500 answer is a whole HTML page; the digest quotes CloudWatch's error code only
+    page = ClientError({"Error": {"Code": "500", "Message": "<!doctype html>\n<html>..."}}, "DescribeAlarmHistory")
+    assert history_problem(page) == "DescribeAlarmHistory answered 500"
+    assert history_problem(NotImplementedError("not\nimplemented")) == "NotImplementedError: not implemented"
