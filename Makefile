@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOCK := requirements/lock.txt
 
-.PHONY: setup test test-fast lint format typecheck synth preflight bench dev drill site dashboard clean lock browser
+.PHONY: setup test test-fast lint format typecheck synth preflight bench dev digest drill site dashboard clean lock browser
 
 setup: $(STAMP)
 
@@ -62,6 +62,10 @@ bench: setup
 ## dev: the whole system locally on moto (no AWS account)
 dev: setup
 	$(BIN)/python -m infra.local
+
+## digest: the weekly digest of the week so far, sent now by the running `make dev` (it appears in the outbox)
+digest: setup
+	$(BIN)/python -m infra.local.send_digest
 
 ## lock: re-resolve requirements/lock.txt from pyproject.toml
 lock:

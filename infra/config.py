@@ -65,6 +65,11 @@ Hosting = Literal["amplify", "s3-cloudfront"]
 # NOTE: SSM parameter names: letters, digits and `_.-/`, a hierarchy starting with `/`, at most 1011 characters,
 # not starting with `aws` or `ssm`. https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-su-create.html
 _SSM_PARAMETER_NAME = re.compile(r"^(?!/?(aws|ssm))((/[A-Za-z0-9_.-]+)+|[A-Za-z0-9_.-]+)$", re.IGNORECASE)
+DEFAULT_DIGEST_SCHEDULE: Final = "cron(0 8 ? * MON *)"
+"""Mondays 08:00 UTC: the digest then reports the ISO week (UTC) that ended eight hours earlier."""
+# NOTE: Scheduler's cron has six fields (minutes hours day-of-month month day-of-week year), one of the two day
+# fields being `?`. https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#cron-based
+_SCHEDULER_CRON = re.compile(r"^cron\((?=[^()]*\?)[0-9A-Za-z*?,/#L-]+( [0-9A-Za-z*?,/#L-]+){5}\)$")
 CHANNEL_PARAMETER_KEYS: Final[Mapping[str, str]] = {
     catalog.SLACK_CHANNEL: "webhook_url_parameter",
     catalog.WEBHOOK_CHANNEL: "url_parameter",
@@ -125,6 +130,8 @@ class DeploymentConfig:
     sender_email: str
     alert_channels: tuple[AlertChannel, ...]
     """Slack and/or a JSON webhook, at most one of each, besides email; empty: email only."""
+    digest_schedule: str | None
+    """EventBridge Scheduler cron expression (UTC) of the weekly digest, or None for no digest."""
     hosting: Hosting
     site_domain: str | None
     """A custom domain the site is also served on (its https origin is allowed by CORS), or null."""
@@ -267,6 +274,12 @@ CONFIG_FIELDS: Final[Mapping[str, tuple[Callable[[str, Any], Any], str]]] = {
         '`{"type": "webhook", "url_parameter": "/resume/alert-webhook"}` (at most one of each); each names the '
         "SSM SecureString parameter holding the URL. Default `[]`: email only ([alerting.md](alerting.md#channels)).",
     ),
+    "digest_schedule": (
+        _optional(_string(_SCHEDULER_CRON, "an EventBridge Scheduler cron expression like 'cron(0 8 ? * MON *)'")),
+        f"When the weekly digest goes to every alert channel: a Scheduler cron expression in UTC (default "
+        f"`{DEFAULT_DIGEST_SCHEDULE}`, Mondays 08:00), or null for no digest "
+        "([alerting.md](alerting.md#weekly-digest)).",
+    ),
     "hosting": (_hosting, "'amplify' (default) or 's3-cloudfront'."),
     "site_domain": (_optional(_string(_DOMAIN, "a lower-case domain name")), "Custom domain of the site, or null."),
     "site_certificate_arn": (
@@ -332,6 +345,7 @@ def load_config(context: Mapping[str, Any], overrides: Mapping[str, Any] | None 
     merged.setdefault("alarm_thresholds", {})
     merged.setdefault("alert_channels", [])
     merged.setdefault("probe_interval_minutes", DEFAULT_PROBE_INTERVAL_MINUTES)
+    merged.setdefault("digest_schedule", DEFAULT_DIGEST_SCHEDULE)
     for key, value in (overrides or {}).items():
         _apply_override(merged, key, _parse_override(value))
 

@@ -93,6 +93,22 @@ REASONS[STACK_ID_WILDCARD] = (
 )
 
 
+REASONS["digest-metric-read"] = (
+    "The weekly digest reads the counter's daily Visits and UniqueVisitors with cloudwatch:GetMetricData, which "
+    "supports no resource-level permissions (https://docs.aws.amazon.com/service-authorization/latest/reference/"
+    "list_amazoncloudwatch.html); it only reads metrics. Its other read, DescribeAlarmHistory, is scoped to this "
+    "stack's alarms."
+)
+SHARED_FINDING_REASONS: Final[dict[str, tuple[str, ...]]] = {"AwsSolutions-IAM5[Resource::*]": ("digest-metric-read",)}
+"""Findings acknowledged on some resources with a reason of their own (by name) instead of the finding's."""
+
+DIGEST_INVOKE_FINDING: Final = "AwsSolutions-IAM5[Resource::<NotifierFunctionC0AE928C.Arn>:*]"
+REASONS[DIGEST_INVOKE_FINDING] = (
+    "CDK's Scheduler LambdaInvoke target grants the schedule's role lambda:InvokeFunction on the notifier and its "
+    "versions (`:*`); it can invoke no other function."
+)
+
+
 def suppress_finding(construct: IConstruct, finding_id: str, reason_name: str) -> None:
     """Acknowledges one finding whose id is only known at synth, with a reason from REASONS."""
     Validations.of(construct).acknowledge(Acknowledgment(id=finding_id, reason=REASONS[reason_name]))

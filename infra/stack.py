@@ -21,6 +21,7 @@ from infra.alert_topics import AlertTopics
 from infra.api import COUNTER_TABLE_ACTIONS, CounterApi
 from infra.config import DeploymentConfig
 from infra.data import VisitsTable
+from infra.digest import WeeklyDigest
 from infra.hosting import cors_origins, site_hosting
 from infra.monitoring.alarms import AlarmSet
 from infra.monitoring.counter import CounterMonitor
@@ -96,6 +97,15 @@ class ResumeBackendStack(Stack):
         )
         # The notifier links an alarm to its runbook section only when it is one of these.
         notifier.notifier.function.add_environment(catalog.ALARM_IDS_ENV, ",".join(sorted(self.alarms.alarms)))
+        if config.digest_schedule is not None:
+            self.digest = WeeklyDigest(
+                self,
+                "Digest",
+                schedule_expression=config.digest_schedule,
+                notifier=notifier.notifier,
+                dead_letter_queue=notifier.dead_letter_queue,
+                alarms=list(self.alarms.alarms.values()),
+            )
         self.monitoring = OperationsDashboard(
             self,
             "Monitoring",

@@ -119,6 +119,12 @@ EMAIL_CHANNEL: Final = "email"
 SLACK_CHANNEL: Final = "slack"
 WEBHOOK_CHANNEL: Final = "webhook"
 
+# The weekly digest: EventBridge Scheduler invokes the notifier with {"kind": DIGEST_EVENT_KIND, "scheduled_time":
+# <the run's scheduled time>, "so_far": false} (infra/digest.py); `make digest` sends the week so far the same way.
+DIGEST_EVENT_KIND: Final = "weekly-digest"
+DIGEST_SCHEDULE_ID: Final = "WeeklyDigest"
+"""The schedule's construct id (infra/digest.py); the local system finds the digest's event in the template by it."""
+
 # Custom metrics (unit: Count), emitted as EMF by the notifier.
 ALERT_EMAILS_SENT_METRIC: Final = "AlertEmailsSent"
 """One per alarm email SES accepted (a redelivered SNS message sends none)."""

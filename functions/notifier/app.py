@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any, Final, cast
 
@@ -39,9 +40,11 @@ from functions.notifier.channel import (
     ChannelDeliveryError,
     ChannelReceipt,
     deliver_everywhere,
+    digest_alert,
     read_alert,
 )
 from functions.notifier.delivery import notification_from_record, raise_for_failures, receipt_of, sns_message_id
+from functions.notifier.digest import build_digest
 from functions.notifier.probe_failure import is_site_unavailable
 from functions.notifier.probe_failure import with_probe_failure as add_probe_failure
 from functions.notifier.sender import EmailChannel, EmailSender
@@ -52,6 +55,7 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
     from aws_lambda_powertools.utilities.parameters import SSMProvider
     from aws_lambda_powertools.utilities.typing import LambdaContext
+    from mypy_boto3_cloudwatch.client import CloudWatchClient
 
 logger = Logger(service=catalog.NOTIFIER_SERVICE)
 metrics = Metrics(namespace=catalog.METRICS_NAMESPACE, service=catalog.NOTIFIER_SERVICE)
@@ -78,6 +82,9 @@ _DYNAMODB_CONFIG: Final = Config(
 )
 _SSM_CONFIG: Final = Config(connect_timeout=1, read_timeout=2, retries={"total_max_attempts": 3, "mode": "standard"})
 _LOGS_CONFIG: Final = Config(connect_timeout=1, read_timeout=2, retries={"total_max_attempts": 2, "mode": "standard"})
+_CLOUDWATCH_CONFIG: Final = Config(
+    connect_timeout=2, read_timeout=10, retries={"total_max_attempts": 3, "mode": "standard"}
+)
 _COUNTED_DELIVERIES: Final = {catalog.EMAIL_CHANNEL: catalog.ALERT_EMAILS_SENT_METRIC}
 
 
@@ -179,7 +186,7 @@ def channels() -> tuple[Channel, ...]:
 def _deliver_on_channel(*, delivery: dict[str, str | None], channel: Channel, alert: Alert) -> dict[str, str]:
     """One channel's delivery; behind the idempotency table, keyed on `delivery` (message id and channel)."""
     receipt = channel.deliver(alert)
-    if channel.name in _COUNTED_DELIVERIES:
+    if channel.name in _COUNTED_DELIVERIES and alert.digest is None:  # the digest is no alert
         metrics.add_metric(name=_COUNTED_DELIVERIES[channel.name], unit=MetricUnit.Count, value=1)
         if alert.change is None:
             metrics.add_metric(name=catalog.UNREADABLE_ALERTS_METRIC, unit=MetricUnit.Count, value=1)
@@ -242,9 +249,51 @@ def _deliver_record(record: Any, to: Sequence[Channel]) -> dict[str, Any]:
     return receipt.as_dict()
 
 
+@cache
+def cloudwatch_client() -> CloudWatchClient:
+    """For the weekly digest only: GetMetricData and DescribeAlarmHistory."""
+    return boto3.client("cloudwatch", config=_CLOUDWATCH_CONFIG)
+
+
+def scheduled_time(event: dict[str, Any]) -> datetime:
+    """When the schedule fired (EventBridge Scheduler's `<aws.scheduler.scheduled-time>`, ISO 8601 UTC): the
+    same on every retry of one run, so a retry reports the same week and keys the same deliveries."""
+    value = event.get("scheduled_time")
+    try:
+        at = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"the digest event's scheduled_time {value!r} is not an ISO 8601 time") from None
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def send_digest(event: dict[str, Any], to: Sequence[Channel]) -> dict[str, Any]:
+    """The weekly digest, built from CloudWatch as of the scheduled time, on every channel (each idempotent on
+    `digest:<scheduled time>`, so Lambda's and Scheduler's retries send nothing twice)."""
+    links = alert_links()
+    at = scheduled_time(event)
+    alarm_names = [catalog.alarm_name(links.stack_name, alarm_id) for alarm_id in sorted(links.alarm_ids)]
+    digest = build_digest(
+        cloudwatch_client(),
+        alarm_names,
+        now=at,
+        so_far=event.get("so_far") is True,
+        delivery_id=f"digest:{at.astimezone(UTC).isoformat()}",
+    )
+    if digest.history_problem:
+        logger.warning("alarm history not read for the digest", extra={"problem": digest.history_problem})
+    outcome = deliver_everywhere(digest_alert(digest, links), to, deliver_once())
+    for channel, error in outcome.failed.items():
+        logger.error("digest not delivered", extra={"channel": channel, "error": f"{type(error).__name__}: {error}"})
+    raise_for_failures(outcome)
+    deliveries = {name: receipt.reference for name, receipt in outcome.delivered.items()}
+    return {"digest": digest.delivery_id, "deliveries": deliveries}
+
+
 def handle(event: dict[str, Any], to: Sequence[Channel]) -> dict[str, Any]:
-    """Delivers every record (SNS sends one per invocation) to the channels. An event without records is
-    forwarded whole."""
+    """Delivers every record (SNS sends one per invocation) to the channels, or the weekly digest when the
+    schedule's event asks for it. An event without records is forwarded whole."""
+    if event.get("kind") == catalog.DIGEST_EVENT_KIND:
+        return send_digest(event, to)
     records = event.get("Records")
     if not isinstance(records, list) or not records:
         records = [event]

@@ -15,6 +15,7 @@ from typing import Protocol, TypeVar
 
 from functions.notifier.alarm_message import AlarmStateChange, UnreadableAlarmMessageError, parse_alarm_message
 from functions.notifier.alert_email import AlertLinks, RawNotification
+from functions.notifier.digest import Digest
 
 Rendered = TypeVar("Rendered")
 
@@ -32,6 +33,8 @@ class Alert:
     """None when the message is not a CloudWatch alarm notification; `problem` says why."""
     problem: str | None
     links: AlertLinks
+    digest: Digest | None = None
+    """Set for the weekly digest (the schedule's event, not SNS); `change` is then None."""
 
 
 @dataclass(frozen=True)
@@ -71,13 +74,32 @@ def read_alert(notification: RawNotification, delivery_id: str | None, links: Al
     return Alert(notification=notification, delivery_id=delivery_id, change=change, problem=problem, links=links)
 
 
+def digest_alert(digest: Digest, links: AlertLinks) -> Alert:
+    """The digest as what channels deliver; its notification (what is forwarded should it not render) is the
+    digest's delivery id and time."""
+    notification = RawNotification(
+        message_id=digest.delivery_id,
+        topic_arn=None,
+        subject="Weekly digest",
+        timestamp=digest.generated_at.isoformat(),
+        message=f"weekly digest {digest.delivery_id}",
+    )
+    return Alert(notification, digest.delivery_id, change=None, problem=None, links=links, digest=digest)
+
+
 def render(
     alert: Alert,
     alarm: Callable[[AlarmStateChange, AlertLinks], Rendered],
     unreadable: Callable[[RawNotification, str, AlertLinks], Rendered],
+    digest: Callable[[Digest, AlertLinks], Rendered] | None = None,
 ) -> Rendered:
-    """The alarm rendered by a channel's renderer; forwarded raw when it is unreadable or does not render, so
-    an odd value in a message never costs the owner the alert."""
+    """The alarm (or digest) rendered by a channel's renderer; forwarded raw when it is unreadable or does not
+    render, so an odd value in a message never costs the owner the alert."""
+    if alert.digest is not None and digest is not None:
+        try:
+            return digest(alert.digest, alert.links)
+        except Exception as error:
+            return unreadable(alert.notification, f"the digest could not be rendered ({error})", alert.links)
     if alert.change is None:
         return unreadable(alert.notification, alert.problem or "unreadable", alert.links)
     try:

@@ -18,6 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from functions.common import catalog
 from functions.notifier.alert_email import Email, render_alarm_email, render_unreadable_email
 from functions.notifier.channel import Alert, ChannelDeliveryError, ChannelReceipt, render
+from functions.notifier.digest_render import render_digest_email
 
 if TYPE_CHECKING:
     from mypy_boto3_sesv2.client import SESV2Client
@@ -61,5 +62,5 @@ class EmailChannel:
     name: str = catalog.EMAIL_CHANNEL
 
     def deliver(self, alert: Alert) -> ChannelReceipt:
-        email = render(alert, render_alarm_email, render_unreadable_email)
+        email = render(alert, render_alarm_email, render_unreadable_email, render_digest_email)
         return ChannelReceipt(channel=self.name, reference=self.sender.send(email))

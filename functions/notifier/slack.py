@@ -28,6 +28,7 @@ from functions.notifier.alert_email import (
     unreadable_title,
 )
 from functions.notifier.channel import Alert, ChannelReceipt, render
+from functions.notifier.digest_render import render_digest_slack
 
 MAX_HEADER_CHARS: Final = 150
 MAX_SECTION_CHARS: Final = 3000
@@ -100,7 +101,7 @@ class SlackChannel:
     name: str = catalog.SLACK_CHANNEL
 
     def deliver(self, alert: Alert) -> ChannelReceipt:
-        message = render(alert, render_alarm_message, render_unreadable_message)
+        message = render(alert, render_alarm_message, render_unreadable_message, render_digest_slack)
         answer = http_post.post_json(self.name, self.webhook_url(), message, timeout_seconds=self.timeout_seconds)
         return ChannelReceipt(channel=self.name, reference=answer.body.strip()[:40] or f"HTTP {answer.status}")
 

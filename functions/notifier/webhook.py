@@ -27,6 +27,7 @@ from functions.notifier.alert_email import (
     unreadable_title,
 )
 from functions.notifier.channel import Alert, ChannelReceipt, render
+from functions.notifier.digest_render import digest_payload
 
 PAYLOAD_VERSION: Final = 1
 DELIVERY_ID_HEADER: Final = "X-Alert-Delivery-Id"
@@ -85,7 +86,9 @@ def unreadable_payload(notification: RawNotification, problem: str, links: Alert
 
 def webhook_payload(alert: Alert) -> Payload:
     """The document a receiver gets: version and delivery id first, then the alarm or the unreadable message."""
-    body = render(alert, alarm_payload, unreadable_payload)
+    body = render(alert, alarm_payload, unreadable_payload, digest_payload)
+    if body["type"] == "digest":  # versioned on its own (digest_render.DIGEST_PAYLOAD_VERSION)
+        return body
     return {"version": PAYLOAD_VERSION, "delivery_id": alert.delivery_id, **body}
 
 

@@ -1,19 +1,23 @@
-"""The local console: alarm states (`/`), the outbox of sent emails (`/outbox`), the dashboard drawn from the
-synthesized body with live data (`/dashboard`), and the same as JSON (`/api/alarms`, `/api/outbox`)."""
+"""The local console: alarm states (`/`), the outbox of what each channel received — emails, Slack, the webhook —
+(`/outbox`), the dashboard drawn from the synthesized body with live data (`/dashboard`), the same as JSON
+(`/api/alarms`, `/api/outbox` for the emails, `/api/channels` per channel), and `POST /api/digest`
+(`make digest`: the weekly digest of the week so far, now)."""
 
 from __future__ import annotations
 
 import html
 import json
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from assembly.template import LocalTemplate
 from dashboards.body import dashboard_bodies
 from dashboards.render import render_svg
 from functions.common import catalog
+from functions.common.catalog import EMAIL_CHANNEL, SLACK_CHANNEL, WEBHOOK_CHANNEL
 from infra.local.alarms import AlarmDefinition, AlarmEvaluator
+from infra.local.channels import ChannelMessage
 from infra.local.dashboard_data import LiveData
 from infra.local.gateway import HttpReply
 from infra.local.metrics import MetricStore
@@ -28,8 +32,14 @@ class Console:
     outbox: Outbox
     site_origin: str
     api_url: str
+    channel_messages: Callable[[str], list[ChannelMessage]] = field(default=lambda channel: [])
+    send_digest: Callable[[], dict[str, Any]] | None = None
 
     def route(self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes) -> HttpReply:
+        if path == "/api/digest":
+            return self._digest(method)
+        if path == "/api/channels":
+            return _json({EMAIL_CHANNEL: [asdict(sent) for sent in self.outbox.emails()], **self._chat()})
         if path == "/api/outbox":
             return _json([asdict(sent) for sent in self.outbox.emails()])
         if path == "/api/alarms":
@@ -45,7 +55,8 @@ class Console:
                 ]
             )
         if path == "/outbox":
-            return _html("Outbox", _outbox_html(self.outbox.emails()))
+            chat = self._chat()
+            return _html("Outbox", _outbox_html(self.outbox.emails()) + _chat_html(chat))
         if path == "/dashboard.svg":
             return HttpReply(200, {"content-type": "image/svg+xml"}, self.dashboard_svg().encode())
         if path == "/dashboard":
@@ -57,6 +68,26 @@ class Console:
         if path == "/":
             return _html("Local resume backend", self._overview_html())
         return HttpReply(404, {"content-type": "text/plain"}, b"not found")
+
+    def _chat(self) -> dict[str, list[dict[str, Any]]]:
+        return {
+            channel: [asdict(m) for m in self.channel_messages(channel)] for channel in (SLACK_CHANNEL, WEBHOOK_CHANNEL)
+        }
+
+    def _digest(self, method: str) -> HttpReply:
+        if method != "POST":
+            return HttpReply(405, {"content-type": "text/plain", "allow": "POST"}, b"POST to send the digest")
+        if self.send_digest is None:
+            return HttpReply(404, {"content-type": "text/plain"}, b"no digest on this system")
+        try:
+            result = self.send_digest()
+        except LookupError as error:  # no schedule in the template (digest_schedule null)
+            return HttpReply(
+                409, {"content-type": "application/json"}, json.dumps({"ok": False, "error": str(error)}).encode()
+            )
+        return HttpReply(
+            200 if result.get("ok") else 502, {"content-type": "application/json"}, json.dumps(result).encode()
+        )
 
     def dashboard_svg(self) -> str:
         """The synthesized dashboard body drawn with this system's live metrics and alarm states."""
@@ -107,8 +138,24 @@ def _html(title: str, content: str) -> HttpReply:
 
 def _outbox_html(emails: list[SentEmail]) -> str:
     if not emails:
-        return "<p>No email sent yet. Fire an alarm with the drill (see docs/local.md).</p>"
-    return "".join(_email_html(sent) for sent in reversed(emails))
+        return (
+            "<h2>Email</h2><p>No email sent yet. Fire an alarm with the drill, or run make digest (docs/local.md).</p>"
+        )
+    return "<h2>Email</h2>" + "".join(_email_html(sent) for sent in reversed(emails))
+
+
+def _chat_html(chat: Mapping[str, list[dict[str, Any]]]) -> str:
+    """Slack's and the webhook's messages, newest first: the title, then the JSON as the channel received it."""
+    sections = []
+    for channel, messages in chat.items():
+        items = "".join(
+            f"<article class='{channel}'><h3>{html.escape(m['title'])}</h3><p>via {channel}</p>"
+            f"<details><summary>JSON</summary><pre>{html.escape(json.dumps(m['body'], indent=2, ensure_ascii=False))}"
+            "</pre></details></article>"
+            for m in reversed(messages)
+        )
+        sections.append(f"<h2 id='{channel}'>{channel.capitalize()}</h2>{items or '<p>Nothing received yet.</p>'}")
+    return "".join(sections)
 
 
 def _email_html(sent: SentEmail) -> str:

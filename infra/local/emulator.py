@@ -114,6 +114,7 @@ class AwsEmulator:
             sqs=session.client("sqs", endpoint_url=self.endpoint),
             sesv2=session.client("sesv2", endpoint_url=self.endpoint),
             cloudwatch=session.client("cloudwatch", endpoint_url=self.endpoint),
+            ssm=session.client("ssm", endpoint_url=self.endpoint),
         )
 
 
@@ -126,3 +127,5 @@ class AwsClients:
     sqs: SQSClient
     sesv2: SESV2Client
     cloudwatch: CloudWatchClient
+    ssm: Any
+    """SSM (the local channels' SecureString parameters); typed Any: no mypy_boto3_ssm stubs in the lock."""

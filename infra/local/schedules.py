@@ -9,7 +9,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from assembly.template import referenced
+from assembly.template import LocalTemplate, referenced
+from functions.common import catalog
+from infra.local.log_shipping import LogShipper, emulator_logs_client
+from infra.local.loops import BackgroundLoop
+from infra.local.runtime import LambdaRuntime
 
 _RATE: Final = re.compile(r"^rate\((?P<value>\d+) (?P<unit>minutes?|hours?|days?)\)$")
 _UNIT_SECONDS: Final = {"minute": 60, "hour": 3600, "day": 86_400}
@@ -42,3 +46,30 @@ def schedules_from_template(template: Mapping[str, Any]) -> list[LocalSchedule]:
 def scheduled_event(schedule: LocalSchedule) -> dict[str, Any]:
     """What a LambdaInvoke target without an input passes: an empty JSON object."""
     return {}
+
+
+def probe_environment(template: LocalTemplate, *, site_origin: str, api_url: str) -> dict[str, dict[str, str]]:
+    """The probe checks the local site and API, not the deployed URLs its template environment names."""
+    local = {
+        catalog.PROBE_SITE_URL_ENV: site_origin + "/",
+        catalog.PROBE_SITE_ORIGIN_ENV: site_origin,
+        catalog.PROBE_API_URL_ENV: api_url,
+    }
+    functions = template.of_type("AWS::Lambda::Function")
+    return {lid: local for lid, fn in functions.items() if fn["Properties"]["Handler"] == catalog.PROBE_HANDLER}
+
+
+def schedule_loop(
+    schedule: LocalSchedule, runtime: LambdaRuntime, template: LocalTemplate, emulator_endpoint: str, scale: float
+) -> BackgroundLoop:
+    """Invokes the function, then copies its log lines to its log group on the emulator (log_shipping.py)."""
+    interval = max(0.5, schedule.interval_seconds * scale)
+    function = runtime.function(schedule.function_id)
+    log_group = template.resolve(template.properties(schedule.function_id)["LoggingConfig"]["LogGroup"])
+    shipper = LogShipper(emulator_logs_client(emulator_endpoint), log_group, function.log_path)
+
+    def run() -> None:
+        function.invoke({})
+        shipper.ship()
+
+    return BackgroundLoop(f"schedule {schedule.logical_id}", interval, run)

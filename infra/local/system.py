@@ -6,6 +6,7 @@
 - gateway.py — the HTTP API in front of the counter; fanout.py — SNS, delivering to Lambdas and email;
 - metrics.py, alarms.py — CloudWatch's metrics and alarm evaluation; outbox.py — the emails sent;
 - schedules.py — EventBridge Scheduler (the availability probe);
+- channels.py — the webhook sink standing in for Slack and the webhook, and the digest on demand;
 - console.py — the console pages; state.py — the tables kept between runs; servers.py, loops.py — plumbing.
 
 Everything is read from the synthesized template, so what runs here is what CDK deploys: table keys,
@@ -26,17 +27,17 @@ from assembly.template import TABLE_TYPES, LocalTemplate
 from functions.common import catalog
 from infra.config import REPO_ROOT, app_context
 from infra.local.alarms import AlarmEvaluator, AlarmWatch, StateChange, alarms_from_template
+from infra.local.channels import ChannelMessage, LocalChannels, send_digest, with_local_channels
 from infra.local.console import Console
 from infra.local.emulator import LOOPBACK, AwsEmulator
 from infra.local.fanout import SnsFanout
 from infra.local.gateway import LocalHttpApi
-from infra.local.log_shipping import LogShipper, emulator_logs_client
 from infra.local.loops import BackgroundLoop
 from infra.local.metrics import MetricStore
 from infra.local.outbox import Outbox, SentEmail
 from infra.local.provision import provision
 from infra.local.runtime import LambdaRuntime
-from infra.local.schedules import LocalSchedule, schedules_from_template
+from infra.local.schedules import probe_environment, schedule_loop, schedules_from_template
 from infra.local.servers import LocalServer, serve, static_site
 from infra.local.state import SNAPSHOT_INTERVAL_SECONDS, TableSnapshots
 
@@ -84,6 +85,7 @@ class LocalSystem:
         self._snapshots: TableSnapshots | None = None
         self._runtime: LambdaRuntime | None = None
         self._metrics: MetricStore | None = None
+        self._channels: LocalChannels | None = None
 
     # -- start and stop ---------------------------------------------------------------------------------------
     def start(self) -> dict[str, str]:
@@ -101,6 +103,8 @@ class LocalSystem:
         template = self.template = LocalTemplate(self._synthesized_template(), sqs_endpoint=endpoint)
         metrics = self._metrics = MetricStore(aws.cloudwatch)
         provision(template, aws)
+        channels = self._channels = LocalChannels()
+        channels.store_urls(aws.ssm)
         self._snapshots = TableSnapshots(aws.dynamodb, list(template.of_type(*TABLE_TYPES)), self._saved_state)
         self._snapshots.restore()
         self._outbox = Outbox()
@@ -109,7 +113,7 @@ class LocalSystem:
             platform=self.emulator.lambda_environment(),
             metrics=metrics,
             logs_dir=self.logs_dir,
-            local_environment=self._probe_environment(template),
+            local_environment=probe_environment(template, site_origin=self.site_origin, api_url=self.api_url),
         )
         self.fanout = SnsFanout(
             template, sns=aws.sns, sqs=aws.sqs, runtime=runtime, outbox=self._outbox, metrics=metrics
@@ -118,7 +122,16 @@ class LocalSystem:
         self.evaluator = AlarmEvaluator(alarms, metrics, self.period_scale)
         self.alarm_watch = AlarmWatch(self.evaluator, self.fanout.alarm_changed)
         self.api = LocalHttpApi.from_template(template, runtime, metrics, allow_origins=[self.site_origin])
-        console = Console(template, metrics, self.evaluator, self._outbox, self.site_origin, self.api_url)
+        console = Console(
+            template,
+            metrics,
+            self.evaluator,
+            self._outbox,
+            self.site_origin,
+            self.api_url,
+            channel_messages=channels.received,
+            send_digest=self.send_digest,
+        )
         self._servers.append(serve(self.ports.api, self.api.handle, "local API"))
         self._site_route = static_site(self._build_site(), self._site_headers())
         self.start_site()
@@ -126,7 +139,8 @@ class LocalSystem:
         evaluation_interval = max(0.2, min(5.0, 10 * self.period_scale))
         self._loops.append(BackgroundLoop("alarm evaluator", evaluation_interval, self.evaluate_alarms).start())
         for schedule in schedules_from_template(template.template):
-            self._loops.append(self._schedule_loop(schedule, runtime).start())
+            loop = schedule_loop(schedule, runtime, template, self.emulator.endpoint, self.period_scale)
+            self._loops.append(loop.start())
         snapshots = self._snapshots
         self._loops.append(
             BackgroundLoop(
@@ -153,29 +167,6 @@ class LocalSystem:
         self._site_server.stop_accepting()
         self._servers.remove(self._site_server)
 
-    def _probe_environment(self, template: LocalTemplate) -> dict[str, dict[str, str]]:
-        """The probe checks the local site and API, not the deployed URLs its template environment names."""
-        local = {
-            catalog.PROBE_SITE_URL_ENV: self.site_origin + "/",
-            catalog.PROBE_SITE_ORIGIN_ENV: self.site_origin,
-            catalog.PROBE_API_URL_ENV: self.api_url,
-        }
-        functions = template.of_type("AWS::Lambda::Function")
-        return {lid: local for lid, fn in functions.items() if fn["Properties"]["Handler"] == catalog.PROBE_HANDLER}
-
-    def _schedule_loop(self, schedule: LocalSchedule, runtime: LambdaRuntime) -> BackgroundLoop:
-        """Invokes the function, then copies its log lines to its log group on the emulator (log_shipping.py)."""
-        interval = max(0.5, schedule.interval_seconds * self.period_scale)
-        function = runtime.function(schedule.function_id)
-        log_group = self.template.resolve(self.template.properties(schedule.function_id)["LoggingConfig"]["LogGroup"])
-        shipper = LogShipper(emulator_logs_client(self.emulator.endpoint), log_group, function.log_path)
-
-        def run() -> None:
-            function.invoke({})
-            shipper.ship()
-
-        return BackgroundLoop(f"schedule {schedule.logical_id}", interval, run)
-
     def stop(self) -> None:
         """In this order, so that nothing answered 200 is lost: the servers stop taking requests and answer those
         they took; the background loops end; the last snapshot is taken; then the rest stops."""
@@ -196,10 +187,14 @@ class LocalSystem:
             self._metrics.close()
         if self._runtime is not None:
             self._runtime.close()
+        if self._channels is not None:
+            self._channels.stop()
+            self._channels = None
         self.emulator.stop()
 
     def _synthesized_template(self) -> dict[str, Any]:
-        overrides = {f"config.{key}": value for key, value in self.config_overrides.items()}
+        configured = with_local_channels(self.config_overrides)
+        overrides = {f"config.{key}": value for key, value in configured.items()}
         return synthesize(self.state_dir / "cdk.out", app_context(overrides))
 
     @property
@@ -229,6 +224,16 @@ class LocalSystem:
     @property
     def notifications(self) -> list[StateChange]:
         return self.alarm_watch.changes
+
+    def send_digest(self) -> dict[str, Any]:
+        """The weekly digest of the week so far, now, on every channel (`make digest`, the console's POST)."""
+        assert self._runtime is not None, "the system is not started"
+        return send_digest(self.template, self._runtime, self._outbox)
+
+    def channel_messages(self, channel: str) -> list[ChannelMessage]:
+        """What Slack or the webhook (the local sink) received, oldest first."""
+        assert self._channels is not None, "the system is not started"
+        return self._channels.received(channel)
 
     def outbox(self) -> list[SentEmail]:
         """Every email sent, in the order sent: the notifier's through SES and plain SNS email ones."""

@@ -25,6 +25,9 @@ def test_site_outbox_and_dashboard_pages(local_system: LocalSystem, page: tuple[
     # The outbox lists the emails sent (at least the alarms' first OK notices after start-up)
     browser_page.goto(local_system.console_url + "/outbox")
     expect(browser_page.locator("h1")).to_have_text("Outbox")
+    # ... and, beside the emails, what Slack and the webhook (the local sink) received
+    expect(browser_page.locator("h2#slack")).to_have_text("Slack")
+    expect(browser_page.locator("h2#webhook")).to_have_text("Webhook")
     screenshot(browser_page, "local-outbox")
     # The dashboard is drawn from the synthesized body with live data: every widget's title is there
     browser_page.goto(local_system.console_url + "/dashboard")

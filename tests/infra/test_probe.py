@@ -16,6 +16,12 @@ def _resources(template: Template, resource_type: str) -> dict[str, Mapping[str,
     return {lid: r for lid, r in template.to_json()["Resources"].items() if r["Type"] == resource_type}
 
 
+def _probe_schedules(template: Template) -> list[Mapping[str, Any]]:
+    """The schedules at a rate (the probe's); the digest's runs on a cron."""
+    schedules = _resources(template, "AWS::Scheduler::Schedule").values()
+    return [s for s in schedules if s["Properties"]["ScheduleExpression"].startswith("rate(")]
+
+
 def _probe(template: Template) -> tuple[str, Mapping[str, Any]]:
     (found,) = [
         (lid, r["Properties"])
@@ -38,7 +44,7 @@ def test_scheduler_invokes_the_probe_every_interval_without_retries(
     template: Template, config: DeploymentConfig
 ) -> None:
     probe_id, _ = _probe(template)
-    (schedule,) = _resources(template, "AWS::Scheduler::Schedule").values()
+    (schedule,) = _probe_schedules(template)
     props = schedule["Properties"]
     assert props["ScheduleExpression"] == f"rate({config.probe_interval_minutes} minutes)"
     assert props["State"] == "ENABLED"
@@ -58,7 +64,7 @@ def test_the_scheduler_role_is_trusted_by_this_accounts_scheduler_and_may_only_i
     template: Template, config: DeploymentConfig
 ) -> None:
     probe_id, _ = _probe(template)
-    (schedule,) = _resources(template, "AWS::Scheduler::Schedule").values()
+    (schedule,) = _probe_schedules(template)
     role_id = schedule["Properties"]["Target"]["RoleArn"]["Fn::GetAtt"][0]
     role = template.to_json()["Resources"][role_id]["Properties"]
     (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
@@ -89,7 +95,7 @@ def test_the_probe_knows_the_site_and_api_and_may_only_write_its_logs_and_traces
 
 def test_the_interval_sets_the_schedule_and_the_alarm_period(synth_with: Any) -> None:
     template = synth_with({"config.probe_interval_minutes": "5"})
-    (schedule,) = _resources(template, "AWS::Scheduler::Schedule").values()
+    (schedule,) = _probe_schedules(template)
     assert schedule["Properties"]["ScheduleExpression"] == "rate(5 minutes)"
     (alarm,) = [
         r["Properties"]

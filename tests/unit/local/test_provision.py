@@ -29,6 +29,7 @@ def aws() -> Iterator[AwsClients]:
             sqs=boto3.client("sqs"),
             sesv2=boto3.client("sesv2"),
             cloudwatch=boto3.client("cloudwatch"),
+            ssm=boto3.client("ssm"),
         )
 
 

@@ -64,6 +64,7 @@ def _clear_caches() -> None:
         app.channels,
         app.secret_store,
         app.logs_client,
+        app.cloudwatch_client,
     ):
         factory.cache_clear()
 

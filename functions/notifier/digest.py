@@ -1,0 +1,234 @@
+"""The weekly digest's figures: views and unique visitors of a week against the week before, day by day, and the
+alarms that fired, read from CloudWatch. Only aggregate metrics and alarm history: no visitor data of any kind.
+
+Weeks are ISO weeks in UTC (Monday 00:00 to the next Monday 00:00), the days the counter counts unique visitors
+by. The scheduled digest (Monday 08:00 UTC) reports the week that just ended; `make digest` the week so far.
+The CloudWatch client is an argument, so tests hand in a moto client or a Stubber.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Final
+
+from functions.common import catalog
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch.client import CloudWatchClient
+
+DAY: Final = timedelta(days=1)
+WEEK: Final = timedelta(days=7)
+DAY_SECONDS: Final = 86_400
+HISTORY_LOOKBACK: Final = timedelta(days=14)
+"""Alarm history is read from this long before the week, so an alarm already firing when it began is seen.
+NOTE: CloudWatch keeps alarm history for 30 days. https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html"""
+
+
+@dataclass(frozen=True)
+class DayCount:
+    day: date
+    views: int
+    unique_visitors: int
+
+
+@dataclass(frozen=True)
+class WeekFigures:
+    start: date
+    """The week's Monday (UTC)."""
+    days: tuple[DayCount, ...]
+
+    @property
+    def views(self) -> int:
+        return sum(day.views for day in self.days)
+
+    @property
+    def unique_visitors(self) -> int:
+        return sum(day.unique_visitors for day in self.days)
+
+    @property
+    def busiest_day(self) -> DayCount | None:
+        """The day with the most views (the earliest of equals); None in a week without views."""
+        busiest = max(self.days, key=lambda day: (day.views, -day.day.toordinal()), default=None)
+        return busiest if busiest is not None and busiest.views > 0 else None
+
+
+@dataclass(frozen=True)
+class AlarmEpisode:
+    alarm_name: str
+    fired_at: datetime
+    """When it went into ALARM (clipped to the week's start when it was already firing then)."""
+    resolved_at: datetime | None
+    """When it left ALARM, or None while it still fires."""
+    already_firing: bool
+    """It was in ALARM before the week began."""
+
+    def duration(self, until: datetime) -> timedelta:
+        return (self.resolved_at or until) - self.fired_at
+
+
+@dataclass(frozen=True)
+class Digest:
+    delivery_id: str
+    """Keys idempotency per channel: the same for every retry of one scheduled run."""
+    generated_at: datetime
+    so_far: bool
+    """True: this week so far (make digest); False: the week that ended (the schedule)."""
+    this_week: WeekFigures
+    last_week: WeekFigures
+    alarms: tuple[AlarmEpisode, ...] | None
+    """None when the alarm history could not be read; `history_problem` says why."""
+    history_problem: str | None = None
+
+    @property
+    def period_end(self) -> datetime:
+        week_end = datetime.combine(self.this_week.start, datetime.min.time(), UTC) + WEEK
+        return min(week_end, self.generated_at)
+
+
+def week_start(at: datetime, *, so_far: bool) -> date:
+    """The Monday of the reported week: the one `at` falls in (so far), else the one before it."""
+    day = at.astimezone(UTC).date()
+    monday = day - timedelta(days=day.weekday())
+    return monday if so_far else monday - WEEK
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), UTC)
+
+
+def daily_sums(cloudwatch: CloudWatchClient, metric_name: str, start: date, days: int) -> dict[date, int]:
+    """The metric's Sum per UTC day. NOTE: GetMetricData with Period 86400 and a StartTime at midnight UTC
+    returns one value per day, stamped with the day's start; days without data are absent.
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html"""
+    query: Any = {
+        "Id": "daily",
+        "MetricStat": {
+            "Metric": {
+                "Namespace": catalog.METRICS_NAMESPACE,
+                "MetricName": metric_name,
+                "Dimensions": [{"Name": catalog.SERVICE_DIMENSION, "Value": catalog.COUNTER_SERVICE}],
+            },
+            "Period": DAY_SECONDS,
+            "Stat": "Sum",
+        },
+        "ReturnData": True,
+    }
+    sums: dict[date, int] = {}
+    token: str | None = None
+    while True:
+        extra = {"NextToken": token} if token else {}
+        answer = cloudwatch.get_metric_data(
+            MetricDataQueries=[query],
+            StartTime=_midnight(start),
+            EndTime=_midnight(start + timedelta(days=days)),
+            ScanBy="TimestampAscending",
+            **extra,  # type: ignore[arg-type]
+        )
+        for result in answer["MetricDataResults"]:
+            for stamp, value in zip(result.get("Timestamps", []), result.get("Values", []), strict=False):
+                day = stamp.astimezone(UTC).date()
+                if start <= day < start + timedelta(days=days):
+                    sums[day] = sums.get(day, 0) + round(value)
+        token = answer.get("NextToken")
+        if not token:
+            return sums
+
+
+def week_figures(cloudwatch: CloudWatchClient, this_start: date) -> tuple[WeekFigures, WeekFigures]:
+    """This week and the one before, from the counter's Visits and UniqueVisitors (two calls, 14 days each)."""
+    last_start = this_start - WEEK
+    views = daily_sums(cloudwatch, catalog.VISITS_METRIC, last_start, 14)
+    unique = daily_sums(cloudwatch, catalog.UNIQUE_VISITORS_METRIC, last_start, 14)
+
+    def figures(start: date) -> WeekFigures:
+        days = [start + timedelta(days=offset) for offset in range(7)]
+        return WeekFigures(start, tuple(DayCount(day, views.get(day, 0), unique.get(day, 0)) for day in days))
+
+    return figures(this_start), figures(last_start)
+
+
+def state_updates(cloudwatch: CloudWatchClient, alarm_name: str, start: datetime, end: datetime) -> list[Any]:
+    """One alarm's state changes, oldest first. NOTE: DescribeAlarmHistory with HistoryItemType StateUpdate;
+    one alarm per call (AlarmName), so the role may read this stack's alarms only.
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarmHistory.html"""
+    items: list[Any] = []
+    token: str | None = None
+    while True:
+        extra = {"NextToken": token} if token else {}
+        answer = cloudwatch.describe_alarm_history(
+            AlarmName=alarm_name,
+            HistoryItemType="StateUpdate",
+            StartDate=start,
+            EndDate=end,
+            ScanBy="TimestampAscending",
+            **extra,  # type: ignore[arg-type]
+        )
+        items += answer.get("AlarmHistoryItems", [])
+        token = answer.get("NextToken")
+        if not token:
+            return sorted(items, key=lambda item: item["Timestamp"])
+
+
+def _new_state(item: Any) -> str | None:
+    try:
+        state = json.loads(item.get("HistoryData") or "{}")["newState"]["stateValue"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return state if isinstance(state, str) else None
+
+
+def episodes(alarm_name: str, items: list[Any], start: datetime, end: datetime) -> list[AlarmEpisode]:
+    """The times the alarm was in ALARM during [start, end), from its state updates (oldest first)."""
+    found: list[AlarmEpisode] = []
+    fired: datetime | None = None
+    for item in items:
+        at, state = item["Timestamp"].astimezone(UTC), _new_state(item)
+        if state == "ALARM" and fired is None:
+            fired = at
+        elif state is not None and state != "ALARM" and fired is not None:
+            if at > start and fired < end:
+                found.append(AlarmEpisode(alarm_name, max(fired, start), at, fired < start))
+            fired = None
+    if fired is not None and fired < end:
+        found.append(AlarmEpisode(alarm_name, max(fired, start), None, fired < start))
+    return found
+
+
+def alarm_episodes(
+    cloudwatch: CloudWatchClient, alarm_names: list[str], start: datetime, end: datetime
+) -> tuple[AlarmEpisode, ...]:
+    """Every episode of the stack's alarms in the week, in the order they fired."""
+    found = [
+        episode
+        for name in alarm_names
+        for episode in episodes(name, state_updates(cloudwatch, name, start - HISTORY_LOOKBACK, end), start, end)
+    ]
+    return tuple(sorted(found, key=lambda episode: (episode.fired_at, episode.alarm_name)))
+
+
+def build_digest(
+    cloudwatch: CloudWatchClient, alarm_names: list[str], *, now: datetime, so_far: bool, delivery_id: str
+) -> Digest:
+    """The digest as of `now`. An alarm history that cannot be read (e.g. an emulator without the call) is said
+    in the digest instead of failing it: the figures still reach the owner."""
+    this_start = week_start(now, so_far=so_far)
+    this_week, last_week = week_figures(cloudwatch, this_start)
+    start = _midnight(this_start)
+    end = min(start + WEEK, now)
+    try:
+        alarms: tuple[AlarmEpisode, ...] | None = alarm_episodes(cloudwatch, alarm_names, start, end)
+        problem = None
+    except Exception as error:  # botocore's ClientError/BotoCoreError; the text names the call, never a secret
+        alarms, problem = None, history_problem(error)
+    return Digest(delivery_id, now, so_far, this_week, last_week, alarms, problem)
+
+
+def history_problem(error: Exception) -> str:
+    """One short line: CloudWatch's error code when it answered one (an emulator's answer may be a whole page)."""
+    response = getattr(error, "response", None)
+    code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+    if code:
+        return f"DescribeAlarmHistory answered {code}"
+    return " ".join(f"{type(error).__name__}: {error}".split())[:200]

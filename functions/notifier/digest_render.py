@@ -1,0 +1,196 @@
+"""The weekly digest as each channel shows it: an email (text and HTML), a Slack Block Kit message and the
+webhook's JSON document (`type: digest`, documented in docs/alerting.md, "Digest payload").
+
+Plain functions of the digest and the links, no AWS calls: tests render them directly.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+from functions.notifier.alert_email import AlertLinks, Email
+from functions.notifier.digest import AlarmEpisode, Digest, WeekFigures
+
+DIGEST_PAYLOAD_VERSION: Final = 1
+"""Bumped by a change that could break a receiver of the digest payload (like webhook.PAYLOAD_VERSION)."""
+
+
+def digest_title(digest: Digest) -> str:
+    week = digest.this_week
+    label = "so far" if digest.so_far else ""
+    return " ".join(f"Weekly digest: week of {week.start.isoformat()} {label}".split()) + (
+        f" — {views_text(week.views)} ({change_text(week.views, digest.last_week.views)})"
+    )
+
+
+def views_text(count: int) -> str:
+    return f"{count} view" if count == 1 else f"{count} views"
+
+
+def change_text(now: int, before: int) -> str:
+    """`+25% vs last week`, `same as last week`, or `none last week` (no percentage of nothing)."""
+    if now == before:
+        return "same as last week"
+    if before == 0:
+        return "none last week"
+    percent = round((now - before) * 100 / before)
+    return f"{percent:+d}% vs last week"
+
+
+def duration_text(duration: timedelta) -> str:
+    minutes = max(0, round(duration.total_seconds() / 60))
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    parts = [
+        f"{days} d" if days else "",
+        f"{hours} h" if hours else "",
+        f"{minutes} min" if minutes or not (days or hours) else "",
+    ]
+    return " ".join(part for part in parts if part)
+
+
+def _when(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%a %Y-%m-%d %H:%M UTC")
+
+
+def figure_rows(digest: Digest) -> list[tuple[str, str]]:
+    """(label, value) rows every channel shows."""
+    this, last = digest.this_week, digest.last_week
+    busiest = this.busiest_day
+    return [
+        ("Views", f"{this.views} ({change_text(this.views, last.views)}; last week {last.views})"),
+        (
+            "Unique visitors",
+            f"{this.unique_visitors} ({change_text(this.unique_visitors, last.unique_visitors)}; "
+            f"last week {last.unique_visitors})",
+        ),
+        ("Busiest day", f"{busiest.day:%A %Y-%m-%d}, {views_text(busiest.views)}" if busiest else "no views"),
+        ("Week", f"{_week_range(this)} (UTC){' so far' if digest.so_far else ''}"),
+    ]
+
+
+def alarm_lines(digest: Digest) -> list[str]:
+    if digest.alarms is None:
+        return [f"Alarm history could not be read ({digest.history_problem})."]
+    if not digest.alarms:
+        return ["No alarm fired this week."]
+    return [_episode(episode, digest.period_end) for episode in digest.alarms]
+
+
+def _episode(episode: AlarmEpisode, until: datetime) -> str:
+    since = "already firing at the week's start" if episode.already_firing else f"fired {_when(episode.fired_at)}"
+    end = f"resolved {_when(episode.resolved_at)}" if episode.resolved_at else "still firing"
+    return f"{episode.alarm_name}: {since}, {end} — {duration_text(episode.duration(until))}"
+
+
+def _week_range(week: WeekFigures) -> str:
+    return f"{week.start.isoformat()} to {(week.start + timedelta(days=6)).isoformat()}"
+
+
+def render_digest_email(digest: Digest, links: AlertLinks) -> Email:
+    subject = digest_title(digest)
+    rows, alarms, dashboard = figure_rows(digest), alarm_lines(digest), links.dashboard(None)
+    daily = [
+        f"{day.day:%a %m-%d}: {views_text(day.views)}, {day.unique_visitors} unique" for day in digest.this_week.days
+    ]
+    text = [subject, "", *(f"{label}: {value}" for label, value in rows), "", "Day by day:", *daily]
+    text += ["", "Alarms:", *alarms, "", f"Dashboard: {dashboard}"]
+    table = "".join(
+        f"<tr><th style='text-align:left;padding:2px 12px 2px 0'>{html.escape(label)}</th>"
+        f"<td>{html.escape(value)}</td></tr>"
+        for label, value in rows
+    )
+    days = "".join(f"<li>{html.escape(line)}</li>" for line in daily)
+    alarm_items = "".join(f"<li>{html.escape(line)}</li>" for line in alarms)
+    body = (
+        f"<h2>{html.escape(subject)}</h2><table>{table}</table><h3>Day by day</h3><ul>{days}</ul>"
+        f"<h3>Alarms</h3><ul>{alarm_items}</ul><p><a href='{html.escape(dashboard)}'>Dashboard</a></p>"
+    )
+    page = (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>"
+        f"<title>{html.escape(subject)}</title></head><body style='font-family:sans-serif;font-size:14px'>"
+        f"{body}</body></html>"
+    )
+    return Email(subject=subject, text="\n".join(text) + "\n", html=page)
+
+
+def render_digest_slack(digest: Digest, links: AlertLinks) -> dict[str, Any]:
+    """Block Kit: a header, the figures as fields, the alarms, a dashboard button (Slack's limits: slack.py)."""
+
+    def escape(text: str) -> str:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+    title = digest_title(digest)
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": f":bar_chart: {title}"[:150], "emoji": True}},
+        {
+            "type": "section",
+            "fields": [
+                {"type": "mrkdwn", "text": f"*{escape(label)}*\n{escape(value)}"}
+                for label, value in figure_rows(digest)
+            ],
+        },
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": "*Alarms*\n" + escape("\n".join(alarm_lines(digest)))[:2900]},
+        },
+        {
+            "type": "actions",
+            "elements": [
+                {
+                    "type": "button",
+                    "text": {"type": "plain_text", "text": "Dashboard"},
+                    "url": links.dashboard(None),
+                    "action_id": "link-0",
+                }
+            ],
+        },
+    ]
+    return {"text": title, "blocks": blocks}
+
+
+def _week_payload(week: WeekFigures) -> dict[str, Any]:
+    busiest = week.busiest_day
+    return {
+        "start": week.start.isoformat(),
+        "views": week.views,
+        "unique_visitors": week.unique_visitors,
+        "busiest_day": busiest.day.isoformat() if busiest else None,
+        "days": [
+            {"day": day.day.isoformat(), "views": day.views, "unique_visitors": day.unique_visitors}
+            for day in week.days
+        ],
+    }
+
+
+def digest_payload(digest: Digest, links: AlertLinks) -> dict[str, Any]:
+    """The webhook's document for a digest (docs/alerting.md, "Digest payload")."""
+    alarms = None
+    if digest.alarms is not None:
+        alarms = [
+            {
+                "name": episode.alarm_name,
+                "fired_at": episode.fired_at.isoformat(),
+                "resolved_at": episode.resolved_at.isoformat() if episode.resolved_at else None,
+                "already_firing": episode.already_firing,
+                "duration_seconds": round(episode.duration(digest.period_end).total_seconds()),
+            }
+            for episode in digest.alarms
+        ]
+    return {
+        "version": DIGEST_PAYLOAD_VERSION,
+        "delivery_id": digest.delivery_id,
+        "type": "digest",
+        "title": digest_title(digest),
+        "digest": {
+            "generated_at": digest.generated_at.astimezone(UTC).isoformat(),
+            "so_far": digest.so_far,
+            "this_week": _week_payload(digest.this_week),
+            "last_week": _week_payload(digest.last_week),
+            "alarms": alarms,
+            "alarm_history_problem": digest.history_problem,
+        },
+        "links": {"dashboard": links.dashboard(None)},
+    }

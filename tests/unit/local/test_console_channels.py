@@ -1,0 +1,74 @@
+"""The console's outbox lists what each channel received (email, Slack, webhook), and `POST /api/digest` sends the
+digest through the system it belongs to: the console alone, with the system's parts replaced by plain values."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, cast
+
+from functions.common import catalog
+from infra.local.channels import ChannelMessage
+from infra.local.console import Console
+from infra.local.outbox import Outbox, SentEmail
+
+SLACK_TITLE = "[ALARM] ResumeBackend-api-5xx-errors — 5xx (Sum) was 7 (alarms at ≥ 5)"
+DIGEST_TITLE = "Weekly digest: week of 2026-11-30 so far — 6 views (none last week)"
+
+
+class _EmptyOutbox(Outbox):
+    def refresh(self) -> None:  # no SES store in this test: only what was added
+        pass
+
+
+def _console(sent: list[dict[str, Any]]) -> Console:
+    outbox = _EmptyOutbox()
+    outbox.add(SentEmail("sns-email", "ALARM: notifier-errors", ["owner@example.com"], "plain", ""))
+    messages = {
+        catalog.SLACK_CHANNEL: [ChannelMessage(catalog.SLACK_CHANNEL, SLACK_TITLE, {"text": SLACK_TITLE}, 1.0)],
+        catalog.WEBHOOK_CHANNEL: [
+            ChannelMessage(catalog.WEBHOOK_CHANNEL, DIGEST_TITLE, {"type": "digest", "title": DIGEST_TITLE}, 2.0)
+        ],
+    }
+
+    def send() -> dict[str, Any]:
+        sent.append({})
+        return {"ok": True, "digest": "digest:now", "deliveries": {"email": "id"}}
+
+    return Console(
+        template=cast(Any, None),
+        metrics=cast(Any, None),
+        evaluator=cast(Any, None),
+        outbox=outbox,
+        site_origin="http://127.0.0.1:8080",
+        api_url="http://127.0.0.1:3001",
+        channel_messages=lambda channel: messages[channel],
+        send_digest=send,
+    )
+
+
+def test_the_outbox_page_lists_each_channels_deliveries() -> None:
+    page = _console([]).route("GET", "/outbox", "", {}, b"").body.decode()
+    assert page.index("<h2>Email</h2>") < page.index("<h2 id='slack'>Slack</h2>") < page.index("<h2 id='webhook'>")
+    assert "ALARM: notifier-errors" in page
+    assert "[ALARM] ResumeBackend-api-5xx-errors — 5xx (Sum) was 7 (alarms at ≥ 5)" in page
+    assert "Weekly digest: week of 2026-11-30 so far" in page
+
+
+def test_the_channels_api_returns_every_channel() -> None:
+    reply = _console([]).route("GET", "/api/channels", "", {}, b"")
+    channels = json.loads(reply.body)
+    assert sorted(channels) == ["email", "slack", "webhook"]
+    assert [sent["subject"] for sent in channels["email"]] == ["ALARM: notifier-errors"]
+    assert channels["slack"][0]["title"] == SLACK_TITLE
+    assert channels["webhook"][0]["body"]["type"] == "digest"
+
+
+def test_the_digest_is_sent_on_post_only() -> None:
+    sent: list[dict[str, Any]] = []
+    console = _console(sent)
+    assert console.route("GET", "/api/digest", "", {}, b"").status == 405
+    assert sent == []
+    reply = console.route("POST", "/api/digest", "", {}, b"")
+    assert reply.status == 200
+    assert json.loads(reply.body)["digest"] == "digest:now"
+    assert len(sent) == 1

@@ -1,0 +1,270 @@
+"""The weekly digest: its figures from CloudWatch metrics seeded on moto (exact numbers, UTC week boundaries), the
+alarms that fired and for how long from seeded alarm history, and its delivery on every channel, once.
+
+NOTE: moto 5 implements GetMetricData (period buckets from StartTime, Sum) but not DescribeAlarmHistory, so the
+history tests hand botocore's Stubber the answers CloudWatch documents; the handler on moto reports that the
+history could not be read, and still delivers the figures.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from botocore.stub import Stubber
+
+from functions.common import catalog
+from functions.notifier.alert_email import AlertLinks
+from functions.notifier.digest import (
+    AlarmEpisode,
+    Digest,
+    alarm_episodes,
+    build_digest,
+    history_problem,
+    week_figures,
+    week_start,
+)
+from functions.notifier.digest_render import digest_payload, render_digest_email, render_digest_slack
+from tests.unit.notifier.conftest import STACK_NAME, Channels, Invoke, SentEmail
+
+SCHEDULED = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+"""A Monday 08:00 UTC: the default schedule's run reports 2026-11-23 to 2026-11-29, against 11-16 to 11-22."""
+THIS_MONDAY = date(2026, 11, 23)
+LAST_MONDAY = date(2026, 11, 16)
+LINKS = AlertLinks(
+    stack_name=STACK_NAME, runbook_url="https://example.com/runbook", alarm_ids=frozenset(), default_region="us-east-1"
+)
+DASHBOARD = f"https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/{STACK_NAME}-operations"
+
+# (metric, when, value): around each week boundary, so an off-by-one day or hour changes a figure.
+SEEDED: list[tuple[str, datetime, float]] = [
+    (catalog.VISITS_METRIC, datetime(2026, 11, 15, 23, 59, 59, tzinfo=UTC), 50),  # before last week
+    (catalog.VISITS_METRIC, datetime(2026, 11, 16, 0, 0, 0, tzinfo=UTC), 6),  # last week's first second
+    (catalog.VISITS_METRIC, datetime(2026, 11, 22, 23, 59, 59, tzinfo=UTC), 4),  # last week's last second
+    (catalog.VISITS_METRIC, datetime(2026, 11, 23, 10, 0, tzinfo=UTC), 3),
+    (catalog.VISITS_METRIC, datetime(2026, 11, 25, 9, 0, tzinfo=UTC), 2),
+    (catalog.VISITS_METRIC, datetime(2026, 11, 25, 23, 59, 59, tzinfo=UTC), 3),
+    (catalog.VISITS_METRIC, datetime(2026, 11, 29, 23, 59, tzinfo=UTC), 1),
+    (catalog.VISITS_METRIC, datetime(2026, 11, 30, 0, 0, tzinfo=UTC), 100),  # the new week: not reported
+    (catalog.UNIQUE_VISITORS_METRIC, datetime(2026, 11, 16, 12, 0, tzinfo=UTC), 3),
+    (catalog.UNIQUE_VISITORS_METRIC, datetime(2026, 11, 23, 10, 0, tzinfo=UTC), 2),
+    (catalog.UNIQUE_VISITORS_METRIC, datetime(2026, 11, 25, 9, 0, tzinfo=UTC), 2),
+    (catalog.UNIQUE_VISITORS_METRIC, datetime(2026, 11, 30, 0, 0, tzinfo=UTC), 40),
+]
+
+
+def _seed(cloudwatch: Any) -> None:
+    for name, at, value in SEEDED:
+        cloudwatch.put_metric_data(
+            Namespace=catalog.METRICS_NAMESPACE,
+            MetricData=[
+                {
+                    "MetricName": name,
+                    "Dimensions": [{"Name": catalog.SERVICE_DIMENSION, "Value": catalog.COUNTER_SERVICE}],
+                    "Timestamp": at,
+                    "Value": value,
+                    "Unit": "Count",
+                }
+            ],
+        )
+
+
+def test_the_reported_week_is_the_iso_week_in_utc() -> None:
+    # The schedule's run (Monday 08:00) reports the week that ended; `make digest` the week it is in.
+    assert week_start(SCHEDULED, so_far=False) == THIS_MONDAY
+    assert week_start(datetime(2026, 11, 29, 23, 59, tzinfo=UTC), so_far=False) == LAST_MONDAY
+    assert week_start(SCHEDULED, so_far=True) == date(2026, 11, 30)
+    # A time given in another zone is still read in UTC (Sunday 23:30 UTC is Monday in Berlin).
+    berlin = datetime(2026, 11, 30, 0, 30, tzinfo=UTC).astimezone(ZoneInfo("Europe/Berlin"))
+    assert week_start(berlin - timedelta(hours=1), so_far=True) == THIS_MONDAY
+
+
+def test_views_and_unique_visitors_per_day_from_the_counters_metrics(notifier_env: None) -> None:
+    # Given the counter's EMF metrics on CloudWatch around both week boundaries
+    cloudwatch = boto3.client("cloudwatch")
+    _seed(cloudwatch)
+    # When the digest reads this week and the one before (daily sums)
+    this_week, last_week = week_figures(cloudwatch, THIS_MONDAY)
+    # Then each figure counts exactly the datapoints of its UTC days
+    assert [(d.day.day, d.views, d.unique_visitors) for d in this_week.days] == [
+        (23, 3, 2),
+        (24, 0, 0),
+        (25, 5, 2),
+        (26, 0, 0),
+        (27, 0, 0),
+        (28, 0, 0),
+        (29, 1, 0),
+    ]
+    assert (this_week.views, this_week.unique_visitors) == (9, 4)
+    assert (last_week.views, last_week.unique_visitors) == (10, 3)
+    assert this_week.busiest_day is not None
+    assert this_week.busiest_day.day == date(2026, 11, 25)
+    assert last_week.busiest_day is not None
+    assert last_week.busiest_day.day == LAST_MONDAY
+
+
+def _state_update(alarm: str, at: datetime, old: str, new: str) -> dict[str, Any]:
+    # The shape DescribeAlarmHistory answers with for a StateUpdate item.
+    data = {"version": "1.0", "oldState": {"stateValue": old}, "newState": {"stateValue": new}}
+    return {
+        "AlarmName": alarm,
+        "AlarmType": "MetricAlarm",
+        "Timestamp": at,
+        "HistoryItemType": "StateUpdate",
+        "HistorySummary": f"Alarm updated from {old} to {new}",
+        "HistoryData": json.dumps(data),
+    }
+
+
+def test_alarms_that_fired_and_for_how_long_from_the_alarm_history() -> None:
+    # Given the history of two alarms: one fired twice in the week (40 min, then still firing at the end),
+    # one already firing when the week began and resolved on its Tuesday; a third never fired
+    cloudwatch = boto3.client("cloudwatch", region_name="us-east-1")
+    start, end = datetime(2026, 11, 23, tzinfo=UTC), SCHEDULED.replace(hour=0)
+    five_xx, latency, quiet = (
+        catalog.alarm_name(STACK_NAME, a) for a in ("api-5xx-errors", "api-p99-latency", "counter-errors")
+    )
+    history = {
+        five_xx: [
+            _state_update(five_xx, datetime(2026, 11, 24, 10, 0, tzinfo=UTC), "OK", "ALARM"),
+            _state_update(five_xx, datetime(2026, 11, 24, 10, 40, tzinfo=UTC), "ALARM", "OK"),
+            _state_update(five_xx, datetime(2026, 11, 29, 22, 0, tzinfo=UTC), "OK", "ALARM"),
+        ],
+        latency: [
+            _state_update(latency, datetime(2026, 11, 20, 6, 0, tzinfo=UTC), "OK", "ALARM"),
+            _state_update(latency, datetime(2026, 11, 24, 1, 30, tzinfo=UTC), "ALARM", "OK"),
+        ],
+        quiet: [],
+    }
+    with Stubber(cloudwatch) as stub:
+        for name in (five_xx, latency, quiet):
+            stub.add_response(
+                "describe_alarm_history",
+                {"AlarmHistoryItems": history[name]},
+                {
+                    "AlarmName": name,
+                    "HistoryItemType": "StateUpdate",
+                    "StartDate": start - timedelta(days=14),
+                    "EndDate": end,
+                    "ScanBy": "TimestampAscending",
+                },
+            )
+        # When the digest reads them
+        found = alarm_episodes(cloudwatch, [five_xx, latency, quiet], start, end)
+    # Then each time in ALARM is one episode, clipped to the week, with its duration
+    assert found == (
+        AlarmEpisode(latency, start, datetime(2026, 11, 24, 1, 30, tzinfo=UTC), already_firing=True),
+        AlarmEpisode(
+            five_xx, datetime(2026, 11, 24, 10, 0, tzinfo=UTC), datetime(2026, 11, 24, 10, 40, tzinfo=UTC), False
+        ),
+        AlarmEpisode(five_xx, datetime(2026, 11, 29, 22, 0, tzinfo=UTC), None, already_firing=False),
+    )
+    assert [episode.duration(end) for episode in found] == [
+        timedelta(days=1, hours=1, minutes=30),
+        timedelta(minutes=40),
+        timedelta(hours=2),
+    ]
+
+
+def _digest(alarms: tuple[AlarmEpisode, ...] | None = ()) -> Digest:
+    cloudwatch = boto3.client("cloudwatch")
+    _seed(cloudwatch)
+    built = build_digest(cloudwatch, [], now=SCHEDULED, so_far=False, delivery_id="digest:2026-11-30T08:00:00+00:00")
+    return Digest(built.delivery_id, built.generated_at, False, built.this_week, built.last_week, alarms)
+
+
+def test_every_channel_renders_the_figures_the_alarms_and_the_dashboard_link(notifier_env: None) -> None:
+    episode = AlarmEpisode(
+        "ResumeBackend-api-5xx-errors",
+        datetime(2026, 11, 24, 10, tzinfo=UTC),
+        datetime(2026, 11, 24, 10, 40, tzinfo=UTC),
+        False,
+    )
+    digest = _digest((episode,))
+    email = render_digest_email(digest, LINKS)
+    assert email.subject == "Weekly digest: week of 2026-11-23 — 9 views (-10% vs last week)"
+    assert "Views: 9 (-10% vs last week; last week 10)\n" in email.text
+    assert "Unique visitors: 4 (+33% vs last week; last week 3)\n" in email.text
+    assert "Busiest day: Wednesday 2026-11-25, 5 views\n" in email.text
+    assert (
+        "ResumeBackend-api-5xx-errors: fired Tue 2026-11-24 10:00 UTC, resolved Tue 2026-11-24 10:40 UTC — 40 min"
+        in email.text
+    )
+    assert f"Dashboard: {DASHBOARD}" in email.text
+    assert f"href='{DASHBOARD}'" in email.html
+    slack = render_digest_slack(digest, LINKS)
+    assert slack["text"] == email.subject
+    assert slack["blocks"][1]["fields"][0] == {"type": "mrkdwn", "text": "*Views*\n9 (-10% vs last week; last week 10)"}
+    assert slack["blocks"][3]["elements"][0]["url"] == DASHBOARD
+    payload = digest_payload(digest, LINKS)
+    assert payload["version"] == 1
+    assert payload["type"] == "digest"
+    assert payload["digest"]["this_week"] | {"days": None} == {
+        "start": "2026-11-23",
+        "views": 9,
+        "unique_visitors": 4,
+        "busiest_day": "2026-11-25",
+        "days": None,
+    }
+    assert payload["digest"]["alarms"] == [
+        {
+            "name": "ResumeBackend-api-5xx-errors",
+            "fired_at": "2026-11-24T10:00:00+00:00",
+            "resolved_at": "2026-11-24T10:40:00+00:00",
+            "already_firing": False,
+            "duration_seconds": 2400,
+        }
+    ]
+
+
+def _digest_event(when: datetime = SCHEDULED) -> dict[str, Any]:
+    # What EventBridge Scheduler sends (infra/digest.py): the input with its scheduled-time attribute filled in.
+    return {"kind": catalog.DIGEST_EVENT_KIND, "scheduled_time": when.strftime("%Y-%m-%dT%H:%M:%SZ"), "so_far": False}
+
+
+def test_the_digest_goes_to_every_channel_once(
+    invoke: Invoke, channels: Channels, sent_emails: Callable[[], list[SentEmail]]
+) -> None:
+    # Given last weeks' metrics on CloudWatch, and Slack and the webhook configured
+    _seed(boto3.client("cloudwatch"))
+    # When the schedule's event arrives, then again (Scheduler's or Lambda's retry of the same run)
+    first = invoke(_digest_event())
+    again = invoke(_digest_event())
+    # Then email, Slack and the webhook each got it exactly once
+    assert first["digest"] == again["digest"] == "digest:2026-11-30T08:00:00+00:00"
+    assert set(first["deliveries"]) == {"email", "slack", "webhook"}
+    (sent,) = sent_emails()
+    assert sent.subject == "Weekly digest: week of 2026-11-23 — 9 views (-10% vs last week)"
+    assert "Busiest day: Wednesday 2026-11-25, 5 views" in sent.part("plain")
+    # moto has no DescribeAlarmHistory: the digest says so instead of failing
+    assert "Alarm history could not be read" in sent.part("plain")
+    (slack,) = channels.slack()
+    assert slack.json()["text"] == sent.subject
+    (webhook,) = channels.webhook()
+    document = webhook.json()
+    assert (document["type"], document["version"], document["delivery_id"]) == ("digest", 1, first["digest"])
+    assert webhook.headers["X-Alert-Delivery-Id"] == first["digest"]
+    assert document["digest"]["last_week"]["views"] == 10
+    assert document["digest"]["alarms"] is None
+    # A later run is a new digest
+    invoke(_digest_event(SCHEDULED + timedelta(days=7)))
+    assert len(sent_emails()) == 2
+    assert len(channels.slack()) == 2
+
+
+def test_an_unreadable_scheduled_time_fails_the_invocation(invoke: Invoke) -> None:
+    with pytest.raises(ValueError, match="scheduled_time"):
+        invoke({"kind": catalog.DIGEST_EVENT_KIND, "scheduled_time": "<aws.scheduler.scheduled-time>"})
+
+
+def test_an_unreadable_alarm_history_is_one_short_line() -> None:
+    # An emulator's 500 answer is a whole HTML page; the digest quotes CloudWatch's error code only
+    page = ClientError({"Error": {"Code": "500", "Message": "<!doctype html>\n<html>..."}}, "DescribeAlarmHistory")
+    assert history_problem(page) == "DescribeAlarmHistory answered 500"
+    assert history_problem(NotImplementedError("not\nimplemented")) == "NotImplementedError: not implemented"
