@@ -73,10 +73,15 @@ class LocalChannels:
 
 def digest_target(template: LocalTemplate) -> tuple[str, dict[str, Any]]:
     """The function the digest's schedule invokes and the event it sends, read from the template."""
-    schedules = template.of_type("AWS::Scheduler::Schedule")
+    # The digest's is the schedule on a cron; the probe's runs at a rate (infra/local/schedules.py).
+    schedules = [
+        schedule["Properties"]
+        for schedule in template.of_type("AWS::Scheduler::Schedule").values()
+        if schedule["Properties"]["ScheduleExpression"].startswith("cron(")
+    ]
     if not schedules:
         raise LookupError("the template has no digest schedule (config digest_schedule is null)")
-    target = next(iter(schedules.values()))["Properties"]["Target"]
+    target = schedules[0]["Target"]
     function_id = referenced(target["Arn"])
     if function_id is None:
         raise LookupError(f"the digest schedule's target is not a function of the template: {target['Arn']}")
