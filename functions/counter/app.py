@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Any, Final, cast
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.metrics import MetricUnit
 from botocore.config import Config
 from botocore.session import get_session
 
 from functions.common import catalog
+from functions.common.emf import count_by
 from functions.counter.crawlers import ignore_reason
 from functions.counter.http import RETRY_AFTER_SECONDS, ApiError, error_response, json_response, visit_id_from_body
 from functions.counter.visits import Outcome, Totals, Visit, VisitCounter, VisitStoreUnavailableError
@@ -110,18 +111,14 @@ def _post_visit(event: dict[str, Any], counter: VisitCounter) -> dict[str, Any]:
 
 
 def _count_ignored(reason: str) -> None:
-    """IgnoredVisits on the fixed {service} dimension like every other metric, and once more by reason.
-    NOTE: Powertools puts all metrics of one flush under one dimension set, so the by-reason datapoint is its
-    own EMF document (single_metric), with the service dimension spelled out."""
+    """IgnoredVisits on the fixed {service} dimension like every other metric, and once more by reason."""
     metrics.add_metric(name=catalog.IGNORED_VISITS_METRIC, unit=MetricUnit.Count, value=1)
-    with single_metric(
-        name=catalog.IGNORED_VISITS_METRIC,
-        unit=MetricUnit.Count,
-        value=1,
-        namespace=catalog.METRICS_NAMESPACE,
-        default_dimensions={catalog.SERVICE_DIMENSION: catalog.COUNTER_SERVICE},
-    ) as by_reason:
-        by_reason.add_dimension(name=catalog.IGNORE_REASON_DIMENSION, value=reason)
+    count_by(
+        metric=catalog.IGNORED_VISITS_METRIC,
+        service=catalog.COUNTER_SERVICE,
+        dimension=catalog.IGNORE_REASON_DIMENSION,
+        value=reason,
+    )
 
 
 _Route = Callable[[dict[str, Any], VisitCounter], dict[str, Any]]

@@ -13,9 +13,10 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.metrics import MetricUnit
 
 from functions.common import catalog
+from functions.common.emf import count_by
 from functions.probe.checks import CheckFailure, ProbeTarget, run_probe
 
 if TYPE_CHECKING:
@@ -49,15 +50,12 @@ def record(failures: list[CheckFailure]) -> None:
             "probe check failed",
             extra={catalog.PROBE_CHECK_LOG_KEY: failure.check, catalog.PROBE_RESPONSE_LOG_KEY: failure.response_seen},
         )
-        # A second dimension set needs its own EMF document (as the counter's IgnoredVisits by reason).
-        with single_metric(
-            name=catalog.PROBE_FAILURES_METRIC,
-            unit=MetricUnit.Count,
-            value=1,
-            namespace=catalog.METRICS_NAMESPACE,
-            default_dimensions={catalog.SERVICE_DIMENSION: catalog.PROBE_SERVICE},
-        ) as by_check:
-            by_check.add_dimension(name=catalog.PROBE_CHECK_DIMENSION, value=failure.check)
+        count_by(
+            metric=catalog.PROBE_FAILURES_METRIC,
+            service=catalog.PROBE_SERVICE,
+            dimension=catalog.PROBE_CHECK_DIMENSION,
+            value=failure.check,
+        )
     if not failures:
         logger.info("probe passed", extra={"checks": list(catalog.PROBE_CHECKS)})
 
