@@ -3,7 +3,7 @@
     python -m infra.smoke --stack-outputs cdk-outputs.json   # after `cdk deploy --outputs-file cdk-outputs.json`
     python -m infra.smoke --api-url URL --site-url URL
 
-Checks: the site answers 200 with the security headers of infra/security_headers.py, its CSP `connect-src`
+Checks: the site answers 200 with the security headers of functions/common/security_headers.py, its CSP `connect-src`
 allowing the API's origin; the site's config.json names the API under test; GET /visits answers a count and
 CORS allows the site's origin; a foreign origin is refused by CORS, both for a preflight and for an actual POST.
 It never records a visit: the foreign POST carries a body the counter refuses (400) before it counts anything.

@@ -1,7 +1,7 @@
 """Hosting of the resume site, chosen by config.hosting: Amplify Hosting (default) or S3 + CloudFront.
 
 Both build the site at synth time, deliver config.json with the API URL at deploy time, send the headers of
-infra/security_headers.py, and expose the site's `origin` (for the API's CORS) and `url`. The stack creates
+functions/common/security_headers.py, and expose the site's `origin` (for the API's CORS) and `url`. The stack creates
 the hosting first, then the API (whose CORS allows `origin`), then calls `publish(...)` with the API.
 """
 

@@ -20,6 +20,7 @@ from aws_cdk import aws_amplify as amplify
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from functions.common.security_headers import security_headers
 from functions.site_publisher import contract
 from infra.config import DeploymentConfig
 from infra.hosting.domain import DOMAIN_DNS_RECORDS_OUTPUT, DOMAIN_URL_DESCRIPTION, DOMAIN_URL_OUTPUT
@@ -28,7 +29,6 @@ from infra.hosting.publisher import SitePublisher, settings_digest
 from infra.hosting.site_build import build_for_synth
 from infra.hosting.storage import SiteUpload, private_bucket
 from infra.nag import suppress
-from infra.security_headers import security_headers
 
 BRANCH_NAME: Final = "main"
 DOMAIN_PREFIXES: Final = ("", "www")

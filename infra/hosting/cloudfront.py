@@ -17,6 +17,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
+from functions.common.security_headers import CONTENT_SECURITY_POLICY, security_headers
 from functions.site_publisher import contract
 from infra.config import DeploymentConfig
 from infra.hosting.domain import DOMAIN_DNS_RECORDS_OUTPUT, DOMAIN_URL_DESCRIPTION, DOMAIN_URL_OUTPUT
@@ -25,7 +26,6 @@ from infra.hosting.publisher import SitePublisher, settings_digest
 from infra.hosting.site_build import build_for_synth
 from infra.hosting.storage import SiteUpload, private_bucket
 from infra.nag import suppress
-from infra.security_headers import CONTENT_SECURITY_POLICY, security_headers
 
 INDEX_DOCUMENT: Final = "index.html"
 # Browsers re-check after 5 minutes; CloudFront keeps objects as long, and every deploy invalidates them anyway.

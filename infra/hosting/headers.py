@@ -1,4 +1,4 @@
-"""The one header set of infra/security_headers.py, in the two shapes the hosts take it."""
+"""The one header set of functions/common/security_headers.py, in the two shapes the hosts take it."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from aws_cdk import Duration
 from aws_cdk import aws_cloudfront as cloudfront
 
-from infra.security_headers import (
+from functions.common.security_headers import (
     CONTENT_SECURITY_POLICY,
     CONTENT_TYPE_OPTIONS,
     FRAME_OPTIONS,

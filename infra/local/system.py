@@ -210,7 +210,7 @@ class LocalSystem:
 
     def _site_headers(self) -> Mapping[str, str]:
         try:
-            from infra.security_headers import security_headers  # type: ignore[import-not-found, unused-ignore]
+            from functions.common.security_headers import security_headers  # type: ignore[import-not-found, unused-ignore]
         except ImportError:
             return {}
         headers: Mapping[str, str] = security_headers(self.api_url)

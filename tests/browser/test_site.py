@@ -13,10 +13,10 @@ import requests
 from playwright.sync_api import Page, expect
 
 from frontend.build import build_site
+from functions.common.security_headers import security_headers
 from infra.local.gateway import HttpReply
 from infra.local.servers import serve, static_site
 from infra.local.system import LocalSystem
-from infra.security_headers import security_headers
 from tests.browser.conftest import PageLog, screenshot
 
 pytestmark = pytest.mark.browser

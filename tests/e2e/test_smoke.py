@@ -28,6 +28,13 @@ import requests
 from assembly.synth import default_template
 from assembly.template import LocalTemplate
 from functions.common import catalog
+from functions.common.security_headers import (
+    CONTENT_SECURITY_POLICY,
+    FRAME_OPTIONS,
+    STRICT_TRANSPORT_SECURITY,
+    content_security_policy,
+    security_headers,
+)
 from functions.counter import app as counter_app
 from functions.probe import expectations
 from infra import smoke
@@ -36,13 +43,6 @@ from infra.local.emulator import LOOPBACK, AwsEmulator
 from infra.local.lambda_events import LocalLambdaContext, http_api_event
 from infra.local.provision import create_visits_table
 from infra.local.system import LocalSystem
-from infra.security_headers import (
-    CONTENT_SECURITY_POLICY,
-    FRAME_OPTIONS,
-    STRICT_TRANSPORT_SECURITY,
-    content_security_policy,
-    security_headers,
-)
 
 pytestmark = pytest.mark.e2e
 
@@ -308,7 +308,7 @@ def test_smoke_fails_when_cors_does_not_allow_the_site(deployment: LocalDeployme
 
 @pytest.mark.parametrize("header", [name for name in security_headers(None) if name != STRICT_TRANSPORT_SECURITY])
 def test_smoke_fails_when_the_site_lacks_a_security_header(deployment: LocalDeployment, header: str) -> None:
-    # Given a site that stopped sending one of the security headers infra/security_headers.py defines
+    # Given a site that stopped sending one of the security headers functions/common/security_headers.py defines
     del deployment.knobs.site_headers[header]
     # When the smoke command runs
     result = run_smoke_command(*_urls(deployment))

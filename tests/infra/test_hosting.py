@@ -21,13 +21,13 @@ from aws_cdk.assertions import Match, Template
 
 from frontend.build import CONFIG_NAME
 from functions.common.catalog import API_URL_OUTPUT, SITE_URL_OUTPUT
+from functions.common.security_headers import HSTS_MAX_AGE_SECONDS, content_security_policy, security_headers
 from functions.site_publisher import contract
 from infra.app import build_app
 from infra.config import REPO_ROOT, ConfigError, DeploymentConfig
 from infra.hosting.domain import DOMAIN_DNS_RECORDS_OUTPUT, DOMAIN_URL_OUTPUT
 from infra.hosting.headers import amplify_custom_headers, cloudfront_header_behaviors
 from infra.hosting.site_build import build_for_synth
-from infra.security_headers import HSTS_MAX_AGE_SECONDS, content_security_policy, security_headers
 
 API_ORIGIN = "<api origin>"
 """Stands in for the API's endpoint (a GetAtt) when a template string is rendered for comparison."""
@@ -432,7 +432,7 @@ def test_response_headers_policy_sends_the_shared_headers_and_starts_fail_closed
                     },
                     "StrictTransportSecurity": {
                         "AccessControlMaxAgeSec": HSTS_MAX_AGE_SECONDS,
-                        # Not forced on the owner's other subdomains (see infra/security_headers.py).
+                        # Not forced on the owner's other subdomains (see functions/common/security_headers.py).
                         "IncludeSubdomains": False,
                         "Preload": False,
                         "Override": True,

@@ -17,7 +17,7 @@ from functions.common import catalog
 from functions.notifier import app
 from infra.local.lambda_events import LocalLambdaContext
 from infra.local.provision import create_idempotency_table, create_sender_identity
-from tests.support.webhook_sink import Received, WebhookSink
+from infra.local.webhook_sink import Received, WebhookSink
 
 STACK_NAME = "ResumeBackend"
 SENDER = "alerts@example.com"

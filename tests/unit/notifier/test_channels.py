@@ -18,9 +18,9 @@ from functions.notifier import app, http_post
 from functions.notifier.channel import ChannelDeliveryError
 from functions.notifier.webhook import WebhookChannel
 from infra.config import REPO_ROOT
+from infra.local.webhook_sink import Reply
 from tests.support import alarm_events
 from tests.support.lambda_output import log_records
-from tests.support.webhook_sink import Reply
 from tests.unit.notifier.conftest import (
     RUNBOOK_URL,
     SLACK_PARAMETER,

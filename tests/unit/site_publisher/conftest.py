@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
+from functions.common.security_headers import CONTENT_SECURITY_POLICY, HSTS_MAX_AGE_SECONDS, security_headers
 from functions.site_publisher import app
 from functions.site_publisher.amplify_release import Clock, Release
 from infra.hosting.headers import amplify_custom_headers
-from infra.security_headers import CONTENT_SECURITY_POLICY, HSTS_MAX_AGE_SECONDS, security_headers
 
 APP_ID = "d1a2b3c4d5e6f7"
 BRANCH = "main"
