@@ -84,25 +84,13 @@ def test_a_taken_port_is_a_clear_error(tmp_path: Path) -> None:
 
 def _run_dev_once(state_dir: Path, *extra: str) -> int:
     """Starts `make dev`, records one visit, stops it with SIGINT; returns the count it answered."""
-    base = free_port_base()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "infra.local", "--port-base", str(base), "--state-dir", str(state_dir), *extra],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    dev = DevProcess(state_dir, *extra)
     try:
-        assert process.stdout is not None
-        for line in process.stdout:
-            if "Press Ctrl-C" in line:
-                break
         browser = {"user-agent": "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"}
-        count = int(requests.post(f"http://127.0.0.1:{base + 1}/visits", headers=browser, timeout=5).json()["count"])
+        count = int(requests.post(f"{dev.api}/visits", headers=browser, timeout=5).json()["count"])
     finally:
-        process.send_signal(signal.SIGINT)
-        process.communicate(timeout=20)
-    assert process.returncode == 0
+        dev.stop()
+    assert dev.process.returncode == 0
     return count
 
 
