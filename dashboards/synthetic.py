@@ -25,10 +25,10 @@ class SyntheticData:
         return "OK"
 
     def log_rows(self, query: str) -> Sequence[Mapping[str, str]]:
-        if "initDurationMs" in query:
+        if "coldStarts" in query:
             return [
-                {"bin(1h)": f"2026-11-21 {hour:02d}:00", "coldStarts": str(n), "avgInitMs": ms, "maxInitMs": mx}
-                for hour, n, ms, mx in ((9, 3, "412", "455"), (10, 5, "398", "471"), (11, 2, "405", "420"))
+                {"bin(1h)": f"2026-11-21 {hour:02d}:00", "coldStarts": str(n), "avgImportMs": ms, "maxImportMs": mx}
+                for hour, n, ms, mx in ((9, 3, "212", "255"), (10, 5, "198", "271"), (11, 2, "205", "220"))
             ]
         return [
             {"@timestamp": "2026-11-21 10:42:07", "service": "visit-counter", "message": "visit store unavailable"},

@@ -1,4 +1,4 @@
-"""Where alarms are published: two SNS topics under one customer-managed key.
+"""Where alarms are published: two SNS topics, TLS-only, under one customer-managed key if `alert_topic_kms`.
 
 - the alarm topic → the notifier (infra/notifier.py): every usage and health alarm, emailed with links;
 - the alerting-health topic → plain SNS email subscriptions: failures of the notifier path itself, which must not
@@ -19,15 +19,22 @@ from constructs import Construct
 from functions.common import catalog
 from infra.config import DeploymentConfig
 from infra.monitoring.alarm_spec import AlertRoute
+from infra.nag import suppress
 
 
 class AlertTopics(Construct):
-    """Exposes `alarm_topic`, `alerting_health_topic`, `topic_key` and `by_route` (AlertRoute → topic)."""
+    """Exposes `alarm_topic`, `alerting_health_topic`, `topic_key` (None unless `alert_topic_kms`) and `by_route`
+    (AlertRoute → topic)."""
 
     def __init__(self, scope: Construct, construct_id: str, *, config: DeploymentConfig) -> None:
         super().__init__(scope, construct_id)
         self._stack_name = config.stack_name
-        self.topic_key = self._topic_key()
+        # NOTE: SNS's own key (alias/aws/sns) cannot be used: CloudWatch alarms cannot publish to a topic it
+        # encrypts, and its key policy cannot be changed. So encryption at rest needs a customer-managed key at
+        # $1.00/month (plus rotation), the largest fixed cost of the stack for messages SNS keeps only until
+        # delivered, which say no more than the alarm's name and numbers. Off by default; TLS is always enforced.
+        # https://repost.aws/knowledge-center/cloudwatch-configure-alarm-sns
+        self.topic_key = self._topic_key() if config.alert_topic_kms else None
         self.alarm_topic = self._topic("AlarmTopic", "Resume backend alarms")
         self.alerting_health_topic = self._topic("AlertingHealthTopic", "Resume backend alerting health")
         for recipient in config.alert_recipients:
@@ -78,6 +85,8 @@ class AlertTopics(Construct):
     def _topic(self, construct_id: str, display_name: str) -> sns.Topic:
         # enforce_ssl adds the statement that denies publishing without TLS.
         topic = sns.Topic(self, construct_id, display_name=display_name, master_key=self.topic_key, enforce_ssl=True)
+        if self.topic_key is None:
+            suppress(topic, "AwsSolutions-SNS2")
         topic.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowThisStacksAlarmsToPublish",

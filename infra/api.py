@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Final
 
@@ -12,13 +12,14 @@ from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigw_v1
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from constructs import Construct
 
 from functions.common import catalog
 from functions.counter import crawlers
-from infra.config import REPO_ROOT, DeploymentConfig
+from infra.config import REPO_ROOT, DeploymentConfig, Tracing
 from infra.lambda_factory import PythonFunction, log_retention
 from infra.nag import suppress
 from infra.stateful import STATEFUL_REMOVAL_POLICY
@@ -26,6 +27,11 @@ from infra.stateful import STATEFUL_REMOVAL_POLICY
 # The table actions functions/counter/visits.py and visitors.py call, and no others (PutItem: the day's salt).
 COUNTER_TABLE_ACTIONS: Final = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
 CORS_MAX_AGE: Final = Duration.hours(1)
+COUNTER_TRACING: Final[Mapping[Tracing, lambda_.Tracing]] = {
+    "disabled": lambda_.Tracing.DISABLED,
+    "pass_through": lambda_.Tracing.PASS_THROUGH,
+    "active": lambda_.Tracing.ACTIVE,
+}
 # Data the counter reads at run time that the Lambda runtime lacks: the crawler pattern list (functions/counter/
 # crawlers.py), bundled from the pinned, installed distribution.
 COUNTER_DISTRIBUTIONS: Final = ("crawler-user-agents",)
@@ -34,22 +40,19 @@ COMPACT_CRAWLER_LIST: Final = (
 )
 """The same list reduced at synth to what the counter reads (crawlers.compact_patterns): ~5 ms off a cold start."""
 
-# One JSON line per request; HTTP API context variables:
+# One lean JSON line per request, the only log line of a plain 200 besides the counter's metrics (docs/cost.md):
+# what the runbook reads (request id to find the counter's line, route, status, latencies, API Gateway's and the
+# integration's error) and no more. The line's time is the log event's own timestamp. HTTP API variables:
 # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-logging-variables.html
 # NOTE: nothing that identifies a visitor (no $context.identity.sourceIp, no user agent): docs/privacy.md.
 ACCESS_LOG_FIELDS: Final = {
-    "requestId": "$context.requestId",
-    "requestTime": "$context.requestTime",
-    "method": "$context.httpMethod",
-    "routeKey": "$context.routeKey",
+    "id": "$context.requestId",
+    "route": "$context.routeKey",
     "status": "$context.status",
-    "protocol": "$context.protocol",
-    "responseLength": "$context.responseLength",
-    "responseLatencyMs": "$context.responseLatency",
-    "integrationLatencyMs": "$context.integrationLatency",
-    "integrationStatus": "$context.integrationStatus",
-    "integrationError": "$context.integrationErrorMessage",
+    "ms": "$context.responseLatency",
+    "lambdaMs": "$context.integrationLatency",
     "error": "$context.error.message",
+    "lambdaError": "$context.integrationErrorMessage",
 }
 
 
@@ -96,6 +99,10 @@ class CounterApi(Construct):
             },
             bundled_distributions=COUNTER_DISTRIBUTIONS,
             generated_files={COMPACT_CRAWLER_LIST: crawlers.compact_file_content()},
+            tracing=COUNTER_TRACING[config.counter_tracing],
+            # Lambda's start and report lines: ~400 bytes of every visit's logs (docs/cost.md); the counter logs
+            # its cold starts itself.
+            platform_logs=False,
         )
         table.grant(self.counter.function, *COUNTER_TABLE_ACTIONS)
         self._serve(config, allowed_origins)

@@ -76,9 +76,12 @@ class PythonFunction(Construct):
         reserved_concurrency: int | None = None,
         bundled_distributions: Sequence[str] = (),
         generated_files: Mapping[str, bytes] | None = None,
+        tracing: lambda_.Tracing = lambda_.Tracing.ACTIVE,
+        platform_logs: bool = True,
     ) -> None:
         """`bundled_distributions`: pure-Python PyPI distributions (pinned in pyproject.toml) shipped in the asset;
-        `generated_files`: files made at synth (asset path → content) shipped beside the code."""
+        `generated_files`: files made at synth (asset path → content) shipped beside the code; `platform_logs`:
+        False drops Lambda's own start and report lines of each invocation (its WARN-level events stay)."""
         super().__init__(scope, construct_id)
         self.role, self.log_group = role_writing_own_logs(
             self,
@@ -101,11 +104,16 @@ class PythonFunction(Construct):
             role=self.role,
             log_group=self.log_group,
             logging_format=lambda_.LoggingFormat.JSON,
-            tracing=lambda_.Tracing.ACTIVE,
+            # NOTE: at the default system log level (INFO) Lambda writes a "start" and a "report" line for every
+            # invocation; WARN keeps only its warnings and errors. A filter needs the JSON log format.
+            # https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html
+            system_log_level_v2=lambda_.SystemLogLevel.INFO if platform_logs else lambda_.SystemLogLevel.WARN,
+            tracing=tracing,
             reserved_concurrent_executions=reserved_concurrency,
             environment=dict(environment or {}),
         )
-        suppress(self.role, "AwsSolutions-IAM5[Resource::*]")
+        if tracing is not lambda_.Tracing.DISABLED:
+            suppress(self.role, "AwsSolutions-IAM5[Resource::*]")
         suppress(self.function, "AwsSolutions-L1")
 
 

@@ -27,6 +27,11 @@ REASONS: Final[dict[str, str]] = {
         "version) and the tests are all checked against 3.13; move deliberately, not on every CDK release. "
         "CDK's own file-copy Lambda (BucketDeployment) runs the runtime CDK chooses, also python3.13 here."
     ),
+    "AwsSolutions-SNS2": (
+        "alert_topic_kms is off (the default, docs/alerting.md): SNS's own key would refuse CloudWatch alarms, and a "
+        "customer-managed key costs $1/month for messages SNS keeps only until delivered, holding an alarm's name "
+        "and numbers. The topic accepts TLS only (AwsSolutions-SNS3); alert_topic_kms: true encrypts it at rest."
+    ),
     "AwsSolutions-SQS3": (
         "This queue is itself the dead-letter queue of the alarm notifier (its Lambda on-failure destination and "
         "its SNS subscription's redrive target); cdk-nag only recognises SQS redrive and Lambda DeadLetterConfig. "

@@ -18,7 +18,7 @@ from functions.common.catalog import (
     TABLE_NAME_OUTPUT,
 )
 from infra.alert_topics import AlertTopics
-from infra.api import COUNTER_TABLE_ACTIONS, CounterApi
+from infra.api import CounterApi
 from infra.config import DeploymentConfig
 from infra.data import VisitsTable
 from infra.digest import WeeklyDigest
@@ -71,13 +71,8 @@ class ResumeBackendStack(Stack):
         thresholds = config.alarm_thresholds
         notifier = self.notifier
         http_api = HttpApiMonitor(self.api.http_api, thresholds)
-        counter = CounterMonitor(
-            self.api.counter.function,
-            self.api.counter.log_group,
-            thresholds=thresholds,
-            timeout_seconds=config.counter_timeout_seconds,
-        )
-        table_monitor = VisitsTableMonitor(self.visits.table, thresholds=thresholds, operations=COUNTER_TABLE_ACTIONS)
+        counter = CounterMonitor(self.api.counter.function, self.api.counter.log_group, thresholds=thresholds)
+        table_monitor = VisitsTableMonitor(self.visits.table)
         notifier_monitor = NotifierMonitor(
             notifier.notifier.function, notifier.dead_letter_queue, self.alert_topics.alarm_topic
         )

@@ -13,6 +13,10 @@ from typing import Final
 METRICS_NAMESPACE: Final = "ResumeBackend"
 
 COUNTER_SERVICE: Final = "visit-counter"
+COLD_START_LOG_MESSAGE: Final = "cold start"
+"""The counter's one log line of a cold start (the dashboard's cold-start widget counts them)."""
+IMPORT_MS_LOG_KEY: Final = "import_ms"
+"""...with how long the handler module's imports took, in ms."""
 NOTIFIER_SERVICE: Final = "alarm-notifier"
 
 # Powertools Metrics adds this dimension with the service name as its value.
@@ -178,8 +182,9 @@ PROBE_API_URL_ENV: Final = "API_URL"
 
 # Custom metrics (unit: Count), emitted as EMF by the probe.
 PROBE_FAILURES_METRIC: Final = "ProbeFailures"
-"""Failed checks of one probe run: emitted every run (0 when all passed) on the fixed {service} dimension (the total
-the site-unavailable alarm reads), and 1 on {service, check} for each failed check (PROBE_CHECKS)."""
+"""Failed checks of one probe run: emitted only by a run that failed, on the fixed {service} dimension (the
+total the site-unavailable alarm reads; a healthy run emits nothing, which the alarm reads as healthy), and 1 on
+{service, check} for each failed check (PROBE_CHECKS)."""
 PROBE_CHECK_DIMENSION: Final = "check"
 PROBE_CHECK_SITE_PAGE: Final = "site_page"
 """The page answers 200 over HTTPS."""

@@ -3,13 +3,19 @@
 The handler only routes, checks the request and shapes the answer; counting lives in visits.py, who a visitor is
 in visitors.py, and which requests are not visitors in crawlers.py.
 NOTE: no Powertools event-handler resolver and no Tracer here. Most visitors of a low-traffic site hit a cold
-start, and those two add ~100 ms of imports for two routes (measured in docs/performance.md); X-Ray still
-traces every invocation because active tracing is on for the function.
+start, and those two add ~100 ms of imports for two routes (measured in docs/performance.md). X-Ray traces the
+function only if `counter_tracing` turns it on (infra/config.py; off by default, docs/cost.md).
+
+Logs: a request answered 2xx writes no log line (its EMF metrics and the API's access-log line say all there is);
+any other answer writes one lean line, and a cold start one more with the handler module's import time, which
+the dashboard's cold-start widget reads (Lambda's own start/report lines are off for this function:
+infra/api.py). Every log byte is billed per visit: docs/cost.md.
 """
 
 from __future__ import annotations
 
 import os
+import time
 import warnings
 from collections.abc import Callable
 from functools import cache
@@ -23,9 +29,13 @@ from botocore.session import get_session
 
 from functions.common import catalog
 from functions.common.emf import count_by
+from functions.counter import IMPORT_STARTED
 from functions.counter.crawlers import ignore_reason
 from functions.counter.http import RETRY_AFTER_SECONDS, ApiError, error_response, json_response, visit_id_from_body
 from functions.counter.visits import Outcome, Totals, Visit, VisitCounter, VisitStoreUnavailableError
+
+IMPORT_MS: Final = round((time.perf_counter() - IMPORT_STARTED) * 1000, 1)
+"""How long importing the handler (this package, Powertools, botocore, the domain modules) took, in ms."""
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -152,12 +162,25 @@ def handle(event: dict[str, Any], counter_factory: Callable[[], VisitCounter]) -
                 {"retry-after": str(RETRY_AFTER_SECONDS)},
             )
         )
-    # NOTE: the one log line per request; Powertools adds the request id, cold start flag and function.
-    logger.info("request served", extra={"method": method, "path": path, "status": response["statusCode"]})
+    status = response["statusCode"]
+    if status >= 300:
+        # NOTE: the one line of a request not answered 2xx; Powertools adds the request id and cold start flag.
+        logger.info("request answered with an error", extra={"method": method, "path": path, "status": status})
     return response
+
+
+_cold_start = True
+
+
+def _log_cold_start() -> None:
+    global _cold_start
+    if _cold_start:
+        _cold_start = False
+        logger.info(catalog.COLD_START_LOG_MESSAGE, extra={catalog.IMPORT_MS_LOG_KEY: IMPORT_MS})
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    _log_cold_start()
     return handle(event, visit_counter)

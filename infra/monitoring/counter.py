@@ -10,22 +10,19 @@ from aws_cdk import aws_logs as logs
 
 from functions.common import catalog
 from infra.config import AlarmThresholds
-from infra.monitoring.alarm_spec import ABOVE, AT_LEAST, NO_EVIDENCE, QUIET_IS_FINE, AlarmSpec, Threshold, configured
-from infra.monitoring.metrics import MAXIMUM, P99, PERIOD, SUM, counter_metric
+from infra.monitoring.alarm_spec import AT_LEAST, QUIET_IS_FINE, AlarmSpec, configured
+from infra.monitoring.metrics import MAXIMUM, PERIOD, SUM, counter_metric
 from infra.monitoring.widgets import GRAPH_HEIGHT, Annotations, graph
 
-COUNTER_INVOCATION_SPIKE_ALARM: Final = "counter-invocation-spike"
-COUNTER_ERRORS_ALARM: Final = "counter-errors"
 COUNTER_THROTTLES_ALARM: Final = "counter-throttles"
-COUNTER_P99_DURATION_ALARM: Final = "counter-p99-duration"
 VISIT_STORE_FAILURES_ALARM: Final = "visit-store-failures"
 
-# Lambda's JSON log format turns each REPORT line into a `platform.report` record; init duration is only
-# present on a cold start. https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-advanced.html
+# The counter writes one line per cold start with its handler module's import time (functions/counter/app.py);
+# Lambda's own report lines, which carry the full init duration, are off for it: ~400 bytes on every request.
 COLD_START_QUERY: Final = (
-    'filter type = "platform.report" and ispresent(record.metrics.initDurationMs)\n'
-    "| stats count(*) as coldStarts, avg(record.metrics.initDurationMs) as avgInitMs, "
-    "max(record.metrics.initDurationMs) as maxInitMs by bin(1h)"
+    f'filter message = "{catalog.COLD_START_LOG_MESSAGE}"\n'
+    f"| stats count(*) as coldStarts, avg({catalog.IMPORT_MS_LOG_KEY}) as avgImportMs, "
+    f"max({catalog.IMPORT_MS_LOG_KEY}) as maxImportMs by bin(1h)"
 )
 
 
@@ -36,7 +33,6 @@ class CounterMonitor:
         log_group: logs.ILogGroup,
         *,
         thresholds: AlarmThresholds,
-        timeout_seconds: int,
     ) -> None:
         self.log_group = log_group
         self._function = function
@@ -47,32 +43,14 @@ class CounterMonitor:
         self.unique_visitors = counter_metric(catalog.UNIQUE_VISITORS_METRIC)
         self.ignored_visits = counter_metric(catalog.IGNORED_VISITS_METRIC)
         self.store_failures = counter_metric(catalog.STORE_FAILURES_METRIC)
-        self.alarm_specs = self._alarm_specs(thresholds, timeout_seconds)
+        self.alarm_specs = self._alarm_specs(thresholds)
 
-    def _alarm_specs(self, thresholds: AlarmThresholds, timeout_seconds: int) -> list[AlarmSpec]:
-        percent = configured(thresholds, "counter_p99_duration_percent_of_timeout")
-        p99_budget = Threshold(
-            timeout_seconds * 1000 * percent.value / 100, f"{percent.source} % of `counter_timeout_seconds`, in ms"
-        )
+    def _alarm_specs(self, thresholds: AlarmThresholds) -> list[AlarmSpec]:
+        """Only what the API's alarms cannot see: a counter error is a 5xx (api-5xx-errors), a slow run a slow
+        request (api-p99-latency), an invocation a request (api-request-spike); docs/alerting.md, "What covers
+        what". Throttles get their own alarm (their fix is a quota, not code) and so do store failures (a
+        503 may mean a visit was not counted)."""
         return [
-            AlarmSpec(
-                COUNTER_INVOCATION_SPIKE_ALARM,
-                self.invocations,
-                configured(thresholds, "counter_invocations_per_5_minutes"),
-                ABOVE,
-                QUIET_IS_FINE,
-                "Usage: the counter Lambda runs far more often than usual (cost guard). Compare with the API "
-                "request graph; find the source in the API access logs.",
-            ),
-            AlarmSpec(
-                COUNTER_ERRORS_ALARM,
-                self.errors,
-                configured(thresholds, "counter_errors_per_5_minutes"),
-                AT_LEAST,
-                QUIET_IS_FINE,
-                "Health: the counter Lambda fails (visitors get 500). Read its recent ERROR logs; a deploy is the "
-                "usual cause, so roll back if one just happened.",
-            ),
             AlarmSpec(
                 COUNTER_THROTTLES_ALARM,
                 self.throttles,
@@ -82,15 +60,6 @@ class CounterMonitor:
                 "Health: Lambda refused to run the counter: it is at its reserved concurrency (if one is set) or "
                 "at the account's limit; visitors get errors. Check for a spike or abuse first; for real traffic "
                 "raise the reservation or the account's quota (L-B99A9384).",
-            ),
-            AlarmSpec(
-                COUNTER_P99_DURATION_ALARM,
-                self.duration(P99),
-                p99_budget,
-                ABOVE,
-                NO_EVIDENCE,
-                "Health: the counter's slowest runs come close to its timeout; next they will time out. Check "
-                "DynamoDB latency and the counter's logs.",
             ),
             AlarmSpec(
                 VISIT_STORE_FAILURES_ALARM,
@@ -141,13 +110,12 @@ class CounterMonitor:
                     self.throttles.with_(label="Throttles"),
                     self.store_failures.with_(label="Visit store failures (503)"),
                 ],
-                annotations(COUNTER_INVOCATION_SPIKE_ALARM, COUNTER_ERRORS_ALARM),
+                annotations(COUNTER_THROTTLES_ALARM, VISIT_STORE_FAILURES_ALARM),
                 width=8,
             ),
             graph(
                 "Counter duration",
                 [self.duration(p).with_(label=p) for p in ("p50", "p99")],
-                annotations(COUNTER_P99_DURATION_ALARM),
                 width=8,
             ),
             graph("Counter concurrent executions", [concurrent.with_(label="Concurrent")], width=8),
@@ -155,7 +123,7 @@ class CounterMonitor:
 
     def cold_starts_widget(self) -> cloudwatch.IWidget:
         return cloudwatch.LogQueryWidget(
-            title="Cold starts (count, init duration ms)",
+            title="Cold starts (count, handler import ms)",
             log_group_names=[self.log_group.log_group_name],
             query_string=COLD_START_QUERY,
             view=cloudwatch.LogQueryVisualizationType.TABLE,

@@ -90,7 +90,7 @@ def operations_rows(sources: DashboardSources) -> list[list[cloudwatch.IWidget]]
         sources.counter.visits_widgets(),
         sources.http_api.widgets(annotations),
         sources.counter.widgets(annotations),
-        [sources.counter.cold_starts_widget(), *sources.visits_table.widgets(annotations)],
+        [sources.counter.cold_starts_widget(), *sources.visits_table.widgets()],
         [
             *sources.notifier.widgets(annotations),
             _latest_errors([sources.counter.log_group, sources.notifier_log_group]),

@@ -13,7 +13,7 @@ from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 
 from functions.common import catalog
-from infra.monitoring.alarm_spec import AT_LEAST, FIRST_FAILURE, NO_EVIDENCE, AlarmSpec
+from infra.monitoring.alarm_spec import AT_LEAST, FIRST_FAILURE, QUIET_IS_FINE, AlarmSpec
 from infra.monitoring.metrics import MAXIMUM
 from infra.monitoring.widgets import Annotations, graph
 
@@ -23,13 +23,14 @@ CONSECUTIVE_FAILED_PROBES: Final = 2
 
 class ProbeMonitor:
     def __init__(self, *, interval_minutes: int) -> None:
-        # NOTE: the alarm math. The probe runs once per interval and emits ProbeFailures every run (0 when healthy),
-        # so a period of exactly one interval holds one probe's datapoint; Maximum ≥ 1 means "that probe failed a
-        # check". 2 of 2 periods: it fires on the second consecutive failed probe, and on the first healthy probe
-        # after it the last 2 periods are no longer both breaching, so it resolves by itself (OK also notifies).
-        # Missing data is ignored (kept state): a period without a probe (Scheduler's delivery jitter moved it to
-        # the next period, or the probe could not run) neither breaks a streak of failures nor fakes one, and
-        # CloudWatch then evaluates the datapoints it has over a wider range.
+        # NOTE: the alarm math. The probe runs once per interval and emits ProbeFailures only when a run fails (a
+        # custom metric is billed for each hour it is published: one written every run would cost $0.30 a month
+        # for zeros), so a period of exactly one interval holds one failed probe's datapoint or none; Maximum ≥ 1
+        # means "that probe failed a check". 2 of 2 periods: it fires on the second consecutive failed probe.
+        # Missing data is not breaching: a passing probe publishes nothing, so on the first one after a failure
+        # the last 2 periods are no longer both breaching and it resolves by itself (OK also notifies).
+        # The cost of that choice: a period in which Scheduler's delivery jitter put no probe breaks a streak, so
+        # the alarm may come one interval later; and a probe that cannot run at all stays silent (as with "ignore").
         # https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-missing-data.html
         # A CloudWatch period of whole minutes is valid for any interval config allows (1-60 minutes).
         # https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarm-evaluation
@@ -41,7 +42,7 @@ class ProbeMonitor:
                 self.failures,
                 FIRST_FAILURE,
                 AT_LEAST,
-                NO_EVIDENCE,
+                QUIET_IS_FINE,
                 f"Availability: the site failed the outside-in probe {CONSECUTIVE_FAILED_PROBES} times in a row, "
                 "so visitors may not see it or its counter. The email names the failing check and the answer seen; "
                 "open the site yourself, then check the last deploy (Amplify/CloudFront), headers and CORS.",

@@ -23,20 +23,12 @@ from functions.common.catalog import (
 )
 from functions.notifier import app as notifier_app
 from functions.notifier.sender import AlertDeliveryError
-from infra.api import COUNTER_TABLE_ACTIONS
 from infra.config import REPO_ROOT, DeploymentConfig
 from infra.local.lambda_events import LocalLambdaContext
-from infra.monitoring.counter import (
-    COUNTER_ERRORS_ALARM,
-    COUNTER_INVOCATION_SPIKE_ALARM,
-    COUNTER_P99_DURATION_ALARM,
-    COUNTER_THROTTLES_ALARM,
-    VISIT_STORE_FAILURES_ALARM,
-)
+from infra.monitoring.counter import COUNTER_THROTTLES_ALARM, VISIT_STORE_FAILURES_ALARM
 from infra.monitoring.http_api import API_5XX_ALARM, API_P99_LATENCY_ALARM, API_REQUEST_SPIKE_ALARM
 from infra.monitoring.notifier import ALARM_TOPIC_DELIVERY_ALARM, NOTIFIER_DLQ_ALARM, NOTIFIER_ERRORS_ALARM
 from infra.monitoring.probe import SITE_UNAVAILABLE_ALARM
-from infra.monitoring.visits_table import VISITS_TABLE_ERRORS_ALARM
 from infra.notifier import IDEMPOTENCY_TABLE_ACTIONS, NOTIFIER_RETRY_ATTEMPTS
 from tests.support import alarm_events
 from tests.support.metric_paths import lambdas_on_moto
@@ -116,7 +108,7 @@ def _expected(template: Template, config: DeploymentConfig) -> dict[str, Expecte
     quiet, keep = "notBreaching", "ignore"
     once = {"evaluation_periods": 1, "datapoints_to_alarm": 1}
     return {
-        # One period per probe; fires on the 2nd failed probe in a row, keeps its state while no probe reports.
+        # One period per probe; fires on the 2nd failed probe in a row; a passing probe publishes nothing.
         SITE_UNAVAILABLE_ALARM: Expected(
             catalog.METRICS_NAMESPACE,
             catalog.PROBE_FAILURES_METRIC,
@@ -124,7 +116,7 @@ def _expected(template: Template, config: DeploymentConfig) -> dict[str, Expecte
             {catalog.SERVICE_DIMENSION: catalog.PROBE_SERVICE},
             1,
             ge,
-            keep,
+            quiet,
             usage,
             evaluation_periods=2,
             datapoints_to_alarm=2,
@@ -133,26 +125,10 @@ def _expected(template: Template, config: DeploymentConfig) -> dict[str, Expecte
         API_REQUEST_SPIKE_ALARM: Expected(
             "AWS/ApiGateway", "Count", "Sum", api, t.api_requests_per_5_minutes, gt, quiet, usage
         ),
-        COUNTER_INVOCATION_SPIKE_ALARM: Expected(
-            "AWS/Lambda", "Invocations", "Sum", counter, t.counter_invocations_per_5_minutes, gt, quiet, usage
-        ),
         API_5XX_ALARM: Expected("AWS/ApiGateway", "5xx", "Sum", api, t.api_5xx_per_5_minutes, ge, quiet, usage),
         API_P99_LATENCY_ALARM: Expected("AWS/ApiGateway", "Latency", "p99", api, t.api_p99_latency_ms, gt, keep, usage),
-        COUNTER_ERRORS_ALARM: Expected(
-            "AWS/Lambda", "Errors", "Sum", counter, t.counter_errors_per_5_minutes, ge, quiet, usage
-        ),
         COUNTER_THROTTLES_ALARM: Expected(
             "AWS/Lambda", "Throttles", "Sum", counter, t.counter_throttles_per_5_minutes, ge, quiet, usage
-        ),
-        COUNTER_P99_DURATION_ALARM: Expected(
-            "AWS/Lambda",
-            "Duration",
-            "p99",
-            counter,
-            config.counter_timeout_seconds * 1000 * t.counter_p99_duration_percent_of_timeout / 100,
-            gt,
-            keep,
-            usage,
         ),
         VISIT_STORE_FAILURES_ALARM: Expected(
             catalog.METRICS_NAMESPACE,
@@ -193,13 +169,9 @@ def _expected(template: Template, config: DeploymentConfig) -> dict[str, Expecte
 ALARM_IDS = (
     SITE_UNAVAILABLE_ALARM,
     API_REQUEST_SPIKE_ALARM,
-    COUNTER_INVOCATION_SPIKE_ALARM,
     API_5XX_ALARM,
     API_P99_LATENCY_ALARM,
-    COUNTER_ERRORS_ALARM,
     COUNTER_THROTTLES_ALARM,
-    COUNTER_P99_DURATION_ALARM,
-    VISITS_TABLE_ERRORS_ALARM,
     VISIT_STORE_FAILURES_ALARM,
     NOTIFIER_ERRORS_ALARM,
     NOTIFIER_DLQ_ALARM,
@@ -209,11 +181,18 @@ ALARM_IDS = (
 
 def test_every_expected_alarm_exists_and_no_other(template: Template, config: DeploymentConfig) -> None:
     assert sorted(_alarms(template)) == sorted(ALARM_IDS)
-    # The one metric-math alarm is checked on its own below.
-    assert sorted(_expected(template, config)) == sorted(set(ALARM_IDS) - {VISITS_TABLE_ERRORS_ALARM})
+    assert sorted(_expected(template, config)) == sorted(ALARM_IDS)
 
 
-@pytest.mark.parametrize("alarm_id", [a for a in ALARM_IDS if a != VISITS_TABLE_ERRORS_ALARM])
+def test_the_default_alarms_read_at_most_the_ten_metrics_the_free_tier_covers(template: Template) -> None:
+    # CloudWatch bills (and its free tier counts) alarm metrics, a metric-math alarm each metric it reads.
+    read = sum(
+        len([q for q in props.get("Metrics", []) if "MetricStat" in q]) or 1 for props in _alarms(template).values()
+    )
+    assert read <= 10
+
+
+@pytest.mark.parametrize("alarm_id", ALARM_IDS)
 def test_single_metric_alarm_watches_its_metric_with_its_threshold_and_notifies_alarm_and_ok(
     template: Template, config: DeploymentConfig, alarm_id: str
 ) -> None:
@@ -234,42 +213,6 @@ def test_single_metric_alarm_watches_its_metric_with_its_threshold_and_notifies_
     assert "InsufficientDataActions" not in props
 
 
-def test_visits_table_alarm_sums_throttles_and_system_errors_of_the_counters_operations(
-    template: Template, config: DeploymentConfig
-) -> None:
-    props = _alarms(template)[VISITS_TABLE_ERRORS_ALARM]
-    table = {
-        "Ref": _one(
-            template,
-            "AWS::DynamoDB::GlobalTable",
-            {"KeySchema": Match.array_with([{"AttributeName": catalog.VISITS_PARTITION_KEY, "KeyType": "HASH"}])},
-        )
-    }
-    queries = props["Metrics"]
-    returned = [q for q in queries if q.get("ReturnData", True)]
-    inputs = [q for q in queries if "MetricStat" in q]
-    assert len(returned) == 1
-    assert all(f"FILL({q['Id']}, 0)" in returned[0]["Expression"] for q in inputs)
-    operations = sorted(action.removeprefix("dynamodb:") for action in COUNTER_TABLE_ACTIONS)
-    watched = sorted(
-        (
-            q["MetricStat"]["Metric"]["MetricName"],
-            {d["Name"]: d["Value"] for d in q["MetricStat"]["Metric"]["Dimensions"]}["Operation"],
-        )
-        for q in inputs
-    )
-    assert watched == sorted((name, op) for name in ("SystemErrors", "ThrottledRequests") for op in operations)
-    for query in inputs:
-        stat = query["MetricStat"]
-        assert stat["Metric"]["Namespace"] == "AWS/DynamoDB"
-        assert {d["Name"]: d["Value"] for d in stat["Metric"]["Dimensions"]}["TableName"] == table
-        assert (stat["Stat"], stat["Period"]) == ("Sum", PERIOD_SECONDS)
-    assert props["Threshold"] == config.alarm_thresholds.visits_table_errors_per_5_minutes
-    assert props["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
-    assert (props["EvaluationPeriods"], props["DatapointsToAlarm"], props["TreatMissingData"]) == (3, 2, "notBreaching")
-    assert props["AlarmActions"] == props["OKActions"] == [{"Ref": _alarm_topic(template)}]
-
-
 def test_every_alarm_says_what_to_do_and_links_its_runbook_section(
     template: Template, config: DeploymentConfig
 ) -> None:
@@ -285,19 +228,35 @@ def test_thresholds_follow_config_overrides(synth_with: Any) -> None:
     template = synth_with(
         {
             "config.alarm_thresholds.api_5xx_per_5_minutes": "9",
-            "config.counter_timeout_seconds": "10",
-            "config.alarm_thresholds.counter_p99_duration_percent_of_timeout": "50",
+            "config.alarm_thresholds.counter_throttles_per_5_minutes": "4",
         }
     )
     alarms = _alarms(template)
     assert alarms[API_5XX_ALARM]["Threshold"] == 9
-    assert alarms[COUNTER_P99_DURATION_ALARM]["Threshold"] == 5000
+    assert alarms[COUNTER_THROTTLES_ALARM]["Threshold"] == 4
 
 
 # --- topics ------------------------------------------------------------------------------------------------------
 
 
-def test_both_topics_are_encrypted_with_a_rotated_key_cloudwatch_may_use(template: Template) -> None:
+def test_by_default_the_topics_accept_tls_only_and_no_key_is_billed(template: Template) -> None:
+    resources = template.to_json()["Resources"]
+    template.resource_count_is("AWS::KMS::Key", 0)
+    for topic in (_alarm_topic(template), _health_topic(template)):
+        assert "KmsMasterKeyId" not in resources[topic]["Properties"]
+    denies_plain = [
+        statement
+        for policy in template.find_resources("AWS::SNS::TopicPolicy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if statement["Effect"] == "Deny" and statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    ]
+    assert len(denies_plain) == 2
+
+
+def test_with_alert_topic_kms_both_topics_are_encrypted_with_a_rotated_key_cloudwatch_may_use(
+    synth_with: Any,
+) -> None:
+    template = synth_with({"config.alert_topic_kms": "true"})
     key = _one(template, "AWS::KMS::Key")
     for topic in (_alarm_topic(template), _health_topic(template)):
         assert template.to_json()["Resources"][topic]["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": [key, "Arn"]}

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import pytest
 from aws_cdk.assertions import Match, Template
 from moto import mock_aws
 
@@ -24,7 +25,6 @@ from infra.config import DeploymentConfig
 from infra.lambda_factory import POWERTOOLS_LAYER_PARAMETER, pinned_version
 from infra.local.lambda_events import http_api_event
 from infra.local.provision import create_visits_table
-from infra.monitoring.visits_table import VISITS_TABLE_ERRORS_ALARM
 from tests.unit.counter.conftest import CHROME
 
 
@@ -80,12 +80,20 @@ def test_counter_function_runtime_architecture_limits_and_observability(
     # often have a quota of 10 in all. https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
     assert config.counter_reserved_concurrency is None
     assert "ReservedConcurrentExecutions" not in props
-    assert props["TracingConfig"] == {"Mode": "Active"}
+    # No X-Ray by default (counter_tracing), and no Lambda start/report line per request: docs/cost.md.
+    assert "TracingConfig" not in props
     assert props["LoggingConfig"]["LogFormat"] == "JSON"
+    assert props["LoggingConfig"]["SystemLogLevel"] == "WARN"
     assert props["Environment"]["Variables"][catalog.TABLE_NAME_ENV] == {
         "Ref": _only(template, "AWS::DynamoDB::GlobalTable")[0]
     }
     assert props["Environment"]["Variables"][catalog.MAX_VIEWS_ENV] == str(config.max_views_per_visitor_per_day)
+
+
+@pytest.mark.parametrize(("mode", "expected"), [("active", "Active"), ("pass_through", "PassThrough")])
+def test_counter_tracing_follows_config(synth_with: Any, mode: str, expected: str) -> None:
+    _, function = _counter_function(synth_with({"config.counter_tracing": mode}))
+    assert function["Properties"]["TracingConfig"] == {"Mode": expected}
 
 
 def test_visits_table_expires_salts_and_visitor_items_by_ttl(template: Template) -> None:
@@ -328,13 +336,4 @@ def test_an_existing_visits_table_is_adopted_instead_of_creating_one(synth_with:
         },
     )
     template.has_output(TABLE_NAME_OUTPUT, {"Value": retained})
-    (table_alarm,) = [
-        alarm["Properties"]
-        for alarm in template.find_resources("AWS::CloudWatch::Alarm").values()
-        if alarm["Properties"]["AlarmName"] == catalog.alarm_name(config.stack_name, VISITS_TABLE_ERRORS_ALARM)
-    ]
-    dimensions = [
-        query["MetricStat"]["Metric"]["Dimensions"] for query in table_alarm["Metrics"] if "MetricStat" in query
-    ]
-    assert dimensions
-    assert all({"Name": "TableName", "Value": retained} in d for d in dimensions)
+

@@ -163,15 +163,27 @@ def test_misconfigured_table_fails_the_invocation_without_leaking_details(
         app.lambda_handler(http_api_event("POST", "/visits", headers={"user-agent": CHROME}), _context())
 
 
-def test_one_log_line_per_request_with_correlation_id_and_cold_start(
+def test_a_plain_200_writes_no_log_line_and_an_error_one_with_its_correlation_id(
     invoke: Invoke, lambda_stdout: Callable[[], str]
 ) -> None:
+    # Given a container's first request (a cold start), then requests answered 200, 400 and 404
+    app._cold_start = True
     invoke("POST", request_id="req-one")
     invoke("GET", request_id="req-two")
+    invoke("POST", request_id="req-bad", body="{bad")
+    invoke("GET", "/nowhere", request_id="req-lost")
     records = log_records(lambda_stdout())
-    assert [r["correlation_id"] for r in records] == ["req-one", "req-two"]
-    assert all("cold_start" in r and r["service"] == catalog.COUNTER_SERVICE for r in records)
-    assert [r["status"] for r in records] == [200, 200]
+    # Then the cold start has its one line, with the handler's import time
+    (cold,) = [r for r in records if r["message"] == catalog.COLD_START_LOG_MESSAGE]
+    assert cold["correlation_id"] == "req-one"
+    assert cold[catalog.IMPORT_MS_LOG_KEY] > 0
+    # And only the requests not answered 2xx have a line: method, path and status, under their correlation id
+    errors = [r for r in records if r["message"] != catalog.COLD_START_LOG_MESSAGE]
+    assert [(r["correlation_id"], r["path"], r["status"]) for r in errors] == [
+        ("req-bad", "/visits", 400),
+        ("req-lost", "/nowhere", 404),
+    ]
+    assert all(r["service"] == catalog.COUNTER_SERVICE for r in errors)
 
 
 def test_each_counted_visit_emits_visits_and_a_first_one_unique_visitors_on_the_fixed_dimension(
