@@ -336,4 +336,3 @@ def test_an_existing_visits_table_is_adopted_instead_of_creating_one(synth_with:
         },
     )
     template.has_output(TABLE_NAME_OUTPUT, {"Value": retained})
-

@@ -18,13 +18,21 @@ from functions.notifier import app
 from infra.local.lambda_events import LocalLambdaContext
 from infra.local.provision import create_idempotency_table, create_sender_identity
 from infra.local.webhook_sink import Received, WebhookSink
+from infra.monitoring.counter import COUNTER_THROTTLES_ALARM, VISIT_STORE_FAILURES_ALARM
+from infra.monitoring.http_api import API_5XX_ALARM, API_P99_LATENCY_ALARM, API_REQUEST_SPIKE_ALARM
 
 STACK_NAME = "ResumeBackend"
 SENDER = "alerts@example.com"
 RECIPIENTS = ("owner@example.com", "oncall@example.com")
 GITHUB_REPOSITORY = "someone/resume-backend"
 RUNBOOK_URL = catalog.runbook_url(GITHUB_REPOSITORY, "main")
-ALARM_IDS = ("api-5xx-errors", "api-p99-latency", "visits-table-errors", "counter-errors", "api-request-spike")
+ALARM_IDS = (
+    API_5XX_ALARM,
+    API_P99_LATENCY_ALARM,
+    VISIT_STORE_FAILURES_ALARM,
+    COUNTER_THROTTLES_ALARM,
+    API_REQUEST_SPIKE_ALARM,
+)
 """The stack's alarm ids as infra hands them to the notifier (catalog.ALARM_IDS_ENV)."""
 IDEMPOTENCY_TABLE = "notifier-idempotency-test"
 REGION = "us-east-1"

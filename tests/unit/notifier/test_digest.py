@@ -31,6 +31,8 @@ from functions.notifier.digest import (
     week_start,
 )
 from functions.notifier.digest_render import digest_payload, render_digest_email, render_digest_slack
+from infra.monitoring.counter import COUNTER_THROTTLES_ALARM
+from infra.monitoring.http_api import API_5XX_ALARM, API_P99_LATENCY_ALARM
 from tests.unit.notifier.conftest import STACK_NAME, Channels, Invoke, SentEmail
 
 SCHEDULED = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
@@ -128,7 +130,7 @@ def test_alarms_that_fired_and_for_how_long_from_the_alarm_history() -> None:
     cloudwatch = boto3.client("cloudwatch", region_name="us-east-1")
     start, end = datetime(2026, 11, 23, tzinfo=UTC), SCHEDULED.replace(hour=0)
     five_xx, latency, quiet = (
-        catalog.alarm_name(STACK_NAME, a) for a in ("api-5xx-errors", "api-p99-latency", "counter-errors")
+        catalog.alarm_name(STACK_NAME, a) for a in (API_5XX_ALARM, API_P99_LATENCY_ALARM, COUNTER_THROTTLES_ALARM)
     )
     history = {
         five_xx: [

@@ -14,16 +14,14 @@ from functions.common import catalog
 from functions.notifier import app
 from functions.notifier.sender import AlertDeliveryError
 from infra.local.lambda_events import LocalLambdaContext
+from infra.monitoring.counter import COUNTER_THROTTLES_ALARM, VISIT_STORE_FAILURES_ALARM
+from infra.monitoring.http_api import API_5XX_ALARM, API_P99_LATENCY_ALARM
 from tests.support import alarm_events
 from tests.support.lambda_output import emitted_metrics, log_records
 from tests.unit.notifier.conftest import RECIPIENTS, RUNBOOK_URL, SENDER, STACK_NAME, Invoke, SentEmail
 
 SentEmails = Callable[[], list[SentEmail]]
 # Alarm ids as the stack names them (infra/monitoring/); the notifier itself knows none.
-API_5XX_ALARM = "api-5xx-errors"
-API_P99_LATENCY_ALARM = "api-p99-latency"
-COUNTER_ERRORS_ALARM = "counter-errors"
-VISITS_TABLE_ERRORS_ALARM = "visits-table-errors"
 API_5XX = catalog.alarm_name(STACK_NAME, API_5XX_ALARM)
 REGION = alarm_events.REGION
 CONSOLE = f"https://{REGION}.console.aws.amazon.com/cloudwatch/home?region={REGION}"
@@ -112,7 +110,7 @@ def test_percentile_alarm_names_the_percentile(invoke: Invoke, sent_emails: Sent
 
 
 def test_metric_math_alarm_shows_the_expression_and_its_metrics(invoke: Invoke, sent_emails: SentEmails) -> None:
-    name = catalog.alarm_name(STACK_NAME, VISITS_TABLE_ERRORS_ALARM)
+    name = catalog.alarm_name(STACK_NAME, VISIT_STORE_FAILURES_ALARM)
     invoke(alarm_events.sns_event(alarm_events.metric_math_alarm(name, values=(4.0, 2.0))))
     sent = _only(sent_emails)
     assert sent.subject == f"[ALARM] {name} — Throttled or failed requests on the visits table was 4 (alarms at ≥ 1)"
@@ -120,12 +118,12 @@ def test_metric_math_alarm_shows_the_expression_and_its_metrics(invoke: Invoke, 
     assert "Expression: FILL(throttledGetItem, 0) + FILL(failedGetItem, 0)" in text
     assert "AWS/DynamoDB ThrottledRequests [Operation=GetItem, TableName=ResumeBackend-VisitsTable-XYZ]" in text
     assert "AWS/DynamoDB SystemErrors" in text
-    _links_in_both_parts(sent, f"{RUNBOOK_URL}#{VISITS_TABLE_ERRORS_ALARM}")
+    _links_in_both_parts(sent, f"{RUNBOOK_URL}#{VISIT_STORE_FAILURES_ALARM}")
 
 
 def test_composite_alarm_names_the_child_that_triggered_it(invoke: Invoke, sent_emails: SentEmails) -> None:
     # Given a composite alarm this stack does not define (the runbook has no section for it)
-    children = [API_5XX, catalog.alarm_name(STACK_NAME, COUNTER_ERRORS_ALARM)]
+    children = [API_5XX, catalog.alarm_name(STACK_NAME, COUNTER_THROTTLES_ALARM)]
     invoke(alarm_events.sns_event(alarm_events.composite_alarm("site-down", children)))
     sent = _only(sent_emails)
     assert sent.subject == f"[ALARM] site-down — triggered by {API_5XX}"
