@@ -283,6 +283,9 @@ def test_stage_throttles_and_writes_access_logs(template: Template, config: Depl
             },
         },
     )
+    # At half the ingestion price: every request writes one line there (docs/cost.md)
+    (group,) = access_logs
+    assert template.to_json()["Resources"][group]["Properties"]["LogGroupClass"] == "INFREQUENT_ACCESS"
 
 
 def test_access_log_holds_nothing_that_identifies_a_visitor(template: Template) -> None:
