@@ -1,0 +1,202 @@
+"""What in the synthesized template bills by the month or shapes a visit's cost, counted from the template itself:
+alarms and the metrics each reads, customer-managed keys, dashboards, functions (memory, architecture, tracing),
+schedules and how often they run, the API stage's throttle and access-log format, log groups, budgets.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from assembly.template import TABLE_TYPES, referenced
+
+DAYS_PER_MONTH: Final = 30
+"""Every monthly figure is for a 30-day month (720 hours, 2,592,000 seconds)."""
+SECONDS_PER_MONTH: Final = DAYS_PER_MONTH * 86_400
+HIGH_RESOLUTION_PERIOD_SECONDS: Final = 60
+"""NOTE: an alarm on a period under 60 s (10 s or 30 s) is a high-resolution alarm, billed at its own rate."""
+_RATE = re.compile(r"^rate\((?P<n>\d+) (?P<unit>minute|minutes|hour|hours|day|days)\)$")
+_RATE_MINUTES: Final = {"minute": 1, "hour": 60, "day": 1440}
+_WEEKDAYS: Final = {name: n for n, name in enumerate(("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"), start=1)}
+
+
+@dataclass(frozen=True)
+class AlarmFact:
+    logical_id: str
+    metrics_read: int
+    """A single-metric alarm reads one metric; a metric-math alarm each metric its queries read (each billed)."""
+    high_resolution: bool
+
+
+@dataclass(frozen=True)
+class FunctionFact:
+    logical_id: str
+    handler: str
+    memory_mb: int
+    architecture: str
+    tracing: str
+    """TracingConfig.Mode: Active (Lambda samples and records traces itself) or PassThrough (the default)."""
+
+
+@dataclass(frozen=True)
+class ScheduleFact:
+    logical_id: str
+    expression: str
+    target: str | None
+    """The logical id of the function it invokes."""
+    runs_per_month: float
+
+
+@dataclass(frozen=True)
+class StackFacts:
+    alarms: tuple[AlarmFact, ...]
+    composite_alarms: int
+    kms_keys: Mapping[str, bool]
+    """Customer-managed key → automatic rotation on."""
+    dashboards: int
+    functions: Mapping[str, FunctionFact]
+    schedules: tuple[ScheduleFact, ...]
+    throttle_rate_per_second: float | None
+    throttle_burst_requests: int | None
+    access_log_format: str | None
+    log_groups: int
+    log_retention_days: int | None
+    """The longest retention of any log group (None: a group keeps its logs forever)."""
+    budgets: int
+    budget_actions: int
+    pitr_tables: tuple[str, ...]
+
+    @property
+    def alarm_metrics(self) -> int:
+        return sum(alarm.metrics_read for alarm in self.alarms if not alarm.high_resolution)
+
+    @property
+    def high_resolution_alarm_metrics(self) -> int:
+        return sum(alarm.metrics_read for alarm in self.alarms if alarm.high_resolution)
+
+    def function(self, handler: str) -> FunctionFact:
+        """The one function whose handler is `handler` (e.g. catalog.COUNTER_HANDLER)."""
+        (found,) = [f for f in self.functions.values() if f.handler == handler]
+        return found
+
+    def schedules_of(self, function: FunctionFact) -> tuple[ScheduleFact, ...]:
+        return tuple(schedule for schedule in self.schedules if schedule.target == function.logical_id)
+
+
+def stack_facts(template: Mapping[str, Any]) -> StackFacts:
+    resources: Mapping[str, Any] = template["Resources"]
+
+    def of(kind: str) -> dict[str, Mapping[str, Any]]:
+        return {lid: r.get("Properties", {}) for lid, r in resources.items() if r["Type"] == kind}
+
+    stages = list(of("AWS::ApiGatewayV2::Stage").values())
+    route = stages[0].get("DefaultRouteSettings", {}) if stages else {}
+    access_log = stages[0].get("AccessLogSettings", {}).get("Format") if stages else None
+    return StackFacts(
+        alarms=tuple(_alarm(lid, props) for lid, props in of("AWS::CloudWatch::Alarm").items()),
+        composite_alarms=len(of("AWS::CloudWatch::CompositeAlarm")),
+        kms_keys={lid: bool(props.get("EnableKeyRotation")) for lid, props in of("AWS::KMS::Key").items()},
+        dashboards=len(of("AWS::CloudWatch::Dashboard")),
+        functions={lid: _function(lid, props) for lid, props in of("AWS::Lambda::Function").items()},
+        schedules=tuple(_schedule(lid, props) for lid, props in of("AWS::Scheduler::Schedule").items()),
+        throttle_rate_per_second=_number(route.get("ThrottlingRateLimit")),
+        throttle_burst_requests=_whole(route.get("ThrottlingBurstLimit")),
+        access_log_format=access_log,
+        log_groups=len(of("AWS::Logs::LogGroup")),
+        log_retention_days=_longest_retention(of("AWS::Logs::LogGroup").values()),
+        budgets=len(of("AWS::Budgets::Budget")),
+        budget_actions=len(of("AWS::Budgets::BudgetsAction")),
+        pitr_tables=tuple(lid for lid, r in resources.items() if r["Type"] in TABLE_TYPES and _pitr(r)),
+    )
+
+
+def _alarm(logical_id: str, props: Mapping[str, Any]) -> AlarmFact:
+    if "Metrics" in props:
+        queries = [query for query in props["Metrics"] if "MetricStat" in query]
+        periods = [int(query["MetricStat"].get("Period", 60)) for query in queries]
+        return AlarmFact(logical_id, len(queries), any(p < HIGH_RESOLUTION_PERIOD_SECONDS for p in periods))
+    period = int(props.get("Period", 60))
+    return AlarmFact(logical_id, 1, period < HIGH_RESOLUTION_PERIOD_SECONDS)
+
+
+def _function(logical_id: str, props: Mapping[str, Any]) -> FunctionFact:
+    return FunctionFact(
+        logical_id=logical_id,
+        handler=str(props.get("Handler", "")),
+        memory_mb=int(props.get("MemorySize", 128)),
+        architecture=str((props.get("Architectures") or ["x86_64"])[0]),
+        tracing=str(props.get("TracingConfig", {}).get("Mode", "PassThrough")),
+    )
+
+
+def _schedule(logical_id: str, props: Mapping[str, Any]) -> ScheduleFact:
+    expression = str(props["ScheduleExpression"])
+    enabled = props.get("State", "ENABLED") == "ENABLED"
+    runs = runs_per_month(expression) if enabled else 0.0
+    return ScheduleFact(logical_id, expression, referenced(props.get("Target", {}).get("Arn")), runs)
+
+
+def _pitr(resource: Mapping[str, Any]) -> bool:
+    props = resource.get("Properties", {})
+    specs = [props.get("PointInTimeRecoverySpecification", {})]
+    specs += [replica.get("PointInTimeRecoverySpecification", {}) for replica in props.get("Replicas", [])]
+    return any(spec.get("PointInTimeRecoveryEnabled") for spec in specs)
+
+
+def _longest_retention(groups: Iterable[Mapping[str, Any]]) -> int | None:
+    days = [group.get("RetentionInDays") for group in groups]
+    return None if not days or None in days else max(int(d) for d in days)
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _whole(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def runs_per_month(expression: str) -> float:
+    """How often a Scheduler expression fires in a 30-day month: `rate(n unit)`, or a six-field `cron(...)`
+    (minutes hours day-of-month month day-of-week year) counted field by field, a weekday list as n/7 of the days.
+    NOTE: https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html"""
+    rate = _RATE.match(expression)
+    if rate:
+        minutes = int(rate["n"]) * _RATE_MINUTES[rate["unit"].rstrip("s")]
+        return DAYS_PER_MONTH * 1440 / minutes
+    if expression.startswith("at("):
+        return 0.0  # one-time: not a monthly cost
+    if not (expression.startswith("cron(") and expression.endswith(")")):
+        raise ValueError(f"not a Scheduler expression: {expression!r}")
+    minutes, hours, day_of_month, _month, day_of_week, _year = expression[5:-1].split()
+    per_day = _field_count(minutes, 0, 59) * _field_count(hours, 0, 23)
+    if day_of_week not in ("?", "*"):
+        days = _field_count(day_of_week, 1, 7, names=_WEEKDAYS) * DAYS_PER_MONTH / 7
+    elif day_of_month not in ("?", "*"):
+        days = min(_field_count(day_of_month, 1, 31), DAYS_PER_MONTH)
+    else:
+        days = DAYS_PER_MONTH
+    return per_day * days
+
+
+def _field_count(field: str, low: int, high: int, names: Mapping[str, int] | None = None) -> int:
+    """How many values a cron field matches: `*`, `n`, `a-b`, `a,b`, `*/s`, `a/s`, `a-b/s`, weekday names."""
+    values: set[int] = set()
+    for part in field.upper().split(","):
+        span, _, step = part.partition("/")
+        if span in ("*", "?"):
+            start, end = low, high
+        elif "-" in span:
+            first, last = span.split("-")
+            start, end = _value(first, names), _value(last, names)
+        else:
+            start = _value(span, names)
+            end = high if step else start
+        values |= set(range(start, end + 1, int(step or 1)))
+    return len(values)
+
+
+def _value(text: str, names: Mapping[str, int] | None) -> int:
+    return names[text] if names and text in names else int(text)
