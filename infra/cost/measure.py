@@ -123,7 +123,8 @@ def measure_requests(template: Mapping[str, Any]) -> Measurement:
             written = logs[container].tell()
             invocation = containers[container].invoke(_event(method, ip, visit_id, key))
             response = invocation.response
-            assert invocation.error is None and response["statusCode"] == 200, (key, invocation)
+            if invocation.error is not None or response["statusCode"] != 200:
+                raise RuntimeError(f"the counter failed scenario {key!r}: {invocation}")
             log_text = logs[container].getvalue()[written:]
             measured.append(
                 RequestCost(

@@ -4,12 +4,13 @@ per million visits at given volumes, and the worst cases at the stage's throttle
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Final
+from dataclasses import asdict, dataclass
+from typing import Any, Final
 
+from infra.config import DeploymentConfig
 from infra.cost.bill import Bill, bill
-from infra.cost.inputs import CostInputs
-from infra.cost.prices import PriceBook
+from infra.cost.inputs import CostInputs, gather
+from infra.cost.prices import PriceBook, load_prices
 from infra.cost.template_facts import SECONDS_PER_MONTH
 from infra.cost.usage import fixed_usage, visits_usage
 
@@ -59,9 +60,15 @@ def cost_model(inputs: CostInputs, prices: PriceBook) -> CostModel:
         prices=prices,
         fixed=bill(fixed, prices),
         volumes={volume: scenario(f"{volume:,} visits", volume) for volume in VOLUMES},
-        worst=scenario(f"throttle ceiling, {ceiling:g} requests/s", ceiling * SECONDS_PER_MONTH),
+        worst=scenario(f"{ceiling:g} requests/s (the stage's throttle)", ceiling * SECONDS_PER_MONTH),
         guarded=scenario(
-            f"guard engaged, {inputs.guard_rate_per_second:g} requests/s",
+            f"{inputs.guard_rate_per_second:g} requests/s (the guard's rate)",
             inputs.guard_rate_per_second * SECONDS_PER_MONTH,
         ),
     )
+
+
+def model_for(template: Mapping[str, Any], config: DeploymentConfig, *, strict_region: bool = False) -> CostModel:
+    """The cost model of a synthesized template and the config it was synthesized with (its region, its guard)."""
+    prices = load_prices(config.region, strict=strict_region)
+    return cost_model(gather(template, config.region, asdict(config)), prices)
