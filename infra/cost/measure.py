@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import io
 import json
+import uuid
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from assembly.template import LocalTemplate
@@ -47,6 +48,8 @@ class RequestCost:
     emf_bytes: int
     """The EMF documents it printed (also shipped to its log group, and turned into metrics there)."""
     emf_metrics: frozenset[Metric]
+    log_text: str
+    emf_text: str
 
     @property
     def round_trips(self) -> int:
@@ -108,9 +111,12 @@ def measure_requests(template: Mapping[str, Any]) -> Measurement:
     emulator.start()
     local = LocalTemplate(template)
     counter_id = _counter_id(local)
-    table = create_table(emulator.clients().dynamodb, local, local.table_named_by(catalog.TABLE_NAME_ENV))
+    # NOTE: moto keeps its state in this process, so each measurement has a table of its own (a fresh count).
+    table_id = local.table_named_by(catalog.TABLE_NAME_ENV)
+    table = create_table(emulator.clients().dynamodb, local, table_id, f"{table_id}-{uuid.uuid4().hex[:8]}")
     try:
         spec = FunctionSpec.from_template(local, counter_id)
+        spec = replace(spec, environment={**spec.environment, catalog.TABLE_NAME_ENV: table})
         metrics = _PrintedMetrics()
         logs = [io.StringIO(), io.StringIO()]
         containers = [
@@ -136,10 +142,12 @@ def measure_requests(template: Mapping[str, Any]) -> Measurement:
                     log_bytes=len(log_text.encode()),
                     emf_bytes=len(metrics.printed.encode()),
                     emf_metrics=emf_metrics(metrics.printed),
+                    log_text=log_text,
+                    emf_text=metrics.printed,
                 )
             )
         items = emulator.clients().dynamodb.scan(TableName=table)["Items"]
-        largest = max(item_size_bytes(item) for item in items)  # type: ignore[arg-type]
+        largest = max(item_size_bytes(item) for item in items)
     finally:
         emulator.stop()
     return Measurement(tuple(measured), largest)

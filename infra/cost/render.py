@@ -97,13 +97,15 @@ def _measured_rows(model: CostModel) -> list[str]:
         f"| DynamoDB write / read request units | {visit['dynamodb_write_units']} / {visit['dynamodb_read_units']} |"
     ]
     rows += [f"| log bytes: {name} | {value} |" for name, value in visit["log_bytes"].items()]
-    rows += ["", "| request | DynamoDB calls | WRU | RRU | log B | EMF B |", "| --- | --- | --- | --- | --- | --- |"]
+    # NOTE: per request, only what does not depend on the process's history: a log line's cold_start flag is
+    # Powertools' own, per process (the JSON output has each request's bytes).
+    rows += ["", "| request | DynamoDB calls | WRU | RRU | EMF B |", "| --- | --- | --- | --- | --- |"]
     for request in model.inputs.requests.requests:
         calls = ", ".join(f"{op} {n}" for op, n in sorted(request.calls.items())) or "none"
         marker = " (the visit priced)" if request.key == COUNTED_VISIT else ""
         rows.append(
             f"| {request.description}{marker} | {calls} | {request.write_units} | {request.read_units} "
-            f"| {request.log_bytes} | {request.emf_bytes} |"
+            f"| {request.emf_bytes} |"
         )
     return rows
 

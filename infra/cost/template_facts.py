@@ -147,7 +147,9 @@ def _pitr(resource: Mapping[str, Any]) -> bool:
 
 def _longest_retention(groups: Iterable[Mapping[str, Any]]) -> int | None:
     days = [group.get("RetentionInDays") for group in groups]
-    return None if not days or None in days else max(int(d) for d in days)
+    if not days or None in days:
+        return None
+    return max(int(str(d)) for d in days)
 
 
 def _number(value: Any) -> float | None:
@@ -170,8 +172,8 @@ def runs_per_month(expression: str) -> float:
         return 0.0  # one-time: not a monthly cost
     if not (expression.startswith("cron(") and expression.endswith(")")):
         raise ValueError(f"not a Scheduler expression: {expression!r}")
-    minutes, hours, day_of_month, _month, day_of_week, _year = expression[5:-1].split()
-    per_day = _field_count(minutes, 0, 59) * _field_count(hours, 0, 23)
+    minute, hour, day_of_month, _month, day_of_week, _year = expression[5:-1].split()
+    per_day = _field_count(minute, 0, 59) * _field_count(hour, 0, 23)
     if day_of_week not in ("?", "*"):
         days = _field_count(day_of_week, 1, 7, names=_WEEKDAYS) * DAYS_PER_MONTH / 7
     elif day_of_month not in ("?", "*"):
