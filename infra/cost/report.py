@@ -43,12 +43,14 @@ def as_json(model: CostModel) -> dict[str, Any]:
         },
         "measured": measured(model),
         "template": template_counts(model),
-        "assumptions": {
-            name: getattr(assumptions, name) for name in dir(assumptions) if name.isupper() and not name.startswith("_")
-        },
+        "assumptions": as_json_assumptions(),
         "prices": {key: asdict(price) for key, price in model.prices.prices.items()},
         "notes": notes(model),
     }
+
+
+def as_json_assumptions() -> dict[str, Any]:
+    return {name: getattr(assumptions, name) for name in vars(assumptions) if name.isupper() and name[0] != "_"}
 
 
 def _bill(bill: Bill) -> dict[str, Any]:
@@ -160,6 +162,12 @@ def notes(model: CostModel) -> list[str]:
             "the second (at most $3.00 a key from the third year; later rotations are free)."
         )
     found += [
+        f"Lambda durations are assumed, not measured: {assumptions.COUNTER_BILLED_MS} ms billed per warm counter "
+        f"invocation, {assumptions.PROBE_BILLED_MS} ms per probe run, {assumptions.DIGEST_BILLED_MS} ms per digest "
+        "(infra/cost/assumptions.py says why); memory and architecture are the template's.",
+        "The guarded worst case assumes the guard refuses the requests above its rate before they cost anything, "
+        "as the stage's throttle does; a request the guard refuses inside the counter still costs an HTTP API "
+        "request, an invocation and its log lines (but no DynamoDB write), up to the throttle ceiling.",
         f"Point-in-time recovery is on for {len(facts.pitr_tables)} table(s): billed per GB-month of table size; "
         f"these tables hold kilobytes (largest item {inputs.requests.largest_item_bytes} B; visitor items expire "
         "after their day), so it is ~$0.00 and not priced. Their storage is inside DynamoDB's 25 GB free tier.",

@@ -104,6 +104,16 @@ def _with_facts(inputs: CostInputs, template: dict[str, Any]) -> CostInputs:
     return replace(inputs, facts=stack_facts(template))
 
 
+def test_the_guard_rate_is_the_configs_once_it_has_the_key(template_json: dict[str, Any], inputs: CostInputs) -> None:
+    # Given a config with guard_rate_per_second (another change adds the key to infra/config.py)
+    guarded = gather(template_json, inputs.region, {"guard_rate_per_second": 5})
+    # Then the guarded worst case is at that rate, and says where the rate came from
+    model = _model(guarded)
+    assert model.guarded.visits_per_month == 5 * 30 * 86_400
+    assert "config" in guarded.guard_rate_source
+    assert "assumed" in inputs.guard_rate_source  # without the key: the stated constant
+
+
 def test_the_json_has_the_headline_figures_and_their_items(capsys: pytest.CaptureFixture[str]) -> None:
     assert cost_cli.main(["--json"]) == 0
     figures = json.loads(capsys.readouterr().out)
