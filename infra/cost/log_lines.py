@@ -48,7 +48,8 @@ def access_log_line(log_format: str, *, response_length: int, user_agent: str) -
 def lambda_platform_lines(*, memory_mb: int, tracing_active: bool) -> str:
     """The platform.start and platform.report records Lambda writes per invocation with the JSON log format.
 
-    NOTE: the shape documented for JSON-format system logs (values representative, not measured):
+    NOTE: the shape of the platform events (values representative, not measured); with active tracing the report
+    also carries the trace context. https://docs.aws.amazon.com/lambda/latest/dg/telemetry-schema-reference.html and
     https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-logformat.html"""
     request_id = "6d1c5f0e-3b1a-4f4e-9d2a-8f0b7c6e5d4a"
     start = {
