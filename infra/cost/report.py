@@ -140,6 +140,13 @@ def template_counts(model: CostModel) -> dict[str, Any]:
 def notes(model: CostModel) -> list[str]:
     inputs, facts, prices = model.inputs, model.inputs.facts, model.prices
     found = [THROTTLED_NOT_BILLED]
+    if facts.unpriced_types:
+        found.append(
+            f"NOT PRICED: the template has resources make cost does not account for: {', '.join(facts.unpriced_types)}"
+            " (add them to infra/cost/template_facts.py ACCOUNTED_TYPES and price them)."
+        )
+    if facts.advanced_parameters:
+        found.append(f"NOT PRICED: {facts.advanced_parameters} SSM parameter(s) of the Advanced tier (billed monthly).")
     if prices.fallback:
         found.append(
             f"{prices.region} is not in infra/cost/prices.json: these are {prices.priced_region}'s list prices. "

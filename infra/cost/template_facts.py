@@ -17,6 +17,51 @@ DAYS_PER_MONTH: Final = 30
 SECONDS_PER_MONTH: Final = DAYS_PER_MONTH * 86_400
 HIGH_RESOLUTION_PERIOD_SECONDS: Final = 60
 """NOTE: an alarm on a period under 60 s (10 s or 30 s) is a high-resolution alarm, billed at its own rate."""
+ACCOUNTED_TYPES: Final = frozenset(
+    {
+        # priced by make cost (by the month, or by the usage the probe, the digest and the visits make)
+        "AWS::CloudWatch::Alarm",
+        "AWS::CloudWatch::CompositeAlarm",
+        "AWS::CloudWatch::Dashboard",
+        "AWS::KMS::Key",
+        "AWS::Lambda::Function",
+        "AWS::Scheduler::Schedule",
+        "AWS::Logs::LogGroup",
+        "AWS::DynamoDB::Table",
+        "AWS::DynamoDB::GlobalTable",
+        "AWS::ApiGatewayV2::Api",
+        "AWS::ApiGatewayV2::Stage",
+        "AWS::ApiGatewayV2::Route",
+        "AWS::ApiGatewayV2::Integration",
+        # no charge at rest (idle topics and queues, roles, permissions, budgets without actions, standard
+        # parameters, the sender identity; a custom resource's function runs only when the stack deploys)
+        "AWS::IAM::Role",
+        "AWS::IAM::Policy",
+        "AWS::Lambda::Permission",
+        "AWS::Lambda::EventInvokeConfig",
+        "AWS::Lambda::LayerVersion",
+        "AWS::SNS::Topic",
+        "AWS::SNS::TopicPolicy",
+        "AWS::SNS::Subscription",
+        "AWS::SQS::Queue",
+        "AWS::SQS::QueuePolicy",
+        "AWS::SES::EmailIdentity",
+        "AWS::Budgets::Budget",
+        "AWS::SSM::Parameter",
+        "AWS::CDK::Metadata",
+        "AWS::CloudFormation::CustomResource",
+        # the site's hosting: left out, said so in the notes (its cost is the page's bytes, not the counter's)
+        "AWS::Amplify::App",
+        "AWS::Amplify::Branch",
+        "AWS::S3::Bucket",
+        "AWS::S3::BucketPolicy",
+        "AWS::CloudFront::Distribution",
+        "AWS::CloudFront::OriginAccessControl",
+        "AWS::CloudFront::ResponseHeadersPolicy",
+        "AWS::CloudFront::Function",
+    }
+)
+"""Resource types make cost accounts for; any other type in the template is listed as not priced."""
 _RATE = re.compile(r"^rate\((?P<n>\d+) (?P<unit>minute|minutes|hour|hours|day|days)\)$")
 _RATE_MINUTES: Final = {"minute": 1, "hour": 60, "day": 1440}
 _WEEKDAYS: Final = {name: n for n, name in enumerate(("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"), start=1)}
@@ -67,6 +112,10 @@ class StackFacts:
     budgets: int
     budget_actions: int
     pitr_tables: tuple[str, ...]
+    unpriced_types: tuple[str, ...]
+    """Resource types of the template that make cost does not account for (ACCOUNTED_TYPES), e.g. a web ACL."""
+    advanced_parameters: int
+    """SSM parameters of the Advanced tier (billed by the month; standard ones are free)."""
 
     @property
     def alarm_metrics(self) -> int:
@@ -109,7 +158,13 @@ def stack_facts(template: Mapping[str, Any]) -> StackFacts:
         budgets=len(of("AWS::Budgets::Budget")),
         budget_actions=len(of("AWS::Budgets::BudgetsAction")),
         pitr_tables=tuple(lid for lid, r in resources.items() if r["Type"] in TABLE_TYPES and _pitr(r)),
+        unpriced_types=tuple(sorted(t for t in _types(resources) - ACCOUNTED_TYPES if not t.startswith("Custom::"))),
+        advanced_parameters=sum(p.get("Tier") == "Advanced" for p in of("AWS::SSM::Parameter").values()),
     )
+
+
+def _types(resources: Mapping[str, Any]) -> set[str]:
+    return {str(resource["Type"]) for resource in resources.values()}
 
 
 def _alarm(logical_id: str, props: Mapping[str, Any]) -> AlarmFact:

@@ -51,6 +51,15 @@ def test_the_counts_are_the_templates(
     assert sum(s.runs_per_month for s in facts.schedules_of(probe)) == 30 * 24 * 60 / config.probe_interval_minutes
 
 
+@pytest.mark.parametrize("hosting", ["amplify", "s3-cloudfront"])
+def test_every_resource_of_the_stack_is_accounted_for(
+    synth_with: Callable[[dict[str, Any]], Template], hosting: str
+) -> None:
+    # A resource type make cost does not know (a web ACL, a secret) would be a monthly cost it leaves out
+    template = synth_with({"config.hosting": hosting}).to_json()
+    assert stack_facts(template).unpriced_types == ()
+
+
 def test_a_faster_probe_and_a_higher_throttle_cost_more(
     synth_with: Callable[[dict[str, Any]], Template], inputs: CostInputs, config: DeploymentConfig
 ) -> None:

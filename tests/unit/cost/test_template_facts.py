@@ -43,6 +43,17 @@ def test_alarms_are_counted_by_the_metrics_they_read_and_their_resolution() -> N
     assert facts.throttle_rate_per_second is None
 
 
+def test_a_resource_type_make_cost_does_not_price_is_listed() -> None:
+    template = {
+        "Resources": {
+            "Acl": {"Type": "AWS::WAFv2::WebACL", "Properties": {}},
+            "Role": {"Type": "AWS::IAM::Role", "Properties": {}},
+            "Release": {"Type": "Custom::AmplifySiteRelease", "Properties": {}},
+        }
+    }
+    assert stack_facts(template).unpriced_types == ("AWS::WAFv2::WebACL",)
+
+
 def test_the_access_log_line_fills_every_variable_of_the_format() -> None:
     log_format = json.dumps(
         {"id": "$context.requestId", "len": "$context.responseLength", "odd": "$context.error.message"}
