@@ -95,6 +95,7 @@ _SCENARIOS: Final = (
     ("third_view", "POST, warm, the visitor's third view", 1, "POST", "10.1.0.3", "v5"),
     ("over_limit", "POST, warm, over the daily limit", 1, "POST", "10.1.0.3", "v6"),
     ("crawler", "POST, warm, crawler", 1, "POST", "10.1.0.4", "v7"),
+    ("no_user_agent", "POST, warm, without a User-Agent", 1, "POST", "10.1.0.6", "v8"),
     (GET_VISITS, "GET, warm", 1, "GET", "10.1.0.5", ""),
 )
 
@@ -167,9 +168,10 @@ def _event(method: str, ip: str, visit_id: str, key: str) -> dict[str, Any]:
 
     if method == "GET":
         return http_api_event("GET", catalog.VISITS_PATH, headers={"user-agent": CHROME}, source_ip=ip)
-    agent = GOOGLEBOT if key == "crawler" else CHROME
+    agents = {"crawler": {"user-agent": GOOGLEBOT}, "no_user_agent": {}}
     body = json.dumps({"visit_id": f"cost-visit-{visit_id}"})
-    return http_api_event("POST", catalog.VISITS_PATH, headers={"user-agent": agent}, source_ip=ip, body=body)
+    headers = agents.get(key, {"user-agent": CHROME})
+    return http_api_event("POST", catalog.VISITS_PATH, headers=headers, source_ip=ip, body=body)
 
 
 def _count_dynamodb(calls: Counter[str], environ: Mapping[str, Any]) -> None:

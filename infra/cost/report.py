@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any, Final
 
+from functions.common import catalog
 from infra.cost import assumptions
 from infra.cost.bill import Bill
 from infra.cost.measure import COUNTED_VISIT
@@ -185,6 +186,10 @@ def notes(model: CostModel) -> list[str]:
         "Log bytes are measured on the local runtime; a deployed line names a longer function ARN and carries an "
         "X-Ray trace id (~100 B more a line). Lambda's platform lines and the access-log line are rendered from "
         "their documented shape and the stage's format, not measured.",
+        f"Custom metrics with traffic: the {len(inputs.requests.metrics_with_traffic)} distinct metrics the counter "
+        "published across the measured requests, each billed in full once published every hour (the IgnoredVisits "
+        "ones only in a month with crawlers, visitors without a User-Agent or over their daily limit). "
+        f"{catalog.STORE_FAILURES_METRIC} is published only when the store fails: one more metric in such a month.",
         "The probe's CORS preflight is counted as a billed HTTP API request (not verified either way).",
         "Not included: the site's hosting (Amplify/CloudFront serve each visitor the page itself) and data "
         "transfer out.",
