@@ -11,7 +11,7 @@ from infra.config import DeploymentConfig
 from infra.cost.bill import Bill, bill
 from infra.cost.inputs import CostInputs, gather
 from infra.cost.prices import PriceBook, load_prices
-from infra.cost.template_facts import SECONDS_PER_MONTH
+from infra.cost.schedules import SECONDS_PER_MONTH
 from infra.cost.usage import fixed_usage, visits_usage
 
 VOLUMES: Final = (1_000_000, 10_000_000)

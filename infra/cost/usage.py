@@ -10,7 +10,8 @@ from infra.cost import assumptions
 from infra.cost.bill import GB, Usage
 from infra.cost.inputs import CostInputs
 from infra.cost.measure import COUNTED_VISIT, GET_VISITS
-from infra.cost.template_facts import DAYS_PER_MONTH, SECONDS_PER_MONTH, FunctionFact
+from infra.cost.schedules import DAYS_PER_MONTH, SECONDS_PER_MONTH
+from infra.cost.template_facts import FunctionFact
 
 HOURS_PER_MONTH = DAYS_PER_MONTH * 24
 

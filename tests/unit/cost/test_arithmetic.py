@@ -17,7 +17,8 @@ from infra.cost.inputs import CostInputs
 from infra.cost.measure import COUNTED_VISIT, GET_VISITS, Measurement, RequestCost
 from infra.cost.model import cost_model
 from infra.cost.prices import PRICES_FILE, UnpricedRegionError, load_prices, tiered_cost
-from infra.cost.template_facts import SECONDS_PER_MONTH, runs_per_month, stack_facts
+from infra.cost.schedules import SECONDS_PER_MONTH, runs_per_month
+from infra.cost.template_facts import stack_facts
 from infra.cost.usage import sampled_traces
 
 PRICES: dict[str, Any] = {
