@@ -73,6 +73,8 @@ def probe_usage(inputs: CostInputs) -> list[Usage]:
     if probe is None or function is None:
         return []
     runs = sum(schedule.runs_per_month for schedule in inputs.facts.schedules_of(function))
+    if not runs:
+        return []
     component = "availability probe"
     gets = runs * probe.api_gets
     get = inputs.requests[GET_VISITS]
