@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOCK := requirements/lock.txt
 
-.PHONY: setup test test-fast lint format typecheck synth preflight bench dev digest drill site dashboard clean lock browser
+.PHONY: setup test test-fast lint format typecheck synth preflight bench cost dev digest drill site dashboard clean lock browser
 
 setup: $(STAMP)
 
@@ -58,6 +58,11 @@ preflight: setup
 ## bench: cold-start and warm-overhead benchmarks of the counter (docs/performance.md)
 bench: setup
 	$(BIN)/python -m benchmarks.cold_start
+
+## cost: what the stack costs a month (fixed, per million visits, worst cases), from the synthesized template, a run of
+##       the real counter on the local emulator and infra/cost/prices.json (docs/cost.md); ARGS=--json for JSON
+cost: setup
+	$(BIN)/python -m infra.cost $(ARGS)
 
 ## dev: the whole system locally on moto (no AWS account)
 dev: setup

@@ -1,7 +1,7 @@
 """Writes the generated docs: docs/configuration.md from the config schema (infra/config.py) and cdk.json's
-values, the "make preflight" section of docs/deploy.md from the preflight's checks (infra/preflight/docs.py), and
-the alarm table (docs/alerting.md) and resource counts (docs/architecture.md) from the stack
-(infra/monitoring/docs.py).
+values, the "make preflight" section of docs/deploy.md from the preflight's checks (infra/preflight/docs.py), the
+alarm table (docs/alerting.md) and resource counts (docs/architecture.md) from the stack
+(infra/monitoring/docs.py), and docs/cost.md and the README's cost figures from `make cost` (infra/cost/).
 
 `python -m infra.docs_gen` rewrites them; tests fail when one is out of date, so docs and code cannot drift.
 """
@@ -20,6 +20,8 @@ CONFIGURATION_DOC = REPO_ROOT / "docs" / "configuration.md"
 ALERTING_DOC = REPO_ROOT / "docs" / "alerting.md"
 ARCHITECTURE_DOC = REPO_ROOT / "docs" / "architecture.md"
 DEPLOY_DOC = REPO_ROOT / "docs" / "deploy.md"
+COST_DOC = REPO_ROOT / "docs" / "cost.md"
+README = REPO_ROOT / "README.md"
 
 _HEADER = """# Configuration
 
@@ -91,6 +93,24 @@ def render_stack_docs() -> dict[Path, str]:
     }
 
 
+def render_cost_docs() -> dict[Path, str]:
+    """docs/cost.md and the README's headline cost figures, as `make cost` computes them for the default config
+    (it runs the real counter on the local emulator, so the measured bytes and units are today's)."""
+    from infra.app import build_app
+    from infra.config import app_context, load_config, overrides_from_context
+    from infra.cost import render as cost_render
+    from infra.cost.model import model_for
+    from infra.monitoring import docs
+
+    _, stack = build_app()
+    context = app_context()
+    model = model_for(docs.stack_template(stack), load_config(context, overrides_from_context(context)))
+    readme = docs.replace_block(
+        README.read_text(), cost_render.README_BEGIN, cost_render.README_END, cost_render.headline_rows(model)
+    )
+    return {COST_DOC: cost_render.cost_doc(model), README: readme}
+
+
 def main() -> int:
     from infra.preflight import docs as preflight_docs
 
@@ -98,6 +118,7 @@ def main() -> int:
         CONFIGURATION_DOC: render(),
         DEPLOY_DOC: preflight_docs.updated(DEPLOY_DOC.read_text()),
         **render_stack_docs(),
+        **render_cost_docs(),
     }
     for path, text in generated.items():
         path.write_text(text)

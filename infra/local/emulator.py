@@ -38,27 +38,35 @@ class PortInUseError(OSError):
 
 
 class _OneRequestAtATime:
-    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+    def __init__(
+        self, app: Callable[..., Iterable[bytes]], on_request: Callable[[dict[str, Any]], None] | None = None
+    ) -> None:
         self._app = app
+        self._on_request = on_request
         self._lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         with self._lock:
+            if self._on_request is not None:
+                self._on_request(environ)
             return list(self._app(environ, start_response))
 
 
 class AwsEmulator:
     """moto's server in a thread; `endpoint` is the URL to give boto3 (AWS_ENDPOINT_URL)."""
 
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, on_request: Callable[[dict[str, Any]], None] | None = None) -> None:
+        """`on_request`: called with each request's WSGI environ before it is served (e.g. to count the calls a
+        Lambda makes: `make cost` counts DynamoDB operations by their X-Amz-Target header)."""
         self._port = port
+        self._on_request = on_request
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
     def start(self) -> str:
         # One access-log line per AWS call drowns the local system's own output.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        app = _OneRequestAtATime(DomainDispatcherApplication(create_backend_app))
+        app = _OneRequestAtATime(DomainDispatcherApplication(create_backend_app), self._on_request)
         try:
             self._server = make_server(LOOPBACK, self._port, app, threaded=True, request_handler=MotoRequestHandler)
         except (OSError, SystemExit) as error:

@@ -1,0 +1,46 @@
+"""`make cost`: the monthly cost of the stack the current config synthesizes (cdk.json, or the CDK CLI's context).
+
+`python -m infra.cost` prints it as text, `--json` as one JSON object; `--strict-region` refuses to price a region
+the price file does not have instead of falling back to its fallback region's prices.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from assembly.synth import SynthError, default_template
+from infra.config import ConfigError, app_context, load_config, overrides_from_context
+from infra.cost.model import model_for
+from infra.cost.prices import UnpricedRegionError
+from infra.cost.render import text
+from infra.cost.report import as_json
+
+USAGE_ERROR_EXIT = 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m infra.cost", description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    parser.add_argument("--strict-region", action="store_true", help="fail for a region prices.json lacks")
+    args = parser.parse_args(argv)
+    try:
+        context = app_context()
+        config = load_config(context, overrides_from_context(context))
+        model = model_for(default_template(), config, strict_region=args.strict_region)
+    except ConfigError as error:
+        print(f"config error: {error}", file=sys.stderr)
+        return USAGE_ERROR_EXIT
+    except SynthError as error:
+        print(error.message, file=sys.stderr)
+        return error.exit_code
+    except UnpricedRegionError as error:
+        print(f"cost: {error}", file=sys.stderr)
+        return USAGE_ERROR_EXIT
+    print(json.dumps(as_json(model), indent=2) if args.json else text(model), end="" if not args.json else "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

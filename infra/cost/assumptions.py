@@ -1,0 +1,29 @@
+"""What `make cost` assumes rather than reads or measures, each with its reason. Everything else comes from the
+synthesized template, the config, the price file or a run of the real handler."""
+
+from __future__ import annotations
+
+from typing import Final
+
+COUNTER_BILLED_MS: Final = 30
+"""Billed duration of one warm counter invocation (ms). ASSUMED, not measured: locally the handler's own code takes
+~0.1 ms (docs/performance.md), but on Lambda at 256 MB (~1/7 of a vCPU) signing and sending two DynamoDB requests in
+the function's region takes tens of ms. Cold starts (INIT, billed since 2025-08-01) are left out: at a million visits
+a month the containers are warm nearly always."""
+PROBE_BILLED_MS: Final = 1000
+"""Billed duration of one availability-probe run (ms). ASSUMED: three HTTPS requests to the site and the API from
+inside AWS, each a TLS handshake and a small answer."""
+DIGEST_BILLED_MS: Final = 3000
+"""Billed duration of one weekly-digest run of the notifier (ms). ASSUMED: two GetMetricData calls, one
+DescribeAlarmHistory per alarm, one email per recipient and the idempotency table, most of it a cold start."""
+DIGEST_LOG_BYTES: Final = 3000
+"""Log bytes of one digest run (Powertools lines and platform lines). ASSUMED; at four runs a month it is ~0."""
+DIGEST_METRICS_REQUESTED: Final = 2
+"""GetMetricData metrics per digest run: Visits and UniqueVisitors, one call each (functions/notifier/digest.py,
+week_figures)."""
+GUARD_RATE_PER_SECOND_UNTIL_WIRED: Final = 2
+"""Maintenance: the counted-visit rate the throttle guard allows, until infra/config.py has `guard_rate_per_second`
+(its planned default). `make cost` reads the config's value as soon as the key exists, and says which it used."""
+XRAY_FIXED_RATE: Final = 0.05
+"""NOTE: Lambda's active tracing samples with X-Ray's default rule: the first request each second (a reservoir of
+one), then 5 % of the rest. https://docs.aws.amazon.com/xray/latest/devguide/xray-console-sampling.html"""

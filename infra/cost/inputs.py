@@ -1,0 +1,92 @@
+"""Everything a cost figure is computed from, gathered once: the template's facts, the measured requests and probe
+run, the rendered log lines, and the guard's rate (the config's, once it has the key)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from functions.common import catalog
+from infra.cost import assumptions
+from infra.cost.log_lines import access_log_line, lambda_platform_lines
+from infra.cost.measure import CHROME, COUNTED_VISIT, GET_VISITS, Measurement, measure_requests
+from infra.cost.probe_run import ProbeRun, probe_run
+from infra.cost.template_facts import FunctionFact, StackFacts, stack_facts
+
+GUARD_RATE_KEY: Final = "guard_rate_per_second"
+NEVER_EXPIRES_DAYS: Final = 365
+"""A log group without retention keeps growing; its storage is counted as a year's worth."""
+
+
+@dataclass(frozen=True)
+class CostInputs:
+    region: str
+    facts: StackFacts
+    requests: Measurement
+    probe: ProbeRun | None
+    """None when the template has no probe function."""
+    access_log_line: str
+    """A counted POST's access-log line, rendered from the stage's format (empty without access logging)."""
+    guard_rate_per_second: float
+    guard_rate_source: str
+    digest_recipients: int
+
+    @property
+    def counter(self) -> FunctionFact:
+        return self.facts.function(catalog.COUNTER_HANDLER)
+
+    @property
+    def probe_function(self) -> FunctionFact | None:
+        found = [f for f in self.facts.functions.values() if f.handler == catalog.PROBE_HANDLER]
+        return found[0] if found else None
+
+    @property
+    def log_retention_days(self) -> int:
+        return self.facts.log_retention_days or NEVER_EXPIRES_DAYS
+
+    def platform_bytes(self, function: FunctionFact) -> int:
+        return len(lambda_platform_lines(memory_mb=function.memory_mb, tracing_active=function.tracing == "Active"))
+
+    @property
+    def visit_log_bytes(self) -> int:
+        """What one counted visit writes to CloudWatch Logs: the counter's lines and EMF (measured), Lambda's
+        platform lines and the stage's access-log line (rendered)."""
+        counted = self.requests[COUNTED_VISIT]
+        return counted.log_bytes + counted.emf_bytes + self.platform_bytes(self.counter) + len(self.access_log_line)
+
+    @property
+    def get_log_bytes(self) -> int:
+        get = self.requests[GET_VISITS]
+        return get.log_bytes + get.emf_bytes + self.platform_bytes(self.counter)
+
+
+def gather(template: Mapping[str, Any], region: str, config_values: Mapping[str, Any]) -> CostInputs:
+    facts = stack_facts(template)
+    requests = measure_requests(template)
+    probe = next((f for f in facts.functions.values() if f.handler == catalog.PROBE_HANDLER), None)
+    counted = requests[COUNTED_VISIT]
+    line = ""
+    if facts.access_log_format:
+        line = access_log_line(facts.access_log_format, response_length=counted.response_body_bytes, user_agent=CHROME)
+    guard = config_values.get(GUARD_RATE_KEY)
+    return CostInputs(
+        region=region,
+        facts=facts,
+        requests=requests,
+        probe=probe_run(probe.memory_mb, 30) if probe else None,
+        access_log_line=line,
+        guard_rate_per_second=float(guard if guard is not None else assumptions.GUARD_RATE_PER_SECOND_UNTIL_WIRED),
+        guard_rate_source=f"config {GUARD_RATE_KEY}" if guard is not None else "assumed until the config has it",
+        digest_recipients=_recipients(template, facts),
+    )
+
+
+def _recipients(template: Mapping[str, Any], facts: StackFacts) -> int:
+    """Who the notifier emails (its ALERT_RECIPIENTS variable in the template)."""
+    for function in facts.functions.values():
+        if function.handler == catalog.NOTIFIER_HANDLER:
+            props = template["Resources"][function.logical_id]["Properties"]
+            value = props.get("Environment", {}).get("Variables", {}).get(catalog.ALERT_RECIPIENTS_ENV, "")
+            return len([address for address in str(value).split(",") if address.strip()])
+    return 0

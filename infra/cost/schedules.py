@@ -1,0 +1,58 @@
+"""How often a schedule fires in a month, from its EventBridge Scheduler expression; the month make cost means."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Final
+
+DAYS_PER_MONTH: Final = 30
+"""Every monthly figure is for a 30-day month (720 hours, 2,592,000 seconds)."""
+SECONDS_PER_MONTH: Final = DAYS_PER_MONTH * 86_400
+_RATE = re.compile(r"^rate\((?P<n>\d+) (?P<unit>minute|minutes|hour|hours|day|days)\)$")
+_RATE_MINUTES: Final = {"minute": 1, "hour": 60, "day": 1440}
+_WEEKDAYS: Final = {name: n for n, name in enumerate(("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"), start=1)}
+
+
+def runs_per_month(expression: str) -> float:
+    """How often a Scheduler expression fires in a 30-day month: `rate(n unit)`, or a six-field `cron(...)`
+    (minutes hours day-of-month month day-of-week year) counted field by field, a weekday list as n/7 of the days.
+    NOTE: https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html"""
+    rate = _RATE.match(expression)
+    if rate:
+        minutes = int(rate["n"]) * _RATE_MINUTES[rate["unit"].rstrip("s")]
+        return DAYS_PER_MONTH * 1440 / minutes
+    if expression.startswith("at("):
+        return 0.0  # one-time: not a monthly cost
+    if not (expression.startswith("cron(") and expression.endswith(")")):
+        raise ValueError(f"not a Scheduler expression: {expression!r}")
+    minute, hour, day_of_month, _month, day_of_week, _year = expression[5:-1].split()
+    per_day = _field_count(minute, 0, 59) * _field_count(hour, 0, 23)
+    if day_of_week not in ("?", "*"):
+        days = _field_count(day_of_week, 1, 7, names=_WEEKDAYS) * DAYS_PER_MONTH / 7
+    elif day_of_month not in ("?", "*"):
+        days = min(_field_count(day_of_month, 1, 31), DAYS_PER_MONTH)
+    else:
+        days = DAYS_PER_MONTH
+    return per_day * days
+
+
+def _field_count(field: str, low: int, high: int, names: Mapping[str, int] | None = None) -> int:
+    """How many values a cron field matches: `*`, `n`, `a-b`, `a,b`, `*/s`, `a/s`, `a-b/s`, weekday names."""
+    values: set[int] = set()
+    for part in field.upper().split(","):
+        span, _, step = part.partition("/")
+        if span in ("*", "?"):
+            start, end = low, high
+        elif "-" in span:
+            first, last = span.split("-")
+            start, end = _value(first, names), _value(last, names)
+        else:
+            start = _value(span, names)
+            end = high if step else start
+        values |= set(range(start, end + 1, int(step or 1)))
+    return len(values)
+
+
+def _value(text: str, names: Mapping[str, int] | None) -> int:
+    return names[text] if names and text in names else int(text)

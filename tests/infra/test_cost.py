@@ -1,0 +1,149 @@
+"""make cost against the synthesized stack: its counts come from the template, a config change moves the figures,
+the JSON has its headline keys, and docs/cost.md and the README's figures are current."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Template
+
+from functions.common import catalog
+from infra.config import DeploymentConfig
+from infra.cost import __main__ as cost_cli
+from infra.cost.inputs import CostInputs, gather
+from infra.cost.model import CostModel, cost_model
+from infra.cost.prices import load_prices
+from infra.cost.template_facts import stack_facts
+from infra.docs_gen import render_cost_docs
+from infra.monitoring import docs
+
+
+@pytest.fixture(scope="module")
+def inputs(template_json: dict[str, Any], config: DeploymentConfig) -> CostInputs:
+    return gather(template_json, config.region, {})
+
+
+def _model(inputs: CostInputs) -> CostModel:
+    return cost_model(inputs, load_prices(inputs.region))
+
+
+def test_the_counts_are_the_templates(
+    template: Template, template_json: dict[str, Any], config: DeploymentConfig
+) -> None:
+    facts = stack_facts(template_json)
+    # The alarms and the metrics they read, as the architecture doc counts them
+    assert len(facts.alarms) == len(template.find_resources("AWS::CloudWatch::Alarm"))
+    assert f"| metrics read by the alarms (each is billed per alarm) | {facts.alarm_metrics} |" in docs.count_rows(
+        template_json
+    )
+    assert len(facts.kms_keys) == len(template.find_resources("AWS::KMS::Key"))
+    assert facts.dashboards == len(template.find_resources("AWS::CloudWatch::Dashboard"))
+    # The counter and the stage as the config sets them
+    counter = facts.function(catalog.COUNTER_HANDLER)
+    assert counter.memory_mb == config.counter_memory_mb
+    assert facts.throttle_rate_per_second == config.api_throttle_rate_per_second
+    probe = facts.function(catalog.PROBE_HANDLER)
+    assert sum(s.runs_per_month for s in facts.schedules_of(probe)) == 30 * 24 * 60 / config.probe_interval_minutes
+
+
+@pytest.mark.parametrize("hosting", ["amplify", "s3-cloudfront"])
+def test_every_resource_of_the_stack_is_accounted_for(
+    synth_with: Callable[[dict[str, Any]], Template], hosting: str
+) -> None:
+    # A resource type make cost does not know (a web ACL, a secret) would be a monthly cost it leaves out
+    template = synth_with({"config.hosting": hosting}).to_json()
+    assert stack_facts(template).unpriced_types == ()
+
+
+def test_a_faster_probe_and_a_higher_throttle_cost_more(
+    synth_with: Callable[[dict[str, Any]], Template], inputs: CostInputs, config: DeploymentConfig
+) -> None:
+    # Given the stack with the probe twice as often and the throttle twice as high
+    changed = synth_with(
+        {
+            "config.probe_interval_minutes": config.probe_interval_minutes // 2,
+            "config.api_throttle_rate_per_second": config.api_throttle_rate_per_second * 2,
+            "config.api_throttle_burst_requests": config.api_throttle_burst_requests * 2,
+        }
+    ).to_json()
+    before, after = _model(inputs), _model(gather(changed, config.region, {}))
+    assert config.probe_interval_minutes % 2 == 0
+    # Then the probe's runs cost twice as much (its custom metric is a flat monthly fee either way), and the worst
+    # case counts twice the visits
+    assert _probe_runs_usd(after) == pytest.approx(2 * _probe_runs_usd(before), rel=1e-3)  # X-Ray: ~all traced
+    assert after.worst.visits_per_month == 2 * before.worst.visits_per_month
+    assert after.worst.month.list_usd > before.worst.month.list_usd
+
+
+def test_another_alarm_or_one_key_less_changes_the_fixed_month(
+    template_json: dict[str, Any], inputs: CostInputs
+) -> None:
+    prices = load_prices(inputs.region)
+    base = _model(inputs).fixed.list_usd
+    # Given the template with one more single-metric alarm, and the template without its customer-managed keys
+    more = copy.deepcopy(template_json)
+    (one_alarm,) = [r for r in more["Resources"].values() if r["Type"] == "AWS::CloudWatch::Alarm"][:1]
+    more["Resources"]["ExtraAlarm"] = one_alarm
+    fewer = copy.deepcopy(template_json)
+    keys = [lid for lid, r in fewer["Resources"].items() if r["Type"] == "AWS::KMS::Key"]
+    for lid in keys:
+        del fewer["Resources"][lid]
+    # Then the fixed month moves by one alarm metric, and by the keys' monthly fee
+    with_alarm = cost_model(_with_facts(inputs, more), prices).fixed.list_usd
+    without_keys = cost_model(_with_facts(inputs, fewer), prices).fixed.list_usd
+    assert with_alarm - base == pytest.approx(prices.value("cloudwatch_alarm_metric") * _metrics(one_alarm))
+    assert base - without_keys == pytest.approx(len(keys) * prices.value("kms_customer_managed_key"))
+
+
+def _probe_runs_usd(model: CostModel) -> float:
+    probe = [line for line in model.fixed.lines if line.usage.component == "availability probe"]
+    return sum(line.list_usd for line in probe if line.usage.key != "custom_metrics")
+
+
+def _metrics(alarm: dict[str, Any]) -> int:
+    return sum("MetricStat" in query for query in alarm["Properties"].get("Metrics", [])) or 1
+
+
+def _with_facts(inputs: CostInputs, template: dict[str, Any]) -> CostInputs:
+    return replace(inputs, facts=stack_facts(template))
+
+
+def test_the_guard_rate_is_the_configs_once_it_has_the_key(template_json: dict[str, Any], inputs: CostInputs) -> None:
+    # Given a config with guard_rate_per_second (another change adds the key to infra/config.py)
+    guarded = gather(template_json, inputs.region, {"guard_rate_per_second": 5})
+    # Then the guarded worst case is at that rate, and says where the rate came from
+    model = _model(guarded)
+    assert model.guarded.visits_per_month == 5 * 30 * 86_400
+    assert "config" in guarded.guard_rate_source
+    assert "assumed" in inputs.guard_rate_source  # without the key: the stated constant
+
+
+def test_the_json_has_the_headline_figures_and_their_items(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cost_cli.main(["--json"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    for key in (
+        "fixed_monthly_usd",
+        "per_million_visits_usd",
+        "worst_case_monthly_usd",
+        "guarded_worst_case_monthly_usd",
+    ):
+        assert isinstance(figures[key], float), key
+    assert figures["fixed_monthly_usd"] == pytest.approx(sum(i["list_usd"] for i in figures["fixed"]["items"]))
+    million = figures["per_million_visits"]["1000000"]
+    assert figures["per_million_visits_usd"] == pytest.approx(sum(i["list_usd"] for i in million["visits"]["items"]))
+    assert figures["guarded_worst_case_monthly_usd"] < figures["worst_case_monthly_usd"]
+    log_bytes = figures["measured"]["visit"]["log_bytes"]
+    assert log_bytes["total"] == sum(value for name, value in log_bytes.items() if name != "total")
+    assert figures["measured"]["visit"]["dynamodb_write_units"] > 0
+    assert any("429" in note for note in figures["notes"])
+    assert all(price["source"].startswith("https://") for price in figures["prices"].values())
+
+
+def test_cost_doc_and_readme_figures_are_current() -> None:
+    for path, expected in render_cost_docs().items():
+        assert path.read_text() == expected, f"{path.name} is stale: run python -m infra.docs_gen"

@@ -1,0 +1,170 @@
+"""make cost's arithmetic on small cases checked by hand: tiers, free tiers shared between items, schedules,
+X-Ray sampling, and a whole model of a one-function template with a stand-in measurement."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from functions.common import catalog
+from infra.cost import assumptions
+from infra.cost.bill import GB, Usage, bill
+from infra.cost.inputs import CostInputs
+from infra.cost.measure import COUNTED_VISIT, GET_VISITS, Measurement, RequestCost
+from infra.cost.model import cost_model
+from infra.cost.prices import PRICES_FILE, UnpricedRegionError, load_prices, tiered_cost
+from infra.cost.schedules import SECONDS_PER_MONTH, runs_per_month
+from infra.cost.template_facts import stack_facts
+from infra.cost.usage import sampled_traces
+
+PRICES: dict[str, Any] = {
+    "http_api_requests": {"tiers": [[300_000_000, 1.0], [None, 0.9]]},
+    "lambda_requests": {"value": 0.2},
+    "lambda_gb_second_arm64": {"value": 0.00001},
+    "lambda_gb_second_x86_64": {"value": 0.00002},
+    "lambda_free_requests": {"value": 1_000_000},
+    "lambda_free_gb_seconds": {"value": 400_000},
+    "dynamodb_write_request_units": {"value": 0.5},
+    "dynamodb_read_request_units": {"value": 0.1},
+    "logs_ingestion": {"value": 0.5},
+    "logs_storage": {"value": 0.03},
+    "logs_free_gb": {"value": 5},
+    "cloudwatch_alarm_metric": {"value": 0.1},
+    "cloudwatch_free_alarm_metrics": {"value": 10},
+    "cloudwatch_custom_metric": {"value": 0.3},
+    "cloudwatch_free_custom_metrics": {"value": 10},
+}
+
+
+@pytest.fixture
+def price_file(tmp_path: Path) -> Path:
+    entries = {
+        key: entry | {"unit": "u", "source": "https://x", "seen_at": "https://y"} for key, entry in PRICES.items()
+    }
+    path = tmp_path / "prices.json"
+    path.write_text(json.dumps({"as_of": "2026-12-01", "fallback_region": "r-1", "regions": {"r-1": entries}}))
+    return path
+
+
+def test_a_tiered_price_charges_each_tier_its_own_rate() -> None:
+    tiers = [(300e6, 1.0), (None, 0.9)]
+    assert tiered_cost(1e6, tiers) == pytest.approx(1.0)
+    # 300 M at $1.00 and 100 M at $0.90
+    assert tiered_cost(400e6, tiers) == pytest.approx(300 + 90)
+
+
+def test_a_free_tier_is_taken_once_from_the_total_and_shared_pools_in_order(price_file: Path) -> None:
+    # Given two components making 600,000 Lambda requests each, and GB-seconds on both architectures
+    prices = load_prices("r-1", path=price_file)
+    usage = [
+        Usage("a", "lambda_requests", 600_000, ""),
+        Usage("b", "lambda_requests", 600_000, ""),
+        Usage("a", "lambda_gb_seconds_arm64", 300_000, ""),
+        Usage("b", "lambda_gb_seconds_x86_64", 300_000, ""),
+    ]
+    # When they are billed
+    result = bill(usage, prices)
+    # Then the list price is every item's; the 1 M free requests come off once; the 400,000 free GB-s cover arm64
+    # first and 100,000 of the x86_64 ones
+    assert result.list_usd == pytest.approx(1.2 * 0.2 + 300_000 * 0.00001 + 300_000 * 0.00002)
+    assert result.after_free_usd == pytest.approx(0.2 * 0.2 + 200_000 * 0.00002)
+    assert result.by_component() == pytest.approx({"a": 0.12 + 3.0, "b": 0.12 + 6.0})
+
+
+def test_a_region_without_prices_falls_back_and_says_so_or_is_refused() -> None:
+    prices = load_prices("xx-nowhere-1")
+    assert prices.fallback
+    assert prices.priced_region == json.loads(PRICES_FILE.read_text())["fallback_region"]
+    with pytest.raises(UnpricedRegionError, match="xx-nowhere-1"):
+        load_prices("xx-nowhere-1", strict=True)
+
+
+@pytest.mark.parametrize(
+    ("expression", "runs"),
+    [
+        ("rate(10 minutes)", 30 * 144),
+        ("rate(1 hour)", 720),
+        ("cron(0 8 ? * MON *)", 30 / 7),
+        ("cron(0 8 ? * MON-FRI *)", 5 * 30 / 7),
+        ("cron(0/15 * * * ? *)", 4 * 24 * 30),
+        ("cron(30 6 1 * ? *)", 1),
+        ("at(2026-12-24T18:00:00)", 0),
+    ],
+)
+def test_schedules_run_so_often_in_a_30_day_month(expression: str, runs: float) -> None:
+    assert runs_per_month(expression) == pytest.approx(runs)
+
+
+def test_active_tracing_samples_a_smaller_share_as_traffic_grows() -> None:
+    # A few requests a month: each is the first of its second, so nearly all are traced
+    assert sampled_traces(1000) == pytest.approx(1000, rel=1e-3)
+    # Sustained 20/s: the first of each second and 5 % of the other 19
+    assert sampled_traces(20 * SECONDS_PER_MONTH) == pytest.approx(SECONDS_PER_MONTH * (1 + 0.05 * 19), rel=1e-6)
+    shares = [sampled_traces(v) / v for v in (1e5, 1e6, 1e7, 1e8)]
+    assert shares == sorted(shares, reverse=True)
+
+
+def _template(tracing: str) -> dict[str, Any]:
+    counter = {
+        "Handler": catalog.COUNTER_HANDLER,
+        "MemorySize": 1024,
+        "Architectures": ["arm64"],
+        "TracingConfig": {"Mode": tracing},
+    }
+    return {
+        "Resources": {
+            "Counter": {"Type": "AWS::Lambda::Function", "Properties": counter},
+            "Stage": {
+                "Type": "AWS::ApiGatewayV2::Stage",
+                "Properties": {"DefaultRouteSettings": {"ThrottlingRateLimit": 10, "ThrottlingBurstLimit": 20}},
+            },
+            "Logs": {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": 30}},
+            **{
+                f"Alarm{n}": {"Type": "AWS::CloudWatch::Alarm", "Properties": {"MetricName": "Errors", "Period": 300}}
+                for n in range(12)
+            },
+        }
+    }
+
+
+def _request(key: str, writes: int, log_bytes: int) -> RequestCost:
+    metrics = frozenset({("Visits", (("service", "x"),))}) if key == COUNTED_VISIT else frozenset()
+    return RequestCost(key, key, {"UpdateItem": writes}, 200, 50, log_bytes, 0, metrics, "", "")
+
+
+def test_a_small_stack_costs_what_a_hand_count_says(price_file: Path) -> None:
+    # Given a counter at 1 GB on arm64 without tracing, 12 one-metric alarms, a 10/s throttle, and a visit that
+    # makes 2 writes and 1,000 log bytes
+    inputs = CostInputs(
+        region="r-1",
+        facts=stack_facts(_template("PassThrough")),
+        requests=Measurement((_request(COUNTED_VISIT, 2, 1000), _request(GET_VISITS, 0, 10)), 100),
+        probe=None,
+        access_log_line="",
+        guard_rate_per_second=1,
+        guard_rate_source="test",
+        digest_recipients=0,
+    )
+    platform = inputs.platform_bytes(inputs.counter)
+    # When the model is computed
+    model = cost_model(inputs, load_prices("r-1", path=price_file))
+    # Then the fixed month is the 12 alarm metrics, 2 after the 10 free ones
+    assert model.fixed.list_usd == pytest.approx(1.2)
+    assert model.fixed.after_free_usd == pytest.approx(0.2)
+    # And a million visits cost their requests, GB-seconds, writes, logs and one custom metric, by hand:
+    visit_gb = (1000 + platform) * 1e6 / GB
+    by_hand = 1.0 + 0.2 + 1e6 * 1.0 * assumptions.COUNTER_BILLED_MS / 1000 * 0.00001 + 2 * 0.5
+    by_hand += visit_gb * 0.5 + visit_gb * 0.03 + 0.3
+    assert model.volumes[1_000_000].per_million_usd == pytest.approx(by_hand)
+    # And the worst month is every second of 30 days at 10/s on top of the fixed month, no traces (PassThrough)
+    assert model.worst.visits_per_month == 10 * 2_592_000
+    assert all(line.usage.key != "xray_traces" for line in model.worst.traffic.lines)
+    assert model.worst.month.list_usd == pytest.approx(model.fixed.list_usd + model.worst.traffic.list_usd)
+    assert model.guarded.visits_per_month == 2_592_000
+    # And, but for the one flat custom metric, ten times the guarded month's visits
+    flat = 0.3
+    assert math.isclose((model.worst.traffic.list_usd - flat) / (model.guarded.traffic.list_usd - flat), 10)

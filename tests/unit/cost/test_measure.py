@@ -1,0 +1,51 @@
+"""make cost's measurement runs the real counter, as the synthesized template declares it, on the local emulator."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assembly.synth import default_template
+from functions.common import catalog
+from infra.cost.measure import COUNTED_VISIT, GET_VISITS, WRU_ITEM_BYTES, Measurement, measure_requests
+from infra.cost.probe_run import probe_run
+
+
+@pytest.fixture(scope="module")
+def measured() -> Measurement:
+    return measure_requests(default_template())
+
+
+def test_a_counted_visit_writes_and_logs_what_the_counter_does(measured: Measurement) -> None:
+    counted = measured[COUNTED_VISIT]
+    # Its units are its DynamoDB calls: writes only on a warm container (the day's salt is cached)
+    assert counted.write_units == counted.calls.get("UpdateItem", 0) + counted.calls.get("PutItem", 0) > 0
+    assert counted.read_units == 0
+    # Its log bytes are the counter's JSON log line(s) of the request, and its EMF the visit's metrics
+    records = [json.loads(line) for line in counted.log_text.splitlines()]
+    assert records
+    assert all(record["service"] == catalog.COUNTER_SERVICE for record in records)
+    assert counted.log_bytes == len(counted.log_text.encode())
+    assert {name for name, _ in counted.emf_metrics} == {catalog.VISITS_METRIC, catalog.UNIQUE_VISITORS_METRIC}
+    assert counted.emf_bytes == len(counted.emf_text.encode()) > 0
+
+
+def test_requests_that_count_nothing_publish_no_visit_and_a_crawler_writes_nothing(measured: Measurement) -> None:
+    assert measured["retry"].emf_bytes == 0
+    assert measured[GET_VISITS].emf_bytes == 0
+    assert measured[GET_VISITS].write_units == 0
+    assert measured["crawler"].write_units == 0
+    assert {name for name, _ in measured["crawler"].emf_metrics} == {catalog.IGNORED_VISITS_METRIC}
+    # A retry of a counted visit costs a refused write and a read, not a second count
+    assert measured["retry"].write_units < measured[COUNTED_VISIT].write_units
+    assert measured.largest_item_bytes < WRU_ITEM_BYTES
+
+
+def test_a_healthy_probe_run_reads_the_api_and_publishes_its_total() -> None:
+    run = probe_run(memory_mb=128, timeout_seconds=30)
+    assert run.api_gets >= 1
+    assert run.api_requests > run.api_gets  # the CORS preflight too
+    assert run.site_requests >= 1
+    assert {name for name, _ in run.metrics} == {catalog.PROBE_FAILURES_METRIC}
+    assert run.log_bytes > 0

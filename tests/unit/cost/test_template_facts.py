@@ -1,0 +1,80 @@
+"""What make cost reads from a template, from a hand-made one; the access-log line; the price file's shape."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from typing import Any
+
+from infra.cost.bill import BILLING
+from infra.cost.log_lines import access_log_line
+from infra.cost.prices import PRICES_FILE
+from infra.cost.template_facts import stack_facts
+
+
+def _alarm(**props: Any) -> dict[str, Any]:
+    return {"Type": "AWS::CloudWatch::Alarm", "Properties": props}
+
+
+def test_alarms_are_counted_by_the_metrics_they_read_and_their_resolution() -> None:
+    # Given a one-metric alarm, a metric-math alarm over three metrics, and a 10-second alarm
+    math_alarm = _alarm(
+        Metrics=[
+            {"Id": "e", "Expression": "a+b+c"},
+            *({"Id": n, "MetricStat": {"Period": 300}} for n in "abc"),
+        ]
+    )
+    template = {
+        "Resources": {
+            "One": _alarm(MetricName="Errors", Period=300),
+            "Math": math_alarm,
+            "Fast": _alarm(MetricName="Errors", Period=10),
+            "Key": {"Type": "AWS::KMS::Key", "Properties": {"EnableKeyRotation": True}},
+            "Plain": {"Type": "AWS::KMS::Key", "Properties": {}},
+        }
+    }
+    # When its facts are read
+    facts = stack_facts(template)
+    # Then 4 standard-resolution alarm metrics and 1 high-resolution one, and two keys, one rotating
+    assert facts.alarm_metrics == 1 + 3
+    assert facts.high_resolution_alarm_metrics == 1
+    assert facts.kms_keys == {"Key": True, "Plain": False}
+    assert facts.throttle_rate_per_second is None
+
+
+def test_a_resource_type_make_cost_does_not_price_is_listed() -> None:
+    template = {
+        "Resources": {
+            "Acl": {"Type": "AWS::WAFv2::WebACL", "Properties": {}},
+            "Role": {"Type": "AWS::IAM::Role", "Properties": {}},
+            "Release": {"Type": "Custom::AmplifySiteRelease", "Properties": {}},
+        }
+    }
+    assert stack_facts(template).unpriced_types == ("AWS::WAFv2::WebACL",)
+
+
+def test_the_access_log_line_fills_every_variable_of_the_format() -> None:
+    log_format = json.dumps(
+        {"id": "$context.requestId", "len": "$context.responseLength", "odd": "$context.error.message"}
+    )
+    line = access_log_line(log_format, response_length=71, user_agent="ua")
+    record = json.loads(line)
+    assert record["len"] == "71"
+    assert record["odd"] == "-"  # no value on success: API Gateway writes "-"
+    assert "$context" not in line
+    assert line.endswith("\n")
+
+
+def test_every_price_is_dated_sourced_and_there_for_every_billed_usage() -> None:
+    document = json.loads(PRICES_FILE.read_text())
+    date.fromisoformat(document["as_of"])
+    assert document["fallback_region"] in document["regions"]
+    needed = {price for price, _, _ in BILLING.values()} | {free for _, _, free in BILLING.values() if free}
+    for region, prices in document["regions"].items():
+        assert needed <= set(prices), (region, needed - set(prices))
+        for key, entry in prices.items():
+            assert re.match(r"^https://", entry["source"]), key
+            assert re.match(r"^https://", entry["seen_at"]), key
+            assert entry["unit"], key
+            assert ("value" in entry) != ("tiers" in entry), key
