@@ -13,6 +13,7 @@ from typing import Final
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as scheduler_targets
 from constructs import Construct
@@ -60,6 +61,8 @@ class AvailabilityProbe(Construct):
                 catalog.PROBE_API_URL_ENV: api_url,
             },
             reserved_concurrency=None,
+            # Its failures are its log lines and metric; a trace of three GETs adds nothing but a bill (docs/cost.md).
+            tracing=lambda_.Tracing.DISABLED,
         )
         self.probe.function.configure_async_invoke(retry_attempts=PROBE_RETRY_ATTEMPTS)
         self.scheduler_role = self._scheduler_role()

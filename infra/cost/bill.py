@@ -29,6 +29,7 @@ BILLING: Final[Mapping[str, tuple[str, float, str | None]]] = {
     "dynamodb_write_units": ("dynamodb_write_request_units", 1e6, None),
     "dynamodb_read_units": ("dynamodb_read_request_units", 1e6, None),
     "logs_ingested_gb": ("logs_ingestion", 1, "logs_free_gb"),
+    "logs_ingested_ia_gb": ("logs_ingestion_infrequent_access", 1, "logs_free_gb"),
     "logs_stored_gb_months": ("logs_storage", 1, "logs_free_gb"),
     "xray_traces": ("xray_traces_recorded", 1e6, "xray_free_traces"),
     "scheduler_invocations": ("scheduler_invocations", 1e6, "scheduler_free_invocations"),

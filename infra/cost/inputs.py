@@ -46,14 +46,27 @@ class CostInputs:
         return self.facts.log_retention_days or NEVER_EXPIRES_DAYS
 
     def platform_bytes(self, function: FunctionFact) -> int:
+        """Lambda's start and report lines of one invocation, unless its system log level drops them."""
+        if not function.platform_logs:
+            return 0
         return len(lambda_platform_lines(memory_mb=function.memory_mb, tracing_active=function.tracing == "Active"))
 
     @property
     def visit_log_bytes(self) -> int:
         """What one counted visit writes to CloudWatch Logs: the counter's lines and EMF (measured), Lambda's
         platform lines and the stage's access-log line (rendered)."""
+        return self.visit_function_log_bytes + len(self.access_log_line)
+
+    @property
+    def visit_function_log_bytes(self) -> int:
+        """The counter's share of a visit's log bytes (its log group is Standard class: EMF needs it)."""
         counted = self.requests[COUNTED_VISIT]
-        return counted.log_bytes + counted.emf_bytes + self.platform_bytes(self.counter) + len(self.access_log_line)
+        return counted.log_bytes + counted.emf_bytes + self.platform_bytes(self.counter)
+
+    @property
+    def access_log_ingestion_key(self) -> str:
+        """The usage key the access log's bytes are billed under: its log group's class decides the price."""
+        return "logs_ingested_ia_gb" if self.facts.access_log_class == "INFREQUENT_ACCESS" else "logs_ingested_gb"
 
     @property
     def get_log_bytes(self) -> int:

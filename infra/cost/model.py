@@ -12,7 +12,7 @@ from infra.cost.bill import Bill, bill
 from infra.cost.inputs import CostInputs, gather
 from infra.cost.prices import PriceBook, load_prices
 from infra.cost.schedules import SECONDS_PER_MONTH
-from infra.cost.usage import fixed_usage, visits_usage
+from infra.cost.usage import fixed_usage, traffic_metrics_usage, visits_usage
 
 VOLUMES: Final = (1_000_000, 10_000_000)
 """Monthly visits the marginal cost is reported at."""
@@ -25,8 +25,10 @@ class Scenario:
     traffic: Bill
     """The visits' own usage, priced at list price (a free tier is no marginal saving: the fixed usage and any
     other workload of the account draw on it first)."""
+    flat: Bill
+    """What traffic adds by the month whatever its volume (the custom metrics it publishes)."""
     month: Bill
-    """The whole month: the fixed usage and the visits'."""
+    """The whole month: the fixed usage, the flat and the visits'."""
 
     @property
     def per_million_usd(self) -> float:
@@ -49,8 +51,8 @@ def cost_model(inputs: CostInputs, prices: PriceBook) -> CostModel:
     fixed = fixed_usage(inputs)
 
     def scenario(name: str, visits: float) -> Scenario:
-        traffic = visits_usage(inputs, visits)
-        return Scenario(name, visits, bill(traffic, prices), bill(fixed + traffic, prices))
+        traffic, flat = visits_usage(inputs, visits), traffic_metrics_usage(inputs, visits)
+        return Scenario(name, visits, bill(traffic, prices), bill(flat, prices), bill(fixed + flat + traffic, prices))
 
     ceiling = inputs.facts.throttle_rate_per_second
     if ceiling is None:

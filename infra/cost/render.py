@@ -72,7 +72,9 @@ def sections(model: CostModel) -> list[str]:
         ]
         lines += [
             "",
-            f"Per million: {usd(scenario.per_million_usd)}. The whole month at this volume: "
+            f"Per million: {usd(scenario.per_million_usd)}. Traffic also publishes custom metrics, billed by the "
+            f"month whatever the volume: {usd(scenario.flat.list_usd)} at list price "
+            f"({usd(scenario.flat.after_free_usd)} within the free tier's 10). The whole month at this volume: "
             f"{usd(scenario.month.list_usd)} at list price, {usd(scenario.month.after_free_usd)} after the free tiers.",
         ]
     for title, scenario in (("Worst case", model.worst), ("Worst case, guard engaged", model.guarded)):

@@ -80,6 +80,7 @@ def _scenario(scenario: Scenario) -> dict[str, Any]:
         "month_list_usd": scenario.month.list_usd,
         "month_after_free_tier_usd": scenario.month.after_free_usd,
         "visits": _bill(scenario.traffic),
+        "flat_with_traffic": _bill(scenario.flat),
     }
 
 

@@ -77,6 +77,9 @@ class FunctionFact:
     architecture: str
     tracing: str
     """TracingConfig.Mode: Active (Lambda samples and records traces itself) or PassThrough (the default)."""
+    platform_logs: bool
+    """Lambda writes its start and report lines for each invocation: the system log level is INFO (the default)
+    or DEBUG, not WARN. https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html"""
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,8 @@ class StackFacts:
     throttle_rate_per_second: float | None
     throttle_burst_requests: int | None
     access_log_format: str | None
+    access_log_class: str
+    """The log group class of the stage's access logs: STANDARD or INFREQUENT_ACCESS (half the ingestion price)."""
     log_groups: int
     log_retention_days: int | None
     """The longest retention of any log group (None: a group keeps its logs forever)."""
@@ -147,6 +152,7 @@ def stack_facts(template: Mapping[str, Any]) -> StackFacts:
         throttle_rate_per_second=_number(route.get("ThrottlingRateLimit")),
         throttle_burst_requests=_whole(route.get("ThrottlingBurstLimit")),
         access_log_format=access_log,
+        access_log_class=_access_log_class(resources, stages),
         log_groups=len(of("AWS::Logs::LogGroup")),
         log_retention_days=_longest_retention(of("AWS::Logs::LogGroup").values()),
         budgets=len(of("AWS::Budgets::Budget")),
@@ -177,7 +183,15 @@ def _function(logical_id: str, props: Mapping[str, Any]) -> FunctionFact:
         memory_mb=int(props.get("MemorySize", 128)),
         architecture=str((props.get("Architectures") or ["x86_64"])[0]),
         tracing=str(props.get("TracingConfig", {}).get("Mode", "PassThrough")),
+        platform_logs=props.get("LoggingConfig", {}).get("SystemLogLevel", "INFO") != "WARN",
     )
+
+
+def _access_log_class(resources: Mapping[str, Any], stages: list[Mapping[str, Any]]) -> str:
+    group = referenced(stages[0].get("AccessLogSettings", {}).get("DestinationArn")) if stages else None
+    if group is None or group not in resources:
+        return "STANDARD"
+    return str(resources[group].get("Properties", {}).get("LogGroupClass", "STANDARD"))
 
 
 def _schedule(logical_id: str, props: Mapping[str, Any]) -> ScheduleFact:

@@ -40,11 +40,14 @@ def invocation_usage(component: str, function: FunctionFact, runs: float, billed
     return usage
 
 
-def logs_usage(component: str, inputs: CostInputs, bytes_per_month: float, detail: str) -> list[Usage]:
+def logs_usage(
+    component: str, inputs: CostInputs, bytes_per_month: float, detail: str, key: str = "logs_ingested_gb"
+) -> list[Usage]:
+    """Ingestion (under `key`: the log group's class decides its price) and the storage it adds."""
     gb = bytes_per_month / GB
     stored = gb * inputs.log_retention_days / DAYS_PER_MONTH
     return [
-        Usage(component, "logs_ingested_gb", gb, detail),
+        Usage(component, key, gb, detail),
         Usage(
             component,
             "logs_stored_gb_months",
@@ -122,20 +125,37 @@ def visits_usage(inputs: CostInputs, visits: float) -> list[Usage]:
     if not visits:
         return []
     component, counted = "visits", inputs.requests[COUNTED_VISIT]
-    log_bytes = inputs.visit_log_bytes
+    counter_bytes, access_bytes = inputs.visit_function_log_bytes, len(inputs.access_log_line)
+    access_class = inputs.facts.access_log_class.replace("_", " ").lower()
     return [
         Usage(component, "http_api_requests", visits, "one POST /visits per visit"),
         *invocation_usage(component, inputs.counter, visits, assumptions.COUNTER_BILLED_MS),
         Usage(component, "dynamodb_write_units", visits * counted.write_units, f"{counted.write_units} WRU a visit"),
         Usage(component, "dynamodb_read_units", visits * counted.read_units, f"{counted.read_units} RRU a visit"),
-        *logs_usage(component, inputs, visits * log_bytes, f"{log_bytes} B a visit"),
+        *logs_usage(component, inputs, visits * counter_bytes, f"{counter_bytes} B a visit in the counter's logs"),
+        *logs_usage(
+            component,
+            inputs,
+            visits * access_bytes,
+            f"{access_bytes} B a visit in the access log ({access_class} class)",
+            key=inputs.access_log_ingestion_key,
+        ),
+    ]
+
+
+def traffic_metrics_usage(inputs: CostInputs, visits: float) -> list[Usage]:
+    """The custom metrics traffic publishes: billed by the month for each hour they are published, so flat once
+    every hour has a visit, whatever the volume: in the month's bill, not in the cost per visit."""
+    if not visits:
+        return []
+    return [
         Usage(
             "custom metrics with traffic",
             "custom_metrics",
             len(inputs.requests.metrics_with_traffic) * min(1.0, visits / HOURS_PER_MONTH),
             "the counter's EMF metrics, flat once published every hour: "
             + ", ".join(sorted({_metric_label(metric) for metric in inputs.requests.metrics_with_traffic})),
-        ),
+        )
     ]
 
 

@@ -155,16 +155,20 @@ def test_a_small_stack_costs_what_a_hand_count_says(price_file: Path) -> None:
     # Then the fixed month is the 12 alarm metrics, 2 after the 10 free ones
     assert model.fixed.list_usd == pytest.approx(1.2)
     assert model.fixed.after_free_usd == pytest.approx(0.2)
-    # And a million visits cost their requests, GB-seconds, writes, logs and one custom metric, by hand:
+    # And a million visits cost their requests, GB-seconds, writes and logs, by hand:
     visit_gb = (1000 + platform) * 1e6 / GB
     by_hand = 1.0 + 0.2 + 1e6 * 1.0 * assumptions.COUNTER_BILLED_MS / 1000 * 0.00001 + 2 * 0.5
-    by_hand += visit_gb * 0.5 + visit_gb * 0.03 + 0.3
+    by_hand += visit_gb * 0.5 + visit_gb * 0.03
     assert model.volumes[1_000_000].per_million_usd == pytest.approx(by_hand)
+    # And the one custom metric the visits publish is billed by the month, in the month's bill, not per visit
+    assert model.volumes[1_000_000].flat.list_usd == pytest.approx(0.3)
+    assert model.volumes[1_000_000].month.list_usd == pytest.approx(model.fixed.list_usd + 0.3 + by_hand)
     # And the worst month is every second of 30 days at 10/s on top of the fixed month, no traces (PassThrough)
     assert model.worst.visits_per_month == 10 * 2_592_000
     assert all(line.usage.key != "xray_traces" for line in model.worst.traffic.lines)
-    assert model.worst.month.list_usd == pytest.approx(model.fixed.list_usd + model.worst.traffic.list_usd)
+    assert model.worst.month.list_usd == pytest.approx(
+        model.fixed.list_usd + model.worst.flat.list_usd + model.worst.traffic.list_usd
+    )
     assert model.guarded.visits_per_month == 2_592_000
-    # And, but for the one flat custom metric, ten times the guarded month's visits
-    flat = 0.3
-    assert math.isclose((model.worst.traffic.list_usd - flat) / (model.guarded.traffic.list_usd - flat), 10)
+    # And ten times the guarded month's visits
+    assert math.isclose(model.worst.traffic.list_usd / model.guarded.traffic.list_usd, 10)

@@ -78,3 +78,26 @@ def test_every_price_is_dated_sourced_and_there_for_every_billed_usage() -> None
             assert re.match(r"^https://", entry["seen_at"]), key
             assert entry["unit"], key
             assert ("value" in entry) != ("tiers" in entry), key
+
+
+def test_a_function_at_system_log_level_warn_writes_no_platform_lines_and_the_access_log_class_is_read() -> None:
+    # Given a counter whose system log level drops Lambda's start/report lines, another at the default, and a stage
+    # whose access logs go to an Infrequent Access log group
+    quiet = {"Handler": "q.h", "LoggingConfig": {"LogFormat": "JSON", "SystemLogLevel": "WARN"}}
+    template = {
+        "Resources": {
+            "Quiet": {"Type": "AWS::Lambda::Function", "Properties": quiet},
+            "Chatty": {"Type": "AWS::Lambda::Function", "Properties": {"Handler": "c.h"}},
+            "AccessLogs": {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupClass": "INFREQUENT_ACCESS"}},
+            "Stage": {
+                "Type": "AWS::ApiGatewayV2::Stage",
+                "Properties": {"AccessLogSettings": {"DestinationArn": {"Fn::GetAtt": ["AccessLogs", "Arn"]}}},
+            },
+        }
+    }
+    # When its facts are read
+    facts = stack_facts(template)
+    # Then only the default one writes platform lines, and the access log is billed at its class's price
+    assert (facts.functions["Quiet"].platform_logs, facts.functions["Chatty"].platform_logs) == (False, True)
+    assert facts.access_log_class == "INFREQUENT_ACCESS"
+    assert BILLING["logs_ingested_ia_gb"][0] == "logs_ingestion_infrequent_access"
