@@ -6,8 +6,9 @@ UpdateStage on that one stage and nothing else.
 NOTE: IAM authorizes API Gateway's management API by HTTP method on the resource path: UpdateStage is
 `apigateway:PATCH` on `arn:<partition>:apigateway:<region>::/apis/<apiId>/stages/<stageName>`.
 https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonapigatewaymanagementv2.html
-NOTE: the guard changes the stage outside CloudFormation: a deploy while it is engaged writes the template's
-(configured) limits back, releasing it (docs/runbook.md#api-request-spike).
+NOTE: the guard changes the stage outside CloudFormation (drift): a deploy that updates the stage while it is
+engaged writes the template's (configured) limits back, releasing it (docs/runbook.md#api-request-spike).
+https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/drift-aware-change-sets.html
 """
 
 from __future__ import annotations

@@ -10,7 +10,9 @@ Delivery guarantees, and where each comes from:
   fails the invocation only after the others were delivered; Lambda's retries (2, infra/notifier.py) then
   deliver only the failed channel, whose record was removed, and after them the event waits in the
   dead-letter queue. The alerting-health alarms on the notifier's errors and dead letters bypass this function;
-- no silent loss: an unreadable message is forwarded raw.
+- no silent loss: an unreadable message is forwarded raw;
+- the throttle guard (guard.py) acts before any channel delivers, at most once per SNS message (its own
+  idempotency record), and its outcome is part of the alert; a failed guard is delivered, then fails the invocation.
 """
 
 from __future__ import annotations

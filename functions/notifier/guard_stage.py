@@ -1,8 +1,10 @@
 """The throttle guard's adapter: the API stage's default-route throttle through API Gateway's v2 API.
 
 NOTE: UpdateStage (PATCH /v2/apis/{apiId}/stages/{stageName}) takes DefaultRouteSettings with
-ThrottlingRateLimit (requests/s, a double) and ThrottlingBurstLimit (an integer); fields it is not given are left
-as they are. https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/apis-apiid-stages-stagename.html
+ThrottlingRateLimit (requests/s, a double) and ThrottlingBurstLimit (an integer).
+https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/apis-apiid-stages-stagename.html
+Maintenance: the reference does not say whether the other DefaultRouteSettings members are kept or reset; the
+stack sets none but the throttle (infra/api.py), so either way the stage ends as the template plus the new limits.
 NOTE: IAM authorizes it as `apigateway:PATCH` on the stage, `arn:aws:apigateway:<region>::/apis/<apiId>/stages/
 <stageName>` (infra/guard.py grants exactly that).
 https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonapigatewaymanagementv2.html
