@@ -136,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         first = time.time()
         reports, statuses = run_drill(system, args.rate, args.seconds, args.settle)
         print(format_report(reports, statuses, first, args.period_scale))
+        print(_guard_summary(system))
         print(f"Outbox: {len(system.outbox())} emails")
     finally:
         system.stop()
@@ -153,6 +154,14 @@ def _site_down(system: LocalSystem, settle_seconds: float) -> int:
     finally:
         system.stop()
     return 0 if report.passed else 1
+
+
+def _guard_summary(system: LocalSystem) -> str:
+    """What the throttle guard did to the stage (its UpdateStage calls, stage_control.py), and where it is now."""
+    assert system.stage_control is not None
+    rate, burst = system.api.throttle.limits()
+    changes = " → ".join(f"{r:g}/s burst {b}" for r, b in system.stage_control.updates) or "none"
+    return f"Throttle guard: stage throttle now {rate:g} requests/s, burst {burst} (updates: {changes})"
 
 
 def _request_spike(system: LocalSystem, rate: float, settle_seconds: float) -> int:

@@ -8,6 +8,8 @@ Bounded: each wait ends by its own timeout; nothing asserts how long a step took
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +19,7 @@ import pytest
 import requests
 
 from functions.common import catalog
+from infra.config import REPO_ROOT
 from infra.local.outbox import SentEmail
 from infra.local.request_spike import PacedSender
 from infra.local.system import LocalSystem, Ports
@@ -114,3 +117,37 @@ def test_the_guard_engages_during_a_spike_and_releases_after_it(system: LocalSys
     # 2 s its bucket takes to refill at 20 requests/s to its burst of 40)
     time.sleep(2)
     assert _statuses_of_a_burst(system.api_url, 20) == [200] * 20
+
+
+def test_the_request_spike_drill_reports_the_guard_engaging_and_releasing() -> None:
+    # Given `make drill SCENARIO=request-spike` on a fresh local system (6 s periods, a test-sized threshold)
+    command = [
+        sys.executable,
+        "-m",
+        "infra.local.drill",
+        "--scenario",
+        "request-spike",
+        "--rate",
+        "40",
+        "--period-scale",
+        str(PERIOD_SCALE),
+        "--settle",
+        "20",
+        "--config",
+        "alarm_thresholds.api_requests_per_5_minutes=60",
+        "--port-base",
+        str(free_port_base()),
+    ]
+    # When it runs
+    done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=240, check=False)
+    # Then it reports, in this order, the guard engaged, the emails saying so, and the configured throttle back
+    lines = [line.strip() for line in done.stdout.splitlines()]
+    assert done.returncode == 0, done.stdout + done.stderr
+    engaged = lines.index("alarm FIRED → guard engaged: stage throttle 2 requests/s, burst 10")
+    said_engaged = lines.index("Throttle guard: engaged: API stage throttle lowered to 2 requests/s, burst 10")
+    said_released = lines.index("Throttle guard: released: API stage throttle restored to 20 requests/s, burst 40")
+    restored = lines.index("burst over → alarm OK → stage throttle 20 requests/s, burst 40")
+    assert engaged < said_engaged < said_released < restored
+    under_guard = next(line for line in lines if "s under the guard: responses" in line)
+    assert "429:" in under_guard
+    assert lines[-1] == "drill passed"

@@ -26,7 +26,7 @@ from functions.notifier.guard import (
 from functions.notifier.guard_stage import ApiGatewayStageThrottle
 from infra.local.stage_control import ENDPOINT_VARIABLE, StageControl
 from tests.support import alarm_events
-from tests.unit.notifier.conftest import STACK_NAME, Invoke, SentEmail
+from tests.unit.notifier.conftest import STACK_NAME, Channels, Invoke, SentEmail
 
 SPIKE = catalog.alarm_name(STACK_NAME, catalog.API_REQUEST_SPIKE_ALARM)
 API_ID = "a1b2c3d4e5"
@@ -248,3 +248,15 @@ def test_a_failed_guard_is_emailed_then_fails_the_invocation_and_a_retry_that_su
         "FAILED to engage",
         "engaged",
     ]
+
+
+def test_slack_and_the_webhook_say_what_the_guard_did_too(stage: _Stage, channels: Channels, invoke: Invoke) -> None:
+    # Given Slack and the webhook configured; When the spike alarm fires
+    invoke(alarm_events.sns_event(_spike("ALARM", "OK")))
+    # Then Slack's fields and the webhook's facts carry the guard's row, with the new limits
+    engaged = "engaged: API stage throttle lowered to 2 requests/s, burst 10"
+    (slack,) = channels.slack()
+    fields = [field["text"] for block in slack.json()["blocks"] for field in block.get("fields", [])]
+    assert any("Throttle guard" in text and engaged in text for text in fields)
+    (webhook,) = channels.webhook()
+    assert {"label": "Throttle guard", "value": engaged} in webhook.json()["facts"]
