@@ -7,10 +7,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import pytest
+from aws_cdk import App, Environment, Stack
+from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Match, Template
 
 from functions.common import catalog
-from infra.budget import ACTUAL_ALERT_PERCENTS, FORECASTED_ALERT_PERCENTS
+from infra.budget import ACTUAL_ALERT_PERCENTS, FORECASTED_ALERT_PERCENTS, CostBudget
 from infra.config import DeploymentConfig
 
 NOTIFIER_HANDLER = catalog.NOTIFIER_HANDLER
@@ -89,12 +92,14 @@ def test_only_this_accounts_budgets_may_publish_and_only_to_the_alerting_health_
 
 
 def test_the_topic_key_lets_this_accounts_budgets_encrypt(template: Template) -> None:
-    # The key exists while the topics are encrypted (infra/alert_topics.py); Budgets must be able to use it.
-    keys = _resources(template, "AWS::KMS::Key")
-    (topic_key,) = [
-        key for key in keys.values() if key["Properties"].get("Description", "").startswith("Encrypts the alarm")
-    ]
-    assert _budgets_statements(topic_key["Properties"]["KeyPolicy"]) == [
+    # While the alerting-health topic is encrypted with a customer-managed key (infra/alert_topics.py), Budgets
+    # must be able to use that key; an unencrypted topic needs no key statement (next test).
+    topic = template.to_json()["Resources"][_health_topic(template)]
+    key_ref = topic["Properties"].get("KmsMasterKeyId")
+    if key_ref is None:
+        pytest.skip("the alerting-health topic is not encrypted in this configuration")
+    key = template.to_json()["Resources"][key_ref["Fn::GetAtt"][0]]
+    assert _budgets_statements(key["Properties"]["KeyPolicy"]) == [
         {
             "Effect": "Allow",
             "Principal": {"Service": "budgets.amazonaws.com"},
@@ -103,6 +108,21 @@ def test_the_topic_key_lets_this_accounts_budgets_encrypt(template: Template) ->
             "Condition": THIS_ACCOUNTS_BUDGETS,
         }
     ]
+
+
+def test_a_budget_on_an_unencrypted_topic_needs_only_the_topic_policy() -> None:
+    # Given the budget construct on a plain topic (no key: topic_key=None)
+    stack = Stack(App(), "Plain", env=Environment(account="111111111111", region="eu-west-1"))
+    topic = sns.Topic(stack, "Health")
+    CostBudget(stack, "Budget", budget_name="plain-monthly-cost", monthly_limit_usd=5, topic=topic, topic_key=None)
+    template = Template.from_stack(stack)
+    # Then Budgets may publish to it, and no key or key policy is involved
+    (policy,) = template.find_resources("AWS::SNS::TopicPolicy").values()
+    assert [s["Condition"] for s in _budgets_statements(policy["Properties"]["PolicyDocument"])] == [
+        THIS_ACCOUNTS_BUDGETS
+    ]
+    assert template.find_resources("AWS::KMS::Key") == {}
+    template.resource_count_is("AWS::Budgets::Budget", 1)
 
 
 def _notifier_statements(template: Template) -> list[Mapping[str, Any]]:
