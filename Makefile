@@ -106,6 +106,7 @@ dashboard: setup
 	$(BIN)/python -m dashboards
 
 ## drill: a bounded burst of visits against a fresh local system; reports which alarms fired and when the email came
-##        (SCENARIO=site-down: stops the local site until site-unavailable fires, emails and resolves)
+##        (SCENARIO=site-down: stops the local site until site-unavailable fires, emails and resolves;
+##         SCENARIO=request-spike: a burst until the throttle guard engages, then its release)
 drill: setup
 	$(BIN)/python -m infra.local.drill $(if $(SCENARIO),--scenario $(SCENARIO))

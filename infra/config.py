@@ -82,6 +82,9 @@ DEFAULT_ALERT_TOPIC_KMS: Final = False
 Tracing = Literal["disabled", "pass_through", "active"]
 TRACING_MODES: Final[tuple[Tracing, ...]] = ("disabled", "pass_through", "active")
 DEFAULT_COUNTER_TRACING: Final[Tracing] = "disabled"
+DEFAULT_MONTHLY_BUDGET_USD: Final = 5
+DEFAULT_GUARD_RATE_PER_SECOND: Final = 2
+DEFAULT_GUARD_BURST_REQUESTS: Final = 10
 
 
 class ConfigError(ValueError):
@@ -118,6 +121,13 @@ class DeploymentConfig:
     """Origins allowed to call the API (CORS) besides the hosted site's own origin, which infra adds itself."""
     api_throttle_rate_per_second: int
     api_throttle_burst_requests: int
+    guard_rate_per_second: int
+    """The stage's rate limit while api-request-spike is in ALARM (the notifier's throttle guard); below
+    api_throttle_rate_per_second."""
+    guard_burst_requests: int
+    """The stage's burst limit while the guard is engaged; below api_throttle_burst_requests."""
+    monthly_budget_usd: int
+    """The account's monthly cost budget (AWS Budgets); its alerts reach the owner by the alerting-health path."""
     counter_memory_mb: int
     counter_timeout_seconds: int
     counter_reserved_concurrency: int | None
@@ -271,6 +281,23 @@ CONFIG_FIELDS: Final[Mapping[str, tuple[Callable[[str, Any], Any], str]]] = {
     ),
     "api_throttle_rate_per_second": (_int(1, 10_000), "API stage steady-state request rate limit (requests/s)."),
     "api_throttle_burst_requests": (_int(1, 5_000), "API stage burst limit (requests)."),
+    "guard_rate_per_second": (
+        _int(1, 10_000),
+        f"API stage rate limit (requests/s) while `api-request-spike` is in ALARM (default "
+        f"{DEFAULT_GUARD_RATE_PER_SECOND}): the notifier lowers the throttle to it and restores "
+        "`api_throttle_rate_per_second` on OK; below that one ([alerting.md](alerting.md#throttle-guard)).",
+    ),
+    "guard_burst_requests": (
+        _int(1, 5_000),
+        f"API stage burst limit (requests) while the guard is engaged (default {DEFAULT_GUARD_BURST_REQUESTS}); "
+        "below `api_throttle_burst_requests`, at least `guard_rate_per_second`.",
+    ),
+    "monthly_budget_usd": (
+        _int(1, 1_000_000),
+        f"Monthly cost budget of the account in USD (default {DEFAULT_MONTHLY_BUDGET_USD}): AWS Budgets emails "
+        "by the alerting-health topic at 80% and 100% of actual cost and at 100% forecast "
+        "([alerting.md](alerting.md#cost-budget)).",
+    ),
     "counter_memory_mb": (_int(128, 10_240), "Counter Lambda memory (MB); CPU share scales with it."),
     "counter_timeout_seconds": (_int(1, 29), "Counter Lambda timeout (s); must stay under the API's 30 s."),
     "counter_reserved_concurrency": (
@@ -372,6 +399,9 @@ def load_config(context: Mapping[str, Any], overrides: Mapping[str, Any] | None 
     merged.setdefault("digest_schedule", DEFAULT_DIGEST_SCHEDULE)
     merged.setdefault("alert_topic_kms", DEFAULT_ALERT_TOPIC_KMS)
     merged.setdefault("counter_tracing", DEFAULT_COUNTER_TRACING)
+    merged.setdefault("monthly_budget_usd", DEFAULT_MONTHLY_BUDGET_USD)
+    merged.setdefault("guard_rate_per_second", DEFAULT_GUARD_RATE_PER_SECOND)
+    merged.setdefault("guard_burst_requests", DEFAULT_GUARD_BURST_REQUESTS)
     for key, value in (overrides or {}).items():
         _apply_override(merged, key, _parse_override(value))
 
@@ -388,8 +418,25 @@ def load_config(context: Mapping[str, Any], overrides: Mapping[str, Any] | None 
     config = DeploymentConfig(**values, alarm_thresholds=AlarmThresholds(**thresholds))
     if config.api_throttle_burst_requests < config.api_throttle_rate_per_second:
         raise ConfigError("config key 'api_throttle_burst_requests': must be at least api_throttle_rate_per_second")
+    _check_guard(config)
     _check_site_certificate(config)
     return config
+
+
+def _check_guard(config: DeploymentConfig) -> None:
+    """The guard only ever lowers the throttle: its limits are below the stage's configured ones."""
+    if config.guard_rate_per_second >= config.api_throttle_rate_per_second:
+        raise ConfigError(
+            f"config key 'guard_rate_per_second': {config.guard_rate_per_second} must be below "
+            f"api_throttle_rate_per_second ({config.api_throttle_rate_per_second})"
+        )
+    if config.guard_burst_requests >= config.api_throttle_burst_requests:
+        raise ConfigError(
+            f"config key 'guard_burst_requests': {config.guard_burst_requests} must be below "
+            f"api_throttle_burst_requests ({config.api_throttle_burst_requests})"
+        )
+    if config.guard_burst_requests < config.guard_rate_per_second:
+        raise ConfigError("config key 'guard_burst_requests': must be at least guard_rate_per_second")
 
 
 def _check_site_certificate(config: DeploymentConfig) -> None:

@@ -19,9 +19,11 @@ from functions.common.catalog import (
 )
 from infra.alert_topics import AlertTopics
 from infra.api import CounterApi
+from infra.budget import CostBudget
 from infra.config import DeploymentConfig
 from infra.data import VisitsTable
 from infra.digest import WeeklyDigest
+from infra.guard import attach_throttle_guard
 from infra.hosting import cors_origins, site_hosting
 from infra.monitoring.alarms import AlarmSet
 from infra.monitoring.counter import CounterMonitor
@@ -51,7 +53,16 @@ class ResumeBackendStack(Stack):
         )
         self.site.publish(api_url=self.api.url, api_origin=self.api.http_api.api_endpoint)
         self.alert_topics = AlertTopics(self, "AlertTopics", config=config)
+        self.budget = CostBudget(
+            self,
+            "Budget",
+            budget_name=f"{config.stack_name}-monthly-cost",
+            monthly_limit_usd=config.monthly_budget_usd,
+            topic=self.alert_topics.alerting_health_topic,
+            topic_key=self.alert_topics.topic_key,
+        )
         self.notifier = NotifierService(self, "Notifier", config=config, alarm_topic=self.alert_topics.alarm_topic)
+        attach_throttle_guard(self.notifier.notifier, self.api.stage, config)
         self.probe = AvailabilityProbe(
             self,
             "Availability",

@@ -213,3 +213,23 @@ PROBE_LOG_GROUP_ENV: Final = "PROBE_LOG_GROUP"
 """The notifier reads the probe's latest failure from this log group for site-unavailable emails."""
 SITE_UNAVAILABLE_ALARM: Final = "site-unavailable"
 """Declared by infra/monitoring/probe.py; named here because the notifier enriches its emails."""
+
+
+# --- Throttle guard: while api-request-spike is in ALARM the notifier lowers the API stage's default-route throttle
+# (functions/notifier/guard.py), and puts the configured one back when it is OK again (infra/guard.py) ---
+
+API_REQUEST_SPIKE_ALARM: Final = "api-request-spike"
+"""Declared by infra/monitoring/http_api.py; named here because the notifier's guard acts on it."""
+GUARD_API_ID_ENV: Final = "GUARD_API_ID"
+"""The HTTP API whose stage the guard throttles; unset: no guard (the notifier only delivers)."""
+GUARD_STAGE_NAME_ENV: Final = "GUARD_STAGE_NAME"
+GUARD_RATE_ENV: Final = "GUARD_RATE_PER_SECOND"
+"""config guard_rate_per_second: the stage's steady-state rate limit while the guard is engaged."""
+GUARD_BURST_ENV: Final = "GUARD_BURST_REQUESTS"
+"""config guard_burst_requests: the stage's burst limit while the guard is engaged."""
+NORMAL_RATE_ENV: Final = "API_THROTTLE_RATE_PER_SECOND"
+"""config api_throttle_rate_per_second: what the guard restores on release."""
+NORMAL_BURST_ENV: Final = "API_THROTTLE_BURST_REQUESTS"
+"""config api_throttle_burst_requests: what the guard restores on release."""
+GUARD_CHANNEL: Final = "guard"
+"""Names the guard's own idempotency record (beside the channels'): one stage update per SNS message."""

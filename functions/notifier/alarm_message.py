@@ -97,6 +97,9 @@ class AlarmStateChange:
     """Composite alarms: the names of the child alarms whose change caused this one."""
     datapoints: tuple[float, ...]
     """The recent values CloudWatch quotes in the reason, most recent first (empty when it quotes none)."""
+    actions_taken: tuple[tuple[str, str], ...] = ()
+    """What the notifier itself did about this change, as (label, what happened) rows every channel shows (the
+    throttle guard, functions/notifier/guard.py); never read from the message."""
 
     @property
     def is_composite(self) -> bool:

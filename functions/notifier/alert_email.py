@@ -213,6 +213,7 @@ def alarm_facts(change: AlarmStateChange) -> list[tuple[str, str]]:
     rows = [
         ("State", f"{old} → {change.new_state.value}"),
         ("When", _when(change.changed_at)),
+        *change.actions_taken,
         ("Reason", change.reason or "not given"),
     ]
     trigger = change.trigger

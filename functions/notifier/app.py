@@ -10,7 +10,9 @@ Delivery guarantees, and where each comes from:
   fails the invocation only after the others were delivered; Lambda's retries (2, infra/notifier.py) then
   deliver only the failed channel, whose record was removed, and after them the event waits in the
   dead-letter queue. The alerting-health alarms on the notifier's errors and dead letters bypass this function;
-- no silent loss: an unreadable message is forwarded raw.
+- no silent loss: an unreadable message is forwarded raw;
+- the throttle guard (guard.py) acts before any channel delivers, at most once per SNS message (its own
+  idempotency record), and its outcome is part of the alert; a failed guard is delivered, then fails the invocation.
 """
 
 from __future__ import annotations
@@ -45,6 +47,17 @@ from functions.notifier.channel import (
 )
 from functions.notifier.delivery import notification_from_record, raise_for_failures, receipt_of, sns_message_id
 from functions.notifier.digest import build_digest
+from functions.notifier.guard import (
+    GuardAction,
+    GuardError,
+    GuardOutcome,
+    GuardSettings,
+    ThrottleLimits,
+    apply_guard,
+    decide,
+    with_outcome,
+)
+from functions.notifier.guard_stage import ApiGatewayStageThrottle
 from functions.notifier.probe_failure import is_site_unavailable
 from functions.notifier.probe_failure import with_probe_failure as add_probe_failure
 from functions.notifier.sender import EmailChannel, EmailSender
@@ -84,6 +97,10 @@ _SSM_CONFIG: Final = Config(connect_timeout=1, read_timeout=2, retries={"total_m
 _LOGS_CONFIG: Final = Config(connect_timeout=1, read_timeout=2, retries={"total_max_attempts": 2, "mode": "standard"})
 _CLOUDWATCH_CONFIG: Final = Config(
     connect_timeout=2, read_timeout=10, retries={"total_max_attempts": 3, "mode": "standard"}
+)
+# UpdateStage answers in well under a second; two quick attempts, inside the timeout's guard budget (infra/notifier.py).
+_APIGATEWAY_CONFIG: Final = Config(
+    connect_timeout=1, read_timeout=3, retries={"total_max_attempts": 2, "mode": "standard"}
 )
 _COUNTED_DELIVERIES: Final = {catalog.EMAIL_CHANNEL: catalog.ALERT_EMAILS_SENT_METRIC}
 
@@ -194,21 +211,25 @@ def _deliver_on_channel(*, delivery: dict[str, str | None], channel: Channel, al
     return {"channel": receipt.channel, "reference": receipt.reference}
 
 
-@cache
-def deliver_once() -> Callable[[Channel, Alert], ChannelReceipt]:
-    """_deliver_on_channel behind the idempotency table; created on first use, like the clients."""
-    persistence = DynamoDBPersistenceLayer(
+def _persistence() -> DynamoDBPersistenceLayer:
+    """The idempotency table's layer; each cached user (deliver_once, guard_once) makes its own, once."""
+    return DynamoDBPersistenceLayer(
         table_name=_required_env(catalog.IDEMPOTENCY_TABLE_ENV),
         key_attr=catalog.IDEMPOTENCY_KEY_ATTRIBUTE,
         expiry_attr=catalog.IDEMPOTENCY_EXPIRY_ATTRIBUTE,
         boto3_client=boto3.client("dynamodb", config=_DYNAMODB_CONFIG),
     )
+
+
+@cache
+def deliver_once() -> Callable[[Channel, Alert], ChannelReceipt]:
+    """_deliver_on_channel behind the idempotency table; created on first use, like the clients."""
     decorated = cast(
         Callable[..., dict[str, str]],
         idempotent_function(
             _deliver_on_channel,
             data_keyword_argument="delivery",
-            persistence_store=persistence,
+            persistence_store=_persistence(),
             config=IDEMPOTENCY_CONFIG,
         ),
     )
@@ -235,9 +256,91 @@ def with_probe_failure(alert: Alert) -> Alert:
     return replace(alert, change=add_probe_failure(change, logs_client(), log_group))
 
 
+@cache
+def guard_settings() -> GuardSettings | None:
+    """The throttle guard's alarm and limits; None when the stack gives the notifier no API to guard."""
+    if not os.environ.get(catalog.GUARD_API_ID_ENV):
+        return None
+    return GuardSettings(
+        alarm_name=catalog.alarm_name(_required_env(catalog.STACK_NAME_ENV), catalog.API_REQUEST_SPIKE_ALARM),
+        guarded=ThrottleLimits(
+            float(_required_env(catalog.GUARD_RATE_ENV)), int(_required_env(catalog.GUARD_BURST_ENV))
+        ),
+        normal=ThrottleLimits(
+            float(_required_env(catalog.NORMAL_RATE_ENV)), int(_required_env(catalog.NORMAL_BURST_ENV))
+        ),
+    )
+
+
+@cache
+def stage_throttle() -> ApiGatewayStageThrottle:
+    return ApiGatewayStageThrottle(
+        boto3.client("apigatewayv2", config=_APIGATEWAY_CONFIG),
+        api_id=_required_env(catalog.GUARD_API_ID_ENV),
+        stage_name=_required_env(catalog.GUARD_STAGE_NAME_ENV),
+    )
+
+
+class _GuardFailedError(GuardError):
+    def __init__(self, outcome: GuardOutcome) -> None:
+        super().__init__(outcome.error)
+        self.outcome = outcome
+
+
+def _guard_stage(*, delivery: dict[str, str | None], action: str) -> dict[str, Any]:
+    """The stage update, behind the idempotency table like a channel: a redelivered message (an old ALARM arriving
+    after its OK) does not touch the stage again. A failure raises, which removes the record: a retry tries again."""
+    settings = guard_settings()
+    assert settings is not None
+    outcome = apply_guard(GuardAction(action), settings, stage_throttle())
+    if outcome.failed:
+        raise _GuardFailedError(outcome)
+    return outcome.as_dict()
+
+
+@cache
+def guard_once() -> Callable[[GuardAction, str | None], GuardOutcome]:
+    decorated = cast(
+        Callable[..., dict[str, Any]],
+        idempotent_function(
+            _guard_stage, data_keyword_argument="delivery", persistence_store=_persistence(), config=IDEMPOTENCY_CONFIG
+        ),
+    )
+
+    def once(action: GuardAction, delivery_id: str | None) -> GuardOutcome:
+        delivery = {"sns_message_id": delivery_id, "channel": catalog.GUARD_CHANNEL}
+        try:
+            return GuardOutcome.from_dict(decorated(delivery=delivery, action=action.value))
+        except _GuardFailedError as failed:
+            return failed.outcome
+
+    return once
+
+
+def with_guard(alert: Alert) -> tuple[Alert, GuardOutcome | None]:
+    """Engages or releases the throttle guard for the spike alarm's changes, before any channel delivers, and
+    adds what it did (or that it failed) to the alert. A failed guard gives the alert its own delivery id
+    (`<message id>:guard-failed`): each channel gets the failure once, and a retry whose guard then succeeds
+    delivers that news too, once."""
+    settings, change = guard_settings(), alert.change
+    action = decide(change, settings) if change is not None and settings is not None else None
+    if action is None or change is None:
+        return alert, None
+    outcome = guard_once()(action, alert.delivery_id)
+    alert = replace(alert, change=with_outcome(change, outcome))
+    if outcome.failed:
+        logger.error("throttle guard failed", extra={"guard": outcome.as_dict()})
+        if alert.delivery_id is not None:
+            alert = replace(alert, delivery_id=f"{alert.delivery_id}:guard-failed")
+    else:
+        logger.info("throttle guard applied", extra={"guard": outcome.as_dict()})
+    return alert, outcome
+
+
 def _deliver_record(record: Any, to: Sequence[Channel]) -> dict[str, Any]:
     alert = read_alert(notification_from_record(record), sns_message_id(record), alert_links())
     alert = with_probe_failure(alert)
+    alert, guard = with_guard(alert)
     outcome = deliver_everywhere(alert, to, deliver_once())
     receipt = receipt_of(alert, outcome)
     if receipt.forwarded_raw:
@@ -246,7 +349,11 @@ def _deliver_record(record: Any, to: Sequence[Channel]) -> dict[str, Any]:
         # The error names the channel and its answer, never its URL (http_post.py).
         logger.error("alert not delivered", extra={"channel": channel, "error": f"{type(error).__name__}: {error}"})
     raise_for_failures(outcome)
-    return receipt.as_dict()
+    if guard is not None and guard.failed:
+        # Delivered first, so the owner reads the failure; failing the invocation then alarms on the alerting-health
+        # path (notifier-errors) and has Lambda retry the stage update.
+        raise GuardError(f"throttle guard failed to {guard.action.value}: {guard.error}")
+    return receipt.as_dict() | ({"guard": guard.as_dict()} if guard is not None else {})
 
 
 @cache

@@ -5,6 +5,8 @@ keeps evaluating until --settle seconds after the burst, and reports for each al
 the time from the first breaching request to the email in the outbox. Alarm periods can be scaled with
 --period-scale; the report says when they were. `--scenario site-down` stops the local site server instead and
 reports site-unavailable firing, its email, and its resolution once the site is back (site_down.py).
+`--scenario request-spike` keeps a burst going until the throttle guard engages, shows the API answering 429
+beyond the guard's rate, and reports the release once the burst is over (request_spike.py).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import requests
 
 from functions.common import catalog
 from infra.local.cli import add_config_option, start_or_explain
+from infra.local.request_spike import format_request_spike, run_request_spike
 from infra.local.schedules import schedules_from_template
 from infra.local.site_down import format_site_down, run_site_down
 from infra.local.system import LocalSystem, Ports
@@ -107,9 +110,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--scenario",
-        choices=("burst", "site-down"),
+        choices=("burst", "site-down", "request-spike"),
         default="burst",
-        help="burst (default): visits at --rate; site-down: stop the local site until site-unavailable fires",
+        help="burst (default): visits at --rate; site-down: stop the local site until site-unavailable fires; "
+        "request-spike: visits at --rate until the throttle guard engages, then its release",
     )
     parser.add_argument("--port-base", type=int, default=24566)
     add_config_option(parser)
@@ -125,11 +129,14 @@ def main(argv: list[str] | None = None) -> int:
         return started
     if args.scenario == "site-down":
         return _site_down(system, args.settle)
+    if args.scenario == "request-spike":
+        return _request_spike(system, args.rate, args.settle)
     try:
         print(f"Sending {int(args.rate * args.seconds)} visits at {args.rate:g}/s to {system.api_url} ...", flush=True)
         first = time.time()
         reports, statuses = run_drill(system, args.rate, args.seconds, args.settle)
         print(format_report(reports, statuses, first, args.period_scale))
+        print(_guard_summary(system))
         print(f"Outbox: {len(system.outbox())} emails")
     finally:
         system.stop()
@@ -144,6 +151,26 @@ def _site_down(system: LocalSystem, settle_seconds: float) -> int:
         print(f"Stopping the site at {system.site_origin}; waiting up to {timeout:.0f} s per step ...", flush=True)
         report = run_site_down(system, timeout)
         print(format_site_down(report))
+    finally:
+        system.stop()
+    return 0 if report.passed else 1
+
+
+def _guard_summary(system: LocalSystem) -> str:
+    """What the throttle guard did to the stage (its UpdateStage calls, stage_control.py), and where it is now."""
+    assert system.stage_control is not None
+    rate, burst = system.api.throttle.limits()
+    changes = " → ".join(f"{r:g}/s burst {b}" for r, b in system.stage_control.updates) or "none"
+    return f"Throttle guard: stage throttle now {rate:g} requests/s, burst {burst} (updates: {changes})"
+
+
+def _request_spike(system: LocalSystem, rate: float, settle_seconds: float) -> int:
+    """Each wait (engage, email, release) is bounded by four scaled alarm periods plus --settle."""
+    try:
+        timeout = 4 * 300 * system.period_scale + settle_seconds
+        print(f"Sending visits at {rate:g}/s to {system.api_url} until the guard engages (up to {timeout:.0f} s) ...")
+        report = run_request_spike(system, rate, guarded_seconds=10, timeout_seconds=timeout)
+        print(format_request_spike(report))
     finally:
         system.stop()
     return 0 if report.passed else 1

@@ -32,7 +32,8 @@ class HttpReply:
 
 
 class TokenBucket:
-    """API Gateway's throttle: `rate` requests/s refill, at most `burst` at once."""
+    """API Gateway's throttle: `rate` requests/s refill, at most `burst` at once. `set_limits` changes both at
+    once, as UpdateStage does (infra/local/stage_control.py); tokens beyond the new burst are dropped."""
 
     def __init__(self, rate: float, burst: int) -> None:
         self.rate = rate
@@ -40,6 +41,24 @@ class TokenBucket:
         self._tokens = float(burst)
         self._at = time.monotonic()
         self._lock = threading.Lock()
+
+    @classmethod
+    def of_stage(cls, template: LocalTemplate) -> tuple[str, str, TokenBucket]:
+        """The template's one HTTP API stage: (API logical id, stage name, its throttle)."""
+        ((api_id, _),) = template.of_type("AWS::ApiGatewayV2::Api").items()
+        ((_, stage),) = template.of_type("AWS::ApiGatewayV2::Stage").items()
+        throttle = stage["Properties"]["DefaultRouteSettings"]
+        bucket = cls(float(throttle["ThrottlingRateLimit"]), int(throttle["ThrottlingBurstLimit"]))
+        return api_id, stage["Properties"]["StageName"], bucket
+
+    def limits(self) -> tuple[float, int]:
+        with self._lock:
+            return self.rate, self.burst
+
+    def set_limits(self, rate: float, burst: int) -> None:
+        with self._lock:
+            self.rate, self.burst = rate, burst
+            self._tokens = min(self._tokens, float(burst))
 
     def take(self) -> bool:
         with self._lock:
@@ -72,21 +91,30 @@ class LocalHttpApi:
 
     @classmethod
     def from_template(
-        cls, template: LocalTemplate, runtime: LambdaRuntime, metrics: MetricStore, *, allow_origins: Sequence[str]
+        cls,
+        template: LocalTemplate,
+        runtime: LambdaRuntime,
+        metrics: MetricStore,
+        *,
+        allow_origins: Sequence[str],
+        throttle: TokenBucket | None = None,
     ) -> LocalHttpApi:
         """The template's one HTTP API. NOTE: locally the site is served from loopback, so `allow_origins` (that
-        origin) replaces the deployed ones; methods, headers and max-age are the template's."""
+        origin) replaces the deployed ones; methods, headers and max-age are the template's. `throttle`: the
+        stage's (TokenBucket.of_stage), when something else (the stage control) changes it too."""
         ((api_id, api),) = template.of_type("AWS::ApiGatewayV2::Api").items()
         cors = api["Properties"]["CorsConfiguration"]
-        ((_, stage),) = template.of_type("AWS::ApiGatewayV2::Stage").items()
-        throttle = stage["Properties"]["DefaultRouteSettings"]
         return cls(
             api_id=api_id,
             function=runtime.function(_integrated_function(template)),
             cors=CorsRules(list(allow_origins), cors["AllowMethods"], cors["AllowHeaders"], int(cors["MaxAge"])),
-            throttle=TokenBucket(float(throttle["ThrottlingRateLimit"]), int(throttle["ThrottlingBurstLimit"])),
+            throttle=throttle or TokenBucket.of_stage(template)[2],
             metrics=metrics,
         )
+
+    @property
+    def throttle(self) -> TokenBucket:
+        return self._throttle
 
     def handle(self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes) -> HttpReply:
         started = time.perf_counter()

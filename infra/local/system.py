@@ -5,7 +5,7 @@
 - runtime.py — the one in-process Lambda runtime, each function with its own environment;
 - gateway.py — the HTTP API in front of the counter; fanout.py — SNS, delivering to Lambdas and email;
 - metrics.py, alarms.py — CloudWatch's metrics and alarm evaluation; outbox.py — the emails sent;
-- schedules.py — EventBridge Scheduler (the availability probe);
+- schedules.py — EventBridge Scheduler (the availability probe); stage_control.py — UpdateStage (the guard);
 - channels.py — the webhook sink standing in for Slack and the webhook, and the digest on demand;
 - console.py — the console pages; state.py — the tables kept between runs; servers.py, loops.py — plumbing.
 
@@ -25,6 +25,7 @@ from typing import Any
 from assembly.synth import synthesize
 from assembly.template import TABLE_TYPES, LocalTemplate
 from functions.common import catalog
+from functions.common.security_headers import security_headers
 from infra.config import REPO_ROOT, app_context
 from infra.local.alarms import AlarmEvaluator, AlarmWatch, StateChange, alarms_from_template
 from infra.local.channels import ChannelMessage, LocalChannels, send_digest, with_local_channels
@@ -39,6 +40,7 @@ from infra.local.provision import provision
 from infra.local.runtime import LambdaRuntime
 from infra.local.schedules import probe_environment, schedule_loop, schedules_from_template
 from infra.local.servers import LocalServer, serve, static_site
+from infra.local.stage_control import ENDPOINT_VARIABLE, StageControl, stage_control_for
 from infra.local.state import SNAPSHOT_INTERVAL_SECONDS, TableSnapshots
 
 log = logging.getLogger("infra.local")
@@ -86,6 +88,7 @@ class LocalSystem:
         self._runtime: LambdaRuntime | None = None
         self._metrics: MetricStore | None = None
         self._channels: LocalChannels | None = None
+        self.stage_control: StageControl | None = None
 
     # -- start and stop ---------------------------------------------------------------------------------------
     def start(self) -> dict[str, str]:
@@ -108,9 +111,11 @@ class LocalSystem:
         self._snapshots = TableSnapshots(aws.dynamodb, list(template.of_type(*TABLE_TYPES)), self._saved_state)
         self._snapshots.restore()
         self._outbox = Outbox()
+        # The stage's throttle, which the notifier's throttle guard changes through UpdateStage (stage_control.py).
+        self.stage_control, throttle = stage_control_for(template)
         runtime = self._runtime = LambdaRuntime(
             template,
-            platform=self.emulator.lambda_environment(),
+            platform=self.emulator.lambda_environment() | {ENDPOINT_VARIABLE: self.stage_control.endpoint},
             metrics=metrics,
             logs_dir=self.logs_dir,
             local_environment=probe_environment(template, site_origin=self.site_origin, api_url=self.api_url),
@@ -121,7 +126,9 @@ class LocalSystem:
         alarms, self.skipped_alarms = alarms_from_template(template.template, template.resolve)
         self.evaluator = AlarmEvaluator(alarms, metrics, self.period_scale)
         self.alarm_watch = AlarmWatch(self.evaluator, self.fanout.alarm_changed)
-        self.api = LocalHttpApi.from_template(template, runtime, metrics, allow_origins=[self.site_origin])
+        self.api = LocalHttpApi.from_template(
+            template, runtime, metrics, allow_origins=[self.site_origin], throttle=throttle
+        )
         console = Console(
             template,
             metrics,
@@ -136,17 +143,7 @@ class LocalSystem:
         self._site_route = static_site(self._build_site(), self._site_headers())
         self.start_site()
         self._servers.append(serve(self.ports.console, console.route, "console"))
-        evaluation_interval = max(0.2, min(5.0, 10 * self.period_scale))
-        self._loops.append(BackgroundLoop("alarm evaluator", evaluation_interval, self.evaluate_alarms).start())
-        for schedule in schedules_from_template(template.template):
-            loop = schedule_loop(schedule, runtime, template, self.emulator.endpoint, self.period_scale)
-            self._loops.append(loop.start())
-        snapshots = self._snapshots
-        self._loops.append(
-            BackgroundLoop(
-                "table snapshots", SNAPSHOT_INTERVAL_SECONDS, lambda: snapshots.save_when_changed(runtime.invocations)
-            ).start()
-        )
+        self._start_loops(template, runtime)
         return {
             "site": self.site_origin + "/",
             "api": self.api_url + catalog.VISITS_PATH,
@@ -156,6 +153,20 @@ class LocalSystem:
             "aws emulator": endpoint,
             "lambda logs": str(self.logs_dir),
         }
+
+    def _start_loops(self, template: LocalTemplate, runtime: LambdaRuntime) -> None:
+        evaluation_interval = max(0.2, min(5.0, 10 * self.period_scale))
+        self._loops.append(BackgroundLoop("alarm evaluator", evaluation_interval, self.evaluate_alarms).start())
+        for schedule in schedules_from_template(template.template):
+            loop = schedule_loop(schedule, runtime, template, self.emulator.endpoint, self.period_scale)
+            self._loops.append(loop.start())
+        snapshots = self._snapshots
+        assert snapshots is not None
+        self._loops.append(
+            BackgroundLoop(
+                "table snapshots", SNAPSHOT_INTERVAL_SECONDS, lambda: snapshots.save_when_changed(runtime.invocations)
+            ).start()
+        )
 
     def start_site(self) -> None:
         """Serves the built site (again, after `stop_site`) on its port."""
@@ -190,6 +201,8 @@ class LocalSystem:
         if self._channels is not None:
             self._channels.stop()
             self._channels = None
+        if self.stage_control is not None:
+            self.stage_control.stop()
         self.emulator.stop()
 
     def _synthesized_template(self) -> dict[str, Any]:
@@ -209,12 +222,7 @@ class LocalSystem:
         return dist
 
     def _site_headers(self) -> Mapping[str, str]:
-        try:
-            from functions.common.security_headers import security_headers  # type: ignore[import-not-found, unused-ignore]
-        except ImportError:
-            return {}
-        headers: Mapping[str, str] = security_headers(self.api_url)
-        return headers
+        return security_headers(self.api_url)
 
     # -- alarms and the outbox --------------------------------------------------------------------------------
     def evaluate_alarms(self) -> list[StateChange]:

@@ -7,12 +7,13 @@ from typing import Final
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_cloudwatch as cloudwatch
 
+from functions.common import catalog
 from infra.config import AlarmThresholds
 from infra.monitoring.alarm_spec import ABOVE, AT_LEAST, NO_EVIDENCE, QUIET_IS_FINE, AlarmSpec, configured
 from infra.monitoring.metrics import P99, PERIOD, SUM
 from infra.monitoring.widgets import Annotations, graph
 
-API_REQUEST_SPIKE_ALARM: Final = "api-request-spike"
+API_REQUEST_SPIKE_ALARM: Final = catalog.API_REQUEST_SPIKE_ALARM  # the notifier's guard acts on it
 API_5XX_ALARM: Final = "api-5xx-errors"
 API_P99_LATENCY_ALARM: Final = "api-p99-latency"
 

@@ -14,7 +14,7 @@ from aws_cdk.assertions import Template
 from functions.common import catalog
 from infra.app import build_app
 from infra.config import REPO_ROOT, ConfigError, DeploymentConfig, load_config
-from infra.notifier import CHANNEL_TIMEOUT_BUDGET, NOTIFIER_TIMEOUT
+from infra.notifier import CHANNEL_TIMEOUT_BUDGET, GUARD_TIMEOUT_BUDGET, NOTIFIER_TIMEOUT
 
 NOTIFIER_HANDLER = "functions.notifier.app.lambda_handler"
 CHANNELS = [
@@ -63,7 +63,8 @@ def test_by_default_the_notifier_reads_no_parameter_and_keeps_its_timeout(templa
     _, props = _notifier(template_json)
     # Then nothing about channels is deployed
     assert catalog.ALERT_CHANNELS_ENV not in props["Environment"]["Variables"]
-    assert props["Timeout"] == NOTIFIER_TIMEOUT.to_seconds() == 60
+    # (plus the throttle guard's budget, which every notifier has: infra/guard.py)
+    assert props["Timeout"] == NOTIFIER_TIMEOUT.to_seconds() + GUARD_TIMEOUT_BUDGET.to_seconds() == 85
     assert not [a for s in _notifier_statements(template_json) for a in _actions(s) if a.startswith(("ssm:", "kms:"))]
 
 
@@ -75,7 +76,9 @@ def test_channels_put_parameter_names_not_urls_in_the_environment(with_channels:
     # And no URL of a channel is anywhere in the template
     text = json.dumps(with_channels["template"])
     assert "hooks.slack.com" not in text
-    assert props["Timeout"] == NOTIFIER_TIMEOUT.to_seconds() + 2 * CHANNEL_TIMEOUT_BUDGET.to_seconds()
+    assert props["Timeout"] == (
+        NOTIFIER_TIMEOUT.to_seconds() + GUARD_TIMEOUT_BUDGET.to_seconds() + 2 * CHANNEL_TIMEOUT_BUDGET.to_seconds()
+    )
 
 
 def test_the_notifier_may_get_exactly_the_configured_parameters_and_no_key(

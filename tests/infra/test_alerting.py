@@ -421,12 +421,24 @@ def test_notifier_environment_names_what_it_needs(template: Template, config: De
         catalog.ALARM_IDS_ENV: ",".join(sorted(_alarms(template))),
         # site-unavailable emails quote the probe's latest failed check from its log group.
         catalog.PROBE_LOG_GROUP_ENV: {"Ref": _probe_log_group(template)},
+        # the throttle guard: which stage, and the limits it sets on ALARM and restores on OK (infra/guard.py)
+        catalog.GUARD_API_ID_ENV: {"Ref": _http_api(template)},
+        catalog.GUARD_STAGE_NAME_ENV: "$default",
+        catalog.GUARD_RATE_ENV: str(config.guard_rate_per_second),
+        catalog.GUARD_BURST_ENV: str(config.guard_burst_requests),
+        catalog.NORMAL_RATE_ENV: str(config.api_throttle_rate_per_second),
+        catalog.NORMAL_BURST_ENV: str(config.api_throttle_burst_requests),
     }
     assert (props["Runtime"], props["Architectures"], props["TracingConfig"]) == (
         "python3.13",
         ["arm64"],
         {"Mode": "Active"},
     )
+
+
+def _http_api(template: Template) -> str:
+    (api_id,) = template.find_resources("AWS::ApiGatewayV2::Api")
+    return str(api_id)
 
 
 def _probe_log_group(template: Template) -> str:

@@ -53,6 +53,13 @@ def test_command_line_overrides_are_parsed_as_json_or_taken_as_strings() -> None
         ("hosting", "heroku", "config key 'hosting'"),
         ("alarm_thresholds.api_5xx_per_5_minutes", "0", "config key 'alarm_thresholds.api_5xx_per_5_minutes'"),
         ("api_throttle_burst_requests", "1", "must be at least api_throttle_rate_per_second"),
+        # the throttle guard only ever lowers the stage throttle (cdk.json: 20 requests/s, burst 40)
+        ("guard_rate_per_second", "20", "'guard_rate_per_second': 20 must be below api_throttle_rate_per_second (20)"),
+        ("guard_burst_requests", "40", "'guard_burst_requests': 40 must be below api_throttle_burst_requests (40)"),
+        ("guard_burst_requests", "1", "'guard_burst_requests': must be at least guard_rate_per_second"),
+        ("guard_rate_per_second", "0", "config key 'guard_rate_per_second'"),
+        ("monthly_budget_usd", "0", "config key 'monthly_budget_usd'"),
+        ("monthly_budget_usd", "4.5", "config key 'monthly_budget_usd'"),
         ("colour", "blue", "unknown config key(s): colour"),
         ("alarm_thresholds.typo", "1", "unknown config key(s): alarm_thresholds.typo"),
     ],

@@ -73,6 +73,9 @@ def _clear_caches() -> None:
         app.secret_store,
         app.logs_client,
         app.cloudwatch_client,
+        app.guard_settings,
+        app.stage_throttle,
+        app.guard_once,
     ):
         factory.cache_clear()
 

@@ -1,0 +1,105 @@
+"""The account's monthly cost budget (AWS Budgets), alerting the owner by the alerting-health path.
+
+Its notifications go to the alerting-health topic (plain SNS email, infra/alert_topics.py), not to the notifier:
+a bill running away is news even when the notifier is what costs money or what is broken, and Budgets' message
+is plain text the notifier would only forward raw. No CloudWatch alarm is involved, so it adds no alarm metric.
+
+NOTE: AWS Budgets publishes to a topic only when the topic policy lets `budgets.amazonaws.com` publish; AWS
+recommends the aws:SourceAccount and aws:SourceArn (`arn:aws:budgets::<account>:*`) conditions against the
+confused deputy. https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-sns-policy.html
+NOTE: a topic encrypted with a customer-managed key also needs the key policy to let the publishing service use
+the key (kms:GenerateDataKey*, kms:Decrypt).
+https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from aws_cdk import Stack
+from aws_cdk import aws_budgets as budgets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+BUDGETS_PRINCIPAL: Final = "budgets.amazonaws.com"
+ACTUAL_ALERT_PERCENTS: Final = (80, 100)
+"""Actual cost crossing these percentages of the budget: a warning, then the budget spent."""
+FORECASTED_ALERT_PERCENTS: Final = (100,)
+"""AWS's forecast for the month crossing the budget: early warning, days before the actual cost does."""
+TOPIC_KEY_ACTIONS: Final = ("kms:GenerateDataKey*", "kms:Decrypt")
+
+
+class CostBudget(Construct):
+    """Exposes `budget` (the CfnBudget). `topic_key` is the topic's customer-managed key, or None when the topic
+    is not encrypted with one (then only the topic policy is needed)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        budget_name: str,
+        monthly_limit_usd: int,
+        topic: sns.ITopic,
+        topic_key: kms.IKey | None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        allowed = topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowThisAccountsBudgetsToPublish",
+                principals=[iam.ServicePrincipal(BUDGETS_PRINCIPAL)],
+                actions=["sns:Publish"],
+                resources=[topic.topic_arn],
+                conditions=self._from_this_accounts_budgets(),
+            )
+        )
+        if topic_key is not None:
+            topic_key.add_to_resource_policy(
+                iam.PolicyStatement(
+                    principals=[iam.ServicePrincipal(BUDGETS_PRINCIPAL)],
+                    actions=list(TOPIC_KEY_ACTIONS),
+                    resources=["*"],  # in a key policy, "*" is this key
+                    conditions=self._from_this_accounts_budgets(),
+                )
+            )
+        notifications = [
+            _notification(kind, percent, topic.topic_arn)
+            for kind, percents in (("ACTUAL", ACTUAL_ALERT_PERCENTS), ("FORECASTED", FORECASTED_ALERT_PERCENTS))
+            for percent in percents
+        ]
+        self.budget = budgets.CfnBudget(
+            self,
+            "MonthlyCost",
+            budget=budgets.CfnBudget.BudgetDataProperty(
+                budget_name=budget_name,
+                budget_type="COST",
+                time_unit="MONTHLY",
+                budget_limit=budgets.CfnBudget.SpendProperty(amount=monthly_limit_usd, unit="USD"),
+            ),
+            notifications_with_subscribers=notifications,
+        )
+        # Budgets checks that it may publish when the budget is created: the topic policy must exist first.
+        if allowed.policy_dependable is not None:
+            self.budget.node.add_dependency(allowed.policy_dependable)
+
+    def _from_this_accounts_budgets(self) -> dict[str, Any]:
+        account = Stack.of(self).account
+        partition = Stack.of(self).partition
+        return {
+            "StringEquals": {"aws:SourceAccount": account},
+            "ArnLike": {"aws:SourceArn": f"arn:{partition}:budgets::{account}:*"},
+        }
+
+
+def _notification(kind: str, percent: int, topic_arn: str) -> budgets.CfnBudget.NotificationWithSubscribersProperty:
+    return budgets.CfnBudget.NotificationWithSubscribersProperty(
+        notification=budgets.CfnBudget.NotificationProperty(
+            notification_type=kind,
+            comparison_operator="GREATER_THAN",
+            threshold=percent,
+            threshold_type="PERCENTAGE",
+        ),
+        subscribers=[budgets.CfnBudget.SubscriberProperty(subscription_type="SNS", address=topic_arn)],
+    )

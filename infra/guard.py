@@ -1,0 +1,48 @@
+"""The throttle guard's infrastructure: what the notifier needs to lower and restore the API stage's throttle
+while `api-request-spike` is in ALARM (the logic is functions/notifier/guard.py).
+
+The notifier gets the API's id, the stage's name and both sets of limits in its environment, and may call
+UpdateStage on that one stage and nothing else.
+NOTE: IAM authorizes API Gateway's management API by HTTP method on the resource path: UpdateStage is
+`apigateway:PATCH` on `arn:<partition>:apigateway:<region>::/apis/<apiId>/stages/<stageName>`.
+https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonapigatewaymanagementv2.html
+NOTE: the guard changes the stage outside CloudFormation (drift): a deploy that updates the stage while it is
+engaged writes the template's (configured) limits back, releasing it (docs/runbook.md#api-request-spike).
+https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/drift-aware-change-sets.html
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from aws_cdk import Stack
+from aws_cdk import aws_apigatewayv2 as apigw
+from aws_cdk import aws_iam as iam
+
+from functions.common import catalog
+from infra.config import DeploymentConfig
+from infra.lambda_factory import PythonFunction
+
+GUARD_STAGE_ACTIONS: Final = ("apigateway:PATCH",)
+"""UpdateStage, and no other call: GetStage (apigateway:GET) is not needed to set absolute limits."""
+
+
+def stage_arn(stage: apigw.HttpStage) -> str:
+    """The stage as IAM names it: no account, a path after `::`."""
+    stack = Stack.of(stage)
+    return f"arn:{stack.partition}:apigateway:{stack.region}::/apis/{stage.api.api_id}/stages/{stage.stage_name}"
+
+
+def attach_throttle_guard(notifier: PythonFunction, stage: apigw.HttpStage, config: DeploymentConfig) -> None:
+    """Lets the notifier engage and release the guard on `stage` (the API's only one, `$default`)."""
+    environment = {
+        catalog.GUARD_API_ID_ENV: stage.api.api_id,
+        catalog.GUARD_STAGE_NAME_ENV: stage.stage_name,
+        catalog.GUARD_RATE_ENV: str(config.guard_rate_per_second),
+        catalog.GUARD_BURST_ENV: str(config.guard_burst_requests),
+        catalog.NORMAL_RATE_ENV: str(config.api_throttle_rate_per_second),
+        catalog.NORMAL_BURST_ENV: str(config.api_throttle_burst_requests),
+    }
+    for name, value in environment.items():
+        notifier.function.add_environment(name, value)
+    notifier.role.add_to_policy(iam.PolicyStatement(actions=list(GUARD_STAGE_ACTIONS), resources=[stage_arn(stage)]))
