@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import pytest
 from aws_cdk import App, Environment, Stack
 from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Match, Template
@@ -91,13 +90,12 @@ def test_only_this_accounts_budgets_may_publish_and_only_to_the_alerting_health_
     assert health_policy_id in budget["DependsOn"]
 
 
-def test_the_topic_key_lets_this_accounts_budgets_encrypt(template: Template) -> None:
-    # While the alerting-health topic is encrypted with a customer-managed key (infra/alert_topics.py), Budgets
-    # must be able to use that key; an unencrypted topic needs no key statement (next test).
+def test_with_alert_topic_kms_the_topic_key_lets_this_accounts_budgets_encrypt(synth_with: Any) -> None:
+    # When the alerting-health topic is encrypted with a customer-managed key (alert_topic_kms, infra/
+    # alert_topics.py), Budgets must be able to use that key; an unencrypted topic needs no key statement (next test).
+    template = synth_with({"config.alert_topic_kms": "true"})
     topic = template.to_json()["Resources"][_health_topic(template)]
-    key_ref = topic["Properties"].get("KmsMasterKeyId")
-    if key_ref is None:
-        pytest.skip("the alerting-health topic is not encrypted in this configuration")
+    key_ref = topic["Properties"]["KmsMasterKeyId"]
     key = template.to_json()["Resources"][key_ref["Fn::GetAtt"][0]]
     assert _budgets_statements(key["Properties"]["KeyPolicy"]) == [
         {
