@@ -68,6 +68,8 @@ class Lab:
     system: LocalSystem
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     done: set[str] = field(default_factory=set)
+    statuses: list[int] = field(default_factory=list)
+    """What the local API answered the visits of the current scenario (0: no answer)."""
 
     def alarm(self, alarm_id: str) -> AlarmDefinition:
         (alarm,) = [a for a in self.system.evaluator.alarms if a.name == catalog.alarm_name("ResumeBackend", alarm_id)]
@@ -76,15 +78,18 @@ class Lab:
     def visit(self, user_agent: str = FIREFOX) -> int:
         try:
             url = self.system.api_url + catalog.VISITS_PATH
-            return requests.post(url, headers={"user-agent": user_agent}, timeout=10).status_code
+            status = requests.post(url, headers={"user-agent": user_agent}, timeout=10).status_code
         except requests.RequestException:
-            return 0
+            status = 0
+        self.statuses.append(status)
+        return status
 
     def provoke(self, alarm_ids: Iterable[str], fault: Callable[[], object], pace_seconds: float) -> None:
         """Waits until the alarms are quiet, then repeats `fault` until all of them are in ALARM."""
         ids = list(alarm_ids)
         _wait_for(lambda: all(self.alarm(i).state != "ALARM" for i in ids), "the alarms quiet before the fault")
         self._started = time.monotonic()
+        self.statuses.clear()
         self._mark = max((e.sequence for e in self.system.outbox()), default=0)
         deadline = time.monotonic() + STEP_TIMEOUT_SECONDS
         while time.monotonic() < deadline and not all(self.alarm(i).state == "ALARM" for i in ids):
@@ -153,6 +158,7 @@ def dynamodb_unreachable(lab: Lab) -> None:
         lab.provoke(ids, lambda: [lab.visit() for _ in range(4)], pace_seconds=0.2)
     finally:
         emulator.start()
+    assert set(lab.statuses) == {503}, lab.statuses
     assert lab.visit() == 200
     lab.settle(ids)
 
@@ -189,6 +195,8 @@ def counter_throttled(lab: Lab) -> None:
     """Concurrent visits over the counter's reserved concurrency of 1."""
     ids = ["counter-throttles"]
     lab.provoke(ids, lambda: _concurrent_visits(lab), pace_seconds=0.5)
+    # API Gateway answers a throttled Lambda integration with its own 500 (concurrency.py)
+    assert set(lab.statuses) == {200, 500}, lab.statuses
     lab.settle(ids)
 
 
@@ -209,6 +217,7 @@ def notifier_failing(lab: Lab) -> None:
         create_sender_identity(ses, sender)
     lab.settle(["notifier-errors"])
     lab.settle(["notifier-dead-letters"], resolves=False)
+    assert _parked_messages(lab) >= 1  # the notification the notifier could not email, in its on-failure queue
 
 
 def notifier_gone(lab: Lab) -> None:
@@ -224,6 +233,15 @@ def notifier_gone(lab: Lab) -> None:
     finally:
         lab.system.runtime.delete_function(function_id, deleted=False)
     lab.settle(ids)
+    assert _parked_messages(lab) >= 1  # the refused notification, in the subscription's dead-letter queue
+
+
+def _parked_messages(lab: Lab) -> int:
+    (queue,) = lab.system.template.of_type("AWS::SQS::Queue")
+    sqs = lab.system.emulator.clients().sqs
+    url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+    return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
 
 
 def _sender_identity(lab: Lab) -> object:

@@ -4,8 +4,8 @@ to the alert recipients; the alerting-health route's topic → SNS's plain email
 Where resolving is cheap, the alarm also returns to OK once the fault is removed, and that is notified too.
 
 The alarm ids come from the template, so an alarm without a provocation (tests/e2e/alarm_provocations.py) fails
-here. Alarms that would disturb each other run on separate local systems; one system per group, started on first
-use and shared by its scenarios, each scenario waiting for its alarms to be quiet first.
+here. Alarms that would disturb each other run on separate local systems (one at a time, see Labs); a system is
+shared by the scenarios of its group, each waiting for its alarms to be quiet first.
 """
 
 from __future__ import annotations
@@ -28,33 +28,43 @@ STACK = "ResumeBackend"
 
 
 def _template_alarm_ids() -> list[str]:
+    """In template order, grouped by the system their provocation runs on (so each system starts once)."""
     alarms = LocalTemplate(default_template()).of_type("AWS::CloudWatch::Alarm").values()
-    return [str(alarm["Properties"]["AlarmName"]).removeprefix(f"{STACK}-") for alarm in alarms]
+    ids = [str(alarm["Properties"]["AlarmName"]).removeprefix(f"{STACK}-") for alarm in alarms]
+    systems = list(SYSTEM_CONFIGS)
+    return sorted(ids, key=lambda i: systems.index(PROVOCATIONS[i].system) if i in PROVOCATIONS else len(systems))
 
 
 ALARM_IDS = _template_alarm_ids()
 
 
 class Labs:
+    """One local system at a time: the emulator's state is moto's, global to this process, and a system's start
+    empties it (emulator.py), so a second system running beside the first would wipe its tables and topics."""
+
     def __init__(self, root: Path) -> None:
         self._root = root
-        self._labs: dict[str, Lab] = {}
+        self._current: tuple[str, Lab] | None = None
 
     def get(self, name: str) -> Lab:
-        if name not in self._labs:
-            system = LocalSystem(
-                Ports.from_base(free_port_base()),
-                self._root / name,
-                period_scale=PERIOD_SCALE,
-                config_overrides=SYSTEM_CONFIGS[name],
-            )
-            system.start()
-            self._labs[name] = Lab(system)
-        return self._labs[name]
+        if self._current is not None and self._current[0] == name:
+            return self._current[1]
+        self.stop()
+        system = LocalSystem(
+            Ports.from_base(free_port_base()),
+            self._root / name,
+            reset=True,
+            period_scale=PERIOD_SCALE,
+            config_overrides=SYSTEM_CONFIGS[name],
+        )
+        system.start()
+        self._current = (name, Lab(system))
+        return self._current[1]
 
     def stop(self) -> None:
-        for lab in self._labs.values():
-            lab.system.stop()
+        if self._current is not None:
+            self._current[1].system.stop()
+            self._current = None
 
 
 @pytest.fixture(scope="module")
