@@ -3,6 +3,16 @@ subscriptions from the template — a subscribed Lambda through the local Lambda
 then sent to its on-failure queue), a plain email subscription into the outbox. moto's SNS delivers to neither.
 
 Alarm state changes arrive here as CloudWatch publishes them: its alarm JSON to the alarm's actions.
+
+Every delivery is counted as SNS counts it, per topic: NumberOfNotificationsDelivered, or NumberOfNotificationsFailed.
+NOTE: a delivery to a Lambda is done once Lambda accepts the asynchronous invocation (what the function then does
+is Lambda's retries and on-failure queue, not SNS's). When Lambda refuses it because the function is gone, that is a
+client-side error: "Amazon SNS doesn't retry the message delivery that fails as a result of a client-side error";
+the message goes to the subscription's dead-letter queue (its RedrivePolicy) and counts once in
+NumberOfNotificationsFailed ("for all other endpoints, the count increases by 1 when the message fails to deliver")
+— https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html,
+https://docs.aws.amazon.com/sns/latest/dg/sns-monitoring-using-cloudwatch.html. Throttling does not fail a
+delivery: Lambda queues an accepted asynchronous event and retries throttles itself.
 """
 
 from __future__ import annotations
@@ -12,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from assembly.template import LOCAL_REGION, LocalTemplate, referenced
 from infra.local.alarms import StateChange
+from infra.local.concurrency import LambdaRefusedError
 from infra.local.lambda_events import sns_event
 from infra.local.metrics import MetricStore
 from infra.local.outbox import Outbox, SentEmail
@@ -60,20 +71,32 @@ class SnsFanout:
             props = subscription["Properties"]
             if self._template.resolve(props["TopicArn"]) != topic_arn:
                 continue
+            delivered = True
             if props["Protocol"] == "email":
                 recipient = self._template.resolve(props["Endpoint"])
                 self._outbox.add(SentEmail("sns-email", subject, [recipient], message, ""))
             elif props["Protocol"] == "lambda":
                 function_id = referenced(props["Endpoint"])
                 assert function_id is not None, props["Endpoint"]
-                self._deliver(function_id, sns_event(topic_arn, message, subject=subject, message_id=message_id))
+                event = sns_event(topic_arn, message, subject=subject, message_id=message_id)
+                delivered = self._deliver(function_id, event, props.get("RedrivePolicy") or {})
+            outcome = "NumberOfNotificationsDelivered" if delivered else "NumberOfNotificationsFailed"
+            self._metrics.record("AWS/SNS", outcome, {"TopicName": topic_arn.rsplit(":", 1)[-1]}, 1)
 
-    def _deliver(self, function_id: str, event: dict[str, Any]) -> None:
+    def _deliver(self, function_id: str, event: dict[str, Any], redrive_policy: dict[str, Any]) -> bool:
+        """False when Lambda refused the invocation (SNS's failed delivery, see the NOTE at the top)."""
         function = self._runtime.function(function_id)
-        delivered = function.invoke_async(event)
+        try:
+            processed = function.invoke_async(event)
+        except LambdaRefusedError:
+            dead_letter_queue = referenced(redrive_policy.get("deadLetterTargetArn"))
+            if dead_letter_queue is not None:
+                self._dead_letter(dead_letter_queue, event["Records"][0]["Sns"])
+            return False
         self._outbox.refresh()  # stamps the emails it sent with the time they were sent
-        if not delivered and function.spec.on_failure_queue is not None:
+        if not processed and function.spec.on_failure_queue is not None:
             self._dead_letter(function.spec.on_failure_queue, event)
+        return True
 
     def _dead_letter(self, queue_id: str, event: dict[str, Any]) -> None:
         queue_url = self._sqs.get_queue_url(QueueName=queue_id)["QueueUrl"]

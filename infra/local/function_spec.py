@@ -22,6 +22,8 @@ class FunctionSpec:
     environment: Mapping[str, str]
     async_retries: int
     on_failure_queue: str | None
+    reserved_concurrency: int | None = None
+    """ReservedConcurrentExecutions: at most this many invocations in flight, beyond it throttled (concurrency.py)."""
 
     @classmethod
     def from_template(cls, template: LocalTemplate, logical_id: str) -> FunctionSpec:
@@ -42,8 +44,13 @@ class FunctionSpec:
             environment=template.environment(logical_id),
             async_retries=retries,
             on_failure_queue=on_failure,
+            reserved_concurrency=_optional_int(props.get("ReservedConcurrentExecutions")),
         )
 
     @property
     def module_name(self) -> str:
         return self.handler.rpartition(".")[0]
+
+
+def _optional_int(value: object) -> int | None:
+    return None if value is None else int(str(value))

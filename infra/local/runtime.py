@@ -6,7 +6,8 @@ metrics, and the AWS/Lambda metrics CloudWatch records for every invocation (Inv
 Duration, ConcurrentExecutions). An asynchronous invocation (SNS → Lambda) adds Lambda's retries.
 
 Each function runs with its own environment (infra/local/environment.py says how and why), one invocation at a
-time (one container per function), concurrently with other functions.
+time (one container per function), concurrently with other functions. Lambda refuses an invocation over the
+function's reserved concurrency (throttled) and one of a deleted function (concurrency.py).
 """
 
 from __future__ import annotations
@@ -17,19 +18,19 @@ import json
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any, TextIO
 
 from assembly.template import LocalTemplate
+from infra.local.concurrency import FunctionNotFoundError, FunctionThrottledError, Reservation
 from infra.local.environment import function_environment
 from infra.local.function_spec import FunctionSpec
 from infra.local.lambda_events import LocalLambdaContext
 from infra.local.metrics import MetricStore
-from infra.local.stdout_capture import captured_stdout
+from infra.local.stdout_capture import captured_stdout, logs_to
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -67,7 +68,10 @@ class LocalFunction:
         self._log = log
         self._invoked = invoked
         self._one_at_a_time = threading.Lock()  # one container: Lambda runs one invocation in it at a time
+        self._reservation = Reservation(spec.reserved_concurrency)
         self._container_id = next(_containers)
+        self.deleted = False
+        """Set by LambdaRuntime.delete_function: every invocation is refused (ResourceNotFoundException)."""
         self.environment: Mapping[str, str] = (
             dict(platform)
             | {
@@ -84,7 +88,18 @@ class LocalFunction:
         return Path(self._log.name)
 
     def invoke(self, event: dict[str, Any]) -> Invocation:
-        """One synchronous invocation; a handler's exception is the invocation's error, as Lambda reports it."""
+        """One synchronous invocation; a handler's exception is the invocation's error, as Lambda reports it, and
+        so is Lambda's refusal (FunctionThrottledError, FunctionNotFoundError) of an invocation it never ran."""
+        if self.deleted:
+            return Invocation(None, FunctionNotFoundError(f"Function not found: {self.spec.logical_id}"), 0.0)
+        try:
+            with self._reservation.slot(self.spec.logical_id) as in_flight:
+                return self._run(event, in_flight)
+        except FunctionThrottledError as throttled:
+            self._metrics.record("AWS/Lambda", "Throttles", {"FunctionName": self.spec.logical_id}, 1)
+            return Invocation(None, throttled, 0.0)
+
+    def _run(self, event: dict[str, Any], in_flight: int) -> Invocation:
         context = LocalLambdaContext(
             function_name=self.spec.logical_id,
             memory_limit_in_mb=self.spec.memory_mb,
@@ -92,7 +107,7 @@ class LocalFunction:
         )
         with self._one_at_a_time, function_environment(self.environment), captured_stdout() as printed:
             module, handler = self._container()
-            with _logs_to(module, self._log):
+            with logs_to(module, self._log):
                 started = time.perf_counter()
                 response, error = None, None
                 try:
@@ -104,12 +119,15 @@ class LocalFunction:
             self._keep_warm(module)
             self._invoked()
         self._metrics.ingest_emf(printed.getvalue())
-        self._record(duration_ms, failed=error is not None)
+        self._record(duration_ms, in_flight, failed=error is not None)
         return Invocation(response, error, duration_ms)
 
     def invoke_async(self, event: dict[str, Any]) -> bool:
         """An asynchronous invocation: retried as the function's EventInvokeConfig says; False if all failed
-        (the caller then sends the event to `spec.on_failure_queue`)."""
+        (the caller then sends the event to `spec.on_failure_queue`). Raises FunctionNotFoundError when the
+        function is deleted: the Invoke call itself fails, and the caller (SNS) gets the error."""
+        if self.deleted:
+            raise FunctionNotFoundError(f"Function not found: {self.spec.logical_id}")
         return any(not self.invoke(event).failed for _attempt in range(1 + self.spec.async_retries))  # until one works
 
     def _container(self) -> tuple[ModuleType, Handler]:
@@ -138,14 +156,14 @@ class LocalFunction:
         }
         self._log.write(json.dumps(record) + "\n")
 
-    def _record(self, duration_ms: float, *, failed: bool) -> None:
+    def _record(self, duration_ms: float, in_flight: int, *, failed: bool) -> None:
         dimensions = {"FunctionName": self.spec.logical_id}
         record = self._metrics.record
         record("AWS/Lambda", "Invocations", dimensions, 1)
         record("AWS/Lambda", "Errors", dimensions, 1 if failed else 0)
-        record("AWS/Lambda", "Throttles", dimensions, 0)  # one container that is never over its concurrency
+        record("AWS/Lambda", "Throttles", dimensions, 0)  # it ran; a throttled one records 1 (invoke)
         record("AWS/Lambda", "Duration", dimensions, duration_ms, "Milliseconds")
-        record("AWS/Lambda", "ConcurrentExecutions", dimensions, 1)
+        record("AWS/Lambda", "ConcurrentExecutions", dimensions, in_flight)
 
 
 class LambdaRuntime:
@@ -181,6 +199,11 @@ class LambdaRuntime:
                 self._functions[logical_id] = self._build(spec)
             return self._functions[logical_id]
 
+    def delete_function(self, logical_id: str, *, deleted: bool = True) -> None:
+        """`aws lambda delete-function` locally (and, with deleted=False, its redeploy): every invocation of it is
+        refused with ResourceNotFoundException until then."""
+        self.function(logical_id).deleted = deleted
+
     def _build(self, spec: FunctionSpec) -> LocalFunction:
         sharing = [f.spec.logical_id for f in self._functions.values() if f.spec.module_name == spec.module_name]
         if sharing:
@@ -197,22 +220,6 @@ class LambdaRuntime:
     def close(self) -> None:
         for function in list(self._functions.values()):
             function.close()
-
-
-@contextmanager
-def _logs_to(module: ModuleType, stream: TextIO) -> Iterator[None]:
-    """The module's Powertools logger writes to the function's log file (as Lambda ships it to CloudWatch Logs)
-    for the invocation, and to wherever it wrote before afterwards."""
-    handler = getattr(getattr(module, "logger", None), "registered_handler", None)
-    if handler is None:
-        yield
-        return
-    previous = handler.stream
-    handler.stream = stream
-    try:
-        yield
-    finally:
-        handler.stream = previous
 
 
 def _cached_factories(module: ModuleType) -> list[Any]:

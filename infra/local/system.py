@@ -230,6 +230,11 @@ class LocalSystem:
         return self.alarm_watch.evaluate()
 
     @property
+    def runtime(self) -> LambdaRuntime:
+        assert self._runtime is not None, "the system is not started"
+        return self._runtime
+
+    @property
     def notifications(self) -> list[StateChange]:
         return self.alarm_watch.changes
 
