@@ -90,7 +90,6 @@ class LocalSystem:
         self._channels: LocalChannels | None = None
         self.stage_control: StageControl | None = None
 
-    # -- start and stop ---------------------------------------------------------------------------------------
     def start(self) -> dict[str, str]:
         """Starts every part; raises PortInUseError or SynthError (a config error) after undoing what started."""
         try:
@@ -224,7 +223,6 @@ class LocalSystem:
     def _site_headers(self) -> Mapping[str, str]:
         return security_headers(self.api_url)
 
-    # -- alarms and the outbox --------------------------------------------------------------------------------
     def evaluate_alarms(self) -> list[StateChange]:
         """One evaluation round (the alarm loop runs them); returns the state changes."""
         return self.alarm_watch.evaluate()
@@ -240,8 +238,7 @@ class LocalSystem:
 
     def send_digest(self) -> dict[str, Any]:
         """The weekly digest of the week so far, now, on every channel (`make digest`, the console's POST)."""
-        assert self._runtime is not None, "the system is not started"
-        return send_digest(self.template, self._runtime, self._outbox)
+        return send_digest(self.template, self.runtime, self._outbox)
 
     def channel_messages(self, channel: str) -> list[ChannelMessage]:
         """What Slack or the webhook (the local sink) received, oldest first."""
