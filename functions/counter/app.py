@@ -169,14 +169,11 @@ def handle(event: dict[str, Any], counter_factory: Callable[[], VisitCounter]) -
     return response
 
 
-_cold_start = True
-
-
+@cache
 def _log_cold_start() -> None:
-    global _cold_start
-    if _cold_start:
-        _cold_start = False
-        logger.info(catalog.COLD_START_LOG_MESSAGE, extra={catalog.IMPORT_MS_LOG_KEY: IMPORT_MS})
+    """The container's one cold-start line: cached, so only its first invocation writes it (and a fresh container,
+    or the local runtime's cold one, which drops the module's cached factories, writes it again)."""
+    logger.info(catalog.COLD_START_LOG_MESSAGE, extra={catalog.IMPORT_MS_LOG_KEY: IMPORT_MS})
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -21,9 +21,6 @@ DIGEST_LOG_BYTES: Final = 3000
 DIGEST_METRICS_REQUESTED: Final = 2
 """GetMetricData metrics per digest run: Visits and UniqueVisitors, one call each (functions/notifier/digest.py,
 week_figures)."""
-GUARD_RATE_PER_SECOND_UNTIL_WIRED: Final = 2
-"""Maintenance: the counted-visit rate the throttle guard allows, until infra/config.py has `guard_rate_per_second`
-(its planned default). `make cost` reads the config's value as soon as the key exists, and says which it used."""
 XRAY_FIXED_RATE: Final = 0.05
 """NOTE: Lambda's active tracing samples with X-Ray's default rule: the first request each second (a reservoir of
 one), then 5 % of the rest. https://docs.aws.amazon.com/xray/latest/devguide/xray-console-sampling.html"""

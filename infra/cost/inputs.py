@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from functions.common import catalog
-from infra.cost import assumptions
 from infra.cost.log_lines import access_log_line, lambda_platform_lines
 from infra.cost.measure import CHROME, COUNTED_VISIT, GET_VISITS, Measurement, measure_requests
 from infra.cost.probe_run import ProbeRun, probe_run
@@ -74,7 +73,8 @@ class CostInputs:
         return get.log_bytes + get.emf_bytes + self.platform_bytes(self.counter)
 
 
-def gather(template: Mapping[str, Any], region: str, config_values: Mapping[str, Any]) -> CostInputs:
+def gather(template: Mapping[str, Any], region: str, guard_rate_per_second: float) -> CostInputs:
+    """`guard_rate_per_second`: the config's (the throttle guard is not in the template: the notifier sets it)."""
     facts = stack_facts(template)
     requests = measure_requests(template)
     probe = next((f for f in facts.functions.values() if f.handler == catalog.PROBE_HANDLER), None)
@@ -82,15 +82,14 @@ def gather(template: Mapping[str, Any], region: str, config_values: Mapping[str,
     line = ""
     if facts.access_log_format:
         line = access_log_line(facts.access_log_format, response_length=counted.response_body_bytes, user_agent=CHROME)
-    guard = config_values.get(GUARD_RATE_KEY)
     return CostInputs(
         region=region,
         facts=facts,
         requests=requests,
         probe=probe_run(probe.memory_mb, 30) if probe else None,
         access_log_line=line,
-        guard_rate_per_second=float(guard if guard is not None else assumptions.GUARD_RATE_PER_SECOND_UNTIL_WIRED),
-        guard_rate_source=f"config {GUARD_RATE_KEY}" if guard is not None else "assumed until the config has it",
+        guard_rate_per_second=guard_rate_per_second,
+        guard_rate_source=f"config {GUARD_RATE_KEY}",
         digest_recipients=_recipients(template, facts),
     )
 

@@ -4,7 +4,7 @@ per million visits at given volumes, and the worst cases at the stage's throttle
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Final
 
 from infra.config import DeploymentConfig
@@ -73,4 +73,4 @@ def cost_model(inputs: CostInputs, prices: PriceBook) -> CostModel:
 def model_for(template: Mapping[str, Any], config: DeploymentConfig, *, strict_region: bool = False) -> CostModel:
     """The cost model of a synthesized template and the config it was synthesized with (its region, its guard)."""
     prices = load_prices(config.region, strict=strict_region)
-    return cost_model(gather(template, config.region, asdict(config)), prices)
+    return cost_model(gather(template, config.region, config.guard_rate_per_second), prices)

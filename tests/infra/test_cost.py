@@ -13,10 +13,10 @@ import pytest
 from aws_cdk.assertions import Template
 
 from functions.common import catalog
-from infra.config import DeploymentConfig
+from infra.config import DeploymentConfig, app_context, load_config, overrides_from_context
 from infra.cost import __main__ as cost_cli
 from infra.cost.inputs import CostInputs, gather
-from infra.cost.model import CostModel, cost_model
+from infra.cost.model import CostModel, cost_model, model_for
 from infra.cost.prices import load_prices
 from infra.cost.template_facts import stack_facts
 from infra.docs_gen import render_cost_docs
@@ -25,7 +25,7 @@ from infra.monitoring import docs
 
 @pytest.fixture(scope="module")
 def inputs(template_json: dict[str, Any], config: DeploymentConfig) -> CostInputs:
-    return gather(template_json, config.region, {})
+    return gather(template_json, config.region, config.guard_rate_per_second)
 
 
 def _model(inputs: CostInputs) -> CostModel:
@@ -71,7 +71,7 @@ def test_a_faster_probe_and_a_higher_throttle_cost_more(
             "config.api_throttle_burst_requests": config.api_throttle_burst_requests * 2,
         }
     ).to_json()
-    before, after = _model(inputs), _model(gather(changed, config.region, {}))
+    before, after = _model(inputs), _model(gather(changed, config.region, config.guard_rate_per_second))
     assert config.probe_interval_minutes % 2 == 0
     # Then the probe's runs cost twice as much (its custom metric is a flat monthly fee either way), and the worst
     # case counts twice the visits
@@ -113,14 +113,16 @@ def _with_facts(inputs: CostInputs, template: dict[str, Any]) -> CostInputs:
     return replace(inputs, facts=stack_facts(template))
 
 
-def test_the_guard_rate_is_the_configs_once_it_has_the_key(template_json: dict[str, Any], inputs: CostInputs) -> None:
-    # Given a config with guard_rate_per_second (another change adds the key to infra/config.py)
-    guarded = gather(template_json, inputs.region, {"guard_rate_per_second": 5})
+def test_the_guarded_worst_case_is_at_the_configs_guard_rate(synth_with: Any) -> None:
+    # Given a config whose guard lets 5 requests/s through (its stage throttle raised above it)
+    overrides = {"config.guard_rate_per_second": "5", "config.guard_burst_requests": "10"}
+    template = synth_with(overrides).to_json()
+    context = app_context(overrides)
+    config = load_config(context, overrides_from_context(context))
     # Then the guarded worst case is at that rate, and says where the rate came from
-    model = _model(guarded)
+    model = model_for(template, config)
     assert model.guarded.visits_per_month == 5 * 30 * 86_400
-    assert "config" in guarded.guard_rate_source
-    assert "assumed" in inputs.guard_rate_source  # without the key: the stated constant
+    assert model.inputs.guard_rate_source == "config guard_rate_per_second"
 
 
 def test_the_json_has_the_headline_figures_and_their_items(capsys: pytest.CaptureFixture[str]) -> None:

@@ -167,7 +167,7 @@ def test_a_plain_200_writes_no_log_line_and_an_error_one_with_its_correlation_id
     invoke: Invoke, lambda_stdout: Callable[[], str]
 ) -> None:
     # Given a container's first request (a cold start), then requests answered 200, 400 and 404
-    app._cold_start = True
+    app._log_cold_start.cache_clear()
     invoke("POST", request_id="req-one")
     invoke("GET", request_id="req-two")
     invoke("POST", request_id="req-bad", body="{bad")
