@@ -6,8 +6,7 @@ invocation), and what it writes to its log group when every check passes (its lo
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -35,7 +34,7 @@ def probe_run(memory_mb: int, timeout_seconds: float) -> ProbeRun:
     from functions.probe.checks import ProbeTarget, run_probe
     from functions.probe.http_get import Answer
     from infra.local.lambda_events import LocalLambdaContext
-    from infra.local.stdout_capture import captured_stdout
+    from infra.local.stdout_capture import captured_stdout, logs_to
 
     sent: list[tuple[str, str]] = []
 
@@ -52,7 +51,7 @@ def probe_run(memory_mb: int, timeout_seconds: float) -> ProbeRun:
         app.record([])
 
     log = io.StringIO()
-    with captured_stdout() as printed, _logs_to(app.logger, log):
+    with captured_stdout() as printed, logs_to(app, log):
         healthy({}, LocalLambdaContext("AvailabilityProbe", memory_mb, timeout_seconds))
     emf = "".join(line + "\n" for line in printed.getvalue().splitlines() if '"_aws"' in line)
     api = [(method, url) for method, url in sent if urlsplit(url).hostname == urlsplit(_API).hostname]
@@ -64,14 +63,3 @@ def probe_run(memory_mb: int, timeout_seconds: float) -> ProbeRun:
         emf_bytes=len(emf.encode()),
         metrics=emf_metrics(emf),
     )
-
-
-@contextmanager
-def _logs_to(logger: Any, stream: io.StringIO) -> Iterator[None]:
-    handler = logger.registered_handler
-    previous = handler.stream
-    handler.stream = stream
-    try:
-        yield
-    finally:
-        handler.stream = previous
