@@ -23,6 +23,7 @@ BILLING: Final[Mapping[str, tuple[str, float, str | None]]] = {
     "custom_metrics": ("cloudwatch_custom_metric", 1, "cloudwatch_free_custom_metrics"),
     "kms_keys": ("kms_customer_managed_key", 1, None),
     "http_api_requests": ("http_api_requests", 1e6, None),
+    "rest_api_requests": ("rest_api_requests", 1e6, None),
     "lambda_requests": ("lambda_requests", 1e6, "lambda_free_requests"),
     "lambda_gb_seconds_arm64": ("lambda_gb_second_arm64", 1, "lambda_free_gb_seconds"),
     "lambda_gb_seconds_x86_64": ("lambda_gb_second_x86_64", 1, "lambda_free_gb_seconds"),

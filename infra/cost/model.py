@@ -12,7 +12,7 @@ from infra.cost.bill import Bill, bill
 from infra.cost.inputs import CostInputs, gather
 from infra.cost.prices import PriceBook, load_prices
 from infra.cost.schedules import SECONDS_PER_MONTH
-from infra.cost.usage import fixed_usage, traffic_metrics_usage, visits_usage
+from infra.cost.usage import common_design_usage, fixed_usage, traffic_metrics_usage, visits_usage
 
 VOLUMES: Final = (1_000_000, 10_000_000)
 """Monthly visits the marginal cost is reported at."""
@@ -45,6 +45,8 @@ class CostModel:
     """Every second of a 30-day month at the stage's ThrottlingRateLimit, each request a counted visit."""
     guarded: Scenario
     """The same at the guard's rate."""
+    common_design: Bill
+    """A million page views of the common REST-API design (usage.common_design_usage), for comparison."""
 
 
 def cost_model(inputs: CostInputs, prices: PriceBook) -> CostModel:
@@ -67,6 +69,7 @@ def cost_model(inputs: CostInputs, prices: PriceBook) -> CostModel:
             f"{inputs.guard_rate_per_second:g} requests/s (the guard's rate)",
             inputs.guard_rate_per_second * SECONDS_PER_MONTH,
         ),
+        common_design=bill(common_design_usage(inputs, 1e6), prices),
     )
 
 

@@ -77,6 +77,12 @@ def sections(model: CostModel) -> list[str]:
             f"({usd(scenario.flat.after_free_usd)} within the free tier's 10). The whole month at this volume: "
             f"{usd(scenario.month.list_usd)} at list price, {usd(scenario.month.after_free_usd)} after the free tiers.",
         ]
+    lines += [
+        "",
+        f"For comparison, the common design (a REST API, the same Lambda, one unconditional UpdateItem per request, "
+        f"no logs), which counts every request, retries, reloads and crawlers included: "
+        f"{usd(model.common_design.list_usd)} per million.",
+    ]
     for title, scenario in (("Worst case", model.worst), ("Worst case, guard engaged", model.guarded)):
         lines += ["", f"## {title}: {scenario.name}", ""]
         lines += [

@@ -4,9 +4,11 @@ digest), and what `visits` counted visits add. Quantities only; bill.py prices t
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from functions.common import catalog
 from infra.cost import assumptions
+from infra.cost.assumptions import COUNTER_BILLED_MS
 from infra.cost.bill import GB, Usage
 from infra.cost.inputs import CostInputs
 from infra.cost.measure import COUNTED_VISIT, GET_VISITS
@@ -140,6 +142,17 @@ def visits_usage(inputs: CostInputs, visits: float) -> list[Usage]:
             f"{access_bytes} B a visit in the access log ({access_class} class)",
             key=inputs.access_log_ingestion_key,
         ),
+    ]
+
+
+def common_design_usage(inputs: CostInputs, visits: float) -> list[Usage]:
+    """For comparison, the design most resume counters use: a REST API, the same Lambda untraced, one unconditional
+    UpdateItem per request (1 WRU), no logs: it counts every request, retries, reloads and crawlers included."""
+    component = "common REST-API design"
+    return [
+        Usage(component, "rest_api_requests", visits, "one POST per page view"),
+        *invocation_usage(component, replace(inputs.counter, tracing="PassThrough"), visits, COUNTER_BILLED_MS),
+        Usage(component, "dynamodb_write_units", visits, "1 WRU: an unconditional UpdateItem"),
     ]
 
 

@@ -23,6 +23,7 @@ from infra.cost.usage import sampled_traces
 
 PRICES: dict[str, Any] = {
     "http_api_requests": {"tiers": [[300_000_000, 1.0], [None, 0.9]]},
+    "rest_api_requests": {"value": 3.5},
     "lambda_requests": {"value": 0.2},
     "lambda_gb_second_arm64": {"value": 0.00001},
     "lambda_gb_second_x86_64": {"value": 0.00002},
@@ -160,6 +161,9 @@ def test_a_small_stack_costs_what_a_hand_count_says(price_file: Path) -> None:
     by_hand = 1.0 + 0.2 + 1e6 * 1.0 * assumptions.COUNTER_BILLED_MS / 1000 * 0.00001 + 2 * 0.5
     by_hand += visit_gb * 0.5 + visit_gb * 0.03
     assert model.volumes[1_000_000].per_million_usd == pytest.approx(by_hand)
+    # And the common REST-API design's million page views: REST requests, the same invocations, 1 WRU each
+    common = 3.5 + 0.2 + 1e6 * 1.0 * assumptions.COUNTER_BILLED_MS / 1000 * 0.00001 + 1 * 0.5
+    assert model.common_design.list_usd == pytest.approx(common)
     # And the one custom metric the visits publish is billed by the month, in the month's bill, not per visit
     assert model.volumes[1_000_000].flat.list_usd == pytest.approx(0.3)
     assert model.volumes[1_000_000].month.list_usd == pytest.approx(model.fixed.list_usd + 0.3 + by_hand)
