@@ -19,14 +19,20 @@ def usd(value: float) -> str:
 
 def headline_rows(model: CostModel) -> list[str]:
     first, second = (model.volumes[volume] for volume in VOLUMES)
-    rows = ["| figure | USD |", "| --- | --- |"]
+    dashboards = [line.list_usd for line in model.fixed.lines if line.usage.key == "dashboards"]
+    rows = ["| figure | list price | after the always-free tiers |", "| --- | --- | --- |"]
     rows += [
-        f"| fixed a month, no traffic (list price / after the always-free tiers) | {usd(model.fixed.list_usd)} / "
+        f"| fixed a month, no traffic | {usd(model.fixed.list_usd)} (the dashboard {usd(sum(dashboards))}) | "
         f"{usd(model.fixed.after_free_usd)} |",
         f"| per million visits at {first.visits_per_month / 1e6:g} M / {second.visits_per_month / 1e6:g} M visits a "
-        f"month | {usd(first.per_million_usd)} / {usd(second.per_million_usd)} |",
-        f"| worst month, every second at {model.worst.name} | {usd(model.worst.month.list_usd)} |",
-        f"| worst month with the guard engaged, at {model.guarded.name} | {usd(model.guarded.month.list_usd)} |",
+        f"month | {usd(first.per_million_usd)} / {usd(second.per_million_usd)} | "
+        "(the fixed month takes the free tiers) |",
+        f"| worst month, every second at {model.worst.name} | {usd(model.worst.month.list_usd)} | "
+        f"{usd(model.worst.month.after_free_usd)} |",
+        f"| worst month with the guard engaged, at {model.guarded.name} | {usd(model.guarded.month.list_usd)} | "
+        f"{usd(model.guarded.month.after_free_usd)} |",
+        "| for comparison: the common REST-API design, per million page views | "
+        f"{usd(model.common_design.list_usd)} | |",
     ]
     return rows
 
