@@ -57,6 +57,7 @@ from functions.notifier.guard import (
     decide,
     with_outcome,
 )
+from functions.notifier.guard_ledger import DynamoDBGuardLedger
 from functions.notifier.guard_stage import ApiGatewayStageThrottle
 from functions.notifier.probe_failure import is_site_unavailable
 from functions.notifier.probe_failure import with_probe_failure as add_probe_failure
@@ -287,19 +288,27 @@ class _GuardFailedError(GuardError):
         self.outcome = outcome
 
 
-def _guard_stage(*, delivery: dict[str, str | None], action: str) -> dict[str, Any]:
-    """The stage update, behind the idempotency table like a channel: a redelivered message (an old ALARM arriving
-    after its OK) does not touch the stage again. A failure raises, which removes the record: a retry tries again."""
+@cache
+def guard_ledger() -> DynamoDBGuardLedger:
+    return DynamoDBGuardLedger(
+        boto3.client("dynamodb", config=_DYNAMODB_CONFIG), table_name=_required_env(catalog.IDEMPOTENCY_TABLE_ENV)
+    )
+
+
+def _guard_stage(*, delivery: dict[str, str | None], action: str, changed_at: datetime | None) -> dict[str, Any]:
+    """The stage update, behind the idempotency table like a channel: a redelivered message does not touch the
+    stage again, and the ledger refuses a change older than the last one applied (an old ALARM retried after its
+    OK). A failure raises, which removes the idempotency record: a retry tries again."""
     settings = guard_settings()
     assert settings is not None
-    outcome = apply_guard(GuardAction(action), settings, stage_throttle())
+    outcome = apply_guard(GuardAction(action), settings, stage_throttle(), ledger=guard_ledger(), changed_at=changed_at)
     if outcome.failed:
         raise _GuardFailedError(outcome)
     return outcome.as_dict()
 
 
 @cache
-def guard_once() -> Callable[[GuardAction, str | None], GuardOutcome]:
+def guard_once() -> Callable[[GuardAction, str | None, datetime | None], GuardOutcome]:
     decorated = cast(
         Callable[..., dict[str, Any]],
         idempotent_function(
@@ -307,10 +316,10 @@ def guard_once() -> Callable[[GuardAction, str | None], GuardOutcome]:
         ),
     )
 
-    def once(action: GuardAction, delivery_id: str | None) -> GuardOutcome:
+    def once(action: GuardAction, delivery_id: str | None, changed_at: datetime | None) -> GuardOutcome:
         delivery = {"sns_message_id": delivery_id, "channel": catalog.GUARD_CHANNEL}
         try:
-            return GuardOutcome.from_dict(decorated(delivery=delivery, action=action.value))
+            return GuardOutcome.from_dict(decorated(delivery=delivery, action=action.value, changed_at=changed_at))
         except _GuardFailedError as failed:
             return failed.outcome
 
@@ -326,7 +335,7 @@ def with_guard(alert: Alert) -> tuple[Alert, GuardOutcome | None]:
     action = decide(change, settings) if change is not None and settings is not None else None
     if action is None or change is None:
         return alert, None
-    outcome = guard_once()(action, alert.delivery_id)
+    outcome = guard_once()(action, alert.delivery_id, change.changed_at)
     alert = replace(alert, change=with_outcome(change, outcome))
     if outcome.failed:
         logger.error("throttle guard failed", extra={"guard": outcome.as_dict()})

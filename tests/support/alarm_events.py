@@ -64,7 +64,13 @@ def threshold_reason(
 
 
 def _envelope(
-    name: str, new_state: str, old_state: str, reason: str, description: str | None, topic_arn: str
+    name: str,
+    new_state: str,
+    old_state: str,
+    reason: str,
+    description: str | None,
+    topic_arn: str,
+    changed_at: datetime = CHANGED_AT,
 ) -> dict[str, Any]:
     return {
         "AlarmName": name,
@@ -73,7 +79,7 @@ def _envelope(
         "AlarmConfigurationUpdatedTimestamp": "2024-04-30T09:00:00.000+0000",
         "NewStateValue": new_state,
         "NewStateReason": reason,
-        "StateChangeTime": CHANGED_AT.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000",
+        "StateChangeTime": changed_at.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000",
         "Region": REGION_NAME,
         "AlarmArn": alarm_arn(name),
         "OldStateValue": old_state,
@@ -102,6 +108,7 @@ def metric_alarm(
     reason: str | None = None,
     description: str | None = "What to do. Runbook: https://github.com/o/r/blob/main/docs/runbook.md#x",
     topic_arn: str = ALARM_TOPIC_ARN,
+    changed_at: datetime = CHANGED_AT,
 ) -> dict[str, Any]:
     """A single-metric alarm's notification; `statistic` like Sum or p99, as in the alarm's definition."""
     statistic_fields = (
@@ -124,6 +131,7 @@ def metric_alarm(
         ),
         description,
         topic_arn,
+        changed_at,
     )
     message["Trigger"] = {
         "MetricName": metric_name,

@@ -5,7 +5,9 @@ does not implement apigatewayv2 UpdateStage; the first test proves it, so the da
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 
 import boto3
 import pytest
@@ -23,6 +25,7 @@ from functions.notifier.guard import (
     apply_guard,
     decide,
 )
+from functions.notifier.guard_ledger import DynamoDBGuardLedger
 from functions.notifier.guard_stage import ApiGatewayStageThrottle
 from infra.local.stage_control import ENDPOINT_VARIABLE, StageControl
 from tests.support import alarm_events
@@ -42,6 +45,8 @@ def _change(name: str, new_state: str, old_state: str = "OK") -> object:
 
 
 def _spike(new_state: str, old_state: str) -> dict[str, object]:
+    """The spike alarm's change; an OK comes 10 minutes after the ALARM, as it would."""
+    later = timedelta(minutes=10 if new_state == "OK" else 0)
     return alarm_events.metric_alarm(
         SPIKE,
         new_state=new_state,
@@ -51,6 +56,7 @@ def _spike(new_state: str, old_state: str) -> dict[str, object]:
         threshold=1000,
         comparison="GreaterThanThreshold",
         values=(1522.0, 1001.0) if new_state == "ALARM" else (0.0, 955.0),
+        changed_at=alarm_events.CHANGED_AT + later,
     )
 
 
@@ -182,6 +188,7 @@ def test_the_spike_alarm_lowers_the_throttle_and_the_email_says_so(
         "rate_per_second": 2.0,
         "burst_requests": 10,
         "error": None,
+        "superseded": False,
     }
 
 
@@ -248,6 +255,41 @@ def test_a_failed_guard_is_emailed_then_fails_the_invocation_and_a_retry_that_su
         "FAILED to engage",
         "engaged",
     ]
+
+
+def test_an_alarm_retried_after_its_ok_does_not_engage_the_guard_again(
+    stage: _Stage, invoke: Invoke, sent_emails: SentEmails, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a spike ALARM whose stage update was refused, so Lambda will retry it
+    monkeypatch.setenv(catalog.GUARD_API_ID_ENV, "not-this-api")
+    alarm = alarm_events.sns_event(_spike("ALARM", "OK"))
+    with pytest.raises(GuardError):
+        invoke(alarm)
+    monkeypatch.setenv(catalog.GUARD_API_ID_ENV, API_ID)
+    app.stage_throttle.cache_clear()
+    # And the alarm's OK, 10 minutes later, released the guard
+    invoke(alarm_events.sns_event(_spike("OK", "ALARM")))
+    assert stage.limits == (20.0, 40)
+    # When Lambda's retry of the ALARM finally arrives
+    invoke(json.loads(json.dumps(alarm)))
+    # Then the stage keeps the configured throttle (the alarm is OK), and the owner is told why nothing happened
+    assert stage.limits == (20.0, 40)
+    assert _guard_line(sent_emails()[-1].part("plain")) == (
+        "Throttle guard: not lowered: this change arrived late, and a newer one of the alarm had already set the "
+        "API stage throttle"
+    )
+
+
+def test_the_ledger_keeps_the_newest_change_and_refuses_older_ones(notifier_env: None) -> None:
+    # Given the guard's ledger on the notifier's idempotency table
+    ledger = DynamoDBGuardLedger(boto3.client("dynamodb"), table_name=os.environ[catalog.IDEMPOTENCY_TABLE_ENV])
+    at = alarm_events.CHANGED_AT
+    # When changes are claimed out of order, Then only those not older than the newest applied one are taken
+    assert ledger.claim(SPIKE, at + timedelta(minutes=10)) is True
+    assert ledger.claim(SPIKE, at) is False
+    assert ledger.claim(SPIKE, at + timedelta(minutes=10)) is True  # the same change retried
+    assert ledger.claim(SPIKE, at + timedelta(minutes=20)) is True
+    assert ledger.claim("OtherStack-api-request-spike", at) is True  # one ledger entry per alarm
 
 
 def test_slack_and_the_webhook_say_what_the_guard_did_too(stage: _Stage, channels: Channels, invoke: Invoke) -> None:
