@@ -12,8 +12,10 @@ NOTE: the requests are the probe's own; no visitor's IP or User-Agent is ever in
 from __future__ import annotations
 
 import os
+import threading
 import warnings
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Final
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -21,6 +23,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from functions.common import catalog
 from functions.common.emf import count_by
 from functions.probe.checks import CheckFailure, ProbeTarget, run_probe
+from functions.probe.http_get import Answer, request
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -32,12 +35,55 @@ logger = Logger(service=catalog.PROBE_SERVICE)
 metrics = Metrics(namespace=catalog.METRICS_NAMESPACE, service=catalog.PROBE_SERVICE)
 
 
+SECONDS_KEPT_TO_REPORT: Final = 3
+"""Of the Lambda's timeout, what the probe keeps to publish a failure itself rather than be stopped mid-check."""
+
+
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    failures = run_probe(probe_target())
+    deadline = context.get_remaining_time_in_millis() / 1000 - SECONDS_KEPT_TO_REPORT
+    failures = probe_within(probe_target(), deadline)
     record(failures)
     return {"failed_checks": [failure.check for failure in failures]}
+
+
+def probe_within(target: ProbeTarget, seconds: float) -> list[CheckFailure]:
+    """The checks' failures; a check that has no answer by the deadline, or a probe that breaks, is a failure too.
+
+    NOTE: a healthy run publishes nothing and the alarm reads no data as healthy, so a run that never reported
+    (stopped at its Lambda timeout by a site that hangs: urllib's timeout is per socket operation and does not
+    cover a DNS lookup) would look like a pass. So the checks run in a thread the handler stops waiting for."""
+    in_flight: list[tuple[str, str]] = []
+    result: list[list[CheckFailure]] = []
+
+    def send(url: str, *, method: str = "GET", headers: Mapping[str, str] | None = None) -> Answer:
+        in_flight.append((method, url))
+        try:
+            return request(url, method=method, headers=headers)
+        finally:
+            in_flight.remove((method, url))
+
+    def run() -> None:
+        try:
+            result.append(run_probe(target, send))
+        except Exception as error:  # a bug of the probe's own must still be a failed probe, not a silent one
+            result.append([CheckFailure(catalog.PROBE_CHECK_SITE_PAGE, f"the probe broke: {type(error).__name__}")])
+
+    worker = threading.Thread(target=run, name="probe-checks", daemon=True)
+    worker.start()
+    worker.join(max(seconds, 0))
+    if result:
+        return result[0]
+    method, url = in_flight[-1] if in_flight else ("GET", target.site_url)
+    return [CheckFailure(_check_of(method, url, target), f"no answer to {method} {url} within {seconds:.0f} s")]
+
+
+def _check_of(method: str, url: str, target: ProbeTarget) -> str:
+    """The check a hanging request belongs to (checks.py: the page, then the preflight, then GET /visits)."""
+    if url != target.visits_url:
+        return catalog.PROBE_CHECK_SITE_PAGE
+    return catalog.PROBE_CHECK_CORS_PREFLIGHT if method == "OPTIONS" else catalog.PROBE_CHECK_VISITS_READ
 
 
 def probe_target() -> ProbeTarget:

@@ -30,7 +30,9 @@ class ProbeMonitor:
         # Missing data is not breaching: a passing probe publishes nothing, so on the first one after a failure
         # the last 2 periods are no longer both breaching and it resolves by itself (OK also notifies).
         # The cost of that choice: a period in which Scheduler's delivery jitter put no probe breaks a streak, so
-        # the alarm may come one interval later; and a probe that cannot run at all stays silent (as with "ignore").
+        # the alarm may come one interval later; and a probe that cannot run at all (never invoked) reads as a
+        # pass. A probe that runs but hangs or breaks still reports: functions/probe/app.py gives its checks a
+        # deadline inside the Lambda timeout and publishes a check with no answer by then as failed.
         # https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-missing-data.html
         # A CloudWatch period of whole minutes is valid for any interval config allows (1-60 minutes).
         # https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarm-evaluation

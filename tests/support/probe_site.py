@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ class ProbeSite:
     allowed_origin: str | None = None
     """The origin the API's CORS allows (None: the site's own)."""
     site_origin: str = ""
+    page_delay_seconds: float = 0
+    """How long the page takes to answer (a site that hangs)."""
     requests: list[tuple[str, str]] = field(default_factory=list)
     """(method, path) of every request received."""
 
@@ -59,6 +62,7 @@ def _handler(site: ProbeSite) -> type[BaseHTTPRequestHandler]:
                 cors = {"Access-Control-Allow-Origin": site.cors_origin(self.headers.get("Origin"))}
                 self._answer(200, {"Content-Type": "application/json", **cors}, json.dumps(figures))
                 return
+            time.sleep(site.page_delay_seconds)
             headers: dict[str, str | None] = {"Content-Type": "text/html", **site.page_headers()}
             self._answer(site.page_status, headers, site.page_body if site.page_status == 200 else "oops")
 

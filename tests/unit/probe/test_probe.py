@@ -73,6 +73,21 @@ def test_healthy_site_passes_every_check_and_publishes_no_metric(
     assert sorted(site.requests) == sorted([("GET", "/"), ("OPTIONS", "/visits"), ("GET", "/visits")])
 
 
+def test_a_site_that_hangs_past_the_probes_time_is_a_failed_probe_not_a_silent_one(
+    site: ProbeSite, lambda_stdout: Callable[[], str]
+) -> None:
+    # Given a page that takes longer to answer than the probe may wait (its Lambda timeout, less what it keeps to
+    # report: 1 s of a 4 s timeout here), but not long enough for a socket timeout
+    site.page_delay_seconds = 2.5
+    # When the probe runs
+    result = app.lambda_handler({"source": "scheduler"}, LocalLambdaContext("probe", 128, 4))
+    output = lambda_stdout()
+    # Then it reports the page as failed, with what it waited for, and publishes the failure the alarm reads
+    assert result["failed_checks"] == [catalog.PROBE_CHECK_SITE_PAGE]
+    assert _failure_lines(output)[catalog.PROBE_CHECK_SITE_PAGE].startswith("no answer to GET http://127.0.0.1:")
+    assert _total(output) == 1
+
+
 def test_site_answering_500_fails_site_page_and_says_so(site: ProbeSite, lambda_stdout: Callable[[], str]) -> None:
     # Given a site answering 500
     site.page_status = 500
