@@ -37,9 +37,10 @@ CHANNEL_TIMEOUT_BUDGET: Final = Duration.seconds(40)
 """Added to the timeout for each channel besides email, its worst case (functions/notifier): SSM GetParameter
 3 x (1 + 2) s, two idempotency writes of 3 x (1 + 2) s, and 2 POSTs of 5 s with 1 s between them: about 38 s.
 A timeout after a webhook took the alert but before its record completed would post it twice on the retry."""
-GUARD_TIMEOUT_BUDGET: Final = Duration.seconds(25)
-"""Added for the throttle guard (infra/guard.py), its worst case: UpdateStage 2 x (1 + 3) s and two idempotency
-writes of 3 x (1 + 2) s, about 26 s with backoff (the 60 s base keeps its margin), before any channel delivers."""
+GUARD_TIMEOUT_BUDGET: Final = Duration.seconds(40)
+"""Added for the throttle guard (infra/guard.py), its worst case: UpdateStage 2 x (1 + 3) s, two idempotency
+writes and the ledger's write (functions/notifier/guard_ledger.py) of 3 x (1 + 2) s each: about 35 s with backoff,
+before any channel delivers."""
 SSM_READ_ACTIONS: Final = ("ssm:GetParameter",)
 """Powertools Parameters' get_parameter calls GetParameter (WithDecryption) and nothing else.
 NOTE: no kms:Decrypt: a SecureString encrypted with the AWS-managed key (alias/aws/ssm, the default of

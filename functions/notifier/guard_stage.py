@@ -12,7 +12,8 @@ https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonap
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Final
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -20,6 +21,13 @@ from functions.notifier.guard import GuardError, ThrottleLimits
 
 ApiGatewayV2Client = Any
 """boto3's `apigatewayv2` client (no type stubs are installed for it)."""
+_IDENTIFIERS: Final = re.compile(r"arn:aws[\w-]*:[^\s,;)]+|\b\d{12}\b")
+"""ARNs and account ids in AWS's error messages (an AccessDenied names the role): the error text goes to Slack and
+the webhook too, so they are left out; the code and the rest of the message say what went wrong."""
+
+
+def _without_identifiers(message: str) -> str:
+    return _IDENTIFIERS.sub("…", message)
 
 
 class ApiGatewayStageThrottle:
@@ -42,7 +50,7 @@ class ApiGatewayStageThrottle:
             )
         except ClientError as error:
             details = error.response.get("Error", {})
-            code, message = details.get("Code", "unknown"), details.get("Message", "")
+            code, message = details.get("Code", "unknown"), _without_identifiers(details.get("Message", ""))
             raise GuardError(
                 f"UpdateStage of stage {self.stage_name} of API {self.api_id} refused: {code}: {message}"
             ) from error

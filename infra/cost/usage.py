@@ -99,7 +99,7 @@ def probe_usage(inputs: CostInputs) -> list[Usage]:
             component,
             "custom_metrics",
             len(probe.metrics) * hours_published,
-            f"published every run, when healthy too: {', '.join(sorted(name for name, _ in probe.metrics))}",
+            f"published by a healthy run: {', '.join(sorted(name for name, _ in probe.metrics))}",
         ),
     ]
 

@@ -64,7 +64,7 @@ def test_by_default_the_notifier_reads_no_parameter_and_keeps_its_timeout(templa
     # Then nothing about channels is deployed
     assert catalog.ALERT_CHANNELS_ENV not in props["Environment"]["Variables"]
     # (plus the throttle guard's budget, which every notifier has: infra/guard.py)
-    assert props["Timeout"] == NOTIFIER_TIMEOUT.to_seconds() + GUARD_TIMEOUT_BUDGET.to_seconds() == 85
+    assert props["Timeout"] == NOTIFIER_TIMEOUT.to_seconds() + GUARD_TIMEOUT_BUDGET.to_seconds() == 100
     assert not [a for s in _notifier_statements(template_json) for a in _actions(s) if a.startswith(("ssm:", "kms:"))]
 
 

@@ -75,7 +75,7 @@ def test_a_faster_probe_and_a_higher_throttle_cost_more(
     assert config.probe_interval_minutes % 2 == 0
     # Then the probe's runs cost twice as much (its custom metric is a flat monthly fee either way), and the worst
     # case counts twice the visits
-    assert _probe_runs_usd(after) == pytest.approx(2 * _probe_runs_usd(before), rel=1e-3)  # X-Ray: ~all traced
+    assert _probe_runs_usd(after) == pytest.approx(2 * _probe_runs_usd(before), rel=1e-3)
     assert after.worst.visits_per_month == 2 * before.worst.visits_per_month
     assert after.worst.month.list_usd > before.worst.month.list_usd
 

@@ -132,6 +132,23 @@ def test_aws_errors_become_guard_errors_naming_the_code(code: str) -> None:
             ApiGatewayStageThrottle(client, api_id=API_ID, stage_name=STAGE).set_limits(GUARDED)
 
 
+def test_an_access_denied_names_no_role_or_account_since_slack_and_the_webhook_show_it() -> None:
+    client = boto3.client("apigatewayv2", region_name="eu-west-1")
+    message = (
+        "User: arn:aws:sts::123456789012:assumed-role/Notifier-Role/fn is not authorized to perform: "
+        "apigateway:PATCH on resource: arn:aws:apigateway:eu-west-1::/apis/a1b2c3d4e5/stages/$default"
+    )
+    with Stubber(client) as stub:
+        stub.add_client_error("update_stage", service_error_code="AccessDeniedException", service_message=message)
+        with pytest.raises(GuardError) as refused:
+            ApiGatewayStageThrottle(client, api_id=API_ID, stage_name=STAGE).set_limits(GUARDED)
+    text = str(refused.value)
+    assert "AccessDeniedException" in text
+    assert "is not authorized to perform: apigateway:PATCH" in text
+    assert "123456789012" not in text
+    assert "Notifier-Role" not in text
+
+
 # -- the notifier applying it -----------------------------------------------------------------------------------
 
 
