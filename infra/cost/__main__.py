@@ -1,7 +1,9 @@
 """`make cost`: the monthly cost of the stack the current config synthesizes (cdk.json, or the CDK CLI's context).
 
 `python -m infra.cost` prints it as text, `--json` as one JSON object; `--strict-region` refuses to price a region
-the price file does not have instead of falling back to its fallback region's prices.
+the price file does not have instead of falling back to its fallback region's prices; `--counter-ms N` prices the
+counter's warm invocations at N ms instead of the assumed duration (after a deploy: the counter's average Duration
+on the dashboard).
 """
 
 from __future__ import annotations
@@ -24,11 +26,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.cost", description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     parser.add_argument("--strict-region", action="store_true", help="fail for a region prices.json lacks")
+    parser.add_argument(
+        "--counter-ms", type=float, metavar="N", help="the counter's warm billed duration in ms (default: assumed)"
+    )
     args = parser.parse_args(argv)
     try:
         context = app_context()
         config = load_config(context, overrides_from_context(context))
-        model = model_for(default_template(), config, strict_region=args.strict_region)
+        model = model_for(
+            default_template(), config, strict_region=args.strict_region, counter_billed_ms=args.counter_ms
+        )
     except ConfigError as error:
         print(f"config error: {error}", file=sys.stderr)
         return USAGE_ERROR_EXIT

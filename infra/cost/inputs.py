@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from functions.common import catalog
+from infra.cost import assumptions
 from infra.cost.log_lines import access_log_line, lambda_platform_lines
 from infra.cost.measure import CHROME, COUNTED_VISIT, GET_VISITS, Measurement, measure_requests
 from infra.cost.probe_run import ProbeRun, probe_run
@@ -30,6 +31,8 @@ class CostInputs:
     guard_rate_per_second: float
     guard_rate_source: str
     digest_recipients: int
+    counter_billed_ms: float = assumptions.COUNTER_BILLED_MS
+    """A warm counter invocation's billed duration: assumed, or the deployed function's measured average."""
 
     @property
     def counter(self) -> FunctionFact:

@@ -4,7 +4,7 @@ per million visits at given volumes, and the worst cases at the stage's throttle
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from infra.config import DeploymentConfig
@@ -73,7 +73,17 @@ def cost_model(inputs: CostInputs, prices: PriceBook) -> CostModel:
     )
 
 
-def model_for(template: Mapping[str, Any], config: DeploymentConfig, *, strict_region: bool = False) -> CostModel:
-    """The cost model of a synthesized template and the config it was synthesized with (its region, its guard)."""
+def model_for(
+    template: Mapping[str, Any],
+    config: DeploymentConfig,
+    *,
+    strict_region: bool = False,
+    counter_billed_ms: float | None = None,
+) -> CostModel:
+    """The cost model of a synthesized template and the config it was synthesized with (its region, its guard);
+    `counter_billed_ms` replaces the assumed warm duration of the counter (e.g. the deployed one's average)."""
     prices = load_prices(config.region, strict=strict_region)
-    return cost_model(gather(template, config.region, config.guard_rate_per_second), prices)
+    inputs = gather(template, config.region, config.guard_rate_per_second)
+    if counter_billed_ms is not None:
+        inputs = replace(inputs, counter_billed_ms=counter_billed_ms)
+    return cost_model(inputs, prices)

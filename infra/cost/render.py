@@ -140,7 +140,9 @@ def cost_doc(model: CostModel) -> str:
         "synthesized template, a run of the real counter on the local emulator (DynamoDB calls and log bytes "
         "per request) and the dated price file `infra/cost/prices.json`. `make cost` prints the same for the "
         "current config; `python -m infra.cost --json` as one JSON object. What is assumed rather than measured "
-        "is in `infra/cost/assumptions.py`.",
+        "is in `infra/cost/assumptions.py`; the largest of it, the counter's warm duration, is one setting: after "
+        "a deploy, `make cost ARGS='--counter-ms N'` prices it at the deployed counter's average Duration (the "
+        "dashboard's Counter duration graph).",
         "",
     ]
     return "\n".join(header + sections(model)) + "\n"

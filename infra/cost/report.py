@@ -174,8 +174,9 @@ def notes(model: CostModel) -> list[str]:
             "the second (at most $3.00 a key from the third year; later rotations are free)."
         )
     found += [
-        f"Lambda durations are assumed, not measured: {assumptions.COUNTER_BILLED_MS} ms billed per warm counter "
-        f"invocation, {assumptions.PROBE_BILLED_MS} ms per probe run, {assumptions.DIGEST_BILLED_MS} ms per digest "
+        f"Lambda durations are not measured here: {model.inputs.counter_billed_ms:g} ms billed per warm counter "
+        f"invocation (assumed, unless given with --counter-ms), {assumptions.PROBE_BILLED_MS} ms per probe run, "
+        f"{assumptions.DIGEST_BILLED_MS} ms per digest "
         "(infra/cost/assumptions.py says why); memory and architecture are the template's.",
         "The guarded worst case assumes the guard refuses the requests above its rate before they cost anything, "
         "as the stage's throttle does; a request the guard refuses inside the counter still costs an HTTP API "

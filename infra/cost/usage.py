@@ -8,7 +8,6 @@ from dataclasses import replace
 
 from functions.common import catalog
 from infra.cost import assumptions
-from infra.cost.assumptions import COUNTER_BILLED_MS
 from infra.cost.bill import GB, Usage
 from infra.cost.inputs import CostInputs
 from infra.cost.measure import COUNTED_VISIT, GET_VISITS
@@ -91,7 +90,7 @@ def probe_usage(inputs: CostInputs) -> list[Usage]:
         Usage(component, "scheduler_invocations", runs, f"every {SECONDS_PER_MONTH / 60 / runs:g} min"),
         *invocation_usage(component, function, runs, assumptions.PROBE_BILLED_MS),
         Usage(component, "http_api_requests", runs * probe.api_requests, f"{probe.api_requests} API requests a run"),
-        *invocation_usage(component, inputs.counter, gets, assumptions.COUNTER_BILLED_MS),
+        *invocation_usage(component, inputs.counter, gets, inputs.counter_billed_ms),
         Usage(component, "dynamodb_read_units", gets * get.read_units, f"GET /visits: {get.read_units} RRU"),
         Usage(component, "dynamodb_write_units", gets * get.write_units, f"GET /visits: {get.write_units} WRU"),
         *logs_usage(component, inputs, runs * per_run, f"{per_run} B a run (probe, counter GET, access log)"),
@@ -131,7 +130,7 @@ def visits_usage(inputs: CostInputs, visits: float) -> list[Usage]:
     access_class = inputs.facts.access_log_class.replace("_", " ").lower()
     return [
         Usage(component, "http_api_requests", visits, "one POST /visits per visit"),
-        *invocation_usage(component, inputs.counter, visits, assumptions.COUNTER_BILLED_MS),
+        *invocation_usage(component, inputs.counter, visits, inputs.counter_billed_ms),
         Usage(component, "dynamodb_write_units", visits * counted.write_units, f"{counted.write_units} WRU a visit"),
         Usage(component, "dynamodb_read_units", visits * counted.read_units, f"{counted.read_units} RRU a visit"),
         *logs_usage(component, inputs, visits * counter_bytes, f"{counter_bytes} B a visit in the counter's logs"),
@@ -151,7 +150,7 @@ def common_design_usage(inputs: CostInputs, visits: float) -> list[Usage]:
     component = "common REST-API design"
     return [
         Usage(component, "rest_api_requests", visits, "one POST per page view"),
-        *invocation_usage(component, replace(inputs.counter, tracing="PassThrough"), visits, COUNTER_BILLED_MS),
+        *invocation_usage(component, replace(inputs.counter, tracing="PassThrough"), visits, inputs.counter_billed_ms),
         Usage(component, "dynamodb_write_units", visits, "1 WRU: an unconditional UpdateItem"),
     ]
 

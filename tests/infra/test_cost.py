@@ -15,6 +15,7 @@ from aws_cdk.assertions import Template
 from functions.common import catalog
 from infra.config import DeploymentConfig, app_context, load_config, overrides_from_context
 from infra.cost import __main__ as cost_cli
+from infra.cost import assumptions
 from infra.cost.inputs import CostInputs, gather
 from infra.cost.model import CostModel, cost_model, model_for
 from infra.cost.prices import load_prices
@@ -123,6 +124,18 @@ def test_the_guarded_worst_case_is_at_the_configs_guard_rate(synth_with: Any) ->
     model = model_for(template, config)
     assert model.guarded.visits_per_month == 5 * 30 * 86_400
     assert model.inputs.guard_rate_source == "config guard_rate_per_second"
+
+
+def test_a_measured_counter_duration_replaces_the_assumed_one(capsys: pytest.CaptureFixture[str]) -> None:
+    # Given the figures at the assumed duration and at 10 ms less (an owner's measured average)
+    assert cost_cli.main(["--json"]) == 0
+    assumed = json.loads(capsys.readouterr().out)
+    assert cost_cli.main(["--json", "--counter-ms", str(assumptions.COUNTER_BILLED_MS - 10)]) == 0
+    measured = json.loads(capsys.readouterr().out)
+    # Then a million visits cost 10 ms of the counter's GB-seconds less, at its memory, on arm64
+    memory_gb = assumed["template"]["counter"]["memory_mb"] / 1024
+    saved = 1e6 * memory_gb * 0.010 * assumed["prices"]["lambda_gb_second_arm64"]["value"]
+    assert assumed["per_million_visits_usd"] - measured["per_million_visits_usd"] == pytest.approx(saved)
 
 
 def test_the_json_has_the_headline_figures_and_their_items(capsys: pytest.CaptureFixture[str]) -> None:
