@@ -135,7 +135,7 @@ class LocalFunction:
         is a cold start: the clients and settings the module cached (functools.cache factories) are dropped."""
         module = importlib.import_module(self.spec.module_name)
         if _warm_modules.get(module.__name__) != (self._container_id, _cache_state(module)):
-            for factory in _cached_factories(module):
+            for factory in cached_factories(module):
                 factory.cache_clear()
         handler: Handler = getattr(module, self.spec.handler.rpartition(".")[2])
         return module, handler
@@ -222,7 +222,8 @@ class LambdaRuntime:
             function.close()
 
 
-def _cached_factories(module: ModuleType) -> list[Any]:
+def cached_factories(module: ModuleType) -> list[Any]:
+    """The module's own functools.cache factories (its clients and settings): what a cold container starts without."""
     return [
         value
         for value in vars(module).values()
@@ -231,7 +232,7 @@ def _cached_factories(module: ModuleType) -> list[Any]:
 
 
 def _cache_state(module: ModuleType) -> list[Any]:
-    return [factory.cache_info() for factory in _cached_factories(module)]
+    return [factory.cache_info() for factory in cached_factories(module)]
 
 
 def _short_name(module_name: str) -> str:

@@ -31,6 +31,7 @@ from infra.monitoring.notifier import ALARM_TOPIC_DELIVERY_ALARM, NOTIFIER_DLQ_A
 from infra.monitoring.probe import SITE_UNAVAILABLE_ALARM
 from infra.notifier import IDEMPOTENCY_TABLE_ACTIONS, NOTIFIER_RETRY_ATTEMPTS
 from tests.support import alarm_events
+from tests.support.caches import clear_cached_factories
 from tests.support.metric_paths import lambdas_on_moto
 
 RUNBOOK = REPO_ROOT / "docs" / "runbook.md"
@@ -483,14 +484,7 @@ def test_sender_identity_is_provisioned(template: Template, config: DeploymentCo
 
 
 def _clear_notifier_caches() -> None:
-    for factory in (
-        notifier_app.alert_links,
-        notifier_app.email_sender,
-        notifier_app.deliver_once,
-        notifier_app.channels,
-        notifier_app.secret_store,
-    ):
-        factory.cache_clear()
+    clear_cached_factories(notifier_app)
 
 
 def _notifier_statements(template: Template) -> list[Mapping[str, Any]]:

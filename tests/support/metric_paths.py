@@ -20,6 +20,7 @@ from functions.probe.checks import CheckFailure
 from infra.local.lambda_events import LocalLambdaContext, http_api_event
 from infra.local.provision import create_idempotency_table, create_sender_identity, create_visits_table
 from tests.support import alarm_events
+from tests.support.caches import clear_cached_factories
 from tests.support.dynamodb_faults import refused
 
 ALARM_IDS = ("visit-store-failures",)
@@ -44,21 +45,11 @@ def lambdas_on_moto(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             catalog.ALARM_IDS_ENV: ",".join(ALARM_IDS),
         }.items():
             monkeypatch.setenv(name, value)
-        factories = (
-            counter_app.visit_counter,
-            notifier_app.alert_links,
-            notifier_app.email_sender,
-            notifier_app.deliver_once,
-            notifier_app.channels,
-            notifier_app.secret_store,
-        )
-        for factory in factories:
-            factory.cache_clear()
+        clear_cached_factories(counter_app, notifier_app)
         try:
             yield
         finally:
-            for factory in factories:
-                factory.cache_clear()
+            clear_cached_factories(counter_app, notifier_app)
 
 
 def run_every_metric_path() -> None:

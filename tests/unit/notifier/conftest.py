@@ -20,6 +20,7 @@ from infra.local.provision import create_idempotency_table, create_sender_identi
 from infra.local.webhook_sink import Received, WebhookSink
 from infra.monitoring.counter import COUNTER_THROTTLES_ALARM, VISIT_STORE_FAILURES_ALARM
 from infra.monitoring.http_api import API_5XX_ALARM, API_P99_LATENCY_ALARM, API_REQUEST_SPIKE_ALARM
+from tests.support.caches import clear_cached_factories
 
 STACK_NAME = "ResumeBackend"
 SENDER = "alerts@example.com"
@@ -65,11 +66,7 @@ class SentEmail:
 
 
 def _clear_caches() -> None:
-    """Every cached factory of the notifier (clients, settings, idempotent wrappers): a test must not reuse a client
-    an earlier test (or the local system, in this process) made against another endpoint."""
-    for value in vars(app).values():
-        if getattr(value, "__module__", None) == app.__name__ and hasattr(value, "cache_clear"):
-            value.cache_clear()
+    clear_cached_factories(app)
 
 
 @pytest.fixture
