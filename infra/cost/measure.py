@@ -20,6 +20,7 @@ from typing import Any, Final
 
 from assembly.template import LocalTemplate
 from functions.common import catalog
+from infra.local.metrics import emf_datapoints
 
 WRITES: Final = frozenset({"PutItem", "UpdateItem"})
 READS: Final = frozenset({"GetItem"})
@@ -195,15 +196,8 @@ class _PrintedMetrics:
 
 
 def emf_metrics(printed: str) -> frozenset[Metric]:
-    """The distinct (metric, dimensions) pairs in EMF documents, one document a line."""
-    found: set[Metric] = set()
-    for line in printed.splitlines():
-        document = json.loads(line)
-        for directive in document["_aws"]["CloudWatchMetrics"]:
-            for dimension_set in directive["Dimensions"]:
-                dimensions = tuple(sorted((name, str(document[name])) for name in dimension_set))
-                found |= {(definition["Name"], dimensions) for definition in directive["Metrics"]}
-    return frozenset(found)
+    """The distinct (metric, dimensions) pairs in the EMF documents printed: each a billed custom metric."""
+    return frozenset((point.name, point.dimensions) for point in emf_datapoints(printed))
 
 
 def item_size_bytes(item: Mapping[str, Any]) -> int:

@@ -104,39 +104,10 @@ class MetricStore:
 
     def ingest_emf(self, output: str) -> int:
         """Records every metric in the EMF documents among a Lambda's printed lines; returns how many."""
-        recorded = 0
-        for line in output.splitlines():
-            line = line.strip()
-            if not line.startswith("{"):
-                continue
-            try:
-                document = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(document, dict) and "_aws" in document:
-                recorded += self._record_emf(document)
-        return recorded
-
-    def _record_emf(self, document: dict[str, Any]) -> int:
-        metadata = document["_aws"]
-        timestamp = metadata.get("Timestamp", time.time() * 1000) / 1000
-        recorded = 0
-        for directive in metadata.get("CloudWatchMetrics", []):
-            for dimension_set in directive.get("Dimensions", []):
-                dimensions = {name: str(document[name]) for name in dimension_set}
-                for definition in directive.get("Metrics", []):
-                    values = document.get(definition["Name"], [])
-                    for value in values if isinstance(values, list) else [values]:
-                        self.record(
-                            directive["Namespace"],
-                            definition["Name"],
-                            dimensions,
-                            float(value),
-                            definition.get("Unit", "None"),
-                            timestamp,
-                        )
-                        recorded += 1
-        return recorded
+        points = emf_datapoints(output)
+        for point in points:
+            self.record(point.namespace, point.name, dict(point.dimensions), point.value, point.unit, point.timestamp)
+        return len(points)
 
     def values(
         self, namespace: str, name: str, dimensions: Mapping[str, str], since: float, until: float
@@ -152,6 +123,40 @@ class MetricStore:
     def series(self) -> Iterable[Datapoint]:
         with self._lock:
             return list(self._points)
+
+
+def emf_datapoints(output: str) -> list[Datapoint]:
+    """Every value of every metric in the EMF documents among printed lines (other lines are skipped), as CloudWatch
+    extracts them: each metric once per dimension set of its directive."""
+    points: list[Datapoint] = []
+    for line in output.splitlines():
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        try:
+            document = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(document, dict) and "_aws" in document:
+            points += _document_datapoints(document)
+    return points
+
+
+def _document_datapoints(document: dict[str, Any]) -> list[Datapoint]:
+    metadata = document["_aws"]
+    timestamp = metadata.get("Timestamp", time.time() * 1000) / 1000
+    points = []
+    for directive in metadata.get("CloudWatchMetrics", []):
+        for dimension_set in directive.get("Dimensions", []):
+            dimensions = tuple(sorted((name, str(document[name])) for name in dimension_set))
+            for definition in directive.get("Metrics", []):
+                values = document.get(definition["Name"], [])
+                unit = definition.get("Unit", "None")
+                for value in values if isinstance(values, list) else [values]:
+                    points.append(
+                        Datapoint(directive["Namespace"], definition["Name"], dimensions, float(value), unit, timestamp)
+                    )
+    return points
 
 
 def _by_namespace(points: list[Datapoint]) -> dict[str, list[Datapoint]]:
