@@ -387,21 +387,28 @@ REMOVED_THRESHOLDS: Final[Mapping[str, str]] = {
 }
 
 
+OPTIONAL_DEFAULTS: Final[Mapping[str, Any]] = {
+    "alarm_thresholds": {},
+    "alert_channels": [],
+    "probe_interval_minutes": DEFAULT_PROBE_INTERVAL_MINUTES,
+    "digest_schedule": DEFAULT_DIGEST_SCHEDULE,
+    "alert_topic_kms": DEFAULT_ALERT_TOPIC_KMS,
+    "counter_tracing": DEFAULT_COUNTER_TRACING,
+    "monthly_budget_usd": DEFAULT_MONTHLY_BUDGET_USD,
+    "guard_rate_per_second": DEFAULT_GUARD_RATE_PER_SECOND,
+    "guard_burst_requests": DEFAULT_GUARD_BURST_REQUESTS,
+}
+"""The keys cdk.json may leave out, and what they are then (docs/configuration.md shows both)."""
+
+
 def load_config(context: Mapping[str, Any], overrides: Mapping[str, Any] | None = None) -> DeploymentConfig:
     """Builds the config from the context object, with `config.<key>` overrides applied on top."""
     raw = context.get(CONTEXT_KEY)
     if not isinstance(raw, dict):
         raise ConfigError(f"cdk.json context has no '{CONTEXT_KEY}' object")
     merged: dict[str, Any] = json.loads(json.dumps(raw))
-    merged.setdefault("alarm_thresholds", {})
-    merged.setdefault("alert_channels", [])
-    merged.setdefault("probe_interval_minutes", DEFAULT_PROBE_INTERVAL_MINUTES)
-    merged.setdefault("digest_schedule", DEFAULT_DIGEST_SCHEDULE)
-    merged.setdefault("alert_topic_kms", DEFAULT_ALERT_TOPIC_KMS)
-    merged.setdefault("counter_tracing", DEFAULT_COUNTER_TRACING)
-    merged.setdefault("monthly_budget_usd", DEFAULT_MONTHLY_BUDGET_USD)
-    merged.setdefault("guard_rate_per_second", DEFAULT_GUARD_RATE_PER_SECOND)
-    merged.setdefault("guard_burst_requests", DEFAULT_GUARD_BURST_REQUESTS)
+    for key, default in OPTIONAL_DEFAULTS.items():
+        merged.setdefault(key, json.loads(json.dumps(default)))  # a copy: the defaults are shared
     for key, value in (overrides or {}).items():
         _apply_override(merged, key, _parse_override(value))
 

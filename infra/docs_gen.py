@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from infra.config import CONFIG_FIELDS, CONTEXT_KEY, REPO_ROOT, THRESHOLD_FIELDS
+from infra.config import CONFIG_FIELDS, CONTEXT_KEY, OPTIONAL_DEFAULTS, REPO_ROOT, THRESHOLD_FIELDS
 
 CONFIGURATION_DOC = REPO_ROOT / "docs" / "configuration.md"
 ALERTING_DOC = REPO_ROOT / "docs" / "alerting.md"
@@ -50,7 +50,8 @@ def _value(value: Any) -> str:
 def _table(fields: Mapping[str, tuple[Any, str]], values: Mapping[str, Any], prefix: str) -> list[str]:
     rows = ["| key | value in cdk.json | meaning |", "| --- | --- | --- |"]
     for key, (_, meaning) in fields.items():
-        rows.append(f"| `{prefix}{key}` | {_value(values.get(key))} | {meaning} |")
+        value = _value(values[key]) if key in values else f"not set: {_value(OPTIONAL_DEFAULTS[key])}"
+        rows.append(f"| `{prefix}{key}` | {value} | {meaning} |")
     return rows
 
 
