@@ -22,7 +22,8 @@ NOTIFIER_SERVICE: Final = "alarm-notifier"
 # Powertools Metrics adds this dimension with the service name as its value.
 SERVICE_DIMENSION: Final = "service"
 
-# Custom metrics (unit: Count), emitted as EMF by the counter.
+# Custom metrics (unit: Count), emitted as EMF: Visits and UniqueVisitors by the visit-metrics publisher (from the
+# visits table's stream, aggregated a minute at a time: infra/visit_metrics.py), the others by the counter.
 VISITS_METRIC: Final = "Visits"
 """One per visit stored (POST /visits answered 200)."""
 UNIQUE_VISITORS_METRIC: Final = "UniqueVisitors"
@@ -69,11 +70,17 @@ EXPIRES_AT_ATTRIBUTE: Final = "expires_at"
 TABLE_NAME_ENV: Final = "TABLE_NAME"
 MAX_VIEWS_ENV: Final = "MAX_VIEWS_PER_VISITOR_PER_DAY"
 """config max_views_per_visitor_per_day: views of one visitor counted per UTC day."""
+COUNTER_PUBLISHES_VISITS_ENV: Final = "PUBLISH_VISIT_METRICS"
+"""Set (to "true") only when the stack adopts an existing visits table, whose stream it cannot turn on: the counter
+then emits Visits and UniqueVisitors itself, one EMF line per counted visit, as the publisher would have."""
 
 # Lambda handlers (`module.function`): infra deploys them under these names; the local runtime reads them back
 # from the synthesized template and imports them.
 COUNTER_HANDLER: Final = "functions.counter.app.lambda_handler"
 NOTIFIER_HANDLER: Final = "functions.notifier.app.lambda_handler"
+VISIT_METRICS_HANDLER: Final = "functions.visit_metrics.app.lambda_handler"
+VISIT_METRICS_SERVICE: Final = "visit-metrics"
+"""The publisher's Logger service; its metrics keep the counter's service dimension, so they stay the same metrics."""
 
 # The counter API's routes: path → methods. The counter routes on the request's path as it is, so these are
 # exact paths; infra/api.py refuses at synth an API Gateway path template (`{id}`, `{proxy+}`) it cannot serve.

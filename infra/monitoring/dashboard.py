@@ -24,6 +24,7 @@ from infra.monitoring.http_api import HttpApiMonitor
 from infra.monitoring.notifier import NotifierMonitor
 from infra.monitoring.probe import ProbeMonitor
 from infra.monitoring.visits_table import VisitsTableMonitor
+from infra.monitoring.visit_metrics import VisitMetricsMonitor
 from infra.monitoring.widgets import FULL_WIDTH, GRAPH_HEIGHT
 
 DEFAULT_INTERVAL: Final = Duration.days(7)
@@ -56,6 +57,9 @@ class DashboardSources:
     probe: ProbeMonitor
     probe_log_group: logs.ILogGroup
     alarms: AlarmSet
+    visit_metrics: VisitMetricsMonitor | None = None
+    """None when the stack adopts an existing table: the counter publishes the visit metrics itself."""
+    visit_metrics_log_group: logs.ILogGroup | None = None
 
 
 class OperationsDashboard(Construct):
@@ -91,11 +95,20 @@ def operations_rows(sources: DashboardSources) -> list[list[cloudwatch.IWidget]]
         sources.http_api.widgets(annotations),
         sources.counter.widgets(annotations),
         [sources.counter.cold_starts_widget(), *sources.visits_table.widgets()],
-        [
-            *sources.notifier.widgets(annotations),
-            _latest_errors([sources.counter.log_group, sources.notifier_log_group]),
-        ],
+        _health_row(sources),
     ]
+
+
+def _health_row(sources: DashboardSources) -> list[cloudwatch.IWidget]:
+    """The notifier's health, the visit-metrics publisher's (when there is one) and the latest errors of all."""
+    annotations = sources.alarms.annotations
+    widgets = [*sources.notifier.widgets(annotations)]
+    log_groups = [sources.counter.log_group, sources.notifier_log_group]
+    if sources.visit_metrics is not None and sources.visit_metrics_log_group is not None:
+        widgets += sources.visit_metrics.widgets(annotations)
+        log_groups.append(sources.visit_metrics_log_group)
+    used = sum(widget.width for widget in widgets)
+    return [*widgets, _latest_errors(log_groups, width=FULL_WIDTH - used)]
 
 
 def _header(sources: DashboardSources) -> cloudwatch.IWidget:
@@ -122,12 +135,12 @@ def _probe_failures(log_group: logs.ILogGroup) -> cloudwatch.IWidget:
     )
 
 
-def _latest_errors(log_groups: Sequence[logs.ILogGroup]) -> cloudwatch.IWidget:
+def _latest_errors(log_groups: Sequence[logs.ILogGroup], *, width: int) -> cloudwatch.IWidget:
     return cloudwatch.LogQueryWidget(
         title="Latest errors",
         log_group_names=[group.log_group_name for group in log_groups],
         query_string=LATEST_ERRORS_QUERY,
         view=cloudwatch.LogQueryVisualizationType.TABLE,
-        width=16,
+        width=width,
         height=GRAPH_HEIGHT,
     )

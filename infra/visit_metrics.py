@@ -1,0 +1,95 @@
+"""The visit-metrics publisher: Visits and UniqueVisitors, read from the visits table's stream rather than written
+by the counter on every visit.
+
+Why: the counter's EMF line was the last log line of a counted visit, 266 bytes, $0.13 a million visits at list
+price (docs/cost.md). The publisher gets the totals item's changes in batches and prints one EMF document per
+minute of them, so the metrics cost a batch, not a visit, and they are the increase DynamoDB applied: the
+dashboard's Visits are the stored count, never a visit the counter believed counted but DynamoDB did not keep.
+The price is a delay of up to the batching window (BATCHING_WINDOW) before a visit shows on the dashboard.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Final
+
+from aws_cdk import Duration
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as event_sources
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from functions.common import catalog
+from infra.config import DeploymentConfig
+from infra.lambda_factory import PythonFunction
+from infra.nag import suppress
+from infra.stateful import STATEFUL_REMOVAL_POLICY
+
+BATCHING_WINDOW: Final = Duration.seconds(60)
+"""How long Lambda gathers the stream's records before invoking: at most one invocation a minute per shard, whatever
+the traffic, and the dashboard's Visits lag by up to this. NOTE: up to 300 s for a stream source.
+https://docs.aws.amazon.com/lambda/latest/dg/services-ddb-params.html"""
+BATCH_SIZE: Final = 1000
+"""Records per invocation at most; with the window, a batch is a minute of visits up to ~17 visits a second."""
+RETRY_ATTEMPTS: Final = 5
+"""A failing batch is retried (halved each time, so one bad record cannot hold the rest back), then recorded in the
+failed-batches queue, whose alarm tells the owner (infra/monitoring/visit_metrics.py). NOTE: a stream's records
+wait in their shard for 24 hours; until they are processed or given up, later ones on that shard wait too.
+https://docs.aws.amazon.com/lambda/latest/dg/services-dynamodb-errors.html"""
+MEMORY_MB: Final = 128
+"""It sums a few numbers a minute: the least memory Lambda offers."""
+TIMEOUT: Final = Duration.seconds(30)
+
+
+def totals_item_filter() -> dict[str, object]:
+    """The event filter that lets through only the records of the site's totals item: salts and visitor items
+    (and TTL's deletions of them) never reach the function, and filtered-out records are not billed.
+    NOTE: https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html#filtering-ddb"""
+    return {"dynamodb": {"Keys": {catalog.VISITS_PARTITION_KEY: {"S": [catalog.VISITS_ITEM_KEY]}}}}
+
+
+class VisitMetricsPublisher(Construct):
+    """Exposes `publisher` (the PythonFunction) and `failed_batches` (the queue of batches given up)."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: DeploymentConfig, table: dynamodb.ITableV2
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.publisher = PythonFunction(
+            self,
+            "Publisher",
+            handler=catalog.VISIT_METRICS_HANDLER,
+            description="Visit metrics: Visits and UniqueVisitors from the visits table's stream",
+            memory_mb=MEMORY_MB,
+            timeout=TIMEOUT,
+            log_retention_days=config.log_retention_days,
+            tracing=lambda_.Tracing.DISABLED,
+            # Lambda's start and report lines would be most of its log bytes; it logs only what goes wrong.
+            platform_logs=False,
+        )
+        self.failed_batches = sqs.Queue(
+            self,
+            "FailedBatches",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+            removal_policy=STATEFUL_REMOVAL_POLICY,
+        )
+        suppress(self.failed_batches, "AwsSolutions-SQS3")
+        function = self.publisher.function
+        lambda_.EventSourceMapping(
+            self,
+            "FromVisitsStream",
+            target=function,
+            event_source_arn=table.table_stream_arn,
+            starting_position=lambda_.StartingPosition.LATEST,
+            batch_size=BATCH_SIZE,
+            max_batching_window=BATCHING_WINDOW,
+            retry_attempts=RETRY_ATTEMPTS,
+            bisect_batch_on_error=True,
+            on_failure=event_sources.SqsDlq(self.failed_batches),
+            filters=[{"pattern": json.dumps(totals_item_filter())}],
+        )
+        table.grant_stream_read(function)
+
