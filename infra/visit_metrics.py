@@ -92,4 +92,3 @@ class VisitMetricsPublisher(Construct):
             filters=[{"pattern": json.dumps(totals_item_filter())}],
         )
         table.grant_stream_read(function)
-

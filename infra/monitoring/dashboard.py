@@ -23,8 +23,8 @@ from infra.monitoring.counter import CounterMonitor
 from infra.monitoring.http_api import HttpApiMonitor
 from infra.monitoring.notifier import NotifierMonitor
 from infra.monitoring.probe import ProbeMonitor
-from infra.monitoring.visits_table import VisitsTableMonitor
 from infra.monitoring.visit_metrics import VisitMetricsMonitor
+from infra.monitoring.visits_table import VisitsTableMonitor
 from infra.monitoring.widgets import FULL_WIDTH, GRAPH_HEIGHT
 
 DEFAULT_INTERVAL: Final = Duration.days(7)
