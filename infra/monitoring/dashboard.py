@@ -107,7 +107,7 @@ def _health_row(sources: DashboardSources) -> list[cloudwatch.IWidget]:
     if sources.visit_metrics is not None and sources.visit_metrics_log_group is not None:
         widgets += sources.visit_metrics.widgets(annotations)
         log_groups.append(sources.visit_metrics_log_group)
-    used = sum(widget.width for widget in widgets)
+    used = int(sum(widget.width for widget in widgets))
     return [*widgets, _latest_errors(log_groups, width=FULL_WIDTH - used)]
 
 
