@@ -26,12 +26,12 @@ from infra.lambda_factory import PythonFunction
 from infra.nag import suppress
 from infra.stateful import STATEFUL_REMOVAL_POLICY
 
-BATCHING_WINDOW: Final = Duration.seconds(60)
-"""How long Lambda gathers the stream's records before invoking: at most one invocation a minute per shard, whatever
-the traffic, and the dashboard's Visits lag by up to this. NOTE: up to 300 s for a stream source.
-https://docs.aws.amazon.com/lambda/latest/dg/services-ddb-params.html"""
+BATCHING_WINDOW: Final = Duration.seconds(catalog.VISIT_METRICS_BUCKET_SECONDS)
+"""How long Lambda gathers the stream's records before invoking: at most one invocation per 5 minutes a shard,
+whatever the traffic (~8,640 a month), and the dashboard's Visits lag by up to this; the graphs' period is 5 minutes
+too. NOTE: 300 s is the most a stream source allows. https://docs.aws.amazon.com/lambda/latest/dg/services-ddb-params.html"""
 BATCH_SIZE: Final = 1000
-"""Records per invocation at most; with the window, a batch is a minute of visits up to ~17 visits a second."""
+"""Records per invocation at most: past ~3 visits a second a batch fills before its window ends."""
 RETRY_ATTEMPTS: Final = 5
 """A failing batch is retried (halved each time, so one bad record cannot hold the rest back), then recorded in the
 failed-batches queue, whose alarm tells the owner (infra/monitoring/visit_metrics.py). NOTE: a stream's records

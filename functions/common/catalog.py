@@ -81,6 +81,10 @@ NOTIFIER_HANDLER: Final = "functions.notifier.app.lambda_handler"
 VISIT_METRICS_HANDLER: Final = "functions.visit_metrics.app.lambda_handler"
 VISIT_METRICS_SERVICE: Final = "visit-metrics"
 """The publisher's Logger service; its metrics keep the counter's service dimension, so they stay the same metrics."""
+VISIT_METRICS_BUCKET_SECONDS: Final = 300
+"""The publisher sums a batch's visits per 5-minute bucket (aligned to the clock) and prints one EMF document per
+bucket, timestamped at its start: the period every graph and alarm here uses, and a batch of the 5-minute window
+spans at most two buckets."""
 
 # The counter API's routes: path → methods. The counter routes on the request's path as it is, so these are
 # exact paths; infra/api.py refuses at synth an API Gateway path template (`{id}`, `{proxy+}`) it cannot serve.
