@@ -1,4 +1,4 @@
-"""What the visits table's stream says was counted, per UTC minute: the domain of the visit metrics Lambda.
+"""What the visits table's stream says was counted, per 5-minute bucket: the domain of the visit metrics Lambda.
 
 The counter adds each counted view (and each visitor's first view of a UTC day) to the site's totals item
 (functions/counter/visits.py); every applied write of that item is one stream record with the item before and
@@ -24,10 +24,11 @@ _REMOVE: Final = "REMOVE"
 
 
 @dataclass(frozen=True, order=True)
-class MinuteFigures:
-    """What the totals item gained during one UTC minute (`minute`: its first second, timezone-aware UTC)."""
+class BucketFigures:
+    """What the totals item gained during one clock-aligned bucket of catalog.VISIT_METRICS_BUCKET_SECONDS (`start`:
+    its first second, timezone-aware UTC)."""
 
-    minute: datetime
+    start: datetime
     views: int
     """Page views counted: the increase of VISITS_COUNT_ATTRIBUTE (the Visits metric)."""
     unique_visitors: int
@@ -45,21 +46,21 @@ class UnreadableTimestamp:
 
 @dataclass(frozen=True)
 class BatchFigures:
-    minutes: list[MinuteFigures]
-    """Sorted by minute; a minute that gained nothing is left out."""
+    buckets: list[BucketFigures]
+    """Sorted by start; a bucket that gained nothing is left out."""
     unreadable_timestamps: list[UnreadableTimestamp] = field(default_factory=list)
-    """Records counted in the invocation's minute because their own time could not be read."""
+    """Records counted in the invocation's bucket because their own time could not be read."""
 
 
-def minute_figures(records: Iterable[Mapping[str, Any]], *, now: datetime) -> BatchFigures:
-    """Sums, per UTC minute, what each stream record of the totals item added to its two counts.
+def bucket_figures(records: Iterable[Mapping[str, Any]], *, now: datetime) -> BatchFigures:
+    """Sums, per bucket, what each stream record of the totals item added to its two counts.
 
     Only records of the totals item count; any other item's (a visitor's, a day's salt) is ignored, as are
     REMOVE records (TTL expiries, an owner deleting the item): the event source mapping's filter should already
     have dropped them. A count that went down or stayed put adds nothing: an owner who resets or lowers the item
     must not produce negative metrics, and a write of today's figures alone adds no view.
 
-    `now` is the invocation's time: a record whose creation time cannot be read is counted in its minute rather
+    `now` is the invocation's time: a record whose creation time cannot be read is counted in its bucket rather
     than lost, and listed in `unreadable_timestamps`.
     """
     views: dict[datetime, int] = {}
@@ -86,11 +87,11 @@ def minute_figures(records: Iterable[Mapping[str, Any]], *, now: datetime) -> Ba
                 )
             )
             created = now
-        minute = _minute_of(created)
-        views[minute] = views.get(minute, 0) + added_views
-        unique[minute] = unique.get(minute, 0) + added_unique
-    minutes = [MinuteFigures(minute, views[minute], unique[minute]) for minute in sorted(views)]
-    return BatchFigures(minutes=minutes, unreadable_timestamps=unreadable)
+        bucket = _bucket_of(created)
+        views[bucket] = views.get(bucket, 0) + added_views
+        unique[bucket] = unique.get(bucket, 0) + added_unique
+    buckets = [BucketFigures(start, views[start], unique[start]) for start in sorted(views)]
+    return BatchFigures(buckets=buckets, unreadable_timestamps=unreadable)
 
 
 def _increase(old_image: Mapping[str, Any], new_image: Mapping[str, Any], attribute: str) -> int:
@@ -129,5 +130,7 @@ def _created_at(value: object) -> datetime | None:
     return None
 
 
-def _minute_of(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(second=0, microsecond=0)
+def _bucket_of(moment: datetime) -> datetime:
+    """The start of the clock-aligned bucket (catalog.VISIT_METRICS_BUCKET_SECONDS) the moment falls in."""
+    seconds = math.floor(moment.timestamp())
+    return datetime.fromtimestamp(seconds - seconds % catalog.VISIT_METRICS_BUCKET_SECONDS, UTC)

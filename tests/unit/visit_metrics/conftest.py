@@ -40,13 +40,6 @@ def visits_table(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     with mock_aws():
         client = boto3.client("dynamodb")
         create_visits_table(client, TABLE_NAME)
-        if "StreamSpecification" not in client.describe_table(TableName=TABLE_NAME)["Table"]:
-            # TODO(stream): the visits table's StreamSpecification (NEW_AND_OLD_IMAGES) is landing in infra on
-            # main; once create_visits_table creates it from the template, this goes.
-            client.update_table(
-                TableName=TABLE_NAME,
-                StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-            )
         monkeypatch.setenv(catalog.TABLE_NAME_ENV, TABLE_NAME)
         monkeypatch.setenv(catalog.MAX_VIEWS_ENV, str(MAX_VIEWS))
         clear_cached_factories(counter_app)

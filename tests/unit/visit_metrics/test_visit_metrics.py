@@ -1,4 +1,4 @@
-"""The visit metrics Lambda: Visits and UniqueVisitors from the visits table's stream, one EMF document a minute."""
+"""The visit metrics Lambda: Visits and UniqueVisitors from the visits table's stream, an EMF document a bucket."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from functions.common import catalog
-from functions.visit_metrics.deltas import MinuteFigures, minute_figures
+from functions.visit_metrics.deltas import BucketFigures, bucket_figures
 from tests.support.lambda_output import emitted_metrics, log_records
 from tests.unit.visit_metrics.conftest import (
     PostVisit,
@@ -33,9 +33,11 @@ def _sums(output: str) -> dict[str, float]:
     return sums
 
 
-def _recent_minute(minutes_ago: int) -> datetime:
-    """A minute CloudWatch still accepts (EMF timestamps: at most 2 weeks old)."""
-    return datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=minutes_ago)
+def _recent_bucket(buckets_ago: int) -> datetime:
+    """The start of a recent 5-minute bucket, which CloudWatch still accepts (EMF timestamps: at most 2 weeks old)."""
+    now = int(datetime.now(UTC).timestamp())
+    start = now - now % catalog.VISIT_METRICS_BUCKET_SECONDS
+    return datetime.fromtimestamp(start, UTC) - timedelta(seconds=buckets_ago * catalog.VISIT_METRICS_BUCKET_SECONDS)
 
 
 def _epoch_ms(moment: datetime) -> int:
@@ -70,21 +72,21 @@ def test_the_published_metrics_equal_the_figures_the_counter_stored(
     assert log_records(output) == []
 
 
-def test_a_batch_spanning_two_minutes_publishes_one_document_per_minute_stamped_with_it(
+def test_a_batch_spanning_two_buckets_publishes_one_document_per_bucket_stamped_with_its_start(
     run_visit_metrics: RunVisitMetrics,
 ) -> None:
-    # Given four counted views in one minute (two from new visitors) and one in the next, with creation times
+    # Given four counted views in one 5-minute bucket (two from new visitors) and one in the next, with creation times
     # as Lambda passes them (epoch seconds, whole or with a fraction)
-    first, second = _recent_minute(3), _recent_minute(2)
+    first, second = _recent_bucket(3), _recent_bucket(2)
     records = [
         totals_record(created=first.timestamp() + 1, old=None, new=(1, 1), event_name="INSERT"),
         totals_record(created=first.timestamp() + 20.5, old=(1, 1), new=(2, 2)),
-        totals_record(created=first.timestamp() + 59.999, old=(2, 2), new=(4, 2)),
+        totals_record(created=first.timestamp() + 299.999, old=(2, 2), new=(4, 2)),
         totals_record(created=int(second.timestamp()), old=(4, 2), new=(5, 2)),
     ]
     # When the batch is handled
     output = run_visit_metrics(records)
-    # Then one EMF document per minute carries that minute's figures, stamped with the minute
+    # Then one EMF document per bucket carries that bucket's figures, stamped with the bucket's start
     documents = _emf_documents(output)
     assert [
         (d["_aws"]["Timestamp"], d.get(catalog.VISITS_METRIC), d.get(catalog.UNIQUE_VISITORS_METRIC)) for d in documents
@@ -97,7 +99,7 @@ def test_a_batch_spanning_two_minutes_publishes_one_document_per_minute_stamped_
 def test_records_of_other_items_and_removals_add_nothing(run_visit_metrics: RunVisitMetrics) -> None:
     # Given a batch with a visitor's item, a day's salt, TTL removals and a removal of the totals item itself,
     # shaped like totals records so only their keys or event name tell them apart
-    created = _recent_minute(1).timestamp()
+    created = _recent_bucket(1).timestamp()
     visitor = {catalog.VISITS_PARTITION_KEY: {"S": f"{catalog.VISITOR_KEY_PREFIX}2026-12-01#abc"}}
     salt = {catalog.VISITS_PARTITION_KEY: {"S": f"{catalog.SALT_KEY_PREFIX}2026-12-01"}}
     records = [
@@ -117,7 +119,7 @@ def test_records_of_other_items_and_removals_add_nothing(run_visit_metrics: RunV
 
 def test_a_reset_of_the_totals_adds_nothing(run_visit_metrics: RunVisitMetrics) -> None:
     # Given the owner reset the totals item to zero, and then one visit was counted
-    created = _recent_minute(1).timestamp()
+    created = _recent_bucket(1).timestamp()
     records = [
         totals_record(created=created, old=(1200, 300), new=(0, 0)),
         totals_record(created=created + 1, old=(0, 0), new=(1, 1)),
@@ -130,16 +132,16 @@ def test_a_reset_of_the_totals_adds_nothing(run_visit_metrics: RunVisitMetrics) 
     assert run_visit_metrics(records[:1]) == ""
 
 
-def test_an_unreadable_timestamp_is_counted_in_the_current_minute_with_a_warning(
+def test_an_unreadable_timestamp_is_counted_in_the_current_bucket_with_a_warning(
     run_visit_metrics: RunVisitMetrics,
 ) -> None:
     # Given a counted view whose creation time is in no known shape
     records = [totals_record(created={"seconds": 1}, old=(1, 1), new=(2, 2), event_id="bad-time")]
     # When the batch is handled
-    before = _recent_minute(0)
+    before = _recent_bucket(0)
     output = run_visit_metrics(records)
-    after = _recent_minute(0)
-    # Then the view is still counted, under the minute the batch ran in
+    after = _recent_bucket(0)
+    # Then the view is still counted, under the bucket the batch ran in
     [document] = _emf_documents(output)
     assert document["_aws"]["Timestamp"] in {_epoch_ms(before), _epoch_ms(after)}
     assert _sums(output) == {catalog.VISITS_METRIC: 1.0, catalog.UNIQUE_VISITORS_METRIC: 1.0}
@@ -160,17 +162,17 @@ def test_an_empty_batch_prints_nothing(run_visit_metrics: RunVisitMetrics) -> No
 def test_creation_times_are_read_as_epoch_seconds_or_iso_8601_and_nothing_else() -> None:
     # Given the same view timestamped as epoch seconds, as ISO-8601 with and without an offset, and in shapes
     # Lambda never sends (a datetime parsed by an SDK, epoch milliseconds, a bool, nonsense)
-    minute = datetime(2026, 12, 1, 18, 59, tzinfo=UTC)
-    readable = [minute.timestamp() + 30, "2026-12-01T18:59:30Z", "2026-12-01T19:59:30+01:00", "2026-12-01T18:59:30"]
-    unreadable = [minute, minute.timestamp() * 1000, True, "yesterday", float("nan")]
+    bucket = datetime(2026, 12, 1, 18, 55, tzinfo=UTC)
+    readable = [bucket.timestamp() + 270, "2026-12-01T18:59:30Z", "2026-12-01T19:59:30+01:00", "2026-12-01T18:59:30"]
+    unreadable = [bucket, bucket.timestamp() * 1000, True, "yesterday", float("nan")]
     now = datetime(2026, 12, 1, 19, 7, 42, tzinfo=UTC)
 
-    def figures_of(created: object) -> tuple[list[MinuteFigures], int]:
+    def figures_of(created: object) -> tuple[list[BucketFigures], int]:
         record = totals_record(created=created, old=(1, 1), new=(2, 1))
-        figures = minute_figures([record], now=now)
-        return figures.minutes, len(figures.unreadable_timestamps)
+        figures = bucket_figures([record], now=now)
+        return figures.buckets, len(figures.unreadable_timestamps)
 
-    # When each is read / Then the readable ones count in their own minute, the others in `now`'s, flagged
-    assert [figures_of(created) for created in readable] == [([MinuteFigures(minute, 1, 0)], 0)] * len(readable)
-    current = now.replace(second=0)
-    assert [figures_of(created) for created in unreadable] == [([MinuteFigures(current, 1, 0)], 1)] * len(unreadable)
+    # When each is read / Then the readable ones count in their own bucket, the others in `now`'s, flagged
+    assert [figures_of(created) for created in readable] == [([BucketFigures(bucket, 1, 0)], 0)] * len(readable)
+    current = datetime(2026, 12, 1, 19, 5, tzinfo=UTC)
+    assert [figures_of(created) for created in unreadable] == [([BucketFigures(current, 1, 0)], 1)] * len(unreadable)
