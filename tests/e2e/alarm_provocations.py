@@ -236,12 +236,22 @@ def notifier_gone(lab: Lab) -> None:
     assert _parked_messages(lab) >= 1  # the refused notification, in the subscription's dead-letter queue
 
 
-def _parked_messages(lab: Lab) -> int:
-    (queue,) = lab.system.template.of_type("AWS::SQS::Queue")
+def _parked_messages(lab: Lab, queue: str | None = None) -> int:
+    """Messages in `queue` (a logical id), by default the notifier's dead-letter queue."""
+    queue = queue or _notifier_dead_letter_queue(lab)
     sqs = lab.system.emulator.clients().sqs
     url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
     attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
     return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
+
+
+def _notifier_dead_letter_queue(lab: Lab) -> str:
+    """The on-failure destination of the notifier's asynchronous invocations."""
+    notifier = _notifier_function(lab)
+    for config in lab.system.template.of_type("AWS::Lambda::EventInvokeConfig").values():
+        if config["Properties"]["FunctionName"] == {"Ref": notifier}:
+            return str(config["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0])
+    raise AssertionError("the notifier has no on-failure destination in the template")
 
 
 def _sender_identity(lab: Lab) -> object:

@@ -40,7 +40,7 @@ def test_the_runtime_gets_every_resource_of_the_template_by_logical_id(
     assert sorted(aws.dynamodb.list_tables()["TableNames"]) == sorted(template.of_type(*TABLE_TYPES))
     topics = [topic["TopicArn"].rsplit(":", 1)[-1] for topic in aws.sns.list_topics()["Topics"]]
     assert sorted(topics) == sorted(template.of_type("AWS::SNS::Topic"))
-    assert [q.rsplit("/", 1)[-1] for q in aws.sqs.list_queues()["QueueUrls"]] == list(
+    assert sorted(q.rsplit("/", 1)[-1] for q in aws.sqs.list_queues()["QueueUrls"]) == sorted(
         template.of_type("AWS::SQS::Queue")
     )
     identities = [i["IdentityName"] for i in aws.sesv2.list_email_identities()["EmailIdentities"]]
