@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import statistics
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -219,12 +220,14 @@ class AlarmWatch:
         self.changes: list[StateChange] = []
         self._publish = publish
         self._unpublished: list[StateChange] = []
+        self._one_round_at_a_time = threading.Lock()  # the alarm loop's and a caller's (LocalSystem.evaluate_alarms)
 
     def evaluate(self) -> list[StateChange]:
-        changes = self.evaluator.evaluate()
-        self.changes.extend(changes)
-        self._unpublished.extend(changes)
-        while self._unpublished:
-            self._publish(self._unpublished[0])  # an error ends the round; the loop logs it (loops.py)
-            self._unpublished.pop(0)
-        return changes
+        with self._one_round_at_a_time:
+            changes = self.evaluator.evaluate()
+            self.changes.extend(changes)
+            self._unpublished.extend(changes)
+            while self._unpublished:
+                self._publish(self._unpublished[0])  # an error ends the round; the loop logs it (loops.py)
+                self._unpublished.pop(0)
+            return changes

@@ -15,6 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from functions.common.security_headers import security_headers
+from infra.config import REPO_ROOT
 from infra.local.emulator import LOOPBACK, PortInUseError
 from infra.local.gateway import HttpReply
 
@@ -129,3 +131,11 @@ def static_site(root: Path, headers: Mapping[str, str]) -> Route:
         )
 
     return route
+
+
+def built_site(dist: Path, api_url: str) -> Route:
+    """The site built into `dist` for the local API (frontend/build.py), served with its security headers."""
+    from frontend.build import build_site
+
+    build_site(REPO_ROOT / "frontend" / "resume.json", dist, api_base_url=api_url)
+    return static_site(dist, security_headers(api_url))

@@ -6,6 +6,7 @@
 - gateway.py — the HTTP API in front of the counter; fanout.py — SNS, delivering to Lambdas and email;
 - metrics.py, alarms.py — CloudWatch's metrics and alarm evaluation; outbox.py — the emails sent;
 - schedules.py — EventBridge Scheduler (the availability probe); stage_control.py — UpdateStage (the guard);
+- streams.py — the tables' streams to their functions (event source mappings: the visit-metrics publisher);
 - channels.py — the webhook sink standing in for Slack and the webhook, and the digest on demand;
 - console.py — the console pages; state.py — the tables kept between runs; servers.py, loops.py — plumbing.
 
@@ -25,8 +26,7 @@ from typing import Any
 from assembly.synth import synthesize
 from assembly.template import TABLE_TYPES, LocalTemplate
 from functions.common import catalog
-from functions.common.security_headers import security_headers
-from infra.config import REPO_ROOT, app_context
+from infra.config import app_context
 from infra.local.alarms import AlarmEvaluator, AlarmWatch, StateChange, alarms_from_template
 from infra.local.channels import ChannelMessage, LocalChannels, send_digest, with_local_channels
 from infra.local.console import Console
@@ -39,9 +39,10 @@ from infra.local.outbox import Outbox, SentEmail
 from infra.local.provision import provision
 from infra.local.runtime import LambdaRuntime
 from infra.local.schedules import probe_environment, schedule_loop, schedules_from_template
-from infra.local.servers import LocalServer, serve, static_site
+from infra.local.servers import LocalServer, built_site, serve
 from infra.local.stage_control import ENDPOINT_VARIABLE, StageControl, stage_control_for
 from infra.local.state import SNAPSHOT_INTERVAL_SECONDS, TableSnapshots
+from infra.local.streams import StreamDelivery
 
 log = logging.getLogger("infra.local")
 
@@ -91,7 +92,8 @@ class LocalSystem:
         self.stage_control: StageControl | None = None
 
     def start(self) -> dict[str, str]:
-        """Starts every part; raises PortInUseError or SynthError (a config error) after undoing what started."""
+        """Starts every part; raises PortInUseError, SynthError (a config error) or UnsupportedMappingError (a stream
+        mapping streams.py does not implement) after undoing what started."""
         try:
             return self._start()
         except BaseException:
@@ -107,7 +109,8 @@ class LocalSystem:
         provision(template, aws)
         channels = self._channels = LocalChannels()
         channels.store_urls(aws.ssm)
-        self._snapshots = TableSnapshots(aws.dynamodb, list(template.of_type(*TABLE_TYPES)), self._saved_state)
+        tables = list(template.of_type(*TABLE_TYPES))
+        self._snapshots = TableSnapshots(aws.dynamodb, tables, self.state_dir / "tables.json")
         self._snapshots.restore()
         self._outbox = Outbox()
         # The stage's throttle, which the notifier's throttle guard changes through UpdateStage (stage_control.py).
@@ -119,6 +122,8 @@ class LocalSystem:
             logs_dir=self.logs_dir,
             local_environment=probe_environment(template, site_origin=self.site_origin, api_url=self.api_url),
         )
+        # From LATEST from here on: after the snapshot's restore (no visits), before the API takes a visit.
+        self.streams = StreamDelivery.from_template(template, aws, runtime, metrics)
         self.fanout = SnsFanout(
             template, sns=aws.sns, sqs=aws.sqs, runtime=runtime, outbox=self._outbox, metrics=metrics
         )
@@ -137,9 +142,10 @@ class LocalSystem:
             self.api_url,
             channel_messages=channels.received,
             send_digest=self.send_digest,
+            refresh_metrics=self.streams.catch_up,
         )
         self._servers.append(serve(self.ports.api, self.api.handle, "local API"))
-        self._site_route = static_site(self._build_site(), self._site_headers())
+        self._site_route = built_site(self.state_dir / "site", self.api_url)
         self.start_site()
         self._servers.append(serve(self.ports.console, console.route, "console"))
         self._start_loops(template, runtime)
@@ -156,6 +162,7 @@ class LocalSystem:
     def _start_loops(self, template: LocalTemplate, runtime: LambdaRuntime) -> None:
         evaluation_interval = max(0.2, min(5.0, 10 * self.period_scale))
         self._loops.append(BackgroundLoop("alarm evaluator", evaluation_interval, self.evaluate_alarms).start())
+        self._loops.append(self.streams.loop.start())
         for schedule in schedules_from_template(template.template):
             loop = schedule_loop(schedule, runtime, template, self.emulator.endpoint, self.period_scale)
             self._loops.append(loop.start())
@@ -209,23 +216,15 @@ class LocalSystem:
         overrides = {f"config.{key}": value for key, value in configured.items()}
         return synthesize(self.state_dir / "cdk.out", app_context(overrides))
 
-    @property
-    def _saved_state(self) -> Path:
-        return self.state_dir / "tables.json"
-
-    def _build_site(self) -> Path:
-        from frontend.build import build_site
-
-        dist = self.state_dir / "site"
-        build_site(REPO_ROOT / "frontend" / "resume.json", dist, api_base_url=self.api_url)
-        return dist
-
-    def _site_headers(self) -> Mapping[str, str]:
-        return security_headers(self.api_url)
-
     def evaluate_alarms(self) -> list[StateChange]:
-        """One evaluation round (the alarm loop runs them); returns the state changes."""
+        """One evaluation round (the alarm loop runs them), on the metrics of every stream record written so far;
+        returns the state changes."""
+        self.streams.catch_up()
         return self.alarm_watch.evaluate()
+
+    def deliver_stream_records(self) -> int:
+        """One round of the streams' delivery now (streams.py); returns how many records; raises what failed."""
+        return self.streams.deliver()
 
     @property
     def runtime(self) -> LambdaRuntime:
@@ -238,6 +237,7 @@ class LocalSystem:
 
     def send_digest(self) -> dict[str, Any]:
         """The weekly digest of the week so far, now, on every channel (`make digest`, the console's POST)."""
+        self.streams.catch_up()
         return send_digest(self.template, self.runtime, self._outbox)
 
     def channel_messages(self, channel: str) -> list[ChannelMessage]:

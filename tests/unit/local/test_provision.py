@@ -25,6 +25,7 @@ def aws() -> Iterator[AwsClients]:
     with mock_aws():
         yield AwsClients(
             dynamodb=boto3.client("dynamodb"),
+            dynamodbstreams=boto3.client("dynamodbstreams"),
             sns=boto3.client("sns"),
             sqs=boto3.client("sqs"),
             sesv2=boto3.client("sesv2"),
