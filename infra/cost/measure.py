@@ -185,19 +185,20 @@ def _run_publisher(emulator: AwsEmulator, template: LocalTemplate, table: str) -
     stream (what the event source mapping's filter lets through), as the local system delivers them."""
     from infra.local.function_spec import FunctionSpec
     from infra.local.runtime import LocalFunction
-    from infra.local.streams import totals_item_batch
+    from infra.local.stream_mappings import stream_mappings_from_template
 
     found = [
-        lid
-        for lid in template.of_type("AWS::Lambda::Function")
-        if template.properties(lid).get("Handler") == catalog.VISIT_METRICS_HANDLER
+        mapping
+        for mapping in stream_mappings_from_template(template)
+        if template.properties(mapping.function_id).get("Handler") == catalog.VISIT_METRICS_HANDLER
     ]
     if not found:
         return None
-    event = totals_item_batch(emulator.clients(), template, table)
+    (mapping,) = found
+    event = {"Records": [record for record in _stream_records(emulator, table) if mapping.passes(record)]}
     metrics, log = _PrintedMetrics(), io.StringIO()
     function = LocalFunction(
-        FunctionSpec.from_template(template, found[0]),
+        FunctionSpec.from_template(template, mapping.function_id),
         platform=emulator.lambda_environment(),
         metrics=metrics,  # type: ignore[arg-type]
         log=log,
@@ -212,6 +213,22 @@ def _run_publisher(emulator: AwsEmulator, template: LocalTemplate, table: str) -
         log_bytes=len(log.getvalue().encode()),
         emf_metrics=emf_metrics(metrics.printed),
     )
+
+
+def _stream_records(emulator: AwsEmulator, table: str) -> list[dict[str, Any]]:
+    """Every record of the table's stream from its start, as Lambda's mapping passes them (stream_events.py)."""
+    from infra.local.stream_events import lambda_record, without_moto_inserts
+
+    aws = emulator.clients()
+    stream_arn = aws.dynamodb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+    records: list[dict[str, Any]] = []
+    for shard in aws.dynamodbstreams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]:
+        iterator = aws.dynamodbstreams.get_shard_iterator(
+            StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        page = aws.dynamodbstreams.get_records(ShardIterator=iterator)
+        records += [lambda_record(record, stream_arn) for record in page["Records"]]
+    return without_moto_inserts(records)
 
 
 def _counter_id(template: LocalTemplate) -> str:

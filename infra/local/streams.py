@@ -15,11 +15,12 @@ table's stream on the emulator and invokes its function through the one runtime,
   https://docs.aws.amazon.com/lambda/latest/dg/services-dynamodb-errors.html
   NOTE: locally a split does not use up a retry, and retries follow at once, without Lambda's backoff.
 
-NOTE: the batching window is not the template's. Deployed, MaximumBatchingWindowInSeconds (60 s) trades latency for
-fewer invocations, which cost money and log bytes; locally invocations are free, and a newcomer who visits the site
-should see the visit on the local dashboard within a second or two, not a minute later. So the streams are read
-every POLL_INTERVAL_SECONDS, not scaled by --period-scale (60 s scaled by the default 1 would keep the minute), and
-what they hold is delivered at once: the local Visits graph lags less than the deployed one.
+NOTE: the batching window is not the template's. Deployed, MaximumBatchingWindowInSeconds (5 minutes) trades
+latency for fewer invocations, which cost money and log bytes; locally invocations are free, and a newcomer who
+visits the site should see the visit on the local dashboard within a second or two, not minutes later. So the
+streams are read every POLL_INTERVAL_SECONDS, not scaled by --period-scale (the window scaled by the default 1
+would keep its 5 minutes), and what they hold is delivered at once: the local Visits graph lags less than the
+deployed one.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ retried and given up into an alarmed queue; absent beside an adopted table, whos
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from aws_cdk.assertions import Template
@@ -12,12 +13,12 @@ from functions.common import catalog
 from infra.visit_metrics import BATCHING_WINDOW
 
 
-def _one(template: Template, kind: str) -> tuple[str, dict[str, Any]]:
+def _one(template: Template, kind: str) -> tuple[str, Mapping[str, Any]]:
     ((logical_id, resource),) = template.find_resources(kind).items()
     return logical_id, resource
 
 
-def _functions_by_handler(template: Template) -> dict[str, tuple[str, dict[str, Any]]]:
+def _functions_by_handler(template: Template) -> dict[str, tuple[str, Mapping[str, Any]]]:
     return {r["Properties"]["Handler"]: (lid, r) for lid, r in template.find_resources("AWS::Lambda::Function").items()}
 
 

@@ -3,12 +3,10 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 import boto3
 import pytest
-from botocore.config import Config
 from moto import mock_aws
 
 from functions.common import catalog
@@ -73,36 +71,6 @@ def stored_totals(table_name: str) -> dict[str, Any]:
         TableName=table_name, Key=TOTALS_KEYS, ConsistentRead=True
     )["Item"]
     return item
-
-
-def stream_records(table_name: str) -> list[dict[str, Any]]:
-    """Every record on the table's stream, as Lambda's event source mapping hands them to the function."""
-    stream_arn = boto3.client("dynamodb").describe_table(TableName=table_name)["Table"]["LatestStreamArn"]
-    # NOTE: botocore sends DynamoDB Streams calls with a stream ARN to an account-based endpoint
-    # (<account>.streams-ddb.<region>.amazonaws.com), which moto 5.2.5 does not route ("Not yet implemented").
-    streams: Any = boto3.client("dynamodbstreams", config=Config(account_id_endpoint_mode="disabled"))
-    records: list[dict[str, Any]] = []
-    for shard in streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]:
-        iterator = streams.get_shard_iterator(
-            StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-        )["ShardIterator"]
-        while iterator:
-            page = streams.get_records(ShardIterator=iterator)
-            records.extend(_as_lambda_record(record, stream_arn) for record in page["Records"])
-            iterator = page.get("NextShardIterator") if page["Records"] else None
-    return records
-
-
-def _as_lambda_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
-    """A GetRecords record in the Lambda event's shape. On the wire (moto, mock and server alike, as on AWS)
-    ApproximateCreationDateTime is epoch seconds, and the event source mapping passes it on as that number;
-    botocore parses it into a datetime, which is turned back here."""
-    created: datetime = record["dynamodb"]["ApproximateCreationDateTime"]
-    return {
-        **record,
-        "eventSourceARN": stream_arn,
-        "dynamodb": {**record["dynamodb"], "ApproximateCreationDateTime": created.timestamp()},
-    }
 
 
 class _CurrentStdout:

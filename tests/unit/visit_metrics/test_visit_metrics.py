@@ -9,11 +9,11 @@ from typing import Any
 from functions.common import catalog
 from functions.visit_metrics.deltas import BucketFigures, bucket_figures
 from tests.support.lambda_output import emitted_metrics, log_records
+from tests.support.stream_records import stream_records
 from tests.unit.visit_metrics.conftest import (
     PostVisit,
     RunVisitMetrics,
     stored_totals,
-    stream_records,
     totals_record,
 )
 
