@@ -196,7 +196,8 @@ def notes(model: CostModel) -> list[str]:
         "their documented shape and the stage's format, not measured.",
         f"Custom metrics with traffic: the {len(inputs.requests.metrics_with_traffic)} distinct metrics the counter "
         "and the visit-metrics publisher published across the measured requests, each billed in full once "
-        "published every hour (the IgnoredVisits ones only in a month with crawlers, visitors without a User-Agent or over their daily limit). "
+        "published every hour (the IgnoredVisits ones only in a month with crawlers, visitors without a "
+        "User-Agent or over their daily limit). "
         f"{catalog.STORE_FAILURES_METRIC} is published only when the store fails: one more metric in such a month.",
         "The probe's CORS preflight is counted as a billed HTTP API request (not verified either way).",
         "Not included: the site's hosting (Amplify/CloudFront serve each visitor the page itself) and data "
