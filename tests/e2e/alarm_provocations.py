@@ -236,6 +236,24 @@ def notifier_gone(lab: Lab) -> None:
     assert _parked_messages(lab) >= 1  # the refused notification, in the subscription's dead-letter queue
 
 
+def publisher_gone(lab: Lab) -> None:
+    """The visit-metrics publisher deleted: the stream's batches of the visits it would publish fail, are retried,
+    and are given up into the failed-batches queue. Not asserted to resolve, as for notifier-dead-letters: locally
+    the queue's depth is recorded when a record arrives, not every minute as SQS does."""
+    ids = ["visit-metrics-failures"]
+    (mapping,) = lab.system.template.of_type("AWS::Lambda::EventSourceMapping").values()
+    function_id = str(mapping["Properties"]["FunctionName"]["Ref"])
+    queue_id = str(mapping["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0])
+    lab.system.runtime.delete_function(function_id)
+    try:
+        lab.provoke(ids, lab.visit, pace_seconds=0.5)
+    finally:
+        lab.system.runtime.delete_function(function_id, deleted=False)
+    lab.settle(ids, resolves=False)
+    assert set(lab.statuses) == {200}, lab.statuses  # visitors never notice: their visits are counted
+    assert _parked_messages(lab, queue_id) >= 1  # the batch given up, in the failed-batches queue
+
+
 def _parked_messages(lab: Lab, queue: str | None = None) -> int:
     """Messages in `queue` (a logical id), by default the notifier's dead-letter queue."""
     queue = queue or _notifier_dead_letter_queue(lab)
@@ -271,6 +289,7 @@ PROVOCATIONS: dict[str, Provocation] = {
     "api-request-spike": Provocation("visitors", request_spike),
     "api-5xx-errors": Provocation("visitors", dynamodb_unreachable),
     "visit-store-failures": Provocation("visitors", dynamodb_unreachable),
+    "visit-metrics-failures": Provocation("visitors", publisher_gone, resolves=False),
     "api-p99-latency": Provocation("latency", slow_requests, resolves=False),
     "counter-throttles": Provocation("alerting", counter_throttled),
     "notifier-errors": Provocation("alerting", notifier_failing),
