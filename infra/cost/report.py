@@ -173,14 +173,8 @@ def notes(model: CostModel) -> list[str]:
             "KMS: automatic rotation adds $1.00 a month to a key after its first yearly rotation and $1.00 after "
             "the second (at most $3.00 a key from the third year; later rotations are free)."
         )
+    found += _lambda_notes(model)
     found += [
-        f"Lambda durations are not measured here: {model.inputs.counter_billed_ms:g} ms billed per warm counter "
-        f"invocation (assumed, unless given with --counter-ms), {assumptions.PROBE_BILLED_MS} ms per probe run, "
-        f"{assumptions.DIGEST_BILLED_MS} ms per digest, {assumptions.VISIT_METRICS_BILLED_MS} ms per visit-metrics "
-        "batch (infra/cost/assumptions.py says why); memory and architecture are the template's.",
-        "The visit-metrics publisher runs at most once per batching window of its stream mapping (one shard: a table "
-        "this small has one) or per full batch; its cost follows the month's minutes with traffic, not the visits, "
-        "and is counted in the per-million figure at each volume.",
         "The guarded worst case assumes the guard refuses the requests above its rate before they cost anything, "
         "as the stage's throttle does; a request the guard refuses inside the counter still costs an HTTP API "
         "request, an invocation and its log lines (but no DynamoDB write), up to the throttle ceiling.",
@@ -204,3 +198,15 @@ def notes(model: CostModel) -> list[str]:
         "transfer out.",
     ]
     return found
+
+
+def _lambda_notes(model: CostModel) -> list[str]:
+    return [
+        f"Lambda durations are not measured here: {model.inputs.counter_billed_ms:g} ms billed per warm counter "
+        f"invocation (assumed, unless given with --counter-ms), {assumptions.PROBE_BILLED_MS} ms per probe run, "
+        f"{assumptions.DIGEST_BILLED_MS} ms per digest, {assumptions.VISIT_METRICS_BILLED_MS} ms per visit-metrics "
+        "batch (infra/cost/assumptions.py says why); memory and architecture are the template's.",
+        "The visit-metrics publisher runs at most once per batching window of its stream mapping (one shard: a table "
+        "this small has one) or per full batch; its cost follows the month's minutes with traffic, not the visits, "
+        "and is counted in the per-million figure at each volume.",
+    ]
