@@ -91,4 +91,8 @@ class VisitMetricsPublisher(Construct):
             on_failure=event_sources.SqsDlq(self.failed_batches),
             filters=[{"pattern": json.dumps(totals_item_filter())}],
         )
+        # NOTE: the four stream actions on this stream alone, as AWS's own example policy for a stream-triggered
+        # function scopes them (ListStreams included). The mapping refers to the function, which depends on this
+        # policy, so CloudFormation attaches it before Lambda checks the role while creating the mapping.
+        # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/iam-policy-example-lamda-process-dynamodb-streams.html
         table.grant_stream_read(function)
