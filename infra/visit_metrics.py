@@ -3,8 +3,9 @@ by the counter on every visit.
 
 Why: the counter's EMF line was the last log line of a counted visit, 266 bytes, $0.13 a million visits at list
 price (docs/cost.md). The publisher gets the totals item's changes in batches and prints one EMF document per
-minute of them, so the metrics cost a batch, not a visit, and they are the increase DynamoDB applied: the
-dashboard's Visits are the stored count, never a visit the counter believed counted but DynamoDB did not keep.
+5-minute bucket of them, so the metrics cost a batch, not a visit, and they are the increase DynamoDB applied: a
+refused or failed write never shows on the dashboard. (Lambda delivers a stream's batches at least once, so a
+batch it delivers twice, which is rare, shows twice; the stored count is exact either way.)
 The price is a delay of up to the batching window (BATCHING_WINDOW) before a visit shows on the dashboard.
 """
 
@@ -23,13 +24,14 @@ from constructs import Construct
 from functions.common import catalog
 from infra.config import DeploymentConfig
 from infra.lambda_factory import PythonFunction
-from infra.nag import suppress
+from infra.nag import suppress_finding
 from infra.stateful import STATEFUL_REMOVAL_POLICY
 
 BATCHING_WINDOW: Final = Duration.seconds(catalog.VISIT_METRICS_BUCKET_SECONDS)
 """How long Lambda gathers the stream's records before invoking: at most one invocation per 5 minutes a shard,
 whatever the traffic (~8,640 a month), and the dashboard's Visits lag by up to this; the graphs' period is 5 minutes
-too. NOTE: 300 s is the most a stream source allows. https://docs.aws.amazon.com/lambda/latest/dg/services-ddb-params.html"""
+too. NOTE: 300 s is the most a stream source allows.
+https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html#lambda-CreateEventSourceMapping-request-MaximumBatchingWindowInSeconds"""
 BATCH_SIZE: Final = 1000
 """Records per invocation at most: past ~3 visits a second a batch fills before its window ends."""
 RETRY_ATTEMPTS: Final = 5
@@ -38,7 +40,7 @@ failed-batches queue, whose alarm tells the owner (infra/monitoring/visit_metric
 wait in their shard for 24 hours; until they are processed or given up, later ones on that shard wait too.
 https://docs.aws.amazon.com/lambda/latest/dg/services-dynamodb-errors.html"""
 MEMORY_MB: Final = 128
-"""It sums a few numbers a minute: the least memory Lambda offers."""
+"""It sums a few numbers every 5 minutes: the least memory Lambda offers."""
 TIMEOUT: Final = Duration.seconds(30)
 
 
@@ -46,7 +48,9 @@ def totals_item_filter() -> dict[str, object]:
     """The event filter that lets through only the records of the site's totals item: salts and visitor items
     (and TTL's deletions of them) never reach the function, and filtered-out records are not billed.
     NOTE: https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html#filtering-ddb"""
-    return {"dynamodb": {"Keys": {catalog.VISITS_PARTITION_KEY: {"S": [catalog.VISITS_ITEM_KEY]}}}}
+    # Lambda's patterns list the values a field may have: the key's value, in a list.
+    keys = {name: {kind: [value] for kind, value in typed.items()} for name, typed in catalog.VISITS_TOTALS_KEY.items()}
+    return {"dynamodb": {"Keys": keys}}
 
 
 class VisitMetricsPublisher(Construct):
@@ -64,6 +68,7 @@ class VisitMetricsPublisher(Construct):
             memory_mb=MEMORY_MB,
             timeout=TIMEOUT,
             log_retention_days=config.log_retention_days,
+            environment={catalog.VISIT_METRICS_BUCKET_ENV: str(catalog.VISIT_METRICS_BUCKET_SECONDS)},
             tracing=lambda_.Tracing.DISABLED,
             # Lambda's start and report lines would be most of its log bytes; it logs only what goes wrong.
             platform_logs=False,
@@ -76,7 +81,7 @@ class VisitMetricsPublisher(Construct):
             retention_period=Duration.days(14),
             removal_policy=STATEFUL_REMOVAL_POLICY,
         )
-        suppress(self.failed_batches, "AwsSolutions-SQS3")
+        suppress_finding(self.failed_batches, "AwsSolutions-SQS3", "visit-metrics-failed-batches")
         function = self.publisher.function
         lambda_.EventSourceMapping(
             self,

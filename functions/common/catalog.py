@@ -23,7 +23,7 @@ NOTIFIER_SERVICE: Final = "alarm-notifier"
 SERVICE_DIMENSION: Final = "service"
 
 # Custom metrics (unit: Count), emitted as EMF: Visits and UniqueVisitors by the visit-metrics publisher (from the
-# visits table's stream, aggregated a minute at a time: infra/visit_metrics.py), the others by the counter.
+# visits table's stream, summed per 5-minute bucket: infra/visit_metrics.py), the others by the counter.
 VISITS_METRIC: Final = "Visits"
 """One per visit stored (POST /visits answered 200)."""
 UNIQUE_VISITORS_METRIC: Final = "UniqueVisitors"
@@ -45,6 +45,8 @@ IGNORE_REASONS: Final = (IGNORED_CRAWLER, IGNORED_NO_USER_AGENT, IGNORED_OVER_DA
 # counter wrote, so a deployed count carries on (VISITS_COUNT_ATTRIBUTE stays the total page views).
 VISITS_PARTITION_KEY: Final = "pk"
 VISITS_ITEM_KEY: Final = "visits"
+VISITS_TOTALS_KEY: Final[Mapping[str, Mapping[str, str]]] = {VISITS_PARTITION_KEY: {"S": VISITS_ITEM_KEY}}
+"""The totals item's key, in DynamoDB's JSON (as the counter writes it and the stream carries it)."""
 VISITS_COUNT_ATTRIBUTE: Final = "visit_count"
 """Total page views counted, since the counter was first deployed."""
 UNIQUE_VISITORS_ATTRIBUTE: Final = "unique_visitors"
@@ -84,7 +86,9 @@ VISIT_METRICS_SERVICE: Final = "visit-metrics"
 VISIT_METRICS_BUCKET_SECONDS: Final = 300
 """The publisher sums a batch's visits per 5-minute bucket (aligned to the clock) and prints one EMF document per
 bucket, timestamped at its start: the period every graph and alarm here uses, and a batch of the 5-minute window
-spans at most two buckets."""
+usually spans two buckets at most (more only when a backlog or a retry is delivered late)."""
+VISIT_METRICS_BUCKET_ENV: Final = "BUCKET_SECONDS"
+"""The publisher's bucket length in seconds: VISIT_METRICS_BUCKET_SECONDS deployed, scaled by the local runtime."""
 
 # The counter API's routes: path → methods. The counter routes on the request's path as it is, so these are
 # exact paths; infra/api.py refuses at synth an API Gateway path template (`{id}`, `{proxy+}`) it cannot serve.

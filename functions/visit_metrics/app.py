@@ -15,7 +15,9 @@ read, so a failed batch publishes no bucket that its retry would publish again.
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -31,6 +33,17 @@ logger = Logger(service=catalog.VISIT_METRICS_SERVICE)
 # NOTE: the counter's service, not this function's: each distinct dimension set is another billed custom metric,
 # and the alarms, dashboard and digest read {service: visit-counter}.
 metrics = Metrics(namespace=catalog.METRICS_NAMESPACE, service=catalog.COUNTER_SERVICE)
+
+
+@cache
+def bucket_seconds() -> int:
+    """The bucket's length, which infra sets (catalog.VISIT_METRICS_BUCKET_SECONDS) and the local runtime scales with
+    its alarm periods, so a scaled local dashboard shows each visit in its scaled period."""
+    value = os.environ.get(catalog.VISIT_METRICS_BUCKET_ENV, "")
+    if not value.isdigit() or int(value) < 1:
+        name = catalog.VISIT_METRICS_BUCKET_ENV
+        raise RuntimeError(f"environment variable {name} is not a whole number ≥ 1: {value!r}")
+    return int(value)
 
 
 def publish(figures: BucketFigures) -> None:
@@ -52,7 +65,7 @@ def publish(figures: BucketFigures) -> None:
 # the end would find nothing left and warn about it on every invocation (a billed stderr line).
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> None:
-    figures = bucket_figures(event.get("Records", []), now=datetime.now(UTC))
+    figures = bucket_figures(event.get("Records", []), now=datetime.now(UTC), bucket_seconds=bucket_seconds())
     if figures.unreadable_timestamps:
         logger.warning(
             "stream records without a readable ApproximateCreationDateTime, counted in the current bucket",

@@ -11,6 +11,7 @@ Plain code on the records' dicts (no boto3, no Powertools), so tests hand it rea
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -19,7 +20,6 @@ from typing import Any, Final
 
 from functions.common import catalog
 
-_TOTALS_KEYS: Final = {catalog.VISITS_PARTITION_KEY: {"S": catalog.VISITS_ITEM_KEY}}
 _REMOVE: Final = "REMOVE"
 
 
@@ -52,7 +52,9 @@ class BatchFigures:
     """Records counted in the invocation's bucket because their own time could not be read."""
 
 
-def bucket_figures(records: Iterable[Mapping[str, Any]], *, now: datetime) -> BatchFigures:
+def bucket_figures(
+    records: Iterable[Mapping[str, Any]], *, now: datetime, bucket_seconds: int = catalog.VISIT_METRICS_BUCKET_SECONDS
+) -> BatchFigures:
     """Sums, per bucket, what each stream record of the totals item added to its two counts.
 
     Only records of the totals item count; any other item's (a visitor's, a day's salt) is ignored, as are
@@ -70,7 +72,7 @@ def bucket_figures(records: Iterable[Mapping[str, Any]], *, now: datetime) -> Ba
         # NOTE: the record format (Keys, OldImage/NewImage in DynamoDB JSON, ApproximateCreationDateTime):
         # https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_StreamRecord.html
         stream_record = record.get("dynamodb", {})
-        if record.get("eventName") == _REMOVE or stream_record.get("Keys") != _TOTALS_KEYS:
+        if record.get("eventName") == _REMOVE or stream_record.get("Keys") != catalog.VISITS_TOTALS_KEY:
             continue
         old_image = stream_record.get("OldImage", {})
         new_image = stream_record.get("NewImage", {})
@@ -87,7 +89,7 @@ def bucket_figures(records: Iterable[Mapping[str, Any]], *, now: datetime) -> Ba
                 )
             )
             created = now
-        bucket = _bucket_of(created)
+        bucket = _bucket_of(created, bucket_seconds)
         views[bucket] = views.get(bucket, 0) + added_views
         unique[bucket] = unique.get(bucket, 0) + added_unique
     buckets = [BucketFigures(start, views[start], unique[start]) for start in sorted(views)]
@@ -109,10 +111,15 @@ def _created_at(value: object) -> datetime | None:
     """The record's creation time, or None if it is in no shape known to be sent.
 
     NOTE: Lambda's event source mapping passes epoch seconds (a number, possibly with a fraction), as do
-    moto's mock and server (1796152243.559); an ISO-8601 string is accepted too, one without an offset taken
-    as UTC. A datetime is not: it means the caller passed records parsed by an SDK, not Lambda's event.
+    moto's mock and server (1796152243.559); AWS's event-filtering example shows them as a string
+    ("1678831218.0"), so a string of epoch seconds is read too, and an ISO-8601 string, one without an offset
+    taken as UTC. A datetime is not: it means the caller passed records parsed by an SDK, not Lambda's event.
     https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html
+    https://docs.aws.amazon.com/lambda/latest/dg/with-ddb-filtering.html
     """
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            value = float(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if not math.isfinite(value):
             return None
@@ -130,7 +137,7 @@ def _created_at(value: object) -> datetime | None:
     return None
 
 
-def _bucket_of(moment: datetime) -> datetime:
-    """The start of the clock-aligned bucket (catalog.VISIT_METRICS_BUCKET_SECONDS) the moment falls in."""
+def _bucket_of(moment: datetime, bucket_seconds: int) -> datetime:
+    """The start of the clock-aligned bucket the moment falls in."""
     seconds = math.floor(moment.timestamp())
-    return datetime.fromtimestamp(seconds - seconds % catalog.VISIT_METRICS_BUCKET_SECONDS, UTC)
+    return datetime.fromtimestamp(seconds - seconds % bucket_seconds, UTC)

@@ -217,7 +217,7 @@ def _run_publisher(emulator: AwsEmulator, template: LocalTemplate, table: str) -
 
 def _stream_records(emulator: AwsEmulator, table: str) -> list[dict[str, Any]]:
     """Every record of the table's stream from its start, as Lambda's mapping passes them (stream_events.py)."""
-    from infra.local.stream_events import lambda_record, without_moto_inserts
+    from infra.local.streams import read_to_end
 
     aws = emulator.clients()
     stream_arn = aws.dynamodb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
@@ -226,9 +226,8 @@ def _stream_records(emulator: AwsEmulator, table: str) -> list[dict[str, Any]]:
         iterator = aws.dynamodbstreams.get_shard_iterator(
             StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
         )["ShardIterator"]
-        page = aws.dynamodbstreams.get_records(ShardIterator=iterator)
-        records += [lambda_record(record, stream_arn) for record in page["Records"]]
-    return without_moto_inserts(records)
+        records += read_to_end(aws.dynamodbstreams, stream_arn, iterator)[0]
+    return records
 
 
 def _counter_id(template: LocalTemplate) -> str:

@@ -206,7 +206,7 @@ def _lambda_notes(model: CostModel) -> list[str]:
         f"invocation (assumed, unless given with --counter-ms), {assumptions.PROBE_BILLED_MS} ms per probe run, "
         f"{assumptions.DIGEST_BILLED_MS} ms per digest, {assumptions.VISIT_METRICS_BILLED_MS} ms per visit-metrics "
         "batch (infra/cost/assumptions.py says why); memory and architecture are the template's.",
-        "The visit-metrics publisher runs at most once per batching window of its stream mapping (one shard: a table "
-        "this small has one) or per full batch; its cost follows the month's minutes with traffic, not the visits, "
-        "and is counted in the per-million figure at each volume.",
+        "The visit-metrics publisher runs at most once per batching window of its stream mapping (one shard: a "
+        "table this small has one) or per full batch; its cost follows the month's 5-minute windows with traffic, "
+        "not the visits, and is counted in the per-million figure at each volume.",
     ]

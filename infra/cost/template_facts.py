@@ -11,6 +11,7 @@ from typing import Any, Final
 
 from assembly.template import TABLE_TYPES, referenced
 from infra.cost.schedules import SECONDS_PER_MONTH, runs_per_month
+from infra.local.stream_mappings import LAMBDA_DEFAULT_STREAM_BATCH_SIZE
 
 HIGH_RESOLUTION_PERIOD_SECONDS: Final = 60
 """NOTE: an alarm on a period under 60 s (10 s or 30 s) is a high-resolution alarm, billed at its own rate."""
@@ -192,9 +193,9 @@ def _stream_mapping(logical_id: str, props: Mapping[str, Any]) -> StreamMappingF
     return StreamMappingFact(
         logical_id=logical_id,
         target=str(referenced(props["FunctionName"])),
-        # NOTE: the defaults of a DynamoDB stream source: 100 records, no batching window.
+        # NOTE: a DynamoDB stream source has no batching window by default (and Lambda's default batch size).
         # https://docs.aws.amazon.com/lambda/latest/dg/services-ddb-params.html
-        batch_size=int(props.get("BatchSize", 100)),
+        batch_size=int(props.get("BatchSize", LAMBDA_DEFAULT_STREAM_BATCH_SIZE)),
         batching_window_seconds=float(props.get("MaximumBatchingWindowInSeconds", 0)),
     )
 

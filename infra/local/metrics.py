@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError
@@ -78,6 +79,8 @@ class MetricStore:
                     "Dimensions": [{"Name": k, "Value": v} for k, v in p.dimensions],
                     "Value": p.value,
                     "Unit": p.unit,  # type: ignore[typeddict-item]
+                    # an EMF document's own time (the publisher's bucket start), as CloudWatch keeps it
+                    "Timestamp": datetime.fromtimestamp(p.timestamp, UTC),
                 }
                 for p in points
             ],

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from assembly.template import LocalTemplate, referenced
-from functions.common import catalog
 from infra.local.log_shipping import LogShipper, emulator_logs_client
 from infra.local.loops import BackgroundLoop
 from infra.local.runtime import LambdaRuntime
@@ -46,17 +45,6 @@ def schedules_from_template(template: Mapping[str, Any]) -> list[LocalSchedule]:
 def scheduled_event(schedule: LocalSchedule) -> dict[str, Any]:
     """What a LambdaInvoke target without an input passes: an empty JSON object."""
     return {}
-
-
-def probe_environment(template: LocalTemplate, *, site_origin: str, api_url: str) -> dict[str, dict[str, str]]:
-    """The probe checks the local site and API, not the deployed URLs its template environment names."""
-    local = {
-        catalog.PROBE_SITE_URL_ENV: site_origin + "/",
-        catalog.PROBE_SITE_ORIGIN_ENV: site_origin,
-        catalog.PROBE_API_URL_ENV: api_url,
-    }
-    functions = template.of_type("AWS::Lambda::Function")
-    return {lid: local for lid, fn in functions.items() if fn["Properties"]["Handler"] == catalog.PROBE_HANDLER}
 
 
 def schedule_loop(

@@ -130,14 +130,8 @@ class StreamReader:
         return delivered
 
     def _read(self, shard: _Shard) -> list[dict[str, Any]]:
-        records: list[dict[str, Any]] = []
-        while shard.iterator is not None:
-            page = self._aws.dynamodbstreams.get_records(ShardIterator=shard.iterator, Limit=GET_RECORDS_LIMIT)
-            shard.iterator = page.get("NextShardIterator")  # absent once a closed shard is read to its end
-            records += [lambda_record(record, self.stream_arn) for record in page["Records"]]
-            if len(page["Records"]) < GET_RECORDS_LIMIT:
-                break  # moto returns all it holds up to the limit: the shard is read to its current end
-        return without_moto_inserts(records)
+        records, shard.iterator = read_to_end(self._aws.dynamodbstreams, self.stream_arn, shard.iterator)
+        return records
 
     def _deliver_batch(self, shard_id: str, batch: list[dict[str, Any]]) -> None:
         """The batch, then its halves or itself again while it fails, until each part worked or was given up."""
@@ -190,6 +184,19 @@ class StreamReader:
             function_error=function_error,
         )
         send_to_queue(self._aws.sqs, self._metrics, self.mapping.on_failure_queue, json.dumps(record))
+
+
+def read_to_end(streams: Any, stream_arn: str, iterator: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """A shard's records from `iterator` to its current end, as Lambda passes them, and the iterator to go on
+    from (None once a closed shard is read to its end)."""
+    records: list[dict[str, Any]] = []
+    while iterator is not None:
+        page = streams.get_records(ShardIterator=iterator, Limit=GET_RECORDS_LIMIT)
+        iterator = page.get("NextShardIterator")  # absent once a closed shard is read to its end
+        records += [lambda_record(record, stream_arn) for record in page["Records"]]
+        if len(page["Records"]) < GET_RECORDS_LIMIT:
+            break  # moto returns all it holds up to the limit: the shard is read to its current end
+    return without_moto_inserts(records), iterator
 
 
 class StreamDelivery:

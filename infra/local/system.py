@@ -10,9 +10,8 @@
 - channels.py — the webhook sink standing in for Slack and the webhook, and the digest on demand;
 - console.py — the console pages; state.py — the tables kept between runs; servers.py, loops.py — plumbing.
 
-Everything is read from the synthesized template, so what runs here is what CDK deploys: table keys,
-function settings and environment, CORS, throttling, alarms, topics and subscriptions.
-"""
+Everything is read from the synthesized template, so what runs here is what CDK deploys (function_overrides.py:
+the few local exceptions): table keys, function settings, CORS, throttling, alarms, topics, subscriptions."""
 
 from __future__ import annotations
 
@@ -32,13 +31,14 @@ from infra.local.channels import ChannelMessage, LocalChannels, send_digest, wit
 from infra.local.console import Console
 from infra.local.emulator import LOOPBACK, AwsEmulator
 from infra.local.fanout import SnsFanout
+from infra.local.function_overrides import local_overrides
 from infra.local.gateway import LocalHttpApi
 from infra.local.loops import BackgroundLoop
 from infra.local.metrics import MetricStore
 from infra.local.outbox import Outbox, SentEmail
 from infra.local.provision import provision
 from infra.local.runtime import LambdaRuntime
-from infra.local.schedules import probe_environment, schedule_loop, schedules_from_template
+from infra.local.schedules import schedule_loop, schedules_from_template
 from infra.local.servers import LocalServer, built_site, serve
 from infra.local.stage_control import ENDPOINT_VARIABLE, StageControl, stage_control_for
 from infra.local.state import SNAPSHOT_INTERVAL_SECONDS, TableSnapshots
@@ -120,7 +120,7 @@ class LocalSystem:
             platform=self.emulator.lambda_environment() | {ENDPOINT_VARIABLE: self.stage_control.endpoint},
             metrics=metrics,
             logs_dir=self.logs_dir,
-            local_environment=probe_environment(template, site_origin=self.site_origin, api_url=self.api_url),
+            local_environment=local_overrides(template, self.site_origin, self.api_url, self.period_scale),
         )
         # From LATEST from here on: after the snapshot's restore (no visits), before the API takes a visit.
         self.streams = StreamDelivery.from_template(template, aws, runtime, metrics)

@@ -45,13 +45,14 @@ def lambdas_on_moto(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             catalog.STACK_NAME_ENV: "ResumeBackend",
             catalog.RUNBOOK_URL_ENV: "https://example.com/runbook.md",
             catalog.ALARM_IDS_ENV: ",".join(ALARM_IDS),
+            catalog.VISIT_METRICS_BUCKET_ENV: str(catalog.VISIT_METRICS_BUCKET_SECONDS),
         }.items():
             monkeypatch.setenv(name, value)
-        clear_cached_factories(counter_app, notifier_app)
+        clear_cached_factories(counter_app, notifier_app, visit_metrics_app)
         try:
             yield
         finally:
-            clear_cached_factories(counter_app, notifier_app)
+            clear_cached_factories(counter_app, notifier_app, visit_metrics_app)
 
 
 def run_every_metric_path() -> None:

@@ -25,7 +25,7 @@ MAX_VIEWS = 3
 CHROME = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
 )
-TOTALS_KEYS = {catalog.VISITS_PARTITION_KEY: {"S": catalog.VISITS_ITEM_KEY}}
+TOTALS_KEYS = dict(catalog.VISITS_TOTALS_KEY)
 
 PostVisit = Callable[..., dict[str, Any]]
 RunVisitMetrics = Callable[[list[dict[str, Any]]], str]
@@ -88,6 +88,9 @@ def run_visit_metrics(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Mo
     """Calls the real visit metrics entry point with `{"Records": records}` and returns what it printed alone
     (EMF documents and log lines, as Lambda would ship them to CloudWatch Logs)."""
     monkeypatch.setattr(app.logger.registered_handler, "stream", _CurrentStdout())
+    # The environment infra gives the function (infra/visit_metrics.py).
+    monkeypatch.setenv(catalog.VISIT_METRICS_BUCKET_ENV, str(catalog.VISIT_METRICS_BUCKET_SECONDS))
+    clear_cached_factories(app)
 
     def call(records: list[dict[str, Any]]) -> str:
         capsys.readouterr()

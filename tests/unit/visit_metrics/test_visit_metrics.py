@@ -160,10 +160,16 @@ def test_an_empty_batch_prints_nothing(run_visit_metrics: RunVisitMetrics) -> No
 
 
 def test_creation_times_are_read_as_epoch_seconds_or_iso_8601_and_nothing_else() -> None:
-    # Given the same view timestamped as epoch seconds, as ISO-8601 with and without an offset, and in shapes
-    # Lambda never sends (a datetime parsed by an SDK, epoch milliseconds, a bool, nonsense)
+    # Given the same view timestamped as epoch seconds (a number or a string), as ISO-8601 with and without an
+    # offset, and in shapes Lambda never sends (a datetime parsed by an SDK, epoch milliseconds, a bool, nonsense)
     bucket = datetime(2026, 12, 1, 18, 55, tzinfo=UTC)
-    readable = [bucket.timestamp() + 270, "2026-12-01T18:59:30Z", "2026-12-01T19:59:30+01:00", "2026-12-01T18:59:30"]
+    readable = [
+        bucket.timestamp() + 270,
+        str(bucket.timestamp() + 270),
+        "2026-12-01T18:59:30Z",
+        "2026-12-01T19:59:30+01:00",
+        "2026-12-01T18:59:30",
+    ]
     unreadable = [bucket, bucket.timestamp() * 1000, True, "yesterday", float("nan")]
     now = datetime(2026, 12, 1, 19, 7, 42, tzinfo=UTC)
 
