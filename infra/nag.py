@@ -109,7 +109,10 @@ REASONS["digest-metric-read"] = (
     "list_amazoncloudwatch.html); it only reads metrics. Its other read, DescribeAlarmHistory, is scoped to this "
     "stack's alarms."
 )
-SHARED_FINDING_REASONS: Final[dict[str, tuple[str, ...]]] = {"AwsSolutions-IAM5[Resource::*]": ("digest-metric-read",)}
+SHARED_FINDING_REASONS: Final[dict[str, tuple[str, ...]]] = {
+    "AwsSolutions-IAM5[Resource::*]": ("digest-metric-read",),
+    "AwsSolutions-SQS3": ("visit-metrics-failed-batches",),
+}
 """Findings acknowledged on some resources with a reason of their own (by name) instead of the finding's."""
 
 DIGEST_INVOKE_FINDING: Final = "AwsSolutions-IAM5[Resource::<NotifierFunctionC0AE928C.Arn>:*]"
