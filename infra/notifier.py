@@ -19,14 +19,13 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_ses as ses
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from functions.common import catalog
 from infra.config import DeploymentConfig
 from infra.lambda_factory import PythonFunction
 from infra.nag import suppress
-from infra.stateful import STATEFUL_REMOVAL_POLICY
+from infra.stateful import STATEFUL_REMOVAL_POLICY, parking_queue
 
 NOTIFIER_MEMORY_MB: Final = 256
 NOTIFIER_TIMEOUT: Final = Duration.seconds(60)
@@ -53,8 +52,6 @@ NOTIFIER_RETRY_ATTEMPTS: Final = 2
 """Lambda's own retries of a failed asynchronous invocation (the maximum), before the dead-letter queue."""
 NOTIFIER_MAX_EVENT_AGE: Final = Duration.hours(6)
 """An alert older than this is stale; it goes to the dead-letter queue instead of being retried."""
-DEAD_LETTER_RETENTION: Final = Duration.days(14)
-"""SQS's maximum: two weeks to notice the dead-letter alarm and replay the message."""
 
 # What Powertools idempotency (DynamoDBPersistenceLayer) calls on its table, and no more.
 IDEMPOTENCY_TABLE_ACTIONS: Final = (
@@ -78,14 +75,7 @@ class NotifierService(Construct):
         super().__init__(scope, construct_id)
         self._config = config
         self._runbook_url = catalog.runbook_url(config.github_repository, config.deploy_branch)
-        self.dead_letter_queue = sqs.Queue(
-            self,
-            "NotifierDeadLetterQueue",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=DEAD_LETTER_RETENTION,
-            removal_policy=STATEFUL_REMOVAL_POLICY,
-        )
+        self.dead_letter_queue = parking_queue(self, "NotifierDeadLetterQueue")
         suppress(self.dead_letter_queue, "AwsSolutions-SQS3")
         self.idempotency_table = self._idempotency_table()
         self.sender_identity = ses.EmailIdentity(

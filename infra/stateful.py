@@ -1,4 +1,4 @@
-"""How stateful resources (tables, log groups, the dead-letter queue) are kept: one policy, said once.
+"""How stateful resources (tables, log groups, the queues where failures are parked) are kept: one policy, said once.
 
 NOTE: CloudFormation's RetainExceptOnCreate keeps the resource when an update replaces or removes it and when the
 stack is deleted, but deletes it when the stack operation that created it rolls back, so a failed first deploy
@@ -15,6 +15,23 @@ from __future__ import annotations
 
 from typing import Final
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
 
 STATEFUL_REMOVAL_POLICY: Final = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
+PARKED_RETENTION: Final = Duration.days(14)
+"""SQS's maximum: two weeks to notice a parked message's alarm and read or replay it."""
+
+
+def parking_queue(scope: Construct, construct_id: str) -> sqs.Queue:
+    """A queue where what failed is parked for the owner (a dead letter, a stream batch given up): encrypted,
+    TLS only, kept as long as SQS keeps anything, and retained like the rest of the state."""
+    return sqs.Queue(
+        scope,
+        construct_id,
+        encryption=sqs.QueueEncryption.SQS_MANAGED,
+        enforce_ssl=True,
+        retention_period=PARKED_RETENTION,
+        removal_policy=STATEFUL_REMOVAL_POLICY,
+    )

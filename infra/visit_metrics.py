@@ -18,14 +18,13 @@ from aws_cdk import Duration
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from functions.common import catalog
 from infra.config import DeploymentConfig
 from infra.lambda_factory import PythonFunction
 from infra.nag import suppress_finding
-from infra.stateful import STATEFUL_REMOVAL_POLICY
+from infra.stateful import parking_queue
 
 BATCHING_WINDOW: Final = Duration.seconds(catalog.VISIT_METRICS_BUCKET_SECONDS)
 """How long Lambda gathers the stream's records before invoking: at most one invocation per 5 minutes a shard,
@@ -73,14 +72,7 @@ class VisitMetricsPublisher(Construct):
             # Lambda's start and report lines would be most of its log bytes; it logs only what goes wrong.
             platform_logs=False,
         )
-        self.failed_batches = sqs.Queue(
-            self,
-            "FailedBatches",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-            removal_policy=STATEFUL_REMOVAL_POLICY,
-        )
+        self.failed_batches = parking_queue(self, "FailedBatches")
         suppress_finding(self.failed_batches, "AwsSolutions-SQS3", "visit-metrics-failed-batches")
         function = self.publisher.function
         lambda_.EventSourceMapping(
