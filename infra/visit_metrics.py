@@ -11,8 +11,8 @@ The price is a delay of up to the batching window (BATCHING_WINDOW) before a vis
 
 from __future__ import annotations
 
-import json
-from typing import Final
+from collections.abc import Mapping
+from typing import Any, Final
 
 from aws_cdk import Duration
 from aws_cdk import aws_dynamodb as dynamodb
@@ -43,13 +43,15 @@ MEMORY_MB: Final = 128
 TIMEOUT: Final = Duration.seconds(30)
 
 
-def totals_item_filter() -> dict[str, object]:
+def totals_item_filter() -> Mapping[str, Any]:
     """The event filter that lets through only the records of the site's totals item: salts and visitor items
     (and TTL's deletions of them) never reach the function, and filtered-out records are not billed.
     NOTE: https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html#filtering-ddb"""
-    # Lambda's patterns list the values a field may have: the key's value, in a list.
-    keys = {name: {kind: [value] for kind, value in typed.items()} for name, typed in catalog.VISITS_TOTALS_KEY.items()}
-    return {"dynamodb": {"Keys": keys}}
+    keys = {
+        name: {kind: lambda_.FilterRule.is_equal(value) for kind, value in typed.items()}
+        for name, typed in catalog.VISITS_TOTALS_KEY.items()
+    }
+    return lambda_.FilterCriteria.filter({"dynamodb": {"Keys": keys}})
 
 
 class VisitMetricsPublisher(Construct):
@@ -86,7 +88,7 @@ class VisitMetricsPublisher(Construct):
             retry_attempts=RETRY_ATTEMPTS,
             bisect_batch_on_error=True,
             on_failure=event_sources.SqsDlq(self.failed_batches),
-            filters=[{"pattern": json.dumps(totals_item_filter())}],
+            filters=[totals_item_filter()],
         )
         # NOTE: the four stream actions on this stream alone, as AWS's own example policy for a stream-triggered
         # function scopes them (ListStreams included). The mapping refers to the function, which depends on this
