@@ -98,7 +98,11 @@ class ResumeBackendStack(Stack):
         probe = ProbeMonitor(interval_minutes=config.probe_interval_minutes)
         publisher = self.visit_metrics
         visit_metrics = (
-            None if publisher is None else VisitMetricsMonitor(publisher.publisher.function, publisher.failed_batches)
+            None
+            if publisher is None
+            else VisitMetricsMonitor(
+                publisher.publisher.function, publisher.publisher.log_group, publisher.failed_batches
+            )
         )
         runbook_url = catalog.runbook_url(config.github_repository, config.deploy_branch)
         self.alarms = AlarmSet(
@@ -140,7 +144,6 @@ class ResumeBackendStack(Stack):
                 probe_log_group=self.probe.probe.log_group,
                 alarms=self.alarms,
                 visit_metrics=visit_metrics,
-                visit_metrics_log_group=None if publisher is None else publisher.publisher.log_group,
             ),
         )
 

@@ -59,7 +59,6 @@ class DashboardSources:
     alarms: AlarmSet
     visit_metrics: VisitMetricsMonitor | None = None
     """None when the stack adopts an existing table: the counter publishes the visit metrics itself."""
-    visit_metrics_log_group: logs.ILogGroup | None = None
 
 
 class OperationsDashboard(Construct):
@@ -104,9 +103,9 @@ def _health_row(sources: DashboardSources) -> list[cloudwatch.IWidget]:
     annotations = sources.alarms.annotations
     widgets = [*sources.notifier.widgets(annotations)]
     log_groups = [sources.counter.log_group, sources.notifier_log_group]
-    if sources.visit_metrics is not None and sources.visit_metrics_log_group is not None:
+    if sources.visit_metrics is not None:
         widgets += sources.visit_metrics.widgets(annotations)
-        log_groups.append(sources.visit_metrics_log_group)
+        log_groups.append(sources.visit_metrics.log_group)
     used = int(sum(widget.width for widget in widgets))
     return [*widgets, _latest_errors(log_groups, width=FULL_WIDTH - used)]
 

@@ -11,6 +11,7 @@ from typing import Final
 
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 
 from infra.monitoring.alarm_spec import AT_LEAST, FIRST_FAILURE, QUIET_IS_FINE, AlarmSpec
@@ -21,7 +22,9 @@ VISIT_METRICS_FAILURES_ALARM: Final = "visit-metrics-failures"
 
 
 class VisitMetricsMonitor:
-    def __init__(self, function: lambda_.IFunction, failed_batches: sqs.IQueue) -> None:
+    def __init__(self, function: lambda_.IFunction, log_group: logs.ILogGroup, failed_batches: sqs.IQueue) -> None:
+        self.log_group = log_group
+        """The publisher's log group, for the dashboard's latest errors."""
         self.errors = function.metric_errors(period=PERIOD, statistic=SUM)
         # NOTE: SQS stops publishing metrics for a queue idle for 6 hours, but a queue holding messages is never
         # idle, so "no data" really means "empty".
