@@ -54,10 +54,11 @@ def test_a_scaled_publisher_stamps_a_visit_with_its_scaled_period(
 ) -> None:
     # Given the real publisher in the local runtime at a period scale of 0.01 (3-second buckets)
     publisher = _function(template, catalog.VISIT_METRICS_HANDLER)
+    printed = _Printed()
     runtime = LambdaRuntime(
         template,
         platform={"AWS_DEFAULT_REGION": "us-east-1"},
-        metrics=_Printed(),  # type: ignore[arg-type]
+        metrics=printed,  # type: ignore[arg-type]
         logs_dir=tmp_path,  # type: ignore[arg-type]
         local_environment=local_overrides(template, SITE, API, 0.01),
     )
@@ -78,7 +79,7 @@ def test_a_scaled_publisher_stamps_a_visit_with_its_scaled_period(
         runtime.close()
     # Then the view is published at the start of its 3-second bucket, not of a 5-minute one
     assert invocation.error is None
-    [document] = [json.loads(line) for line in _Printed.output.splitlines() if '"_aws"' in line]
+    [document] = [json.loads(line) for line in printed.output.splitlines() if '"_aws"' in line]
     assert document["_aws"]["Timestamp"] == 1796151951 * 1000
     assert document[catalog.VISITS_METRIC] == [1.0]
 
@@ -86,10 +87,11 @@ def test_a_scaled_publisher_stamps_a_visit_with_its_scaled_period(
 class _Printed:
     """Stands in for the metric store: keeps what the function printed."""
 
-    output = ""
+    def __init__(self) -> None:
+        self.output = ""
 
     def ingest_emf(self, output: str) -> int:
-        _Printed.output += output
+        self.output += output
         return 0
 
     def record(self, *args: object, **kwargs: object) -> None:
