@@ -98,11 +98,7 @@ class ResumeBackendStack(Stack):
         probe = ProbeMonitor(interval_minutes=config.probe_interval_minutes)
         publisher = self.visit_metrics
         visit_metrics = (
-            None
-            if publisher is None
-            else VisitMetricsMonitor(
-                publisher.publisher.function, publisher.publisher.log_group, publisher.failed_batches
-            )
+            None if publisher is None else VisitMetricsMonitor(publisher.publisher, publisher.failed_batches)
         )
         runbook_url = catalog.runbook_url(config.github_repository, config.deploy_branch)
         self.alarms = AlarmSet(

@@ -10,10 +10,9 @@ from __future__ import annotations
 from typing import Final
 
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 
+from infra.lambda_factory import PythonFunction
 from infra.monitoring.alarm_spec import AT_LEAST, FIRST_FAILURE, QUIET_IS_FINE, AlarmSpec
 from infra.monitoring.metrics import MAXIMUM, PERIOD, SUM
 from infra.monitoring.widgets import Annotations, graph
@@ -22,10 +21,10 @@ VISIT_METRICS_FAILURES_ALARM: Final = "visit-metrics-failures"
 
 
 class VisitMetricsMonitor:
-    def __init__(self, function: lambda_.IFunction, log_group: logs.ILogGroup, failed_batches: sqs.IQueue) -> None:
-        self.log_group = log_group
+    def __init__(self, publisher: PythonFunction, failed_batches: sqs.IQueue) -> None:
+        self.log_group = publisher.log_group
         """The publisher's log group, for the dashboard's latest errors."""
-        self.errors = function.metric_errors(period=PERIOD, statistic=SUM)
+        self.errors = publisher.function.metric_errors(period=PERIOD, statistic=SUM)
         # NOTE: SQS stops publishing metrics for a queue idle for 6 hours, but a queue holding messages is never
         # idle, so "no data" really means "empty".
         self.failed_batches = failed_batches.metric_approximate_number_of_messages_visible(
