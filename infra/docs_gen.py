@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from infra.config import CONFIG_FIELDS, CONTEXT_KEY, OPTIONAL_DEFAULTS, REPO_ROOT, THRESHOLD_FIELDS
+from infra.config import CONTEXT_KEY, REPO_ROOT, AlarmThresholds, DeploymentConfig
+from infra.config_values import Threshold
 
 CONFIGURATION_DOC = REPO_ROOT / "docs" / "configuration.md"
 ALERTING_DOC = REPO_ROOT / "docs" / "alerting.md"
@@ -44,21 +44,24 @@ Values are parsed as JSON when they parse, else taken as strings.
 
 
 def _value(value: Any) -> str:
+    if isinstance(value, Threshold):
+        value = value.value
     return f"`{json.dumps(value)}`"
 
 
-def _table(fields: Mapping[str, tuple[Any, str]], values: Mapping[str, Any], prefix: str) -> list[str]:
-    rows = ["| key | value in cdk.json | meaning |", "| --- | --- | --- |"]
-    for key, (_, meaning) in fields.items():
-        value = _value(values[key]) if key in values else f"not set: {_value(OPTIONAL_DEFAULTS[key])}"
-        rows.append(f"| `{prefix}{key}` | {value} | {meaning} |")
-    return rows
+def _one_line(text: str | None) -> str:
+    return " ".join((text or "").split())
 
 
 def render() -> str:
     values = json.loads((REPO_ROOT / "cdk.json").read_text())["context"][CONTEXT_KEY]
     lines = [_HEADER.format(context=CONTEXT_KEY).rstrip("\n"), ""]
-    lines += _table(CONFIG_FIELDS, values, "")
+    lines += ["| key | value in cdk.json | meaning |", "| --- | --- | --- |"]
+    for key, field in DeploymentConfig.model_fields.items():
+        if key == "alarm_thresholds":
+            continue
+        value = _value(values[key]) if key in values else f"not set: {_value(field.default)}"
+        lines.append(f"| `{key}` | {value} | {_one_line(field.description)} |")
     lines += ["", "## Alarm thresholds", ""]
     lines += [
         "A threshold left out of `alarm_thresholds` takes its default; which alarm reads which threshold is in",
@@ -68,9 +71,11 @@ def render() -> str:
         "| --- | --- | --- | --- |",
     ]
     configured = values.get("alarm_thresholds", {})
-    for key, (_, meaning, default) in THRESHOLD_FIELDS.items():
+    for key, field in AlarmThresholds.model_fields.items():
         value = _value(configured[key]) if key in configured else "(default)"
-        lines.append(f"| `alarm_thresholds.{key}` | {_value(default)} | {value} | {meaning} |")
+        lines.append(
+            f"| `alarm_thresholds.{key}` | {_value(field.default)} | {value} | {_one_line(field.description)} |"
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -21,7 +21,8 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from infra.config import LOG_RETENTION_NAMES, REPO_ROOT
+from infra.config import REPO_ROOT
+from infra.config_values import LOG_RETENTION_NAMES
 from infra.nag import suppress
 from infra.stateful import STATEFUL_REMOVAL_POLICY
 

@@ -8,7 +8,7 @@ from typing import Final
 
 from aws_cdk import aws_cloudwatch as cloudwatch
 
-from infra.config import AlarmThresholds
+from infra.config_values import Threshold
 
 # A real spike or outage breaches period after period and alarms after the second; a single bad period (one
 # cold start, one retried DynamoDB call) breaches once and does not. 2 of 3 rather than 2 of 2, so one quiet
@@ -26,18 +26,6 @@ QUIET_IS_FINE: Final = cloudwatch.TreatMissingData.NOT_BREACHING
 """A quiet site sends no requests: no data is good news for anything counted..."""
 NO_EVIDENCE: Final = cloudwatch.TreatMissingData.IGNORE
 """...but says nothing about latency: keep the state until requests show how fast they are."""
-
-
-@dataclass(frozen=True)
-class Threshold:
-    value: float
-    source: str
-    """Where the number comes from, as docs/alerting.md's table says it."""
-
-
-def configured(thresholds: AlarmThresholds, key: str) -> Threshold:
-    """A threshold the owner tunes in cdk.json (`config.alarm_thresholds.<key>`, infra/config.py)."""
-    return Threshold(getattr(thresholds, key), f"`alarm_thresholds.{key}`")
 
 
 FIRST_FAILURE: Final = Threshold(ANY_FAILURE, "1 (fixed)")

@@ -10,7 +10,7 @@ from aws_cdk import aws_logs as logs
 
 from functions.common import catalog
 from infra.config import AlarmThresholds
-from infra.monitoring.alarm_spec import AT_LEAST, QUIET_IS_FINE, AlarmSpec, configured
+from infra.monitoring.alarm_spec import AT_LEAST, QUIET_IS_FINE, AlarmSpec
 from infra.monitoring.metrics import MAXIMUM, PERIOD, SUM, counter_metric
 from infra.monitoring.widgets import GRAPH_HEIGHT, Annotations, graph
 
@@ -54,7 +54,7 @@ class CounterMonitor:
             AlarmSpec(
                 COUNTER_THROTTLES_ALARM,
                 self.throttles,
-                configured(thresholds, "counter_throttles_per_5_minutes"),
+                thresholds.counter_throttles_per_5_minutes,
                 AT_LEAST,
                 QUIET_IS_FINE,
                 "Health: Lambda refused to run the counter: it is at its reserved concurrency (if one is set) or "
@@ -64,7 +64,7 @@ class CounterMonitor:
             AlarmSpec(
                 VISIT_STORE_FAILURES_ALARM,
                 self.store_failures,
-                configured(thresholds, "counter_store_failures_per_5_minutes"),
+                thresholds.counter_store_failures_per_5_minutes,
                 AT_LEAST,
                 QUIET_IS_FINE,
                 "Health: the counter could not store or read the count (DynamoDB throttled, failed or unreachable) "

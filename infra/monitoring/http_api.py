@@ -9,7 +9,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 
 from functions.common import catalog
 from infra.config import AlarmThresholds
-from infra.monitoring.alarm_spec import ABOVE, AT_LEAST, NO_EVIDENCE, QUIET_IS_FINE, AlarmSpec, configured
+from infra.monitoring.alarm_spec import ABOVE, AT_LEAST, NO_EVIDENCE, QUIET_IS_FINE, AlarmSpec
 from infra.monitoring.metrics import P99, PERIOD, SUM
 from infra.monitoring.widgets import Annotations, graph
 
@@ -28,7 +28,7 @@ class HttpApiMonitor:
             AlarmSpec(
                 API_REQUEST_SPIKE_ALARM,
                 self.requests,
-                configured(thresholds, "api_requests_per_5_minutes"),
+                thresholds.api_requests_per_5_minutes,
                 ABOVE,
                 QUIET_IS_FINE,
                 "Usage: the API answers far more requests than this site normally gets (spike, bot or abuse; each "
@@ -37,7 +37,7 @@ class HttpApiMonitor:
             AlarmSpec(
                 API_5XX_ALARM,
                 self.server_errors,
-                configured(thresholds, "api_5xx_per_5_minutes"),
+                thresholds.api_5xx_per_5_minutes,
                 AT_LEAST,
                 QUIET_IS_FINE,
                 "Health: visitors get server errors from the API. Check the counter's errors and logs and the "
@@ -46,7 +46,7 @@ class HttpApiMonitor:
             AlarmSpec(
                 API_P99_LATENCY_ALARM,
                 self.latency(P99),
-                configured(thresholds, "api_p99_latency_ms"),
+                thresholds.api_p99_latency_ms,
                 ABOVE,
                 NO_EVIDENCE,
                 "Health: the slowest 1% of API requests are slow. Check the counter's duration and the visits "

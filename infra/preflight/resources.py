@@ -8,7 +8,7 @@ from typing import Any, Final
 import boto3
 from botocore.exceptions import ClientError
 
-from infra.config import CLOUDFRONT_CERTIFICATE_REGION
+from infra.config_values import CLOUDFRONT_CERTIFICATE_REGION
 from infra.lambda_factory import POWERTOOLS_LAYER_PARAMETER
 from infra.preflight.core import Check, Context, Finding, Outcome, Status, error_code
 

@@ -121,7 +121,7 @@ def test_alert_channels_default_to_email_only_when_left_out() -> None:
         ([{"type": "slack", "url_parameter": "/x"}], "exactly the keys 'type' and 'webhook_url_parameter'"),
         ([{"type": "webhook", "url_parameter": "/aws/reserved"}], "not an SSM parameter name"),
         ([{"type": "webhook", "url_parameter": "no spaces allowed"}], "not an SSM parameter name"),
-        ({"type": "slack"}, "expected a list of channels"),
+        ({"type": "slack"}, "should be a list"),
     ],
 )
 def test_a_wrong_channel_is_refused_naming_its_key(channels: Any, message: str) -> None:

@@ -138,19 +138,21 @@ def _expected(template: Template, config: DeploymentConfig) -> dict[str, Expecte
             period_seconds=config.probe_interval_minutes * 60,
         ),
         API_REQUEST_SPIKE_ALARM: Expected(
-            "AWS/ApiGateway", "Count", "Sum", api, t.api_requests_per_5_minutes, gt, quiet, usage
+            "AWS/ApiGateway", "Count", "Sum", api, t.api_requests_per_5_minutes.value, gt, quiet, usage
         ),
-        API_5XX_ALARM: Expected("AWS/ApiGateway", "5xx", "Sum", api, t.api_5xx_per_5_minutes, ge, quiet, usage),
-        API_P99_LATENCY_ALARM: Expected("AWS/ApiGateway", "Latency", "p99", api, t.api_p99_latency_ms, gt, keep, usage),
+        API_5XX_ALARM: Expected("AWS/ApiGateway", "5xx", "Sum", api, t.api_5xx_per_5_minutes.value, ge, quiet, usage),
+        API_P99_LATENCY_ALARM: Expected(
+            "AWS/ApiGateway", "Latency", "p99", api, t.api_p99_latency_ms.value, gt, keep, usage
+        ),
         COUNTER_THROTTLES_ALARM: Expected(
-            "AWS/Lambda", "Throttles", "Sum", counter, t.counter_throttles_per_5_minutes, ge, quiet, usage
+            "AWS/Lambda", "Throttles", "Sum", counter, t.counter_throttles_per_5_minutes.value, ge, quiet, usage
         ),
         VISIT_STORE_FAILURES_ALARM: Expected(
             catalog.METRICS_NAMESPACE,
             catalog.STORE_FAILURES_METRIC,
             "Sum",
             {catalog.SERVICE_DIMENSION: catalog.COUNTER_SERVICE},
-            t.counter_store_failures_per_5_minutes,
+            t.counter_store_failures_per_5_minutes.value,
             ge,
             quiet,
             usage,

@@ -18,7 +18,7 @@ def _context() -> dict[str, Any]:
 def test_cdk_json_config_loads() -> None:
     config = load_config(_context())
     assert config.counter_timeout_seconds < 30
-    assert config.alarm_thresholds.api_requests_per_5_minutes > 0
+    assert config.alarm_thresholds.api_requests_per_5_minutes.value > 0
 
 
 def test_command_line_overrides_are_parsed_as_json_or_taken_as_strings() -> None:
@@ -34,7 +34,7 @@ def test_command_line_overrides_are_parsed_as_json_or_taken_as_strings() -> None
     assert config.account == "123456789012"
     assert config.region == "us-west-2"
     assert config.counter_reserved_concurrency is None
-    assert config.alarm_thresholds.api_p99_latency_ms == 900
+    assert config.alarm_thresholds.api_p99_latency_ms.value == 900
 
 
 @pytest.mark.parametrize(

@@ -143,11 +143,11 @@ def test_alarm_thresholds_are_drawn_on_their_graphs(body: dict[str, Any], config
         return [a["value"] for a in widget["properties"].get("annotations", {}).get("horizontal", [])]
 
     thresholds = config.alarm_thresholds
-    assert annotations("API latency") == [thresholds.api_p99_latency_ms]
-    assert thresholds.api_requests_per_5_minutes in annotations("API requests and errors")
+    assert annotations("API latency") == [thresholds.api_p99_latency_ms.value]
+    assert thresholds.api_requests_per_5_minutes.value in annotations("API requests and errors")
     assert annotations("Counter invocations, errors, throttles") == [
-        thresholds.counter_throttles_per_5_minutes,
-        thresholds.counter_store_failures_per_5_minutes,
+        thresholds.counter_throttles_per_5_minutes.value,
+        thresholds.counter_store_failures_per_5_minutes.value,
     ]
 
 

@@ -11,7 +11,7 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from functions.common import catalog
-from infra.config import DEFAULT_DIGEST_SCHEDULE, ConfigError, DeploymentConfig, app_context, load_config
+from infra.config import ConfigError, DeploymentConfig, app_context, load_config
 
 
 def _notifier_arn(template: Template) -> dict[str, Any]:
@@ -33,7 +33,7 @@ def _digest_schedules(template: Template) -> dict[str, Any]:
 def test_the_digest_runs_mondays_at_8_utc_and_invokes_the_notifier_with_its_event(template: Template) -> None:
     ((_, schedule),) = _digest_schedules(template).items()
     props = schedule["Properties"]
-    assert props["ScheduleExpression"] == DEFAULT_DIGEST_SCHEDULE == "cron(0 8 ? * MON *)"
+    assert props["ScheduleExpression"] == "cron(0 8 ? * MON *)"
     assert props["ScheduleExpressionTimezone"] == "Etc/UTC"
     assert props["FlexibleTimeWindow"] == {"Mode": "OFF"}
     target = props["Target"]
@@ -99,7 +99,7 @@ def test_a_null_schedule_deploys_no_digest(synth_with: Any) -> None:
 def test_a_schedule_left_out_of_cdk_json_takes_the_default(config: DeploymentConfig) -> None:
     context = app_context()
     del context["config"]["digest_schedule"]
-    assert load_config(context).digest_schedule == DEFAULT_DIGEST_SCHEDULE
+    assert load_config(context).digest_schedule == "cron(0 8 ? * MON *)"
 
 
 @pytest.mark.parametrize("value", ["cron(0 8 * * MON *)", "cron(0 8 ? * MON)", "rate(7 days)", "0 8 * * 1"])

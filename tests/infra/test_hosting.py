@@ -540,9 +540,9 @@ def test_cloudfront_serves_the_domain_with_the_us_east_1_certificate(cloudfront_
         (None, "config key 'site_certificate_arn' is missing"),
         (
             "arn:aws:acm:eu-west-1:111111111111:certificate/0b5e4e35-7c1f-4a3e-9d5e-2f6a3c1b9e77",
-            "config key 'site_certificate_arn'.*is in eu-west-1.*us-east-1",
+            "config key 'site_certificate_arn'.*eu-west-1.*is not an ACM certificate ARN in us-east-1",
         ),
-        ("arn:aws:iam::111111111111:server-certificate/resume", "config key 'site_certificate_arn'.*not an ACM"),
+        ("arn:aws:iam::111111111111:server-certificate/resume", "config key 'site_certificate_arn'.*is not an ACM"),
     ],
 )
 def test_cloudfront_with_a_domain_refuses_to_synth_without_a_us_east_1_certificate(
