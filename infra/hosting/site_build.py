@@ -17,7 +17,8 @@ from typing import Any, Final
 from aws_cdk import Stage
 from constructs import Construct
 
-from frontend.build import DEFAULT_RESUME, build_site, load_resume, render_page
+from frontend.build import DEFAULT_RESUME, build_site, render_page
+from frontend.resume import load_resume
 
 BUILD_DIR_NAME: Final = "site-build"
 PAGE_NAME: Final = "index.html"

@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 
 from frontend import build
-from frontend.build import API_META_NAME, ResumeError, build_site
+from frontend.build import API_META_NAME, build_site
+from frontend.resume import ResumeError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_RESUME = REPO_ROOT / "frontend" / "resume.json"

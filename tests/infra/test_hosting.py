@@ -19,7 +19,8 @@ import yaml
 from aws_cdk import App, Stack
 from aws_cdk.assertions import Match, Template
 
-from frontend.build import API_META_NAME, DEFAULT_RESUME, load_resume, render_page
+from frontend.build import API_META_NAME, DEFAULT_RESUME, render_page
+from frontend.resume import load_resume
 from functions.common.catalog import API_URL_OUTPUT, SITE_URL_OUTPUT
 from functions.common.security_headers import HSTS_MAX_AGE_SECONDS, content_security_policy, security_headers
 from functions.site_publisher import contract
