@@ -4,7 +4,7 @@
     python -m infra.smoke --api-url URL --site-url URL
 
 Checks: the site answers 200 with the security headers of functions/common/security_headers.py, its CSP `connect-src`
-allowing the API's origin; the site's config.json names the API under test; GET /visits answers a count and
+allowing the API's origin, and a page that names the API under test; GET /visits answers a count and
 CORS allows the site's origin; a foreign origin is refused by CORS, both for a preflight and for an actual POST.
 It never records a visit: the foreign POST carries a body the counter refuses (400) before it counts anything.
 Exit status: 0 when every check passed, 1 when one failed, 2 for bad arguments or an unusable outputs file.
@@ -19,13 +19,14 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Final
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 
-from frontend.build import CONFIG_NAME
+from frontend.build import API_META_NAME
 from functions.common import catalog
 
 # The header checks are shared with the availability probe, which runs on Lambda and cannot import infra/.
@@ -72,13 +73,8 @@ class Target:
 
     @property
     def api_base_url(self) -> str:
-        """What the site's config.json must name (the page strips a trailing slash, frontend/static/counter.js)."""
+        """What the site's page must name (counter.js strips a trailing slash, frontend/static/counter.js)."""
         return self.api_url.rstrip("/")
-
-    @property
-    def config_url(self) -> str:
-        """Where the page fetches its config.json: beside the page."""
-        return urljoin(self.site_url, CONFIG_NAME)
 
 
 @dataclass(frozen=True)
@@ -92,7 +88,7 @@ class CheckResult:
 
 
 def check_site(session: requests.Session, target: Target) -> CheckResult:
-    name = f"site answers 200 with its security headers, CSP allowing the API ({target.site_url})"
+    name = f"site answers 200 with its security headers, CSP allowing the API, its page naming it ({target.site_url})"
     try:
         response = session.get(target.site_url, timeout=_TIMEOUT)
     except requests.RequestException as error:
@@ -103,29 +99,36 @@ def check_site(session: requests.Session, target: Target) -> CheckResult:
     problems += security_header_problems(
         response.headers, api_origin=target.api_origin, https=urlsplit(response.url).scheme == "https"
     )
+    if response.status_code == 200:
+        problems += page_api_problems(response.text, target)
     return CheckResult(name, tuple(problems))
 
 
-def check_site_config(session: requests.Session, target: Target) -> CheckResult:
-    name = f"the site's {CONFIG_NAME} names the API under test ({target.config_url})"
-    try:
-        response = session.get(target.config_url, timeout=_TIMEOUT)
-    except requests.RequestException as error:
-        return CheckResult(name, (f"cannot reach {target.config_url}: {_reason(error)}",))
-    if response.status_code != 200:
-        return CheckResult(name, (f"answered {response.status_code}, expected 200: the page cannot find the API",))
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    api_base_url = body.get("apiBaseUrl") if isinstance(body, dict) else None
-    if not isinstance(api_base_url, str):
-        return CheckResult(name, (f'body is not {{"apiBaseUrl": "<url>"}}: {response.text[:200]!r}',))
-    if api_base_url.rstrip("/") != target.api_base_url:
-        return CheckResult(
-            name, (f"apiBaseUrl is {api_base_url!r}, expected {target.api_base_url!r}: the page calls another API",)
-        )
-    return CheckResult(name, ())
+class _ApiAddresses(HTMLParser):
+    """The content of each <meta name=API_META_NAME> in a page (frontend/templates/index.html)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        named = dict(attrs)
+        if tag == "meta" and named.get("name") == API_META_NAME:
+            self.found.append(named.get("content") or "")
+
+
+def page_api_problems(page: str, target: Target) -> list[str]:
+    """What is wrong with the API address the page's visit counter calls (empty: it names the API under test)."""
+    parser = _ApiAddresses()
+    parser.feed(page)
+    addresses = [address for address in parser.found if address.strip()]
+    if len(addresses) != 1:
+        found = len(addresses)
+        return [f'the page names no API: expected one <meta name="{API_META_NAME}"> with a URL, found {found}']
+    named = addresses[0]
+    if named.rstrip("/") != target.api_base_url:
+        return [f"the page calls the API at {named!r}, expected {target.api_base_url!r}: another API"]
+    return []
 
 
 def _is_figures(response: requests.Response) -> bool:
@@ -198,7 +201,6 @@ def check_foreign_post(session: requests.Session, target: Target) -> CheckResult
 
 CHECKS: Final[Sequence[Callable[[requests.Session, Target], CheckResult]]] = (
     check_site,
-    check_site_config,
     check_visits,
     check_foreign_preflight,
     check_foreign_post,

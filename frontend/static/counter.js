@@ -7,6 +7,9 @@
 // visit again, which the API never counts twice. Any failure leaves a neutral
 // placeholder; this script never throws and never logs errors, because a
 // broken counter must not look like a broken resume.
+//
+// The API's address is in the page itself (<meta name="visit-counter-api">,
+// written by the build or the deploy), so the count costs one request.
 (function () {
   "use strict";
 
@@ -14,6 +17,7 @@
   var SESSION_KEY = "resume-visit-recorded";
   var VISIT_ID_KEY = "resume-visit-id";
   var UNAVAILABLE_TITLE = "visit count unavailable";
+  var API_META = 'meta[name="visit-counter-api"]';
 
   var badge = document.querySelector("[data-visit-counter]");
   if (!badge) {
@@ -120,14 +124,15 @@
     });
   }
 
-  function apiBaseFrom(config) {
-    var base = config && config.apiBaseUrl;
-    if (typeof base !== "string" || base === "") {
-      throw new Error("config.json has no apiBaseUrl");
+  function apiBase() {
+    var meta = document.querySelector(API_META);
+    var base = meta && meta.getAttribute("content");
+    if (!base) {
+      throw new Error("the page names no API");
     }
     var url = new URL(base, document.baseURI);
     if (url.protocol !== "https:" && url.protocol !== "http:") {
-      throw new Error("apiBaseUrl is not http(s)");
+      throw new Error("the API's URL is not http(s)");
     }
     return url.href.replace(/\/+$/, "");
   }
@@ -174,16 +179,15 @@
 
   function run() {
     setState("loading");
-    // One deadline for the whole exchange (config + API), so the badge
-    // settles within ~3 s however the time is split.
+    // One deadline for the whole exchange, so the badge settles within ~3 s.
     var controller = new AbortController();
     var timer = window.setTimeout(function () {
       controller.abort();
     }, TIMEOUT_MS);
-    var configInit = { cache: "no-cache", credentials: "same-origin", signal: controller.signal };
-    return fetchJson("config.json", configInit)
-      .then(function (result) {
-        return requestCount(apiBaseFrom(result.body), controller.signal);
+    // Inside the chain, so a missing or bad address ends in the placeholder too.
+    return Promise.resolve()
+      .then(function () {
+        return requestCount(apiBase(), controller.signal);
       })
       .then(showCount, showUnavailable)
       .catch(showUnavailable)

@@ -9,7 +9,7 @@ AMPLIFY_RELEASE: Final = "Custom::AmplifySiteRelease"
 APP_ID: Final = "AppId"
 BRANCH_NAME: Final = "BranchName"
 SOURCE_URL: Final = "SourceUrl"
-"""`s3://bucket/prefix/` of the staged site (index.html, config.json, ...)."""
+"""`s3://bucket/prefix/` of the staged site (index.html naming the API, styles.css, ...)."""
 CUSTOM_HEADERS: Final = "CustomHeaders"
 """Amplify's custom header YAML."""
 

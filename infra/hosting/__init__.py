@@ -1,6 +1,6 @@
 """Hosting of the resume site, chosen by config.hosting: Amplify Hosting (default) or S3 + CloudFront.
 
-Both build the site at synth time, deliver config.json with the API URL at deploy time, send the headers of
+Both build the site at synth time, write the API URL into its page at deploy time, send the headers of
 functions/common/security_headers.py, and expose the site's `origin` (for the API's CORS) and `url`. The stack creates
 the hosting first, then the API (whose CORS allows `origin`), then calls `publish(...)` with the API.
 """
@@ -46,7 +46,7 @@ class SiteHosting(Protocol):
         ...
 
     def publish(self, *, api_url: str, api_origin: str) -> None:
-        """Adds the deploy-time steps: upload with config.json, security headers naming `api_origin`."""
+        """Adds the deploy-time steps: upload with the page naming `api_url`, security headers naming `api_origin`."""
         ...
 
 

@@ -1,6 +1,6 @@
 """Default hosting: an AWS Amplify Hosting app and branch with no Git repository, published by `cdk deploy`.
 
-Deploy time, in order: the built site and a config.json carrying the API URL are copied to
+Deploy time, in order: the built site, its page naming the API's URL, is copied to
 `s3://<staging>/site/<site digest>/<API host>/` (BucketDeployment); then the publisher (functions/site_publisher)
 sets the app's security headers and runs Amplify StartDeployment from that prefix (sourceUrlType
 BUCKET_PREFIX), stopping any unfinished job first and failing the deploy if the job fails.

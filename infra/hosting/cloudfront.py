@@ -1,8 +1,8 @@
 """Alternative hosting (config.hosting = "s3-cloudfront"): a private S3 bucket behind CloudFront.
 
 CloudFront reads the bucket through origin access control; viewers get HTTPS only (HTTP is redirected) and the
-security headers from a response headers policy. Each deploy copies the built site and a deploy-time
-config.json into the bucket and invalidates `/*`.
+security headers from a response headers policy. Each deploy copies the built site, its page naming the API's
+URL (filled in at deploy time), into the bucket and invalidates `/*`.
 """
 
 from __future__ import annotations

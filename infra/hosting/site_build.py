@@ -1,23 +1,27 @@
 """The site, built at synth time into the cloud assembly (never into frontend/dist).
 
 The build is deterministic (same resume → same bytes), so the asset hash, and with it the deployment, only
-changes when the site does. config.json is not part of it: it carries the API URL, which only exists at
-deploy time, and each hosting mode adds it then (s3deploy.Source.json_data).
+changes when the site does. Its index.html names no API: the API's URL only exists at deploy time, so the upload
+replaces that page with `page_calling(api_url)`, whose deploy-time token the BucketDeployment fills in
+(s3deploy.Source.data).
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from aws_cdk import Stage
 from constructs import Construct
 
-from frontend.build import DEFAULT_RESUME, build_site
+from frontend.build import DEFAULT_RESUME, build_site, render_page
+from frontend.resume import load_resume
 
 BUILD_DIR_NAME: Final = "site-build"
+PAGE_NAME: Final = "index.html"
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,11 @@ class SiteBuild:
     directory: Path
     digest: str
     """16 hex characters of a SHA-256 over every file's path and bytes: names this version of the site."""
+    resume: Mapping[str, Any]
+
+    def page_calling(self, api_url: str) -> str:
+        """index.html with the counter's API address in it; `api_url` may be a deploy-time token."""
+        return render_page(self.resume, api_base_url=api_url)
 
 
 def build_for_synth(scope: Construct, resume_path: Path = DEFAULT_RESUME) -> SiteBuild:
@@ -33,7 +42,7 @@ def build_for_synth(scope: Construct, resume_path: Path = DEFAULT_RESUME) -> Sit
     if stage is None:
         raise ValueError("the site is built into the cloud assembly, so the construct must be inside an App")
     directory = build_site(resume_path, Path(stage.outdir) / BUILD_DIR_NAME)
-    return SiteBuild(directory=directory, digest=content_digest(directory))
+    return SiteBuild(directory=directory, digest=content_digest(directory), resume=load_resume(resume_path))
 
 
 def content_digest(directory: Path) -> str:

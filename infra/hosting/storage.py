@@ -1,4 +1,4 @@
-"""What both hosting modes keep in S3: a private bucket, and the upload of the built site plus config.json."""
+"""What both hosting modes keep in S3: a private bucket, and the upload of the built site naming the API."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
-from frontend.build import CONFIG_NAME
-from infra.hosting.site_build import SiteBuild
+from infra.hosting.site_build import PAGE_NAME, SiteBuild
 from infra.lambda_factory import role_writing_own_logs
 from infra.nag import suppress
 
@@ -38,8 +37,8 @@ def private_bucket(scope: Construct, construct_id: str) -> s3.Bucket:
 
 
 class SiteUpload(Construct):
-    """Copies the built site and a deploy-time config.json ({"apiBaseUrl": <the API's URL>}) into a bucket,
-    under `key_prefix`, and invalidates `/*` of `distribution` when given.
+    """Copies the built site into a bucket, its index.html naming the API's URL (filled in at deploy time), under
+    `key_prefix`, and invalidates `/*` of `distribution` when given.
 
     Exposes `deployment` (the BucketDeployment) so later steps can depend on it.
     """
@@ -69,10 +68,14 @@ class SiteUpload(Construct):
         self.deployment = s3deploy.BucketDeployment(
             self,
             "Deployment",
-            # json_data resolves the API URL token at deploy time; the built files are hashed at synth.
+            # The built files are hashed at synth; the page comes from Source.data, which fills in the API URL
+            # token at deploy time, so the page calls the API with no config file to fetch first.
+            # NOTE: Source.data content "can include deploy-time values ... resolved only during deployment":
+            # https://docs.aws.amazon.com/cdk/api/v2/python/aws_cdk.aws_s3_deployment/README.html#data-with-deploy-time-values
+            # The value goes in unescaped: an execute-api URL has no character HTML would need escaped.
             sources=[
-                s3deploy.Source.asset(str(site.directory)),
-                s3deploy.Source.json_data(CONFIG_NAME, {"apiBaseUrl": api_url}),
+                s3deploy.Source.asset(str(site.directory), exclude=[PAGE_NAME]),
+                s3deploy.Source.data(PAGE_NAME, site.page_calling(api_url)),
             ],
             destination_bucket=bucket,
             destination_key_prefix=key_prefix,

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from http.server import ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -60,6 +61,46 @@ def test_the_count_appears_and_a_reload_in_the_same_session_does_not_increment(
     # And nothing went wrong on the page, including the CSP (connect-src allows the API origin)
     assert log.script_errors() == []
     assert log.csp_violations == []
+
+
+def test_the_count_arrives_with_one_request_to_the_api_and_none_for_configuration(
+    local_system: LocalSystem, page: tuple[Page, PageLog]
+) -> None:
+    browser_page, log = page
+    requested: list[str] = []
+    browser_page.on("request", lambda request: requested.append(request.url))
+    # When a visitor opens the site
+    browser_page.goto(local_system.site_origin + "/")
+    expect(browser_page.locator(BADGE)).to_have_attribute("data-state", "ready", timeout=10_000)
+    # Then the count took exactly one request to the API, the page itself naming where the API is
+    assert [url for url in requested if url.startswith(local_system.api_url)] == [f"{local_system.api_url}/visits"]
+    # And the browser fetched no configuration first: only the page and the files it links
+    site_paths = {urlsplit(url).path for url in requested if url.startswith(local_system.site_origin)}
+    assert "/config.json" not in site_paths
+    assert {"/", "/counter.js", "/styles.css"} <= site_paths <= {"/", "/counter.js", "/styles.css", "/favicon.svg"}
+    assert log.script_errors() == []
+
+
+def test_a_page_naming_no_api_shows_the_placeholder_without_script_errors(
+    tmp_path: Path, page: tuple[Page, PageLog]
+) -> None:
+    browser_page, log = page
+    # Given a site built without an API address (a plain `python -m frontend.build`)
+    dist = build_site(REPO / "frontend" / "resume.json", tmp_path / "dist")
+    server = serve(0, static_site(dist, security_headers(None)), "site without an API")
+    try:
+        requested: list[str] = []
+        browser_page.on("request", lambda request: requested.append(request.url))
+        # When a visitor opens it
+        browser_page.goto(f"http://127.0.0.1:{server.server_port}/")
+        # Then the badge settles on the placeholder, having asked nobody, and nothing broke
+        expect(browser_page.locator(BADGE)).to_have_attribute("data-state", "unavailable", timeout=10_000)
+        assert browser_page.locator(COUNT).inner_text() == "\u2014"
+        assert not [url for url in requested if "/visits" in url]
+        assert log.script_errors() == []
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_print_layout_hides_the_counter(local_system: LocalSystem, page: tuple[Page, PageLog]) -> None:

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
+from infra import smoke
 from infra.local.system import LocalSystem
 
 pytestmark = pytest.mark.e2e
@@ -70,12 +71,14 @@ def test_cors_from_another_origin_is_refused(local_system: LocalSystem) -> None:
     assert "access-control-allow-origin" not in simple.headers
 
 
-def test_site_is_served_with_its_config(local_system: LocalSystem) -> None:
+def test_site_is_served_naming_the_local_api(local_system: LocalSystem) -> None:
     page = requests.get(local_system.site_origin + "/", timeout=5)
     assert page.status_code == 200
     assert "data-visit-counter" in page.text
-    config = requests.get(local_system.site_origin + "/config.json", timeout=5).json()
-    assert config == {"apiBaseUrl": local_system.api_url}
+    # The counter finds the local API in the page itself: there is no config file to fetch first
+    target = smoke.Target(api_url=local_system.api_url, site_url=local_system.site_origin + "/")
+    assert smoke.page_api_problems(page.text, target) == []
+    assert requests.get(local_system.site_origin + "/config.json", timeout=5).status_code == 404
 
 
 def test_api_errors_are_json_client_errors(local_system: LocalSystem) -> None:

@@ -2,10 +2,10 @@
 
 It passes against the real local system (`make dev`, the `local_system` fixture) and fails with its API down.
 The broken deployments (CORS open to everyone, CORS missing the site, a missing or wrong security header, a CSP
-that does not let the page call the API, a config.json naming another API) are ones the local system cannot be
+that does not let the page call the API, a page naming another API) are ones the local system cannot be
 configured into, so the small servers below play them: the API wraps the real counter handler on the AWS
 emulator and applies CORS as HTTP APIs do; the site sends `security_headers(<the API's origin>)` and a
-config.json naming the API, as the deploy publishes them, and knobs break either.
+page naming the API, as the deploy publishes them, and knobs break either.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import requests
 
 from assembly.synth import default_template
 from assembly.template import LocalTemplate
+from frontend.build import API_META_NAME
 from functions.common import catalog
 from functions.common.security_headers import (
     CONTENT_SECURITY_POLICY,
@@ -53,13 +54,13 @@ OTHER_API_ORIGIN = "https://other.execute-api.eu-west-1.amazonaws.com"
 
 @dataclass
 class Knobs:
-    """What a test may break in the running servers. The fixture sets the site's headers and config.json."""
+    """What a test may break in the running servers. The fixture sets the site's headers and the page's API."""
 
     allowed_origins: list[str] = field(default_factory=list)
     echo_any_origin: bool = False
     site_headers: dict[str, str] = field(default_factory=dict)
-    # None: the site has no config.json (404)
-    site_config: dict[str, Any] | None = None
+    # What the page's <meta name=API_META_NAME> names; None: the page has no such tag
+    site_api: str | None = None
     # The site's page answers 503 this many more times (a fresh deployment still propagating)
     site_failures_left: int = 0
     site_page_requests: int = 0
@@ -119,22 +120,17 @@ class _ApiHandler(BaseHTTPRequestHandler):
 
 class _SiteHandler(BaseHTTPRequestHandler):
     server: _Server
-    page = b"<!doctype html><html lang='en'><title>Resume</title><h1>Resume</h1></html>"
 
     def do_GET(self) -> None:
         knobs = self.server.knobs
-        if self.path.partition("?")[0] == "/config.json":
-            if knobs.site_config is None:
-                self._send(404, "text/plain", b"not found")
-            else:
-                self._send(200, "application/json", json.dumps(knobs.site_config).encode())
-            return
         knobs.site_page_requests += 1
         if knobs.site_failures_left > 0:
             knobs.site_failures_left -= 1
             self._send(503, "text/plain", b"not yet")
             return
-        self._send(200, "text/html; charset=utf-8", self.page)
+        api = "" if knobs.site_api is None else f'<meta name="{API_META_NAME}" content="{knobs.site_api}">'
+        page = f"<!doctype html><html lang='en'><title>Resume</title>{api}<h1>Resume</h1></html>"
+        self._send(200, "text/html; charset=utf-8", page.encode())
 
     def _send(self, status: int, content_type: str, body: bytes) -> None:
         self.send_response(status)
@@ -188,14 +184,14 @@ def visits_table() -> Iterator[str]:
 @pytest.fixture
 def deployment(visits_table: str) -> Iterator[LocalDeployment]:
     """The API and the site, each on its own loopback port; CORS allows the site's origin only; the site sends
-    the security headers naming the API's origin and a config.json naming the API, as the deploy writes them."""
+    the security headers naming the API's origin and a page naming the API, as the deploy writes them."""
     knobs = Knobs()
     api, site = _serve(_ApiHandler, knobs), _serve(_SiteHandler, knobs)
     api_url, site_url = f"http://{LOOPBACK}:{api.server_port}/", f"http://{LOOPBACK}:{site.server_port}/"
     target = smoke.Target(api_url=api_url, site_url=site_url)
     knobs.allowed_origins.append(target.site_origin)
     knobs.site_headers = security_headers(target.api_origin)
-    knobs.site_config = {"apiBaseUrl": api_url.rstrip("/")}
+    knobs.site_api = api_url  # as the deploy writes it: the ApiUrl output, trailing slash included
     running = LocalDeployment(api_url, site_url, knobs, [api, site])
     yield running
     for server in running.servers:
@@ -221,8 +217,8 @@ def _urls(deployment: LocalDeployment) -> list[str]:
 
 
 def test_smoke_passes_against_the_local_system(local_system: LocalSystem) -> None:
-    # The local site serves security_headers(<its API>) and the config.json frontend/build.py writes, so every
-    # check runs against the real thing, the CSP and config.json ones included
+    # The local site serves security_headers(<its API>) and the page frontend/build.py writes, so every
+    # check runs against the real thing, the CSP and the page's API address included
     result = run_smoke_command("--api-url", local_system.api_url, "--site-url", local_system.site_origin + "/")
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"smoke test passed: {len(smoke.CHECKS)} passed, 0 failed" in result.stdout
@@ -343,37 +339,36 @@ def test_smoke_fails_when_the_csp_does_not_let_the_page_call_the_api(
     assert f"{CONTENT_SECURITY_POLICY} connect-src does not allow the API origin {api_origin}" in result.stdout
 
 
-def test_smoke_fails_when_config_json_points_at_another_api(deployment: LocalDeployment) -> None:
-    # Given a site whose config.json names another API (a stale deploy, or another stack's)
-    deployment.knobs.site_config = {"apiBaseUrl": OTHER_API_ORIGIN}
+def test_smoke_fails_when_the_page_calls_another_api(deployment: LocalDeployment) -> None:
+    # Given a site whose page names another API (a stale deploy, or another stack's)
+    deployment.knobs.site_api = OTHER_API_ORIGIN
     # When the smoke command runs
     result = run_smoke_command(*_urls(deployment))
     # Then it fails, naming both URLs
     assert result.returncode == smoke.EXIT_CHECK_FAILED
     expected = deployment.api_url.rstrip("/")
-    assert f"apiBaseUrl is {OTHER_API_ORIGIN!r}, expected {expected!r}" in result.stdout
+    assert f"the page calls the API at {OTHER_API_ORIGIN!r}, expected {expected!r}" in result.stdout
 
 
-@pytest.mark.parametrize("config", [None, {"apiUrl": "x"}], ids=["missing", "no-apiBaseUrl"])
-def test_smoke_fails_when_config_json_is_missing_or_malformed(
-    deployment: LocalDeployment, config: dict[str, Any] | None
-) -> None:
-    # Given a site without config.json (404), or with one that names no apiBaseUrl
-    deployment.knobs.site_config = config
+@pytest.mark.parametrize("site_api", [None, " "], ids=["missing", "empty"])
+def test_smoke_fails_when_the_page_names_no_api(deployment: LocalDeployment, site_api: str | None) -> None:
+    # Given a site whose page has no API address (a build without one), or an empty one
+    deployment.knobs.site_api = site_api
     # When the smoke test runs
     results = smoke.run_checks(smoke.Target(deployment.api_url, deployment.site_url))
-    # Then exactly the config check fails
-    assert [result.name for result in results if not result.passed] == [
-        f"the site's config.json names the API under test ({deployment.site_url}config.json)"
+    # Then exactly the site check fails, saying why the counter would show its placeholder
+    assert [result.problems for result in results if not result.passed] == [
+        (f'the page names no API: expected one <meta name="{API_META_NAME}"> with a URL, found 0',)
     ]
 
 
-def test_config_json_may_name_the_api_with_or_without_a_trailing_slash() -> None:
-    # The page strips a trailing slash (frontend/static/counter.js); the ApiUrl output of HTTP APIs ends in one
+def test_the_page_may_name_the_api_with_or_without_a_trailing_slash() -> None:
+    # counter.js strips a trailing slash (frontend/static/counter.js); the ApiUrl output of HTTP APIs ends in one
     target = smoke.Target(api_url=f"{API_ORIGIN}/", site_url="https://site.example/")
     assert target.api_base_url == API_ORIGIN
-    assert target.config_url == "https://site.example/config.json"
-    assert smoke.Target(api_url=API_ORIGIN, site_url="https://site.example").config_url == target.config_url
+    for named in (API_ORIGIN, f"{API_ORIGIN}/"):
+        page = f'<html><head><meta name="{API_META_NAME}" content="{named}"></head></html>'
+        assert smoke.page_api_problems(page, target) == []
 
 
 def test_connect_src_is_compared_by_origin() -> None:

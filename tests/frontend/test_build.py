@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 
 from frontend import build
-from frontend.build import ResumeError, build_site, write_config
+from frontend.build import API_META_NAME, build_site
+from frontend.resume import ResumeError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_RESUME = REPO_ROOT / "frontend" / "resume.json"
@@ -124,10 +125,10 @@ def test_resume_strings_are_html_escaped(tmp_path: Path) -> None:
     # When the site is built
     page = build_page(tmp_path, data)
 
-    # Then the text shows literally instead of running or becoming markup
+    # Then the text shows literally instead of running or becoming markup (the templates autoescape)
     assert "<script>alert" not in page
-    assert "I &lt;script&gt;alert(&#x27;pwned&#x27;)&lt;/script&gt; code" in page
-    assert "Shipped &lt;b&gt;bold&lt;/b&gt; &amp; &quot;quoted&quot; work" in page
+    assert "I &lt;script&gt;alert(&#39;pwned&#39;)&lt;/script&gt; code" in page
+    assert "Shipped &lt;b&gt;bold&lt;/b&gt; &amp; &#34;quoted&#34; work" in page
     assert "<img" not in page
     assert not any(attr.startswith("on") for _, attrs in parse(page).tags for attr in attrs)
 
@@ -270,7 +271,7 @@ def test_cli_prints_problems_and_exits_non_zero(tmp_path: Path) -> None:
 
 
 def test_failed_build_leaves_previous_dist_untouched(tmp_path: Path) -> None:
-    # Given a dist from a good build (with config.json written by deploy tooling)
+    # Given a dist from a good build (with the API's address in its page)
     dist = build_site(SAMPLE_RESUME, tmp_path / "dist", api_base_url="https://api.example.com")
     before = snapshot(dist)
 
@@ -395,49 +396,43 @@ def test_page_is_navigable_by_keyboard_and_screen_reader(sample_dist: Path) -> N
     assert '<span class="visits-count" data-visit-count>—</span>' in html_text
 
 
-# --------------------------------------------------------------------------- config.json
+# --------------------------------------------------------------------------- the API's address
 
 
-def test_config_json_is_written_only_when_an_api_url_is_given(tmp_path: Path) -> None:
+def _api_addresses(dist: Path) -> list[str | None]:
+    page = parse((dist / "index.html").read_text(encoding="utf-8"))
+    return [attrs.get("content") for attrs in page.find("meta") if attrs.get("name") == API_META_NAME]
+
+
+def test_the_page_names_the_api_only_when_an_api_url_is_given(tmp_path: Path) -> None:
     # Given one build without and one with an API base URL
     plain = build_site(SAMPLE_RESUME, tmp_path / "plain")
     wired = build_site(SAMPLE_RESUME, tmp_path / "wired", api_base_url="https://api.example.com/prod/")
 
-    # Then only the second tells the counter where the API is (without a trailing slash)
+    # Then only the second page tells the counter where the API is (without a trailing slash)
+    assert _api_addresses(plain) == []
+    assert _api_addresses(wired) == ["https://api.example.com/prod"]
+    # And there is no separate file to fetch first
     assert not (plain / "config.json").exists()
-    config = json.loads((wired / "config.json").read_text(encoding="utf-8"))
-    assert config == {"apiBaseUrl": "https://api.example.com/prod"}
-
-
-def test_write_config_points_an_existing_dist_at_a_local_api(sample_dist: Path) -> None:
-    # Given a built dist and a local API
-    # When the local system writes the config
-    path = write_config(sample_dist, "http://127.0.0.1:3000")
-
-    # Then the counter will call that API
-    assert path == sample_dist / "config.json"
-    assert json.loads(path.read_text(encoding="utf-8")) == {"apiBaseUrl": "http://127.0.0.1:3000"}
+    assert not (wired / "config.json").exists()
 
 
 @pytest.mark.parametrize("bad_url", ["api.example.com", "javascript:alert(1)", "https://x.example/?a=1"])
 def test_unusable_api_url_is_rejected_before_anything_is_written(tmp_path: Path, bad_url: str) -> None:
     # Given an API base URL the browser could not use safely
-    # When a build or config write is asked to use it
+    # When a build is asked to use it
     # Then it is refused and no dist appears
     with pytest.raises(ValueError, match="absolute http"):
         build_site(SAMPLE_RESUME, tmp_path / "dist", api_base_url=bad_url)
     assert not (tmp_path / "dist").exists()
-    with pytest.raises(ValueError, match="absolute http"):
-        write_config(tmp_path, bad_url)
 
 
-def test_cli_builds_site_with_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_builds_site_naming_the_api(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # Given the build command with an output dir and API URL
     # When it runs
     code = build.main(["--out", str(tmp_path / "site"), "--api-base-url", "https://api.example.com"])
 
-    # Then it succeeds, reports the size, and the site is ready to deploy
+    # Then it succeeds, reports the size, and the page calls that API
     assert code == 0
     assert "bytes" in capsys.readouterr().out
-    assert (tmp_path / "site" / "index.html").is_file()
-    assert (tmp_path / "site" / "config.json").is_file()
+    assert _api_addresses(tmp_path / "site") == ["https://api.example.com"]

@@ -19,7 +19,8 @@ import yaml
 from aws_cdk import App, Stack
 from aws_cdk.assertions import Match, Template
 
-from frontend.build import CONFIG_NAME
+from frontend.build import API_META_NAME, DEFAULT_RESUME, render_page
+from frontend.resume import load_resume
 from functions.common.catalog import API_URL_OUTPUT, SITE_URL_OUTPUT
 from functions.common.security_headers import HSTS_MAX_AGE_SECONDS, content_security_policy, security_headers
 from functions.site_publisher import contract
@@ -27,7 +28,7 @@ from infra.app import build_app
 from infra.config import REPO_ROOT, ConfigError, DeploymentConfig
 from infra.hosting.domain import DOMAIN_DNS_RECORDS_OUTPUT, DOMAIN_URL_OUTPUT
 from infra.hosting.headers import amplify_custom_headers, cloudfront_header_behaviors
-from infra.hosting.site_build import build_for_synth
+from infra.hosting.site_build import PAGE_NAME, build_for_synth
 
 API_ORIGIN = "<api origin>"
 """Stands in for the API's endpoint (a GetAtt) when a template string is rendered for comparison."""
@@ -215,25 +216,35 @@ def test_site_files_bucket_is_private_tls_only_and_encrypted(either: Synth) -> N
     )
 
 
-def test_config_json_with_the_deployed_api_url_is_written_at_deploy_time_not_baked_in(either: Synth) -> None:
-    # Given the upload's sources: the site built at synth, and config.json made by json_data
+def test_the_page_names_the_deployed_api_filled_in_at_deploy_time_and_no_config_file_is_uploaded(
+    either: Synth,
+) -> None:
+    # Given the upload's sources: the files built at synth, and the page made by Source.data
     _, upload = either.only("Custom::CDKBucketDeployment")
-    site_zip, config_zip = upload["Properties"]["SourceObjectKeys"]
-    site_markers, config_markers = upload["Properties"]["SourceMarkers"]
+    files_zip, page_zip = upload["Properties"]["SourceObjectKeys"]
+    files_markers, page_markers = upload["Properties"]["SourceMarkers"]
     api_id = either.logical_id("AWS::ApiGatewayV2::Api")
 
-    # Then the built site has no config.json of its own (it cannot know the API's URL at synth)
-    staged = either.outdir / f"asset.{site_zip.removesuffix('.zip')}"
-    assert (staged / "index.html").is_file()
-    assert not (staged / CONFIG_NAME).exists()
-    assert site_markers == {}
-    # And config.json is {"apiBaseUrl": <marker>}, the marker filled in at deploy time with the ApiUrl output
-    staged_config = either.outdir / f"asset.{config_zip.removesuffix('.zip')}" / CONFIG_NAME
-    (marker,) = config_markers
-    assert staged_config.read_text() == '{"apiBaseUrl":' + marker + "}"
+    # Then the built files carry neither a page nor a config.json (they cannot know the API's URL at synth)
+    staged = either.outdir / f"asset.{files_zip.removesuffix('.zip')}"
+    assert {"styles.css", "counter.js", "favicon.svg"} <= {path.name for path in staged.iterdir()}
+    assert not (staged / PAGE_NAME).exists()
+    assert not (staged / "config.json").exists()
+    assert files_markers == {}
+    # And the page names the API through markers that the deploy fills in with the parts of the ApiUrl output
+    page = (either.outdir / f"asset.{page_zip.removesuffix('.zip')}" / PAGE_NAME).read_text()
     api_url = _joined(either.json["Outputs"][API_URL_OUTPUT]["Value"])
-    assert _joined(config_markers[marker]) == _joined({"Fn::Join": ["", ['"', *api_url, '"']]})
     assert {"Ref": api_id} in api_url
+    assert list(page_markers.values()) == [part for part in api_url if not isinstance(part, str)]
+    assert all(marker in page for marker in page_markers)
+    # And once filled in, it is the page the build makes for that API
+    deployed = {json.dumps({"Ref": api_id}): "abc123", json.dumps({"Ref": "AWS::URLSuffix"}): "amazonaws.com"}
+    filled = page
+    for marker, value in page_markers.items():
+        filled = filled.replace(marker, deployed[json.dumps(value)])
+    url = "".join(part if isinstance(part, str) else deployed[json.dumps(part)] for part in api_url)
+    assert filled == render_page(load_resume(DEFAULT_RESUME), api_base_url=url)
+    assert f'<meta name="{API_META_NAME}" content="{url}">' in filled
 
 
 def test_deploy_time_steps_run_as_their_own_least_privileged_roles(either: Synth) -> None:
