@@ -17,7 +17,6 @@ from aws_lambda_powertools import Logger
 from botocore.config import Config
 
 from functions.common import catalog
-from functions.common.env import required_env
 from functions.digest.figures import build_digest
 from functions.digest.render import DigestMessage
 from functions.notifier.delivery import IDEMPOTENCY_CONFIG, Deliveries, configured_channels, raise_for_failures
@@ -45,18 +44,6 @@ def deliveries() -> Deliveries:
     return Deliveries(configured_channels())
 
 
-def links() -> AlertLinks:
-    region = boto3.session.Session().region_name
-    if not region:
-        raise RuntimeError("no AWS region is configured (AWS_DEFAULT_REGION)")
-    return AlertLinks(
-        stack_name=required_env(catalog.STACK_NAME_ENV),
-        runbook_url=required_env(catalog.RUNBOOK_URL_ENV),
-        alarm_ids=frozenset(required_env(catalog.ALARM_IDS_ENV).split(",")),
-        default_region=region,
-    )
-
-
 def scheduled_time(event: dict[str, Any]) -> datetime:
     """When the schedule fired (EventBridge Scheduler's `<aws.scheduler.scheduled-time>`, ISO 8601 UTC): the
     same on every retry of one run, so a retry reports the same week and keys the same deliveries."""
@@ -70,7 +57,7 @@ def scheduled_time(event: dict[str, Any]) -> datetime:
 
 def send_digest(event: dict[str, Any], to: Deliveries) -> dict[str, Any]:
     """The weekly digest, built from CloudWatch as of the scheduled time (the week so far when `so_far`)."""
-    at, where = scheduled_time(event), links()
+    at, where = scheduled_time(event), AlertLinks.from_environment()
     alarm_names = [catalog.alarm_name(where.stack_name, alarm_id) for alarm_id in sorted(where.alarm_ids)]
     digest = build_digest(
         cloudwatch_client(),

@@ -17,7 +17,12 @@ from typing import Any, TypeVar
 from aws_lambda_powertools.utilities.data_classes import SNSEvent
 
 from functions.notifier import slack, webhook
-from functions.notifier.alarm_message import AlarmStateChange, UnreadableAlarmMessageError, parse_alarm_message
+from functions.notifier.alarm_message import (
+    AlarmStateChange,
+    UnreadableAlarmMessageError,
+    parse_alarm_message,
+    text_or_none,
+)
 from functions.notifier.alert_email import Email, render_alarm_email, render_unreadable_email
 from functions.notifier.presentation import AlertLinks, RawNotification
 
@@ -92,13 +97,9 @@ def _notification(record: Any) -> tuple[RawNotification, str | None]:
     delivery_id = message_id if isinstance(message_id, str) and message_id else None
     notification = RawNotification(
         message_id=delivery_id or "none",
-        topic_arn=_text(sns.get("TopicArn")),
-        subject=_text(sns.get("Subject")),
-        timestamp=_text(sns.get("Timestamp")),
+        topic_arn=text_or_none(sns.get("TopicArn")),
+        subject=text_or_none(sns.get("Subject")),
+        timestamp=text_or_none(sns.get("Timestamp")),
         message=raw if isinstance(raw, str) else json.dumps(raw, default=str),
     )
     return notification, delivery_id
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None

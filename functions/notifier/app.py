@@ -17,12 +17,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, Final
 
-import boto3
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from functions.common import catalog
-from functions.common.env import required_env
 from functions.notifier.alert import Alert, alerts_of
 from functions.notifier.channel import Channel, Message
 from functions.notifier.delivery import IDEMPOTENCY_CONFIG, Deliveries, configured_channels, raise_for_failures
@@ -38,19 +36,6 @@ metrics = Metrics(namespace=catalog.METRICS_NAMESPACE, service=catalog.NOTIFIER_
 
 Step = Callable[[Alert], Alert]
 _COUNTED_DELIVERIES: Final = {catalog.EMAIL_CHANNEL: catalog.ALERT_EMAILS_SENT_METRIC}
-
-
-def alert_links() -> AlertLinks:
-    # The notifier's own region (Lambda sets AWS_DEFAULT_REGION), for console links of a message without an ARN.
-    region = boto3.session.Session().region_name
-    if not region:
-        raise RuntimeError("no AWS region is configured (AWS_DEFAULT_REGION)")
-    return AlertLinks(
-        stack_name=required_env(catalog.STACK_NAME_ENV),
-        runbook_url=required_env(catalog.RUNBOOK_URL_ENV),
-        alarm_ids=frozenset(required_env(catalog.ALARM_IDS_ENV).split(",")),
-        default_region=region,
-    )
 
 
 def _count(channel: Channel, message: Message) -> None:
@@ -94,7 +79,7 @@ def notifier() -> Notifier:
     """Built once per container on first use (so tests and the local runtime choose the endpoints): the steps
     the stack configures and the channels, each step and channel with its own clients."""
     steps = [step for step in (ProbeFailureDetails.from_environment(), ThrottleGuard.from_environment()) if step]
-    return Notifier(alert_links(), steps, Deliveries(configured_channels(), on_delivered=_count))
+    return Notifier(AlertLinks.from_environment(), steps, Deliveries(configured_channels(), on_delivered=_count))
 
 
 def handle(event: dict[str, Any], to: Notifier) -> dict[str, Any]:

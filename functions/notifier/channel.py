@@ -7,9 +7,11 @@ channel's format; a channel (email, Slack, a JSON webhook: the adapters beside t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from functions.notifier.alert_email import Email
+
+USER_AGENT: Final = "resume-backend-alarm-notifier/1"
 
 
 class ChannelDeliveryError(Exception):
@@ -31,12 +33,10 @@ class Message(Protocol):
 
     def email(self) -> Email: ...
 
-    def slack(self) -> dict[str, Any]:
-        """A Slack Block Kit message (slack.py)."""
-        ...
+    def slack(self) -> dict[str, Any]: ...
 
     def webhook(self) -> dict[str, Any]:
-        """The webhook's versioned JSON document (docs/alerting.md)."""
+        """The webhook's versioned JSON document (docs/alerting.md); Slack's is Block Kit (slack.py)."""
         ...
 
 

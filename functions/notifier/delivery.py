@@ -1,6 +1,5 @@
-"""Delivering a message on every channel, each at most once: the notifier's alerts and the weekly digest
-(functions/digest) go out through this one path.
-
+"""Delivering a message on every channel, each at most once: the notifier's alerts and the weekly digest go out
+through this one path.
 - at most one delivery per message and channel: SNS and Scheduler deliver at least once, so each (delivery id,
   channel) pair is recorded in DynamoDB (Powertools idempotency, one record per channel) and a redelivery returns
   the stored receipt of each channel instead of delivering again;

@@ -9,9 +9,7 @@ One module for the guard's three parts and the step that runs them (ThrottleGuar
 - the ledger (DynamoDBGuardLedger): a change that arrives after a newer one (a retried ALARM after its OK) does
   nothing, decided from the changes' StateChangeTime;
 - the stage call (ApiGatewayStageThrottle): UpdateStage, AWS errors become GuardError at this boundary.
-The step acts before any channel delivers, at most once per SNS message (its own idempotency record). A failure
-is an outcome, not an exception, so the alert still goes out saying the guard failed; the handler then fails the
-invocation (app.py), which the alerting-health alarm `notifier-errors` reports, and Lambda retries the update.
+A failure is an outcome, not an exception: the alert goes out saying so, then the invocation fails (app.py).
 """
 
 from __future__ import annotations

@@ -10,7 +10,10 @@ from datetime import UTC, datetime
 from typing import Final
 from urllib.parse import quote
 
+import boto3
+
 from functions.common import catalog
+from functions.common.env import required_env
 from functions.notifier.alarm_message import AlarmState, AlarmStateChange, MetricStat, Trigger
 
 MAX_SUBJECT_CHARS: Final = 180
@@ -55,6 +58,19 @@ class AlertLinks:
 
     def runbook_section(self, section: str) -> str:
         return catalog.runbook_section_url(self.runbook_url, section)
+
+    @classmethod
+    def from_environment(cls) -> AlertLinks:
+        # The function's own region (Lambda sets AWS_DEFAULT_REGION), for console links of a message without an ARN.
+        region = boto3.session.Session().region_name
+        if not region:
+            raise RuntimeError("no AWS region is configured (AWS_DEFAULT_REGION)")
+        return cls(
+            stack_name=required_env(catalog.STACK_NAME_ENV),
+            runbook_url=required_env(catalog.RUNBOOK_URL_ENV),
+            alarm_ids=frozenset(required_env(catalog.ALARM_IDS_ENV).split(",")),
+            default_region=region,
+        )
 
 
 @dataclass(frozen=True)

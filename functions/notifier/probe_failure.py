@@ -3,7 +3,6 @@
 An alarm's description is fixed at deploy and its reason holds only numbers, so the notifier reads the probe's
 own log line (functions/probe/app.py) from the probe's log group with logs:FilterLogEvents, the one action it may
 call there (infra/notifier.py). A lookup that fails never costs the alert: the reason then says where to look.
-An enrichment step of the notifier (app.py): it owns its client.
 """
 
 from __future__ import annotations
@@ -34,7 +33,8 @@ _LOGS_CONFIG: Final = Config(connect_timeout=1, read_timeout=2, retries={"total_
 
 
 class ProbeFailureDetails:
-    """The step: a site-unavailable alert going ALARM carries the probe's latest failed check and the answer seen."""
+    """The notifier's enrichment step (it owns its client): a site-unavailable alert going ALARM carries the probe's
+    latest failed check and the answer seen."""
 
     def __init__(self, client: CloudWatchLogsClient, log_group: str) -> None:
         self._client = client

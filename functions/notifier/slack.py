@@ -16,7 +16,7 @@ from typing import Any, Final
 
 from functions.common import catalog, http
 from functions.notifier.alarm_message import AlarmStateChange
-from functions.notifier.channel import ChannelReceipt, Message
+from functions.notifier.channel import USER_AGENT, ChannelReceipt, Message
 from functions.notifier.presentation import (
     AlertLinks,
     RawNotification,
@@ -41,7 +41,6 @@ _EMOJI: Final = {
     "INSUFFICIENT DATA": ":grey_question:",
 }
 
-USER_AGENT: Final = "resume-backend-alarm-notifier/1"
 
 SlackMessage = dict[str, Any]
 

@@ -15,7 +15,7 @@ from typing import Any, Final
 
 from functions.common import catalog, http
 from functions.notifier.alarm_message import AlarmStateChange
-from functions.notifier.channel import ChannelReceipt, Message
+from functions.notifier.channel import USER_AGENT, ChannelReceipt, Message
 from functions.notifier.presentation import (
     MAX_RAW_MESSAGE_CHARS,
     AlertLinks,
@@ -29,7 +29,6 @@ from functions.notifier.presentation import (
 
 PAYLOAD_VERSION: Final = 1
 DELIVERY_ID_HEADER: Final = "X-Alert-Delivery-Id"
-USER_AGENT: Final = "resume-backend-alarm-notifier/1"
 
 Payload = dict[str, Any]
 

@@ -107,7 +107,8 @@ def invoke_digest(notifier_env: None) -> Invoke:
     """Calls the weekly digest's entry point as EventBridge Scheduler would."""
 
     def call(event: dict[str, Any]) -> dict[str, Any]:
-        response: dict[str, Any] = digest_app.lambda_handler(event, LocalLambdaContext(function_name="weekly-digest"))
+        context: Any = LocalLambdaContext(function_name="weekly-digest")
+        response: dict[str, Any] = digest_app.lambda_handler(event, context)
         return response
 
     return call

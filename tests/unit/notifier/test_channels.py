@@ -13,12 +13,12 @@ from urllib.parse import urlsplit
 import boto3
 import pytest
 
-from functions.common import catalog
-from functions.common import http
+from functions.common import catalog, http
 from functions.common.http import PostError
 from functions.notifier import app
 from functions.notifier.channel import ChannelDeliveryError
 from functions.notifier.delivery import Deliveries
+from functions.notifier.presentation import AlertLinks
 from functions.notifier.webhook import WebhookChannel
 from infra.config import REPO_ROOT
 from infra.local.webhook_sink import Reply
@@ -199,7 +199,7 @@ def test_a_webhook_timing_out_does_not_block_the_email_and_its_retry_delivers(
     url = channels.webhook_url
     webhook = WebhookChannel(url=lambda: url, timeout_seconds=0.2)
     email = app.notifier().deliveries.channels[0]
-    to = app.Notifier(app.alert_links(), (), Deliveries((email, webhook)))
+    to = app.Notifier(AlertLinks.from_environment(), (), Deliveries((email, webhook)))
     channels.sink.answer_next(Reply(delay_seconds=1.0), Reply(delay_seconds=1.0))
     event = _api_5xx_alarm()
     # When the alarm is delivered, the invocation fails saying the webhook did not answer
