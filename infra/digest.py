@@ -1,30 +1,39 @@
-"""The weekly digest's schedule: EventBridge Scheduler invokes the notifier (functions/notifier) with the digest's
-event, and the notifier's role may read what the digest reports (the counter's metrics, this stack's alarm history).
+"""The weekly digest: its own Lambda function (functions/digest), scheduled by EventBridge Scheduler, with its own
+least-privilege role: it may read what the digest reports (the counter's metrics, this stack's alarm history) and
+deliver on the alert channels the way the notifier does (NotifierService.deliver_on_channels: SES, the channels'
+SSM parameters, the idempotency table).
 
-Why the notifier and not a function of its own: the digest goes to exactly the channels alarms go to, with the
-same secret URLs (read with least privilege, cached per container), the same per-channel idempotency table, the
-same dead-letter queue and the same alerting-health alarms on errors and dead letters; a second function would
-repeat every one of them and its grants. What it adds to the notifier is two read-only CloudWatch permissions and
-one dispatch on the event's `kind` (functions/notifier/app.py).
+Why a function of its own: the notifier then has one job (an SNS message → an alert), the digest's CloudWatch
+reads are not the notifier's, and each entry point has one event shape. What it costs: nothing while idle, 52
+invocations a year, and its log group (docs/alerting.md). Its failed invocations (after Lambda's retries) and the
+ones Scheduler could not hand over go to the notifier's dead-letter queue, so the existing alerting-health alarm
+`notifier-dead-letters` covers it without an alarm of its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Final
 
 from aws_cdk import Duration, Stack, TimeZone
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as targets
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from functions.common import catalog
+from infra.config import DeploymentConfig
 from infra.lambda_factory import PythonFunction
 from infra.nag import DIGEST_INVOKE_FINDING, suppress, suppress_finding
+from infra.notifier import CHANNEL_TIMEOUT_BUDGET, NOTIFIER_MAX_EVENT_AGE, NOTIFIER_RETRY_ATTEMPTS, NotifierService
+
+DIGEST_MEMORY_MB: Final = 256
+DIGEST_TIMEOUT: Final = Duration.seconds(90)
+"""Four CloudWatch reads per run plus one per alarm (each at most 3 x (2 + 10) s when CloudWatch is slow, usually
+well under a second) and the email's worst case (infra/notifier.py: about 40 s); each other channel adds its budget."""
 
 METRIC_READ_ACTIONS: Final = ("cloudwatch:GetMetricData",)
 """NOTE: GetMetricData supports no resource-level permissions (its resource is `*`); it reads metrics only.
@@ -34,16 +43,16 @@ ALARM_HISTORY_ACTIONS: Final = ("cloudwatch:DescribeAlarmHistory",)
 alarm as its resource. https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html"""
 SCHEDULER_RETRY_ATTEMPTS: Final = 2
 """Scheduler's own retries when the invocation itself fails (throttled, the function missing); a failure inside the
-function is Lambda's to retry (the notifier's async-invoke config), since Scheduler invokes it asynchronously."""
+function is Lambda's to retry (its async-invoke config), since Scheduler invokes it asynchronously."""
 SCHEDULER_MAX_EVENT_AGE: Final = Duration.hours(6)
 """A digest that could not be handed to Lambda for 6 hours goes to the dead-letter queue, as an alert would."""
 METRIC_READ_REASON: Final = "digest-metric-read"
 
 
 class WeeklyDigest(Construct):
-    """Exposes `schedule`. NOTE: Scheduler's cron runs in the time zone given (UTC here, the digest's weeks are UTC
-    weeks) and invokes a Lambda target asynchronously (InvocationType Event) through a role CDK creates with
-    lambda:InvokeFunction on this function only.
+    """Exposes `digest` (PythonFunction) and `schedule`. NOTE: Scheduler's cron runs in the time zone given (UTC
+    here, the digest's weeks are UTC weeks) and invokes a Lambda target asynchronously (InvocationType Event)
+    through a role CDK creates with lambda:InvokeFunction on this function only.
     https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#cron-based
     https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-templated.html"""
 
@@ -52,30 +61,49 @@ class WeeklyDigest(Construct):
         scope: Construct,
         construct_id: str,
         *,
+        config: DeploymentConfig,
         schedule_expression: str,
-        notifier: PythonFunction,
-        dead_letter_queue: sqs.IQueue,
-        alarms: Sequence[cloudwatch.IAlarm],
+        notifier: NotifierService,
+        alarms: Mapping[str, cloudwatch.IAlarm],
     ) -> None:
         super().__init__(scope, construct_id)
-        self._grant_reads(notifier, alarms)
+        self.digest = PythonFunction(
+            self,
+            "Digest",
+            handler=catalog.DIGEST_HANDLER,
+            description="Weekly digest: views, unique visitors and alarms of the week, to every alert channel",
+            memory_mb=DIGEST_MEMORY_MB,
+            timeout=Duration.seconds(
+                DIGEST_TIMEOUT.to_seconds() + len(config.alert_channels) * CHANNEL_TIMEOUT_BUDGET.to_seconds()
+            ),
+            log_retention_days=config.log_retention_days,
+            environment={catalog.ALARM_IDS_ENV: ",".join(sorted(alarms))},
+        )
+        notifier.deliver_on_channels(self.digest)
+        dead_letter_queue = notifier.dead_letter_queue
+        self.digest.function.configure_async_invoke(
+            retry_attempts=NOTIFIER_RETRY_ATTEMPTS,
+            max_event_age=NOTIFIER_MAX_EVENT_AGE,
+            on_failure=destinations.SqsDestination(dead_letter_queue),
+        )
+        self._grant_reads(self.digest, list(alarms.values()))
         self.schedule = scheduler.Schedule(
             self,
             catalog.DIGEST_SCHEDULE_ID,
             description="Weekly digest: views, unique visitors and alarms of the week, to every alert channel",
             schedule=scheduler.ScheduleExpression.expression(schedule_expression, TimeZone.ETC_UTC),
             target=targets.LambdaInvoke(
-                notifier.function,
+                self.digest.function,
                 input=scheduler.ScheduleTargetInput.from_object(digest_event()),
                 dead_letter_queue=dead_letter_queue,
                 retry_attempts=SCHEDULER_RETRY_ATTEMPTS,
                 max_event_age=SCHEDULER_MAX_EVENT_AGE,
-                role=self._scheduler_role(notifier.function),
+                role=self._scheduler_role(self.digest.function),
             ),
         )
 
     def _scheduler_role(self, function: lambda_.IFunction) -> iam.Role:
-        """The role Scheduler assumes to invoke the notifier; LambdaInvoke grants it InvokeFunction on it."""
+        """The role Scheduler assumes to invoke the digest; LambdaInvoke grants it InvokeFunction on it."""
         # NOTE: the trust is limited to schedules of this account (confused-deputy guard Scheduler documents).
         # https://docs.aws.amazon.com/scheduler/latest/UserGuide/cross-service-confused-deputy-prevention.html
         principal = iam.ServicePrincipal(
@@ -86,11 +114,11 @@ class WeeklyDigest(Construct):
         assert isinstance(default_child, lambda_.CfnFunction)
         logical_id = Stack.of(self).get_logical_id(default_child)
         finding = f"AwsSolutions-IAM5[Resource::<{logical_id}.Arn>:*]"
-        assert finding == DIGEST_INVOKE_FINDING, f"the notifier's logical id changed: acknowledge {finding} in nag.py"
+        assert finding == DIGEST_INVOKE_FINDING, f"the digest's logical id changed: acknowledge {finding} in nag.py"
         suppress(role, finding)
         return role
 
-    def _grant_reads(self, notifier: PythonFunction, alarms: Sequence[cloudwatch.IAlarm]) -> None:
+    def _grant_reads(self, digest: PythonFunction, alarms: Sequence[cloudwatch.IAlarm]) -> None:
         reads = iam.Policy(
             self,
             "DigestReads",
@@ -99,7 +127,7 @@ class WeeklyDigest(Construct):
                 iam.PolicyStatement(actions=list(ALARM_HISTORY_ACTIONS), resources=[a.alarm_arn for a in alarms]),
             ],
         )
-        reads.attach_to_role(notifier.role)
+        reads.attach_to_role(digest.role)
         suppress_finding(reads, "AwsSolutions-IAM5[Resource::*]", METRIC_READ_REASON)
 
 

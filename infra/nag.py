@@ -115,9 +115,9 @@ SHARED_FINDING_REASONS: Final[dict[str, tuple[str, ...]]] = {
 }
 """Findings acknowledged on some resources with a reason of their own (by name) instead of the finding's."""
 
-DIGEST_INVOKE_FINDING: Final = "AwsSolutions-IAM5[Resource::<NotifierFunctionC0AE928C.Arn>:*]"
+DIGEST_INVOKE_FINDING: Final = "AwsSolutions-IAM5[Resource::<DigestFunctionCE0EDC24.Arn>:*]"
 REASONS[DIGEST_INVOKE_FINDING] = (
-    "CDK's Scheduler LambdaInvoke target grants the schedule's role lambda:InvokeFunction on the notifier and its "
+    "CDK's Scheduler LambdaInvoke target grants the schedule's role lambda:InvokeFunction on the digest and its "
     "versions (`:*`); it can invoke no other function."
 )
 

@@ -119,26 +119,8 @@ class NotifierService(Construct):
                 + len(channels) * CHANNEL_TIMEOUT_BUDGET.to_seconds()
             ),
             log_retention_days=config.log_retention_days,
-            environment={
-                catalog.SENDER_EMAIL_ENV: config.sender_email,
-                catalog.ALERT_RECIPIENTS_ENV: ",".join(config.alert_recipients),
-                catalog.IDEMPOTENCY_TABLE_ENV: self.idempotency_table.table_name,
-                catalog.STACK_NAME_ENV: config.stack_name,
-                catalog.RUNBOOK_URL_ENV: self._runbook_url,
-                **self._channel_environment(),
-            },
         )
-        self.idempotency_table.grant(notifier.function, *IDEMPOTENCY_TABLE_ACTIONS)
-        if channels:
-            notifier.role.add_to_policy(
-                iam.PolicyStatement(actions=list(SSM_READ_ACTIONS), resources=self._channel_parameter_arns())
-            )
-        notifier.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=list(SES_SEND_ACTIONS),
-                resources=[self.sender_identity.email_identity_arn, *self._identity_arns()],
-            )
-        )
+        self.deliver_on_channels(notifier)
         # SNS invokes asynchronously: a failed invocation is retried by Lambda, then parked in the queue.
         notifier.function.configure_async_invoke(
             retry_attempts=NOTIFIER_RETRY_ATTEMPTS,
@@ -150,6 +132,33 @@ class NotifierService(Construct):
             subscriptions.LambdaSubscription(notifier.function, dead_letter_queue=self.dead_letter_queue)
         )
         return notifier
+
+    def deliver_on_channels(self, function: PythonFunction) -> None:
+        """What delivering on the alert channels takes (functions/notifier/delivery.py), for the notifier and the
+        weekly digest alike: the channels' settings in the environment, the idempotency table, SES sends from the
+        sender's identity and the channels' SSM parameters, each granted on those resources only."""
+        config = self._config
+        environment = {
+            catalog.SENDER_EMAIL_ENV: config.sender_email,
+            catalog.ALERT_RECIPIENTS_ENV: ",".join(config.alert_recipients),
+            catalog.IDEMPOTENCY_TABLE_ENV: self.idempotency_table.table_name,
+            catalog.STACK_NAME_ENV: config.stack_name,
+            catalog.RUNBOOK_URL_ENV: self._runbook_url,
+            **self._channel_environment(),
+        }
+        for name, value in environment.items():
+            function.function.add_environment(name, value)
+        self.idempotency_table.grant(function.function, *IDEMPOTENCY_TABLE_ACTIONS)
+        if config.alert_channels:
+            function.role.add_to_policy(
+                iam.PolicyStatement(actions=list(SSM_READ_ACTIONS), resources=self._channel_parameter_arns())
+            )
+        function.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=list(SES_SEND_ACTIONS),
+                resources=[self.sender_identity.email_identity_arn, *self._identity_arns()],
+            )
+        )
 
     def read_probe_failures(self, probe_log_group: logs.ILogGroup) -> None:
         """Lets the notifier quote the availability probe's latest failed check in site-unavailable emails.

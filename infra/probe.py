@@ -25,7 +25,7 @@ from infra.nag import SCHEDULER_INVOKE_FINDING, suppress
 
 PROBE_MEMORY_MB: Final = 128
 PROBE_TIMEOUT: Final = Duration.seconds(30)
-"""Three requests of at most 5 s each (functions/probe/http_get.py), plus a cold start: well inside 30 s."""
+"""Three requests of at most 5 s each (functions/common/http.py), plus a cold start: well inside 30 s."""
 PROBE_RETRY_ATTEMPTS: Final = 0
 """Neither Scheduler nor Lambda retries a probe: a retry would put a second datapoint in the alarm's period, and
 the next probe comes one interval later anyway."""

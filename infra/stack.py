@@ -120,10 +120,10 @@ class ResumeBackendStack(Stack):
             self.digest = WeeklyDigest(
                 self,
                 "Digest",
+                config=config,
                 schedule_expression=config.digest_schedule,
-                notifier=notifier.notifier,
-                dead_letter_queue=notifier.dead_letter_queue,
-                alarms=list(self.alarms.alarms.values()),
+                notifier=notifier,
+                alarms=self.alarms.alarms,
             )
         self.monitoring = OperationsDashboard(
             self,

@@ -18,6 +18,7 @@ COLD_START_LOG_MESSAGE: Final = "cold start"
 IMPORT_MS_LOG_KEY: Final = "import_ms"
 """...with how long the handler module's imports took, in ms."""
 NOTIFIER_SERVICE: Final = "alarm-notifier"
+DIGEST_SERVICE: Final = "weekly-digest"
 
 # Powertools Metrics adds this dimension with the service name as its value.
 SERVICE_DIMENSION: Final = "service"
@@ -80,6 +81,7 @@ then emits Visits and UniqueVisitors itself, one EMF line per counted visit, as 
 # from the synthesized template and imports them.
 COUNTER_HANDLER: Final = "functions.counter.app.lambda_handler"
 NOTIFIER_HANDLER: Final = "functions.notifier.app.lambda_handler"
+DIGEST_HANDLER: Final = "functions.digest.app.lambda_handler"
 VISIT_METRICS_HANDLER: Final = "functions.visit_metrics.app.lambda_handler"
 VISIT_METRICS_SERVICE: Final = "visit-metrics"
 """The publisher's Logger service; its metrics keep the counter's service dimension, so they stay the same metrics."""
@@ -138,7 +140,7 @@ EMAIL_CHANNEL: Final = "email"
 SLACK_CHANNEL: Final = "slack"
 WEBHOOK_CHANNEL: Final = "webhook"
 
-# The weekly digest: EventBridge Scheduler invokes the notifier with {"kind": DIGEST_EVENT_KIND, "scheduled_time":
+# The weekly digest: EventBridge Scheduler invokes its function with {"kind": DIGEST_EVENT_KIND, "scheduled_time":
 # <the run's scheduled time>, "so_far": false} (infra/digest.py); `make digest` sends the week so far the same way.
 DIGEST_EVENT_KIND: Final = "weekly-digest"
 DIGEST_SCHEDULE_ID: Final = "WeeklyDigest"

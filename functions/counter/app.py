@@ -30,6 +30,7 @@ from botocore.session import get_session
 
 from functions.common import catalog
 from functions.common.emf import count_by
+from functions.common.env import required_env
 from functions.counter import IMPORT_STARTED
 from functions.counter.crawlers import ignore_reason
 from functions.counter.http import RETRY_AFTER_SECONDS, ApiError, error_response, json_response, visit_id_from_body
@@ -66,8 +67,8 @@ _DYNAMODB_CONFIG: Final = Config(connect_timeout=0.5, read_timeout=1.0, retries=
 @cache
 def visit_counter() -> VisitCounter:
     """One client per container, created on first use so tests and the local runtime choose the endpoint."""
-    table_name = _required_env(catalog.TABLE_NAME_ENV)
-    max_views = _required_env(catalog.MAX_VIEWS_ENV)
+    table_name = required_env(catalog.TABLE_NAME_ENV)
+    max_views = required_env(catalog.MAX_VIEWS_ENV)
     if not max_views.isdigit() or int(max_views) < 1:
         raise RuntimeError(f"environment variable {catalog.MAX_VIEWS_ENV} is not a whole number ≥ 1: {max_views!r}")
     # NOTE: botocore's session rather than boto3's: `import boto3` also loads s3transfer, ~20 ms of a cold start
@@ -77,13 +78,6 @@ def visit_counter() -> VisitCounter:
         table_name=table_name,
         max_views_per_day=int(max_views),
     )
-
-
-def _required_env(name: str) -> str:
-    value = os.environ.get(name)
-    if not value:
-        raise RuntimeError(f"environment variable {name} is not set")
-    return value
 
 
 def _figures(totals: Totals) -> dict[str, Any]:

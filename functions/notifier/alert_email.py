@@ -1,36 +1,26 @@
-"""What the owner reads: subject, plain-text and HTML parts of one alert email.
-
-Every email answers, in this order: what changed and why (subject), when, what was measured against what,
-where (account/region) and what to do next (links to the alarm, the dashboard and the runbook section).
-Plain functions of their inputs, no AWS calls: tests render them directly.
-(Not named `email.py`: that would read like the standard library's `email` package.)
+"""The email channel's format: subject, plain-text and HTML parts of one alert email, from what every channel
+shows (presentation.py). Every email answers, in this order: what changed and why (subject), when, what was
+measured against what, where (account/region) and what to do next (links to the alarm, the dashboard and the
+runbook section). Plain functions, no AWS calls. (Not named `email.py`: that would read like the standard
+library's `email` package.)
 """
 
 from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Final
-from urllib.parse import quote
 
 from functions.common import catalog
-from functions.notifier.alarm_message import AlarmState, AlarmStateChange, MetricStat, Trigger
-
-MAX_SUBJECT_CHARS: Final = 180
-"""Mail clients cut long subjects anyway; the body has the rest."""
-MAX_RAW_MESSAGE_CHARS: Final = 100_000
-"""An unreadable message is quoted up to this size (an SNS message is at most 256 KB; SES takes 40 MB)."""
-
-_COMPARISONS: Final = {
-    "GreaterThanThreshold": ">",
-    "GreaterThanOrEqualToThreshold": "≥",
-    "LessThanThreshold": "<",
-    "LessThanOrEqualToThreshold": "≤",
-    "LessThanLowerOrGreaterThanUpperThreshold": "outside the band",
-    "GreaterThanUpperThreshold": "above the band",
-    "LessThanLowerThreshold": "below the band",
-}
+from functions.notifier.alarm_message import AlarmState, AlarmStateChange
+from functions.notifier.presentation import (
+    MAX_RAW_MESSAGE_CHARS,
+    AlertLinks,
+    RawNotification,
+    alarm_facts,
+    alarm_title,
+    unreadable_facts,
+    unreadable_title,
+)
 
 
 @dataclass(frozen=True)
@@ -38,54 +28,6 @@ class Email:
     subject: str
     text: str
     html: str
-
-
-@dataclass(frozen=True)
-class AlertLinks:
-    """Where an email points; built once per container from the notifier's environment."""
-
-    stack_name: str
-    runbook_url: str
-    alarm_ids: frozenset[str]
-    """The ids of the stack's alarms, each with its runbook section."""
-    default_region: str
-    """The notifier's own region, for a message that does not say which region it is about."""
-
-    def alarm(self, alarm_name: str, region: str | None) -> str:
-        region = region or self.default_region
-        return f"{_console(region)}#alarmsV2:alarm/{quote(alarm_name, safe='')}"
-
-    def dashboard(self, region: str | None) -> str:
-        region = region or self.default_region
-        return f"{_console(region)}#dashboards/dashboard/{quote(catalog.dashboard_name(self.stack_name), safe='')}"
-
-    def runbook(self, alarm_name: str | None) -> str:
-        """This alarm's runbook section; the runbook's start for an alarm this stack does not define."""
-        alarm_id = catalog.alarm_id_of(self.stack_name, alarm_name, self.alarm_ids) if alarm_name else None
-        return catalog.runbook_section_url(self.runbook_url, alarm_id) if alarm_id else self.runbook_url
-
-    def runbook_section(self, section: str) -> str:
-        return catalog.runbook_section_url(self.runbook_url, section)
-
-
-@dataclass(frozen=True)
-class RawNotification:
-    """What an email about an unreadable message quotes from the SNS envelope."""
-
-    message_id: str
-    topic_arn: str | None
-    subject: str | None
-    timestamp: str | None
-    message: str
-
-
-def alarm_title(change: AlarmStateChange) -> str:
-    """`[ALARM] <alarm name> — <why>`: the email's subject, and the title on every other channel."""
-    return _subject(f"[{state_tag(change)}] {change.alarm_name} — {one_line_reason(change)}")
-
-
-def unreadable_title(notification: RawNotification) -> str:
-    return _subject(f"[UNREADABLE ALERT] {notification.subject or 'no subject'}")
 
 
 def render_alarm_email(change: AlarmStateChange, links: AlertLinks) -> Email:
@@ -163,127 +105,8 @@ def render_unreadable_email(notification: RawNotification, problem: str, links: 
     return Email(subject=subject, text="\n".join(text_lines) + "\n", html=_document(subject, body))
 
 
-def unreadable_facts(notification: RawNotification, problem: str) -> list[tuple[str, str]]:
-    return [
-        ("Problem", problem),
-        ("SNS message id", notification.message_id),
-        ("Topic", notification.topic_arn or "unknown"),
-        ("Published", notification.timestamp or "unknown"),
-    ]
-
-
-def one_line_reason(change: AlarmStateChange) -> str:
-    """Why the state changed, short enough for a subject line."""
-    if change.is_composite and change.triggering_children and change.new_state is AlarmState.ALARM:
-        return "triggered by " + ", ".join(change.triggering_children)
-    trigger = change.trigger
-    if trigger is not None and change.datapoints:
-        return f"{watched_label(trigger)} was {_number(change.datapoints[0])} (alarms at {_condition(trigger)})"
-    first_line = change.reason.strip().splitlines()[0] if change.reason.strip() else ""
-    return first_line or change.new_state.value.replace("_", " ").lower()
-
-
-def watched_label(trigger: Trigger) -> str:
-    """The metric (and statistic) or metric-math expression the alarm compares with its threshold."""
-    if trigger.metric is not None:
-        return f"{trigger.metric.name} ({trigger.metric.statistic})"
-    watched = trigger.watched
-    if watched is None:
-        return "the watched value"
-    return watched.label or watched.expression or watched.query_id
-
-
-def state_tag(change: AlarmStateChange) -> str:
-    """ALARM, RESOLVED, OK or INSUFFICIENT DATA: what the change means to the owner."""
-    if change.new_state is AlarmState.ALARM:
-        return "ALARM"
-    if change.new_state is AlarmState.OK:
-        # OK after ALARM is a resolved problem; OK after INSUFFICIENT_DATA is a new alarm's first evaluation.
-        return "RESOLVED" if change.old_state is AlarmState.ALARM else "OK"
-    return "INSUFFICIENT DATA"
-
-
 def _colour(change: AlarmStateChange) -> str:
     return {AlarmState.ALARM: "#b00020", AlarmState.OK: "#1b5e20"}.get(change.new_state, "#555555")
-
-
-def alarm_facts(change: AlarmStateChange) -> list[tuple[str, str]]:
-    """(label, value) rows every channel shows: state, when, reason, what is watched against what, where."""
-    old = change.old_state.value if change.old_state else "unknown"
-    rows = [
-        ("State", f"{old} → {change.new_state.value}"),
-        ("When", _when(change.changed_at)),
-        *change.actions_taken,
-        ("Reason", change.reason or "not given"),
-    ]
-    trigger = change.trigger
-    if trigger is not None:
-        rows.append(("Watches", watched_label(trigger)))
-        for metric in trigger.source_metrics:
-            rows.append(("Metric", _metric(metric)))
-        if trigger.watched is not None and trigger.watched.expression:
-            rows.append(("Expression", trigger.watched.expression))
-        rows.append(("Threshold", f"alarms at {_condition(trigger)}{_evaluation(trigger)}"))
-        if change.datapoints:
-            label = "Value that crossed it" if change.new_state is AlarmState.ALARM else "Latest value"
-            value = _number(change.datapoints[0])
-            if len(change.datapoints) > 1:
-                value += f" (datapoints, newest first: {', '.join(_number(v) for v in change.datapoints)})"
-            rows.append((label, value))
-        if trigger.treat_missing_data:
-            rows.append(("Missing data", trigger.treat_missing_data))
-    if change.is_composite:
-        rows.append(("Rule", change.alarm_rule or ""))
-        if change.triggering_children:
-            rows.append(("Triggered by", ", ".join(change.triggering_children)))
-    where = change.region or "unknown region"
-    if change.region_name:
-        where += f" ({change.region_name})"
-    rows.append(("Account / region", f"{change.account_id or 'unknown account'} / {where}"))
-    return rows
-
-
-def _metric(metric: MetricStat) -> str:
-    dimensions = ", ".join(f"{name}={value}" for name, value in metric.dimensions)
-    return f"{metric.namespace} {metric.name}" + (f" [{dimensions}]" if dimensions else "")
-
-
-def _condition(trigger: Trigger) -> str:
-    symbol = _COMPARISONS.get(trigger.comparison_operator, trigger.comparison_operator)
-    return f"{symbol} {_number(trigger.threshold)}" if trigger.threshold is not None else symbol
-
-
-def _evaluation(trigger: Trigger) -> str:
-    if trigger.period_seconds is None or trigger.evaluation_periods is None:
-        return ""
-    datapoints = trigger.datapoints_to_alarm or trigger.evaluation_periods
-    return (
-        f", in {datapoints} of {trigger.evaluation_periods} periods of {_duration(trigger.period_seconds)}"
-        if trigger.evaluation_periods > 1
-        else f", over {_duration(trigger.period_seconds)}"
-    )
-
-
-def _duration(seconds: int) -> str:
-    return f"{seconds // 60} min" if seconds % 60 == 0 else f"{seconds} s"
-
-
-def _number(value: float | None) -> str:
-    return "unknown" if value is None else f"{value:g}"
-
-
-def _when(at: datetime | None) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if at else "unknown"
-
-
-def _subject(text: str) -> str:
-    # NOTE: a header may not contain line breaks; a reason quoted from a message could.
-    flat = " ".join(text.split())
-    return flat if len(flat) <= MAX_SUBJECT_CHARS else flat[: MAX_SUBJECT_CHARS - 1] + "…"
-
-
-def _console(region: str) -> str:
-    return f"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}"
 
 
 def _document(title: str, body: str) -> str:

@@ -1,76 +1,148 @@
-"""One SNS record in: the notification it carries, and the receipt of its deliveries on every channel.
-
-Nothing here knows about Lambda, idempotency or metrics; the handler (app.py) adds those around it.
+"""Delivering a message on every channel, each at most once: the notifier's alerts and the weekly digest go out
+through this one path.
+- at most one delivery per message and channel: SNS and Scheduler deliver at least once, so each (delivery id,
+  channel) pair is recorded in DynamoDB (Powertools idempotency, one record per channel) and a redelivery returns
+  the stored receipt of each channel instead of delivering again;
+- channels are independent: every channel is offered the message even when another fails, and a failed channel
+  fails the invocation only after the others were delivered; Lambda's retries then deliver only the failed
+  channel, whose record was removed.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass
-from typing import Any
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final, cast
 
-from functions.notifier.alarm_message import text_or_none
-from functions.notifier.alert_email import RawNotification
-from functions.notifier.channel import Alert, ChannelDeliveryError, DeliveryOutcome
+import boto3
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from botocore.config import Config
+
+from functions.common import catalog
+from functions.common.env import required_env
+from functions.notifier.channel import Channel, ChannelDeliveryError, ChannelReceipt, Message
+from functions.notifier.sender import EmailChannel, EmailSender
+from functions.notifier.slack import SlackChannel
+from functions.notifier.webhook import WebhookChannel
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
+
+logger = Logger(service=catalog.NOTIFIER_SERVICE)
+
+IDEMPOTENCY_WINDOW_SECONDS: Final = 24 * 60 * 60
+"""How long a delivery is remembered (the table's TTL then deletes it). Longer than anything that can
+redeliver it: Lambda keeps an async event for at most 6 hours (infra/notifier.py) and SNS retries within that."""
+
+# One record per (delivery id, channel): the same alarm change published twice is two messages (delivered
+# twice), the same message delivered twice is one, and a channel's failure removes only its own record.
+# NOTE: a record without a delivery id (not from SNS) makes the key null (`&&` short-circuits): it is delivered
+# without the idempotency check, never dropped.
+_DELIVERY_KEY: Final = "sns_message_id && [sns_message_id, channel]"
+
+SECRET_MAX_AGE_SECONDS: Final = 300
+"""A channel URL read from SSM is reused by the container for this long (Powertools Parameters' cache): one
+GetParameter per channel per cold start, and a rotated URL is picked up within 5 minutes."""
+
+# SES and SSM answer in well under a second; a few attempts ride out a blip, and the function's timeout
+# (infra/notifier.py) leaves room for them and for the idempotency table.
+_SES_CONFIG: Final = Config(connect_timeout=2, read_timeout=5, retries={"total_max_attempts": 3, "mode": "standard"})
+_DYNAMODB_CONFIG: Final = Config(
+    connect_timeout=1, read_timeout=2, retries={"total_max_attempts": 3, "mode": "standard"}
+)
+_SSM_CONFIG: Final = Config(connect_timeout=1, read_timeout=2, retries={"total_max_attempts": 3, "mode": "standard"})
+
+
+def _already_delivered(response: Any, idempotent_data: DataRecord) -> Any:
+    # A redelivery is not an error, but it must not be invisible either.
+    logger.info("duplicate SNS message: already delivered on this channel", extra={"receipt": response})
+    return response
+
+
+IDEMPOTENCY_CONFIG: Final = IdempotencyConfig(
+    event_key_jmespath=_DELIVERY_KEY,
+    expires_after_seconds=IDEMPOTENCY_WINDOW_SECONDS,
+    response_hook=_already_delivered,
+)
+
+
+def idempotency_store() -> DynamoDBPersistenceLayer:
+    """The idempotency table's layer (one per user: the deliveries, the throttle guard)."""
+    return DynamoDBPersistenceLayer(
+        table_name=required_env(catalog.IDEMPOTENCY_TABLE_ENV),
+        key_attr=catalog.IDEMPOTENCY_KEY_ATTRIBUTE,
+        expiry_attr=catalog.IDEMPOTENCY_EXPIRY_ATTRIBUTE,
+        boto3_client=dynamodb_client(),
+    )
+
+
+def dynamodb_client() -> Any:
+    return boto3.client("dynamodb", config=_DYNAMODB_CONFIG)
+
+
+def once_per_delivery(function: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """`function` behind the idempotency table, keyed on its `delivery` argument ({"sns_message_id", "channel"})."""
+    return cast(
+        Callable[..., dict[str, Any]],
+        idempotent_function(
+            function, data_keyword_argument="delivery", persistence_store=idempotency_store(), config=IDEMPOTENCY_CONFIG
+        ),
+    )
 
 
 @dataclass(frozen=True)
-class DeliveryReceipt:
-    """What was delivered for one SNS message, channel by channel; each channel's part is stored by the
-    idempotency layer and returned as it was for a redelivery."""
-
-    sns_message_id: str
-    alarm_name: str | None
-    """None when the message could not be read and was forwarded raw."""
-    new_state: str | None
-    deliveries: dict[str, str]
-    """Channel name → what the channel answered (SES's message id, Slack's `ok`, an HTTP status)."""
-
-    @property
-    def forwarded_raw(self) -> bool:
-        return self.alarm_name is None
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+class DeliveryOutcome:
+    delivered: dict[str, ChannelReceipt]
+    failed: dict[str, Exception]
 
 
-def sns_message_id(record: Any) -> str | None:
-    """The SNS message id of a record (the same on every redelivery), or None for a record not from SNS."""
-    sns = record.get("Sns") if isinstance(record, dict) else None
-    message_id = sns.get("MessageId") if isinstance(sns, dict) else None
-    return message_id if isinstance(message_id, str) and message_id else None
+class UndeliveredError(ChannelDeliveryError):
+    """More than one channel did not take the message; the text lists each (channel: what it answered)."""
 
 
-def notification_from_record(record: Any) -> RawNotification:
-    """The SNS envelope of one Lambda event record. A record that is not SNS-shaped is kept whole as the
-    message, so it is still forwarded rather than dropped."""
-    sns = record.get("Sns") if isinstance(record, dict) else None
-    if not isinstance(sns, dict):
-        return RawNotification(
-            message_id="none", topic_arn=None, subject=None, timestamp=None, message=json.dumps(record, default=str)
-        )
-    message = sns.get("Message")
-    return RawNotification(
-        message_id=str(sns.get("MessageId", "none")),
-        topic_arn=text_or_none(sns.get("TopicArn")),
-        subject=text_or_none(sns.get("Subject")),
-        timestamp=text_or_none(sns.get("Timestamp")),
-        message=message if isinstance(message, str) else json.dumps(message, default=str),
-    )
+class Deliveries:
+    """Every configured channel, each delivering a message at most once. `on_delivered` runs inside the
+    idempotent delivery, so a redelivery counts nothing (the notifier's metrics)."""
 
+    def __init__(
+        self, channels: Sequence[Channel], on_delivered: Callable[[Channel, Message], None] | None = None
+    ) -> None:
+        self.channels = tuple(channels)
+        self._on_delivered = on_delivered
+        self._once = once_per_delivery(self._deliver_on_channel)
 
-def receipt_of(alert: Alert, outcome: DeliveryOutcome) -> DeliveryReceipt:
-    change = alert.change
-    return DeliveryReceipt(
-        sns_message_id=alert.notification.message_id,
-        alarm_name=change.alarm_name if change else None,
-        new_state=change.new_state.value if change else None,
-        deliveries={name: receipt.reference for name, receipt in outcome.delivered.items()},
-    )
+    def _deliver_on_channel(
+        self, *, delivery: dict[str, str | None], channel: Channel, message: Message
+    ) -> dict[str, str]:
+        receipt = channel.deliver(message)
+        if self._on_delivered is not None:
+            self._on_delivered(channel, message)
+        logger.info("delivered", extra={"channel": channel.name, "reference": receipt.reference})
+        return {"channel": receipt.channel, "reference": receipt.reference}
 
-
-class UndeliveredAlertError(ChannelDeliveryError):
-    """More than one channel did not take the alert; the text lists each (channel: what it answered)."""
+    def deliver(self, message: Message) -> DeliveryOutcome:
+        """Offers the message to every channel in order; one failing never keeps it from the next."""
+        delivered: dict[str, ChannelReceipt] = {}
+        failed: dict[str, Exception] = {}
+        for channel in self.channels:
+            delivery = {"sns_message_id": message.delivery_id, "channel": channel.name}
+            try:
+                delivered[channel.name] = ChannelReceipt(
+                    **self._once(delivery=delivery, channel=channel, message=message)
+                )
+            except Exception as error:  # each channel's failure is its own; raised after the others had their turn
+                # The error names the channel and its answer, never its URL (functions/common/http.py).
+                logger.error(
+                    "not delivered", extra={"channel": channel.name, "error": f"{type(error).__name__}: {error}"}
+                )
+                failed[channel.name] = error
+        return DeliveryOutcome(delivered=delivered, failed=failed)
 
 
 def raise_for_failures(outcome: DeliveryOutcome) -> None:
@@ -80,4 +152,56 @@ def raise_for_failures(outcome: DeliveryOutcome) -> None:
     if len(failures) == 1:
         raise failures[0]
     if failures:
-        raise UndeliveredAlertError("; ".join(f"{type(error).__name__}: {error}" for error in failures))
+        raise UndeliveredError("; ".join(f"{type(error).__name__}: {error}" for error in failures))
+
+
+def configured_channels() -> tuple[Channel, ...]:
+    """Email first, then the channels ALERT_CHANNELS names (`<channel>=<parameter name>`, comma-separated)."""
+    recipients = tuple(
+        address.strip() for address in required_env(catalog.ALERT_RECIPIENTS_ENV).split(",") if address.strip()
+    )
+    if not recipients:
+        raise RuntimeError(f"environment variable {catalog.ALERT_RECIPIENTS_ENV} names no address")
+    sender = EmailSender(boto3.client("sesv2", config=_SES_CONFIG), required_env(catalog.SENDER_EMAIL_ENV), recipients)
+    configured = [entry.partition("=") for entry in os.environ.get(catalog.ALERT_CHANNELS_ENV, "").split(",")]
+    optional = [(name.strip(), parameter.strip()) for name, _, parameter in configured if name]
+    if not optional:
+        return (EmailChannel(sender),)
+    # Imported here, so an email-only notifier's cold start does not load it (about 2 ms). A provider of our own
+    # rather than `parameters.get_parameter()`, whose default client waits up to 60 s per attempt.
+    from aws_lambda_powertools.utilities.parameters import SSMProvider
+
+    store = SSMProvider(boto_config=_SSM_CONFIG)
+    return (EmailChannel(sender), *(_optional_channel(name, SecretUrl(store, name, p)) for name, p in optional))
+
+
+def _optional_channel(channel: str, url: Callable[[], str]) -> Channel:
+    if channel == catalog.SLACK_CHANNEL:
+        return SlackChannel(webhook_url=url)
+    if channel == catalog.WEBHOOK_CHANNEL:
+        return WebhookChannel(url=url)
+    raise RuntimeError(f"environment variable {catalog.ALERT_CHANNELS_ENV} names an unknown channel {channel!r}")
+
+
+@dataclass(frozen=True)
+class SecretUrl:
+    """Reads a channel's URL from its SecureString parameter when a delivery needs it, so an SSM failure fails
+    that channel only. NOTE: GetParameter WithDecryption; with the AWS-managed key (alias/aws/ssm) the role
+    needs ssm:GetParameter on the parameter and no kms:Decrypt of its own, since that key's policy lets every
+    principal of the account decrypt through SSM.
+    https://docs.aws.amazon.com/systems-manager/latest/userguide/ps-restrict-decryption.html"""
+
+    store: Any
+    """Powertools Parameters' SSMProvider, shared by the channels of a container (it caches the values)."""
+    channel: str
+    parameter_name: str
+
+    def __call__(self) -> str:
+        try:
+            value = self.store.get(self.parameter_name, max_age=SECRET_MAX_AGE_SECONDS, decrypt=True)
+        except Exception as error:  # GetParameterError quotes SSM's error code and the name, never the value
+            problem = f"could not read SSM parameter {self.parameter_name}: {error}"
+            raise ChannelDeliveryError(f"{self.channel}: {problem}") from None
+        if not isinstance(value, str) or not value.strip():
+            raise ChannelDeliveryError(f"{self.channel}: SSM parameter {self.parameter_name} holds no URL")
+        return value.strip()

@@ -1,23 +1,48 @@
 """The throttle guard: while the API's request-spike alarm is in ALARM, the API stage's default-route throttle is
-lowered to the guard's limits; when the alarm is OK again, the configured limits are put back.
+lowered to the guard's limits; when the alarm is OK again, the configured limits are put back. A viral day keeps
+counting up to the stage throttle while the bill stays capped. Its infrastructure is infra/guard.py.
 
-Plain domain code: `decide` reads the parsed alarm change, `apply_guard` sets the limits through a StageThrottle
-(the port; guard_stage.py is its API Gateway adapter) and says what happened as a GuardOutcome, which every
-channel shows (`as_fact`). Setting absolute limits is idempotent: doing it twice leaves the stage as doing it once;
-and a change that arrives after a newer one (a retried ALARM after its OK) does nothing, which a GuardLedger
-decides from the changes' StateChangeTime (guard_ledger.py).
-A failure is an outcome, not an exception, so the alert still goes out saying the guard failed; the handler then
-fails the invocation (app.py), which the alerting-health alarm `notifier-errors` reports.
+One module for the guard's three parts and the step that runs them (ThrottleGuard, an enrichment step of app.py):
+- the decision: `decide` reads the parsed alarm change; `apply_guard` sets the limits through a StageThrottle and
+  says what happened as a GuardOutcome, which every channel shows (`as_fact`). Setting absolute limits is
+  idempotent: doing it twice leaves the stage as doing it once;
+- the ledger (DynamoDBGuardLedger): a change that arrives after a newer one (a retried ALARM after its OK) does
+  nothing, decided from the changes' StateChangeTime;
+- the stage call (ApiGatewayStageThrottle): UpdateStage, AWS errors become GuardError at this boundary.
+A failure is an outcome, not an exception: the alert goes out saying so, then the invocation fails (app.py).
 """
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
+import boto3
+from aws_lambda_powertools import Logger
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from functions.common import catalog
+from functions.common.env import required_env
 from functions.notifier.alarm_message import AlarmState, AlarmStateChange
+from functions.notifier.alert import Alert
+from functions.notifier.delivery import dynamodb_client, once_per_delivery
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+logger = Logger(service=catalog.NOTIFIER_SERVICE)
+
+ApiGatewayV2Client = Any
+"""boto3's `apigatewayv2` client (no type stubs are installed for it)."""
+# UpdateStage answers in well under a second; two quick attempts, inside the timeout's guard budget (infra/notifier.py).
+_APIGATEWAY_CONFIG: Final = Config(
+    connect_timeout=1, read_timeout=3, retries={"total_max_attempts": 2, "mode": "standard"}
+)
 
 
 class GuardError(Exception):
@@ -147,3 +172,169 @@ def apply_guard(
 def with_outcome(change: AlarmStateChange, outcome: GuardOutcome) -> AlarmStateChange:
     """The change with the guard's outcome among the facts every channel shows."""
     return replace(change, actions_taken=(*change.actions_taken, outcome.as_fact()))
+
+
+# The ledger. Why: the per-message idempotency record stops a redelivered message from acting twice, but not a
+# message that acts late. An ALARM whose stage update failed is retried by Lambda (and may wait in its queue for
+# hours, or come back from the dead-letter queue) and could then arrive after the alarm's OK, engaging the guard
+# with the alarm OK (or an old OK release it during a new spike). Each change carries CloudWatch's
+# StateChangeTime; the ledger keeps the newest one applied, with a conditional write, and refuses an older one.
+# NOTE: a condition that fails writes nothing, and each write to one item is applied atomically.
+# https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html
+_KEY_PREFIX: Final = "throttle-guard#"
+"""Its item's key in the idempotency table, beside (never equal to) Powertools' hashed keys; it has no expiry."""
+_APPLIED_AT: Final = "applied_state_change_at"
+
+
+class DynamoDBGuardLedger:
+    """GuardLedger on the notifier's idempotency table (the notifier may already PutItem there)."""
+
+    def __init__(self, client: DynamoDBClient, *, table_name: str) -> None:
+        self._client = client
+        self._table_name = table_name
+
+    def claim(self, alarm_name: str, changed_at: datetime) -> bool:
+        if changed_at.tzinfo is None:
+            raise GuardError("the alarm's state change time has no time zone")
+        # ISO 8601 in UTC with a fixed precision, so the strings sort as the times do.
+        at = changed_at.astimezone(UTC).isoformat(timespec="milliseconds")
+        try:
+            self._client.put_item(
+                TableName=self._table_name,
+                Item={catalog.IDEMPOTENCY_KEY_ATTRIBUTE: {"S": _KEY_PREFIX + alarm_name}, _APPLIED_AT: {"S": at}},
+                ConditionExpression="attribute_not_exists(#at) OR #at <= :at",
+                ExpressionAttributeNames={"#at": _APPLIED_AT},
+                ExpressionAttributeValues={":at": {"S": at}},
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise GuardError(f"the guard's ledger could not be written: {error}") from error
+        except BotoCoreError as error:
+            raise GuardError(f"the guard's ledger could not be written: {error}") from error
+        return True
+
+
+# The stage call. NOTE: UpdateStage (PATCH /v2/apis/{apiId}/stages/{stageName}) takes DefaultRouteSettings with
+# ThrottlingRateLimit (requests/s, a double) and ThrottlingBurstLimit (an integer).
+# https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/apis-apiid-stages-stagename.html
+# Maintenance: the reference does not say whether the other DefaultRouteSettings members are kept or reset; the
+# stack sets none but the throttle (infra/api.py), so either way the stage ends as the template plus the new limits.
+# NOTE: IAM authorizes it as `apigateway:PATCH` on the stage (infra/guard.py grants exactly that).
+# https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonapigatewaymanagementv2.html
+_IDENTIFIERS: Final = re.compile(r"arn:aws[\w-]*:[^\s,;)]+|\b\d{12}\b")
+"""ARNs and account ids in AWS's error messages (an AccessDenied names the role): the error text goes to Slack and
+the webhook too, so they are left out; the code and the rest of the message say what went wrong."""
+
+
+def _without_identifiers(message: str) -> str:
+    return _IDENTIFIERS.sub("…", message)
+
+
+class ApiGatewayStageThrottle:
+    """StageThrottle of one HTTP API stage; AWS errors become GuardError at this boundary."""
+
+    def __init__(self, client: ApiGatewayV2Client, *, api_id: str, stage_name: str) -> None:
+        self._client = client
+        self.api_id = api_id
+        self.stage_name = stage_name
+
+    def set_limits(self, limits: ThrottleLimits) -> None:
+        try:
+            self._client.update_stage(
+                ApiId=self.api_id,
+                StageName=self.stage_name,
+                DefaultRouteSettings={
+                    "ThrottlingRateLimit": float(limits.rate_per_second),
+                    "ThrottlingBurstLimit": int(limits.burst_requests),
+                },
+            )
+        except ClientError as error:
+            details = error.response.get("Error", {})
+            code, message = details.get("Code", "unknown"), _without_identifiers(details.get("Message", ""))
+            raise GuardError(
+                f"UpdateStage of stage {self.stage_name} of API {self.api_id} refused: {code}: {message}"
+            ) from error
+        except BotoCoreError as error:  # no answer, a timeout, a refused connection
+            raise GuardError(f"UpdateStage of stage {self.stage_name} of API {self.api_id} failed: {error}") from error
+
+    def limits(self) -> ThrottleLimits:
+        """The stage's current default-route throttle (GetStage): for the drill and the tests."""
+        try:
+            stage = self._client.get_stage(ApiId=self.api_id, StageName=self.stage_name)
+        except (ClientError, BotoCoreError) as error:
+            raise GuardError(f"GetStage of stage {self.stage_name} of API {self.api_id} failed: {error}") from error
+        settings = stage.get("DefaultRouteSettings", {})
+        return ThrottleLimits(float(settings["ThrottlingRateLimit"]), int(settings["ThrottlingBurstLimit"]))
+
+
+class _GuardFailedError(GuardError):
+    def __init__(self, outcome: GuardOutcome) -> None:
+        super().__init__(outcome.error)
+        self.outcome = outcome
+
+
+class ThrottleGuard:
+    """The step: engages or releases the guard for the spike alarm's changes, before any channel delivers, and
+    adds what it did (or that it failed) to the alert. A failed guard gives the alert its own delivery id
+    (`<message id>:guard-failed`): each channel gets the failure once, and a retry whose guard then succeeds
+    delivers that news too, once."""
+
+    def __init__(self, settings: GuardSettings, stage: StageThrottle, ledger: GuardLedger) -> None:
+        self.settings = settings
+        self.stage = stage
+        self.ledger = ledger
+        self._once = once_per_delivery(self._apply)
+
+    @classmethod
+    def from_environment(cls) -> ThrottleGuard | None:
+        """None when the stack gives the notifier no API to guard (infra/guard.py sets these)."""
+        if not os.environ.get(catalog.GUARD_API_ID_ENV):
+            return None
+        settings = GuardSettings(
+            alarm_name=catalog.alarm_name(required_env(catalog.STACK_NAME_ENV), catalog.API_REQUEST_SPIKE_ALARM),
+            guarded=ThrottleLimits(
+                float(required_env(catalog.GUARD_RATE_ENV)), int(required_env(catalog.GUARD_BURST_ENV))
+            ),
+            normal=ThrottleLimits(
+                float(required_env(catalog.NORMAL_RATE_ENV)), int(required_env(catalog.NORMAL_BURST_ENV))
+            ),
+        )
+        stage = ApiGatewayStageThrottle(
+            boto3.client("apigatewayv2", config=_APIGATEWAY_CONFIG),
+            api_id=required_env(catalog.GUARD_API_ID_ENV),
+            stage_name=required_env(catalog.GUARD_STAGE_NAME_ENV),
+        )
+        ledger = DynamoDBGuardLedger(dynamodb_client(), table_name=required_env(catalog.IDEMPOTENCY_TABLE_ENV))
+        return cls(settings, stage, ledger)
+
+    def _apply(self, *, delivery: dict[str, str | None], action: str, changed_at: datetime | None) -> dict[str, Any]:
+        """The stage update, behind the idempotency table like a channel: a redelivered message does not touch the
+        stage again. A failure raises, which removes the idempotency record: a retry tries again."""
+        outcome = apply_guard(GuardAction(action), self.settings, self.stage, ledger=self.ledger, changed_at=changed_at)
+        if outcome.failed:
+            raise _GuardFailedError(outcome)
+        return outcome.as_dict()
+
+    def __call__(self, alert: Alert) -> Alert:
+        change = alert.change
+        action = decide(change, self.settings) if change is not None else None
+        if action is None or change is None:
+            return alert
+        delivery = {"sns_message_id": alert.delivery_id, "channel": catalog.GUARD_CHANNEL}
+        try:
+            outcome = GuardOutcome.from_dict(
+                self._once(delivery=delivery, action=action.value, changed_at=change.changed_at)
+            )
+        except _GuardFailedError as failed:
+            outcome = failed.outcome
+        alert = replace(
+            alert, change=with_outcome(change, outcome), reports={**alert.reports, "guard": outcome.as_dict()}
+        )
+        if not outcome.failed:
+            logger.info("throttle guard applied", extra={"guard": outcome.as_dict()})
+            return alert
+        logger.error("throttle guard failed", extra={"guard": outcome.as_dict()})
+        delivery_id = f"{alert.delivery_id}:guard-failed" if alert.delivery_id is not None else None
+        failure = GuardError(f"throttle guard failed to {outcome.action.value}: {outcome.error}")
+        return replace(alert, delivery_id=delivery_id, failure=failure)

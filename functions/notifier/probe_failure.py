@@ -8,12 +8,17 @@ call there (infra/notifier.py). A lookup that fails never costs the alert: the r
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
+import boto3
+from botocore.config import Config
+
 from functions.common import catalog
 from functions.notifier.alarm_message import AlarmState, AlarmStateChange
+from functions.notifier.alert import Alert
 
 CloudWatchLogsClient = Any
 """boto3's `logs` client (no type stubs are installed for it)."""
@@ -23,6 +28,29 @@ LOOKBACK: Final = timedelta(hours=2)
 MAX_PAGES: Final = 3
 FAILURE_PATTERN: Final = f"{{ $.{catalog.PROBE_CHECK_LOG_KEY} = * }}"
 """CloudWatch Logs JSON filter: the probe's failed-check lines only."""
+# Two quick attempts, well inside the notifier's timeout.
+_LOGS_CONFIG: Final = Config(connect_timeout=1, read_timeout=2, retries={"total_max_attempts": 2, "mode": "standard"})
+
+
+class ProbeFailureDetails:
+    """The notifier's enrichment step (it owns its client): a site-unavailable alert going ALARM carries the probe's
+    latest failed check and the answer seen."""
+
+    def __init__(self, client: CloudWatchLogsClient, log_group: str) -> None:
+        self._client = client
+        self.log_group = log_group
+
+    @classmethod
+    def from_environment(cls) -> ProbeFailureDetails | None:
+        """None when the stack deploys no probe (its log group is not in the environment)."""
+        log_group = os.environ.get(catalog.PROBE_LOG_GROUP_ENV)
+        return cls(boto3.client("logs", config=_LOGS_CONFIG), log_group) if log_group else None
+
+    def __call__(self, alert: Alert) -> Alert:
+        change = alert.change
+        if change is None or not is_site_unavailable(change, alert.links.stack_name):
+            return alert
+        return replace(alert, change=with_probe_failure(change, self._client, self.log_group))
 
 
 def latest_probe_failure(client: CloudWatchLogsClient, log_group: str, *, until: datetime) -> str | None:

@@ -16,9 +16,8 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import BotoCoreError, ClientError
 
 from functions.common import catalog
-from functions.notifier.alert_email import Email, render_alarm_email, render_unreadable_email
-from functions.notifier.channel import Alert, ChannelDeliveryError, ChannelReceipt, render
-from functions.notifier.digest_render import render_digest_email
+from functions.notifier.alert_email import Email
+from functions.notifier.channel import ChannelDeliveryError, ChannelReceipt, Message
 
 if TYPE_CHECKING:
     from mypy_boto3_sesv2.client import SESV2Client
@@ -61,6 +60,5 @@ class EmailChannel:
     sender: EmailSender
     name: str = catalog.EMAIL_CHANNEL
 
-    def deliver(self, alert: Alert) -> ChannelReceipt:
-        email = render(alert, render_alarm_email, render_unreadable_email, render_digest_email)
-        return ChannelReceipt(channel=self.name, reference=self.sender.send(email))
+    def deliver(self, message: Message) -> ChannelReceipt:
+        return ChannelReceipt(channel=self.name, reference=self.sender.send(message.email()))

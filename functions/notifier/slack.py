@@ -14,10 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from functions.common import catalog
-from functions.notifier import http_post
+from functions.common import catalog, http
 from functions.notifier.alarm_message import AlarmStateChange
-from functions.notifier.alert_email import (
+from functions.notifier.channel import USER_AGENT, ChannelReceipt, Message
+from functions.notifier.presentation import (
     AlertLinks,
     RawNotification,
     alarm_facts,
@@ -27,8 +27,6 @@ from functions.notifier.alert_email import (
     unreadable_facts,
     unreadable_title,
 )
-from functions.notifier.channel import Alert, ChannelReceipt, render
-from functions.notifier.digest_render import render_digest_slack
 
 MAX_HEADER_CHARS: Final = 150
 MAX_SECTION_CHARS: Final = 3000
@@ -43,22 +41,23 @@ _EMOJI: Final = {
     "INSUFFICIENT DATA": ":grey_question:",
 }
 
-Message = dict[str, Any]
+
+SlackMessage = dict[str, Any]
 
 
-def render_alarm_message(change: AlarmStateChange, links: AlertLinks) -> Message:
+def render_alarm_message(change: AlarmStateChange, links: AlertLinks) -> SlackMessage:
     tag = state_tag(change)
     facts = [(label, value) for label, value in alarm_facts(change) if label != "Reason"]
     blocks: list[dict[str, Any]] = [
-        _header(f"{_EMOJI[tag]} {tag}: {change.alarm_name}"),
-        _section(f"*{_escape(one_line_reason(change))}*"),
-        {"type": "section", "fields": [_field(label, value) for label, value in facts[:MAX_FIELDS]]},
-        _section(f"*Reason*\n{_escape(change.reason or 'not given')}"),
+        header(f"{_EMOJI[tag]} {tag}: {change.alarm_name}"),
+        section(f"*{escape(one_line_reason(change))}*"),
+        {"type": "section", "fields": [field(label, value) for label, value in facts[:MAX_FIELDS]]},
+        section(f"*Reason*\n{escape(change.reason or 'not given')}"),
     ]
     if change.description:
-        blocks.append(_section(f"*What it means and what to do*\n{_escape(change.description)}"))
+        blocks.append(section(f"*What it means and what to do*\n{escape(change.description)}"))
     blocks.append(
-        _buttons(
+        buttons(
             [
                 ("Alarm in CloudWatch", links.alarm(change.alarm_name, change.region)),
                 ("Dashboard", links.dashboard(change.region)),
@@ -69,21 +68,21 @@ def render_alarm_message(change: AlarmStateChange, links: AlertLinks) -> Message
     return {"text": alarm_title(change), "blocks": blocks}
 
 
-def render_unreadable_message(notification: RawNotification, problem: str, links: AlertLinks) -> Message:
+def render_unreadable_message(notification: RawNotification, problem: str, links: AlertLinks) -> SlackMessage:
     """The message as it arrived (cut to fit one block), and why it could not be read."""
-    escaped = _escape(notification.message)
+    escaped = escape(notification.message)
     quoted = escaped[:MAX_QUOTED_MESSAGE_CHARS]
     cut = len(escaped) - len(quoted)
     note = f"\n[… {cut} more characters not shown]" if cut else ""
     blocks = [
-        _header(f":warning: {unreadable_title(notification)}"),
-        _section("The alarm notifier received a message it could not read as a CloudWatch alarm. It is forwarded."),
+        header(f":warning: {unreadable_title(notification)}"),
+        section("The alarm notifier received a message it could not read as a CloudWatch alarm. It is forwarded."),
         {
             "type": "section",
-            "fields": [_field(label, value) for label, value in unreadable_facts(notification, problem)],
+            "fields": [field(label, value) for label, value in unreadable_facts(notification, problem)],
         },
-        _section(f"*Message as received*\n```{quoted}```{note}"),
-        _buttons(
+        section(f"*Message as received*\n```{quoted}```{note}"),
+        buttons(
             [
                 ("Dashboard", links.dashboard(None)),
                 ("Runbook: what to do", links.runbook_section(catalog.UNREADABLE_ALERT_SECTION)),
@@ -96,17 +95,18 @@ def render_unreadable_message(notification: RawNotification, problem: str, links
 @dataclass(frozen=True)
 class SlackChannel:
     webhook_url: Callable[[], str]
-    """Reads the secret URL when a delivery needs it (app.py: SSM, cached per container)."""
-    timeout_seconds: float = http_post.REQUEST_TIMEOUT_SECONDS
+    """Reads the secret URL when a delivery needs it (delivery.py: SSM, cached per container)."""
+    timeout_seconds: float = http.TIMEOUT_SECONDS
     name: str = catalog.SLACK_CHANNEL
 
-    def deliver(self, alert: Alert) -> ChannelReceipt:
-        message = render(alert, render_alarm_message, render_unreadable_message, render_digest_slack)
-        answer = http_post.post_json(self.name, self.webhook_url(), message, timeout_seconds=self.timeout_seconds)
+    def deliver(self, message: Message) -> ChannelReceipt:
+        answer = http.post_json(
+            self.name, self.webhook_url(), message.slack(), user_agent=USER_AGENT, timeout_seconds=self.timeout_seconds
+        )
         return ChannelReceipt(channel=self.name, reference=answer.body.strip()[:40] or f"HTTP {answer.status}")
 
 
-def _escape(text: str) -> str:
+def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -114,19 +114,19 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _header(text: str) -> dict[str, Any]:
+def header(text: str) -> dict[str, Any]:
     return {"type": "header", "text": {"type": "plain_text", "text": _cut(text, MAX_HEADER_CHARS), "emoji": True}}
 
 
-def _section(mrkdwn: str) -> dict[str, Any]:
+def section(mrkdwn: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": _cut(mrkdwn, MAX_SECTION_CHARS)}}
 
 
-def _field(label: str, value: str) -> dict[str, str]:
-    return {"type": "mrkdwn", "text": _cut(f"*{_escape(label)}*\n{_escape(value)}", MAX_FIELD_CHARS)}
+def field(label: str, value: str) -> dict[str, str]:
+    return {"type": "mrkdwn", "text": _cut(f"*{escape(label)}*\n{escape(value)}", MAX_FIELD_CHARS)}
 
 
-def _buttons(links: list[tuple[str, str]]) -> dict[str, Any]:
+def buttons(links: list[tuple[str, str]]) -> dict[str, Any]:
     return {
         "type": "actions",
         "elements": [

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import Any, Final
 
-from functions.common import catalog
-from functions.notifier import http_post
+from functions.common import catalog, http
 from functions.notifier.alarm_message import AlarmStateChange
-from functions.notifier.alert_email import (
+from functions.notifier.channel import USER_AGENT, ChannelReceipt, Message
+from functions.notifier.presentation import (
     MAX_RAW_MESSAGE_CHARS,
     AlertLinks,
     RawNotification,
@@ -26,8 +26,6 @@ from functions.notifier.alert_email import (
     state_tag,
     unreadable_title,
 )
-from functions.notifier.channel import Alert, ChannelReceipt, render
-from functions.notifier.digest_render import digest_payload
 
 PAYLOAD_VERSION: Final = 1
 DELIVERY_ID_HEADER: Final = "X-Alert-Delivery-Id"
@@ -84,24 +82,21 @@ def unreadable_payload(notification: RawNotification, problem: str, links: Alert
     }
 
 
-def webhook_payload(alert: Alert) -> Payload:
-    """The document a receiver gets: version and delivery id first, then the alarm or the unreadable message."""
-    body = render(alert, alarm_payload, unreadable_payload, digest_payload)
-    if body["type"] == "digest":  # versioned on its own (digest_render.DIGEST_PAYLOAD_VERSION)
-        return body
-    return {"version": PAYLOAD_VERSION, "delivery_id": alert.delivery_id, **body}
-
-
 @dataclass(frozen=True)
 class WebhookChannel:
     url: Callable[[], str]
-    """Reads the secret URL when a delivery needs it (app.py: SSM, cached per container)."""
-    timeout_seconds: float = http_post.REQUEST_TIMEOUT_SECONDS
+    """Reads the secret URL when a delivery needs it (delivery.py: SSM, cached per container)."""
+    timeout_seconds: float = http.TIMEOUT_SECONDS
     name: str = catalog.WEBHOOK_CHANNEL
 
-    def deliver(self, alert: Alert) -> ChannelReceipt:
-        headers = {DELIVERY_ID_HEADER: alert.delivery_id} if alert.delivery_id else {}
-        answer = http_post.post_json(
-            self.name, self.url(), webhook_payload(alert), headers=headers, timeout_seconds=self.timeout_seconds
+    def deliver(self, message: Message) -> ChannelReceipt:
+        headers = {DELIVERY_ID_HEADER: message.delivery_id} if message.delivery_id else {}
+        answer = http.post_json(
+            self.name,
+            self.url(),
+            message.webhook(),
+            user_agent=USER_AGENT,
+            headers=headers,
+            timeout_seconds=self.timeout_seconds,
         )
         return ChannelReceipt(channel=self.name, reference=f"HTTP {answer.status}")

@@ -11,7 +11,6 @@ NOTE: the requests are the probe's own; no visitor's IP or User-Agent is ever in
 
 from __future__ import annotations
 
-import os
 import threading
 import warnings
 from collections.abc import Mapping
@@ -22,8 +21,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from functions.common import catalog
 from functions.common.emf import count_by
-from functions.probe.checks import CheckFailure, ProbeTarget, run_probe
-from functions.probe.http_get import Answer, request
+from functions.common.env import required_env
+from functions.common.http import Answer
+from functions.probe.checks import CheckFailure, ProbeTarget, request, run_probe
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -88,9 +88,9 @@ def _check_of(method: str, url: str, target: ProbeTarget) -> str:
 
 def probe_target() -> ProbeTarget:
     return ProbeTarget(
-        site_url=_required_env(catalog.PROBE_SITE_URL_ENV),
-        site_origin=_required_env(catalog.PROBE_SITE_ORIGIN_ENV),
-        api_url=_required_env(catalog.PROBE_API_URL_ENV),
+        site_url=required_env(catalog.PROBE_SITE_URL_ENV),
+        site_origin=required_env(catalog.PROBE_SITE_ORIGIN_ENV),
+        api_url=required_env(catalog.PROBE_API_URL_ENV),
     )
 
 
@@ -111,10 +111,3 @@ def record(failures: list[CheckFailure]) -> None:
             dimension=catalog.PROBE_CHECK_DIMENSION,
             value=failure.check,
         )
-
-
-def _required_env(name: str) -> str:
-    value = os.environ.get(name)
-    if not value:
-        raise RuntimeError(f"environment variable {name} is not set (infra/probe.py sets it)")
-    return value

@@ -11,15 +11,16 @@ It never POSTs: a probe must not count as a visit.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Final
 from urllib.parse import urljoin, urlsplit
 
 from functions.common import catalog
+from functions.common.http import Answer, NoAnswerError
+from functions.common.http import request as http_request
 from functions.probe.expectations import origin_of, security_header_problems
-from functions.probe.http_get import Answer, NoAnswerError, request
 
 COUNTER_SCRIPT: Final = "counter.js"
 """The script the page loads to show and record visits (frontend/templates)."""
@@ -27,7 +28,17 @@ LOOPBACK_HOSTS: Final = frozenset({"127.0.0.1", "localhost", "::1"})
 MAX_SEEN_CHARS: Final = 300
 """What a failure quotes of the answer: enough to recognise it, short enough for a log line and an email."""
 
+USER_AGENT: Final = "resume-backend-availability-probe"
+READ_METHODS: Final = frozenset({"GET", "OPTIONS"})
+
 Request = Callable[..., Answer]
+
+
+def request(url: str, *, method: str = "GET", headers: Mapping[str, str] | None = None) -> Answer:
+    """One read as a browser would ask (GET, a CORS preflight), never a POST: a probe must not count as a visit."""
+    if method not in READ_METHODS:
+        raise ValueError(f"the probe only reads: {method} is not one of {sorted(READ_METHODS)}")
+    return http_request(url, method=method, headers=headers, user_agent=USER_AGENT)
 
 
 @dataclass(frozen=True)

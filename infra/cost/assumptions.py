@@ -26,7 +26,7 @@ DescribeAlarmHistory per alarm, one email per recipient and the idempotency tabl
 DIGEST_LOG_BYTES: Final = 3000
 """Log bytes of one digest run (Powertools lines and platform lines). ASSUMED; at four runs a month it is ~0."""
 DIGEST_METRICS_REQUESTED: Final = 2
-"""GetMetricData metrics per digest run: Visits and UniqueVisitors, one call each (functions/notifier/digest.py,
+"""GetMetricData metrics per digest run: Visits and UniqueVisitors, one call each (functions/digest/figures.py,
 week_figures)."""
 XRAY_FIXED_RATE: Final = 0.05
 """NOTE: Lambda's active tracing samples with X-Ray's default rule: the first request each second (a reservoir of

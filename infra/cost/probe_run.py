@@ -30,9 +30,9 @@ class ProbeRun:
 
 
 def probe_run(memory_mb: int, timeout_seconds: float) -> ProbeRun:
+    from functions.common.http import Answer
     from functions.probe import app
     from functions.probe.checks import ProbeTarget, run_probe
-    from functions.probe.http_get import Answer
     from infra.local.lambda_events import LocalLambdaContext
     from infra.local.stdout_capture import captured_stdout, logs_to
 

@@ -104,17 +104,17 @@ def probe_usage(inputs: CostInputs) -> list[Usage]:
 
 
 def digest_usage(inputs: CostInputs) -> list[Usage]:
-    notifier = [f for f in inputs.facts.functions.values() if f.handler == catalog.NOTIFIER_HANDLER]
-    if not notifier:
+    digest = [f for f in inputs.facts.functions.values() if f.handler == catalog.DIGEST_HANDLER]
+    if not digest:
         return []
-    runs = sum(schedule.runs_per_month for schedule in inputs.facts.schedules_of(notifier[0]))
+    runs = sum(schedule.runs_per_month for schedule in inputs.facts.schedules_of(digest[0]))
     if not runs:
         return []
     component = "weekly digest"
     emails = runs * inputs.digest_recipients
     return [
         Usage(component, "scheduler_invocations", runs, f"{runs:.2f} runs a month"),
-        *invocation_usage(component, notifier[0], runs, assumptions.DIGEST_BILLED_MS),
+        *invocation_usage(component, digest[0], runs, assumptions.DIGEST_BILLED_MS),
         Usage(component, "ses_emails", emails, f"{inputs.digest_recipients} recipient(s) a run"),
         Usage(component, "get_metric_data_metrics", runs * assumptions.DIGEST_METRICS_REQUESTED, "GetMetricData"),
         *logs_usage(component, inputs, runs * assumptions.DIGEST_LOG_BYTES, "assumed bytes a run"),

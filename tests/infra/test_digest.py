@@ -14,11 +14,30 @@ from functions.common import catalog
 from infra.config import ConfigError, DeploymentConfig, app_context, load_config
 
 
-def _notifier_arn(template: Template) -> dict[str, Any]:
-    (logical_id,) = template.find_resources(
-        "AWS::Lambda::Function", {"Properties": {"Handler": catalog.NOTIFIER_HANDLER}}
-    )
-    return {"Fn::GetAtt": [logical_id, "Arn"]}
+def _function_id(template: Template, handler: str) -> str:
+    (logical_id,) = template.find_resources("AWS::Lambda::Function", {"Properties": {"Handler": handler}})
+    return logical_id
+
+
+def _role_statements(template_json: dict[str, Any], handler: str) -> list[dict[str, Any]]:
+    """Every statement of the policies attached to the role of the function with this handler."""
+    resources = template_json["Resources"]
+    function_id = _function_id(Template.from_json(template_json), handler)
+    role_id = resources[function_id]["Properties"]["Role"]["Fn::GetAtt"][0]
+    return [
+        statement
+        for resource in resources.values()
+        if resource["Type"] == "AWS::IAM::Policy" and {"Ref": role_id} in resource["Properties"]["Roles"]
+        for statement in resource["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
+def _actions(statements: list[dict[str, Any]]) -> set[str]:
+    found: set[str] = set()
+    for statement in statements:
+        action = statement["Action"]
+        found |= {action} if isinstance(action, str) else set(action)
+    return found
 
 
 def _digest_schedules(template: Template) -> dict[str, Any]:
@@ -30,15 +49,15 @@ def _digest_schedules(template: Template) -> dict[str, Any]:
     }
 
 
-def test_the_digest_runs_mondays_at_8_utc_and_invokes_the_notifier_with_its_event(template: Template) -> None:
+def test_the_digest_runs_mondays_at_8_utc_and_invokes_its_own_function_with_its_event(template: Template) -> None:
     ((_, schedule),) = _digest_schedules(template).items()
     props = schedule["Properties"]
     assert props["ScheduleExpression"] == "cron(0 8 ? * MON *)"
     assert props["ScheduleExpressionTimezone"] == "Etc/UTC"
     assert props["FlexibleTimeWindow"] == {"Mode": "OFF"}
     target = props["Target"]
-    assert target["Arn"] == _notifier_arn(template)
-    # Scheduler fills in the run's scheduled time: the notifier keys each channel's delivery on it
+    assert target["Arn"] == {"Fn::GetAtt": [_function_id(template, catalog.DIGEST_HANDLER), "Arn"]}
+    # Scheduler fills in the run's scheduled time: the digest keys each channel's delivery on it
     assert json.loads(target["Input"]) == {
         "kind": catalog.DIGEST_EVENT_KIND,
         "scheduled_time": "<aws.scheduler.scheduled-time>",
@@ -48,7 +67,7 @@ def test_the_digest_runs_mondays_at_8_utc_and_invokes_the_notifier_with_its_even
     assert "DeadLetterConfig" in target
 
 
-def test_the_schedules_role_is_trusted_by_scheduler_of_this_account_and_invokes_the_notifier_only(
+def test_the_schedules_role_is_trusted_by_scheduler_of_this_account_and_invokes_the_digest_only(
     template: Template, template_json: dict[str, Any]
 ) -> None:
     ((_, schedule),) = _digest_schedules(template).items()
@@ -68,7 +87,7 @@ def test_the_schedules_role_is_trusted_by_scheduler_of_this_account_and_invokes_
     assert actions == {"lambda:InvokeFunction", "sqs:SendMessage"}
 
 
-def test_the_notifier_may_read_metrics_and_only_this_stacks_alarm_history(
+def test_the_digest_may_read_metrics_and_only_this_stacks_alarm_history(
     template: Template, template_json: dict[str, Any]
 ) -> None:
     alarm_ids = sorted(template.find_resources("AWS::CloudWatch::Alarm"))
@@ -87,6 +106,31 @@ def test_the_notifier_may_read_metrics_and_only_this_stacks_alarm_history(
             },
             "Roles": [Match.any_value()],
         },
+    )
+    # The reads are the digest's alone: the notifier's role reads no CloudWatch data
+    assert not {a for a in _actions(_role_statements(template_json, catalog.NOTIFIER_HANDLER)) if "cloudwatch" in a}
+    digest_actions = _actions(_role_statements(template_json, catalog.DIGEST_HANDLER))
+    assert {"cloudwatch:GetMetricData", "cloudwatch:DescribeAlarmHistory", "ses:SendRawEmail"} <= digest_actions
+
+
+def test_the_digests_failures_go_to_the_notifiers_dead_letter_queue_and_no_alarm_is_added(
+    template: Template, synth_with: Any
+) -> None:
+    # Given the digest's async-invoke config and the notifier's
+    configs = {
+        config["Properties"]["FunctionName"]["Ref"]: config["Properties"]
+        for config in template.find_resources("AWS::Lambda::EventInvokeConfig").values()
+    }
+    digest = configs[_function_id(template, catalog.DIGEST_HANDLER)]
+    notifier = configs[_function_id(template, catalog.NOTIFIER_HANDLER)]
+    # Then a digest that failed after Lambda's retries lands in the queue `notifier-dead-letters` watches
+    assert digest["DestinationConfig"] == notifier["DestinationConfig"]
+    assert digest["MaximumRetryAttempts"] == 2
+    # And the digest's function adds no alarm: the stack has the same alarms without it
+    without_digest = synth_with({"config.digest_schedule": "null"})
+    assert (
+        template.find_resources("AWS::CloudWatch::Alarm").keys()
+        == without_digest.find_resources("AWS::CloudWatch::Alarm").keys()
     )
 
 

@@ -14,6 +14,7 @@ from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import RawMessage, ses_backends
 
 from functions.common import catalog
+from functions.digest import app as digest_app
 from functions.notifier import app
 from infra.local.lambda_events import LocalLambdaContext
 from infra.local.provision import create_idempotency_table, create_sender_identity
@@ -66,7 +67,7 @@ class SentEmail:
 
 
 def _clear_caches() -> None:
-    clear_cached_factories(app)
+    clear_cached_factories(app, digest_app)
 
 
 @pytest.fixture
@@ -96,6 +97,18 @@ def invoke(notifier_env: None) -> Invoke:
 
     def call(event: dict[str, Any]) -> dict[str, Any]:
         response: dict[str, Any] = app.lambda_handler(event, LocalLambdaContext(function_name="alarm-notifier"))
+        return response
+
+    return call
+
+
+@pytest.fixture
+def invoke_digest(notifier_env: None) -> Invoke:
+    """Calls the weekly digest's entry point as EventBridge Scheduler would."""
+
+    def call(event: dict[str, Any]) -> dict[str, Any]:
+        context: Any = LocalLambdaContext(function_name="weekly-digest")
+        response: dict[str, Any] = digest_app.lambda_handler(event, context)
         return response
 
     return call

@@ -13,9 +13,12 @@ from urllib.parse import urlsplit
 import boto3
 import pytest
 
-from functions.common import catalog
-from functions.notifier import app, http_post
+from functions.common import catalog, http
+from functions.common.http import PostError
+from functions.notifier import app
 from functions.notifier.channel import ChannelDeliveryError
+from functions.notifier.delivery import Deliveries
+from functions.notifier.presentation import AlertLinks
 from functions.notifier.webhook import WebhookChannel
 from infra.config import REPO_ROOT
 from infra.local.webhook_sink import Reply
@@ -174,7 +177,7 @@ def test_a_webhook_answering_500_neither_blocks_nor_repeats_the_email(
     channels.sink.answer_next(Reply(), Reply(status=500, body="oops"), Reply(status=500, body="oops"))
     event = _api_5xx_alarm()
     # When SNS delivers the alarm, the invocation fails naming the webhook and its answer (so Lambda retries it)
-    with pytest.raises(ChannelDeliveryError, match=r"^webhook: HTTP 500 oops \(after 2 attempt\(s\)\)$"):
+    with pytest.raises(PostError, match=r"^webhook: HTTP 500 oops \(after 2 attempt\(s\)\)$"):
         invoke(event)
     # And the email and the Slack message went out anyway, once
     assert len(sent_emails()) == 1
@@ -195,11 +198,12 @@ def test_a_webhook_timing_out_does_not_block_the_email_and_its_retry_delivers(
     # Given a webhook that answers only after the notifier stopped waiting (its timeout shortened for the test)
     url = channels.webhook_url
     webhook = WebhookChannel(url=lambda: url, timeout_seconds=0.2)
-    to = (app.channels()[0], webhook)
+    email = app.notifier().deliveries.channels[0]
+    to = app.Notifier(AlertLinks.from_environment(), (), Deliveries((email, webhook)))
     channels.sink.answer_next(Reply(delay_seconds=1.0), Reply(delay_seconds=1.0))
     event = _api_5xx_alarm()
     # When the alarm is delivered, the invocation fails saying the webhook did not answer
-    with pytest.raises(ChannelDeliveryError, match=r"webhook: no answer within 0.2 s \(after 2 attempt\(s\)\)"):
+    with pytest.raises(PostError, match=r"webhook: no answer within 0.2 s \(after 2 attempt\(s\)\)"):
         app.handle(event, to)
     assert len(sent_emails()) == 1
     # And Lambda's retry delivers the webhook without a second email
@@ -226,7 +230,7 @@ def test_a_redelivered_sns_message_sends_nothing_twice_on_any_channel(
 def test_each_url_is_read_from_ssm_once_per_container(invoke: Invoke, channels: Channels) -> None:
     # Given the notifier's SSM client records its calls
     calls: list[str] = []
-    app.secret_store().client.meta.events.register(
+    app.notifier().deliveries.channels[1].webhook_url.store.client.meta.events.register(  # type: ignore[attr-defined]
         "before-parameter-build.ssm.GetParameter", lambda params, **_: calls.append(params["Name"])
     )
     # When three alarms arrive in the same container
@@ -278,7 +282,7 @@ def test_no_secret_url_in_any_log_line_or_error_even_when_delivery_fails(
         )
     )
     # When an alarm arrives and Slack refuses it
-    with pytest.raises(ChannelDeliveryError) as failure:
+    with pytest.raises(PostError) as failure:
         invoke(_api_5xx_alarm())
     # Then the error says what Slack answered, and neither it nor any log line holds the URL or its secret parts
     assert problem in str(failure.value)
@@ -295,7 +299,7 @@ def test_a_stored_url_that_is_not_https_is_refused_without_quoting_it(
     boto3.client("ssm").put_parameter(
         Name=WEBHOOK_PARAMETER, Value="http://hooks.example.com/T/secretInClear", Type="SecureString", Overwrite=True
     )
-    with pytest.raises(ChannelDeliveryError, match=r"^webhook: the stored URL is not an https URL$"):
+    with pytest.raises(PostError, match=r"^webhook: the stored URL is not an https URL$"):
         invoke(_api_5xx_alarm())
     assert "secretInClear" not in lambda_stdout()
     assert len(sent_emails()) == 1
@@ -326,7 +330,7 @@ def test_slack_rate_limiting_is_waited_out_as_slack_asks(channels: Channels) -> 
     channels.sink.answer_next(Reply(status=429, body="rate_limited", headers={"Retry-After": "2"}))
     waits: list[float] = []
     # When a message is posted
-    answer = http_post.post_json("slack", channels.slack_url, {"text": "hi"}, sleep=waits.append)
+    answer = http.post_json("slack", channels.slack_url, {"text": "hi"}, user_agent="test", sleep=waits.append)
     # Then the notifier waited the 2 s Slack asked for and the second attempt went through
     assert (waits, answer.status, answer.body) == ([2.0], 200, "ok")
     assert [r.json() for r in channels.slack()] == [{"text": "hi"}, {"text": "hi"}]
@@ -335,8 +339,8 @@ def test_slack_rate_limiting_is_waited_out_as_slack_asks(channels: Channels) -> 
 def test_a_client_error_is_not_retried(channels: Channels) -> None:
     # Given Slack refuses the payload itself (400 invalid_payload): trying again would not help
     channels.sink.answer_next(Reply(status=400, body="invalid_payload"))
-    with pytest.raises(ChannelDeliveryError, match=r"^slack: HTTP 400 invalid_payload \(after 1 attempt\(s\)\)$"):
-        http_post.post_json("slack", channels.slack_url, {"text": "hi"}, sleep=lambda _: None)
+    with pytest.raises(PostError, match=r"^slack: HTTP 400 invalid_payload \(after 1 attempt\(s\)\)$"):
+        http.post_json("slack", channels.slack_url, {"text": "hi"}, user_agent="test", sleep=lambda _: None)
     assert len(channels.slack()) == 1
 
 

@@ -18,6 +18,8 @@ from functions.common import catalog
 from functions.notifier import app
 from functions.notifier.alarm_message import parse_alarm_message
 from functions.notifier.guard import (
+    ApiGatewayStageThrottle,
+    DynamoDBGuardLedger,
     GuardAction,
     GuardError,
     GuardSettings,
@@ -25,8 +27,6 @@ from functions.notifier.guard import (
     apply_guard,
     decide,
 )
-from functions.notifier.guard_ledger import DynamoDBGuardLedger
-from functions.notifier.guard_stage import ApiGatewayStageThrottle
 from infra.local.stage_control import ENDPOINT_VARIABLE, StageControl
 from tests.support import alarm_events
 from tests.unit.notifier.conftest import STACK_NAME, Channels, Invoke, SentEmail
@@ -264,7 +264,7 @@ def test_a_failed_guard_is_emailed_then_fails_the_invocation_and_a_retry_that_su
     assert len(sent_emails()) == 1
     # When the cause is fixed and Lambda retries again, the guard engages and the owner is told, once
     monkeypatch.setenv(catalog.GUARD_API_ID_ENV, API_ID)
-    app.stage_throttle.cache_clear()  # a new container would read the fixed setting
+    app.notifier.cache_clear()  # a new container would read the fixed setting
     invoke(json.loads(json.dumps(event)))
     invoke(json.loads(json.dumps(event)))
     assert stage.limits == (2.0, 10)
@@ -283,7 +283,7 @@ def test_an_alarm_retried_after_its_ok_does_not_engage_the_guard_again(
     with pytest.raises(GuardError):
         invoke(alarm)
     monkeypatch.setenv(catalog.GUARD_API_ID_ENV, API_ID)
-    app.stage_throttle.cache_clear()
+    app.notifier.cache_clear()
     # And the alarm's OK, 10 minutes later, released the guard
     invoke(alarm_events.sns_event(_spike("OK", "ALARM")))
     assert stage.limits == (20.0, 40)

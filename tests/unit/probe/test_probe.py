@@ -8,10 +8,10 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from functions.common import catalog
+from functions.common.http import Answer, NoAnswerError
 from functions.common.security_headers import CONTENT_SECURITY_POLICY
 from functions.probe import app
-from functions.probe.checks import CheckFailure, ProbeTarget, run_probe
-from functions.probe.http_get import Answer, NoAnswerError, request
+from functions.probe.checks import CheckFailure, ProbeTarget, request, run_probe
 from infra.local.lambda_events import LocalLambdaContext
 from tests.support.lambda_output import emitted_metrics, log_records
 from tests.support.probe_site import ProbeSite, probe_site
@@ -155,7 +155,7 @@ def test_a_public_site_over_plain_http_fails_site_page() -> None:
     def send(url: str, **_: object) -> Answer:
         if url == target.site_url:
             return page
-        raise NoAnswerError(f"no answer from {url}")
+        raise NoAnswerError(url, "connection failed (ConnectionRefusedError)")
 
     # When the probe runs, Then site_page names the plain-HTTP URL
     failures = run_probe(target, send)

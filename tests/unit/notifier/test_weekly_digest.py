@@ -20,8 +20,7 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 from functions.common import catalog
-from functions.notifier.alert_email import AlertLinks
-from functions.notifier.digest import (
+from functions.digest.figures import (
     AlarmEpisode,
     Digest,
     alarm_episodes,
@@ -30,7 +29,8 @@ from functions.notifier.digest import (
     week_figures,
     week_start,
 )
-from functions.notifier.digest_render import digest_payload, render_digest_email, render_digest_slack
+from functions.digest.render import digest_payload, render_digest_email, render_digest_slack
+from functions.notifier.presentation import AlertLinks
 from infra.monitoring.counter import COUNTER_THROTTLES_ALARM
 from infra.monitoring.http_api import API_5XX_ALARM, API_P99_LATENCY_ALARM
 from tests.unit.notifier.conftest import STACK_NAME, Channels, Invoke, SentEmail
@@ -231,13 +231,13 @@ def _digest_event(when: datetime = SCHEDULED) -> dict[str, Any]:
 
 
 def test_the_digest_goes_to_every_channel_once(
-    invoke: Invoke, channels: Channels, sent_emails: Callable[[], list[SentEmail]]
+    invoke_digest: Invoke, channels: Channels, sent_emails: Callable[[], list[SentEmail]]
 ) -> None:
     # Given last weeks' metrics on CloudWatch, and Slack and the webhook configured
     _seed(boto3.client("cloudwatch"))
     # When the schedule's event arrives, then again (Scheduler's or Lambda's retry of the same run)
-    first = invoke(_digest_event())
-    again = invoke(_digest_event())
+    first = invoke_digest(_digest_event())
+    again = invoke_digest(_digest_event())
     # Then email, Slack and the webhook each got it exactly once
     assert first["digest"] == again["digest"] == "digest:2026-11-30T08:00:00+00:00"
     assert set(first["deliveries"]) == {"email", "slack", "webhook"}
@@ -255,14 +255,14 @@ def test_the_digest_goes_to_every_channel_once(
     assert document["digest"]["last_week"]["views"] == 10
     assert document["digest"]["alarms"] is None
     # A later run is a new digest
-    invoke(_digest_event(SCHEDULED + timedelta(days=7)))
+    invoke_digest(_digest_event(SCHEDULED + timedelta(days=7)))
     assert len(sent_emails()) == 2
     assert len(channels.slack()) == 2
 
 
-def test_an_unreadable_scheduled_time_fails_the_invocation(invoke: Invoke) -> None:
+def test_an_unreadable_scheduled_time_fails_the_invocation(invoke_digest: Invoke) -> None:
     with pytest.raises(ValueError, match="scheduled_time"):
-        invoke({"kind": catalog.DIGEST_EVENT_KIND, "scheduled_time": "<aws.scheduler.scheduled-time>"})
+        invoke_digest({"kind": catalog.DIGEST_EVENT_KIND, "scheduled_time": "<aws.scheduler.scheduled-time>"})
 
 
 def test_an_unreadable_alarm_history_is_one_short_line() -> None:

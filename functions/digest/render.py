@@ -1,5 +1,6 @@
 """The weekly digest as each channel shows it: an email (text and HTML), a Slack Block Kit message and the
-webhook's JSON document (`type: digest`, documented in docs/alerting.md, "Digest payload").
+webhook's JSON document (`type: digest`, documented in docs/alerting.md, "Digest payload"). DigestMessage is
+what the notifier's channels deliver (functions/notifier/channel.py).
 
 Plain functions of the digest and the links, no AWS calls: tests render them directly.
 """
@@ -7,11 +8,14 @@ Plain functions of the digest and the links, no AWS calls: tests render them dir
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from functions.notifier.alert_email import AlertLinks, Email
-from functions.notifier.digest import AlarmEpisode, Digest, WeekFigures
+from functions.digest.figures import AlarmEpisode, Digest, WeekFigures
+from functions.notifier.alert_email import Email
+from functions.notifier.presentation import AlertLinks
+from functions.notifier.slack import buttons, escape, field, header, section
 
 DIGEST_PAYLOAD_VERSION: Final = 1
 """Bumped by a change that could break a receiver of the digest payload (like webhook.PAYLOAD_VERSION)."""
@@ -118,35 +122,12 @@ def render_digest_email(digest: Digest, links: AlertLinks) -> Email:
 
 def render_digest_slack(digest: Digest, links: AlertLinks) -> dict[str, Any]:
     """Block Kit: a header, the figures as fields, the alarms, a dashboard button (Slack's limits: slack.py)."""
-
-    def escape(text: str) -> str:
-        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
     title = digest_title(digest)
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": f":bar_chart: {title}"[:150], "emoji": True}},
-        {
-            "type": "section",
-            "fields": [
-                {"type": "mrkdwn", "text": f"*{escape(label)}*\n{escape(value)}"}
-                for label, value in figure_rows(digest)
-            ],
-        },
-        {
-            "type": "section",
-            "text": {"type": "mrkdwn", "text": "*Alarms*\n" + escape("\n".join(alarm_lines(digest)))[:2900]},
-        },
-        {
-            "type": "actions",
-            "elements": [
-                {
-                    "type": "button",
-                    "text": {"type": "plain_text", "text": "Dashboard"},
-                    "url": links.dashboard(None),
-                    "action_id": "link-0",
-                }
-            ],
-        },
+        header(f":bar_chart: {title}"),
+        {"type": "section", "fields": [field(label, value) for label, value in figure_rows(digest)]},
+        section("*Alarms*\n" + escape("\n".join(alarm_lines(digest)))),
+        buttons([("Dashboard", links.dashboard(None))]),
     ]
     return {"text": title, "blocks": blocks}
 
@@ -194,3 +175,24 @@ def digest_payload(digest: Digest, links: AlertLinks) -> dict[str, Any]:
         },
         "links": {"dashboard": links.dashboard(None)},
     }
+
+
+@dataclass(frozen=True)
+class DigestMessage:
+    """The digest as the channels deliver it, idempotent per channel on its delivery id."""
+
+    digest: Digest
+    links: AlertLinks
+
+    @property
+    def delivery_id(self) -> str:
+        return self.digest.delivery_id
+
+    def email(self) -> Email:
+        return render_digest_email(self.digest, self.links)
+
+    def slack(self) -> dict[str, Any]:
+        return render_digest_slack(self.digest, self.links)
+
+    def webhook(self) -> dict[str, Any]:
+        return digest_payload(self.digest, self.links)

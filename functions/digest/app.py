@@ -1,0 +1,79 @@
+"""Lambda entry point of the weekly digest: EventBridge Scheduler invokes it (infra/digest.py) with the run's
+scheduled time; it reads the week's figures and alarm history from CloudWatch (figures.py) and delivers the digest
+on every alert channel through the notifier's channel adapters, each at most once per run
+(functions/notifier/delivery.py: keyed on `digest:<scheduled time>`, so Lambda's and Scheduler's retries send
+nothing twice). A failed delivery fails the invocation; after Lambda's retries the event goes to the notifier's
+dead-letter queue, which the alerting-health alarm `notifier-dead-letters` watches.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import cache
+from typing import TYPE_CHECKING, Any, Final
+
+import boto3
+from aws_lambda_powertools import Logger
+from botocore.config import Config
+
+from functions.common import catalog
+from functions.digest.figures import build_digest
+from functions.digest.render import DigestMessage
+from functions.notifier.delivery import IDEMPOTENCY_CONFIG, Deliveries, configured_channels, raise_for_failures
+from functions.notifier.presentation import AlertLinks
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+    from mypy_boto3_cloudwatch.client import CloudWatchClient
+
+logger = Logger(service=catalog.DIGEST_SERVICE)
+
+_CLOUDWATCH_CONFIG: Final = Config(
+    connect_timeout=2, read_timeout=10, retries={"total_max_attempts": 3, "mode": "standard"}
+)
+
+
+@cache
+def cloudwatch_client() -> CloudWatchClient:
+    """GetMetricData and DescribeAlarmHistory; created on first use, so tests and the local runtime choose."""
+    return boto3.client("cloudwatch", config=_CLOUDWATCH_CONFIG)
+
+
+@cache
+def deliveries() -> Deliveries:
+    return Deliveries(configured_channels())
+
+
+def scheduled_time(event: dict[str, Any]) -> datetime:
+    """When the schedule fired (EventBridge Scheduler's `<aws.scheduler.scheduled-time>`, ISO 8601 UTC): the
+    same on every retry of one run, so a retry reports the same week and keys the same deliveries."""
+    value = event.get("scheduled_time")
+    try:
+        at = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"the digest event's scheduled_time {value!r} is not an ISO 8601 time") from None
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def send_digest(event: dict[str, Any], to: Deliveries) -> dict[str, Any]:
+    """The weekly digest, built from CloudWatch as of the scheduled time (the week so far when `so_far`)."""
+    at, where = scheduled_time(event), AlertLinks.from_environment()
+    alarm_names = [catalog.alarm_name(where.stack_name, alarm_id) for alarm_id in sorted(where.alarm_ids)]
+    digest = build_digest(
+        cloudwatch_client(),
+        alarm_names,
+        now=at,
+        so_far=event.get("so_far") is True,
+        delivery_id=f"digest:{at.astimezone(UTC).isoformat()}",
+    )
+    if digest.history_problem:
+        logger.warning("alarm history not read for the digest", extra={"problem": digest.history_problem})
+    outcome = to.deliver(DigestMessage(digest, where))
+    raise_for_failures(outcome)
+    return {"digest": digest.delivery_id, "deliveries": {name: r.reference for name, r in outcome.delivered.items()}}
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    IDEMPOTENCY_CONFIG.register_lambda_context(context)
+    return send_digest(event, deliveries())

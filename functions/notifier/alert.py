@@ -1,0 +1,105 @@
+"""An alert: what was read from one SNS message (the alarm state change, or why it could not be read) with the
+links it points to, and how it looks on each channel. An alarm that does not render is forwarded raw, so an odd
+value in a message never costs the owner the alert.
+
+The SNS envelope is read with Powertools' SNSEvent data classes. NOTE: Powertools' CloudWatchAlarmEvent is the
+event of an alarm's *Lambda action*, not the JSON an alarm publishes to SNS, so the message itself is read by
+alarm_message.py. https://docs.aws.amazon.com/lambda/latest/dg/services-cloudwatch.html
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from aws_lambda_powertools.utilities.data_classes import SNSEvent
+
+from functions.notifier import slack, webhook
+from functions.notifier.alarm_message import (
+    AlarmStateChange,
+    UnreadableAlarmMessageError,
+    parse_alarm_message,
+    text_or_none,
+)
+from functions.notifier.alert_email import Email, render_alarm_email, render_unreadable_email
+from functions.notifier.presentation import AlertLinks, RawNotification
+
+Rendered = TypeVar("Rendered")
+
+
+@dataclass(frozen=True)
+class Alert:
+    notification: RawNotification
+    delivery_id: str | None
+    """The SNS message id: the same on every redelivery, so it keys idempotency (None: not from SNS)."""
+    change: AlarmStateChange | None
+    """None when the message is not a CloudWatch alarm notification; `problem` says why."""
+    problem: str | None
+    links: AlertLinks
+    reports: Mapping[str, Any] = field(default_factory=dict)
+    """What the enrichment steps did, by step (the throttle guard's outcome), for the receipt."""
+    failure: Exception | None = None
+    """A step that failed: the alert says so, is delivered, then this fails the invocation (app.py)."""
+
+    def _render(
+        self,
+        alarm: Callable[[AlarmStateChange, AlertLinks], Rendered],
+        unreadable: Callable[[RawNotification, str, AlertLinks], Rendered],
+    ) -> Rendered:
+        if self.change is None:
+            return unreadable(self.notification, self.problem or "unreadable", self.links)
+        try:
+            return alarm(self.change, self.links)
+        except Exception as error:
+            reason = f"the alarm could not be rendered ({type(error).__name__}: {error})"
+            return unreadable(self.notification, reason, self.links)
+
+    def email(self) -> Email:
+        return self._render(render_alarm_email, render_unreadable_email)
+
+    def slack(self) -> dict[str, Any]:
+        return self._render(slack.render_alarm_message, slack.render_unreadable_message)
+
+    def webhook(self) -> dict[str, Any]:
+        body = self._render(webhook.alarm_payload, webhook.unreadable_payload)
+        return {"version": webhook.PAYLOAD_VERSION, "delivery_id": self.delivery_id, **body}
+
+
+def alerts_of(event: dict[str, Any], links: AlertLinks) -> list[Alert]:
+    """One alert per record (SNS sends one per invocation). An event that is not SNS-shaped is one alert that
+    quotes it whole, so it is still forwarded rather than dropped."""
+    records = event.get("Records")
+    if not isinstance(records, list) or not records:
+        records = [event]
+    return [read_alert(record, links) for record in records]
+
+
+def read_alert(record: Any, links: AlertLinks) -> Alert:
+    notification, delivery_id = _notification(record)
+    try:
+        change: AlarmStateChange | None = parse_alarm_message(notification.message)
+        problem = None
+    except UnreadableAlarmMessageError as error:
+        change, problem = None, str(error)
+    return Alert(notification=notification, delivery_id=delivery_id, change=change, problem=problem, links=links)
+
+
+def _notification(record: Any) -> tuple[RawNotification, str | None]:
+    """The SNS envelope of one record and its message id (None for a record not from SNS)."""
+    if not isinstance(record, dict) or not isinstance(record.get("Sns"), dict):
+        whole = json.dumps(record, default=str)
+        return RawNotification(message_id="none", topic_arn=None, subject=None, timestamp=None, message=whole), None
+    sns = SNSEvent({"Records": [record]}).record.sns
+    raw = sns.get("Message")
+    message_id = sns.get("MessageId")
+    delivery_id = message_id if isinstance(message_id, str) and message_id else None
+    notification = RawNotification(
+        message_id=delivery_id or "none",
+        topic_arn=text_or_none(sns.get("TopicArn")),
+        subject=text_or_none(sns.get("Subject")),
+        timestamp=text_or_none(sns.get("Timestamp")),
+        message=raw if isinstance(raw, str) else json.dumps(raw, default=str),
+    )
+    return notification, delivery_id
