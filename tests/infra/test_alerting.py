@@ -29,7 +29,6 @@ from infra.monitoring.counter import COUNTER_THROTTLES_ALARM, VISIT_STORE_FAILUR
 from infra.monitoring.http_api import API_5XX_ALARM, API_P99_LATENCY_ALARM, API_REQUEST_SPIKE_ALARM
 from infra.monitoring.notifier import ALARM_TOPIC_DELIVERY_ALARM, NOTIFIER_DLQ_ALARM, NOTIFIER_ERRORS_ALARM
 from infra.monitoring.probe import SITE_UNAVAILABLE_ALARM
-from infra.monitoring.visit_metrics import VISIT_METRICS_FAILURES_ALARM
 from infra.notifier import IDEMPOTENCY_TABLE_ACTIONS, NOTIFIER_RETRY_ATTEMPTS
 from tests.support import alarm_events
 from tests.support.caches import clear_cached_factories
@@ -67,20 +66,7 @@ def _health_topic(template: Template) -> str:
 
 
 def _dead_letter_queue(template: Template) -> str:
-    """The notifier's: the on-failure destination of its asynchronous invocations."""
-    notifier = _function(template, NOTIFIER_HANDLER)
-    (config,) = [
-        c
-        for c in template.find_resources("AWS::Lambda::EventInvokeConfig").values()
-        if c["Properties"]["FunctionName"] == {"Ref": notifier}
-    ]
-    return str(config["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0])
-
-
-def _failed_batches_queue(template: Template) -> str:
-    """The visit-metrics publisher's: the on-failure destination of its stream's event source mapping."""
-    (mapping,) = template.find_resources("AWS::Lambda::EventSourceMapping").values()
-    return str(mapping["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0])
+    return _one(template, "AWS::SQS::Queue")
 
 
 def _alarms(template: Template) -> dict[str, Mapping[str, Any]]:
@@ -167,18 +153,6 @@ def _expected(template: Template, config: DeploymentConfig) -> dict[str, Expecte
             health,
             **once,
         ),
-        # A batch of the stream given up: its visits are stored but missing from the graphs; the owner's route.
-        VISIT_METRICS_FAILURES_ALARM: Expected(
-            "AWS/SQS",
-            "ApproximateNumberOfMessagesVisible",
-            "Maximum",
-            {"QueueName": {"Fn::GetAtt": [_failed_batches_queue(template), "QueueName"]}},
-            1,
-            ge,
-            quiet,
-            usage,
-            **once,
-        ),
         ALARM_TOPIC_DELIVERY_ALARM: Expected(
             "AWS/SNS",
             "NumberOfNotificationsFailed",
@@ -200,7 +174,6 @@ ALARM_IDS = (
     API_P99_LATENCY_ALARM,
     COUNTER_THROTTLES_ALARM,
     VISIT_STORE_FAILURES_ALARM,
-    VISIT_METRICS_FAILURES_ALARM,
     NOTIFIER_ERRORS_ALARM,
     NOTIFIER_DLQ_ALARM,
     ALARM_TOPIC_DELIVERY_ALARM,

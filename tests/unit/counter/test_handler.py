@@ -186,26 +186,10 @@ def test_a_plain_200_writes_no_log_line_and_an_error_one_with_its_correlation_id
     assert all(r["service"] == catalog.COUNTER_SERVICE for r in errors)
 
 
-def test_a_counted_visit_writes_nothing_to_its_logs_the_stream_carries_its_metrics(
+def test_each_counted_visit_emits_visits_and_a_first_one_unique_visitors_on_the_fixed_dimension(
     invoke: Invoke, lambda_stdout: Callable[[], str]
 ) -> None:
-    # Given a counter beside a table whose stream feeds the visit-metrics publisher (the stack's default)
-    # When a visitor's two visits are counted
-    invoke("POST", source_ip="198.51.100.8", body='{"visit_id": "session-one"}')
-    invoke("POST", source_ip="198.51.100.8", body='{"visit_id": "session-two"}')
-    # Then the counter prints no metric and no line for them (the publisher derives Visits from the table)
-    assert emitted_metrics(lambda_stdout()) == []
-    assert [r for r in log_records(lambda_stdout()) if r["message"] != catalog.COLD_START_LOG_MESSAGE] == []
-
-
-def test_beside_an_adopted_table_each_counted_visit_emits_visits_and_a_first_one_unique_visitors(
-    invoke: Invoke, lambda_stdout: Callable[[], str], monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
-) -> None:
-    # Given a counter beside an adopted table, which has no publisher: the stack tells it to publish itself
-    monkeypatch.setenv(catalog.COUNTER_PUBLISHES_VISITS_ENV, "true")
-    app.publishes_visit_metrics.cache_clear()
-    request.addfinalizer(app.publishes_visit_metrics.cache_clear)
-    # And one visitor's two visits (two browser sessions), a read and a refused request
+    # Given one visitor's two visits (two browser sessions), a read and a refused request
     invoke("POST", source_ip="198.51.100.7", body='{"visit_id": "session-one"}')
     invoke("POST", source_ip="198.51.100.7", body='{"visit_id": "session-two"}')
     invoke("GET")
