@@ -206,6 +206,52 @@ def test_each_counted_visit_emits_visits_and_a_first_one_unique_visitors_on_the_
     assert all(m.dimensions == {catalog.SERVICE_DIMENSION: catalog.COUNTER_SERVICE} for m in metrics)
 
 
+def test_a_counted_visit_prints_one_emf_document_with_both_metrics_and_nothing_else(
+    invoke: Invoke, lambda_stdout: Callable[[], str]
+) -> None:
+    # Given a warm container (its cold-start line already written)
+    invoke("GET")
+    lambda_stdout()
+    # When a visitor's first view of the day is counted
+    response = invoke("POST", source_ip="198.51.100.9", body='{"visit_id": "first-view"}')
+    # Then the whole of what the counter printed is one EMF document carrying Visits and UniqueVisitors
+    assert response["statusCode"] == 200
+    lines = lambda_stdout().splitlines()
+    assert len(lines) == 1
+    assert sorted(m.name for m in emitted_metrics(lines[0])) == [
+        catalog.UNIQUE_VISITORS_METRIC,
+        catalog.VISITS_METRIC,
+    ]
+    assert log_records(lines[0]) == []
+
+
+@pytest.mark.parametrize("refused_key", [catalog.VISITOR_KEY_PREFIX, catalog.VISITS_ITEM_KEY])
+def test_a_visit_whose_store_fails_emits_no_visit_metric(
+    invoke: Invoke, lambda_stdout: Callable[[], str], refused_key: str
+) -> None:
+    # Given DynamoDB refuses the visitor's gate or the totals write (the visit is not stored)
+    counter = app.visit_counter()
+    with refused(counter.client, "UpdateItem", "ThrottlingException", when=on_key(refused_key)):
+        # When a visit is posted
+        response = invoke("POST", body='{"visit_id": "refused-visit"}')
+    # Then it is answered 503 and only the store failure is published: no view and no visitor on the graphs
+    assert response["statusCode"] == 503
+    assert [m.name for m in emitted_metrics(lambda_stdout())] == [catalog.STORE_FAILURES_METRIC]
+
+
+def test_ignored_and_repeated_visits_emit_no_visit_metric(invoke: Invoke, lambda_stdout: Callable[[], str]) -> None:
+    # Given a crawler, a visit retried after it was counted, and views beyond the visitor's daily limit
+    invoke("POST", headers={"user-agent": "Googlebot/2.1 (+http://www.google.com/bot.html)"})
+    for visit_id in ["session-one", "session-one", *(f"session-{n:03}" for n in range(MAX_VIEWS))]:
+        invoke("POST", source_ip="198.51.100.10", body=json.dumps({"visit_id": visit_id}))
+    # Then only the visitor's counted views (the daily limit) are published as Visits, one UniqueVisitors
+    names = [m.name for m in emitted_metrics(lambda_stdout())]
+    assert names.count(catalog.VISITS_METRIC) == MAX_VIEWS
+    assert names.count(catalog.UNIQUE_VISITORS_METRIC) == 1
+    # And the crawler and the views over the limit as IgnoredVisits instead
+    assert names.count(catalog.IGNORED_VISITS_METRIC) == 2 * 2  # each on {service} and by reason
+
+
 def test_an_invalid_visit_id_is_a_client_error_and_counts_nothing(invoke: Invoke) -> None:
     for visit_id in ('"short"', '"has spaces in it"', "12345678901", '"' + "x" * 65 + '"'):
         response = invoke("POST", body=f'{{"visit_id": {visit_id}}}')
