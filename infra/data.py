@@ -42,10 +42,5 @@ class VisitsTable(Construct):
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True
             ),
-            # The visit-metrics publisher reads the totals item's increase from it (infra/visit_metrics.py): old and
-            # new images, since a delta needs both. Enabling a stream costs nothing; Lambda's reads of it are free.
-            # NOTE: https://aws.amazon.com/dynamodb/pricing/on-demand/ ("GetRecords API calls invoked by AWS Lambda
-            # as part of DynamoDB triggers are free")
-            dynamo_stream=dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
             removal_policy=STATEFUL_REMOVAL_POLICY,
         )

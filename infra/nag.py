@@ -43,11 +43,6 @@ REASONS: Final[dict[str, str]] = {
         "CloudFront (origin access control) or Amplify (a bucket policy for one branch). Access logs would list "
         "nothing but those reads and the deploy's copy; CloudTrail records changes to the bucket itself."
     ),
-    "visit-metrics-failed-batches": (
-        "This queue is itself the on-failure destination of the visit-metrics publisher's stream event source "
-        "mapping (a batch given up is recorded there); cdk-nag only recognises SQS redrive and Lambda "
-        "DeadLetterConfig. Nothing consumes it automatically, and its alarm reaches the owner when a record arrives."
-    ),
     "AwsSolutions-CFR1": "A public resume is meant for visitors from anywhere; no country is excluded.",
     "AwsSolutions-CFR2": (
         "A static site of a few files with no forms and no server code: a web ACL (about $5/month plus per-request "
@@ -109,10 +104,7 @@ REASONS["digest-metric-read"] = (
     "list_amazoncloudwatch.html); it only reads metrics. Its other read, DescribeAlarmHistory, is scoped to this "
     "stack's alarms."
 )
-SHARED_FINDING_REASONS: Final[dict[str, tuple[str, ...]]] = {
-    "AwsSolutions-IAM5[Resource::*]": ("digest-metric-read",),
-    "AwsSolutions-SQS3": ("visit-metrics-failed-batches",),
-}
+SHARED_FINDING_REASONS: Final[dict[str, tuple[str, ...]]] = {"AwsSolutions-IAM5[Resource::*]": ("digest-metric-read",)}
 """Findings acknowledged on some resources with a reason of their own (by name) instead of the finding's."""
 
 DIGEST_INVOKE_FINDING: Final = "AwsSolutions-IAM5[Resource::<DigestFunctionCE0EDC24.Arn>:*]"

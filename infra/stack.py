@@ -31,11 +31,9 @@ from infra.monitoring.dashboard import DashboardSources, OperationsDashboard
 from infra.monitoring.http_api import HttpApiMonitor
 from infra.monitoring.notifier import NotifierMonitor
 from infra.monitoring.probe import ProbeMonitor
-from infra.monitoring.visit_metrics import VisitMetricsMonitor
 from infra.monitoring.visits_table import VisitsTableMonitor
 from infra.notifier import NotifierService
 from infra.probe import AvailabilityProbe
-from infra.visit_metrics import VisitMetricsPublisher
 
 
 class ResumeBackendStack(Stack):
@@ -54,12 +52,6 @@ class ResumeBackendStack(Stack):
             self, "Api", config=config, table=self.visits.table, allowed_origins=cors_origins(self.site, config)
         )
         self.site.publish(api_url=self.api.url, api_origin=self.api.http_api.api_endpoint)
-        self.visit_metrics: VisitMetricsPublisher | None = None
-        if self.visits.table.table_stream_arn is not None:
-            self.visit_metrics = VisitMetricsPublisher(self, "VisitMetrics", config=config, table=self.visits.table)
-        else:
-            # An adopted table's stream is not the stack's to turn on: the counter publishes the metrics itself.
-            self.api.counter.function.add_environment(catalog.COUNTER_PUBLISHES_VISITS_ENV, "true")
         self.alert_topics = AlertTopics(self, "AlertTopics", config=config)
         self.budget = CostBudget(
             self,
@@ -96,10 +88,6 @@ class ResumeBackendStack(Stack):
             notifier.notifier.function, notifier.dead_letter_queue, self.alert_topics.alarm_topic
         )
         probe = ProbeMonitor(interval_minutes=config.probe_interval_minutes)
-        publisher = self.visit_metrics
-        visit_metrics = (
-            None if publisher is None else VisitMetricsMonitor(publisher.publisher, publisher.failed_batches)
-        )
         runbook_url = catalog.runbook_url(config.github_repository, config.deploy_branch)
         self.alarms = AlarmSet(
             self,
@@ -108,8 +96,7 @@ class ResumeBackendStack(Stack):
             runbook_url=runbook_url,
             specs=[
                 spec
-                for monitor in (probe, http_api, counter, table_monitor, visit_metrics, notifier_monitor)
-                if monitor is not None
+                for monitor in (probe, http_api, counter, table_monitor, notifier_monitor)
                 for spec in monitor.alarm_specs
             ],
             topics=self.alert_topics.by_route,
@@ -139,7 +126,6 @@ class ResumeBackendStack(Stack):
                 probe=probe,
                 probe_log_group=self.probe.probe.log_group,
                 alarms=self.alarms,
-                visit_metrics=visit_metrics,
             ),
         )
 

@@ -23,8 +23,7 @@ DIGEST_SERVICE: Final = "weekly-digest"
 # Powertools Metrics adds this dimension with the service name as its value.
 SERVICE_DIMENSION: Final = "service"
 
-# Custom metrics (unit: Count), emitted as EMF: Visits and UniqueVisitors by the visit-metrics publisher (from the
-# visits table's stream, summed per 5-minute bucket: infra/visit_metrics.py), the others by the counter.
+# Custom metrics (unit: Count), emitted as EMF by the counter.
 VISITS_METRIC: Final = "Visits"
 """One per visit stored (POST /visits answered 200)."""
 UNIQUE_VISITORS_METRIC: Final = "UniqueVisitors"
@@ -46,8 +45,6 @@ IGNORE_REASONS: Final = (IGNORED_CRAWLER, IGNORED_NO_USER_AGENT, IGNORED_OVER_DA
 # counter wrote, so a deployed count carries on (VISITS_COUNT_ATTRIBUTE stays the total page views).
 VISITS_PARTITION_KEY: Final = "pk"
 VISITS_ITEM_KEY: Final = "visits"
-VISITS_TOTALS_KEY: Final[Mapping[str, Mapping[str, str]]] = {VISITS_PARTITION_KEY: {"S": VISITS_ITEM_KEY}}
-"""The totals item's key, in DynamoDB's JSON (as the counter writes it and the stream carries it)."""
 VISITS_COUNT_ATTRIBUTE: Final = "visit_count"
 """Total page views counted, since the counter was first deployed."""
 UNIQUE_VISITORS_ATTRIBUTE: Final = "unique_visitors"
@@ -73,24 +70,12 @@ EXPIRES_AT_ATTRIBUTE: Final = "expires_at"
 TABLE_NAME_ENV: Final = "TABLE_NAME"
 MAX_VIEWS_ENV: Final = "MAX_VIEWS_PER_VISITOR_PER_DAY"
 """config max_views_per_visitor_per_day: views of one visitor counted per UTC day."""
-COUNTER_PUBLISHES_VISITS_ENV: Final = "PUBLISH_VISIT_METRICS"
-"""Set (to "true") only when the stack adopts an existing visits table, whose stream it cannot turn on: the counter
-then emits Visits and UniqueVisitors itself, one EMF line per counted visit, as the publisher would have."""
 
 # Lambda handlers (`module.function`): infra deploys them under these names; the local runtime reads them back
 # from the synthesized template and imports them.
 COUNTER_HANDLER: Final = "functions.counter.app.lambda_handler"
 NOTIFIER_HANDLER: Final = "functions.notifier.app.lambda_handler"
 DIGEST_HANDLER: Final = "functions.digest.app.lambda_handler"
-VISIT_METRICS_HANDLER: Final = "functions.visit_metrics.app.lambda_handler"
-VISIT_METRICS_SERVICE: Final = "visit-metrics"
-"""The publisher's Logger service; its metrics keep the counter's service dimension, so they stay the same metrics."""
-VISIT_METRICS_BUCKET_SECONDS: Final = 300
-"""The publisher sums a batch's visits per 5-minute bucket (aligned to the clock) and prints one EMF document per
-bucket, timestamped at its start: the period every graph and alarm here uses, and a batch of the 5-minute window
-usually spans two buckets at most (more only when a backlog or a retry is delivered late)."""
-VISIT_METRICS_BUCKET_ENV: Final = "BUCKET_SECONDS"
-"""The publisher's bucket length in seconds: VISIT_METRICS_BUCKET_SECONDS deployed, scaled by the local runtime."""
 
 # The counter API's routes: path → methods. The counter routes on the request's path as it is, so these are
 # exact paths; infra/api.py refuses at synth an API Gateway path template (`{id}`, `{proxy+}`) it cannot serve.

@@ -6,8 +6,7 @@ NOTE: no Powertools event-handler resolver and no Tracer here. Most visitors of 
 start, and those two add ~100 ms of imports for two routes (measured in docs/performance.md). X-Ray traces the
 function only if `counter_tracing` turns it on (infra/config.py; off by default, docs/cost.md).
 
-Logs: a request answered 2xx writes no log line (the API's access-log line says all there is; Visits and
-UniqueVisitors come from the table's stream, infra/visit_metrics.py);
+Logs: a request answered 2xx writes no log line (its EMF metrics and the API's access-log line say all there is);
 any other answer writes one lean line, and a cold start one more with the handler module's import time, which
 the dashboard's cold-start widget reads (Lambda's own start/report lines are off for this function:
 infra/api.py). Every log byte is billed per visit: docs/cost.md.
@@ -15,7 +14,6 @@ infra/api.py). Every log byte is billed per visit: docs/cost.md.
 
 from __future__ import annotations
 
-import os
 import time
 import warnings
 from collections.abc import Callable
@@ -108,19 +106,11 @@ def _post_visit(event: dict[str, Any], counter: VisitCounter) -> dict[str, Any]:
     result = counter.record_visit(visit)
     if result.outcome is Outcome.OVER_DAILY_LIMIT:
         _count_ignored(catalog.IGNORED_OVER_DAILY_LIMIT)
-    elif result.outcome is not Outcome.ALREADY_COUNTED and publishes_visit_metrics():
+    elif result.outcome is not Outcome.ALREADY_COUNTED:
         metrics.add_metric(name=catalog.VISITS_METRIC, unit=MetricUnit.Count, value=1)
         if result.outcome is Outcome.FIRST_VIEW:
             metrics.add_metric(name=catalog.UNIQUE_VISITORS_METRIC, unit=MetricUnit.Count, value=1)
     return _figures(result.totals)
-
-
-@cache
-def publishes_visit_metrics() -> bool:
-    """Whether this counter emits Visits and UniqueVisitors itself: only beside an adopted table (whose stream the
-    stack cannot turn on); otherwise the visit-metrics publisher derives them from the table's stream, and a
-    counted visit writes no log line at all (catalog.COUNTER_PUBLISHES_VISITS_ENV)."""
-    return os.environ.get(catalog.COUNTER_PUBLISHES_VISITS_ENV) == "true"
 
 
 def _count_ignored(reason: str) -> None:

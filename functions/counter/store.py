@@ -7,7 +7,6 @@ applied, and the SDK sending it again would count a visit twice. Reads change no
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from botocore.exceptions import (
@@ -42,7 +41,7 @@ def error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
 
-def consistent_get(client: DynamoDBClient, table_name: str, key: Mapping[str, Any]) -> dict[str, Any] | None:
+def consistent_get(client: DynamoDBClient, table_name: str, key: dict[str, Any]) -> dict[str, Any] | None:
     """The item (None if there is none), read strongly consistently, tried twice on a transient failure.
     NOTE: a reload right after a POST must show that visit, and a salt just created by another container must
     be found, so every read is of the latest write."""

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
 _CONDITION_FAILED: Final = "ConditionalCheckFailedException"
-_TOTALS_KEY: Final = catalog.VISITS_TOTALS_KEY
+_TOTALS_KEY: Final = {catalog.VISITS_PARTITION_KEY: {"S": catalog.VISITS_ITEM_KEY}}
 _MAX_TOTALS_ATTEMPTS: Final = 3
 """Each attempt that fails its condition is an answer (the stored day moved on), never an uncertain write."""
 

@@ -13,10 +13,6 @@ local emulator, 2026-12-01). Lambda gives 256 MB 256/1769 of a vCPU, so ~19 ms o
 trips of a few ms each. https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html Cold starts (INIT,
 billed since 2025-08-01) are left out: at a million visits a month the containers are warm nearly always. Replace it
 with the Duration metric's average once deployed."""
-VISIT_METRICS_BILLED_MS: Final = 400
-"""Billed duration of one visit-metrics publisher run (ms). ASSUMED: summing at most a batch of 1,000 small records is
-a few ms of CPU, ~50 ms at 128 MB's share of a vCPU; but a run comes every 5 minutes at most, so it is counted as a cold
-start every time (Powertools' imports, INIT billed since 2025-08-01), which is the larger part."""
 PROBE_BILLED_MS: Final = 1000
 """Billed duration of one availability-probe run (ms). ASSUMED: three HTTPS requests to the site and the API from
 inside AWS, each a TLS handshake and a small answer."""

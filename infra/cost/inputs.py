@@ -12,7 +12,7 @@ from infra.cost import assumptions
 from infra.cost.log_lines import access_log_line, lambda_platform_lines
 from infra.cost.measure import CHROME, COUNTED_VISIT, GET_VISITS, Measurement, measure_requests
 from infra.cost.probe_run import ProbeRun, probe_run
-from infra.cost.template_facts import FunctionFact, StackFacts, StreamMappingFact, stack_facts
+from infra.cost.template_facts import FunctionFact, StackFacts, stack_facts
 
 GUARD_RATE_KEY: Final = "guard_rate_per_second"
 NEVER_EXPIRES_DAYS: Final = 365
@@ -37,15 +37,6 @@ class CostInputs:
     @property
     def counter(self) -> FunctionFact:
         return self.facts.function(catalog.COUNTER_HANDLER)
-
-    @property
-    def publisher(self) -> tuple[FunctionFact, StreamMappingFact] | None:
-        """The visit-metrics publisher and the stream mapping that invokes it, if the template has them."""
-        for mapping in self.facts.stream_mappings:
-            function = self.facts.functions.get(mapping.target)
-            if function is not None and function.handler == catalog.VISIT_METRICS_HANDLER:
-                return function, mapping
-        return None
 
     @property
     def probe_function(self) -> FunctionFact | None:

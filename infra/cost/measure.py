@@ -16,14 +16,11 @@ import uuid
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from assembly.template import LocalTemplate
 from functions.common import catalog
 from infra.local.metrics import emf_datapoints
-
-if TYPE_CHECKING:
-    from infra.local.emulator import AwsEmulator
 
 WRITES: Final = frozenset({"PutItem", "UpdateItem"})
 READS: Final = frozenset({"GetItem"})
@@ -69,29 +66,9 @@ class RequestCost:
 
 
 @dataclass(frozen=True)
-class PublisherRun:
-    """The visit-metrics publisher (infra/visit_metrics.py) run once on the stream records the scenarios wrote."""
-
-    records: int
-    """Stream records of the totals item it was given (one per counted view)."""
-    documents: int
-    """EMF documents it printed (one per 5-minute bucket of the batch)."""
-    emf_bytes: int
-    log_bytes: int
-    """Powertools lines besides the EMF (none for a readable batch)."""
-    emf_metrics: frozenset[Metric]
-
-    @property
-    def bytes_per_document(self) -> int:
-        return -(-self.emf_bytes // self.documents) if self.documents else 0
-
-
-@dataclass(frozen=True)
 class Measurement:
     requests: tuple[RequestCost, ...]
     largest_item_bytes: int
-    publisher: PublisherRun | None = None
-    """None when the template has no publisher (an adopted table: the counter's EMF carries the visit metrics)."""
 
     def __getitem__(self, key: str) -> RequestCost:
         (found,) = [request for request in self.requests if request.key == key]
@@ -99,8 +76,7 @@ class Measurement:
 
     @property
     def metrics_with_traffic(self) -> frozenset[Metric]:
-        published = self.publisher.emf_metrics if self.publisher else frozenset()
-        return frozenset().union(published, *(request.emf_metrics for request in self.requests))
+        return frozenset().union(*(request.emf_metrics for request in self.requests))
 
 
 _SCENARIOS: Final = (
@@ -174,60 +150,9 @@ def measure_requests(template: Mapping[str, Any]) -> Measurement:
             )
         items = emulator.clients().dynamodb.scan(TableName=table)["Items"]
         largest = max(item_size_bytes(item) for item in items)
-        publisher = _run_publisher(emulator, local, table)
     finally:
         emulator.stop()
-    return Measurement(tuple(measured), largest, publisher)
-
-
-def _run_publisher(emulator: AwsEmulator, template: LocalTemplate, table: str) -> PublisherRun | None:
-    """The publisher, as the template declares it, given in one batch the totals item's records of the table's
-    stream (what the event source mapping's filter lets through), as the local system delivers them."""
-    from infra.local.function_spec import FunctionSpec
-    from infra.local.runtime import LocalFunction
-    from infra.local.stream_mappings import stream_mappings_from_template
-
-    found = [
-        mapping
-        for mapping in stream_mappings_from_template(template)
-        if template.properties(mapping.function_id).get("Handler") == catalog.VISIT_METRICS_HANDLER
-    ]
-    if not found:
-        return None
-    (mapping,) = found
-    event = {"Records": [record for record in _stream_records(emulator, table) if mapping.passes(record)]}
-    metrics, log = _PrintedMetrics(), io.StringIO()
-    function = LocalFunction(
-        FunctionSpec.from_template(template, mapping.function_id),
-        platform=emulator.lambda_environment(),
-        metrics=metrics,  # type: ignore[arg-type]
-        log=log,
-    )
-    invocation = function.invoke(event)
-    if invocation.error is not None:
-        raise RuntimeError(f"the visit-metrics publisher failed: {invocation}")
-    return PublisherRun(
-        records=len(event["Records"]),
-        documents=metrics.printed.count("\n"),
-        emf_bytes=len(metrics.printed.encode()),
-        log_bytes=len(log.getvalue().encode()),
-        emf_metrics=emf_metrics(metrics.printed),
-    )
-
-
-def _stream_records(emulator: AwsEmulator, table: str) -> list[dict[str, Any]]:
-    """Every record of the table's stream from its start, as Lambda's mapping passes them (stream_events.py)."""
-    from infra.local.streams import read_to_end
-
-    aws = emulator.clients()
-    stream_arn = aws.dynamodb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
-    records: list[dict[str, Any]] = []
-    for shard in aws.dynamodbstreams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]:
-        iterator = aws.dynamodbstreams.get_shard_iterator(
-            StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-        )["ShardIterator"]
-        records += read_to_end(aws.dynamodbstreams, stream_arn, iterator)[0]
-    return records
+    return Measurement(tuple(measured), largest)
 
 
 def _counter_id(template: LocalTemplate) -> str:

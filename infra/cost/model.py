@@ -12,13 +12,7 @@ from infra.cost.bill import Bill, bill
 from infra.cost.inputs import CostInputs, gather
 from infra.cost.prices import PriceBook, load_prices
 from infra.cost.schedules import SECONDS_PER_MONTH
-from infra.cost.usage import (
-    common_design_usage,
-    fixed_usage,
-    traffic_metrics_usage,
-    visit_metrics_usage,
-    visits_usage,
-)
+from infra.cost.usage import common_design_usage, fixed_usage, traffic_metrics_usage, visits_usage
 
 VOLUMES: Final = (1_000_000, 10_000_000)
 """Monthly visits the marginal cost is reported at."""
@@ -59,8 +53,7 @@ def cost_model(inputs: CostInputs, prices: PriceBook) -> CostModel:
     fixed = fixed_usage(inputs)
 
     def scenario(name: str, visits: float) -> Scenario:
-        traffic = visits_usage(inputs, visits) + visit_metrics_usage(inputs, visits)
-        flat = traffic_metrics_usage(inputs, visits)
+        traffic, flat = visits_usage(inputs, visits), traffic_metrics_usage(inputs, visits)
         return Scenario(name, visits, bill(traffic, prices), bill(flat, prices), bill(fixed + flat + traffic, prices))
 
     ceiling = inputs.facts.throttle_rate_per_second

@@ -173,8 +173,11 @@ def notes(model: CostModel) -> list[str]:
             "KMS: automatic rotation adds $1.00 a month to a key after its first yearly rotation and $1.00 after "
             "the second (at most $3.00 a key from the third year; later rotations are free)."
         )
-    found += _lambda_notes(model)
     found += [
+        f"Lambda durations are not measured here: {model.inputs.counter_billed_ms:g} ms billed per warm counter "
+        f"invocation (assumed, unless given with --counter-ms), {assumptions.PROBE_BILLED_MS} ms per probe run, "
+        f"{assumptions.DIGEST_BILLED_MS} ms per digest "
+        "(infra/cost/assumptions.py says why); memory and architecture are the template's.",
         "The guarded worst case assumes the guard refuses the requests above its rate before they cost anything, "
         "as the stage's throttle does; a request the guard refuses inside the counter still costs an HTTP API "
         "request, an invocation and its log lines (but no DynamoDB write), up to the throttle ceiling.",
@@ -189,24 +192,11 @@ def notes(model: CostModel) -> list[str]:
         "X-Ray trace id (~100 B more a line). Lambda's platform lines and the access-log line are rendered from "
         "their documented shape and the stage's format, not measured.",
         f"Custom metrics with traffic: the {len(inputs.requests.metrics_with_traffic)} distinct metrics the counter "
-        "and the visit-metrics publisher published across the measured requests, each billed in full once "
-        "published every hour (the IgnoredVisits ones only in a month with crawlers, visitors without a "
-        "User-Agent or over their daily limit). "
+        "published across the measured requests, each billed in full once published every hour (the IgnoredVisits "
+        "ones only in a month with crawlers, visitors without a User-Agent or over their daily limit). "
         f"{catalog.STORE_FAILURES_METRIC} is published only when the store fails: one more metric in such a month.",
         "The probe's CORS preflight is counted as a billed HTTP API request (not verified either way).",
         "Not included: the site's hosting (Amplify/CloudFront serve each visitor the page itself) and data "
         "transfer out.",
     ]
     return found
-
-
-def _lambda_notes(model: CostModel) -> list[str]:
-    return [
-        f"Lambda durations are not measured here: {model.inputs.counter_billed_ms:g} ms billed per warm counter "
-        f"invocation (assumed, unless given with --counter-ms), {assumptions.PROBE_BILLED_MS} ms per probe run, "
-        f"{assumptions.DIGEST_BILLED_MS} ms per digest, {assumptions.VISIT_METRICS_BILLED_MS} ms per visit-metrics "
-        "batch (infra/cost/assumptions.py says why); memory and architecture are the template's.",
-        "The visit-metrics publisher runs at most once per batching window of its stream mapping (one shard: a "
-        "table this small has one) or per full batch; its cost follows the month's 5-minute windows with traffic, "
-        "not the visits, and is counted in the per-million figure at each volume.",
-    ]

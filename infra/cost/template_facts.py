@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from assembly.template import TABLE_TYPES, referenced
-from infra.cost.schedules import SECONDS_PER_MONTH, runs_per_month
-from infra.local.stream_mappings import LAMBDA_DEFAULT_STREAM_BATCH_SIZE
+from infra.cost.schedules import runs_per_month
 
 HIGH_RESOLUTION_PERIOD_SECONDS: Final = 60
 """NOTE: an alarm on a period under 60 s (10 s or 30 s) is a high-resolution alarm, billed at its own rate."""
@@ -31,8 +30,6 @@ ACCOUNTED_TYPES: Final = frozenset(
         "AWS::ApiGatewayV2::Stage",
         "AWS::ApiGatewayV2::Route",
         "AWS::ApiGatewayV2::Integration",
-        # priced by what its function runs (StreamMappingFact; Lambda's reads of a DynamoDB stream are free)
-        "AWS::Lambda::EventSourceMapping",
         # no charge at rest (idle topics and queues, roles, permissions, budgets without actions, standard
         # parameters, the sender identity; a custom resource's function runs only when the stack deploys)
         "AWS::IAM::Role",
@@ -95,25 +92,6 @@ class ScheduleFact:
 
 
 @dataclass(frozen=True)
-class StreamMappingFact:
-    """A DynamoDB stream → Lambda event source mapping: how often, at most, it invokes its function."""
-
-    logical_id: str
-    target: str
-    """The logical id of the function it invokes."""
-    batch_size: int
-    batching_window_seconds: float
-
-    def invocations(self, records: float) -> float:
-        """Invocations a month for `records` stream records (one shard: a table this small has one): a batch is
-        sent when its window ends or it is full, so at most one per window, and one per `batch_size` records."""
-        if not records:
-            return 0.0
-        per_window = SECONDS_PER_MONTH / self.batching_window_seconds if self.batching_window_seconds else records
-        return min(records, max(per_window, records / self.batch_size))
-
-
-@dataclass(frozen=True)
 class StackFacts:
     alarms: tuple[AlarmFact, ...]
     composite_alarms: int
@@ -137,7 +115,6 @@ class StackFacts:
     """Resource types of the template that make cost does not account for (ACCOUNTED_TYPES), e.g. a web ACL."""
     advanced_parameters: int
     """SSM parameters of the Advanced tier (billed by the month; standard ones are free)."""
-    stream_mappings: tuple[StreamMappingFact, ...] = ()
 
     @property
     def alarm_metrics(self) -> int:
@@ -183,20 +160,6 @@ def stack_facts(template: Mapping[str, Any]) -> StackFacts:
         pitr_tables=tuple(lid for lid, r in resources.items() if r["Type"] in TABLE_TYPES and _pitr(r)),
         unpriced_types=tuple(sorted(t for t in _types(resources) - ACCOUNTED_TYPES if not t.startswith("Custom::"))),
         advanced_parameters=sum(p.get("Tier") == "Advanced" for p in of("AWS::SSM::Parameter").values()),
-        stream_mappings=tuple(
-            _stream_mapping(lid, props) for lid, props in of("AWS::Lambda::EventSourceMapping").items()
-        ),
-    )
-
-
-def _stream_mapping(logical_id: str, props: Mapping[str, Any]) -> StreamMappingFact:
-    return StreamMappingFact(
-        logical_id=logical_id,
-        target=str(referenced(props["FunctionName"])),
-        # NOTE: a DynamoDB stream source has no batching window by default (and Lambda's default batch size).
-        # https://docs.aws.amazon.com/lambda/latest/dg/services-ddb-params.html
-        batch_size=int(props.get("BatchSize", LAMBDA_DEFAULT_STREAM_BATCH_SIZE)),
-        batching_window_seconds=float(props.get("MaximumBatchingWindowInSeconds", 0)),
     )
 
 

@@ -144,30 +144,6 @@ def visits_usage(inputs: CostInputs, visits: float) -> list[Usage]:
     ]
 
 
-def visit_metrics_usage(inputs: CostInputs, visits: float) -> list[Usage]:
-    """The visit-metrics publisher's runs for `visits` counted visits: one stream record each (the totals item's
-    update), delivered in batches at most one per batching window, each printing one EMF document per 5-minute
-    bucket it spans (at most window/bucket + 1)."""
-    publisher, run = inputs.publisher, inputs.requests.publisher
-    if not visits or publisher is None or run is None:
-        return []
-    function, mapping = publisher
-    component = "visit metrics"
-    runs = mapping.invocations(visits)
-    spanned = math.ceil(mapping.batching_window_seconds / catalog.VISIT_METRICS_BUCKET_SECONDS) + 1
-    documents = min(visits, runs * spanned)
-    log_bytes = documents * run.bytes_per_document + runs * (run.log_bytes + inputs.platform_bytes(function))
-    return [
-        *invocation_usage(component, function, runs, assumptions.VISIT_METRICS_BILLED_MS),
-        *logs_usage(
-            component,
-            inputs,
-            log_bytes,
-            f"{documents:,.0f} EMF documents of {run.bytes_per_document} B: one per 5-minute bucket of a batch",
-        ),
-    ]
-
-
 def common_design_usage(inputs: CostInputs, visits: float) -> list[Usage]:
     """For comparison, the design most resume counters use: a REST API, the same Lambda untraced, one unconditional
     UpdateItem per request (1 WRU), no logs: it counts every request, retries, reloads and crawlers included."""
@@ -189,7 +165,7 @@ def traffic_metrics_usage(inputs: CostInputs, visits: float) -> list[Usage]:
             "custom metrics with traffic",
             "custom_metrics",
             len(inputs.requests.metrics_with_traffic) * min(1.0, visits / HOURS_PER_MONTH),
-            "the counter's and the visit-metrics publisher's EMF metrics, flat once published every hour: "
+            "the counter's EMF metrics, flat once published every hour: "
             + ", ".join(sorted({_metric_label(metric) for metric in inputs.requests.metrics_with_traffic})),
         )
     ]

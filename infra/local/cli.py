@@ -8,7 +8,6 @@ import sys
 
 from assembly.synth import CONFIG_ERROR_EXIT, SynthError
 from infra.local.emulator import PortInUseError
-from infra.local.stream_mappings import UnsupportedMappingError
 from infra.local.system import LocalSystem
 
 
@@ -42,6 +41,3 @@ def start_or_explain(system: LocalSystem) -> dict[str, str] | int:
     except SynthError as error:
         print(error.message, file=sys.stderr)
         return error.exit_code
-    except UnsupportedMappingError as error:
-        print(f"error: the template's event source mapping {error}", file=sys.stderr)
-        return CONFIG_ERROR_EXIT

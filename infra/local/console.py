@@ -34,8 +34,6 @@ class Console:
     api_url: str
     channel_messages: Callable[[str], list[ChannelMessage]] = field(default=lambda channel: [])
     send_digest: Callable[[], dict[str, Any]] | None = None
-    refresh_metrics: Callable[[], object] = field(default=lambda: None)
-    """Called before the dashboard reads the metrics: delivers the streams' pending records (streams.py)."""
 
     def route(self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes) -> HttpReply:
         if path == "/api/digest":
@@ -97,7 +95,6 @@ class Console:
         if not bodies:
             return "<svg xmlns='http://www.w3.org/2000/svg'><text y='20'>no dashboard in the template</text></svg>"
         name, body = next(iter(bodies.items()))
-        self.refresh_metrics()
         data = LiveData(self.metrics, self.evaluator.alarms, self.evaluator.period_scale)
         return render_svg(body, data, f"{name} (local, live)")
 

@@ -118,7 +118,6 @@ class AwsEmulator:
         )
         return AwsClients(
             dynamodb=session.client("dynamodb", endpoint_url=self.endpoint),
-            dynamodbstreams=session.client("dynamodbstreams", endpoint_url=self.endpoint),
             sns=session.client("sns", endpoint_url=self.endpoint),
             sqs=session.client("sqs", endpoint_url=self.endpoint),
             sesv2=session.client("sesv2", endpoint_url=self.endpoint),
@@ -132,9 +131,6 @@ class AwsClients:
     """Created once, on one thread (boto3 sessions are not thread-safe; its clients are)."""
 
     dynamodb: DynamoDBClient
-    dynamodbstreams: Any
-    """DynamoDB Streams (the tables' streams, read by streams.py); typed Any: no mypy_boto3_dynamodbstreams stubs
-    in the lock."""
     sns: SNSClient
     sqs: SQSClient
     sesv2: SESV2Client

@@ -26,7 +26,6 @@ from infra.local.concurrency import LambdaRefusedError
 from infra.local.lambda_events import sns_event
 from infra.local.metrics import MetricStore
 from infra.local.outbox import Outbox, SentEmail
-from infra.local.queues import send_to_queue
 from infra.local.runtime import LambdaRuntime
 
 if TYPE_CHECKING:
@@ -100,4 +99,8 @@ class SnsFanout:
         return True
 
     def _dead_letter(self, queue_id: str, event: dict[str, Any]) -> None:
-        send_to_queue(self._sqs, self._metrics, queue_id, json.dumps(event))
+        queue_url = self._sqs.get_queue_url(QueueName=queue_id)["QueueUrl"]
+        self._sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(event))
+        attributes = self._sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"])
+        depth = int(attributes["Attributes"]["ApproximateNumberOfMessages"])
+        self._metrics.record("AWS/SQS", "ApproximateNumberOfMessagesVisible", {"QueueName": queue_id}, depth)

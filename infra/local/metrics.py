@@ -79,7 +79,7 @@ class MetricStore:
                     "Dimensions": [{"Name": k, "Value": v} for k, v in p.dimensions],
                     "Value": p.value,
                     "Unit": p.unit,  # type: ignore[typeddict-item]
-                    # an EMF document's own time (the publisher's bucket start), as CloudWatch keeps it
+                    # an EMF document's own time, as CloudWatch keeps it
                     "Timestamp": datetime.fromtimestamp(p.timestamp, UTC),
                 }
                 for p in points

@@ -37,8 +37,8 @@ def provision(template: LocalTemplate, aws: AwsClients) -> None:
 def create_table(
     client: DynamoDBClient, template: LocalTemplate, logical_id: str, table_name: str | None = None
 ) -> str:
-    """One table as the template declares it (keys, indexes, stream, on-demand billing, TTL), named `table_name` or
-    by its logical id; returns the name."""
+    """One table as the template declares it (keys, indexes, on-demand billing, TTL), named `table_name` or by its
+    logical id; returns the name."""
     props = template.properties(logical_id)
     name = table_name or logical_id
     extra: dict[str, Any] = {}
@@ -47,9 +47,6 @@ def create_table(
             {key: index[key] for key in ("IndexName", "KeySchema", "Projection")}
             for index in props["GlobalSecondaryIndexes"]
         ]
-    stream = props.get("StreamSpecification")
-    if stream:
-        extra["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]}
     client.create_table(
         TableName=name,
         KeySchema=props["KeySchema"],

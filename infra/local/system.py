@@ -6,7 +6,6 @@
 - gateway.py — the HTTP API in front of the counter; fanout.py — SNS, delivering to Lambdas and email;
 - metrics.py, alarms.py — CloudWatch's metrics and alarm evaluation; outbox.py — the emails sent;
 - schedules.py — EventBridge Scheduler (the availability probe); stage_control.py — UpdateStage (the guard);
-- streams.py — the tables' streams to their functions (event source mappings: the visit-metrics publisher);
 - channels.py — the webhook sink standing in for Slack and the webhook, and the digest on demand;
 - console.py — the console pages; state.py — the tables kept between runs; servers.py, loops.py — plumbing.
 
@@ -42,7 +41,6 @@ from infra.local.schedules import schedule_loop, schedules_from_template
 from infra.local.servers import LocalServer, built_site, serve
 from infra.local.stage_control import ENDPOINT_VARIABLE, StageControl, stage_control_for
 from infra.local.state import SNAPSHOT_INTERVAL_SECONDS, TableSnapshots
-from infra.local.streams import StreamDelivery
 
 log = logging.getLogger("infra.local")
 
@@ -92,8 +90,7 @@ class LocalSystem:
         self.stage_control: StageControl | None = None
 
     def start(self) -> dict[str, str]:
-        """Starts every part; raises PortInUseError, SynthError (a config error) or UnsupportedMappingError (a stream
-        mapping streams.py does not implement) after undoing what started."""
+        """Starts every part; raises PortInUseError or SynthError (a config error) after undoing what started."""
         try:
             return self._start()
         except BaseException:
@@ -120,10 +117,8 @@ class LocalSystem:
             platform=self.emulator.lambda_environment() | {ENDPOINT_VARIABLE: self.stage_control.endpoint},
             metrics=metrics,
             logs_dir=self.logs_dir,
-            local_environment=local_overrides(template, self.site_origin, self.api_url, self.period_scale),
+            local_environment=local_overrides(template, self.site_origin, self.api_url),
         )
-        # From LATEST from here on: after the snapshot's restore (no visits), before the API takes a visit.
-        self.streams = StreamDelivery.from_template(template, aws, runtime, metrics)
         self.fanout = SnsFanout(
             template, sns=aws.sns, sqs=aws.sqs, runtime=runtime, outbox=self._outbox, metrics=metrics
         )
@@ -142,7 +137,6 @@ class LocalSystem:
             self.api_url,
             channel_messages=channels.received,
             send_digest=self.send_digest,
-            refresh_metrics=self.streams.catch_up,
         )
         self._servers.append(serve(self.ports.api, self.api.handle, "local API"))
         self._site_route = built_site(self.state_dir / "site", self.api_url)
@@ -162,7 +156,6 @@ class LocalSystem:
     def _start_loops(self, template: LocalTemplate, runtime: LambdaRuntime) -> None:
         evaluation_interval = max(0.2, min(5.0, 10 * self.period_scale))
         self._loops.append(BackgroundLoop("alarm evaluator", evaluation_interval, self.evaluate_alarms).start())
-        self._loops.append(self.streams.loop.start())
         for schedule in schedules_from_template(template.template):
             loop = schedule_loop(schedule, runtime, template, self.emulator.endpoint, self.period_scale)
             self._loops.append(loop.start())
@@ -217,14 +210,8 @@ class LocalSystem:
         return synthesize(self.state_dir / "cdk.out", app_context(overrides))
 
     def evaluate_alarms(self) -> list[StateChange]:
-        """One evaluation round (the alarm loop runs them), on the metrics of every stream record written so far;
-        returns the state changes."""
-        self.streams.catch_up()
+        """One evaluation round (the alarm loop runs them); returns the state changes."""
         return self.alarm_watch.evaluate()
-
-    def deliver_stream_records(self) -> int:
-        """One round of the streams' delivery now (streams.py); returns how many records; raises what failed."""
-        return self.streams.deliver()
 
     @property
     def runtime(self) -> LambdaRuntime:
@@ -237,7 +224,6 @@ class LocalSystem:
 
     def send_digest(self) -> dict[str, Any]:
         """The weekly digest of the week so far, now, on every channel (`make digest`, the console's POST)."""
-        self.streams.catch_up()
         return send_digest(self.template, self.runtime, self._outbox)
 
     def channel_messages(self, channel: str) -> list[ChannelMessage]:

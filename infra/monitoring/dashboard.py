@@ -23,7 +23,6 @@ from infra.monitoring.counter import CounterMonitor
 from infra.monitoring.http_api import HttpApiMonitor
 from infra.monitoring.notifier import NotifierMonitor
 from infra.monitoring.probe import ProbeMonitor
-from infra.monitoring.visit_metrics import VisitMetricsMonitor
 from infra.monitoring.visits_table import VisitsTableMonitor
 from infra.monitoring.widgets import FULL_WIDTH, GRAPH_HEIGHT
 
@@ -57,8 +56,6 @@ class DashboardSources:
     probe: ProbeMonitor
     probe_log_group: logs.ILogGroup
     alarms: AlarmSet
-    visit_metrics: VisitMetricsMonitor | None = None
-    """None when the stack adopts an existing table: the counter publishes the visit metrics itself."""
 
 
 class OperationsDashboard(Construct):
@@ -94,20 +91,11 @@ def operations_rows(sources: DashboardSources) -> list[list[cloudwatch.IWidget]]
         sources.http_api.widgets(annotations),
         sources.counter.widgets(annotations),
         [sources.counter.cold_starts_widget(), *sources.visits_table.widgets()],
-        _health_row(sources),
+        [
+            *sources.notifier.widgets(annotations),
+            _latest_errors([sources.counter.log_group, sources.notifier_log_group]),
+        ],
     ]
-
-
-def _health_row(sources: DashboardSources) -> list[cloudwatch.IWidget]:
-    """The notifier's health, the visit-metrics publisher's (when there is one) and the latest errors of all."""
-    annotations = sources.alarms.annotations
-    widgets = [*sources.notifier.widgets(annotations)]
-    log_groups = [sources.counter.log_group, sources.notifier_log_group]
-    if sources.visit_metrics is not None:
-        widgets += sources.visit_metrics.widgets(annotations)
-        log_groups.append(sources.visit_metrics.log_group)
-    used = int(sum(widget.width for widget in widgets))
-    return [*widgets, _latest_errors(log_groups, width=FULL_WIDTH - used)]
 
 
 def _header(sources: DashboardSources) -> cloudwatch.IWidget:
@@ -134,12 +122,12 @@ def _probe_failures(log_group: logs.ILogGroup) -> cloudwatch.IWidget:
     )
 
 
-def _latest_errors(log_groups: Sequence[logs.ILogGroup], *, width: int) -> cloudwatch.IWidget:
+def _latest_errors(log_groups: Sequence[logs.ILogGroup]) -> cloudwatch.IWidget:
     return cloudwatch.LogQueryWidget(
         title="Latest errors",
         log_group_names=[group.log_group_name for group in log_groups],
         query_string=LATEST_ERRORS_QUERY,
         view=cloudwatch.LogQueryVisualizationType.TABLE,
-        width=width,
+        width=16,
         height=GRAPH_HEIGHT,
     )

@@ -8,7 +8,6 @@ entry here (tests/e2e/test_every_alarm_fires.py fails without one).
 
 from __future__ import annotations
 
-import itertools
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -237,43 +236,12 @@ def notifier_gone(lab: Lab) -> None:
     assert _parked_messages(lab) >= 1  # the refused notification, in the subscription's dead-letter queue
 
 
-def publisher_gone(lab: Lab) -> None:
-    """The visit-metrics publisher deleted: the stream's batches of the visits it would publish fail, are retried,
-    and are given up into the failed-batches queue. Not asserted to resolve, as for notifier-dead-letters: locally
-    the queue's depth is recorded when a record arrives, not every minute as SQS does."""
-    ids = ["visit-metrics-failures"]
-    (mapping,) = lab.system.template.of_type("AWS::Lambda::EventSourceMapping").values()
-    function_id = str(mapping["Properties"]["FunctionName"]["Ref"])
-    queue_id = str(mapping["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0])
-    # Each visit a new visitor (its own browser version), so each is counted and changes the totals item: the
-    # local API's visitors all come from 127.0.0.1, and earlier scenarios used up that visitor's daily views.
-    versions = itertools.count()
-    lab.system.runtime.delete_function(function_id)
-    try:
-        lab.provoke(ids, lambda: lab.visit(f"{FIREFOX}.{next(versions)}"), pace_seconds=0.5)
-    finally:
-        lab.system.runtime.delete_function(function_id, deleted=False)
-    lab.settle(ids, resolves=False)
-    assert set(lab.statuses) == {200}, lab.statuses  # visitors never notice: their visits are counted
-    assert _parked_messages(lab, queue_id) >= 1  # the batch given up, in the failed-batches queue
-
-
-def _parked_messages(lab: Lab, queue: str | None = None) -> int:
-    """Messages in `queue` (a logical id), by default the notifier's dead-letter queue."""
-    queue = queue or _notifier_dead_letter_queue(lab)
+def _parked_messages(lab: Lab) -> int:
+    (queue,) = lab.system.template.of_type("AWS::SQS::Queue")
     sqs = lab.system.emulator.clients().sqs
     url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
     attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
     return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
-
-
-def _notifier_dead_letter_queue(lab: Lab) -> str:
-    """The on-failure destination of the notifier's asynchronous invocations."""
-    notifier = _notifier_function(lab)
-    for config in lab.system.template.of_type("AWS::Lambda::EventInvokeConfig").values():
-        if config["Properties"]["FunctionName"] == {"Ref": notifier}:
-            return str(config["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0])
-    raise AssertionError("the notifier has no on-failure destination in the template")
 
 
 def _sender_identity(lab: Lab) -> object:
@@ -293,7 +261,6 @@ PROVOCATIONS: dict[str, Provocation] = {
     "api-request-spike": Provocation("visitors", request_spike),
     "api-5xx-errors": Provocation("visitors", dynamodb_unreachable),
     "visit-store-failures": Provocation("visitors", dynamodb_unreachable),
-    "visit-metrics-failures": Provocation("visitors", publisher_gone, resolves=False),
     "api-p99-latency": Provocation("latency", slow_requests, resolves=False),
     "counter-throttles": Provocation("alerting", counter_throttled),
     "notifier-errors": Provocation("alerting", notifier_failing),

@@ -29,7 +29,6 @@ from infra.monitoring.counter import COUNTER_THROTTLES_ALARM, VISIT_STORE_FAILUR
 from infra.monitoring.http_api import API_5XX_ALARM, API_P99_LATENCY_ALARM, API_REQUEST_SPIKE_ALARM
 from infra.monitoring.notifier import ALARM_TOPIC_DELIVERY_ALARM, NOTIFIER_DLQ_ALARM, NOTIFIER_ERRORS_ALARM
 from infra.monitoring.probe import SITE_UNAVAILABLE_ALARM
-from infra.monitoring.visit_metrics import VISIT_METRICS_FAILURES_ALARM
 from infra.notifier import IDEMPOTENCY_TABLE_ACTIONS, NOTIFIER_RETRY_ATTEMPTS
 from tests.support import alarm_events
 from tests.support.caches import clear_cached_factories
@@ -67,20 +66,7 @@ def _health_topic(template: Template) -> str:
 
 
 def _dead_letter_queue(template: Template) -> str:
-    """The notifier's: the on-failure destination of its asynchronous invocations."""
-    notifier = _function(template, NOTIFIER_HANDLER)
-    (config,) = [
-        c
-        for c in template.find_resources("AWS::Lambda::EventInvokeConfig").values()
-        if c["Properties"]["FunctionName"] == {"Ref": notifier}
-    ]
-    return str(config["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0])
-
-
-def _failed_batches_queue(template: Template) -> str:
-    """The visit-metrics publisher's: the on-failure destination of its stream's event source mapping."""
-    (mapping,) = template.find_resources("AWS::Lambda::EventSourceMapping").values()
-    return str(mapping["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0])
+    return _one(template, "AWS::SQS::Queue")
 
 
 def _alarms(template: Template) -> dict[str, Mapping[str, Any]]:
@@ -169,18 +155,6 @@ def _expected(template: Template, config: DeploymentConfig) -> dict[str, Expecte
             health,
             **once,
         ),
-        # A batch of the stream given up: its visits are stored but missing from the graphs; the owner's route.
-        VISIT_METRICS_FAILURES_ALARM: Expected(
-            "AWS/SQS",
-            "ApproximateNumberOfMessagesVisible",
-            "Maximum",
-            {"QueueName": {"Fn::GetAtt": [_failed_batches_queue(template), "QueueName"]}},
-            1,
-            ge,
-            quiet,
-            usage,
-            **once,
-        ),
         ALARM_TOPIC_DELIVERY_ALARM: Expected(
             "AWS/SNS",
             "NumberOfNotificationsFailed",
@@ -202,7 +176,6 @@ ALARM_IDS = (
     API_P99_LATENCY_ALARM,
     COUNTER_THROTTLES_ALARM,
     VISIT_STORE_FAILURES_ALARM,
-    VISIT_METRICS_FAILURES_ALARM,
     NOTIFIER_ERRORS_ALARM,
     NOTIFIER_DLQ_ALARM,
     ALARM_TOPIC_DELIVERY_ALARM,
@@ -214,12 +187,13 @@ def test_every_expected_alarm_exists_and_no_other(template: Template, config: De
     assert sorted(_expected(template, config)) == sorted(ALARM_IDS)
 
 
-def test_the_default_alarms_read_at_most_the_ten_metrics_the_free_tier_covers(template: Template) -> None:
+def test_the_default_nine_alarms_read_at_most_nine_metrics_within_the_free_tiers_ten(template: Template) -> None:
     # CloudWatch bills (and its free tier counts) alarm metrics, a metric-math alarm each metric it reads.
     read = sum(
         len([q for q in props.get("Metrics", []) if "MetricStat" in q]) or 1 for props in _alarms(template).values()
     )
-    assert read <= 10
+    assert len(_alarms(template)) == 9
+    assert read <= 9
 
 
 @pytest.mark.parametrize("alarm_id", ALARM_IDS)

@@ -53,6 +53,8 @@ def test_visits_table_is_on_demand_recoverable_encrypted_and_retained(template: 
                 "BillingMode": "PAY_PER_REQUEST",
                 "KeySchema": [{"AttributeName": catalog.VISITS_PARTITION_KEY, "KeyType": "HASH"}],
                 "SSESpecification": {"SSEEnabled": True},
+                # No stream: nothing reads the table's changes (the counter publishes the visit metrics itself)
+                "StreamSpecification": Match.absent(),
                 "Replicas": [
                     Match.object_like(
                         {
@@ -64,6 +66,15 @@ def test_visits_table_is_on_demand_recoverable_encrypted_and_retained(template: 
             },
         },
     )
+
+
+def test_the_counter_alone_publishes_the_visit_metrics(template: Template) -> None:
+    # Given the default stack / Then nothing but the counter can publish Visits: no event source mapping feeds
+    # another function, and no role may read a table's stream
+    assert template.find_resources("AWS::Lambda::EventSourceMapping") == {}
+    policies = json.dumps(template.find_resources("AWS::IAM::Policy"))
+    assert "dynamodb:GetRecords" not in policies
+    assert "dynamodb:GetShardIterator" not in policies
 
 
 def test_counter_function_runtime_architecture_limits_and_observability(

@@ -17,13 +17,11 @@ from functions.counter import app as counter_app
 from functions.notifier import app as notifier_app
 from functions.probe import app as probe_app
 from functions.probe.checks import CheckFailure
-from functions.visit_metrics import app as visit_metrics_app
 from infra.local.lambda_events import LocalLambdaContext, http_api_event
 from infra.local.provision import create_idempotency_table, create_sender_identity, create_visits_table
 from tests.support import alarm_events
 from tests.support.caches import clear_cached_factories
 from tests.support.dynamodb_faults import refused
-from tests.support.stream_records import stream_records
 
 ALARM_IDS = ("visit-store-failures",)
 """The alarm ids the notifier is told of here; which they are does not matter to the metrics."""
@@ -45,14 +43,13 @@ def lambdas_on_moto(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             catalog.STACK_NAME_ENV: "ResumeBackend",
             catalog.RUNBOOK_URL_ENV: "https://example.com/runbook.md",
             catalog.ALARM_IDS_ENV: ",".join(ALARM_IDS),
-            catalog.VISIT_METRICS_BUCKET_ENV: str(catalog.VISIT_METRICS_BUCKET_SECONDS),
         }.items():
             monkeypatch.setenv(name, value)
-        clear_cached_factories(counter_app, notifier_app, visit_metrics_app)
+        clear_cached_factories(counter_app, notifier_app)
         try:
             yield
         finally:
-            clear_cached_factories(counter_app, notifier_app, visit_metrics_app)
+            clear_cached_factories(counter_app, notifier_app)
 
 
 def run_every_metric_path() -> None:
@@ -65,16 +62,13 @@ def run_every_metric_path() -> None:
             http_api_event("POST", "/visits", headers=headers, source_ip=source_ip), counter_context
         )
 
-    post(browser, "198.51.100.1")  # (Visits, UniqueVisitors: from the table's stream, below)
+    post(browser, "198.51.100.1")  # Visits, UniqueVisitors
     post(browser, "198.51.100.1")  # IgnoredVisits (over the daily limit of 1, set above)
     post({"user-agent": "Googlebot/2.1 (+http://www.google.com/bot.html)"}, "198.51.100.2")  # IgnoredVisits (crawler)
     post({}, "198.51.100.3")  # IgnoredVisits (no User-Agent)
     counter = counter_app.visit_counter()
     with refused(counter.client, "UpdateItem", "ThrottlingException", when=lambda _: True):  # VisitStoreFailures
         post(browser, "198.51.100.4")
-    # Visits, UniqueVisitors: the visit-metrics publisher, given the stream's records of the totals item.
-    publisher_context = LocalLambdaContext(function_name="visit-metrics")
-    visit_metrics_app.lambda_handler({"Records": stream_records("visits")}, publisher_context)  # type: ignore[arg-type]
     notifier_context = LocalLambdaContext(function_name="alarm-notifier")
     alarm = alarm_events.metric_alarm("ResumeBackend-api-5xx-errors")
     notifier_app.lambda_handler(alarm_events.sns_event(alarm), notifier_context)  # AlertEmailsSent

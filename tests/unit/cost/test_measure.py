@@ -22,30 +22,15 @@ def test_a_counted_visit_writes_and_logs_what_the_counter_does(measured: Measure
     # Its units are its DynamoDB calls: writes only on a warm container (the day's salt is cached)
     assert counted.write_units == counted.calls.get("UpdateItem", 0) + counted.calls.get("PutItem", 0) > 0
     assert counted.read_units == 0
-    # Its log bytes are the counter's JSON log lines of the request: none for a plain 200, and no EMF either (the
-    # visit-metrics publisher derives Visits from the table's stream)
+    # Its log bytes are the counter's JSON log lines of the request (none for a plain 200), and its EMF the
+    # visit's metrics
     assert counted.log_bytes == len(counted.log_text.encode()) == 0
-    assert counted.emf_bytes == 0
     # And a cold container's first request writes the one cold-start line the dashboard counts
     (cold,) = [json.loads(line) for line in measured["cold_first_of_day"].log_text.splitlines()]
     assert cold["message"] == catalog.COLD_START_LOG_MESSAGE
     assert cold["service"] == catalog.COUNTER_SERVICE
-
-
-def test_the_publisher_publishes_the_visits_the_table_stored_in_one_document(measured: Measurement) -> None:
-    # Given the stream records of the measured requests' totals writes, in one batch
-    publisher = measured.publisher
-    assert publisher is not None
-    counted_views = sum(1 for r in measured.requests if r.key in {"cold_first_of_day", "cold_salt_exists"}) + sum(
-        1 for r in measured.requests if r.key in {COUNTED_VISIT, "next_view", "third_view"}
-    )
-    # Then it was given one record per counted view (the filter dropped salts and visitor items)
-    assert publisher.records == counted_views
-    # And printed Visits and UniqueVisitors, one document per 5-minute bucket the batch spans, and no log line
-    assert {name for name, _ in publisher.emf_metrics} == {catalog.VISITS_METRIC, catalog.UNIQUE_VISITORS_METRIC}
-    assert 1 <= publisher.documents <= 2
-    assert publisher.bytes_per_document > 0
-    assert publisher.log_bytes == 0
+    assert {name for name, _ in counted.emf_metrics} == {catalog.VISITS_METRIC, catalog.UNIQUE_VISITORS_METRIC}
+    assert counted.emf_bytes == len(counted.emf_text.encode()) > 0
 
 
 def test_requests_that_count_nothing_publish_no_visit_and_a_crawler_writes_nothing(measured: Measurement) -> None:

@@ -186,26 +186,10 @@ def test_a_plain_200_writes_no_log_line_and_an_error_one_with_its_correlation_id
     assert all(r["service"] == catalog.COUNTER_SERVICE for r in errors)
 
 
-def test_a_counted_visit_writes_nothing_to_its_logs_the_stream_carries_its_metrics(
+def test_each_counted_visit_emits_visits_and_a_first_one_unique_visitors_on_the_fixed_dimension(
     invoke: Invoke, lambda_stdout: Callable[[], str]
 ) -> None:
-    # Given a counter beside a table whose stream feeds the visit-metrics publisher (the stack's default)
-    # When a visitor's two visits are counted
-    invoke("POST", source_ip="198.51.100.8", body='{"visit_id": "session-one"}')
-    invoke("POST", source_ip="198.51.100.8", body='{"visit_id": "session-two"}')
-    # Then the counter prints no metric and no line for them (the publisher derives Visits from the table)
-    assert emitted_metrics(lambda_stdout()) == []
-    assert [r for r in log_records(lambda_stdout()) if r["message"] != catalog.COLD_START_LOG_MESSAGE] == []
-
-
-def test_beside_an_adopted_table_each_counted_visit_emits_visits_and_a_first_one_unique_visitors(
-    invoke: Invoke, lambda_stdout: Callable[[], str], monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
-) -> None:
-    # Given a counter beside an adopted table, which has no publisher: the stack tells it to publish itself
-    monkeypatch.setenv(catalog.COUNTER_PUBLISHES_VISITS_ENV, "true")
-    app.publishes_visit_metrics.cache_clear()
-    request.addfinalizer(app.publishes_visit_metrics.cache_clear)
-    # And one visitor's two visits (two browser sessions), a read and a refused request
+    # Given one visitor's two visits (two browser sessions), a read and a refused request
     invoke("POST", source_ip="198.51.100.7", body='{"visit_id": "session-one"}')
     invoke("POST", source_ip="198.51.100.7", body='{"visit_id": "session-two"}')
     invoke("GET")
@@ -220,6 +204,52 @@ def test_beside_an_adopted_table_each_counted_visit_emits_visits_and_a_first_one
     # And all on the one fixed dimension the dashboard reads
     assert {(m.namespace, m.unit) for m in metrics} == {(catalog.METRICS_NAMESPACE, "Count")}
     assert all(m.dimensions == {catalog.SERVICE_DIMENSION: catalog.COUNTER_SERVICE} for m in metrics)
+
+
+def test_a_counted_visit_prints_one_emf_document_with_both_metrics_and_nothing_else(
+    invoke: Invoke, lambda_stdout: Callable[[], str]
+) -> None:
+    # Given a warm container (its cold-start line already written)
+    invoke("GET")
+    lambda_stdout()
+    # When a visitor's first view of the day is counted
+    response = invoke("POST", source_ip="198.51.100.9", body='{"visit_id": "first-view"}')
+    # Then the whole of what the counter printed is one EMF document carrying Visits and UniqueVisitors
+    assert response["statusCode"] == 200
+    lines = lambda_stdout().splitlines()
+    assert len(lines) == 1
+    assert sorted(m.name for m in emitted_metrics(lines[0])) == [
+        catalog.UNIQUE_VISITORS_METRIC,
+        catalog.VISITS_METRIC,
+    ]
+    assert log_records(lines[0]) == []
+
+
+@pytest.mark.parametrize("refused_key", [catalog.VISITOR_KEY_PREFIX, catalog.VISITS_ITEM_KEY])
+def test_a_visit_whose_store_fails_emits_no_visit_metric(
+    invoke: Invoke, lambda_stdout: Callable[[], str], refused_key: str
+) -> None:
+    # Given DynamoDB refuses the visitor's gate or the totals write (the visit is not stored)
+    counter = app.visit_counter()
+    with refused(counter.client, "UpdateItem", "ThrottlingException", when=on_key(refused_key)):
+        # When a visit is posted
+        response = invoke("POST", body='{"visit_id": "refused-visit"}')
+    # Then it is answered 503 and only the store failure is published: no view and no visitor on the graphs
+    assert response["statusCode"] == 503
+    assert [m.name for m in emitted_metrics(lambda_stdout())] == [catalog.STORE_FAILURES_METRIC]
+
+
+def test_ignored_and_repeated_visits_emit_no_visit_metric(invoke: Invoke, lambda_stdout: Callable[[], str]) -> None:
+    # Given a crawler, a visit retried after it was counted, and views beyond the visitor's daily limit
+    invoke("POST", headers={"user-agent": "Googlebot/2.1 (+http://www.google.com/bot.html)"})
+    for visit_id in ["session-one", "session-one", *(f"session-{n:03}" for n in range(MAX_VIEWS))]:
+        invoke("POST", source_ip="198.51.100.10", body=json.dumps({"visit_id": visit_id}))
+    # Then only the visitor's counted views (the daily limit) are published as Visits, one UniqueVisitors
+    names = [m.name for m in emitted_metrics(lambda_stdout())]
+    assert names.count(catalog.VISITS_METRIC) == MAX_VIEWS
+    assert names.count(catalog.UNIQUE_VISITORS_METRIC) == 1
+    # And the crawler and the views over the limit as IgnoredVisits instead
+    assert names.count(catalog.IGNORED_VISITS_METRIC) == 2 * 2  # each on {service} and by reason
 
 
 def test_an_invalid_visit_id_is_a_client_error_and_counts_nothing(invoke: Invoke) -> None:

@@ -25,7 +25,6 @@ def aws() -> Iterator[AwsClients]:
     with mock_aws():
         yield AwsClients(
             dynamodb=boto3.client("dynamodb"),
-            dynamodbstreams=boto3.client("dynamodbstreams"),
             sns=boto3.client("sns"),
             sqs=boto3.client("sqs"),
             sesv2=boto3.client("sesv2"),
@@ -41,7 +40,7 @@ def test_the_runtime_gets_every_resource_of_the_template_by_logical_id(
     assert sorted(aws.dynamodb.list_tables()["TableNames"]) == sorted(template.of_type(*TABLE_TYPES))
     topics = [topic["TopicArn"].rsplit(":", 1)[-1] for topic in aws.sns.list_topics()["Topics"]]
     assert sorted(topics) == sorted(template.of_type("AWS::SNS::Topic"))
-    assert sorted(q.rsplit("/", 1)[-1] for q in aws.sqs.list_queues()["QueueUrls"]) == sorted(
+    assert [q.rsplit("/", 1)[-1] for q in aws.sqs.list_queues()["QueueUrls"]] == list(
         template.of_type("AWS::SQS::Queue")
     )
     identities = [i["IdentityName"] for i in aws.sesv2.list_email_identities()["EmailIdentities"]]

@@ -1,2 +1,1 @@
-"""Stand-in Lambda handlers for the local runtime's tests: first and second report the environment they saw
-(test_runtime.py); stream_recorder stands in for a DynamoDB stream's function (test_streams.py)."""
+"""Two stand-in Lambda handlers for tests/unit/local/test_runtime.py: each reports the environment it saw."""
