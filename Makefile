@@ -53,24 +53,24 @@ synth: setup
 
 ## preflight: read-only AWS checks that the account and cdk.json's config are ready to deploy (docs/deploy.md)
 preflight: setup
-	$(BIN)/python -m infra.preflight
+	$(BIN)/python -m tools.preflight
 
 ## bench: cold-start and warm-overhead benchmarks of the counter (docs/performance.md)
 bench: setup
-	$(BIN)/python -m benchmarks.cold_start
+	$(BIN)/python -m tools.bench.cold_start
 
 ## cost: what the stack costs a month (fixed, per million visits, worst cases), from the synthesized template, a run of
-##       the real counter on the local emulator and infra/cost/prices.json (docs/cost.md); ARGS=--json for JSON
+##       the real counter on the local emulator and tools/cost/prices.json (docs/cost.md); ARGS=--json for JSON
 cost: setup
-	$(BIN)/python -m infra.cost $(ARGS)
+	$(BIN)/python -m tools.cost $(ARGS)
 
 ## dev: the whole system locally on moto (no AWS account)
 dev: setup
-	$(BIN)/python -m infra.local
+	$(BIN)/python -m tools.local
 
 ## digest: the weekly digest of the week so far, sent now by the running `make dev` (it appears in the outbox)
 digest: setup
-	$(BIN)/python -m infra.local.send_digest
+	$(BIN)/python -m tools.local.drills.digest
 
 ## lock: re-resolve requirements/lock.txt from pyproject.toml
 lock:
@@ -103,10 +103,10 @@ lint-workflows: $(NODE_STAMP)
 
 ## dashboard: the synthesized dashboard body (build/dashboard/*.json) and its picture (also docs/dashboard.svg)
 dashboard: setup
-	$(BIN)/python -m dashboards
+	$(BIN)/python -m tools.dashboard
 
 ## drill: a bounded burst of visits against a fresh local system; reports which alarms fired and when the email came
 ##        (SCENARIO=site-down: stops the local site until site-unavailable fires, emails and resolves;
 ##         SCENARIO=request-spike: a burst until the throttle guard engages, then its release)
 drill: setup
-	$(BIN)/python -m infra.local.drill $(if $(SCENARIO),--scenario $(SCENARIO))
+	$(BIN)/python -m tools.local.drills.drill $(if $(SCENARIO),--scenario $(SCENARIO))

@@ -9,8 +9,7 @@ from typing import Any
 
 from aws_cdk import App, Stack
 
-from assembly.synth import CONFIG_ERROR_EXIT
-from infra.config import REPO_ROOT, ConfigError, app_context, load_config, overrides_from_context
+from infra.config import CONFIG_ERROR_EXIT, REPO_ROOT, ConfigError, app_context, load_config, overrides_from_context
 from infra.nag import apply_checks
 from infra.stack import ResumeBackendStack
 

@@ -1,7 +1,7 @@
 """The one typed deployment config, read from the `config` object in cdk.json's context.
 
 Each key is declared once, as a field below: type, bounds, default and meaning (its docstring). Pydantic checks
-cdk.json's JSON strictly; docs/configuration.md is generated from the same fields (infra/docs_gen.py); a bad value
+cdk.json's JSON strictly; docs/configuration.md is generated from the same fields (tools/docs_gen.py); a bad value
 stops synth with an error naming the key. Override any key: `cdk synth -c config.site_origins='["https://me.dev"]'`
 (a value is parsed as JSON when it parses, else taken as a string)."""
 
@@ -39,6 +39,8 @@ from infra.config_values import (
 )
 
 CONTEXT_KEY: Final = "config"
+CONFIG_ERROR_EXIT: Final = 2
+"""`python -m infra.app` exits with this status on a config error, having printed only its message."""
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
 OVERRIDE_PREFIX: Final = f"{CONTEXT_KEY}."
 

@@ -28,7 +28,7 @@ def local_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSyst
     """The real local system (`make dev`) in this process, for one test module. Alarm periods are scaled so
     alarms fire in seconds, and the stage throttle raised so 800 requests do not take 40 s at the deployed
     20 requests/s. It leaves this process's environment as it found it: the Lambdas it runs see theirs only
-    while they run (infra/local/runtime.py)."""
+    while they run (tools/local/lambda_runtime/runtime.py)."""
     from tests.e2e.conftest import free_port_base
 
     system = LocalSystem(
@@ -79,4 +79,4 @@ class _CurrentStdout:
         sys.stdout.flush()
 
 
-from infra.local.system import LocalSystem, Ports  # noqa: E402 - after the environment is pinned above
+from tools.local.system import LocalSystem, Ports  # noqa: E402 - after the environment is pinned above

@@ -3,7 +3,7 @@
 Rows, top to bottom: header, alarm status, the outside-in probe, visits, API traffic and latency, counter Lambda,
 cold starts and DynamoDB, notifier health and the latest errors. Each monitor supplies the widgets of what it
 watches, with the threshold lines of its own alarms; this module only lays them out. `make dashboard` and the local
-console render the synthesized body (dashboards/).
+console render the synthesized body (tools/dashboard/).
 """
 
 from __future__ import annotations

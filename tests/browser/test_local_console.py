@@ -7,8 +7,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from infra.local.system import LocalSystem
 from tests.browser.conftest import PageLog, screenshot
+from tools.local.system import LocalSystem
 
 pytestmark = pytest.mark.browser
 

@@ -15,10 +15,10 @@ from playwright.sync_api import Page, expect
 
 from frontend.build import build_site
 from functions.common.security_headers import security_headers
-from infra.local.gateway import HttpReply
-from infra.local.servers import serve, static_site
-from infra.local.system import LocalSystem
 from tests.browser.conftest import PageLog, screenshot
+from tools.local.apigateway.gateway import HttpReply
+from tools.local.servers import serve, static_site
+from tools.local.system import LocalSystem
 
 pytestmark = pytest.mark.browser
 

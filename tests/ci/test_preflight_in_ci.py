@@ -16,7 +16,7 @@ def test_the_deploy_job_runs_the_preflight_between_credentials_and_deploy() -> N
     deploy = names.index("cdk deploy")
     assert credentials < preflight < deploy
     command = shlex.split(steps[preflight]["run"])
-    assert command[:3] == [".venv/bin/python", "-m", "infra.preflight"]
+    assert command[:3] == [".venv/bin/python", "-m", "tools.preflight"]
     # The assembly the job deploys, read through the bootstrap lookup role (the deploy role itself reads nothing)
     assert command[command.index("--assembly") + 1] == "tested-assembly/cdk.out"
     assert "--lookup-role" in command

@@ -280,7 +280,7 @@ def test_deploy_then_smoke_test_the_deployed_outputs() -> None:
     assert "--require-approval never" in deploy
     assert "--outputs-file cdk-outputs.json" in deploy
     # The smoke test reads the outputs the deploy wrote, after it, and its failure fails the job
-    [smoke_index] = [i for i, run in enumerate(runs) if "-m infra.smoke" in run]
+    [smoke_index] = [i for i, run in enumerate(runs) if "-m tools.smoke" in run]
     assert smoke_index > deploy_index
     assert "--stack-outputs cdk-outputs.json" in runs[smoke_index]
     assert "continue-on-error" not in steps[smoke_index]

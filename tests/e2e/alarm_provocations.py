@@ -17,10 +17,10 @@ from typing import TypeVar
 import requests
 
 from functions.common import catalog
-from infra.local.alarms import AlarmDefinition
-from infra.local.outbox import SentEmail
-from infra.local.provision import create_sender_identity
-from infra.local.system import LocalSystem
+from tools.local.cloudwatch.alarms import AlarmDefinition
+from tools.local.provision import create_sender_identity
+from tools.local.ses import SentEmail
+from tools.local.system import LocalSystem
 
 T = TypeVar("T")
 PERIOD_SCALE = 0.01
@@ -148,7 +148,7 @@ def request_spike(lab: Lab) -> None:
 def dynamodb_unreachable(lab: Lab) -> None:
     """The emulator (DynamoDB among it) stops answering: the counter's calls fail to connect, it answers 503 and
     counts VisitStoreFailures; the 503s are 5xx. Notifications published while it is down are published when it is
-    back (infra/local/alarms.py AlarmWatch), as the counter's metrics reach the local CloudWatch at once.
+    back (tools/local/cloudwatch/alarms.py AlarmWatch), as the counter's metrics reach the local CloudWatch at once.
     A deleted table would not do: the counter treats ResourceNotFoundException as a bug (500), not as the store
     being unavailable."""
     ids = ["visit-store-failures", "api-5xx-errors"]

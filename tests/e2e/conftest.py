@@ -4,7 +4,7 @@ import random
 import socket
 from pathlib import Path
 
-PORTS_PER_SYSTEM = 4  # emulator, API, site, webhook sink (infra/local/system.py Ports)
+PORTS_PER_SYSTEM = 4  # emulator, API, site, webhook sink (tools/local/system.py Ports)
 
 
 def free_port_base() -> int:

@@ -19,9 +19,9 @@ import pytest
 import requests
 
 from functions.common import catalog
-from infra.local.drill import burst
 from infra.monitoring.http_api import API_REQUEST_SPIKE_ALARM
 from tests.e2e.conftest import free_port_base
+from tools.local.drills.drill import burst
 
 pytestmark = pytest.mark.e2e
 
@@ -37,7 +37,7 @@ def dev_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, st
         [
             sys.executable,
             "-m",
-            "infra.local",
+            "tools.local",
             "--port-base",
             str(base),
             "--state-dir",

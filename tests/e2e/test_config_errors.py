@@ -54,23 +54,23 @@ def test_a_bad_context_override_is_a_clear_error(app: str, tmp_path: Path) -> No
     _assert_config_error(_run([app], tmp_path, CDK_CONTEXT_JSON=_bad_context()))
 
 
-@pytest.mark.parametrize("command", ["infra.local", "infra.local.drill"])
+@pytest.mark.parametrize("command", ["tools.local", "tools.local.drills.drill"])
 def test_a_bad_config_option_of_the_local_system_is_a_clear_error(command: str, tmp_path: Path) -> None:
     # make dev synthesizes the app in a child process; its error must not come back as a CalledProcessError
     key, value = OUT_OF_RANGE
     args = [command, "--port-base", str(free_port_base()), "--config", f"{key}={value}"]
-    if command == "infra.local":
+    if command == "tools.local":
         args += ["--state-dir", str(tmp_path / "state")]
     _assert_config_error(_run(args, tmp_path))
 
 
 def test_a_config_option_that_is_not_key_value_is_a_usage_error(tmp_path: Path) -> None:
-    result = _run(["infra.local", "--config", "counter_timeout_seconds"], tmp_path)
+    result = _run(["tools.local", "--config", "counter_timeout_seconds"], tmp_path)
     _assert_config_error(result, "--config: invalid config_override value: 'counter_timeout_seconds'")
 
 
 @pytest.mark.parametrize(("flag", "url"), [("--api-url", "http://[::1"), ("--site-url", "https://site.example:port/")])
 def test_a_malformed_smoke_test_url_is_a_clear_error(flag: str, url: str, tmp_path: Path) -> None:
     urls = {"--api-url": "https://api.example/", "--site-url": "https://site.example/"} | {flag: url}
-    result = _run(["infra.smoke", *(part for pair in urls.items() for part in pair)], tmp_path)
+    result = _run(["tools.smoke", *(part for pair in urls.items() for part in pair)], tmp_path)
     _assert_config_error(result, f"smoke test cannot start: {flag} {url!r} is not an http(s) URL")

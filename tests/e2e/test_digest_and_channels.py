@@ -12,13 +12,13 @@ import boto3
 import pytest
 import requests
 
-from assembly.template import LOCAL_REGION
 from functions.common import catalog
-from infra.local import send_digest
-from infra.local.channels import SLACK_PARAMETER, WEBHOOK_PARAMETER
-from infra.local.emulator import LOCAL_ACCESS_KEY
-from infra.local.system import LocalSystem
+from stack_model.template import LOCAL_REGION
 from tests.support import alarm_events
+from tools.local.chat.channels import SLACK_PARAMETER, WEBHOOK_PARAMETER
+from tools.local.drills import digest as send_digest
+from tools.local.emulator import LOCAL_ACCESS_KEY
+from tools.local.system import LocalSystem
 
 pytestmark = pytest.mark.e2e
 

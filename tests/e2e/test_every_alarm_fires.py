@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from assembly.synth import default_template
-from assembly.template import LocalTemplate
 from functions.common import catalog
-from infra.local.system import LocalSystem, Ports
+from stack_model.template import LocalTemplate
 from tests.e2e.alarm_provocations import PERIOD_SCALE, PROVOCATIONS, SYSTEM_CONFIGS, Lab
 from tests.e2e.conftest import free_port_base
+from tools.local.system import LocalSystem, Ports
+from tools.synth import default_template
 
 pytestmark = pytest.mark.e2e
 

@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from infra import smoke
-from infra.local.system import LocalSystem
+from tools import smoke
+from tools.local.system import LocalSystem
 
 pytestmark = pytest.mark.e2e
 

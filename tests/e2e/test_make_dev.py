@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[2]
 def test_make_dev_serves_the_site_and_api_and_stops_cleanly_on_sigint(tmp_path: Path) -> None:
     base = free_port_base()
     process = subprocess.Popen(
-        [sys.executable, "-m", "infra.local", "--port-base", str(base), "--state-dir", str(tmp_path / "state")],
+        [sys.executable, "-m", "tools.local", "--port-base", str(base), "--state-dir", str(tmp_path / "state")],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -70,7 +70,7 @@ def test_a_taken_port_is_a_clear_error(tmp_path: Path) -> None:
         taken.listen()
         port = taken.getsockname()[1]
         result = subprocess.run(
-            [sys.executable, "-m", "infra.local", "--port-base", str(port), "--state-dir", str(tmp_path)],
+            [sys.executable, "-m", "tools.local", "--port-base", str(port), "--state-dir", str(tmp_path)],
             cwd=REPO,
             capture_output=True,
             text=True,
@@ -102,13 +102,13 @@ def test_state_is_kept_between_runs_and_reset_with_one_flag(tmp_path: Path) -> N
 
 
 class DevProcess:
-    """`make dev` (python -m infra.local) in its own process group, on free ports, with a given state folder."""
+    """`make dev` (python -m tools.local) in its own process group, on free ports, with a given state folder."""
 
     def __init__(self, state_dir: Path, *extra: str) -> None:
         base = free_port_base()
         self.api = f"http://127.0.0.1:{base + 1}"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "infra.local", "--port-base", str(base), "--state-dir", str(state_dir), *extra],
+            [sys.executable, "-m", "tools.local", "--port-base", str(base), "--state-dir", str(state_dir), *extra],
             cwd=REPO,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

@@ -21,7 +21,7 @@ def test_site_down_fires_emails_and_resolves() -> None:
     command = [
         sys.executable,
         "-m",
-        "infra.local.drill",
+        "tools.local.drills.drill",
         "--scenario",
         "site-down",
         "--period-scale",

@@ -1,4 +1,4 @@
-"""The post-deploy smoke test (`python -m infra.smoke`) against a deployment running on this machine.
+"""The post-deploy smoke test (`python -m tools.smoke`) against a deployment running on this machine.
 
 It passes against the real local system (`make dev`, the `local_system` fixture) and fails with its API down.
 The broken deployments (CORS open to everyone, CORS missing the site, a missing or wrong security header, a CSP
@@ -25,8 +25,6 @@ import boto3
 import pytest
 import requests
 
-from assembly.synth import default_template
-from assembly.template import LocalTemplate
 from frontend.build import API_META_NAME
 from functions.common import catalog
 from functions.common.security_headers import (
@@ -38,12 +36,14 @@ from functions.common.security_headers import (
 )
 from functions.counter import app as counter_app
 from functions.probe import expectations
-from infra import smoke
 from infra.config import REPO_ROOT
-from infra.local.emulator import LOOPBACK, AwsEmulator
-from infra.local.lambda_events import LocalLambdaContext, http_api_event
-from infra.local.provision import create_visits_table
-from infra.local.system import LocalSystem
+from stack_model.template import LocalTemplate
+from tools import smoke
+from tools.local.emulator import LOOPBACK, AwsEmulator
+from tools.local.lambda_runtime.events import LocalLambdaContext, http_api_event
+from tools.local.provision import create_visits_table
+from tools.local.system import LocalSystem
+from tools.synth import default_template
 
 pytestmark = pytest.mark.e2e
 
@@ -200,9 +200,9 @@ def deployment(visits_table: str) -> Iterator[LocalDeployment]:
 
 
 def run_smoke_command(*args: str) -> subprocess.CompletedProcess[str]:
-    """`python -m infra.smoke ...` as CI runs it, in a process of its own."""
+    """`python -m tools.smoke ...` as CI runs it, in a process of its own."""
     return subprocess.run(
-        [sys.executable, "-m", "infra.smoke", *args],
+        [sys.executable, "-m", "tools.smoke", *args],
         cwd=REPO_ROOT,
         env=os.environ | {"NO_PROXY": LOOPBACK, "GITHUB_STEP_SUMMARY": ""},
         capture_output=True,

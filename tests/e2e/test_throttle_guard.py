@@ -20,10 +20,10 @@ import requests
 
 from functions.common import catalog
 from infra.config import REPO_ROOT
-from infra.local.outbox import SentEmail
-from infra.local.request_spike import PacedSender
-from infra.local.system import LocalSystem, Ports
 from tests.e2e.conftest import free_port_base
+from tools.local.drills.request_spike import PacedSender
+from tools.local.ses import SentEmail
+from tools.local.system import LocalSystem, Ports
 
 pytestmark = pytest.mark.e2e
 
@@ -124,7 +124,7 @@ def test_the_request_spike_drill_reports_the_guard_engaging_and_releasing() -> N
     command = [
         sys.executable,
         "-m",
-        "infra.local.drill",
+        "tools.local.drills.drill",
         "--scenario",
         "request-spike",
         "--rate",

@@ -24,7 +24,6 @@ from functions.common.catalog import (
 from functions.notifier import app as notifier_app
 from functions.notifier.sender import AlertDeliveryError
 from infra.config import REPO_ROOT, DeploymentConfig
-from infra.local.lambda_events import LocalLambdaContext
 from infra.monitoring.counter import COUNTER_THROTTLES_ALARM, VISIT_STORE_FAILURES_ALARM
 from infra.monitoring.http_api import API_5XX_ALARM, API_P99_LATENCY_ALARM, API_REQUEST_SPIKE_ALARM
 from infra.monitoring.notifier import ALARM_TOPIC_DELIVERY_ALARM, NOTIFIER_DLQ_ALARM, NOTIFIER_ERRORS_ALARM
@@ -33,6 +32,7 @@ from infra.notifier import IDEMPOTENCY_TABLE_ACTIONS, NOTIFIER_RETRY_ATTEMPTS
 from tests.support import alarm_events
 from tests.support.caches import clear_cached_factories
 from tests.support.metric_paths import lambdas_on_moto
+from tools.local.lambda_runtime.events import LocalLambdaContext
 
 RUNBOOK = REPO_ROOT / "docs" / "runbook.md"
 PERIOD_SECONDS = 300

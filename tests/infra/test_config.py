@@ -79,7 +79,7 @@ def test_a_missing_key_is_named() -> None:
 
 
 def test_configuration_doc_is_generated_from_the_current_schema() -> None:
-    # The doc lists every key with cdk.json's value; regenerate with `python -m infra.docs_gen`.
-    from infra.docs_gen import CONFIGURATION_DOC, render
+    # The doc lists every key with cdk.json's value; regenerate with `python -m tools.docs_gen`.
+    from tools.docs_gen import CONFIGURATION_DOC, render
 
-    assert CONFIGURATION_DOC.read_text() == render(), "docs/configuration.md is stale: run python -m infra.docs_gen"
+    assert CONFIGURATION_DOC.read_text() == render(), "docs/configuration.md is stale: run python -m tools.docs_gen"

@@ -14,14 +14,14 @@ from aws_cdk.assertions import Template
 
 from functions.common import catalog
 from infra.config import DeploymentConfig, app_context, load_config, overrides_from_context
-from infra.cost import __main__ as cost_cli
-from infra.cost import assumptions
-from infra.cost.inputs import CostInputs, gather
-from infra.cost.model import CostModel, cost_model, model_for
-from infra.cost.prices import load_prices
-from infra.cost.template_facts import stack_facts
-from infra.docs_gen import render_cost_docs
-from infra.monitoring import docs
+from tools import doc_tables as docs
+from tools.cost import __main__ as cost_cli
+from tools.cost import assumptions
+from tools.cost.inputs import CostInputs, gather
+from tools.cost.model import CostModel, cost_model, model_for
+from tools.cost.prices import load_prices
+from tools.cost.template_facts import stack_facts
+from tools.docs_gen import render_cost_docs
 
 
 @pytest.fixture(scope="module")
@@ -161,4 +161,4 @@ def test_the_json_has_the_headline_figures_and_their_items(capsys: pytest.Captur
 
 def test_cost_doc_and_readme_figures_are_current() -> None:
     for path, expected in render_cost_docs().items():
-        assert path.read_text() == expected, f"{path.name} is stale: run python -m infra.docs_gen"
+        assert path.read_text() == expected, f"{path.name} is stale: run python -m tools.docs_gen"

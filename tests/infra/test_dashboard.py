@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 
-from assembly.template import LocalTemplate
-from dashboards.body import canonical_json, dashboard_bodies
-from dashboards.render import metric_refs, render_svg
-from dashboards.synthetic import SyntheticData
 from functions.common import catalog
 from infra.config import REPO_ROOT, DeploymentConfig
+from stack_model.template import LocalTemplate
 from tests.support.lambda_output import emitted_metrics
 from tests.support.metric_paths import lambdas_on_moto, run_every_metric_path
+from tools.dashboard.body import canonical_json, dashboard_bodies
+from tools.dashboard.render import metric_refs, render_svg
+from tools.dashboard.synthetic import SyntheticData
 
 # The dimension that names a resource of the stack, per AWS service namespace.
 RESOURCE_DIMENSIONS = {

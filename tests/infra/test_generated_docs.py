@@ -1,17 +1,17 @@
-"""Tables in the docs that restate code are generated from it and fresh (`python -m infra.docs_gen`)."""
+"""Tables in the docs that restate code are generated from it and fresh (`python -m tools.docs_gen`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from infra.app import build_app
-from infra.docs_gen import render_stack_docs
-from infra.monitoring import docs
+from tools import doc_tables as docs
+from tools.docs_gen import render_stack_docs
 
 
 def test_alarm_table_and_resource_counts_are_current() -> None:
     for path, expected in render_stack_docs().items():
-        assert path.read_text() == expected, f"{path.name} is stale: run python -m infra.docs_gen"
+        assert path.read_text() == expected, f"{path.name} is stale: run python -m tools.docs_gen"
 
 
 def test_alarm_table_has_a_row_per_alarm_of_the_stack(template_json: dict[str, Any]) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from infra.local import lambda_events
+from tools.local.lambda_runtime import events as lambda_events
 
 ACCOUNT_ID: Final = "123456789012"
 REGION: Final = "eu-west-1"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from infra.local.runtime import cached_factories
+from tools.local.lambda_runtime.runtime import cached_factories
 
 
 def clear_cached_factories(*modules: ModuleType) -> None:

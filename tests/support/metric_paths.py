@@ -17,11 +17,11 @@ from functions.counter import app as counter_app
 from functions.notifier import app as notifier_app
 from functions.probe import app as probe_app
 from functions.probe.checks import CheckFailure
-from infra.local.lambda_events import LocalLambdaContext, http_api_event
-from infra.local.provision import create_idempotency_table, create_sender_identity, create_visits_table
 from tests.support import alarm_events
 from tests.support.caches import clear_cached_factories
 from tests.support.dynamodb_faults import refused
+from tools.local.lambda_runtime.events import LocalLambdaContext, http_api_event
+from tools.local.provision import create_idempotency_table, create_sender_identity, create_visits_table
 
 ALARM_IDS = ("visit-store-failures",)
 """The alarm ids the notifier is told of here; which they are does not matter to the metrics."""

@@ -11,15 +11,15 @@ from typing import Any
 import pytest
 
 from functions.common import catalog
-from infra.cost import assumptions
-from infra.cost.bill import GB, Usage, bill
-from infra.cost.inputs import CostInputs
-from infra.cost.measure import COUNTED_VISIT, GET_VISITS, Measurement, RequestCost
-from infra.cost.model import cost_model
-from infra.cost.prices import PRICES_FILE, UnpricedRegionError, load_prices, tiered_cost
-from infra.cost.schedules import SECONDS_PER_MONTH, runs_per_month
-from infra.cost.template_facts import stack_facts
-from infra.cost.usage import sampled_traces
+from tools.cost import assumptions
+from tools.cost.bill import GB, Usage, bill
+from tools.cost.inputs import CostInputs
+from tools.cost.measure import COUNTED_VISIT, GET_VISITS, Measurement, RequestCost
+from tools.cost.model import cost_model
+from tools.cost.prices import PRICES_FILE, UnpricedRegionError, load_prices, tiered_cost
+from tools.cost.schedules import SECONDS_PER_MONTH, runs_per_month
+from tools.cost.template_facts import stack_facts
+from tools.cost.usage import sampled_traces
 
 PRICES: dict[str, Any] = {
     "http_api_requests": {"tiers": [[300_000_000, 1.0], [None, 0.9]]},

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from assembly.synth import default_template
 from functions.common import catalog
-from infra.cost.measure import COUNTED_VISIT, GET_VISITS, WRU_ITEM_BYTES, Measurement, measure_requests
-from infra.cost.probe_run import probe_run
+from tools.cost.measure import COUNTED_VISIT, GET_VISITS, WRU_ITEM_BYTES, Measurement, measure_requests
+from tools.cost.probe_run import probe_run
+from tools.synth import default_template
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,10 @@ import re
 from datetime import date
 from typing import Any
 
-from infra.cost.bill import BILLING
-from infra.cost.log_lines import access_log_line
-from infra.cost.prices import PRICES_FILE
-from infra.cost.template_facts import stack_facts
+from tools.cost.bill import BILLING
+from tools.cost.log_lines import access_log_line
+from tools.cost.prices import PRICES_FILE
+from tools.cost.template_facts import stack_facts
 
 
 def _alarm(**props: Any) -> dict[str, Any]:

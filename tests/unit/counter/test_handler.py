@@ -14,11 +14,11 @@ from functions.common import catalog
 from functions.counter import app
 from functions.counter.http import MAX_BODY_BYTES, RETRY_AFTER_SECONDS
 from functions.counter.visits import VisitCounter
-from infra.local.lambda_events import LocalLambdaContext, http_api_event
 from tests.support.dynamodb_faults import on_key, refused
 from tests.support.lambda_output import emitted_metrics, log_records
 from tests.support.openapi import assert_matches_component, assert_matches_spec
 from tests.unit.counter.conftest import CHROME, MAX_VIEWS, Invoke
+from tools.local.lambda_runtime.events import LocalLambdaContext, http_api_event
 
 
 def _count(response: dict[str, object]) -> int:

@@ -14,10 +14,10 @@ import pytest
 from functions.common import catalog
 from functions.counter import app
 from functions.counter.visits import Totals, Visit, VisitCounter
-from infra.local.lambda_events import LocalLambdaContext, http_api_event
 from tests.support.dynamodb_faults import answer_lost, on_key, refused
 from tests.support.lambda_output import emitted_metrics
 from tests.unit.counter.conftest import CHROME, MAX_VIEWS, Invoke
+from tools.local.lambda_runtime.events import LocalLambdaContext, http_api_event
 
 FIREFOX = "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
 SAFARI_IOS = (

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from functions.notifier.alarm_message import parse_alarm_message
-from infra.local.alarms import AlarmDefinition, AlarmEvaluator, reduce
-from infra.local.metrics import MetricStore
+from tools.local.cloudwatch.alarms import AlarmDefinition, AlarmEvaluator, reduce
+from tools.local.cloudwatch.metrics import MetricStore
 
 PERIOD = 60
 NOW = 1_000_000.0

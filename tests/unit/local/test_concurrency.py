@@ -13,12 +13,12 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from assembly.template import LocalTemplate
-from infra.local.concurrency import FunctionNotFoundError, FunctionThrottledError
-from infra.local.fanout import SnsFanout
-from infra.local.metrics import MetricStore
-from infra.local.outbox import Outbox
-from infra.local.runtime import Invocation, LambdaRuntime
+from stack_model.template import LocalTemplate
+from tools.local.cloudwatch.metrics import MetricStore
+from tools.local.lambda_runtime.concurrency import FunctionNotFoundError, FunctionThrottledError
+from tools.local.lambda_runtime.runtime import Invocation, LambdaRuntime
+from tools.local.ses import Outbox
+from tools.local.sns import SnsFanout
 
 PLATFORM = {"AWS_ENDPOINT_URL": "http://127.0.0.1:1", "AWS_DEFAULT_REGION": "us-east-1"}
 HANDLER = "tests.unit.local.handlers.first.lambda_handler"

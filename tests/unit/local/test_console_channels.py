@@ -7,9 +7,9 @@ import json
 from typing import Any, cast
 
 from functions.common import catalog
-from infra.local.channels import ChannelMessage
-from infra.local.console import Console
-from infra.local.outbox import Outbox, SentEmail
+from tools.local.chat.channels import ChannelMessage
+from tools.local.console import Console
+from tools.local.ses import Outbox, SentEmail
 
 SLACK_TITLE = "[ALARM] ResumeBackend-api-5xx-errors — 5xx (Sum) was 7 (alarms at ≥ 5)"
 DIGEST_TITLE = "Weekly digest: week of 2026-11-30 so far — 6 views (none last week)"

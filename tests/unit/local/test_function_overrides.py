@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from assembly.synth import default_template
-from assembly.template import LocalTemplate
 from functions.common import catalog
-from infra.local.function_overrides import local_overrides
+from stack_model.template import LocalTemplate
+from tools.local.lambda_runtime.overrides import local_overrides
+from tools.synth import default_template
 
 SITE, API = "http://127.0.0.1:8080", "http://127.0.0.1:8081"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import boto3
 from moto import mock_aws
 
-from infra.local.log_shipping import LogShipper
+from tools.local.cloudwatch.logs import LogShipper
 
 
 def test_ships_new_complete_lines_once(tmp_path: Path) -> None:

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from botocore.exceptions import EndpointConnectionError
 
-from infra.local.alarms import AlarmEvaluator, AlarmWatch, StateChange
-from infra.local.loops import BackgroundLoop
-from infra.local.metrics import MetricStore
 from tests.unit.local.test_alarms import spike_alarm
+from tools.local.cloudwatch.alarms import AlarmEvaluator, AlarmWatch, StateChange
+from tools.local.cloudwatch.metrics import MetricStore
+from tools.local.loops import BackgroundLoop
 
 HICCUP = EndpointConnectionError(endpoint_url="http://127.0.0.1:4566/")
 
@@ -37,7 +37,7 @@ def test_a_loop_logs_a_failed_round_and_runs_the_next(caplog: pytest.LogCaptureF
             raise HICCUP
 
     loop = BackgroundLoop("alarm evaluator", 0.01, job)
-    with caplog.at_level(logging.WARNING, logger="infra.local"):
+    with caplog.at_level(logging.WARNING, logger="tools.local"):
         loop.start()
         # When it has run a few rounds
         _wait_until(lambda: len(rounds) >= 5)
@@ -56,7 +56,7 @@ def _always_fails() -> None:
 
 def test_the_same_error_in_a_row_is_logged_once(caplog: pytest.LogCaptureFixture) -> None:
     loop = BackgroundLoop("table snapshots", 1.0, _always_fails)
-    with caplog.at_level(logging.WARNING, logger="infra.local"):
+    with caplog.at_level(logging.WARNING, logger="tools.local"):
         results = [loop.run_once() for _ in range(5)]
     assert results == [False] * 5
     assert loop.failures == 5
@@ -83,7 +83,7 @@ def test_the_metrics_flusher_survives_a_failed_send_and_sends_the_datapoints_lat
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     cloudwatch = FlakyCloudWatch()
-    with caplog.at_level(logging.WARNING, logger="infra.local"):
+    with caplog.at_level(logging.WARNING, logger="tools.local"):
         store = MetricStore(cloudwatch, flush_interval_seconds=0.02)  # type: ignore[arg-type]
         # Given datapoints recorded before the emulator hiccups
         store.record("AWS/ApiGateway", "Count", {"ApiId": "api"}, 1)
@@ -117,7 +117,7 @@ def test_the_alarm_loop_survives_a_failed_publish_and_sends_the_email_next_round
 
     watch = AlarmWatch(AlarmEvaluator([alarm], store), publish)
     loop = BackgroundLoop("alarm evaluator", 0.01, watch.evaluate)
-    with caplog.at_level(logging.WARNING, logger="infra.local"):
+    with caplog.at_level(logging.WARNING, logger="tools.local"):
         # When the alarm loop runs
         loop.start()
         _wait_until(lambda: bool(published))

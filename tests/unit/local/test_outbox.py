@@ -1,4 +1,4 @@
-"""The outbox lists every email sent, once each, in the order sent (infra/local/outbox.py says how it reads them)."""
+"""The outbox lists every email sent, once each, in the order sent (tools/local/ses.py says how it reads them)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from email.message import EmailMessage
 
 import pytest
 
-from infra.local.emulator import AwsClients, AwsEmulator
-from infra.local.outbox import Outbox, SentEmail
+from tools.local.emulator import AwsClients, AwsEmulator
+from tools.local.ses import Outbox, SentEmail
 
 SENDER = "alerts@example.com"
 

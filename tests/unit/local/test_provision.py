@@ -8,11 +8,11 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from assembly.synth import default_template
-from assembly.template import TABLE_TYPES, LocalTemplate
 from functions.common import catalog
-from infra.local.emulator import AwsClients
-from infra.local.provision import create_idempotency_table, create_visits_table, provision
+from stack_model.template import TABLE_TYPES, LocalTemplate
+from tools.local.emulator import AwsClients
+from tools.local.provision import create_idempotency_table, create_visits_table, provision
+from tools.synth import default_template
 
 
 @pytest.fixture

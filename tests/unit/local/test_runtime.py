@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from assembly.template import LocalTemplate
-from infra.local.metrics import MetricStore
-from infra.local.runtime import LambdaRuntime
+from stack_model.template import LocalTemplate
+from tools.local.cloudwatch.metrics import MetricStore
+from tools.local.lambda_runtime.runtime import LambdaRuntime
 
 HANDLERS = "tests.unit.local.handlers"
 PLATFORM = {"AWS_ENDPOINT_URL": "http://127.0.0.1:1", "AWS_DEFAULT_REGION": "us-east-1"}

@@ -8,8 +8,8 @@ from collections.abc import Mapping
 
 import requests
 
-from infra.local.gateway import HttpReply
-from infra.local.servers import serve
+from tools.local.apigateway.gateway import HttpReply
+from tools.local.servers import serve
 
 
 def test_stopping_answers_the_requests_in_flight_and_refuses_new_ones() -> None:

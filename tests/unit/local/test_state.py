@@ -11,8 +11,8 @@ import pytest
 from moto import mock_aws
 
 from functions.common import catalog
-from infra.local.provision import create_visits_table
-from infra.local.state import TableSnapshots
+from tools.local.provision import create_visits_table
+from tools.local.state import TableSnapshots
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient

@@ -21,7 +21,6 @@ from functions.notifier.delivery import Deliveries
 from functions.notifier.presentation import AlertLinks
 from functions.notifier.webhook import WebhookChannel
 from infra.config import REPO_ROOT
-from infra.local.webhook_sink import Reply
 from tests.support import alarm_events
 from tests.support.lambda_output import log_records
 from tests.unit.notifier.conftest import (
@@ -33,6 +32,7 @@ from tests.unit.notifier.conftest import (
     Invoke,
     SentEmail,
 )
+from tools.local.chat.webhook_sink import Reply
 
 SentEmails = Callable[[], list[SentEmail]]
 ALERTING_DOC = REPO_ROOT / "docs" / "alerting.md"

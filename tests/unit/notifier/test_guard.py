@@ -27,9 +27,9 @@ from functions.notifier.guard import (
     apply_guard,
     decide,
 )
-from infra.local.stage_control import ENDPOINT_VARIABLE, StageControl
 from tests.support import alarm_events
 from tests.unit.notifier.conftest import STACK_NAME, Channels, Invoke, SentEmail
+from tools.local.apigateway.stage_control import ENDPOINT_VARIABLE, StageControl
 
 SPIKE = catalog.alarm_name(STACK_NAME, catalog.API_REQUEST_SPIKE_ALARM)
 API_ID = "a1b2c3d4e5"

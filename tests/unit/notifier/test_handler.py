@@ -13,12 +13,12 @@ from botocore.stub import Stubber
 from functions.common import catalog
 from functions.notifier import app
 from functions.notifier.sender import AlertDeliveryError
-from infra.local.lambda_events import LocalLambdaContext
 from infra.monitoring.counter import COUNTER_THROTTLES_ALARM, VISIT_STORE_FAILURES_ALARM
 from infra.monitoring.http_api import API_5XX_ALARM, API_P99_LATENCY_ALARM
 from tests.support import alarm_events
 from tests.support.lambda_output import emitted_metrics, log_records
 from tests.unit.notifier.conftest import RECIPIENTS, RUNBOOK_URL, SENDER, STACK_NAME, Invoke, SentEmail
+from tools.local.lambda_runtime.events import LocalLambdaContext
 
 SentEmails = Callable[[], list[SentEmail]]
 # Alarm ids as the stack names them (infra/monitoring/); the notifier itself knows none.

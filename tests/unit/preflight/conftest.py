@@ -16,7 +16,7 @@ from moto import mock_aws
 
 from infra.config import DeploymentConfig, app_context, load_config
 from infra.lambda_factory import POWERTOOLS_LAYER_PARAMETER
-from infra.preflight.core import BootstrapRequirement, Check, Clients, Context, Outcome, run_check
+from tools.preflight.core import BootstrapRequirement, Check, Clients, Context, Outcome, run_check
 
 ACCOUNT = "123456789012"  # moto's
 REGION = "eu-west-1"

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from infra.preflight import account as checks
-from infra.preflight.core import BootstrapRequirement, Clients, Context, Status, run_check
 from tests.unit.preflight.conftest import ACCOUNT, REGION, REQUIRED, Account, make_config
+from tools.preflight import account as checks
+from tools.preflight.core import BootstrapRequirement, Clients, Context, Status, run_check
 
 CREDENTIALS, BOOTSTRAP, STACK = checks.CHECKS
 

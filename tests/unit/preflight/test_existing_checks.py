@@ -8,9 +8,9 @@ from typing import Any
 from functions.common.catalog import VISITS_PARTITION_KEY
 from infra.config import REPO_ROOT
 from infra.deploy_role import EXISTING_PROVIDER_CONTEXT_KEY, GITHUB_OIDC_URL
-from infra.preflight import existing as checks
-from infra.preflight.core import Status
 from tests.unit.preflight.conftest import ACCOUNT, REGION, Account, make_config
+from tools.preflight import existing as checks
+from tools.preflight.core import Status
 
 OIDC, VISITS = checks.CHECKS
 DEPLOY_ROLE_STACK = "ResumeBackend-GitHubDeploy"

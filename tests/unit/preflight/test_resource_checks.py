@@ -10,9 +10,9 @@ import boto3
 import pytest
 
 from infra.lambda_factory import POWERTOOLS_LAYER_PARAMETER
-from infra.preflight import resources as checks
-from infra.preflight.core import Status
 from tests.unit.preflight.conftest import ACCOUNT, REGION, Account, make_config
+from tools.preflight import resources as checks
+from tools.preflight.core import Status
 
 CONCURRENCY, LAYER, HOSTING = checks.CHECKS
 DOMAIN = "www.example.com"

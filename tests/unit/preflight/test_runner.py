@@ -1,5 +1,5 @@
 """The whole preflight: an all-clear account, one broken check among working ones, the credentials gate, the
-CLI's exit codes, the generated docs, and `python -m infra.preflight` against an empty emulator."""
+CLI's exit codes, the generated docs, and `python -m tools.preflight` against an empty emulator."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from infra.config import REPO_ROOT
-from infra.preflight import docs
-from infra.preflight.account import requirement_from_assembly
-from infra.preflight.core import BootstrapRequirement, Status, run_check
-from infra.preflight.runner import CHECKS, lookup_role_check, run, synthesized_requirement
 from tests.unit.preflight.conftest import ACCOUNT, REGION, Account, make_config
+from tools.preflight import docs
+from tools.preflight.account import requirement_from_assembly
+from tools.preflight.core import BootstrapRequirement, Status, run_check
+from tools.preflight.runner import CHECKS, lookup_role_check, run, synthesized_requirement
 
 
 def _run(target: Account, **config: object) -> tuple[int, str]:
@@ -80,14 +80,14 @@ def test_the_bootstrap_version_comes_from_the_synthesized_app() -> None:
 
 def test_the_deploy_docs_list_every_check_as_generated() -> None:
     text = (REPO_ROOT / "docs" / "deploy.md").read_text()
-    assert docs.render().rstrip("\n") in text, "docs/deploy.md is stale: run python -m infra.docs_gen"
+    assert docs.render().rstrip("\n") in text, "docs/deploy.md is stale: run python -m tools.docs_gen"
     for check in CHECKS:
         assert f"**{check.title}**" in text
 
 
 def _preflight(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "infra.preflight", *args],
+        [sys.executable, "-m", "tools.preflight", *args],
         cwd=REPO_ROOT,
         env=env or dict(os.environ),
         capture_output=True,

@@ -3,9 +3,9 @@ which moto lacks, and for stack resources of type AWS::SES::EmailIdentity, which
 
 from __future__ import annotations
 
-from infra.preflight import ses as checks
-from infra.preflight.core import Status
 from tests.unit.preflight.conftest import REGION, Account, make_config
+from tools.preflight import ses as checks
+from tools.preflight.core import Status
 
 SES_ACCOUNT, SENDER, RECIPIENTS = checks.CHECKS
 SENDER_EMAIL = "alerts@example.com"

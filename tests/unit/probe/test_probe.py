@@ -12,9 +12,9 @@ from functions.common.http import Answer, NoAnswerError
 from functions.common.security_headers import CONTENT_SECURITY_POLICY
 from functions.probe import app
 from functions.probe.checks import CheckFailure, ProbeTarget, request, run_probe
-from infra.local.lambda_events import LocalLambdaContext
 from tests.support.lambda_output import emitted_metrics, log_records
 from tests.support.probe_site import ProbeSite, probe_site
+from tools.local.lambda_runtime.events import LocalLambdaContext
 
 
 @pytest.fixture

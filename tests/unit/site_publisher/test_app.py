@@ -11,7 +11,6 @@ from botocore.stub import Stubber
 
 from functions.site_publisher import app, contract
 from functions.site_publisher.amplify_release import POLL_SECONDS, ReleaseFailedError
-from infra.local.lambda_events import LocalLambdaContext
 from tests.unit.site_publisher.conftest import (
     APP_ID,
     BRANCH,
@@ -27,6 +26,7 @@ from tests.unit.site_publisher.conftest import (
     headers_policy_config,
     job_summary,
 )
+from tools.local.lambda_runtime.events import LocalLambdaContext
 
 Stubbed = tuple[Any, Stubber]
 RELEASE_ID = f"{APP_ID}/{BRANCH}"

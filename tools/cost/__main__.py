@@ -1,0 +1,53 @@
+"""`make cost`: the monthly cost of the stack the current config synthesizes (cdk.json, or the CDK CLI's context).
+
+`python -m tools.cost` prints it as text, `--json` as one JSON object; `--strict-region` refuses to price a region
+the price file does not have instead of falling back to its fallback region's prices; `--counter-ms N` prices the
+counter's warm invocations at N ms instead of the assumed duration (after a deploy: the counter's average Duration
+on the dashboard).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from infra.config import ConfigError, app_context, load_config, overrides_from_context
+from tools.cost.model import model_for
+from tools.cost.prices import UnpricedRegionError
+from tools.cost.render import text
+from tools.cost.report import as_json
+from tools.synth import SynthError, default_template
+
+USAGE_ERROR_EXIT = 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.cost", description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    parser.add_argument("--strict-region", action="store_true", help="fail for a region prices.json lacks")
+    parser.add_argument(
+        "--counter-ms", type=float, metavar="N", help="the counter's warm billed duration in ms (default: assumed)"
+    )
+    args = parser.parse_args(argv)
+    try:
+        context = app_context()
+        config = load_config(context, overrides_from_context(context))
+        model = model_for(
+            default_template(), config, strict_region=args.strict_region, counter_billed_ms=args.counter_ms
+        )
+    except ConfigError as error:
+        print(f"config error: {error}", file=sys.stderr)
+        return USAGE_ERROR_EXIT
+    except SynthError as error:
+        print(error.message, file=sys.stderr)
+        return error.exit_code
+    except UnpricedRegionError as error:
+        print(f"cost: {error}", file=sys.stderr)
+        return USAGE_ERROR_EXIT
+    print(json.dumps(as_json(model), indent=2) if args.json else text(model), end="" if not args.json else "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,218 @@
+"""What each kind of request costs, measured on the real counter: its function as the synthesized template declares
+it (handler, environment, memory), run by the one local Lambda runtime against DynamoDB on the local emulator.
+
+For each request: the DynamoDB operations it made (counted at the emulator by their X-Amz-Target header), and what
+it wrote to CloudWatch Logs: the Powertools JSON lines and the EMF documents it printed, in bytes. `make bench` and
+`make cost` both read it. Request units follow DynamoDB's on-demand rules (every item here is under 1 KB, checked):
+a write of an item up to 1 KB is 1 WRU, also when its condition fails; a strongly consistent read up to 4 KB, 1 RRU.
+NOTE: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/read-write-operations.html
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any, Final
+
+from functions.common import catalog
+from stack_model.template import LocalTemplate
+from tools.local.cloudwatch.metrics import emf_datapoints
+
+WRITES: Final = frozenset({"PutItem", "UpdateItem"})
+READS: Final = frozenset({"GetItem"})
+WRU_ITEM_BYTES: Final = 1024
+CHROME: Final = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+)
+GOOGLEBOT: Final = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+COUNTED_VISIT: Final = "counted"
+"""The scenario a visit's marginal cost is read from: a warm container counting a new visitor's view."""
+GET_VISITS: Final = "get"
+Metric = tuple[str, tuple[tuple[str, str], ...]]
+"""(metric name, its dimensions): each distinct one is a billed custom metric."""
+
+
+@dataclass(frozen=True)
+class RequestCost:
+    key: str
+    description: str
+    calls: Mapping[str, int]
+    """DynamoDB operation → how many."""
+    status: int
+    response_body_bytes: int
+    log_bytes: int
+    """The Powertools JSON log lines the invocation wrote (what Lambda ships to its log group)."""
+    emf_bytes: int
+    """The EMF documents it printed (also shipped to its log group, and turned into metrics there)."""
+    emf_metrics: frozenset[Metric]
+    log_text: str
+    emf_text: str
+
+    @property
+    def round_trips(self) -> int:
+        return sum(self.calls.values())
+
+    @property
+    def write_units(self) -> int:
+        return sum(n for op, n in self.calls.items() if op in WRITES)
+
+    @property
+    def read_units(self) -> int:
+        return sum(n for op, n in self.calls.items() if op in READS)
+
+
+@dataclass(frozen=True)
+class Measurement:
+    requests: tuple[RequestCost, ...]
+    largest_item_bytes: int
+
+    def __getitem__(self, key: str) -> RequestCost:
+        (found,) = [request for request in self.requests if request.key == key]
+        return found
+
+    @property
+    def metrics_with_traffic(self) -> frozenset[Metric]:
+        return frozenset().union(*(request.emf_metrics for request in self.requests))
+
+
+_SCENARIOS: Final = (
+    # key, description, container (0 or 1: each its own), method, source IP, visit id
+    (
+        "cold_first_of_day",
+        "POST, cold container, first visit of the day (creates the salt)",
+        0,
+        "POST",
+        "10.1.0.1",
+        "v1",
+    ),
+    ("cold_salt_exists", "POST, cold container, salt exists", 1, "POST", "10.1.0.2", "v2"),
+    (COUNTED_VISIT, "POST, warm container, new visitor", 1, "POST", "10.1.0.3", "v3"),
+    ("next_view", "POST, warm, the visitor's next view", 1, "POST", "10.1.0.3", "v4"),
+    ("retry", "POST, warm, retry of a counted visit", 1, "POST", "10.1.0.3", "v4"),
+    ("third_view", "POST, warm, the visitor's third view", 1, "POST", "10.1.0.3", "v5"),
+    ("over_limit", "POST, warm, over the daily limit", 1, "POST", "10.1.0.3", "v6"),
+    ("crawler", "POST, warm, crawler", 1, "POST", "10.1.0.4", "v7"),
+    ("no_user_agent", "POST, warm, without a User-Agent", 1, "POST", "10.1.0.6", "v8"),
+    (GET_VISITS, "GET, warm", 1, "GET", "10.1.0.5", ""),
+)
+
+
+def measure_requests(template: Mapping[str, Any]) -> Measurement:
+    """Runs every scenario once on a fresh emulator, in order (the first two on containers of their own)."""
+    from tools.local.emulator import AwsEmulator
+    from tools.local.lambda_runtime.function_spec import FunctionSpec
+    from tools.local.lambda_runtime.runtime import LocalFunction
+    from tools.local.provision import create_table
+
+    calls: Counter[str] = Counter()
+    emulator = AwsEmulator(on_request=lambda environ: _count_dynamodb(calls, environ))
+    emulator.start()
+    local = LocalTemplate(template)
+    counter_id = _counter_id(local)
+    # NOTE: moto keeps its state in this process, so each measurement has a table of its own (a fresh count).
+    table_id = local.table_named_by(catalog.TABLE_NAME_ENV)
+    table = create_table(emulator.clients().dynamodb, local, table_id, f"{table_id}-{uuid.uuid4().hex[:8]}")
+    try:
+        spec = FunctionSpec.from_template(local, counter_id)
+        spec = replace(spec, environment={**spec.environment, catalog.TABLE_NAME_ENV: table})
+        metrics = _PrintedMetrics()
+        logs = [io.StringIO(), io.StringIO()]
+        containers = [
+            LocalFunction(spec, platform=emulator.lambda_environment(), metrics=metrics, log=log)  # type: ignore[arg-type]
+            for log in logs
+        ]
+        measured = []
+        for key, description, container, method, ip, visit_id in _SCENARIOS:
+            calls.clear()
+            written = logs[container].tell()
+            invocation = containers[container].invoke(_event(method, ip, visit_id, key))
+            response = invocation.response
+            if invocation.error is not None or response["statusCode"] != 200:
+                raise RuntimeError(f"the counter failed scenario {key!r}: {invocation}")
+            log_text = logs[container].getvalue()[written:]
+            measured.append(
+                RequestCost(
+                    key=key,
+                    description=description,
+                    calls=dict(calls),
+                    status=response["statusCode"],
+                    response_body_bytes=len(response.get("body", "").encode()),
+                    log_bytes=len(log_text.encode()),
+                    emf_bytes=len(metrics.printed.encode()),
+                    emf_metrics=emf_metrics(metrics.printed),
+                    log_text=log_text,
+                    emf_text=metrics.printed,
+                )
+            )
+        items = emulator.clients().dynamodb.scan(TableName=table)["Items"]
+        largest = max(item_size_bytes(item) for item in items)
+    finally:
+        emulator.stop()
+    return Measurement(tuple(measured), largest)
+
+
+def _counter_id(template: LocalTemplate) -> str:
+    (found,) = [
+        lid
+        for lid in template.of_type("AWS::Lambda::Function")
+        if template.properties(lid).get("Handler") == catalog.COUNTER_HANDLER
+    ]
+    return found
+
+
+def _event(method: str, ip: str, visit_id: str, key: str) -> dict[str, Any]:
+    from tools.local.lambda_runtime.events import http_api_event
+
+    if method == "GET":
+        return http_api_event("GET", catalog.VISITS_PATH, headers={"user-agent": CHROME}, source_ip=ip)
+    agents = {"crawler": {"user-agent": GOOGLEBOT}, "no_user_agent": {}}
+    body = json.dumps({"visit_id": f"cost-visit-{visit_id}"})
+    headers = agents.get(key, {"user-agent": CHROME})
+    return http_api_event("POST", catalog.VISITS_PATH, headers=headers, source_ip=ip, body=body)
+
+
+def _count_dynamodb(calls: Counter[str], environ: Mapping[str, Any]) -> None:
+    service, _, operation = str(environ.get("HTTP_X_AMZ_TARGET", "")).partition(".")
+    if service.startswith("DynamoDB_"):
+        calls[operation] += 1
+
+
+class _PrintedMetrics:
+    """Stands in for the runtime's metric store: keeps what the last invocation printed (its EMF documents)."""
+
+    def __init__(self) -> None:
+        self.printed = ""
+
+    def ingest_emf(self, output: str) -> int:
+        self.printed = "".join(line + "\n" for line in output.splitlines() if '"_aws"' in line)
+        return len(emf_metrics(self.printed))
+
+    def record(self, *args: Any, **kwargs: Any) -> None:
+        """AWS/Lambda's own metrics, which the runtime records for every invocation: free, not counted here."""
+
+
+def emf_metrics(printed: str) -> frozenset[Metric]:
+    """The distinct (metric, dimensions) pairs in the EMF documents printed: each a billed custom metric."""
+    return frozenset((point.name, point.dimensions) for point in emf_datapoints(printed))
+
+
+def item_size_bytes(item: Mapping[str, Any]) -> int:
+    """DynamoDB's item size: attribute names plus values (strings and binaries by length, numbers ~ digits/2+1).
+    https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html"""
+    size = 0
+    for name, value in item.items():
+        size += len(name.encode())
+        kind, data = next(iter(value.items()))
+        if kind == "S":
+            size += len(data.encode())
+        elif kind == "B":
+            size += len(data)
+        elif kind == "N":
+            size += len(data) // 2 + 2
+        elif kind == "SS":
+            size += sum(len(text.encode()) for text in data) + 3
+    return size

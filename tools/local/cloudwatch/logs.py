@@ -1,0 +1,63 @@
+"""A function's log lines, copied from its local file to its log group on the emulator (CloudWatch Logs), so what
+reads that group finds them as on AWS: the notifier's FilterLogEvents for the probe's latest failed check."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from stack_model.template import LOCAL_REGION
+from tools.local.emulator import LOCAL_ACCESS_KEY
+
+STREAM_NAME = "local"
+
+
+def emulator_logs_client(endpoint: str) -> Any:
+    session = boto3.session.Session(
+        aws_access_key_id=LOCAL_ACCESS_KEY, aws_secret_access_key=LOCAL_ACCESS_KEY, region_name=LOCAL_REGION
+    )
+    return session.client("logs", endpoint_url=endpoint)
+
+
+class LogShipper:
+    """`ship()` sends the complete lines written to `path` since the last call to `log_group` (created on first
+    use), stamped with the time they are shipped."""
+
+    def __init__(self, client: Any, log_group: str, path: Path) -> None:
+        self._client = client
+        self._log_group = log_group
+        self._path = path
+        self._offset = 0
+        self._created = False
+
+    def ship(self) -> int:
+        if not self._path.exists():
+            return 0
+        with self._path.open("rb") as log:
+            log.seek(self._offset)
+            data = log.read()
+        complete = data[: data.rfind(b"\n") + 1]
+        lines = [line for line in complete.decode("utf-8", errors="replace").splitlines() if line.strip()]
+        self._offset += len(complete)
+        if not lines:
+            return 0
+        self._create()
+        now_ms = int(time.time() * 1000)
+        events = [{"timestamp": now_ms, "message": line} for line in lines]
+        self._client.put_log_events(logGroupName=self._log_group, logStreamName=STREAM_NAME, logEvents=events)
+        return len(events)
+
+    def _create(self) -> None:
+        if self._created:
+            return
+        for call, kwargs in (
+            (self._client.create_log_group, {"logGroupName": self._log_group}),
+            (self._client.create_log_stream, {"logGroupName": self._log_group, "logStreamName": STREAM_NAME}),
+        ):
+            with contextlib.suppress(self._client.exceptions.ResourceAlreadyExistsException):
+                call(**kwargs)
+        self._created = True

@@ -1,0 +1,50 @@
+"""`make digest`: the weekly digest of the week so far, sent now by the running local system (`make dev`) to every
+channel — the email into the outbox, Slack and the webhook into the local sink — through the one local runtime.
+
+It asks the running system's console (`POST /api/digest`), which invokes the notifier with the schedule's own event
+from the template; so nothing here starts a second system or a second emulator. Exit status 0 once every channel
+took it, 1 when a channel failed or no local system answers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import urllib.error
+import urllib.request
+
+from tools.local.emulator import LOOPBACK
+from tools.local.system import Ports
+
+REQUEST_TIMEOUT_SECONDS = 120.0
+"""The notifier's worst case with every channel's retries is about two minutes (infra/notifier.py)."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make digest", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--port-base", type=int, help="the --port-base the running `make dev` was given")
+    args = parser.parse_args(argv)
+    ports = Ports.from_base(args.port_base) if args.port_base else Ports()
+    console = f"http://{LOOPBACK}:{ports.console}"
+    request = urllib.request.Request(f"{console}/api/digest", method="POST", data=b"")  # noqa: S310 (http://127.0.0.1)
+    try:
+        with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_SECONDS) as response:  # noqa: S310
+            result = json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        result = json.loads(error.read() or b"{}")
+    except OSError:
+        print(f"make digest: no local system answers at {console}; start it with `make dev`", file=sys.stderr)
+        return 1
+    if not result.get("ok"):
+        print(f"make digest: the digest was not delivered: {result.get('error')}", file=sys.stderr)
+        return 1
+    print(f"Weekly digest {result['digest']} sent:")
+    for channel, reference in result["deliveries"].items():
+        print(f"  {channel:8} {reference}")
+    print(f"See it in the outbox: {console}/outbox")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

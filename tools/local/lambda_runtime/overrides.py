@@ -1,0 +1,20 @@
+"""What a function's environment says differently locally: its deployed values name things that exist only on AWS
+(the probe's URLs). The runtime lays these over each function's template environment (runtime.py,
+`local_environment`)."""
+
+from __future__ import annotations
+
+from functions.common import catalog
+from stack_model.template import LocalTemplate
+
+
+def local_overrides(template: LocalTemplate, site_origin: str, api_url: str) -> dict[str, dict[str, str]]:
+    """Function logical id → the variables it gets locally instead of the template's: the probe checks the local
+    site and API, not the deployed URLs its template environment names."""
+    probe = {
+        catalog.PROBE_SITE_URL_ENV: site_origin + "/",
+        catalog.PROBE_SITE_ORIGIN_ENV: site_origin,
+        catalog.PROBE_API_URL_ENV: api_url,
+    }
+    functions = template.of_type("AWS::Lambda::Function")
+    return {lid: probe for lid, fn in functions.items() if fn["Properties"]["Handler"] == catalog.PROBE_HANDLER}

@@ -1,0 +1,240 @@
+"""The one in-process Lambda runtime: a function of the synthesized template, invoked the way Lambda invokes it.
+
+Whoever calls — the local API, the SNS fan-out — an invocation is the same: the function's own environment, a
+context with its memory and timeout, its JSON log lines to its own file, its EMF lines captured and turned into
+metrics, and the AWS/Lambda metrics CloudWatch records for every invocation (Invocations, Errors, Throttles,
+Duration, ConcurrentExecutions). An asynchronous invocation (SNS → Lambda) adds Lambda's retries.
+
+Each function runs with its own environment (environment.py says how and why), one invocation at a
+time (one container per function), concurrently with other functions. Lambda refuses an invocation over the
+function's reserved concurrency (throttled) and one of a deleted function (concurrency.py).
+"""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+import json
+import threading
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from types import ModuleType
+from typing import Any, TextIO
+
+from stack_model.template import LocalTemplate
+from tools.local.cloudwatch.metrics import MetricStore
+from tools.local.lambda_runtime.concurrency import FunctionNotFoundError, FunctionThrottledError, Reservation
+from tools.local.lambda_runtime.environment import function_environment
+from tools.local.lambda_runtime.events import LocalLambdaContext
+from tools.local.lambda_runtime.function_spec import FunctionSpec
+from tools.local.lambda_runtime.stdout_capture import captured_stdout, logs_to
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+_warm_modules: dict[str, tuple[int, list[Any]]] = {}
+"""Handler module → the LocalFunction whose container it is, and its cached factories' state as that one left them:
+anyone else calling the module since (another system, a test) shows there, and the next invocation starts cold."""
+_containers = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Invocation:
+    response: Any
+    error: BaseException | None
+    duration_ms: float
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None
+
+
+class LocalFunction:
+    def __init__(
+        self,
+        spec: FunctionSpec,
+        *,
+        platform: Mapping[str, str],
+        metrics: MetricStore,
+        log: TextIO,
+        invoked: Callable[[], None] = lambda: None,
+    ) -> None:
+        """`platform`: what Lambda and the emulator put in every function's environment (emulator.py);
+        `invoked`: called after each invocation, once whatever it wrote is written."""
+        self.spec = spec
+        self._metrics = metrics
+        self._log = log
+        self._invoked = invoked
+        self._one_at_a_time = threading.Lock()  # one container: Lambda runs one invocation in it at a time
+        self._reservation = Reservation(spec.reserved_concurrency)
+        self._container_id = next(_containers)
+        self.deleted = False
+        """Set by LambdaRuntime.delete_function: every invocation is refused (ResourceNotFoundException)."""
+        self.environment: Mapping[str, str] = (
+            dict(platform)
+            | {
+                "AWS_LAMBDA_FUNCTION_NAME": spec.logical_id,
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+                "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            }
+            | dict(spec.environment)
+        )
+
+    @property
+    def log_path(self) -> Path:
+        """The file its log lines go to (what Lambda would send to its log group)."""
+        return Path(self._log.name)
+
+    def invoke(self, event: dict[str, Any]) -> Invocation:
+        """One synchronous invocation; a handler's exception is the invocation's error, as Lambda reports it, and
+        so is Lambda's refusal (FunctionThrottledError, FunctionNotFoundError) of an invocation it never ran."""
+        if self.deleted:
+            return Invocation(None, FunctionNotFoundError(f"Function not found: {self.spec.logical_id}"), 0.0)
+        try:
+            with self._reservation.slot(self.spec.logical_id) as in_flight:
+                return self._run(event, in_flight)
+        except FunctionThrottledError as throttled:
+            self._metrics.record("AWS/Lambda", "Throttles", {"FunctionName": self.spec.logical_id}, 1)
+            return Invocation(None, throttled, 0.0)
+
+    def _run(self, event: dict[str, Any], in_flight: int) -> Invocation:
+        context = LocalLambdaContext(
+            function_name=self.spec.logical_id,
+            memory_limit_in_mb=self.spec.memory_mb,
+            timeout_seconds=self.spec.timeout_seconds,
+        )
+        with self._one_at_a_time, function_environment(self.environment), captured_stdout() as printed:
+            module, handler = self._container()
+            with logs_to(module, self._log):
+                started = time.perf_counter()
+                response, error = None, None
+                try:
+                    response = handler(event, context)
+                except Exception as exc:  # an unhandled error: Lambda logs it and counts it in Errors
+                    error = exc
+                    self._log_error(exc)
+                duration_ms = (time.perf_counter() - started) * 1000
+            self._keep_warm(module)
+            self._invoked()
+        self._metrics.ingest_emf(printed.getvalue())
+        self._record(duration_ms, in_flight, failed=error is not None)
+        return Invocation(response, error, duration_ms)
+
+    def invoke_async(self, event: dict[str, Any]) -> bool:
+        """An asynchronous invocation: retried as the function's EventInvokeConfig says; False if all failed
+        (the caller then sends the event to `spec.on_failure_queue`). Raises FunctionNotFoundError when the
+        function is deleted: the Invoke call itself fails, and the caller (SNS) gets the error."""
+        if self.deleted:
+            raise FunctionNotFoundError(f"Function not found: {self.spec.logical_id}")
+        return any(not self.invoke(event).failed for _attempt in range(1 + self.spec.async_retries))  # until one works
+
+    def _container(self) -> tuple[ModuleType, Handler]:
+        """The handler, imported under this function's environment. Unless this function's container is warm, it
+        is a cold start: the clients and settings the module cached (functools.cache factories) are dropped."""
+        module = importlib.import_module(self.spec.module_name)
+        if _warm_modules.get(module.__name__) != (self._container_id, _cache_state(module)):
+            for factory in cached_factories(module):
+                factory.cache_clear()
+        handler: Handler = getattr(module, self.spec.handler.rpartition(".")[2])
+        return module, handler
+
+    def close(self) -> None:
+        with self._one_at_a_time:  # no invocation is writing to the log being closed
+            self._log.close()
+
+    def _keep_warm(self, module: ModuleType) -> None:
+        _warm_modules[module.__name__] = (self._container_id, _cache_state(module))
+
+    def _log_error(self, error: BaseException) -> None:
+        # The shape Lambda's Python runtime logs for an unhandled exception.
+        record = {
+            "errorMessage": str(error),
+            "errorType": type(error).__name__,
+            "stackTrace": traceback.format_tb(error.__traceback__),
+        }
+        self._log.write(json.dumps(record) + "\n")
+
+    def _record(self, duration_ms: float, in_flight: int, *, failed: bool) -> None:
+        dimensions = {"FunctionName": self.spec.logical_id}
+        record = self._metrics.record
+        record("AWS/Lambda", "Invocations", dimensions, 1)
+        record("AWS/Lambda", "Errors", dimensions, 1 if failed else 0)
+        record("AWS/Lambda", "Throttles", dimensions, 0)  # it ran; a throttled one records 1 (invoke)
+        record("AWS/Lambda", "Duration", dimensions, duration_ms, "Milliseconds")
+        record("AWS/Lambda", "ConcurrentExecutions", dimensions, in_flight)
+
+
+class LambdaRuntime:
+    """The template's functions, each built once on first use; its log files live under `logs_dir`."""
+
+    def __init__(
+        self,
+        template: LocalTemplate,
+        *,
+        platform: Mapping[str, str],
+        metrics: MetricStore,
+        logs_dir: Path,
+        local_environment: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> None:
+        """`local_environment`: function logical id → variables whose deployed values name things that exist only
+        in AWS (the public site's URL), set to their local counterparts."""
+        self._template = template
+        self._local_environment = dict(local_environment or {})
+        self._platform = dict(platform)
+        self._metrics = metrics
+        self._logs_dir = logs_dir
+        self._functions: dict[str, LocalFunction] = {}
+        self._lock = threading.Lock()
+        self.invocations = 0
+        """How many invocations have ended: all the tables' writes come from them (the snapshots watch it)."""
+
+    def function(self, logical_id: str) -> LocalFunction:
+        with self._lock:
+            if logical_id not in self._functions:
+                spec = FunctionSpec.from_template(self._template, logical_id)
+                local = self._local_environment.get(logical_id, {})
+                spec = replace(spec, environment={**spec.environment, **local})
+                self._functions[logical_id] = self._build(spec)
+            return self._functions[logical_id]
+
+    def delete_function(self, logical_id: str, *, deleted: bool = True) -> None:
+        """`aws lambda delete-function` locally (and, with deleted=False, its redeploy): every invocation of it is
+        refused with ResourceNotFoundException until then."""
+        self.function(logical_id).deleted = deleted
+
+    def _build(self, spec: FunctionSpec) -> LocalFunction:
+        sharing = [f.spec.logical_id for f in self._functions.values() if f.spec.module_name == spec.module_name]
+        if sharing:
+            # One process imports a module once: two functions would share its cached clients and settings.
+            raise RuntimeError(f"{spec.logical_id} and {sharing[0]} share {spec.module_name}: run them apart")
+        self._logs_dir.mkdir(parents=True, exist_ok=True)
+        log = (self._logs_dir / f"{_short_name(spec.module_name)}.log").open("a", encoding="utf-8", buffering=1)
+        return LocalFunction(spec, platform=self._platform, metrics=self._metrics, log=log, invoked=self._count)
+
+    def _count(self) -> None:
+        with self._lock:
+            self.invocations += 1
+
+    def close(self) -> None:
+        for function in list(self._functions.values()):
+            function.close()
+
+
+def cached_factories(module: ModuleType) -> list[Any]:
+    """The module's own functools.cache factories (its clients and settings): what a cold container starts without."""
+    return [
+        value
+        for value in vars(module).values()
+        if getattr(value, "__module__", None) == module.__name__ and hasattr(value, "cache_info")
+    ]
+
+
+def _cache_state(module: ModuleType) -> list[Any]:
+    return [factory.cache_info() for factory in cached_factories(module)]
+
+
+def _short_name(module_name: str) -> str:
+    """functions.counter.app → counter."""
+    return module_name.removesuffix(".app").rsplit(".", 1)[-1]

@@ -1,0 +1,90 @@
+"""Creates on the emulated AWS (moto) the resources the synthesized template declares, named by logical id.
+
+The local runtime provisions the whole template with `provision`; tests create single tables with `create_table`
+(or the two shortcuts below, which find the table in the default app's template), so the key schemas, billing
+and TTL they run against are the ones CDK deploys — never a hand-written copy.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from functions.common import catalog
+from stack_model.template import TABLE_TYPES, LocalTemplate
+from tools.synth import default_template
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_sesv2.client import SESV2Client
+    from mypy_boto3_sns.client import SNSClient
+    from mypy_boto3_sqs.client import SQSClient
+
+    from tools.local.emulator import AwsClients
+
+
+def provision(template: LocalTemplate, aws: AwsClients) -> None:
+    """Every table, topic, queue and sender identity of the template."""
+    for logical_id in template.of_type(*TABLE_TYPES):
+        create_table(aws.dynamodb, template, logical_id)
+    for logical_id in template.of_type("AWS::SNS::Topic"):
+        create_topic(aws.sns, logical_id)
+    for logical_id in template.of_type("AWS::SQS::Queue"):
+        create_queue(aws.sqs, logical_id)
+    for logical_id in template.of_type("AWS::SES::EmailIdentity"):
+        create_sender_identity(aws.sesv2, template.resolve(template.properties(logical_id)["EmailIdentity"]))
+
+
+def create_table(
+    client: DynamoDBClient, template: LocalTemplate, logical_id: str, table_name: str | None = None
+) -> str:
+    """One table as the template declares it (keys, indexes, on-demand billing, TTL), named `table_name` or by its
+    logical id; returns the name."""
+    props = template.properties(logical_id)
+    name = table_name or logical_id
+    extra: dict[str, Any] = {}
+    if props.get("GlobalSecondaryIndexes"):
+        extra["GlobalSecondaryIndexes"] = [
+            {key: index[key] for key in ("IndexName", "KeySchema", "Projection")}
+            for index in props["GlobalSecondaryIndexes"]
+        ]
+    client.create_table(
+        TableName=name,
+        KeySchema=props["KeySchema"],
+        AttributeDefinitions=props["AttributeDefinitions"],
+        BillingMode="PAY_PER_REQUEST",  # the stack's tables are on-demand; locally capacity means nothing
+        **extra,
+    )
+    client.get_waiter("table_exists").wait(TableName=name)
+    ttl = props.get("TimeToLiveSpecification")
+    if ttl and ttl.get("Enabled"):
+        client.update_time_to_live(
+            TableName=name, TimeToLiveSpecification={"AttributeName": ttl["AttributeName"], "Enabled": True}
+        )
+    return name
+
+
+def create_topic(client: SNSClient, name: str) -> str:
+    """An SNS topic; returns its ARN. No KMS key locally."""
+    return client.create_topic(Name=name)["TopicArn"]
+
+
+def create_queue(client: SQSClient, name: str) -> str:
+    return client.create_queue(QueueName=name)["QueueUrl"]
+
+
+def create_sender_identity(client: SESV2Client, sender_email: str) -> None:
+    """The SES identity alarm emails are sent from (AWS::SES::EmailIdentity). The emulator treats it as verified;
+    on AWS the owner clicks the link SES mails to it (docs/alerting.md)."""
+    client.create_email_identity(EmailIdentity=sender_email)
+
+
+def create_visits_table(client: DynamoDBClient, table_name: str) -> None:
+    """The visits table (the one the counter's TABLE_NAME names) as the default app declares it."""
+    template = LocalTemplate(default_template())
+    create_table(client, template, template.table_named_by(catalog.TABLE_NAME_ENV), table_name)
+
+
+def create_idempotency_table(client: DynamoDBClient, table_name: str) -> None:
+    """The notifier's idempotency table (the one its IDEMPOTENCY_TABLE_NAME names) as the default app declares it."""
+    template = LocalTemplate(default_template())
+    create_table(client, template, template.table_named_by(catalog.IDEMPOTENCY_TABLE_ENV), table_name)

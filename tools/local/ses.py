@@ -1,0 +1,95 @@
+"""Every email the local system sent: the notifier's, through the emulator's SES, and the plain SNS email
+subscriptions' (the alerting-health topic), which SNS would send itself.
+
+NOTE: sent mail is read from moto's SES store in this process (`ses_backends[account][region].sent_messages`, the
+way moto's own docs check sent mail), here and nowhere else. The public interfaces give no usable alternative: the
+SES and SESv2 APIs have no call that lists sent mail, and moto's `GET /moto-api/data.json` serializes every object
+the emulator ever stored — each CloudWatch datapoint and each DynamoDB item version — while holding the emulator's
+one-request-at-a-time lock, so every DynamoDB call of a visit waits behind it: 0.3 s with 20,000 datapoints stored
+(a minute of `make drill`), 11 s and 39 MB in a test run that had stored 430,000 (tried here, then dropped). moto
+keeps no send time, so each message is stamped when first seen (the fan-out looks right after each delivery).
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import itertools
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from stack_model.template import LOCAL_ACCOUNT_ID, LOCAL_REGION
+
+
+@dataclass
+class SentEmail:
+    channel: str
+    """'ses' (the notifier's email) or 'sns-email' (the alerting-health topic's plain subscription)."""
+    subject: str
+    recipients: list[str]
+    text: str
+    html: str
+    at: float = field(default_factory=time.time)
+    sequence: int = 0
+    """Arrival order in the outbox (1, 2, ...): the order of two emails without relying on the clock."""
+
+
+class Outbox:
+    def __init__(self) -> None:
+        self._sent: list[SentEmail] = []
+        self._seen_ids: set[str] = set()
+        self._sequence = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def add(self, sent: SentEmail) -> None:
+        """An email sent outside SES (SNS's plain email protocol)."""
+        with self._lock:
+            sent.sequence = next(self._sequence)
+            self._sent.append(sent)
+
+    def refresh(self) -> None:
+        """Picks up the mail SES accepted since the last look, in the order it was accepted."""
+        with self._lock:
+            for message in _ses_store():
+                if message.id not in self._seen_ids:
+                    self._seen_ids.add(message.id)
+                    sent = _raw_email(message.raw_data) if hasattr(message, "raw_data") else _simple_email(message)
+                    sent.sequence = next(self._sequence)
+                    self._sent.append(sent)
+
+    def emails(self) -> list[SentEmail]:
+        self.refresh()
+        with self._lock:
+            return list(self._sent)
+
+
+def _ses_store() -> list[Any]:
+    from moto.ses.models import ses_backends  # see the NOTE at the top
+
+    return list(ses_backends[LOCAL_ACCOUNT_ID][LOCAL_REGION].sent_messages)
+
+
+def _raw_email(raw: str) -> SentEmail:
+    """SendEmail with raw MIME content (what the notifier sends)."""
+    parsed = email.message_from_string(raw, policy=email.policy.default)
+    text_part = parsed.get_body(preferencelist=("plain",))
+    html_part = parsed.get_body(preferencelist=("html",))
+    return SentEmail(
+        "ses",
+        str(parsed["subject"] or ""),
+        [address.strip() for address in str(parsed["to"] or "").split(",") if address.strip()],
+        text_part.get_content() if text_part is not None else "",
+        html_part.get_content() if html_part is not None else "",
+    )
+
+
+def _simple_email(message: Any) -> SentEmail:
+    """SendEmail with simple content; moto keeps one body (the HTML one when there is one)."""
+    destinations = getattr(message, "destinations", None) or {}
+    recipients = list(dict.fromkeys(destinations.get("ToAddresses", []))) if isinstance(destinations, dict) else []
+    body = str(getattr(message, "body", "") or "")
+    is_html = body.lstrip().startswith("<")
+    text, html = ("", body) if is_html else (body, "")
+    return SentEmail("ses", str(getattr(message, "subject", "") or ""), recipients, text, html)

@@ -1,0 +1,106 @@
+"""SNS locally: a message published to a topic is stored on the emulator's SNS and delivered to the topic's
+subscriptions from the template — a subscribed Lambda through the local Lambda runtime (asynchronously: retried,
+then sent to its on-failure queue), a plain email subscription into the outbox. moto's SNS delivers to neither.
+
+Alarm state changes arrive here as CloudWatch publishes them: its alarm JSON to the alarm's actions.
+
+Every delivery is counted as SNS counts it, per topic: NumberOfNotificationsDelivered, or NumberOfNotificationsFailed.
+NOTE: a delivery to a Lambda is done once Lambda accepts the asynchronous invocation (what the function then does
+is Lambda's retries and on-failure queue, not SNS's). When Lambda refuses it because the function is gone, that is a
+client-side error: "Amazon SNS doesn't retry the message delivery that fails as a result of a client-side error";
+the message goes to the subscription's dead-letter queue (its RedrivePolicy) and counts once in
+NumberOfNotificationsFailed ("for all other endpoints, the count increases by 1 when the message fails to deliver")
+— https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html,
+https://docs.aws.amazon.com/sns/latest/dg/sns-monitoring-using-cloudwatch.html. Throttling does not fail a
+delivery: Lambda queues an accepted asynchronous event and retries throttles itself.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from stack_model.template import LOCAL_REGION, LocalTemplate, referenced
+from tools.local.cloudwatch.alarms import StateChange
+from tools.local.cloudwatch.metrics import MetricStore
+from tools.local.lambda_runtime.concurrency import LambdaRefusedError
+from tools.local.lambda_runtime.events import sns_event
+from tools.local.lambda_runtime.runtime import LambdaRuntime
+from tools.local.ses import Outbox, SentEmail
+
+if TYPE_CHECKING:
+    from mypy_boto3_sns.client import SNSClient
+    from mypy_boto3_sqs.client import SQSClient
+
+
+class SnsFanout:
+    def __init__(
+        self,
+        template: LocalTemplate,
+        *,
+        sns: SNSClient,
+        sqs: SQSClient,
+        runtime: LambdaRuntime,
+        outbox: Outbox,
+        metrics: MetricStore,
+    ) -> None:
+        self._template = template
+        self._sns = sns
+        self._sqs = sqs
+        self._runtime = runtime
+        self._outbox = outbox
+        self._metrics = metrics
+
+    def alarm_changed(self, change: StateChange) -> None:
+        """CloudWatch's notification of a state change, to the alarm's ALARM or OK actions (none for
+        INSUFFICIENT_DATA, which the stack sets no action for)."""
+        if change.new_state == "ALARM":
+            actions = change.alarm.alarm_actions
+        elif change.new_state == "OK":
+            actions = change.alarm.ok_actions
+        else:
+            actions = []
+        message = json.dumps(change.cloudwatch_message())
+        subject = f'{change.new_state}: "{change.alarm.name}" in {LOCAL_REGION}'[:100]
+        for topic_arn in actions:
+            self.publish(topic_arn, message, subject)
+
+    def publish(self, topic_arn: str, message: str, subject: str) -> None:
+        message_id = self._sns.publish(TopicArn=topic_arn, Message=message, Subject=subject)["MessageId"]
+        for subscription in self._template.of_type("AWS::SNS::Subscription").values():
+            props = subscription["Properties"]
+            if self._template.resolve(props["TopicArn"]) != topic_arn:
+                continue
+            delivered = True
+            if props["Protocol"] == "email":
+                recipient = self._template.resolve(props["Endpoint"])
+                self._outbox.add(SentEmail("sns-email", subject, [recipient], message, ""))
+            elif props["Protocol"] == "lambda":
+                function_id = referenced(props["Endpoint"])
+                assert function_id is not None, props["Endpoint"]
+                event = sns_event(topic_arn, message, subject=subject, message_id=message_id)
+                delivered = self._deliver(function_id, event, props.get("RedrivePolicy") or {})
+            outcome = "NumberOfNotificationsDelivered" if delivered else "NumberOfNotificationsFailed"
+            self._metrics.record("AWS/SNS", outcome, {"TopicName": topic_arn.rsplit(":", 1)[-1]}, 1)
+
+    def _deliver(self, function_id: str, event: dict[str, Any], redrive_policy: dict[str, Any]) -> bool:
+        """False when Lambda refused the invocation (SNS's failed delivery, see the NOTE at the top)."""
+        function = self._runtime.function(function_id)
+        try:
+            processed = function.invoke_async(event)
+        except LambdaRefusedError:
+            dead_letter_queue = referenced(redrive_policy.get("deadLetterTargetArn"))
+            if dead_letter_queue is not None:
+                self._dead_letter(dead_letter_queue, event["Records"][0]["Sns"])
+            return False
+        self._outbox.refresh()  # stamps the emails it sent with the time they were sent
+        if not processed and function.spec.on_failure_queue is not None:
+            self._dead_letter(function.spec.on_failure_queue, event)
+        return True
+
+    def _dead_letter(self, queue_id: str, event: dict[str, Any]) -> None:
+        queue_url = self._sqs.get_queue_url(QueueName=queue_id)["QueueUrl"]
+        self._sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(event))
+        attributes = self._sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"])
+        depth = int(attributes["Attributes"]["ApproximateNumberOfMessages"])
+        self._metrics.record("AWS/SQS", "ApproximateNumberOfMessagesVisible", {"QueueName": queue_id}, depth)

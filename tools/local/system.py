@@ -1,0 +1,236 @@
+"""The whole system on one machine (`make dev`), composed from parts that each do one job:
+
+- emulator.py — the AWS emulator (moto's server) and the system's own clients of it;
+- stack_model/ — the synthesized template every part is built from; provision.py creates its resources;
+- runtime.py — the one in-process Lambda runtime, each function with its own environment;
+- gateway.py — the HTTP API in front of the counter; fanout.py — SNS, delivering to Lambdas and email;
+- metrics.py, alarms.py — CloudWatch's metrics and alarm evaluation; outbox.py — the emails sent;
+- schedules.py — EventBridge Scheduler (the availability probe); stage_control.py — UpdateStage (the guard);
+- channels.py — the webhook sink standing in for Slack and the webhook, and the digest on demand;
+- console.py — the console pages; state.py — the tables kept between runs; servers.py, loops.py — plumbing.
+
+Everything is read from the synthesized template, so what runs here is what CDK deploys (function_overrides.py:
+the few local exceptions): table keys, function settings, CORS, throttling, alarms, topics, subscriptions."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from functions.common import catalog
+from infra.config import app_context
+from stack_model.template import TABLE_TYPES, LocalTemplate
+from tools.local.apigateway.gateway import LocalHttpApi
+from tools.local.apigateway.stage_control import ENDPOINT_VARIABLE, StageControl, stage_control_for
+from tools.local.chat.channels import ChannelMessage, LocalChannels, send_digest, with_local_channels
+from tools.local.cloudwatch.alarms import AlarmEvaluator, AlarmWatch, StateChange, alarms_from_template
+from tools.local.cloudwatch.metrics import MetricStore
+from tools.local.console import Console
+from tools.local.emulator import LOOPBACK, AwsEmulator
+from tools.local.lambda_runtime.overrides import local_overrides
+from tools.local.lambda_runtime.runtime import LambdaRuntime
+from tools.local.loops import BackgroundLoop
+from tools.local.provision import provision
+from tools.local.scheduler import schedule_loop, schedules_from_template
+from tools.local.servers import LocalServer, built_site, serve
+from tools.local.ses import Outbox, SentEmail
+from tools.local.sns import SnsFanout
+from tools.local.state import SNAPSHOT_INTERVAL_SECONDS, TableSnapshots
+from tools.synth import synthesize
+
+log = logging.getLogger("tools.local")
+
+
+@dataclass(frozen=True)
+class Ports:
+    emulator: int = 4566
+    api: int = 3001
+    site: int = 8080
+    console: int = 8081
+
+    @classmethod
+    def from_base(cls, base: int) -> Ports:
+        return cls(base, base + 1, base + 2, base + 3)
+
+
+class LocalSystem:
+    def __init__(
+        self,
+        ports: Ports,
+        state_dir: Path,
+        *,
+        reset: bool = False,
+        period_scale: float = 1.0,
+        config_overrides: Mapping[str, str] | None = None,
+    ) -> None:
+        """`config_overrides` are `config.<key>` context values, as `cdk synth -c` takes them."""
+        self.ports = ports
+        self.config_overrides = dict(config_overrides or {})
+        self.state_dir = state_dir
+        self.period_scale = period_scale
+        if reset and state_dir.exists():
+            shutil.rmtree(state_dir)
+        state_dir.mkdir(parents=True, exist_ok=True)
+        self.logs_dir = state_dir / "logs"
+        self.site_origin = f"http://{LOOPBACK}:{ports.site}"
+        self.api_url = f"http://{LOOPBACK}:{ports.api}"
+        self.console_url = f"http://{LOOPBACK}:{ports.console}"
+        self.emulator = AwsEmulator(ports.emulator)
+        self.skipped_alarms: list[str] = []
+        self._servers: list[LocalServer] = []
+        self._loops: list[BackgroundLoop] = []
+        self._snapshots: TableSnapshots | None = None
+        self._runtime: LambdaRuntime | None = None
+        self._metrics: MetricStore | None = None
+        self._channels: LocalChannels | None = None
+        self.stage_control: StageControl | None = None
+
+    def start(self) -> dict[str, str]:
+        """Starts every part; raises PortInUseError or SynthError (a config error) after undoing what started."""
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> dict[str, str]:
+        endpoint = self.emulator.start()
+        self.emulator.reset()
+        aws = self.emulator.clients()
+        template = self.template = LocalTemplate(self._synthesized_template(), sqs_endpoint=endpoint)
+        metrics = self._metrics = MetricStore(aws.cloudwatch)
+        provision(template, aws)
+        channels = self._channels = LocalChannels()
+        channels.store_urls(aws.ssm)
+        tables = list(template.of_type(*TABLE_TYPES))
+        self._snapshots = TableSnapshots(aws.dynamodb, tables, self.state_dir / "tables.json")
+        self._snapshots.restore()
+        self._outbox = Outbox()
+        # The stage's throttle, which the notifier's throttle guard changes through UpdateStage (stage_control.py).
+        self.stage_control, throttle = stage_control_for(template)
+        runtime = self._runtime = LambdaRuntime(
+            template,
+            platform=self.emulator.lambda_environment() | {ENDPOINT_VARIABLE: self.stage_control.endpoint},
+            metrics=metrics,
+            logs_dir=self.logs_dir,
+            local_environment=local_overrides(template, self.site_origin, self.api_url),
+        )
+        self.fanout = SnsFanout(
+            template, sns=aws.sns, sqs=aws.sqs, runtime=runtime, outbox=self._outbox, metrics=metrics
+        )
+        alarms, self.skipped_alarms = alarms_from_template(template.template, template.resolve)
+        self.evaluator = AlarmEvaluator(alarms, metrics, self.period_scale)
+        self.alarm_watch = AlarmWatch(self.evaluator, self.fanout.alarm_changed)
+        self.api = LocalHttpApi.from_template(
+            template, runtime, metrics, allow_origins=[self.site_origin], throttle=throttle
+        )
+        console = Console(
+            template,
+            metrics,
+            self.evaluator,
+            self._outbox,
+            self.site_origin,
+            self.api_url,
+            channel_messages=channels.received,
+            send_digest=self.send_digest,
+        )
+        self._servers.append(serve(self.ports.api, self.api.handle, "local API"))
+        self._site_route = built_site(self.state_dir / "site", self.api_url)
+        self.start_site()
+        self._servers.append(serve(self.ports.console, console.route, "console"))
+        self._start_loops(template, runtime)
+        return {
+            "site": self.site_origin + "/",
+            "api": self.api_url + catalog.VISITS_PATH,
+            "outbox": self.console_url + "/outbox",
+            "dashboard": self.console_url + "/dashboard",
+            "alarms": self.console_url + "/",
+            "aws emulator": endpoint,
+            "lambda logs": str(self.logs_dir),
+        }
+
+    def _start_loops(self, template: LocalTemplate, runtime: LambdaRuntime) -> None:
+        evaluation_interval = max(0.2, min(5.0, 10 * self.period_scale))
+        self._loops.append(BackgroundLoop("alarm evaluator", evaluation_interval, self.evaluate_alarms).start())
+        for schedule in schedules_from_template(template.template):
+            loop = schedule_loop(schedule, runtime, template, self.emulator.endpoint, self.period_scale)
+            self._loops.append(loop.start())
+        snapshots = self._snapshots
+        assert snapshots is not None
+        self._loops.append(
+            BackgroundLoop(
+                "table snapshots", SNAPSHOT_INTERVAL_SECONDS, lambda: snapshots.save_when_changed(runtime.invocations)
+            ).start()
+        )
+
+    def start_site(self) -> None:
+        """Serves the built site (again, after `stop_site`) on its port."""
+        self._site_server = serve(self.ports.site, self._site_route, "site")
+        self._servers.append(self._site_server)
+
+    def stop_site(self) -> None:
+        """Stops the site server alone (`make drill --scenario site-down`): the probe finds nothing listening."""
+        self._site_server.stop_accepting()
+        self._servers.remove(self._site_server)
+
+    def stop(self) -> None:
+        """In this order, so that nothing answered 200 is lost: the servers stop taking requests and answer those
+        they took; the background loops end; the last snapshot is taken; then the rest stops."""
+        for server in self._servers:
+            if not server.stop_accepting():
+                log.warning("%s: requests still running after the drain timeout", server.name)
+        self._servers.clear()
+        for loop in self._loops:
+            loop.stop()
+        self._loops.clear()
+        if self._snapshots is not None:
+            try:
+                self._snapshots.save()
+            except Exception:
+                log.exception("the last snapshot of the tables failed; the one before it is kept")
+            self._snapshots = None
+        if self._metrics is not None:
+            self._metrics.close()
+        if self._runtime is not None:
+            self._runtime.close()
+        if self._channels is not None:
+            self._channels.stop()
+            self._channels = None
+        if self.stage_control is not None:
+            self.stage_control.stop()
+        self.emulator.stop()
+
+    def _synthesized_template(self) -> dict[str, Any]:
+        configured = with_local_channels(self.config_overrides)
+        overrides = {f"config.{key}": value for key, value in configured.items()}
+        return synthesize(self.state_dir / "cdk.out", app_context(overrides))
+
+    def evaluate_alarms(self) -> list[StateChange]:
+        """One evaluation round (the alarm loop runs them); returns the state changes."""
+        return self.alarm_watch.evaluate()
+
+    @property
+    def runtime(self) -> LambdaRuntime:
+        assert self._runtime is not None, "the system is not started"
+        return self._runtime
+
+    @property
+    def notifications(self) -> list[StateChange]:
+        return self.alarm_watch.changes
+
+    def send_digest(self) -> dict[str, Any]:
+        """The weekly digest of the week so far, now, on every channel (`make digest`, the console's POST)."""
+        return send_digest(self.template, self.runtime, self._outbox)
+
+    def channel_messages(self, channel: str) -> list[ChannelMessage]:
+        """What Slack or the webhook (the local sink) received, oldest first."""
+        assert self._channels is not None, "the system is not started"
+        return self._channels.received(channel)
+
+    def outbox(self) -> list[SentEmail]:
+        """Every email sent, in the order sent: the notifier's through SES and plain SNS email ones."""
+        return self._outbox.emails()
