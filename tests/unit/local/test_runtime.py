@@ -78,17 +78,17 @@ def test_each_function_sees_its_own_environment_only_while_it_runs(
 def test_a_handler_imported_through_the_runtime_reads_its_environment_at_import_and_first_use(
     runtime: LambdaRuntime,
 ) -> None:
-    # Given a handler module never imported in this process (as in `make dev`)
-    import sys
-
-    sys.modules.pop(f"{HANDLERS}.second", None)
+    # Given a handler module the process imported itself, outside any function's environment
+    outside = importlib.import_module(f"{HANDLERS}.second")
     # When the runtime invokes it
     response = runtime.function("Second").invoke({}).response
-    # Then what it read at import time and on first use was its own environment
-    module = importlib.import_module(f"{HANDLERS}.second")
-    assert module.SEEN_AT_IMPORT["ONLY_SECOND"] == "2"
-    assert "ONLY_SECOND" not in os.environ
+    # Then its container imported it anew: what it read at import and on first use was its own environment
+    assert response["at_import"]["ONLY_SECOND"] == "2"
     assert response["first_use"]["AWS_LAMBDA_FUNCTION_NAME"] == "Second"
+    assert "ONLY_SECOND" not in os.environ
+    # And the process's own import is untouched
+    assert importlib.import_module(f"{HANDLERS}.second") is outside
+    assert "ONLY_SECOND" not in outside.SEEN_AT_IMPORT
 
 
 def test_concurrent_invocations_never_see_each_others_environment(runtime: LambdaRuntime) -> None:
@@ -129,21 +129,25 @@ def test_every_invocation_records_the_lambda_metrics_and_an_error_is_logged(tmp_
     assert logged["errorMessage"] == "asked to fail"
 
 
-def test_a_warm_container_keeps_its_cache_and_anyone_elses_use_makes_the_next_start_cold(
-    runtime: LambdaRuntime,
+def test_a_warm_container_keeps_its_cache_whoever_else_uses_the_module_and_a_new_one_starts_cold(
+    runtime: LambdaRuntime, tmp_path: Path
 ) -> None:
-    module = importlib.import_module(f"{HANDLERS}.first")
     function = runtime.function("First")
     # Given a warm container: its cached settings survive between invocations
     cached = function.invoke({}).response["first_use"]
     assert function.invoke({}).response["first_use"] is cached
     # When someone else uses the module directly (a test, another system)
+    module = importlib.import_module(f"{HANDLERS}.first")
     module.settings.cache_clear()
     module.settings()
-    # Then the next invocation is a cold start, with settings read again under the function's environment
-    fresh = function.invoke({}).response["first_use"]
+    # Then the container is not theirs: it stays warm
+    assert function.invoke({}).response["first_use"] is cached
+    # And another runtime's container (a new one) starts cold, reading its settings under its own environment
+    other = LambdaRuntime(LocalTemplate(TEMPLATE), platform=PLATFORM, metrics=MetricStore(), logs_dir=tmp_path / "b")
+    fresh = other.function("First").invoke({}).response["first_use"]
     assert fresh is not cached
     assert fresh["ONLY_FIRST"] == "1"
+    other.close()
 
 
 def test_an_asynchronous_invocation_is_retried_as_its_event_invoke_config_says(tmp_path: Path) -> None:

@@ -8,13 +8,18 @@ Duration, ConcurrentExecutions). An asynchronous invocation (SNS → Lambda) add
 Each function runs with its own environment (environment.py says how and why), one invocation at a
 time (one container per function), concurrently with other functions. Lambda refuses an invocation over the
 function's reserved concurrency (throttled) and one of a deleted function (concurrency.py).
+
+A container is a fresh import: a LocalFunction's first invocation imports its handler module, and every module of the
+Lambda asset (`functions.*`) it uses, anew, and keeps them; later invocations are warm and reuse them. So a Lambda
+owes the local runtime nothing: whatever it caches at module level (clients, settings) lives as long as its
+container, as on AWS, and another container, a test or another system in the same process never shares it.
 """
 
 from __future__ import annotations
 
 import importlib
-import itertools
 import json
+import sys
 import threading
 import time
 import traceback
@@ -34,10 +39,10 @@ from tools.local.lambda_runtime.stdout_capture import captured_stdout, logs_to
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
-_warm_modules: dict[str, tuple[int, list[Any]]] = {}
-"""Handler module → the LocalFunction whose container it is, and its cached factories' state as that one left them:
-anyone else calling the module since (another system, a test) shows there, and the next invocation starts cold."""
-_containers = itertools.count(1)
+ASSET_PACKAGE = "functions"
+"""The Lambda asset's top-level package: what a new container imports anew."""
+_imports = threading.Lock()
+"""One fresh import at a time: it swaps the asset's modules in sys.modules, which no other import may see half-done."""
 
 
 @dataclass(frozen=True)
@@ -69,7 +74,8 @@ class LocalFunction:
         self._invoked = invoked
         self._one_at_a_time = threading.Lock()  # one container: Lambda runs one invocation in it at a time
         self._reservation = Reservation(spec.reserved_concurrency)
-        self._container_id = next(_containers)
+        self._container: tuple[ModuleType, Handler] | None = None
+        """The warm container: the handler module as this function imported it, and its handler."""
         self.deleted = False
         """Set by LambdaRuntime.delete_function: every invocation is refused (ResourceNotFoundException)."""
         self.environment: Mapping[str, str] = (
@@ -106,7 +112,7 @@ class LocalFunction:
             timeout_seconds=self.spec.timeout_seconds,
         )
         with self._one_at_a_time, function_environment(self.environment), captured_stdout() as printed:
-            module, handler = self._container()
+            module, handler = self._warm_container()
             with logs_to(module, self._log):
                 started = time.perf_counter()
                 response, error = None, None
@@ -116,7 +122,6 @@ class LocalFunction:
                     error = exc
                     self._log_error(exc)
                 duration_ms = (time.perf_counter() - started) * 1000
-            self._keep_warm(module)
             self._invoked()
         self._metrics.ingest_emf(printed.getvalue())
         self._record(duration_ms, in_flight, failed=error is not None)
@@ -130,22 +135,16 @@ class LocalFunction:
             raise FunctionNotFoundError(f"Function not found: {self.spec.logical_id}")
         return any(not self.invoke(event).failed for _attempt in range(1 + self.spec.async_retries))  # until one works
 
-    def _container(self) -> tuple[ModuleType, Handler]:
-        """The handler, imported under this function's environment. Unless this function's container is warm, it
-        is a cold start: the clients and settings the module cached (functools.cache factories) are dropped."""
-        module = importlib.import_module(self.spec.module_name)
-        if _warm_modules.get(module.__name__) != (self._container_id, _cache_state(module)):
-            for factory in cached_factories(module):
-                factory.cache_clear()
-        handler: Handler = getattr(module, self.spec.handler.rpartition(".")[2])
-        return module, handler
+    def _warm_container(self) -> tuple[ModuleType, Handler]:
+        """The handler of this function's container; its first invocation is the cold start that imports it."""
+        if self._container is None:
+            module = fresh_import(self.spec.module_name)
+            self._container = module, getattr(module, self.spec.handler.rpartition(".")[2])
+        return self._container
 
     def close(self) -> None:
         with self._one_at_a_time:  # no invocation is writing to the log being closed
             self._log.close()
-
-    def _keep_warm(self, module: ModuleType) -> None:
-        _warm_modules[module.__name__] = (self._container_id, _cache_state(module))
 
     def _log_error(self, error: BaseException) -> None:
         # The shape Lambda's Python runtime logs for an unhandled exception.
@@ -222,17 +221,23 @@ class LambdaRuntime:
             function.close()
 
 
-def cached_factories(module: ModuleType) -> list[Any]:
-    """The module's own functools.cache factories (its clients and settings): what a cold container starts without."""
-    return [
-        value
-        for value in vars(module).values()
-        if getattr(value, "__module__", None) == module.__name__ and hasattr(value, "cache_info")
-    ]
+def fresh_import(module_name: str) -> ModuleType:
+    """`module_name` imported as a new Lambda container imports it: every module of the Lambda asset (`functions.*`)
+    and of the handler's own package anew. The modules the rest of the process imported before are put back
+    afterwards, so callers outside this container keep theirs."""
+    packages = (ASSET_PACKAGE, module_name.rpartition(".")[0])
 
+    def in_container(name: str) -> bool:
+        return any(name == package or name.startswith(f"{package}.") for package in packages)
 
-def _cache_state(module: ModuleType) -> list[Any]:
-    return [factory.cache_info() for factory in cached_factories(module)]
+    with _imports:
+        outside = {name: sys.modules.pop(name) for name in list(sys.modules) if in_container(name)}
+        try:
+            return importlib.import_module(module_name)
+        finally:
+            for name in [name for name in sys.modules if in_container(name)]:
+                del sys.modules[name]
+            sys.modules.update(outside)
 
 
 def _short_name(module_name: str) -> str:

@@ -21,4 +21,9 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if "meanwhile" in event:  # lets a test act on another thread while this invocation runs
         event["meanwhile"]()
     os.environ["WRITTEN_BY_A_FUNCTION"] = "1"
-    return {"now": dict(os.environ), "first_use": settings(), "function": context.function_name}
+    return {
+        "now": dict(os.environ),
+        "at_import": SEEN_AT_IMPORT,
+        "first_use": settings(),
+        "function": context.function_name,
+    }
