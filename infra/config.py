@@ -39,8 +39,7 @@ from infra.config_values import (
 )
 
 CONTEXT_KEY: Final = "config"
-CONFIG_ERROR_EXIT: Final = 2
-"""`python -m infra.app` exits with this status on a config error, having printed only its message."""
+CONFIG_ERROR_EXIT: Final = 2  # `python -m infra.app`'s status on a config error, having printed only the message
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
 OVERRIDE_PREFIX: Final = f"{CONTEXT_KEY}."
 
