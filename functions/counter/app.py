@@ -165,7 +165,7 @@ def handle(event: dict[str, Any], counter_factory: Callable[[], VisitCounter]) -
 @cache
 def _log_cold_start() -> None:
     """The container's one cold-start line: cached, so only its first invocation writes it (and a fresh container,
-    or the local runtime's cold one, which drops the module's cached factories, writes it again)."""
+    or the local runtime's, which imports the module anew, writes it again)."""
     logger.info(catalog.COLD_START_LOG_MESSAGE, extra={catalog.IMPORT_MS_LOG_KEY: IMPORT_MS})
 
 
