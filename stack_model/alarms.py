@@ -93,7 +93,7 @@ def _alarm(template: LocalTemplate, logical_id: str) -> Alarm:
 def _query(template: LocalTemplate, query: Mapping[str, Any]) -> MetricQuery:
     stat = query.get("MetricStat")
     metric = None if stat is None else _metric(template, stat.get("Metric", {}), stat.get("Stat"), stat)
-    return MetricQuery(str(query["Id"]), query.get("Expression"), metric, bool(query.get("ReturnData", True)))
+    return MetricQuery(str(query.get("Id", "")), query.get("Expression"), metric, bool(query.get("ReturnData", True)))
 
 
 def _metric(template: LocalTemplate, names: Mapping[str, Any], statistic: Any, timing: Mapping[str, Any]) -> Metric:
