@@ -22,10 +22,11 @@ _ARN_PREFIXES: Final = {
     "AWS::DynamoDB::GlobalTable": "table/",
     "AWS::DynamoDB::Table": "table/",
 }
-TABLE_TYPES: Final = ("AWS::DynamoDB::GlobalTable", "AWS::DynamoDB::Table")
 
 
 class LocalTemplate:
+    """The raw template and its reference resolution; the typed reads (stack.py) are built on it."""
+
     def __init__(self, template: Mapping[str, Any], sqs_endpoint: str = "") -> None:
         self.template = template
         self.resources: Mapping[str, Any] = template["Resources"]
@@ -37,20 +38,6 @@ class LocalTemplate:
     def properties(self, logical_id: str) -> Mapping[str, Any]:
         properties: Mapping[str, Any] = self.resources[logical_id].get("Properties", {})
         return properties
-
-    def environment(self, function_id: str) -> dict[str, str]:
-        """A function's environment variables, resolved to local names."""
-        variables = self.properties(function_id).get("Environment", {}).get("Variables", {})
-        return {name: self.resolve(value) for name, value in variables.items()}
-
-    def table_named_by(self, variable: str) -> str:
-        """The table whose name a Lambda's environment variable carries (e.g. TABLE_NAME → the visits table)."""
-        for function_id in self.of_type("AWS::Lambda::Function"):
-            value = self.properties(function_id).get("Environment", {}).get("Variables", {}).get(variable)
-            target = referenced(value)
-            if target is not None and self.resources.get(target, {}).get("Type") in TABLE_TYPES:
-                return target
-        raise LookupError(f"no function of the template names a table in {variable}")
 
     def arn(self, logical_id: str) -> str:
         kind = self.resources[logical_id]["Type"]

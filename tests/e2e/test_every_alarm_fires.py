@@ -83,26 +83,14 @@ def test_every_alarm_of_the_template_has_a_local_provocation() -> None:
 
 def _expected_route(lab: Lab, alarm_id: str) -> tuple[str, list[str]]:
     """The channel and recipients of the alarm's notification, from the template's subscriptions of its topic."""
-    template = lab.system.template
-    (topic,) = lab.alarm(alarm_id).alarm_actions
-    subscriptions = [
-        s["Properties"]
-        for s in template.of_type("AWS::SNS::Subscription").values()
-        if template.resolve(s["Properties"]["TopicArn"]) == topic
-    ]
-    if any(s["Protocol"] == "lambda" for s in subscriptions):
-        recipients = template.environment(_notifier(template))[catalog.ALERT_RECIPIENTS_ENV]
+    model = lab.system.model
+    (topic,) = lab.alarm(alarm_id).declared.alarm_actions
+    subscriptions = [s for s in model.subscriptions if s.topic == topic]
+    notifiers = [s.function for s in subscriptions if s.function is not None]
+    if notifiers:
+        recipients = model.functions[notifiers[0]].environment[catalog.ALERT_RECIPIENTS_ENV]
         return "ses", recipients.split(",")
-    return "sns-email", sorted(template.resolve(s["Endpoint"]) for s in subscriptions if s["Protocol"] == "email")
-
-
-def _notifier(template: LocalTemplate) -> str:
-    (function_id,) = [
-        str(s["Properties"]["Endpoint"]["Fn::GetAtt"][0])
-        for s in template.of_type("AWS::SNS::Subscription").values()
-        if s["Properties"]["Protocol"] == "lambda"
-    ]
-    return function_id
+    return "sns-email", sorted(s.endpoint for s in subscriptions if s.protocol == "email")
 
 
 @pytest.mark.parametrize("alarm_id", ALARM_IDS)

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from functions.common import catalog
+from stack_model.functions import Function
 from tools.cost import assumptions
 from tools.cost.log_lines import access_log_line, lambda_platform_lines
 from tools.cost.measure import CHROME, COUNTED_VISIT, GET_VISITS, Measurement, measure_requests
 from tools.cost.probe_run import ProbeRun, probe_run
-from tools.cost.template_facts import FunctionFact, StackFacts, stack_facts
+from tools.cost.template_facts import StackFacts, stack_facts
 
 GUARD_RATE_KEY: Final = "guard_rate_per_second"
 NEVER_EXPIRES_DAYS: Final = 365
@@ -35,11 +36,11 @@ class CostInputs:
     """A warm counter invocation's billed duration: assumed, or the deployed function's measured average."""
 
     @property
-    def counter(self) -> FunctionFact:
+    def counter(self) -> Function:
         return self.facts.function(catalog.COUNTER_HANDLER)
 
     @property
-    def probe_function(self) -> FunctionFact | None:
+    def probe_function(self) -> Function | None:
         found = [f for f in self.facts.functions.values() if f.handler == catalog.PROBE_HANDLER]
         return found[0] if found else None
 
@@ -47,7 +48,7 @@ class CostInputs:
     def log_retention_days(self) -> int:
         return self.facts.log_retention_days or NEVER_EXPIRES_DAYS
 
-    def platform_bytes(self, function: FunctionFact) -> int:
+    def platform_bytes(self, function: Function) -> int:
         """Lambda's start and report lines of one invocation, unless its system log level drops them."""
         if not function.platform_logs:
             return 0
@@ -93,15 +94,14 @@ def gather(template: Mapping[str, Any], region: str, guard_rate_per_second: floa
         access_log_line=line,
         guard_rate_per_second=guard_rate_per_second,
         guard_rate_source=f"config {GUARD_RATE_KEY}",
-        digest_recipients=_recipients(template, facts),
+        digest_recipients=_recipients(facts),
     )
 
 
-def _recipients(template: Mapping[str, Any], facts: StackFacts) -> int:
+def _recipients(facts: StackFacts) -> int:
     """Who the notifier emails (its ALERT_RECIPIENTS variable in the template)."""
     for function in facts.functions.values():
         if function.handler == catalog.NOTIFIER_HANDLER:
-            props = template["Resources"][function.logical_id]["Properties"]
-            value = props.get("Environment", {}).get("Variables", {}).get(catalog.ALERT_RECIPIENTS_ENV, "")
-            return len([address for address in str(value).split(",") if address.strip()])
+            value = function.environment.get(catalog.ALERT_RECIPIENTS_ENV, "")
+            return len([address for address in value.split(",") if address.strip()])
     return 0

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from functions.common import catalog
-from stack_model.template import LocalTemplate
+from stack_model.stack import StackModel
 from tools.local.cloudwatch.metrics import emf_datapoints
 
 WRITES: Final = frozenset({"PutItem", "UpdateItem"})
@@ -104,20 +104,18 @@ _SCENARIOS: Final = (
 def measure_requests(template: Mapping[str, Any]) -> Measurement:
     """Runs every scenario once on a fresh emulator, in order (the first two on containers of their own)."""
     from tools.local.emulator import AwsEmulator
-    from tools.local.lambda_runtime.function_spec import FunctionSpec
     from tools.local.lambda_runtime.runtime import LocalFunction
     from tools.local.provision import create_table
 
     calls: Counter[str] = Counter()
     emulator = AwsEmulator(on_request=lambda environ: _count_dynamodb(calls, environ))
     emulator.start()
-    local = LocalTemplate(template)
-    counter_id = _counter_id(local)
+    model = StackModel.from_template(template)
     # NOTE: moto keeps its state in this process, so each measurement has a table of its own (a fresh count).
-    table_id = local.table_named_by(catalog.TABLE_NAME_ENV)
-    table = create_table(emulator.clients().dynamodb, local, table_id, f"{table_id}-{uuid.uuid4().hex[:8]}")
+    table_id = model.table_named_by(catalog.TABLE_NAME_ENV)
+    table = create_table(emulator.clients().dynamodb, model.tables[table_id], f"{table_id}-{uuid.uuid4().hex[:8]}")
     try:
-        spec = FunctionSpec.from_template(local, counter_id)
+        spec = model.function(catalog.COUNTER_HANDLER)
         spec = replace(spec, environment={**spec.environment, catalog.TABLE_NAME_ENV: table})
         metrics = _PrintedMetrics()
         logs = [io.StringIO(), io.StringIO()]
@@ -153,15 +151,6 @@ def measure_requests(template: Mapping[str, Any]) -> Measurement:
     finally:
         emulator.stop()
     return Measurement(tuple(measured), largest)
-
-
-def _counter_id(template: LocalTemplate) -> str:
-    (found,) = [
-        lid
-        for lid in template.of_type("AWS::Lambda::Function")
-        if template.properties(lid).get("Handler") == catalog.COUNTER_HANDLER
-    ]
-    return found
 
 
 def _event(method: str, ip: str, visit_id: str, key: str) -> dict[str, Any]:

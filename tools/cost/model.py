@@ -8,10 +8,10 @@ from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from infra.config import DeploymentConfig
+from stack_model.schedules import SECONDS_PER_MONTH
 from tools.cost.bill import Bill, bill
 from tools.cost.inputs import CostInputs, gather
 from tools.cost.prices import PriceBook, load_prices
-from tools.cost.schedules import SECONDS_PER_MONTH
 from tools.cost.usage import common_design_usage, fixed_usage, traffic_metrics_usage, visits_usage
 
 VOLUMES: Final = (1_000_000, 10_000_000)

@@ -121,6 +121,9 @@ def measured(model: CostModel) -> dict[str, Any]:
     }
 
 
+_COUNTER_SHOWN: Final = ("logical_id", "handler", "memory_mb", "architecture", "tracing", "platform_logs")
+
+
 def template_counts(model: CostModel) -> dict[str, Any]:
     facts = model.inputs.facts
     return {
@@ -130,8 +133,11 @@ def template_counts(model: CostModel) -> dict[str, Any]:
         "composite_alarms": facts.composite_alarms,
         "kms_keys": dict(facts.kms_keys),
         "dashboards": facts.dashboards,
-        "counter": asdict(model.inputs.counter),
-        "schedules": [asdict(schedule) for schedule in facts.schedules],
+        "counter": {key: getattr(model.inputs.counter, key) for key in _COUNTER_SHOWN},
+        "schedules": [
+            {key: getattr(schedule, key) for key in ("logical_id", "expression", "target", "runs_per_month")}
+            for schedule in facts.schedules
+        ],
         "throttle_rate_per_second": facts.throttle_rate_per_second,
         "throttle_burst_requests": facts.throttle_burst_requests,
         "log_groups": facts.log_groups,

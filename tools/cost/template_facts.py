@@ -1,19 +1,19 @@
-"""What in the synthesized template bills by the month or shapes a visit's cost, counted from the template itself:
+"""What in the synthesized stack bills by the month or shapes a visit's cost, counted from its model (stack_model/):
 alarms and the metrics each reads, customer-managed keys, dashboards, functions (memory, architecture, tracing),
 schedules and how often they run, the API stage's throttle and access-log format, log groups, budgets.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from stack_model.template import TABLE_TYPES, referenced
-from tools.cost.schedules import runs_per_month
+from stack_model.alarms import Alarm
+from stack_model.functions import Function
+from stack_model.schedules import Schedule
+from stack_model.stack import StackModel
 
-HIGH_RESOLUTION_PERIOD_SECONDS: Final = 60
-"""NOTE: an alarm on a period under 60 s (10 s or 30 s) is a high-resolution alarm, billed at its own rate."""
 ACCOUNTED_TYPES: Final = frozenset(
     {
         # priced by make cost (by the month, or by the usage the probe, the digest and the visits make)
@@ -62,44 +62,14 @@ ACCOUNTED_TYPES: Final = frozenset(
 
 
 @dataclass(frozen=True)
-class AlarmFact:
-    logical_id: str
-    metrics_read: int
-    """A single-metric alarm reads one metric; a metric-math alarm each metric its queries read (each billed)."""
-    high_resolution: bool
-
-
-@dataclass(frozen=True)
-class FunctionFact:
-    logical_id: str
-    handler: str
-    memory_mb: int
-    architecture: str
-    tracing: str
-    """TracingConfig.Mode: Active (Lambda samples and records traces itself) or PassThrough (the default)."""
-    platform_logs: bool
-    """Lambda writes its start and report lines for each invocation: the system log level is INFO (the default)
-    or DEBUG, not WARN. https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html"""
-
-
-@dataclass(frozen=True)
-class ScheduleFact:
-    logical_id: str
-    expression: str
-    target: str | None
-    """The logical id of the function it invokes."""
-    runs_per_month: float
-
-
-@dataclass(frozen=True)
 class StackFacts:
-    alarms: tuple[AlarmFact, ...]
+    alarms: tuple[Alarm, ...]
     composite_alarms: int
     kms_keys: Mapping[str, bool]
     """Customer-managed key → automatic rotation on."""
     dashboards: int
-    functions: Mapping[str, FunctionFact]
-    schedules: tuple[ScheduleFact, ...]
+    functions: Mapping[str, Function]
+    schedules: tuple[Schedule, ...]
     throttle_rate_per_second: float | None
     throttle_burst_requests: int | None
     access_log_format: str | None
@@ -124,100 +94,36 @@ class StackFacts:
     def high_resolution_alarm_metrics(self) -> int:
         return sum(alarm.metrics_read for alarm in self.alarms if alarm.high_resolution)
 
-    def function(self, handler: str) -> FunctionFact:
+    def function(self, handler: str) -> Function:
         """The one function whose handler is `handler` (e.g. catalog.COUNTER_HANDLER)."""
         (found,) = [f for f in self.functions.values() if f.handler == handler]
         return found
 
-    def schedules_of(self, function: FunctionFact) -> tuple[ScheduleFact, ...]:
+    def schedules_of(self, function: Function) -> tuple[Schedule, ...]:
         return tuple(schedule for schedule in self.schedules if schedule.target == function.logical_id)
 
 
 def stack_facts(template: Mapping[str, Any]) -> StackFacts:
-    resources: Mapping[str, Any] = template["Resources"]
-
-    def of(kind: str) -> dict[str, Mapping[str, Any]]:
-        return {lid: r.get("Properties", {}) for lid, r in resources.items() if r["Type"] == kind}
-
-    stages = list(of("AWS::ApiGatewayV2::Stage").values())
-    route = stages[0].get("DefaultRouteSettings", {}) if stages else {}
-    access_log = stages[0].get("AccessLogSettings", {}).get("Format") if stages else None
+    model = StackModel.from_template(template)
+    stage, types = model.stage, model.resource_types
+    access_logs = model.log_groups.get(stage.access_log_group or "") if stage else None
+    retention = [group.retention_days for group in model.log_groups.values()]
     return StackFacts(
-        alarms=tuple(_alarm(lid, props) for lid, props in of("AWS::CloudWatch::Alarm").items()),
-        composite_alarms=len(of("AWS::CloudWatch::CompositeAlarm")),
-        kms_keys={lid: bool(props.get("EnableKeyRotation")) for lid, props in of("AWS::KMS::Key").items()},
-        dashboards=len(of("AWS::CloudWatch::Dashboard")),
-        functions={lid: _function(lid, props) for lid, props in of("AWS::Lambda::Function").items()},
-        schedules=tuple(_schedule(lid, props) for lid, props in of("AWS::Scheduler::Schedule").items()),
-        throttle_rate_per_second=_number(route.get("ThrottlingRateLimit")),
-        throttle_burst_requests=_whole(route.get("ThrottlingBurstLimit")),
-        access_log_format=access_log,
-        access_log_class=_access_log_class(resources, stages),
-        log_groups=len(of("AWS::Logs::LogGroup")),
-        log_retention_days=_longest_retention(of("AWS::Logs::LogGroup").values()),
-        budgets=len(of("AWS::Budgets::Budget")),
-        budget_actions=len(of("AWS::Budgets::BudgetsAction")),
-        pitr_tables=tuple(lid for lid, r in resources.items() if r["Type"] in TABLE_TYPES and _pitr(r)),
-        unpriced_types=tuple(sorted(t for t in _types(resources) - ACCOUNTED_TYPES if not t.startswith("Custom::"))),
-        advanced_parameters=sum(p.get("Tier") == "Advanced" for p in of("AWS::SSM::Parameter").values()),
+        alarms=model.alarms,
+        composite_alarms=types.get("AWS::CloudWatch::CompositeAlarm", 0),
+        kms_keys=model.kms_keys,
+        dashboards=len(model.dashboards),
+        functions=model.functions,
+        schedules=model.schedules,
+        throttle_rate_per_second=stage.throttle_rate_per_second if stage else None,
+        throttle_burst_requests=stage.throttle_burst_requests if stage else None,
+        access_log_format=stage.access_log_format if stage else None,
+        access_log_class=access_logs.log_class if access_logs else "STANDARD",
+        log_groups=len(model.log_groups),
+        log_retention_days=None if not retention or None in retention else max(d for d in retention if d is not None),
+        budgets=types.get("AWS::Budgets::Budget", 0),
+        budget_actions=types.get("AWS::Budgets::BudgetsAction", 0),
+        pitr_tables=tuple(lid for lid, table in model.tables.items() if table.point_in_time_recovery),
+        unpriced_types=tuple(sorted(t for t in set(types) - ACCOUNTED_TYPES if not t.startswith("Custom::"))),
+        advanced_parameters=model.advanced_parameters,
     )
-
-
-def _types(resources: Mapping[str, Any]) -> set[str]:
-    return {str(resource["Type"]) for resource in resources.values()}
-
-
-def _alarm(logical_id: str, props: Mapping[str, Any]) -> AlarmFact:
-    if "Metrics" in props:
-        queries = [query for query in props["Metrics"] if "MetricStat" in query]
-        periods = [int(query["MetricStat"].get("Period", 60)) for query in queries]
-        return AlarmFact(logical_id, len(queries), any(p < HIGH_RESOLUTION_PERIOD_SECONDS for p in periods))
-    period = int(props.get("Period", 60))
-    return AlarmFact(logical_id, 1, period < HIGH_RESOLUTION_PERIOD_SECONDS)
-
-
-def _function(logical_id: str, props: Mapping[str, Any]) -> FunctionFact:
-    return FunctionFact(
-        logical_id=logical_id,
-        handler=str(props.get("Handler", "")),
-        memory_mb=int(props.get("MemorySize", 128)),
-        architecture=str((props.get("Architectures") or ["x86_64"])[0]),
-        tracing=str(props.get("TracingConfig", {}).get("Mode", "PassThrough")),
-        platform_logs=props.get("LoggingConfig", {}).get("SystemLogLevel", "INFO") != "WARN",
-    )
-
-
-def _access_log_class(resources: Mapping[str, Any], stages: list[Mapping[str, Any]]) -> str:
-    group = referenced(stages[0].get("AccessLogSettings", {}).get("DestinationArn")) if stages else None
-    if group is None or group not in resources:
-        return "STANDARD"
-    return str(resources[group].get("Properties", {}).get("LogGroupClass", "STANDARD"))
-
-
-def _schedule(logical_id: str, props: Mapping[str, Any]) -> ScheduleFact:
-    expression = str(props["ScheduleExpression"])
-    enabled = props.get("State", "ENABLED") == "ENABLED"
-    runs = runs_per_month(expression) if enabled else 0.0
-    return ScheduleFact(logical_id, expression, referenced(props.get("Target", {}).get("Arn")), runs)
-
-
-def _pitr(resource: Mapping[str, Any]) -> bool:
-    props = resource.get("Properties", {})
-    specs = [props.get("PointInTimeRecoverySpecification", {})]
-    specs += [replica.get("PointInTimeRecoverySpecification", {}) for replica in props.get("Replicas", [])]
-    return any(spec.get("PointInTimeRecoveryEnabled") for spec in specs)
-
-
-def _longest_retention(groups: Iterable[Mapping[str, Any]]) -> int | None:
-    days = [group.get("RetentionInDays") for group in groups]
-    if not days or None in days:
-        return None
-    return max(int(str(d)) for d in days)
-
-
-def _number(value: Any) -> float | None:
-    return None if value is None else float(value)
-
-
-def _whole(value: Any) -> int | None:
-    return None if value is None else int(value)

@@ -7,12 +7,12 @@ import math
 from dataclasses import replace
 
 from functions.common import catalog
+from stack_model.functions import Function
+from stack_model.schedules import DAYS_PER_MONTH, SECONDS_PER_MONTH
 from tools.cost import assumptions
 from tools.cost.bill import GB, Usage
 from tools.cost.inputs import CostInputs
 from tools.cost.measure import COUNTED_VISIT, GET_VISITS
-from tools.cost.schedules import DAYS_PER_MONTH, SECONDS_PER_MONTH
-from tools.cost.template_facts import FunctionFact
 
 HOURS_PER_MONTH = DAYS_PER_MONTH * 24
 
@@ -25,7 +25,7 @@ def sampled_traces(requests_per_month: float) -> float:
     return SECONDS_PER_MONTH * (first + assumptions.XRAY_FIXED_RATE * (rate - first))
 
 
-def invocation_usage(component: str, function: FunctionFact, runs: float, billed_ms: float) -> list[Usage]:
+def invocation_usage(component: str, function: Function, runs: float, billed_ms: float) -> list[Usage]:
     gb_seconds = runs * function.memory_mb / 1024 * billed_ms / 1000
     usage = [
         Usage(component, "lambda_requests", runs, f"{runs:,.0f} invocations of {function.logical_id}"),

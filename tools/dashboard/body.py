@@ -10,18 +10,12 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from stack_model.template import LocalTemplate
+from stack_model.stack import StackModel
 
 
 def dashboard_bodies(template: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """Every dashboard in the template: its name → its parsed body."""
-    local = LocalTemplate(template)
-    bodies = {}
-    for logical_id, resource in local.of_type("AWS::CloudWatch::Dashboard").items():
-        props = resource["Properties"]
-        name = local.resolve(props.get("DashboardName", logical_id))
-        bodies[name] = json.loads(local.resolve(props["DashboardBody"]))
-    return bodies
+    return {dashboard.name: dict(dashboard.body) for dashboard in StackModel.from_template(template).dashboards}
 
 
 def canonical_json(body: Mapping[str, Any]) -> str:

@@ -13,8 +13,7 @@ from typing import Any
 
 from functions.common import catalog
 from functions.common.catalog import EMAIL_CHANNEL, SLACK_CHANNEL, WEBHOOK_CHANNEL
-from stack_model.template import LocalTemplate
-from tools.dashboard.body import dashboard_bodies
+from stack_model.stack import StackModel
 from tools.dashboard.render import render_svg
 from tools.local.apigateway.gateway import HttpReply
 from tools.local.chat.channels import ChannelMessage
@@ -26,7 +25,7 @@ from tools.local.ses import Outbox, SentEmail
 
 @dataclass(frozen=True)
 class Console:
-    template: LocalTemplate
+    model: StackModel
     metrics: MetricStore
     evaluator: AlarmEvaluator
     outbox: Outbox
@@ -48,8 +47,8 @@ class Console:
                     {
                         "name": a.name,
                         "state": a.state,
-                        "metric": f"{a.namespace}/{a.metric_name}",
-                        "threshold": a.threshold,
+                        "metric": f"{a.metric.namespace}/{a.metric.name}",
+                        "threshold": a.declared.threshold,
                     }
                     for a in self.evaluator.alarms
                 ]
@@ -91,18 +90,17 @@ class Console:
 
     def dashboard_svg(self) -> str:
         """The synthesized dashboard body drawn with this system's live metrics and alarm states."""
-        bodies = dashboard_bodies(self.template.template)
-        if not bodies:
+        if not self.model.dashboards:
             return "<svg xmlns='http://www.w3.org/2000/svg'><text y='20'>no dashboard in the template</text></svg>"
-        name, body = next(iter(bodies.items()))
+        dashboard = self.model.dashboards[0]
         data = LiveData(self.metrics, self.evaluator.alarms, self.evaluator.period_scale)
-        return render_svg(body, data, f"{name} (local, live)")
+        return render_svg(dashboard.body, data, f"{dashboard.name} (local, live)")
 
     def _overview_html(self) -> str:
         rows = "".join(
             f"<tr><td>{html.escape(a.name)}</td><td class='{a.state}'>{a.state}</td>"
-            f"<td>{html.escape(a.namespace)}/{html.escape(a.metric_name)} {a.statistic}</td>"
-            f"<td>{a.threshold:g}</td></tr>"
+            f"<td>{html.escape(a.metric.namespace)}/{html.escape(a.metric.name)} {a.metric.statistic}</td>"
+            f"<td>{a.declared.threshold:g}</td></tr>"
             for a in self.evaluator.alarms
         )
         scale = self.evaluator.period_scale
@@ -116,8 +114,8 @@ class Console:
 
 
 def _alarm_summary(alarm: AlarmDefinition) -> dict[str, Any]:
-    metric = f"{alarm.namespace}/{alarm.metric_name}"
-    return {"name": alarm.name, "state": alarm.state, "metric": metric, "threshold": alarm.threshold}
+    metric = f"{alarm.metric.namespace}/{alarm.metric.name}"
+    return {"name": alarm.name, "state": alarm.state, "metric": metric, "threshold": alarm.declared.threshold}
 
 
 def _json(value: Any) -> HttpReply:

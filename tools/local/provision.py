@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from functions.common import catalog
-from stack_model.template import TABLE_TYPES, LocalTemplate
+from stack_model.stack import StackModel
+from stack_model.storage import Table
 from tools.synth import default_template
 
 if TYPE_CHECKING:
@@ -22,43 +23,36 @@ if TYPE_CHECKING:
     from tools.local.emulator import AwsClients
 
 
-def provision(template: LocalTemplate, aws: AwsClients) -> None:
+def provision(model: StackModel, aws: AwsClients) -> None:
     """Every table, topic, queue and sender identity of the template."""
-    for logical_id in template.of_type(*TABLE_TYPES):
-        create_table(aws.dynamodb, template, logical_id)
-    for logical_id in template.of_type("AWS::SNS::Topic"):
+    for table in model.tables.values():
+        create_table(aws.dynamodb, table)
+    for logical_id in model.topics:
         create_topic(aws.sns, logical_id)
-    for logical_id in template.of_type("AWS::SQS::Queue"):
+    for logical_id in model.queues:
         create_queue(aws.sqs, logical_id)
-    for logical_id in template.of_type("AWS::SES::EmailIdentity"):
-        create_sender_identity(aws.sesv2, template.resolve(template.properties(logical_id)["EmailIdentity"]))
+    for sender_email in model.email_identities:
+        create_sender_identity(aws.sesv2, sender_email)
 
 
-def create_table(
-    client: DynamoDBClient, template: LocalTemplate, logical_id: str, table_name: str | None = None
-) -> str:
+def create_table(client: DynamoDBClient, table: Table, table_name: str | None = None) -> str:
     """One table as the template declares it (keys, indexes, on-demand billing, TTL), named `table_name` or by its
     logical id; returns the name."""
-    props = template.properties(logical_id)
-    name = table_name or logical_id
+    name = table_name or table.logical_id
     extra: dict[str, Any] = {}
-    if props.get("GlobalSecondaryIndexes"):
-        extra["GlobalSecondaryIndexes"] = [
-            {key: index[key] for key in ("IndexName", "KeySchema", "Projection")}
-            for index in props["GlobalSecondaryIndexes"]
-        ]
+    if table.global_secondary_indexes:
+        extra["GlobalSecondaryIndexes"] = list(table.global_secondary_indexes)
     client.create_table(
         TableName=name,
-        KeySchema=props["KeySchema"],
-        AttributeDefinitions=props["AttributeDefinitions"],
+        KeySchema=list(table.key_schema),  # type: ignore[arg-type]
+        AttributeDefinitions=list(table.attribute_definitions),  # type: ignore[arg-type]
         BillingMode="PAY_PER_REQUEST",  # the stack's tables are on-demand; locally capacity means nothing
         **extra,
     )
     client.get_waiter("table_exists").wait(TableName=name)
-    ttl = props.get("TimeToLiveSpecification")
-    if ttl and ttl.get("Enabled"):
+    if table.ttl_attribute is not None:
         client.update_time_to_live(
-            TableName=name, TimeToLiveSpecification={"AttributeName": ttl["AttributeName"], "Enabled": True}
+            TableName=name, TimeToLiveSpecification={"AttributeName": table.ttl_attribute, "Enabled": True}
         )
     return name
 
@@ -80,11 +74,11 @@ def create_sender_identity(client: SESV2Client, sender_email: str) -> None:
 
 def create_visits_table(client: DynamoDBClient, table_name: str) -> None:
     """The visits table (the one the counter's TABLE_NAME names) as the default app declares it."""
-    template = LocalTemplate(default_template())
-    create_table(client, template, template.table_named_by(catalog.TABLE_NAME_ENV), table_name)
+    model = StackModel.from_template(default_template())
+    create_table(client, model.tables[model.table_named_by(catalog.TABLE_NAME_ENV)], table_name)
 
 
 def create_idempotency_table(client: DynamoDBClient, table_name: str) -> None:
     """The notifier's idempotency table (the one its IDEMPOTENCY_TABLE_NAME names) as the default app declares it."""
-    template = LocalTemplate(default_template())
-    create_table(client, template, template.table_named_by(catalog.IDEMPOTENCY_TABLE_ENV), table_name)
+    model = StackModel.from_template(default_template())
+    create_table(client, model.tables[model.table_named_by(catalog.IDEMPOTENCY_TABLE_ENV)], table_name)

@@ -20,7 +20,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from stack_model.template import LOCAL_REGION, LocalTemplate, referenced
+from stack_model.stack import StackModel
+from stack_model.template import LOCAL_REGION
 from tools.local.cloudwatch.alarms import StateChange
 from tools.local.cloudwatch.metrics import MetricStore
 from tools.local.lambda_runtime.concurrency import LambdaRefusedError
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 class SnsFanout:
     def __init__(
         self,
-        template: LocalTemplate,
+        model: StackModel,
         *,
         sns: SNSClient,
         sqs: SQSClient,
@@ -44,7 +45,7 @@ class SnsFanout:
         outbox: Outbox,
         metrics: MetricStore,
     ) -> None:
-        self._template = template
+        self._model = model
         self._sns = sns
         self._sqs = sqs
         self._runtime = runtime
@@ -55,11 +56,11 @@ class SnsFanout:
         """CloudWatch's notification of a state change, to the alarm's ALARM or OK actions (none for
         INSUFFICIENT_DATA, which the stack sets no action for)."""
         if change.new_state == "ALARM":
-            actions = change.alarm.alarm_actions
+            actions = change.alarm.declared.alarm_actions
         elif change.new_state == "OK":
-            actions = change.alarm.ok_actions
+            actions = change.alarm.declared.ok_actions
         else:
-            actions = []
+            actions = ()
         message = json.dumps(change.cloudwatch_message())
         subject = f'{change.new_state}: "{change.alarm.name}" in {LOCAL_REGION}'[:100]
         for topic_arn in actions:
@@ -67,29 +68,25 @@ class SnsFanout:
 
     def publish(self, topic_arn: str, message: str, subject: str) -> None:
         message_id = self._sns.publish(TopicArn=topic_arn, Message=message, Subject=subject)["MessageId"]
-        for subscription in self._template.of_type("AWS::SNS::Subscription").values():
-            props = subscription["Properties"]
-            if self._template.resolve(props["TopicArn"]) != topic_arn:
+        for subscription in self._model.subscriptions:
+            if subscription.topic != topic_arn:
                 continue
             delivered = True
-            if props["Protocol"] == "email":
-                recipient = self._template.resolve(props["Endpoint"])
-                self._outbox.add(SentEmail("sns-email", subject, [recipient], message, ""))
-            elif props["Protocol"] == "lambda":
-                function_id = referenced(props["Endpoint"])
-                assert function_id is not None, props["Endpoint"]
+            if subscription.protocol == "email":
+                self._outbox.add(SentEmail("sns-email", subject, [subscription.endpoint], message, ""))
+            elif subscription.protocol == "lambda":
+                assert subscription.function is not None, subscription.endpoint
                 event = sns_event(topic_arn, message, subject=subject, message_id=message_id)
-                delivered = self._deliver(function_id, event, props.get("RedrivePolicy") or {})
+                delivered = self._deliver(subscription.function, event, subscription.dead_letter_queue)
             outcome = "NumberOfNotificationsDelivered" if delivered else "NumberOfNotificationsFailed"
             self._metrics.record("AWS/SNS", outcome, {"TopicName": topic_arn.rsplit(":", 1)[-1]}, 1)
 
-    def _deliver(self, function_id: str, event: dict[str, Any], redrive_policy: dict[str, Any]) -> bool:
+    def _deliver(self, function_id: str, event: dict[str, Any], dead_letter_queue: str | None) -> bool:
         """False when Lambda refused the invocation (SNS's failed delivery, see the NOTE at the top)."""
         function = self._runtime.function(function_id)
         try:
             processed = function.invoke_async(event)
         except LambdaRefusedError:
-            dead_letter_queue = referenced(redrive_policy.get("deadLetterTargetArn"))
             if dead_letter_queue is not None:
                 self._dead_letter(dead_letter_queue, event["Records"][0]["Sns"])
             return False

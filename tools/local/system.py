@@ -23,11 +23,11 @@ from typing import Any
 
 from functions.common import catalog
 from infra.config import app_context
-from stack_model.template import TABLE_TYPES, LocalTemplate
+from stack_model.stack import StackModel
 from tools.local.apigateway.gateway import LocalHttpApi
 from tools.local.apigateway.stage_control import ENDPOINT_VARIABLE, StageControl, stage_control_for
 from tools.local.chat.channels import ChannelMessage, LocalChannels, send_digest, with_local_channels
-from tools.local.cloudwatch.alarms import AlarmEvaluator, AlarmWatch, StateChange, alarms_from_template
+from tools.local.cloudwatch.alarms import AlarmEvaluator, AlarmWatch, StateChange, local_alarms
 from tools.local.cloudwatch.metrics import MetricStore
 from tools.local.console import Console
 from tools.local.emulator import LOOPBACK, AwsEmulator
@@ -35,7 +35,7 @@ from tools.local.lambda_runtime.overrides import local_overrides
 from tools.local.lambda_runtime.runtime import LambdaRuntime
 from tools.local.loops import BackgroundLoop
 from tools.local.provision import provision
-from tools.local.scheduler import schedule_loop, schedules_from_template
+from tools.local.scheduler import local_schedules, schedule_loop
 from tools.local.servers import LocalServer, built_site, serve
 from tools.local.ses import Outbox, SentEmail
 from tools.local.sns import SnsFanout
@@ -101,35 +101,34 @@ class LocalSystem:
         endpoint = self.emulator.start()
         self.emulator.reset()
         aws = self.emulator.clients()
-        template = self.template = LocalTemplate(self._synthesized_template(), sqs_endpoint=endpoint)
+        model = self.model = StackModel.from_template(self._synthesized_template(), sqs_endpoint=endpoint)
+        self.template = model.source
         metrics = self._metrics = MetricStore(aws.cloudwatch)
-        provision(template, aws)
+        provision(model, aws)
         channels = self._channels = LocalChannels()
         channels.store_urls(aws.ssm)
-        tables = list(template.of_type(*TABLE_TYPES))
+        tables = list(model.tables)
         self._snapshots = TableSnapshots(aws.dynamodb, tables, self.state_dir / "tables.json")
         self._snapshots.restore()
         self._outbox = Outbox()
         # The stage's throttle, which the notifier's throttle guard changes through UpdateStage (stage_control.py).
-        self.stage_control, throttle = stage_control_for(template)
+        self.stage_control, throttle = stage_control_for(model)
         runtime = self._runtime = LambdaRuntime(
-            template,
+            model,
             platform=self.emulator.lambda_environment() | {ENDPOINT_VARIABLE: self.stage_control.endpoint},
             metrics=metrics,
             logs_dir=self.logs_dir,
-            local_environment=local_overrides(template, self.site_origin, self.api_url),
+            local_environment=local_overrides(model, self.site_origin, self.api_url),
         )
-        self.fanout = SnsFanout(
-            template, sns=aws.sns, sqs=aws.sqs, runtime=runtime, outbox=self._outbox, metrics=metrics
-        )
-        alarms, self.skipped_alarms = alarms_from_template(template.template, template.resolve)
+        self.fanout = SnsFanout(model, sns=aws.sns, sqs=aws.sqs, runtime=runtime, outbox=self._outbox, metrics=metrics)
+        alarms, self.skipped_alarms = local_alarms(model)
         self.evaluator = AlarmEvaluator(alarms, metrics, self.period_scale)
         self.alarm_watch = AlarmWatch(self.evaluator, self.fanout.alarm_changed)
         self.api = LocalHttpApi.from_template(
-            template, runtime, metrics, allow_origins=[self.site_origin], throttle=throttle
+            model, runtime, metrics, allow_origins=[self.site_origin], throttle=throttle
         )
         console = Console(
-            template,
+            model,
             metrics,
             self.evaluator,
             self._outbox,
@@ -142,7 +141,7 @@ class LocalSystem:
         self._site_route = built_site(self.state_dir / "site", self.api_url)
         self.start_site()
         self._servers.append(serve(self.ports.console, console.route, "console"))
-        self._start_loops(template, runtime)
+        self._start_loops(model, runtime)
         return {
             "site": self.site_origin + "/",
             "api": self.api_url + catalog.VISITS_PATH,
@@ -153,11 +152,11 @@ class LocalSystem:
             "lambda logs": str(self.logs_dir),
         }
 
-    def _start_loops(self, template: LocalTemplate, runtime: LambdaRuntime) -> None:
+    def _start_loops(self, model: StackModel, runtime: LambdaRuntime) -> None:
         evaluation_interval = max(0.2, min(5.0, 10 * self.period_scale))
         self._loops.append(BackgroundLoop("alarm evaluator", evaluation_interval, self.evaluate_alarms).start())
-        for schedule in schedules_from_template(template.template):
-            loop = schedule_loop(schedule, runtime, template, self.emulator.endpoint, self.period_scale)
+        for schedule in local_schedules(model):
+            loop = schedule_loop(schedule, runtime, model, self.emulator.endpoint, self.period_scale)
             self._loops.append(loop.start())
         snapshots = self._snapshots
         assert snapshots is not None
@@ -224,7 +223,7 @@ class LocalSystem:
 
     def send_digest(self) -> dict[str, Any]:
         """The weekly digest of the week so far, now, on every channel (`make digest`, the console's POST)."""
-        return send_digest(self.template, self.runtime, self._outbox)
+        return send_digest(self.model, self.runtime, self._outbox)
 
     def channel_messages(self, channel: str) -> list[ChannelMessage]:
         """What Slack or the webhook (the local sink) received, oldest first."""

@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 
 from functions.common import catalog
+from stack_model.schedules import SECONDS_PER_MONTH, runs_per_month
 from tools.cost import assumptions
 from tools.cost.bill import GB, Usage, bill
 from tools.cost.inputs import CostInputs
 from tools.cost.measure import COUNTED_VISIT, GET_VISITS, Measurement, RequestCost
 from tools.cost.model import cost_model
 from tools.cost.prices import PRICES_FILE, UnpricedRegionError, load_prices, tiered_cost
-from tools.cost.schedules import SECONDS_PER_MONTH, runs_per_month
 from tools.cost.template_facts import stack_facts
 from tools.cost.usage import sampled_traces
 

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from functions.notifier.alarm_message import parse_alarm_message
+from stack_model.alarms import Alarm, Metric
 from tools.local.cloudwatch.alarms import AlarmDefinition, AlarmEvaluator, reduce
 from tools.local.cloudwatch.metrics import MetricStore
 
@@ -16,21 +17,20 @@ NOW = 1_000_000.0
 
 def spike_alarm(treat_missing_data: str = "notBreaching", statistic: str = "Sum") -> AlarmDefinition:
     return AlarmDefinition(
-        logical_id="Spike",
-        name="Stack-api-request-spike",
-        description="Too many requests",
-        namespace="AWS/ApiGateway",
-        metric_name="Count",
-        dimensions={"ApiId": "api"},
-        statistic=statistic,
-        period_seconds=PERIOD,
-        evaluation_periods=3,
-        datapoints_to_alarm=2,
-        threshold=10,
-        comparison="GreaterThanThreshold",
-        treat_missing_data=treat_missing_data,
-        alarm_actions=["arn:aws:sns:us-east-1:123456789012:alarms"],
-        ok_actions=["arn:aws:sns:us-east-1:123456789012:alarms"],
+        Alarm(
+            logical_id="Spike",
+            name="Stack-api-request-spike",
+            description="Too many requests",
+            metric=Metric("AWS/ApiGateway", "Count", {"ApiId": "api"}, statistic, PERIOD),
+            queries=(),
+            evaluation_periods=3,
+            datapoints_to_alarm=2,
+            threshold=10,
+            comparison="GreaterThanThreshold",
+            treat_missing_data=treat_missing_data,
+            alarm_actions=("arn:aws:sns:us-east-1:123456789012:alarms",),
+            ok_actions=("arn:aws:sns:us-east-1:123456789012:alarms",),
+        )
     )
 
 

@@ -13,7 +13,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from stack_model.template import LocalTemplate
+from stack_model.stack import StackModel
 from tools.local.cloudwatch.metrics import MetricStore
 from tools.local.lambda_runtime.concurrency import FunctionNotFoundError, FunctionThrottledError
 from tools.local.lambda_runtime.runtime import Invocation, LambdaRuntime
@@ -62,7 +62,9 @@ def test_an_invocation_over_the_reserved_concurrency_is_throttled_and_counted_on
     tmp_path: Path,
 ) -> None:
     metrics = MetricStore()
-    runtime = LambdaRuntime(LocalTemplate(_template(reserved=1)), platform=PLATFORM, metrics=metrics, logs_dir=tmp_path)
+    runtime = LambdaRuntime(
+        StackModel.from_template(_template(reserved=1)), platform=PLATFORM, metrics=metrics, logs_dir=tmp_path
+    )
     function = runtime.function("Notifier")
     assert function.spec.reserved_concurrency == 1
     throttled: list[Invocation] = []
@@ -83,7 +85,9 @@ def test_an_invocation_over_the_reserved_concurrency_is_throttled_and_counted_on
 
 def test_without_a_reservation_nothing_is_throttled(tmp_path: Path) -> None:
     metrics = MetricStore()
-    runtime = LambdaRuntime(LocalTemplate(_template()), platform=PLATFORM, metrics=metrics, logs_dir=tmp_path)
+    runtime = LambdaRuntime(
+        StackModel.from_template(_template()), platform=PLATFORM, metrics=metrics, logs_dir=tmp_path
+    )
     function = runtime.function("Notifier")
     assert function.spec.reserved_concurrency is None
     assert not any(function.invoke({}).failed for _ in range(3))
@@ -92,7 +96,9 @@ def test_without_a_reservation_nothing_is_throttled(tmp_path: Path) -> None:
 
 def test_a_deleted_function_is_refused_until_it_is_deployed_again(tmp_path: Path) -> None:
     metrics = MetricStore()
-    runtime = LambdaRuntime(LocalTemplate(_template()), platform=PLATFORM, metrics=metrics, logs_dir=tmp_path)
+    runtime = LambdaRuntime(
+        StackModel.from_template(_template()), platform=PLATFORM, metrics=metrics, logs_dir=tmp_path
+    )
     runtime.delete_function("Notifier")
     function = runtime.function("Notifier")
     assert isinstance(function.invoke({}).error, FunctionNotFoundError)
@@ -117,11 +123,11 @@ def test_sns_counts_a_delivery_lambda_refused_as_failed_and_dead_letters_it(
     aws: tuple[Any, Any], tmp_path: Path
 ) -> None:
     sns, sqs = aws
-    template = LocalTemplate(_template())
+    model = StackModel.from_template(_template())
     metrics = MetricStore()
-    runtime = LambdaRuntime(template, platform=PLATFORM, metrics=metrics, logs_dir=tmp_path)
-    fanout = SnsFanout(template, sns=sns, sqs=sqs, runtime=runtime, outbox=Outbox(), metrics=metrics)
-    topic_arn = template.resolve({"Ref": "AlarmTopic"})
+    runtime = LambdaRuntime(model, platform=PLATFORM, metrics=metrics, logs_dir=tmp_path)
+    fanout = SnsFanout(model, sns=sns, sqs=sqs, runtime=runtime, outbox=Outbox(), metrics=metrics)
+    topic_arn = model.source.resolve({"Ref": "AlarmTopic"})
     # Given a delivered notification (the email too)
     fanout.publish(topic_arn, json.dumps({"AlarmName": "a"}), "ALARM: a")
     # When the subscribed function is deleted and another notification is published

@@ -35,7 +35,7 @@ def _console(sent: list[dict[str, Any]]) -> Console:
         return {"ok": True, "digest": "digest:now", "deliveries": {"email": "id"}}
 
     return Console(
-        template=cast(Any, None),
+        model=cast(Any, None),
         metrics=cast(Any, None),
         evaluator=cast(Any, None),
         outbox=outbox,

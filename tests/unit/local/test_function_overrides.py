@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functions.common import catalog
-from stack_model.template import LocalTemplate
+from stack_model.stack import StackModel
 from tools.local.lambda_runtime.overrides import local_overrides
 from tools.synth import default_template
 
@@ -12,14 +12,14 @@ SITE, API = "http://127.0.0.1:8080", "http://127.0.0.1:8081"
 
 def test_the_probe_checks_the_local_site_and_api() -> None:
     # Given the default template, whose probe names the deployed site and API
-    template = LocalTemplate(default_template())
+    template = default_template()
     (probe,) = [
         lid
-        for lid, f in template.of_type("AWS::Lambda::Function").items()
-        if f["Properties"]["Handler"] == catalog.PROBE_HANDLER
+        for lid, f in template["Resources"].items()
+        if f["Type"] == "AWS::Lambda::Function" and f["Properties"]["Handler"] == catalog.PROBE_HANDLER
     ]
     # When the local system lays its overrides over the functions' environments
-    overrides = local_overrides(template, SITE, API)
+    overrides = local_overrides(StackModel.from_template(template), SITE, API)
     # Then only the probe gets the local URLs
     assert overrides == {
         probe: {

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
 
 from functions.common import catalog
-from stack_model.template import TABLE_TYPES, LocalTemplate
+from stack_model.stack import StackModel
 from tools.local.emulator import AwsClients
 from tools.local.provision import create_idempotency_table, create_visits_table, provision
 from tools.synth import default_template
 
 
 @pytest.fixture
-def template() -> LocalTemplate:
-    return LocalTemplate(default_template())
+def template() -> dict[str, Any]:
+    return default_template()
+
+
+def _of_type(template: dict[str, Any], *types: str) -> dict[str, Any]:
+    return {lid: r for lid, r in template["Resources"].items() if r["Type"] in types}
 
 
 @pytest.fixture
@@ -34,28 +39,33 @@ def aws() -> Iterator[AwsClients]:
 
 
 def test_the_runtime_gets_every_resource_of_the_template_by_logical_id(
-    template: LocalTemplate, aws: AwsClients
+    template: dict[str, Any], aws: AwsClients
 ) -> None:
-    provision(template, aws)
-    assert sorted(aws.dynamodb.list_tables()["TableNames"]) == sorted(template.of_type(*TABLE_TYPES))
+    provision(StackModel.from_template(template), aws)
+    tables = _of_type(template, "AWS::DynamoDB::GlobalTable", "AWS::DynamoDB::Table")
+    assert sorted(aws.dynamodb.list_tables()["TableNames"]) == sorted(tables)
     topics = [topic["TopicArn"].rsplit(":", 1)[-1] for topic in aws.sns.list_topics()["Topics"]]
-    assert sorted(topics) == sorted(template.of_type("AWS::SNS::Topic"))
+    assert sorted(topics) == sorted(_of_type(template, "AWS::SNS::Topic"))
     assert [q.rsplit("/", 1)[-1] for q in aws.sqs.list_queues()["QueueUrls"]] == list(
-        template.of_type("AWS::SQS::Queue")
+        _of_type(template, "AWS::SQS::Queue")
     )
     identities = [i["IdentityName"] for i in aws.sesv2.list_email_identities()["EmailIdentities"]]
-    assert identities == [
-        template.resolve(r["Properties"]["EmailIdentity"]) for r in template.of_type("AWS::SES::EmailIdentity").values()
-    ]
+    declared = _of_type(template, "AWS::SES::EmailIdentity").values()
+    assert identities == [r["Properties"]["EmailIdentity"] for r in declared]
 
 
-def test_tables_have_the_keys_and_ttl_the_template_declares(template: LocalTemplate, aws: AwsClients) -> None:
+def test_tables_have_the_keys_and_ttl_the_template_declares(template: dict[str, Any], aws: AwsClients) -> None:
     # When the tests' shortcuts create the two tables under names of their own
     create_visits_table(aws.dynamodb, "visits")
     create_idempotency_table(aws.dynamodb, "idempotency")
     # Then each has the key schema of the table the function's environment names in the template
     for name, variable in (("visits", catalog.TABLE_NAME_ENV), ("idempotency", catalog.IDEMPOTENCY_TABLE_ENV)):
-        declared = template.properties(template.table_named_by(variable))
+        (named,) = {
+            f["Properties"]["Environment"]["Variables"][variable]["Ref"]
+            for f in _of_type(template, "AWS::Lambda::Function").values()
+            if variable in f["Properties"].get("Environment", {}).get("Variables", {})
+        }
+        declared = template["Resources"][named]["Properties"]
         table = aws.dynamodb.describe_table(TableName=name)["Table"]
         assert table["KeySchema"] == declared["KeySchema"]
         assert table["AttributeDefinitions"] == declared["AttributeDefinitions"]

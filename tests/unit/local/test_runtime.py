@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from stack_model.template import LocalTemplate
+from stack_model.stack import StackModel
 from tools.local.cloudwatch.metrics import MetricStore
 from tools.local.lambda_runtime.runtime import LambdaRuntime
 
@@ -48,7 +48,9 @@ TEMPLATE: dict[str, Any] = {
 
 @pytest.fixture
 def runtime(tmp_path: Path) -> LambdaRuntime:
-    return LambdaRuntime(LocalTemplate(TEMPLATE), platform=PLATFORM, metrics=MetricStore(), logs_dir=tmp_path)
+    return LambdaRuntime(
+        StackModel.from_template(TEMPLATE), platform=PLATFORM, metrics=MetricStore(), logs_dir=tmp_path
+    )
 
 
 def test_each_function_sees_its_own_environment_only_while_it_runs(
@@ -112,7 +114,7 @@ def test_concurrent_invocations_never_see_each_others_environment(runtime: Lambd
 
 def test_every_invocation_records_the_lambda_metrics_and_an_error_is_logged(tmp_path: Path) -> None:
     metrics = MetricStore()
-    runtime = LambdaRuntime(LocalTemplate(TEMPLATE), platform=PLATFORM, metrics=metrics, logs_dir=tmp_path)
+    runtime = LambdaRuntime(StackModel.from_template(TEMPLATE), platform=PLATFORM, metrics=metrics, logs_dir=tmp_path)
     # When a function succeeds once and fails once
     assert not runtime.function("First").invoke({}).failed
     failed = runtime.function("First").invoke({"fail": True})
@@ -152,7 +154,7 @@ def test_a_warm_container_keeps_its_cache_whoever_else_uses_the_module_and_a_new
 
 def test_an_asynchronous_invocation_is_retried_as_its_event_invoke_config_says(tmp_path: Path) -> None:
     metrics = MetricStore()
-    runtime = LambdaRuntime(LocalTemplate(TEMPLATE), platform=PLATFORM, metrics=metrics, logs_dir=tmp_path)
+    runtime = LambdaRuntime(StackModel.from_template(TEMPLATE), platform=PLATFORM, metrics=metrics, logs_dir=tmp_path)
     second = runtime.function("Second")
     assert second.spec.async_retries == 1
     # When every attempt fails
@@ -166,7 +168,9 @@ def test_an_asynchronous_invocation_is_retried_as_its_event_invoke_config_says(t
 
 def test_two_functions_cannot_share_a_handler_module(tmp_path: Path) -> None:
     template = {"Resources": {"A": _function("first", {}), "B": _function("first", {})}}
-    runtime = LambdaRuntime(LocalTemplate(template), platform=PLATFORM, metrics=MetricStore(), logs_dir=tmp_path)
+    runtime = LambdaRuntime(
+        StackModel.from_template(template), platform=PLATFORM, metrics=MetricStore(), logs_dir=tmp_path
+    )
     runtime.function("A")
     with pytest.raises(RuntimeError, match="share"):
         runtime.function("B")

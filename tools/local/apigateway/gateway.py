@@ -16,7 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from stack_model.template import LocalTemplate, referenced
+from stack_model.api import HttpApi
+from stack_model.stack import StackModel
 from tools.local.cloudwatch.metrics import MetricStore
 from tools.local.lambda_runtime.events import http_api_event
 
@@ -43,13 +44,15 @@ class TokenBucket:
         self._lock = threading.Lock()
 
     @classmethod
-    def of_stage(cls, template: LocalTemplate) -> tuple[str, str, TokenBucket]:
+    def of_stage(cls, model: StackModel) -> tuple[str, str, TokenBucket]:
         """The template's one HTTP API stage: (API logical id, stage name, its throttle)."""
-        ((api_id, _),) = template.of_type("AWS::ApiGatewayV2::Api").items()
-        ((_, stage),) = template.of_type("AWS::ApiGatewayV2::Stage").items()
-        throttle = stage["Properties"]["DefaultRouteSettings"]
-        bucket = cls(float(throttle["ThrottlingRateLimit"]), int(throttle["ThrottlingBurstLimit"]))
-        return api_id, stage["Properties"]["StageName"], bucket
+        (stage,) = model.stages
+        assert model.api is not None, "the template has no HTTP API"
+        rate, burst = stage.throttle_rate_per_second, stage.throttle_burst_requests
+        if rate is None or burst is None:
+            raise RuntimeError(f"the stage {stage.logical_id} sets no default throttle")
+        bucket = cls(rate, burst)
+        return model.api.logical_id, stage.name, bucket
 
     def limits(self) -> tuple[float, int]:
         with self._lock:
@@ -92,7 +95,7 @@ class LocalHttpApi:
     @classmethod
     def from_template(
         cls,
-        template: LocalTemplate,
+        model: StackModel,
         runtime: LambdaRuntime,
         metrics: MetricStore,
         *,
@@ -102,13 +105,15 @@ class LocalHttpApi:
         """The template's one HTTP API. NOTE: locally the site is served from loopback, so `allow_origins` (that
         origin) replaces the deployed ones; methods, headers and max-age are the template's. `throttle`: the
         stage's (TokenBucket.of_stage), when something else (the stage control) changes it too."""
-        ((api_id, api),) = template.of_type("AWS::ApiGatewayV2::Api").items()
-        cors = api["Properties"]["CorsConfiguration"]
+        api = model.api
+        if api is None or api.cors is None:
+            raise RuntimeError("the template has no HTTP API with CORS")
+        cors = api.cors
         return cls(
-            api_id=api_id,
-            function=runtime.function(_integrated_function(template)),
-            cors=CorsRules(list(allow_origins), cors["AllowMethods"], cors["AllowHeaders"], int(cors["MaxAge"])),
-            throttle=throttle or TokenBucket.of_stage(template)[2],
+            api_id=api.logical_id,
+            function=runtime.function(_integrated_function(api)),
+            cors=CorsRules(list(allow_origins), cors.allow_methods, cors.allow_headers, cors.max_age_seconds),
+            throttle=throttle or TokenBucket.of_stage(model)[2],
             metrics=metrics,
         )
 
@@ -170,13 +175,10 @@ class LocalHttpApi:
         record("AWS/ApiGateway", "Latency", dimensions, latency_ms, "Milliseconds")
 
 
-def _integrated_function(template: LocalTemplate) -> str:
+def _integrated_function(api: HttpApi) -> str:
     """The one function the API's routes integrate. NOTE: the gateway does not route: like the counter's own
     router, every path goes to it (it answers unknown routes itself; docs/local.md says how AWS differs)."""
-    functions = {
-        referenced(integration["Properties"]["IntegrationUri"])
-        for integration in template.of_type("AWS::ApiGatewayV2::Integration").values()
-    }
+    functions = set(api.integrated_functions)
     if len(functions) != 1 or None in functions:
         raise RuntimeError(
             f"the local gateway serves one Lambda integration; the template has {sorted(map(str, functions))}"

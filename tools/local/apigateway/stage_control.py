@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final
 from urllib.parse import unquote
 
-from stack_model.template import LocalTemplate
+from stack_model.stack import StackModel
 from tools.local.apigateway.gateway import TokenBucket
 from tools.local.emulator import LOOPBACK
 
@@ -120,7 +120,7 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-def stage_control_for(template: LocalTemplate) -> tuple[StageControl, TokenBucket]:
+def stage_control_for(model: StackModel) -> tuple[StageControl, TokenBucket]:
     """The template's one stage, served (started) over the throttle the local gateway is then built with."""
-    api_id, stage_name, throttle = TokenBucket.of_stage(template)
+    api_id, stage_name, throttle = TokenBucket.of_stage(model)
     return StageControl(api_id, stage_name, read=throttle.limits, write=throttle.set_limits).start(), throttle

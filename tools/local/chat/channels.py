@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from functions.common import catalog
-from stack_model.template import LocalTemplate, referenced
+from stack_model.stack import StackModel
 from tools.local.chat.webhook_sink import WebhookSink
 from tools.local.lambda_runtime.runtime import LambdaRuntime
 from tools.local.ses import Outbox
@@ -71,28 +71,22 @@ class LocalChannels:
         self.sink.stop()
 
 
-def digest_target(template: LocalTemplate) -> tuple[str, dict[str, Any]]:
+def digest_target(model: StackModel) -> tuple[str, dict[str, Any]]:
     """The function the digest's schedule invokes and the event it sends, read from the template."""
     # The digest's is the schedule on a cron; the probe's runs at a rate (tools/local/scheduler.py).
-    schedules = [
-        schedule["Properties"]
-        for schedule in template.of_type("AWS::Scheduler::Schedule").values()
-        if schedule["Properties"]["ScheduleExpression"].startswith("cron(")
-    ]
+    schedules = [schedule for schedule in model.schedules if schedule.expression.startswith("cron(")]
     if not schedules:
         raise LookupError("the template has no digest schedule (config digest_schedule is null)")
-    target = schedules[0]["Target"]
-    function_id = referenced(target["Arn"])
-    if function_id is None:
-        raise LookupError(f"the digest schedule's target is not a function of the template: {target['Arn']}")
-    event: dict[str, Any] = json.loads(target["Input"])
-    return function_id, event
+    (schedule, *_) = schedules
+    if schedule.target is None:
+        raise LookupError(f"the digest schedule's target is not a function of the template: {schedule.logical_id}")
+    return schedule.target, dict(schedule.input or {})
 
 
-def send_digest(template: LocalTemplate, runtime: LambdaRuntime, outbox: Outbox) -> dict[str, Any]:
+def send_digest(model: StackModel, runtime: LambdaRuntime, outbox: Outbox) -> dict[str, Any]:
     """The schedule's event with now as its scheduled time and the week so far, through the one local runtime
     (synchronously, so the caller gets the notifier's answer); the email then shows in the outbox."""
-    function_id, event = digest_target(template)
+    function_id, event = digest_target(model)
     now = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     event = {key: now if value == SCHEDULED_TIME_ATTRIBUTE else value for key, value in event.items()}
     event["so_far"] = True

@@ -12,11 +12,13 @@ import math
 import statistics
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from stack_model.alarms import Alarm, Metric
+from stack_model.stack import StackModel
 from stack_model.template import LOCAL_ACCOUNT_ID, LOCAL_REGION
 from tools.local.cloudwatch.metrics import MetricStore
 
@@ -30,59 +32,27 @@ _COMPARISONS: dict[str, Callable[[float, float], bool]] = {
 
 @dataclass
 class AlarmDefinition:
-    logical_id: str
-    name: str
-    description: str
-    namespace: str
-    metric_name: str
-    dimensions: dict[str, str]
-    statistic: str
-    """Sum, Average, Minimum, Maximum, SampleCount, or a percentile like p99."""
-    period_seconds: int
-    evaluation_periods: int
-    datapoints_to_alarm: int
-    threshold: float
-    comparison: str
-    treat_missing_data: str
-    alarm_actions: list[str]
-    ok_actions: list[str]
+    """An alarm of the stack (single-metric: metric math is not evaluated locally) and the state the local
+    evaluator keeps for it."""
+
+    declared: Alarm
     state: str = "INSUFFICIENT_DATA"
     history: list[tuple[float, str, str]] = field(default_factory=list)
 
+    @property
+    def name(self) -> str:
+        return self.declared.name
 
-def alarms_from_template(
-    template: Mapping[str, Any], resolve: Callable[[Any], str]
-) -> tuple[list[AlarmDefinition], list[str]]:
-    """Single-metric alarms, with references resolved to local names; and the ids of those not evaluated here."""
-    alarms: list[AlarmDefinition] = []
-    skipped: list[str] = []
-    for logical_id, resource in template["Resources"].items():
-        if resource["Type"] != "AWS::CloudWatch::Alarm":
-            continue
-        props = resource["Properties"]
-        if "MetricName" not in props:
-            skipped.append(logical_id)  # metric math: not evaluated locally
-            continue
-        alarms.append(
-            AlarmDefinition(
-                logical_id=logical_id,
-                name=resolve(props.get("AlarmName", logical_id)),
-                description=resolve(props.get("AlarmDescription", "")),
-                namespace=props["Namespace"],
-                metric_name=props["MetricName"],
-                dimensions={d["Name"]: resolve(d["Value"]) for d in props.get("Dimensions", [])},
-                statistic=props.get("Statistic") or props["ExtendedStatistic"],
-                period_seconds=int(props["Period"]),
-                evaluation_periods=int(props["EvaluationPeriods"]),
-                datapoints_to_alarm=int(props.get("DatapointsToAlarm", props["EvaluationPeriods"])),
-                threshold=float(props["Threshold"]),
-                comparison=props["ComparisonOperator"],
-                treat_missing_data=props.get("TreatMissingData", "missing"),
-                alarm_actions=[resolve(a) for a in props.get("AlarmActions", [])],
-                ok_actions=[resolve(a) for a in props.get("OKActions", [])],
-            )
-        )
-    return alarms, skipped
+    @property
+    def metric(self) -> Metric:
+        assert self.declared.metric is not None, f"{self.declared.logical_id} is metric math (not evaluated here)"
+        return self.declared.metric
+
+
+def local_alarms(model: StackModel) -> tuple[list[AlarmDefinition], list[str]]:
+    """The single-metric alarms, to evaluate; and the ids of those not evaluated here (metric math)."""
+    evaluated = [AlarmDefinition(alarm) for alarm in model.alarms if alarm.metric is not None]
+    return evaluated, [alarm.logical_id for alarm in model.alarms if alarm.metric is None]
 
 
 def reduce(values: list[float], statistic: str) -> float:
@@ -114,11 +84,11 @@ class StateChange:
 
     def cloudwatch_message(self) -> dict[str, Any]:
         """The JSON CloudWatch publishes to SNS on a state change."""
-        alarm = self.alarm
+        alarm, metric = self.alarm.declared, self.alarm.metric
         statistic_fields = (
-            {"StatisticType": "ExtendedStatistic", "ExtendedStatistic": alarm.statistic}
-            if alarm.statistic.startswith("p")
-            else {"StatisticType": "Statistic", "Statistic": alarm.statistic.upper()}
+            {"StatisticType": "ExtendedStatistic", "ExtendedStatistic": metric.statistic}
+            if metric.statistic.startswith("p")
+            else {"StatisticType": "Statistic", "Statistic": metric.statistic.upper()}
         )
         return {
             "AlarmName": alarm.name,
@@ -131,16 +101,16 @@ class StateChange:
             "Region": "US East (N. Virginia)",
             "AlarmArn": f"arn:aws:cloudwatch:{LOCAL_REGION}:{LOCAL_ACCOUNT_ID}:alarm:{alarm.name}",
             "OldStateValue": self.old_state,
-            "OKActions": alarm.ok_actions,
-            "AlarmActions": alarm.alarm_actions,
+            "OKActions": list(alarm.ok_actions),
+            "AlarmActions": list(alarm.alarm_actions),
             "InsufficientDataActions": [],
             "Trigger": {
-                "MetricName": alarm.metric_name,
-                "Namespace": alarm.namespace,
+                "MetricName": metric.name,
+                "Namespace": metric.namespace,
                 **statistic_fields,
                 "Unit": None,
-                "Dimensions": [{"value": v, "name": k} for k, v in alarm.dimensions.items()],
-                "Period": int(alarm.period_seconds * self.period_scale),
+                "Dimensions": [{"value": v, "name": k} for k, v in metric.dimensions.items()],
+                "Period": int(metric.period_seconds * self.period_scale),
                 "EvaluationPeriods": alarm.evaluation_periods,
                 "DatapointsToAlarm": alarm.datapoints_to_alarm,
                 "ComparisonOperator": alarm.comparison,
@@ -165,18 +135,19 @@ class AlarmEvaluator:
         now = now or time.time()
         return [change for alarm in self.alarms if (change := self._evaluate(alarm, now)) is not None]
 
-    def _evaluate(self, alarm: AlarmDefinition, now: float) -> StateChange | None:
-        period = alarm.period_seconds * self.period_scale
+    def _evaluate(self, local: AlarmDefinition, now: float) -> StateChange | None:
+        alarm, metric = local.declared, local.metric
+        period = metric.period_seconds * self.period_scale
         outcomes: list[bool | None] = []  # newest last; None = no data in that period
         values: list[float | None] = []
         for index in range(alarm.evaluation_periods, 0, -1):
             start = now - index * period
-            points = self.store.values(alarm.namespace, alarm.metric_name, alarm.dimensions, start, start + period)
+            points = self.store.values(metric.namespace, metric.name, dict(metric.dimensions), start, start + period)
             if not points:
                 values.append(None)
                 outcomes.append({"breaching": True, "notBreaching": False}.get(alarm.treat_missing_data))
                 continue
-            value = reduce(points, alarm.statistic)
+            value = reduce(points, metric.statistic)
             values.append(value)
             outcomes.append(_COMPARISONS[alarm.comparison](value, alarm.threshold))
         breaching = sum(1 for outcome in outcomes if outcome)
@@ -184,10 +155,10 @@ class AlarmEvaluator:
             new_state = "ALARM"
         elif all(outcome is None for outcome in outcomes):
             # "missing"/"ignore" with no data at all: CloudWatch keeps or reports insufficient data.
-            new_state = alarm.state if alarm.treat_missing_data == "ignore" else "INSUFFICIENT_DATA"
+            new_state = local.state if alarm.treat_missing_data == "ignore" else "INSUFFICIENT_DATA"
         else:
             new_state = "OK"
-        if new_state == alarm.state:
+        if new_state == local.state:
             return None
         shown = ", ".join("no data" if v is None else f"{v:g}" for v in values)
         reason = (
@@ -195,9 +166,9 @@ class AlarmEvaluator:
             f"{'were' if new_state == 'ALARM' else 'were not'} {_phrase(alarm.comparison)} the threshold "
             f"({alarm.threshold:g}) (minimum {alarm.datapoints_to_alarm} datapoints for OK -> ALARM transition)."
         )
-        change = StateChange(alarm, alarm.state, new_state, reason, now, self.period_scale)
-        alarm.history.append((now, alarm.state, new_state))
-        alarm.state = new_state
+        change = StateChange(local, local.state, new_state, reason, now, self.period_scale)
+        local.history.append((now, local.state, new_state))
+        local.state = new_state
         return change
 
 

@@ -26,7 +26,7 @@ from functions.common import catalog
 from tools.local.cli import add_config_option, start_or_explain
 from tools.local.drills.request_spike import format_request_spike, run_request_spike
 from tools.local.drills.site_down import format_site_down, run_site_down
-from tools.local.scheduler import schedules_from_template
+from tools.local.scheduler import local_schedules
 from tools.local.system import LocalSystem, Ports
 
 
@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
 def _site_down(system: LocalSystem, settle_seconds: float) -> int:
     """Each wait (alarm, email, resolution) is bounded by the probe's two intervals plus --settle."""
     try:
-        interval = max((s.interval_seconds for s in schedules_from_template(system.template.template)), default=0)
+        interval = max((s.interval_seconds or 0 for s in local_schedules(system.model)), default=0)
         timeout = 3 * interval * system.period_scale + settle_seconds
         print(f"Stopping the site at {system.site_origin}; waiting up to {timeout:.0f} s per step ...", flush=True)
         report = run_site_down(system, timeout)

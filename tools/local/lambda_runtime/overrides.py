@@ -5,10 +5,10 @@
 from __future__ import annotations
 
 from functions.common import catalog
-from stack_model.template import LocalTemplate
+from stack_model.stack import StackModel
 
 
-def local_overrides(template: LocalTemplate, site_origin: str, api_url: str) -> dict[str, dict[str, str]]:
+def local_overrides(model: StackModel, site_origin: str, api_url: str) -> dict[str, dict[str, str]]:
     """Function logical id → the variables it gets locally instead of the template's: the probe checks the local
     site and API, not the deployed URLs its template environment names."""
     probe = {
@@ -16,5 +16,4 @@ def local_overrides(template: LocalTemplate, site_origin: str, api_url: str) -> 
         catalog.PROBE_SITE_ORIGIN_ENV: site_origin,
         catalog.PROBE_API_URL_ENV: api_url,
     }
-    functions = template.of_type("AWS::Lambda::Function")
-    return {lid: probe for lid, fn in functions.items() if fn["Properties"]["Handler"] == catalog.PROBE_HANDLER}
+    return {function.logical_id: probe for function in model.functions_with(catalog.PROBE_HANDLER)}

@@ -29,12 +29,12 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, TextIO
 
-from stack_model.template import LocalTemplate
+from stack_model.functions import Function
+from stack_model.stack import StackModel
 from tools.local.cloudwatch.metrics import MetricStore
 from tools.local.lambda_runtime.concurrency import FunctionNotFoundError, FunctionThrottledError, Reservation
 from tools.local.lambda_runtime.environment import function_environment
 from tools.local.lambda_runtime.events import LocalLambdaContext
-from tools.local.lambda_runtime.function_spec import FunctionSpec
 from tools.local.lambda_runtime.stdout_capture import captured_stdout, logs_to
 
 Handler = Callable[[dict[str, Any], Any], Any]
@@ -59,7 +59,7 @@ class Invocation:
 class LocalFunction:
     def __init__(
         self,
-        spec: FunctionSpec,
+        spec: Function,
         *,
         platform: Mapping[str, str],
         metrics: MetricStore,
@@ -170,7 +170,7 @@ class LambdaRuntime:
 
     def __init__(
         self,
-        template: LocalTemplate,
+        model: StackModel,
         *,
         platform: Mapping[str, str],
         metrics: MetricStore,
@@ -179,7 +179,7 @@ class LambdaRuntime:
     ) -> None:
         """`local_environment`: function logical id → variables whose deployed values name things that exist only
         in AWS (the public site's URL), set to their local counterparts."""
-        self._template = template
+        self._model = model
         self._local_environment = dict(local_environment or {})
         self._platform = dict(platform)
         self._metrics = metrics
@@ -192,7 +192,7 @@ class LambdaRuntime:
     def function(self, logical_id: str) -> LocalFunction:
         with self._lock:
             if logical_id not in self._functions:
-                spec = FunctionSpec.from_template(self._template, logical_id)
+                spec = self._model.functions[logical_id]
                 local = self._local_environment.get(logical_id, {})
                 spec = replace(spec, environment={**spec.environment, **local})
                 self._functions[logical_id] = self._build(spec)
@@ -203,7 +203,7 @@ class LambdaRuntime:
         refused with ResourceNotFoundException until then."""
         self.function(logical_id).deleted = deleted
 
-    def _build(self, spec: FunctionSpec) -> LocalFunction:
+    def _build(self, spec: Function) -> LocalFunction:
         sharing = [f.spec.logical_id for f in self._functions.values() if f.spec.module_name == spec.module_name]
         if sharing:
             # One process imports a module once: two functions would share its cached clients and settings.

@@ -1,0 +1,65 @@
+"""DynamoDB tables and log groups as the template declares them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from stack_model.template import LocalTemplate
+
+TABLE_TYPES: Final = ("AWS::DynamoDB::GlobalTable", "AWS::DynamoDB::Table")
+
+
+@dataclass(frozen=True)
+class Table:
+    logical_id: str
+    key_schema: tuple[Mapping[str, str], ...]
+    attribute_definitions: tuple[Mapping[str, str], ...]
+    global_secondary_indexes: tuple[Mapping[str, Any], ...]
+    """Each index's IndexName, KeySchema and Projection."""
+    ttl_attribute: str | None
+    """The attribute DynamoDB expires items by, when TTL is on."""
+    point_in_time_recovery: bool
+    """On for the table, or for any replica of a global table."""
+
+
+@dataclass(frozen=True)
+class LogGroup:
+    logical_id: str
+    retention_days: int | None
+    """None: it keeps its logs forever."""
+    log_class: str
+    """STANDARD or INFREQUENT_ACCESS (half the ingestion price)."""
+
+
+def read_tables(template: LocalTemplate) -> dict[str, Table]:
+    tables = {}
+    for logical_id in template.of_type(*TABLE_TYPES):
+        props = template.properties(logical_id)
+        ttl = props.get("TimeToLiveSpecification") or {}
+        recovery = [props.get("PointInTimeRecoverySpecification", {})]
+        recovery += [replica.get("PointInTimeRecoverySpecification", {}) for replica in props.get("Replicas", [])]
+        tables[logical_id] = Table(
+            logical_id=logical_id,
+            key_schema=tuple(props.get("KeySchema", [])),
+            attribute_definitions=tuple(props.get("AttributeDefinitions", [])),
+            global_secondary_indexes=tuple(
+                {key: index[key] for key in ("IndexName", "KeySchema", "Projection")}
+                for index in props.get("GlobalSecondaryIndexes", [])
+            ),
+            ttl_attribute=ttl["AttributeName"] if ttl.get("Enabled") else None,
+            point_in_time_recovery=any(spec.get("PointInTimeRecoveryEnabled") for spec in recovery),
+        )
+    return tables
+
+
+def read_log_groups(template: LocalTemplate) -> dict[str, LogGroup]:
+    groups = {}
+    for logical_id in template.of_type("AWS::Logs::LogGroup"):
+        props = template.properties(logical_id)
+        retention = props.get("RetentionInDays")
+        groups[logical_id] = LogGroup(
+            logical_id, None if retention is None else int(str(retention)), str(props.get("LogGroupClass", "STANDARD"))
+        )
+    return groups
