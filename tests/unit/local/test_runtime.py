@@ -145,7 +145,9 @@ def test_a_warm_container_keeps_its_cache_whoever_else_uses_the_module_and_a_new
     # Then the container is not theirs: it stays warm
     assert function.invoke({}).response["first_use"] is cached
     # And another runtime's container (a new one) starts cold, reading its settings under its own environment
-    other = LambdaRuntime(LocalTemplate(TEMPLATE), platform=PLATFORM, metrics=MetricStore(), logs_dir=tmp_path / "b")
+    other = LambdaRuntime(
+        StackModel.from_template(TEMPLATE), platform=PLATFORM, metrics=MetricStore(), logs_dir=tmp_path / "b"
+    )
     fresh = other.function("First").invoke({}).response["first_use"]
     assert fresh is not cached
     assert fresh["ONLY_FIRST"] == "1"
