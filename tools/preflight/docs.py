@@ -23,7 +23,7 @@ when the config is invalid, else 0. Run it first, before the first deploy and af
 
 ```sh
 make preflight                                   # cdk.json's config, the credentials of your shell
-.venv/bin/python -m tools.preflight -c config.account=123456789012 -c config.region=eu-west-1
+.venv/bin/python -m tools.preflight -c "config.account=$ACCOUNT" -c "config.region=$REGION"
 ```
 
 It honours the usual AWS variables (`AWS_PROFILE`, `AWS_ACCESS_KEY_ID`, ..., and `AWS_ENDPOINT_URL`, so it
