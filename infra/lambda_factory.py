@@ -34,7 +34,10 @@ ARCHITECTURE: Final = lambda_.Architecture.ARM_64
 # (functions.counter.app) is the one tests and the local runtime import.
 # NOTE: CDK's exclude globs do not match dot-names with `*`, so `.*` is excluded on its own: without it the asset
 # carried .git, .venv and the tool caches (hundreds of MB; Lambda takes at most 50 MB zipped).
-ASSET_EXCLUDES: Final = ["*", ".*", "!functions", "!functions/**", "**/__pycache__", "**/*.pyc"]
+BYTECODE_EXCLUDES: Final = ["**/__pycache__", "**/*.pyc"]
+"""What running the code leaves beside it (`make bench` imports a staged asset with bytecode writing on): never
+packed, so the same commit synthesizes the same asset hashes whatever ran before."""
+ASSET_EXCLUDES: Final = ["*", ".*", "!functions", "!functions/**", *BYTECODE_EXCLUDES]
 STAGED_ASSETS_DIR: Final = REPO_ROOT / "build" / "lambda-assets"
 """Where assets with bundled distributions are assembled (not committed): one folder per content hash."""
 # Files an installer writes about the installation, not part of the distribution's content.
@@ -121,7 +124,9 @@ class PythonFunction(Construct):
 def _code(distributions: tuple[str, ...], generated: tuple[tuple[str, bytes], ...]) -> lambda_.Code:
     if not distributions and not generated:
         return lambda_.Code.from_asset(str(REPO_ROOT), exclude=ASSET_EXCLUDES)
-    return lambda_.Code.from_asset(str(staged_asset(distributions, generated)))
+    # NOTE: files matching `exclude` are left out of the asset's fingerprint (its hash) as well as its content.
+    # https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.FileFingerprintOptions.html
+    return lambda_.Code.from_asset(str(staged_asset(distributions, generated)), exclude=BYTECODE_EXCLUDES)
 
 
 @cache

@@ -102,7 +102,9 @@ class AmplifySite(Construct):
         records_command = Fn.join(
             "",
             [
-                "aws amplify get-domain-association --app-id ",
+                "aws amplify get-domain-association --region ",
+                Stack.of(self).region,
+                " --app-id ",
                 self.app.attr_app_id,
                 f" --domain-name {self.domain.domain_name} --query '{{certificate: "
                 "domainAssociation.certificateVerificationDNSRecord, hosts: domainAssociation.subDomains[].dnsRecord}'",

@@ -4,6 +4,7 @@ a deploy that the deploy role will actually trust."""
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -285,6 +286,25 @@ def test_deploy_then_smoke_test_the_deployed_outputs() -> None:
     assert "--stack-outputs cdk-outputs.json" in runs[smoke_index]
     assert "continue-on-error" not in steps[smoke_index]
     assert "if" not in steps[smoke_index]
+
+
+def test_deploy_then_verify_the_deployed_stack() -> None:
+    steps = load_workflow(CI)["jobs"]["deploy"]["steps"]
+    runs = [str(step.get("run", "")) for step in steps]
+    [deploy_index] = [i for i, run in enumerate(runs) if "npx cdk deploy" in run]
+    [verify_index] = [i for i, run in enumerate(runs) if "-m tools.verify" in run]
+    # `make verify`'s checks run after the deploy, on the outputs it wrote, for the deployed account and region
+    assert verify_index > deploy_index
+    command = shlex.split(runs[verify_index])
+    assert command[command.index("--stack-outputs") + 1] == "cdk-outputs.json"
+    # The deploy role reads nothing itself: the checks read through the bootstrap lookup role, as the preflight
+    assert "--lookup-role" in command
+    assert "config.account=$DEPLOY_ACCOUNT" in command
+    assert "config.region=$DEPLOY_REGION" in command
+    # A failure fails the job
+    assert "continue-on-error" not in steps[verify_index]
+    assert "if" not in steps[verify_index]
+    assert "||" not in runs[verify_index]
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")

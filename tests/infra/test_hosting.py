@@ -509,7 +509,9 @@ def test_amplify_serves_the_domain_apex_and_www_on_the_branch_with_a_managed_cer
     ]
 
 
-def test_amplify_domain_origins_are_in_cors_and_its_dns_records_are_stack_outputs(amplify_on_domain: Synth) -> None:
+def test_amplify_domain_origins_are_in_cors_and_its_dns_records_are_stack_outputs(
+    amplify_on_domain: Synth, config: DeploymentConfig
+) -> None:
     origins = _cors_origins(amplify_on_domain)
     assert {f"https://{SITE_DOMAIN}", f"https://www.{SITE_DOMAIN}"} <= {o for o in origins if isinstance(o, str)}
     assert len(origins) == len({json.dumps(o, sort_keys=True) for o in origins})
@@ -518,7 +520,11 @@ def test_amplify_domain_origins_are_in_cors_and_its_dns_records_are_stack_output
     # No GetAtt of the records: CloudFormation has the association before Amplify has its records
     app = amplify_on_domain.logical_id("AWS::Amplify::App")
     command = _joined(outputs[DOMAIN_DNS_RECORDS_OUTPUT]["Value"])
-    assert command[:2] == ["aws amplify get-domain-association --app-id ", {"Fn::GetAtt": [app, "AppId"]}]
+    # The command names the stack's region: it works whatever the owner's default region is
+    assert command[:2] == [
+        f"aws amplify get-domain-association --region {config.region} --app-id ",
+        {"Fn::GetAtt": [app, "AppId"]},
+    ]
     assert len(command) == 3
     assert f"--domain-name {SITE_DOMAIN}" in command[2]
     assert "certificateVerificationDNSRecord" in command[2]

@@ -13,10 +13,10 @@ from tools.preflight.core import Clients, Context
 from tools.preflight.runner import (
     CHECKS,
     assembly_requirement,
-    lookup_role_check,
     qualifier_of,
     run,
     synthesized_requirement,
+    with_lookup_role,
 )
 
 
@@ -67,9 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"config error: {error}", file=sys.stderr)
         return 2
     requirement = assembly_requirement(arguments.assembly) if arguments.assembly else synthesized_requirement(extra)
-    checks = list(CHECKS)
-    if arguments.lookup_role:
-        checks.insert(1, lookup_role_check(qualifier_of(cdk_context)))
+    checks = with_lookup_role(CHECKS, qualifier_of(cdk_context)) if arguments.lookup_role else list(CHECKS)
     print(f"preflight of {config.stack_name} in aws://{config.account}/{config.region} (read-only)")
     return run(Context(config, Clients(), requirement), checks)
 

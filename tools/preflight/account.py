@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any, Final
 
-from botocore.exceptions import ClientError, NoCredentialsError
+from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError, NoCredentialsError
 
 from tools.preflight.core import (
     DENIED_CODES,
@@ -18,6 +18,7 @@ from tools.preflight.core import (
     Status,
     error_code,
 )
+from tools.preflight.placeholders import PLACEHOLDER_ACCOUNT
 
 BOOTSTRAP_STACK: Final = "CDKToolkit"
 """The name `cdk bootstrap` gives its stack unless told otherwise (--toolkit-stack-name)."""
@@ -36,6 +37,23 @@ NO_CREDENTIALS = Finding(
     "aws configure sso   # or: export AWS_PROFILE=<a profile of account {account}>",
     "`aws sts get-caller-identity` must then show account {account}",
 )
+NO_CREDENTIALS_NO_ACCOUNT = Finding(
+    Status.FAIL,
+    "no usable AWS credentials: {error}",
+    "aws configure sso   # or: export AWS_PROFILE=<a profile of the account you deploy to>",
+    "then set config.account in cdk.json to what `aws sts get-caller-identity --query Account --output text` shows",
+)
+AWS_UNREACHABLE = Finding(
+    Status.FAIL,
+    "cannot reach AWS: {error}",
+    "check the network (proxy, VPN, firewall) and AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_STS, then run it again",
+    "nothing else can be checked without AWS",
+)
+ACCOUNT_PLACEHOLDER = Finding(
+    Status.FAIL,
+    "these credentials are for account {actual} ({arn}); config.account is still the placeholder {account}",
+    "set config.account to {actual} in cdk.json (when that is the account to deploy to)",
+)
 WRONG_ACCOUNT = Finding(
     Status.FAIL,
     "these credentials are for account {actual} ({arn}), but config.account is {account}",
@@ -45,17 +63,20 @@ WRONG_ACCOUNT = Finding(
 
 def check_credentials(context: Context) -> Outcome:
     config = context.config
+    no_credentials = NO_CREDENTIALS_NO_ACCOUNT if config.account == PLACEHOLDER_ACCOUNT else NO_CREDENTIALS
     try:
         identity = context.client("sts").get_caller_identity()
     except NoCredentialsError as error:
-        return NO_CREDENTIALS(error=error, account=config.account)
+        return no_credentials(error=error, account=config.account)
+    except (EndpointConnectionError, ConnectTimeoutError) as error:
+        return AWS_UNREACHABLE(error=error)
     except ClientError as error:
         if error_code(error) in DENIED_CODES:
             raise
-        return NO_CREDENTIALS(error=f"{error_code(error)}: {error}", account=config.account)
+        return no_credentials(error=f"{error_code(error)}: {error}", account=config.account)
     values = {"actual": identity["Account"], "arn": identity["Arn"], "account": config.account, "region": config.region}
     if identity["Account"] != config.account:
-        return WRONG_ACCOUNT(**values)
+        return (ACCOUNT_PLACEHOLDER if config.account == PLACEHOLDER_ACCOUNT else WRONG_ACCOUNT)(**values)
     session_region = context.clients.session_region
     if session_region and session_region != config.region:
         return CREDENTIALS_OTHER_REGION(session_region=session_region, **values)
@@ -195,7 +216,15 @@ CHECKS: Final = (
         "credentials",
         "the credentials work (sts get-caller-identity) and are for config.account; the default region",
         check_credentials,
-        (CREDENTIALS_OK, CREDENTIALS_OTHER_REGION, NO_CREDENTIALS, WRONG_ACCOUNT),
+        (
+            CREDENTIALS_OK,
+            CREDENTIALS_OTHER_REGION,
+            NO_CREDENTIALS,
+            NO_CREDENTIALS_NO_ACCOUNT,
+            AWS_UNREACHABLE,
+            ACCOUNT_PLACEHOLDER,
+            WRONG_ACCOUNT,
+        ),
         ("sts:GetCallerIdentity",),
     ),
     Check(

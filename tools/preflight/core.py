@@ -6,6 +6,7 @@ from the same findings (tools/preflight/docs.py), so what the docs say a failure
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -162,13 +163,16 @@ def error_code(error: ClientError) -> str:
 
 @dataclass(frozen=True)
 class Check:
-    """One line of the preflight. `permissions` are the IAM actions its calls need; `findings` what it can say."""
+    """One line of the preflight. `permissions` are the IAM actions its calls need; `findings` what it can say.
+    A check that could not run (a refused call, AWS unreachable) fails, unless it is `optional`: the deploy
+    succeeds whatever it would have found, so it only warns (docs/deploy.md marks it)."""
 
     title: str
     checks: str
     run: Callable[[Context], Outcome]
     findings: tuple[Finding, ...]
     permissions: tuple[str, ...] = ()
+    optional: bool = False
 
     def denied_action(self, operation: str) -> str:
         """The IAM action of a refused call, e.g. `lambda:GetAccountSettings` for GetAccountSettings."""
@@ -178,19 +182,23 @@ class Check:
         return operation
 
 
+# A check that could not run says nothing about the deploy: it fails (an optional check warns, run_check).
 DENIED: Final = Finding(
-    Status.WARN,
+    Status.FAIL,
     "not checked: these credentials may not call {action}",
     "grant {action}, or run `make preflight` with credentials that have it",
 )
 UNEXPECTED: Final = Finding(
-    Status.WARN, "not checked: {error}", "run `make preflight` again; if it persists, see the error"
+    Status.FAIL,
+    "not checked: {error}",
+    "run `make preflight` again; if it persists, see the error (AWS unreachable: the network, AWS_ENDPOINT_URL)",
 )
 
 
 def run_check(check: Check, context: Context) -> Result:
-    """Runs one check; a refused call becomes a warning naming the permission, any other AWS error a warning
-    naming the error, so one broken check never stops the others."""
+    """Runs one check; a refused call becomes a failure naming the permission, any other AWS error (AWS
+    unreachable included) a failure naming the error — a warning for an optional check — so one broken check
+    never stops the others and never passes blind."""
     try:
         outcome = check.run(context)
     except ClientError as error:
@@ -201,6 +209,10 @@ def run_check(check: Check, context: Context) -> Result:
             outcome = UNEXPECTED(error=_short(f"{error.operation_name}: {error_code(error)}: {message}"))
     except BotoCoreError as error:
         outcome = UNEXPECTED(error=_short(f"{type(error).__name__}: {error}"))
+    else:
+        return Result(check.title, outcome)
+    if check.optional:
+        outcome = dataclasses.replace(outcome, status=Status.WARN)
     return Result(check.title, outcome)
 
 

@@ -11,7 +11,7 @@ from aws_cdk import DefaultStackSynthesizer
 from botocore.exceptions import ClientError
 
 from infra.deploy_role import BOOTSTRAP_QUALIFIER_CONTEXT_KEY
-from tools.preflight import account, existing, resources, ses
+from tools.preflight import account, existing, placeholders, resources, ses
 from tools.preflight.account import requirement_from_assembly
 from tools.preflight.core import (
     DENIED_CODES,
@@ -27,9 +27,22 @@ from tools.preflight.core import (
     run_check,
 )
 
-CHECKS: Final[tuple[Check, ...]] = (*account.CHECKS, *resources.CHECKS, *ses.CHECKS, *existing.CHECKS)
-CREDENTIALS: Final = CHECKS[0]
-"""The gate: the other checks say nothing true with credentials of another account, or none."""
+CHECKS: Final[tuple[Check, ...]] = (
+    *placeholders.CHECKS,
+    *account.CHECKS,
+    *resources.CHECKS,
+    *ses.CHECKS,
+    *existing.CHECKS,
+)
+CREDENTIALS: Final = account.CHECKS[0]
+"""The gate: the other AWS checks say nothing true with credentials of another account, none, or no AWS."""
+
+
+def with_lookup_role(checks: Sequence[Check], qualifier: str) -> list[Check]:
+    """The checks with the lookup role's right after the credentials: the checks after it read through it."""
+    position = list(checks).index(CREDENTIALS) + 1
+    return [*checks[:position], lookup_role_check(qualifier), *checks[position:]]
+
 
 LOOKUP_ROLE_OK = Finding(Status.PASS, "reading through {role}")
 LOOKUP_ROLE_REFUSED = Finding(

@@ -29,6 +29,20 @@ def make_config(**overrides: Any) -> DeploymentConfig:
     return load_config(app_context(), {"account": ACCOUNT, "region": REGION, **overrides})
 
 
+OWNED: dict[str, Any] = {
+    "alert_recipients": ["owner@rowan.dev"],
+    "sender_email": "alerts@rowan.dev",
+    "site_origins": ["https://www.rowan.dev"],
+    "github_repository": "rowan/resume-backend",
+}
+"""An owner's own values where cdk.json ships placeholders."""
+
+
+def owned_config(**overrides: Any) -> DeploymentConfig:
+    """cdk.json's config as an owner fills it in: no placeholder left."""
+    return make_config(**OWNED, **overrides)
+
+
 class PartlyStubbed:
     """A moto-backed client whose `operations` answer from a Stubber's client instead."""
 

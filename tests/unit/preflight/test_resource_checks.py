@@ -72,11 +72,12 @@ def test_the_deployed_stacks_own_reservation_is_given_back_on_update(account: Ac
     assert "leaves 10 of 20" in outcome.message
 
 
-def test_a_refused_get_account_settings_is_a_warning_naming_the_permission(account: Account) -> None:
+def test_a_refused_get_account_settings_is_a_failure_naming_the_permission(account: Account) -> None:
     stubber = account.stub("lambda", "get_account_settings")
     stubber.add_client_error("get_account_settings", "AccessDeniedException", "not authorized", 403)
     outcome = account.run(CONCURRENCY, make_config(counter_reserved_concurrency=5))
-    assert outcome.status is Status.WARN
+    # A reservation the check could not weigh may still fail the deploy: never a pass, nor a mere warning
+    assert outcome.status is Status.FAIL
     assert "lambda:GetAccountSettings" in outcome.message
     assert "grant lambda:GetAccountSettings" in outcome.fix
 

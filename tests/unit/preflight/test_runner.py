@@ -15,7 +15,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from infra.config import REPO_ROOT
-from tests.unit.preflight.conftest import ACCOUNT, REGION, Account, make_config
+from tests.unit.preflight.conftest import ACCOUNT, OWNED, REGION, Account, owned_config
 from tools.preflight import docs
 from tools.preflight.account import requirement_from_assembly
 from tools.preflight.core import BootstrapRequirement, Status, run_check
@@ -24,7 +24,7 @@ from tools.preflight.runner import CHECKS, lookup_role_check, run, synthesized_r
 
 def _run(target: Account, **config: object) -> tuple[int, str]:
     lines: list[str] = []
-    code = run(target.context(make_config(**config)), CHECKS, lines.append)
+    code = run(target.context(owned_config(**config)), CHECKS, lines.append)
     return code, "\n".join(lines)
 
 
@@ -36,7 +36,7 @@ def test_an_all_clear_account_passes_every_check(ready: Callable[..., Account]) 
 
 def test_an_all_clear_sandbox_account_with_verified_recipients_passes(ready: Callable[..., Account]) -> None:
     account = ready(production=False)
-    account.identity("owner@example.com", verified=True)
+    account.identity(OWNED["alert_recipients"][0], verified=True)
     code, output = _run(account)
     assert code == 0, output
     assert "FAIL" not in output
@@ -45,7 +45,7 @@ def test_an_all_clear_sandbox_account_with_verified_recipients_passes(ready: Cal
 
 def test_one_failing_check_fails_the_run_and_the_others_still_run(ready: Callable[..., Account]) -> None:
     account = ready()
-    account.identity("alerts@example.com", verified=True)  # made by hand: the deploy would fail
+    account.identity(OWNED["sender_email"], verified=True)  # made by hand: the deploy would fail
     code, output = _run(account)
     assert code == 1
     assert "FAIL  SES sender" in output
@@ -166,3 +166,73 @@ def test_an_assemblys_requirement_is_the_highest_of_its_artifacts(tmp_path: Path
     }
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
     assert requirement_from_assembly(tmp_path) == BootstrapRequirement(21, parameter)
+
+
+def test_an_optional_check_that_cannot_run_warns_and_a_required_one_fails(ready: Callable[..., Account]) -> None:
+    # Given credentials without ssm:GetParameter (the bootstrap check then reads CDKToolkit's output instead)
+    # and without iam:ListOpenIDConnectProviders
+    account = ready()
+    ssm = account.stub("ssm", "get_parameter", region=REGION)
+    for _ in range(2):
+        ssm.add_client_error("get_parameter", "AccessDeniedException", "not authorized", 400)
+    iam = account.stub("iam", "list_open_id_connect_providers", region=REGION)
+    iam.add_client_error("list_open_id_connect_providers", "AccessDenied", "not authorized", 403)
+    # When the preflight runs
+    code, output = _run(account)
+    # Then the required check that could not run fails, naming the permission: the preflight never passes blind
+    assert code == 1
+    assert "FAIL  Powertools layer: not checked: these credentials may not call ssm:GetParameter" in output
+    # And the optional one warns
+    assert (
+        "WARN  GitHub OIDC provider: not checked: these credentials may not call iam:ListOpenIDConnectProviders"
+        in output
+    )
+
+
+def _unreachable_env() -> dict[str, str]:
+    # Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
+    return dict(os.environ) | {
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }
+
+
+def test_with_aws_unreachable_it_exits_1_and_says_so() -> None:
+    result = _preflight(
+        "--assembly",
+        "no-assembly-needed",
+        *(arg for key, value in OWNED.items() for arg in _context(key, value)),
+        "-c",
+        f"config.account={ACCOUNT}",
+        env=_unreachable_env(),
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "FAIL  credentials: cannot reach AWS" in result.stdout
+    assert "0 failed" not in result.stdout
+    assert "Traceback" not in output
+
+
+def _context(key: str, value: object) -> tuple[str, str]:
+    return "-c", f"config.{key}={json.dumps(value) if not isinstance(value, str) else value}"
+
+
+def test_the_shipped_cdk_json_names_each_placeholder_key_as_a_failure() -> None:
+    # Given cdk.json as the repository ships it (and no AWS: the placeholders are read offline)
+    config = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]["config"]
+    # When the preflight runs
+    result = _preflight("--assembly", "no-assembly-needed", env=_unreachable_env())
+    # Then one failure names every key that still holds a stand-in, with the fix for each
+    assert result.returncode == 1
+    line = next(line for line in result.stdout.splitlines() if line.startswith("FAIL  placeholders"))
+    keys = ["account", "github_repository", "sender_email"]
+    keys += [f"alert_recipients[{i}]" for i in range(len(config["alert_recipients"]))]
+    keys += [f"site_origins[{i}]" for i in range(len(config["site_origins"]))]
+    for key in keys:
+        assert key in line
+    assert "set config.account in cdk.json to your account's id" in result.stdout
+    assert 'set config.github_repository in cdk.json to "<owner>/<repository>"' in result.stdout
+    # And the credentials check no longer sends a newcomer looking for credentials of the placeholder account
+    assert "profile of account 111111111111" not in result.stdout

@@ -1,0 +1,337 @@
+"""`make verify`: after a deploy, with the owner's credentials, checks that the deployed stack works as a whole and
+prints the fix for each failure. It settles, on the real account, what no AWS document does (docs/deploy.md,
+"Did it work?"):
+
+- the API's access log group receives log streams (API Gateway writes into an INFREQUENT_ACCESS log group);
+- the throttle guard's grant (`apigateway:PATCH` on the stage, infra/guard.py) is on the notifier's role, and
+  UpdateStage with the stage's current limits (a no-op) is accepted;
+- every alarm has left INSUFFICIENT_DATA, or the line says why it has not;
+- the SES sender identity is verified, and the alerting-health email subscription is confirmed;
+- the Amplify domain's status, when a site_domain is configured;
+- the site and the API answer with the expected headers and CORS (tools/smoke.py's checks).
+
+    python -m tools.verify                         # the stack named in cdk.json, in its account and region
+    python -m tools.verify --stack-outputs cdk-outputs.json   # CI: after `cdk deploy --outputs-file`
+
+Exit status: 0 when every check passed, 1 when one failed, 2 when the config is invalid or the stack unreadable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from functions.common import catalog
+from infra.config import ConfigError, DeploymentConfig, app_context, load_config, overrides_from_context
+from infra.guard import GUARD_STAGE_ACTIONS
+from tools import smoke
+from tools.preflight.runner import qualifier_of
+
+EXIT_FAILED: Final = 1
+EXIT_USAGE: Final = 2
+STAGE_NAME: Final = "$default"
+_ALARM_TYPE: Final = "AWS::CloudWatch::Alarm"
+_API_TYPE: Final = "AWS::ApiGatewayV2::Api"
+_AMPLIFY_APP_TYPE: Final = "AWS::Amplify::App"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One line: what was checked, the problems found (none: a pass) and the fix for them."""
+
+    name: str
+    problems: tuple[str, ...] = ()
+    fix: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """What the checks look at: the config, the stack's outputs and the physical ids of its resources."""
+
+    config: DeploymentConfig
+    outputs: Mapping[str, str]
+    resources: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Resource type → physical ids (CloudFormation's ListStackResources)."""
+    read_only: bool = False
+    """CI reads through the CDK bootstrap lookup role (ReadOnlyAccess): the guard's no-op update is skipped."""
+
+    def ids(self, resource_type: str) -> tuple[str, ...]:
+        return self.resources.get(resource_type, ())
+
+
+Clients = Callable[[str], Any]
+"""service → boto3 client in the deploy region (boto3's credential chain; AWS_ENDPOINT_URL applies)."""
+
+
+def read_deployment(
+    config: DeploymentConfig, clients: Clients, outputs_file: Path | None = None, *, read_only: bool = False
+) -> Deployment:
+    """The stack's outputs (from `outputs_file`, else DescribeStacks) and resources (ListStackResources)."""
+    cloudformation = clients("cloudformation")
+    if outputs_file is not None:
+        outputs = smoke.stack_outputs_from_file(outputs_file, config.stack_name)
+    else:
+        stack = cloudformation.describe_stacks(StackName=config.stack_name)["Stacks"][0]
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    resources: dict[str, list[str]] = {}
+    for page in cloudformation.get_paginator("list_stack_resources").paginate(StackName=config.stack_name):
+        for summary in page["StackResourceSummaries"]:
+            if summary.get("PhysicalResourceId"):
+                resources.setdefault(summary["ResourceType"], []).append(summary["PhysicalResourceId"])
+    return Deployment(config, outputs, {kind: tuple(ids) for kind, ids in resources.items()}, read_only)
+
+
+def _lookup_role_session(config: DeploymentConfig, qualifier: str) -> boto3.Session:
+    """A session of the CDK bootstrap lookup role (what the CI deploy role may assume, as the preflight does)."""
+    role = f"arn:aws:iam::{config.account}:role/cdk-{qualifier}-lookup-role-{config.account}-{config.region}"
+    credentials = boto3.client("sts", region_name=config.region).assume_role(RoleArn=role, RoleSessionName="verify")[
+        "Credentials"
+    ]
+    return boto3.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        region_name=config.region,
+    )
+
+
+def _api_id(deployment: Deployment) -> str:
+    ids = deployment.ids(_API_TYPE)
+    if len(ids) != 1:
+        raise LookupError(f"the stack has {len(ids)} HTTP APIs ({_API_TYPE}), expected 1")
+    return ids[0]
+
+
+def check_access_log(deployment: Deployment, clients: Clients) -> Verdict:
+    name = "the API's access log group receives log streams"
+    region = deployment.config.region
+    stage = clients("apigatewayv2").get_stage(ApiId=_api_id(deployment), StageName=STAGE_NAME)
+    destination = stage.get("AccessLogSettings", {}).get("DestinationArn", "")
+    if ":log-group:" not in destination:
+        return Verdict(name, ("the stage has no access log destination",), "cdk deploy   # the stack sets it")
+    group = destination.split(":log-group:", 1)[1].removesuffix(":*")
+    streams = clients("logs").describe_log_streams(logGroupName=group, limit=1)["logStreams"]
+    if streams:
+        return Verdict(name)
+    return Verdict(
+        name,
+        (f"{group} has no log stream: API Gateway has written no access log line",),
+        f"curl -s {deployment.outputs.get(catalog.API_URL_OUTPUT, 'API_URL').rstrip('/')}{catalog.VISITS_PATH} "
+        "then `make verify` again in a minute; still none: set the access log group's class to STANDARD "
+        f"(infra/api.py) and deploy (docs/deploy.md, region {region})",
+    )
+
+
+def _grants_patch(document: Mapping[str, Any], api_id: str) -> bool:
+    statements = document.get("Statement", [])
+    for statement in [statements] if isinstance(statements, dict) else statements:
+        actions = statement.get("Action", [])
+        resources = statement.get("Resource", [])
+        actions = [actions] if isinstance(actions, str) else actions
+        resources = [resources] if isinstance(resources, str) else resources
+        if (
+            statement.get("Effect") == "Allow"
+            and set(GUARD_STAGE_ACTIONS) <= set(actions)
+            and any(f"/apis/{api_id}/stages/" in resource for resource in resources)
+        ):
+            return True
+    return False
+
+
+def check_guard(deployment: Deployment, clients: Clients) -> Verdict:
+    name = "the throttle guard may update the API stage (UpdateStage with the current limits)"
+    api_id = _api_id(deployment)
+    notifier = deployment.outputs.get(catalog.NOTIFIER_FUNCTION_OUTPUT)
+    if not notifier:
+        return Verdict(name, (f"no {catalog.NOTIFIER_FUNCTION_OUTPUT} output",), "cdk deploy")
+    role_arn = clients("lambda").get_function_configuration(FunctionName=notifier)["Role"]
+    role = role_arn.rsplit("/", 1)[1]
+    iam = clients("iam")
+    documents = [
+        iam.get_role_policy(RoleName=role, PolicyName=policy)["PolicyDocument"]
+        for policy in iam.list_role_policies(RoleName=role)["PolicyNames"]
+    ]
+    if not any(_grants_patch(document, api_id) for document in documents):
+        return Verdict(
+            name,
+            (f"the notifier's role {role} may not call apigateway:PATCH on the stage: the guard cannot engage",),
+            "cdk deploy   # the stack grants it (infra/guard.py); a hand edit of the role removed it",
+        )
+    if deployment.read_only:
+        return Verdict(name + ": grant read; no-op update skipped (read-only credentials)")
+    apigateway = clients("apigatewayv2")
+    settings = apigateway.get_stage(ApiId=api_id, StageName=STAGE_NAME).get("DefaultRouteSettings", {})
+    limits = {key: settings[key] for key in ("ThrottlingRateLimit", "ThrottlingBurstLimit") if key in settings}
+    apigateway.update_stage(ApiId=api_id, StageName=STAGE_NAME, DefaultRouteSettings=limits)
+    return Verdict(name)
+
+
+def check_alarms(deployment: Deployment, clients: Clients) -> Verdict:
+    name = "every alarm has left INSUFFICIENT_DATA"
+    names = list(deployment.ids(_ALARM_TYPE))
+    if not names:
+        return Verdict(name, ("the stack lists no alarm",), "cdk deploy")
+    waiting = []
+    cloudwatch = clients("cloudwatch")
+    for start in range(0, len(names), 100):
+        for alarm in cloudwatch.describe_alarms(AlarmNames=names[start : start + 100])["MetricAlarms"]:
+            if alarm["StateValue"] == "INSUFFICIENT_DATA":
+                waiting.append(f"{alarm['AlarmName']}: {alarm.get('StateReason', 'no reason given')}")
+    if not waiting:
+        return Verdict(name)
+    return Verdict(
+        name,
+        tuple(waiting),
+        "an alarm needs one full period of its metric: visit the site, wait its period (docs/runbook.md) and run "
+        "`make verify` again; one still waiting after a day watches a metric nothing writes",
+    )
+
+
+def check_sender(deployment: Deployment, clients: Clients) -> Verdict:
+    sender, region = deployment.config.sender_email, deployment.config.region
+    name = f"the SES sender {sender} is verified"
+    identity = clients("sesv2").get_email_identity(EmailIdentity=sender)
+    if identity.get("VerifiedForSendingStatus"):
+        return Verdict(name)
+    return Verdict(
+        name,
+        (f"{sender} is not verified: no alarm email can be sent",),
+        f"click the link SES emailed to {sender} (spam too); a new link: "
+        f"aws ses verify-email-identity --region {region} --email-address {sender}",
+    )
+
+
+def check_subscription(deployment: Deployment, clients: Clients) -> Verdict:
+    topic = deployment.outputs.get(catalog.ALERTING_HEALTH_TOPIC_OUTPUT, "")
+    name = "the alerting-health email subscription is confirmed"
+    if not topic:
+        return Verdict(name, (f"no {catalog.ALERTING_HEALTH_TOPIC_OUTPUT} output",), "cdk deploy")
+    subscriptions = clients("sns").list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+    emails = [s for s in subscriptions if s["Protocol"] == "email"]
+    pending = [s["Endpoint"] for s in emails if s["SubscriptionArn"] == "PendingConfirmation"]
+    if not emails:
+        return Verdict(name, (f"{topic} has no email subscription",), "cdk deploy")
+    if not pending:
+        return Verdict(name)
+    return Verdict(
+        name,
+        tuple(f"{address} has not confirmed" for address in pending),
+        "click 'Confirm subscription' in the email from AWS Notifications (it expires after 3 days; a deploy that "
+        "replaces the subscription sends a new one)",
+    )
+
+
+def check_amplify_domain(deployment: Deployment, clients: Clients) -> Verdict:
+    config = deployment.config
+    name = f"the Amplify domain {config.site_domain} is AVAILABLE"
+    [app_arn] = deployment.ids(_AMPLIFY_APP_TYPE) or ("",)
+    app_id = app_arn.rsplit("/", 1)[-1]
+    association = clients("amplify").get_domain_association(appId=app_id, domainName=config.site_domain)
+    status = association["domainAssociation"]["domainStatus"]
+    if status == "AVAILABLE":
+        return Verdict(name)
+    return Verdict(
+        name,
+        (f"the domain is {status}: {association['domainAssociation'].get('statusReason', 'no reason given')}",),
+        deployment.outputs.get("SiteDomainDnsRecords", "")
+        + "   # add these DNS records; Amplify then verifies within hours",
+    )
+
+
+AWS_CHECKS: Final[tuple[Callable[[Deployment, Clients], Verdict], ...]] = (
+    check_access_log,
+    check_guard,
+    check_alarms,
+    check_sender,
+    check_subscription,
+)
+
+
+def _run_aws_check(
+    check: Callable[[Deployment, Clients], Verdict], deployment: Deployment, clients: Clients
+) -> Verdict:
+    """A check that could not run fails, naming the error: `make verify` never passes blind."""
+    try:
+        return check(deployment, clients)
+    except ClientError as error:
+        problem = f"{error.operation_name}: {error.response.get('Error', {}).get('Code', '')}: {error}"
+    except (BotoCoreError, LookupError) as error:
+        problem = f"{type(error).__name__}: {error}"
+    return Verdict(
+        check.__name__.removeprefix("check_").replace("_", " "),
+        (f"could not check: {problem[:300]}",),
+        "run `make verify` with the owner's (administrator) credentials of the deploy account",
+    )
+
+
+def verify(deployment: Deployment, clients: Clients) -> list[Verdict]:
+    checks = list(AWS_CHECKS)
+    if deployment.config.hosting == "amplify" and deployment.config.site_domain:
+        checks.append(check_amplify_domain)
+    verdicts = [_run_aws_check(check, deployment, clients) for check in checks]
+    target = smoke.target_from(
+        None,
+        None,
+        api_url=deployment.outputs.get(catalog.API_URL_OUTPUT),
+        site_url=deployment.outputs.get(catalog.SITE_URL_OUTPUT),
+    )
+    for result in smoke.run_checks(target):
+        fix = "" if result.passed else "docs/runbook.md; the smoke test's lines say what the site or API answered"
+        verdicts.append(Verdict(result.name, result.problems, fix))
+    return verdicts
+
+
+def report(verdicts: Sequence[Verdict]) -> str:
+    lines = []
+    for verdict in verdicts:
+        lines.append(f"{'PASS' if verdict.passed else 'FAIL'}  {verdict.name}")
+        lines += [f"      - {problem}" for problem in verdict.problems]
+        if not verdict.passed and verdict.fix:
+            lines.append(f"      fix: {verdict.fix}")
+    failed = sum(not verdict.passed for verdict in verdicts)
+    lines.append(f"verify: {failed} failed, {len(verdicts) - failed} passed")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None, clients: Clients | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.verify", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stack-outputs", type=Path, help="`cdk deploy --outputs-file` JSON (default: DescribeStacks)")
+    parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE", help="as for cdk")
+    parser.add_argument(
+        "--lookup-role",
+        action="store_true",
+        help="read through the CDK bootstrap lookup role (CI); read-only, so the guard's no-op update is skipped",
+    )
+    arguments = parser.parse_args(argv)
+    try:
+        extra = dict(pair.split("=", 1) for pair in arguments.context)
+        cdk_context = app_context(extra)
+        config = load_config(cdk_context, overrides_from_context(cdk_context))
+        if arguments.lookup_role:
+            session = _lookup_role_session(config, qualifier_of(cdk_context))
+        else:
+            session = boto3.Session(region_name=config.region)
+        make = clients or (lambda service: session.client(service))  # type: ignore[call-overload]
+        deployment = read_deployment(config, make, arguments.stack_outputs, read_only=arguments.lookup_role)
+    except (ConfigError, ValueError, ClientError, BotoCoreError) as error:
+        print(f"verify cannot start: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"verify of {config.stack_name} in aws://{config.account}/{config.region}")
+    verdicts = verify(deployment, make)
+    print(report(verdicts))
+    return EXIT_FAILED if any(not verdict.passed for verdict in verdicts) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
