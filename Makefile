@@ -17,7 +17,7 @@ $(STAMP): $(LOCK) pyproject.toml
 	$(BIN)/python -m pip install --quiet -r $(LOCK)
 	touch $(STAMP)
 
-## test: every suite (unit, infra, e2e, browser) plus lint and type checks — what CI runs
+## test: every layer (unit, integration, infra, e2e, tools, ci, browser) plus lint and type checks — what CI runs
 test: setup browser lint typecheck
 	$(BIN)/python -m pytest
 
@@ -32,6 +32,7 @@ browser:
 	else echo "browser: the browser tests need Chromium; run: sudo apt-get install chromium" >&2; exit 1; fi; \
 	command -v chromium >/dev/null 2>&1 || { echo "browser: chromium did not install; run: sudo apt-get install chromium" >&2; exit 1; }
 
+## test-fast: the unit layer only (offline, no subprocess, no synth; well under a minute)
 test-fast: setup
 	$(BIN)/python -m pytest tests/unit -q
 
@@ -53,7 +54,7 @@ synth: setup
 
 ## preflight: read-only AWS checks that the account and cdk.json's config are ready to deploy (docs/deploy.md)
 preflight: setup
-	$(BIN)/python -m tools.preflight
+	$(BIN)/python -m tools.preflight $(ARGS)
 
 ## verify: after a deploy, with the owner's credentials: the deployed stack works as a whole, a fix printed for each
 ##         failure (docs/deploy.md, "Did it work?"); ARGS=--stack-outputs cdk-outputs.json reads the deploy's outputs
@@ -68,7 +69,7 @@ destroy: $(NODE_STAMP)
 
 ## bench: cold-start and warm-overhead benchmarks of the counter (docs/performance.md)
 bench: setup
-	$(BIN)/python -m tools.bench.cold_start
+	$(BIN)/python -m tools.bench.cold_start $(ARGS)
 
 ## cost: what the stack costs a month (fixed, per million visits, worst cases), from the synthesized template, a run of
 ##       the real counter on the local emulator and tools/cost/prices.json (docs/cost.md); ARGS=--json for JSON
@@ -77,11 +78,11 @@ cost: setup
 
 ## dev: the whole system locally on moto (no AWS account)
 dev: setup
-	$(BIN)/python -m tools.local
+	$(BIN)/python -m tools.local $(ARGS)
 
 ## digest: the weekly digest of the week so far, sent now by the running `make dev` (it appears in the outbox)
 digest: setup
-	$(BIN)/python -m tools.local.drills.digest
+	$(BIN)/python -m tools.local.drills.digest $(ARGS)
 
 ## lock: re-resolve requirements/lock.txt from pyproject.toml
 lock:

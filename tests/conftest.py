@@ -1,11 +1,12 @@
-"""Shared fixtures. Every AWS call in tests goes to moto; these credentials can reach nothing real."""
+"""Shared by every layer, and light: the environment pinned (these credentials can reach nothing real) and the
+Lambdas' printed output. Heavier fixtures live in the conftest of the layer that needs them (the local system:
+tests/support/local_system.py, used by tests/e2e, tests/tools and tests/browser)."""
 
 from __future__ import annotations
 
 import os
 import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
@@ -21,25 +22,6 @@ os.environ.update(
 )
 for _var in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
     os.environ.pop(_var, None)
-
-
-@pytest.fixture(scope="module")
-def local_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSystem]:
-    """The real local system (`make dev`) in this process, for one test module. Alarm periods are scaled so
-    alarms fire in seconds, and the stage throttle raised so 800 requests do not take 40 s at the deployed
-    20 requests/s. It leaves this process's environment as it found it: the Lambdas it runs see theirs only
-    while they run (tools/local/lambda_runtime/runtime.py)."""
-    from tests.e2e.conftest import free_port_base
-
-    system = LocalSystem(
-        Ports.from_base(free_port_base()),
-        Path(tmp_path_factory.mktemp("local")),
-        period_scale=0.02,
-        config_overrides={"api_throttle_rate_per_second": "1000", "api_throttle_burst_requests": "1000"},
-    )
-    system.start()
-    yield system
-    system.stop()
 
 
 @pytest.fixture
@@ -77,6 +59,3 @@ class _CurrentStdout:
 
     def flush(self) -> None:
         sys.stdout.flush()
-
-
-from tools.local.system import LocalSystem, Ports  # noqa: E402 - after the environment is pinned above

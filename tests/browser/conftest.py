@@ -76,3 +76,6 @@ def screenshot(page: Page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+from tests.support.local_system import local_system  # noqa: E402, F401 - a fixture, found by name

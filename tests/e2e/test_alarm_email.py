@@ -20,7 +20,7 @@ import requests
 
 from functions.common import catalog
 from infra.monitoring.http_api import API_REQUEST_SPIKE_ALARM
-from tests.e2e.conftest import free_port_base
+from tests.support.ports import free_port_base
 from tools.local.drills.drill import burst
 
 pytestmark = pytest.mark.e2e

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from infra.config import app_context
-from tests.e2e.conftest import free_port_base
+from tests.support.ports import free_port_base
 
 pytestmark = pytest.mark.e2e
 

@@ -108,7 +108,7 @@ def test_make_digest_sends_the_week_so_far_to_every_channel(
 
 
 def test_make_digest_without_a_running_system_says_so(capsys: pytest.CaptureFixture[str]) -> None:
-    from tests.e2e.conftest import free_port_base
+    from tests.support.ports import free_port_base
 
     assert send_digest.main(["--port-base", str(free_port_base())]) == 1
     assert "start it with `make dev`" in capsys.readouterr().err

@@ -18,7 +18,7 @@ import pytest
 from functions.common import catalog
 from stack_model.template import LocalTemplate
 from tests.e2e.alarm_provocations import PERIOD_SCALE, PROVOCATIONS, SYSTEM_CONFIGS, Lab
-from tests.e2e.conftest import free_port_base
+from tests.support.ports import free_port_base
 from tools.local.system import LocalSystem, Ports
 from tools.synth import default_template
 

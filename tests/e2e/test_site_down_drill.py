@@ -11,7 +11,7 @@ import sys
 
 from functions.common import catalog
 from infra.config import REPO_ROOT
-from tests.e2e.conftest import free_port_base
+from tests.support.ports import free_port_base
 
 PROCESS_TIMEOUT_SECONDS = 240
 

@@ -20,7 +20,7 @@ import requests
 
 from functions.common import catalog
 from infra.config import REPO_ROOT
-from tests.e2e.conftest import free_port_base
+from tests.support.ports import free_port_base
 from tools.local.drills.request_spike import PacedSender
 from tools.local.ses import SentEmail
 from tools.local.system import LocalSystem, Ports

@@ -147,6 +147,8 @@ def measure_requests(template: Mapping[str, Any]) -> Measurement:
                 )
             )
         items = emulator.clients().dynamodb.scan(TableName=table)["Items"]
+        if not items:
+            raise RuntimeError(f"the counter answered 200 but stored nothing in {table}: not the real counter?")
         largest = max(item_size_bytes(item) for item in items)
     finally:
         emulator.stop()

@@ -10,8 +10,8 @@ from moto import mock_aws
 
 from functions.common import catalog
 from functions.counter import app
+from tests.support.declared_tables import create_visits_table
 from tools.local.lambda_runtime.events import LocalLambdaContext, http_api_event
-from tools.local.provision import create_visits_table
 
 TABLE_NAME = "visits-test"
 MAX_VIEWS = 3

@@ -8,7 +8,8 @@ from collections.abc import Callable
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
+from botocore.awsrequest import AWSPreparedRequest
+from botocore.exceptions import ClientError, EndpointConnectionError
 
 from functions.common import catalog
 from functions.counter import app
@@ -140,9 +141,14 @@ def test_dynamodb_throttle_answers_503_with_retry_after_and_no_count(
     assert _count(invoke("GET")) == 0
 
 
+def _connection_refused(request: AWSPreparedRequest, **_: object) -> None:
+    raise EndpointConnectionError(endpoint_url=request.url)
+
+
 def test_unreachable_dynamodb_answers_503(visits_table: str) -> None:
-    # Given a DynamoDB endpoint nobody listens on
+    # Given a DynamoDB endpoint nobody listens on: botocore raises what it raises on a refused connection, offline
     dead = boto3.client("dynamodb", endpoint_url="http://127.0.0.1:9", config=app._DYNAMODB_CONFIG)
+    dead.meta.events.register("before-send.dynamodb.*", _connection_refused)
     counter = VisitCounter(client=dead, table_name=visits_table, max_views_per_day=MAX_VIEWS)
     # When the count is read
     response = app.handle(http_api_event("GET", "/visits"), lambda: counter)

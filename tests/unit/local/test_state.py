@@ -11,7 +11,7 @@ import pytest
 from moto import mock_aws
 
 from functions.common import catalog
-from tools.local.provision import create_visits_table
+from tests.support.declared_tables import create_visits_table
 from tools.local.state import TableSnapshots
 
 if TYPE_CHECKING:

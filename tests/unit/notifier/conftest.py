@@ -19,9 +19,10 @@ from functions.notifier import app
 from infra.monitoring.counter import COUNTER_THROTTLES_ALARM, VISIT_STORE_FAILURES_ALARM
 from infra.monitoring.http_api import API_5XX_ALARM, API_P99_LATENCY_ALARM, API_REQUEST_SPIKE_ALARM
 from tests.support.caches import clear_cached_factories
+from tests.support.declared_tables import create_idempotency_table
 from tools.local.chat.webhook_sink import Received, WebhookSink
 from tools.local.lambda_runtime.events import LocalLambdaContext
-from tools.local.provision import create_idempotency_table, create_sender_identity
+from tools.local.provision import create_sender_identity
 
 STACK_NAME = "ResumeBackend"
 SENDER = "alerts@example.com"

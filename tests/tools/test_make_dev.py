@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.e2e.conftest import free_port_base
+from tests.support.ports import free_port_base
 
 pytestmark = pytest.mark.e2e
 
