@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from functions.common import catalog
-from stack_model.template import LocalTemplate
+from stack_model.stack import StackModel
 from tools.local.provision import create_table
 
 if TYPE_CHECKING:
@@ -25,13 +25,13 @@ TABLE_VARIABLES: Final = (catalog.TABLE_NAME_ENV, catalog.IDEMPOTENCY_TABLE_ENV)
 
 def declared_tables(template: Mapping[str, Any]) -> dict[str, Any]:
     """Each table a Lambda's environment names (TABLE_VARIABLES), as the template declares it."""
-    local = LocalTemplate(template)
-    return {variable: dict(local.resources[local.table_named_by(variable)]) for variable in TABLE_VARIABLES}
+    model = StackModel.from_template(template)
+    return {variable: dict(template["Resources"][model.table_named_by(variable)]) for variable in TABLE_VARIABLES}
 
 
 def _create(client: DynamoDBClient, variable: str, table_name: str) -> None:
     resource = json.loads(SNAPSHOT.read_text())[variable]
-    create_table(client, LocalTemplate({"Resources": {variable: resource}}), variable, table_name)
+    create_table(client, StackModel.from_template({"Resources": {variable: resource}}).tables[variable], table_name)
 
 
 def create_visits_table(client: DynamoDBClient, table_name: str) -> None:

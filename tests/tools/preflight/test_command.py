@@ -3,6 +3,7 @@ a config error, and a run against an empty emulator (moto's server) — no AWS a
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -13,7 +14,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from infra.config import REPO_ROOT
-from tests.unit.preflight.conftest import ACCOUNT, REGION
+from tests.unit.preflight.conftest import ACCOUNT, OWNED, REGION
 from tools.preflight.core import Status
 from tools.preflight.runner import synthesized_requirement
 
@@ -69,3 +70,52 @@ def test_against_an_empty_emulator_it_exits_1_naming_the_missing_bootstrap(empty
     assert f"fix: npx cdk bootstrap aws://{ACCOUNT}/{REGION}" in result.stdout
     assert "Traceback" not in output
     assert result.stdout.count(Status.PASS.value + "  credentials") == 1
+
+
+def _unreachable_env() -> dict[str, str]:
+    # Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
+    return dict(os.environ) | {
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }
+
+
+def test_with_aws_unreachable_it_exits_1_and_says_so() -> None:
+    result = _preflight(
+        "--assembly",
+        "no-assembly-needed",
+        *(arg for key, value in OWNED.items() for arg in _context(key, value)),
+        "-c",
+        f"config.account={ACCOUNT}",
+        env=_unreachable_env(),
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "FAIL  credentials: cannot reach AWS" in result.stdout
+    assert "0 failed" not in result.stdout
+    assert "Traceback" not in output
+
+
+def _context(key: str, value: object) -> tuple[str, str]:
+    return "-c", f"config.{key}={json.dumps(value) if not isinstance(value, str) else value}"
+
+
+def test_the_shipped_cdk_json_names_each_placeholder_key_as_a_failure() -> None:
+    # Given cdk.json as the repository ships it (and no AWS: the placeholders are read offline)
+    config = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]["config"]
+    # When the preflight runs
+    result = _preflight("--assembly", "no-assembly-needed", env=_unreachable_env())
+    # Then one failure names every key that still holds a stand-in, with the fix for each
+    assert result.returncode == 1
+    line = next(line for line in result.stdout.splitlines() if line.startswith("FAIL  placeholders"))
+    keys = ["account", "github_repository", "sender_email"]
+    keys += [f"alert_recipients[{i}]" for i in range(len(config["alert_recipients"]))]
+    keys += [f"site_origins[{i}]" for i in range(len(config["site_origins"]))]
+    for key in keys:
+        assert key in line
+    assert "set config.account in cdk.json to your account's id" in result.stdout
+    assert 'set config.github_repository in cdk.json to "<owner>/<repository>"' in result.stdout
+    # And the credentials check no longer sends a newcomer looking for credentials of the placeholder account
+    assert "profile of account 111111111111" not in result.stdout
