@@ -157,5 +157,10 @@ def cost_doc(model: CostModel) -> str:
         "a deploy, `make cost ARGS='--counter-ms N'` prices it at the deployed counter's average Duration (the "
         "dashboard's Counter duration graph).",
         "",
+        "The price file prices eu-west-1 and us-east-1, each figure from AWS's own pages (the table at the end names "
+        "the page and, for the AWS Price List file, its row). A config for another region is refused; "
+        "`make cost ARGS='--fallback-region us-east-1'` prices it with us-east-1's list prices, flagged in every "
+        "figure.",
+        "",
     ]
     return "\n".join(header + sections(model)) + "\n"
