@@ -159,6 +159,53 @@ def test_the_json_has_the_headline_figures_and_their_items(capsys: pytest.Captur
     assert all(price["source"].startswith("https://") for price in figures["prices"].values())
 
 
+def test_make_cost_prices_the_default_configs_region_with_its_own_prices(
+    capsys: pytest.CaptureFixture[str], config: DeploymentConfig
+) -> None:
+    # Given the default config (cdk.json), whose region the price file prices
+    assert config.region == "eu-west-1"
+    # When make cost runs
+    assert cost_cli.main(["--json"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    # Then it prices that region with that region's own list prices, and flags nothing
+    assert (figures["region"], figures["priced_region"], figures["region_unpriced"]) == ("eu-west-1",) * 2 + (False,)
+    assert figures["warning"] is None
+    ireland = load_prices("eu-west-1")
+    assert figures["prices"]["http_api_requests"]["tiers"][0][1] == ireland["http_api_requests"].tiers[0][1] == 1.11
+    assert figures["prices"]["logs_ingestion"]["value"] == ireland.value("logs_ingestion")
+    # And a figure borrowed from another region is named in the notes
+    borrowed = [price.key for price in ireland.borrowed]
+    assert all(any(key in note for note in figures["notes"]) for key in borrowed)
+
+
+def test_another_region_is_refused_unless_priced_with_a_named_regions_prices_and_flagged(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a config for a region the price file does not price
+    monkeypatch.setenv("CDK_CONTEXT_JSON", json.dumps(app_context({"config.region": "ap-southeast-2"})))
+    # When make cost runs, it refuses, saying which regions it has and how to price it anyway
+    assert cost_cli.main([]) == cost_cli.USAGE_ERROR_EXIT
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "ap-southeast-2" in captured.err
+    assert "eu-west-1, us-east-1" in captured.err
+    assert "--fallback-region" in captured.err
+    # When it is asked to use us-east-1's prices, the text leads with the flag and the headline table carries it
+    assert cost_cli.main(["--fallback-region", "us-east-1"]) == 0
+    text = capsys.readouterr().out
+    flag = "NOT ap-southeast-2 PRICES"
+    head, table = text.split("| figure", 1)
+    assert flag in head
+    assert flag in table.splitlines()[0]
+    assert "us-east-1 (config region ap-southeast-2)" in text
+    # And the JSON says so in its own fields and in the notes
+    assert cost_cli.main(["--json", "--fallback-region", "us-east-1"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert (figures["priced_region"], figures["region_unpriced"]) == ("us-east-1", True)
+    assert figures["warning"].startswith(flag)
+    assert any(note.startswith(flag) for note in figures["notes"])
+
+
 def test_cost_doc_and_readme_figures_are_current() -> None:
     for path, expected in render_cost_docs().items():
         assert path.read_text() == expected, f"{path.name} is stale: run python -m tools.docs_gen"

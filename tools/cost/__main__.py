@@ -1,7 +1,8 @@
 """`make cost`: the monthly cost of the stack the current config synthesizes (cdk.json, or the CDK CLI's context).
 
-`python -m tools.cost` prints it as text, `--json` as one JSON object; `--strict-region` refuses to price a region
-the price file does not have instead of falling back to its fallback region's prices; `--counter-ms N` prices the
+`python -m tools.cost` prints it as text, `--json` as one JSON object. A region the price file does not have is
+refused (exit 2): figures from another region's prices would look as sure as the real ones. `--fallback-region R`
+prices it with R's list prices instead, and every output says so, the headline first. `--counter-ms N` prices the
 counter's warm invocations at N ms instead of the assumed duration (after a deploy: the counter's average Duration
 on the dashboard).
 """
@@ -14,7 +15,7 @@ import sys
 
 from infra.config import ConfigError, app_context, load_config, overrides_from_context
 from tools.cost.model import model_for
-from tools.cost.prices import UnpricedRegionError
+from tools.cost.prices import UnpricedRegionError, load_prices
 from tools.cost.render import text
 from tools.cost.report import as_json
 from tools.synth import SynthError, default_template
@@ -25,7 +26,11 @@ USAGE_ERROR_EXIT = 2
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.cost", description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
-    parser.add_argument("--strict-region", action="store_true", help="fail for a region prices.json lacks")
+    parser.add_argument(
+        "--fallback-region",
+        metavar="REGION",
+        help="price a region prices.json lacks with REGION's prices, flagged (default: refuse it)",
+    )
     parser.add_argument(
         "--counter-ms", type=float, metavar="N", help="the counter's warm billed duration in ms (default: assumed)"
     )
@@ -33,8 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         context = app_context()
         config = load_config(context, overrides_from_context(context))
+        load_prices(config.region, fallback=args.fallback_region)  # refuse an unpriced region before the synth
         model = model_for(
-            default_template(), config, strict_region=args.strict_region, counter_billed_ms=args.counter_ms
+            default_template(), config, fallback_region=args.fallback_region, counter_billed_ms=args.counter_ms
         )
     except ConfigError as error:
         print(f"config error: {error}", file=sys.stderr)

@@ -77,12 +77,13 @@ def model_for(
     template: Mapping[str, Any],
     config: DeploymentConfig,
     *,
-    strict_region: bool = False,
+    fallback_region: str | None = None,
     counter_billed_ms: float | None = None,
 ) -> CostModel:
     """The cost model of a synthesized template and the config it was synthesized with (its region, its guard);
+    `fallback_region` prices a region the price file lacks with that region's prices (flagged), else it is refused;
     `counter_billed_ms` replaces the assumed warm duration of the counter (e.g. the deployed one's average)."""
-    prices = load_prices(config.region, strict=strict_region)
+    prices = load_prices(config.region, fallback=fallback_region)
     inputs = gather(template, config.region, config.guard_rate_per_second)
     if counter_billed_ms is not None:
         inputs = replace(inputs, counter_billed_ms=counter_billed_ms)

@@ -29,6 +29,8 @@ def as_json(model: CostModel) -> dict[str, Any]:
         "as_of": model.prices.as_of,
         "region": model.prices.region,
         "priced_region": model.prices.priced_region,
+        "region_unpriced": model.prices.fallback,
+        "warning": unpriced_warning(model),
         "fixed_monthly_usd": model.fixed.list_usd,
         "fixed_monthly_after_free_tier_usd": model.fixed.after_free_usd,
         "per_million_visits_usd": first.per_million_usd,
@@ -51,6 +53,17 @@ def as_json(model: CostModel) -> dict[str, Any]:
         "prices": {key: asdict(price) for key, price in model.prices.prices.items()},
         "notes": notes(model),
     }
+
+
+def unpriced_warning(model: CostModel) -> str | None:
+    """The flag every output leads with when the config's region is priced with another region's list prices."""
+    prices = model.prices
+    if not prices.fallback:
+        return None
+    return (
+        f"NOT {prices.region} PRICES: tools/cost/prices.json has no prices for {prices.region}; every figure here "
+        f"uses {prices.priced_region}'s list prices (--fallback-region), so the bill there will differ."
+    )
 
 
 def as_json_assumptions() -> dict[str, Any]:
@@ -158,11 +171,15 @@ def notes(model: CostModel) -> list[str]:
         )
     if facts.advanced_parameters:
         found.append(f"NOT PRICED: {facts.advanced_parameters} SSM parameter(s) of the Advanced tier (billed monthly).")
-    if prices.fallback:
+    warning = unpriced_warning(model)
+    if warning:
+        found.append(warning + " Add the region's prices, each with its AWS source, to price it exactly.")
+    if prices.borrowed:
+        keys = ", ".join(price.key for price in prices.borrowed)
         found.append(
-            f"{prices.region} is not in tools/cost/prices.json: these are {prices.priced_region}'s list prices. "
-            "Most of these services cost the same or a little more in other regions; add the region's prices "
-            "(each with its source) to price it exactly, or run with --strict-region to refuse."
+            f"Not confirmed for {prices.priced_region}: {keys} are another region's figures (borrowed_from in "
+            "tools/cost/prices.json), used because no AWS-published one for this region was found; each price's "
+            "note says where to check it."
         )
     tracing = inputs.counter.tracing
     found.append(

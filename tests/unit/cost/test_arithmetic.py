@@ -17,7 +17,7 @@ from tools.cost.bill import GB, Usage, bill
 from tools.cost.inputs import CostInputs
 from tools.cost.measure import COUNTED_VISIT, GET_VISITS, Measurement, RequestCost
 from tools.cost.model import cost_model
-from tools.cost.prices import PRICES_FILE, UnpricedRegionError, load_prices, tiered_cost
+from tools.cost.prices import UnpricedRegionError, load_prices, tiered_cost
 from tools.cost.template_facts import stack_facts
 from tools.cost.usage import sampled_traces
 
@@ -47,7 +47,7 @@ def price_file(tmp_path: Path) -> Path:
         key: entry | {"unit": "u", "source": "https://x", "seen_at": "https://y"} for key, entry in PRICES.items()
     }
     path = tmp_path / "prices.json"
-    path.write_text(json.dumps({"as_of": "2026-12-01", "fallback_region": "r-1", "regions": {"r-1": entries}}))
+    path.write_text(json.dumps({"as_of": "2026-12-01", "regions": {"r-1": entries}}))
     return path
 
 
@@ -76,12 +76,18 @@ def test_a_free_tier_is_taken_once_from_the_total_and_shared_pools_in_order(pric
     assert result.by_component() == pytest.approx({"a": 0.12 + 3.0, "b": 0.12 + 6.0})
 
 
-def test_a_region_without_prices_falls_back_and_says_so_or_is_refused() -> None:
-    prices = load_prices("xx-nowhere-1")
-    assert prices.fallback
-    assert prices.priced_region == json.loads(PRICES_FILE.read_text())["fallback_region"]
-    with pytest.raises(UnpricedRegionError, match="xx-nowhere-1"):
-        load_prices("xx-nowhere-1", strict=True)
+def test_a_region_without_prices_is_refused_unless_another_regions_prices_are_asked_for(price_file: Path) -> None:
+    # A deploy to a region the file lacks gets no figures by default: they would look as sure as a priced region's
+    with pytest.raises(UnpricedRegionError, match=r"xx-nowhere-1.*r-1.*--fallback-region"):
+        load_prices("xx-nowhere-1", path=price_file)
+    # Asked for, another region's prices are used and the book says whose they are
+    prices = load_prices("xx-nowhere-1", fallback="r-1", path=price_file)
+    assert (prices.fallback, prices.region, prices.priced_region) == (True, "xx-nowhere-1", "r-1")
+    # A fallback the file lacks too is refused, not silently replaced
+    with pytest.raises(UnpricedRegionError, match="xx-other-1"):
+        load_prices("xx-nowhere-1", fallback="xx-other-1", path=price_file)
+    # A priced region is its own, whatever fallback is named
+    assert not load_prices("r-1", fallback="r-1", path=price_file).fallback
 
 
 @pytest.mark.parametrize(

@@ -69,7 +69,6 @@ def test_the_access_log_line_fills_every_variable_of_the_format() -> None:
 def test_every_price_is_dated_sourced_and_there_for_every_billed_usage() -> None:
     document = json.loads(PRICES_FILE.read_text())
     date.fromisoformat(document["as_of"])
-    assert document["fallback_region"] in document["regions"]
     needed = {price for price, _, _ in BILLING.values()} | {free for _, _, free in BILLING.values() if free}
     for region, prices in document["regions"].items():
         assert needed <= set(prices), (region, needed - set(prices))
