@@ -84,12 +84,14 @@ def render_stack_docs() -> dict[Path, str]:
     # CDK only here: configuration.md's generator and test stay free of jsii.
     from infra.app import build_app
     from tools import doc_tables as docs
+    from tools.local.drills.provocations import scenario_rows
 
     _, stack = build_app()
+    alerting = docs.replace_block(
+        ALERTING_DOC.read_text(), docs.ALARMS_BEGIN, docs.ALARMS_END, docs.alarm_rows(stack.alarms.specs)
+    )
     return {
-        ALERTING_DOC: docs.replace_block(
-            ALERTING_DOC.read_text(), docs.ALARMS_BEGIN, docs.ALARMS_END, docs.alarm_rows(stack.alarms.specs)
-        ),
+        ALERTING_DOC: docs.replace_block(alerting, docs.SCENARIOS_BEGIN, docs.SCENARIOS_END, scenario_rows()),
         ARCHITECTURE_DOC: docs.replace_block(
             ARCHITECTURE_DOC.read_text(),
             docs.COUNTS_BEGIN,

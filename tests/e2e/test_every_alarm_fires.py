@@ -3,50 +3,74 @@ notification reaches where the alarm's route sends it: the owner route's alarm t
 to the alert recipients; the alerting-health route's topic → SNS's plain email to that topic's subscriptions.
 Where resolving is cheap, the alarm also returns to OK once the fault is removed, and that is notified too.
 
-The alarm ids come from the template, so an alarm without a provocation (tests/e2e/alarm_provocations.py) fails
-here. Alarms that would disturb each other run on separate local systems (one at a time, see Labs); a system is
-shared by the scenarios of its group, each waiting for its alarms to be quiet first.
+Each alarm is provoked by exactly one scenario (tools/local/drills/provocations.py, the one `make drill` uses);
+what a user notices of a particular fault (the throttle guard acting on a request spike, the failed probe check
+named in the email, the visitors' 503s) is asserted on that scenario's outcome. Alarms that would disturb each
+other run on separate local systems (one at a time, see Labs); a system is shared by the scenarios of its group,
+each waiting for its alarms to be quiet first.
+
+Bounded: every wait ends by its own timeout; nothing asserts how long a step took.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from functions.common import catalog
-from stack_model.template import LocalTemplate
-from tests.e2e.alarm_provocations import PERIOD_SCALE, PROVOCATIONS, SYSTEM_CONFIGS, Lab
+from infra.monitoring.counter import COUNTER_THROTTLES_ALARM, VISIT_STORE_FAILURES_ALARM
+from infra.monitoring.http_api import API_REQUEST_SPIKE_ALARM
+from infra.monitoring.notifier import ALARM_TOPIC_DELIVERY_ALARM, NOTIFIER_DLQ_ALARM
+from infra.monitoring.probe import SITE_UNAVAILABLE_ALARM
+from stack_model.stack import StackModel
 from tests.support.ports import free_port_base
+from tools.local.drills.provocations import (
+    PERIOD_SCALE,
+    SCENARIOS,
+    SYSTEM_CONFIGS,
+    Lab,
+    Outcome,
+    route_of,
+    run_once,
+    scenario_of,
+)
 from tools.local.system import LocalSystem, Ports
 from tools.synth import default_template
 
 pytestmark = pytest.mark.e2e
 
-STACK = "ResumeBackend"
-
-
-def _template_alarm_ids() -> list[str]:
-    """In template order, grouped by the system their provocation runs on (so each system starts once)."""
-    alarms = LocalTemplate(default_template()).of_type("AWS::CloudWatch::Alarm").values()
-    ids = [str(alarm["Properties"]["AlarmName"]).removeprefix(f"{STACK}-") for alarm in alarms]
-    systems = list(SYSTEM_CONFIGS)
-    return sorted(ids, key=lambda i: systems.index(PROVOCATIONS[i].system) if i in PROVOCATIONS else len(systems))
-
-
-ALARM_IDS = _template_alarm_ids()
+TEMPLATE_ALARM_IDS = sorted(
+    alarm.name.removeprefix("ResumeBackend-") for alarm in StackModel.from_template(default_template()).alarms
+)
+ALARM_IDS = [alarm_id for scenario in SCENARIOS for alarm_id in scenario.fires if alarm_id in TEMPLATE_ALARM_IDS]
+"""In the order the scenarios run (grouped by local system, so each system starts once)."""
 
 
 class Labs:
     """One local system at a time: the emulator's state is moto's, global to this process, and a system's start
-    empties it (emulator.py), so a second system running beside the first would wipe its tables and topics."""
+    empties it (emulator.py), so a second system running beside the first would wipe its tables and topics.
+    What the scenarios observed outlives their system."""
 
     def __init__(self, root: Path) -> None:
         self._root = root
         self._current: tuple[str, Lab] | None = None
+        self.outcomes: dict[str, Outcome] = {}
+        self.done: set[str] = set()
+        self._ran_on: dict[str, Lab] = {}
 
-    def get(self, name: str) -> Lab:
+    def outcome(self, alarm_id: str) -> tuple[Lab, Outcome]:
+        """The alarm's outcome and the lab it ran on, its scenario run first if it has not run yet."""
+        scenario = scenario_of(alarm_id)
+        if scenario.name not in self.done:
+            lab = self._lab(scenario.system)
+            run_once(lab, scenario)
+            self._ran_on |= dict.fromkeys(scenario.fires, lab)
+        return self._ran_on[alarm_id], self.outcomes[alarm_id]
+
+    def _lab(self, name: str) -> Lab:
         if self._current is not None and self._current[0] == name:
             return self._current[1]
         self.stop()
@@ -58,7 +82,7 @@ class Labs:
             config_overrides=SYSTEM_CONFIGS[name],
         )
         system.start()
-        self._current = (name, Lab(system))
+        self._current = (name, Lab(system, outcomes=self.outcomes, done=self.done))
         return self._current[1]
 
     def stop(self) -> None:
@@ -74,46 +98,105 @@ def labs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Labs]:
     started.stop()
 
 
-def test_every_alarm_of_the_template_has_a_local_provocation() -> None:
-    assert len(ALARM_IDS) >= 9
-    missing = sorted(set(ALARM_IDS) - set(PROVOCATIONS))
-    assert not missing, f"alarms without a local provocation in tests/e2e/alarm_provocations.py: {missing}"
-    assert not sorted(set(PROVOCATIONS) - set(ALARM_IDS)), "provocations of alarms the template no longer has"
-
-
-def _expected_route(lab: Lab, alarm_id: str) -> tuple[str, list[str]]:
-    """The channel and recipients of the alarm's notification, from the template's subscriptions of its topic."""
-    model = lab.system.model
-    (topic,) = lab.alarm(alarm_id).declared.alarm_actions
-    subscriptions = [s for s in model.subscriptions if s.topic == topic]
-    notifiers = [s.function for s in subscriptions if s.function is not None]
-    if notifiers:
-        recipients = model.functions[notifiers[0]].environment[catalog.ALERT_RECIPIENTS_ENV]
-        return "ses", recipients.split(",")
-    return "sns-email", sorted(s.endpoint for s in subscriptions if s.protocol == "email")
+def test_every_alarm_of_the_template_is_provoked_by_exactly_one_scenario() -> None:
+    assert len(TEMPLATE_ALARM_IDS) >= 9
+    provoked = Counter(alarm_id for scenario in SCENARIOS for alarm_id in scenario.fires)
+    missing = sorted(set(TEMPLATE_ALARM_IDS) - set(provoked))
+    assert not missing, f"alarms without a scenario in tools/local/drills/provocations.py: {missing}"
+    assert not sorted(set(provoked) - set(TEMPLATE_ALARM_IDS)), "scenarios of alarms the template no longer has"
+    assert {alarm_id: count for alarm_id, count in provoked.items() if count != 1} == {}
+    assert all(set(s.not_resolved) <= set(s.fires) for s in SCENARIOS)
 
 
 @pytest.mark.parametrize("alarm_id", ALARM_IDS)
 def test_the_alarm_fires_on_its_fault_and_notifies_its_route(alarm_id: str, labs: Labs) -> None:
-    # Given the local system this alarm's fault is provoked on
-    provocation = PROVOCATIONS.get(alarm_id)
-    if provocation is None:
-        pytest.fail(f"{alarm_id} has no local provocation: add one to tests/e2e/alarm_provocations.py")
-    lab = labs.get(provocation.system)
+    # Given the local system this alarm's scenario runs on
     # When its fault is provoked (once per scenario, for every alarm it fires) and then removed
-    if provocation.scenario.__name__ not in lab.done:
-        lab.done.add(provocation.scenario.__name__)
-        provocation.scenario(lab)
-    outcome = lab.outcomes[alarm_id]
+    lab, outcome = labs.outcome(alarm_id)
     # Then the alarm went to ALARM and its notification reached its route's channel and recipients
     assert outcome.fired, f"{alarm_id} did not fire; history: {lab.alarm(alarm_id).history}"
-    channel, recipients = _expected_route(lab, alarm_id)
-    assert outcome.alarm_email is not None, f"no ALARM notification of {alarm_id}: {lab.system.outbox()}"
-    assert outcome.alarm_email.channel == channel
-    assert sorted(outcome.alarm_email.recipients) == sorted(recipients)
-    # And, where it resolves locally, it went back to OK and that was notified on the same route
-    if provocation.resolves:
+    route = route_of(lab.system.model, lab.alarm_name(alarm_id))
+    fired = outcome.alarm_email
+    assert fired is not None, f"no ALARM notification of {alarm_id}: {lab.system.outbox()}"
+    assert (fired.channel, tuple(sorted(fired.recipients))) == (route.channel, route.recipients)
+    if route.channel == "ses":
+        # And the notifier's email has a text and an HTML part, each linking the alarm's runbook section, and
+        # the text the alarm in the CloudWatch console
+        assert f"runbook.md#{alarm_id}" in fired.text
+        assert "console.aws.amazon.com/cloudwatch" in fired.text
+        assert "<html" in fired.html.lower()
+        assert f"runbook.md#{alarm_id}" in fired.html
+    # And, where it resolves locally, it went back to OK and that was notified after it, on the same route
+    if alarm_id not in scenario_of(alarm_id).not_resolved:
         assert outcome.resolved, f"{alarm_id} did not resolve; history: {lab.alarm(alarm_id).history}"
         assert outcome.resolved_email is not None, f"no OK notification of {alarm_id}"
-        assert outcome.resolved_email.channel == channel
+        assert outcome.resolved_email.channel == route.channel
+        assert outcome.resolved_email.sequence > fired.sequence
     print(f"{alarm_id}: scenario took {outcome.seconds:.1f} s")
+
+
+def _guard_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.startswith("Throttle guard:")]
+
+
+def test_a_request_spike_engages_the_throttle_guard_and_its_end_releases_it(labs: Labs) -> None:
+    # Given the stage at its configured throttle; When a sustained spike fires api-request-spike and then ends
+    lab, outcome = labs.outcome(API_REQUEST_SPIKE_ALARM)
+    guard = outcome.guard
+    assert guard is not None
+    assert outcome.alarm_email is not None
+    assert outcome.resolved_email is not None
+    environment = lab.system.model.function(catalog.NOTIFIER_HANDLER).environment
+    guarded = (float(environment[catalog.GUARD_RATE_ENV]), int(environment[catalog.GUARD_BURST_ENV]))
+    rate, burst = float(environment[catalog.NORMAL_RATE_ENV]), int(environment[catalog.NORMAL_BURST_ENV])
+    assert guard.normal == (rate, burst)
+    # Then the notifier's UpdateStage lowered the throttle to the guard's limits, and restored it after the spike
+    # (after the release the alarm's first OK made at start-up, which set the configured ones)
+    assert guard.guarded == guarded
+    assert guard.updates == [guard.normal, guarded, guard.normal]
+    assert guard.restored == guard.normal
+    # And under the guard the API answered 429 beyond its rate
+    assert guard.while_guarded.get(429, 0) > 0, guard.while_guarded
+    assert guard.while_guarded.get(200, 0) <= guarded[0] * guard.guarded_seconds + guarded[1], guard.while_guarded
+    # And the owner's emails say so, with the limits
+    assert _guard_lines(outcome.alarm_email.text) == [
+        f"Throttle guard: engaged: API stage throttle lowered to {guarded[0]:g} requests/s, burst {guarded[1]}"
+    ]
+    assert _guard_lines(outcome.resolved_email.text) == [
+        f"Throttle guard: released: API stage throttle restored to {rate:g} requests/s, burst {burst}"
+    ]
+    # And the restored throttle admits at once a burst bigger than the guard's
+    assert guard.after_release == [200] * (guarded[1] + 10)
+
+
+def test_the_site_unavailable_email_names_the_failed_probe_check(labs: Labs) -> None:
+    # When the site is down until site-unavailable fires
+    lab, outcome = labs.outcome(SITE_UNAVAILABLE_ALARM)
+    # Then its email names the failing check and the answer seen (read from the probe's log group on the emulator)
+    assert outcome.alarm_email is not None
+    seen = f"Latest failed probe check: {catalog.PROBE_CHECK_SITE_PAGE}: no answer from {lab.system.site_origin}"
+    assert seen in outcome.alarm_email.text, outcome.alarm_email.text
+
+
+def test_visitors_get_503_while_the_store_is_unreachable_and_200_once_it_is_back(labs: Labs) -> None:
+    # When the store is unreachable until visit-store-failures and api-5xx-errors fire, and then back
+    _, outcome = labs.outcome(VISIT_STORE_FAILURES_ALARM)
+    # Then every visit meanwhile was answered 503 (the store unavailable), and the next one 200
+    assert set(outcome.statuses) == {503}, outcome.statuses
+    assert outcome.answered_after == 200
+
+
+def test_visits_over_the_counters_reservation_are_answered_500(labs: Labs) -> None:
+    # When visits arrive at once over the counter's reserved concurrency of 1
+    _, outcome = labs.outcome(COUNTER_THROTTLES_ALARM)
+    # Then the throttled ones got API Gateway's own 500 (its answer to a throttled Lambda integration)
+    assert set(outcome.statuses) == {200, 500}, outcome.statuses
+
+
+@pytest.mark.parametrize("alarm_id", [NOTIFIER_DLQ_ALARM, ALARM_TOPIC_DELIVERY_ALARM])
+def test_an_undelivered_notification_waits_in_its_dead_letter_queue(alarm_id: str, labs: Labs) -> None:
+    # When the notifier cannot email (SES refuses the sender) or is gone (deleted)
+    _, outcome = labs.outcome(alarm_id)
+    # Then the notification waits for a replay: in the notifier's on-failure queue, or in the subscription's
+    # dead-letter queue (SNS could not hand it to the deleted notifier)
+    assert (outcome.parked or 0) >= 1, outcome.parked

@@ -16,7 +16,10 @@ from pathlib import Path
 import pytest
 import requests
 
+from functions.common import catalog
+from stack_model.stack import StackModel
 from tests.support.ports import free_port_base
+from tools.synth import default_template
 
 pytestmark = pytest.mark.e2e
 
@@ -25,19 +28,24 @@ STAMP = ".venv/.installed"
 """`make setup`'s stamp, taken as up to date: the test runs the verb, it installs nothing."""
 
 
-def recipe(verb: str, args: str = "") -> str:
-    """The shell commands `make <verb> ARGS=<args>` runs, as make prints them."""
+def recipe(verb: str, args: str = "", **variables: str) -> str:
+    """The shell commands `make <verb> ARGS=<args> NAME=value…` runs, as make prints them."""
+    assignments = [f"{name}={value}" for name, value in variables.items()]
     printed = subprocess.run(
-        ["make", "-s", "-n", "-o", STAMP, verb, f"ARGS={args}"], cwd=REPO, capture_output=True, text=True, check=True
+        ["make", "-s", "-n", "-o", STAMP, verb, f"ARGS={args}", *assignments],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return " && ".join(line for line in printed.stdout.splitlines() if line.strip())
 
 
-def run_verb(verb: str, args: str = "", timeout: int = 240) -> subprocess.CompletedProcess[str]:
+def run_verb(verb: str, args: str = "", timeout: int = 240, **variables: str) -> subprocess.CompletedProcess[str]:
     # NOTE: no AWS_ENDPOINT_URL* from the tests' environment: the verb sees what a developer's shell has
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
     result = subprocess.run(
-        ["bash", "-c", recipe(verb, args)],
+        ["bash", "-c", recipe(verb, args, **variables)],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -72,11 +80,54 @@ def test_make_preflight_runs_to_its_report_without_aws() -> None:
     assert "credentials" in result.stdout, result.stdout + result.stderr
 
 
-def test_make_drill_runs_to_its_report() -> None:
-    # When the default drill runs against a fresh local system; Then it ends, reporting, without a traceback
+def test_make_drill_reports_every_alarm_of_the_burst() -> None:
+    # When the default drill runs against a fresh local system (a burst of visits over the usage threshold)
     result = run_verb("drill", timeout=400)
+    # Then it reports a row per alarm of the template, the request spike fired and emailed, and what the throttle
+    # guard did
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.strip()
+    lines = [line.strip() for line in result.stdout.splitlines()]
+    alarm_ids = [alarm.name for alarm in StackModel.from_template(default_template()).alarms]
+    assert all(sum(line.startswith(f"{name} ") for line in lines) == 1 for name in alarm_ids), result.stdout
+    spike = next(line for line in lines if line.startswith(f"ResumeBackend-{catalog.API_REQUEST_SPIKE_ALARM} "))
+    assert "FIRED after" in spike, result.stdout
+    assert "email after" in spike, result.stdout
+    assert any(line.startswith("Throttle guard: stage throttle now") for line in lines), result.stdout
+    assert lines[-1].startswith("Outbox: ")
+
+
+def test_make_drill_site_down_reports_the_alarm_its_emails_and_the_resolution_in_order() -> None:
+    # When `make drill SCENARIO=site-down` stops the site of a fresh local system, then starts it again
+    result = run_verb("drill", timeout=400, SCENARIO="site-down")
+    # Then it reports the alarm fired, its email, the resolution and its email, in that order
+    lines = [line.strip() for line in result.stdout.splitlines()]
+    assert result.returncode == 0, result.stdout + result.stderr
+    name = f"ResumeBackend-{catalog.SITE_UNAVAILABLE_ALARM}"
+    fired = lines.index("site stopped → alarm FIRED")
+    alarm_email = next(i for i, line in enumerate(lines) if line.startswith(f"email: [ALARM] {name}"))
+    resolved = lines.index("site back → alarm RESOLVED")
+    resolved_email = next(i for i, line in enumerate(lines) if line.startswith(f"email: [RESOLVED] {name}"))
+    assert fired < alarm_email < resolved < resolved_email
+    assert lines[-1] == "drill passed"
+    # And it quotes the email's failing check and the answer seen
+    seen = f"Latest failed probe check: {catalog.PROBE_CHECK_SITE_PAGE}: no answer from http://127.0.0.1:"
+    assert any(line.startswith(seen) for line in lines[alarm_email:resolved])
+
+
+def test_make_drill_request_spike_reports_the_guard_engaging_and_releasing() -> None:
+    # When `make drill SCENARIO=request-spike` runs a sustained burst against a fresh local system
+    result = run_verb("drill", timeout=400, SCENARIO="request-spike")
+    # Then it reports, in this order, the guard engaged, the emails saying so, and the configured throttle back
+    lines = [line.strip() for line in result.stdout.splitlines()]
+    assert result.returncode == 0, result.stdout + result.stderr
+    engaged = lines.index("alarm FIRED → guard engaged: stage throttle 2 requests/s, burst 10")
+    said_engaged = lines.index("Throttle guard: engaged: API stage throttle lowered to 2 requests/s, burst 10")
+    said_released = lines.index("Throttle guard: released: API stage throttle restored to 20 requests/s, burst 40")
+    restored = lines.index("burst over → alarm OK → stage throttle 20 requests/s, burst 40")
+    assert engaged < said_engaged < said_released < restored
+    under_guard = next(line for line in lines if "s under the guard: responses" in line)
+    assert "429:" in under_guard
+    assert lines[-1] == "drill passed"
 
 
 @pytest.mark.xfail(

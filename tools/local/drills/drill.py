@@ -6,7 +6,8 @@ the time from the first breaching request to the email in the outbox. Alarm peri
 --period-scale; the report says when they were. `--scenario site-down` stops the local site server instead and
 reports site-unavailable firing, its email, and its resolution once the site is back (site_down.py).
 `--scenario request-spike` keeps a burst going until the throttle guard engages, shows the API answering 429
-beyond the guard's rate, and reports the release once the burst is over (request_spike.py).
+beyond the guard's rate, and reports the release once the burst is over (request_spike.py). The traffic and the
+faults are the provocation library's (provocations.py), which the e2e alarm tests run too.
 """
 
 from __future__ import annotations
@@ -14,18 +15,13 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import requests
-
-from functions.common import catalog
 from tools.local.cli import add_config_option, start_or_explain
-from tools.local.drills.request_spike import format_request_spike, run_request_spike
-from tools.local.drills.site_down import format_site_down, run_site_down
+from tools.local.drills import request_spike, site_down
+from tools.local.drills.provocations import burst
 from tools.local.scheduler import local_schedules
 from tools.local.system import LocalSystem, Ports
 
@@ -36,29 +32,6 @@ class AlarmReport:
     fired_at: float | None
     email_at: float | None
     resolved_at: float | None
-
-
-def burst(api_url: str, rate_per_second: float, seconds: float) -> tuple[float, dict[int, int]]:
-    """Sends rate * seconds POST /visits, paced; returns when the first was sent and the status counts."""
-    statuses: dict[int, int] = {}
-    lock = threading.Lock()
-    total = int(rate_per_second * seconds)
-    started = time.time()
-
-    def one(index: int) -> None:
-        delay = started + index / rate_per_second - time.time()
-        if delay > 0:
-            time.sleep(delay)
-        try:
-            status = requests.post(api_url + catalog.VISITS_PATH, timeout=10).status_code
-        except requests.RequestException:
-            status = 0
-        with lock:
-            statuses[status] = statuses.get(status, 0) + 1
-
-    with ThreadPoolExecutor(max_workers=16) as pool:
-        list(pool.map(one, range(total)))
-    return started, statuses
 
 
 def run_drill(
@@ -149,19 +122,19 @@ def _site_down(system: LocalSystem, settle_seconds: float) -> int:
         interval = max((s.interval_seconds or 0 for s in local_schedules(system.model)), default=0)
         timeout = 3 * interval * system.period_scale + settle_seconds
         print(f"Stopping the site at {system.site_origin}; waiting up to {timeout:.0f} s per step ...", flush=True)
-        report = run_site_down(system, timeout)
-        print(format_site_down(report))
+        alarm_name, outcome = site_down.run_site_down(system, timeout)
+        print(site_down.format_site_down(alarm_name, outcome))
     finally:
         system.stop()
-    return 0 if report.passed else 1
+    return 0 if site_down.passed(outcome) else 1
 
 
 def _guard_summary(system: LocalSystem) -> str:
     """What the throttle guard did to the stage (its UpdateStage calls, stage_control.py), and where it is now."""
     assert system.stage_control is not None
-    rate, burst = system.api.throttle.limits()
+    rate, burst_requests = system.api.throttle.limits()
     changes = " → ".join(f"{r:g}/s burst {b}" for r, b in system.stage_control.updates) or "none"
-    return f"Throttle guard: stage throttle now {rate:g} requests/s, burst {burst} (updates: {changes})"
+    return f"Throttle guard: stage throttle now {rate:g} requests/s, burst {burst_requests} (updates: {changes})"
 
 
 def _request_spike(system: LocalSystem, rate: float, settle_seconds: float) -> int:
@@ -169,11 +142,11 @@ def _request_spike(system: LocalSystem, rate: float, settle_seconds: float) -> i
     try:
         timeout = 4 * 300 * system.period_scale + settle_seconds
         print(f"Sending visits at {rate:g}/s to {system.api_url} until the guard engages (up to {timeout:.0f} s) ...")
-        report = run_request_spike(system, rate, guarded_seconds=10, timeout_seconds=timeout)
-        print(format_request_spike(report))
+        alarm_name, outcome = request_spike.run_request_spike(system, rate, guarded_seconds=10, timeout_seconds=timeout)
+        print(request_spike.format_request_spike(alarm_name, outcome))
     finally:
         system.stop()
-    return 0 if report.passed else 1
+    return 0 if request_spike.passed(outcome) else 1
 
 
 if __name__ == "__main__":
