@@ -49,7 +49,7 @@ def _assert_config_error(result: subprocess.CompletedProcess[str], message: str 
     assert "Traceback" not in result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("app", ["infra.app", "infra.deploy_role", "dashboards"])
+@pytest.mark.parametrize("app", ["infra.app", "infra.deploy_role", "tools.dashboard"])
 def test_a_bad_context_override_is_a_clear_error(app: str, tmp_path: Path) -> None:
     _assert_config_error(_run([app], tmp_path, CDK_CONTEXT_JSON=_bad_context()))
 
