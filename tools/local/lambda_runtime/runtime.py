@@ -142,9 +142,14 @@ class LocalFunction:
             self._container = module, getattr(module, self.spec.handler.rpartition(".")[2])
         return self._container
 
-    def close(self) -> None:
-        with self._one_at_a_time:  # no invocation is writing to the log being closed
-            self._log.close()
+    def close(self, wait_seconds: float = 1.0) -> None:
+        """Closes its log once no invocation writes to it; an invocation still running after `wait_seconds` (a
+        notifier retrying a channel) keeps it open: the process is ending, and a stop must not wait for it."""
+        if self._one_at_a_time.acquire(timeout=wait_seconds):
+            try:
+                self._log.close()
+            finally:
+                self._one_at_a_time.release()
 
     def _log_error(self, error: BaseException) -> None:
         # The shape Lambda's Python runtime logs for an unhandled exception.
@@ -216,9 +221,11 @@ class LambdaRuntime:
         with self._lock:
             self.invocations += 1
 
-    def close(self) -> None:
+    def close(self, wait_seconds: float = 1.0) -> None:
+        """Closes every function's log, waiting at most `wait_seconds` in all for invocations still running."""
+        deadline = time.monotonic() + wait_seconds
         for function in list(self._functions.values()):
-            function.close()
+            function.close(max(0.0, deadline - time.monotonic()))
 
 
 def fresh_import(module_name: str) -> ModuleType:
