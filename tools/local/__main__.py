@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import time
@@ -67,5 +68,15 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def exit_now(status: int) -> None:
+    """Ends the process once its output is out. NOTE: the state is saved and every file closed by then; tearing
+    down the interpreter (every module, every idle daemon thread) took 1.5 s more on a busy machine, past the 5 s
+    that `make dev` promises after Ctrl-C."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

@@ -5,6 +5,9 @@ NOTE: moto's IAM enforcement checks a request's action against its caller's poli
 of DynamoDB, SES, SSM and CloudWatch against the resource `*`: a statement scoped to a table's ARN would be denied.
 So each statement is kept with its resources widened to `*`. This proves the actions, not the resources; nor are
 conditions evaluated. https://docs.getmoto.org/en/latest/docs/iam.html
+moto also names an action by the SigV4 signing name of its request, not by the IAM service prefix: CloudWatch's
+`cloudwatch:GetMetricData` is checked as `monitoring:GetMetricData`. So an action of such a service is granted under
+both names. https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html
 """
 
 from __future__ import annotations
@@ -15,9 +18,10 @@ from typing import Any, Final
 
 from stack_model.iam import Role
 from stack_model.stack import StackModel
-from tools.local.lambda_runtime.runtime import ASSET_PACKAGE
 
 POLICY_NAME: Final = "execution-role"
+SIGNING_NAMES: Final = {"cloudwatch": "monitoring"}
+"""IAM service prefix → the name moto checks the action under, where they differ (see above)."""
 
 
 def role_policy(role: Role | None) -> dict[str, Any]:
@@ -27,20 +31,28 @@ def role_policy(role: Role | None) -> dict[str, Any]:
     return {
         "Version": "2012-10-17",
         "Statement": [
-            {"Effect": statement.effect, "Action": list(statement.actions), "Resource": "*"}
+            {"Effect": statement.effect, "Action": _as_moto_checks(statement.actions), "Resource": "*"}
             for statement in statements
             if statement.actions
         ],
     }
 
 
+def _as_moto_checks(actions: tuple[str, ...]) -> list[str]:
+    named = list(actions)
+    for action in actions:
+        prefix, _, name = action.partition(":")
+        if prefix in SIGNING_NAMES:
+            named.append(f"{SIGNING_NAMES[prefix]}:{name}")
+    return named
+
+
 def function_credentials(model: StackModel, iam: Any) -> dict[str, dict[str, str]]:
-    """Function logical id → the AWS_* keys of an IAM user (on the emulator) allowed what its role allows; for every
-    function the local runtime can run (the Lambda asset's). `iam`: a client of the system's own."""
+    """Function logical id → the AWS_* keys of an IAM user (on the emulator) allowed what its role allows.
+    `iam`: a client of the system's own."""
     return {
         function_id: user_credentials(iam, f"lambda-{function_id}", role_policy(model.role_of(function_id)))
-        for function_id, function in model.functions.items()
-        if function.module_name.startswith(f"{ASSET_PACKAGE}.")
+        for function_id in model.functions
     }
 
 
