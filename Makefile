@@ -76,13 +76,16 @@ bench: setup
 cost: setup
 	$(BIN)/python -m tools.cost $(ARGS)
 
-## dev: the whole system locally on moto (no AWS account)
+## dev: the whole system locally on moto (no AWS account); PORT_BASE=N serves on ports N..N+3
+##      (emulator, API, site, console) instead of 4566, 3001, 8080, 8081
+PORT_ARGS = $(if $(PORT_BASE),--port-base $(PORT_BASE))
 dev: setup
-	$(BIN)/python -m tools.local $(ARGS)
+	$(BIN)/python -m tools.local $(PORT_ARGS) $(ARGS)
 
-## digest: the weekly digest of the week so far, sent now by the running `make dev` (it appears in the outbox)
+## digest: the weekly digest of the week so far, sent now by the running `make dev` (it appears in the outbox);
+##         PORT_BASE=N when `make dev` was given one
 digest: setup
-	$(BIN)/python -m tools.local.drills.digest $(ARGS)
+	$(BIN)/python -m tools.local.drills.digest $(PORT_ARGS) $(ARGS)
 
 ## lock: re-resolve requirements/lock.txt from pyproject.toml
 lock:
@@ -120,6 +123,6 @@ dashboard: setup
 
 ## drill: a bounded burst of visits against a fresh local system; reports which alarms fired and when the email came
 ##        (SCENARIO=site-down: stops the local site until site-unavailable fires, emails and resolves;
-##         SCENARIO=request-spike: a burst until the throttle guard engages, then its release)
+##         SCENARIO=request-spike: a burst until the throttle guard engages, then its release; PORT_BASE=N for ports)
 drill: setup
-	$(BIN)/python -m tools.local.drills.drill $(if $(SCENARIO),--scenario $(SCENARIO))
+	$(BIN)/python -m tools.local.drills.drill $(if $(SCENARIO),--scenario $(SCENARIO)) $(PORT_ARGS) $(ARGS)

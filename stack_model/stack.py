@@ -10,6 +10,7 @@ from typing import Any
 from stack_model.alarms import Alarm, read_alarms
 from stack_model.api import HttpApi, Stage, read_api, read_stages
 from stack_model.functions import Function, read_functions
+from stack_model.iam import Role, read_roles
 from stack_model.messaging import Dashboard, Subscription, read_dashboards, read_email_identities, read_subscriptions
 from stack_model.schedules import Schedule, read_schedules
 from stack_model.storage import LogGroup, Table, read_log_groups, read_tables
@@ -19,6 +20,8 @@ from stack_model.template import LocalTemplate
 @dataclass(frozen=True)
 class StackModel:
     functions: Mapping[str, Function]
+    roles: Mapping[str, Role]
+    """Every IAM role, with the statements the template attaches to it."""
     alarms: tuple[Alarm, ...]
     schedules: tuple[Schedule, ...]
     api: HttpApi | None
@@ -47,6 +50,7 @@ class StackModel:
         source = LocalTemplate(template, sqs_endpoint=sqs_endpoint)
         return cls(
             functions=read_functions(source),
+            roles=read_roles(source),
             alarms=read_alarms(source),
             schedules=read_schedules(source),
             api=read_api(source),
@@ -80,6 +84,11 @@ class StackModel:
         """The one function whose handler is `handler` (e.g. catalog.COUNTER_HANDLER)."""
         (found,) = self.functions_with(handler)
         return found
+
+    def role_of(self, function_id: str) -> Role | None:
+        """The execution role of a function: what it may do."""
+        role = self.functions[function_id].role
+        return None if role is None else self.roles.get(role)
 
     def schedules_of(self, function_id: str) -> tuple[Schedule, ...]:
         return tuple(schedule for schedule in self.schedules if schedule.target == function_id)

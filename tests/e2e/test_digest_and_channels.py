@@ -8,16 +8,13 @@ import json
 import time
 from datetime import UTC, datetime, timedelta
 
-import boto3
 import pytest
 import requests
 
 from functions.common import catalog
-from stack_model.template import LOCAL_REGION
 from tests.support import alarm_events
 from tools.local.chat.channels import SLACK_PARAMETER, WEBHOOK_PARAMETER
 from tools.local.drills import digest as send_digest
-from tools.local.emulator import LOCAL_ACCESS_KEY
 from tools.local.system import LocalSystem
 
 pytestmark = pytest.mark.e2e
@@ -39,13 +36,7 @@ def _digest_emails(system: LocalSystem) -> list[str]:
 
 
 def test_the_channels_urls_are_secure_string_parameters_on_the_emulator(local_system: LocalSystem) -> None:
-    ssm = boto3.client(
-        "ssm",
-        endpoint_url=local_system.emulator.endpoint,
-        region_name=LOCAL_REGION,
-        aws_access_key_id=LOCAL_ACCESS_KEY,
-        aws_secret_access_key=LOCAL_ACCESS_KEY,
-    )
+    ssm = local_system.emulator.clients().ssm  # the system's own rights: the emulator enforces IAM
     for name in (SLACK_PARAMETER, WEBHOOK_PARAMETER):
         parameter = ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]
         assert parameter["Type"] == "SecureString"

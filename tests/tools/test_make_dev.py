@@ -79,6 +79,7 @@ def test_a_taken_port_is_a_clear_error(tmp_path: Path) -> None:
         )
     assert result.returncode == 2
     assert f"127.0.0.1:{port}" in result.stderr
+    assert "PORT_BASE=" in result.stderr  # the make variable that chooses other ports
     assert "Traceback" not in result.stderr
 
 
@@ -147,11 +148,16 @@ def post_a_new_visit(api: str) -> int:
     return requests.post(f"{api}/visits", data=body, headers=headers, timeout=10).status_code
 
 
-def test_ctrl_c_during_a_burst_keeps_every_visit_that_was_answered_200(tmp_path: Path) -> None:
-    state = tmp_path / "state"
+STOP_PROMISE_SECONDS = 5.0
+"""docs/local.md: Ctrl-C stops `make dev` within 5 s. The test waits twice as long before calling it hung, so a busy
+machine does not turn it red (scripts measuring the 5 s by hand: docs/local.md)."""
+CTRL_C_ROUNDS = 3
+
+
+def _burst_then_ctrl_c(state: Path) -> tuple[int, list[int], str, int | None]:
+    """Starts `make dev`, has 8 visitors post visits as fast as they can, each on a fresh connection, until one is
+    not answered, and sends Ctrl-C in the middle. The 200s, every status, its output and exit status."""
     dev = DevProcess(state, *UNTHROTTLED)
-    assert dev.count() == 0
-    # Given 8 visitors posting visits as fast as they can, each on a fresh connection, until one is not answered
     statuses: list[int] = []
     lock = threading.Lock()
     stop_posting = threading.Event()
@@ -170,20 +176,32 @@ def test_ctrl_c_during_a_burst_keeps_every_visit_that_was_answered_200(tmp_path:
     for thread in visitors:
         thread.start()
     deadline = time.monotonic() + 30
-    while sum(status == 200 for status in statuses) < 150 and time.monotonic() < deadline:
+    while sum(status == 200 for status in statuses) < 50 and time.monotonic() < deadline:
         time.sleep(0.01)
-    # When Ctrl-C stops it in the middle of the burst
-    output = dev.stop(signal.SIGINT)
-    stop_posting.set()
-    for thread in visitors:
-        thread.join()
-    assert dev.process.returncode == 0, output
-    assert "Traceback" not in output
-    answered = statuses.count(200)
-    print(f"{len(statuses)} POSTs, {answered} answered 200, others: {sorted(set(statuses) - {200})}")
-    assert answered >= 150
-    assert len(statuses) > answered  # some were refused: the stop really came in the middle of the burst
-    # Then, after a restart on the same state, every visit answered 200 is in the count
+    os.killpg(dev.process.pid, signal.SIGINT)
+    try:
+        output, _ = dev.process.communicate(timeout=2 * STOP_PROMISE_SECONDS)
+    finally:
+        stop_posting.set()
+        for thread in visitors:
+            thread.join()
+    return statuses.count(200), statuses, output, dev.process.returncode
+
+
+def test_ctrl_c_during_a_burst_keeps_every_visit_that_was_answered_200(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    answered = 0
+    for _round in range(CTRL_C_ROUNDS):
+        # Given visitors posting as fast as they can; when Ctrl-C stops it in the middle of the burst
+        answered_now, statuses, output, status = _burst_then_ctrl_c(state)
+        print(f"{len(statuses)} POSTs, {answered_now} answered 200, others: {sorted(set(statuses) - {200})}")
+        # Then it stopped cleanly, and the stop really came in the middle of the burst
+        assert status == 0, output
+        assert "Traceback" not in output
+        assert answered_now >= 50
+        assert len(statuses) > answered_now
+        answered += answered_now
+    # And after a restart on the same state, every visit answered 200 in every round is in the count
     restarted = DevProcess(state)
     try:
         assert restarted.count() == answered

@@ -3,19 +3,30 @@
 NOTE: moto applies a request as plain Python with no locking, so two concurrent UpdateItem ADDs can lose one
 (seen here: two first visits both answered 1). DynamoDB applies each item write atomically; serializing the
 requests gives the emulator that guarantee without hiding a read-modify-write bug in our code, which still
-loses updates between two separate requests.
+loses updates between two separate requests. The same lock lets the table snapshots read the emulator's tables
+in this process between two requests (`exclusive()`, tools/local/state.py).
+
+IAM: `enforce_iam()` turns on moto's own IAM enforcement (moto checks the actions of a caller's policies; it
+matches every resource as `*`). The system's own clients keep every right; each Lambda gets keys limited to its
+role's actions (tools/local/iam.py).
+
+A call moto does not implement answers 501 with one line in the terminal instead of a traceback: the caller
+(the digest's DescribeAlarmHistory) handles the error as it would any other.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import urllib.request
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 import boto3
+from moto import settings as moto_settings
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
@@ -29,8 +40,11 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs.client import SQSClient
 
 LOOPBACK = "127.0.0.1"
-# Credentials the emulator accepts and nothing real does.
+# Credentials the emulator accepts (while it does not enforce IAM) and nothing real does.
 LOCAL_ACCESS_KEY: Final = "local"
+PORT_HINT: Final = "Choose other ports with PORT_BASE=N (make dev, make drill, make digest) or --port-base N."
+_SERVE_POLL_SECONDS: Final = 0.1
+log = logging.getLogger("tools.local")
 
 
 class PortInUseError(OSError):
@@ -44,12 +58,39 @@ class _OneRequestAtATime:
         self._app = app
         self._on_request = on_request
         self._lock = threading.Lock()
+        self.exempt_key: str | None = None
+        """The system's own access key: its requests skip moto's IAM checks (AwsEmulator.enforce_iam)."""
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         with self._lock:
             if self._on_request is not None:
                 self._on_request(environ)
-            return list(self._app(environ, start_response))
+            exempt = self.exempt_key is not None and f"Credential={self.exempt_key}/" in environ.get(
+                "HTTP_AUTHORIZATION", ""
+            )
+            enforced = moto_settings.INITIAL_NO_AUTH_ACTION_COUNT
+            if exempt:
+                moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = float("inf")
+            try:
+                return list(self._app(environ, start_response))
+            except NotImplementedError as error:
+                log.warning("aws emulator: not emulated, answered 501: %s", " ".join(str(error).split())[:200])
+                body = json.dumps({"__type": "NotImplemented", "message": str(error)}).encode()
+                start_response("501 Not Implemented", [("Content-Type", "application/json")])
+                return [body]
+            finally:
+                if exempt:  # only then: a request to /moto-api/reset-auth changes the setting itself
+                    moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = enforced
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """No request is being served while the block runs."""
+        with self._lock:
+            yield
+
+
+class _RequestHandler(MotoRequestHandler):
+    disable_nagle_algorithm = True  # servers.py says why
 
 
 class AwsEmulator:
@@ -62,20 +103,23 @@ class AwsEmulator:
         self._on_request = on_request
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
+        self._app: _OneRequestAtATime | None = None
+        self.enforcing_iam = False
 
     def start(self) -> str:
         # One access-log line per AWS call drowns the local system's own output.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        app = _OneRequestAtATime(DomainDispatcherApplication(create_backend_app), self._on_request)
+        app = self._app = _OneRequestAtATime(DomainDispatcherApplication(create_backend_app), self._on_request)
         try:
-            self._server = make_server(LOOPBACK, self._port, app, threaded=True, request_handler=MotoRequestHandler)
+            self._server = make_server(LOOPBACK, self._port, app, threaded=True, request_handler=_RequestHandler)
         except (OSError, SystemExit) as error:
             # werkzeug reports a taken port by printing and exiting; turn that into one clear error.
             raise PortInUseError(
-                f"cannot serve the AWS emulator on {LOOPBACK}:{self._port}: the port is taken. "
-                "Choose other ports with --port-base."
+                f"cannot serve the AWS emulator on {LOOPBACK}:{self._port}: the port is taken. {PORT_HINT}"
             ) from error
-        self._thread = threading.Thread(target=self._server.serve_forever, name="aws-emulator", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(_SERVE_POLL_SECONDS,), name="aws-emulator", daemon=True
+        )
         self._thread.start()
         return self.endpoint
 
@@ -83,6 +127,39 @@ class AwsEmulator:
         """Empties every emulated service. moto keeps its state in this process, not in the server, so a second
         emulator in one process (a test session) would otherwise see the first one's resources."""
         urllib.request.urlopen(urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST"))  # noqa: S310
+        self._set_auth(None)
+
+    def enforce_iam(self) -> None:
+        """From now on every request is checked against its caller's IAM policies (actions only: moto matches
+        every resource as `*`, https://docs.getmoto.org/en/latest/docs/iam.html) — except the system's own
+        (`clients()`, LOCAL_ACCESS_KEY), which keep every right. NOTE: not an administrator user: moto also checks
+        signatures, and rejects a valid one whose path holds an encoded character (SESv2's DeleteEmailIdentity of
+        `alerts%40example.com`: SignatureDoesNotMatch), so the system's requests skip the check entirely. moto's
+        enforcement is one setting of the process, read per request; requests here run one at a time, so lifting it
+        for one request affects no other (the one other reader of moto internals besides ses.py and state.py)."""
+        if self._app is None:
+            raise RuntimeError("the emulator is not started")
+        self._app.exempt_key = LOCAL_ACCESS_KEY
+        self._set_auth(0)
+        self.enforcing_iam = True
+
+    def _set_auth(self, unauthenticated_requests: int | None) -> None:
+        """moto's enforcement is a setting of the whole process (mock_aws too): None turns it off."""
+        count = "inf" if unauthenticated_requests is None else str(unauthenticated_requests)
+        url = f"{self.endpoint}/moto-api/reset-auth"
+        # text/plain: urllib's default (a form) would leave moto an empty body to read the count from
+        headers = {"content-type": "text/plain"}
+        request = urllib.request.Request(url, count.encode(), headers, method="POST")  # noqa: S310 (http://127.0.0.1)
+        urllib.request.urlopen(request)  # noqa: S310 (http://127.0.0.1)
+        self.enforcing_iam = False
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """No request is being served while the block runs (reading moto's tables in this process)."""
+        if self._app is None:
+            raise RuntimeError("the emulator is not started")
+        with self._app.exclusive():
+            yield
 
     @property
     def endpoint(self) -> str:
@@ -92,6 +169,11 @@ class AwsEmulator:
 
     def stop(self) -> None:
         if self._server is not None:
+            if self.enforcing_iam:
+                try:
+                    self._set_auth(None)  # another emulator or a test of this process must not inherit it
+                except OSError as error:
+                    log.warning("aws emulator: IAM enforcement not turned off: %s", error)
             self._server.shutdown()
             self._server.server_close()
         if self._thread is not None:
@@ -113,9 +195,7 @@ class AwsEmulator:
         """The local system's own clients of the emulator, configured explicitly: nothing is read from (or
         written to) this process's environment, which belongs to the developer and, during an invocation, to
         the Lambda being run (tools/local/lambda_runtime/runtime.py)."""
-        session = boto3.session.Session(
-            aws_access_key_id=LOCAL_ACCESS_KEY, aws_secret_access_key=LOCAL_ACCESS_KEY, region_name=LOCAL_REGION
-        )
+        session = self._session()
         return AwsClients(
             dynamodb=session.client("dynamodb", endpoint_url=self.endpoint),
             sns=session.client("sns", endpoint_url=self.endpoint),
@@ -123,6 +203,15 @@ class AwsEmulator:
             sesv2=session.client("sesv2", endpoint_url=self.endpoint),
             cloudwatch=session.client("cloudwatch", endpoint_url=self.endpoint),
             ssm=session.client("ssm", endpoint_url=self.endpoint),
+        )
+
+    def client(self, service: str) -> Any:
+        """One more client of the system's own (IAM, CloudWatch Logs), with the same rights as `clients()`."""
+        return self._session().client(service, endpoint_url=self.endpoint)  # type: ignore[call-overload]
+
+    def _session(self) -> boto3.session.Session:
+        return boto3.session.Session(
+            aws_access_key_id=LOCAL_ACCESS_KEY, aws_secret_access_key=LOCAL_ACCESS_KEY, region_name=LOCAL_REGION
         )
 
 

@@ -47,10 +47,16 @@ class BackgroundLoop:
             self._last_error = None
         return True
 
-    def stop(self, timeout_seconds: float = 10.0) -> None:
+    def stop(self, wait_seconds: float = 10.0) -> bool:
+        """Ends the loop after its current round; waits for that round at most `wait_seconds` (a round stuck on a
+        busy emulator must not hold up a stop: its thread is a daemon). True if the loop has ended."""
         self._stopped.set()
         if self._thread.is_alive() and self._thread is not threading.current_thread():
-            self._thread.join(timeout_seconds)
+            self._thread.join(wait_seconds)
+        if self._thread.is_alive():
+            log.warning("%s: still in a round when the system stopped", self.name)
+            return False
+        return True
 
     @property
     def alive(self) -> bool:

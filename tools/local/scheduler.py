@@ -4,9 +4,11 @@ the alarm periods (`--period-scale`), so a probe runs once per (scaled) alarm pe
 
 from __future__ import annotations
 
+from typing import Any
+
 from stack_model.schedules import Schedule
 from stack_model.stack import StackModel
-from tools.local.cloudwatch.logs import LogShipper, emulator_logs_client
+from tools.local.cloudwatch.logs import LogShipper
 from tools.local.lambda_runtime.runtime import LambdaRuntime
 from tools.local.loops import BackgroundLoop
 
@@ -17,9 +19,10 @@ def local_schedules(model: StackModel) -> list[Schedule]:
 
 
 def schedule_loop(
-    schedule: Schedule, runtime: LambdaRuntime, model: StackModel, emulator_endpoint: str, scale: float
+    schedule: Schedule, runtime: LambdaRuntime, model: StackModel, logs: Any, scale: float
 ) -> BackgroundLoop:
-    """Invokes the function, then copies its log lines to its log group on the emulator (log_shipping.py)."""
+    """Invokes the function, then copies its log lines to its log group on the emulator (logs.py) with `logs`,
+    a CloudWatch Logs client of the system's own."""
     target, seconds = schedule.target, schedule.interval_seconds
     if target is None or seconds is None:
         raise ValueError(f"{schedule.logical_id} is not a rate schedule of a function of the stack")
@@ -28,7 +31,7 @@ def schedule_loop(
     log_group = model.functions[target].log_group
     if log_group is None:
         raise ValueError(f"{target} names no log group")
-    shipper = LogShipper(emulator_logs_client(emulator_endpoint), log_group, function.log_path)
+    shipper = LogShipper(logs, log_group, function.log_path)
 
     def run() -> None:
         function.invoke({})  # what a LambdaInvoke target without an input passes: an empty JSON object

@@ -2,26 +2,41 @@
 
 Stopping one is two steps, so that a request answered is a request whose effects are kept: `stop_accepting()`
 refuses new requests (503, connection closed) — including the next request on a kept-alive connection — then
-waits until every request already taken has been answered; the caller saves state after that.
+waits until every request already taken has been answered; the caller saves state after that. The wait is bounded:
+a request still running when it ends is refused (503) when it finishes, never answered after the state was saved.
+
+Every handler sets TCP_NODELAY: a reply is written in two parts (headers, then body), and with Nagle's algorithm
+the second waits for the client's delayed ACK (40 ms on Linux) on a kept-alive connection.
 """
 
 from __future__ import annotations
 
+import logging
 import mimetypes
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Final
 from urllib.parse import urlsplit
 
 from functions.common.security_headers import security_headers
 from infra.config import REPO_ROOT
 from tools.local.apigateway.gateway import HttpReply
-from tools.local.emulator import LOOPBACK, PortInUseError
+from tools.local.emulator import LOOPBACK, PORT_HINT, PortInUseError
 
+log = logging.getLogger("tools.local")
 Route = Callable[[str, str, str, Mapping[str, str], bytes], HttpReply]
 _STOPPING: HttpReply = HttpReply(503, {"content-type": "text/plain", "connection": "close"}, b"stopping")
+DRAIN_TIMEOUT_SECONDS: Final = 3.0
+"""How long a stop waits for requests in flight (Lambda invocations) before refusing them: `make dev` stops
+within 5 s of Ctrl-C."""
+_SERVE_POLL_SECONDS: Final = 0.1
+"""How often serve_forever looks for a shutdown request: each server's stop waits up to this long."""
+CLOSED_CONNECTION_ERRORS: Final = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
+"""What writing to a client that went away raises (a browser closing its tab): one line, never a traceback."""
 
 
 class LocalServer(ThreadingHTTPServer):
@@ -31,11 +46,15 @@ class LocalServer(ThreadingHTTPServer):
         super().__init__((LOOPBACK, port), _handler_for(route))
         self.name = name
         self._in_flight = 0
+        """Requests taken and not yet answered (running, or their answer being written)."""
         self._accepting = True
+        self._sealed = False
+        """Set when a stop's wait is over: a request still running is refused when it finishes."""
         self._idle = threading.Condition()
 
     def start(self) -> LocalServer:
-        threading.Thread(target=self.serve_forever, name=self.name, daemon=True).start()
+        thread = threading.Thread(target=self.serve_forever, args=(_SERVE_POLL_SECONDS,), name=self.name, daemon=True)
+        thread.start()
         return self
 
     def begin_request(self) -> bool:
@@ -45,28 +64,50 @@ class LocalServer(ThreadingHTTPServer):
             self._in_flight += 1
             return True
 
+    def may_answer(self) -> bool:
+        """Whether a request that ran may send its answer: not once the stop has stopped waiting for it."""
+        with self._idle:
+            if self._sealed:
+                self._in_flight -= 1
+                self._idle.notify_all()
+                return False
+            return True
+
     def end_request(self) -> None:
         with self._idle:
             self._in_flight -= 1
             self._idle.notify_all()
 
-    def stop_accepting(self, drain_timeout_seconds: float = 15.0) -> bool:
-        """Refuses new requests, closes the listening socket, and waits until those in flight were answered;
-        False if some were still running after the timeout."""
+    def refuse_new_requests(self) -> None:
+        """The first step of a stop, on its own so that several servers stop taking requests at the same moment."""
         with self._idle:
             self._accepting = False
+
+    def stop_accepting(self, drain_timeout_seconds: float = DRAIN_TIMEOUT_SECONDS) -> bool:
+        """Refuses new requests, closes the listening socket, and waits until those in flight were answered;
+        False if some were still running after the timeout: those are refused (503) when they finish."""
+        self.refuse_new_requests()
+        deadline = time.monotonic() + drain_timeout_seconds
         self.shutdown()
         self.server_close()
-        deadline = time.monotonic() + drain_timeout_seconds
         with self._idle:
             while self._in_flight and (remaining := deadline - time.monotonic()) > 0:
                 self._idle.wait(remaining)
+            self._sealed = True
             return self._in_flight == 0
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        error = sys.exc_info()[1]
+        if isinstance(error, CLOSED_CONNECTION_ERRORS):
+            log.warning("%s: a client closed its connection before the answer (%s)", self.name, type(error).__name__)
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 def _handler_for(route: Route) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True
         server: LocalServer
 
         def _answer(self) -> None:
@@ -78,7 +119,16 @@ def _handler_for(route: Route) -> type[BaseHTTPRequestHandler]:
                 self._send(_STOPPING)
                 return
             try:
-                self._send(route(self.command, parts.path, parts.query, dict(self.headers.items()), body))
+                reply = route(self.command, parts.path, parts.query, dict(self.headers.items()), body)
+            except BaseException:
+                self.server.end_request()
+                raise
+            if not self.server.may_answer():
+                self.close_connection = True
+                self._send(_STOPPING)
+                return
+            try:
+                self._send(reply)
             finally:
                 self.server.end_request()
 
@@ -105,9 +155,7 @@ def serve(port: int, route: Route, name: str) -> LocalServer:
     try:
         server = LocalServer(port, route, name)
     except OSError as error:
-        raise PortInUseError(
-            f"cannot serve the {name} on {LOOPBACK}:{port}: {error}. Choose other ports with --port-base."
-        ) from error
+        raise PortInUseError(f"cannot serve the {name} on {LOOPBACK}:{port}: {error}. {PORT_HINT}") from error
     return server.start()
 
 

@@ -7,7 +7,8 @@
 - metrics.py, alarms.py — CloudWatch's metrics and alarm evaluation; outbox.py — the emails sent;
 - schedules.py — EventBridge Scheduler (the availability probe); stage_control.py — UpdateStage (the guard);
 - channels.py — the webhook sink standing in for Slack and the webhook, and the digest on demand;
-- console.py — the console pages; state.py — the tables kept between runs; servers.py, loops.py — plumbing.
+- console.py — the console pages; state.py — the tables kept between runs; servers.py, loops.py — plumbing;
+- iam.py — each Lambda's keys, limited to the actions of its own execution role (moto enforces them).
 
 Everything is read from the synthesized template, so what runs here is what CDK deploys (function_overrides.py:
 the few local exceptions): table keys, function settings, CORS, throttling, alarms, topics, subscriptions."""
@@ -16,10 +17,11 @@ from __future__ import annotations
 
 import logging
 import shutil
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from functions.common import catalog
 from infra.config import app_context
@@ -31,18 +33,23 @@ from tools.local.cloudwatch.alarms import AlarmEvaluator, AlarmWatch, StateChang
 from tools.local.cloudwatch.metrics import MetricStore
 from tools.local.console import Console
 from tools.local.emulator import LOOPBACK, AwsEmulator
+from tools.local.iam import function_credentials
 from tools.local.lambda_runtime.overrides import local_overrides
 from tools.local.lambda_runtime.runtime import LambdaRuntime
 from tools.local.loops import BackgroundLoop
 from tools.local.provision import provision
 from tools.local.scheduler import local_schedules, schedule_loop
-from tools.local.servers import LocalServer, built_site, serve
+from tools.local.servers import DRAIN_TIMEOUT_SECONDS, LocalServer, built_site, serve
 from tools.local.ses import Outbox, SentEmail
 from tools.local.sns import SnsFanout
 from tools.local.state import SNAPSHOT_INTERVAL_SECONDS, TableSnapshots
 from tools.synth import synthesize
 
 log = logging.getLogger("tools.local")
+
+STOP_SECONDS: Final = 4.0
+"""`stop()` returns within about this long whatever runs (`make dev` promises 5 s after Ctrl-C): requests in flight
+get most of it (servers.DRAIN_TIMEOUT_SECONDS), the background loops what is left, the last snapshot milliseconds."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +107,7 @@ class LocalSystem:
     def _start(self) -> dict[str, str]:
         endpoint = self.emulator.start()
         self.emulator.reset()
+        self.emulator.enforce_iam()
         aws = self.emulator.clients()
         model = self.model = StackModel.from_template(self._synthesized_template(), sqs_endpoint=endpoint)
         self.template = model.source
@@ -108,8 +116,13 @@ class LocalSystem:
         channels = self._channels = LocalChannels()
         channels.store_urls(aws.ssm)
         tables = list(model.tables)
-        self._snapshots = TableSnapshots(aws.dynamodb, tables, self.state_dir / "tables.json")
-        self._snapshots.restore()
+        snapshots = TableSnapshots(aws.dynamodb, tables, self.state_dir / "tables.json", self.emulator.exclusive)
+        self._snapshots = snapshots
+        snapshots.restore()
+        # Each Lambda's environment: the local stand-ins for AWS-only values, and keys allowed only its role's actions.
+        local_environment = local_overrides(model, self.site_origin, self.api_url)
+        for function_id, credentials in function_credentials(model, self.emulator.client("iam")).items():
+            local_environment[function_id] = local_environment.get(function_id, {}) | credentials
         self._outbox = Outbox()
         # The stage's throttle, which the notifier's throttle guard changes through UpdateStage (stage_control.py).
         self.stage_control, throttle = stage_control_for(model)
@@ -118,7 +131,7 @@ class LocalSystem:
             platform=self.emulator.lambda_environment() | {ENDPOINT_VARIABLE: self.stage_control.endpoint},
             metrics=metrics,
             logs_dir=self.logs_dir,
-            local_environment=local_overrides(model, self.site_origin, self.api_url),
+            local_environment=local_environment,
         )
         self.fanout = SnsFanout(model, sns=aws.sns, sqs=aws.sqs, runtime=runtime, outbox=self._outbox, metrics=metrics)
         alarms, self.skipped_alarms = local_alarms(model)
@@ -156,7 +169,7 @@ class LocalSystem:
         evaluation_interval = max(0.2, min(5.0, 10 * self.period_scale))
         self._loops.append(BackgroundLoop("alarm evaluator", evaluation_interval, self.evaluate_alarms).start())
         for schedule in local_schedules(model):
-            loop = schedule_loop(schedule, runtime, model, self.emulator.endpoint, self.period_scale)
+            loop = schedule_loop(schedule, runtime, model, self.emulator.client("logs"), self.period_scale)
             self._loops.append(loop.start())
         snapshots = self._snapshots
         assert snapshots is not None
@@ -178,13 +191,18 @@ class LocalSystem:
 
     def stop(self) -> None:
         """In this order, so that nothing answered 200 is lost: the servers stop taking requests and answer those
-        they took; the background loops end; the last snapshot is taken; then the rest stops."""
+        they took (a request still running after the drain timeout is refused when it ends); the background loops
+        end; the last snapshot is taken; then the rest stops. Every wait is bounded: about STOP_SECONDS in all."""
+        deadline = time.monotonic() + STOP_SECONDS
         for server in self._servers:
-            if not server.stop_accepting():
-                log.warning("%s: requests still running after the drain timeout", server.name)
+            server.refuse_new_requests()  # all at once: a visit refused by one is not taken by another meanwhile
+        drained_by = time.monotonic() + DRAIN_TIMEOUT_SECONDS
+        for server in self._servers:
+            if not server.stop_accepting(max(0.0, drained_by - time.monotonic())):
+                log.warning("%s: requests still running after the drain timeout were refused", server.name)
         self._servers.clear()
         for loop in self._loops:
-            loop.stop()
+            loop.stop(wait_seconds=max(0.0, deadline - time.monotonic()))
         self._loops.clear()
         if self._snapshots is not None:
             try:

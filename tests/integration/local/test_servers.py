@@ -1,11 +1,16 @@
-"""Stopping a local server: requests already taken are answered first; no new one is served after."""
+"""Local servers: stopping answers the requests already taken first and serves no new one after; answers go out
+without Nagle's stall; a client that goes away is one line in the terminal."""
 
 from __future__ import annotations
 
+import logging
+import socket
+import struct
 import threading
 import time
 from collections.abc import Mapping
 
+import pytest
 import requests
 
 from tools.local.apigateway.gateway import HttpReply
@@ -42,3 +47,60 @@ def test_stopping_answers_the_requests_in_flight_and_refuses_new_ones() -> None:
         except requests.ConnectionError:
             status = 0
         assert status in (0, 503)
+
+
+def _ok(method: str, path: str, query: str, headers: Mapping[str, str], body: bytes) -> HttpReply:
+    return HttpReply(200, {"content-type": "text/plain"}, b"ok")
+
+
+def test_an_accepted_connection_sends_without_waiting_for_acks() -> None:
+    # Given a local server and the sockets it accepts
+    server = serve(0, _ok, "test API")
+    accepted: list[socket.socket] = []
+    process_request = server.process_request
+
+    def keep(request: socket.socket, client_address: tuple[str, int]) -> None:
+        accepted.append(request)
+        process_request(request, client_address)
+
+    server.process_request = keep  # type: ignore[method-assign,assignment]
+    try:
+        # When a client sends requests in a row on one kept-alive connection
+        with requests.Session() as kept_alive:
+            for _ in range(4):
+                assert kept_alive.get(f"http://127.0.0.1:{server.server_port}/", timeout=5).text == "ok"
+            # Then the connection has Nagle's algorithm off: an answer's body is not held back 40 ms for an ACK
+            (connection,) = accepted
+            assert connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        server.stop_accepting()
+
+
+def test_a_client_that_goes_away_is_one_line_not_a_traceback(
+    caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # Given a server whose answer is large and a client that closes its connection before reading it
+    caplog.set_level(logging.WARNING, logger="tools.local")
+    big = HttpReply(200, {"content-type": "text/plain"}, b"x" * 64_000_000)  # more than any socket buffer holds
+    finished = threading.Event()
+    server = serve(0, lambda *_: big, "site")
+    close = server.shutdown_request
+
+    def close_then_signal(request: socket.socket) -> None:  # after the request, and its error if any, were handled
+        close(request)
+        finished.set()
+
+    server.shutdown_request = close_then_signal  # type: ignore[method-assign,assignment]
+    try:
+        with socket.create_connection(("127.0.0.1", server.server_port)) as client:
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close = reset
+            client.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            client.recv(1)
+        # When the server writes the rest of its answer to the closed connection
+        assert finished.wait(10)
+        # Then it says so in one line, and prints no traceback
+        lines = [record.getMessage() for record in caplog.records if "closed its connection" in record.getMessage()]
+        assert len(lines) == 1
+        assert "Traceback" not in capfd.readouterr().err
+    finally:
+        server.stop_accepting()

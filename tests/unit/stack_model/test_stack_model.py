@@ -351,3 +351,44 @@ def test_a_reference_the_local_system_cannot_resolve_is_refused() -> None:
     template = _template(F=_function("f.app.h", Environment={"Variables": {"X": {"Fn::ImportValue": "other-stack"}}}))
     with pytest.raises(ValueError, match="cannot resolve"):
         StackModel.from_template(template)
+
+
+def test_a_functions_role_gathers_its_inline_attached_and_managed_policies() -> None:
+    statement = {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": {"Fn::GetAtt": ["Table", "Arn"]}}
+    model = StackModel.from_template(
+        {
+            "Resources": {
+                "Table": {"Type": "AWS::DynamoDB::Table", "Properties": {}},
+                "Role": {
+                    "Type": "AWS::IAM::Role",
+                    "Properties": {
+                        "Policies": [{"PolicyDocument": {"Statement": [statement]}}],
+                        "ManagedPolicyArns": ["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"],
+                    },
+                },
+                "Grant": {
+                    "Type": "AWS::IAM::Policy",
+                    "Properties": {
+                        "Roles": [{"Ref": "Role"}],
+                        "PolicyDocument": {
+                            "Statement": [
+                                {"Effect": "Allow", "Action": ["ses:SendEmail", "ses:SendRawEmail"], "Resource": "*"},
+                                {"Effect": "Deny", "Action": "ses:SendBounce", "Resource": "*", "Condition": {}},
+                            ]
+                        },
+                    },
+                },
+                "Other": {"Type": "AWS::IAM::Role", "Properties": {}},
+                "Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Role": {"Fn::GetAtt": ["Role", "Arn"]}}},
+            }
+        }
+    )
+    role = model.role_of("Fn")
+    assert role is not None
+    # Its statements from every place the template attaches them, references resolved to local ARNs
+    assert role.allowed_actions == {"dynamodb:GetItem", "ses:SendEmail", "ses:SendRawEmail"}
+    (inline,) = [s for s in role.statements if s.actions == ("dynamodb:GetItem",)]
+    assert inline.resources == (f"arn:aws:dynamodb:{LOCAL_REGION}:{LOCAL_ACCOUNT_ID}:table/Table",)
+    assert [s.has_condition for s in role.statements if s.effect == "Deny"] == [True]
+    assert role.managed_policy_arns == ("arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",)
+    assert model.roles["Other"].statements == ()

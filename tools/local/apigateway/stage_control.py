@@ -50,7 +50,7 @@ class StageControl:
         return f"http://{LOOPBACK}:{self._server.server_address[1]}"
 
     def start(self) -> StageControl:
-        threading.Thread(target=self._server.serve_forever, name="stage control", daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, args=(0.1,), name="stage control", daemon=True).start()
         return self
 
     def stop(self) -> None:
@@ -96,6 +96,7 @@ class _Server(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
+    disable_nagle_algorithm = True  # no 40 ms stall between headers and body (tools/local/servers.py)
     server: _Server
 
     def do_GET(self) -> None:

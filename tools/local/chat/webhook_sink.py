@@ -40,7 +40,7 @@ class WebhookSink:
         self._lock = threading.Lock()
         self._server = _Server(("127.0.0.1", port), _Handler)
         self._server.sink = self
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.1,), daemon=True)
 
     def url(self, path: str) -> str:
         host, port = self._server.server_address[:2]
@@ -76,6 +76,7 @@ class _Server(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
+    disable_nagle_algorithm = True  # no 40 ms stall between headers and body (tools/local/servers.py)
     server: _Server
 
     def do_POST(self) -> None:

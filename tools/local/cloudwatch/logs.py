@@ -8,19 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import boto3
-
-from stack_model.template import LOCAL_REGION
-from tools.local.emulator import LOCAL_ACCESS_KEY
-
 STREAM_NAME = "local"
-
-
-def emulator_logs_client(endpoint: str) -> Any:
-    session = boto3.session.Session(
-        aws_access_key_id=LOCAL_ACCESS_KEY, aws_secret_access_key=LOCAL_ACCESS_KEY, region_name=LOCAL_REGION
-    )
-    return session.client("logs", endpoint_url=endpoint)
 
 
 class LogShipper:

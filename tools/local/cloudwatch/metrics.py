@@ -88,7 +88,7 @@ class MetricStore:
 
     def close(self) -> None:
         if self._flusher is not None:
-            self._flusher.stop()
+            self._flusher.stop(wait_seconds=1.0)
             self._flusher.run_once()  # the last datapoints; an error is logged, not raised, at shutdown
 
     def record(

@@ -29,6 +29,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, TextIO
 
+import boto3
+
 from stack_model.functions import Function
 from stack_model.stack import StackModel
 from tools.local.cloudwatch.metrics import MetricStore
@@ -43,6 +45,25 @@ ASSET_PACKAGE = "functions"
 """The Lambda asset's top-level package: what a new container imports anew."""
 _imports = threading.Lock()
 """One fresh import at a time: it swaps the asset's modules in sys.modules, which no other import may see half-done."""
+_running = threading.local()
+"""The LocalFunction whose invocation this thread runs, if any (`_container_default_session`)."""
+_process_default_session = boto3._get_default_session
+
+
+def _container_default_session() -> boto3.session.Session:
+    """boto3's default session (what `boto3.client(...)` uses), one per container as on Lambda, where each container
+    is a process. NOTE: boto3 keeps one in a module global, made on first use with the credentials then in the
+    environment, and a fresh import of the handler does not import boto3 anew: without this the first function to
+    make a client would lend its keys (its role's rights, tools/local/iam.py) to every other."""
+    function: LocalFunction | None = getattr(_running, "function", None)
+    if function is None:
+        return _process_default_session()
+    if function.default_session is None:
+        function.default_session = boto3.session.Session()  # in its environment: its keys, region, endpoint
+    return function.default_session
+
+
+boto3._get_default_session = _container_default_session
 
 
 @dataclass(frozen=True)
@@ -76,6 +97,8 @@ class LocalFunction:
         self._reservation = Reservation(spec.reserved_concurrency)
         self._container: tuple[ModuleType, Handler] | None = None
         """The warm container: the handler module as this function imported it, and its handler."""
+        self.default_session: boto3.session.Session | None = None
+        """boto3's default session in this container (`_container_default_session`)."""
         self.deleted = False
         """Set by LambdaRuntime.delete_function: every invocation is refused (ResourceNotFoundException)."""
         self.environment: Mapping[str, str] = (
@@ -112,16 +135,20 @@ class LocalFunction:
             timeout_seconds=self.spec.timeout_seconds,
         )
         with self._one_at_a_time, function_environment(self.environment), captured_stdout() as printed:
-            module, handler = self._warm_container()
-            with logs_to(module, self._log):
-                started = time.perf_counter()
-                response, error = None, None
-                try:
-                    response = handler(event, context)
-                except Exception as exc:  # an unhandled error: Lambda logs it and counts it in Errors
-                    error = exc
-                    self._log_error(exc)
-                duration_ms = (time.perf_counter() - started) * 1000
+            _running.function = self
+            try:
+                module, handler = self._warm_container()
+                with logs_to(module, self._log):
+                    started = time.perf_counter()
+                    response, error = None, None
+                    try:
+                        response = handler(event, context)
+                    except Exception as exc:  # an unhandled error: Lambda logs it and counts it in Errors
+                        error = exc
+                        self._log_error(exc)
+                    duration_ms = (time.perf_counter() - started) * 1000
+            finally:
+                _running.function = None
             self._invoked()
         self._metrics.ingest_emf(printed.getvalue())
         self._record(duration_ms, in_flight, failed=error is not None)
@@ -142,9 +169,14 @@ class LocalFunction:
             self._container = module, getattr(module, self.spec.handler.rpartition(".")[2])
         return self._container
 
-    def close(self) -> None:
-        with self._one_at_a_time:  # no invocation is writing to the log being closed
-            self._log.close()
+    def close(self, wait_seconds: float = 1.0) -> None:
+        """Closes its log once no invocation writes to it; an invocation still running after `wait_seconds` (a
+        notifier retrying a channel) keeps it open: the process is ending, and a stop must not wait for it."""
+        if self._one_at_a_time.acquire(timeout=wait_seconds):
+            try:
+                self._log.close()
+            finally:
+                self._one_at_a_time.release()
 
     def _log_error(self, error: BaseException) -> None:
         # The shape Lambda's Python runtime logs for an unhandled exception.
@@ -216,9 +248,11 @@ class LambdaRuntime:
         with self._lock:
             self.invocations += 1
 
-    def close(self) -> None:
+    def close(self, wait_seconds: float = 1.0) -> None:
+        """Closes every function's log, waiting at most `wait_seconds` in all for invocations still running."""
+        deadline = time.monotonic() + wait_seconds
         for function in list(self._functions.values()):
-            function.close()
+            function.close(max(0.0, deadline - time.monotonic()))
 
 
 def fresh_import(module_name: str) -> ModuleType:
