@@ -130,11 +130,6 @@ def test_make_drill_request_spike_reports_the_guard_engaging_and_releasing() -> 
     assert lines[-1] == "drill passed"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="found here, not fixed yet: make dev prints a werkzeug 'Error on request' traceback when stopped with "
-    "Ctrl-C after make digest ran; the digest itself is sent (exit 0)",
-)
 def test_make_digest_against_a_running_make_dev(tmp_path: Path) -> None:
     # Given `make dev` running on free ports
     base = free_port_base()
