@@ -125,11 +125,16 @@ def test_800_distinct_visitors_count_800_views_and_800_unique_visitors(moto_endp
 def test_800_posts_of_one_visitor_count_one_unique_visitor_and_the_daily_limit_of_views(moto_endpoint: str) -> None:
     # Given an empty table / When 16 containers post 50 visits each, all from the same browser
     answers = _run(moto_endpoint, "visits-one", one_visitor=True)
-    # Then one visitor is counted once, with max_views_per_visitor_per_day views; the rest are ignored
+    # Then one visitor is counted once, with at most max_views_per_visitor_per_day views; the rest are ignored.
+    # All of them, unless a view's undo lost a race with its own slow write (as above): then the visitor's limit
+    # is spent on a view the totals never got, and a retry of it was told already_counted
     stored = _stored(moto_endpoint, "visits-one")
-    assert stored == {"count": MAX_VIEWS, "unique_visitors": 1, "today": {"count": MAX_VIEWS, "unique_visitors": 1}}
-    assert max(answer["count"] for answer in answers) == MAX_VIEWS
-    assert sum(1 for answer in answers if answer["counted"]) <= MAX_VIEWS
+    counted = sum(1 for answer in answers if answer["counted"])
+    retried = sum(1 for answer in answers if answer.get("reason") == catalog.ALREADY_COUNTED_REASON)
+    assert counted <= stored["count"] <= MAX_VIEWS
+    assert stored["count"] >= MAX_VIEWS - retried
+    assert stored["unique_visitors"] == stored["today"]["unique_visitors"] <= 1  # 0 only if its first view was lost
+    assert stored["today"]["count"] == stored["count"]
 
 
 def _dynamodb(session: Session, service: str, **options: Any) -> DynamoDBClient:
