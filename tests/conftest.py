@@ -35,7 +35,12 @@ def local_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSyst
         Ports.from_base(free_port_base()),
         Path(tmp_path_factory.mktemp("local")),
         period_scale=0.02,
-        config_overrides={"api_throttle_rate_per_second": "1000", "api_throttle_burst_requests": "1000"},
+        config_overrides={
+            "api_throttle_rate_per_second": "1000",
+            "api_throttle_burst_requests": "1000",
+            # Every request reaches the local API from 127.0.0.1: one network, which the counter caps per day.
+            "max_views_per_network_per_day": "100000",
+        },
     )
     system.start()
     yield system
