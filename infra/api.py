@@ -18,7 +18,7 @@ from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from constructs import Construct
 
 from functions.common import catalog
-from functions.counter import crawlers
+from functions.counter import browsers, crawlers
 from infra.config import REPO_ROOT, DeploymentConfig, Tracing
 from infra.lambda_factory import PythonFunction, log_retention
 from infra.nag import suppress
@@ -33,12 +33,18 @@ COUNTER_TRACING: Final[Mapping[Tracing, lambda_.Tracing]] = {
     "active": lambda_.Tracing.ACTIVE,
 }
 # Data the counter reads at run time that the Lambda runtime lacks: the crawler pattern list (functions/counter/
-# crawlers.py), bundled from the pinned, installed distribution.
-COUNTER_DISTRIBUTIONS: Final = ("crawler-user-agents",)
+# crawlers.py) and the User-Agent parser with its rules (functions/counter/browsers.py), bundled from the pinned,
+# installed distributions (all pure Python: py3-none-any wheels).
+COUNTER_DISTRIBUTIONS: Final = ("crawler-user-agents", "ua-parser", browsers.RULES_DISTRIBUTION)
 COMPACT_CRAWLER_LIST: Final = (
     (Path(crawlers.__file__).with_name(crawlers.COMPACT_FILE)).relative_to(REPO_ROOT).as_posix()
 )
 """The same list reduced at synth to what the counter reads (crawlers.compact_patterns): ~5 ms off a cold start."""
+COMPACT_BROWSER_RULES: Final = (
+    (Path(browsers.__file__).with_name(browsers.COMPACT_FILE)).relative_to(REPO_ROOT).as_posix()
+)
+"""The parser's rules with the texts each needs (browsers.compact_rules): the counter never imports the parser,
+~250 ms of a cold start (docs/performance.md)."""
 
 # One lean JSON line per request, the only log line of a plain 200 besides the counter's metrics (docs/cost.md):
 # what the runbook reads (request id to find the counter's line, route, status, latencies, API Gateway's and the
@@ -96,9 +102,15 @@ class CounterApi(Construct):
             environment={
                 catalog.TABLE_NAME_ENV: table.table_name,
                 catalog.MAX_VIEWS_ENV: str(config.max_views_per_visitor_per_day),
+                catalog.MAX_VIEWS_PER_NETWORK_ENV: str(config.max_views_per_network_per_day),
+                # The list CORS allows (below): one source for which pages may count a visit.
+                catalog.ALLOWED_ORIGINS_ENV: ",".join(allowed_origins),
             },
             bundled_distributions=COUNTER_DISTRIBUTIONS,
-            generated_files={COMPACT_CRAWLER_LIST: crawlers.compact_file_content()},
+            generated_files={
+                COMPACT_CRAWLER_LIST: crawlers.compact_file_content(),
+                COMPACT_BROWSER_RULES: browsers.compact_file_content(),
+            },
             tracing=COUNTER_TRACING[config.counter_tracing],
             # Lambda's start and report lines: ~400 bytes of every visit's logs (docs/cost.md); the counter logs
             # its cold starts itself.

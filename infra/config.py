@@ -150,6 +150,10 @@ class DeploymentConfig(_Strict):
     max_views_per_visitor_per_day: Annotated[int, whole(1, 1000)]
     """Page views of one visitor (a day's hash of IP, User-Agent and site) counted per UTC day (reloads and scripts
     beyond it count as IgnoredVisits)."""
+    max_views_per_network_per_day: Annotated[int, whole(1, 100_000)] = 30
+    """Page views counted per network (a day's hash of the source IP alone) per UTC day, whatever the User-Agent:
+    ten readers behind one office NAT at `max_views_per_visitor_per_day` 3 ([privacy.md](privacy.md)); at least
+    `max_views_per_visitor_per_day`."""
     log_retention_days: Annotated[int, AfterValidator(retention)]
     """Retention of every log group (days)."""
     alert_recipients: Annotated[tuple[Email, ...], AfterValidator(unique)] = Field(min_length=1)
@@ -234,7 +238,8 @@ def _describe(error: ValidationError) -> str:
 
 
 def _check_limits(config: DeploymentConfig) -> None:
-    """A burst holds at least a second's rate; the guard only ever lowers the stage's configured throttle."""
+    """A burst holds at least a second's rate; the guard only ever lowers the stage's configured throttle; a network
+    counts at least what one of its visitors may."""
     if config.api_throttle_burst_requests < config.api_throttle_rate_per_second:
         raise ConfigError("config key 'api_throttle_burst_requests': must be at least api_throttle_rate_per_second")
     if config.guard_rate_per_second >= config.api_throttle_rate_per_second:
@@ -249,6 +254,8 @@ def _check_limits(config: DeploymentConfig) -> None:
         )
     if config.guard_burst_requests < config.guard_rate_per_second:
         raise ConfigError("config key 'guard_burst_requests': must be at least guard_rate_per_second")
+    if config.max_views_per_network_per_day < config.max_views_per_visitor_per_day:
+        raise ConfigError("config key 'max_views_per_network_per_day': must be at least max_views_per_visitor_per_day")
 
 
 def _check_site_certificate(config: DeploymentConfig) -> None:

@@ -29,7 +29,7 @@ VISITS_METRIC: Final = "Visits"
 UNIQUE_VISITORS_METRIC: Final = "UniqueVisitors"
 """One per visitor's first counted view of a UTC day."""
 IGNORED_VISITS_METRIC: Final = "IgnoredVisits"
-"""One per POST answered 200 but not counted: a crawler, no User-Agent, or over the visitor's daily limit.
+"""One per POST answered 200 but not counted (IGNORE_REASONS; a retry of a counted visit is not one).
 Emitted twice: on the fixed {service} dimension (the total) and on {service, reason} (IGNORE_REASONS)."""
 STORE_FAILURES_METRIC: Final = "VisitStoreFailures"
 """One per request answered 503 because DynamoDB throttled or could not be reached."""
@@ -37,9 +37,25 @@ STORE_FAILURES_METRIC: Final = "VisitStoreFailures"
 IGNORE_REASON_DIMENSION: Final = "reason"
 IGNORED_CRAWLER: Final = "crawler"
 IGNORED_NO_USER_AGENT: Final = "no_user_agent"
+IGNORED_NOT_A_BROWSER: Final = "not_a_browser"
+"""A User-Agent the maintained parser does not name as a browser (curl, Postman, Java, Node, PowerShell...)."""
+IGNORED_FOREIGN_ORIGIN: Final = "foreign_origin"
+"""An `Origin` header that is not one of the site's origins (CORS hides the answer, not the request)."""
 IGNORED_OVER_DAILY_LIMIT: Final = "over_daily_limit"
-IGNORE_REASONS: Final = (IGNORED_CRAWLER, IGNORED_NO_USER_AGENT, IGNORED_OVER_DAILY_LIMIT)
-"""The only values of the `reason` dimension: each is one billed custom metric, so the list is fixed."""
+IGNORED_OVER_NETWORK_LIMIT: Final = "over_network_limit"
+"""Over the views counted per network (source IP) and UTC day, whatever the User-Agent."""
+IGNORE_REASONS: Final = (
+    IGNORED_CRAWLER,
+    IGNORED_NO_USER_AGENT,
+    IGNORED_NOT_A_BROWSER,
+    IGNORED_FOREIGN_ORIGIN,
+    IGNORED_OVER_DAILY_LIMIT,
+    IGNORED_OVER_NETWORK_LIMIT,
+)
+"""The only values of the `reason` dimension, and the `reason` POST /visits answers when it did not count: each is
+one custom metric, billed only for the hours it is published in, and no alarm reads them (the dashboard does)."""
+ALREADY_COUNTED_REASON: Final = "already_counted"
+"""The `reason` of a retry of a visit that was counted: it is the same visit, so no IgnoredVisits either."""
 
 # The visits table (docs/privacy.md). One item holds the site's totals; it is the item the first version of the
 # counter wrote, so a deployed count carries on (VISITS_COUNT_ATTRIBUTE stays the total page views).
@@ -58,6 +74,9 @@ SALT_KEY_PREFIX: Final = "salt#"
 SALT_ATTRIBUTE: Final = "salt"
 VISITOR_KEY_PREFIX: Final = "visitor#"
 VISITOR_VIEWS_ATTRIBUTE: Final = "views"
+"""Counted views of the item's visitor (visitor#) or network (network#) that day."""
+NETWORK_KEY_PREFIX: Final = "network#"
+"""One item per (day, network): a day's keyed hash of the source IP alone, and its counted views."""
 VISIT_IDS_ATTRIBUTE: Final = "visit_ids"
 """The visit ids already counted for the visitor that day (at most max_views_per_visitor_per_day)."""
 LAST_WRITE_ATTRIBUTE: Final = "last_write"
@@ -70,6 +89,10 @@ EXPIRES_AT_ATTRIBUTE: Final = "expires_at"
 TABLE_NAME_ENV: Final = "TABLE_NAME"
 MAX_VIEWS_ENV: Final = "MAX_VIEWS_PER_VISITOR_PER_DAY"
 """config max_views_per_visitor_per_day: views of one visitor counted per UTC day."""
+MAX_VIEWS_PER_NETWORK_ENV: Final = "MAX_VIEWS_PER_NETWORK_PER_DAY"
+"""config max_views_per_network_per_day: views counted per network (source IP) per UTC day."""
+ALLOWED_ORIGINS_ENV: Final = "ALLOWED_ORIGINS"
+"""Comma-separated origins of the site (the list the API's CORS allows): a POST from another Origin is not counted."""
 
 # Lambda handlers (`module.function`): infra deploys them under these names; the local runtime reads them back
 # from the synthesized template and imports them.

@@ -3,7 +3,8 @@ preflight) and the notifier's posts to a secret URL (a Slack incoming webhook, a
 
 An error status is an answer like any other; only a request that got no answer raises NoAnswerError, whose
 `reason` never quotes the URL. `post_json` adds what a secret URL needs: https only (plain http to this machine,
-for local sinks), no redirects, one retry of what may pass, and errors that never quote the URL: whoever holds
+for local sinks), no redirects, one retry of what may pass and was surely not taken (never of a timeout),
+and errors that never quote the URL: whoever holds
 it can post to the owner's channel, so nothing here puts it in an exception, a log line or a receipt.
 """
 
@@ -34,14 +35,21 @@ LOOPBACK_HOSTS: Final = frozenset({"127.0.0.1", "localhost", "::1"})
 class NoAnswerError(Exception):
     """The request got no HTTP answer (refused, timed out, TLS or DNS failure)."""
 
-    def __init__(self, url: str, reason: str, detail: str = "") -> None:
+    def __init__(self, url: str, reason: str, detail: str = "", *, maybe_sent: bool = False) -> None:
         super().__init__(f"no answer from {url}: {reason}{detail}"[:300])
         self.reason = reason
         """What went wrong, in words that never quote the URL (a secret one stays secret)."""
+        self.maybe_sent = maybe_sent
+        """The request may have reached the server (a timeout): a POST may have been taken."""
 
 
 class PostError(Exception):
     """A POST was not taken. The text names the channel and what it answered, never the URL."""
+
+
+class UnconfirmedPostError(PostError):
+    """A POST got no answer in time and may have been taken (a slow Slack takes the post, then answers late):
+    it is not sent again, since a second copy is all a retry could add (docs/alerting.md)."""
 
 
 @dataclass(frozen=True)
@@ -92,12 +100,12 @@ def request(
         with error:
             return _answer(error.geturl() or url, error.code, error.headers.items(), error.read(MAX_BODY_BYTES))
     except TimeoutError:
-        raise NoAnswerError(url, f"no answer within {timeout_seconds:g} s") from None
+        raise NoAnswerError(url, f"no answer within {timeout_seconds:g} s", maybe_sent=True) from None
     except (urllib.error.URLError, OSError, ValueError) as error:
         # NOTE: URLError's reason is the socket error (refused, unreachable, DNS), never the URL itself.
         reason = getattr(error, "reason", error)
         if isinstance(reason, TimeoutError):
-            raise NoAnswerError(url, "timed out") from None
+            raise NoAnswerError(url, "timed out", maybe_sent=True) from None
         raise NoAnswerError(url, f"connection failed ({type(reason).__name__})", f": {reason}") from None
     except Exception as error:  # http.client's own errors may quote the URL: only their type is kept
         raise NoAnswerError(url, f"request failed ({type(error).__name__})") from None
@@ -151,6 +159,9 @@ def post_json(
                 follow_redirects=False,
             )
         except NoAnswerError as error:
+            if error.maybe_sent:
+                # NOTE: no retry: the post may have been taken, and a webhook (Slack's) cannot deduplicate.
+                raise UnconfirmedPostError(f"{channel}: {error.reason}, may have been delivered; not resent") from None
             problem = error.reason
         else:
             if 200 <= answer.status < 300:

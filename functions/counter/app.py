@@ -66,16 +66,29 @@ _DYNAMODB_CONFIG: Final = Config(connect_timeout=0.5, read_timeout=1.0, retries=
 def visit_counter() -> VisitCounter:
     """One client per container, created on first use so tests and the local runtime choose the endpoint."""
     table_name = required_env(catalog.TABLE_NAME_ENV)
-    max_views = required_env(catalog.MAX_VIEWS_ENV)
-    if not max_views.isdigit() or int(max_views) < 1:
-        raise RuntimeError(f"environment variable {catalog.MAX_VIEWS_ENV} is not a whole number ≥ 1: {max_views!r}")
+    max_views = _whole_number_env(catalog.MAX_VIEWS_ENV)
+    max_network_views = _whole_number_env(catalog.MAX_VIEWS_PER_NETWORK_ENV)
     # NOTE: botocore's session rather than boto3's: `import boto3` also loads s3transfer, ~20 ms of a cold start
     # spent on S3 code this function never runs (docs/performance.md).
     return VisitCounter(
         client=cast("DynamoDBClient", get_session().create_client("dynamodb", config=_DYNAMODB_CONFIG)),
         table_name=table_name,
-        max_views_per_day=int(max_views),
+        max_views_per_day=max_views,
+        max_views_per_network_per_day=max_network_views,
     )
+
+
+def _whole_number_env(name: str) -> int:
+    value = required_env(name)
+    if not value.isdigit() or int(value) < 1:
+        raise RuntimeError(f"environment variable {name} is not a whole number ≥ 1: {value!r}")
+    return int(value)
+
+
+@cache
+def site_origins() -> frozenset[str]:
+    """The site's origins, the list the API's CORS allows (infra/api.py sets both from one list)."""
+    return frozenset(origin for origin in required_env(catalog.ALLOWED_ORIGINS_ENV).split(",") if origin)
 
 
 def _figures(totals: Totals) -> dict[str, Any]:
@@ -91,26 +104,44 @@ def _get_visits(event: dict[str, Any], counter: VisitCounter) -> dict[str, Any]:
 
 
 def _post_visit(event: dict[str, Any], counter: VisitCounter) -> dict[str, Any]:
-    """Counts the visit unless it is a crawler's, a retry of a counted one, or over the visitor's daily limit;
-    every case answers the figures. The IP and User-Agent go into the visitor's hash only, never into a log."""
+    """Counts the visit unless it is not a visitor's (crawlers.py), from another site, a retry of a counted one,
+    or over the visitor's or the network's daily limit; every case answers the figures and whether, or why not,
+    it counted. The IP and User-Agent go into the day's hashes only, never into a log or an answer."""
     visit_id = visit_id_from_body(event)
     http = event["requestContext"]["http"]
     user_agent = http.get("userAgent") or ""
-    reason = ignore_reason(user_agent)
+    # NOTE: CORS only keeps a foreign page from reading the answer; the browser still sends the POST, with the
+    # page's Origin. A request without Origin (same-origin GET-like fetches, non-browser clients) is judged by
+    # its User-Agent alone. https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Origin
+    origin = (event.get("headers") or {}).get("origin")
+    reason = catalog.IGNORED_FOREIGN_ORIGIN if origin is not None and origin not in site_origins() else None
+    reason = reason or ignore_reason(user_agent)
     if reason is not None:
         _count_ignored(reason)
-        return _figures(counter.totals())
+        return _not_counted(counter.totals(), reason)
     # NOTE: without a visit id (not the site's own script) the request id stands in; a retry then gets a new one
     # and may count again, up to the visitor's daily limit.
     visit = Visit(visit_id or event["requestContext"]["requestId"], http["sourceIp"], user_agent)
     result = counter.record_visit(visit)
-    if result.outcome is Outcome.OVER_DAILY_LIMIT:
-        _count_ignored(catalog.IGNORED_OVER_DAILY_LIMIT)
-    elif result.outcome is not Outcome.ALREADY_COUNTED:
-        metrics.add_metric(name=catalog.VISITS_METRIC, unit=MetricUnit.Count, value=1)
-        if result.outcome is Outcome.FIRST_VIEW:
-            metrics.add_metric(name=catalog.UNIQUE_VISITORS_METRIC, unit=MetricUnit.Count, value=1)
-    return _figures(result.totals)
+    if result.outcome is Outcome.ALREADY_COUNTED:
+        return _not_counted(result.totals, catalog.ALREADY_COUNTED_REASON)
+    if result.outcome in _LIMITS:
+        _count_ignored(_LIMITS[result.outcome])
+        return _not_counted(result.totals, _LIMITS[result.outcome])
+    metrics.add_metric(name=catalog.VISITS_METRIC, unit=MetricUnit.Count, value=1)
+    if result.outcome is Outcome.FIRST_VIEW:
+        metrics.add_metric(name=catalog.UNIQUE_VISITORS_METRIC, unit=MetricUnit.Count, value=1)
+    return {**_figures(result.totals), "counted": True}
+
+
+_LIMITS: Final = {
+    Outcome.OVER_DAILY_LIMIT: catalog.IGNORED_OVER_DAILY_LIMIT,
+    Outcome.OVER_NETWORK_LIMIT: catalog.IGNORED_OVER_NETWORK_LIMIT,
+}
+
+
+def _not_counted(totals: Totals, reason: str) -> dict[str, Any]:
+    return {**_figures(totals), "counted": False, "reason": reason}
 
 
 def _count_ignored(reason: str) -> None:

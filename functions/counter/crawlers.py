@@ -1,5 +1,5 @@
-"""Which requests are not visitors: known crawlers (PyPI `crawler-user-agents`, the maintained list) and
-requests without a User-Agent.
+"""Which requests are not visitors: requests without a User-Agent, known crawlers (PyPI `crawler-user-agents`,
+the maintained list), and User-Agents the maintained parser does not name as a browser (browsers.py).
 
 The list ships as data in the counter's asset (infra/lambda_factory.py stages the pinned distribution's files)
 together with COMPACT_FILE, the same list reduced at synth time (`compact_patterns`) to what the check reads;
@@ -20,7 +20,8 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Final
 
-from functions.common.catalog import IGNORED_CRAWLER, IGNORED_NO_USER_AGENT
+from functions.common.catalog import IGNORED_CRAWLER, IGNORED_NO_USER_AGENT, IGNORED_NOT_A_BROWSER
+from functions.counter.browsers import is_browser
 
 PATTERNS_PACKAGE: Final = "crawleruseragents"
 """The import name of PyPI `crawler-user-agents`."""
@@ -38,7 +39,10 @@ def ignore_reason(user_agent: str) -> str | None:
     """Why a request with this User-Agent is not counted (catalog.IGNORE_REASONS), or None for a visitor."""
     if not user_agent.strip():
         return IGNORED_NO_USER_AGENT
-    return IGNORED_CRAWLER if is_crawler(user_agent) else None
+    # Crawlers first: many announce themselves inside a browser's User-Agent (`Chrome-Lighthouse`, `Googlebot`).
+    if is_crawler(user_agent):
+        return IGNORED_CRAWLER
+    return None if is_browser(user_agent) else IGNORED_NOT_A_BROWSER
 
 
 @lru_cache(maxsize=_CACHED_USER_AGENTS)

@@ -16,8 +16,9 @@ MAX_BODY_BYTES: Final = 1024
 """POST /visits needs no body; a small JSON object is tolerated so clients can send `{}` or a visit id."""
 
 VISIT_ID_FIELD: Final = "visit_id"
-VISIT_ID_PATTERN: Final = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-"""What the site sends (frontend/static/counter.js: a random UUID per visit, kept while the visit is retried)."""
+VISIT_ID_PATTERN: Final = re.compile(r"[A-Za-z0-9_-]{8,64}")
+"""Matched whole (fullmatch: `$` would let a trailing newline through). What the site sends
+(frontend/static/counter.js: a random UUID per visit, kept while the visit is retried)."""
 
 RETRY_AFTER_SECONDS: Final = 2
 """What a 503 tells clients to wait: DynamoDB throttling clears within seconds for a counter this small."""
@@ -73,10 +74,11 @@ def visit_id_from_body(event: dict[str, Any]) -> str | None:
         raise ApiError(400, "malformed_body", f"body is not valid JSON: {exc}") from exc
     if not isinstance(parsed, dict):
         raise ApiError(400, "malformed_body", "body must be a JSON object (or empty)")
-    visit_id = parsed.get(VISIT_ID_FIELD)
-    if visit_id is None:
+    if VISIT_ID_FIELD not in parsed:
         return None
-    if not isinstance(visit_id, str) or not VISIT_ID_PATTERN.match(visit_id):
+    visit_id = parsed[VISIT_ID_FIELD]
+    # `null` is not a string either: the contract (docs/api/openapi.yaml) says the field, when sent, is one.
+    if not isinstance(visit_id, str) or VISIT_ID_PATTERN.fullmatch(visit_id) is None:
         raise ApiError(400, "invalid_visit_id", f"{VISIT_ID_FIELD} must be 8 to 64 of A-Z, a-z, 0-9, '_' and '-'")
     return visit_id
 

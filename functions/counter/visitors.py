@@ -1,7 +1,8 @@
 """Who a visitor is, without storing who they are: a keyed hash under a random salt that lives for one UTC day.
 
 The visitor id is HMAC-SHA256(salt of the day, source IP + User-Agent + site), as Plausible and Ackee count
-unique visitors. The IP and the User-Agent are never stored: only the hash is, and once the day's salt is gone
+unique visitors; the network id, the same over the source IP alone, caps what one address can count whatever
+User-Agents it sends. The IP and the User-Agent are never stored: only the hash is, and once the day's salt is gone
 (DynamoDB TTL) nobody, the owner included, can link an id to an address or to another day (docs/privacy.md).
 """
 
@@ -29,6 +30,7 @@ EXPIRY_GRACE: Final = timedelta(hours=1)
 """A request that started at 23:59:59 still finds its day's salt; after that, the salt may go."""
 _FIELD_SEPARATOR: Final = "\n"
 """Cannot occur inside an IP, a header value or a table name, so (ip, ua, site) map to one message each."""
+_NETWORK_FIELD: Final = "network"
 
 
 class SaltUnavailableError(Exception):
@@ -50,6 +52,13 @@ def day_expiry(day: str) -> int:
 def visitor_id(salt: bytes, *, source_ip: str, user_agent: str, site: str) -> str:
     """The day's pseudonymous id of a visitor; the same inputs under another day's salt give an unrelated id."""
     message = _FIELD_SEPARATOR.join((source_ip, user_agent, site)).encode()
+    return hmac.new(salt, message, hashlib.sha256).hexdigest()[:VISITOR_ID_HEX_CHARS]
+
+
+def network_id(salt: bytes, *, source_ip: str, site: str) -> str:
+    """The day's pseudonymous id of a network (everyone behind one source IP, whatever their User-Agent), hashed
+    like a visitor's; the leading field keeps it from ever equalling a visitor's id."""
+    message = _FIELD_SEPARATOR.join((_NETWORK_FIELD, source_ip, site)).encode()
     return hmac.new(salt, message, hashlib.sha256).hexdigest()[:VISITOR_ID_HEX_CHARS]
 
 

@@ -1,7 +1,10 @@
 """Counting visits honestly: the domain logic, and the only code on the counter's path that talks to DynamoDB.
 
-A counted visit is two conditional writes (docs/performance.md, docs/privacy.md):
+A counted visit is three conditional writes (docs/performance.md, docs/privacy.md):
 
+0. the network's gate, on the item of the day of everyone behind the visit's source IP: adds one view, only if
+   the network has fewer than `max_views_per_network_per_day`; so a script rotating its User-Agent (a new
+   visitor each time) stops there. It is taken back (best effort) when the visit is not counted after all.
 1. the gate, on the visitor's item of the day: adds the visit's id and one view, only if that id is not there
    yet and the visitor has fewer than `max_views_per_day` views. A retried visit (same id) fails the condition
    and is answered as already counted; a reload storm stops at the limit.
@@ -39,7 +42,14 @@ from functions.counter.store import (
     consistent_get,
     error_code,
 )
-from functions.counter.visitors import DailySalts, SaltUnavailableError, day_expiry, utc_day, visitor_id
+from functions.counter.visitors import (
+    DailySalts,
+    SaltUnavailableError,
+    day_expiry,
+    network_id,
+    utc_day,
+    visitor_id,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -65,6 +75,7 @@ class Outcome(Enum):
     ALREADY_COUNTED = "already_counted"
     """A retry of a visit that was counted: not counted again."""
     OVER_DAILY_LIMIT = "over_daily_limit"
+    OVER_NETWORK_LIMIT = "over_network_limit"
 
 
 @dataclass(frozen=True)
@@ -108,7 +119,8 @@ def utc_now() -> datetime:
 
 
 class VisitCounter:
-    """`client` must make a single attempt per call (no SDK retries): reads are retried here, writes never."""
+    """`client` must make a single attempt per call (no SDK retries): reads are retried here, writes never.
+    `max_views_per_network_per_day` None: no network gate (one write fewer per visit; the handler always sets it)."""
 
     def __init__(
         self,
@@ -116,11 +128,13 @@ class VisitCounter:
         client: DynamoDBClient,
         table_name: str,
         max_views_per_day: int,
+        max_views_per_network_per_day: int | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.client = client
         self.table_name = table_name
         self.max_views_per_day = max_views_per_day
+        self.max_views_per_network_per_day = max_views_per_network_per_day
         self.clock = clock
         self._salts = DailySalts(client=client, table_name=table_name)
         self._stored_day: str | None = None
@@ -137,18 +151,33 @@ class VisitCounter:
         day = utc_day(self.clock())
         with _store_errors():
             salt = self._salts.for_day(day)
+        network_gate = self._network_gate(salt, day, visit.source_ip)
+        if not network_gate.enter(day, self.max_views_per_network_per_day or 0):
+            return VisitResult(Outcome.OVER_NETWORK_LIMIT, self.totals())
         visitor = visitor_id(salt, source_ip=visit.source_ip, user_agent=visit.user_agent, site=self.table_name)
         gate = _Gate(self.client, self.table_name, f"{catalog.VISITOR_KEY_PREFIX}{day}#{visitor}", visit.visit_id)
-        outcome = gate.enter(day, self.max_views_per_day)
+        try:
+            outcome = gate.enter(day, self.max_views_per_day)
+        except VisitStoreUnavailableError:
+            network_gate.undo()
+            raise
         if outcome in (Outcome.ALREADY_COUNTED, Outcome.OVER_DAILY_LIMIT):
+            network_gate.undo()
             return VisitResult(outcome, self.totals())
         try:
             totals = self._add_to_totals(day, first_view=outcome is Outcome.FIRST_VIEW)
         except VisitStoreUnavailableError as error:
             if not error.maybe_counted:
                 gate.undo()
+                network_gate.undo()
             raise
         return VisitResult(outcome, totals)
+
+    def _network_gate(self, salt: bytes, day: str, source_ip: str) -> _NetworkGate:
+        if self.max_views_per_network_per_day is None:
+            return _NO_NETWORK_GATE
+        network = network_id(salt, source_ip=source_ip, site=self.table_name)
+        return _NetworkGate(self.client, self.table_name, f"{catalog.NETWORK_KEY_PREFIX}{day}#{network}")
 
     def _add_to_totals(self, day: str, *, first_view: bool) -> Totals:
         """One conditional update of the totals item; a new UTC day resets today's figures in the same write."""
@@ -293,6 +322,81 @@ class _Gate:
             "#expires": catalog.EXPIRES_AT_ATTRIBUTE,
             "#token": catalog.LAST_WRITE_ATTRIBUTE,
         }
+
+
+@dataclass(frozen=True)
+class _NetworkGate:
+    """The network's item of the day: how many views were counted from its source IP, whoever sent them."""
+
+    client: DynamoDBClient
+    table_name: str
+    key: str
+    write_token: str = field(default_factory=lambda: secrets.token_hex(8))
+    """Marks this write, so undo() takes back this view and never another request's (see _Gate)."""
+
+    def enter(self, day: str, max_views: int) -> bool:
+        """True when the view fits under the network's limit (and is now counted on it)."""
+        try:
+            with _store_errors():
+                self.client.update_item(
+                    TableName=self.table_name,
+                    Key={catalog.VISITS_PARTITION_KEY: {"S": self.key}},
+                    UpdateExpression="ADD #views :one SET #expires = :expires, #token = :token",
+                    ConditionExpression="attribute_not_exists(#views) OR #views < :max",
+                    ExpressionAttributeNames=self._names(),
+                    ExpressionAttributeValues={
+                        ":one": {"N": "1"},
+                        ":max": {"N": str(max_views)},
+                        ":expires": {"N": str(day_expiry(day))},
+                        ":token": {"S": self.write_token},
+                    },
+                )
+        except ClientError as exc:
+            if error_code(exc) != _CONDITION_FAILED:
+                raise
+            return False
+        except VisitStoreUnavailableError as error:
+            if error.maybe_counted:
+                self.undo()
+            raise
+        return True
+
+    def undo(self) -> None:
+        """Best effort, like _Gate.undo: a view that cannot be taken back leaves the network one view fewer to
+        count that day; nothing is ever counted twice."""
+        try:
+            with _store_errors():
+                self.client.update_item(
+                    TableName=self.table_name,
+                    Key={catalog.VISITS_PARTITION_KEY: {"S": self.key}},
+                    UpdateExpression="ADD #views :minus_one REMOVE #token",
+                    ConditionExpression="#token = :token",
+                    ExpressionAttributeNames={k: v for k, v in self._names().items() if k != "#expires"},
+                    ExpressionAttributeValues={":minus_one": {"N": "-1"}, ":token": {"S": self.write_token}},
+                )
+        except (ClientError, VisitStoreUnavailableError):
+            return
+
+    @staticmethod
+    def _names() -> dict[str, str]:
+        return {
+            "#views": catalog.VISITOR_VIEWS_ATTRIBUTE,
+            "#expires": catalog.EXPIRES_AT_ATTRIBUTE,
+            "#token": catalog.LAST_WRITE_ATTRIBUTE,
+        }
+
+
+class _NoNetworkGate(_NetworkGate):
+    """Every view fits; nothing to write or undo."""
+
+    def enter(self, day: str, max_views: int) -> bool:
+        return True
+
+    def undo(self) -> None:
+        return
+
+
+_NO_NETWORK_GATE: Final = _NoNetworkGate(client=None, table_name="", key="")  # type: ignore[arg-type]
 
 
 @contextmanager

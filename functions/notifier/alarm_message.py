@@ -111,12 +111,34 @@ _DATAPOINT: Final = re.compile(r"(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?) \(\d{2}/\d{2
 _ALARM_ARN: Final = re.compile(r"^arn:[\w-]+:cloudwatch:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):alarm:(?P<name>.+)$")
 
 
+def encodable(text: str) -> str:
+    """The text with what no channel can carry replaced by U+FFFD: lone surrogates (UTF-8 cannot encode them)
+    and NUL characters (mail headers and many webhooks refuse them)."""
+    return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return encodable(value)
+    if isinstance(value, list):
+        return [_clean(item) for item in value]
+    return value
+
+
+def _clean_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    return {encodable(key): _clean(value) for key, value in pairs}
+
+
 def parse_alarm_message(text: str) -> AlarmStateChange:
     """The state change in an SNS message body; raises UnreadableAlarmMessageError if it is not one."""
     try:
-        document = json.loads(text)
+        # Every string of every object is made encodable as it is read (a JSON `\ud800` escape is a lone
+        # surrogate, which no channel can encode), so no field of the change can fail a channel.
+        document = json.loads(text, object_pairs_hook=_clean_object)
     except ValueError as exc:
         raise UnreadableAlarmMessageError(f"the message is not JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise UnreadableAlarmMessageError("the message is JSON nested too deeply to read") from exc
     if not isinstance(document, dict):
         raise UnreadableAlarmMessageError("the message is JSON but not an object")
     name = document.get("AlarmName")

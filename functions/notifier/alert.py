@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from dataclasses import dataclass, field, replace
+from typing import Any, Final, TypeVar
 
 from aws_lambda_powertools.utilities.data_classes import SNSEvent
 
@@ -20,6 +20,7 @@ from functions.notifier import slack, webhook
 from functions.notifier.alarm_message import (
     AlarmStateChange,
     UnreadableAlarmMessageError,
+    encodable,
     parse_alarm_message,
     text_or_none,
 )
@@ -27,6 +28,8 @@ from functions.notifier.alert_email import Email, render_alarm_email, render_unr
 from functions.notifier.presentation import AlertLinks, RawNotification
 
 Rendered = TypeVar("Rendered")
+MAX_MESSAGE_CHARS: Final = 256 * 1024
+"""SNS's own limit on a message: anything longer is not from SNS, and is forwarded cut to it."""
 
 
 @dataclass(frozen=True)
@@ -48,13 +51,17 @@ class Alert:
         alarm: Callable[[AlarmStateChange, AlertLinks], Rendered],
         unreadable: Callable[[RawNotification, str, AlertLinks], Rendered],
     ) -> Rendered:
-        if self.change is None:
-            return unreadable(self.notification, self.problem or "unreadable", self.links)
+        reason = self.problem or "unreadable"
+        if self.change is not None:
+            try:
+                return alarm(self.change, self.links)
+            except Exception as error:
+                reason = f"the alarm could not be rendered ({type(error).__name__}: {error})"
         try:
-            return alarm(self.change, self.links)
-        except Exception as error:
-            reason = f"the alarm could not be rendered ({type(error).__name__}: {error})"
             return unreadable(self.notification, reason, self.links)
+        except Exception as error:  # the last resort: the message as ASCII escapes, which every channel carries
+            quoted = replace(self.notification, message=ascii(self.notification.message)[:MAX_MESSAGE_CHARS])
+            return unreadable(quoted, f"{reason}; quoted as escapes ({type(error).__name__})", self.links)
 
     def email(self) -> Email:
         return self._render(render_alarm_email, render_unreadable_email)
@@ -83,23 +90,43 @@ def read_alert(record: Any, links: AlertLinks) -> Alert:
         problem = None
     except UnreadableAlarmMessageError as error:
         change, problem = None, str(error)
+    except Exception as error:  # whatever a message holds, it is forwarded raw, never lost
+        change, problem = None, f"the message could not be read ({type(error).__name__})"
     return Alert(notification=notification, delivery_id=delivery_id, change=change, problem=problem, links=links)
 
 
 def _notification(record: Any) -> tuple[RawNotification, str | None]:
     """The SNS envelope of one record and its message id (None for a record not from SNS)."""
     if not isinstance(record, dict) or not isinstance(record.get("Sns"), dict):
-        whole = json.dumps(record, default=str)
-        return RawNotification(message_id="none", topic_arn=None, subject=None, timestamp=None, message=whole), None
+        try:
+            whole = json.dumps(record, default=str)
+        except (ValueError, RecursionError) as error:
+            whole = f"(an event that cannot be quoted: {type(error).__name__})"
+        message = _forwardable(whole)
+        return RawNotification(message_id="none", topic_arn=None, subject=None, timestamp=None, message=message), None
     sns = SNSEvent({"Records": [record]}).record.sns
     raw = sns.get("Message")
     message_id = sns.get("MessageId")
-    delivery_id = message_id if isinstance(message_id, str) and message_id else None
+    delivery_id = encodable(message_id) if isinstance(message_id, str) and message_id else None
+    try:
+        text = raw if isinstance(raw, str) else json.dumps(raw, default=str)
+    except (ValueError, RecursionError) as error:
+        text = f"(a message that cannot be quoted: {type(error).__name__})"
     notification = RawNotification(
         message_id=delivery_id or "none",
-        topic_arn=text_or_none(sns.get("TopicArn")),
-        subject=text_or_none(sns.get("Subject")),
-        timestamp=text_or_none(sns.get("Timestamp")),
-        message=raw if isinstance(raw, str) else json.dumps(raw, default=str),
+        topic_arn=_optional_text(sns.get("TopicArn")),
+        subject=_optional_text(sns.get("Subject")),
+        timestamp=_optional_text(sns.get("Timestamp")),
+        message=_forwardable(text),
     )
     return notification, delivery_id
+
+
+def _forwardable(text: str) -> str:
+    """What every channel can carry: encodable, and no longer than an SNS message can be."""
+    return encodable(text[:MAX_MESSAGE_CHARS])
+
+
+def _optional_text(value: Any) -> str | None:
+    text = text_or_none(value)
+    return None if text is None else encodable(text)

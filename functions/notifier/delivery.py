@@ -26,6 +26,7 @@ from botocore.config import Config
 
 from functions.common import catalog
 from functions.common.env import required_env
+from functions.common.http import UnconfirmedPostError
 from functions.notifier.channel import Channel, ChannelDeliveryError, ChannelReceipt, Message
 from functions.notifier.sender import EmailChannel, EmailSender
 from functions.notifier.slack import SlackChannel
@@ -120,7 +121,14 @@ class Deliveries:
     def _deliver_on_channel(
         self, *, delivery: dict[str, str | None], channel: Channel, message: Message
     ) -> dict[str, str]:
-        receipt = channel.deliver(message)
+        try:
+            receipt = channel.deliver(message)
+        except UnconfirmedPostError as unconfirmed:
+            # The post may have been taken: recorded as delivered, so neither this invocation nor Lambda's
+            # retries send it again. A repeated alert is the cost avoided; a lost one is the risk taken, with the
+            # email (always on) as its backstop (docs/alerting.md).
+            logger.warning("unconfirmed delivery, not resent", extra={"channel": channel.name})
+            receipt = ChannelReceipt(channel=channel.name, reference=f"unconfirmed: {unconfirmed}"[:120])
         if self._on_delivered is not None:
             self._on_delivered(channel, message)
         logger.info("delivered", extra={"channel": channel.name, "reference": receipt.reference})

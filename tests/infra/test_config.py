@@ -58,6 +58,9 @@ def test_command_line_overrides_are_parsed_as_json_or_taken_as_strings() -> None
         ("guard_burst_requests", "40", "'guard_burst_requests': 40 must be below api_throttle_burst_requests (40)"),
         ("guard_burst_requests", "1", "'guard_burst_requests': must be at least guard_rate_per_second"),
         ("guard_rate_per_second", "0", "config key 'guard_rate_per_second'"),
+        # a network (everyone behind one address) counts at least what one of its visitors may (cdk.json: 3)
+        ("max_views_per_network_per_day", "2", "'max_views_per_network_per_day': must be at least max_views_per"),
+        ("max_views_per_network_per_day", "0", "config key 'max_views_per_network_per_day'"),
         ("monthly_budget_usd", "0", "config key 'monthly_budget_usd'"),
         ("monthly_budget_usd", "4.5", "config key 'monthly_budget_usd'"),
         ("colour", "blue", "unknown config key(s): colour"),

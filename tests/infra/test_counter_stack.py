@@ -18,7 +18,7 @@ from moto import mock_aws
 
 from functions.common import catalog
 from functions.common.catalog import API_URL_OUTPUT, TABLE_NAME_OUTPUT
-from functions.counter import app, crawlers
+from functions.counter import app, browsers, crawlers
 from functions.counter.crawlers import COMPACT_FILE, PATTERNS_FILE, PATTERNS_PACKAGE
 from infra.api import COUNTER_TABLE_ACTIONS
 from infra.config import DeploymentConfig
@@ -32,6 +32,14 @@ def _only(template: Template, resource_type: str) -> tuple[str, Mapping[str, Any
     resources = template.find_resources(resource_type)
     assert len(resources) == 1, f"expected one {resource_type}, found {list(resources)}"
     return next(iter(resources.items()))
+
+
+def _text(value: Any) -> str:
+    """A template value as text, with CloudFormation's joins done and other intrinsics kept as their JSON."""
+    if isinstance(value, dict) and "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return str(separator).join(_text(part) for part in parts)
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
 
 
 def _counter_function(template: Template) -> tuple[str, Mapping[str, Any]]:
@@ -99,6 +107,13 @@ def test_counter_function_runtime_architecture_limits_and_observability(
         "Ref": _only(template, "AWS::DynamoDB::GlobalTable")[0]
     }
     assert props["Environment"]["Variables"][catalog.MAX_VIEWS_ENV] == str(config.max_views_per_visitor_per_day)
+    assert props["Environment"]["Variables"][catalog.MAX_VIEWS_PER_NETWORK_ENV] == str(
+        config.max_views_per_network_per_day
+    )
+    # The counter counts POSTs from the origins CORS allows, and from no other: one list sets both
+    cors = _only(template, "AWS::ApiGatewayV2::Api")[0]
+    allowed = template.to_json()["Resources"][cors]["Properties"]["CorsConfiguration"]["AllowOrigins"]
+    assert _text(props["Environment"]["Variables"][catalog.ALLOWED_ORIGINS_ENV]) == ",".join(map(_text, allowed))
 
 
 @pytest.mark.parametrize(("mode", "expected"), [("active", "Active"), ("pass_through", "PassThrough")])
@@ -125,7 +140,16 @@ def test_counter_asset_ships_the_pinned_crawler_list_and_no_test_or_build_output
     assert (asset / PATTERNS_PACKAGE / PATTERNS_FILE).is_file()
     distribution = next(asset.glob("crawler_user_agents-*.dist-info"))
     assert distribution.name == f"crawler_user_agents-{pinned_version('crawler-user-agents')}.dist-info"
-    assert {path.name for path in asset.iterdir()} == {"functions", PATTERNS_PACKAGE, distribution.name}
+    # And the User-Agent parser with its rules, pinned too (their REVISION file names the rules' upstream commit)
+    parser = {
+        "ua_parser",
+        f"ua_parser-{pinned_version('ua-parser')}.dist-info",
+        "ua_parser_builtins",
+        f"ua_parser_builtins-{pinned_version('ua-parser-builtins')}.dist-info",
+        "REVISION",
+    }
+    assert {path.name for path in asset.iterdir()} == {"functions", PATTERNS_PACKAGE, distribution.name} | parser
+    assert (asset / "functions" / "counter" / browsers.COMPACT_FILE).is_file()
     assert not list(asset.rglob("__pycache__"))
 
 

@@ -103,6 +103,8 @@ def cold_start(runs: int) -> dict[str, Any]:
         {
             catalog.TABLE_NAME_ENV: "bench",
             catalog.MAX_VIEWS_ENV: "3",
+            catalog.MAX_VIEWS_PER_NETWORK_ENV: "30",
+            catalog.ALLOWED_ORIGINS_ENV: "https://bench.example.com",
             "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
             "AWS_DEFAULT_REGION": "us-east-1",
             "AWS_ACCESS_KEY_ID": "bench",

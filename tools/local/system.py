@@ -52,6 +52,11 @@ STOP_SECONDS: Final = 4.0
 get most of it (servers.DRAIN_TIMEOUT_SECONDS), the background loops what is left, the last snapshot milliseconds."""
 
 
+ONE_NETWORK: Final = {"max_views_per_network_per_day": "100000"}
+"""Locally every visitor is 127.0.0.1, one network: the per-network cap is lifted for the run (unless the run sets
+its own), so the local site keeps counting readers as separate visitors (docs/local.md)."""
+
+
 @dataclass(frozen=True)
 class Ports:
     emulator: int = 4566
@@ -222,7 +227,7 @@ class LocalSystem:
         self.emulator.stop()
 
     def _synthesized_template(self) -> dict[str, Any]:
-        configured = with_local_channels(self.config_overrides)
+        configured = with_local_channels(ONE_NETWORK | dict(self.config_overrides))
         overrides = {f"config.{key}": value for key, value in configured.items()}
         return synthesize(self.state_dir / "cdk.out", app_context(overrides))
 

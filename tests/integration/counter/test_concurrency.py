@@ -2,6 +2,10 @@
 
 Each worker is its own container: its own DynamoDB client and its own cache of the day's salt, so the salt's
 creation races too. 16 workers x 50 POSTs, as 800 distinct visitors and then as one.
+
+The contract asserted is the one clients get, not a timing: 200 means counted once (`counted: true`), a 503 means
+maybe not, and the client retries the same visit_id until it gets a 200. On a busy machine a DynamoDB call on the
+emulator can outlast the client's 1 s read timeout; then the visit is retried, never counted twice.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ if TYPE_CHECKING:
 WORKERS = 16
 VISITS_PER_WORKER = 50
 VISITS = WORKERS * VISITS_PER_WORKER
+MAX_ATTEMPTS = 20
+"""What the site's script would give up after; a visit still unanswered then fails the test."""
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +51,7 @@ def _container(endpoint: str, table_name: str) -> VisitCounter:
         client=_dynamodb(session, "dynamodb", endpoint_url=endpoint, config=app._DYNAMODB_CONFIG),
         table_name=table_name,
         max_views_per_day=MAX_VIEWS,
+        max_views_per_network_per_day=VISITS,
     )
 
 
@@ -60,10 +67,19 @@ def _post_visits(endpoint: str, table_name: str, worker: int, *, one_visitor: bo
             body=json.dumps({"visit_id": f"visit-{worker:02d}-{i:03d}"}),
             source_ip=f"10.{visitor // 65536}.{visitor // 256 % 256}.{visitor % 256}",
         )
-        response = app.handle(event, lambda: counter)
-        assert response["statusCode"] == 200, response
-        answers.append(json.loads(response["body"]))
+        answers.append(_until_answered(event, counter))
     return answers
+
+
+def _until_answered(event: dict[str, Any], counter: VisitCounter) -> dict[str, Any]:
+    """As the site's script does: a 503 is retried with the same visit_id; the 200 is the visit's answer."""
+    for _ in range(MAX_ATTEMPTS):
+        response = app.handle(event, lambda: counter)
+        if response["statusCode"] != 503:
+            assert response["statusCode"] == 200, response
+            answer: dict[str, Any] = json.loads(response["body"])
+            return answer
+    raise AssertionError(f"no answer but 503 after {MAX_ATTEMPTS} attempts")
 
 
 def _run(endpoint: str, table_name: str, *, one_visitor: bool) -> list[dict[str, Any]]:
@@ -84,13 +100,21 @@ def _stored(endpoint: str, table_name: str) -> dict[str, Any]:
 def test_800_distinct_visitors_count_800_views_and_800_unique_visitors(moto_endpoint: str) -> None:
     # Given an empty table / When 16 containers post 50 visits each, every one from another visitor
     answers = _run(moto_endpoint, "visits-distinct", one_visitor=False)
-    # Then every view answered a distinct count, together exactly 1..800
-    assert sorted(answer["count"] for answer in answers) == list(range(1, VISITS + 1))
-    # And the stored figures count 800 views by 800 unique visitors, all today
-    assert _stored(moto_endpoint, "visits-distinct") == {
-        "count": VISITS,
-        "unique_visitors": VISITS,
-        "today": {"count": VISITS, "unique_visitors": VISITS},
+    # Then every visit was answered 200 and counted once: the ones counted by this very answer saw distinct
+    # counts (a retry of a visit whose answer was lost is answered already_counted, with the figures of then)
+    counted_now = [answer["count"] for answer in answers if answer["counted"]]
+    assert len(set(counted_now)) == len(counted_now)
+    assert {answer.get("reason") for answer in answers if not answer["counted"]} <= {catalog.ALREADY_COUNTED_REASON}
+    # And the stored figures count each visit at most once, by as many unique visitors, all today: all 800,
+    # unless a visit's undo lost a race with its own slow write (docs/performance.md); such a visit can only be
+    # one a retry was told was already counted, never one told `counted: true`
+    stored = _stored(moto_endpoint, "visits-distinct")
+    retried = len(answers) - len(counted_now)
+    assert VISITS - retried <= stored["count"] <= VISITS
+    assert stored == {
+        "count": stored["count"],
+        "unique_visitors": stored["count"],
+        "today": {"count": stored["count"], "unique_visitors": stored["count"]},
     }
     # And the day has exactly one salt: every container used the winner of the race to create it
     items = boto3.client("dynamodb", endpoint_url=moto_endpoint).scan(TableName="visits-distinct")["Items"]
@@ -101,10 +125,16 @@ def test_800_distinct_visitors_count_800_views_and_800_unique_visitors(moto_endp
 def test_800_posts_of_one_visitor_count_one_unique_visitor_and_the_daily_limit_of_views(moto_endpoint: str) -> None:
     # Given an empty table / When 16 containers post 50 visits each, all from the same browser
     answers = _run(moto_endpoint, "visits-one", one_visitor=True)
-    # Then one visitor is counted once, with max_views_per_visitor_per_day views; the rest are ignored
+    # Then one visitor is counted once, with at most max_views_per_visitor_per_day views; the rest are ignored.
+    # All of them, unless a view's undo lost a race with its own slow write (as above): then the visitor's limit
+    # is spent on a view the totals never got, and a retry of it was told already_counted
     stored = _stored(moto_endpoint, "visits-one")
-    assert stored == {"count": MAX_VIEWS, "unique_visitors": 1, "today": {"count": MAX_VIEWS, "unique_visitors": 1}}
-    assert max(answer["count"] for answer in answers) == MAX_VIEWS
+    counted = sum(1 for answer in answers if answer["counted"])
+    retried = sum(1 for answer in answers if answer.get("reason") == catalog.ALREADY_COUNTED_REASON)
+    assert counted <= stored["count"] <= MAX_VIEWS
+    assert stored["count"] >= MAX_VIEWS - retried
+    assert stored["unique_visitors"] == stored["today"]["unique_visitors"] <= 1  # 0 only if its first view was lost
+    assert stored["today"]["count"] == stored["count"]
 
 
 def _dynamodb(session: Session, service: str, **options: Any) -> DynamoDBClient:

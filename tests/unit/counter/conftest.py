@@ -16,6 +16,10 @@ from tools.local.lambda_runtime.events import LocalLambdaContext, http_api_event
 TABLE_NAME = "visits-test"
 MAX_VIEWS = 3
 """The deployed default of max_views_per_visitor_per_day (cdk.json)."""
+MAX_NETWORK_VIEWS = 10
+"""max_views_per_network_per_day in these tests: small, so one address reaches it quickly."""
+SITE_ORIGIN = "https://resume.example.com"
+"""The site's origin, as infra sets ALLOWED_ORIGINS from the list CORS allows."""
 CHROME = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
 )
@@ -32,6 +36,9 @@ def visits_table(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         create_visits_table(boto3.client("dynamodb"), TABLE_NAME)
         monkeypatch.setenv(catalog.TABLE_NAME_ENV, TABLE_NAME)
         monkeypatch.setenv(catalog.MAX_VIEWS_ENV, str(MAX_VIEWS))
+        monkeypatch.setenv(catalog.MAX_VIEWS_PER_NETWORK_ENV, str(MAX_NETWORK_VIEWS))
+        monkeypatch.setenv(catalog.ALLOWED_ORIGINS_ENV, f"{SITE_ORIGIN},http://localhost:8000")
+        app.site_origins.cache_clear()
         app.visit_counter.cache_clear()
         yield TABLE_NAME
         app.visit_counter.cache_clear()

@@ -75,6 +75,10 @@ def test_post_accepts_an_empty_or_small_json_object_body(
         ("{not json", False, 400, "malformed_body"),
         ("[1, 2]", False, 400, "malformed_body"),
         ('"a string"', False, 400, "malformed_body"),
+        ('{"visit_id": null}', False, 400, "invalid_visit_id"),
+        ('{"visit_id": 12345678}', False, 400, "invalid_visit_id"),
+        ('{"visit_id": "visit-0001\\n"}', False, 400, "invalid_visit_id"),  # `$` would accept the newline
+        ('{"visit_id": "short"}', False, 400, "invalid_visit_id"),
         ("%%%not-base64%%%", True, 400, "malformed_body"),
         (base64.b64encode(b"\xff\xfe\x00").decode(), True, 400, "malformed_body"),
         ("{" + " " * MAX_BODY_BYTES + "}", False, 413, "body_too_large"),
@@ -95,6 +99,21 @@ def test_bad_post_body_is_a_client_error_and_counts_nothing(
     assert json.loads(response["body"])["error"] == code
     assert_matches_spec(response, "/visits", "POST")
     assert _count(invoke("GET")) == 0
+
+
+@pytest.mark.parametrize(
+    ("status", "message"), [(429, "Too Many Requests"), (500, "Internal Server Error")], ids=["throttled", "failed"]
+)
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_api_gateways_own_answers_are_documented(method: str, status: int, message: str) -> None:
+    # Given the answer API Gateway sends itself when its stage throttles, or when the Lambda fails
+    answer = {
+        "statusCode": status,
+        "headers": {"content-type": "application/json"},
+        "body": json.dumps({"message": message}),
+    }
+    # Then the contract documents it for both operations
+    assert_matches_spec(answer, "/visits", method)
 
 
 def test_unknown_route_is_404_json(invoke: Invoke) -> None:

@@ -54,10 +54,16 @@ def test_crawlers_and_requests_without_user_agent_are_answered_but_not_counted(
 ) -> None:
     # Given a crawler (or a request without a User-Agent) posting a visit
     figures = _post(invoke, ua=user_agent)
-    # Then it gets the figures as usual, and nothing was counted
-    assert figures == {"count": 0, "unique_visitors": 0, "today": {"count": 0, "unique_visitors": 0}}
-    # And it is counted as ignored, in total and by reason, and never as a visit
+    # Then it gets the figures as usual, and nothing was counted, and why
     reason = catalog.IGNORED_NO_USER_AGENT if not user_agent else catalog.IGNORED_CRAWLER
+    assert figures == {
+        "count": 0,
+        "unique_visitors": 0,
+        "today": {"count": 0, "unique_visitors": 0},
+        "counted": False,
+        "reason": reason,
+    }
+    # And it is counted as ignored, in total and by reason, and never as a visit
     metrics = [(m.name, m.dimensions) for m in emitted_metrics(lambda_stdout())]
     service = {catalog.SERVICE_DIMENSION: catalog.COUNTER_SERVICE}
     assert sorted(metrics, key=str) == sorted(
@@ -80,7 +86,7 @@ def test_an_ignored_crawler_writes_nothing(invoke: Invoke, visits_table: str) ->
 @pytest.mark.parametrize("user_agent", [CHROME, FIREFOX, SAFARI_IOS], ids=["chrome", "firefox", "safari-ios"])
 def test_current_browsers_are_counted(invoke: Invoke, user_agent: str) -> None:
     figures = _post(invoke, ua=user_agent)
-    assert figures == {"count": 1, "unique_visitors": 1, "today": {"count": 1, "unique_visitors": 1}}
+    assert figures == {"count": 1, "unique_visitors": 1, "today": {"count": 1, "unique_visitors": 1}, "counted": True}
 
 
 def test_a_retried_visit_is_counted_once(invoke: Invoke) -> None:
@@ -88,7 +94,9 @@ def test_a_retried_visit_is_counted_once(invoke: Invoke) -> None:
     first = _post(invoke, visit_id="same-visit-id")
     again = _post(invoke, visit_id="same-visit-id")
     # Then the retry is answered with the figures, and the visit counted once
-    assert first == again == {"count": 1, "unique_visitors": 1, "today": {"count": 1, "unique_visitors": 1}}
+    figures = {"count": 1, "unique_visitors": 1, "today": {"count": 1, "unique_visitors": 1}}
+    assert first == {**figures, "counted": True}
+    assert again == {**figures, "counted": False, "reason": catalog.ALREADY_COUNTED_REASON}
 
 
 def test_reloads_beyond_the_daily_limit_are_ignored(invoke: Invoke, lambda_stdout: Callable[[], str]) -> None:
@@ -96,7 +104,13 @@ def test_reloads_beyond_the_daily_limit_are_ignored(invoke: Invoke, lambda_stdou
     for i in range(MAX_VIEWS + 2):
         figures = _post(invoke, visit_id=f"reload-{i:04d}")
     # Then the limit's views count, by one unique visitor
-    assert figures == {"count": MAX_VIEWS, "unique_visitors": 1, "today": {"count": MAX_VIEWS, "unique_visitors": 1}}
+    assert figures == {
+        "count": MAX_VIEWS,
+        "unique_visitors": 1,
+        "today": {"count": MAX_VIEWS, "unique_visitors": 1},
+        "counted": False,
+        "reason": catalog.IGNORED_OVER_DAILY_LIMIT,
+    }
     over = [m for m in emitted_metrics(lambda_stdout()) if catalog.IGNORE_REASON_DIMENSION in m.dimensions]
     assert [m.dimensions[catalog.IGNORE_REASON_DIMENSION] for m in over] == [catalog.IGNORED_OVER_DAILY_LIMIT] * 2
 
@@ -206,7 +220,7 @@ def test_an_upgraded_table_keeps_its_count(invoke: Invoke, visits_table: str) ->
     posted = _post(invoke)
     # Then the total carries on; unique visitors start now
     assert read == {"count": 41, "unique_visitors": 0, "today": {"count": 0, "unique_visitors": 0}}
-    assert posted == {"count": 42, "unique_visitors": 1, "today": {"count": 1, "unique_visitors": 1}}
+    assert posted == {"count": 42, "unique_visitors": 1, "today": {"count": 1, "unique_visitors": 1}, "counted": True}
 
 
 def test_no_table_item_and_no_log_line_holds_the_ip_or_the_user_agent(
