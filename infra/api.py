@@ -33,9 +33,9 @@ COUNTER_TRACING: Final[Mapping[Tracing, lambda_.Tracing]] = {
     "active": lambda_.Tracing.ACTIVE,
 }
 # Data the counter reads at run time that the Lambda runtime lacks: the crawler pattern list (functions/counter/
-# crawlers.py) and the User-Agent parser with its rules (functions/counter/browsers.py), bundled from the pinned,
-# installed distributions (all pure Python: py3-none-any wheels).
-COUNTER_DISTRIBUTIONS: Final = ("crawler-user-agents", "ua-parser", browsers.RULES_DISTRIBUTION)
+# crawlers.py), bundled from the pinned, installed distribution (pure Python). The User-Agent parser's rules are
+# not: the counter reads only their compact form, written at synth from the pinned parser (COMPACT_BROWSER_RULES).
+COUNTER_DISTRIBUTIONS: Final = ("crawler-user-agents",)
 COMPACT_CRAWLER_LIST: Final = (
     (Path(crawlers.__file__).with_name(crawlers.COMPACT_FILE)).relative_to(REPO_ROOT).as_posix()
 )

@@ -37,6 +37,8 @@ def lambdas_on_moto(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         for name, value in {
             catalog.TABLE_NAME_ENV: "visits",
             catalog.MAX_VIEWS_ENV: "1",
+            catalog.MAX_VIEWS_PER_NETWORK_ENV: "2",
+            catalog.ALLOWED_ORIGINS_ENV: "https://example.com",
             catalog.IDEMPOTENCY_TABLE_ENV: "idempotency",
             catalog.SENDER_EMAIL_ENV: "alerts@example.com",
             catalog.ALERT_RECIPIENTS_ENV: "owner@example.com",
@@ -66,6 +68,10 @@ def run_every_metric_path() -> None:
     post(browser, "198.51.100.1")  # IgnoredVisits (over the daily limit of 1, set above)
     post({"user-agent": "Googlebot/2.1 (+http://www.google.com/bot.html)"}, "198.51.100.2")  # IgnoredVisits (crawler)
     post({}, "198.51.100.3")  # IgnoredVisits (no User-Agent)
+    post({"user-agent": "x"}, "198.51.100.5")  # IgnoredVisits (not a browser)
+    post({**browser, "origin": "https://elsewhere.example"}, "198.51.100.5")  # IgnoredVisits (foreign origin)
+    for version in (131, 132, 133):  # three readers behind one address: the third is over its cap of 2
+        post({"user-agent": browser["user-agent"].replace("133.0", f"{version}.0")}, "198.51.100.6")
     counter = counter_app.visit_counter()
     with refused(counter.client, "UpdateItem", "ThrottlingException", when=lambda _: True):  # VisitStoreFailures
         post(browser, "198.51.100.4")
