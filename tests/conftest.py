@@ -59,3 +59,13 @@ class _CurrentStdout:
 
     def flush(self) -> None:
         sys.stdout.flush()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _no_inherited_iam_enforcement() -> Iterator[None]:
+    """moto's IAM enforcement is one setting of the process (tools/local/emulator.py turns it on for a local system
+    and off when it stops); a module whose system failed to stop must not leave it on for the next."""
+    yield
+    import moto.settings
+
+    moto.settings.INITIAL_NO_AUTH_ACTION_COUNT = float("inf")

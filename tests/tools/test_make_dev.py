@@ -48,7 +48,12 @@ def test_make_dev_serves_the_site_and_api_and_stops_cleanly_on_sigint(tmp_path: 
         assert f"http://127.0.0.1:{base + 1}/visits" in output
         browser = {"user-agent": "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"}
         answer = requests.post(f"http://127.0.0.1:{base + 1}/visits", headers=browser, timeout=5).json()
-        assert answer == {"count": 1, "unique_visitors": 1, "today": {"count": 1, "unique_visitors": 1}, "counted": True}
+        assert answer == {
+            "count": 1,
+            "unique_visitors": 1,
+            "today": {"count": 1, "unique_visitors": 1},
+            "counted": True,
+        }
         assert requests.get(f"http://127.0.0.1:{base + 2}/", timeout=5).status_code == 200
         assert requests.get(f"http://127.0.0.1:{base + 3}/outbox", timeout=5).status_code == 200
     finally:

@@ -168,12 +168,12 @@ class AwsEmulator:
         return f"http://{LOOPBACK}:{self._server.server_port}"
 
     def stop(self) -> None:
+        if self.enforcing_iam:
+            # Another emulator or a test of this process must not inherit it: the server runs in this process, so
+            # the setting is lifted here directly, whether or not the server still answers.
+            moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = float("inf")
+            self.enforcing_iam = False
         if self._server is not None:
-            if self.enforcing_iam:
-                try:
-                    self._set_auth(None)  # another emulator or a test of this process must not inherit it
-                except OSError as error:
-                    log.warning("aws emulator: IAM enforcement not turned off: %s", error)
             self._server.shutdown()
             self._server.server_close()
         if self._thread is not None:
