@@ -42,7 +42,6 @@ from tools import smoke
 from tools.local.emulator import LOOPBACK, AwsEmulator
 from tools.local.lambda_runtime.events import LocalLambdaContext, http_api_event
 from tools.local.provision import create_visits_table
-from tools.local.system import LocalSystem
 from tools.synth import default_template
 
 pytestmark = pytest.mark.e2e
@@ -173,6 +172,9 @@ def visits_table() -> Iterator[str]:
         env.setenv("AWS_ENDPOINT_URL", endpoint)
         env.setenv(catalog.TABLE_NAME_ENV, TABLE_NAME)
         env.setenv(catalog.MAX_VIEWS_ENV, "3")
+        env.setenv(catalog.MAX_VIEWS_PER_NETWORK_ENV, "30")
+        # The smoke test never counts a visit: no origin of its stand-in site needs to be one the counter counts.
+        env.setenv(catalog.ALLOWED_ORIGINS_ENV, "https://site.invalid")
         create_visits_table(boto3.client("dynamodb"), TABLE_NAME)
         counter_app.visit_counter.cache_clear()
         yield TABLE_NAME
@@ -214,20 +216,6 @@ def run_smoke_command(*args: str) -> subprocess.CompletedProcess[str]:
 
 def _urls(deployment: LocalDeployment) -> list[str]:
     return ["--api-url", deployment.api_url, "--site-url", deployment.site_url]
-
-
-def test_smoke_passes_against_the_local_system(local_system: LocalSystem) -> None:
-    # The local site serves security_headers(<its API>) and the page frontend/build.py writes, so every
-    # check runs against the real thing, the CSP and the page's API address included
-    result = run_smoke_command("--api-url", local_system.api_url, "--site-url", local_system.site_origin + "/")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert f"smoke test passed: {len(smoke.CHECKS)} passed, 0 failed" in result.stdout
-
-
-def test_smoke_fails_against_the_local_system_when_its_api_is_unreachable(local_system: LocalSystem) -> None:
-    result = run_smoke_command("--api-url", "http://127.0.0.1:9", "--site-url", local_system.site_origin + "/")
-    assert result.returncode != 0
-    assert "visits" in (result.stdout + result.stderr).lower()
 
 
 def test_smoke_passes_against_a_working_deployment(deployment: LocalDeployment) -> None:
