@@ -21,7 +21,7 @@ def test_the_probe_checks_the_local_site_and_api_and_the_counter_counts_the_loca
             for lid, f in template["Resources"].items()
             if f["Type"] == "AWS::Lambda::Function" and f["Properties"]["Handler"] == handler
         ]
-        return found
+        return str(found)
 
     # When the local system lays its overrides over the functions' environments
     overrides = local_overrides(StackModel.from_template(template), SITE, API)
