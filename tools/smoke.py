@@ -79,12 +79,27 @@ class Target:
 
 @dataclass(frozen=True)
 class CheckResult:
+    """One line of the smoke test (and of `make verify`): what was checked, the problems found (none: a pass), the
+    fix for them, and, for a check that means nothing where it ran, why it was skipped."""
+
     name: str
-    problems: tuple[str, ...]
+    problems: tuple[str, ...] = ()
+    fix: str = ""
+    skipped: str = ""
 
     @property
     def passed(self) -> bool:
         return not self.problems
+
+
+def result_lines(results: Sequence[CheckResult]) -> list[str]:
+    lines = []
+    for result in results:
+        lines.append(f"{'SKIP' if result.skipped else 'PASS' if result.passed else 'FAIL'}  {result.name}")
+        lines += [f"      - {problem}" for problem in (*result.problems, *filter(None, [result.skipped]))]
+        if not result.passed and result.fix:
+            lines.append(f"      fix: {result.fix}")
+    return lines
 
 
 def check_site(session: requests.Session, target: Target) -> CheckResult:
@@ -254,10 +269,7 @@ def stack_outputs_from_file(path: Path, stack_name: str | None = None) -> dict[s
 
 
 def report(results: Sequence[CheckResult]) -> str:
-    lines = []
-    for result in results:
-        lines.append(f"{'PASS' if result.passed else 'FAIL'}  {result.name}")
-        lines.extend(f"      - {problem}" for problem in result.problems)
+    lines = result_lines(results)
     failed = sum(not result.passed for result in results)
     lines.append(f"smoke test {'failed' if failed else 'passed'}: {len(results) - failed} passed, {failed} failed")
     return "\n".join(lines)

@@ -51,9 +51,14 @@ def function_credentials(model: StackModel, iam: Any) -> dict[str, dict[str, str
     """Function logical id → the AWS_* keys of an IAM user (on the emulator) allowed what its role allows.
     `iam`: a client of the system's own."""
     return {
-        function_id: user_credentials(iam, f"lambda-{function_id}", role_policy(model.role_of(function_id)))
+        function_id: user_credentials(iam, user_name(function_id), role_policy(model.role_of(function_id)))
         for function_id in model.functions
     }
+
+
+def user_name(function_id: str) -> str:
+    """The IAM user whose keys the function runs with (its execution role's stand-in)."""
+    return f"lambda-{function_id}"
 
 
 def user_credentials(iam: Any, user_name: str, policy: Mapping[str, Any]) -> dict[str, str]:

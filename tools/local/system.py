@@ -32,6 +32,7 @@ from tools.local.chat.channels import ChannelMessage, LocalChannels, send_digest
 from tools.local.cloudwatch.alarms import AlarmEvaluator, AlarmWatch, StateChange, local_alarms
 from tools.local.cloudwatch.metrics import MetricStore
 from tools.local.console import Console
+from tools.local.deployment import stand_in_for_deployment
 from tools.local.emulator import LOOPBACK, AwsEmulator
 from tools.local.iam import function_credentials
 from tools.local.lambda_runtime.overrides import local_overrides
@@ -160,6 +161,7 @@ class LocalSystem:
         self.start_site()
         self._servers.append(serve(self.ports.console, console.route, "console"))
         self._start_loops(model, runtime)
+        stand_in_for_deployment(self)  # `make verify ARGS=--local`
         return {
             "site": self.site_origin + "/",
             "api": self.api_url + catalog.VISITS_PATH,
@@ -227,7 +229,7 @@ class LocalSystem:
         self.emulator.stop()
 
     def _synthesized_template(self) -> dict[str, Any]:
-        configured = with_local_channels(ONE_NETWORK | dict(self.config_overrides))
+        configured = self.synthesized_config = with_local_channels(ONE_NETWORK | dict(self.config_overrides))
         overrides = {f"config.{key}": value for key, value in configured.items()}
         return synthesize(self.state_dir / "cdk.out", app_context(overrides))
 
