@@ -24,6 +24,7 @@ import json
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
@@ -34,7 +35,9 @@ from functions.common import catalog
 from infra.config import ConfigError, DeploymentConfig, app_context, load_config, overrides_from_context
 from infra.guard import GUARD_STAGE_ACTIONS
 from tools import smoke
-from tools.preflight.runner import qualifier_of
+from tools.preflight.core import Clients as AwsClients
+from tools.preflight.core import context_values
+from tools.preflight.runner import lookup_role_arn, qualifier_of
 
 EXIT_FAILED: Final = 1
 EXIT_USAGE: Final = 2
@@ -104,20 +107,6 @@ def read_local_deployment(state_dir: Path, extra: Mapping[str, str]) -> tuple[De
 
     resources = {kind: tuple(ids) for kind, ids in written["resources"].items()}
     return Deployment(config, written["outputs"], resources, notifier_user=written["notifier_user"]), clients
-
-
-def _lookup_role_session(config: DeploymentConfig, qualifier: str) -> boto3.Session:
-    """A session of the CDK bootstrap lookup role (what the CI deploy role may assume, as the preflight does)."""
-    role = f"arn:aws:iam::{config.account}:role/cdk-{qualifier}-lookup-role-{config.account}-{config.region}"
-    credentials = boto3.client("sts", region_name=config.region).assume_role(RoleArn=role, RoleSessionName="verify")[
-        "Credentials"
-    ]
-    return boto3.Session(
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-        region_name=config.region,
-    )
 
 
 def _api_id(deployment: Deployment) -> str:
@@ -345,7 +334,7 @@ def report(verdicts: Sequence[Verdict]) -> str:
     return "\n".join([*smoke.result_lines(verdicts), summary + (f", {skipped} not checkable here" if skipped else "")])
 
 
-def main(argv: Sequence[str] | None = None, clients: Clients | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.verify", description=__doc__.split("\n\n")[0])
     parser.add_argument("--stack-outputs", type=Path, help="`cdk deploy --outputs-file` JSON (default: DescribeStacks)")
     parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE", help="as for cdk")
@@ -364,17 +353,16 @@ def main(argv: Sequence[str] | None = None, clients: Clients | None = None) -> i
     )
     arguments = parser.parse_args(argv)
     try:
-        extra = dict(pair.split("=", 1) for pair in arguments.context)
+        extra = context_values(arguments.context)
         if arguments.local:
             deployment, make = read_local_deployment(arguments.local, extra)
         else:
             cdk_context = app_context(extra)
             config = load_config(cdk_context, overrides_from_context(cdk_context))
+            aws = AwsClients()
             if arguments.lookup_role:
-                session = _lookup_role_session(config, qualifier_of(cdk_context))
-            else:
-                session = boto3.Session(region_name=config.region)
-            make = clients or (lambda service: session.client(service))  # type: ignore[call-overload]
+                aws = aws.assuming(lookup_role_arn(config, qualifier_of(cdk_context)), config.region)
+            make = partial(aws, region=config.region)
             deployment = read_deployment(config, make, arguments.stack_outputs, read_only=arguments.lookup_role)
     except (ConfigError, ValueError, ClientError, BotoCoreError) as error:
         print(f"verify cannot start: {error}", file=sys.stderr)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -16,7 +16,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from infra.config import DeploymentConfig
+from infra.config import ConfigError, DeploymentConfig
 
 # Error codes AWS answers a call the credentials may not make with (IAM, EC2-style, STS, SNS-style).
 DENIED_CODES: Final = frozenset(
@@ -24,6 +24,17 @@ DENIED_CODES: Final = frozenset(
 )
 # Few retries and short timeouts: a check that cannot reach AWS says so in seconds, not minutes.
 CLIENT_CONFIG: Final = Config(connect_timeout=5, read_timeout=20, retries={"max_attempts": 3, "mode": "standard"})
+
+
+def context_values(pairs: Sequence[str]) -> dict[str, str]:
+    """`-c KEY=VALUE` flags, as cdk takes them."""
+    values: dict[str, str] = {}
+    for pair in pairs:
+        key, separator, value = pair.partition("=")
+        if not separator or not key:
+            raise ConfigError(f"-c {pair!r}: expected KEY=VALUE")
+        values[key] = value
+    return values
 
 
 class Status(enum.Enum):

@@ -10,6 +10,7 @@ from typing import Any, Final
 from aws_cdk import DefaultStackSynthesizer
 from botocore.exceptions import ClientError
 
+from infra.config import DeploymentConfig
 from infra.deploy_role import BOOTSTRAP_QUALIFIER_CONTEXT_KEY
 from tools.preflight import account, existing, placeholders, resources, ses
 from tools.preflight.account import requirement_from_assembly
@@ -53,12 +54,12 @@ LOOKUP_ROLE_REFUSED = Finding(
 )
 
 
-def lookup_role_arn(context: Context, qualifier: str, partition: str = "aws") -> str:
+def lookup_role_arn(config: DeploymentConfig, qualifier: str, partition: str = "aws") -> str:
     """The bootstrap lookup role (AWS's ReadOnlyAccess), as `cdk bootstrap` names it; the deploy role may assume it."""
     return (
         DefaultStackSynthesizer.DEFAULT_LOOKUP_ROLE_ARN.replace("${AWS::Partition}", partition)
-        .replace("${AWS::AccountId}", context.config.account)
-        .replace("${AWS::Region}", context.config.region)
+        .replace("${AWS::AccountId}", config.account)
+        .replace("${AWS::Region}", config.region)
         .replace("${Qualifier}", qualifier)
     )
 
@@ -68,7 +69,7 @@ def lookup_role_check(qualifier: str) -> Check:
 
     def assume(context: Context) -> Outcome:
         config = context.config
-        role = lookup_role_arn(context, qualifier)
+        role = lookup_role_arn(config, qualifier)
         values = {"role": role, "qualifier": qualifier, "account": config.account, "region": config.region}
         try:
             context.clients = context.clients.assuming(role, config.region)
@@ -104,11 +105,6 @@ def synthesized_requirement(cdk_context: Mapping[str, Any]) -> Callable[[], Boot
             return requirement_from_assembly(Path(outdir))
 
     return synthesize
-
-
-def assembly_requirement(assembly: Path) -> Callable[[], BootstrapRequirement]:
-    """What an existing assembly requires (CI: the tested assembly the deploy job ships)."""
-    return lambda: requirement_from_assembly(assembly)
 
 
 def run(context: Context, checks: Sequence[Check] = CHECKS, out: Callable[[str], None] = print) -> int:
