@@ -1,14 +1,7 @@
 """`make verify`: after a deploy, with the owner's credentials, checks that the deployed stack works as a whole and
-prints the fix for each failure. It settles, on the real account, what no AWS document does (docs/deploy.md,
-"Did it work?"):
-
-- the API's access log group receives log streams (API Gateway writes into an INFREQUENT_ACCESS log group);
-- the throttle guard's grant (`apigateway:PATCH` on the stage, infra/guard.py) is on the notifier's role, and
-  UpdateStage with the stage's current limits (a no-op) is accepted;
-- every alarm has left INSUFFICIENT_DATA, or the line says why it has not;
-- the SES sender identity is verified, and the alerting-health email subscription is confirmed;
-- the Amplify domain's status, when a site_domain is configured;
-- the site and the API answer with the expected headers and CORS (tools/smoke.py's checks).
+prints the fix for each failure: what no AWS document settles (the access log, the guard's UpdateStage, the alarms'
+first data, the SES sender, the alerting-health subscription, the Amplify domain; docs/deploy.md, "Did it work?")
+and the smoke test's site and API checks.
 
     python -m tools.verify                         # the stack named in cdk.json, in its account and region
     python -m tools.verify --stack-outputs cdk-outputs.json   # CI: after `cdk deploy --outputs-file`
@@ -269,22 +262,17 @@ AWS_CHECKS: Final[tuple[Callable[[Deployment, Clients], Verdict], ...]] = (
     check_subscription,
 )
 
-NOT_LOCAL: Final[Mapping[Callable[[Deployment, Clients], Verdict], tuple[str, str]]] = {
-    check_access_log: (
-        "the API's access log group receives log streams",
-        "not checkable locally: the local API writes no access log (API Gateway's log class is AWS's to settle)",
-    ),
-    check_alarms: (
-        "every alarm has left INSUFFICIENT_DATA",
-        "not checkable locally: the local system evaluates its alarms itself (the console's alarms page)",
-    ),
-    check_subscription: (
-        "the alerting-health email subscription is confirmed",
-        "not checkable locally: the topic's email goes straight to the outbox, with nothing to confirm",
-    ),
-    check_amplify_domain: ("the Amplify domain", "not checkable locally: the site is served on loopback"),
+NOT_LOCAL: Final[Mapping[Callable[[Deployment, Clients], Verdict], str]] = {
+    check_access_log: "the local API writes no access log (API Gateway's log class is AWS's to settle)",
+    check_alarms: "the local system evaluates its alarms itself (the console's alarms page)",
+    check_subscription: "the topic's email goes straight to the outbox, with nothing to confirm",
+    check_amplify_domain: "the site is served on loopback, with no domain",
 }
-"""The checks that mean nothing against the local system (`--local`): (their line, why)."""
+"""The checks that mean nothing against the local system (`--local`), and why."""
+
+
+def _title(check: Callable[[Deployment, Clients], Verdict]) -> str:
+    return check.__name__.removeprefix("check_").replace("_", " ")
 
 
 def _run_aws_check(
@@ -298,7 +286,7 @@ def _run_aws_check(
     except (BotoCoreError, LookupError) as error:
         problem = f"{type(error).__name__}: {error}"
     return Verdict(
-        check.__name__.removeprefix("check_").replace("_", " "),
+        _title(check),
         (f"could not check: {problem[:300]}",),
         "run `make verify` with the owner's (administrator) credentials of the deploy account",
     )
@@ -311,8 +299,7 @@ def verify(deployment: Deployment, clients: Clients) -> list[Verdict]:
     verdicts = []
     for check in checks:
         if deployment.notifier_user and check in NOT_LOCAL:
-            name, reason = NOT_LOCAL[check]
-            verdicts.append(Verdict(name, skipped=reason))
+            verdicts.append(Verdict(_title(check), skipped=f"not checkable locally: {NOT_LOCAL[check]}"))
         else:
             verdicts.append(_run_aws_check(check, deployment, clients))
     target = smoke.target_from(
