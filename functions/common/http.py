@@ -1,11 +1,8 @@
-"""HTTP with the standard library, for every Lambda that makes a request: the probe's reads (GET, a CORS
-preflight) and the notifier's posts to a secret URL (a Slack incoming webhook, an owner's webhook).
+"""HTTP with the standard library: the probe's reads and the notifier's posts to a secret URL (Slack, a webhook).
 
-An error status is an answer like any other; only a request that got no answer raises NoAnswerError, whose
-`reason` never quotes the URL. `post_json` adds what a secret URL needs: https only (plain http to this machine,
-for local sinks), no redirects, one retry of what may pass and was surely not taken (never of a timeout),
-and errors that never quote the URL: whoever holds
-it can post to the owner's channel, so nothing here puts it in an exception, a log line or a receipt.
+An error status is an answer like any other; only a request with no answer raises NoAnswerError. `post_json`
+adds what a secret URL needs: https only (plain http to this machine), no redirects, one retry of what was surely
+not taken (never of a timeout), and errors that never quote the URL: whoever holds it can post to the channel.
 """
 
 from __future__ import annotations

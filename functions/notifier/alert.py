@@ -1,10 +1,9 @@
-"""An alert: what was read from one SNS message (the alarm state change, or why it could not be read) with the
-links it points to, and how it looks on each channel. An alarm that does not render is forwarded raw, so an odd
-value in a message never costs the owner the alert.
+"""An alert: what was read from one SNS message (the alarm state change, or why it could not be read), its links,
+and how it looks on each channel. An alarm that does not render is forwarded raw, never lost.
 
-The SNS envelope is read with Powertools' SNSEvent data classes. NOTE: Powertools' CloudWatchAlarmEvent is the
-event of an alarm's *Lambda action*, not the JSON an alarm publishes to SNS, so the message itself is read by
-alarm_message.py. https://docs.aws.amazon.com/lambda/latest/dg/services-cloudwatch.html
+The envelope is read with Powertools' SNSEvent. NOTE: Powertools' CloudWatchAlarmEvent is the event of an alarm's
+*Lambda action*, not the JSON an alarm publishes to SNS, so alarm_message.py reads the message itself.
+https://docs.aws.amazon.com/lambda/latest/dg/services-cloudwatch.html
 """
 
 from __future__ import annotations

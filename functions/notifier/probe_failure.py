@@ -17,7 +17,7 @@ import boto3
 from botocore.config import Config
 
 from functions.common import catalog
-from functions.notifier.alarm_message import AlarmState, AlarmStateChange
+from functions.notifier.alarm_message import AlarmState
 from functions.notifier.alert import Alert
 
 CloudWatchLogsClient = Any
@@ -48,9 +48,16 @@ class ProbeFailureDetails:
 
     def __call__(self, alert: Alert) -> Alert:
         change = alert.change
-        if change is None or not is_site_unavailable(change, alert.links.stack_name):
+        site_unavailable = catalog.alarm_name(alert.links.stack_name, catalog.SITE_UNAVAILABLE_ALARM)
+        if change is None or change.alarm_name != site_unavailable or change.new_state != AlarmState.ALARM:
             return alert
-        return replace(alert, change=with_probe_failure(change, self._client, self.log_group))
+        try:
+            failure = latest_probe_failure(self._client, self.log_group, until=change.changed_at or datetime.now(UTC))
+        except Exception as error:  # any failure of the lookup: the alert goes out anyway
+            seen = f"could not be read ({type(error).__name__}); see the probe's log group {self.log_group}"
+        else:
+            seen = failure or f"none found in the probe's log group {self.log_group}"
+        return replace(alert, change=replace(change, reason=f"{change.reason}\nLatest failed probe check: {seen}"))
 
 
 def latest_probe_failure(client: CloudWatchLogsClient, log_group: str, *, until: datetime) -> str | None:
@@ -75,26 +82,6 @@ def latest_probe_failure(client: CloudWatchLogsClient, log_group: str, *, until:
         return None
     record = latest[1]
     return f"{record[catalog.PROBE_CHECK_LOG_KEY]}: {record.get(catalog.PROBE_RESPONSE_LOG_KEY, 'not logged')}"
-
-
-def with_probe_failure(change: AlarmStateChange, client: CloudWatchLogsClient, log_group: str) -> AlarmStateChange:
-    """The change with the probe's latest failure added to its reason, when it is site-unavailable going ALARM."""
-    until = change.changed_at or datetime.now(UTC)
-    try:
-        failure = latest_probe_failure(client, log_group, until=until)
-    except Exception as error:  # any failure of the lookup: the alert goes out anyway
-        failure = None
-        seen = f"could not be read ({type(error).__name__}); see the probe's log group {log_group}"
-    else:
-        seen = failure or f"none found in the probe's log group {log_group}"
-    return replace(change, reason=f"{change.reason}\nLatest failed probe check: {seen}")
-
-
-def is_site_unavailable(change: AlarmStateChange, stack_name: str) -> bool:
-    return (
-        change.alarm_name == catalog.alarm_name(stack_name, catalog.SITE_UNAVAILABLE_ALARM)
-        and change.new_state == AlarmState.ALARM
-    )
 
 
 def _record(message: str) -> dict[str, Any] | None:
