@@ -108,8 +108,7 @@ _ALARM_ARN: Final = re.compile(r"^arn:[\w-]+:cloudwatch:(?P<region>[a-z0-9-]+):(
 
 
 def encodable(text: str) -> str:
-    """The text with what no channel can carry replaced by U+FFFD: lone surrogates (UTF-8 cannot encode them)
-    and NUL characters (mail headers and many webhooks refuse them)."""
+    """The text with lone surrogates (UTF-8 cannot encode them) and NULs (mail headers refuse them) as U+FFFD."""
     return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")
 
 

@@ -27,8 +27,7 @@ from functions.notifier.alert_email import Email, render_alarm_email, render_unr
 from functions.notifier.presentation import AlertLinks, RawNotification
 
 Rendered = TypeVar("Rendered")
-MAX_MESSAGE_CHARS: Final = 256 * 1024
-"""SNS's own limit on a message: anything longer is not from SNS, and is forwarded cut to it."""
+MAX_MESSAGE_CHARS: Final = 256 * 1024  # SNS's own limit: anything longer is not from SNS, and is cut to it
 
 
 @dataclass(frozen=True)
@@ -74,8 +73,7 @@ class Alert:
 
 
 def alerts_of(event: dict[str, Any], links: AlertLinks) -> list[Alert]:
-    """One alert per record (SNS sends one per invocation). An event that is not SNS-shaped is one alert that
-    quotes it whole, so it is still forwarded rather than dropped."""
+    """One alert per record; an event that is not SNS-shaped is one alert quoting it whole, never dropped."""
     records = event.get("Records")
     if not isinstance(records, list) or not records:
         records = [event]

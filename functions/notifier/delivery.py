@@ -180,13 +180,11 @@ def _optional_channel(channel: str, url: Callable[[], str]) -> Channel:
 @dataclass(frozen=True)
 class SecretUrl:
     """Reads a channel's URL from its SecureString parameter when a delivery needs it, so an SSM failure fails
-    that channel only. NOTE: GetParameter WithDecryption; with the AWS-managed key (alias/aws/ssm) the role
-    needs ssm:GetParameter on the parameter and no kms:Decrypt of its own, since that key's policy lets every
-    principal of the account decrypt through SSM.
+    that channel only. NOTE: with the AWS-managed key (alias/aws/ssm) ssm:GetParameter suffices, no kms:Decrypt:
+    that key's policy lets the account decrypt through SSM.
     https://docs.aws.amazon.com/systems-manager/latest/userguide/ps-restrict-decryption.html"""
 
-    store: Any
-    """Powertools Parameters' SSMProvider, shared by the channels of a container (it caches the values)."""
+    store: Any  # Powertools Parameters' SSMProvider, shared by a container's channels (it caches the values)
     channel: str
     parameter_name: str
 

@@ -33,8 +33,7 @@ if TYPE_CHECKING:
 
 logger = Logger(service=catalog.NOTIFIER_SERVICE)
 
-ApiGatewayV2Client = Any
-"""boto3's `apigatewayv2` client (no type stubs are installed for it)."""
+ApiGatewayV2Client = Any  # boto3's `apigatewayv2` client: no type stubs are installed for it
 # UpdateStage answers in well under a second; two quick attempts, inside the timeout's guard budget (infra/notifier.py).
 _APIGATEWAY_CONFIG: Final = Config(
     connect_timeout=1, read_timeout=3, retries={"total_max_attempts": 2, "mode": "standard"}
@@ -109,8 +108,7 @@ class GuardOutcome:
 
 
 def decide(change: AlarmStateChange, settings: GuardSettings) -> GuardAction | None:
-    """Engage on the guarded alarm's ALARM, release on its OK (whatever the state before: an ALARM that went
-    through INSUFFICIENT_DATA still ends in a release); nothing for any other alarm or state."""
+    """Engage on the guarded alarm's ALARM, release on its OK whatever the state before; else nothing."""
     if change.alarm_name != settings.alarm_name:
         return None
     if change.new_state is AlarmState.ALARM:
@@ -128,8 +126,7 @@ def apply_guard(
     ledger: DynamoDBGuardLedger | None = None,
     changed_at: datetime | None = None,
 ) -> GuardOutcome:
-    """Sets the action's limits on the stage, unless the ledger knows a newer change of the alarm (when the change
-    has a time); a failure of any kind is the outcome's error, never lost."""
+    """Sets the action's limits, unless the ledger knows a newer change; any failure is the outcome's error."""
     limits = settings.guarded if action is GuardAction.ENGAGE else settings.normal
     try:
         if ledger is not None and changed_at is not None and not ledger.claim(settings.alarm_name, changed_at):

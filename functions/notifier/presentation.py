@@ -15,8 +15,7 @@ from functions.common import catalog
 from functions.common.env import required_env
 from functions.notifier.alarm_message import AlarmState, AlarmStateChange, MetricStat, Trigger
 
-MAX_SUBJECT_CHARS: Final = 180
-"""Mail clients cut long subjects anyway; the body has the rest."""
+MAX_SUBJECT_CHARS: Final = 180  # mail clients cut long subjects anyway; the body has the rest
 MAX_RAW_MESSAGE_CHARS: Final = 100_000
 """An unreadable message is quoted up to this size (an SNS message is at most 256 KB; SES takes 40 MB)."""
 UNREADABLE_INTRO: Final = (
@@ -40,10 +39,8 @@ class AlertLinks:
 
     stack_name: str
     runbook_url: str
-    alarm_ids: frozenset[str]
-    """The ids of the stack's alarms, each with its runbook section."""
-    default_region: str
-    """The notifier's own region, for a message that does not say which region it is about."""
+    alarm_ids: frozenset[str]  # the ids of the stack's alarms, each with its runbook section
+    default_region: str  # the notifier's own, for a message that does not say which region it is about
 
     def alarm(self, alarm_name: str, region: str | None) -> str:
         region = region or self.default_region

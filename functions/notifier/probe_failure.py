@@ -1,8 +1,6 @@
-"""What a site-unavailable alert adds: the availability probe's latest failed check and the answer it saw.
-
-An alarm's description is fixed at deploy and its reason holds only numbers, so the notifier reads the probe's
-own log line (functions/probe/app.py) from the probe's log group with logs:FilterLogEvents, the one action it may
-call there (infra/notifier.py). A lookup that fails never costs the alert: the reason then says where to look.
+"""What a site-unavailable alert adds: the probe's latest failed check and the answer it saw, read from the
+probe's log line with logs:FilterLogEvents (the alarm's reason holds only numbers). A failed lookup never costs
+the alert: the reason then says where to look.
 """
 
 from __future__ import annotations
@@ -11,6 +9,7 @@ import json
 import os
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 from typing import Any, Final
 
 import boto3
@@ -20,8 +19,7 @@ from functions.common import catalog
 from functions.notifier.alarm_message import AlarmState
 from functions.notifier.alert import Alert
 
-CloudWatchLogsClient = Any
-"""boto3's `logs` client (no type stubs are installed for it)."""
+CloudWatchLogsClient = Any  # boto3's `logs` client: no type stubs are installed for it
 
 LOOKBACK: Final = timedelta(hours=2)
 """Two probes of the longest interval config allows (60 minutes) fire the alarm: the failures are in this range."""
@@ -62,22 +60,18 @@ class ProbeFailureDetails:
 
 def latest_probe_failure(client: CloudWatchLogsClient, log_group: str, *, until: datetime) -> str | None:
     """`<check>: <answer seen>` of the latest failed check logged up to `until` (None: none in LOOKBACK)."""
-    request: dict[str, Any] = {
-        "logGroupName": log_group,
-        "filterPattern": FAILURE_PATTERN,
-        "startTime": int((until - LOOKBACK).timestamp() * 1000),
-        "endTime": int(until.timestamp() * 1000) + 60_000,  # the probe's line may be stamped just after the alarm
-    }
+    pages = client.get_paginator("filter_log_events").paginate(
+        logGroupName=log_group,
+        filterPattern=FAILURE_PATTERN,
+        startTime=int((until - LOOKBACK).timestamp() * 1000),
+        endTime=int(until.timestamp() * 1000) + 60_000,  # the probe's line may be stamped just after the alarm
+    )
     latest: tuple[int, dict[str, Any]] | None = None
-    for _ in range(MAX_PAGES):
-        page = client.filter_log_events(**request)
+    for page in islice(pages, MAX_PAGES):
         for event in page.get("events", []):
             record = _record(event.get("message", ""))
             if record is not None and (latest is None or event.get("timestamp", 0) >= latest[0]):
                 latest = (event.get("timestamp", 0), record)
-        if not page.get("nextToken"):
-            break
-        request["nextToken"] = page["nextToken"]
     if latest is None:
         return None
     record = latest[1]
