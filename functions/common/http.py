@@ -1,11 +1,8 @@
-"""HTTP with the standard library, for every Lambda that makes a request: the probe's reads (GET, a CORS
-preflight) and the notifier's posts to a secret URL (a Slack incoming webhook, an owner's webhook).
+"""HTTP with the standard library: the probe's reads and the notifier's posts to a secret URL (Slack, a webhook).
 
-An error status is an answer like any other; only a request that got no answer raises NoAnswerError, whose
-`reason` never quotes the URL. `post_json` adds what a secret URL needs: https only (plain http to this machine,
-for local sinks), no redirects, one retry of what may pass and was surely not taken (never of a timeout),
-and errors that never quote the URL: whoever holds
-it can post to the owner's channel, so nothing here puts it in an exception, a log line or a receipt.
+An error status is an answer like any other; only a request with no answer raises NoAnswerError. `post_json`
+adds what a secret URL needs: https only (plain http to this machine), no redirects, one retry of what was surely
+not taken (never of a timeout), and errors that never quote the URL: whoever holds it can post to the channel.
 """
 
 from __future__ import annotations
@@ -24,8 +21,7 @@ TIMEOUT_SECONDS: Final = 5.0
 MAX_BODY_BYTES: Final = 512 * 1024
 """A larger answer is read only this far (a page is a few kB; a webhook's answer a few bytes)."""
 POST_ATTEMPTS: Final = 2
-"""A blip (timeout, refused connection, 429, 5xx) is retried once here; an outage longer than that fails the
-invocation, and Lambda's own retries (minutes apart) try this channel again, and only this one."""
+"""A blip (refused connection, 429, 5xx) is retried once here; a longer outage is left to Lambda's retries."""
 RETRY_DELAY_SECONDS: Final = 1.0
 MAX_RETRY_AFTER_SECONDS: Final = 3.0
 """A 429's Retry-After is honoured up to this; a longer wait is left to Lambda's retry."""
@@ -48,8 +44,7 @@ class PostError(Exception):
 
 
 class UnconfirmedPostError(PostError):
-    """A POST got no answer in time and may have been taken (a slow Slack takes the post, then answers late):
-    it is not sent again, since a second copy is all a retry could add (docs/alerting.md)."""
+    """A POST got no answer in time and may have been taken (a slow Slack): it is not sent again."""
 
 
 @dataclass(frozen=True)

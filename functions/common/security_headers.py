@@ -1,25 +1,13 @@
-"""The HTTP security headers the resume site is served with: one definition for every host, and for the probe
-(functions/probe) that checks them.
-
-Amplify Hosting (custom headers), CloudFront (response headers policy) and the local site server all send
-exactly `security_headers(api_origin)`. This module imports nothing from aws_cdk, so the local server can
-use it without the CDK installed; infra passes a CDK token string as `api_origin` and CloudFormation
-fills it in at deploy time.
-
-The page has no inline scripts, styles or event-handler attributes (docs/frontend.md), so the policy can
-allow only its own origin plus the visit counter's API.
+"""The HTTP security headers the resume site is served with: one definition that Amplify Hosting, CloudFront, the
+local site server and the probe share (docs/hosting.md). It imports nothing from aws_cdk; infra passes a CDK token
+as `api_origin`. The page has no inline scripts or styles, so the policy allows only its origin and the API.
 """
 
 from __future__ import annotations
 
 from typing import Final
 
-# Two years: what https://hstspreload.org asks for. No `includeSubDomains`: served from an apex custom domain
-# (config.site_domain = "example.com"), it would force every subdomain of the owner's domain to HTTPS for two
-# years, including ones this stack knows nothing about (RFC 6797 §6.1.2). No `preload` (which requires
-# includeSubDomains): submitting a domain to the browsers' preload list is the owner's decision for their own
-# domain, and *.amplifyapp.com / *.cloudfront.net are not ours to submit. An owner who wants either adds it to
-# the value below; infra/hosting/headers.py maps both onto CloudFront's policy.
+# Two years, what https://hstspreload.org asks for; why no `includeSubDomains` or `preload`: docs/hosting.md.
 HSTS_MAX_AGE_SECONDS: Final = 63_072_000
 
 CONTENT_SECURITY_POLICY: Final = "Content-Security-Policy"

@@ -1,9 +1,6 @@
 """Lambda entry point of the weekly digest: EventBridge Scheduler invokes it (infra/digest.py) with the run's
-scheduled time; it reads the week's figures and alarm history from CloudWatch (figures.py) and delivers the digest
-on every alert channel through the notifier's channel adapters, each at most once per run
-(functions/notifier/delivery.py: keyed on `digest:<scheduled time>`, so Lambda's and Scheduler's retries send
-nothing twice). A failed delivery fails the invocation; after Lambda's retries the event goes to the notifier's
-dead-letter queue, which the alerting-health alarm `notifier-dead-letters` watches.
+scheduled time; it reads the week from CloudWatch (figures.py) and delivers the digest on every alert channel,
+each at most once per run (keyed on `digest:<scheduled time>`). A failed delivery fails the invocation.
 """
 
 from __future__ import annotations
@@ -35,7 +32,6 @@ _CLOUDWATCH_CONFIG: Final = Config(
 
 @cache
 def cloudwatch_client() -> CloudWatchClient:
-    """GetMetricData and DescribeAlarmHistory; created on first use, so tests and the local runtime choose."""
     return boto3.client("cloudwatch", config=_CLOUDWATCH_CONFIG)
 
 

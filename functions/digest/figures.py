@@ -1,9 +1,6 @@
-"""The weekly digest's figures: views and unique visitors of a week against the week before, day by day, and the
-alarms that fired, read from CloudWatch. Only aggregate metrics and alarm history: no visitor data of any kind.
-
-Weeks are ISO weeks in UTC (Monday 00:00 to the next Monday 00:00), the days the counter counts unique visitors
-by. The scheduled digest (Monday 08:00 UTC) reports the week that just ended; `make digest` the week so far.
-The CloudWatch client is an argument, so tests hand in a moto client or a Stubber.
+"""The weekly digest's figures, read from CloudWatch: views and unique visitors of a week against the week
+before, day by day, and the alarms that fired (aggregate metrics and alarm history only: no visitor data).
+Weeks are ISO weeks in UTC, the days the counter counts unique visitors by. The client is an argument.
 """
 
 from __future__ import annotations
@@ -18,7 +15,6 @@ from functions.common import catalog
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch.client import CloudWatchClient
 
-DAY: Final = timedelta(days=1)
 WEEK: Final = timedelta(days=7)
 DAY_SECONDS: Final = 86_400
 HISTORY_LOOKBACK: Final = timedelta(days=14)
@@ -116,24 +112,17 @@ def daily_sums(cloudwatch: CloudWatchClient, metric_name: str, start: date, days
         "ReturnData": True,
     }
     sums: dict[date, int] = {}
-    token: str | None = None
-    while True:
-        extra = {"NextToken": token} if token else {}
-        answer = cloudwatch.get_metric_data(
-            MetricDataQueries=[query],
-            StartTime=_midnight(start),
-            EndTime=_midnight(start + timedelta(days=days)),
-            ScanBy="TimestampAscending",
-            **extra,  # type: ignore[arg-type]
-        )
-        for result in answer["MetricDataResults"]:
+    end = start + timedelta(days=days)
+    pages = cloudwatch.get_paginator("get_metric_data").paginate(
+        MetricDataQueries=[query], StartTime=_midnight(start), EndTime=_midnight(end), ScanBy="TimestampAscending"
+    )
+    for page in pages:
+        for result in page["MetricDataResults"]:
             for stamp, value in zip(result.get("Timestamps", []), result.get("Values", []), strict=False):
                 day = stamp.astimezone(UTC).date()
-                if start <= day < start + timedelta(days=days):
+                if start <= day < end:
                     sums[day] = sums.get(day, 0) + round(value)
-        token = answer.get("NextToken")
-        if not token:
-            return sums
+    return sums
 
 
 def week_figures(cloudwatch: CloudWatchClient, this_start: date) -> tuple[WeekFigures, WeekFigures]:
@@ -153,22 +142,11 @@ def state_updates(cloudwatch: CloudWatchClient, alarm_name: str, start: datetime
     """One alarm's state changes, oldest first. NOTE: DescribeAlarmHistory with HistoryItemType StateUpdate;
     one alarm per call (AlarmName), so the role may read this stack's alarms only.
     https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarmHistory.html"""
-    items: list[Any] = []
-    token: str | None = None
-    while True:
-        extra = {"NextToken": token} if token else {}
-        answer = cloudwatch.describe_alarm_history(
-            AlarmName=alarm_name,
-            HistoryItemType="StateUpdate",
-            StartDate=start,
-            EndDate=end,
-            ScanBy="TimestampAscending",
-            **extra,  # type: ignore[arg-type]
-        )
-        items += answer.get("AlarmHistoryItems", [])
-        token = answer.get("NextToken")
-        if not token:
-            return sorted(items, key=lambda item: item["Timestamp"])
+    pages = cloudwatch.get_paginator("describe_alarm_history").paginate(
+        AlarmName=alarm_name, HistoryItemType="StateUpdate", StartDate=start, EndDate=end, ScanBy="TimestampAscending"
+    )
+    items = [item for page in pages for item in page.get("AlarmHistoryItems", [])]
+    return sorted(items, key=lambda item: item["Timestamp"])
 
 
 def _new_state(item: Any) -> str | None:

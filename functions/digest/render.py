@@ -1,8 +1,5 @@
-"""The weekly digest as each channel shows it: an email (text and HTML), a Slack Block Kit message and the
-webhook's JSON document (`type: digest`, documented in docs/alerting.md, "Digest payload"). DigestMessage is
-what the notifier's channels deliver (functions/notifier/channel.py).
-
-Plain functions of the digest and the links, no AWS calls: tests render them directly.
+"""The weekly digest as each channel shows it: an email, a Slack Block Kit message and the webhook's JSON document
+(`type: digest`, docs/alerting.md, "Digest payload"). DigestMessage is what the notifier's channels deliver.
 """
 
 from __future__ import annotations
@@ -13,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from functions.digest.figures import AlarmEpisode, Digest, WeekFigures
-from functions.notifier.alert_email import Email
+from functions.notifier.alert_email import Email, html_links, html_page, html_table, text_rows
 from functions.notifier.presentation import AlertLinks
 from functions.notifier.slack import buttons, escape, field, header, section
 
@@ -99,25 +96,15 @@ def render_digest_email(digest: Digest, links: AlertLinks) -> Email:
     daily = [
         f"{day.day:%a %m-%d}: {views_text(day.views)}, {day.unique_visitors} unique" for day in digest.this_week.days
     ]
-    text = [subject, "", *(f"{label}: {value}" for label, value in rows), "", "Day by day:", *daily]
+    text = [subject, "", *text_rows(rows), "", "Day by day:", *daily]
     text += ["", "Alarms:", *alarms, "", f"Dashboard: {dashboard}"]
-    table = "".join(
-        f"<tr><th style='text-align:left;padding:2px 12px 2px 0'>{html.escape(label)}</th>"
-        f"<td>{html.escape(value)}</td></tr>"
-        for label, value in rows
-    )
     days = "".join(f"<li>{html.escape(line)}</li>" for line in daily)
     alarm_items = "".join(f"<li>{html.escape(line)}</li>" for line in alarms)
     body = (
-        f"<h2>{html.escape(subject)}</h2><table>{table}</table><h3>Day by day</h3><ul>{days}</ul>"
-        f"<h3>Alarms</h3><ul>{alarm_items}</ul><p><a href='{html.escape(dashboard)}'>Dashboard</a></p>"
+        f"<h2>{html.escape(subject)}</h2>{html_table(rows)}<h3>Day by day</h3><ul>{days}</ul>"
+        f"<h3>Alarms</h3><ul>{alarm_items}</ul>{html_links([('Dashboard', dashboard)])}"
     )
-    page = (
-        "<!DOCTYPE html><html><head><meta charset='utf-8'>"
-        f"<title>{html.escape(subject)}</title></head><body style='font-family:sans-serif;font-size:14px'>"
-        f"{body}</body></html>"
-    )
-    return Email(subject=subject, text="\n".join(text) + "\n", html=page)
+    return Email(subject=subject, text="\n".join(text) + "\n", html=html_page(subject, body))
 
 
 def render_digest_slack(digest: Digest, links: AlertLinks) -> dict[str, Any]:

@@ -1,10 +1,7 @@
 """Reading the JSON CloudWatch publishes to SNS when an alarm changes state, into a typed AlarmStateChange.
-
-Shapes (metric alarm with one metric or with metric math, composite alarm):
 https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarm-sns-schema
-Only the name and the new state are required; every other field is optional, so a message CloudWatch extends
-tomorrow still renders. Anything that is not an alarm notification at all raises UnreadableAlarmMessageError,
-and the caller forwards it raw.
+Only the name and the new state are required, so a message CloudWatch extends tomorrow still renders; anything
+else raises UnreadableAlarmMessageError, and the caller forwards it raw.
 """
 
 from __future__ import annotations
@@ -98,8 +95,7 @@ class AlarmStateChange:
     datapoints: tuple[float, ...]
     """The recent values CloudWatch quotes in the reason, most recent first (empty when it quotes none)."""
     actions_taken: tuple[tuple[str, str], ...] = ()
-    """What the notifier itself did about this change, as (label, what happened) rows every channel shows (the
-    throttle guard, functions/notifier/guard.py); never read from the message."""
+    """What the notifier did about this change (the throttle guard), as rows every channel shows."""
 
     @property
     def is_composite(self) -> bool:
@@ -112,8 +108,7 @@ _ALARM_ARN: Final = re.compile(r"^arn:[\w-]+:cloudwatch:(?P<region>[a-z0-9-]+):(
 
 
 def encodable(text: str) -> str:
-    """The text with what no channel can carry replaced by U+FFFD: lone surrogates (UTF-8 cannot encode them)
-    and NUL characters (mail headers and many webhooks refuse them)."""
+    """The text with lone surrogates (UTF-8 cannot encode them) and NULs (mail headers refuse them) as U+FFFD."""
     return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")
 
 
@@ -194,16 +189,11 @@ def _whole(value: Any) -> int | None:
 
 
 def _timestamp(value: Any) -> datetime | None:
-    # CloudWatch writes `2024-05-01T12:05:00.123+0000`.
-    if not isinstance(value, str):
-        return None
+    # CloudWatch writes `2024-05-01T12:05:00.123+0000`, which fromisoformat reads since Python 3.11.
     try:
-        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%f%z")
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
     except ValueError:
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            return None
+        return None
 
 
 def _dimensions(value: Any) -> tuple[tuple[str, str], ...]:

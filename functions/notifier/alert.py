@@ -1,10 +1,9 @@
-"""An alert: what was read from one SNS message (the alarm state change, or why it could not be read) with the
-links it points to, and how it looks on each channel. An alarm that does not render is forwarded raw, so an odd
-value in a message never costs the owner the alert.
+"""An alert: what was read from one SNS message (the alarm state change, or why it could not be read), its links,
+and how it looks on each channel. An alarm that does not render is forwarded raw, never lost.
 
-The SNS envelope is read with Powertools' SNSEvent data classes. NOTE: Powertools' CloudWatchAlarmEvent is the
-event of an alarm's *Lambda action*, not the JSON an alarm publishes to SNS, so the message itself is read by
-alarm_message.py. https://docs.aws.amazon.com/lambda/latest/dg/services-cloudwatch.html
+The envelope is read with Powertools' SNSEvent. NOTE: Powertools' CloudWatchAlarmEvent is the event of an alarm's
+*Lambda action*, not the JSON an alarm publishes to SNS, so alarm_message.py reads the message itself.
+https://docs.aws.amazon.com/lambda/latest/dg/services-cloudwatch.html
 """
 
 from __future__ import annotations
@@ -28,8 +27,7 @@ from functions.notifier.alert_email import Email, render_alarm_email, render_unr
 from functions.notifier.presentation import AlertLinks, RawNotification
 
 Rendered = TypeVar("Rendered")
-MAX_MESSAGE_CHARS: Final = 256 * 1024
-"""SNS's own limit on a message: anything longer is not from SNS, and is forwarded cut to it."""
+MAX_MESSAGE_CHARS: Final = 256 * 1024  # SNS's own limit: anything longer is not from SNS, and is cut to it
 
 
 @dataclass(frozen=True)
@@ -75,8 +73,7 @@ class Alert:
 
 
 def alerts_of(event: dict[str, Any], links: AlertLinks) -> list[Alert]:
-    """One alert per record (SNS sends one per invocation). An event that is not SNS-shaped is one alert that
-    quotes it whole, so it is still forwarded rather than dropped."""
+    """One alert per record; an event that is not SNS-shaped is one alert quoting it whole, never dropped."""
     records = event.get("Records")
     if not isinstance(records, list) or not records:
         records = [event]

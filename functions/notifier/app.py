@@ -1,13 +1,9 @@
 """Lambda entry point of the alarm notifier: an SNS event from the alarm topic → the alert on every channel
 (email always; Slack and a JSON webhook when `alert_channels` configures them).
 
-One path per message: read the alert (alert.py) → enrich it (each step owns its clients: the probe's latest
-failed check, probe_failure.py; the throttle guard, guard.py) → deliver it on every channel, each at most once
-and each on its own (delivery.py). An unreadable message is forwarded raw, never lost. A channel that fails
-fails the invocation after the others were delivered; Lambda's retries (2, infra/notifier.py) then deliver only
-that channel, and after them the event waits in the dead-letter queue. A failed step (the guard) is delivered
-first, then fails the invocation. The alerting-health alarms on the notifier's errors and dead letters bypass
-this function.
+One path per message: read the alert (alert.py) → enrich it (steps that own their clients: probe_failure.py,
+guard.py) → deliver it on every channel, each at most once and on its own (delivery.py). A failed channel or step
+fails the invocation after the alert went out, so Lambda retries it (docs/alerting.md).
 """
 
 from __future__ import annotations
@@ -15,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -35,13 +31,12 @@ logger = Logger(service=catalog.NOTIFIER_SERVICE)
 metrics = Metrics(namespace=catalog.METRICS_NAMESPACE, service=catalog.NOTIFIER_SERVICE)
 
 Step = Callable[[Alert], Alert]
-_COUNTED_DELIVERIES: Final = {catalog.EMAIL_CHANNEL: catalog.ALERT_EMAILS_SENT_METRIC}
 
 
 def _count(channel: Channel, message: Message) -> None:
     """Runs once per (message, channel) actually delivered: a redelivery counts nothing."""
-    if channel.name in _COUNTED_DELIVERIES and isinstance(message, Alert):
-        metrics.add_metric(name=_COUNTED_DELIVERIES[channel.name], unit=MetricUnit.Count, value=1)
+    if channel.name == catalog.EMAIL_CHANNEL and isinstance(message, Alert):
+        metrics.add_metric(name=catalog.ALERT_EMAILS_SENT_METRIC, unit=MetricUnit.Count, value=1)
         if message.change is None:
             metrics.add_metric(name=catalog.UNREADABLE_ALERTS_METRIC, unit=MetricUnit.Count, value=1)
 
@@ -76,8 +71,7 @@ class Notifier:
 
 @cache
 def notifier() -> Notifier:
-    """Built once per container on first use (so tests and the local runtime choose the endpoints): the steps
-    the stack configures and the channels, each step and channel with its own clients."""
+    """Built once per container on first use, so tests and the local runtime choose the endpoints."""
     steps = [step for step in (ProbeFailureDetails.from_environment(), ThrottleGuard.from_environment()) if step]
     return Notifier(AlertLinks.from_environment(), steps, Deliveries(configured_channels(), on_delivered=_count))
 

@@ -1,6 +1,4 @@
-"""The port the notifier delivers through: one message, many channels, each on its own.
-
-A message (an alert, functions/notifier/alert.py; the weekly digest, functions/digest) knows how it looks in each
+"""The port the notifier delivers through: a message (an alert, the weekly digest) knows how it looks in each
 channel's format; a channel (email, Slack, a JSON webhook: the adapters beside this module) only transports it.
 """
 
@@ -35,9 +33,7 @@ class Message(Protocol):
 
     def slack(self) -> dict[str, Any]: ...
 
-    def webhook(self) -> dict[str, Any]:
-        """The webhook's versioned JSON document (docs/alerting.md); Slack's is Block Kit (slack.py)."""
-        ...
+    def webhook(self) -> dict[str, Any]: ...
 
 
 class Channel(Protocol):

@@ -1,11 +1,7 @@
-"""Delivering a message on every channel, each at most once: the notifier's alerts and the weekly digest go out
-through this one path.
-- at most one delivery per message and channel: SNS and Scheduler deliver at least once, so each (delivery id,
-  channel) pair is recorded in DynamoDB (Powertools idempotency, one record per channel) and a redelivery returns
-  the stored receipt of each channel instead of delivering again;
-- channels are independent: every channel is offered the message even when another fails, and a failed channel
-  fails the invocation only after the others were delivered; Lambda's retries then deliver only the failed
-  channel, whose record was removed.
+"""Delivering a message (an alert, the weekly digest) on every channel, each at most once and on its own: each
+(delivery id, channel) pair is a Powertools idempotency record in DynamoDB, so a redelivery returns the stored
+receipt; a failed channel fails the invocation after the others were delivered, and Lambda's retries then
+deliver only that channel, whose record was removed.
 """
 
 from __future__ import annotations
@@ -28,7 +24,7 @@ from functions.common import catalog
 from functions.common.env import required_env
 from functions.common.http import UnconfirmedPostError
 from functions.notifier.channel import Channel, ChannelDeliveryError, ChannelReceipt, Message
-from functions.notifier.sender import EmailChannel, EmailSender
+from functions.notifier.sender import EmailChannel
 from functions.notifier.slack import SlackChannel
 from functions.notifier.webhook import WebhookChannel
 
@@ -38,30 +34,23 @@ if TYPE_CHECKING:
 logger = Logger(service=catalog.NOTIFIER_SERVICE)
 
 IDEMPOTENCY_WINDOW_SECONDS: Final = 24 * 60 * 60
-"""How long a delivery is remembered (the table's TTL then deletes it). Longer than anything that can
-redeliver it: Lambda keeps an async event for at most 6 hours (infra/notifier.py) and SNS retries within that."""
+"""How long a delivery is remembered: longer than Lambda keeps an async event (6 hours, infra/notifier.py)."""
 
-# One record per (delivery id, channel): the same alarm change published twice is two messages (delivered
-# twice), the same message delivered twice is one, and a channel's failure removes only its own record.
 # NOTE: a record without a delivery id (not from SNS) makes the key null (`&&` short-circuits): it is delivered
 # without the idempotency check, never dropped.
 _DELIVERY_KEY: Final = "sns_message_id && [sns_message_id, channel]"
 
 SECRET_MAX_AGE_SECONDS: Final = 300
-"""A channel URL read from SSM is reused by the container for this long (Powertools Parameters' cache): one
-GetParameter per channel per cold start, and a rotated URL is picked up within 5 minutes."""
+"""A channel URL read from SSM is cached this long: a rotated URL is picked up within 5 minutes."""
 
-# SES and SSM answer in well under a second; a few attempts ride out a blip, and the function's timeout
-# (infra/notifier.py) leaves room for them and for the idempotency table.
+# A few attempts ride out a blip, inside the function's timeout (infra/notifier.py).
 _SES_CONFIG: Final = Config(connect_timeout=2, read_timeout=5, retries={"total_max_attempts": 3, "mode": "standard"})
-_DYNAMODB_CONFIG: Final = Config(
+_DYNAMODB_AND_SSM_CONFIG: Final = Config(
     connect_timeout=1, read_timeout=2, retries={"total_max_attempts": 3, "mode": "standard"}
 )
-_SSM_CONFIG: Final = Config(connect_timeout=1, read_timeout=2, retries={"total_max_attempts": 3, "mode": "standard"})
 
 
 def _already_delivered(response: Any, idempotent_data: DataRecord) -> Any:
-    # A redelivery is not an error, but it must not be invisible either.
     logger.info("duplicate SNS message: already delivered on this channel", extra={"receipt": response})
     return response
 
@@ -74,7 +63,6 @@ IDEMPOTENCY_CONFIG: Final = IdempotencyConfig(
 
 
 def idempotency_store() -> DynamoDBPersistenceLayer:
-    """The idempotency table's layer (one per user: the deliveries, the throttle guard)."""
     return DynamoDBPersistenceLayer(
         table_name=required_env(catalog.IDEMPOTENCY_TABLE_ENV),
         key_attr=catalog.IDEMPOTENCY_KEY_ATTRIBUTE,
@@ -84,7 +72,7 @@ def idempotency_store() -> DynamoDBPersistenceLayer:
 
 
 def dynamodb_client() -> Any:
-    return boto3.client("dynamodb", config=_DYNAMODB_CONFIG)
+    return boto3.client("dynamodb", config=_DYNAMODB_AND_SSM_CONFIG)
 
 
 def once_per_delivery(function: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
@@ -109,7 +97,7 @@ class UndeliveredError(ChannelDeliveryError):
 
 class Deliveries:
     """Every configured channel, each delivering a message at most once. `on_delivered` runs inside the
-    idempotent delivery, so a redelivery counts nothing (the notifier's metrics)."""
+    idempotent delivery, so a redelivery counts nothing."""
 
     def __init__(
         self, channels: Sequence[Channel], on_delivered: Callable[[Channel, Message], None] | None = None
@@ -124,9 +112,8 @@ class Deliveries:
         try:
             receipt = channel.deliver(message)
         except UnconfirmedPostError as unconfirmed:
-            # The post may have been taken: recorded as delivered, so neither this invocation nor Lambda's
-            # retries send it again. A repeated alert is the cost avoided; a lost one is the risk taken, with the
-            # email (always on) as its backstop (docs/alerting.md).
+            # The post may have been taken: recorded as delivered, so no retry sends a second copy; the email
+            # (always on) is the backstop should it have been lost (docs/alerting.md).
             logger.warning("unconfirmed delivery, not resent", extra={"channel": channel.name})
             receipt = ChannelReceipt(channel=channel.name, reference=f"unconfirmed: {unconfirmed}"[:120])
         if self._on_delivered is not None:
@@ -154,8 +141,7 @@ class Deliveries:
 
 
 def raise_for_failures(outcome: DeliveryOutcome) -> None:
-    """Fails the invocation when a channel failed, after every other channel was delivered: Lambda retries
-    it, and only the failed channels send (the others' idempotency records are complete)."""
+    """Fails the invocation when a channel failed (after every other channel was delivered)."""
     failures = list(outcome.failed.values())
     if len(failures) == 1:
         raise failures[0]
@@ -170,17 +156,17 @@ def configured_channels() -> tuple[Channel, ...]:
     )
     if not recipients:
         raise RuntimeError(f"environment variable {catalog.ALERT_RECIPIENTS_ENV} names no address")
-    sender = EmailSender(boto3.client("sesv2", config=_SES_CONFIG), required_env(catalog.SENDER_EMAIL_ENV), recipients)
+    email = EmailChannel(boto3.client("sesv2", config=_SES_CONFIG), required_env(catalog.SENDER_EMAIL_ENV), recipients)
     configured = [entry.partition("=") for entry in os.environ.get(catalog.ALERT_CHANNELS_ENV, "").split(",")]
     optional = [(name.strip(), parameter.strip()) for name, _, parameter in configured if name]
     if not optional:
-        return (EmailChannel(sender),)
-    # Imported here, so an email-only notifier's cold start does not load it (about 2 ms). A provider of our own
-    # rather than `parameters.get_parameter()`, whose default client waits up to 60 s per attempt.
+        return (email,)
+    # Imported here, so an email-only cold start does not load it; a provider of our own, since
+    # `parameters.get_parameter()`'s default client waits up to 60 s per attempt.
     from aws_lambda_powertools.utilities.parameters import SSMProvider
 
-    store = SSMProvider(boto_config=_SSM_CONFIG)
-    return (EmailChannel(sender), *(_optional_channel(name, SecretUrl(store, name, p)) for name, p in optional))
+    store = SSMProvider(boto_config=_DYNAMODB_AND_SSM_CONFIG)
+    return (email, *(_optional_channel(name, SecretUrl(store, name, p)) for name, p in optional))
 
 
 def _optional_channel(channel: str, url: Callable[[], str]) -> Channel:
@@ -194,13 +180,11 @@ def _optional_channel(channel: str, url: Callable[[], str]) -> Channel:
 @dataclass(frozen=True)
 class SecretUrl:
     """Reads a channel's URL from its SecureString parameter when a delivery needs it, so an SSM failure fails
-    that channel only. NOTE: GetParameter WithDecryption; with the AWS-managed key (alias/aws/ssm) the role
-    needs ssm:GetParameter on the parameter and no kms:Decrypt of its own, since that key's policy lets every
-    principal of the account decrypt through SSM.
+    that channel only. NOTE: with the AWS-managed key (alias/aws/ssm) ssm:GetParameter suffices, no kms:Decrypt:
+    that key's policy lets the account decrypt through SSM.
     https://docs.aws.amazon.com/systems-manager/latest/userguide/ps-restrict-decryption.html"""
 
-    store: Any
-    """Powertools Parameters' SSMProvider, shared by the channels of a container (it caches the values)."""
+    store: Any  # Powertools Parameters' SSMProvider, shared by a container's channels (it caches the values)
     channel: str
     parameter_name: str
 

@@ -2,14 +2,10 @@
 lowered to the guard's limits; when the alarm is OK again, the configured limits are put back. A viral day keeps
 counting up to the stage throttle while the bill stays capped. Its infrastructure is infra/guard.py.
 
-One module for the guard's three parts and the step that runs them (ThrottleGuard, an enrichment step of app.py):
-- the decision: `decide` reads the parsed alarm change; `apply_guard` sets the limits through a StageThrottle and
-  says what happened as a GuardOutcome, which every channel shows (`as_fact`). Setting absolute limits is
-  idempotent: doing it twice leaves the stage as doing it once;
-- the ledger (DynamoDBGuardLedger): a change that arrives after a newer one (a retried ALARM after its OK) does
-  nothing, decided from the changes' StateChangeTime;
-- the stage call (ApiGatewayStageThrottle): UpdateStage, AWS errors become GuardError at this boundary.
-A failure is an outcome, not an exception: the alert goes out saying so, then the invocation fails (app.py).
+One module for the decision (`decide`, `apply_guard`: absolute limits, so applying twice is applying once), the
+ledger (DynamoDBGuardLedger: a change older than one already applied does nothing), the stage call
+(ApiGatewayStageThrottle) and the step that runs them (ThrottleGuard). A failure is an outcome every channel
+shows; the invocation fails after the alert went out (app.py).
 """
 
 from __future__ import annotations
@@ -19,7 +15,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final
 
 import boto3
 from aws_lambda_powertools import Logger
@@ -37,8 +33,7 @@ if TYPE_CHECKING:
 
 logger = Logger(service=catalog.NOTIFIER_SERVICE)
 
-ApiGatewayV2Client = Any
-"""boto3's `apigatewayv2` client (no type stubs are installed for it)."""
+ApiGatewayV2Client = Any  # boto3's `apigatewayv2` client: no type stubs are installed for it
 # UpdateStage answers in well under a second; two quick attempts, inside the timeout's guard budget (infra/notifier.py).
 _APIGATEWAY_CONFIG: Final = Config(
     connect_timeout=1, read_timeout=3, retries={"total_max_attempts": 2, "mode": "standard"}
@@ -71,25 +66,6 @@ class GuardSettings:
     guarded: ThrottleLimits
     normal: ThrottleLimits
 
-    def limits_for(self, action: GuardAction) -> ThrottleLimits:
-        return self.guarded if action is GuardAction.ENGAGE else self.normal
-
-
-class StageThrottle(Protocol):
-    """The API stage's default-route throttle."""
-
-    def set_limits(self, limits: ThrottleLimits) -> None:
-        """Sets the stage's rate and burst limits; raises GuardError when API Gateway refuses."""
-        ...
-
-
-class GuardLedger(Protocol):
-    """Which state change of the guarded alarm last set the stage (guard_ledger.py)."""
-
-    def claim(self, alarm_name: str, changed_at: datetime) -> bool:
-        """Records this change as the newest applied one; False (and nothing written) when a newer one was."""
-        ...
-
 
 @dataclass(frozen=True)
 class GuardOutcome:
@@ -106,21 +82,15 @@ class GuardOutcome:
 
     def as_fact(self) -> tuple[str, str]:
         """The row every channel shows: what the guard did to the stage throttle, or that it failed to."""
-        verb = "lowered" if self.action is GuardAction.ENGAGE else "restored"
+        engage = self.action is GuardAction.ENGAGE
+        verb, limits = "lowered" if engage else "restored", self.limits.describe()
         if self.superseded:
-            return (
-                "Throttle guard",
-                f"not {verb}: this change arrived late, and a newer one of the alarm had already set the API stage "
-                "throttle",
-            )
+            what = f"not {verb}: this change arrived late, and a newer one of the alarm had already set the API stage"
+            return ("Throttle guard", f"{what} throttle")
         if self.error is None:
-            what = "engaged" if self.action is GuardAction.ENGAGE else "released"
-            return ("Throttle guard", f"{what}: API stage throttle {verb} to {self.limits.describe()}")
-        return (
-            "Throttle guard",
-            f"FAILED to {self.action.value}: the API stage throttle was not {verb} to {self.limits.describe()} "
-            f"({self.error})",
-        )
+            return ("Throttle guard", f"{'engaged' if engage else 'released'}: API stage throttle {verb} to {limits}")
+        what = f"FAILED to {self.action.value}: the API stage throttle was not {verb} to {limits}"
+        return ("Throttle guard", f"{what} ({self.error})")
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -138,8 +108,7 @@ class GuardOutcome:
 
 
 def decide(change: AlarmStateChange, settings: GuardSettings) -> GuardAction | None:
-    """Engage on the guarded alarm's ALARM, release on its OK (whatever the state before: an ALARM that went
-    through INSUFFICIENT_DATA still ends in a release); nothing for any other alarm or state."""
+    """Engage on the guarded alarm's ALARM, release on its OK whatever the state before; else nothing."""
     if change.alarm_name != settings.alarm_name:
         return None
     if change.new_state is AlarmState.ALARM:
@@ -152,14 +121,13 @@ def decide(change: AlarmStateChange, settings: GuardSettings) -> GuardAction | N
 def apply_guard(
     action: GuardAction,
     settings: GuardSettings,
-    stage: StageThrottle,
+    stage: ApiGatewayStageThrottle,
     *,
-    ledger: GuardLedger | None = None,
+    ledger: DynamoDBGuardLedger | None = None,
     changed_at: datetime | None = None,
 ) -> GuardOutcome:
-    """Sets the action's limits on the stage, unless the ledger knows a newer change of the alarm (when the change
-    has a time); a failure of any kind is the outcome's error, never lost."""
-    limits = settings.limits_for(action)
+    """Sets the action's limits, unless the ledger knows a newer change; any failure is the outcome's error."""
+    limits = settings.guarded if action is GuardAction.ENGAGE else settings.normal
     try:
         if ledger is not None and changed_at is not None and not ledger.claim(settings.alarm_name, changed_at):
             return GuardOutcome(action, limits, superseded=True)
@@ -169,16 +137,9 @@ def apply_guard(
     return GuardOutcome(action, limits)
 
 
-def with_outcome(change: AlarmStateChange, outcome: GuardOutcome) -> AlarmStateChange:
-    """The change with the guard's outcome among the facts every channel shows."""
-    return replace(change, actions_taken=(*change.actions_taken, outcome.as_fact()))
-
-
-# The ledger. Why: the per-message idempotency record stops a redelivered message from acting twice, but not a
-# message that acts late. An ALARM whose stage update failed is retried by Lambda (and may wait in its queue for
-# hours, or come back from the dead-letter queue) and could then arrive after the alarm's OK, engaging the guard
-# with the alarm OK (or an old OK release it during a new spike). Each change carries CloudWatch's
-# StateChangeTime; the ledger keeps the newest one applied, with a conditional write, and refuses an older one.
+# The ledger. Why: the idempotency record stops a redelivered message from acting twice, not one that acts late:
+# an ALARM retried by Lambda (or back from the dead-letter queue) after the alarm's OK must not engage the guard.
+# The ledger keeps the newest StateChangeTime applied, with a conditional write, and refuses an older one.
 # NOTE: a condition that fails writes nothing, and each write to one item is applied atomically.
 # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html
 _KEY_PREFIX: Final = "throttle-guard#"
@@ -187,13 +148,14 @@ _APPLIED_AT: Final = "applied_state_change_at"
 
 
 class DynamoDBGuardLedger:
-    """GuardLedger on the notifier's idempotency table (the notifier may already PutItem there)."""
+    """Which state change of the guarded alarm last set the stage, on the notifier's idempotency table."""
 
     def __init__(self, client: DynamoDBClient, *, table_name: str) -> None:
         self._client = client
         self._table_name = table_name
 
     def claim(self, alarm_name: str, changed_at: datetime) -> bool:
+        """Records this change as the newest applied one; False (and nothing written) when a newer one was."""
         if changed_at.tzinfo is None:
             raise GuardError("the alarm's state change time has no time zone")
         # ISO 8601 in UTC with a fixed precision, so the strings sort as the times do.
@@ -227,12 +189,8 @@ _IDENTIFIERS: Final = re.compile(r"arn:aws[\w-]*:[^\s,;)]+|\b\d{12}\b")
 the webhook too, so they are left out; the code and the rest of the message say what went wrong."""
 
 
-def _without_identifiers(message: str) -> str:
-    return _IDENTIFIERS.sub("…", message)
-
-
 class ApiGatewayStageThrottle:
-    """StageThrottle of one HTTP API stage; AWS errors become GuardError at this boundary."""
+    """The default-route throttle of one HTTP API stage; AWS errors become GuardError at this boundary."""
 
     def __init__(self, client: ApiGatewayV2Client, *, api_id: str, stage_name: str) -> None:
         self._client = client
@@ -251,21 +209,12 @@ class ApiGatewayStageThrottle:
             )
         except ClientError as error:
             details = error.response.get("Error", {})
-            code, message = details.get("Code", "unknown"), _without_identifiers(details.get("Message", ""))
+            code, message = details.get("Code", "unknown"), _IDENTIFIERS.sub("…", details.get("Message", ""))
             raise GuardError(
                 f"UpdateStage of stage {self.stage_name} of API {self.api_id} refused: {code}: {message}"
             ) from error
         except BotoCoreError as error:  # no answer, a timeout, a refused connection
             raise GuardError(f"UpdateStage of stage {self.stage_name} of API {self.api_id} failed: {error}") from error
-
-    def limits(self) -> ThrottleLimits:
-        """The stage's current default-route throttle (GetStage): for the drill and the tests."""
-        try:
-            stage = self._client.get_stage(ApiId=self.api_id, StageName=self.stage_name)
-        except (ClientError, BotoCoreError) as error:
-            raise GuardError(f"GetStage of stage {self.stage_name} of API {self.api_id} failed: {error}") from error
-        settings = stage.get("DefaultRouteSettings", {})
-        return ThrottleLimits(float(settings["ThrottlingRateLimit"]), int(settings["ThrottlingBurstLimit"]))
 
 
 class _GuardFailedError(GuardError):
@@ -275,12 +224,11 @@ class _GuardFailedError(GuardError):
 
 
 class ThrottleGuard:
-    """The step: engages or releases the guard for the spike alarm's changes, before any channel delivers, and
-    adds what it did (or that it failed) to the alert. A failed guard gives the alert its own delivery id
-    (`<message id>:guard-failed`): each channel gets the failure once, and a retry whose guard then succeeds
-    delivers that news too, once."""
+    """The step: engages or releases the guard before any channel delivers, and adds what it did to the alert.
+    A failed guard gives the alert its own delivery id (`<message id>:guard-failed`), so a retry whose guard then
+    succeeds delivers that news too, once."""
 
-    def __init__(self, settings: GuardSettings, stage: StageThrottle, ledger: GuardLedger) -> None:
+    def __init__(self, settings: GuardSettings, stage: ApiGatewayStageThrottle, ledger: DynamoDBGuardLedger) -> None:
         self.settings = settings
         self.stage = stage
         self.ledger = ledger
@@ -309,8 +257,8 @@ class ThrottleGuard:
         return cls(settings, stage, ledger)
 
     def _apply(self, *, delivery: dict[str, str | None], action: str, changed_at: datetime | None) -> dict[str, Any]:
-        """The stage update, behind the idempotency table like a channel: a redelivered message does not touch the
-        stage again. A failure raises, which removes the idempotency record: a retry tries again."""
+        """The stage update, behind the idempotency table like a channel; a failure raises, which removes the
+        record, so a retry tries again."""
         outcome = apply_guard(GuardAction(action), self.settings, self.stage, ledger=self.ledger, changed_at=changed_at)
         if outcome.failed:
             raise _GuardFailedError(outcome)
@@ -328,9 +276,8 @@ class ThrottleGuard:
             )
         except _GuardFailedError as failed:
             outcome = failed.outcome
-        alert = replace(
-            alert, change=with_outcome(change, outcome), reports={**alert.reports, "guard": outcome.as_dict()}
-        )
+        change = replace(change, actions_taken=(*change.actions_taken, outcome.as_fact()))
+        alert = replace(alert, change=change, reports={**alert.reports, "guard": outcome.as_dict()})
         if not outcome.failed:
             logger.info("throttle guard applied", extra={"guard": outcome.as_dict()})
             return alert

@@ -1,6 +1,5 @@
 """What every channel shows of an alert, whatever its format (email, Slack, the webhook's JSON): the title, the
-state, the facts (what was measured against what, when, where) and the links (the alarm, the dashboard, the
-runbook section). Plain functions of their inputs, no AWS calls: each channel's renderer arranges them.
+facts (what was measured against what, when, where) and the links. Each channel's renderer arranges them.
 """
 
 from __future__ import annotations
@@ -16,10 +15,12 @@ from functions.common import catalog
 from functions.common.env import required_env
 from functions.notifier.alarm_message import AlarmState, AlarmStateChange, MetricStat, Trigger
 
-MAX_SUBJECT_CHARS: Final = 180
-"""Mail clients cut long subjects anyway; the body has the rest."""
+MAX_SUBJECT_CHARS: Final = 180  # mail clients cut long subjects anyway; the body has the rest
 MAX_RAW_MESSAGE_CHARS: Final = 100_000
 """An unreadable message is quoted up to this size (an SNS message is at most 256 KB; SES takes 40 MB)."""
+UNREADABLE_INTRO: Final = (
+    "The alarm notifier received a message it could not read as a CloudWatch alarm. It is forwarded as it was."
+)
 
 _COMPARISONS: Final = {
     "GreaterThanThreshold": ">",
@@ -38,10 +39,8 @@ class AlertLinks:
 
     stack_name: str
     runbook_url: str
-    alarm_ids: frozenset[str]
-    """The ids of the stack's alarms, each with its runbook section."""
-    default_region: str
-    """The notifier's own region, for a message that does not say which region it is about."""
+    alarm_ids: frozenset[str]  # the ids of the stack's alarms, each with its runbook section
+    default_region: str  # the notifier's own, for a message that does not say which region it is about
 
     def alarm(self, alarm_name: str, region: str | None) -> str:
         region = region or self.default_region
@@ -91,6 +90,28 @@ def alarm_title(change: AlarmStateChange) -> str:
 
 def unreadable_title(notification: RawNotification) -> str:
     return _subject(f"[UNREADABLE ALERT] {notification.subject or 'no subject'}")
+
+
+def alarm_links(change: AlarmStateChange, links: AlertLinks) -> list[tuple[str, str]]:
+    """(label, URL) rows of where to look next: the alarm, the dashboard, the alarm's runbook section."""
+    return [
+        ("Alarm in CloudWatch", links.alarm(change.alarm_name, change.region)),
+        ("Dashboard", links.dashboard(change.region)),
+        ("Runbook: what to do", links.runbook(change.alarm_name)),
+    ]
+
+
+def unreadable_links(links: AlertLinks) -> list[tuple[str, str]]:
+    return [
+        ("Dashboard", links.dashboard(None)),
+        ("Runbook: what to do", links.runbook_section(catalog.UNREADABLE_ALERT_SECTION)),
+    ]
+
+
+def quoted(message: str, limit: int) -> tuple[str, str]:
+    """The message cut to `limit` characters, and a note saying how many were cut (empty when none were)."""
+    cut = len(message) - limit
+    return message[:limit], f"\n[… {cut} more characters not shown]" if cut > 0 else ""
 
 
 def unreadable_facts(notification: RawNotification, problem: str) -> list[tuple[str, str]]:

@@ -1,8 +1,6 @@
-"""What a site-unavailable alert adds: the availability probe's latest failed check and the answer it saw.
-
-An alarm's description is fixed at deploy and its reason holds only numbers, so the notifier reads the probe's
-own log line (functions/probe/app.py) from the probe's log group with logs:FilterLogEvents, the one action it may
-call there (infra/notifier.py). A lookup that fails never costs the alert: the reason then says where to look.
+"""What a site-unavailable alert adds: the probe's latest failed check and the answer it saw, read from the
+probe's log line with logs:FilterLogEvents (the alarm's reason holds only numbers). A failed lookup never costs
+the alert: the reason then says where to look.
 """
 
 from __future__ import annotations
@@ -11,17 +9,17 @@ import json
 import os
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 from typing import Any, Final
 
 import boto3
 from botocore.config import Config
 
 from functions.common import catalog
-from functions.notifier.alarm_message import AlarmState, AlarmStateChange
+from functions.notifier.alarm_message import AlarmState
 from functions.notifier.alert import Alert
 
-CloudWatchLogsClient = Any
-"""boto3's `logs` client (no type stubs are installed for it)."""
+CloudWatchLogsClient = Any  # boto3's `logs` client: no type stubs are installed for it
 
 LOOKBACK: Final = timedelta(hours=2)
 """Two probes of the longest interval config allows (60 minutes) fire the alarm: the failures are in this range."""
@@ -48,53 +46,36 @@ class ProbeFailureDetails:
 
     def __call__(self, alert: Alert) -> Alert:
         change = alert.change
-        if change is None or not is_site_unavailable(change, alert.links.stack_name):
+        site_unavailable = catalog.alarm_name(alert.links.stack_name, catalog.SITE_UNAVAILABLE_ALARM)
+        if change is None or change.alarm_name != site_unavailable or change.new_state != AlarmState.ALARM:
             return alert
-        return replace(alert, change=with_probe_failure(change, self._client, self.log_group))
+        try:
+            failure = latest_probe_failure(self._client, self.log_group, until=change.changed_at or datetime.now(UTC))
+        except Exception as error:  # any failure of the lookup: the alert goes out anyway
+            seen = f"could not be read ({type(error).__name__}); see the probe's log group {self.log_group}"
+        else:
+            seen = failure or f"none found in the probe's log group {self.log_group}"
+        return replace(alert, change=replace(change, reason=f"{change.reason}\nLatest failed probe check: {seen}"))
 
 
 def latest_probe_failure(client: CloudWatchLogsClient, log_group: str, *, until: datetime) -> str | None:
     """`<check>: <answer seen>` of the latest failed check logged up to `until` (None: none in LOOKBACK)."""
-    request: dict[str, Any] = {
-        "logGroupName": log_group,
-        "filterPattern": FAILURE_PATTERN,
-        "startTime": int((until - LOOKBACK).timestamp() * 1000),
-        "endTime": int(until.timestamp() * 1000) + 60_000,  # the probe's line may be stamped just after the alarm
-    }
+    pages = client.get_paginator("filter_log_events").paginate(
+        logGroupName=log_group,
+        filterPattern=FAILURE_PATTERN,
+        startTime=int((until - LOOKBACK).timestamp() * 1000),
+        endTime=int(until.timestamp() * 1000) + 60_000,  # the probe's line may be stamped just after the alarm
+    )
     latest: tuple[int, dict[str, Any]] | None = None
-    for _ in range(MAX_PAGES):
-        page = client.filter_log_events(**request)
+    for page in islice(pages, MAX_PAGES):
         for event in page.get("events", []):
             record = _record(event.get("message", ""))
             if record is not None and (latest is None or event.get("timestamp", 0) >= latest[0]):
                 latest = (event.get("timestamp", 0), record)
-        if not page.get("nextToken"):
-            break
-        request["nextToken"] = page["nextToken"]
     if latest is None:
         return None
     record = latest[1]
     return f"{record[catalog.PROBE_CHECK_LOG_KEY]}: {record.get(catalog.PROBE_RESPONSE_LOG_KEY, 'not logged')}"
-
-
-def with_probe_failure(change: AlarmStateChange, client: CloudWatchLogsClient, log_group: str) -> AlarmStateChange:
-    """The change with the probe's latest failure added to its reason, when it is site-unavailable going ALARM."""
-    until = change.changed_at or datetime.now(UTC)
-    try:
-        failure = latest_probe_failure(client, log_group, until=until)
-    except Exception as error:  # any failure of the lookup: the alert goes out anyway
-        failure = None
-        seen = f"could not be read ({type(error).__name__}); see the probe's log group {log_group}"
-    else:
-        seen = failure or f"none found in the probe's log group {log_group}"
-    return replace(change, reason=f"{change.reason}\nLatest failed probe check: {seen}")
-
-
-def is_site_unavailable(change: AlarmStateChange, stack_name: str) -> bool:
-    return (
-        change.alarm_name == catalog.alarm_name(stack_name, catalog.SITE_UNAVAILABLE_ALARM)
-        and change.new_state == AlarmState.ALARM
-    )
 
 
 def _record(message: str) -> dict[str, Any] | None:

@@ -1,9 +1,6 @@
-"""The email channel: an alert rendered as an email (alert_email.py) and sent through SES (v2 SendEmail).
-This is the only notifier code that talks to SES.
-
-The message goes as raw MIME (multipart/alternative: text, then HTML) built with the standard library, so the
-text part and the HTML part are both in what SES receives, and what tests read back from the emulator.
-It takes its SES client as an argument, so tests hand it a moto client or a Stubber and nothing is patched.
+"""The email channel: a message's email (alert_email.py) sent through SES v2 SendEmail as raw MIME
+(multipart/alternative: text, then HTML), so both parts are in what SES receives and what tests read back.
+The only notifier code that talks to SES; its client is an argument (tests hand in moto's or a Stubber).
 """
 
 from __future__ import annotations
@@ -16,7 +13,6 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import BotoCoreError, ClientError
 
 from functions.common import catalog
-from functions.notifier.alert_email import Email
 from functions.notifier.channel import ChannelDeliveryError, ChannelReceipt, Message
 
 if TYPE_CHECKING:
@@ -29,36 +25,28 @@ class AlertDeliveryError(ChannelDeliveryError):
 
 
 @dataclass(frozen=True)
-class EmailSender:
+class EmailChannel:
+    """Email, always on: from the sender to every recipient at once, rendered with links (alert_email.py)."""
+
     client: SESV2Client
     sender: str
     recipients: tuple[str, ...]
+    name: str = catalog.EMAIL_CHANNEL
 
-    def send(self, email: Email) -> str:
-        """Sends to every recipient at once and returns SES's message id."""
-        message = EmailMessage(policy=SMTP)
-        message["From"] = self.sender
-        message["To"] = ", ".join(self.recipients)
-        message["Subject"] = email.subject
-        message.set_content(email.text)
-        message.add_alternative(email.html, subtype="html")
+    def deliver(self, message: Message) -> ChannelReceipt:
+        email = message.email()
+        mime = EmailMessage(policy=SMTP)
+        mime["From"] = self.sender
+        mime["To"] = ", ".join(self.recipients)
+        mime["Subject"] = email.subject
+        mime.set_content(email.text)
+        mime.add_alternative(email.html, subtype="html")
         try:
             response = self.client.send_email(
                 FromEmailAddress=self.sender,
                 Destination={"ToAddresses": list(self.recipients)},
-                Content={"Raw": {"Data": message.as_bytes()}},
+                Content={"Raw": {"Data": mime.as_bytes()}},
             )
         except (ClientError, BotoCoreError) as exc:
             raise AlertDeliveryError(f"SES did not send '{email.subject}': {exc}") from exc
-        return response["MessageId"]
-
-
-@dataclass(frozen=True)
-class EmailChannel:
-    """Email, always on: from the sender to every recipient, rendered with links (alert_email.py)."""
-
-    sender: EmailSender
-    name: str = catalog.EMAIL_CHANNEL
-
-    def deliver(self, message: Message) -> ChannelReceipt:
-        return ChannelReceipt(channel=self.name, reference=self.sender.send(message.email()))
+        return ChannelReceipt(channel=self.name, reference=response["MessageId"])

@@ -15,18 +15,10 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from functions.common import catalog, http
+from functions.notifier import presentation
 from functions.notifier.alarm_message import AlarmStateChange
 from functions.notifier.channel import USER_AGENT, ChannelReceipt, Message
-from functions.notifier.presentation import (
-    AlertLinks,
-    RawNotification,
-    alarm_facts,
-    alarm_title,
-    one_line_reason,
-    state_tag,
-    unreadable_facts,
-    unreadable_title,
-)
+from functions.notifier.presentation import AlertLinks, RawNotification
 
 MAX_HEADER_CHARS: Final = 150
 MAX_SECTION_CHARS: Final = 3000
@@ -46,50 +38,34 @@ SlackMessage = dict[str, Any]
 
 
 def render_alarm_message(change: AlarmStateChange, links: AlertLinks) -> SlackMessage:
-    tag = state_tag(change)
-    facts = [(label, value) for label, value in alarm_facts(change) if label != "Reason"]
+    tag = presentation.state_tag(change)
+    facts = [(label, value) for label, value in presentation.alarm_facts(change) if label != "Reason"]
     blocks: list[dict[str, Any]] = [
         header(f"{_EMOJI[tag]} {tag}: {change.alarm_name}"),
-        section(f"*{escape(one_line_reason(change))}*"),
+        section(f"*{escape(presentation.one_line_reason(change))}*"),
         {"type": "section", "fields": [field(label, value) for label, value in facts[:MAX_FIELDS]]},
         section(f"*Reason*\n{escape(change.reason or 'not given')}"),
     ]
     if change.description:
         blocks.append(section(f"*What it means and what to do*\n{escape(change.description)}"))
-    blocks.append(
-        buttons(
-            [
-                ("Alarm in CloudWatch", links.alarm(change.alarm_name, change.region)),
-                ("Dashboard", links.dashboard(change.region)),
-                ("Runbook: what to do", links.runbook(change.alarm_name)),
-            ]
-        )
-    )
-    return {"text": alarm_title(change), "blocks": blocks}
+    blocks.append(buttons(presentation.alarm_links(change, links)))
+    return {"text": presentation.alarm_title(change), "blocks": blocks}
 
 
 def render_unreadable_message(notification: RawNotification, problem: str, links: AlertLinks) -> SlackMessage:
     """The message as it arrived (cut to fit one block), and why it could not be read."""
-    escaped = escape(notification.message)
-    quoted = escaped[:MAX_QUOTED_MESSAGE_CHARS]
-    cut = len(escaped) - len(quoted)
-    note = f"\n[… {cut} more characters not shown]" if cut else ""
+    message, note = presentation.quoted(escape(notification.message), MAX_QUOTED_MESSAGE_CHARS)
     blocks = [
-        header(f":warning: {unreadable_title(notification)}"),
-        section("The alarm notifier received a message it could not read as a CloudWatch alarm. It is forwarded."),
+        header(f":warning: {presentation.unreadable_title(notification)}"),
+        section(presentation.UNREADABLE_INTRO),
         {
             "type": "section",
-            "fields": [field(label, value) for label, value in unreadable_facts(notification, problem)],
+            "fields": [field(label, value) for label, value in presentation.unreadable_facts(notification, problem)],
         },
-        section(f"*Message as received*\n```{quoted}```{note}"),
-        buttons(
-            [
-                ("Dashboard", links.dashboard(None)),
-                ("Runbook: what to do", links.runbook_section(catalog.UNREADABLE_ALERT_SECTION)),
-            ]
-        ),
+        section(f"*Message as received*\n```{message}```{note}"),
+        buttons(presentation.unreadable_links(links)),
     ]
-    return {"text": unreadable_title(notification), "blocks": blocks}
+    return {"text": presentation.unreadable_title(notification), "blocks": blocks}
 
 
 @dataclass(frozen=True)

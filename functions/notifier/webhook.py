@@ -1,9 +1,8 @@
 """The generic webhook channel: an alert as one versioned JSON document POSTed to the owner's URL.
 
 The payload is documented in docs/alerting.md ("Webhook payload"); a change that could break a receiver bumps
-PAYLOAD_VERSION. `delivery_id` (also the `X-Alert-Delivery-Id` header) is the SNS message id: the same on every
-retry and redelivery, so a receiver that wants exactly-once can drop a repeat. The notifier itself delivers
-each message at most once per channel while it remembers the id (24 h), and at least once otherwise.
+PAYLOAD_VERSION. `delivery_id` (also the `X-Alert-Delivery-Id` header) is the same on every retry and
+redelivery, so a receiver that wants exactly-once can drop a repeat.
 """
 
 from __future__ import annotations
@@ -14,18 +13,10 @@ from datetime import UTC
 from typing import Any, Final
 
 from functions.common import catalog, http
+from functions.notifier import presentation
 from functions.notifier.alarm_message import AlarmStateChange
 from functions.notifier.channel import USER_AGENT, ChannelReceipt, Message
-from functions.notifier.presentation import (
-    MAX_RAW_MESSAGE_CHARS,
-    AlertLinks,
-    RawNotification,
-    alarm_facts,
-    alarm_title,
-    one_line_reason,
-    state_tag,
-    unreadable_title,
-)
+from functions.notifier.presentation import AlertLinks, RawNotification
 
 PAYLOAD_VERSION: Final = 1
 DELIVERY_ID_HEADER: Final = "X-Alert-Delivery-Id"
@@ -36,14 +27,14 @@ Payload = dict[str, Any]
 def alarm_payload(change: AlarmStateChange, links: AlertLinks) -> Payload:
     return {
         "type": "alarm",
-        "title": alarm_title(change),
+        "title": presentation.alarm_title(change),
         "alarm": {
             "name": change.alarm_name,
             "id": catalog.alarm_id_of(links.stack_name, change.alarm_name, links.alarm_ids),
             "state": change.new_state.value,
             "previous_state": change.old_state.value if change.old_state else None,
-            "status": state_tag(change),
-            "summary": one_line_reason(change),
+            "status": presentation.state_tag(change),
+            "summary": presentation.one_line_reason(change),
             "reason": change.reason,
             "description": change.description,
             "changed_at": change.changed_at.astimezone(UTC).isoformat() if change.changed_at else None,
@@ -51,7 +42,7 @@ def alarm_payload(change: AlarmStateChange, links: AlertLinks) -> Payload:
             "region": change.region or links.default_region,
         },
         "unreadable": None,
-        "facts": [{"label": label, "value": value} for label, value in alarm_facts(change)],
+        "facts": [{"label": label, "value": value} for label, value in presentation.alarm_facts(change)],
         "links": {
             "alarm": links.alarm(change.alarm_name, change.region),
             "dashboard": links.dashboard(change.region),
@@ -63,12 +54,12 @@ def alarm_payload(change: AlarmStateChange, links: AlertLinks) -> Payload:
 def unreadable_payload(notification: RawNotification, problem: str, links: AlertLinks) -> Payload:
     return {
         "type": "unreadable",
-        "title": unreadable_title(notification),
+        "title": presentation.unreadable_title(notification),
         "alarm": None,
         "unreadable": {
             "problem": problem,
-            "message": notification.message[:MAX_RAW_MESSAGE_CHARS],
-            "message_truncated": len(notification.message) > MAX_RAW_MESSAGE_CHARS,
+            "message": notification.message[: presentation.MAX_RAW_MESSAGE_CHARS],
+            "message_truncated": len(notification.message) > presentation.MAX_RAW_MESSAGE_CHARS,
             "sns_subject": notification.subject,
             "topic_arn": notification.topic_arn,
             "published": notification.timestamp,

@@ -1,12 +1,7 @@
 """Lambda entry point of the availability probe: EventBridge Scheduler invokes it every probe_interval_minutes;
-it checks the public site from outside (checks.py), logs and counts each failed check.
-
-Metrics (catalog): ProbeFailures on {service} when a run fails (the failed checks' number: the total the
-site-unavailable alarm reads) and 1 on {service, check} per failed check. A healthy run emits no metric: a custom
-metric is billed for each hour it is published, so one written every run would cost $0.30 a month for zeros
-(docs/cost.md), and the alarm reads no data as healthy. A failed check is a WARNING log line
-naming the check and what it saw; the notifier quotes the latest one in the site-unavailable email.
-NOTE: the requests are the probe's own; no visitor's IP or User-Agent is ever in its logs.
+it checks the public site from outside (checks.py). A failed run counts ProbeFailures on {service} (the total the
+site-unavailable alarm reads) and on {service, check}, and logs a WARNING per failed check, which the notifier
+quotes. A healthy run emits no metric (a billed metric of zeros; the alarm reads no data as healthy: docs/cost.md).
 """
 
 from __future__ import annotations
@@ -50,10 +45,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
 
 def probe_within(target: ProbeTarget, seconds: float) -> list[CheckFailure]:
     """The checks' failures; a check that has no answer by the deadline, or a probe that breaks, is a failure too.
-
-    NOTE: a healthy run publishes nothing and the alarm reads no data as healthy, so a run that never reported
-    (stopped at its Lambda timeout by a site that hangs: urllib's timeout is per socket operation and does not
-    cover a DNS lookup) would look like a pass. So the checks run in a thread the handler stops waiting for."""
+    The checks run in a thread the handler stops waiting for: a run stopped at its Lambda timeout (a site that
+    hangs; urllib's timeout does not cover a DNS lookup) would report nothing, which the alarm reads as healthy."""
     in_flight: list[tuple[str, str]] = []
     result: list[list[CheckFailure]] = []
 

@@ -18,13 +18,12 @@ from typing import Final
 from urllib.parse import urljoin, urlsplit
 
 from functions.common import catalog
-from functions.common.http import Answer, NoAnswerError
+from functions.common.http import LOOPBACK_HOSTS, Answer, NoAnswerError
 from functions.common.http import request as http_request
 from functions.probe.expectations import origin_of, security_header_problems
 
 COUNTER_SCRIPT: Final = "counter.js"
 """The script the page loads to show and record visits (frontend/templates)."""
-LOOPBACK_HOSTS: Final = frozenset({"127.0.0.1", "localhost", "::1"})
 MAX_SEEN_CHARS: Final = 300
 """What a failure quotes of the answer: enough to recognise it, short enough for a log line and an email."""
 

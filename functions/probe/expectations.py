@@ -1,7 +1,5 @@
 """What the site must send, as a visitor's browser reads it: the security headers and the CSP allowing the API.
-
-One definition for both callers: the post-deploy smoke test (tools/smoke.py) and the availability probe
-(functions/probe). Standard library only: it runs on Lambda (Python 3.11 and 3.13) without extra packages.
+One definition for the post-deploy smoke test and the availability probe; standard library only.
 """
 
 from __future__ import annotations

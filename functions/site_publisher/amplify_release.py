@@ -1,14 +1,9 @@
 """Publishing one version of the site to an Amplify Hosting branch that has no Git repository.
 
-Amplify runs one deployment job per branch at a time. A job left unfinished (a console drag-and-drop that was
-never uploaded, a job stuck PENDING, or the job of an earlier deploy that timed out) makes StartDeployment fail
-with "The last job ... was not finished ... use StopJob", and the CDK alpha Branch asset then aborts every later
-deploy ("Amplify job already running"). So before starting, this stops the branch's unfinished jobs: the stack
-is the source of truth for what the branch serves; a job Amplify refuses to stop fails the release at once, with
-what to do, instead of at the deadline. Then it waits for the new job, so a failed deployment fails
-the CloudFormation update (and its rollback publishes the previous version the same way).
-
-The client is passed in, so tests drive it with botocore's Stubber.
+Amplify runs one deployment job per branch at a time, and an unfinished one makes StartDeployment fail. So this
+first stops the branch's unfinished jobs (the stack is the source of truth for what it serves; a job Amplify
+refuses to stop fails the release at once, saying what to do), then waits for the new job, so a failed deployment
+fails the CloudFormation update. The client is passed in (tests use botocore's Stubber).
 """
 
 from __future__ import annotations

@@ -24,8 +24,7 @@ DEADLINE_MARGIN_SECONDS: Final = 30.0
 _CLIENT_CONFIG: Final = Config(retries={"total_max_attempts": 5, "mode": "standard"})
 
 
-# One client per container. Tests call `cache_clear()` and put a botocore Stubber on the client that the factory
-# returns next, so the handler runs unchanged against stubbed AWS responses.
+# One client per container; tests put a botocore Stubber on it.
 @cache
 def amplify_client() -> Any:
     return boto3.client("amplify", config=_CLIENT_CONFIG)

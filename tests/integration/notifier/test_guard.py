@@ -81,13 +81,14 @@ def test_the_guard_follows_only_the_spike_alarm(
     assert decide(_change(name, new_state, old_state), SETTINGS) == expected  # type: ignore[arg-type]
 
 
-class _RefusingStage:
-    def set_limits(self, limits: ThrottleLimits) -> None:
-        raise GuardError("UpdateStage refused: AccessDeniedException: not authorized")
-
-
 def test_a_refused_update_is_an_outcome_that_names_the_error() -> None:
-    outcome = apply_guard(GuardAction.ENGAGE, SETTINGS, _RefusingStage())
+    client = boto3.client("apigatewayv2", region_name="eu-west-1")
+    with Stubber(client) as stub:
+        stub.add_client_error(
+            "update_stage", service_error_code="AccessDeniedException", service_message="not authorized"
+        )
+        stage = ApiGatewayStageThrottle(client, api_id=API_ID, stage_name=STAGE)
+        outcome = apply_guard(GuardAction.ENGAGE, SETTINGS, stage)
     assert outcome.failed
     label, text = outcome.as_fact()
     assert label == "Throttle guard"

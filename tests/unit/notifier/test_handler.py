@@ -269,8 +269,8 @@ def test_ses_rejection_fails_the_invocation_and_a_retry_sends(invoke: Invoke, se
 @pytest.mark.parametrize("error_code", ["TooManyRequestsException", "SendingPausedException", "AccessDeniedException"])
 def test_ses_errors_raise_a_delivery_error(invoke: Invoke, error_code: str) -> None:
     # Given SES answers an error
-    sender = app.notifier().deliveries.channels[0].sender  # type: ignore[attr-defined]
-    with Stubber(sender.client) as stubber:
+    email = app.notifier().deliveries.channels[0]
+    with Stubber(email.client) as stubber:  # type: ignore[attr-defined]
         stubber.add_client_error("send_email", service_error_code=error_code, http_status_code=400)
         # When an alarm arrives, Then the invocation fails with the SES error code in the message
         with pytest.raises(AlertDeliveryError, match=error_code):
