@@ -1,13 +1,13 @@
 """Who a visitor is, without storing who they are: a keyed hash under a random salt that lives for one UTC day.
 
-The visitor id is HMAC-SHA256(salt of the day, source IP + User-Agent + site), as Plausible and Ackee count
-unique visitors; the network id, the same over the source IP alone, caps what one address can count whatever
-User-Agents it sends. The IP and the User-Agent are never stored: only the hash is, and once the day's salt is gone
-(DynamoDB TTL) nobody, the owner included, can link an id to an address or to another day (docs/privacy.md).
+The network id is HMAC-SHA256(salt of the day, source IP + site), the visitor id the same over source IP +
+User-Agent + site, as Plausible and Ackee count unique visitors. Only the hashes are stored; once the day's salt is
+gone (DynamoDB TTL) nobody, the owner included, can link one to an address or to another day (docs/privacy.md).
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -24,8 +24,11 @@ if TYPE_CHECKING:
 
 SALT_BYTES: Final = 32
 """256 random bits: as long as the HMAC-SHA256 key can usefully be."""
-VISITOR_ID_HEX_CHARS: Final = 32
-"""128 bits of the HMAC: collisions between two visitors of one day are out of reach (birthday bound 2^64)."""
+NETWORK_ID_HEX_CHARS: Final = 32
+"""128 bits of the HMAC: collisions between two networks of one day are out of reach (birthday bound 2^64)."""
+SHORT_ID_BYTES: Final = 6
+"""48 bits, 8 characters, for what the network's item holds many of (its visitors, its counted visit ids), so the
+item stays under 1 KB at the default limits: among one network's day, a collision is out of reach (~n²/2^49)."""
 EXPIRY_GRACE: Final = timedelta(hours=1)
 """A request that started at 23:59:59 still finds its day's salt; after that, the salt may go."""
 _FIELD_SEPARATOR: Final = "\n"
@@ -49,17 +52,26 @@ def day_expiry(day: str) -> int:
     return int((start + timedelta(days=1) + EXPIRY_GRACE).timestamp())
 
 
-def visitor_id(salt: bytes, *, source_ip: str, user_agent: str, site: str) -> str:
-    """The day's pseudonymous id of a visitor; the same inputs under another day's salt give an unrelated id."""
-    message = _FIELD_SEPARATOR.join((source_ip, user_agent, site)).encode()
-    return hmac.new(salt, message, hashlib.sha256).hexdigest()[:VISITOR_ID_HEX_CHARS]
-
-
 def network_id(salt: bytes, *, source_ip: str, site: str) -> str:
-    """The day's pseudonymous id of a network (everyone behind one source IP, whatever their User-Agent), hashed
-    like a visitor's; the leading field keeps it from ever equalling a visitor's id."""
+    """The day's pseudonymous id of a network (everyone behind one source IP, whatever their User-Agent); the same
+    inputs under another day's salt give an unrelated id."""
     message = _FIELD_SEPARATOR.join((_NETWORK_FIELD, source_ip, site)).encode()
-    return hmac.new(salt, message, hashlib.sha256).hexdigest()[:VISITOR_ID_HEX_CHARS]
+    return hmac.new(salt, message, hashlib.sha256).hexdigest()[:NETWORK_ID_HEX_CHARS]
+
+
+def visitor_id(salt: bytes, *, source_ip: str, user_agent: str, site: str) -> str:
+    """The day's pseudonymous id of a visitor, unique within their network's item of the day."""
+    message = _FIELD_SEPARATOR.join((source_ip, user_agent, site)).encode()
+    return _short(hmac.new(salt, message, hashlib.sha256).digest())
+
+
+def visit_digest(visit_id: str) -> str:
+    """What the network's item keeps of a counted visit id (a random id, not personal: hashed only to be short)."""
+    return _short(hashlib.sha256(visit_id.encode()).digest())
+
+
+def _short(digest: bytes) -> str:
+    return base64.urlsafe_b64encode(digest[:SHORT_ID_BYTES]).decode()
 
 
 class DailySalts:

@@ -1,24 +1,17 @@
 """Counting visits honestly: the domain logic, and the only code on the counter's path that talks to DynamoDB.
 
-A counted visit is three conditional writes (docs/performance.md, docs/privacy.md):
+A counted visit is two conditional writes (the reasoning: docs/performance.md; what is stored: docs/privacy.md):
 
-0. the network's gate, on the item of the day of everyone behind the visit's source IP: adds one view, only if
-   the network has fewer than `max_views_per_network_per_day`; so a script rotating its User-Agent (a new
-   visitor each time) stops there. It is taken back (best effort) when the visit is not counted after all.
-1. the gate, on the visitor's item of the day: adds the visit's id and one view, only if that id is not there
-   yet and the visitor has fewer than `max_views_per_day` views. A retried visit (same id) fails the condition
-   and is answered as already counted; a reload storm stops at the limit.
-2. the totals, on the site's item (the one the first version wrote, so a deployed count carries on): adds the
-   view, the unique visitor on the visitor's first view of the day, and today's figures.
+1. the gate, on the item of the day of the visit's network (everyone behind its source IP): adds the visit's id,
+   one view to the network and one to the visitor, only if that id is not there yet, the visitor is under
+   `max_views_per_day` and the network under `max_views_per_network_per_day`. A failed condition returns the
+   item, which says why: a retry of a counted visit, the visitor's limit, or the network's.
+2. the totals, on the site's item (the one the first version wrote, so a deployed count carries on).
 
-Neither write is retried by the SDK (the client makes one attempt; store.py retries reads), so no write can
-apply twice. When the gate's outcome is unknown (timeout), or the totals write is known not to have been applied
-(throttled, never sent), this write's gate entry is undone (it carries a random token, so an earlier attempt's
-entry never is), and the client's retry counts the visit; when the totals write's outcome is unknown, the visit
-is taken as counted. The ways to lose a visit are a totals write that timed out and was not applied, or a
-failed undo; no way counts one twice. The reasoning, and why not a transaction: docs/performance.md.
-
-It takes its DynamoDB client and clock as arguments, so tests hand it moto clients and fixed times.
+No write is retried by the SDK, so none can apply twice. When the gate's outcome is unknown, or the totals write
+is known not to have been applied, the gate's entry is undone (token-guarded) and the client's retry counts the
+visit; when the totals write's outcome is unknown, the visit is taken as counted. A visit can be lost, never
+counted twice.
 """
 
 from __future__ import annotations
@@ -48,6 +41,7 @@ from functions.counter.visitors import (
     day_expiry,
     network_id,
     utc_day,
+    visit_digest,
     visitor_id,
 )
 
@@ -119,8 +113,7 @@ def utc_now() -> datetime:
 
 
 class VisitCounter:
-    """`client` must make a single attempt per call (no SDK retries): reads are retried here, writes never.
-    `max_views_per_network_per_day` None: no network gate (one write fewer per visit; the handler always sets it)."""
+    """`client` must make a single attempt per call (no SDK retries): reads are retried here, writes never."""
 
     def __init__(
         self,
@@ -128,7 +121,7 @@ class VisitCounter:
         client: DynamoDBClient,
         table_name: str,
         max_views_per_day: int,
-        max_views_per_network_per_day: int | None = None,
+        max_views_per_network_per_day: int,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.client = client
@@ -151,33 +144,27 @@ class VisitCounter:
         day = utc_day(self.clock())
         with _store_errors():
             salt = self._salts.for_day(day)
-        network_gate = self._network_gate(salt, day, visit.source_ip)
-        if not network_gate.enter(day, self.max_views_per_network_per_day or 0):
-            return VisitResult(Outcome.OVER_NETWORK_LIMIT, self.totals())
+        network = network_id(salt, source_ip=visit.source_ip, site=self.table_name)
         visitor = visitor_id(salt, source_ip=visit.source_ip, user_agent=visit.user_agent, site=self.table_name)
-        gate = _Gate(self.client, self.table_name, f"{catalog.VISITOR_KEY_PREFIX}{day}#{visitor}", visit.visit_id)
-        try:
-            outcome = gate.enter(day, self.max_views_per_day)
-        except VisitStoreUnavailableError:
-            network_gate.undo()
-            raise
-        if outcome in (Outcome.ALREADY_COUNTED, Outcome.OVER_DAILY_LIMIT):
-            network_gate.undo()
+        gate = _Gate(
+            self.client,
+            self.table_name,
+            key=f"{catalog.NETWORK_KEY_PREFIX}{day}#{network}",
+            visitor=f"{catalog.VISITOR_ATTRIBUTE_PREFIX}{visitor}",
+            visit=visit_digest(visit.visit_id),
+        )
+        outcome = gate.enter(
+            day, max_views=self.max_views_per_day, max_network_views=self.max_views_per_network_per_day
+        )
+        if outcome not in (Outcome.FIRST_VIEW, Outcome.REPEAT_VIEW):
             return VisitResult(outcome, self.totals())
         try:
             totals = self._add_to_totals(day, first_view=outcome is Outcome.FIRST_VIEW)
         except VisitStoreUnavailableError as error:
             if not error.maybe_counted:
                 gate.undo()
-                network_gate.undo()
             raise
         return VisitResult(outcome, totals)
-
-    def _network_gate(self, salt: bytes, day: str, source_ip: str) -> _NetworkGate:
-        if self.max_views_per_network_per_day is None:
-            return _NO_NETWORK_GATE
-        network = network_id(salt, source_ip=source_ip, site=self.table_name)
-        return _NetworkGate(self.client, self.table_name, f"{catalog.NETWORK_KEY_PREFIX}{day}#{network}")
 
     def _add_to_totals(self, day: str, *, first_view: bool) -> Totals:
         """One conditional update of the totals item; a new UTC day resets today's figures in the same write."""
@@ -240,163 +227,102 @@ def _expression(update: str, condition: str, names: dict[str, str], values: dict
 
 @dataclass(frozen=True)
 class _Gate:
-    """The visitor's item of the day: which visit ids were counted, and how many views."""
+    """One visit's entry on its network's item of the day: the counted visit ids (short digests), the network's
+    views, and one top-level attribute per visitor of the network with that visitor's views.
+    NOTE: a top-level attribute, not a map's entry: SET or ADD on a path inside a map fails when the map does not
+    exist yet, and one write has to create the item or add to it.
+    https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.UpdateExpressions.html"""
 
     client: DynamoDBClient
     table_name: str
     key: str
-    visit_id: str
+    visitor: str
+    """The attribute holding the visitor's views."""
+    visit: str
+    """The visit id's digest, as stored in the set of counted visits."""
     write_token: str = field(default_factory=lambda: secrets.token_hex(8))
-    """Marks this gate write, so undo() reverts it and never an earlier write of the same visit (a retry whose
-    own write failed its condition must not take the first, counted one back out)."""
+    """Marks this write, so undo() reverts it and never an earlier write of the same visit (a retry whose own
+    write failed its condition must not take the first, counted one back out)."""
 
-    def enter(self, day: str, max_views: int) -> Outcome:
+    def enter(self, day: str, *, max_views: int, max_network_views: int) -> Outcome:
         try:
             with _store_errors():
                 response = self.client.update_item(
                     TableName=self.table_name,
                     Key={catalog.VISITS_PARTITION_KEY: {"S": self.key}},
-                    UpdateExpression="ADD #views :one, #ids :ids SET #expires = :expires, #token = :token",
+                    UpdateExpression="ADD #views :one, #visitor :one, #ids :ids"
+                    " SET #expires = :expires, #token = :token",
                     # NOTE: `contains` on a string set is true when the set holds the value; on a missing
                     # attribute it is false. A failed condition writes nothing.
                     # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.OperatorsAndFunctions.html
-                    ConditionExpression="NOT contains(#ids, :id) AND (attribute_not_exists(#views) OR #views < :max)",
-                    ExpressionAttributeNames=self._names(),
+                    ConditionExpression="NOT contains(#ids, :id)"
+                    " AND (attribute_not_exists(#visitor) OR #visitor < :max_views)"
+                    " AND (attribute_not_exists(#views) OR #views < :max_network_views)",
+                    ExpressionAttributeNames={**self._names(), "#expires": catalog.EXPIRES_AT_ATTRIBUTE},
                     ExpressionAttributeValues={
                         ":one": {"N": "1"},
-                        ":ids": {"SS": [self.visit_id]},
-                        ":id": {"S": self.visit_id},
-                        ":max": {"N": str(max_views)},
+                        ":ids": {"SS": [self.visit]},
+                        ":id": {"S": self.visit},
+                        ":max_views": {"N": str(max_views)},
+                        ":max_network_views": {"N": str(max_network_views)},
                         ":expires": {"N": str(day_expiry(day))},
                         ":token": {"S": self.write_token},
                     },
                     ReturnValues="UPDATED_NEW",
-                    # NOTE: a failed condition returns the item as it was, so the refusal says why (a counted
-                    # retry, or the limit) without another read; it still costs 1 WRU, like any write.
+                    # NOTE: a failed condition returns the item as it was, so the refusal says why without
+                    # another read; it still costs 1 WRU, like any write.
                     # https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
         except ClientError as exc:
             if error_code(exc) != _CONDITION_FAILED:
                 raise
-            counted = exc.response.get("Item", {}).get(catalog.VISIT_IDS_ATTRIBUTE, {}).get("SS", [])  # type: ignore[attr-defined]
-            return Outcome.ALREADY_COUNTED if self.visit_id in counted else Outcome.OVER_DAILY_LIMIT
+            item: dict[str, Any] = exc.response.get("Item", {})  # type: ignore[assignment]
+            return self._refusal(item, max_network_views)
         except VisitStoreUnavailableError as error:
             if error.maybe_counted:
                 self.undo()
             raise
-        views = int(response["Attributes"][catalog.VISITOR_VIEWS_ATTRIBUTE]["N"])
+        views = int(response["Attributes"][self.visitor]["N"])
         return Outcome.FIRST_VIEW if views == 1 else Outcome.REPEAT_VIEW
+
+    def _refusal(self, item: dict[str, Any], max_network_views: int) -> Outcome:
+        """Which part of the condition the item as it was failed (a counted retry first: it is the same visit)."""
+        if self.visit in item.get(catalog.VISIT_IDS_ATTRIBUTE, {}).get("SS", []):
+            return Outcome.ALREADY_COUNTED
+        if int(item.get(catalog.NETWORK_VIEWS_ATTRIBUTE, {}).get("N", "0")) >= max_network_views:
+            return Outcome.OVER_NETWORK_LIMIT
+        return Outcome.OVER_DAILY_LIMIT
 
     def undo(self) -> None:
         """Takes this write's view back out of the gate, so a retry of the visit is counted. Best effort: if this
-        fails too, or a later view of the visitor replaced the token, a retry is answered as already counted
+        fails too, or a later view from the network replaced the token, a retry is answered as already counted
         (one visit lost, none doubled)."""
         try:
             with _store_errors():
                 self.client.update_item(
                     TableName=self.table_name,
                     Key={catalog.VISITS_PARTITION_KEY: {"S": self.key}},
-                    UpdateExpression="ADD #views :minus_one DELETE #ids :ids REMOVE #token",
+                    UpdateExpression="ADD #views :minus_one, #visitor :minus_one DELETE #ids :ids REMOVE #token",
                     ConditionExpression="contains(#ids, :id) AND #token = :token",
-                    ExpressionAttributeNames={
-                        "#views": catalog.VISITOR_VIEWS_ATTRIBUTE,
-                        "#ids": catalog.VISIT_IDS_ATTRIBUTE,
-                        "#token": catalog.LAST_WRITE_ATTRIBUTE,
-                    },
-                    ExpressionAttributeValues={
-                        ":minus_one": {"N": "-1"},
-                        ":ids": {"SS": [self.visit_id]},
-                        ":id": {"S": self.visit_id},
-                        ":token": {"S": self.write_token},
-                    },
-                )
-        except (ClientError, VisitStoreUnavailableError):
-            return
-
-    @staticmethod
-    def _names() -> dict[str, str]:
-        return {
-            "#views": catalog.VISITOR_VIEWS_ATTRIBUTE,
-            "#ids": catalog.VISIT_IDS_ATTRIBUTE,
-            "#expires": catalog.EXPIRES_AT_ATTRIBUTE,
-            "#token": catalog.LAST_WRITE_ATTRIBUTE,
-        }
-
-
-@dataclass(frozen=True)
-class _NetworkGate:
-    """The network's item of the day: how many views were counted from its source IP, whoever sent them."""
-
-    client: DynamoDBClient
-    table_name: str
-    key: str
-    write_token: str = field(default_factory=lambda: secrets.token_hex(8))
-    """Marks this write, so undo() takes back this view and never another request's (see _Gate)."""
-
-    def enter(self, day: str, max_views: int) -> bool:
-        """True when the view fits under the network's limit (and is now counted on it)."""
-        try:
-            with _store_errors():
-                self.client.update_item(
-                    TableName=self.table_name,
-                    Key={catalog.VISITS_PARTITION_KEY: {"S": self.key}},
-                    UpdateExpression="ADD #views :one SET #expires = :expires, #token = :token",
-                    ConditionExpression="attribute_not_exists(#views) OR #views < :max",
                     ExpressionAttributeNames=self._names(),
                     ExpressionAttributeValues={
-                        ":one": {"N": "1"},
-                        ":max": {"N": str(max_views)},
-                        ":expires": {"N": str(day_expiry(day))},
+                        ":minus_one": {"N": "-1"},
+                        ":ids": {"SS": [self.visit]},
+                        ":id": {"S": self.visit},
                         ":token": {"S": self.write_token},
                     },
-                )
-        except ClientError as exc:
-            if error_code(exc) != _CONDITION_FAILED:
-                raise
-            return False
-        except VisitStoreUnavailableError as error:
-            if error.maybe_counted:
-                self.undo()
-            raise
-        return True
-
-    def undo(self) -> None:
-        """Best effort, like _Gate.undo: a view that cannot be taken back leaves the network one view fewer to
-        count that day; nothing is ever counted twice."""
-        try:
-            with _store_errors():
-                self.client.update_item(
-                    TableName=self.table_name,
-                    Key={catalog.VISITS_PARTITION_KEY: {"S": self.key}},
-                    UpdateExpression="ADD #views :minus_one REMOVE #token",
-                    ConditionExpression="#token = :token",
-                    ExpressionAttributeNames={k: v for k, v in self._names().items() if k != "#expires"},
-                    ExpressionAttributeValues={":minus_one": {"N": "-1"}, ":token": {"S": self.write_token}},
                 )
         except (ClientError, VisitStoreUnavailableError):
             return
 
-    @staticmethod
-    def _names() -> dict[str, str]:
+    def _names(self) -> dict[str, str]:
         return {
-            "#views": catalog.VISITOR_VIEWS_ATTRIBUTE,
-            "#expires": catalog.EXPIRES_AT_ATTRIBUTE,
+            "#views": catalog.NETWORK_VIEWS_ATTRIBUTE,
+            "#visitor": self.visitor,
+            "#ids": catalog.VISIT_IDS_ATTRIBUTE,
             "#token": catalog.LAST_WRITE_ATTRIBUTE,
         }
-
-
-class _NoNetworkGate(_NetworkGate):
-    """Every view fits; nothing to write or undo."""
-
-    def enter(self, day: str, max_views: int) -> bool:
-        return True
-
-    def undo(self) -> None:
-        return
-
-
-_NO_NETWORK_GATE: Final = _NoNetworkGate(client=None, table_name="", key="")  # type: ignore[arg-type]
 
 
 @contextmanager
