@@ -5,18 +5,20 @@ A counted visit is two conditional writes (the reasoning: docs/performance.md; w
 1. the gate, on the item of the day of the visit's network (everyone behind its source IP): adds the visit's id,
    one view to the network and one to the visitor, only if that id is not there yet, the visitor is under
    `max_views_per_day` and the network under `max_views_per_network_per_day`. A failed condition returns the
-   item, which says why: a retry of a counted visit, the visitor's limit, or the network's.
+   item, which says why: a retry of a counted visit, the network's limit, or the visitor's.
 2. the totals, on the site's item (the one the first version wrote, so a deployed count carries on).
 
-No write is retried by the SDK, so none can apply twice. When the gate's outcome is unknown, or the totals write
-is known not to have been applied, the gate's entry is undone (token-guarded) and the client's retry counts the
-visit; when the totals write's outcome is unknown, the visit is taken as counted. A visit can be lost, never
-counted twice.
+The client never retries (app.py): a write whose answer was lost may have been applied, and sending it again
+would count a visit twice. Reads change nothing, so they are retried here. When the gate's outcome is unknown,
+or the totals write is known not to have been applied, the gate's entry is undone (token-guarded) and the
+client's retry counts the visit; when the totals write's outcome is unknown, the visit is taken as counted. A
+visit can be lost, never counted twice.
 """
 
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,30 +26,35 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Final
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
 
 from functions.common import catalog
-from functions.counter.store import (
-    NOT_SENT_ERRORS,
-    RETRYABLE_ERROR_CODES,
-    UNCERTAIN_ERROR_CODES,
-    UNCERTAIN_ERRORS,
-    consistent_get,
-    error_code,
-)
-from functions.counter.visitors import (
-    DailySalts,
-    SaltUnavailableError,
-    day_expiry,
-    network_id,
-    utc_day,
-    visit_digest,
-    visitor_id,
-)
+from functions.counter.visitors import SALT_BYTES, day_expiry, network_id, utc_day, visit_digest, visitor_id
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
+# DynamoDB refused the request: nothing was applied, the same request may succeed later.
+# https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.Errors.html
+REFUSED_ERROR_CODES: Final = frozenset(
+    {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
+)
+# The request reached DynamoDB, which failed: it may or may not have been applied.
+UNCERTAIN_ERROR_CODES: Final = frozenset({"InternalServerError", "ServiceUnavailable"})
+RETRYABLE_ERROR_CODES: Final = REFUSED_ERROR_CODES | UNCERTAIN_ERROR_CODES
+NOT_SENT_ERRORS: Final = (EndpointConnectionError, ConnectTimeoutError)
+"""The request never reached DynamoDB."""
+UNCERTAIN_ERRORS: Final = (ReadTimeoutError, ConnectionClosedError)
+"""The request was sent; its answer never came."""
+READ_ATTEMPTS: Final = 2
+READ_RETRY_PAUSE_SECONDS: Final = 0.05
+"""Enough for a throttled partition to take the read; two attempts of ~1.5 s stay inside the function's timeout."""
 _CONDITION_FAILED: Final = "ConditionalCheckFailedException"
 _TOTALS_KEY: Final = {catalog.VISITS_PARTITION_KEY: {"S": catalog.VISITS_ITEM_KEY}}
 _MAX_TOTALS_ATTEMPTS: Final = 3
@@ -129,9 +136,11 @@ class VisitCounter:
         self.max_views_per_day = max_views_per_day
         self.max_views_per_network_per_day = max_views_per_network_per_day
         self.clock = clock
-        self._salts = DailySalts(client=client, table_name=table_name)
+        self._salt: tuple[str, bytes] | None = None
+        """The day's salt, once read or created: read once per container and day."""
         self._stored_day: str | None = None
-        """The day the totals item counted at this container's last write: picks the right write first."""
+        """The day the totals item counted at this container's last write: picks the right write first (a wrong
+        guess, as on the day's first visit, costs one refused write)."""
 
     def totals(self) -> Totals:
         """The stored figures (zeros before the first visit); today's are zero until today's first visit."""
@@ -143,7 +152,7 @@ class VisitCounter:
     def record_visit(self, visit: Visit) -> VisitResult:
         day = utc_day(self.clock())
         with _store_errors():
-            salt = self._salts.for_day(day)
+            salt = self._salt_of(day)
         network = network_id(salt, source_ip=visit.source_ip, site=self.table_name)
         visitor = visitor_id(salt, source_ip=visit.source_ip, user_agent=visit.user_agent, site=self.table_name)
         gate = _Gate(
@@ -166,11 +175,45 @@ class VisitCounter:
             raise
         return VisitResult(outcome, totals)
 
+    def _salt_of(self, day: str) -> bytes:
+        if self._salt is None or self._salt[0] != day:
+            self._salt = (day, self._read_salt(day) or self._create_salt(day))
+        return self._salt[1]
+
+    def _read_salt(self, day: str) -> bytes | None:
+        item = consistent_get(self.client, self.table_name, _salt_key(day))
+        return None if item is None else bytes.fromhex(item[catalog.SALT_ATTRIBUTE]["S"])
+
+    def _create_salt(self, day: str) -> bytes:
+        """Race-free: the first conditional put wins, and every other container reads the winner's salt back.
+        NOTE: a failed condition is an answer (ConditionalCheckFailedException), so no salt is ever replaced.
+        https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html"""
+        salt = secrets.token_bytes(SALT_BYTES)
+        try:
+            self.client.put_item(
+                TableName=self.table_name,
+                Item={
+                    **_salt_key(day),
+                    # Hex text rather than a binary attribute: every tool that reads the table (and the local
+                    # system's saved state, JSON) handles strings.
+                    catalog.SALT_ATTRIBUTE: {"S": salt.hex()},
+                    catalog.EXPIRES_AT_ATTRIBUTE: {"N": str(day_expiry(day))},
+                },
+                ConditionExpression="attribute_not_exists(#pk)",
+                ExpressionAttributeNames={"#pk": catalog.VISITS_PARTITION_KEY},
+            )
+        except ClientError as exc:
+            if error_code(exc) != _CONDITION_FAILED:
+                raise
+            winner = self._read_salt(day)
+            if winner is None:
+                raise VisitStoreUnavailableError(f"the salt of {day} was created but cannot be read") from exc
+            return winner
+        return salt
+
     def _add_to_totals(self, day: str, *, first_view: bool) -> Totals:
         """One conditional update of the totals item; a new UTC day resets today's figures in the same write."""
-        # A container that just created the day's salt is most likely serving its first visit: the totals still
-        # count an older day, so try the write that starts the new day first (a wrong guess costs one write).
-        stored_day = self._stored_day or ("" if self._salts.created_day == day else day)
+        stored_day = self._stored_day or day
         for _ in range(_MAX_TOTALS_ATTEMPTS):
             update = _totals_update(day, stored_day, first_view=first_view)
             try:
@@ -191,6 +234,10 @@ class VisitCounter:
             self._stored_day = item[catalog.TODAY_ATTRIBUTE]["S"]
             return Totals.from_item(item, day)
         raise VisitStoreUnavailableError(f"the totals' day kept changing during {_MAX_TOTALS_ATTEMPTS} writes")
+
+
+def _salt_key(day: str) -> dict[str, Any]:
+    return {catalog.VISITS_PARTITION_KEY: {"S": catalog.SALT_KEY_PREFIX + day}}
 
 
 def _totals_update(day: str, stored_day: str, *, first_view: bool) -> dict[str, Any]:
@@ -340,5 +387,27 @@ def _store_errors() -> Iterator[None]:
         raise VisitStoreUnavailableError(str(exc)) from exc
     except UNCERTAIN_ERRORS as exc:
         raise VisitStoreUnavailableError(str(exc), maybe_counted=True) from exc
-    except SaltUnavailableError as exc:
-        raise VisitStoreUnavailableError(str(exc)) from exc
+
+
+def error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def consistent_get(client: DynamoDBClient, table_name: str, key: dict[str, Any]) -> dict[str, Any] | None:
+    """The item (None if there is none), read strongly consistently, tried twice on a transient failure.
+    NOTE: a reload right after a POST must show that visit, and a salt just created by another container must
+    be found, so every read is of the latest write."""
+    for attempt in range(1, READ_ATTEMPTS + 1):
+        try:
+            item: dict[str, Any] | None = client.get_item(TableName=table_name, Key=key, ConsistentRead=True).get(
+                "Item"
+            )
+            return item
+        except ClientError as exc:
+            if attempt == READ_ATTEMPTS or error_code(exc) not in RETRYABLE_ERROR_CODES:
+                raise
+        except (*NOT_SENT_ERRORS, *UNCERTAIN_ERRORS):
+            if attempt == READ_ATTEMPTS:
+                raise
+        time.sleep(READ_RETRY_PAUSE_SECONDS)
+    raise AssertionError("unreachable: the last attempt returns or raises")
