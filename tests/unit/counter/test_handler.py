@@ -138,7 +138,7 @@ def test_wrong_method_is_405_with_allowed_methods(invoke: Invoke, method: str) -
 def test_dynamodb_throttle_answers_503_with_retry_after_and_no_count(
     invoke: Invoke, lambda_stdout: Callable[[], str], error_code: str
 ) -> None:
-    # Given DynamoDB refuses the visitor's write
+    # Given DynamoDB refuses the visit's gate write
     counter = app.visit_counter()
     with refused(counter.client, "UpdateItem", error_code, when=on_key(catalog.NETWORK_KEY_PREFIX)):
         # When a visit is posted
@@ -259,7 +259,7 @@ def test_a_counted_visit_prints_one_emf_document_with_both_metrics_and_nothing_e
 def test_a_visit_whose_store_fails_emits_no_visit_metric(
     invoke: Invoke, lambda_stdout: Callable[[], str], refused_key: str
 ) -> None:
-    # Given DynamoDB refuses the visitor's gate or the totals write (the visit is not stored)
+    # Given DynamoDB refuses the gate write or the totals write (the visit is not stored)
     counter = app.visit_counter()
     with refused(counter.client, "UpdateItem", "ThrottlingException", when=on_key(refused_key)):
         # When a visit is posted

@@ -115,6 +115,23 @@ def test_reloads_beyond_the_daily_limit_are_ignored(invoke: Invoke, lambda_stdou
     assert [m.dimensions[catalog.IGNORE_REASON_DIMENSION] for m in over] == [catalog.IGNORED_OVER_DAILY_LIMIT] * 2
 
 
+def test_a_retry_is_answered_as_counted_even_once_its_network_is_at_its_limit(invoke: Invoke) -> None:
+    # Given a counted visit, then other browsers on the same address filling the network's daily limit
+    _post(invoke, ip="198.51.100.33", visit_id="counted-early")
+    for i in range(MAX_NETWORK_VIEWS - 1):
+        _post(invoke, ip="198.51.100.33", ua=f"{CHROME} reader/{i}", visit_id=f"reader-{i:04d}")
+    assert _post(invoke, ip="198.51.100.33", ua=FIREFOX, visit_id="one-too-many")["reason"] == (
+        catalog.IGNORED_OVER_NETWORK_LIMIT
+    )
+    # When the first visit is retried / Then it is answered as the visit it is: counted already
+    retried = _post(invoke, ip="198.51.100.33", visit_id="counted-early")
+    assert (retried["counted"], retried["reason"], retried["count"]) == (
+        False,
+        catalog.ALREADY_COUNTED_REASON,
+        MAX_NETWORK_VIEWS,
+    )
+
+
 def test_a_refused_totals_write_is_undone_so_the_retry_counts_the_visit_once(invoke: Invoke) -> None:
     # Given DynamoDB throttles the write of the totals (nothing applied)
     counter = app.visit_counter()
