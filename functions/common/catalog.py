@@ -69,21 +69,24 @@ TODAY_ATTRIBUTE: Final = "today"
 """The UTC day (YYYY-MM-DD) that TODAY_VIEWS_ATTRIBUTE and TODAY_UNIQUE_ATTRIBUTE count."""
 TODAY_VIEWS_ATTRIBUTE: Final = "today_views"
 TODAY_UNIQUE_ATTRIBUTE: Final = "today_unique_visitors"
-# One item per UTC day holds that day's random salt; one item per (day, visitor) holds the visitor's counted views.
+# One item per UTC day holds that day's random salt; one item per (day, network) holds what was counted from the
+# network that day: its views, each of its visitors' views, the counted visit ids.
 SALT_KEY_PREFIX: Final = "salt#"
 SALT_ATTRIBUTE: Final = "salt"
-VISITOR_KEY_PREFIX: Final = "visitor#"
-VISITOR_VIEWS_ATTRIBUTE: Final = "views"
-"""Counted views of the item's visitor (visitor#) or network (network#) that day."""
 NETWORK_KEY_PREFIX: Final = "network#"
-"""One item per (day, network): a day's keyed hash of the source IP alone, and its counted views."""
+"""One item per (day, network): a day's keyed hash of the source IP alone."""
+NETWORK_VIEWS_ATTRIBUTE: Final = "views"
+"""Counted views of the item's network that day (at most max_views_per_network_per_day)."""
+VISITOR_ATTRIBUTE_PREFIX: Final = "v_"
+"""Then a visitor's short keyed hash: one attribute per visitor of the network, their counted views that day (at
+most max_views_per_visitor_per_day)."""
 VISIT_IDS_ATTRIBUTE: Final = "visit_ids"
-"""The visit ids already counted for the visitor that day (at most max_views_per_visitor_per_day)."""
+"""Short digests of the visit ids counted from the network that day."""
 LAST_WRITE_ATTRIBUTE: Final = "last_write"
-"""A random token of the last write that counted a view on the visitor's item: lets that write, and only that
+"""A random token of the last write that counted a view on the network's item: lets that write, and only that
 write, be undone when the rest of its visit failed."""
 EXPIRES_AT_ATTRIBUTE: Final = "expires_at"
-"""The table's TTL attribute (epoch seconds): salts and visitor items expire after their day."""
+"""The table's TTL attribute (epoch seconds): salts and network items expire after their day."""
 
 # Environment variables the Lambdas read; infra sets them under these names.
 TABLE_NAME_ENV: Final = "TABLE_NAME"

@@ -1,15 +1,9 @@
 """Lambda entry point of the visit counter: GET /visits reads the figures, POST /visits records a visit.
 
 The handler only routes, checks the request and shapes the answer; counting lives in visits.py, who a visitor is
-in visitors.py, and which requests are not visitors in crawlers.py.
-NOTE: no Powertools event-handler resolver and no Tracer here. Most visitors of a low-traffic site hit a cold
-start, and those two add ~100 ms of imports for two routes (measured in docs/performance.md). X-Ray traces the
-function only if `counter_tracing` turns it on (infra/config.py; off by default, docs/cost.md).
-
-Logs: a request answered 2xx writes no log line (its EMF metrics and the API's access-log line say all there is);
-any other answer writes one lean line, and a cold start one more with the handler module's import time, which
-the dashboard's cold-start widget reads (Lambda's own start/report lines are off for this function:
-infra/api.py). Every log byte is billed per visit: docs/cost.md.
+in visitors.py, and which requests are not visitors in crawlers.py. No Powertools resolver and no Tracer: ~100 ms
+of cold-start imports for two routes (docs/performance.md). A 2xx answer writes no log line, any other answer one
+lean line, a cold start one with the import time the dashboard reads; every log byte is billed (docs/cost.md).
 """
 
 from __future__ import annotations
@@ -57,8 +51,7 @@ UNAVAILABLE_MESSAGES: Final = {
 # Fail fast: the API waits up to 30 s, a visitor much less, so a stalled DynamoDB ends as a clean 503 inside the
 # function's timeout (infra/config.py), not a Lambda timeout.
 # NOTE: the SDK never retries: a write whose answer was lost may have been applied, and sending it again would
-# count the visit twice (the bug of the first version). visits.py decides what a failed write means, and
-# store.py retries reads (one client, not a second one for reads: ~10 ms less on a cold start).
+# count the visit twice. visits.py decides what a failed write means and retries reads (one client: ~10 ms less).
 _DYNAMODB_CONFIG: Final = Config(connect_timeout=0.5, read_timeout=1.0, retries={"total_max_attempts": 1})
 
 

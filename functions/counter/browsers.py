@@ -2,13 +2,10 @@
 `ua-parser-builtins`) names as a browser family (BROWSER_FAMILIES). Scripts (curl, Postman, Java, Node, PowerShell,
 python-requests...) and anything the parser does not recognise are not visitors.
 
-The parser's rules are an ordered list of regular expressions; the first that matches names the family. Importing
-the parser and its rule module costs ~200 ms and its first Chrome parse ~70 ms, more than the counter's whole cold
-path (docs/performance.md), so the counter does not import it. At synth (infra/api.py) the same rules, in the same
-order, are written to COMPACT_FILE beside this module, each with the literal texts any match must contain
-(`required_literals`): the check skips a rule whose texts are absent without compiling it, and compiles the few
-others on first use. Locally the installed parser's rules are reduced the same way on first use. A test checks this
-reading agrees with the parser's own on real User-Agents (tests/unit/counter/test_browsers.py).
+The parser's ordered rules are read without importing it (~200 ms, more than the whole cold path:
+docs/performance.md). At synth the rules go to COMPACT_FILE in order, each with the literal texts any match must
+contain (`required_literals`), so the check compiles only the few rules whose texts a User-Agent holds; locally
+the installed rules are reduced the same way. tests/unit/counter/test_who_counts.py checks it agrees with the parser.
 """
 
 from __future__ import annotations

@@ -1,18 +1,14 @@
 """Which requests are not visitors: requests without a User-Agent, known crawlers (PyPI `crawler-user-agents`,
 the maintained list), and User-Agents the maintained parser does not name as a browser (browsers.py).
 
-The list ships as data in the counter's asset (infra/lambda_factory.py stages the pinned distribution's files)
-together with COMPACT_FILE, the same list reduced at synth time (`compact_patterns`) to what the check reads;
-locally the same distribution is imported from the environment and reduced on first use. The patterns are read
-and compiled on the first check only, never at import (docs/performance.md): nearly all are plain text, tested
-as substrings, and only the few real regular expressions go to `re`, which keeps the first check at a few
-milliseconds instead of the ~20 ms that compiling the whole list as one expression costs. Reading the compact
-file instead of the package's 545 kB JSON (examples and descriptions included) saves ~5 ms more of a cold start.
+The counter's asset carries COMPACT_FILE, the list reduced at synth (`compact_patterns`) to what the check reads;
+locally the installed distribution is reduced on first use. Read on the first check, never at import: nearly all
+patterns are plain text, tested as substrings, and only the few real expressions go to `re` (a few ms instead
+of ~20 ms for the whole list as one expression; docs/performance.md).
 """
 
 from __future__ import annotations
 
-import gc
 import importlib.util
 import json
 import re
@@ -61,18 +57,8 @@ def _patterns() -> tuple[tuple[str, ...], re.Pattern[str]]:
 
 
 def _package_entries() -> list[dict[str, object]]:
-    text = patterns_path().read_bytes()
-    # NOTE: parsing the list makes ~20,000 small objects (its examples and descriptions too). With botocore's models
-    # in memory, the cyclic garbage collector's passes over the heap during that took ~25 ms of a cold start,
-    # against ~6 ms for the parse itself (docs/performance.md). JSON values hold no reference cycles, so the
-    # collector is paused while parsing; nothing it could free is made.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        entries: list[dict[str, object]] = json.loads(text)
-    finally:
-        if collecting:
-            gc.enable()
+    """The installed list (545 kB of JSON with examples and descriptions): read at synth, or locally."""
+    entries: list[dict[str, object]] = json.loads(patterns_path().read_bytes())
     return entries
 
 

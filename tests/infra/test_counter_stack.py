@@ -204,7 +204,9 @@ def test_counter_may_call_exactly_the_dynamodb_actions_its_code_calls(template: 
         from functions.counter.visits import VisitCounter
 
         client.meta.events.register("before-call.dynamodb.*", lambda model, **_: called.add(model.name))
-        counter = VisitCounter(client=client, table_name="visits", max_views_per_day=3)
+        counter = VisitCounter(
+            client=client, table_name="visits", max_views_per_day=3, max_views_per_network_per_day=30
+        )
         browser = {"user-agent": "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"}
         for method in ("GET", "POST"):
             app.handle(http_api_event(method, "/visits", headers=browser), lambda: counter)

@@ -16,11 +16,14 @@ import uuid
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from functions.common import catalog
 from stack_model.stack import StackModel
 from tools.local.cloudwatch.metrics import emf_datapoints
+
+if TYPE_CHECKING:
+    from tools.local.lambda_runtime.runtime import LocalFunction
 
 WRITES: Final = frozenset({"PutItem", "UpdateItem"})
 READS: Final = frozenset({"GetItem"})
@@ -146,6 +149,7 @@ def measure_requests(template: Mapping[str, Any]) -> Measurement:
                     emf_text=metrics.printed,
                 )
             )
+        _fill_a_network(containers[1], int(spec.environment[catalog.MAX_VIEWS_PER_NETWORK_ENV]))
         items = emulator.clients().dynamodb.scan(TableName=table)["Items"]
         if not items:
             raise RuntimeError(f"the counter answered 200 but stored nothing in {table}: not the real counter?")
@@ -164,6 +168,22 @@ def _event(method: str, ip: str, visit_id: str, key: str) -> dict[str, Any]:
     body = json.dumps({"visit_id": f"cost-visit-{visit_id}"})
     headers = agents.get(key, {"user-agent": CHROME})
     return http_api_event("POST", catalog.VISITS_PATH, headers=headers, source_ip=ip, body=body)
+
+
+def _fill_a_network(container: LocalFunction, max_network_views: int) -> None:
+    """So the largest item measured is the largest a deployment writes at its limits: one network's item of the
+    day holding as many visitors as views, each with a visitor attribute and a visit id."""
+    from tools.local.lambda_runtime.events import http_api_event
+
+    for n in range(max_network_views):
+        agent = CHROME.replace("Chrome/131.0.0.0", f"Chrome/131.0.{n}.0")
+        body = json.dumps({"visit_id": f"cost-fill-{n:04d}"})
+        event = http_api_event(
+            "POST", catalog.VISITS_PATH, headers={"user-agent": agent}, source_ip="10.1.0.9", body=body
+        )
+        response = container.invoke(event).response
+        if json.loads(response.get("body", "{}")).get("counted") is not True:
+            raise RuntimeError(f"the counter did not count view {n + 1} of one network: {response}")
 
 
 def _count_dynamodb(calls: Counter[str], environ: Mapping[str, Any]) -> None:

@@ -19,7 +19,7 @@ from functions.common import catalog
 from functions.counter import app
 from functions.counter.visits import Totals, VisitCounter
 from tests.support.delaying_proxy import DelayingProxy
-from tests.unit.counter.conftest import CHROME, MAX_VIEWS
+from tests.unit.counter.conftest import CHROME, MAX_NETWORK_VIEWS, MAX_VIEWS
 from tools.local.emulator import AwsEmulator
 from tools.local.lambda_runtime.events import http_api_event
 from tools.local.provision import create_visits_table
@@ -71,6 +71,7 @@ def test_lost_write_answers_never_double_count_and_every_visit_answered_200_coun
             ),
             table_name=TABLE_NAME,
             max_views_per_day=MAX_VIEWS,
+            max_views_per_network_per_day=MAX_NETWORK_VIEWS,
         )
         statuses: list[int] = []
         answered = 0

@@ -18,7 +18,7 @@ from functions.counter.visits import VisitCounter
 from tests.support.dynamodb_faults import on_key, refused
 from tests.support.lambda_output import emitted_metrics, log_records
 from tests.support.openapi import assert_matches_component, assert_matches_spec
-from tests.unit.counter.conftest import CHROME, MAX_VIEWS, Invoke
+from tests.unit.counter.conftest import CHROME, MAX_NETWORK_VIEWS, MAX_VIEWS, Invoke
 from tools.local.lambda_runtime.events import LocalLambdaContext, http_api_event
 
 
@@ -138,9 +138,9 @@ def test_wrong_method_is_405_with_allowed_methods(invoke: Invoke, method: str) -
 def test_dynamodb_throttle_answers_503_with_retry_after_and_no_count(
     invoke: Invoke, lambda_stdout: Callable[[], str], error_code: str
 ) -> None:
-    # Given DynamoDB refuses the visitor's write
+    # Given DynamoDB refuses the visit's gate write
     counter = app.visit_counter()
-    with refused(counter.client, "UpdateItem", error_code, when=on_key(catalog.VISITOR_KEY_PREFIX)):
+    with refused(counter.client, "UpdateItem", error_code, when=on_key(catalog.NETWORK_KEY_PREFIX)):
         # When a visit is posted
         response = invoke("POST")
     # Then the visitor gets a 503 that says when to retry, that the visit may not be counted and that a retry
@@ -168,7 +168,12 @@ def test_unreachable_dynamodb_answers_503(visits_table: str) -> None:
     # Given a DynamoDB endpoint nobody listens on: botocore raises what it raises on a refused connection, offline
     dead = boto3.client("dynamodb", endpoint_url="http://127.0.0.1:9", config=app._DYNAMODB_CONFIG)
     dead.meta.events.register("before-send.dynamodb.*", _connection_refused)
-    counter = VisitCounter(client=dead, table_name=visits_table, max_views_per_day=MAX_VIEWS)
+    counter = VisitCounter(
+        client=dead,
+        table_name=visits_table,
+        max_views_per_day=MAX_VIEWS,
+        max_views_per_network_per_day=MAX_NETWORK_VIEWS,
+    )
     # When the count is read
     response = app.handle(http_api_event("GET", "/visits"), lambda: counter)
     # Then the answer is a clean 503
@@ -250,11 +255,11 @@ def test_a_counted_visit_prints_one_emf_document_with_both_metrics_and_nothing_e
     assert log_records(lines[0]) == []
 
 
-@pytest.mark.parametrize("refused_key", [catalog.VISITOR_KEY_PREFIX, catalog.VISITS_ITEM_KEY])
+@pytest.mark.parametrize("refused_key", [catalog.NETWORK_KEY_PREFIX, catalog.VISITS_ITEM_KEY])
 def test_a_visit_whose_store_fails_emits_no_visit_metric(
     invoke: Invoke, lambda_stdout: Callable[[], str], refused_key: str
 ) -> None:
-    # Given DynamoDB refuses the visitor's gate or the totals write (the visit is not stored)
+    # Given DynamoDB refuses the gate write or the totals write (the visit is not stored)
     counter = app.visit_counter()
     with refused(counter.client, "UpdateItem", "ThrottlingException", when=on_key(refused_key)):
         # When a visit is posted

@@ -16,7 +16,7 @@ from functions.counter import app
 from functions.counter.visits import Totals, Visit, VisitCounter
 from tests.support.dynamodb_faults import answer_lost, on_key, refused
 from tests.support.lambda_output import emitted_metrics
-from tests.unit.counter.conftest import CHROME, MAX_VIEWS, Invoke
+from tests.unit.counter.conftest import CHROME, MAX_NETWORK_VIEWS, MAX_VIEWS, Invoke
 from tools.local.lambda_runtime.events import LocalLambdaContext, http_api_event
 
 FIREFOX = "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
@@ -115,6 +115,23 @@ def test_reloads_beyond_the_daily_limit_are_ignored(invoke: Invoke, lambda_stdou
     assert [m.dimensions[catalog.IGNORE_REASON_DIMENSION] for m in over] == [catalog.IGNORED_OVER_DAILY_LIMIT] * 2
 
 
+def test_a_retry_is_answered_as_counted_even_once_its_network_is_at_its_limit(invoke: Invoke) -> None:
+    # Given a counted visit, then other browsers on the same address filling the network's daily limit
+    _post(invoke, ip="198.51.100.33", visit_id="counted-early")
+    for i in range(MAX_NETWORK_VIEWS - 1):
+        _post(invoke, ip="198.51.100.33", ua=f"{CHROME} reader/{i}", visit_id=f"reader-{i:04d}")
+    assert _post(invoke, ip="198.51.100.33", ua=FIREFOX, visit_id="one-too-many")["reason"] == (
+        catalog.IGNORED_OVER_NETWORK_LIMIT
+    )
+    # When the first visit is retried / Then it is answered as the visit it is: counted already
+    retried = _post(invoke, ip="198.51.100.33", visit_id="counted-early")
+    assert (retried["counted"], retried["reason"], retried["count"]) == (
+        False,
+        catalog.ALREADY_COUNTED_REASON,
+        MAX_NETWORK_VIEWS,
+    )
+
+
 def test_a_refused_totals_write_is_undone_so_the_retry_counts_the_visit_once(invoke: Invoke) -> None:
     # Given DynamoDB throttles the write of the totals (nothing applied)
     counter = app.visit_counter()
@@ -138,7 +155,7 @@ def test_a_lost_totals_answer_is_not_counted_again_on_retry(invoke: Invoke) -> N
 
 def test_a_lost_gate_answer_is_undone_and_the_retry_counts_once(invoke: Invoke) -> None:
     counter = app.visit_counter()
-    with answer_lost(counter.client, "UpdateItem", when=on_key(catalog.VISITOR_KEY_PREFIX)) as lost:
+    with answer_lost(counter.client, "UpdateItem", when=on_key(catalog.NETWORK_KEY_PREFIX)) as lost:
         response = invoke("POST", source_ip="198.51.100.32", body='{"visit_id": "lost-gate-visit"}')
     assert (response["statusCode"], lost) == (503, [1])
     assert _post(invoke, ip="198.51.100.32", visit_id="lost-gate-visit")["count"] == 1
@@ -150,7 +167,7 @@ def test_a_visitor_at_23_59_59_and_00_00_01_utc_is_unique_on_both_days(visits_ta
     times = iter([datetime(2026, 12, 1, 23, 59, 59, tzinfo=UTC), datetime(2026, 12, 2, 0, 0, 1, tzinfo=UTC)])
     now = [next(times)]
     client = boto3.client("dynamodb")
-    counter = VisitCounter(client=client, table_name=visits_table, max_views_per_day=MAX_VIEWS, clock=lambda: now[0])
+    counter = _counter(client, visits_table, clock=lambda: now[0])
     visitor = {"source_ip": "198.51.100.40", "user_agent": FIREFOX}
     # When the same visitor comes on both sides of midnight
     before = counter.record_visit(Visit(visit_id="before-midnight", **visitor)).totals
@@ -171,7 +188,7 @@ def test_a_request_that_began_before_midnight_adds_to_the_totals_but_not_to_the_
     client = boto3.client("dynamodb")
 
     def container(at: datetime) -> VisitCounter:
-        return VisitCounter(client=client, table_name=visits_table, max_views_per_day=MAX_VIEWS, clock=lambda: at)
+        return _counter(client, visits_table, clock=lambda: at)
 
     new_day = container(datetime(2026, 12, 2, 0, 0, 1, tzinfo=UTC))
     old_day = container(datetime(2026, 12, 1, 23, 59, 59, tzinfo=UTC))
@@ -249,13 +266,23 @@ def test_no_table_item_and_no_log_line_holds_the_ip_or_the_user_agent(
     # When every item of the table and every line the Lambda printed are searched
     stored = "\n".join(repr(item) for item in _items(visits_table))
     printed = lambda_stdout()
-    assert "visitor#" in stored  # the search has something to search
+    assert catalog.NETWORK_KEY_PREFIX in stored  # the search has something to search
     assert '"status": 400' in printed or '"status":400' in printed  # the "{bad" requests' log lines
     # Then neither any address nor any User-Agent (nor a distinctive part of one) is there
     for ip, ua in visitors:
         for secret in (ip, ua, ua.split(") ")[-1]):
             assert secret not in stored
             assert secret not in printed
+
+
+def _counter(client: Any, table_name: str, *, clock: Callable[[], datetime]) -> VisitCounter:
+    return VisitCounter(
+        client=client,
+        table_name=table_name,
+        max_views_per_day=MAX_VIEWS,
+        max_views_per_network_per_day=MAX_NETWORK_VIEWS,
+        clock=clock,
+    )
 
 
 def _items(table_name: str) -> list[dict[str, Any]]:
