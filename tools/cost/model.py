@@ -16,7 +16,7 @@ from stack_model.schedules import DAYS_PER_MONTH, SECONDS_PER_MONTH
 from stack_model.stack import StackModel
 from tools.cost import assumptions
 from tools.cost.log_lines import access_log_line, lambda_platform_lines
-from tools.cost.measure import CHROME, COUNTED_VISIT, GET_VISITS, Measurement, measure_requests
+from tools.cost.measure import COUNTED_VISIT, GET_VISITS, Measurement, measure_requests
 from tools.cost.prices import GB, Bill, PriceBook, Usage, bill, load_prices
 from tools.cost.probe_run import ProbeRun, probe_run
 
@@ -151,15 +151,12 @@ def gather(template: Mapping[str, Any], guard_rate_per_second: float) -> CostInp
     stack = StackModel.from_template(template)
     requests = measure_requests(template)
     probes = stack.functions_with(catalog.PROBE_HANDLER)
-    line = ""
-    if stack.stage and stack.stage.access_log_format:
-        length = requests[COUNTED_VISIT].response_body_bytes
-        line = access_log_line(stack.stage.access_log_format, response_length=length, user_agent=CHROME)
+    log_format = stack.stage.access_log_format if stack.stage else None
     return CostInputs(
         stack=stack,
         requests=requests,
         probe=probe_run(probes[0].memory_mb, 30) if probes else None,
-        access_log_line=line,
+        access_log_line=access_log_line(log_format) if log_format else "",
         guard_rate_per_second=guard_rate_per_second,
     )
 
