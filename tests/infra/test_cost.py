@@ -12,44 +12,47 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
-from functions.common import catalog
 from infra.config import DeploymentConfig, app_context, load_config, overrides_from_context
+from stack_model.stack import StackModel
 from tools import doc_tables as docs
 from tools.cost import __main__ as cost_cli
 from tools.cost import assumptions
-from tools.cost.inputs import CostInputs, gather
-from tools.cost.model import CostModel, cost_model, model_for
+from tools.cost.model import CostInputs, CostModel, cost_model, gather, model_for, unpriced_types
 from tools.cost.prices import load_prices
-from tools.cost.template_facts import stack_facts
+from tools.cost.report import as_json, template_counts
 from tools.docs_gen import render_cost_docs
 
 
 @pytest.fixture(scope="module")
 def inputs(template_json: dict[str, Any], config: DeploymentConfig) -> CostInputs:
-    return gather(template_json, config.region, config.guard_rate_per_second)
+    return gather(template_json, config.guard_rate_per_second)
 
 
 def _model(inputs: CostInputs) -> CostModel:
-    return cost_model(inputs, load_prices(inputs.region))
+    return cost_model(inputs, load_prices("eu-west-1"))
 
 
 def test_the_counts_are_the_templates(
-    template: Template, template_json: dict[str, Any], config: DeploymentConfig
+    template: Template, template_json: dict[str, Any], config: DeploymentConfig, inputs: CostInputs
 ) -> None:
-    facts = stack_facts(template_json)
+    figures = _model(inputs)
+    counts = template_counts(figures)
     # The alarms and the metrics they read, as the architecture doc counts them
-    assert len(facts.alarms) == len(template.find_resources("AWS::CloudWatch::Alarm"))
-    assert f"| metrics read by the alarms (each is billed per alarm) | {facts.alarm_metrics} |" in docs.count_rows(
+    assert counts["alarms"] == len(template.find_resources("AWS::CloudWatch::Alarm"))
+    assert f"| metrics read by the alarms (each is billed per alarm) | {counts['alarm_metrics']} |" in docs.count_rows(
         template_json
     )
-    assert len(facts.kms_keys) == len(template.find_resources("AWS::KMS::Key"))
-    assert facts.dashboards == len(template.find_resources("AWS::CloudWatch::Dashboard"))
+    assert len(counts["kms_keys"]) == len(template.find_resources("AWS::KMS::Key"))
+    assert counts["dashboards"] == len(template.find_resources("AWS::CloudWatch::Dashboard"))
     # The counter and the stage as the config sets them
-    counter = facts.function(catalog.COUNTER_HANDLER)
-    assert counter.memory_mb == config.counter_memory_mb
-    assert facts.throttle_rate_per_second == config.api_throttle_rate_per_second
-    probe = facts.function(catalog.PROBE_HANDLER)
-    assert sum(s.runs_per_month for s in facts.schedules_of(probe)) == 30 * 24 * 60 / config.probe_interval_minutes
+    assert counts["counter"]["memory_mb"] == config.counter_memory_mb
+    assert counts["throttle_rate_per_second"] == config.api_throttle_rate_per_second
+    (probe_runs,) = [
+        line.usage.quantity
+        for line in figures.fixed.lines
+        if (line.usage.component, line.usage.key) == ("availability probe", "scheduler_invocations")
+    ]
+    assert probe_runs == 30 * 24 * 60 / config.probe_interval_minutes
 
 
 @pytest.mark.parametrize("hosting", ["amplify", "s3-cloudfront"])
@@ -58,7 +61,7 @@ def test_every_resource_of_the_stack_is_accounted_for(
 ) -> None:
     # A resource type make cost does not know (a web ACL, a secret) would be a monthly cost it leaves out
     template = synth_with({"config.hosting": hosting}).to_json()
-    assert stack_facts(template).unpriced_types == ()
+    assert unpriced_types(StackModel.from_template(template)) == ()
 
 
 def test_a_faster_probe_and_a_higher_throttle_cost_more(
@@ -72,7 +75,7 @@ def test_a_faster_probe_and_a_higher_throttle_cost_more(
             "config.api_throttle_burst_requests": config.api_throttle_burst_requests * 2,
         }
     ).to_json()
-    before, after = _model(inputs), _model(gather(changed, config.region, config.guard_rate_per_second))
+    before, after = _model(inputs), _model(gather(changed, config.guard_rate_per_second))
     assert config.probe_interval_minutes % 2 == 0
     # Then the probe's runs cost twice as much (its custom metric is a flat monthly fee either way), and the worst
     # case counts twice the visits
@@ -84,7 +87,7 @@ def test_a_faster_probe_and_a_higher_throttle_cost_more(
 def test_another_alarm_or_one_key_less_changes_the_fixed_month(
     template_json: dict[str, Any], inputs: CostInputs
 ) -> None:
-    prices = load_prices(inputs.region)
+    prices = load_prices("eu-west-1")
     base = _model(inputs).fixed.list_usd
     # Given the template with one more single-metric alarm, and the template without its customer-managed keys
     more = copy.deepcopy(template_json)
@@ -111,7 +114,7 @@ def _metrics(alarm: dict[str, Any]) -> int:
 
 
 def _with_facts(inputs: CostInputs, template: dict[str, Any]) -> CostInputs:
-    return replace(inputs, facts=stack_facts(template))
+    return replace(inputs, stack=StackModel.from_template(template))
 
 
 def test_the_guarded_worst_case_is_at_the_configs_guard_rate(synth_with: Any) -> None:
@@ -123,7 +126,7 @@ def test_the_guarded_worst_case_is_at_the_configs_guard_rate(synth_with: Any) ->
     # Then the guarded worst case is at that rate, and says where the rate came from
     model = model_for(template, config)
     assert model.guarded.visits_per_month == 5 * 30 * 86_400
-    assert model.inputs.guard_rate_source == "config guard_rate_per_second"
+    assert as_json(model)["guarded_worst_case"]["rate_from"] == "config guard_rate_per_second"
 
 
 def test_a_measured_counter_duration_replaces_the_assumed_one(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,11 +1,6 @@
-"""`make cost`: the monthly cost of the stack the current config synthesizes (cdk.json, or the CDK CLI's context).
-
-`python -m tools.cost` prints it as text, `--json` as one JSON object. A region the price file does not have is
-refused (exit 2): figures from another region's prices would look as sure as the real ones. `--fallback-region R`
-prices it with R's list prices instead, and every output says so, the headline first. `--counter-ms N` prices the
-counter's warm invocations at N ms instead of the assumed duration (after a deploy: the counter's average Duration
-on the dashboard).
-"""
+"""`make cost`: the monthly cost of the stack the current config synthesizes (cdk.json, or the CDK CLI's context),
+as text or (`--json`) one JSON object. A region the price file lacks is refused (exit 2) unless `--fallback-region`
+names one whose prices to use, flagged in every output; docs/cost.md."""
 
 from __future__ import annotations
 
@@ -51,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     except UnpricedRegionError as error:
         print(f"cost: {error}", file=sys.stderr)
         return USAGE_ERROR_EXIT
-    print(json.dumps(as_json(model), indent=2) if args.json else text(model), end="" if not args.json else "\n")
+    print(json.dumps(as_json(model), indent=2) if args.json else text(model), end="\n" if args.json else "")
     return 0
 
 

@@ -1,21 +1,324 @@
-"""The figures `make cost` reports, from the inputs and the price book: the month with no visitor, the marginal cost
-per million visits at given volumes, and the worst cases at the stage's throttle ceiling and at the guard's rate."""
+"""The figures `make cost` reports: the month with no visitor, the marginal cost per million visits at given volumes,
+and the worst months at the stage's throttle and at the guard's rate. Each is usage itemized by what causes it,
+computed from the stack's model (stack_model/), the measured requests and the config, and billed by prices.py."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
+from functions.common import catalog
 from infra.config import DeploymentConfig
-from stack_model.schedules import SECONDS_PER_MONTH
-from tools.cost.bill import Bill, bill
-from tools.cost.inputs import CostInputs, gather
-from tools.cost.prices import PriceBook, load_prices
-from tools.cost.usage import common_design_usage, fixed_usage, traffic_metrics_usage, visits_usage
+from stack_model.functions import Function
+from stack_model.schedules import DAYS_PER_MONTH, SECONDS_PER_MONTH
+from stack_model.stack import StackModel
+from tools.cost import assumptions
+from tools.cost.log_lines import access_log_line, lambda_platform_lines
+from tools.cost.measure import COUNTED_VISIT, GET_VISITS, Measurement, measure_requests
+from tools.cost.prices import GB, Bill, PriceBook, Usage, bill, load_prices
+from tools.cost.probe_run import ProbeRun, probe_run
 
 VOLUMES: Final = (1_000_000, 10_000_000)
 """Monthly visits the marginal cost is reported at."""
+HOURS_PER_MONTH: Final = DAYS_PER_MONTH * 24
+NEVER_EXPIRES_DAYS: Final = 365
+"""A log group without retention keeps growing; its storage is counted as a year's worth."""
+GUARD_RATE_SOURCE: Final = "config guard_rate_per_second"
+"""The guard is not in the template (the notifier sets it on the stage): its rate is the config's."""
+ACCOUNTED_TYPES: Final = frozenset(
+    {
+        # priced by make cost (by the month, or by the usage the probe, the digest and the visits make)
+        "AWS::CloudWatch::Alarm",
+        "AWS::CloudWatch::CompositeAlarm",
+        "AWS::CloudWatch::Dashboard",
+        "AWS::KMS::Key",
+        "AWS::Lambda::Function",
+        "AWS::Scheduler::Schedule",
+        "AWS::Logs::LogGroup",
+        "AWS::DynamoDB::Table",
+        "AWS::DynamoDB::GlobalTable",
+        "AWS::ApiGatewayV2::Api",
+        "AWS::ApiGatewayV2::Stage",
+        "AWS::ApiGatewayV2::Route",
+        "AWS::ApiGatewayV2::Integration",
+        # no charge at rest (idle topics and queues, roles, permissions, budgets without actions, standard
+        # parameters, the sender identity; a custom resource's function runs only when the stack deploys)
+        "AWS::IAM::Role",
+        "AWS::IAM::Policy",
+        "AWS::Lambda::Permission",
+        "AWS::Lambda::EventInvokeConfig",
+        "AWS::Lambda::LayerVersion",
+        "AWS::SNS::Topic",
+        "AWS::SNS::TopicPolicy",
+        "AWS::SNS::Subscription",
+        "AWS::SQS::Queue",
+        "AWS::SQS::QueuePolicy",
+        "AWS::SES::EmailIdentity",
+        "AWS::Budgets::Budget",
+        "AWS::SSM::Parameter",
+        "AWS::CDK::Metadata",
+        "AWS::CloudFormation::CustomResource",
+        # the site's hosting: left out, said so in the notes (its cost is the page's bytes, not the counter's)
+        "AWS::Amplify::App",
+        "AWS::Amplify::Branch",
+        "AWS::S3::Bucket",
+        "AWS::S3::BucketPolicy",
+        "AWS::CloudFront::Distribution",
+        "AWS::CloudFront::OriginAccessControl",
+        "AWS::CloudFront::ResponseHeadersPolicy",
+        "AWS::CloudFront::Function",
+    }
+)
+"""Resource types make cost accounts for; any other type in the template is listed as not priced."""
+
+
+def unpriced_types(stack: StackModel) -> tuple[str, ...]:
+    """Resource types of the template make cost does not account for (e.g. a web ACL)."""
+    return tuple(sorted(t for t in set(stack.resource_types) - ACCOUNTED_TYPES if not t.startswith("Custom::")))
+
+
+def alarm_metrics(stack: StackModel, *, high_resolution: bool = False) -> int:
+    """The metrics the alarms read, each billed per alarm (high-resolution ones at their own rate)."""
+    return sum(alarm.metrics_read for alarm in stack.alarms if alarm.high_resolution == high_resolution)
+
+
+def log_retention_days(stack: StackModel) -> int | None:
+    """The longest retention of any log group (None: a group keeps its logs forever)."""
+    retention = [group.retention_days for group in stack.log_groups.values()]
+    return None if not retention or None in retention else max(d for d in retention if d is not None)
+
+
+@dataclass(frozen=True)
+class CostInputs:
+    """Everything a figure is computed from, gathered once."""
+
+    stack: StackModel
+    requests: Measurement
+    probe: ProbeRun | None
+    """None when the template has no probe function."""
+    access_log_line: str
+    """A counted POST's access-log line, rendered from the stage's format (empty without access logging)."""
+    guard_rate_per_second: float
+    counter_billed_ms: float = assumptions.COUNTER_BILLED_MS
+    """A warm counter invocation's billed duration: assumed, or the deployed function's measured average."""
+
+    @property
+    def counter(self) -> Function:
+        return self.stack.function(catalog.COUNTER_HANDLER)
+
+    def runs_per_month(self, handler: str) -> tuple[Function, float] | None:
+        """The function with `handler` and how often its schedules run it (None: the template has none)."""
+        found = self.stack.functions_with(handler)
+        if not found:
+            return None
+        return found[0], sum(schedule.runs_per_month for schedule in self.stack.schedules_of(found[0].logical_id))
+
+    @property
+    def digest_recipients(self) -> int:
+        """Who the notifier emails (its ALERT_RECIPIENTS variable in the template)."""
+        for function in self.stack.functions_with(catalog.NOTIFIER_HANDLER):
+            value = function.environment.get(catalog.ALERT_RECIPIENTS_ENV, "")
+            return len([address for address in value.split(",") if address.strip()])
+        return 0
+
+    @property
+    def access_log_class(self) -> str:
+        """STANDARD or INFREQUENT_ACCESS (half the ingestion price): the class of the stage's access-log group."""
+        stage = self.stack.stage
+        group = self.stack.log_groups.get(stage.access_log_group or "") if stage else None
+        return group.log_class if group else "STANDARD"
+
+    def platform_bytes(self, function: Function) -> int:
+        """Lambda's start and report lines of one invocation, unless its system log level drops them."""
+        if not function.platform_logs:
+            return 0
+        return len(lambda_platform_lines(memory_mb=function.memory_mb, tracing_active=function.tracing == "Active"))
+
+    def counter_log_bytes(self, request: str) -> int:
+        """What one request writes to the counter's log group: its lines and EMF (measured), Lambda's (rendered)."""
+        measured = self.requests[request]
+        return measured.log_bytes + measured.emf_bytes + self.platform_bytes(self.counter)
+
+    @property
+    def visit_log_bytes(self) -> int:
+        """What one counted visit writes to CloudWatch Logs: the counter's share and the stage's access-log line."""
+        return self.counter_log_bytes(COUNTED_VISIT) + len(self.access_log_line)
+
+
+def gather(template: Mapping[str, Any], guard_rate_per_second: float) -> CostInputs:
+    stack = StackModel.from_template(template)
+    requests = measure_requests(template)
+    probes = stack.functions_with(catalog.PROBE_HANDLER)
+    log_format = stack.stage.access_log_format if stack.stage else None
+    return CostInputs(
+        stack=stack,
+        requests=requests,
+        probe=probe_run(probes[0].memory_mb, 30) if probes else None,
+        access_log_line=access_log_line(log_format) if log_format else "",
+        guard_rate_per_second=guard_rate_per_second,
+    )
+
+
+def sampled_traces(requests_per_month: float) -> float:
+    """Traces X-Ray records for a function with active tracing, at this monthly volume spread evenly (Poisson
+    arrivals at the month's mean rate): each second, the first request (the reservoir), then 5 % of the rest."""
+    rate = requests_per_month / SECONDS_PER_MONTH
+    first = 1 - math.exp(-rate)  # P(at least one request in a second) = E[min(requests, reservoir of 1)]
+    return SECONDS_PER_MONTH * (first + assumptions.XRAY_FIXED_RATE * (rate - first))
+
+
+def invocation_usage(component: str, function: Function, runs: float, billed_ms: float) -> list[Usage]:
+    gb_seconds = runs * function.memory_mb / 1024 * billed_ms / 1000
+    usage = [
+        Usage(component, "lambda_requests", runs, f"{runs:,.0f} invocations of {function.logical_id}"),
+        Usage(
+            component,
+            f"lambda_gb_seconds_{function.architecture}",
+            gb_seconds,
+            f"{runs:,.0f} x {function.memory_mb} MB x {billed_ms:g} ms (assumed) on {function.architecture}",
+        ),
+    ]
+    if function.tracing == "Active":
+        usage.append(Usage(component, "xray_traces", sampled_traces(runs), f"{function.logical_id}: tracing Active"))
+    return usage
+
+
+def logs_usage(
+    component: str, inputs: CostInputs, bytes_per_month: float, detail: str, key: str = "logs_ingested_gb"
+) -> list[Usage]:
+    """Ingestion (under `key`: the log group's class decides its price) and the storage it adds."""
+    gb = bytes_per_month / GB
+    days = log_retention_days(inputs.stack) or NEVER_EXPIRES_DAYS
+    return [
+        Usage(component, key, gb, detail),
+        Usage(
+            component,
+            "logs_stored_gb_months",
+            gb * days / DAYS_PER_MONTH,
+            f"kept {days} days, at its uncompressed size (an upper bound)",
+        ),
+    ]
+
+
+def fixed_usage(inputs: CostInputs) -> list[Usage]:
+    """With no visitor: what the template bills by the month, and its scheduled runs."""
+    stack = inputs.stack
+    metrics, rotating = alarm_metrics(stack), sum(stack.kms_keys.values())
+    usage = [
+        Usage("alarms", "alarm_metrics", metrics, f"{len(stack.alarms)} alarms read {metrics}"),
+        Usage("alarms", "high_resolution_alarm_metrics", alarm_metrics(stack, high_resolution=True), "high-resolution"),
+        Usage(
+            "alarms",
+            "composite_alarms",
+            stack.resource_types.get("AWS::CloudWatch::CompositeAlarm", 0),
+            "composite alarms",
+        ),
+        Usage("dashboards", "dashboards", len(stack.dashboards), f"{len(stack.dashboards)} custom dashboard(s)"),
+        Usage("KMS keys", "kms_keys", len(stack.kms_keys), f"{len(stack.kms_keys)} key(s), {rotating} rotating"),
+    ]
+    return usage + probe_usage(inputs) + digest_usage(inputs)
+
+
+def probe_usage(inputs: CostInputs) -> list[Usage]:
+    scheduled, probe = inputs.runs_per_month(catalog.PROBE_HANDLER), inputs.probe
+    if scheduled is None or probe is None or not scheduled[1]:
+        return []
+    (function, runs), component = scheduled, "availability probe"
+    gets, get = runs * probe.api_gets, inputs.requests[GET_VISITS]
+    per_run = probe.log_bytes + probe.emf_bytes + inputs.platform_bytes(function)
+    per_run += probe.api_gets * inputs.counter_log_bytes(GET_VISITS) + len(inputs.access_log_line) * probe.api_requests
+    return [
+        Usage(component, "scheduler_invocations", runs, f"every {SECONDS_PER_MONTH / 60 / runs:g} min"),
+        *invocation_usage(component, function, runs, assumptions.PROBE_BILLED_MS),
+        Usage(component, "http_api_requests", runs * probe.api_requests, f"{probe.api_requests} API requests a run"),
+        *invocation_usage(component, inputs.counter, gets, inputs.counter_billed_ms),
+        Usage(component, "dynamodb_read_units", gets * get.read_units, f"GET /visits: {get.read_units} RRU"),
+        Usage(component, "dynamodb_write_units", gets * get.write_units, f"GET /visits: {get.write_units} WRU"),
+        *logs_usage(component, inputs, runs * per_run, f"{per_run} B a run (probe, counter GET, access log)"),
+        Usage(
+            component,
+            "custom_metrics",
+            len(probe.metrics) * min(1.0, runs / HOURS_PER_MONTH),
+            f"published by a healthy run: {', '.join(sorted(name for name, _ in probe.metrics))}",
+        ),
+    ]
+
+
+def digest_usage(inputs: CostInputs) -> list[Usage]:
+    scheduled = inputs.runs_per_month(catalog.DIGEST_HANDLER)
+    if scheduled is None or not scheduled[1]:
+        return []
+    (function, runs), component = scheduled, "weekly digest"
+    return [
+        Usage(component, "scheduler_invocations", runs, f"{runs:.2f} runs a month"),
+        *invocation_usage(component, function, runs, assumptions.DIGEST_BILLED_MS),
+        Usage(
+            component,
+            "ses_emails",
+            runs * inputs.digest_recipients,
+            f"{inputs.digest_recipients} recipient(s) a run",
+        ),
+        Usage(component, "get_metric_data_metrics", runs * assumptions.DIGEST_METRICS_REQUESTED, "GetMetricData"),
+        *logs_usage(component, inputs, runs * assumptions.DIGEST_LOG_BYTES, "assumed bytes a run"),
+    ]
+
+
+def visits_usage(inputs: CostInputs, visits: float) -> list[Usage]:
+    """`visits` counted visits (each a POST /visits a warm container counts) in a month, and what they add."""
+    if not visits:
+        return []
+    component, counted = "visits", inputs.requests[COUNTED_VISIT]
+    counter_bytes, access_bytes = inputs.counter_log_bytes(COUNTED_VISIT), len(inputs.access_log_line)
+    access_class = inputs.access_log_class
+    return [
+        Usage(component, "http_api_requests", visits, "one POST /visits per visit"),
+        *invocation_usage(component, inputs.counter, visits, inputs.counter_billed_ms),
+        Usage(component, "dynamodb_write_units", visits * counted.write_units, f"{counted.write_units} WRU a visit"),
+        Usage(component, "dynamodb_read_units", visits * counted.read_units, f"{counted.read_units} RRU a visit"),
+        *logs_usage(component, inputs, visits * counter_bytes, f"{counter_bytes} B a visit in the counter's logs"),
+        *logs_usage(
+            component,
+            inputs,
+            visits * access_bytes,
+            f"{access_bytes} B a visit in the access log ({access_class.replace('_', ' ').lower()} class)",
+            key="logs_ingested_ia_gb" if access_class == "INFREQUENT_ACCESS" else "logs_ingested_gb",
+        ),
+    ]
+
+
+def common_design_usage(inputs: CostInputs, visits: float) -> list[Usage]:
+    """For comparison, the design most resume counters use: a REST API, the same Lambda untraced, one unconditional
+    UpdateItem per request (1 WRU), no logs: it counts every request, retries, reloads and crawlers included."""
+    component = "common REST-API design"
+    return [
+        Usage(component, "rest_api_requests", visits, "one POST per page view"),
+        *invocation_usage(component, replace(inputs.counter, tracing="PassThrough"), visits, inputs.counter_billed_ms),
+        Usage(component, "dynamodb_write_units", visits, "1 WRU: an unconditional UpdateItem"),
+    ]
+
+
+def traffic_metrics_usage(inputs: CostInputs, visits: float) -> list[Usage]:
+    """The custom metrics traffic publishes: billed by the month for each hour they are published, so flat once
+    every hour has a visit, whatever the volume: in the month's bill, not in the cost per visit."""
+    if not visits:
+        return []
+    metrics = inputs.requests.metrics_with_traffic
+    labels = sorted({_metric_label(name, dimensions) for name, dimensions in metrics})
+    return [
+        Usage(
+            "custom metrics with traffic",
+            "custom_metrics",
+            len(metrics) * min(1.0, visits / HOURS_PER_MONTH),
+            "the counter's EMF metrics, flat once published every hour: " + ", ".join(labels),
+        )
+    ]
+
+
+def _metric_label(name: str, dimensions: tuple[tuple[str, str], ...]) -> str:
+    extra = [f"{key}={value}" for key, value in dimensions if key != catalog.SERVICE_DIMENSION]
+    return f"{name}{{{','.join(extra)}}}" if extra else name
 
 
 @dataclass(frozen=True)
@@ -46,7 +349,7 @@ class CostModel:
     guarded: Scenario
     """The same at the guard's rate."""
     common_design: Bill
-    """A million page views of the common REST-API design (usage.common_design_usage), for comparison."""
+    """A million page views of the common REST-API design (common_design_usage), for comparison."""
 
 
 def cost_model(inputs: CostInputs, prices: PriceBook) -> CostModel:
@@ -56,19 +359,17 @@ def cost_model(inputs: CostInputs, prices: PriceBook) -> CostModel:
         traffic, flat = visits_usage(inputs, visits), traffic_metrics_usage(inputs, visits)
         return Scenario(name, visits, bill(traffic, prices), bill(flat, prices), bill(fixed + flat + traffic, prices))
 
-    ceiling = inputs.facts.throttle_rate_per_second
+    ceiling = inputs.stack.stage.throttle_rate_per_second if inputs.stack.stage else None
     if ceiling is None:
         raise ValueError("the API stage sets no ThrottlingRateLimit: the worst case has no ceiling")
+    guard = inputs.guard_rate_per_second
     return CostModel(
         inputs=inputs,
         prices=prices,
         fixed=bill(fixed, prices),
         volumes={volume: scenario(f"{volume:,} visits", volume) for volume in VOLUMES},
         worst=scenario(f"{ceiling:g} requests/s (the stage's throttle)", ceiling * SECONDS_PER_MONTH),
-        guarded=scenario(
-            f"{inputs.guard_rate_per_second:g} requests/s (the guard's rate)",
-            inputs.guard_rate_per_second * SECONDS_PER_MONTH,
-        ),
+        guarded=scenario(f"{guard:g} requests/s (the guard's rate)", guard * SECONDS_PER_MONTH),
         common_design=bill(common_design_usage(inputs, 1e6), prices),
     )
 
@@ -84,7 +385,7 @@ def model_for(
     `fallback_region` prices a region the price file lacks with that region's prices (flagged), else it is refused;
     `counter_billed_ms` replaces the assumed warm duration of the counter (e.g. the deployed one's average)."""
     prices = load_prices(config.region, fallback=fallback_region)
-    inputs = gather(template, config.region, config.guard_rate_per_second)
+    inputs = gather(template, config.guard_rate_per_second)
     if counter_billed_ms is not None:
         inputs = replace(inputs, counter_billed_ms=counter_billed_ms)
     return cost_model(inputs, prices)

@@ -1,14 +1,20 @@
-"""The one dated price file (prices.json beside this module), read for one region.
+"""The one dated price file (prices.json beside this module), read for one region, and monthly usage billed at it:
+itemized by what causes it, at list price and after the always-free tiers.
 
-A region the file does not price is refused (`UnpricedRegionError`): a deploy to such a region should not be shown
-confident figures computed from another region's prices. The caller may name a region whose prices to use instead
-(`fallback`); the book then says so (`PriceBook.fallback`), and every output flags it.
+A region the file does not price is refused (`UnpricedRegionError`): figures from another region's prices would look
+as sure as the real ones. The caller may name a region whose prices to use instead (`fallback`); the book then says
+so (`PriceBook.fallback`), and every output flags it.
+
+A free tier is an account's monthly allowance, so it is applied to the total of each kind of usage, in the order
+BILLING lists them; two kinds that share one allowance (Lambda's GB-seconds on either architecture; CloudWatch Logs'
+5 GB of ingestion and storage together) draw on it in that order.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -87,18 +93,9 @@ def load_prices(region: str, *, fallback: str | None = None, path: Path = PRICES
 
 def _price(key: str, entry: Mapping[str, Any]) -> Price:
     tiers = tuple((bound, float(price)) for bound, price in entry.get("tiers", ()))
+    optional = {name: entry[name] for name in ("usage_type", "note", "borrowed_from") if name in entry}
     value = tiers[0][1] if tiers else float(entry["value"])
-    return Price(
-        key,
-        value,
-        entry["unit"],
-        entry["source"],
-        entry["seen_at"],
-        tiers,
-        entry.get("usage_type", ""),
-        entry.get("note", ""),
-        entry.get("borrowed_from"),
-    )
+    return Price(key, value, entry["unit"], entry["source"], entry["seen_at"], tiers, **optional)
 
 
 def tiered_cost(quantity: float, tiers: Sequence[tuple[float | None, float]]) -> float:
@@ -112,3 +109,102 @@ def tiered_cost(quantity: float, tiers: Sequence[tuple[float | None, float]]) ->
             break
         below = bound
     return cost
+
+
+BILLING: Final[Mapping[str, tuple[str, float, str | None]]] = {
+    # usage key: (price key, units the price is per, free-tier price key or None)
+    "alarm_metrics": ("cloudwatch_alarm_metric", 1, "cloudwatch_free_alarm_metrics"),
+    "high_resolution_alarm_metrics": ("cloudwatch_high_resolution_alarm_metric", 1, None),
+    "composite_alarms": ("cloudwatch_composite_alarm", 1, None),
+    "dashboards": ("cloudwatch_dashboard", 1, "cloudwatch_free_dashboards"),
+    "custom_metrics": ("cloudwatch_custom_metric", 1, "cloudwatch_free_custom_metrics"),
+    "kms_keys": ("kms_customer_managed_key", 1, None),
+    "http_api_requests": ("http_api_requests", 1e6, None),
+    "rest_api_requests": ("rest_api_requests", 1e6, None),
+    "lambda_requests": ("lambda_requests", 1e6, "lambda_free_requests"),
+    "lambda_gb_seconds_arm64": ("lambda_gb_second_arm64", 1, "lambda_free_gb_seconds"),
+    "lambda_gb_seconds_x86_64": ("lambda_gb_second_x86_64", 1, "lambda_free_gb_seconds"),
+    "dynamodb_write_units": ("dynamodb_write_request_units", 1e6, None),
+    "dynamodb_read_units": ("dynamodb_read_request_units", 1e6, None),
+    "logs_ingested_gb": ("logs_ingestion", 1, "logs_free_gb"),
+    "logs_ingested_ia_gb": ("logs_ingestion_infrequent_access", 1, "logs_free_gb"),
+    "logs_stored_gb_months": ("logs_storage", 1, "logs_free_gb"),
+    "xray_traces": ("xray_traces_recorded", 1e6, "xray_free_traces"),
+    "scheduler_invocations": ("scheduler_invocations", 1e6, "scheduler_free_invocations"),
+    "ses_emails": ("ses_emails", 1000, None),
+    "get_metric_data_metrics": ("cloudwatch_get_metric_data", 1000, None),
+}
+GB: Final = 1024**3
+"""Bytes in a billed GB (AWS bills data in binary gigabytes)."""
+
+
+@dataclass(frozen=True)
+class Usage:
+    component: str
+    """What causes it: `alarms`, `availability probe`, `visits`, ..."""
+    key: str
+    """One of BILLING's keys."""
+    quantity: float
+    """Per month, in the unit of the key (requests, GB-seconds, GB, metrics, ...)."""
+    detail: str
+
+
+@dataclass(frozen=True)
+class CostLine:
+    usage: Usage
+    list_usd: float
+
+
+@dataclass(frozen=True)
+class Bill:
+    lines: tuple[CostLine, ...]
+    free_usd: Mapping[str, float]
+    """Usage key → what its always-free tier takes off."""
+
+    @property
+    def list_usd(self) -> float:
+        return sum(line.list_usd for line in self.lines)
+
+    @property
+    def after_free_usd(self) -> float:
+        return max(0.0, self.list_usd - sum(self.free_usd.values()))
+
+    def by_component(self) -> dict[str, float]:
+        totals: dict[str, float] = defaultdict(float)
+        for line in self.lines:
+            totals[line.usage.component] += line.list_usd
+        return dict(totals)
+
+
+def bill(usages: Iterable[Usage], prices: PriceBook) -> Bill:
+    usages = [usage for usage in usages if usage.quantity]
+    totals: dict[str, float] = defaultdict(float)
+    for usage in usages:
+        if usage.key not in BILLING:
+            raise KeyError(f"no price for usage {usage.key!r} (tools/cost/prices.py BILLING)")
+        totals[usage.key] += usage.quantity
+    list_cost = {key: _list_cost(key, quantity, prices) for key, quantity in totals.items()}
+    lines = tuple(CostLine(u, list_cost[u.key] * u.quantity / totals[u.key]) for u in usages)
+    return Bill(lines, _free(totals, prices))
+
+
+def _list_cost(key: str, quantity: float, prices: PriceBook) -> float:
+    price_key, per, _ = BILLING[key]
+    price = prices[price_key]
+    if price.tiers:
+        return tiered_cost(quantity, price.tiers)
+    return quantity / per * price.value
+
+
+def _free(totals: Mapping[str, float], prices: PriceBook) -> dict[str, float]:
+    """USD each usage key's free tier takes off, pools shared between keys drawn in BILLING's order."""
+    left: dict[str, float] = {}
+    free: dict[str, float] = {}
+    for key, (price_key, per, free_key) in BILLING.items():
+        if free_key is None or key not in totals:
+            continue
+        pool = left.setdefault(free_key, prices.value(free_key))
+        covered = min(totals[key], pool)
+        left[free_key] = pool - covered
+        free[key] = covered / per * prices.value(price_key)
+    return free

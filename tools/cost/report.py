@@ -8,23 +8,23 @@ from typing import Any, Final
 
 from functions.common import catalog
 from tools.cost import assumptions
-from tools.cost.bill import Bill
 from tools.cost.measure import COUNTED_VISIT
-from tools.cost.model import VOLUMES, CostModel, Scenario
+from tools.cost.model import GUARD_RATE_SOURCE, VOLUMES, CostModel, Scenario, alarm_metrics, log_retention_days
+from tools.cost.model import unpriced_types as unpriced
+from tools.cost.prices import Bill
 
 THROTTLED_NOT_BILLED: Final = (
     "Throttled requests (429) are not billed by API Gateway: AWS's API Gateway pricing notes in the developer guide "
     "said that API Gateway-throttled and plan-throttled requests are not charged when the request rate exceeds the "
-    "limits, and AWS experts on re:Post confirm it (https://repost.aws/questions/QUY2x146iORPmsJHpff8u0eA, "
-    "https://repost.aws/questions/QU5y4fo-e3RWyU5r4VmyPIzA). The current pricing page "
-    "(https://aws.amazon.com/api-gateway/pricing/) says nothing either way, and the stage's throttle is applied on a "
-    "best-effort basis (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-throttling.html), so "
-    "the worst case counts the requests at the limit only."
+    "limits, and AWS experts on re:Post confirm it; the current pricing page says nothing either way, and the "
+    "stage's throttle is best-effort, so the worst case counts the requests at the limit only (sources: "
+    "docs/cost.md)."
 )
 
 
 def as_json(model: CostModel) -> dict[str, Any]:
-    first = model.volumes[VOLUMES[0]]
+    first, stage = model.volumes[VOLUMES[0]], model.inputs.stack.stage
+    assert stage is not None  # the model has a worst case: the stage's throttle
     return {
         "as_of": model.prices.as_of,
         "region": model.prices.region,
@@ -41,12 +41,9 @@ def as_json(model: CostModel) -> dict[str, Any]:
         "common_rest_design_per_million_usd": model.common_design.list_usd,
         "fixed": _bill(model.fixed),
         "per_million_visits": {str(volume): _scenario(model.volumes[volume]) for volume in VOLUMES},
-        "worst_case": _scenario(model.worst) | {"requests_per_second": model.inputs.facts.throttle_rate_per_second},
+        "worst_case": _scenario(model.worst) | {"requests_per_second": stage.throttle_rate_per_second},
         "guarded_worst_case": _scenario(model.guarded)
-        | {
-            "requests_per_second": model.inputs.guard_rate_per_second,
-            "rate_from": model.inputs.guard_rate_source,
-        },
+        | {"requests_per_second": model.inputs.guard_rate_per_second, "rate_from": GUARD_RATE_SOURCE},
         "measured": measured(model),
         "template": template_counts(model),
         "assumptions": as_json_assumptions(),
@@ -135,42 +132,41 @@ def measured(model: CostModel) -> dict[str, Any]:
 
 
 _COUNTER_SHOWN: Final = ("logical_id", "handler", "memory_mb", "architecture", "tracing", "platform_logs")
+_SCHEDULE_SHOWN: Final = ("logical_id", "expression", "target", "runs_per_month")
 
 
 def template_counts(model: CostModel) -> dict[str, Any]:
-    facts = model.inputs.facts
+    stack = model.inputs.stack
+    stage, types = stack.stage, stack.resource_types
     return {
-        "alarms": len(facts.alarms),
-        "alarm_metrics": facts.alarm_metrics,
-        "high_resolution_alarm_metrics": facts.high_resolution_alarm_metrics,
-        "composite_alarms": facts.composite_alarms,
-        "kms_keys": dict(facts.kms_keys),
-        "dashboards": facts.dashboards,
+        "alarms": len(stack.alarms),
+        "alarm_metrics": alarm_metrics(stack),
+        "high_resolution_alarm_metrics": alarm_metrics(stack, high_resolution=True),
+        "composite_alarms": types.get("AWS::CloudWatch::CompositeAlarm", 0),
+        "kms_keys": dict(stack.kms_keys),
+        "dashboards": len(stack.dashboards),
         "counter": {key: getattr(model.inputs.counter, key) for key in _COUNTER_SHOWN},
-        "schedules": [
-            {key: getattr(schedule, key) for key in ("logical_id", "expression", "target", "runs_per_month")}
-            for schedule in facts.schedules
-        ],
-        "throttle_rate_per_second": facts.throttle_rate_per_second,
-        "throttle_burst_requests": facts.throttle_burst_requests,
-        "log_groups": facts.log_groups,
-        "log_retention_days": facts.log_retention_days,
-        "budgets": facts.budgets,
-        "budget_actions": facts.budget_actions,
-        "pitr_tables": list(facts.pitr_tables),
+        "schedules": [{key: getattr(schedule, key) for key in _SCHEDULE_SHOWN} for schedule in stack.schedules],
+        "throttle_rate_per_second": stage.throttle_rate_per_second if stage else None,
+        "throttle_burst_requests": stage.throttle_burst_requests if stage else None,
+        "log_groups": len(stack.log_groups),
+        "log_retention_days": log_retention_days(stack),
+        "budgets": types.get("AWS::Budgets::Budget", 0),
+        "budget_actions": types.get("AWS::Budgets::BudgetsAction", 0),
+        "pitr_tables": [lid for lid, table in stack.tables.items() if table.point_in_time_recovery],
     }
 
 
 def notes(model: CostModel) -> list[str]:
-    inputs, facts, prices = model.inputs, model.inputs.facts, model.prices
+    inputs, stack, prices, counts = model.inputs, model.inputs.stack, model.prices, template_counts(model)
     found = [THROTTLED_NOT_BILLED]
-    if facts.unpriced_types:
+    if unpriced(stack):
         found.append(
-            f"NOT PRICED: the template has resources make cost does not account for: {', '.join(facts.unpriced_types)}"
-            " (add them to tools/cost/template_facts.py ACCOUNTED_TYPES and price them)."
+            f"NOT PRICED: the template has resources make cost does not account for: {', '.join(unpriced(stack))}"
+            " (add them to tools/cost/model.py ACCOUNTED_TYPES and price them)."
         )
-    if facts.advanced_parameters:
-        found.append(f"NOT PRICED: {facts.advanced_parameters} SSM parameter(s) of the Advanced tier (billed monthly).")
+    if stack.advanced_parameters:
+        found.append(f"NOT PRICED: {stack.advanced_parameters} SSM parameter(s) of the Advanced tier (billed monthly).")
     warning = unpriced_warning(model)
     if warning:
         found.append(warning + " Add the region's prices, each with its AWS source, to price it exactly.")
@@ -191,7 +187,7 @@ def notes(model: CostModel) -> list[str]:
             else "no traces, since an HTTP API does not trace and so never passes a sampled trace header on."
         )
     )
-    if any(facts.kms_keys.values()):
+    if any(stack.kms_keys.values()):
         found.append(
             "KMS: automatic rotation adds $1.00 a month to a key after its first yearly rotation and $1.00 after "
             "the second (at most $3.00 a key from the third year; later rotations are free)."
@@ -204,11 +200,11 @@ def notes(model: CostModel) -> list[str]:
         "The guarded worst case assumes the guard refuses the requests above its rate before they cost anything, "
         "as the stage's throttle does; a request the guard refuses inside the counter still costs an HTTP API "
         "request, an invocation and its log lines (but no DynamoDB write), up to the throttle ceiling.",
-        f"Point-in-time recovery is on for {len(facts.pitr_tables)} table(s): billed per GB-month of table size; "
+        f"Point-in-time recovery is on for {len(counts['pitr_tables'])} table(s): billed per GB-month of table size; "
         f"these tables hold kilobytes (largest item {inputs.requests.largest_item_bytes} B; visitor items expire "
         "after their day), so it is ~$0.00 and not priced. Their storage is inside DynamoDB's 25 GB free tier.",
-        f"Budgets: {facts.budgets} in the template ({facts.budget_actions} actions); a budget without actions is "
-        "free. SSM standard parameters are free; idle SNS topics and SQS queues cost nothing.",
+        f"Budgets: {counts['budgets']} in the template ({counts['budget_actions']} actions); a budget without actions "
+        "is free. SSM standard parameters are free; idle SNS topics and SQS queues cost nothing.",
         "Free tiers are an account's: the 'after free tier' figures assume this stack is all the account runs. "
         "The HTTP API's free tier lasts 12 months only and is not applied.",
         "Log bytes are measured on the local runtime; a deployed line names a longer function ARN and carries an "

@@ -12,14 +12,11 @@ import pytest
 
 from functions.common import catalog
 from stack_model.schedules import SECONDS_PER_MONTH, runs_per_month
+from stack_model.stack import StackModel
 from tools.cost import assumptions
-from tools.cost.bill import GB, Usage, bill
-from tools.cost.inputs import CostInputs
 from tools.cost.measure import COUNTED_VISIT, GET_VISITS, Measurement, RequestCost
-from tools.cost.model import cost_model
-from tools.cost.prices import UnpricedRegionError, load_prices, tiered_cost
-from tools.cost.template_facts import stack_facts
-from tools.cost.usage import sampled_traces
+from tools.cost.model import CostInputs, cost_model, sampled_traces
+from tools.cost.prices import GB, UnpricedRegionError, Usage, bill, load_prices, tiered_cost
 
 PRICES: dict[str, Any] = {
     "http_api_requests": {"tiers": [[300_000_000, 1.0], [None, 0.9]]},
@@ -147,14 +144,11 @@ def test_a_small_stack_costs_what_a_hand_count_says(price_file: Path) -> None:
     # Given a counter at 1 GB on arm64 without tracing, 12 one-metric alarms, a 10/s throttle, and a visit that
     # makes 2 writes and 1,000 log bytes
     inputs = CostInputs(
-        region="r-1",
-        facts=stack_facts(_template("PassThrough")),
+        stack=StackModel.from_template(_template("PassThrough")),
         requests=Measurement((_request(COUNTED_VISIT, 2, 1000), _request(GET_VISITS, 0, 10)), 100),
         probe=None,
         access_log_line="",
         guard_rate_per_second=1,
-        guard_rate_source="test",
-        digest_recipients=0,
     )
     platform = inputs.platform_bytes(inputs.counter)
     # When the model is computed

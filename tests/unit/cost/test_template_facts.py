@@ -7,10 +7,11 @@ import re
 from datetime import date
 from typing import Any
 
-from tools.cost.bill import BILLING
+from stack_model.stack import StackModel
 from tools.cost.log_lines import access_log_line
-from tools.cost.prices import PRICES_FILE
-from tools.cost.template_facts import stack_facts
+from tools.cost.measure import Measurement
+from tools.cost.model import CostInputs, alarm_metrics, unpriced_types
+from tools.cost.prices import BILLING, PRICES_FILE
 
 
 def _alarm(**props: Any) -> dict[str, Any]:
@@ -34,13 +35,13 @@ def test_alarms_are_counted_by_the_metrics_they_read_and_their_resolution() -> N
             "Plain": {"Type": "AWS::KMS::Key", "Properties": {}},
         }
     }
-    # When its facts are read
-    facts = stack_facts(template)
+    # When its model is read
+    stack = StackModel.from_template(template)
     # Then 4 standard-resolution alarm metrics and 1 high-resolution one, and two keys, one rotating
-    assert facts.alarm_metrics == 1 + 3
-    assert facts.high_resolution_alarm_metrics == 1
-    assert facts.kms_keys == {"Key": True, "Plain": False}
-    assert facts.throttle_rate_per_second is None
+    assert alarm_metrics(stack) == 1 + 3
+    assert alarm_metrics(stack, high_resolution=True) == 1
+    assert stack.kms_keys == {"Key": True, "Plain": False}
+    assert stack.stage is None
 
 
 def test_a_resource_type_make_cost_does_not_price_is_listed() -> None:
@@ -51,16 +52,14 @@ def test_a_resource_type_make_cost_does_not_price_is_listed() -> None:
             "Release": {"Type": "Custom::AmplifySiteRelease", "Properties": {}},
         }
     }
-    assert stack_facts(template).unpriced_types == ("AWS::WAFv2::WebACL",)
+    assert unpriced_types(StackModel.from_template(template)) == ("AWS::WAFv2::WebACL",)
 
 
 def test_the_access_log_line_fills_every_variable_of_the_format() -> None:
-    log_format = json.dumps(
-        {"id": "$context.requestId", "len": "$context.responseLength", "odd": "$context.error.message"}
-    )
-    line = access_log_line(log_format, response_length=71, user_agent="ua")
+    log_format = json.dumps({"id": "$context.requestId", "route": "$context.routeKey", "odd": "$context.error.message"})
+    line = access_log_line(log_format)
     record = json.loads(line)
-    assert record["len"] == "71"
+    assert record["route"] == "POST /visits"
     assert record["odd"] == "-"  # no value on success: API Gateway writes "-"
     assert "$context" not in line
     assert line.endswith("\n")
@@ -94,9 +93,13 @@ def test_a_function_at_system_log_level_warn_writes_no_platform_lines_and_the_ac
             },
         }
     }
-    # When its facts are read
-    facts = stack_facts(template)
+    # When its model is read
+    stack = StackModel.from_template(template)
+    inputs = CostInputs(stack, Measurement((), 0), None, "", guard_rate_per_second=1)
     # Then only the default one writes platform lines, and the access log is billed at its class's price
-    assert (facts.functions["Quiet"].platform_logs, facts.functions["Chatty"].platform_logs) == (False, True)
-    assert facts.access_log_class == "INFREQUENT_ACCESS"
+    assert (inputs.platform_bytes(stack.functions["Quiet"]), inputs.platform_bytes(stack.functions["Chatty"]) > 0) == (
+        0,
+        True,
+    )
+    assert inputs.access_log_class == "INFREQUENT_ACCESS"
     assert BILLING["logs_ingested_ia_gb"][0] == "logs_ingestion_infrequent_access"
