@@ -201,7 +201,7 @@ def notes(model: CostModel) -> list[str]:
         "as the stage's throttle does; a request the guard refuses inside the counter still costs an HTTP API "
         "request, an invocation and its log lines (but no DynamoDB write), up to the throttle ceiling.",
         f"Point-in-time recovery is on for {len(counts['pitr_tables'])} table(s): billed per GB-month of table size; "
-        f"these tables hold kilobytes (largest item {inputs.requests.largest_item_bytes} B; visitor items expire "
+        f"these tables hold kilobytes (largest item {inputs.requests.largest_item_bytes} B; network items expire "
         "after their day), so it is ~$0.00 and not priced. Their storage is inside DynamoDB's 25 GB free tier.",
         f"Budgets: {counts['budgets']} in the template ({counts['budget_actions']} actions); a budget without actions "
         "is free. SSM standard parameters are free; idle SNS topics and SQS queues cost nothing.",
