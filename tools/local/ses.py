@@ -2,12 +2,9 @@
 subscriptions' (the alerting-health topic), which SNS would send itself.
 
 NOTE: sent mail is read from moto's SES store in this process (`ses_backends[account][region].sent_messages`, the
-way moto's own docs check sent mail), here and nowhere else. The public interfaces give no usable alternative: the
-SES and SESv2 APIs have no call that lists sent mail, and moto's `GET /moto-api/data.json` serializes every object
-the emulator ever stored — each CloudWatch datapoint and each DynamoDB item version — while holding the emulator's
-one-request-at-a-time lock, so every DynamoDB call of a visit waits behind it: 0.3 s with 20,000 datapoints stored
-(a minute of `make drill`), 11 s and 39 MB in a test run that had stored 430,000 (tried here, then dropped). moto
-keeps no send time, so each message is stamped when first seen (the fan-out looks right after each delivery).
+way moto's docs check sent mail). No SES call lists sent mail, and moto's `GET /moto-api/data.json` serializes every
+stored object while holding the emulator (11 s at 430,000 datapoints). moto keeps no send time, so each message is
+stamped when first seen (the fan-out looks right after each delivery).
 """
 
 from __future__ import annotations

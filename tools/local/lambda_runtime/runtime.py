@@ -1,18 +1,10 @@
 """The one in-process Lambda runtime: a function of the synthesized template, invoked the way Lambda invokes it.
 
-Whoever calls — the local API, the SNS fan-out — an invocation is the same: the function's own environment, a
-context with its memory and timeout, its JSON log lines to its own file, its EMF lines captured and turned into
-metrics, and the AWS/Lambda metrics CloudWatch records for every invocation (Invocations, Errors, Throttles,
-Duration, ConcurrentExecutions). An asynchronous invocation (SNS → Lambda) adds Lambda's retries.
-
-Each function runs with its own environment (environment.py says how and why), one invocation at a
-time (one container per function), concurrently with other functions. Lambda refuses an invocation over the
-function's reserved concurrency (throttled) and one of a deleted function (concurrency.py).
-
-A container is a fresh import: a LocalFunction's first invocation imports its handler module, and every module of the
-Lambda asset (`functions.*`) it uses, anew, and keeps them; later invocations are warm and reuse them. So a Lambda
-owes the local runtime nothing: whatever it caches at module level (clients, settings) lives as long as its
-container, as on AWS, and another container, a test or another system in the same process never shares it.
+Whoever calls (the local API, the SNS fan-out, a schedule), an invocation gets the function's own environment
+(environment.py), a context, its log file, its EMF lines turned into metrics, and the AWS/Lambda metrics; an
+asynchronous one adds Lambda's retries. One invocation at a time per function (one container), and what Lambda
+refuses (concurrency.py). A container is a fresh import of the handler and the Lambda asset (`fresh_import`): a
+Lambda owes the local runtime no convention, and its module-level caches live as long as its container.
 """
 
 from __future__ import annotations
