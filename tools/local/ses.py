@@ -52,7 +52,7 @@ class Outbox:
             for message in _ses_store():
                 if message.id not in self._seen_ids:
                     self._seen_ids.add(message.id)
-                    sent = _raw_email(message.raw_data) if hasattr(message, "raw_data") else _simple_email(message)
+                    sent = _raw_email(message.raw_data)
                     sent.sequence = next(self._sequence)
                     self._sent.append(sent)
 
@@ -69,7 +69,7 @@ def _ses_store() -> list[Any]:
 
 
 def _raw_email(raw: str) -> SentEmail:
-    """SendEmail with raw MIME content (what the notifier sends)."""
+    """SendEmail with raw MIME content: what the notifier sends, and the only kind our code sends."""
     parsed = email.message_from_string(raw, policy=email.policy.default)
     text_part = parsed.get_body(preferencelist=("plain",))
     html_part = parsed.get_body(preferencelist=("html",))
@@ -80,13 +80,3 @@ def _raw_email(raw: str) -> SentEmail:
         text_part.get_content() if text_part is not None else "",
         html_part.get_content() if html_part is not None else "",
     )
-
-
-def _simple_email(message: Any) -> SentEmail:
-    """SendEmail with simple content; moto keeps one body (the HTML one when there is one)."""
-    destinations = getattr(message, "destinations", None) or {}
-    recipients = list(dict.fromkeys(destinations.get("ToAddresses", []))) if isinstance(destinations, dict) else []
-    body = str(getattr(message, "body", "") or "")
-    is_html = body.lstrip().startswith("<")
-    text, html = ("", body) if is_html else (body, "")
-    return SentEmail("ses", str(getattr(message, "subject", "") or ""), recipients, text, html)
