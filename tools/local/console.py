@@ -42,17 +42,7 @@ class Console:
         if path == "/api/outbox":
             return _json([asdict(sent) for sent in self.outbox.emails()])
         if path == "/api/alarms":
-            return _json(
-                [
-                    {
-                        "name": a.name,
-                        "state": a.state,
-                        "metric": f"{a.metric.namespace}/{a.metric.name}",
-                        "threshold": a.declared.threshold,
-                    }
-                    for a in self.evaluator.alarms
-                ]
-            )
+            return _json([_alarm_summary(alarm) for alarm in self.evaluator.alarms])
         if path == "/outbox":
             chat = self._chat()
             return _html("Outbox", _outbox_html(self.outbox.emails()) + _chat_html(chat))

@@ -1,17 +1,10 @@
 """The embedded AWS: moto's server on loopback, for the local system and the end-to-end tests.
 
-NOTE: moto applies a request as plain Python with no locking, so two concurrent UpdateItem ADDs can lose one
-(seen here: two first visits both answered 1). DynamoDB applies each item write atomically; serializing the
-requests gives the emulator that guarantee without hiding a read-modify-write bug in our code, which still
-loses updates between two separate requests. The same lock lets the table snapshots read the emulator's tables
-in this process between two requests (`exclusive()`, tools/local/state.py).
-
-IAM: `enforce_iam()` turns on moto's own IAM enforcement (moto checks the actions of a caller's policies; it
-matches every resource as `*`). The system's own clients keep every right; each Lambda gets keys limited to its
-role's actions (tools/local/iam.py).
-
-A call moto does not implement answers 501 with one line in the terminal instead of a traceback: the caller
-(the digest's DescribeAlarmHistory) handles the error as it would any other.
+NOTE: moto applies a request as plain Python with no locking, so two concurrent UpdateItem ADDs can lose one; DynamoDB
+applies each item write atomically. Serving one request at a time gives the emulator that guarantee (our own
+read-modify-write bugs across two requests still show), and lets the table snapshots read moto's tables in this
+process between two requests (`exclusive()`, state.py). `enforce_iam()` turns on moto's IAM checks (iam.py). A call
+moto does not implement answers 501 with one line in the terminal, not a traceback.
 """
 
 from __future__ import annotations
@@ -57,12 +50,12 @@ class _OneRequestAtATime:
     ) -> None:
         self._app = app
         self._on_request = on_request
-        self._lock = threading.Lock()
+        self.lock = threading.Lock()
         self.exempt_key: str | None = None
         """The system's own access key: its requests skip moto's IAM checks (AwsEmulator.enforce_iam)."""
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-        with self._lock:
+        with self.lock:
             if self._on_request is not None:
                 self._on_request(environ)
             exempt = self.exempt_key is not None and f"Credential={self.exempt_key}/" in environ.get(
@@ -81,12 +74,6 @@ class _OneRequestAtATime:
             finally:
                 if exempt:  # only then: a request to /moto-api/reset-auth changes the setting itself
                     moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = enforced
-
-    @contextmanager
-    def exclusive(self) -> Iterator[None]:
-        """No request is being served while the block runs."""
-        with self._lock:
-            yield
 
 
 class _RequestHandler(MotoRequestHandler):
@@ -130,13 +117,11 @@ class AwsEmulator:
         self._set_auth(None)
 
     def enforce_iam(self) -> None:
-        """From now on every request is checked against its caller's IAM policies (actions only: moto matches
-        every resource as `*`, https://docs.getmoto.org/en/latest/docs/iam.html) — except the system's own
-        (`clients()`, LOCAL_ACCESS_KEY), which keep every right. NOTE: not an administrator user: moto also checks
-        signatures, and rejects a valid one whose path holds an encoded character (SESv2's DeleteEmailIdentity of
-        `alerts%40example.com`: SignatureDoesNotMatch), so the system's requests skip the check entirely. moto's
-        enforcement is one setting of the process, read per request; requests here run one at a time, so lifting it
-        for one request affects no other (the one other reader of moto internals besides ses.py and state.py)."""
+        """From now on every request is checked against its caller's IAM policies (actions only,
+        https://docs.getmoto.org/en/latest/docs/iam.html), except the system's own (`clients()`), which skip the
+        check. NOTE: not an administrator user: moto rejects a valid signature whose path holds an encoded character
+        (`alerts%40example.com`: SignatureDoesNotMatch). Its enforcement is one setting of the process, read per
+        request; requests run one at a time here, so lifting it for one request affects no other."""
         if self._app is None:
             raise RuntimeError("the emulator is not started")
         self._app.exempt_key = LOCAL_ACCESS_KEY
@@ -158,7 +143,7 @@ class AwsEmulator:
         """No request is being served while the block runs (reading moto's tables in this process)."""
         if self._app is None:
             raise RuntimeError("the emulator is not started")
-        with self._app.exclusive():
+        with self._app.lock:
             yield
 
     @property

@@ -24,17 +24,15 @@ def schedule_loop(
     """Invokes the function, then copies its log lines to its log group on the emulator (logs.py) with `logs`,
     a CloudWatch Logs client of the system's own."""
     target, seconds = schedule.target, schedule.interval_seconds
-    if target is None or seconds is None:
-        raise ValueError(f"{schedule.logical_id} is not a rate schedule of a function of the stack")
-    interval = max(0.5, seconds * scale)
+    assert target is not None, "not one of local_schedules"
+    assert seconds is not None, "not one of local_schedules"
     function = runtime.function(target)
     log_group = model.functions[target].log_group
-    if log_group is None:
-        raise ValueError(f"{target} names no log group")
+    assert log_group is not None, f"{target} names no log group"
     shipper = LogShipper(logs, log_group, function.log_path)
 
     def run() -> None:
         function.invoke({})  # what a LambdaInvoke target without an input passes: an empty JSON object
         shipper.ship()
 
-    return BackgroundLoop(f"schedule {schedule.logical_id}", interval, run)
+    return BackgroundLoop(f"schedule {schedule.logical_id}", max(0.5, seconds * scale), run)

@@ -1,12 +1,9 @@
 """Loopback HTTP servers of the local system: the API, the static site and the console (outbox, alarms).
 
-Stopping one is two steps, so that a request answered is a request whose effects are kept: `stop_accepting()`
-refuses new requests (503, connection closed) — including the next request on a kept-alive connection — then
-waits until every request already taken has been answered; the caller saves state after that. The wait is bounded:
-a request still running when it ends is refused (503) when it finishes, never answered after the state was saved.
-
-Every handler sets TCP_NODELAY: a reply is written in two parts (headers, then body), and with Nagle's algorithm
-the second waits for the client's delayed ACK (40 ms on Linux) on a kept-alive connection.
+Stopping is two steps, so that a request answered is a request whose effects are kept: `stop_accepting()` refuses
+new requests (503) and waits, bounded, until those taken were answered; the caller saves state after that. A request
+still running then is refused (503) when it finishes. Handlers set TCP_NODELAY: a reply is written in two parts, and
+Nagle's algorithm would hold the second for the client's delayed ACK (40 ms) on a kept-alive connection.
 """
 
 from __future__ import annotations

@@ -2,12 +2,9 @@
 subscriptions' (the alerting-health topic), which SNS would send itself.
 
 NOTE: sent mail is read from moto's SES store in this process (`ses_backends[account][region].sent_messages`, the
-way moto's own docs check sent mail), here and nowhere else. The public interfaces give no usable alternative: the
-SES and SESv2 APIs have no call that lists sent mail, and moto's `GET /moto-api/data.json` serializes every object
-the emulator ever stored — each CloudWatch datapoint and each DynamoDB item version — while holding the emulator's
-one-request-at-a-time lock, so every DynamoDB call of a visit waits behind it: 0.3 s with 20,000 datapoints stored
-(a minute of `make drill`), 11 s and 39 MB in a test run that had stored 430,000 (tried here, then dropped). moto
-keeps no send time, so each message is stamped when first seen (the fan-out looks right after each delivery).
+way moto's docs check sent mail). No SES call lists sent mail, and moto's `GET /moto-api/data.json` serializes every
+stored object while holding the emulator (11 s at 430,000 datapoints). moto keeps no send time, so each message is
+stamped when first seen (the fan-out looks right after each delivery).
 """
 
 from __future__ import annotations
@@ -56,7 +53,7 @@ class Outbox:
             for message in _ses_store():
                 if message.id not in self._seen_ids:
                     self._seen_ids.add(message.id)
-                    sent = _raw_email(message.raw_data) if hasattr(message, "raw_data") else _simple_email(message)
+                    sent = _raw_email(message.raw_data)
                     sent.sequence = next(self._sequence)
                     self._sent.append(sent)
 
@@ -83,7 +80,7 @@ def mark_verified(addresses: Iterable[str]) -> None:
 
 
 def _raw_email(raw: str) -> SentEmail:
-    """SendEmail with raw MIME content (what the notifier sends)."""
+    """SendEmail with raw MIME content: what the notifier sends, and the only kind our code sends."""
     parsed = email.message_from_string(raw, policy=email.policy.default)
     text_part = parsed.get_body(preferencelist=("plain",))
     html_part = parsed.get_body(preferencelist=("html",))
@@ -94,13 +91,3 @@ def _raw_email(raw: str) -> SentEmail:
         text_part.get_content() if text_part is not None else "",
         html_part.get_content() if html_part is not None else "",
     )
-
-
-def _simple_email(message: Any) -> SentEmail:
-    """SendEmail with simple content; moto keeps one body (the HTML one when there is one)."""
-    destinations = getattr(message, "destinations", None) or {}
-    recipients = list(dict.fromkeys(destinations.get("ToAddresses", []))) if isinstance(destinations, dict) else []
-    body = str(getattr(message, "body", "") or "")
-    is_html = body.lstrip().startswith("<")
-    text, html = ("", body) if is_html else (body, "")
-    return SentEmail("ses", str(getattr(message, "subject", "") or ""), recipients, text, html)

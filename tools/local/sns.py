@@ -4,15 +4,11 @@ then sent to its on-failure queue), a plain email subscription into the outbox. 
 
 Alarm state changes arrive here as CloudWatch publishes them: its alarm JSON to the alarm's actions.
 
-Every delivery is counted as SNS counts it, per topic: NumberOfNotificationsDelivered, or NumberOfNotificationsFailed.
-NOTE: a delivery to a Lambda is done once Lambda accepts the asynchronous invocation (what the function then does
-is Lambda's retries and on-failure queue, not SNS's). When Lambda refuses it because the function is gone, that is a
-client-side error: "Amazon SNS doesn't retry the message delivery that fails as a result of a client-side error";
-the message goes to the subscription's dead-letter queue (its RedrivePolicy) and counts once in
-NumberOfNotificationsFailed ("for all other endpoints, the count increases by 1 when the message fails to deliver")
-— https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html,
-https://docs.aws.amazon.com/sns/latest/dg/sns-monitoring-using-cloudwatch.html. Throttling does not fail a
-delivery: Lambda queues an accepted asynchronous event and retries throttles itself.
+Each delivery counts per topic in NumberOfNotificationsDelivered or NumberOfNotificationsFailed. NOTE: a delivery to a
+Lambda is done once Lambda accepts the asynchronous invocation (throttles included: Lambda retries those). One Lambda
+refuses (the function gone) is a client-side error: not retried, counted once as failed, and sent to the
+subscription's dead-letter queue: https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html,
+https://docs.aws.amazon.com/sns/latest/dg/sns-monitoring-using-cloudwatch.html.
 """
 
 from __future__ import annotations
@@ -24,9 +20,8 @@ from stack_model.stack import StackModel
 from stack_model.template import LOCAL_REGION
 from tools.local.cloudwatch.alarms import StateChange
 from tools.local.cloudwatch.metrics import MetricStore
-from tools.local.lambda_runtime.concurrency import LambdaRefusedError
 from tools.local.lambda_runtime.events import sns_event
-from tools.local.lambda_runtime.runtime import LambdaRuntime
+from tools.local.lambda_runtime.runtime import LambdaRefusedError, LambdaRuntime
 from tools.local.ses import Outbox, SentEmail
 
 if TYPE_CHECKING:

@@ -1,14 +1,9 @@
 """The local system's lasting state: every table's items (the visit count above all), kept in one JSON file.
 
-The emulator keeps tables in memory only, so the system snapshots them here once a second while it runs (a crash
-loses at most the visits of that second and of the write in progress) and once more on a clean stop, after the API
-has stopped taking requests and answered those it took (nothing answered 200 is lost on Ctrl-C). Each snapshot
-replaces the file atomically, so a crash while writing leaves the previous one; the next start puts the items back.
-
-NOTE: why the emulator's tables are read in this process, not scanned through its API. A Scan through moto's server
-copies every item and holds the emulator (one request at a time, emulator.py) for as long as it takes — about 1 s
-at 3,000 items, so visits waited and the snapshot fell behind as the table grew. moto runs in this process, so its
-tables are read directly between two requests (`exclusive`), which takes milliseconds; the file is written after.
+The emulator keeps tables in memory only, so the system snapshots them here within a second of a write and once more
+on a clean stop, after the API answered what it took; each snapshot replaces the file atomically. The tables are read
+from moto in this process between two of the emulator's requests (`exclusive`): a Scan through its server held the
+emulator about 1 s at 3,000 items (docs/local.md).
 """
 
 from __future__ import annotations

@@ -1,17 +1,9 @@
-"""The whole system on one machine (`make dev`), composed from parts that each do one job:
+"""The whole system on one machine (`make dev`), composed from parts that each stand in for one AWS service
+(docs/local.md has the table): the emulator and provisioning, the Lambda runtime, API Gateway and its stage control,
+CloudWatch metrics, alarms and logs, SNS, the SES outbox, the scheduler, the chat sink, the console, IAM keys.
 
-- emulator.py — the AWS emulator (moto's server) and the system's own clients of it;
-- stack_model/ — the synthesized template every part is built from; provision.py creates its resources;
-- runtime.py — the one in-process Lambda runtime, each function with its own environment;
-- gateway.py — the HTTP API in front of the counter; fanout.py — SNS, delivering to Lambdas and email;
-- metrics.py, alarms.py — CloudWatch's metrics and alarm evaluation; outbox.py — the emails sent;
-- schedules.py — EventBridge Scheduler (the availability probe); stage_control.py — UpdateStage (the guard);
-- channels.py — the webhook sink standing in for Slack and the webhook, and the digest on demand;
-- console.py — the console pages; state.py — the tables kept between runs; servers.py, loops.py — plumbing;
-- iam.py — each Lambda's keys, limited to the actions of its own execution role (moto enforces them).
-
-Everything is read from the synthesized template, so what runs here is what CDK deploys (function_overrides.py:
-the few local exceptions): table keys, function settings, CORS, throttling, alarms, topics, subscriptions."""
+Everything is read from the synthesized template, so what runs here is what CDK deploys (lambda_runtime/overrides.py:
+the few local exceptions)."""
 
 from __future__ import annotations
 

@@ -15,8 +15,7 @@ from moto import mock_aws
 
 from stack_model.stack import StackModel
 from tools.local.cloudwatch.metrics import MetricStore
-from tools.local.lambda_runtime.concurrency import FunctionNotFoundError, FunctionThrottledError
-from tools.local.lambda_runtime.runtime import Invocation, LambdaRuntime
+from tools.local.lambda_runtime.runtime import FunctionNotFoundError, FunctionThrottledError, Invocation, LambdaRuntime
 from tools.local.ses import Outbox
 from tools.local.sns import SnsFanout
 

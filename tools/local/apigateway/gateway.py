@@ -43,17 +43,6 @@ class TokenBucket:
         self._at = time.monotonic()
         self._lock = threading.Lock()
 
-    @classmethod
-    def of_stage(cls, model: StackModel) -> tuple[str, str, TokenBucket]:
-        """The template's one HTTP API stage: (API logical id, stage name, its throttle)."""
-        (stage,) = model.stages
-        assert model.api is not None, "the template has no HTTP API"
-        rate, burst = stage.throttle_rate_per_second, stage.throttle_burst_requests
-        if rate is None or burst is None:
-            raise RuntimeError(f"the stage {stage.logical_id} sets no default throttle")
-        bucket = cls(rate, burst)
-        return model.api.logical_id, stage.name, bucket
-
     def limits(self) -> tuple[float, int]:
         with self._lock:
             return self.rate, self.burst
@@ -100,11 +89,11 @@ class LocalHttpApi:
         metrics: MetricStore,
         *,
         allow_origins: Sequence[str],
-        throttle: TokenBucket | None = None,
+        throttle: TokenBucket,
     ) -> LocalHttpApi:
         """The template's one HTTP API. NOTE: locally the site is served from loopback, so `allow_origins` (that
         origin) replaces the deployed ones; methods, headers and max-age are the template's. `throttle`: the
-        stage's (TokenBucket.of_stage), when something else (the stage control) changes it too."""
+        stage's, which the stage control changes too (stage_control.py)."""
         api = model.api
         if api is None or api.cors is None:
             raise RuntimeError("the template has no HTTP API with CORS")
@@ -113,7 +102,7 @@ class LocalHttpApi:
             api_id=api.logical_id,
             function=runtime.function(_integrated_function(api)),
             cors=CorsRules(list(allow_origins), cors.allow_methods, cors.allow_headers, cors.max_age_seconds),
-            throttle=throttle or TokenBucket.of_stage(model)[2],
+            throttle=throttle,
             metrics=metrics,
         )
 

@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 from urllib.parse import unquote
 
 from stack_model.stack import StackModel
-from tools.local.apigateway.gateway import TokenBucket
+from tools.local.apigateway.gateway import HttpReply, TokenBucket
 from tools.local.emulator import LOOPBACK
+from tools.local.servers import LocalServer, serve
 
 ENDPOINT_VARIABLE: Final = "AWS_ENDPOINT_URL_APIGATEWAYV2"
 _STAGE_PATH: Final = re.compile(r"^/v2/apis/(?P<api>[^/]+)/stages/(?P<stage>[^/?]+)$")
@@ -42,86 +41,51 @@ class StageControl:
         self._write = write
         self.updates: list[Limits] = []
         """Every throttle an UpdateStage set, in order (the drill's and the tests' record)."""
-        self._server = _Server((LOOPBACK, 0), _Handler)
-        self._server.control = self
+        self._server: LocalServer | None = None
 
     @property
     def endpoint(self) -> str:
+        assert self._server is not None, "the stage control is not started"
         return f"http://{LOOPBACK}:{self._server.server_address[1]}"
 
     def start(self) -> StageControl:
-        threading.Thread(target=self._server.serve_forever, args=(0.1,), name="stage control", daemon=True).start()
+        self._server = serve(0, self.route, "stage control")
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        if self._server is not None:
+            self._server.stop_accepting(drain_timeout_seconds=0.0)
 
-    def answer(self, method: str, path: str, body: bytes) -> tuple[int, dict[str, Any], str | None]:
-        """(status, JSON document, error type) for one request."""
+    def route(self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes) -> HttpReply:
         match = _STAGE_PATH.match(path)
         if match is None or method not in ("GET", "PATCH"):
-            return 404, {"message": f"no such operation: {method} {path}"}, "NotFoundException"
+            return _reply(404, {"message": f"no such operation: {method} {path}"}, "NotFoundException")
         if unquote(match["api"]) != self.api_id or unquote(match["stage"]) != self.stage_name:
-            return (
-                404,
-                {"message": f"Invalid stage identifier specified: {unquote(match['stage'])}"},
-                "NotFoundException",
-            )
+            message = f"Invalid stage identifier specified: {unquote(match['stage'])}"
+            return _reply(404, {"message": message}, "NotFoundException")
+        rate, burst = self._read()
         if method == "PATCH":
             settings = json.loads(body or b"{}").get("defaultRouteSettings") or {}
-            rate, burst = self._read()
             rate = float(settings.get("throttlingRateLimit", rate))
             burst = int(settings.get("throttlingBurstLimit", burst))
             self._write(rate, burst)
             self.updates.append((rate, burst))
-        return 200, self._stage(), None
-
-    def _stage(self) -> dict[str, Any]:
-        rate, burst = self._read()
-        return {
-            "stageName": self.stage_name,
-            "autoDeploy": True,
-            "defaultRouteSettings": {
-                "detailedMetricsEnabled": False,
-                "throttlingRateLimit": rate,
-                "throttlingBurstLimit": burst,
-            },
-        }
+        route_settings = {"detailedMetricsEnabled": False, "throttlingRateLimit": rate, "throttlingBurstLimit": burst}
+        return _reply(200, {"stageName": self.stage_name, "autoDeploy": True, "defaultRouteSettings": route_settings})
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    control: StageControl
-
-
-class _Handler(BaseHTTPRequestHandler):
-    disable_nagle_algorithm = True  # no 40 ms stall between headers and body (tools/local/servers.py)
-    server: _Server
-
-    def do_GET(self) -> None:
-        self._answer("GET")
-
-    def do_PATCH(self) -> None:
-        self._answer("PATCH")
-
-    def _answer(self, method: str) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        status, document, error_type = self.server.control.answer(method, self.path, self.rfile.read(length))
-        body = json.dumps(document).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        if error_type:
-            self.send_header("x-amzn-ErrorType", error_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+def _reply(status: int, document: dict[str, Any], error_type: str | None = None) -> HttpReply:
+    headers = {"content-type": "application/json"} | ({"x-amzn-ErrorType": error_type} if error_type else {})
+    return HttpReply(status, headers, json.dumps(document).encode())
 
 
 def stage_control_for(model: StackModel) -> tuple[StageControl, TokenBucket]:
     """The template's one stage, served (started) over the throttle the local gateway is then built with."""
-    api_id, stage_name, throttle = TokenBucket.of_stage(model)
-    return StageControl(api_id, stage_name, read=throttle.limits, write=throttle.set_limits).start(), throttle
+    (stage,) = model.stages
+    assert model.api is not None, "the template has no HTTP API"
+    rate, burst = stage.throttle_rate_per_second, stage.throttle_burst_requests
+    if rate is None or burst is None:
+        raise RuntimeError(f"the stage {stage.logical_id} sets no default throttle")
+    throttle = TokenBucket(rate, burst)
+    control = StageControl(model.api.logical_id, stage.name, read=throttle.limits, write=throttle.set_limits)
+    return control.start(), throttle

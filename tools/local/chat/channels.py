@@ -78,8 +78,7 @@ def digest_target(model: StackModel) -> tuple[str, dict[str, Any]]:
     if not schedules:
         raise LookupError("the template has no digest schedule (config digest_schedule is null)")
     (schedule, *_) = schedules
-    if schedule.target is None:
-        raise LookupError(f"the digest schedule's target is not a function of the template: {schedule.logical_id}")
+    assert schedule.target is not None, f"{schedule.logical_id} targets no function of the template"
     return schedule.target, dict(schedule.input or {})
 
 

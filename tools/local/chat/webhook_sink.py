@@ -8,9 +8,13 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tools.local.apigateway.gateway import HttpReply
+from tools.local.emulator import LOOPBACK
+from tools.local.servers import LocalServer, serve
 
 
 @dataclass(frozen=True)
@@ -36,15 +40,14 @@ class Reply:
 class WebhookSink:
     def __init__(self, port: int = 0) -> None:
         self.received: list[Received] = []
+        self._port = port
         self._script: deque[Reply] = deque()
         self._lock = threading.Lock()
-        self._server = _Server(("127.0.0.1", port), _Handler)
-        self._server.sink = self
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.1,), daemon=True)
+        self._server: LocalServer | None = None
 
     def url(self, path: str) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}{path}"
+        assert self._server is not None, "the sink is not started"
+        return f"http://{LOOPBACK}:{self._server.server_address[1]}{path}"
 
     def answer_next(self, *replies: Reply) -> None:
         """The next requests get these replies, in order; any after them get 200 `ok`."""
@@ -56,44 +59,16 @@ class WebhookSink:
             return [request for request in self.received if request.path == path]
 
     def start(self) -> WebhookSink:
-        self._thread.start()
+        self._server = serve(self._port, self._answer, "webhook sink")
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        if self._server is not None:
+            self._server.stop_accepting(drain_timeout_seconds=0.0)  # a reply still sleeping does not hold it up
 
-    def _record(self, request: Received) -> Reply:
+    def _answer(self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes) -> HttpReply:
         with self._lock:
-            self.received.append(request)
-            return self._script.popleft() if self._script else Reply()
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False  # a reply still sleeping past the client's timeout does not hold up stop()
-    sink: WebhookSink
-
-
-class _Handler(BaseHTTPRequestHandler):
-    disable_nagle_algorithm = True  # no 40 ms stall between headers and body (tools/local/servers.py)
-    server: _Server
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        request = Received("POST", self.path, dict(self.headers.items()), self.rfile.read(length))
-        reply = self.server.sink._record(request)
+            self.received.append(Received(method, path + (f"?{query}" if query else ""), dict(headers), body))
+            reply = self._script.popleft() if self._script else Reply()
         time.sleep(reply.delay_seconds)
-        body = reply.body.encode()
-        try:
-            self.send_response(reply.status)
-            for name, value in {"Content-Type": "text/plain", **reply.headers}.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        except OSError:
-            pass  # the client gave up (a timeout test)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+        return HttpReply(reply.status, {"Content-Type": "text/plain", **reply.headers}, reply.body.encode())

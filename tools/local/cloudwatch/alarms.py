@@ -22,12 +22,13 @@ from stack_model.stack import StackModel
 from stack_model.template import LOCAL_ACCOUNT_ID, LOCAL_REGION
 from tools.local.cloudwatch.metrics import MetricStore
 
-_COMPARISONS: dict[str, Callable[[float, float], bool]] = {
-    "GreaterThanThreshold": lambda v, t: v > t,
-    "GreaterThanOrEqualToThreshold": lambda v, t: v >= t,
-    "LessThanThreshold": lambda v, t: v < t,
-    "LessThanOrEqualToThreshold": lambda v, t: v <= t,
+_COMPARISONS: dict[str, tuple[str, Callable[[float, float], bool]]] = {
+    "GreaterThanThreshold": ("greater than", lambda v, t: v > t),
+    "GreaterThanOrEqualToThreshold": ("greater than or equal to", lambda v, t: v >= t),
+    "LessThanThreshold": ("less than", lambda v, t: v < t),
+    "LessThanOrEqualToThreshold": ("less than or equal to", lambda v, t: v <= t),
 }
+"""ComparisonOperator → how CloudWatch's reason phrases it, and the test."""
 
 
 @dataclass
@@ -149,7 +150,7 @@ class AlarmEvaluator:
                 continue
             value = reduce(points, metric.statistic)
             values.append(value)
-            outcomes.append(_COMPARISONS[alarm.comparison](value, alarm.threshold))
+            outcomes.append(_COMPARISONS[alarm.comparison][1](value, alarm.threshold))
         breaching = sum(1 for outcome in outcomes if outcome)
         if breaching >= alarm.datapoints_to_alarm:
             new_state = "ALARM"
@@ -163,22 +164,13 @@ class AlarmEvaluator:
         shown = ", ".join("no data" if v is None else f"{v:g}" for v in values)
         reason = (
             f"Threshold Crossed: {breaching} out of the last {alarm.evaluation_periods} datapoints [{shown}] "
-            f"{'were' if new_state == 'ALARM' else 'were not'} {_phrase(alarm.comparison)} the threshold "
+            f"{'were' if new_state == 'ALARM' else 'were not'} {_COMPARISONS[alarm.comparison][0]} the threshold "
             f"({alarm.threshold:g}) (minimum {alarm.datapoints_to_alarm} datapoints for OK -> ALARM transition)."
         )
         change = StateChange(local, local.state, new_state, reason, now, self.period_scale)
         local.history.append((now, local.state, new_state))
         local.state = new_state
         return change
-
-
-def _phrase(comparison: str) -> str:
-    return {
-        "GreaterThanThreshold": "greater than",
-        "GreaterThanOrEqualToThreshold": "greater than or equal to",
-        "LessThanThreshold": "less than",
-        "LessThanOrEqualToThreshold": "less than or equal to",
-    }[comparison]
 
 
 class AlarmWatch:

@@ -1,13 +1,10 @@
-"""`make drill`: a bounded burst of visits against a fresh local system, then a report per alarm.
+"""`make drill`: a fault against a fresh local system of its own (ports from --port-base), then a report.
 
-It starts its own local system (ports from --port-base), sends visits at --rate per second for --seconds,
-keeps evaluating until --settle seconds after the burst, and reports for each alarm whether it fired, when, and
-the time from the first breaching request to the email in the outbox. Alarm periods can be scaled with
---period-scale; the report says when they were. `--scenario site-down` stops the local site server instead and
-reports site-unavailable firing, its email, and its resolution once the site is back (site_down.py).
-`--scenario request-spike` keeps a burst going until the throttle guard engages, shows the API answering 429
-beyond the guard's rate, and reports the release once the burst is over (request_spike.py). The traffic and the
-faults are the provocation library's (provocations.py), which the e2e alarm tests run too.
+The default scenario, `burst`, sends visits at --rate per second for --seconds, keeps evaluating for --settle seconds
+and reports for each alarm whether it fired, when, and the time from the first request to its email.
+`site-down` and `request-spike` run those scenarios of the provocation library (provocations.py, which the e2e alarm
+tests run too) and report their alarm's emails, its resolution and, for the spike, what the throttle guard did;
+their exit status is 0 only when all of that happened. Alarm periods are scaled by --period-scale; the report says so.
 """
 
 from __future__ import annotations
@@ -16,61 +13,31 @@ import argparse
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
+from typing import Final
 
+from infra.monitoring.http_api import API_REQUEST_SPIKE_ALARM
+from infra.monitoring.probe import SITE_UNAVAILABLE_ALARM
 from tools.local.cli import add_config_option, start_or_explain
-from tools.local.drills import request_spike, site_down
-from tools.local.drills.provocations import burst
-from tools.local.scheduler import local_schedules
+from tools.local.drills import provocations
+from tools.local.drills.provocations import Lab, Limits, Outcome, PacedSender
+from tools.local.ses import SentEmail
 from tools.local.system import LocalSystem, Ports
 
-
-@dataclass(frozen=True)
-class AlarmReport:
-    name: str
-    fired_at: float | None
-    email_at: float | None
-    resolved_at: float | None
-
-
-def run_drill(
-    system: LocalSystem, rate: float, seconds: float, settle: float
-) -> tuple[list[AlarmReport], dict[int, int]]:
-    assert system.evaluator is not None
-    first_request, statuses = burst(system.api_url, rate, seconds)
-    deadline = time.time() + settle
-    while time.time() < deadline:
-        time.sleep(0.5)
-    reports = []
-    emails = system.outbox()
-    for alarm in system.evaluator.alarms:
-        fired = [at for at, old, new in alarm.history if new == "ALARM" and at >= first_request]
-        resolved = [at for at, old, new in alarm.history if old == "ALARM" and new == "OK" and at >= first_request]
-        email_at = None
-        if fired:
-            matching = [e.at for e in emails if "[ALARM]" in e.subject and alarm.name in e.subject and e.at >= fired[0]]
-            email_at = min(matching) if matching else None
-        reports.append(
-            AlarmReport(alarm.name, fired[0] if fired else None, email_at, resolved[0] if resolved else None)
-        )
-    return reports, statuses
-
-
-def format_report(
-    reports: list[AlarmReport], statuses: dict[int, int], first_request: float, period_scale: float
-) -> str:
-    lines = [f"Drill: responses by status {dict(sorted(statuses.items()))}"]
-    if period_scale != 1:
-        lines.append(f"NOTE: alarm periods were scaled by {period_scale:g} (5 minutes → {300 * period_scale:g} s).")
-    for report in reports:
-        if report.fired_at is None:
-            lines.append(f"  {report.name:55} did not fire")
-            continue
-        email = f"email after {report.email_at - first_request:5.1f} s" if report.email_at is not None else "NO EMAIL"
-        resolved = f", resolved after {report.resolved_at - first_request:5.1f} s" if report.resolved_at else ""
-        lines.append(f"  {report.name:55} FIRED after {report.fired_at - first_request:5.1f} s, {email}{resolved}")
-    return "\n".join(lines)
+GUARDED_SECONDS: Final = 10.0
+SCENARIOS: Final[dict[str, tuple[Callable[[Lab, float], None], str, str, str]]] = {
+    # name: (the scenario run at --rate, its alarm, what the fault and its removal are called in the report)
+    "site-down": (lambda lab, _rate: provocations.site_down(lab), SITE_UNAVAILABLE_ALARM, "site stopped", "site back"),
+    "request-spike": (
+        lambda lab, rate: provocations.request_spike(lab, rate, GUARDED_SECONDS),
+        API_REQUEST_SPIKE_ALARM,
+        "spike",
+        "spike over",
+    ),
+}
+QUOTED_LINES: Final = ("Latest failed probe check", "Throttle guard")
+"""The lines of an email the report quotes: what the notifier added to CloudWatch's message."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,13 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--period-scale", type=float, default=0.05, help="scale alarm periods (default 0.05: 5 minutes → 15 s)"
     )
-    parser.add_argument(
-        "--scenario",
-        choices=("burst", "site-down", "request-spike"),
-        default="burst",
-        help="burst (default): visits at --rate; site-down: stop the local site until site-unavailable fires; "
-        "request-spike: visits at --rate until the throttle guard engages, then its release",
-    )
+    parser.add_argument("--scenario", choices=("burst", *SCENARIOS), default="burst")
     parser.add_argument("--port-base", type=int, default=24566)
     add_config_option(parser)
     args = parser.parse_args(argv)
@@ -100,53 +61,102 @@ def main(argv: list[str] | None = None) -> int:
     started = start_or_explain(system)
     if isinstance(started, int):
         return started
-    if args.scenario == "site-down":
-        return _site_down(system, args.settle)
-    if args.scenario == "request-spike":
-        return _request_spike(system, args.rate, args.settle)
     try:
-        print(f"Sending {int(args.rate * args.seconds)} visits at {args.rate:g}/s to {system.api_url} ...", flush=True)
-        first = time.time()
-        reports, statuses = run_drill(system, args.rate, args.seconds, args.settle)
-        print(format_report(reports, statuses, first, args.period_scale))
-        print(_guard_summary(system))
-        print(f"Outbox: {len(system.outbox())} emails")
+        if args.scenario == "burst":
+            return _burst(system, args.rate, args.seconds, args.settle)
+        return _scenario(system, args.scenario, args.rate, args.settle)
     finally:
         system.stop()
+
+
+def _burst(system: LocalSystem, rate: float, seconds: float, settle: float) -> int:
+    print(f"Sending {int(rate * seconds)} visits at {rate:g}/s to {system.api_url} ...", flush=True)
+    first_request = time.time()
+    sender = PacedSender(system.api_url, rate).start()
+    time.sleep(seconds)
+    sender.stop()
+    time.sleep(settle)
+    print(f"Drill: responses by status {sender.statuses()}")
+    if system.period_scale != 1:
+        scale = system.period_scale
+        print(f"NOTE: alarm periods were scaled by {scale:g} (5 minutes → {300 * scale:g} s).")
+    emails = system.outbox()
+    for alarm in system.evaluator.alarms:
+        fired = [at for at, _old, new in alarm.history if new == "ALARM" and at >= first_request]
+        if not fired:
+            print(f"  {alarm.name:55} did not fire")
+            continue
+        resolved = [at for at, old, new in alarm.history if (old, new) == ("ALARM", "OK") and at >= fired[0]]
+        email = min(
+            (e.at for e in emails if e.subject.startswith(f"[ALARM] {alarm.name}") and e.at >= fired[0]), default=None
+        )
+        line = f"  {alarm.name:55} FIRED after {fired[0] - first_request:5.1f} s, "
+        line += f"email after {email - first_request:5.1f} s" if email is not None else "NO EMAIL"
+        print(line + (f", resolved after {resolved[0] - first_request:5.1f} s" if resolved else ""))
+    assert system.stage_control is not None
+    changes = " → ".join(_limits(update) for update in system.stage_control.updates) or "none"
+    print(f"Throttle guard: stage throttle now {_limits(system.api.throttle.limits())} (updates: {changes})")
+    print(f"Outbox: {len(emails)} emails")
     return 0
 
 
-def _site_down(system: LocalSystem, settle_seconds: float) -> int:
-    """Each wait (alarm, email, resolution) is bounded by the probe's two intervals plus --settle."""
-    try:
-        interval = max((s.interval_seconds or 0 for s in local_schedules(system.model)), default=0)
-        timeout = 3 * interval * system.period_scale + settle_seconds
-        print(f"Stopping the site at {system.site_origin}; waiting up to {timeout:.0f} s per step ...", flush=True)
-        alarm_name, outcome = site_down.run_site_down(system, timeout)
-        print(site_down.format_site_down(alarm_name, outcome))
-    finally:
-        system.stop()
-    return 0 if site_down.passed(outcome) else 1
+def _scenario(system: LocalSystem, name: str, rate: float, settle: float) -> int:
+    """Each wait (fired, emailed, resolved) is bounded by four of the alarm's scaled periods plus --settle."""
+    run, alarm_id, fault, undone = SCENARIOS[name]
+    lab = Lab(system)
+    lab.step_timeout_seconds = 4 * lab.alarm(alarm_id).metric.period_seconds * system.period_scale + settle
+    print(f"Drill {name}: {lab.alarm_name(alarm_id)} (each step waits up to {lab.step_timeout_seconds:.0f} s)")
+    run(lab, rate)
+    outcome = lab.outcomes[alarm_id]
+    print("\n".join(report_lines(outcome, fault, undone)))
+    return 0 if passed(outcome) else 1
 
 
-def _guard_summary(system: LocalSystem) -> str:
-    """What the throttle guard did to the stage (its UpdateStage calls, stage_control.py), and where it is now."""
-    assert system.stage_control is not None
-    rate, burst_requests = system.api.throttle.limits()
-    changes = " → ".join(f"{r:g}/s burst {b}" for r, b in system.stage_control.updates) or "none"
-    return f"Throttle guard: stage throttle now {rate:g} requests/s, burst {burst_requests} (updates: {changes})"
+def report_lines(outcome: Outcome, fault: str, undone: str) -> list[str]:
+    guard = outcome.guard
+    lines = []
+    if guard is not None:
+        lines.append(f"  stage throttle at start: {_limits(guard.normal)}; responses {guard.before_guard}")
+    lines.append(f"  {fault} → alarm {'FIRED' if outcome.fired else 'did NOT fire'}")
+    if guard is not None and guard.guarded is not None:
+        seconds = f"{guard.guarded_seconds:.0f} s"
+        lines.append(f"  guard engaged: {_limits(guard.guarded)}; {seconds} under it: responses {guard.while_guarded}")
+    lines += _quoted(outcome.alarm_email)
+    lines.append(f"  {undone} → alarm {'RESOLVED' if outcome.resolved else 'did NOT resolve'}")
+    lines += _quoted(outcome.resolved_email)
+    if guard is not None:
+        at_once = {status: guard.after_release.count(status) for status in sorted(set(guard.after_release))}
+        lines.append(f"  stage throttle after: {_limits(guard.restored)}; then visits at once: responses {at_once}")
+    lines.append("drill passed" if passed(outcome) else "drill FAILED")
+    return lines
 
 
-def _request_spike(system: LocalSystem, rate: float, settle_seconds: float) -> int:
-    """Each wait (engage, email, release) is bounded by four scaled alarm periods plus --settle."""
-    try:
-        timeout = 4 * 300 * system.period_scale + settle_seconds
-        print(f"Sending visits at {rate:g}/s to {system.api_url} until the guard engages (up to {timeout:.0f} s) ...")
-        alarm_name, outcome = request_spike.run_request_spike(system, rate, guarded_seconds=10, timeout_seconds=timeout)
-        print(request_spike.format_request_spike(alarm_name, outcome))
-    finally:
-        system.stop()
-    return 0 if request_spike.passed(outcome) else 1
+def passed(outcome: Outcome) -> bool:
+    """Fired, resolved, both emails; and for a spike the guard engaged (429s), said so, and released."""
+    notified = outcome.fired and outcome.resolved and None not in (outcome.alarm_email, outcome.resolved_email)
+    guard = outcome.guard
+    if guard is None:
+        return notified
+    return (
+        notified
+        and guard.guarded is not None
+        and guard.while_guarded.get(429, 0) > 0
+        and guard.restored == guard.normal
+        and any("Throttle guard: engaged" in line for line in _quoted(outcome.alarm_email))
+        and any("Throttle guard: released" in line for line in _quoted(outcome.resolved_email))
+    )
+
+
+def _quoted(email: SentEmail | None) -> list[str]:
+    if email is None:
+        return []
+    return [f"  email: {email.subject}"] + [
+        f"    {line}" for line in email.text.splitlines() if any(quoted in line for quoted in QUOTED_LINES)
+    ]
+
+
+def _limits(limits: Limits | None) -> str:
+    return "unchanged" if limits is None else f"{limits[0]:g} requests/s, burst {limits[1]}"
 
 
 if __name__ == "__main__":

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -71,25 +70,6 @@ def visits_at_once(api_url: str, count: int) -> list[int]:
         return list(pool.map(lambda i: visit(api_url, f"{FIREFOX} burst/{i}"), range(count)))
 
 
-def burst(api_url: str, rate_per_second: float, seconds: float) -> tuple[float, dict[int, int]]:
-    """Sends rate * seconds POST /visits, paced; returns when the first was sent and the status counts."""
-    statuses: dict[int, int] = {}
-    lock = threading.Lock()
-    started = time.time()
-
-    def one(index: int) -> None:
-        delay = started + index / rate_per_second - time.time()
-        if delay > 0:
-            time.sleep(delay)
-        status = visit(api_url)
-        with lock:
-            statuses[status] = statuses.get(status, 0) + 1
-
-    with ThreadPoolExecutor(max_workers=16) as pool:
-        list(pool.map(one, range(int(rate_per_second * seconds))))
-    return started, statuses
-
-
 @dataclass
 class PacedSender:
     """POST /visits at `rate` per second from a few threads until stopped; records (sent at, status)."""
@@ -128,51 +108,6 @@ class PacedSender:
                 time.sleep(delay)
             self.results.append((time.monotonic(), visit(self.url)))
             index += threads
-
-
-# -- faults, each undone when its block ends ----------------------------------------------------------------------
-@contextmanager
-def emulator_stopped(system: LocalSystem) -> Iterator[None]:
-    """DynamoDB (the whole emulator) unreachable: the counter's calls fail to connect and it answers 503."""
-    system.emulator.stop()
-    try:
-        yield
-    finally:
-        system.emulator.start()
-
-
-@contextmanager
-def site_stopped(system: LocalSystem) -> Iterator[None]:
-    """The local site server down: every check of the availability probe fails."""
-    system.stop_site()
-    try:
-        yield
-    finally:
-        system.start_site()
-
-
-@contextmanager
-def sender_unverified(system: LocalSystem) -> Iterator[None]:
-    """SES refuses the notifier's sender ("Email address not verified"): its identity deleted on the emulator."""
-    (sender,) = system.model.email_identities
-    ses = system.emulator.clients().sesv2
-    ses.delete_email_identity(EmailIdentity=sender)
-    try:
-        yield
-    finally:
-        create_sender_identity(ses, sender)
-
-
-@contextmanager
-def notifier_deleted(system: LocalSystem) -> Iterator[None]:
-    """The notifier function deleted (`aws lambda delete-function`), then redeployed."""
-    function_id = _notifier_subscription(system.model).function
-    assert function_id is not None
-    system.runtime.delete_function(function_id)
-    try:
-        yield
-    finally:
-        system.runtime.delete_function(function_id, deleted=False)
 
 
 # -- what a scenario observed --------------------------------------------------------------------------------------
@@ -276,7 +211,7 @@ class Lab:
         """After `begin`, repeats `fault` until all the alarms are in ALARM (or the step's time is up)."""
         ids = list(alarm_ids)
         deadline = time.monotonic() + self.step_timeout_seconds
-        while time.monotonic() < deadline and not self._all_in_alarm(ids):
+        while time.monotonic() < deadline and not all(self.alarm(i).state == "ALARM" for i in ids):
             fault()
             time.sleep(pace_seconds)
         for alarm_id in ids:
@@ -310,9 +245,6 @@ class Lab:
     def wait_for(self, condition: Callable[[], bool], what: str) -> None:
         if self.wait(condition) is None:
             raise AssertionError(f"timed out after {self.step_timeout_seconds:g} s waiting for {what}")
-
-    def _all_in_alarm(self, ids: list[str]) -> bool:
-        return all(self.alarm(i).state == "ALARM" for i in ids)
 
     def _email(self, alarm_name: str, state: str, after: int) -> SentEmail | None:
         """The notifier's `[ALARM] name …` / `[RESOLVED] name …`, or SNS's plain `ALARM: "name" in …` / `OK: …`."""
@@ -368,8 +300,11 @@ def dynamodb_unreachable(lab: Lab) -> None:
     being unavailable."""
     ids = [VISIT_STORE_FAILURES_ALARM, API_5XX_ALARM]
     lab.begin(ids)
-    with emulator_stopped(lab.system):
+    lab.system.emulator.stop()
+    try:
         lab.provoke(ids, lambda: [lab.visit() for _ in range(4)], pace_seconds=0.2)
+    finally:
+        lab.system.emulator.start()
     answered = lab.visit()
     for alarm_id in ids:
         lab.outcomes[alarm_id].answered_after = answered
@@ -381,8 +316,11 @@ def site_down(lab: Lab) -> None:
     probe passes. The notifier reads the probe's latest failed check into the email."""
     ids = [SITE_UNAVAILABLE_ALARM]
     lab.begin(ids)
-    with site_stopped(lab.system):
+    lab.system.stop_site()
+    try:
         lab.provoke(ids, lambda: None, pace_seconds=0.2)
+    finally:
+        lab.system.start_site()
     lab.settle(ids)
 
 
@@ -413,8 +351,13 @@ def notifier_failing(lab: Lab) -> None:
     ids = [NOTIFIER_ERRORS_ALARM, NOTIFIER_DLQ_ALARM]
     lab.wait_for(lambda: lab.alarm(COUNTER_THROTTLES_ALARM).state != "ALARM", "counter-throttles quiet")
     lab.begin(ids)
-    with sender_unverified(lab.system):
+    (sender,) = lab.system.model.email_identities
+    ses = lab.system.emulator.clients().sesv2
+    ses.delete_email_identity(EmailIdentity=sender)
+    try:
         lab.provoke(ids, lambda: lab.visits_at_once(4), pace_seconds=0.5)
+    finally:
+        create_sender_identity(ses, sender)
     lab.settle([NOTIFIER_ERRORS_ALARM])
     lab.settle([NOTIFIER_DLQ_ALARM], resolves=False)
     queue = lab.system.model.function(catalog.NOTIFIER_HANDLER).on_failure_queue
@@ -428,10 +371,15 @@ def notifier_gone(lab: Lab) -> None:
     ids = [ALARM_TOPIC_DELIVERY_ALARM]
     lab.wait_for(lambda: lab.alarm(COUNTER_THROTTLES_ALARM).state != "ALARM", "counter-throttles quiet")
     lab.begin(ids)
-    with notifier_deleted(lab.system):
+    subscription = _notifier_subscription(lab.system.model)
+    assert subscription.function is not None
+    lab.system.runtime.delete_function(subscription.function)
+    try:
         lab.provoke(ids, lambda: lab.visits_at_once(4), pace_seconds=0.5)
+    finally:
+        lab.system.runtime.delete_function(subscription.function, deleted=False)
     lab.settle(ids)
-    queue = _notifier_subscription(lab.system.model).dead_letter_queue
+    queue = subscription.dead_letter_queue
     lab.outcomes[ALARM_TOPIC_DELIVERY_ALARM].parked = _queued_messages(lab.system, queue)
 
 

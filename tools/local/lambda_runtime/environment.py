@@ -1,19 +1,9 @@
 """Each in-process Lambda's own `os.environ`, while the rest of the process keeps its own.
 
-NOTE: why a per-thread view. Powertools reads os.environ when a handler module is imported (Logger, Metrics) and
-while it runs and flushes; the handlers read it on first use (their cached clients take the endpoint, region and
-credentials from it, and their table names); botocore keeps a reference to os.environ and reads it whenever a
-client is made. Two simpler designs were tried or weighed and fail:
-- swapping the function's variables into the process's os.environ under a lock races with any other thread that
-  changes os.environ: a test's `monkeypatch.setenv` on the main thread while the alarm loop ran the notifier had
-  its value put back after its own teardown, and every later test talked to a stopped emulator;
-- importing each handler module afresh per function isolates nothing read after import, and the modules it
-  imports (botocore, Powertools) stay shared.
-So os.environ itself answers per thread: on a thread running a function it is that function's environment — its
-template variables, what Lambda and the emulator provide, and the process's other variables without the
-developer's AWS_* and POWERTOOLS_* settings — and everywhere else the process's, unchanged. The object stays the
-same (its class is swapped for a subclass), so references taken earlier, as botocore's are, see the view too.
-Writes made by a function stay in its view; they never reach the process or another function.
+os.environ answers per thread: on a thread running a function it is that function's environment (its variables,
+what Lambda and the emulator provide, the process's others without the developer's AWS_* and POWERTOOLS_*), and
+elsewhere the process's. The object stays the same (its class is swapped), so references taken earlier, as
+botocore's are, see the view too; a function's writes stay in its view. docs/local.md says why simpler designs fail.
 """
 
 from __future__ import annotations

@@ -28,20 +28,17 @@ def http_api_event(
     headers: Mapping[str, str] | None = None,
     query: str = "",
     source_ip: str = "127.0.0.1",
-    api_id: str = "local",
-    stage: str = "$default",
-    route_key: str | None = None,
     request_id: str | None = None,
-    now: datetime | None = None,
 ) -> dict[str, Any]:
     """An API Gateway HTTP API (payload format 2.0) event as Lambda receives it."""
     # API Gateway lower-cases header names and joins repeated ones with commas.
     lowered = {name.lower(): value for name, value in (headers or {}).items()}
-    at = now or datetime.now(UTC)
+    at = datetime.now(UTC)
+    api_id = "local"
     request_id = request_id or base64.urlsafe_b64encode(uuid.uuid4().bytes)[:16].decode()
     event: dict[str, Any] = {
         "version": "2.0",
-        "routeKey": route_key or f"{method} {path}",
+        "routeKey": f"{method} {path}",
         "rawPath": path,
         "rawQueryString": query,
         "headers": lowered,
@@ -58,8 +55,8 @@ def http_api_event(
                 "userAgent": lowered.get("user-agent", ""),
             },
             "requestId": request_id,
-            "routeKey": route_key or f"{method} {path}",
-            "stage": stage,
+            "routeKey": f"{method} {path}",
+            "stage": "$default",
             "time": at.strftime("%d/%b/%Y:%H:%M:%S +0000"),
             "timeEpoch": int(at.timestamp() * 1000),
         },

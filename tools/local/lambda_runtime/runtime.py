@@ -1,18 +1,15 @@
 """The one in-process Lambda runtime: a function of the synthesized template, invoked the way Lambda invokes it.
 
-Whoever calls — the local API, the SNS fan-out — an invocation is the same: the function's own environment, a
-context with its memory and timeout, its JSON log lines to its own file, its EMF lines captured and turned into
-metrics, and the AWS/Lambda metrics CloudWatch records for every invocation (Invocations, Errors, Throttles,
-Duration, ConcurrentExecutions). An asynchronous invocation (SNS → Lambda) adds Lambda's retries.
+Whoever calls (the local API, the SNS fan-out, a schedule), an invocation gets the function's own environment
+(environment.py), a context, its log file, its EMF lines turned into metrics, and the AWS/Lambda metrics; an
+asynchronous one adds Lambda's retries. One invocation at a time per function (one container). A container is a
+fresh import of the handler and the Lambda asset (`fresh_import`): a Lambda owes the local runtime no convention, and
+its module-level caches live as long as its container.
 
-Each function runs with its own environment (environment.py says how and why), one invocation at a
-time (one container per function), concurrently with other functions. Lambda refuses an invocation over the
-function's reserved concurrency (throttled) and one of a deleted function (concurrency.py).
-
-A container is a fresh import: a LocalFunction's first invocation imports its handler module, and every module of the
-Lambda asset (`functions.*`) it uses, anew, and keeps them; later invocations are warm and reuse them. So a Lambda
-owes the local runtime nothing: whatever it caches at module level (clients, settings) lives as long as its
-container, as on AWS, and another container, a test or another system in the same process never shares it.
+NOTE: what Lambda refuses before a function runs: an invocation of a deleted function, and one beyond its reserved
+concurrency (throttled: TooManyRequestsException, counted in `Throttles`, not `Invocations`,
+https://docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html). With one container per function, a
+reservation above 1 throttles a burst sooner than AWS would (docs/local.md).
 """
 
 from __future__ import annotations
@@ -34,7 +31,6 @@ import boto3
 from stack_model.functions import Function
 from stack_model.stack import StackModel
 from tools.local.cloudwatch.metrics import MetricStore
-from tools.local.lambda_runtime.concurrency import FunctionNotFoundError, FunctionThrottledError, Reservation
 from tools.local.lambda_runtime.environment import function_environment
 from tools.local.lambda_runtime.events import LocalLambdaContext
 from tools.local.lambda_runtime.stdout_capture import captured_stdout, logs_to
@@ -66,6 +62,18 @@ def _container_default_session() -> boto3.session.Session:
 boto3._get_default_session = _container_default_session
 
 
+class LambdaRefusedError(Exception):
+    """Lambda refused the invocation: the function never ran."""
+
+
+class FunctionThrottledError(LambdaRefusedError):
+    """TooManyRequestsException, Reason ReservedFunctionConcurrentInvocationLimitExceeded."""
+
+
+class FunctionNotFoundError(LambdaRefusedError):
+    """ResourceNotFoundException: the function was deleted (`LambdaRuntime.delete_function`)."""
+
+
 @dataclass(frozen=True)
 class Invocation:
     response: Any
@@ -94,7 +102,9 @@ class LocalFunction:
         self._log = log
         self._invoked = invoked
         self._one_at_a_time = threading.Lock()  # one container: Lambda runs one invocation in it at a time
-        self._reservation = Reservation(spec.reserved_concurrency)
+        self._in_flight = 0
+        """Invocations running or waiting for the container: what a reserved concurrency caps."""
+        self._in_flight_lock = threading.Lock()
         self._container: tuple[ModuleType, Handler] | None = None
         """The warm container: the handler module as this function imported it, and its handler."""
         self.default_session: boto3.session.Session | None = None
@@ -119,14 +129,23 @@ class LocalFunction:
     def invoke(self, event: dict[str, Any]) -> Invocation:
         """One synchronous invocation; a handler's exception is the invocation's error, as Lambda reports it, and
         so is Lambda's refusal (FunctionThrottledError, FunctionNotFoundError) of an invocation it never ran."""
+        name, reserved = self.spec.logical_id, self.spec.reserved_concurrency
         if self.deleted:
-            return Invocation(None, FunctionNotFoundError(f"Function not found: {self.spec.logical_id}"), 0.0)
+            return Invocation(None, FunctionNotFoundError(f"Function not found: {name}"), 0.0)
+        with self._in_flight_lock:
+            throttled = reserved is not None and self._in_flight >= reserved
+            if not throttled:
+                self._in_flight += 1
+            in_flight = self._in_flight
+        if throttled:
+            self._metrics.record("AWS/Lambda", "Throttles", {"FunctionName": name}, 1)
+            error = FunctionThrottledError(f"Rate Exceeded: {name} is at its reserved concurrency ({reserved})")
+            return Invocation(None, error, 0.0)
         try:
-            with self._reservation.slot(self.spec.logical_id) as in_flight:
-                return self._run(event, in_flight)
-        except FunctionThrottledError as throttled:
-            self._metrics.record("AWS/Lambda", "Throttles", {"FunctionName": self.spec.logical_id}, 1)
-            return Invocation(None, throttled, 0.0)
+            return self._run(event, in_flight)
+        finally:
+            with self._in_flight_lock:
+                self._in_flight -= 1
 
     def _run(self, event: dict[str, Any], in_flight: int) -> Invocation:
         context = LocalLambdaContext(
