@@ -39,7 +39,7 @@ from constructs import Construct
 
 from infra.app import synth
 from infra.config import DeploymentConfig, app_context, load_config, overrides_from_context
-from infra.nag import STACK_ID_WILDCARD, apply_checks, suppress_finding
+from infra.nag import apply_checks, suppress_finding
 
 GITHUB_OIDC_URL: Final = "https://token.actions.githubusercontent.com"
 GITHUB_OIDC_ISSUER: Final = "token.actions.githubusercontent.com"
@@ -70,7 +70,6 @@ BOOTSTRAP_ROLE_ARN_TEMPLATES: Final[Mapping[str, str]] = {
 # the stack. It reads the bootstrap version from SSM only through an assumed lookup role, and lists stack resources
 # only for nested stacks, which the app has none of.
 DIFF_ROLE_ACTIONS: Final = ("cloudformation:DescribeStacks", "cloudformation:GetTemplate")
-# Maintenance: belongs in infra/nag.py's REASONS with the others; kept here while that file was edited elsewhere.
 # A deploy takes minutes; an hour is also the cap AWS puts on the chained bootstrap-role sessions.
 ROLE_SESSION_DURATION: Final = Duration.hours(1)
 
@@ -191,7 +190,7 @@ class GitHubDeployAccess(Construct):
             role,
             f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudformation:{stack.region}:{stack.account}"
             f":stack/{config.stack_name}/*]",
-            STACK_ID_WILDCARD,
+            "stack-id-wildcard",
         )
         return role
 

@@ -27,7 +27,7 @@ from constructs import Construct
 from functions.common import catalog
 from infra.config import DeploymentConfig
 from infra.lambda_factory import PythonFunction
-from infra.nag import DIGEST_INVOKE_FINDING, suppress, suppress_finding
+from infra.nag import arn_of, suppress_finding
 from infra.notifier import CHANNEL_TIMEOUT_BUDGET, NOTIFIER_MAX_EVENT_AGE, NOTIFIER_RETRY_ATTEMPTS, NotifierService
 
 DIGEST_MEMORY_MB: Final = 256
@@ -46,7 +46,6 @@ SCHEDULER_RETRY_ATTEMPTS: Final = 2
 function is Lambda's to retry (its async-invoke config), since Scheduler invokes it asynchronously."""
 SCHEDULER_MAX_EVENT_AGE: Final = Duration.hours(6)
 """A digest that could not be handed to Lambda for 6 hours goes to the dead-letter queue, as an alert would."""
-METRIC_READ_REASON: Final = "digest-metric-read"
 
 
 class WeeklyDigest(Construct):
@@ -110,12 +109,7 @@ class WeeklyDigest(Construct):
             "scheduler.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}}
         )
         role = iam.Role(self, "SchedulerRole", assumed_by=principal)
-        default_child = function.node.default_child
-        assert isinstance(default_child, lambda_.CfnFunction)
-        logical_id = Stack.of(self).get_logical_id(default_child)
-        finding = f"AwsSolutions-IAM5[Resource::<{logical_id}.Arn>:*]"
-        assert finding == DIGEST_INVOKE_FINDING, f"the digest's logical id changed: acknowledge {finding} in nag.py"
-        suppress(role, finding)
+        suppress_finding(role, f"AwsSolutions-IAM5[Resource::{arn_of(function)}:*]", "digest-invoke")
         return role
 
     def _grant_reads(self, digest: PythonFunction, alarms: Sequence[cloudwatch.IAlarm]) -> None:
@@ -128,7 +122,7 @@ class WeeklyDigest(Construct):
             ],
         )
         reads.attach_to_role(digest.role)
-        suppress_finding(reads, "AwsSolutions-IAM5[Resource::*]", METRIC_READ_REASON)
+        suppress_finding(reads, "AwsSolutions-IAM5[Resource::*]", "digest-metric-read")
 
 
 def digest_event() -> dict[str, object]:

@@ -21,7 +21,7 @@ from constructs import Construct
 from functions.common import catalog
 from infra.config import DeploymentConfig
 from infra.lambda_factory import PythonFunction
-from infra.nag import SCHEDULER_INVOKE_FINDING, suppress
+from infra.nag import arn_of, suppress_finding
 
 PROBE_MEMORY_MB: Final = 128
 PROBE_TIMEOUT: Final = Duration.seconds(30)
@@ -78,7 +78,8 @@ class AvailabilityProbe(Construct):
                 max_event_age=PROBE_MAX_EVENT_AGE,
             ),
         )
-        suppress(self.scheduler_role, SCHEDULER_INVOKE_FINDING)
+        invoke_finding = f"AwsSolutions-IAM5[Resource::{arn_of(self.probe.function)}:*]"
+        suppress_finding(self.scheduler_role, invoke_finding, "probe-invoke")
 
     def _scheduler_role(self) -> iam.Role:
         """The role Scheduler assumes to invoke the probe; LambdaInvoke grants it lambda:InvokeFunction on the probe.

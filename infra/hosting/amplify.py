@@ -28,7 +28,7 @@ from infra.hosting.headers import amplify_custom_headers
 from infra.hosting.publisher import SitePublisher, settings_digest
 from infra.hosting.site_build import build_for_synth
 from infra.hosting.storage import SiteUpload, private_bucket
-from infra.nag import suppress
+from infra.nag import arn_of, suppress_finding
 
 BRANCH_NAME: Final = "main"
 DOMAIN_PREFIXES: Final = ("", "www")
@@ -205,7 +205,7 @@ class AmplifySite(Construct):
                 resources=[self.branch.attr_arn, f"{self.branch.attr_arn}/jobs/*"],
             )
         )
-        suppress(role, f"AwsSolutions-IAM5[Resource::<{Stack.of(self).get_logical_id(self.branch)}.Arn>/jobs/*]")
+        suppress_finding(role, f"AwsSolutions-IAM5[Resource::{arn_of(self.branch)}/jobs/*]", "amplify-branch-jobs")
 
 
 def _host(prefix: str, domain_name: str) -> str:
