@@ -60,7 +60,6 @@ class AvailabilityProbe(Construct):
                 catalog.PROBE_SITE_ORIGIN_ENV: site_origin,
                 catalog.PROBE_API_URL_ENV: api_url,
             },
-            reserved_concurrency=None,
             # Its failures are its log lines and metric; a trace of three GETs adds nothing but a bill (docs/cost.md).
             tracing=lambda_.Tracing.DISABLED,
         )

@@ -94,11 +94,7 @@ class ResumeBackendStack(Stack):
             "Alarms",
             stack_name=config.stack_name,
             runbook_url=runbook_url,
-            specs=[
-                spec
-                for monitor in (probe, http_api, counter, table_monitor, notifier_monitor)
-                for spec in monitor.alarm_specs
-            ],
+            specs=[spec for monitor in (probe, http_api, counter, notifier_monitor) for spec in monitor.alarm_specs],
             topics=self.alert_topics.by_route,
         )
         # The notifier links an alarm to its runbook section only when it is one of these.

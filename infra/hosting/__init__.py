@@ -14,17 +14,6 @@ from constructs import Construct
 from infra.config import DeploymentConfig
 from infra.hosting.amplify import AmplifySite
 from infra.hosting.cloudfront import CloudFrontSite
-from infra.hosting.domain import DOMAIN_DNS_RECORDS_OUTPUT, DOMAIN_URL_OUTPUT
-
-__all__ = [
-    "DOMAIN_DNS_RECORDS_OUTPUT",
-    "DOMAIN_URL_OUTPUT",
-    "AmplifySite",
-    "CloudFrontSite",
-    "SiteHosting",
-    "cors_origins",
-    "site_hosting",
-]
 
 
 class SiteHosting(Protocol):
