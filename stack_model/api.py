@@ -1,4 +1,4 @@
-"""The HTTP API (API Gateway v2): its CORS rules, its stage (throttle, access log) and what its routes integrate."""
+"""The HTTP API (API Gateway v2): its CORS rules, its stage (throttle, access log) and what it integrates."""
 
 from __future__ import annotations
 
@@ -32,8 +32,6 @@ class Stage:
 class HttpApi:
     logical_id: str
     cors: Cors | None
-    routes: Mapping[str, str | None]
-    """Route key (`GET /visits`) → the logical id of the function its integration invokes."""
     integrated_functions: tuple[str | None, ...]
     """What each of its integrations invokes (None: not a function of the stack), in template order."""
 
@@ -48,13 +46,8 @@ def read_api(template: LocalTemplate) -> HttpApi | None:
         lid: referenced(template.properties(lid).get("IntegrationUri"))
         for lid in template.of_type("AWS::ApiGatewayV2::Integration")
     }
-    routes = {}
-    for lid in template.of_type("AWS::ApiGatewayV2::Route"):
-        props = template.properties(lid)
-        target = template.resolve(props.get("Target", ""))
-        routes[str(props["RouteKey"])] = integrations.get(target.removeprefix("integrations/"))
     cors = template.properties(api_id).get("CorsConfiguration")
-    return HttpApi(api_id, None if cors is None else _cors(template, cors), routes, tuple(integrations.values()))
+    return HttpApi(api_id, None if cors is None else _cors(template, cors), tuple(integrations.values()))
 
 
 def _cors(template: LocalTemplate, cors: Mapping[str, Any]) -> Cors:
