@@ -15,10 +15,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Final
 
-from aws_cdk import Duration, Stack, TimeZone
+from aws_cdk import Duration, TimeZone
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as targets
@@ -26,7 +25,7 @@ from constructs import Construct
 
 from functions.common import catalog
 from infra.config import DeploymentConfig
-from infra.lambda_factory import PythonFunction
+from infra.lambda_factory import PythonFunction, scheduler_role
 from infra.nag import arn_of, suppress_finding
 from infra.notifier import CHANNEL_TIMEOUT_BUDGET, NOTIFIER_MAX_EVENT_AGE, NOTIFIER_RETRY_ATTEMPTS, NotifierService
 
@@ -97,19 +96,13 @@ class WeeklyDigest(Construct):
                 dead_letter_queue=dead_letter_queue,
                 retry_attempts=SCHEDULER_RETRY_ATTEMPTS,
                 max_event_age=SCHEDULER_MAX_EVENT_AGE,
-                role=self._scheduler_role(self.digest.function),
+                role=self._scheduler_role(),
             ),
         )
 
-    def _scheduler_role(self, function: lambda_.IFunction) -> iam.Role:
-        """The role Scheduler assumes to invoke the digest; LambdaInvoke grants it InvokeFunction on it."""
-        # NOTE: the trust is limited to schedules of this account (confused-deputy guard Scheduler documents).
-        # https://docs.aws.amazon.com/scheduler/latest/UserGuide/cross-service-confused-deputy-prevention.html
-        principal = iam.ServicePrincipal(
-            "scheduler.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}}
-        )
-        role = iam.Role(self, "SchedulerRole", assumed_by=principal)
-        suppress_finding(role, f"AwsSolutions-IAM5[Resource::{arn_of(function)}:*]", "digest-invoke")
+    def _scheduler_role(self) -> iam.Role:
+        role = scheduler_role(self)
+        suppress_finding(role, f"AwsSolutions-IAM5[Resource::{arn_of(self.digest.function)}:*]", "digest-invoke")
         return role
 
     def _grant_reads(self, digest: PythonFunction, alarms: Sequence[cloudwatch.IAlarm]) -> None:

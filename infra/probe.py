@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from aws_cdk import Duration, Stack
-from aws_cdk import aws_iam as iam
+from aws_cdk import Duration
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as scheduler_targets
@@ -20,7 +19,7 @@ from constructs import Construct
 
 from functions.common import catalog
 from infra.config import DeploymentConfig
-from infra.lambda_factory import PythonFunction
+from infra.lambda_factory import PythonFunction, scheduler_role
 from infra.nag import arn_of, suppress_finding
 
 PROBE_MEMORY_MB: Final = 128
@@ -64,7 +63,9 @@ class AvailabilityProbe(Construct):
             tracing=lambda_.Tracing.DISABLED,
         )
         self.probe.function.configure_async_invoke(retry_attempts=PROBE_RETRY_ATTEMPTS)
-        self.scheduler_role = self._scheduler_role()
+        self.scheduler_role = scheduler_role(
+            self, "EventBridge Scheduler: invokes the availability probe, nothing else"
+        )
         self.schedule = scheduler.Schedule(
             self,
             "Schedule",
@@ -79,19 +80,3 @@ class AvailabilityProbe(Construct):
         )
         invoke_finding = f"AwsSolutions-IAM5[Resource::{arn_of(self.probe.function)}:*]"
         suppress_finding(self.scheduler_role, invoke_finding, "probe-invoke")
-
-    def _scheduler_role(self) -> iam.Role:
-        """The role Scheduler assumes to invoke the probe; LambdaInvoke grants it lambda:InvokeFunction on the probe.
-
-        NOTE: our own role rather than CDK's stack-wide singleton, so it serves this schedule only; trusted by
-        scheduler.amazonaws.com for schedules of this account only (confused-deputy guard, as AWS recommends).
-        https://docs.aws.amazon.com/scheduler/latest/UserGuide/cross-service-confused-deputy-prevention.html"""
-        account = Stack.of(self).account
-        return iam.Role(
-            self,
-            "SchedulerRole",
-            description="EventBridge Scheduler: invokes the availability probe, nothing else",
-            assumed_by=iam.ServicePrincipal(
-                "scheduler.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": account}}
-            ),
-        )

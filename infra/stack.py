@@ -98,7 +98,7 @@ class ResumeBackendStack(Stack):
             topics=self.alert_topics.by_route,
         )
         # The notifier links an alarm to its runbook section only when it is one of these.
-        notifier.notifier.function.add_environment(catalog.ALARM_IDS_ENV, ",".join(sorted(self.alarms.alarms)))
+        notifier.notifier.add_environment({catalog.ALARM_IDS_ENV: ",".join(sorted(self.alarms.alarms))})
         if config.digest_schedule is not None:
             self.digest = WeeklyDigest(
                 self,
