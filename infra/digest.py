@@ -92,7 +92,14 @@ class WeeklyDigest(Construct):
             schedule=scheduler.ScheduleExpression.expression(schedule_expression, TimeZone.ETC_UTC),
             target=targets.LambdaInvoke(
                 self.digest.function,
-                input=scheduler.ScheduleTargetInput.from_object(digest_event()),
+                # The run's scheduled time is the same on each retry: it keys the deliveries.
+                input=scheduler.ScheduleTargetInput.from_object(
+                    {
+                        "kind": catalog.DIGEST_EVENT_KIND,
+                        "scheduled_time": scheduler.ContextAttribute.scheduled_time,
+                        "so_far": False,
+                    }
+                ),
                 dead_letter_queue=dead_letter_queue,
                 retry_attempts=SCHEDULER_RETRY_ATTEMPTS,
                 max_event_age=SCHEDULER_MAX_EVENT_AGE,
@@ -116,12 +123,3 @@ class WeeklyDigest(Construct):
         )
         reads.attach_to_role(digest.role)
         suppress_finding(reads, "AwsSolutions-IAM5[Resource::*]", "digest-metric-read")
-
-
-def digest_event() -> dict[str, object]:
-    """What Scheduler sends: the run's scheduled time filled in (the same on each retry: it keys the deliveries)."""
-    return {
-        "kind": catalog.DIGEST_EVENT_KIND,
-        "scheduled_time": scheduler.ContextAttribute.scheduled_time,
-        "so_far": False,
-    }
