@@ -43,8 +43,7 @@ def read_api(template: LocalTemplate) -> HttpApi | None:
         return None
     (api_id,) = apis
     integrations = {
-        lid: referenced(template.properties(lid).get("IntegrationUri"))
-        for lid in template.of_type("AWS::ApiGatewayV2::Integration")
+        lid: referenced(props.get("IntegrationUri")) for lid, props in template.each("AWS::ApiGatewayV2::Integration")
     }
     cors = template.properties(api_id).get("CorsConfiguration")
     return HttpApi(api_id, None if cors is None else _cors(template, cors), tuple(integrations.values()))
@@ -60,20 +59,18 @@ def _cors(template: LocalTemplate, cors: Mapping[str, Any]) -> Cors:
 
 
 def read_stages(template: LocalTemplate) -> tuple[Stage, ...]:
-    found = []
-    for logical_id in template.of_type("AWS::ApiGatewayV2::Stage"):
-        props = template.properties(logical_id)
-        throttle = props.get("DefaultRouteSettings", {})
-        access_log = props.get("AccessLogSettings", {})
-        rate, burst = throttle.get("ThrottlingRateLimit"), throttle.get("ThrottlingBurstLimit")
-        found.append(
-            Stage(
-                logical_id=logical_id,
-                name=str(props.get("StageName", "$default")),
-                throttle_rate_per_second=None if rate is None else float(rate),
-                throttle_burst_requests=None if burst is None else int(burst),
-                access_log_format=access_log.get("Format"),
-                access_log_group=referenced(access_log.get("DestinationArn")),
-            )
-        )
-    return tuple(found)
+    return tuple(_stage(logical_id, props) for logical_id, props in template.each("AWS::ApiGatewayV2::Stage"))
+
+
+def _stage(logical_id: str, props: Mapping[str, Any]) -> Stage:
+    throttle = props.get("DefaultRouteSettings", {})
+    access_log = props.get("AccessLogSettings", {})
+    rate, burst = throttle.get("ThrottlingRateLimit"), throttle.get("ThrottlingBurstLimit")
+    return Stage(
+        logical_id=logical_id,
+        name=str(props.get("StageName", "$default")),
+        throttle_rate_per_second=None if rate is None else float(rate),
+        throttle_burst_requests=None if burst is None else int(burst),
+        access_log_format=access_log.get("Format"),
+        access_log_group=referenced(access_log.get("DestinationArn")),
+    )

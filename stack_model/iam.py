@@ -29,8 +29,7 @@ class Role:
 
 def read_roles(template: LocalTemplate) -> dict[str, Role]:
     attached: dict[str, list[PolicyStatement]] = {lid: [] for lid in template.of_type("AWS::IAM::Role")}
-    for lid in template.of_type("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
-        props = template.properties(lid)
+    for _, props in template.each("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
         for role in props.get("Roles", []):
             role_id = referenced(role)
             if role_id in attached:
