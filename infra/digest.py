@@ -1,13 +1,7 @@
-"""The weekly digest: its own Lambda function (functions/digest), scheduled by EventBridge Scheduler, with its own
-least-privilege role: it may read what the digest reports (the counter's metrics, this stack's alarm history) and
-deliver on the alert channels the way the notifier does (NotifierService.deliver_on_channels: SES, the channels'
-SSM parameters, the idempotency table).
-
-Why a function of its own: the notifier then has one job (an SNS message → an alert), the digest's CloudWatch
-reads are not the notifier's, and each entry point has one event shape. What it costs: nothing while idle, 52
-invocations a year, and its log group (docs/alerting.md). Its failed invocations (after Lambda's retries) and the
-ones Scheduler could not hand over go to the notifier's dead-letter queue, so the existing alerting-health alarm
-`notifier-dead-letters` covers it without an alarm of its own.
+"""The weekly digest: its own Lambda function (functions/digest; why, and what it costs: docs/alerting.md),
+scheduled by EventBridge Scheduler. Its role may read what the digest reports (the counter's metrics, this stack's
+alarm history) and deliver on the alert channels as the notifier does (NotifierService.deliver_on_channels). Its
+failures go to the notifier's dead-letter queue, so `notifier-dead-letters` covers it without an alarm of its own.
 """
 
 from __future__ import annotations

@@ -143,8 +143,11 @@ class NotifierService(Construct):
             catalog.IDEMPOTENCY_TABLE_ENV: self.idempotency_table.table_name,
             catalog.STACK_NAME_ENV: config.stack_name,
             catalog.RUNBOOK_URL_ENV: self._runbook_url,
-            **self._channel_environment(),
         }
+        if config.alert_channels:  # the parameter NAMES of the optional channels; the URLs stay in SSM
+            environment[catalog.ALERT_CHANNELS_ENV] = ",".join(
+                f"{c.type}={c.parameter_name}" for c in config.alert_channels
+            )
         function.add_environment(environment)
         self.idempotency_table.grant(function.function, *IDEMPOTENCY_TABLE_ACTIONS)
         if config.alert_channels:
@@ -162,13 +165,6 @@ class NotifierService(Construct):
         https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html"""
         self.notifier.add_environment({catalog.PROBE_LOG_GROUP_ENV: probe_log_group.log_group_name})
         self.notifier.allow(PROBE_LOG_READ_ACTIONS, [probe_log_group.log_group_arn])
-
-    def _channel_environment(self) -> dict[str, str]:
-        """The parameter NAMES of the optional channels (the URLs stay in SSM); nothing when email is the only one."""
-        channels = self._config.alert_channels
-        if not channels:
-            return {}
-        return {catalog.ALERT_CHANNELS_ENV: ",".join(f"{c.type}={c.parameter_name}" for c in channels)}
 
     def _channel_parameter_arns(self) -> list[str]:
         # NOTE: a parameter's ARN is `parameter/<name without its leading slash>`.
