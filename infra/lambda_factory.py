@@ -229,7 +229,9 @@ def log_retention(days: int) -> logs.RetentionDays:
 def scheduler_role(scope: Construct, description: str | None = None) -> iam.Role:
     """A role EventBridge Scheduler assumes to invoke one function (LambdaInvoke grants it InvokeFunction on it).
 
-    NOTE: our own role rather than CDK's stack-wide singleton, so it serves one schedule; trusted by
+    NOTE: Scheduler invokes a Lambda target asynchronously (InvocationType Event) with the role it is given.
+    https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-templated.html
+    Our own role rather than CDK's stack-wide singleton, so it serves one schedule; trusted by
     scheduler.amazonaws.com for schedules of this account only (confused-deputy guard, as AWS recommends).
     https://docs.aws.amazon.com/scheduler/latest/UserGuide/cross-service-confused-deputy-prevention.html"""
     principal = iam.ServicePrincipal(

@@ -1,10 +1,6 @@
 """The availability probe: a Lambda (functions/probe) that EventBridge Scheduler invokes every
-`probe_interval_minutes` to check the public site from outside, as a visitor's browser would.
-
-NOTE: EventBridge Scheduler invokes a Lambda target asynchronously, with a role it assumes that may
-lambda:InvokeFunction on that function only (LambdaInvoke creates it, trusted by scheduler.amazonaws.com with
-aws:SourceAccount). https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-templated.html and
-https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role
+`probe_interval_minutes` to check the public site from outside, as a visitor's browser would (how Scheduler
+invokes it: lambda_factory.scheduler_role).
 """
 
 from __future__ import annotations
