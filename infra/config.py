@@ -199,26 +199,23 @@ def _describe(error: ValidationError) -> str:
     return "\n".join(problems)
 
 
-_AT_LEAST: Final = (
-    ("api_throttle_burst_requests", "api_throttle_rate_per_second"),  # a burst holds at least a second's rate
-    ("guard_burst_requests", "guard_rate_per_second"),
-    ("max_views_per_network_per_day", "max_views_per_visitor_per_day"),  # a network counts what one visitor may
-)
-_BELOW: Final = (  # the guard only ever lowers the stage's configured throttle
-    ("guard_rate_per_second", "api_throttle_rate_per_second"),
-    ("guard_burst_requests", "api_throttle_burst_requests"),
+_RELATIONS: Final = (  # (key, relation, other key), in the order checked: the first one broken is reported
+    ("api_throttle_burst_requests", ">=", "api_throttle_rate_per_second"),  # a burst holds a second's rate
+    ("guard_rate_per_second", "<", "api_throttle_rate_per_second"),  # the guard only ever lowers the throttle
+    ("guard_burst_requests", "<", "api_throttle_burst_requests"),
+    ("guard_burst_requests", ">=", "guard_rate_per_second"),
+    ("max_views_per_network_per_day", ">=", "max_views_per_visitor_per_day"),  # a network counts what a visitor may
 )
 
 
 def _check_relations(config: DeploymentConfig) -> None:
-    """What one key must be against another (each key is named as a field: test_config.py covers every pair)."""
-    for key, floor in _AT_LEAST:
-        if getattr(config, key) < getattr(config, floor):
-            raise ConfigError(f"config key '{key}': must be at least {floor}")
-    for key, ceiling in _BELOW:
-        value, limit = getattr(config, key), getattr(config, ceiling)
-        if value >= limit:
-            raise ConfigError(f"config key '{key}': {value} must be below {ceiling} ({limit})")
+    """What one key must be against another (test_config.py covers each pair)."""
+    for key, relation, other in _RELATIONS:
+        value, limit = getattr(config, key), getattr(config, other)
+        if relation == ">=" and value < limit:
+            raise ConfigError(f"config key '{key}': must be at least {other}")
+        if relation == "<" and value >= limit:
+            raise ConfigError(f"config key '{key}': {value} must be below {other} ({limit})")
     # CloudFront serves a custom domain only with a certificate; Amplify brings its own.
     needed = config.hosting == "s3-cloudfront" and config.site_domain is not None
     if config.site_certificate_arn is not None and not needed:
