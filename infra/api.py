@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
 
@@ -19,7 +19,7 @@ from constructs import Construct
 
 from functions.common import catalog
 from functions.counter import browsers, crawlers
-from infra.config import REPO_ROOT, DeploymentConfig, Tracing
+from infra.config import REPO_ROOT, DeploymentConfig
 from infra.lambda_factory import PythonFunction, log_retention
 from infra.nag import suppress
 from infra.stateful import STATEFUL_REMOVAL_POLICY
@@ -27,11 +27,6 @@ from infra.stateful import STATEFUL_REMOVAL_POLICY
 # The table actions functions/counter/visits.py and visitors.py call, and no others (PutItem: the day's salt).
 COUNTER_TABLE_ACTIONS: Final = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
 CORS_MAX_AGE: Final = Duration.hours(1)
-COUNTER_TRACING: Final[Mapping[Tracing, lambda_.Tracing]] = {
-    "disabled": lambda_.Tracing.DISABLED,
-    "pass_through": lambda_.Tracing.PASS_THROUGH,
-    "active": lambda_.Tracing.ACTIVE,
-}
 # Data the counter reads at run time that the Lambda runtime lacks: the crawler pattern list (functions/counter/
 # crawlers.py), bundled from the pinned, installed distribution (pure Python). The User-Agent parser's rules are
 # not: the counter reads only their compact form, written at synth from the pinned parser (COMPACT_BROWSER_RULES).
@@ -111,7 +106,7 @@ class CounterApi(Construct):
                 COMPACT_CRAWLER_LIST: crawlers.compact_file_content(),
                 COMPACT_BROWSER_RULES: browsers.compact_file_content(),
             },
-            tracing=COUNTER_TRACING[config.counter_tracing],
+            tracing=lambda_.Tracing[config.counter_tracing.upper()],  # config's names are the enum's, lower case
             # Lambda's start and report lines: ~400 bytes of every visit's logs (docs/cost.md); the counter logs
             # its cold starts itself.
             platform_logs=False,

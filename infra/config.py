@@ -1,12 +1,12 @@
 """The one typed deployment config, read from the `config` object in cdk.json's context.
 
-Each key is declared once, as a field below: type, bounds, default and meaning (its docstring). Pydantic checks
-cdk.json's JSON strictly; docs/configuration.md is generated from the same fields (tools/docs_gen.py); a bad value
-stops synth with an error naming the key. Override any key: `cdk synth -c config.site_origins='["https://me.dev"]'`
-(a value is parsed as JSON when it parses, else taken as a string)."""
+Each key is declared once, as a field below (its docstring is its description in docs/configuration.md); a bad
+value stops synth with an error naming the key. Override any key with `-c config.<key>=<value>` (a value is parsed
+as JSON when it parses, else taken as a string), e.g. `cdk synth -c config.site_origins='["https://me.dev"]'`."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Mapping
@@ -15,10 +15,8 @@ from typing import Annotated, Any, Final, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from functions.common import catalog
 from infra.config_values import (
     CLOUDFRONT_CERTIFICATE_REGION,
-    SSM_PARAMETER_NAME,
     Account,
     CertificateArn,
     Domain,
@@ -31,6 +29,8 @@ from infra.config_values import (
     StackName,
     TableName,
     Threshold,
+    alert_channel,
+    one_of_each,
     retention,
     tuned,
     tuned_default,
@@ -42,12 +42,6 @@ CONTEXT_KEY: Final = "config"
 CONFIG_ERROR_EXIT: Final = 2  # `python -m infra.app`'s status on a config error, having printed only the message
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
 OVERRIDE_PREFIX: Final = f"{CONTEXT_KEY}."
-
-CHANNEL_PARAMETER_KEYS: Final[Mapping[str, str]] = {
-    catalog.SLACK_CHANNEL: "webhook_url_parameter",
-    catalog.WEBHOOK_CHANNEL: "url_parameter",
-}
-"""Each optional channel's key naming the SSM SecureString parameter that holds its URL."""
 
 Hosting = Literal["amplify", "s3-cloudfront"]
 Tracing = Literal["disabled", "pass_through", "active"]
@@ -80,29 +74,6 @@ class AlarmThresholds(_Strict):
     """Visits answered 503 because the visit store failed (custom metric VisitStoreFailures), in 5 minutes."""
 
 
-def _alert_channel(value: Any) -> Any:
-    """`{"type": "slack", "webhook_url_parameter": ...}` → the channel's type and parameter name."""
-    # NOTE: no message here quotes a value: a URL put where a parameter name belongs is a secret.
-    types = " or ".join(f"'{name}'" for name in CHANNEL_PARAMETER_KEYS)
-    kind = value.get("type") if isinstance(value, dict) else None
-    if kind == catalog.EMAIL_CHANNEL:
-        raise ValueError(f"email is always on (alert_recipients); list only {types}")
-    if not isinstance(value, dict) or not isinstance(kind, str) or kind not in CHANNEL_PARAMETER_KEYS:
-        raise ValueError(f"expected an object whose 'type' is {types}")
-    parameter_key = CHANNEL_PARAMETER_KEYS[kind]
-    if set(value) != {"type", parameter_key}:
-        raise ValueError(f"a '{kind}' channel has exactly the keys 'type' and '{parameter_key}'")
-    name = value[parameter_key]
-    if isinstance(name, str) and "://" in name:
-        raise ValueError(
-            f"'{parameter_key}' looks like a URL, which is a secret: store it as an SSM SecureString parameter and "
-            "put the parameter's name here (docs/alerting.md#channels)"
-        )
-    if not isinstance(name, str) or len(name) > 1011 or not SSM_PARAMETER_NAME.match(name):
-        raise ValueError(f"'{parameter_key}' is not an SSM parameter name like '/resume/{kind}-url'")
-    return {"type": kind, "parameter_name": name}
-
-
 class AlertChannel(_Strict):
     """A channel alerts go to besides email (always on): its type and where its secret URL is kept."""
 
@@ -110,12 +81,6 @@ class AlertChannel(_Strict):
     """catalog.SLACK_CHANNEL or catalog.WEBHOOK_CHANNEL."""
     parameter_name: str
     """The SSM SecureString parameter holding the URL; the URL itself is never in config, template or logs."""
-
-
-def _one_of_each(channels: tuple[AlertChannel, ...]) -> tuple[AlertChannel, ...]:
-    if len({channel.type for channel in channels}) != len(channels):
-        raise ValueError("at most one channel of each type")
-    return channels
 
 
 class DeploymentConfig(_Strict):
@@ -132,8 +97,8 @@ class DeploymentConfig(_Strict):
     api_throttle_burst_requests: Annotated[int, whole(1, 5_000)]
     """API stage burst limit (requests)."""
     guard_rate_per_second: Annotated[int, whole(1, 10_000)] = 2
-    """API stage rate limit (requests/s) while `api-request-spike` is in ALARM: the notifier lowers the throttle to
-    it and restores `api_throttle_rate_per_second` on OK; below that one ([alerting.md](alerting.md#throttle-guard))."""
+    """API stage rate limit (requests/s) while `api-request-spike` is in ALARM, below `api_throttle_rate_per_second`
+    (restored on OK; [alerting.md](alerting.md#throttle-guard))."""
     guard_burst_requests: Annotated[int, whole(1, 5_000)] = 10
     """API stage burst limit (requests) while the guard is engaged; below `api_throttle_burst_requests`, at least
     `guard_rate_per_second`."""
@@ -151,9 +116,8 @@ class DeploymentConfig(_Strict):
     """Page views of one visitor (a day's hash of IP, User-Agent and site) counted per UTC day (reloads and scripts
     beyond it count as IgnoredVisits)."""
     max_views_per_network_per_day: Annotated[int, whole(1, 100_000)] = 30
-    """Page views counted per network (a day's hash of the source IP alone) per UTC day, whatever the User-Agent:
-    ten readers behind one office NAT at `max_views_per_visitor_per_day` 3 ([privacy.md](privacy.md)); at least
-    `max_views_per_visitor_per_day`."""
+    """Page views counted per network (a day's hash of the source IP alone) per UTC day, whatever the User-Agent;
+    at least `max_views_per_visitor_per_day` ([privacy.md](privacy.md))."""
     log_retention_days: Annotated[int, AfterValidator(retention)]
     """Retention of every log group (days)."""
     alert_recipients: Annotated[tuple[Email, ...], AfterValidator(unique)] = Field(min_length=1)
@@ -161,15 +125,14 @@ class DeploymentConfig(_Strict):
     sender_email: Email
     """SES identity alarm emails are sent from (must be verified in SES)."""
     alert_channels: Annotated[
-        tuple[Annotated[AlertChannel, BeforeValidator(_alert_channel)], ...], AfterValidator(_one_of_each)
+        tuple[Annotated[AlertChannel, BeforeValidator(alert_channel)], ...], AfterValidator(one_of_each)
     ] = ()
     """Channels alarms go to besides email: `{"type": "slack", "webhook_url_parameter": "/resume/slack-webhook"}`,
     `{"type": "webhook", "url_parameter": "/resume/alert-webhook"}` (at most one of each); each names the SSM
     SecureString parameter holding the URL. `[]`: email only ([alerting.md](alerting.md#channels))."""
     digest_schedule: SchedulerCron | None = "cron(0 8 ? * MON *)"
-    """When the weekly digest goes to every alert channel: a Scheduler cron expression in UTC (the default, Mondays
-    08:00, reports the ISO week that ended eight hours earlier), or null for no digest
-    ([alerting.md](alerting.md#weekly-digest))."""
+    """When the weekly digest goes to every alert channel: a Scheduler cron expression in UTC (the default: Mondays
+    08:00, for the ISO week just ended), or null for no digest ([alerting.md](alerting.md#weekly-digest))."""
     hosting: Hosting
     """'amplify' or 's3-cloudfront' ([hosting.md](hosting.md))."""
     site_domain: Domain | None
@@ -189,8 +152,8 @@ class DeploymentConfig(_Strict):
     """Minutes between two runs of the availability probe; `site-unavailable` fires after 2 failed probes in a row,
     so after about twice this ([alerting.md](alerting.md#availability-probe))."""
     alert_topic_kms: bool = False
-    """Encrypt the two alert topics with a customer-managed KMS key (`true`: $1.00/month, and KMS requests); `false`:
-    SNS's own encryption cannot be used by CloudWatch, so the topics are unencrypted at rest but accept TLS only
+    """Encrypt the two alert topics with a customer-managed KMS key ($1.00/month, and KMS requests); `false`:
+    unencrypted at rest (CloudWatch cannot use SNS's own key), TLS only
     ([alerting.md](alerting.md#the-topics-encryption))."""
     counter_tracing: Tracing = "disabled"
     """X-Ray tracing of the counter: `disabled`, `pass_through` (only requests a caller sampled; HTTP APIs sample
@@ -206,13 +169,12 @@ def load_config(context: Mapping[str, Any], overrides: Mapping[str, Any] | None 
         raise ConfigError(f"cdk.json context has no '{CONTEXT_KEY}' object")
     merged: dict[str, Any] = json.loads(json.dumps(raw))
     for key, value in (overrides or {}).items():
-        _apply_override(merged, key, _parse_override(value))
+        _apply_override(merged, key, value)
     try:
         config = DeploymentConfig.model_validate_json(json.dumps(merged))
     except ValidationError as error:
         raise ConfigError(_describe(error)) from None
-    _check_limits(config)
-    _check_site_certificate(config)
+    _check_relations(config)
     return config
 
 
@@ -237,29 +199,24 @@ def _describe(error: ValidationError) -> str:
     return "\n".join(problems)
 
 
-def _check_limits(config: DeploymentConfig) -> None:
-    """A burst holds at least a second's rate; the guard only ever lowers the stage's configured throttle; a network
-    counts at least what one of its visitors may."""
-    if config.api_throttle_burst_requests < config.api_throttle_rate_per_second:
-        raise ConfigError("config key 'api_throttle_burst_requests': must be at least api_throttle_rate_per_second")
-    if config.guard_rate_per_second >= config.api_throttle_rate_per_second:
-        raise ConfigError(
-            f"config key 'guard_rate_per_second': {config.guard_rate_per_second} must be below "
-            f"api_throttle_rate_per_second ({config.api_throttle_rate_per_second})"
-        )
-    if config.guard_burst_requests >= config.api_throttle_burst_requests:
-        raise ConfigError(
-            f"config key 'guard_burst_requests': {config.guard_burst_requests} must be below "
-            f"api_throttle_burst_requests ({config.api_throttle_burst_requests})"
-        )
-    if config.guard_burst_requests < config.guard_rate_per_second:
-        raise ConfigError("config key 'guard_burst_requests': must be at least guard_rate_per_second")
-    if config.max_views_per_network_per_day < config.max_views_per_visitor_per_day:
-        raise ConfigError("config key 'max_views_per_network_per_day': must be at least max_views_per_visitor_per_day")
+_RELATIONS: Final = (  # (key, relation, other key), in the order checked: the first one broken is reported
+    ("api_throttle_burst_requests", ">=", "api_throttle_rate_per_second"),  # a burst holds a second's rate
+    ("guard_rate_per_second", "<", "api_throttle_rate_per_second"),  # the guard only ever lowers the throttle
+    ("guard_burst_requests", "<", "api_throttle_burst_requests"),
+    ("guard_burst_requests", ">=", "guard_rate_per_second"),
+    ("max_views_per_network_per_day", ">=", "max_views_per_visitor_per_day"),  # a network counts what a visitor may
+)
 
 
-def _check_site_certificate(config: DeploymentConfig) -> None:
-    """CloudFront serves a custom domain only with a certificate; Amplify brings its own."""
+def _check_relations(config: DeploymentConfig) -> None:
+    """What one key must be against another (test_config.py covers each pair)."""
+    for key, relation, other in _RELATIONS:
+        value, limit = getattr(config, key), getattr(config, other)
+        if relation == ">=" and value < limit:
+            raise ConfigError(f"config key '{key}': must be at least {other}")
+        if relation == "<" and value >= limit:
+            raise ConfigError(f"config key '{key}': {value} must be below {other} ({limit})")
+    # CloudFront serves a custom domain only with a certificate; Amplify brings its own.
     needed = config.hosting == "s3-cloudfront" and config.site_domain is not None
     if config.site_certificate_arn is not None and not needed:
         raise ConfigError(
@@ -278,14 +235,11 @@ def overrides_from_context(context: Mapping[str, Any]) -> dict[str, Any]:
     return {key[len(OVERRIDE_PREFIX) :]: value for key, value in context.items() if key.startswith(OVERRIDE_PREFIX)}
 
 
-def _parse_override(value: Any) -> Any:
-    try:
-        return json.loads(value) if isinstance(value, str) else value
-    except ValueError:
-        return value
-
-
 def _apply_override(merged: dict[str, Any], dotted_key: str, value: Any) -> None:
+    """Sets `a.b` in `merged` to `value`, parsed as JSON when it is a string that parses."""
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            value = json.loads(value)
     *parents, leaf = dotted_key.split(".")
     target = merged
     for part in parents:

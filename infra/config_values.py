@@ -1,5 +1,5 @@
-"""The kinds of value a config key holds (infra/config.py): each with its check and the words a bad value gets,
-so an owner reads "'12345' is not a 12-digit AWS account id", not a regular expression."""
+"""The kinds of value a config key holds (infra/config.py), alert channels included: each with its check and the
+words a bad value gets, so an owner reads "'12345' is not a 12-digit AWS account id", not a regular expression."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Final
 
 from pydantic import AfterValidator, BeforeValidator, Field, PlainValidator, ValidationInfo
+
+from functions.common import catalog
 
 # Retentions CloudWatch Logs accepts, in days, with the name aws_cdk.aws_logs.RetentionDays gives each.
 LOG_RETENTION_NAMES: Final[Mapping[int, str]] = {
@@ -126,10 +128,46 @@ def tuned(low: int, high: int) -> PlainValidator:
 
 def tuned_default(value: int) -> Any:
     """A threshold's default: validated like a value from cdk.json (validate_default), which makes it a Threshold
-    carrying its key."""
+    carrying its key (typed Any: the field's type is Threshold, the default a number)."""
     return Field(value)
 
 
 # NOTE: SSM parameter names: letters, digits and `_.-/`, a hierarchy starting with `/`, at most 1011 characters,
 # not starting with `aws` or `ssm`. https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-su-create.html
 SSM_PARAMETER_NAME: Final = re.compile(r"^(?!/?(aws|ssm))((/[A-Za-z0-9_.-]+)+|[A-Za-z0-9_.-]+)$", re.IGNORECASE)
+
+CHANNEL_PARAMETER_KEYS: Final[Mapping[str, str]] = {
+    catalog.SLACK_CHANNEL: "webhook_url_parameter",
+    catalog.WEBHOOK_CHANNEL: "url_parameter",
+}
+"""Each optional channel's key naming the SSM SecureString parameter that holds its URL."""
+
+
+def alert_channel(value: Any) -> Any:
+    """`{"type": "slack", "webhook_url_parameter": ...}` → the channel's type and parameter name."""
+    # NOTE: no message here quotes a value: a URL put where a parameter name belongs is a secret.
+    types = " or ".join(f"'{name}'" for name in CHANNEL_PARAMETER_KEYS)
+    kind = value.get("type") if isinstance(value, dict) else None
+    if kind == catalog.EMAIL_CHANNEL:
+        raise ValueError(f"email is always on (alert_recipients); list only {types}")
+    if not isinstance(value, dict) or not isinstance(kind, str) or kind not in CHANNEL_PARAMETER_KEYS:
+        raise ValueError(f"expected an object whose 'type' is {types}")
+    parameter_key = CHANNEL_PARAMETER_KEYS[kind]
+    if set(value) != {"type", parameter_key}:
+        raise ValueError(f"a '{kind}' channel has exactly the keys 'type' and '{parameter_key}'")
+    name = value[parameter_key]
+    if isinstance(name, str) and "://" in name:
+        raise ValueError(
+            f"'{parameter_key}' looks like a URL, which is a secret: store it as an SSM SecureString parameter and "
+            "put the parameter's name here (docs/alerting.md#channels)"
+        )
+    if not isinstance(name, str) or len(name) > 1011 or not SSM_PARAMETER_NAME.match(name):
+        raise ValueError(f"'{parameter_key}' is not an SSM parameter name like '/resume/{kind}-url'")
+    return {"type": kind, "parameter_name": name}
+
+
+def one_of_each(channels: tuple[Any, ...]) -> tuple[Any, ...]:
+    """At most one alert channel of each type (channels carry their `type`)."""
+    if len({channel.type for channel in channels}) != len(channels):
+        raise ValueError("at most one channel of each type")
+    return channels

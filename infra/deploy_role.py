@@ -1,22 +1,17 @@
-"""The deploy role as code: a small stack the owner deploys once, by hand, before the first CI deploy.
+"""The deploy role as code: a small stack the owner deploys once, by hand, before the first CI deploy
+(docs/deploy.md says why each role may what it may).
 
-It creates GitHub's OIDC identity provider in the account and two roles that GitHub Actions assume with
-short-lived tokens (no stored keys):
-- the deploy role, trusted only for the configured repository's deploy environment on the deploy branch, and
-  allowed only to assume the CDK bootstrap roles (which hold the actual deploy permissions);
-- the diff role, trusted only for that repository's pull requests (any branch of the repository can open one
-  and edit the workflow it runs), so it may do one thing: read the application stack's deployed template
-  (cloudformation:DescribeStacks and GetTemplate on that one stack) for `cdk diff --method template`. It may
-  assume no bootstrap role: the lookup role carries AWS's ReadOnlyAccess (every S3 object, table scans, logs,
-  SSM parameters), far more than a pull request should see.
+GitHub's OIDC identity provider and two roles that GitHub Actions assume with short-lived tokens (no stored keys):
+- the deploy role, trusted only for the repository's deploy environment on the deploy branch, may only assume the
+  CDK bootstrap roles (which hold the actual deploy permissions);
+- the diff role, trusted for the repository's pull requests, may only read the application stack's deployed
+  template (`cdk diff --method template`); no bootstrap role, since the lookup role can read far more.
 
-Synthesize: `python -m infra.deploy_role` (→ cdk.out.deploy-role/). Deploy (docs/deploy.md):
-`npm run cdk:deploy-role -- deploy -c config.account=123456789012 -c config.region=eu-west-1`.
+Synthesize: `python -m infra.deploy_role` (→ cdk.out.deploy-role/).
 
-NOTE: GitHub's default subject claim names the environment *or* the branch, never both
-(`repo:OWNER/NAME:environment:production`). The repository's subject template is therefore set to the claim keys
-in OIDC_SUBJECT_CLAIM_KEYS (one `gh api` call, docs/deploy.md), so the subject carries both and the trust policy
-pins repository, environment and branch at once. AWS evaluates only `sub` and `aud` of GitHub's tokens.
+NOTE: GitHub's default subject claim names the environment *or* the branch, never both; the repository's subject
+template is set to OIDC_SUBJECT_CLAIM_KEYS (docs/deploy.md), so the trust policy pins repository, environment and
+branch at once. AWS evaluates only `sub` and `aud` of GitHub's tokens.
 https://docs.github.com/en/actions/reference/security/oidc#customizing-the-subject-claims-for-an-organization-or-repository
 """
 
@@ -39,7 +34,7 @@ from constructs import Construct
 
 from infra.app import synth
 from infra.config import DeploymentConfig, app_context, load_config, overrides_from_context
-from infra.nag import STACK_ID_WILDCARD, apply_checks, suppress_finding
+from infra.nag import apply_checks, suppress_finding
 
 GITHUB_OIDC_URL: Final = "https://token.actions.githubusercontent.com"
 GITHUB_OIDC_ISSUER: Final = "token.actions.githubusercontent.com"
@@ -59,18 +54,17 @@ DIFF_ROLE_ARN_OUTPUT: Final = "DiffRoleArn"
 
 # The roles `cdk bootstrap` creates; each trusts any principal of the account that is allowed to assume it.
 # https://docs.aws.amazon.com/cdk/v2/guide/bootstrapping-env.html
-BOOTSTRAP_ROLE_ARN_TEMPLATES: Final[Mapping[str, str]] = {
-    "deploy": DefaultStackSynthesizer.DEFAULT_DEPLOY_ROLE_ARN,
-    "file-publishing": DefaultStackSynthesizer.DEFAULT_FILE_ASSET_PUBLISHING_ROLE_ARN,
-    "image-publishing": DefaultStackSynthesizer.DEFAULT_IMAGE_ASSET_PUBLISHING_ROLE_ARN,
-    "lookup": DefaultStackSynthesizer.DEFAULT_LOOKUP_ROLE_ARN,
-}
+BOOTSTRAP_ROLE_ARN_TEMPLATES: Final = (
+    DefaultStackSynthesizer.DEFAULT_DEPLOY_ROLE_ARN,
+    DefaultStackSynthesizer.DEFAULT_FILE_ASSET_PUBLISHING_ROLE_ARN,
+    DefaultStackSynthesizer.DEFAULT_IMAGE_ASSET_PUBLISHING_ROLE_ARN,
+    DefaultStackSynthesizer.DEFAULT_LOOKUP_ROLE_ARN,
+)
 # What `cdk diff --method template` calls when it cannot assume the lookup role: the CLI warns and goes on with
 # the job's own credentials (sts:GetCallerIdentity needs no permission), then DescribeStacks and GetTemplate on
 # the stack. It reads the bootstrap version from SSM only through an assumed lookup role, and lists stack resources
 # only for nested stacks, which the app has none of.
 DIFF_ROLE_ACTIONS: Final = ("cloudformation:DescribeStacks", "cloudformation:GetTemplate")
-# Maintenance: belongs in infra/nag.py's REASONS with the others; kept here while that file was edited elsewhere.
 # A deploy takes minutes; an hour is also the cap AWS puts on the chained bootstrap-role sessions.
 ROLE_SESSION_DURATION: Final = Duration.hours(1)
 
@@ -78,41 +72,6 @@ ROLE_SESSION_DURATION: Final = Duration.hours(1)
 def deploy_role_stack_name(config: DeploymentConfig) -> str:
     """The deploy-role stack's name, e.g. `ResumeBackend-GitHubDeploy`."""
     return f"{config.stack_name}-GitHubDeploy"
-
-
-def deploy_subject(config: DeploymentConfig) -> str:
-    """The `sub` of a job in the deploy environment on the deploy branch, e.g.
-    `repo:alice/resume:environment:production:ref:refs/heads/main`."""
-    return (
-        f"repo:{config.github_repository}:environment:{config.deploy_environment}:ref:refs/heads/{config.deploy_branch}"
-    )
-
-
-def pull_request_subject_pattern(config: DeploymentConfig) -> str:
-    """The `sub` of any pull-request job of the repository (`...:pull_request:ref:refs/pull/42/merge`).
-    Forks' pull requests get no token at all: GitHub gives them no `id-token: write`."""
-    return f"repo:{config.github_repository}:pull_request:ref:refs/pull/*/merge"
-
-
-def application_stack_arn(stack: Stack, config: DeploymentConfig) -> str:
-    """Any incarnation of the application stack in this stack's account and region (`.../stack/<name>/<id>`)."""
-    return stack.format_arn(
-        service="cloudformation",
-        resource="stack",
-        resource_name=f"{config.stack_name}/*",
-        arn_format=ArnFormat.SLASH_RESOURCE_NAME,
-    )
-
-
-def bootstrap_role_arn(stack: Stack, kind: str, qualifier: str) -> str:
-    """The ARN of one bootstrap role of this stack's account and region, as the CDK CLI names it."""
-    return (
-        BOOTSTRAP_ROLE_ARN_TEMPLATES[kind]
-        .replace("${AWS::Partition}", stack.partition)
-        .replace("${AWS::AccountId}", stack.account)
-        .replace("${AWS::Region}", stack.region)
-        .replace("${Qualifier}", qualifier)
-    )
 
 
 class GitHubDeployAccess(Construct):
@@ -149,25 +108,35 @@ class GitHubDeployAccess(Construct):
                 conditions={
                     "StringEquals": {
                         f"{GITHUB_OIDC_ISSUER}:aud": GITHUB_OIDC_AUDIENCE,
-                        f"{GITHUB_OIDC_ISSUER}:sub": deploy_subject(config),
+                        # e.g. repo:alice/resume:environment:production:ref:refs/heads/main
+                        f"{GITHUB_OIDC_ISSUER}:sub": f"repo:{config.github_repository}:environment:"
+                        f"{config.deploy_environment}:ref:refs/heads/{config.deploy_branch}",
                     }
                 },
             ),
             description=f"GitHub Actions deploys of {config.github_repository}: may only assume CDK bootstrap roles",
             max_session_duration=ROLE_SESSION_DURATION,
         )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["sts:AssumeRole"],
-                resources=[bootstrap_role_arn(stack, kind, qualifier) for kind in BOOTSTRAP_ROLE_ARN_TEMPLATES],
-            )
-        )
+        bootstrap_roles = [
+            template.replace("${AWS::Partition}", stack.partition)
+            .replace("${AWS::AccountId}", stack.account)
+            .replace("${AWS::Region}", stack.region)
+            .replace("${Qualifier}", qualifier)
+            for template in BOOTSTRAP_ROLE_ARN_TEMPLATES
+        ]
+        role.add_to_policy(iam.PolicyStatement(actions=["sts:AssumeRole"], resources=bootstrap_roles))
         return role
 
     def _diff_role(self, stack: Stack, config: DeploymentConfig) -> iam.Role:
-        template_reader = iam.PolicyStatement(
-            actions=list(DIFF_ROLE_ACTIONS), resources=[application_stack_arn(stack, config)]
+        pull_requests = f"repo:{config.github_repository}:pull_request:ref:refs/pull/*/merge"
+        # Any incarnation of the application stack in this account and region (`.../stack/<name>/<id>`).
+        application_stack = stack.format_arn(
+            service="cloudformation",
+            resource="stack",
+            resource_name=f"{config.stack_name}/*",
+            arn_format=ArnFormat.SLASH_RESOURCE_NAME,
         )
+        template_reader = iam.PolicyStatement(actions=list(DIFF_ROLE_ACTIONS), resources=[application_stack])
         role = iam.Role(
             self,
             "DiffRole",
@@ -175,7 +144,8 @@ class GitHubDeployAccess(Construct):
                 self.provider_arn,
                 conditions={
                     "StringEquals": {f"{GITHUB_OIDC_ISSUER}:aud": GITHUB_OIDC_AUDIENCE},
-                    "StringLike": {f"{GITHUB_OIDC_ISSUER}:sub": pull_request_subject_pattern(config)},
+                    # Any pull request's job; forks' pull requests get no `id-token: write`, so no token at all.
+                    "StringLike": {f"{GITHUB_OIDC_ISSUER}:sub": pull_requests},
                 },
             ),
             description=(
@@ -191,7 +161,7 @@ class GitHubDeployAccess(Construct):
             role,
             f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudformation:{stack.region}:{stack.account}"
             f":stack/{config.stack_name}/*]",
-            STACK_ID_WILDCARD,
+            "stack-id-wildcard",
         )
         return role
 
@@ -216,15 +186,12 @@ class GitHubDeployRoleStack(Stack):
         self.access = GitHubDeployAccess(
             self, "GitHub", config=config, qualifier=qualifier, existing_provider_arn=existing_provider_arn
         )
-        _output(
-            self, DEPLOY_ROLE_ARN_OUTPUT, self.access.deploy_role.role_arn, "Repository variable AWS_DEPLOY_ROLE_ARN"
-        )
-        _output(self, DIFF_ROLE_ARN_OUTPUT, self.access.diff_role.role_arn, "Repository variable AWS_DIFF_ROLE_ARN")
-
-
-def _output(stack: Stack, logical_id: str, value: str, description: str) -> None:
-    output = CfnOutput(stack, logical_id, value=value, description=description)
-    output.override_logical_id(logical_id)
+        outputs = {
+            DEPLOY_ROLE_ARN_OUTPUT: (self.access.deploy_role.role_arn, "Repository variable AWS_DEPLOY_ROLE_ARN"),
+            DIFF_ROLE_ARN_OUTPUT: (self.access.diff_role.role_arn, "Repository variable AWS_DIFF_ROLE_ARN"),
+        }
+        for logical_id, (value, description) in outputs.items():
+            CfnOutput(self, logical_id, value=value, description=description).override_logical_id(logical_id)
 
 
 def build_deploy_role_app(

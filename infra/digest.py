@@ -1,13 +1,7 @@
-"""The weekly digest: its own Lambda function (functions/digest), scheduled by EventBridge Scheduler, with its own
-least-privilege role: it may read what the digest reports (the counter's metrics, this stack's alarm history) and
-deliver on the alert channels the way the notifier does (NotifierService.deliver_on_channels: SES, the channels'
-SSM parameters, the idempotency table).
-
-Why a function of its own: the notifier then has one job (an SNS message → an alert), the digest's CloudWatch
-reads are not the notifier's, and each entry point has one event shape. What it costs: nothing while idle, 52
-invocations a year, and its log group (docs/alerting.md). Its failed invocations (after Lambda's retries) and the
-ones Scheduler could not hand over go to the notifier's dead-letter queue, so the existing alerting-health alarm
-`notifier-dead-letters` covers it without an alarm of its own.
+"""The weekly digest: its own Lambda function (functions/digest; why, and what it costs: docs/alerting.md),
+scheduled by EventBridge Scheduler. Its role may read what the digest reports (the counter's metrics, this stack's
+alarm history) and deliver on the alert channels as the notifier does (NotifierService.deliver_on_channels). Its
+failures go to the notifier's dead-letter queue, so `notifier-dead-letters` covers it without an alarm of its own.
 """
 
 from __future__ import annotations
@@ -15,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Final
 
-from aws_cdk import Duration, Stack, TimeZone
+from aws_cdk import Duration, TimeZone
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as targets
@@ -26,8 +19,8 @@ from constructs import Construct
 
 from functions.common import catalog
 from infra.config import DeploymentConfig
-from infra.lambda_factory import PythonFunction
-from infra.nag import DIGEST_INVOKE_FINDING, suppress, suppress_finding
+from infra.lambda_factory import PythonFunction, scheduler_role
+from infra.nag import arn_of, suppress_finding
 from infra.notifier import CHANNEL_TIMEOUT_BUDGET, NOTIFIER_MAX_EVENT_AGE, NOTIFIER_RETRY_ATTEMPTS, NotifierService
 
 DIGEST_MEMORY_MB: Final = 256
@@ -46,15 +39,11 @@ SCHEDULER_RETRY_ATTEMPTS: Final = 2
 function is Lambda's to retry (its async-invoke config), since Scheduler invokes it asynchronously."""
 SCHEDULER_MAX_EVENT_AGE: Final = Duration.hours(6)
 """A digest that could not be handed to Lambda for 6 hours goes to the dead-letter queue, as an alert would."""
-METRIC_READ_REASON: Final = "digest-metric-read"
 
 
 class WeeklyDigest(Construct):
     """Exposes `digest` (PythonFunction) and `schedule`. NOTE: Scheduler's cron runs in the time zone given (UTC
-    here, the digest's weeks are UTC weeks) and invokes a Lambda target asynchronously (InvocationType Event)
-    through a role CDK creates with lambda:InvokeFunction on this function only.
-    https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#cron-based
-    https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-templated.html"""
+    here, the digest's weeks are UTC weeks). https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#cron-based"""
 
     def __init__(
         self,
@@ -94,28 +83,24 @@ class WeeklyDigest(Construct):
             schedule=scheduler.ScheduleExpression.expression(schedule_expression, TimeZone.ETC_UTC),
             target=targets.LambdaInvoke(
                 self.digest.function,
-                input=scheduler.ScheduleTargetInput.from_object(digest_event()),
+                # The run's scheduled time is the same on each retry: it keys the deliveries.
+                input=scheduler.ScheduleTargetInput.from_object(
+                    {
+                        "kind": catalog.DIGEST_EVENT_KIND,
+                        "scheduled_time": scheduler.ContextAttribute.scheduled_time,
+                        "so_far": False,
+                    }
+                ),
                 dead_letter_queue=dead_letter_queue,
                 retry_attempts=SCHEDULER_RETRY_ATTEMPTS,
                 max_event_age=SCHEDULER_MAX_EVENT_AGE,
-                role=self._scheduler_role(self.digest.function),
+                role=self._scheduler_role(),
             ),
         )
 
-    def _scheduler_role(self, function: lambda_.IFunction) -> iam.Role:
-        """The role Scheduler assumes to invoke the digest; LambdaInvoke grants it InvokeFunction on it."""
-        # NOTE: the trust is limited to schedules of this account (confused-deputy guard Scheduler documents).
-        # https://docs.aws.amazon.com/scheduler/latest/UserGuide/cross-service-confused-deputy-prevention.html
-        principal = iam.ServicePrincipal(
-            "scheduler.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}}
-        )
-        role = iam.Role(self, "SchedulerRole", assumed_by=principal)
-        default_child = function.node.default_child
-        assert isinstance(default_child, lambda_.CfnFunction)
-        logical_id = Stack.of(self).get_logical_id(default_child)
-        finding = f"AwsSolutions-IAM5[Resource::<{logical_id}.Arn>:*]"
-        assert finding == DIGEST_INVOKE_FINDING, f"the digest's logical id changed: acknowledge {finding} in nag.py"
-        suppress(role, finding)
+    def _scheduler_role(self) -> iam.Role:
+        role = scheduler_role(self)
+        suppress_finding(role, f"AwsSolutions-IAM5[Resource::{arn_of(self.digest.function)}:*]", "digest-invoke")
         return role
 
     def _grant_reads(self, digest: PythonFunction, alarms: Sequence[cloudwatch.IAlarm]) -> None:
@@ -128,13 +113,4 @@ class WeeklyDigest(Construct):
             ],
         )
         reads.attach_to_role(digest.role)
-        suppress_finding(reads, "AwsSolutions-IAM5[Resource::*]", METRIC_READ_REASON)
-
-
-def digest_event() -> dict[str, object]:
-    """What Scheduler sends: the run's scheduled time filled in (the same on each retry: it keys the deliveries)."""
-    return {
-        "kind": catalog.DIGEST_EVENT_KIND,
-        "scheduled_time": scheduler.ContextAttribute.scheduled_time,
-        "so_far": False,
-    }
+        suppress_finding(reads, "AwsSolutions-IAM5[Resource::*]", "digest-metric-read")

@@ -17,7 +17,6 @@ from typing import Final
 
 from aws_cdk import Stack
 from aws_cdk import aws_apigatewayv2 as apigw
-from aws_cdk import aws_iam as iam
 
 from functions.common import catalog
 from infra.config import DeploymentConfig
@@ -43,6 +42,5 @@ def attach_throttle_guard(notifier: PythonFunction, stage: apigw.HttpStage, conf
         catalog.NORMAL_RATE_ENV: str(config.api_throttle_rate_per_second),
         catalog.NORMAL_BURST_ENV: str(config.api_throttle_burst_requests),
     }
-    for name, value in environment.items():
-        notifier.function.add_environment(name, value)
-    notifier.role.add_to_policy(iam.PolicyStatement(actions=list(GUARD_STAGE_ACTIONS), resources=[stage_arn(stage)]))
+    notifier.add_environment(environment)
+    notifier.allow(GUARD_STAGE_ACTIONS, [stage_arn(stage)])

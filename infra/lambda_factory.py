@@ -120,6 +120,14 @@ class PythonFunction(Construct):
             suppress(self.role, "AwsSolutions-IAM5[Resource::*]")
         suppress(self.function, "AwsSolutions-L1")
 
+    def allow(self, actions: Sequence[str], resources: Sequence[str]) -> None:
+        """Lets the function call `actions` on `resources` and nothing else (one statement on its role)."""
+        self.role.add_to_policy(iam.PolicyStatement(actions=list(actions), resources=list(resources)))
+
+    def add_environment(self, variables: Mapping[str, str]) -> None:
+        for name, value in variables.items():
+            self.function.add_environment(name, value)
+
 
 def _code(distributions: tuple[str, ...], generated: tuple[tuple[str, bytes], ...]) -> lambda_.Code:
     if not distributions and not generated:
@@ -216,3 +224,17 @@ def _powertools_layer(scope: Construct) -> lambda_.ILayerVersion:
 def log_retention(days: int) -> logs.RetentionDays:
     """CDK's RetentionDays for a number of days that config validated."""
     return logs.RetentionDays[LOG_RETENTION_NAMES[days]]
+
+
+def scheduler_role(scope: Construct, description: str | None = None) -> iam.Role:
+    """A role EventBridge Scheduler assumes to invoke one function (LambdaInvoke grants it InvokeFunction on it).
+
+    NOTE: Scheduler invokes a Lambda target asynchronously (InvocationType Event) with the role it is given.
+    https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-templated.html
+    Our own role rather than CDK's stack-wide singleton, so it serves one schedule; trusted by
+    scheduler.amazonaws.com for schedules of this account only (confused-deputy guard, as AWS recommends).
+    https://docs.aws.amazon.com/scheduler/latest/UserGuide/cross-service-confused-deputy-prevention.html"""
+    principal = iam.ServicePrincipal(
+        "scheduler.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Stack.of(scope).account}}
+    )
+    return iam.Role(scope, "SchedulerRole", description=description, assumed_by=principal)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from aws_cdk import Acknowledgment, App, Validations
+from aws_cdk import Acknowledgment, App, CfnElement, Stack, Validations
 from cdk_nag import AwsSolutionsChecks
 from constructs import IConstruct
 
@@ -58,29 +58,43 @@ REASONS: Final[dict[str, str]] = {
         "minimum protocol version applies only with an own certificate, and TLSv1.2_2021 is set for when a custom "
         "domain's certificate is attached. HTTP is redirected to HTTPS and HSTS is sent."
     ),
-    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]": (
+    # Findings whose id carries a logical id or deploy-time values, acknowledged by `suppress_finding` under a name.
+    "assets-bucket-read": (
         "The site copy Lambda reads the site's zips from the CDK bootstrap assets bucket; their keys are content "
         "hashes decided at synth, so it may s3:GetObject in that one bucket (no list, no write)."
     ),
-    "AwsSolutions-IAM5[Resource::<SiteFiles975A43CF.Arn>/*]": (
+    "site-bucket-sync": (
         "The site copy Lambda syncs the site into its own bucket, which holds nothing else: s3:PutObject and "
         "s3:DeleteObject on its objects, whose names change with the site."
     ),
-    "AwsSolutions-IAM5[Resource::<SiteBranch93195AE4.Arn>/jobs/*]": (
+    "amplify-branch-jobs": (
         "Amplify assigns job ids when a deployment starts; the site publisher may list, read and stop the jobs "
         "of this one branch (to clear a stuck one and to wait for its own), and nothing of other branches or apps."
     ),
-    "AwsSolutions-IAM5[Resource::<SitePublisherHandlerFunction2977DB58.Arn>:*]": (
+    "publisher-invoke": (
         "CDK's custom resource Provider grants its framework Lambda lambda:InvokeFunction on the site publisher "
         "and the publisher's versions (`:*`); it can invoke no other function."
     ),
-    "AwsSolutions-IAM5[Resource::<AvailabilityProbeFunction1577C1B3.Arn>:*]": (
+    "probe-invoke": (
         "EventBridge Scheduler's LambdaInvoke target grants its role lambda:InvokeFunction on the availability probe "
         "and the probe's versions and aliases (`:*`); the role serves that one schedule and can invoke no other "
         "function."
     ),
+    "digest-invoke": (
+        "CDK's Scheduler LambdaInvoke target grants the schedule's role lambda:InvokeFunction on the digest and its "
+        "versions (`:*`); it can invoke no other function."
+    ),
+    "digest-metric-read": (
+        "The weekly digest reads the counter's daily Visits and UniqueVisitors with cloudwatch:GetMetricData, which "
+        "supports no resource-level permissions (https://docs.aws.amazon.com/service-authorization/latest/reference/"
+        "list_amazoncloudwatch.html); it only reads metrics. Its other read, DescribeAlarmHistory, is scoped to this "
+        "stack's alarms."
+    ),
+    "stack-id-wildcard": (
+        "CloudFormation stack ARNs end in an id assigned at creation, so the resource is `stack/<stack name>/*`: that "
+        "stack and no other. The diff role's actions on it are DescribeStacks and GetTemplate only."
+    ),
 }
-SCHEDULER_INVOKE_FINDING: Final = "AwsSolutions-IAM5[Resource::<AvailabilityProbeFunction1577C1B3.Arn>:*]"
 
 
 def suppress(construct: IConstruct, *rule_ids: str) -> None:
@@ -89,34 +103,16 @@ def suppress(construct: IConstruct, *rule_ids: str) -> None:
         Validations.of(construct).acknowledge(Acknowledgment(id=rule_id, reason=REASONS[rule_id]))
 
 
-# Findings whose id carries deploy-time values (account, region, stack name): acknowledged by
-# `suppress_finding` with the reason filed here under a stable name.
-STACK_ID_WILDCARD: Final = "AwsSolutions-IAM5[CloudFormation stack id]"
-REASONS[STACK_ID_WILDCARD] = (
-    "CloudFormation stack ARNs end in an id assigned at creation, so the resource is `stack/<stack name>/*`: that "
-    "stack and no other. The diff role's actions on it are DescribeStacks and GetTemplate only."
-)
-
-
-REASONS["digest-metric-read"] = (
-    "The weekly digest reads the counter's daily Visits and UniqueVisitors with cloudwatch:GetMetricData, which "
-    "supports no resource-level permissions (https://docs.aws.amazon.com/service-authorization/latest/reference/"
-    "list_amazoncloudwatch.html); it only reads metrics. Its other read, DescribeAlarmHistory, is scoped to this "
-    "stack's alarms."
-)
-SHARED_FINDING_REASONS: Final[dict[str, tuple[str, ...]]] = {"AwsSolutions-IAM5[Resource::*]": ("digest-metric-read",)}
-"""Findings acknowledged on some resources with a reason of their own (by name) instead of the finding's."""
-
-DIGEST_INVOKE_FINDING: Final = "AwsSolutions-IAM5[Resource::<DigestFunctionCE0EDC24.Arn>:*]"
-REASONS[DIGEST_INVOKE_FINDING] = (
-    "CDK's Scheduler LambdaInvoke target grants the schedule's role lambda:InvokeFunction on the digest and its "
-    "versions (`:*`); it can invoke no other function."
-)
-
-
 def suppress_finding(construct: IConstruct, finding_id: str, reason_name: str) -> None:
     """Acknowledges one finding whose id is only known at synth, with a reason from REASONS."""
     Validations.of(construct).acknowledge(Acknowledgment(id=finding_id, reason=REASONS[reason_name]))
+
+
+def arn_of(resource: IConstruct) -> str:
+    """A resource's ARN as cdk-nag writes it in a finding's id: `<LogicalId.Arn>`."""
+    cfn_resource = resource.node.default_child or resource
+    assert isinstance(cfn_resource, CfnElement)
+    return f"<{Stack.of(resource).get_logical_id(cfn_resource)}.Arn>"
 
 
 def apply_checks(app: App) -> None:

@@ -13,7 +13,6 @@ from typing import Final
 
 from aws_cdk import ArnFormat, Duration, Stack
 from aws_cdk import aws_dynamodb as dynamodb
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_ses as ses
@@ -144,21 +143,16 @@ class NotifierService(Construct):
             catalog.IDEMPOTENCY_TABLE_ENV: self.idempotency_table.table_name,
             catalog.STACK_NAME_ENV: config.stack_name,
             catalog.RUNBOOK_URL_ENV: self._runbook_url,
-            **self._channel_environment(),
         }
-        for name, value in environment.items():
-            function.function.add_environment(name, value)
+        if config.alert_channels:  # the parameter NAMES of the optional channels; the URLs stay in SSM
+            environment[catalog.ALERT_CHANNELS_ENV] = ",".join(
+                f"{c.type}={c.parameter_name}" for c in config.alert_channels
+            )
+        function.add_environment(environment)
         self.idempotency_table.grant(function.function, *IDEMPOTENCY_TABLE_ACTIONS)
         if config.alert_channels:
-            function.role.add_to_policy(
-                iam.PolicyStatement(actions=list(SSM_READ_ACTIONS), resources=self._channel_parameter_arns())
-            )
-        function.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=list(SES_SEND_ACTIONS),
-                resources=[self.sender_identity.email_identity_arn, *self._identity_arns()],
-            )
-        )
+            function.allow(SSM_READ_ACTIONS, self._channel_parameter_arns())
+        function.allow(SES_SEND_ACTIONS, [self.sender_identity.email_identity_arn, *self._identity_arns()])
 
     def read_probe_failures(self, probe_log_group: logs.ILogGroup) -> None:
         """Lets the notifier quote the availability probe's latest failed check in site-unavailable emails.
@@ -169,18 +163,8 @@ class NotifierService(Construct):
         FilterLogEvents is authorized on the log group's ARN.
         https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_FilterLogEvents.html and
         https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html"""
-        function = self.notifier.function
-        function.add_environment(catalog.PROBE_LOG_GROUP_ENV, probe_log_group.log_group_name)
-        self.notifier.role.add_to_policy(
-            iam.PolicyStatement(actions=list(PROBE_LOG_READ_ACTIONS), resources=[probe_log_group.log_group_arn])
-        )
-
-    def _channel_environment(self) -> dict[str, str]:
-        """The parameter NAMES of the optional channels (the URLs stay in SSM); nothing when email is the only one."""
-        channels = self._config.alert_channels
-        if not channels:
-            return {}
-        return {catalog.ALERT_CHANNELS_ENV: ",".join(f"{c.type}={c.parameter_name}" for c in channels)}
+        self.notifier.add_environment({catalog.PROBE_LOG_GROUP_ENV: probe_log_group.log_group_name})
+        self.notifier.allow(PROBE_LOG_READ_ACTIONS, [probe_log_group.log_group_arn])
 
     def _channel_parameter_arns(self) -> list[str]:
         # NOTE: a parameter's ARN is `parameter/<name without its leading slash>`.

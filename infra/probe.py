@@ -1,18 +1,13 @@
 """The availability probe: a Lambda (functions/probe) that EventBridge Scheduler invokes every
-`probe_interval_minutes` to check the public site from outside, as a visitor's browser would.
-
-NOTE: EventBridge Scheduler invokes a Lambda target asynchronously, with a role it assumes that may
-lambda:InvokeFunction on that function only (LambdaInvoke creates it, trusted by scheduler.amazonaws.com with
-aws:SourceAccount). https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-templated.html and
-https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role
+`probe_interval_minutes` to check the public site from outside, as a visitor's browser would (how Scheduler
+invokes it: lambda_factory.scheduler_role).
 """
 
 from __future__ import annotations
 
 from typing import Final
 
-from aws_cdk import Duration, Stack
-from aws_cdk import aws_iam as iam
+from aws_cdk import Duration
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as scheduler_targets
@@ -20,8 +15,8 @@ from constructs import Construct
 
 from functions.common import catalog
 from infra.config import DeploymentConfig
-from infra.lambda_factory import PythonFunction
-from infra.nag import SCHEDULER_INVOKE_FINDING, suppress
+from infra.lambda_factory import PythonFunction, scheduler_role
+from infra.nag import arn_of, suppress_finding
 
 PROBE_MEMORY_MB: Final = 128
 PROBE_TIMEOUT: Final = Duration.seconds(30)
@@ -60,12 +55,13 @@ class AvailabilityProbe(Construct):
                 catalog.PROBE_SITE_ORIGIN_ENV: site_origin,
                 catalog.PROBE_API_URL_ENV: api_url,
             },
-            reserved_concurrency=None,
             # Its failures are its log lines and metric; a trace of three GETs adds nothing but a bill (docs/cost.md).
             tracing=lambda_.Tracing.DISABLED,
         )
         self.probe.function.configure_async_invoke(retry_attempts=PROBE_RETRY_ATTEMPTS)
-        self.scheduler_role = self._scheduler_role()
+        self.scheduler_role = scheduler_role(
+            self, "EventBridge Scheduler: invokes the availability probe, nothing else"
+        )
         self.schedule = scheduler.Schedule(
             self,
             "Schedule",
@@ -78,20 +74,5 @@ class AvailabilityProbe(Construct):
                 max_event_age=PROBE_MAX_EVENT_AGE,
             ),
         )
-        suppress(self.scheduler_role, SCHEDULER_INVOKE_FINDING)
-
-    def _scheduler_role(self) -> iam.Role:
-        """The role Scheduler assumes to invoke the probe; LambdaInvoke grants it lambda:InvokeFunction on the probe.
-
-        NOTE: our own role rather than CDK's stack-wide singleton, so it serves this schedule only; trusted by
-        scheduler.amazonaws.com for schedules of this account only (confused-deputy guard, as AWS recommends).
-        https://docs.aws.amazon.com/scheduler/latest/UserGuide/cross-service-confused-deputy-prevention.html"""
-        account = Stack.of(self).account
-        return iam.Role(
-            self,
-            "SchedulerRole",
-            description="EventBridge Scheduler: invokes the availability probe, nothing else",
-            assumed_by=iam.ServicePrincipal(
-                "scheduler.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": account}}
-            ),
-        )
+        invoke_finding = f"AwsSolutions-IAM5[Resource::{arn_of(self.probe.function)}:*]"
+        suppress_finding(self.scheduler_role, invoke_finding, "probe-invoke")

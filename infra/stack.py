@@ -8,15 +8,6 @@ from aws_cdk import CfnOutput, Environment, Stack
 from constructs import Construct
 
 from functions.common import catalog
-from functions.common.catalog import (
-    ALARM_TOPIC_OUTPUT,
-    ALERTING_HEALTH_TOPIC_OUTPUT,
-    API_URL_OUTPUT,
-    NOTIFIER_DLQ_OUTPUT,
-    NOTIFIER_FUNCTION_OUTPUT,
-    SITE_URL_OUTPUT,
-    TABLE_NAME_OUTPUT,
-)
 from infra.alert_topics import AlertTopics
 from infra.api import CounterApi
 from infra.budget import CostBudget
@@ -94,15 +85,11 @@ class ResumeBackendStack(Stack):
             "Alarms",
             stack_name=config.stack_name,
             runbook_url=runbook_url,
-            specs=[
-                spec
-                for monitor in (probe, http_api, counter, table_monitor, notifier_monitor)
-                for spec in monitor.alarm_specs
-            ],
+            specs=[spec for monitor in (probe, http_api, counter, notifier_monitor) for spec in monitor.alarm_specs],
             topics=self.alert_topics.by_route,
         )
         # The notifier links an alarm to its runbook section only when it is one of these.
-        notifier.notifier.function.add_environment(catalog.ALARM_IDS_ENV, ",".join(sorted(self.alarms.alarms)))
+        notifier.notifier.add_environment({catalog.ALARM_IDS_ENV: ",".join(sorted(self.alarms.alarms))})
         if config.digest_schedule is not None:
             self.digest = WeeklyDigest(
                 self,
@@ -133,17 +120,17 @@ class ResumeBackendStack(Stack):
         """Outputs with fixed logical ids: the deploy workflow, the smoke test and the docs read them by name."""
         topics, notifier = self.alert_topics, self.notifier
         outputs = {
-            API_URL_OUTPUT: (self.api.url, "Base URL of the visit counter API"),
-            SITE_URL_OUTPUT: (self.site.url, "URL of the resume site"),
+            catalog.API_URL_OUTPUT: (self.api.url, "Base URL of the visit counter API"),
+            catalog.SITE_URL_OUTPUT: (self.site.url, "URL of the resume site"),
             **self.site.domain_outputs(),
-            TABLE_NAME_OUTPUT: (self.visits.table.table_name, "DynamoDB table holding the count"),
-            ALARM_TOPIC_OUTPUT: (topics.alarm_topic.topic_arn, "SNS topic of the alarms (to the notifier)"),
-            ALERTING_HEALTH_TOPIC_OUTPUT: (
+            catalog.TABLE_NAME_OUTPUT: (self.visits.table.table_name, "DynamoDB table holding the count"),
+            catalog.ALARM_TOPIC_OUTPUT: (topics.alarm_topic.topic_arn, "SNS topic of the alarms (to the notifier)"),
+            catalog.ALERTING_HEALTH_TOPIC_OUTPUT: (
                 topics.alerting_health_topic.topic_arn,
                 "SNS topic of the alerting-health alarms (plain email)",
             ),
-            NOTIFIER_FUNCTION_OUTPUT: (notifier.notifier.function.function_name, "Alarm notifier Lambda"),
-            NOTIFIER_DLQ_OUTPUT: (notifier.dead_letter_queue.queue_url, "Alerts the notifier could not send"),
+            catalog.NOTIFIER_FUNCTION_OUTPUT: (notifier.notifier.function.function_name, "Alarm notifier Lambda"),
+            catalog.NOTIFIER_DLQ_OUTPUT: (notifier.dead_letter_queue.queue_url, "Alerts the notifier could not send"),
         }
         for logical_id, (value, description) in outputs.items():
             CfnOutput(self, logical_id, value=value, description=description).override_logical_id(logical_id)

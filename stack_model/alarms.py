@@ -29,7 +29,6 @@ class MetricQuery:
     id: str
     expression: str | None
     metric: Metric | None
-    returns_data: bool
 
 
 @dataclass(frozen=True)
@@ -54,14 +53,9 @@ class Alarm:
         return 1 if self.metric is not None else sum(1 for query in self.queries if query.metric is not None)
 
     @property
-    def periods_seconds(self) -> tuple[int, ...]:
-        if self.metric is not None:
-            return (self.metric.period_seconds,)
-        return tuple(query.metric.period_seconds for query in self.queries if query.metric is not None)
-
-    @property
     def high_resolution(self) -> bool:
-        return any(period < HIGH_RESOLUTION_PERIOD_SECONDS for period in self.periods_seconds)
+        metrics = [self.metric] if self.metric is not None else [query.metric for query in self.queries]
+        return any(m is not None and m.period_seconds < HIGH_RESOLUTION_PERIOD_SECONDS for m in metrics)
 
 
 def read_alarms(template: LocalTemplate) -> tuple[Alarm, ...]:
@@ -93,7 +87,7 @@ def _alarm(template: LocalTemplate, logical_id: str) -> Alarm:
 def _query(template: LocalTemplate, query: Mapping[str, Any]) -> MetricQuery:
     stat = query.get("MetricStat")
     metric = None if stat is None else _metric(template, stat.get("Metric", {}), stat.get("Stat"), stat)
-    return MetricQuery(str(query.get("Id", "")), query.get("Expression"), metric, bool(query.get("ReturnData", True)))
+    return MetricQuery(str(query.get("Id", "")), query.get("Expression"), metric)
 
 
 def _metric(template: LocalTemplate, names: Mapping[str, Any], statistic: Any, timing: Mapping[str, Any]) -> Metric:

@@ -1,4 +1,4 @@
-"""The HTTP API (API Gateway v2): its CORS rules, its stage (throttle, access log) and what its routes integrate."""
+"""The HTTP API (API Gateway v2): its CORS rules, its stage (throttle, access log) and what it integrates."""
 
 from __future__ import annotations
 
@@ -32,8 +32,6 @@ class Stage:
 class HttpApi:
     logical_id: str
     cors: Cors | None
-    routes: Mapping[str, str | None]
-    """Route key (`GET /visits`) → the logical id of the function its integration invokes."""
     integrated_functions: tuple[str | None, ...]
     """What each of its integrations invokes (None: not a function of the stack), in template order."""
 
@@ -45,16 +43,10 @@ def read_api(template: LocalTemplate) -> HttpApi | None:
         return None
     (api_id,) = apis
     integrations = {
-        lid: referenced(template.properties(lid).get("IntegrationUri"))
-        for lid in template.of_type("AWS::ApiGatewayV2::Integration")
+        lid: referenced(props.get("IntegrationUri")) for lid, props in template.each("AWS::ApiGatewayV2::Integration")
     }
-    routes = {}
-    for lid in template.of_type("AWS::ApiGatewayV2::Route"):
-        props = template.properties(lid)
-        target = template.resolve(props.get("Target", ""))
-        routes[str(props["RouteKey"])] = integrations.get(target.removeprefix("integrations/"))
     cors = template.properties(api_id).get("CorsConfiguration")
-    return HttpApi(api_id, None if cors is None else _cors(template, cors), routes, tuple(integrations.values()))
+    return HttpApi(api_id, None if cors is None else _cors(template, cors), tuple(integrations.values()))
 
 
 def _cors(template: LocalTemplate, cors: Mapping[str, Any]) -> Cors:
@@ -67,20 +59,18 @@ def _cors(template: LocalTemplate, cors: Mapping[str, Any]) -> Cors:
 
 
 def read_stages(template: LocalTemplate) -> tuple[Stage, ...]:
-    found = []
-    for logical_id in template.of_type("AWS::ApiGatewayV2::Stage"):
-        props = template.properties(logical_id)
-        throttle = props.get("DefaultRouteSettings", {})
-        access_log = props.get("AccessLogSettings", {})
-        rate, burst = throttle.get("ThrottlingRateLimit"), throttle.get("ThrottlingBurstLimit")
-        found.append(
-            Stage(
-                logical_id=logical_id,
-                name=str(props.get("StageName", "$default")),
-                throttle_rate_per_second=None if rate is None else float(rate),
-                throttle_burst_requests=None if burst is None else int(burst),
-                access_log_format=access_log.get("Format"),
-                access_log_group=referenced(access_log.get("DestinationArn")),
-            )
-        )
-    return tuple(found)
+    return tuple(_stage(logical_id, props) for logical_id, props in template.each("AWS::ApiGatewayV2::Stage"))
+
+
+def _stage(logical_id: str, props: Mapping[str, Any]) -> Stage:
+    throttle = props.get("DefaultRouteSettings", {})
+    access_log = props.get("AccessLogSettings", {})
+    rate, burst = throttle.get("ThrottlingRateLimit"), throttle.get("ThrottlingBurstLimit")
+    return Stage(
+        logical_id=logical_id,
+        name=str(props.get("StageName", "$default")),
+        throttle_rate_per_second=None if rate is None else float(rate),
+        throttle_burst_requests=None if burst is None else int(burst),
+        access_log_format=access_log.get("Format"),
+        access_log_group=referenced(access_log.get("DestinationArn")),
+    )

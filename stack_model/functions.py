@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from stack_model.template import LocalTemplate, referenced
 
@@ -45,24 +45,18 @@ class Function:
 
 def read_functions(template: LocalTemplate) -> dict[str, Function]:
     invoke_configs = {
-        referenced(props.get("FunctionName")): props
-        for props in (r.get("Properties", {}) for r in template.of_type("AWS::Lambda::EventInvokeConfig").values())
+        referenced(props.get("FunctionName")): props for _, props in template.each("AWS::Lambda::EventInvokeConfig")
     }
-    return {lid: _function(template, lid, invoke_configs.get(lid)) for lid in template.of_type("AWS::Lambda::Function")}
+    return {
+        lid: _function(template, lid, invoke_configs.get(lid, {})) for lid in template.of_type("AWS::Lambda::Function")
+    }
 
 
-def _function(template: LocalTemplate, logical_id: str, invoke_config: Mapping[str, object] | None) -> Function:
+def _function(template: LocalTemplate, logical_id: str, invoke_config: Mapping[str, Any]) -> Function:
     props = template.properties(logical_id)
     variables = props.get("Environment", {}).get("Variables", {})
     logging = props.get("LoggingConfig", {})
-    retries, on_failure = LAMBDA_DEFAULT_RETRIES, None
-    if invoke_config is not None:
-        retries = int(str(invoke_config.get("MaximumRetryAttempts", LAMBDA_DEFAULT_RETRIES)))
-        destination = invoke_config.get("DestinationConfig", {})
-        assert isinstance(destination, Mapping)
-        on_failure = referenced(destination.get("OnFailure", {}).get("Destination"))
-    if on_failure is None:
-        on_failure = referenced(props.get("DeadLetterConfig", {}).get("TargetArn"))
+    on_failure = referenced(invoke_config.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination"))
     reserved = props.get("ReservedConcurrentExecutions")
     return Function(
         logical_id=logical_id,
@@ -76,7 +70,7 @@ def _function(template: LocalTemplate, logical_id: str, invoke_config: Mapping[s
         architecture=str((props.get("Architectures") or ["x86_64"])[0]),
         tracing=str(props.get("TracingConfig", {}).get("Mode", "PassThrough")),
         platform_logs=logging.get("SystemLogLevel", "INFO") != "WARN",
-        async_retries=retries,
-        on_failure_queue=on_failure,
+        async_retries=int(str(invoke_config.get("MaximumRetryAttempts", LAMBDA_DEFAULT_RETRIES))),
+        on_failure_queue=on_failure or referenced(props.get("DeadLetterConfig", {}).get("TargetArn")),
         reserved_concurrency=None if reserved is None else int(str(reserved)),
     )

@@ -1,5 +1,6 @@
-"""IAM roles as the template declares them: each role's policy statements, gathered from the role's inline
-`Policies` and from every `AWS::IAM::Policy` / `AWS::IAM::ManagedPolicy` of the template attached to it."""
+"""IAM roles as the template declares them: each role's policy statements, from its inline `Policies` and every
+`AWS::IAM::Policy` / `AWS::IAM::ManagedPolicy` of the template attached to it (policies managed outside the
+template, such as AWS's, are not read)."""
 
 from __future__ import annotations
 
@@ -18,26 +19,17 @@ class PolicyStatement:
     actions: tuple[str, ...]
     resources: tuple[str, ...]
     """Resolved to local names where the template's expression resolves, else the expression as JSON."""
-    has_condition: bool = False
 
 
 @dataclass(frozen=True)
 class Role:
     logical_id: str
     statements: tuple[PolicyStatement, ...]
-    managed_policy_arns: tuple[str, ...]
-    """Policies managed outside the template (e.g. AWS's AWSLambdaBasicExecutionRole): their statements are not
-    in the template."""
-
-    @property
-    def allowed_actions(self) -> frozenset[str]:
-        return frozenset(action for s in self.statements if s.effect == "Allow" for action in s.actions)
 
 
 def read_roles(template: LocalTemplate) -> dict[str, Role]:
     attached: dict[str, list[PolicyStatement]] = {lid: [] for lid in template.of_type("AWS::IAM::Role")}
-    for lid in template.of_type("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
-        props = template.properties(lid)
+    for _, props in template.each("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
         for role in props.get("Roles", []):
             role_id = referenced(role)
             if role_id in attached:
@@ -47,8 +39,7 @@ def read_roles(template: LocalTemplate) -> dict[str, Role]:
         props = template.properties(lid)
         for inline in props.get("Policies", []):
             statements.extend(_statements(template, inline.get("PolicyDocument", {})))
-        managed = tuple(_resolved(template, arn) for arn in props.get("ManagedPolicyArns", []))
-        roles[lid] = Role(lid, tuple(statements), managed)
+        roles[lid] = Role(lid, tuple(statements))
     return roles
 
 
@@ -59,7 +50,6 @@ def _statements(template: LocalTemplate, document: Mapping[str, Any]) -> list[Po
             effect=str(statement.get("Effect", "Allow")),
             actions=tuple(str(action) for action in _listed(statement.get("Action"))),
             resources=tuple(_resolved(template, resource) for resource in _listed(statement.get("Resource"))),
-            has_condition="Condition" in statement,
         )
         for statement in (statements if isinstance(statements, list) else [statements])
     ]

@@ -33,35 +33,29 @@ class Dashboard:
 
 
 def read_subscriptions(template: LocalTemplate) -> tuple[Subscription, ...]:
-    found = []
-    for logical_id in template.of_type("AWS::SNS::Subscription"):
-        props = template.properties(logical_id)
-        found.append(
-            Subscription(
-                logical_id=logical_id,
-                topic=template.resolve(props["TopicArn"]),
-                protocol=str(props["Protocol"]),
-                endpoint=template.resolve(props["Endpoint"]),
-                function=referenced(props["Endpoint"]) if props["Protocol"] == "lambda" else None,
-                dead_letter_queue=referenced((props.get("RedrivePolicy") or {}).get("deadLetterTargetArn")),
-            )
+    return tuple(
+        Subscription(
+            logical_id=logical_id,
+            topic=template.resolve(props["TopicArn"]),
+            protocol=str(props["Protocol"]),
+            endpoint=template.resolve(props["Endpoint"]),
+            function=referenced(props["Endpoint"]) if props["Protocol"] == "lambda" else None,
+            dead_letter_queue=referenced((props.get("RedrivePolicy") or {}).get("deadLetterTargetArn")),
         )
-    return tuple(found)
+        for logical_id, props in template.each("AWS::SNS::Subscription")
+    )
 
 
 def read_email_identities(template: LocalTemplate) -> tuple[str, ...]:
-    return tuple(
-        template.resolve(template.properties(lid)["EmailIdentity"])
-        for lid in template.of_type("AWS::SES::EmailIdentity")
-    )
+    return tuple(template.resolve(props["EmailIdentity"]) for _, props in template.each("AWS::SES::EmailIdentity"))
 
 
 def read_dashboards(template: LocalTemplate) -> tuple[Dashboard, ...]:
     return tuple(
         Dashboard(
             logical_id,
-            template.resolve(template.properties(logical_id).get("DashboardName", logical_id)),
-            json.loads(template.resolve(template.properties(logical_id)["DashboardBody"])),
+            template.resolve(props.get("DashboardName", logical_id)),
+            json.loads(template.resolve(props["DashboardBody"])),
         )
-        for logical_id in template.of_type("AWS::CloudWatch::Dashboard")
+        for logical_id, props in template.each("AWS::CloudWatch::Dashboard")
     )

@@ -42,20 +42,16 @@ class Schedule:
 
 
 def read_schedules(template: LocalTemplate) -> tuple[Schedule, ...]:
-    found = []
-    for logical_id in template.of_type("AWS::Scheduler::Schedule"):
-        props = template.properties(logical_id)
-        target = props.get("Target", {})
-        found.append(
-            Schedule(
-                logical_id=logical_id,
-                expression=str(props["ScheduleExpression"]),
-                enabled=props.get("State", "ENABLED") == "ENABLED",
-                target=referenced(target.get("Arn")),
-                input=json.loads(target["Input"]) if "Input" in target else None,
-            )
+    return tuple(
+        Schedule(
+            logical_id=logical_id,
+            expression=str(props["ScheduleExpression"]),
+            enabled=props.get("State", "ENABLED") == "ENABLED",
+            target=referenced(props["Target"].get("Arn")),
+            input=json.loads(props["Target"]["Input"]) if "Input" in props["Target"] else None,
         )
-    return tuple(found)
+        for logical_id, props in template.each("AWS::Scheduler::Schedule")
+    )
 
 
 def rate_seconds(expression: str) -> int | None:

@@ -62,12 +62,8 @@ class StackModel:
             email_identities=read_email_identities(source),
             dashboards=read_dashboards(source),
             log_groups=read_log_groups(source),
-            kms_keys={
-                lid: bool(source.properties(lid).get("EnableKeyRotation")) for lid in source.of_type("AWS::KMS::Key")
-            },
-            advanced_parameters=sum(
-                source.properties(lid).get("Tier") == "Advanced" for lid in source.of_type("AWS::SSM::Parameter")
-            ),
+            kms_keys={lid: bool(props.get("EnableKeyRotation")) for lid, props in source.each("AWS::KMS::Key")},
+            advanced_parameters=sum(props.get("Tier") == "Advanced" for _, props in source.each("AWS::SSM::Parameter")),
             resource_types=Counter(str(resource["Type"]) for resource in source.resources.values()),
             source=source,
         )

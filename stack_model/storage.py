@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any
 
 from stack_model.template import LocalTemplate
-
-TABLE_TYPES: Final = ("AWS::DynamoDB::GlobalTable", "AWS::DynamoDB::Table")
 
 
 @dataclass(frozen=True)
@@ -35,8 +33,7 @@ class LogGroup:
 
 def read_tables(template: LocalTemplate) -> dict[str, Table]:
     tables = {}
-    for logical_id in template.of_type(*TABLE_TYPES):
-        props = template.properties(logical_id)
+    for logical_id, props in template.each("AWS::DynamoDB::GlobalTable", "AWS::DynamoDB::Table"):
         ttl = props.get("TimeToLiveSpecification") or {}
         recovery = [props.get("PointInTimeRecoverySpecification", {})]
         recovery += [replica.get("PointInTimeRecoverySpecification", {}) for replica in props.get("Replicas", [])]
@@ -55,11 +52,11 @@ def read_tables(template: LocalTemplate) -> dict[str, Table]:
 
 
 def read_log_groups(template: LocalTemplate) -> dict[str, LogGroup]:
-    groups = {}
-    for logical_id in template.of_type("AWS::Logs::LogGroup"):
-        props = template.properties(logical_id)
-        retention = props.get("RetentionInDays")
-        groups[logical_id] = LogGroup(
-            logical_id, None if retention is None else int(str(retention)), str(props.get("LogGroupClass", "STANDARD"))
+    return {
+        logical_id: LogGroup(
+            logical_id,
+            None if props.get("RetentionInDays") is None else int(str(props["RetentionInDays"])),
+            str(props.get("LogGroupClass", "STANDARD")),
         )
-    return groups
+        for logical_id, props in template.each("AWS::Logs::LogGroup")
+    }

@@ -3,7 +3,7 @@ logical id, and references (Ref, Fn::GetAtt, Fn::Join, pseudo parameters) resolv
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
 LOCAL_ACCOUNT_ID: Final = "123456789012"
@@ -34,6 +34,11 @@ class LocalTemplate:
 
     def of_type(self, *resource_types: str) -> dict[str, Any]:
         return {lid: r for lid, r in self.resources.items() if r["Type"] in resource_types}
+
+    def each(self, *resource_types: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        """(logical id, properties) of each resource of these types, in template order."""
+        for logical_id in self.of_type(*resource_types):
+            yield logical_id, self.properties(logical_id)
 
     def properties(self, logical_id: str) -> Mapping[str, Any]:
         properties: Mapping[str, Any] = self.resources[logical_id].get("Properties", {})

@@ -7,47 +7,16 @@ the hosting first, then the API (whose CORS allows `origin`), then calls `publis
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from constructs import Construct
 
 from infra.config import DeploymentConfig
 from infra.hosting.amplify import AmplifySite
 from infra.hosting.cloudfront import CloudFrontSite
-from infra.hosting.domain import DOMAIN_DNS_RECORDS_OUTPUT, DOMAIN_URL_OUTPUT
 
-__all__ = [
-    "DOMAIN_DNS_RECORDS_OUTPUT",
-    "DOMAIN_URL_OUTPUT",
-    "AmplifySite",
-    "CloudFrontSite",
-    "SiteHosting",
-    "cors_origins",
-    "site_hosting",
-]
-
-
-class SiteHosting(Protocol):
-    @property
-    def origin(self) -> str:
-        """`https://host` the site is served from (a CloudFormation token)."""
-        ...
-
-    @property
-    def url(self) -> str: ...
-
-    @property
-    def domain_origins(self) -> list[str]:
-        """`https://host` of each host on config.site_domain this hosting serves (none without a domain)."""
-        ...
-
-    def domain_outputs(self) -> dict[str, tuple[str, str]]:
-        """Stack outputs (logical id → value, description) the owner needs to point site_domain's DNS here."""
-        ...
-
-    def publish(self, *, api_url: str, api_origin: str) -> None:
-        """Adds the deploy-time steps: upload with the page naming `api_url`, security headers naming `api_origin`."""
-        ...
+SiteHosting = AmplifySite | CloudFrontSite
+"""Either exposes `origin` and `url` (tokens), `domain_origins` (https://host of each host on config.site_domain
+it serves), `domain_outputs()` (the stack outputs that point site_domain's DNS at it) and
+`publish(api_url=..., api_origin=...)` (the deploy-time steps: the page naming the API, headers allowing it)."""
 
 
 def site_hosting(scope: Construct, construct_id: str, *, config: DeploymentConfig) -> SiteHosting:

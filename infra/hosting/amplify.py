@@ -28,7 +28,8 @@ from infra.hosting.headers import amplify_custom_headers
 from infra.hosting.publisher import SitePublisher, settings_digest
 from infra.hosting.site_build import build_for_synth
 from infra.hosting.storage import SiteUpload, private_bucket
-from infra.nag import suppress
+from infra.lambda_factory import PythonFunction
+from infra.nag import arn_of, suppress_finding
 
 BRANCH_NAME: Final = "main"
 DOMAIN_PREFIXES: Final = ("", "www")
@@ -137,7 +138,7 @@ class AmplifySite(Construct):
         self._let_amplify_read_staging()
 
         self.publisher = SitePublisher(self, "Publisher", log_retention_days=self._log_retention_days)
-        self._grant_release(self.publisher.function.role)
+        self._grant_release(self.publisher.function)
         self.release = self.publisher.add_step(
             "Release",
             resource_type=contract.AMPLIFY_RELEASE,
@@ -193,19 +194,15 @@ class AmplifySite(Construct):
             )
         )
 
-    def _grant_release(self, role: iam.IRole) -> None:
+    def _grant_release(self, publisher: PythonFunction) -> None:
         """The publisher may change this app's headers and run jobs on this branch, nothing else."""
-        role.add_to_principal_policy(iam.PolicyStatement(actions=["amplify:UpdateApp"], resources=[self.app.attr_arn]))
-        role.add_to_principal_policy(
-            iam.PolicyStatement(actions=["amplify:StartDeployment"], resources=[self.branch.attr_arn])
+        publisher.allow(["amplify:UpdateApp"], [self.app.attr_arn])
+        publisher.allow(["amplify:StartDeployment"], [self.branch.attr_arn])
+        jobs = ["amplify:ListJobs", "amplify:GetJob", "amplify:StopJob"]
+        publisher.allow(jobs, [self.branch.attr_arn, f"{self.branch.attr_arn}/jobs/*"])
+        suppress_finding(
+            publisher.role, f"AwsSolutions-IAM5[Resource::{arn_of(self.branch)}/jobs/*]", "amplify-branch-jobs"
         )
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["amplify:ListJobs", "amplify:GetJob", "amplify:StopJob"],
-                resources=[self.branch.attr_arn, f"{self.branch.attr_arn}/jobs/*"],
-            )
-        )
-        suppress(role, f"AwsSolutions-IAM5[Resource::<{Stack.of(self).get_logical_id(self.branch)}.Arn>/jobs/*]")
 
 
 def _host(prefix: str, domain_name: str) -> str:

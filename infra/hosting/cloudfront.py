@@ -13,7 +13,6 @@ from aws_cdk import Duration, Stack
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
@@ -121,11 +120,8 @@ class CloudFrontSite(Construct):
         policy_arn = Stack.of(self).format_arn(
             service="cloudfront", region="", resource="response-headers-policy", resource_name=policy_id
         )
-        self.publisher.function.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["cloudfront:GetResponseHeadersPolicy", "cloudfront:UpdateResponseHeadersPolicy"],
-                resources=[policy_arn],
-            )
+        self.publisher.function.allow(
+            ["cloudfront:GetResponseHeadersPolicy", "cloudfront:UpdateResponseHeadersPolicy"], [policy_arn]
         )
         self.content_security_policy = self.publisher.add_step(
             "ContentSecurityPolicy",

@@ -13,7 +13,7 @@ from constructs import Construct
 
 from infra.hosting.site_build import PAGE_NAME, SiteBuild
 from infra.lambda_factory import role_writing_own_logs
-from infra.nag import suppress
+from infra.nag import arn_of, suppress, suppress_finding
 
 
 def private_bucket(scope: Construct, construct_id: str) -> s3.Bucket:
@@ -125,12 +125,9 @@ class SiteUpload(Construct):
             )
         for statement in statements:
             self.role.add_to_policy(statement)
-        bucket_id = stack.get_logical_id(bucket.node.default_child)  # type: ignore[arg-type]
-        suppress(
-            self.role,
-            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::{assets_bucket_pattern(qualifier)}/*]",
-            f"AwsSolutions-IAM5[Resource::<{bucket_id}.Arn>/*]",
-        )
+        assets = f"arn:<AWS::Partition>:s3:::{assets_bucket_pattern(qualifier)}/*"
+        suppress_finding(self.role, f"AwsSolutions-IAM5[Resource::{assets}]", "assets-bucket-read")
+        suppress_finding(self.role, f"AwsSolutions-IAM5[Resource::{arn_of(bucket)}/*]", "site-bucket-sync")
 
 
 def assets_bucket_pattern(qualifier: str) -> str:

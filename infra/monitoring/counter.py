@@ -12,7 +12,7 @@ from functions.common import catalog
 from infra.config import AlarmThresholds
 from infra.monitoring.alarm_spec import AT_LEAST, QUIET_IS_FINE, AlarmSpec
 from infra.monitoring.metrics import MAXIMUM, PERIOD, SUM, counter_metric
-from infra.monitoring.widgets import GRAPH_HEIGHT, Annotations, graph
+from infra.monitoring.widgets import GRAPH_HEIGHT, Annotations, graph, log_table
 
 COUNTER_THROTTLES_ALARM: Final = "counter-throttles"
 VISIT_STORE_FAILURES_ALARM: Final = "visit-store-failures"
@@ -122,11 +122,4 @@ class CounterMonitor:
         ]
 
     def cold_starts_widget(self) -> cloudwatch.IWidget:
-        return cloudwatch.LogQueryWidget(
-            title="Cold starts (count, handler import ms)",
-            log_group_names=[self.log_group.log_group_name],
-            query_string=COLD_START_QUERY,
-            view=cloudwatch.LogQueryVisualizationType.TABLE,
-            width=12,
-            height=GRAPH_HEIGHT,
-        )
+        return log_table("Cold starts (count, handler import ms)", [self.log_group], COLD_START_QUERY, width=12)

@@ -8,7 +8,6 @@ console render the synthesized body (tools/dashboard/).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -24,7 +23,7 @@ from infra.monitoring.http_api import HttpApiMonitor
 from infra.monitoring.notifier import NotifierMonitor
 from infra.monitoring.probe import ProbeMonitor
 from infra.monitoring.visits_table import VisitsTableMonitor
-from infra.monitoring.widgets import FULL_WIDTH, GRAPH_HEIGHT
+from infra.monitoring.widgets import FULL_WIDTH, log_table
 
 DEFAULT_INTERVAL: Final = Duration.days(7)
 LATEST_ERRORS_QUERY: Final = (
@@ -86,14 +85,22 @@ def operations_rows(sources: DashboardSources) -> list[list[cloudwatch.IWidget]]
                 height=4,
             )
         ],
-        [*sources.probe.widgets(annotations), _probe_failures(sources.probe_log_group)],
+        [
+            *sources.probe.widgets(annotations),
+            log_table("Latest failed probe checks", [sources.probe_log_group], LATEST_PROBE_FAILURES_QUERY, width=12),
+        ],
         sources.counter.visits_widgets(),
         sources.http_api.widgets(annotations),
         sources.counter.widgets(annotations),
         [sources.counter.cold_starts_widget(), *sources.visits_table.widgets()],
         [
             *sources.notifier.widgets(annotations),
-            _latest_errors([sources.counter.log_group, sources.notifier_log_group]),
+            log_table(
+                "Latest errors",
+                [sources.counter.log_group, sources.notifier_log_group],
+                LATEST_ERRORS_QUERY,
+                width=16,
+            ),
         ],
     ]
 
@@ -108,26 +115,4 @@ def _header(sources: DashboardSources) -> cloudwatch.IWidget:
         ),
         width=FULL_WIDTH,
         height=2,
-    )
-
-
-def _probe_failures(log_group: logs.ILogGroup) -> cloudwatch.IWidget:
-    return cloudwatch.LogQueryWidget(
-        title="Latest failed probe checks",
-        log_group_names=[log_group.log_group_name],
-        query_string=LATEST_PROBE_FAILURES_QUERY,
-        view=cloudwatch.LogQueryVisualizationType.TABLE,
-        width=12,
-        height=GRAPH_HEIGHT,
-    )
-
-
-def _latest_errors(log_groups: Sequence[logs.ILogGroup]) -> cloudwatch.IWidget:
-    return cloudwatch.LogQueryWidget(
-        title="Latest errors",
-        log_group_names=[group.log_group_name for group in log_groups],
-        query_string=LATEST_ERRORS_QUERY,
-        view=cloudwatch.LogQueryVisualizationType.TABLE,
-        width=16,
-        height=GRAPH_HEIGHT,
     )

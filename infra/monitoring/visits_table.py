@@ -11,7 +11,6 @@ from __future__ import annotations
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 
-from infra.monitoring.alarm_spec import AlarmSpec
 from infra.monitoring.metrics import PERIOD, SUM
 from infra.monitoring.widgets import graph
 
@@ -19,7 +18,6 @@ from infra.monitoring.widgets import graph
 class VisitsTableMonitor:
     def __init__(self, table: dynamodb.ITableV2) -> None:
         self._table = table
-        self.alarm_specs: list[AlarmSpec] = []
 
     def widgets(self) -> list[cloudwatch.IWidget]:
         table = self._table

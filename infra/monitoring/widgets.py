@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Final
 
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_logs as logs
 
 FULL_WIDTH: Final = 24
 GRAPH_HEIGHT: Final = 6
@@ -23,4 +24,16 @@ def graph(
 ) -> cloudwatch.GraphWidget:
     return cloudwatch.GraphWidget(
         title=title, left=list(metrics), left_annotations=list(annotations), width=width, height=GRAPH_HEIGHT
+    )
+
+
+def log_table(title: str, log_groups: Sequence[logs.ILogGroup], query: str, *, width: int) -> cloudwatch.LogQueryWidget:
+    """A Logs Insights query over `log_groups`, shown as a table."""
+    return cloudwatch.LogQueryWidget(
+        title=title,
+        log_group_names=[group.log_group_name for group in log_groups],
+        query_string=query,
+        view=cloudwatch.LogQueryVisualizationType.TABLE,
+        width=width,
+        height=GRAPH_HEIGHT,
     )
