@@ -115,9 +115,10 @@ class DeploymentConfig(_Strict):
     max_views_per_visitor_per_day: Annotated[int, whole(1, 1000)]
     """Page views of one visitor (a day's hash of IP, User-Agent and site) counted per UTC day (reloads and scripts
     beyond it count as IgnoredVisits)."""
-    max_views_per_network_per_day: Annotated[int, whole(1, 100_000)] = 30
+    max_views_per_network_per_day: Annotated[int, whole(1, 10_000)] = 30
     """Page views counted per network (a day's hash of the source IP alone) per UTC day, whatever the User-Agent;
-    at least `max_views_per_visitor_per_day` ([privacy.md](privacy.md))."""
+    at least `max_views_per_visitor_per_day`; at most 10,000, so the network's item of the day (a digest per counted
+    view) stays well under DynamoDB's 400 KB item limit ([privacy.md](privacy.md), [performance.md](performance.md))."""
     log_retention_days: Annotated[int, AfterValidator(retention)]
     """Retention of every log group (days)."""
     alert_recipients: Annotated[tuple[Email, ...], AfterValidator(unique)] = Field(min_length=1)
