@@ -1,6 +1,6 @@
 """What the site must send, as a visitor's browser reads it: the security headers and the CSP allowing the API.
 
-One definition for both callers: the post-deploy smoke test (tools/smoke.py) and the availability probe
+One definition for both callers: the post-deploy check (tools/verify.py) and the availability probe
 (functions/probe). Standard library only: it runs on Lambda (Python 3.11 and 3.13) without extra packages.
 """
 

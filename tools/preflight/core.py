@@ -216,10 +216,9 @@ def run_check(check: Check, context: Context) -> Result:
         if error_code(error) in DENIED_CODES:
             outcome = DENIED(action=check.denied_action(error.operation_name))
         else:
-            message = " ".join(str(error.response.get("Error", {}).get("Message", "")).split())
-            outcome = UNEXPECTED(error=_short(f"{error.operation_name}: {error_code(error)}: {message}"))
+            outcome = UNEXPECTED(error=error_summary(error))
     except BotoCoreError as error:
-        outcome = UNEXPECTED(error=_short(f"{type(error).__name__}: {error}"))
+        outcome = UNEXPECTED(error=error_summary(error))
     else:
         return Result(check.title, outcome)
     if check.optional:
@@ -227,7 +226,13 @@ def run_check(check: Check, context: Context) -> Result:
     return Result(check.title, outcome)
 
 
-def _short(text: str, limit: int = 200) -> str:
+def error_summary(error: Exception, limit: int = 200) -> str:
+    """One line for an error: `Operation: Code: message` for AWS's answers, else the exception's type and text."""
+    if isinstance(error, ClientError):
+        message = " ".join(str(error.response.get("Error", {}).get("Message", "")).split())
+        text = f"{error.operation_name}: {error_code(error)}: {message}"
+    else:
+        text = f"{type(error).__name__}: {error}"
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
