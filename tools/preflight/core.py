@@ -10,7 +10,7 @@ import dataclasses
 import enum
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import boto3
 from botocore.config import Config
@@ -170,6 +170,19 @@ def _is_missing_stack(error: ClientError) -> bool:
 
 def error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
+
+
+Answer = TypeVar("Answer")
+
+
+def unless_missing(call: Callable[[], Answer], *codes: str) -> Answer | None:
+    """The call's answer, or None when AWS answers one of `codes`: what was asked for does not exist."""
+    try:
+        return call()
+    except ClientError as error:
+        if error_code(error) not in codes:
+            raise
+        return None
 
 
 @dataclass(frozen=True)
