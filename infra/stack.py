@@ -117,7 +117,7 @@ class ResumeBackendStack(Stack):
         )
 
     def _outputs(self) -> None:
-        """Outputs with fixed logical ids: the deploy workflow, the smoke test and the docs read them by name."""
+        """Outputs with fixed logical ids: the deploy workflow, `make verify` and the docs read them by name."""
         topics, notifier = self.alert_topics, self.notifier
         outputs = {
             catalog.API_URL_OUTPUT: (self.api.url, "Base URL of the visit counter API"),

@@ -1,10 +1,10 @@
-"""`make verify`: after a deploy, with the owner's credentials, checks that the deployed stack works as a whole and
-prints the fix for each failure: what no AWS document settles (the access log, the guard's UpdateStage, the alarms'
-first data, the SES sender, the alerting-health subscription, the Amplify domain; docs/deploy.md, "Did it work?")
-and the smoke test's site and API checks.
+"""`make verify`: after a deploy, checks that the deployed stack works as a whole and prints the fix for each
+failure: what no AWS document settles (docs/deploy.md, "Did it work?"), then, over HTTP as a visitor's browser
+sees it, the site and the API: security headers, the CSP and the page naming the API, CORS for the site and
+against a foreign origin. It never records a visit: the foreign POST carries a body the counter refuses (400).
 
     python -m tools.verify                         # the stack named in cdk.json, in its account and region
-    python -m tools.verify --stack-outputs cdk-outputs.json   # CI: after `cdk deploy --outputs-file`
+    python -m tools.verify --stack-outputs cdk-outputs.json --lookup-role --retry-seconds 180   # CI, after deploy
     python -m tools.verify --local                 # the running `make dev` (tools/local/deployment.py)
 
 Exit status: 0 when every check passed, 1 when one failed, 2 when the config is invalid or the stack unreadable.
@@ -14,22 +14,30 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 import boto3
+import requests
 from botocore.exceptions import BotoCoreError, ClientError
 
+from frontend.build import API_META_NAME
 from functions.common import catalog
+
+# The header checks are shared with the availability probe, which runs on Lambda and cannot import infra/.
+from functions.probe.expectations import origin_of, security_header_problems
 from infra.config import ConfigError, DeploymentConfig, app_context, load_config, overrides_from_context
 from infra.guard import GUARD_STAGE_ACTIONS
-from tools import smoke
 from tools.preflight.core import Clients as AwsClients
-from tools.preflight.core import context_values
+from tools.preflight.core import context_values, error_summary
 from tools.preflight.runner import lookup_role_arn, qualifier_of
 
 EXIT_FAILED: Final = 1
@@ -38,9 +46,29 @@ STAGE_NAME: Final = "$default"
 _ALARM_TYPE: Final = "AWS::CloudWatch::Alarm"
 _API_TYPE: Final = "AWS::ApiGatewayV2::Api"
 _AMPLIFY_APP_TYPE: Final = "AWS::Amplify::App"
+# RFC 2606 reserves .invalid: no real site can ever have this origin, so no CORS rule may allow it.
+FOREIGN_ORIGIN: Final = "https://verify.invalid"
+# Not JSON, so the counter answers 400 before counting; text/plain keeps the POST a CORS "simple request",
+# the kind a foreign page can send without a preflight.
+NOT_A_VISIT_BODY: Final = "make verify: not a visit"
+HTTP_TIMEOUT_SECONDS: Final = (5.0, 10.0)  # connect, read
+RETRY_INTERVAL_SECONDS: Final = 5.0
+HTTP_FIX: Final = "docs/runbook.md; the lines above say what the site or API answered"
 
 
-Verdict = smoke.CheckResult
+@dataclass(frozen=True)
+class Verdict:
+    """One line of `make verify`: what was checked, the problems found (none: a pass), the fix for them, and, for a
+    check that means nothing where it ran, why it was skipped."""
+
+    name: str
+    problems: tuple[str, ...] = ()
+    fix: str = ""
+    skipped: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems
 
 
 @dataclass(frozen=True)
@@ -70,7 +98,7 @@ def read_deployment(
     """The stack's outputs (from `outputs_file`, else DescribeStacks) and resources (ListStackResources)."""
     cloudformation = clients("cloudformation")
     if outputs_file is not None:
-        outputs = smoke.stack_outputs_from_file(outputs_file, config.stack_name)
+        outputs = outputs_from_file(outputs_file, config.stack_name)
     else:
         stack = cloudformation.describe_stacks(StackName=config.stack_name)["Stacks"][0]
         outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
@@ -80,6 +108,15 @@ def read_deployment(
             if summary.get("PhysicalResourceId"):
                 resources.setdefault(summary["ResourceType"], []).append(summary["PhysicalResourceId"])
     return Deployment(config, outputs, {kind: tuple(ids) for kind, ids in resources.items()}, read_only)
+
+
+def outputs_from_file(path: Path, stack_name: str) -> dict[str, str]:
+    """The stack's outputs in a `cdk deploy --outputs-file` file ({stack: {output: value}})."""
+    try:
+        outputs = json.loads(path.read_text())[stack_name]
+        return {str(key): str(value) for key, value in outputs.items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        raise ValueError(f"cannot read the outputs of {stack_name} from {path}: {error!r}") from error
 
 
 def read_local_deployment(state_dir: Path, extra: Mapping[str, str]) -> tuple[Deployment, Clients]:
@@ -281,18 +318,199 @@ def _run_aws_check(
     """A check that could not run fails, naming the error: `make verify` never passes blind."""
     try:
         return check(deployment, clients)
-    except ClientError as error:
-        problem = f"{error.operation_name}: {error.response.get('Error', {}).get('Code', '')}: {error}"
-    except (BotoCoreError, LookupError) as error:
-        problem = f"{type(error).__name__}: {error}"
-    return Verdict(
-        _title(check),
-        (f"could not check: {problem[:300]}",),
-        "run `make verify` with the owner's (administrator) credentials of the deploy account",
+    except (ClientError, BotoCoreError, LookupError) as error:
+        return Verdict(
+            _title(check),
+            (f"could not check: {error_summary(error)}",),
+            "run `make verify` with the owner's (administrator) credentials of the deploy account",
+        )
+
+
+@dataclass(frozen=True)
+class Target:
+    api_url: str
+    site_url: str
+
+    @property
+    def visits_url(self) -> str:
+        return self.api_url.rstrip("/") + catalog.VISITS_PATH
+
+    @property
+    def site_origin(self) -> str:
+        return origin_of(self.site_url)
+
+    @property
+    def api_origin(self) -> str:
+        """What the site's CSP must allow the page to call: `scheme://host[:port]`, no path."""
+        return origin_of(self.api_url)
+
+    @property
+    def api_base_url(self) -> str:
+        """What the site's page must name (counter.js strips a trailing slash, frontend/static/counter.js)."""
+        return self.api_url.rstrip("/")
+
+
+def check_site(session: requests.Session, target: Target) -> Verdict:
+    name = f"site answers 200 with its security headers, CSP allowing the API, its page naming it ({target.site_url})"
+    try:
+        response = session.get(target.site_url, timeout=HTTP_TIMEOUT_SECONDS)
+    except requests.RequestException as error:
+        return Verdict(name, (f"cannot reach the site at {target.site_url}: {_reason(error)}",))
+    problems = []
+    if response.status_code != 200:
+        problems.append(f"answered {response.status_code}, expected 200")
+    problems += security_header_problems(
+        response.headers, api_origin=target.api_origin, https=urlsplit(response.url).scheme == "https"
     )
+    if response.status_code == 200:
+        problems += page_api_problems(response.text, target)
+    return Verdict(name, tuple(problems))
 
 
-def verify(deployment: Deployment, clients: Clients) -> list[Verdict]:
+class _ApiAddresses(HTMLParser):
+    """The content of each <meta name=API_META_NAME> in a page (frontend/templates/index.html)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        named = dict(attrs)
+        if tag == "meta" and named.get("name") == API_META_NAME:
+            self.found.append(named.get("content") or "")
+
+
+def page_api_problems(page: str, target: Target) -> list[str]:
+    """What is wrong with the API address the page's visit counter calls (empty: it names the API under test)."""
+    parser = _ApiAddresses()
+    parser.feed(page)
+    addresses = [address for address in parser.found if address.strip()]
+    if len(addresses) != 1:
+        found = len(addresses)
+        return [f'the page names no API: expected one <meta name="{API_META_NAME}"> with a URL, found {found}']
+    named = addresses[0]
+    if named.rstrip("/") != target.api_base_url:
+        return [f"the page calls the API at {named!r}, expected {target.api_base_url!r}: another API"]
+    return []
+
+
+def _is_figures(response: requests.Response) -> bool:
+    """The answer of GET /visits (docs/api/openapi.yaml, Figures)."""
+
+    def counts(value: object) -> bool:
+        return isinstance(value, dict) and all(
+            isinstance(value.get(key), int) and not isinstance(value.get(key), bool) and value[key] >= 0
+            for key in ("count", "unique_visitors")
+        )
+
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return counts(body) and counts(body.get("today"))
+
+
+def check_visits(session: requests.Session, target: Target) -> Verdict:
+    name = f"GET {catalog.VISITS_PATH} answers the count to the site's origin ({target.visits_url})"
+    try:
+        response = session.get(target.visits_url, headers={"Origin": target.site_origin}, timeout=HTTP_TIMEOUT_SECONDS)
+    except requests.RequestException as error:
+        return Verdict(name, (f"cannot reach the API at {target.visits_url}: {_reason(error)}",))
+    if response.status_code != 200:
+        return Verdict(name, (f"answered {response.status_code}, expected 200: {response.text[:200]!r}",))
+    problems = []
+    if not _is_figures(response):
+        problems.append(
+            'body is not {"count": n, "unique_visitors": n, "today": {"count": n, "unique_visitors": n}} '
+            f"of whole numbers: {response.text[:200]!r}"
+        )
+    allowed = response.headers.get("access-control-allow-origin")
+    if allowed != target.site_origin:
+        problems.append(
+            f"CORS does not allow the site's origin {target.site_origin}: Access-Control-Allow-Origin is {allowed!r}"
+        )
+    return Verdict(name, tuple(problems))
+
+
+def check_foreign_preflight(session: requests.Session, target: Target) -> Verdict:
+    name = f"CORS preflight for a POST from a foreign origin is refused ({FOREIGN_ORIGIN})"
+    headers = {
+        "Origin": FOREIGN_ORIGIN,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type",
+    }
+    try:
+        response = session.options(target.visits_url, headers=headers, timeout=HTTP_TIMEOUT_SECONDS)
+    except requests.RequestException as error:
+        return Verdict(name, (f"cannot reach the API at {target.visits_url}: {_reason(error)}",))
+    return Verdict(name, tuple(_foreign_origin_allowed(response)))
+
+
+def check_foreign_post(session: requests.Session, target: Target) -> Verdict:
+    name = f"a POST from a foreign origin gets no CORS permission ({FOREIGN_ORIGIN})"
+    headers = {"Origin": FOREIGN_ORIGIN, "Content-Type": "text/plain"}
+    try:
+        response = session.post(target.visits_url, data=NOT_A_VISIT_BODY, headers=headers, timeout=HTTP_TIMEOUT_SECONDS)
+    except requests.RequestException as error:
+        return Verdict(name, (f"cannot reach the API at {target.visits_url}: {_reason(error)}",))
+    problems = _foreign_origin_allowed(response)
+    if response.status_code < 300 or response.status_code >= 500:
+        problems.append(
+            f"answered {response.status_code} to a body the counter must refuse with 400"
+            + (" (a visit may have been recorded)" if response.status_code < 300 else "")
+        )
+    return Verdict(name, tuple(problems))
+
+
+HTTP_CHECKS: Final[Sequence[Callable[[requests.Session, Target], Verdict]]] = (
+    check_site,
+    check_visits,
+    check_foreign_preflight,
+    check_foreign_post,
+)
+
+
+def run_http_checks(target: Target) -> list[Verdict]:
+    with requests.Session() as session:
+        session.headers["User-Agent"] = "resume-backend-verify"
+        return [check(session, target) for check in HTTP_CHECKS]
+
+
+def run_until_passed(
+    target: Target,
+    *,
+    retry_seconds: float,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> list[Verdict]:
+    """Runs the HTTP checks, again every few seconds while some fail, for up to `retry_seconds` (0: once).
+    A fresh deployment can take a little while to answer everywhere (CDN, hosting)."""
+    deadline = clock() + retry_seconds
+    while True:
+        verdicts = run_http_checks(target)
+        failing = sum(not verdict.passed for verdict in verdicts)
+        if not failing or clock() + RETRY_INTERVAL_SECONDS > deadline:
+            return verdicts
+        print(f"{failing} HTTP check(s) failing; trying again in {RETRY_INTERVAL_SECONDS:g} s", file=sys.stderr)
+        sleep(RETRY_INTERVAL_SECONDS)
+
+
+def _foreign_origin_allowed(response: requests.Response) -> list[str]:
+    allowed = response.headers.get("access-control-allow-origin")
+    if allowed is not None and allowed.strip() in ("*", FOREIGN_ORIGIN):
+        return [f"CORS allows a foreign origin: Access-Control-Allow-Origin is {allowed!r} for {FOREIGN_ORIGIN}"]
+    return []
+
+
+def _reason(error: requests.RequestException) -> str:
+    # requests wraps urllib3's error in layers; the innermost one says what happened (e.g. connection refused).
+    inner: BaseException = error
+    while inner.__context__ is not None and inner.__context__ is not inner:
+        inner = inner.__context__
+    return f"{type(error).__name__}: {str(inner)[:200]}"
+
+
+def verify(deployment: Deployment, clients: Clients, retry_seconds: float = 0) -> list[Verdict]:
     checks = list(AWS_CHECKS)
     if deployment.config.hosting == "amplify" and (deployment.config.site_domain or deployment.notifier_user):
         checks.append(check_amplify_domain)
@@ -302,23 +520,38 @@ def verify(deployment: Deployment, clients: Clients) -> list[Verdict]:
             verdicts.append(Verdict(_title(check), skipped=f"not checkable locally: {NOT_LOCAL[check]}"))
         else:
             verdicts.append(_run_aws_check(check, deployment, clients))
-    target = smoke.target_from(
-        None,
-        None,
-        api_url=deployment.outputs.get(catalog.API_URL_OUTPUT),
-        site_url=deployment.outputs.get(catalog.SITE_URL_OUTPUT),
-    )
-    for result in smoke.run_checks(target):
-        fix = "" if result.passed else "docs/runbook.md; the smoke test's lines say what the site or API answered"
-        verdicts.append(Verdict(result.name, result.problems, fix))
-    return verdicts
+    api_url, site_url = (deployment.outputs.get(key) for key in (catalog.API_URL_OUTPUT, catalog.SITE_URL_OUTPUT))
+    if not (api_url and site_url):
+        missing = f"no {catalog.API_URL_OUTPUT} or {catalog.SITE_URL_OUTPUT} output"
+        return [*verdicts, Verdict("the site and the API answer", (missing,), "cdk deploy")]
+    http = run_until_passed(Target(api_url, site_url), retry_seconds=retry_seconds)
+    return verdicts + [Verdict(verdict.name, verdict.problems, HTTP_FIX) for verdict in http]
 
 
 def report(verdicts: Sequence[Verdict]) -> str:
+    lines = []
+    for verdict in verdicts:
+        lines.append(f"{'SKIP' if verdict.skipped else 'PASS' if verdict.passed else 'FAIL'}  {verdict.name}")
+        lines += [f"      - {problem}" for problem in (*verdict.problems, *filter(None, [verdict.skipped]))]
+        if not verdict.passed and verdict.fix:
+            lines.append(f"      fix: {verdict.fix}")
     failed = sum(not verdict.passed for verdict in verdicts)
     skipped = sum(bool(verdict.skipped) for verdict in verdicts)
     summary = f"verify: {failed} failed, {len(verdicts) - failed - skipped} passed"
-    return "\n".join([*smoke.result_lines(verdicts), summary + (f", {skipped} not checkable here" if skipped else "")])
+    return "\n".join([*lines, summary + (f", {skipped} not checkable here" if skipped else "")])
+
+
+def markdown_summary(verdicts: Sequence[Verdict]) -> str:
+    """The GitHub Actions run summary (written when GITHUB_STEP_SUMMARY is set)."""
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    rows = [
+        f"| {'✅' if verdict.passed else '❌'} | {cell(verdict.name)} | {cell('; '.join(verdict.problems) or 'ok')} |"
+        for verdict in verdicts
+    ]
+    return "\n".join(["### make verify", "", "| | check | result |", "| --- | --- | --- |", *rows, ""])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -337,6 +570,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=Path,
         metavar="STATE_DIR",
         help="check the running `make dev` (its state folder, default .local-state) instead of a deployed stack",
+    )
+    parser.add_argument(
+        "--retry-seconds", type=float, default=0.0, help="retry failing HTTP checks this long (CI: a fresh deploy)"
     )
     arguments = parser.parse_args(argv)
     try:
@@ -357,8 +593,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = deployment.config
     where = f"the local system ({arguments.local})" if arguments.local else f"aws://{config.account}/{config.region}"
     print(f"verify of {config.stack_name} in {where}")
-    verdicts = verify(deployment, make)
+    verdicts = verify(deployment, make, arguments.retry_seconds)
     print(report(verdicts))
+    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_path:
+        with open(summary_path, "a", encoding="utf-8") as summary:
+            summary.write(markdown_summary(verdicts))
     return EXIT_FAILED if any(not verdict.passed for verdict in verdicts) else 0
 
 

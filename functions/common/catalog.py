@@ -108,7 +108,7 @@ DIGEST_HANDLER: Final = "functions.digest.app.lambda_handler"
 VISITS_PATH: Final = "/visits"
 COUNTER_ROUTES: Final[Mapping[str, tuple[str, ...]]] = {VISITS_PATH: ("GET", "POST")}
 
-# Stack output ids (fixed logical ids): the deploy workflow, the smoke test and the tests read them by name.
+# Stack output ids (fixed logical ids): the deploy workflow, `make verify` and the tests read them by name.
 API_URL_OUTPUT: Final = "ApiUrl"
 SITE_URL_OUTPUT: Final = "SiteUrl"
 TABLE_NAME_OUTPUT: Final = "VisitsTableName"

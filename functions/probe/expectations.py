@@ -1,5 +1,5 @@
 """What the site must send, as a visitor's browser reads it: the security headers and the CSP allowing the API.
-One definition for the post-deploy smoke test and the availability probe; standard library only.
+One definition for the post-deploy check (tools/verify.py) and the availability probe; standard library only.
 """
 
 from __future__ import annotations

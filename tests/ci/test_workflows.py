@@ -273,19 +273,12 @@ def test_deploy_ships_the_assembly_the_synth_job_tested() -> None:
     assert "aws://$DEPLOY_ACCOUNT/$DEPLOY_REGION" in steps[check_index]["run"]
 
 
-def test_deploy_then_smoke_test_the_deployed_outputs() -> None:
-    steps = load_workflow(CI)["jobs"]["deploy"]["steps"]
-    runs = [str(step.get("run", "")) for step in steps]
+def test_deploy_writes_the_outputs_file() -> None:
+    runs = [str(step.get("run", "")) for step in load_workflow(CI)["jobs"]["deploy"]["steps"]]
     [deploy_index] = [i for i, run in enumerate(runs) if "npx cdk deploy" in run]
     deploy = " ".join(runs[deploy_index].replace("\\\n", " ").split())
     assert "--require-approval never" in deploy
     assert "--outputs-file cdk-outputs.json" in deploy
-    # The smoke test reads the outputs the deploy wrote, after it, and its failure fails the job
-    [smoke_index] = [i for i, run in enumerate(runs) if "-m tools.smoke" in run]
-    assert smoke_index > deploy_index
-    assert "--stack-outputs cdk-outputs.json" in runs[smoke_index]
-    assert "continue-on-error" not in steps[smoke_index]
-    assert "if" not in steps[smoke_index]
 
 
 def test_deploy_then_verify_the_deployed_stack() -> None:
@@ -299,6 +292,8 @@ def test_deploy_then_verify_the_deployed_stack() -> None:
     assert command[command.index("--stack-outputs") + 1] == "cdk-outputs.json"
     # The deploy role reads nothing itself: the checks read through the bootstrap lookup role, as the preflight
     assert "--lookup-role" in command
+    # A fresh deployment may take a while to answer everywhere (CDN, hosting): the HTTP checks retry
+    assert float(command[command.index("--retry-seconds") + 1]) > 0
     assert "config.account=$DEPLOY_ACCOUNT" in command
     assert "config.region=$DEPLOY_REGION" in command
     # A failure fails the job

@@ -2,8 +2,7 @@
 
 Each command runs as a user runs it, in a process of its own, with a value out of range given the way overrides
 reach that command: `--config KEY=VALUE` for the local system and the drill, `CDK_CONTEXT_JSON` (what the CDK
-CLI passes for `cdk.json` plus `-c config.KEY=VALUE`) for the apps and the dashboard tooling. The smoke test reads
-no config; its inputs are its arguments, and a malformed one is its config error.
+CLI passes for `cdk.json` plus `-c config.KEY=VALUE`) for the apps and the dashboard tooling.
 """
 
 from __future__ import annotations
@@ -67,10 +66,3 @@ def test_a_bad_config_option_of_the_local_system_is_a_clear_error(command: str, 
 def test_a_config_option_that_is_not_key_value_is_a_usage_error(tmp_path: Path) -> None:
     result = _run(["tools.local", "--config", "counter_timeout_seconds"], tmp_path)
     _assert_config_error(result, "--config: invalid config_override value: 'counter_timeout_seconds'")
-
-
-@pytest.mark.parametrize(("flag", "url"), [("--api-url", "http://[::1"), ("--site-url", "https://site.example:port/")])
-def test_a_malformed_smoke_test_url_is_a_clear_error(flag: str, url: str, tmp_path: Path) -> None:
-    urls = {"--api-url": "https://api.example/", "--site-url": "https://site.example/"} | {flag: url}
-    result = _run(["tools.smoke", *(part for pair in urls.items() for part in pair)], tmp_path)
-    _assert_config_error(result, f"smoke test cannot start: {flag} {url!r} is not an http(s) URL")

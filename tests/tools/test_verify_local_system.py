@@ -1,6 +1,6 @@
 """`make verify ARGS=--local` against the real local system (`make dev` in this process), standing in for the deployed
 account: it passes on a fresh system, and fails naming the fix when the guard's grant or the sender's verification is
-taken away on the emulator. A module of its own, as test_smoke_local_system.py (the system enforces IAM while it runs).
+taken away on the emulator. A module of its own: the system enforces IAM on moto for the whole process while it runs.
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ def test_verify_passes_on_a_fresh_local_system(local_system: LocalSystem, capsys
     assert status == 0, output
     assert "PASS  the throttle guard may update the API stage" in output
     assert "PASS  the SES sender" in output
+    # The HTTP checks ran against the local site and API, the CSP and the page's API address included
+    assert f"PASS  GET {catalog.VISITS_PATH} answers the count to the site's origin" in output
     # What the local system cannot stand in for says so on its line instead of passing
     assert "SKIP  access log\n      - not checkable locally: the local API writes no access log" in output
     # The guard's check made a real UpdateStage with the current limits, through the stage the guard changes

@@ -17,6 +17,7 @@ from tools.preflight.core import (
     Outcome,
     Status,
     error_code,
+    unless_missing,
 )
 from tools.preflight.placeholders import PLACEHOLDER_ACCOUNT
 
@@ -132,11 +133,11 @@ def requirement_from_assembly(assembly: Path) -> BootstrapRequirement:
 
 def _deployed_version(context: Context, stack: dict[str, Any], parameter: str) -> int | None:
     """The version the deploy's own CheckBootstrapVersion rule reads (the SSM parameter), else the stack's output."""
-    try:
-        return int(context.client("ssm").get_parameter(Name=parameter)["Parameter"]["Value"])
-    except ClientError as error:
-        if error_code(error) not in DENIED_CODES | {"ParameterNotFound"}:
-            raise
+    found = unless_missing(
+        lambda: context.client("ssm").get_parameter(Name=parameter), *DENIED_CODES, "ParameterNotFound"
+    )
+    if found is not None:
+        return int(found["Parameter"]["Value"])
     outputs = {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
     return int(outputs[BOOTSTRAP_VERSION_OUTPUT]) if BOOTSTRAP_VERSION_OUTPUT in outputs else None
 

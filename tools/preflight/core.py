@@ -10,7 +10,7 @@ import dataclasses
 import enum
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import boto3
 from botocore.config import Config
@@ -172,6 +172,19 @@ def error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
 
+Answer = TypeVar("Answer")
+
+
+def unless_missing(call: Callable[[], Answer], *codes: str) -> Answer | None:
+    """The call's answer, or None when AWS answers one of `codes`: what was asked for does not exist."""
+    try:
+        return call()
+    except ClientError as error:
+        if error_code(error) not in codes:
+            raise
+        return None
+
+
 @dataclass(frozen=True)
 class Check:
     """One line of the preflight. `permissions` are the IAM actions its calls need; `findings` what it can say.
@@ -216,10 +229,9 @@ def run_check(check: Check, context: Context) -> Result:
         if error_code(error) in DENIED_CODES:
             outcome = DENIED(action=check.denied_action(error.operation_name))
         else:
-            message = " ".join(str(error.response.get("Error", {}).get("Message", "")).split())
-            outcome = UNEXPECTED(error=_short(f"{error.operation_name}: {error_code(error)}: {message}"))
+            outcome = UNEXPECTED(error=error_summary(error))
     except BotoCoreError as error:
-        outcome = UNEXPECTED(error=_short(f"{type(error).__name__}: {error}"))
+        outcome = UNEXPECTED(error=error_summary(error))
     else:
         return Result(check.title, outcome)
     if check.optional:
@@ -227,7 +239,13 @@ def run_check(check: Check, context: Context) -> Result:
     return Result(check.title, outcome)
 
 
-def _short(text: str, limit: int = 200) -> str:
+def error_summary(error: Exception, limit: int = 200) -> str:
+    """One line for an error: `Operation: Code: message` for AWS's answers, else the exception's type and text."""
+    if isinstance(error, ClientError):
+        message = " ".join(str(error.response.get("Error", {}).get("Message", "")).split())
+        text = f"{error.operation_name}: {error_code(error)}: {message}"
+    else:
+        text = f"{type(error).__name__}: {error}"
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

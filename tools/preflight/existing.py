@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from botocore.exceptions import ClientError
-
 from functions.common.catalog import VISITS_PARTITION_KEY
 from infra.deploy_role import EXISTING_PROVIDER_CONTEXT_KEY, GITHUB_OIDC_ISSUER, deploy_role_stack_name
-from tools.preflight.core import Check, Context, Finding, Outcome, Status, error_code
+from tools.preflight.core import Check, Context, Finding, Outcome, Status, unless_missing
 
 OIDC_RESOURCE_TYPE: Final = "AWS::IAM::OIDCProvider"
 # The deploy-role deploy of docs/deploy.md, with the existing provider passed in.
@@ -73,13 +71,12 @@ def _key_of(table: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 def _check_adopted(context: Context, name: str) -> Outcome:
     values = {"table": name, "key": VISITS_PARTITION_KEY, "region": context.config.region}
-    try:
-        table = context.client("dynamodb").describe_table(TableName=name)["Table"]
-    except ClientError as error:
-        if error_code(error) != "ResourceNotFoundException":
-            raise
+    found = unless_missing(
+        lambda: context.client("dynamodb").describe_table(TableName=name), "ResourceNotFoundException"
+    )
+    if found is None:
         return TABLE_MISSING(**values)
-    key = _key_of(table)
+    key = _key_of(found["Table"])
     if key != [(VISITS_PARTITION_KEY, "HASH", "S")]:
         return TABLE_WRONG_KEY(found=", ".join(f"{n} ({kind}, {t})" for n, kind, t in key), **values)
     return TABLE_ADOPTED(**values)

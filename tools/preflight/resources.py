@@ -6,11 +6,10 @@ from __future__ import annotations
 from typing import Any, Final
 
 import boto3
-from botocore.exceptions import ClientError
 
 from infra.config_values import CLOUDFRONT_CERTIFICATE_REGION
 from infra.lambda_factory import POWERTOOLS_LAYER_PARAMETER
-from tools.preflight.core import Check, Context, Finding, Outcome, Status, error_code
+from tools.preflight.core import Check, Context, Finding, Outcome, Status, unless_missing
 
 # NOTE: Lambda refuses a reservation that leaves the account fewer than this many unreserved executions.
 # https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
@@ -75,12 +74,12 @@ LAYER_NOT_AN_ARN = Finding(
 
 def check_powertools_layer(context: Context) -> Outcome:
     values = {"parameter": POWERTOOLS_LAYER_PARAMETER, "region": context.config.region}
-    try:
-        value = context.client("ssm").get_parameter(Name=POWERTOOLS_LAYER_PARAMETER)["Parameter"]["Value"]
-    except ClientError as error:
-        if error_code(error) != "ParameterNotFound":
-            raise
+    found = unless_missing(
+        lambda: context.client("ssm").get_parameter(Name=POWERTOOLS_LAYER_PARAMETER), "ParameterNotFound"
+    )
+    if found is None:
         return LAYER_MISSING(**values)
+    value = found["Parameter"]["Value"]
     if not (value.startswith("arn:") and ":layer:" in value):
         return LAYER_NOT_AN_ARN(value=value, **values)
     return LAYER_FOUND(arn=value, **values)
@@ -128,14 +127,13 @@ def _check_certificate(context: Context) -> Outcome:
     if config.site_domain is None or config.site_certificate_arn is None:
         return NO_CERTIFICATE_NEEDED()
     values = {"arn": config.site_certificate_arn, "domain": config.site_domain}
-    try:
-        certificate = context.client("acm", CLOUDFRONT_CERTIFICATE_REGION).describe_certificate(
-            CertificateArn=config.site_certificate_arn
-        )["Certificate"]
-    except ClientError as error:
-        if error_code(error) != "ResourceNotFoundException":
-            raise
+    acm = context.client("acm", CLOUDFRONT_CERTIFICATE_REGION)
+    found = unless_missing(
+        lambda: acm.describe_certificate(CertificateArn=config.site_certificate_arn), "ResourceNotFoundException"
+    )
+    if found is None:
         return CERTIFICATE_MISSING(**values)
+    certificate = found["Certificate"]
     if certificate["Status"] != "ISSUED":
         return CERTIFICATE_NOT_ISSUED(status=certificate["Status"], **values)
     names = [certificate["DomainName"], *certificate.get("SubjectAlternativeNames", [])]

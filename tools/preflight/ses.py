@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from botocore.exceptions import ClientError
-
-from tools.preflight.core import Check, Context, Finding, Outcome, Status, error_code
+from tools.preflight.core import Check, Context, Finding, Outcome, Status, unless_missing
 
 IDENTITY_RESOURCE_TYPE: Final = "AWS::SES::EmailIdentity"
 _PRODUCTION_ACCESS_STEP: Final = (
@@ -20,12 +18,10 @@ _PRODUCTION_ACCESS_STEP: Final = (
 
 
 def _identity(context: Context, name: str) -> dict[str, Any] | None:
-    try:
-        found: dict[str, Any] = context.client("sesv2").get_email_identity(EmailIdentity=name)
-    except ClientError as error:
-        if error_code(error) != "NotFoundException":
-            raise
-        return None
+    sesv2 = context.client("sesv2")
+    found: dict[str, Any] | None = unless_missing(
+        lambda: sesv2.get_email_identity(EmailIdentity=name), "NotFoundException"
+    )
     return found
 
 

@@ -1,6 +1,6 @@
 """`make verify`'s AWS checks against a deployed stack on moto, with botocore's Stubber for the calls moto lacks:
 apigatewayv2 UpdateStage (moto routes the stage path without an update) and Amplify GetDomainAssociation.
-The site and API checks are the smoke test's (tests/e2e/test_smoke.py)."""
+The site and API checks run against servers on this machine (tests/tools/test_verify_http.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import io
 import json
 import zipfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -215,3 +216,19 @@ def test_a_check_that_cannot_run_fails(stack: StackOnMoto) -> None:
     _expect_noop_update(stack)
     [failed] = _failed(stack.run())
     assert failed.problems[0].startswith("could not check: GetEmailIdentity: AccessDeniedException")
+
+
+def test_a_stack_without_the_site_and_api_outputs_fails_naming_the_deploy(stack: StackOnMoto) -> None:
+    # Given a stack whose outputs lack ApiUrl and SiteUrl (deployed before the hosting existed)
+    _expect_noop_update(stack)
+    # When verify runs, the HTTP checks included
+    [failed] = _failed(verify.verify(stack.deployment(), stack.client))
+    # Then one line says which outputs are missing, before any request
+    assert failed.problems == (f"no {catalog.API_URL_OUTPUT} or {catalog.SITE_URL_OUTPUT} output",)
+    assert failed.fix == "cdk deploy"
+
+
+def test_an_unreadable_outputs_file_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "missing.json"
+    assert verify.main(["--stack-outputs", str(missing)]) == verify.EXIT_USAGE
+    assert f"cannot read the outputs of ResumeBackend from {missing}" in capsys.readouterr().err

@@ -1,6 +1,6 @@
-"""The post-deploy smoke test (`python -m tools.smoke`) against a deployment running on this machine.
+"""`make verify`'s HTTP checks (tools/verify.py) against a deployment running on this machine; they pass against the
+real local system too (tests/tools/test_verify_local_system.py).
 
-It passes against the real local system (`make dev`, the `local_system` fixture) and fails with its API down.
 The broken deployments (CORS open to everyone, CORS missing the site, a missing or wrong security header, a CSP
 that does not let the page call the API, a page naming another API) are ones the local system cannot be
 configured into, so the small servers below play them: the API wraps the real counter handler on the AWS
@@ -11,9 +11,6 @@ page naming the API, as the deploy publishes them, and knobs break either.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -36,9 +33,8 @@ from functions.common.security_headers import (
 )
 from functions.counter import app as counter_app
 from functions.probe import expectations
-from infra.config import REPO_ROOT
 from stack_model.template import LocalTemplate
-from tools import smoke
+from tools import verify
 from tools.local.emulator import LOOPBACK, AwsEmulator
 from tools.local.lambda_runtime.events import LocalLambdaContext, http_api_event
 from tools.local.provision import create_visits_table
@@ -46,7 +42,7 @@ from tools.synth import default_template
 
 pytestmark = pytest.mark.e2e
 
-TABLE_NAME = "visits-smoke"
+TABLE_NAME = "visits-verify"
 API_ORIGIN = "https://abc123.execute-api.eu-west-1.amazonaws.com"
 OTHER_API_ORIGIN = "https://other.execute-api.eu-west-1.amazonaws.com"
 
@@ -114,7 +110,7 @@ class _ApiHandler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: the tests read the smoke test's output, not the server's."""
+        """Quiet: the tests read the checks' lines, not the server's."""
 
 
 class _SiteHandler(BaseHTTPRequestHandler):
@@ -159,7 +155,7 @@ class LocalDeployment:
 def _serve(handler: type[BaseHTTPRequestHandler], knobs: Knobs) -> _Server:
     server = _Server((LOOPBACK, 0), handler)
     server.knobs = knobs
-    threading.Thread(target=server.serve_forever, name=f"smoke-{handler.__name__}", daemon=True).start()
+    threading.Thread(target=server.serve_forever, name=f"verify-{handler.__name__}", daemon=True).start()
     return server
 
 
@@ -173,7 +169,7 @@ def visits_table() -> Iterator[str]:
         env.setenv(catalog.TABLE_NAME_ENV, TABLE_NAME)
         env.setenv(catalog.MAX_VIEWS_ENV, "3")
         env.setenv(catalog.MAX_VIEWS_PER_NETWORK_ENV, "30")
-        # The smoke test never counts a visit: no origin of its stand-in site needs to be one the counter counts.
+        # The checks never count a visit: no origin of its stand-in site needs to be one the counter counts.
         env.setenv(catalog.ALLOWED_ORIGINS_ENV, "https://site.invalid")
         create_visits_table(boto3.client("dynamodb"), TABLE_NAME)
         counter_app.visit_counter.cache_clear()
@@ -190,7 +186,7 @@ def deployment(visits_table: str) -> Iterator[LocalDeployment]:
     knobs = Knobs()
     api, site = _serve(_ApiHandler, knobs), _serve(_SiteHandler, knobs)
     api_url, site_url = f"http://{LOOPBACK}:{api.server_port}/", f"http://{LOOPBACK}:{site.server_port}/"
-    target = smoke.Target(api_url=api_url, site_url=site_url)
+    target = verify.Target(api_url=api_url, site_url=site_url)
     knobs.allowed_origins.append(target.site_origin)
     knobs.site_headers = security_headers(target.api_origin)
     knobs.site_api = api_url  # as the deploy writes it: the ApiUrl output, trailing slash included
@@ -201,149 +197,124 @@ def deployment(visits_table: str) -> Iterator[LocalDeployment]:
         server.server_close()
 
 
-def run_smoke_command(*args: str) -> subprocess.CompletedProcess[str]:
-    """`python -m tools.smoke ...` as CI runs it, in a process of its own."""
-    return subprocess.run(
-        [sys.executable, "-m", "tools.smoke", *args],
-        cwd=REPO_ROOT,
-        env=os.environ | {"NO_PROXY": LOOPBACK, "GITHUB_STEP_SUMMARY": ""},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+def _check(deployment: LocalDeployment) -> tuple[bool, str]:
+    """Whether every HTTP check passed, and the lines `make verify` prints for them."""
+    verdicts = verify.run_http_checks(verify.Target(deployment.api_url, deployment.site_url))
+    return all(verdict.passed for verdict in verdicts), verify.report(verdicts)
 
 
-def _urls(deployment: LocalDeployment) -> list[str]:
-    return ["--api-url", deployment.api_url, "--site-url", deployment.site_url]
+def test_http_checks_passes_against_a_working_deployment(deployment: LocalDeployment) -> None:
+    # When the HTTP checks run against the working local deployment
+    passed, output = _check(deployment)
+    # Then every check passes
+    assert passed, output
+    assert f"verify: 0 failed, {len(verify.HTTP_CHECKS)} passed" in output
+    assert "FAIL" not in output
 
 
-def test_smoke_passes_against_a_working_deployment(deployment: LocalDeployment) -> None:
-    # When the smoke command runs against the working local deployment
-    result = run_smoke_command(*_urls(deployment))
-    # Then every check passes and the command succeeds
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert f"smoke test passed: {len(smoke.CHECKS)} passed, 0 failed" in result.stdout
-    assert "FAIL" not in result.stdout
-
-
-def test_smoke_reads_the_urls_from_cdk_deploy_outputs(deployment: LocalDeployment, tmp_path: Path) -> None:
+def test_the_outputs_of_the_stack_are_read_from_cdk_deploy_outputs(tmp_path: Path) -> None:
     # Given the file `cdk deploy --outputs-file` writes, with another stack beside the app's
     outputs = tmp_path / "cdk-outputs.json"
-    outputs.write_text(
-        json.dumps(
-            {
-                "ResumeBackend-GitHubDeploy": {"DeployRoleArn": "arn:aws:iam::111111111111:role/deploy"},
-                "ResumeBackend": {
-                    catalog.API_URL_OUTPUT: deployment.api_url,
-                    catalog.SITE_URL_OUTPUT: deployment.site_url,
-                    "VisitsTableName": TABLE_NAME,
-                },
-            }
-        )
-    )
-    # When the smoke test reads its targets from it
-    exit_code = smoke.main(["--stack-outputs", str(outputs)])
-    # Then it finds the app's stack and passes
-    assert exit_code == 0
+    app = {catalog.API_URL_OUTPUT: "https://api.example/", catalog.SITE_URL_OUTPUT: "https://site.example/"}
+    outputs.write_text(json.dumps({"ResumeBackend-GitHubDeploy": {"DeployRoleArn": "arn"}, "ResumeBackend": app}))
+    # When verify reads the app's stack from it
+    # Then it has the app's outputs, and another stack name is an error naming the file
+    assert verify.outputs_from_file(outputs, "ResumeBackend") == app
+    with pytest.raises(ValueError, match=f"cannot read the outputs of Other from {outputs}"):
+        verify.outputs_from_file(outputs, "Other")
 
 
-def test_smoke_never_records_a_visit(deployment: LocalDeployment) -> None:
+def test_http_checks_never_records_a_visit(deployment: LocalDeployment) -> None:
     # Given the count before
     before = requests.get(f"{deployment.api_url}visits", timeout=5).json()["count"]
-    # When the smoke test runs, including its POST from a foreign origin
-    assert smoke.main(_urls(deployment)) == 0
+    # When the HTTP checks run, including their POST from a foreign origin
+    assert _check(deployment)[0]
     # Then the count is unchanged: a deploy does not add a visitor
     assert requests.get(f"{deployment.api_url}visits", timeout=5).json()["count"] == before
 
 
-def test_smoke_fails_when_the_api_is_down(deployment: LocalDeployment) -> None:
+def test_http_checks_fails_when_the_api_is_down(deployment: LocalDeployment) -> None:
     # Given the API no longer answers (its port is closed)
     deployment.stop_api()
-    # When the smoke command runs
-    result = run_smoke_command(*_urls(deployment))
+    # When the HTTP checks run
+    passed, output = _check(deployment)
     # Then it fails and says which URL it could not reach
-    assert result.returncode == smoke.EXIT_CHECK_FAILED
-    assert f"cannot reach the API at {deployment.api_url}visits" in result.stdout
-    assert "smoke test failed" in result.stdout
+    assert not passed
+    assert f"cannot reach the API at {deployment.api_url}visits" in output
 
 
-def test_smoke_fails_when_cors_allows_a_foreign_origin(deployment: LocalDeployment) -> None:
+def test_http_checks_fails_when_cors_allows_a_foreign_origin(deployment: LocalDeployment) -> None:
     # Given an API whose CORS echoes any origin back
     deployment.knobs.echo_any_origin = True
-    # When the smoke command runs
-    result = run_smoke_command(*_urls(deployment))
+    # When the HTTP checks run
+    passed, output = _check(deployment)
     # Then both foreign-origin checks fail, naming the origin that was allowed
-    assert result.returncode == smoke.EXIT_CHECK_FAILED
-    assert (
-        result.stdout.count(f"CORS allows a foreign origin: Access-Control-Allow-Origin is '{smoke.FOREIGN_ORIGIN}'")
-        == 2
-    )
+    assert not passed
+    assert output.count(f"CORS allows a foreign origin: Access-Control-Allow-Origin is '{verify.FOREIGN_ORIGIN}'") == 2
 
 
-def test_smoke_fails_when_cors_does_not_allow_the_site(deployment: LocalDeployment) -> None:
+def test_http_checks_fails_when_cors_does_not_allow_the_site(deployment: LocalDeployment) -> None:
     # Given an API that allows no origin at all: the site could not show the count
     deployment.knobs.allowed_origins.clear()
-    # When the smoke test runs
-    exit_code = smoke.main(_urls(deployment))
-    # Then it fails
-    assert exit_code == smoke.EXIT_CHECK_FAILED
+    # When the HTTP checks run
+    # Then they fail
+    assert not _check(deployment)[0]
 
 
 @pytest.mark.parametrize("header", [name for name in security_headers(None) if name != STRICT_TRANSPORT_SECURITY])
-def test_smoke_fails_when_the_site_lacks_a_security_header(deployment: LocalDeployment, header: str) -> None:
+def test_http_checks_fails_when_the_site_lacks_a_security_header(deployment: LocalDeployment, header: str) -> None:
     # Given a site that stopped sending one of the security headers functions/common/security_headers.py defines
     del deployment.knobs.site_headers[header]
-    # When the smoke command runs
-    result = run_smoke_command(*_urls(deployment))
+    # When the HTTP checks run
+    passed, output = _check(deployment)
     # Then it fails and names the missing header
-    assert result.returncode == smoke.EXIT_CHECK_FAILED
-    assert f"no {header} header" in result.stdout
+    assert not passed
+    assert f"no {header} header" in output
 
 
-def test_smoke_fails_when_a_security_header_differs_from_the_definition(deployment: LocalDeployment) -> None:
+def test_http_checks_fails_when_a_security_header_differs_from_the_definition(deployment: LocalDeployment) -> None:
     # Given a site that allows framing by its own origin, where the one definition forbids all framing
     expected = security_headers(None)[FRAME_OPTIONS]
     deployment.knobs.site_headers[FRAME_OPTIONS] = "SAMEORIGIN"
-    # When the smoke command runs
-    result = run_smoke_command(*_urls(deployment))
+    # When the HTTP checks run
+    passed, output = _check(deployment)
     # Then it fails, naming the value it got and the one it expected
-    assert result.returncode == smoke.EXIT_CHECK_FAILED
-    assert f"{FRAME_OPTIONS} is 'SAMEORIGIN', expected {expected!r}" in result.stdout
+    assert not passed
+    assert f"{FRAME_OPTIONS} is 'SAMEORIGIN', expected {expected!r}" in output
 
 
 @pytest.mark.parametrize("connect_to", [None, OTHER_API_ORIGIN], ids=["self-only", "another-api"])
-def test_smoke_fails_when_the_csp_does_not_let_the_page_call_the_api(
+def test_http_checks_fails_when_the_csp_does_not_let_the_page_call_the_api(
     deployment: LocalDeployment, connect_to: str | None
 ) -> None:
     # Given a site whose CSP connect-src lacks the API under test: the fail-closed policy the hosting starts from
     # (the deploy-time publisher never ran), or one naming another deployment's API
     deployment.knobs.site_headers[CONTENT_SECURITY_POLICY] = content_security_policy(connect_to)
-    # When the smoke command runs
-    result = run_smoke_command(*_urls(deployment))
+    # When the HTTP checks run
+    passed, output = _check(deployment)
     # Then it fails: the page would load but its visit counter could never reach the API
-    api_origin = smoke.Target(deployment.api_url, deployment.site_url).api_origin
-    assert result.returncode == smoke.EXIT_CHECK_FAILED
-    assert f"{CONTENT_SECURITY_POLICY} connect-src does not allow the API origin {api_origin}" in result.stdout
+    api_origin = verify.Target(deployment.api_url, deployment.site_url).api_origin
+    assert not passed
+    assert f"{CONTENT_SECURITY_POLICY} connect-src does not allow the API origin {api_origin}" in output
 
 
-def test_smoke_fails_when_the_page_calls_another_api(deployment: LocalDeployment) -> None:
+def test_http_checks_fails_when_the_page_calls_another_api(deployment: LocalDeployment) -> None:
     # Given a site whose page names another API (a stale deploy, or another stack's)
     deployment.knobs.site_api = OTHER_API_ORIGIN
-    # When the smoke command runs
-    result = run_smoke_command(*_urls(deployment))
+    # When the HTTP checks run
+    passed, output = _check(deployment)
     # Then it fails, naming both URLs
-    assert result.returncode == smoke.EXIT_CHECK_FAILED
+    assert not passed
     expected = deployment.api_url.rstrip("/")
-    assert f"the page calls the API at {OTHER_API_ORIGIN!r}, expected {expected!r}" in result.stdout
+    assert f"the page calls the API at {OTHER_API_ORIGIN!r}, expected {expected!r}" in output
 
 
 @pytest.mark.parametrize("site_api", [None, " "], ids=["missing", "empty"])
-def test_smoke_fails_when_the_page_names_no_api(deployment: LocalDeployment, site_api: str | None) -> None:
+def test_http_checks_fails_when_the_page_names_no_api(deployment: LocalDeployment, site_api: str | None) -> None:
     # Given a site whose page has no API address (a build without one), or an empty one
     deployment.knobs.site_api = site_api
-    # When the smoke test runs
-    results = smoke.run_checks(smoke.Target(deployment.api_url, deployment.site_url))
+    # When the HTTP checks run
+    results = verify.run_http_checks(verify.Target(deployment.api_url, deployment.site_url))
     # Then exactly the site check fails, saying why the counter would show its placeholder
     assert [result.problems for result in results if not result.passed] == [
         (f'the page names no API: expected one <meta name="{API_META_NAME}"> with a URL, found 0',)
@@ -352,11 +323,11 @@ def test_smoke_fails_when_the_page_names_no_api(deployment: LocalDeployment, sit
 
 def test_the_page_may_name_the_api_with_or_without_a_trailing_slash() -> None:
     # counter.js strips a trailing slash (frontend/static/counter.js); the ApiUrl output of HTTP APIs ends in one
-    target = smoke.Target(api_url=f"{API_ORIGIN}/", site_url="https://site.example/")
+    target = verify.Target(api_url=f"{API_ORIGIN}/", site_url="https://site.example/")
     assert target.api_base_url == API_ORIGIN
     for named in (API_ORIGIN, f"{API_ORIGIN}/"):
         page = f'<html><head><meta name="{API_META_NAME}" content="{named}"></head></html>'
-        assert smoke.page_api_problems(page, target) == []
+        assert verify.page_api_problems(page, target) == []
 
 
 def test_connect_src_is_compared_by_origin() -> None:
@@ -389,23 +360,8 @@ def test_hsts_is_required_of_an_https_site_only() -> None:
     )
 
 
-def test_smoke_cannot_start_without_the_site_url(tmp_path: Path) -> None:
-    # Given deploy outputs without SiteUrl (a stack deployed before the hosting existed)
-    outputs = tmp_path / "cdk-outputs.json"
-    outputs.write_text(json.dumps({"ResumeBackend": {catalog.API_URL_OUTPUT: "https://api.example.com/"}}))
-    # When the smoke command runs on them
-    result = run_smoke_command("--stack-outputs", str(outputs))
-    # Then it stops before any request, saying what is missing and where it looked
-    assert result.returncode == smoke.EXIT_USAGE
-    assert f"no --site-url (or the {catalog.SITE_URL_OUTPUT} output) in {outputs}" in result.stderr
-
-
-def test_smoke_cannot_start_on_an_unreadable_outputs_file(tmp_path: Path) -> None:
-    assert smoke.main(["--stack-outputs", str(tmp_path / "missing.json")]) == smoke.EXIT_USAGE
-
-
 class FakeClock:
-    """Time for the retry loop: `sleep` moves it on at once (the waits are the smoke test's; the checks are real)."""
+    """Time for the retry loop: `sleep` moves it on at once (the waits are the loop's; the checks are real)."""
 
     def __init__(self) -> None:
         self.now = 0.0
@@ -421,32 +377,32 @@ def test_retries_until_a_fresh_deployment_answers(deployment: LocalDeployment) -
     # Given a deployment whose site answers 503 twice, then works (a CDN still propagating)
     deployment.knobs.site_failures_left = 2
     clock = FakeClock()
-    # When the smoke test may retry for 60 s
-    results = smoke.run_until_passed(
-        smoke.Target(deployment.api_url, deployment.site_url), retry_seconds=60, sleep=clock.sleep, clock=clock
+    # When the HTTP checks may retry for 60 s
+    results = verify.run_until_passed(
+        verify.Target(deployment.api_url, deployment.site_url), retry_seconds=60, sleep=clock.sleep, clock=clock
     )
     # Then it passes on the third attempt, two retry intervals later
     assert [result.problems for result in results if not result.passed] == []
     assert deployment.knobs.site_page_requests == 3
-    assert clock.now == 2 * smoke.RETRY_INTERVAL_SECONDS
+    assert clock.now == 2 * verify.RETRY_INTERVAL_SECONDS
 
 
 def test_gives_up_when_the_retry_time_runs_out(deployment: LocalDeployment) -> None:
     # Given a deployment whose API never answers
     deployment.stop_api()
     clock = FakeClock()
-    # When the smoke test may retry for 12 s
-    results = smoke.run_until_passed(
-        smoke.Target(deployment.api_url, deployment.site_url), retry_seconds=12, sleep=clock.sleep, clock=clock
+    # When the HTTP checks may retry for 12 s
+    results = verify.run_until_passed(
+        verify.Target(deployment.api_url, deployment.site_url), retry_seconds=12, sleep=clock.sleep, clock=clock
     )
     # Then it stops with the failures after the attempts that fit (0 s, 5 s, 10 s)
     failed = [result.name for result in results if not result.passed]
     assert len(failed) == 3  # the count and both foreign-origin checks: each needs the API
     assert deployment.knobs.site_page_requests == 3
-    assert clock.now == 2 * smoke.RETRY_INTERVAL_SECONDS
+    assert clock.now == 2 * verify.RETRY_INTERVAL_SECONDS
 
 
-def test_the_stack_outputs_name_the_api_and_site_the_smoke_test_checks(tmp_path: Path) -> None:
+def test_the_stack_outputs_name_the_api_and_site_verify_checks(tmp_path: Path) -> None:
     # Given the file `cdk deploy --outputs-file` writes for the synthesized stack (values as the local names)
     template = LocalTemplate(default_template())
     values = {
@@ -454,8 +410,9 @@ def test_the_stack_outputs_name_the_api_and_site_the_smoke_test_checks(tmp_path:
     }
     outputs = tmp_path / "cdk-outputs.json"
     outputs.write_text(json.dumps({"ResumeBackend": values}))
-    # When the smoke test reads its targets from it
-    target = smoke.target_from(outputs, None, api_url=None, site_url=None)
+    # When verify reads its targets from it
+    read = verify.outputs_from_file(outputs, "ResumeBackend")
+    target = verify.Target(read[catalog.API_URL_OUTPUT], read[catalog.SITE_URL_OUTPUT])
     # Then it checks the stack's own HTTP API and its own site
     (api_id,) = template.of_type("AWS::ApiGatewayV2::Api")
     assert target.api_url.startswith(f"https://{api_id}.execute-api.")
@@ -477,4 +434,4 @@ def test_the_visits_check_wants_the_documented_figures(body: bytes, is_figures: 
     response = requests.Response()
     response.status_code = 200
     response._content = body
-    assert smoke._is_figures(response) is is_figures
+    assert verify._is_figures(response) is is_figures
