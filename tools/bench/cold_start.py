@@ -93,8 +93,10 @@ def _counter_asset() -> Path:
 def cold_start(runs: int) -> dict[str, Any]:
     import boto3
 
+    from stack_model.stack import StackModel
     from tools.local.emulator import AwsEmulator
-    from tools.local.provision import create_visits_table
+    from tools.local.provision import create_table
+    from tools.synth import default_template
 
     emulator = AwsEmulator()
     endpoint = emulator.start()
@@ -112,7 +114,8 @@ def cold_start(runs: int) -> dict[str, Any]:
             "POWERTOOLS_TRACE_DISABLED": "true",
         }
     )
-    create_visits_table(boto3.client("dynamodb"), "bench")
+    model = StackModel.from_template(default_template())
+    create_table(boto3.client("dynamodb"), model.tables[model.table_named_by(catalog.TABLE_NAME_ENV)], "bench")
     # `python -c` puts its working folder first on sys.path: the counter's package comes from its asset, the
     # probe's helpers and the other handlers from the repository.
     env = dict(os.environ) | {"PYTHONPATH": str(REPO_ROOT)}

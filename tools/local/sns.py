@@ -93,6 +93,12 @@ class SnsFanout:
     def _dead_letter(self, queue_id: str, event: dict[str, Any]) -> None:
         queue_url = self._sqs.get_queue_url(QueueName=queue_id)["QueueUrl"]
         self._sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(event))
-        attributes = self._sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"])
-        depth = int(attributes["Attributes"]["ApproximateNumberOfMessages"])
+        depth = queued_messages(self._sqs, queue_id)
         self._metrics.record("AWS/SQS", "ApproximateNumberOfMessagesVisible", {"QueueName": queue_id}, depth)
+
+
+def queued_messages(sqs: SQSClient, queue_id: str) -> int:
+    """The queue's depth as SQS reports it (ApproximateNumberOfMessages)."""
+    url = sqs.get_queue_url(QueueName=queue_id)["QueueUrl"]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+    return int(attributes["Attributes"]["ApproximateNumberOfMessages"])

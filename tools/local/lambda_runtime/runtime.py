@@ -1,7 +1,7 @@
 """The one in-process Lambda runtime: a function of the synthesized template, invoked the way Lambda invokes it.
 
 Whoever calls (the local API, the SNS fan-out, a schedule), an invocation gets the function's own environment
-(environment.py), a context, its log file, its EMF lines turned into metrics, and the AWS/Lambda metrics; an
+(per_thread.py), a context, its log file, its EMF lines turned into metrics, and the AWS/Lambda metrics; an
 asynchronous one adds Lambda's retries. One invocation at a time per function (one container). A container is a
 fresh import of the handler and the Lambda asset (`fresh_import`): a Lambda owes the local runtime no convention, and
 its module-level caches live as long as its container.
@@ -31,9 +31,8 @@ import boto3
 from stack_model.functions import Function
 from stack_model.stack import StackModel
 from tools.local.cloudwatch.metrics import MetricStore
-from tools.local.lambda_runtime.environment import function_environment
 from tools.local.lambda_runtime.events import LocalLambdaContext
-from tools.local.lambda_runtime.stdout_capture import captured_stdout, logs_to
+from tools.local.lambda_runtime.per_thread import captured_stdout, function_environment, logs_to
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
