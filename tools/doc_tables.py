@@ -8,7 +8,6 @@ Tests fail when either is stale.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -90,13 +89,6 @@ def count_rows(template: Mapping[str, Any]) -> list[str]:
     metrics_read = sum(alarm.metrics_read for alarm in model.alarms)
     rows.append(f"| metrics read by the alarms (each is billed per alarm) | {metrics_read} |")
     return rows
-
-
-def replace_block(text: str, begin: str, end: str, rows: list[str]) -> str:
-    pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.DOTALL)
-    if not pattern.search(text):
-        raise ValueError(f"markers {begin!r} … {end!r} not found")
-    return pattern.sub(lambda _: "\n".join([begin, *rows, end]), text)
 
 
 def stack_template(stack: Stack) -> Mapping[str, Any]:

@@ -213,6 +213,23 @@ def _time_handler(app: ModuleType, iterations: int) -> dict[str, list[float]]:
     return timings
 
 
+def print_visit_costs() -> None:
+    """What each kind of request costs in DynamoDB, measured as `make cost` measures it (tools/cost/measure.py)."""
+    from tools.cost.measure import WRU_ITEM_BYTES, measure_requests
+    from tools.synth import default_template
+
+    measured = measure_requests(default_template())
+    largest = measured.largest_item_bytes
+    print(f"DynamoDB per request (round trips; request units, items ≤ {largest} B < {WRU_ITEM_BYTES} B)")
+    for request in measured.requests:
+        detail = ", ".join(f"{op} {n}" for op, n in sorted(request.calls.items()))
+        print(
+            f"  {request.description:66} {request.round_trips} round trips ({detail or 'none'}); "
+            f"{request.write_units} WRU, {request.read_units} RRU"
+        )
+    assert largest < WRU_ITEM_BYTES
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=15, help="cold runs per variant (default 15)")
@@ -243,8 +260,6 @@ def main(argv: list[str] | None = None) -> int:
         p99 = statistics.quantiles(values, n=100)[98]
         warm_ok &= p50 <= WARM_TARGET_P50_MS
         print(f"  {method:12} p50 {p50:.3f}  p99 {p99:.3f}  (target p50 ≤ {WARM_TARGET_P50_MS})")
-
-    from tools.bench.visit_costs import print_visit_costs
 
     print_visit_costs()
     return 0 if cold_ok and bare_ok and warm_ok else 1

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from tools.dashboard.body import canonical_json, dashboard_bodies
-from tools.dashboard.render import render_svg
+from tools.dashboard.render import canonical_json, dashboard_bodies, render_svg
 from tools.dashboard.synthetic import SyntheticData
 from tools.synth import REPO_ROOT, SynthError, synthesize
 

@@ -1,9 +1,5 @@
-"""The whole system on one machine (`make dev`), composed from parts that each stand in for one AWS service
-(docs/local.md has the table): the emulator and provisioning, the Lambda runtime, API Gateway and its stage control,
-CloudWatch metrics, alarms and logs, SNS, the SES outbox, the scheduler, the chat sink, the console, IAM keys.
-
-Everything is read from the synthesized template, so what runs here is what CDK deploys (lambda_runtime/overrides.py:
-the few local exceptions)."""
+"""The whole system on one machine (`make dev`), composed from parts that each stand in for one AWS service and are
+built from the synthesized template (docs/local.md has the table)."""
 
 from __future__ import annotations
 
