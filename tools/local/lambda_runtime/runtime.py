@@ -254,10 +254,6 @@ class LambdaRuntime:
         self.function(logical_id).deleted = deleted
 
     def _build(self, spec: Function) -> LocalFunction:
-        sharing = [f.spec.logical_id for f in self._functions.values() if f.spec.module_name == spec.module_name]
-        if sharing:
-            # One process imports a module once: two functions would share its cached clients and settings.
-            raise RuntimeError(f"{spec.logical_id} and {sharing[0]} share {spec.module_name}: run them apart")
         self._logs_dir.mkdir(parents=True, exist_ok=True)
         log = (self._logs_dir / f"{_short_name(spec.module_name)}.log").open("a", encoding="utf-8", buffering=1)
         return LocalFunction(spec, platform=self._platform, metrics=self._metrics, log=log, invoked=self._count)
