@@ -1,9 +1,5 @@
-"""Tables in the docs that restate the monitoring code, generated from it (`python -m tools.docs_gen`).
-
-- docs/alerting.md, "The alarms": one row per AlarmSpec of the synthesized stack, and "How each alarm is
-  proven": the scenario of the provocation library (tools/local/drills/provocations.py) that fires it;
-- docs/architecture.md, "What the stack holds": counts of the template's resources and of the metrics alarms read.
-Tests fail when either is stale.
+"""Tables in the docs that restate the monitoring code (`python -m tools.docs_gen`): docs/alerting.md's alarms, one
+row per AlarmSpec of the stack, and docs/architecture.md's counts of the template's resources and alarm metrics.
 """
 
 from __future__ import annotations

@@ -1,9 +1,6 @@
-"""Writes the generated docs: docs/configuration.md from the config schema (infra/config.py) and cdk.json's
-values, the "make preflight" section of docs/deploy.md from the preflight's checks (tools/preflight/docs.py), the
-alarm table (docs/alerting.md) and resource counts (docs/architecture.md) from the stack
-(tools/doc_tables.py), and docs/cost.md and the README's cost figures from `make cost` (tools/cost/).
-
-`python -m tools.docs_gen` rewrites them; tests fail when one is out of date, so docs and code cannot drift.
+"""`python -m tools.docs_gen` rewrites the generated blocks of the docs (tests fail when one is stale): the config
+tables, the "make preflight" section of docs/deploy.md, the alarm and scenario tables and resource counts
+(tools/doc_tables.py), and docs/cost.md with the README's cost figures (tools/cost/).
 """
 
 from __future__ import annotations

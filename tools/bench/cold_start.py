@@ -1,11 +1,6 @@
-"""`make bench`: the counter's cold path against a naive baseline and a bare botocore handler, its warm
-per-invocation overhead, and what each kind of visit costs in DynamoDB round trips and capacity units.
-
-Cold path = import the handler module + the first invocation (POST /visits) against DynamoDB on the local
-emulator, each in a fresh process, the three handlers alternated so all see the same machine state. The counter
-runs from its code asset as Lambda gets it (infra/lambda_factory.py: the crawler list staged beside it).
-Warm overhead = lambda_handler with DynamoDB stubbed by an in-memory fake, so only our code is timed.
-Costs = the real handler against the emulator, each DynamoDB call recorded (docs/performance.md).
+"""`make bench`: the counter's cold path (import + first POST against the local emulator, each in a fresh process, the
+counter from its code asset) against a naive baseline and a bare botocore handler; its warm per-invocation overhead
+(DynamoDB stubbed, so only our code is timed); and each kind of visit's DynamoDB cost (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -100,7 +95,6 @@ def cold_start(runs: int) -> dict[str, Any]:
 
     emulator = AwsEmulator()
     endpoint = emulator.start()
-    # Credentials the emulator accepts and nothing real does.
     os.environ.update(
         {
             catalog.TABLE_NAME_ENV: "bench",
