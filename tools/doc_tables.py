@@ -1,14 +1,9 @@
-"""Tables in the docs that restate the monitoring code, generated from it (`python -m tools.docs_gen`).
-
-- docs/alerting.md, "The alarms": one row per AlarmSpec of the synthesized stack, and "How each alarm is
-  proven": the scenario of the provocation library (tools/local/drills/provocations.py) that fires it;
-- docs/architecture.md, "What the stack holds": counts of the template's resources and of the metrics alarms read.
-Tests fail when either is stale.
+"""Tables in the docs that restate the monitoring code (`python -m tools.docs_gen`): docs/alerting.md's alarms, one
+row per AlarmSpec of the stack, and docs/architecture.md's counts of the template's resources and alarm metrics.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -90,13 +85,6 @@ def count_rows(template: Mapping[str, Any]) -> list[str]:
     metrics_read = sum(alarm.metrics_read for alarm in model.alarms)
     rows.append(f"| metrics read by the alarms (each is billed per alarm) | {metrics_read} |")
     return rows
-
-
-def replace_block(text: str, begin: str, end: str, rows: list[str]) -> str:
-    pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.DOTALL)
-    if not pattern.search(text):
-        raise ValueError(f"markers {begin!r} … {end!r} not found")
-    return pattern.sub(lambda _: "\n".join([begin, *rows, end]), text)
 
 
 def stack_template(stack: Stack) -> Mapping[str, Any]:

@@ -23,9 +23,9 @@ from functions.counter.crawlers import COMPACT_FILE, PATTERNS_FILE, PATTERNS_PAC
 from infra.api import COUNTER_TABLE_ACTIONS
 from infra.config import DeploymentConfig
 from infra.lambda_factory import POWERTOOLS_LAYER_PARAMETER, pinned_version
+from tests.support.declared_tables import create_visits_table
 from tests.unit.counter.conftest import CHROME
 from tools.local.lambda_runtime.events import http_api_event
-from tools.local.provision import create_visits_table
 
 
 def _only(template: Template, resource_type: str) -> tuple[str, Mapping[str, Any]]:

@@ -13,8 +13,7 @@ from infra.config import REPO_ROOT, DeploymentConfig
 from stack_model.template import LocalTemplate
 from tests.support.lambda_output import emitted_metrics
 from tests.support.metric_paths import lambdas_on_moto, run_every_metric_path
-from tools.dashboard.body import canonical_json, dashboard_bodies
-from tools.dashboard.render import metric_refs, render_svg
+from tools.dashboard.render import canonical_json, dashboard_bodies, metric_refs, render_svg
 from tools.dashboard.synthetic import SyntheticData
 
 # The dimension that names a resource of the stack, per AWS service namespace.

@@ -19,9 +19,10 @@ from functions.probe import app as probe_app
 from functions.probe.checks import CheckFailure
 from tests.support import alarm_events
 from tests.support.caches import clear_cached_factories
+from tests.support.declared_tables import create_idempotency_table, create_visits_table
 from tests.support.dynamodb_faults import refused
 from tools.local.lambda_runtime.events import LocalLambdaContext, http_api_event
-from tools.local.provision import create_idempotency_table, create_sender_identity, create_visits_table
+from tools.local.provision import create_sender_identity
 
 ALARM_IDS = ("visit-store-failures",)
 """The alarm ids the notifier is told of here; which they are does not matter to the metrics."""

@@ -34,10 +34,10 @@ from functions.common.security_headers import (
 from functions.counter import app as counter_app
 from functions.probe import expectations
 from stack_model.template import LocalTemplate
+from tests.support.declared_tables import create_visits_table
 from tools import verify
 from tools.local.emulator import LOOPBACK, AwsEmulator
 from tools.local.lambda_runtime.events import LocalLambdaContext, http_api_event
-from tools.local.provision import create_visits_table
 from tools.synth import default_template
 
 pytestmark = pytest.mark.e2e

@@ -1,8 +1,5 @@
-"""The floor for `make bench`: a bare botocore handler doing one DynamoDB write and nothing else.
-
-No logging, no metrics, no checks, no privacy, no idempotency: the least any counter can cost on a cold start.
-The counter's cold path is measured against it (and against tools/bench/naive_counter.py). Not used elsewhere.
-"""
+"""The floor for `make bench`: a bare botocore handler doing one DynamoDB write and nothing else (no logging,
+metrics, checks, privacy or idempotency), the least any counter can cost on a cold start."""
 
 from __future__ import annotations
 

@@ -1,11 +1,6 @@
-"""`make bench`: the counter's cold path against a naive baseline and a bare botocore handler, its warm
-per-invocation overhead, and what each kind of visit costs in DynamoDB round trips and capacity units.
-
-Cold path = import the handler module + the first invocation (POST /visits) against DynamoDB on the local
-emulator, each in a fresh process, the three handlers alternated so all see the same machine state. The counter
-runs from its code asset as Lambda gets it (infra/lambda_factory.py: the crawler list staged beside it).
-Warm overhead = lambda_handler with DynamoDB stubbed by an in-memory fake, so only our code is timed.
-Costs = the real handler against the emulator, each DynamoDB call recorded (docs/performance.md).
+"""`make bench`: the counter's cold path (import + first POST against the local emulator, each in a fresh process, the
+counter from its code asset) against a naive baseline and a bare botocore handler; its warm per-invocation overhead
+(DynamoDB stubbed, so only our code is timed); and each kind of visit's DynamoDB cost (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -93,12 +88,13 @@ def _counter_asset() -> Path:
 def cold_start(runs: int) -> dict[str, Any]:
     import boto3
 
+    from stack_model.stack import StackModel
     from tools.local.emulator import AwsEmulator
-    from tools.local.provision import create_visits_table
+    from tools.local.provision import create_table
+    from tools.synth import default_template
 
     emulator = AwsEmulator()
     endpoint = emulator.start()
-    # Credentials the emulator accepts and nothing real does.
     os.environ.update(
         {
             catalog.TABLE_NAME_ENV: "bench",
@@ -112,7 +108,8 @@ def cold_start(runs: int) -> dict[str, Any]:
             "POWERTOOLS_TRACE_DISABLED": "true",
         }
     )
-    create_visits_table(boto3.client("dynamodb"), "bench")
+    model = StackModel.from_template(default_template())
+    create_table(boto3.client("dynamodb"), model.tables[model.table_named_by(catalog.TABLE_NAME_ENV)], "bench")
     # `python -c` puts its working folder first on sys.path: the counter's package comes from its asset, the
     # probe's helpers and the other handlers from the repository.
     env = dict(os.environ) | {"PYTHONPATH": str(REPO_ROOT)}
@@ -210,6 +207,23 @@ def _time_handler(app: ModuleType, iterations: int) -> dict[str, list[float]]:
     return timings
 
 
+def print_visit_costs() -> None:
+    """What each kind of request costs in DynamoDB, measured as `make cost` measures it (tools/cost/measure.py)."""
+    from tools.cost.measure import WRU_ITEM_BYTES, measure_requests
+    from tools.synth import default_template
+
+    measured = measure_requests(default_template())
+    largest = measured.largest_item_bytes
+    print(f"DynamoDB per request (round trips; request units, items ≤ {largest} B < {WRU_ITEM_BYTES} B)")
+    for request in measured.requests:
+        detail = ", ".join(f"{op} {n}" for op, n in sorted(request.calls.items()))
+        print(
+            f"  {request.description:66} {request.round_trips} round trips ({detail or 'none'}); "
+            f"{request.write_units} WRU, {request.read_units} RRU"
+        )
+    assert largest < WRU_ITEM_BYTES
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=15, help="cold runs per variant (default 15)")
@@ -240,8 +254,6 @@ def main(argv: list[str] | None = None) -> int:
         p99 = statistics.quantiles(values, n=100)[98]
         warm_ok &= p50 <= WARM_TARGET_P50_MS
         print(f"  {method:12} p50 {p50:.3f}  p99 {p99:.3f}  (target p50 ≤ {WARM_TARGET_P50_MS})")
-
-    from tools.bench.visit_costs import print_visit_costs
 
     print_visit_costs()
     return 0 if cold_ok and bare_ok and warm_ok else 1

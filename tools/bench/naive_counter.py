@@ -1,7 +1,5 @@
-"""The baseline for `make bench`: the same counter written the common way, everything imported eagerly.
-
-Not used anywhere else; it exists so the benchmark compares against what most tutorials ship.
-"""
+"""The baseline for `make bench`: the counter written the common way, everything imported eagerly, as most
+tutorials ship it."""
 
 from __future__ import annotations
 

@@ -34,7 +34,7 @@ def probe_run(memory_mb: int, timeout_seconds: float) -> ProbeRun:
     from functions.probe import app
     from functions.probe.checks import ProbeTarget, run_probe
     from tools.local.lambda_runtime.events import LocalLambdaContext
-    from tools.local.lambda_runtime.stdout_capture import captured_stdout, logs_to
+    from tools.local.lambda_runtime.per_thread import captured_stdout, logs_to
 
     sent: list[tuple[str, str]] = []
 

@@ -1,16 +1,12 @@
-"""`make dashboard`: writes the synthesized dashboard body for review and renders its picture.
-
-Outputs build/dashboard/<name>.json (the body CloudWatch receives, canonical JSON) and build/dashboard/<name>.svg
-(from synthetic data), and refreshes docs/dashboard.svg, the picture the docs show. A config error (cdk.json, or
-`CDK_CONTEXT_JSON` as the CDK CLI passes `-c` flags) ends with its message and exit status 2.
+"""`make dashboard`: build/dashboard/<name>.json (the synthesized body, canonical JSON) and <name>.svg (its picture
+with synthetic data), and docs/dashboard.svg refreshed. A config error ends with its message and exit status 2.
 """
 
 from __future__ import annotations
 
 import sys
 
-from tools.dashboard.body import canonical_json, dashboard_bodies
-from tools.dashboard.render import render_svg
+from tools.dashboard.render import canonical_json, dashboard_bodies, render_svg
 from tools.dashboard.synthetic import SyntheticData
 from tools.synth import REPO_ROOT, SynthError, synthesize
 

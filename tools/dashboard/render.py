@@ -1,16 +1,19 @@
-"""Renders a CloudWatch dashboard body (the JSON CloudWatch receives) as an SVG picture.
+"""A CloudWatch dashboard body (the JSON CloudWatch receives) read from the synthesized template, and its picture.
 
-The picture is drawn from the body itself — widget grid, titles, metric lines, threshold annotations, alarm
-list, log queries — with data from a `DataSource`: synthetic for the docs, the local system's live metrics for
-`make dev`. Same body and same data give the same bytes.
+The body's references are resolved to logical ids, so it is plain, deterministic JSON. The picture is drawn from it
+(widget grid, titles, metric lines, threshold annotations, alarm list, log queries) with data from a `DataSource`:
+synthetic for the docs, the local system's live metrics for `make dev`. Same body and data give the same bytes.
 """
 
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
+
+from stack_model.stack import StackModel
 
 GRID_COLUMNS: Final = 24
 COLUMN_PX: Final = 50
@@ -38,6 +41,15 @@ class DataSource(Protocol):
     def alarm_state(self, alarm_arn: str) -> str: ...
 
     def log_rows(self, query: str) -> Sequence[Mapping[str, str]]: ...
+
+
+def dashboard_bodies(template: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every dashboard in the template: its name → its parsed body."""
+    return {dashboard.name: dict(dashboard.body) for dashboard in StackModel.from_template(template).dashboards}
+
+
+def canonical_json(body: Mapping[str, Any]) -> str:
+    return json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def metric_refs(widget: Mapping[str, Any]) -> list[MetricRef]:

@@ -1,10 +1,8 @@
 """The embedded AWS: moto's server on loopback, for the local system and the end-to-end tests.
 
 NOTE: moto applies a request as plain Python with no locking, so two concurrent UpdateItem ADDs can lose one; DynamoDB
-applies each item write atomically. Serving one request at a time gives the emulator that guarantee (our own
-read-modify-write bugs across two requests still show), and lets the table snapshots read moto's tables in this
-process between two requests (`exclusive()`, state.py). `enforce_iam()` turns on moto's IAM checks (iam.py). A call
-moto does not implement answers 501 with one line in the terminal, not a traceback.
+applies each item write atomically. Serving one request at a time gives the emulator that guarantee, and lets the
+table snapshots read moto's tables between two requests (`exclusive()`). A call moto lacks answers 501, in one line.
 """
 
 from __future__ import annotations
@@ -91,7 +89,6 @@ class AwsEmulator:
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self._app: _OneRequestAtATime | None = None
-        self.enforcing_iam = False
 
     def start(self) -> str:
         # One access-log line per AWS call drowns the local system's own output.
@@ -126,7 +123,6 @@ class AwsEmulator:
             raise RuntimeError("the emulator is not started")
         self._app.exempt_key = LOCAL_ACCESS_KEY
         self._set_auth(0)
-        self.enforcing_iam = True
 
     def _set_auth(self, unauthenticated_requests: int | None) -> None:
         """moto's enforcement is a setting of the whole process (mock_aws too): None turns it off."""
@@ -136,7 +132,6 @@ class AwsEmulator:
         headers = {"content-type": "text/plain"}
         request = urllib.request.Request(url, count.encode(), headers, method="POST")  # noqa: S310 (http://127.0.0.1)
         urllib.request.urlopen(request)  # noqa: S310 (http://127.0.0.1)
-        self.enforcing_iam = False
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:
@@ -153,11 +148,9 @@ class AwsEmulator:
         return f"http://{LOOPBACK}:{self._server.server_port}"
 
     def stop(self) -> None:
-        if self.enforcing_iam:
-            # Another emulator or a test of this process must not inherit it: the server runs in this process, so
-            # the setting is lifted here directly, whether or not the server still answers.
-            moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = float("inf")
-            self.enforcing_iam = False
+        # Another emulator or a test of this process must not inherit IAM enforcement: the server runs in this
+        # process, so the setting is lifted here directly, whether or not the server still answers.
+        moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = float("inf")
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()

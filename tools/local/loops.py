@@ -1,9 +1,6 @@
-"""Background jobs of the local system (metrics flusher, alarm evaluator, table snapshots): run every few seconds
-until stopped, and survive a failing round.
-
-A round can fail for reasons that pass — the emulator busy or restarting, a request timing out. Such an error is
-logged (once per kind in a row, so a long outage does not flood the terminal) and the job runs again next round;
-without this, one hiccup ended the thread and, silently, local alarms stopped.
+"""Background jobs of the local system (metrics flusher, alarm evaluator, table snapshots, schedules): run every few
+seconds until stopped, and survive a failing round (the emulator busy or restarting), which is logged once per kind
+in a row; without this, one hiccup ended the thread and, silently, local alarms stopped.
 """
 
 from __future__ import annotations

@@ -1,18 +1,13 @@
-"""Creates on the emulated AWS (moto) the resources the synthesized template declares, named by logical id.
-
-The local runtime provisions the whole template with `provision`; tests create single tables with `create_table`
-(or the two shortcuts below, which find the table in the default app's template), so the key schemas, billing
-and TTL they run against are the ones CDK deploys — never a hand-written copy.
-"""
+"""Creates on the emulated AWS (moto) the resources the synthesized template declares, named by logical id: the
+whole template for the local system (`provision`), single tables for tests (`create_table`, through
+tests/support/declared_tables.py), so their key schemas and TTL are the ones CDK deploys."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from functions.common import catalog
 from stack_model.stack import StackModel
 from stack_model.storage import Table
-from tools.synth import default_template
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -70,15 +65,3 @@ def create_sender_identity(client: SESV2Client, sender_email: str) -> None:
     """The SES identity alarm emails are sent from (AWS::SES::EmailIdentity). The emulator treats it as verified;
     on AWS the owner clicks the link SES mails to it (docs/alerting.md)."""
     client.create_email_identity(EmailIdentity=sender_email)
-
-
-def create_visits_table(client: DynamoDBClient, table_name: str) -> None:
-    """The visits table (the one the counter's TABLE_NAME names) as the default app declares it."""
-    model = StackModel.from_template(default_template())
-    create_table(client, model.tables[model.table_named_by(catalog.TABLE_NAME_ENV)], table_name)
-
-
-def create_idempotency_table(client: DynamoDBClient, table_name: str) -> None:
-    """The notifier's idempotency table (the one its IDEMPOTENCY_TABLE_NAME names) as the default app declares it."""
-    model = StackModel.from_template(default_template())
-    create_table(client, model.tables[model.table_named_by(catalog.IDEMPOTENCY_TABLE_ENV)], table_name)

@@ -1,9 +1,8 @@
-"""Loopback HTTP servers of the local system: the API, the static site and the console (outbox, alarms).
+"""Loopback HTTP servers of the local system: the API, the static site and the console.
 
 Stopping is two steps, so that a request answered is a request whose effects are kept: `stop_accepting()` refuses
-new requests (503) and waits, bounded, until those taken were answered; the caller saves state after that. A request
-still running then is refused (503) when it finishes. Handlers set TCP_NODELAY: a reply is written in two parts, and
-Nagle's algorithm would hold the second for the client's delayed ACK (40 ms) on a kept-alive connection.
+new requests (503) and waits, bounded, until those taken were answered; one still running then is refused when it
+finishes. TCP_NODELAY: a reply is written in two parts, and Nagle would hold the second for a delayed ACK (40 ms).
 """
 
 from __future__ import annotations

@@ -1,10 +1,9 @@
 """Every email the local system sent: the notifier's, through the emulator's SES, and the plain SNS email
-subscriptions' (the alerting-health topic), which SNS would send itself.
+subscriptions', which SNS would send itself.
 
-NOTE: sent mail is read from moto's SES store in this process (`ses_backends[account][region].sent_messages`, the
-way moto's docs check sent mail). No SES call lists sent mail, and moto's `GET /moto-api/data.json` serializes every
-stored object while holding the emulator (11 s at 430,000 datapoints). moto keeps no send time, so each message is
-stamped when first seen (the fan-out looks right after each delivery).
+NOTE: sent mail is read from moto's SES store in this process, the way moto's docs check it: no SES call lists sent
+mail, and `GET /moto-api/data.json` serializes every stored object while holding the emulator (11 s at 430,000
+datapoints). moto keeps no send time, so each message is stamped when first seen.
 """
 
 from __future__ import annotations

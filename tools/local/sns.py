@@ -1,14 +1,10 @@
-"""SNS locally: a message published to a topic is stored on the emulator's SNS and delivered to the topic's
-subscriptions from the template — a subscribed Lambda through the local Lambda runtime (asynchronously: retried,
-then sent to its on-failure queue), a plain email subscription into the outbox. moto's SNS delivers to neither.
+"""SNS locally: a message published to a topic (an alarm's JSON, as CloudWatch publishes it) is stored on the
+emulator's SNS and delivered to the template's subscriptions, which moto's SNS does not do: a Lambda through the
+runtime (asynchronously: retried, then to its on-failure queue), a plain email subscription into the outbox.
 
-Alarm state changes arrive here as CloudWatch publishes them: its alarm JSON to the alarm's actions.
-
-Each delivery counts per topic in NumberOfNotificationsDelivered or NumberOfNotificationsFailed. NOTE: a delivery to a
-Lambda is done once Lambda accepts the asynchronous invocation (throttles included: Lambda retries those). One Lambda
-refuses (the function gone) is a client-side error: not retried, counted once as failed, and sent to the
-subscription's dead-letter queue: https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html,
-https://docs.aws.amazon.com/sns/latest/dg/sns-monitoring-using-cloudwatch.html.
+NOTE: a delivery to a Lambda is done once Lambda accepts the asynchronous invocation; one Lambda refuses (the function
+gone) is a client-side error: not retried, counted once in NumberOfNotificationsFailed, and sent to the
+subscription's dead-letter queue: https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html
 """
 
 from __future__ import annotations
@@ -93,6 +89,12 @@ class SnsFanout:
     def _dead_letter(self, queue_id: str, event: dict[str, Any]) -> None:
         queue_url = self._sqs.get_queue_url(QueueName=queue_id)["QueueUrl"]
         self._sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(event))
-        attributes = self._sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"])
-        depth = int(attributes["Attributes"]["ApproximateNumberOfMessages"])
+        depth = queued_messages(self._sqs, queue_id)
         self._metrics.record("AWS/SQS", "ApproximateNumberOfMessagesVisible", {"QueueName": queue_id}, depth)
+
+
+def queued_messages(sqs: SQSClient, queue_id: str) -> int:
+    """The queue's depth as SQS reports it (ApproximateNumberOfMessages)."""
+    url = sqs.get_queue_url(QueueName=queue_id)["QueueUrl"]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+    return int(attributes["Attributes"]["ApproximateNumberOfMessages"])

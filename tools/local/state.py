@@ -1,9 +1,6 @@
-"""The local system's lasting state: every table's items (the visit count above all), kept in one JSON file.
-
-The emulator keeps tables in memory only, so the system snapshots them here within a second of a write and once more
-on a clean stop, after the API answered what it took; each snapshot replaces the file atomically. The tables are read
-from moto in this process between two of the emulator's requests (`exclusive`): a Scan through its server held the
-emulator about 1 s at 3,000 items (docs/local.md).
+"""The local system's lasting state: every table's items, in one JSON file replaced atomically within a second of a
+write and on a clean stop. The tables are read from moto in this process between two of the emulator's requests
+(`exclusive`): a Scan through its server held the emulator about 1 s at 3,000 items (docs/local.md).
 """
 
 from __future__ import annotations

@@ -1,9 +1,5 @@
-"""The whole system on one machine (`make dev`), composed from parts that each stand in for one AWS service
-(docs/local.md has the table): the emulator and provisioning, the Lambda runtime, API Gateway and its stage control,
-CloudWatch metrics, alarms and logs, SNS, the SES outbox, the scheduler, the chat sink, the console, IAM keys.
-
-Everything is read from the synthesized template, so what runs here is what CDK deploys (lambda_runtime/overrides.py:
-the few local exceptions)."""
+"""The whole system on one machine (`make dev`), composed from parts that each stand in for one AWS service and are
+built from the synthesized template (docs/local.md has the table)."""
 
 from __future__ import annotations
 
@@ -85,7 +81,6 @@ class LocalSystem:
         self.api_url = f"http://{LOOPBACK}:{ports.api}"
         self.console_url = f"http://{LOOPBACK}:{ports.console}"
         self.emulator = AwsEmulator(ports.emulator)
-        self.skipped_alarms: list[str] = []
         self._servers: list[LocalServer] = []
         self._loops: list[BackgroundLoop] = []
         self._snapshots: TableSnapshots | None = None
@@ -132,8 +127,7 @@ class LocalSystem:
             local_environment=local_environment,
         )
         self.fanout = SnsFanout(model, sns=aws.sns, sqs=aws.sqs, runtime=runtime, outbox=self._outbox, metrics=metrics)
-        alarms, self.skipped_alarms = local_alarms(model)
-        self.evaluator = AlarmEvaluator(alarms, metrics, self.period_scale)
+        self.evaluator = AlarmEvaluator(local_alarms(model), metrics, self.period_scale)
         self.alarm_watch = AlarmWatch(self.evaluator, self.fanout.alarm_changed)
         self.api = LocalHttpApi.from_template(
             model, runtime, metrics, allow_origins=[self.site_origin], throttle=throttle
@@ -233,10 +227,6 @@ class LocalSystem:
     def runtime(self) -> LambdaRuntime:
         assert self._runtime is not None, "the system is not started"
         return self._runtime
-
-    @property
-    def notifications(self) -> list[StateChange]:
-        return self.alarm_watch.changes
 
     def send_digest(self) -> dict[str, Any]:
         """The weekly digest of the week so far, now, on every channel (`make digest`, the console's POST)."""

@@ -22,10 +22,10 @@ from botocore.session import Session, get_session
 from functions.common import catalog
 from functions.counter import app
 from functions.counter.visits import VisitCounter
+from tests.support.declared_tables import create_visits_table
 from tests.unit.counter.conftest import CHROME, MAX_VIEWS
 from tools.local.emulator import AwsEmulator
 from tools.local.lambda_runtime.events import http_api_event
-from tools.local.provision import create_visits_table
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient

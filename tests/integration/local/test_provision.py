@@ -11,8 +11,9 @@ from moto import mock_aws
 
 from functions.common import catalog
 from stack_model.stack import StackModel
+from tests.support.declared_tables import create_idempotency_table, create_visits_table
 from tools.local.emulator import AwsClients
-from tools.local.provision import create_idempotency_table, create_visits_table, provision
+from tools.local.provision import provision
 from tools.synth import default_template
 
 

@@ -48,7 +48,7 @@ def _console(sent: list[dict[str, Any]]) -> Console:
 
 def test_the_outbox_page_lists_each_channels_deliveries() -> None:
     page = _console([]).route("GET", "/outbox", "", {}, b"").body.decode()
-    assert page.index("<h2>Email</h2>") < page.index("<h2 id='slack'>Slack</h2>") < page.index("<h2 id='webhook'>")
+    assert page.index("<h2>Email</h2>") < page.index('<h2 id="slack">Slack</h2>') < page.index('<h2 id="webhook">')
     assert "ALARM: notifier-errors" in page
     assert "[ALARM] ResumeBackend-api-5xx-errors — 5xx (Sum) was 7 (alarms at ≥ 5)" in page
     assert "Weekly digest: week of 2026-11-30 so far" in page

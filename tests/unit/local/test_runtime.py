@@ -168,16 +168,6 @@ def test_an_asynchronous_invocation_is_retried_as_its_event_invoke_config_says(t
     assert (len(invocations), errors) == (3, [1, 1, 0])
 
 
-def test_two_functions_cannot_share_a_handler_module(tmp_path: Path) -> None:
-    template = {"Resources": {"A": _function("first", {}), "B": _function("first", {})}}
-    runtime = LambdaRuntime(
-        StackModel.from_template(template), platform=PLATFORM, metrics=MetricStore(), logs_dir=tmp_path
-    )
-    runtime.function("A")
-    with pytest.raises(RuntimeError, match="share"):
-        runtime.function("B")
-
-
 def test_another_thread_changing_the_environment_during_an_invocation_neither_leaks_nor_is_lost(
     runtime: LambdaRuntime, monkeypatch: pytest.MonkeyPatch
 ) -> None:

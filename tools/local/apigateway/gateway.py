@@ -13,10 +13,10 @@ import json
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from stack_model.api import HttpApi
+from stack_model.api import Cors
 from stack_model.stack import StackModel
 from tools.local.cloudwatch.metrics import MetricStore
 from tools.local.lambda_runtime.events import http_api_event
@@ -63,17 +63,9 @@ class TokenBucket:
             return False
 
 
-@dataclass(frozen=True)
-class CorsRules:
-    allow_origins: Sequence[str]
-    allow_methods: Sequence[str]
-    allow_headers: Sequence[str]
-    max_age_seconds: int
-
-
 class LocalHttpApi:
     def __init__(
-        self, *, api_id: str, function: LocalFunction, cors: CorsRules, throttle: TokenBucket, metrics: MetricStore
+        self, *, api_id: str, function: LocalFunction, cors: Cors, throttle: TokenBucket, metrics: MetricStore
     ) -> None:
         self.api_id = api_id
         self.function = function
@@ -97,11 +89,14 @@ class LocalHttpApi:
         api = model.api
         if api is None or api.cors is None:
             raise RuntimeError("the template has no HTTP API with CORS")
-        cors = api.cors
+        # NOTE: the gateway does not route: like the counter's own router, every path goes to the one function the
+        # routes integrate (it answers unknown routes itself; docs/local.md says how AWS differs).
+        (function_id,) = set(api.integrated_functions)
+        assert function_id is not None, "the local gateway serves a Lambda integration only"
         return cls(
             api_id=api.logical_id,
-            function=runtime.function(_integrated_function(api)),
-            cors=CorsRules(list(allow_origins), cors.allow_methods, cors.allow_headers, cors.max_age_seconds),
+            function=runtime.function(function_id),
+            cors=replace(api.cors, allow_origins=tuple(allow_origins)),
             throttle=throttle,
             metrics=metrics,
         )
@@ -162,19 +157,6 @@ class LocalHttpApi:
         record("AWS/ApiGateway", "4xx", dimensions, 1 if 400 <= status < 500 else 0)
         record("AWS/ApiGateway", "5xx", dimensions, 1 if status >= 500 else 0)
         record("AWS/ApiGateway", "Latency", dimensions, latency_ms, "Milliseconds")
-
-
-def _integrated_function(api: HttpApi) -> str:
-    """The one function the API's routes integrate. NOTE: the gateway does not route: like the counter's own
-    router, every path goes to it (it answers unknown routes itself; docs/local.md says how AWS differs)."""
-    functions = set(api.integrated_functions)
-    if len(functions) != 1 or None in functions:
-        raise RuntimeError(
-            f"the local gateway serves one Lambda integration; the template has {sorted(map(str, functions))}"
-        )
-    (function_id,) = functions
-    assert function_id is not None
-    return function_id
 
 
 def _json_reply(status: int, body: dict[str, Any]) -> HttpReply:

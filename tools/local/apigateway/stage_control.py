@@ -1,12 +1,8 @@
-"""API Gateway's v2 management API for the local HTTP API's one stage: GetStage and UpdateStage.
+"""API Gateway's v2 management API for the local HTTP API's one stage: GetStage and UpdateStage, which moto 5 lacks.
 
-moto 5 serves apigatewayv2's CreateStage/GetStage but not UpdateStage (its url map routes the stage path to a
-handler without an update), so the notifier's throttle guard could not change a stage there. This loopback
-server answers those two calls for the stage the local gateway serves, in the REST-JSON shape botocore speaks
-(`PATCH /v2/apis/{apiId}/stages/{stageName}`, camelCase members, errors named by `x-amzn-ErrorType`), and an
-update changes the gateway's token bucket: the notifier's real UpdateStage call is what throttles the local API.
-The notifier reaches it through `AWS_ENDPOINT_URL_APIGATEWAYV2` (botocore's service-specific endpoint setting);
-everything else it calls still goes to the emulator.
+A loopback server answering them in the REST-JSON shape botocore speaks (`PATCH /v2/apis/{apiId}/stages/{stageName}`,
+errors named by `x-amzn-ErrorType`); an update sets the gateway's token bucket, so the notifier's real UpdateStage
+(through `AWS_ENDPOINT_URL_APIGATEWAYV2`) is what throttles the local API (docs/local.md).
 """
 
 from __future__ import annotations

@@ -50,10 +50,9 @@ class AlarmDefinition:
         return self.declared.metric
 
 
-def local_alarms(model: StackModel) -> tuple[list[AlarmDefinition], list[str]]:
-    """The single-metric alarms, to evaluate; and the ids of those not evaluated here (metric math)."""
-    evaluated = [AlarmDefinition(alarm) for alarm in model.alarms if alarm.metric is not None]
-    return evaluated, [alarm.logical_id for alarm in model.alarms if alarm.metric is None]
+def local_alarms(model: StackModel) -> list[AlarmDefinition]:
+    """The single-metric alarms, to evaluate (metric math is not evaluated here)."""
+    return [AlarmDefinition(alarm) for alarm in model.alarms if alarm.metric is not None]
 
 
 def reduce(values: list[float], statistic: str) -> float:
@@ -180,7 +179,6 @@ class AlarmWatch:
 
     def __init__(self, evaluator: AlarmEvaluator, publish: Callable[[StateChange], None]) -> None:
         self.evaluator = evaluator
-        self.changes: list[StateChange] = []
         self._publish = publish
         self._unpublished: list[StateChange] = []
         self._one_round_at_a_time = threading.Lock()  # the alarm loop's and a caller's (LocalSystem.evaluate_alarms)
@@ -188,7 +186,6 @@ class AlarmWatch:
     def evaluate(self) -> list[StateChange]:
         with self._one_round_at_a_time:
             changes = self.evaluator.evaluate()
-            self.changes.extend(changes)
             self._unpublished.extend(changes)
             while self._unpublished:
                 self._publish(self._unpublished[0])  # an error ends the round; the loop logs it (loops.py)

@@ -12,15 +12,18 @@ STREAM_NAME = "local"
 
 
 class LogShipper:
-    """`ship()` sends the complete lines written to `path` since the last call to `log_group` (created on first
-    use), stamped with the time they are shipped."""
+    """`ship()` sends the complete lines written to `path` since the last call to `log_group`, stamped with the time
+    they are shipped."""
 
     def __init__(self, client: Any, log_group: str, path: Path) -> None:
         self._client = client
         self._log_group = log_group
         self._path = path
         self._offset = 0
-        self._created = False
+        with contextlib.suppress(client.exceptions.ResourceAlreadyExistsException):
+            client.create_log_group(logGroupName=log_group)
+        with contextlib.suppress(client.exceptions.ResourceAlreadyExistsException):
+            client.create_log_stream(logGroupName=log_group, logStreamName=STREAM_NAME)
 
     def ship(self) -> int:
         if not self._path.exists():
@@ -33,19 +36,7 @@ class LogShipper:
         self._offset += len(complete)
         if not lines:
             return 0
-        self._create()
         now_ms = int(time.time() * 1000)
         events = [{"timestamp": now_ms, "message": line} for line in lines]
         self._client.put_log_events(logGroupName=self._log_group, logStreamName=STREAM_NAME, logEvents=events)
         return len(events)
-
-    def _create(self) -> None:
-        if self._created:
-            return
-        for call, kwargs in (
-            (self._client.create_log_group, {"logGroupName": self._log_group}),
-            (self._client.create_log_stream, {"logGroupName": self._log_group, "logStreamName": STREAM_NAME}),
-        ):
-            with contextlib.suppress(self._client.exceptions.ResourceAlreadyExistsException):
-                call(**kwargs)
-        self._created = True

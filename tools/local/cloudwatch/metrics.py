@@ -53,14 +53,28 @@ class MetricStore:
             unsent, self._unsent = self._unsent, []
         if self._cloudwatch is None:
             return
+        by_namespace: dict[str, list[Datapoint]] = {}
+        for point in unsent:
+            by_namespace.setdefault(point.namespace, []).append(point)
         batches = [
             (namespace, points[start : start + _BATCH])
-            for namespace, points in _by_namespace(unsent).items()
+            for namespace, points in by_namespace.items()
             for start in range(0, len(points), _BATCH)
         ]
         for index, (namespace, batch) in enumerate(batches):
+            metric_data: list[Any] = [
+                {
+                    "MetricName": p.name,
+                    "Dimensions": [{"Name": k, "Value": v} for k, v in p.dimensions],
+                    "Value": p.value,
+                    "Unit": p.unit,
+                    # an EMF document's own time, as CloudWatch keeps it
+                    "Timestamp": datetime.fromtimestamp(p.timestamp, UTC),
+                }
+                for p in batch
+            ]
             try:
-                self._put(namespace, batch)
+                self._cloudwatch.put_metric_data(Namespace=namespace, MetricData=metric_data)
             except (EndpointConnectionError, ConnectTimeoutError):
                 # Never reached the emulator: kept for the next flush. (After any other error the request may
                 # have been stored, and sending it again would count its datapoints twice.)
@@ -68,23 +82,6 @@ class MetricStore:
                 with self._lock:
                     self._unsent = (kept + self._unsent)[-_MAX_UNSENT:]
                 raise
-
-    def _put(self, namespace: str, points: list[Datapoint]) -> None:
-        assert self._cloudwatch is not None
-        self._cloudwatch.put_metric_data(
-            Namespace=namespace,
-            MetricData=[
-                {
-                    "MetricName": p.name,
-                    "Dimensions": [{"Name": k, "Value": v} for k, v in p.dimensions],
-                    "Value": p.value,
-                    "Unit": p.unit,  # type: ignore[typeddict-item]
-                    # an EMF document's own time, as CloudWatch keeps it
-                    "Timestamp": datetime.fromtimestamp(p.timestamp, UTC),
-                }
-                for p in points
-            ],
-        )
 
     def close(self) -> None:
         if self._flusher is not None:
@@ -108,8 +105,9 @@ class MetricStore:
     def ingest_emf(self, output: str) -> int:
         """Records every metric in the EMF documents among a Lambda's printed lines; returns how many."""
         points = emf_datapoints(output)
-        for point in points:
-            self.record(point.namespace, point.name, dict(point.dimensions), point.value, point.unit, point.timestamp)
+        with self._lock:
+            self._points += points
+            self._unsent += points
         return len(points)
 
     def values(
@@ -160,10 +158,3 @@ def _document_datapoints(document: dict[str, Any]) -> list[Datapoint]:
                         Datapoint(directive["Namespace"], definition["Name"], dimensions, float(value), unit, timestamp)
                     )
     return points
-
-
-def _by_namespace(points: list[Datapoint]) -> dict[str, list[Datapoint]]:
-    grouped: dict[str, list[Datapoint]] = {}
-    for point in points:
-        grouped.setdefault(point.namespace, []).append(point)
-    return grouped

@@ -30,6 +30,7 @@ from stack_model.stack import StackModel
 from tools.local.cloudwatch.alarms import AlarmDefinition
 from tools.local.provision import create_sender_identity
 from tools.local.ses import SentEmail
+from tools.local.sns import queued_messages
 from tools.local.system import LocalSystem
 
 T = TypeVar("T")
@@ -258,9 +259,7 @@ class Lab:
 # -- the scenarios -------------------------------------------------------------------------------------------------
 def request_spike(lab: Lab, rate_per_second: float | None = None, guarded_seconds: float = GUARDED_SECONDS) -> None:
     """A sustained spike of visits (twice the usage threshold per scaled period, or `rate_per_second`) until the
-    throttle guard engages, then `guarded_seconds` more under it. The guard (the notifier's real UpdateStage) lowers
-    the stage throttle and the API answers 429 beyond it; the spike over, the alarm goes OK, the guard restores the
-    configured throttle, and a burst bigger than the guard's is then admitted whole."""
+    throttle guard engages, then `guarded_seconds` more under it."""
     ids = [API_REQUEST_SPIKE_ALARM]
     alarm, throttle = lab.alarm(API_REQUEST_SPIKE_ALARM), lab.system.api.throttle
     period = alarm.metric.period_seconds * lab.system.period_scale
@@ -293,13 +292,11 @@ def request_spike(lab: Lab, rate_per_second: float | None = None, guarded_second
 
 
 def dynamodb_unreachable(lab: Lab) -> None:
-    """The emulator (DynamoDB among it) stops answering: the counter's calls fail to connect, it answers 503 and
-    counts VisitStoreFailures; the 503s are 5xx. Notifications published while it is down are published when it is
-    back (tools/local/cloudwatch/alarms.py AlarmWatch), as the counter's metrics reach the local CloudWatch at once.
-    A deleted table would not do: the counter treats ResourceNotFoundException as a bug (500), not as the store
-    being unavailable."""
+    """The emulator (DynamoDB among it) stops answering: the counter's calls fail to connect, it answers 503 and counts
+    VisitStoreFailures; the 503s are 5xx."""
     ids = [VISIT_STORE_FAILURES_ALARM, API_5XX_ALARM]
     lab.begin(ids)
+    # Not a deleted table: the counter treats ResourceNotFoundException as a bug (500), not as the store unavailable.
     lab.system.emulator.stop()
     try:
         lab.provoke(ids, lambda: [lab.visit() for _ in range(4)], pace_seconds=0.2)
@@ -312,8 +309,8 @@ def dynamodb_unreachable(lab: Lab) -> None:
 
 
 def site_down(lab: Lab) -> None:
-    """The local site server stops: the probe (every probe interval, scaled) fails twice in a row; back, the next
-    probe passes. The notifier reads the probe's latest failed check into the email."""
+    """The local site server stops: the probe (every probe interval, scaled) fails twice in a row; back, the next probe
+    passes."""
     ids = [SITE_UNAVAILABLE_ALARM]
     lab.begin(ids)
     lab.system.stop_site()
@@ -325,8 +322,7 @@ def site_down(lab: Lab) -> None:
 
 
 def slow_requests(lab: Lab) -> None:
-    """Real requests against a 1 ms p99 threshold. No resolution: every request breaches it, and with no requests
-    the alarm keeps its state (missing data: ignore)."""
+    """Real requests against a 1 ms p99 threshold."""
     ids = [API_P99_LATENCY_ALARM]
     lab.begin(ids)
     lab.provoke(ids, lab.visit, pace_seconds=0.1)
@@ -334,8 +330,8 @@ def slow_requests(lab: Lab) -> None:
 
 
 def counter_throttled(lab: Lab) -> None:
-    """Four visits at once over the counter's reserved concurrency of 1: all but the first are throttled, and
-    API Gateway answers a throttled Lambda integration with its own 500 (tools/local/lambda_runtime)."""
+    """Four visits at once over the counter's reserved concurrency of 1: all but the first are throttled, and API
+    Gateway answers a throttled Lambda integration with its own 500 (tools/local/lambda_runtime)."""
     ids = [COUNTER_THROTTLES_ALARM]
     lab.begin(ids)
     lab.provoke(ids, lambda: lab.visits_at_once(4), pace_seconds=0.5)
@@ -343,11 +339,7 @@ def counter_throttled(lab: Lab) -> None:
 
 
 def notifier_failing(lab: Lab) -> None:
-    """SES refuses the notifier's sender (its identity deleted) while an owner alarm (counter-throttles) fires.
-    The notifier fails its invocation and Lambda's two retries, and the event goes to its on-failure queue. The
-    sender verified again, the resolution of counter-throttles is emailed. The dead-letter alarm is not expected to
-    resolve: locally the queue's depth is recorded when a message arrives, not every minute as SQS does, so it
-    would resolve with the message still in the queue."""
+    """SES refuses the notifier's sender (its identity deleted) while an owner alarm (counter-throttles) fires."""
     ids = [NOTIFIER_ERRORS_ALARM, NOTIFIER_DLQ_ALARM]
     lab.wait_for(lambda: lab.alarm(COUNTER_THROTTLES_ALARM).state != "ALARM", "counter-throttles quiet")
     lab.begin(ids)
@@ -361,13 +353,14 @@ def notifier_failing(lab: Lab) -> None:
     lab.settle([NOTIFIER_ERRORS_ALARM])
     lab.settle([NOTIFIER_DLQ_ALARM], resolves=False)
     queue = lab.system.model.function(catalog.NOTIFIER_HANDLER).on_failure_queue
-    lab.outcomes[NOTIFIER_DLQ_ALARM].parked = _queued_messages(lab.system, queue)
+    assert queue is not None, "the notifier has no on-failure queue"
+    lab.outcomes[NOTIFIER_DLQ_ALARM].parked = queued_messages(lab.system.emulator.clients().sqs, queue)
 
 
 def notifier_gone(lab: Lab) -> None:
-    """The notifier function deleted: SNS's delivery of an owner alarm (counter-throttles) is refused by Lambda
-    (a client-side error, not retried), counted in NumberOfNotificationsFailed, and the message goes to the
-    subscription's dead-letter queue. Redeployed, the next notification is delivered."""
+    """The notifier function deleted: SNS's delivery of an owner alarm (counter-throttles) is refused by Lambda (a
+    client-side error, not retried), counted in NumberOfNotificationsFailed, and the message goes to the
+    subscription's dead-letter queue."""
     ids = [ALARM_TOPIC_DELIVERY_ALARM]
     lab.wait_for(lambda: lab.alarm(COUNTER_THROTTLES_ALARM).state != "ALARM", "counter-throttles quiet")
     lab.begin(ids)
@@ -380,7 +373,8 @@ def notifier_gone(lab: Lab) -> None:
         lab.system.runtime.delete_function(subscription.function, deleted=False)
     lab.settle(ids)
     queue = subscription.dead_letter_queue
-    lab.outcomes[ALARM_TOPIC_DELIVERY_ALARM].parked = _queued_messages(lab.system, queue)
+    assert queue is not None, "the subscription has no dead-letter queue"
+    lab.outcomes[ALARM_TOPIC_DELIVERY_ALARM].parked = queued_messages(lab.system.emulator.clients().sqs, queue)
 
 
 @dataclass(frozen=True)
@@ -446,11 +440,3 @@ def scenario_rows() -> list[str]:
 def _notifier_subscription(model: StackModel) -> Subscription:
     (subscription,) = [s for s in model.subscriptions if s.function is not None]
     return subscription
-
-
-def _queued_messages(system: LocalSystem, queue: str | None) -> int:
-    assert queue is not None, "no dead-letter queue in the template"
-    sqs = system.emulator.clients().sqs
-    url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
-    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
-    return int(attributes["Attributes"]["ApproximateNumberOfMessages"])

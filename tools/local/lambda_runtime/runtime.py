@@ -1,7 +1,7 @@
 """The one in-process Lambda runtime: a function of the synthesized template, invoked the way Lambda invokes it.
 
 Whoever calls (the local API, the SNS fan-out, a schedule), an invocation gets the function's own environment
-(environment.py), a context, its log file, its EMF lines turned into metrics, and the AWS/Lambda metrics; an
+(per_thread.py), a context, its log file, its EMF lines turned into metrics, and the AWS/Lambda metrics; an
 asynchronous one adds Lambda's retries. One invocation at a time per function (one container). A container is a
 fresh import of the handler and the Lambda asset (`fresh_import`): a Lambda owes the local runtime no convention, and
 its module-level caches live as long as its container.
@@ -31,9 +31,8 @@ import boto3
 from stack_model.functions import Function
 from stack_model.stack import StackModel
 from tools.local.cloudwatch.metrics import MetricStore
-from tools.local.lambda_runtime.environment import function_environment
 from tools.local.lambda_runtime.events import LocalLambdaContext
-from tools.local.lambda_runtime.stdout_capture import captured_stdout, logs_to
+from tools.local.lambda_runtime.per_thread import captured_stdout, function_environment, logs_to
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -255,10 +254,6 @@ class LambdaRuntime:
         self.function(logical_id).deleted = deleted
 
     def _build(self, spec: Function) -> LocalFunction:
-        sharing = [f.spec.logical_id for f in self._functions.values() if f.spec.module_name == spec.module_name]
-        if sharing:
-            # One process imports a module once: two functions would share its cached clients and settings.
-            raise RuntimeError(f"{spec.logical_id} and {sharing[0]} share {spec.module_name}: run them apart")
         self._logs_dir.mkdir(parents=True, exist_ok=True)
         log = (self._logs_dir / f"{_short_name(spec.module_name)}.log").open("a", encoding="utf-8", buffering=1)
         return LocalFunction(spec, platform=self._platform, metrics=self._metrics, log=log, invoked=self._count)
