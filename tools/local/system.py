@@ -41,9 +41,9 @@ STOP_SECONDS: Final = 4.0
 get most of it (servers.DRAIN_TIMEOUT_SECONDS), the background loops what is left, the last snapshot milliseconds."""
 
 
-ONE_NETWORK: Final = {"max_views_per_network_per_day": "100000"}
-"""Locally every visitor is 127.0.0.1, one network: the per-network cap is lifted for the run (unless the run sets
-its own), so the local site keeps counting readers as separate visitors (docs/local.md)."""
+ONE_NETWORK: Final = {"max_views_per_network_per_day": "10000"}
+"""Locally every visitor is 127.0.0.1, one network: the per-network cap is raised to its most for the run (unless
+the run sets its own), so the local site keeps counting readers as separate visitors (docs/local.md)."""
 
 
 @dataclass(frozen=True)
