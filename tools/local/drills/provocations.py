@@ -43,9 +43,12 @@ FIREFOX = "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:133.0) Gecko/20100101 Fire
 _RAISED_STAGE_THROTTLE = {"api_throttle_rate_per_second": "1000", "api_throttle_burst_requests": "1000"}
 
 SYSTEM_CONFIGS: dict[str, dict[str, str]] = {
-    # Visitors' faults: a request spike, DynamoDB unreachable, the site down.
-    "visitors": _RAISED_STAGE_THROTTLE
-    | {"alarm_thresholds.api_requests_per_5_minutes": "60", "probe_interval_minutes": "5"},
+    # Visitors' faults: DynamoDB unreachable, the site down.
+    "visitors": _RAISED_STAGE_THROTTLE | {"probe_interval_minutes": "5"},
+    # A request spike on a system of its own (no other scenario's traffic trips it), at a threshold of 10 requests/s
+    # in 3-second periods: the spike's 20/s stays within what the local system serves on a busy machine.
+    "spike": _RAISED_STAGE_THROTTLE
+    | {"alarm_thresholds.api_requests_per_5_minutes": "30", "probe_interval_minutes": "5"},
     # Every request breaches a 1 ms p99, and the alarm keeps its state without requests: a system of its own.
     "latency": _RAISED_STAGE_THROTTLE | {"alarm_thresholds.api_p99_latency_ms": "1"},
     # The counter's reservation of 1 (throttles, the trigger of the alerting-path scenarios) and the notifier
@@ -81,7 +84,7 @@ class PacedSender:
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
 
-    def start(self, threads: int = 8) -> PacedSender:
+    def start(self, threads: int = 16) -> PacedSender:
         started = time.monotonic()
         for worker in range(threads):
             thread = threading.Thread(target=self._run, args=(started, worker, threads), daemon=True)
@@ -398,8 +401,8 @@ class Scenario:
 
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("visitors", site_down, (SITE_UNAVAILABLE_ALARM,)),
-    Scenario("visitors", request_spike, (API_REQUEST_SPIKE_ALARM,)),
     Scenario("visitors", dynamodb_unreachable, (VISIT_STORE_FAILURES_ALARM, API_5XX_ALARM)),
+    Scenario("spike", request_spike, (API_REQUEST_SPIKE_ALARM,)),
     Scenario("latency", slow_requests, (API_P99_LATENCY_ALARM,), not_resolved=(API_P99_LATENCY_ALARM,)),
     Scenario("alerting", counter_throttled, (COUNTER_THROTTLES_ALARM,)),
     Scenario(
