@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from tests.support.botocore_data import share_one_loader
+
 os.environ.update(
     {
         "AWS_ACCESS_KEY_ID": "testing",
@@ -22,6 +24,7 @@ os.environ.update(
 )
 for _var in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
     os.environ.pop(_var, None)
+share_one_loader()
 
 
 @pytest.fixture
