@@ -2,23 +2,20 @@
 
 Each test runs the exact commands the Makefile runs for the verb (read with `make -n`, so a changed recipe is
 tested as changed), in a subprocess with a timeout, and asserts it ends without a traceback. `make dev` (start,
-a visit, Ctrl-C) is tests/tools/test_make_dev.py's; here it serves `make digest`. Kept cheap: they share the
+a visit, `make digest` against it, Ctrl-C) is tests/tools/test_make_dev.py's. Kept cheap: they share the
 12-minute budget of `make test`.
 """
 
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 from pathlib import Path
 
 import pytest
-import requests
 
 from functions.common import catalog
 from stack_model.stack import StackModel
-from tests.support.ports import free_port_base
 from tools.synth import default_template
 
 pytestmark = pytest.mark.e2e
@@ -121,37 +118,3 @@ def test_make_drill_site_down_reports_the_alarm_its_emails_and_the_resolution_in
     # And it quotes the email's failing check and the answer seen
     seen = f"Latest failed probe check: {catalog.PROBE_CHECK_SITE_PAGE}: no answer from http://127.0.0.1:"
     assert any(line.startswith(seen) for line in lines[alarm_email:resolved])
-
-
-def test_make_digest_against_a_running_make_dev(tmp_path: Path) -> None:
-    # Given `make dev` running on free ports
-    base = free_port_base()
-    dev = subprocess.Popen(
-        ["bash", "-c", "exec " + recipe("dev", f"--port-base {base} --state-dir {tmp_path / 'state'}")],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        assert dev.stdout is not None
-        started = []
-        for line in dev.stdout:
-            started.append(line)
-            if "Press Ctrl-C" in line:
-                break
-        else:
-            raise AssertionError("make dev did not start:\n" + "".join(started))
-        # And one visit answered
-        visitor = {"user-agent": "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"}
-        assert requests.post(f"http://127.0.0.1:{base + 1}/visits", headers=visitor, timeout=10).status_code == 200
-        # When `make digest` runs against it; Then the digest is sent
-        result = run_verb("digest", f"--port-base {base}", timeout=120)
-        assert result.returncode == 0, result.stdout + result.stderr
-    finally:
-        os.killpg(dev.pid, signal.SIGINT)
-        rest, _ = dev.communicate(timeout=30)
-    # And `make dev` stops cleanly on Ctrl-C
-    assert dev.returncode == 0, rest
-    assert "Traceback" not in rest
