@@ -44,7 +44,7 @@ def one_synth_per_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 @pytest.fixture(scope="module")
 def local_system(tmp_path_factory: pytest.TempPathFactory, one_synth_per_context: None) -> Iterator[LocalSystem]:
     """The real local system (`make dev`) in this process, for one test module. Alarm periods are scaled so
-    alarms fire in seconds, and the stage throttle raised so 800 requests do not take 40 s at the deployed
+    alarms fire in seconds, and the stage throttle raised so 200 concurrent visits do not take 10 s at the deployed
     20 requests/s. It leaves this process's environment as it found it: the Lambdas it runs see theirs only
     while they run (tools/local/lambda_runtime/runtime.py)."""
     system = LocalSystem(
