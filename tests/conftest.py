@@ -1,6 +1,7 @@
-"""Shared by every layer, and light: the environment pinned (these credentials can reach nothing real) and the
-Lambdas' printed output. Heavier fixtures live in the conftest of the layer that needs them (the local system:
-tests/support/local_system.py, used by tests/e2e, tests/tools and tests/browser)."""
+"""Shared by every layer, and light: the environment pinned (these credentials can reach nothing real), one botocore
+data loader for the process (tests/support/botocore_data.py) and the Lambdas' printed output. Heavier fixtures live
+in the conftest of the layer that needs them (the local system: tests/support/local_system.py, used by tests/e2e,
+tests/tools and tests/browser)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import sys
 from collections.abc import Callable, Iterator
 
 import pytest
+
+from tests.support.botocore_data import share_one_loader
 
 os.environ.update(
     {
@@ -22,6 +25,7 @@ os.environ.update(
 )
 for _var in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
     os.environ.pop(_var, None)
+share_one_loader()
 
 
 @pytest.fixture

@@ -78,4 +78,4 @@ def screenshot(page: Page, name: str) -> Path:
     return path
 
 
-from tests.support.local_system import local_system  # noqa: E402, F401 - a fixture, found by name
+from tests.support.local_system import local_system, one_synth_per_context  # noqa: E402, F401 - fixtures, found by name

@@ -15,7 +15,9 @@ from tools.local.system import LocalSystem
 pytestmark = pytest.mark.e2e
 
 CLIENTS = 8
-REQUESTS_PER_CLIENT = 100
+REQUESTS_PER_CLIENT = 25
+"""8 visitors at once through the whole local path (API, runtime, emulator). The counter's own race at volume is
+tests/integration/counter/test_concurrency.py's (16 containers x 50 visits); here the concurrency is what matters."""
 
 
 FIREFOX = "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
@@ -29,7 +31,7 @@ def test_concurrent_visits_are_counted_exactly(local_system: LocalSystem) -> Non
     # Given the current count
     before = _count(local_system)
 
-    # When 8 clients post 100 visits each at once (below the stage's burst, so none is throttled), each visit
+    # When 8 clients post 25 visits each at once (below the stage's burst, so none is throttled), each visit
     # from another browser: all come from 127.0.0.1, so the User-Agent tells the visitors apart
     def visit(client: int) -> list[dict[str, object]]:
         with requests.Session() as session:
@@ -48,7 +50,7 @@ def test_concurrent_visits_are_counted_exactly(local_system: LocalSystem) -> Non
 
     with ThreadPoolExecutor(CLIENTS) as pool:
         answers = [answer for answers in pool.map(visit, range(CLIENTS)) for answer in answers]
-    # Then every visit was counted at most once, and every one answered `counted: true` was: all 800, unless a
+    # Then every visit was counted at most once, and every one answered `counted: true` was: all 200, unless a
     # visit whose slow write outran its own undo was lost, which its retry was told (already_counted)
     counted = sum(1 for answer in answers if answer["counted"])
     assert {answer.get("reason") for answer in answers if not answer["counted"]} <= {catalog.ALREADY_COUNTED_REASON}

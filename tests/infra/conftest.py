@@ -37,12 +37,19 @@ def template(template_json: dict[str, Any]) -> Template:
     return Template.from_json(template_json)
 
 
+_templates_by_context: dict[str, Template] = {}
+"""What synth_with synthesized, per context: the same context synthesizes the same template (a synth is ~3 s)."""
+
+
 @pytest.fixture
 def synth_with() -> Any:
-    """Synthesizes the app with extra context (e.g. config overrides) into a template."""
+    """Synthesizes the app with extra context (e.g. config overrides) into a template, once per context in a run."""
 
     def synth(context: dict[str, Any]) -> Template:
-        _, stack = build_app(context=context)
-        return Template.from_stack(stack)
+        key = json.dumps(context, sort_keys=True)
+        if key not in _templates_by_context:
+            _, stack = build_app(context=context)
+            _templates_by_context[key] = Template.from_stack(stack)
+        return _templates_by_context[key]
 
     return synth

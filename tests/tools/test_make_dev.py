@@ -17,16 +17,18 @@ import pytest
 import requests
 
 from tests.support.ports import free_port_base
+from tests.tools.test_make_verbs import recipe, run_verb
 
 pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_make_dev_serves_the_site_and_api_and_stops_cleanly_on_sigint(tmp_path: Path) -> None:
+def test_make_dev_serves_the_site_and_api_answers_make_digest_and_stops_cleanly_on_sigint(tmp_path: Path) -> None:
     base = free_port_base()
+    # `make dev` by the commands its recipe runs (tests/tools/test_make_verbs.py reads them with `make -n`)
     process = subprocess.Popen(
-        [sys.executable, "-m", "tools.local", "--port-base", str(base), "--state-dir", str(tmp_path / "state")],
+        ["bash", "-c", "exec " + recipe("dev", f"--port-base {base} --state-dir {tmp_path / 'state'}")],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -56,6 +58,9 @@ def test_make_dev_serves_the_site_and_api_and_stops_cleanly_on_sigint(tmp_path: 
         }
         assert requests.get(f"http://127.0.0.1:{base + 2}/", timeout=5).status_code == 200
         assert requests.get(f"http://127.0.0.1:{base + 3}/outbox", timeout=5).status_code == 200
+        # And `make digest` against it sends the digest
+        digest = run_verb("digest", f"--port-base {base}", timeout=120)
+        assert digest.returncode == 0, digest.stdout + digest.stderr
     finally:
         # Ctrl-C in a terminal signals the whole foreground process group, children included.
         os.killpg(process.pid, signal.SIGINT)
@@ -100,10 +105,13 @@ def _run_dev_once(state_dir: Path, *extra: str) -> int:
     return count
 
 
-def test_state_is_kept_between_runs_and_reset_with_one_flag(tmp_path: Path) -> None:
+def test_reset_starts_from_an_empty_table(tmp_path: Path) -> None:
+    # Given a state folder holding one visit (that a restart keeps the state is proven after Ctrl-C by
+    # test_ctrl_c_during_a_burst_keeps_every_visit_that_was_answered_200 and after a crash by
+    # test_a_crash_loses_at_most_the_last_second)
     state = tmp_path / "state"
     assert _run_dev_once(state) == 1
-    assert _run_dev_once(state) == 2
+    # When `make dev --reset` starts on it; Then the first visit counts 1 again
     assert _run_dev_once(state, "--reset") == 1
 
 

@@ -2,23 +2,20 @@
 
 Each test runs the exact commands the Makefile runs for the verb (read with `make -n`, so a changed recipe is
 tested as changed), in a subprocess with a timeout, and asserts it ends without a traceback. `make dev` (start,
-a visit, Ctrl-C) is tests/tools/test_make_dev.py's; here it serves `make digest`. Kept cheap: they share the
+a visit, `make digest` against it, Ctrl-C) is tests/tools/test_make_dev.py's. Kept cheap: they share the
 12-minute budget of `make test`.
 """
 
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 from pathlib import Path
 
 import pytest
-import requests
 
 from functions.common import catalog
 from stack_model.stack import StackModel
-from tests.support.ports import free_port_base
 from tools.synth import default_template
 
 pytestmark = pytest.mark.e2e
@@ -76,13 +73,21 @@ def test_make_bench_runs_to_its_last_step() -> None:
 def test_make_preflight_runs_to_its_report_without_aws() -> None:
     # Given no AWS account reachable (no network here)
     # When `make preflight` runs; Then it prints its report of checks and no traceback (exit rules: a later issue)
-    result = run_verb("preflight", timeout=300)
+    result = run_verb("preflight")
     assert "credentials" in result.stdout, result.stdout + result.stderr
+
+
+BURST_DRILL_ARGS = (
+    "--rate 20 --seconds 14 --settle 20 --period-scale 0.02 --config alarm_thresholds.api_requests_per_5_minutes=30"
+)
+"""The default drill, kept small: 6 s periods and a usage threshold of 30 requests a period, so 5 requests/s (the
+stage's 429s included) fire the request spike where the documented default needs 67 requests/s for 30 s, which a
+busy 2-core machine cannot sustain. The drill's steps, report and exit rules are the default's."""
 
 
 def test_make_drill_reports_every_alarm_of_the_burst() -> None:
     # When the default drill runs against a fresh local system (a burst of visits over the usage threshold)
-    result = run_verb("drill", timeout=400)
+    result = run_verb("drill", BURST_DRILL_ARGS)
     # Then it reports a row per alarm of the template, the request spike fired and emailed, and what the throttle
     # guard did
     assert result.returncode == 0, result.stdout + result.stderr
@@ -97,8 +102,9 @@ def test_make_drill_reports_every_alarm_of_the_burst() -> None:
 
 
 def test_make_drill_site_down_reports_the_alarm_its_emails_and_the_resolution_in_order() -> None:
-    # When `make drill SCENARIO=site-down` stops the site of a fresh local system, then starts it again
-    result = run_verb("drill", timeout=400, SCENARIO="site-down")
+    # When `make drill SCENARIO=site-down` stops the site of a fresh local system, then starts it again (a probe
+    # every 3 s, as docs/local.md runs it; each step may wait 60 s more, which only a stalled step uses)
+    result = run_verb("drill", "--period-scale 0.01 --settle 60", SCENARIO="site-down")
     # Then it reports the alarm fired, its email, the resolution and its email, in that order
     lines = [line.strip() for line in result.stdout.splitlines()]
     assert result.returncode == 0, result.stdout + result.stderr
@@ -112,37 +118,3 @@ def test_make_drill_site_down_reports_the_alarm_its_emails_and_the_resolution_in
     # And it quotes the email's failing check and the answer seen
     seen = f"Latest failed probe check: {catalog.PROBE_CHECK_SITE_PAGE}: no answer from http://127.0.0.1:"
     assert any(line.startswith(seen) for line in lines[alarm_email:resolved])
-
-
-def test_make_digest_against_a_running_make_dev(tmp_path: Path) -> None:
-    # Given `make dev` running on free ports
-    base = free_port_base()
-    dev = subprocess.Popen(
-        ["bash", "-c", "exec " + recipe("dev", f"--port-base {base} --state-dir {tmp_path / 'state'}")],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        assert dev.stdout is not None
-        started = []
-        for line in dev.stdout:
-            started.append(line)
-            if "Press Ctrl-C" in line:
-                break
-        else:
-            raise AssertionError("make dev did not start:\n" + "".join(started))
-        # And one visit answered
-        visitor = {"user-agent": "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"}
-        assert requests.post(f"http://127.0.0.1:{base + 1}/visits", headers=visitor, timeout=10).status_code == 200
-        # When `make digest` runs against it; Then the digest is sent
-        result = run_verb("digest", f"--port-base {base}", timeout=120)
-        assert result.returncode == 0, result.stdout + result.stderr
-    finally:
-        os.killpg(dev.pid, signal.SIGINT)
-        rest, _ = dev.communicate(timeout=30)
-    # And `make dev` stops cleanly on Ctrl-C
-    assert dev.returncode == 0, rest
-    assert "Traceback" not in rest
