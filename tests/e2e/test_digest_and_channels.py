@@ -57,7 +57,7 @@ def test_an_alarm_reaches_email_slack_and_the_webhook_and_the_outbox_lists_each(
     (webhook,) = [m for m in channels["webhook"] if m["title"] == title]
     assert webhook["body"]["type"] == "alarm"
     page = requests.get(f"{local_system.console_url}/outbox", timeout=10).text
-    for section in ("<h2>Email</h2>", "<h2 id='slack'>Slack</h2>", "<h2 id='webhook'>Webhook</h2>"):
+    for section in ("<h2>Email</h2>", '<h2 id="slack">Slack</h2>', '<h2 id="webhook">Webhook</h2>'):
         assert section in page
     assert page.count("[ALARM] ") >= 3
 
