@@ -45,7 +45,7 @@ def scheduled_time(event: dict[str, Any]) -> datetime:
     same on every retry of one run, so a retry reports the same week and keys the same deliveries."""
     value = event.get("scheduled_time")
     try:
-        at = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        at = datetime.fromisoformat(str(value))  # Python 3.11 reads the trailing Z
     except ValueError:
         raise ValueError(f"the digest event's scheduled_time {value!r} is not an ISO 8601 time") from None
     return at if at.tzinfo else at.replace(tzinfo=UTC)

@@ -94,12 +94,9 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time(), UTC)
 
 
-def daily_sums(cloudwatch: CloudWatchClient, metric_name: str, start: date, days: int) -> dict[date, int]:
-    """The metric's Sum per UTC day. NOTE: GetMetricData with Period 86400 and a StartTime at midnight UTC
-    returns one value per day, stamped with the day's start; days without data are absent.
-    https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html"""
-    query: Any = {
-        "Id": "daily",
+def _daily_sum(query_id: str, metric_name: str) -> Any:
+    return {
+        "Id": query_id,
         "MetricStat": {
             "Metric": {
                 "Namespace": catalog.METRICS_NAMESPACE,
@@ -109,31 +106,35 @@ def daily_sums(cloudwatch: CloudWatchClient, metric_name: str, start: date, days
             "Period": DAY_SECONDS,
             "Stat": "Sum",
         },
-        "ReturnData": True,
     }
-    sums: dict[date, int] = {}
-    end = start + timedelta(days=days)
-    pages = cloudwatch.get_paginator("get_metric_data").paginate(
-        MetricDataQueries=[query], StartTime=_midnight(start), EndTime=_midnight(end), ScanBy="TimestampAscending"
-    )
-    for page in pages:
-        for result in page["MetricDataResults"]:
-            for stamp, value in zip(result.get("Timestamps", []), result.get("Values", []), strict=False):
-                day = stamp.astimezone(UTC).date()
-                if start <= day < end:
-                    sums[day] = sums.get(day, 0) + round(value)
-    return sums
 
 
 def week_figures(cloudwatch: CloudWatchClient, this_start: date) -> tuple[WeekFigures, WeekFigures]:
-    """This week and the one before, from the counter's Visits and UniqueVisitors (two calls, 14 days each)."""
+    """This week and the one before, from the counter's Visits and UniqueVisitors in one call (14 days each).
+
+    NOTE: GetMetricData with Period 86400 and a StartTime at midnight UTC returns one Sum per day, stamped with
+    the day's start; days without data are absent.
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html
+    """
     last_start = this_start - WEEK
-    views = daily_sums(cloudwatch, catalog.VISITS_METRIC, last_start, 14)
-    unique = daily_sums(cloudwatch, catalog.UNIQUE_VISITORS_METRIC, last_start, 14)
+    pages = cloudwatch.get_paginator("get_metric_data").paginate(
+        MetricDataQueries=[
+            _daily_sum("views", catalog.VISITS_METRIC),
+            _daily_sum("unique", catalog.UNIQUE_VISITORS_METRIC),
+        ],
+        StartTime=_midnight(last_start),
+        EndTime=_midnight(this_start + WEEK),
+    )
+    sums: dict[str, dict[date, int]] = {"views": {}, "unique": {}}
+    for page in pages:
+        for result in page["MetricDataResults"]:
+            for stamp, value in zip(result["Timestamps"], result["Values"], strict=True):
+                sums[result["Id"]][stamp.astimezone(UTC).date()] = round(value)
 
     def figures(start: date) -> WeekFigures:
         days = [start + timedelta(days=offset) for offset in range(7)]
-        return WeekFigures(start, tuple(DayCount(day, views.get(day, 0), unique.get(day, 0)) for day in days))
+        counts = (DayCount(day, sums["views"].get(day, 0), sums["unique"].get(day, 0)) for day in days)
+        return WeekFigures(start, tuple(counts))
 
     return figures(this_start), figures(last_start)
 
@@ -145,16 +146,7 @@ def state_updates(cloudwatch: CloudWatchClient, alarm_name: str, start: datetime
     pages = cloudwatch.get_paginator("describe_alarm_history").paginate(
         AlarmName=alarm_name, HistoryItemType="StateUpdate", StartDate=start, EndDate=end, ScanBy="TimestampAscending"
     )
-    items = [item for page in pages for item in page.get("AlarmHistoryItems", [])]
-    return sorted(items, key=lambda item: item["Timestamp"])
-
-
-def _new_state(item: Any) -> str | None:
-    try:
-        state = json.loads(item.get("HistoryData") or "{}")["newState"]["stateValue"]
-    except (ValueError, KeyError, TypeError):
-        return None
-    return state if isinstance(state, str) else None
+    return [item for page in pages for item in page["AlarmHistoryItems"]]
 
 
 def episodes(alarm_name: str, items: list[Any], start: datetime, end: datetime) -> list[AlarmEpisode]:
@@ -162,10 +154,11 @@ def episodes(alarm_name: str, items: list[Any], start: datetime, end: datetime) 
     found: list[AlarmEpisode] = []
     fired: datetime | None = None
     for item in items:
-        at, state = item["Timestamp"].astimezone(UTC), _new_state(item)
+        at = item["Timestamp"].astimezone(UTC)
+        state = json.loads(item["HistoryData"])["newState"]["stateValue"]
         if state == "ALARM" and fired is None:
             fired = at
-        elif state is not None and state != "ALARM" and fired is not None:
+        elif state != "ALARM" and fired is not None:
             if at > start and fired < end:
                 found.append(AlarmEpisode(alarm_name, max(fired, start), at, fired < start))
             fired = None

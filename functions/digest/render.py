@@ -19,11 +19,9 @@ DIGEST_PAYLOAD_VERSION: Final = 1
 
 
 def digest_title(digest: Digest) -> str:
-    week = digest.this_week
-    label = "so far" if digest.so_far else ""
-    return " ".join(f"Weekly digest: week of {week.start.isoformat()} {label}".split()) + (
-        f" — {views_text(week.views)} ({change_text(week.views, digest.last_week.views)})"
-    )
+    week, so_far = digest.this_week, " so far" if digest.so_far else ""
+    change = change_text(week.views, digest.last_week.views)
+    return f"Weekly digest: week of {week.start.isoformat()}{so_far} — {views_text(week.views)} ({change})"
 
 
 def views_text(count: int) -> str:
@@ -90,35 +88,6 @@ def _week_range(week: WeekFigures) -> str:
     return f"{week.start.isoformat()} to {(week.start + timedelta(days=6)).isoformat()}"
 
 
-def render_digest_email(digest: Digest, links: AlertLinks) -> Email:
-    subject = digest_title(digest)
-    rows, alarms, dashboard = figure_rows(digest), alarm_lines(digest), links.dashboard(None)
-    daily = [
-        f"{day.day:%a %m-%d}: {views_text(day.views)}, {day.unique_visitors} unique" for day in digest.this_week.days
-    ]
-    text = [subject, "", *text_rows(rows), "", "Day by day:", *daily]
-    text += ["", "Alarms:", *alarms, "", f"Dashboard: {dashboard}"]
-    days = "".join(f"<li>{html.escape(line)}</li>" for line in daily)
-    alarm_items = "".join(f"<li>{html.escape(line)}</li>" for line in alarms)
-    body = (
-        f"<h2>{html.escape(subject)}</h2>{html_table(rows)}<h3>Day by day</h3><ul>{days}</ul>"
-        f"<h3>Alarms</h3><ul>{alarm_items}</ul>{html_links([('Dashboard', dashboard)])}"
-    )
-    return Email(subject=subject, text="\n".join(text) + "\n", html=html_page(subject, body))
-
-
-def render_digest_slack(digest: Digest, links: AlertLinks) -> dict[str, Any]:
-    """Block Kit: a header, the figures as fields, the alarms, a dashboard button (Slack's limits: slack.py)."""
-    title = digest_title(digest)
-    blocks: list[dict[str, Any]] = [
-        header(f":bar_chart: {title}"),
-        {"type": "section", "fields": [field(label, value) for label, value in figure_rows(digest)]},
-        section("*Alarms*\n" + escape("\n".join(alarm_lines(digest)))),
-        buttons([("Dashboard", links.dashboard(None))]),
-    ]
-    return {"text": title, "blocks": blocks}
-
-
 def _week_payload(week: WeekFigures) -> dict[str, Any]:
     busiest = week.busiest_day
     return {
@@ -133,40 +102,9 @@ def _week_payload(week: WeekFigures) -> dict[str, Any]:
     }
 
 
-def digest_payload(digest: Digest, links: AlertLinks) -> dict[str, Any]:
-    """The webhook's document for a digest (docs/alerting.md, "Digest payload")."""
-    alarms = None
-    if digest.alarms is not None:
-        alarms = [
-            {
-                "name": episode.alarm_name,
-                "fired_at": episode.fired_at.isoformat(),
-                "resolved_at": episode.resolved_at.isoformat() if episode.resolved_at else None,
-                "already_firing": episode.already_firing,
-                "duration_seconds": round(episode.duration(digest.period_end).total_seconds()),
-            }
-            for episode in digest.alarms
-        ]
-    return {
-        "version": DIGEST_PAYLOAD_VERSION,
-        "delivery_id": digest.delivery_id,
-        "type": "digest",
-        "title": digest_title(digest),
-        "digest": {
-            "generated_at": digest.generated_at.astimezone(UTC).isoformat(),
-            "so_far": digest.so_far,
-            "this_week": _week_payload(digest.this_week),
-            "last_week": _week_payload(digest.last_week),
-            "alarms": alarms,
-            "alarm_history_problem": digest.history_problem,
-        },
-        "links": {"dashboard": links.dashboard(None)},
-    }
-
-
 @dataclass(frozen=True)
 class DigestMessage:
-    """The digest as the channels deliver it, idempotent per channel on its delivery id."""
+    """The digest as the notifier's channels deliver it, idempotent per channel on its delivery id."""
 
     digest: Digest
     links: AlertLinks
@@ -176,10 +114,60 @@ class DigestMessage:
         return self.digest.delivery_id
 
     def email(self) -> Email:
-        return render_digest_email(self.digest, self.links)
+        subject = digest_title(self.digest)
+        rows, alarms, dashboard = figure_rows(self.digest), alarm_lines(self.digest), self.links.dashboard(None)
+        daily = [
+            f"{day.day:%a %m-%d}: {views_text(day.views)}, {day.unique_visitors} unique"
+            for day in self.digest.this_week.days
+        ]
+        text = [subject, "", *text_rows(rows), "", "Day by day:", *daily]
+        text += ["", "Alarms:", *alarms, "", f"Dashboard: {dashboard}"]
+        days = "".join(f"<li>{html.escape(line)}</li>" for line in daily)
+        alarm_items = "".join(f"<li>{html.escape(line)}</li>" for line in alarms)
+        body = (
+            f"<h2>{html.escape(subject)}</h2>{html_table(rows)}<h3>Day by day</h3><ul>{days}</ul>"
+            f"<h3>Alarms</h3><ul>{alarm_items}</ul>{html_links([('Dashboard', dashboard)])}"
+        )
+        return Email(subject=subject, text="\n".join(text) + "\n", html=html_page(subject, body))
 
     def slack(self) -> dict[str, Any]:
-        return render_digest_slack(self.digest, self.links)
+        """Block Kit: a header, the figures as fields, the alarms, a dashboard button (Slack's limits: slack.py)."""
+        title = digest_title(self.digest)
+        blocks: list[dict[str, Any]] = [
+            header(f":bar_chart: {title}"),
+            {"type": "section", "fields": [field(label, value) for label, value in figure_rows(self.digest)]},
+            section("*Alarms*\n" + escape("\n".join(alarm_lines(self.digest)))),
+            buttons([("Dashboard", self.links.dashboard(None))]),
+        ]
+        return {"text": title, "blocks": blocks}
 
     def webhook(self) -> dict[str, Any]:
-        return digest_payload(self.digest, self.links)
+        """The webhook's document for a digest (docs/alerting.md, "Digest payload")."""
+        digest = self.digest
+        alarms = None
+        if digest.alarms is not None:
+            alarms = [
+                {
+                    "name": episode.alarm_name,
+                    "fired_at": episode.fired_at.isoformat(),
+                    "resolved_at": episode.resolved_at.isoformat() if episode.resolved_at else None,
+                    "already_firing": episode.already_firing,
+                    "duration_seconds": round(episode.duration(digest.period_end).total_seconds()),
+                }
+                for episode in digest.alarms
+            ]
+        return {
+            "version": DIGEST_PAYLOAD_VERSION,
+            "delivery_id": digest.delivery_id,
+            "type": "digest",
+            "title": digest_title(digest),
+            "digest": {
+                "generated_at": digest.generated_at.astimezone(UTC).isoformat(),
+                "so_far": digest.so_far,
+                "this_week": _week_payload(digest.this_week),
+                "last_week": _week_payload(digest.last_week),
+                "alarms": alarms,
+                "alarm_history_problem": digest.history_problem,
+            },
+            "links": {"dashboard": self.links.dashboard(None)},
+        }

@@ -17,12 +17,12 @@ PROBE_BILLED_MS: Final = 1000
 """Billed duration of one availability-probe run (ms). ASSUMED: three HTTPS requests to the site and the API from
 inside AWS, each a TLS handshake and a small answer."""
 DIGEST_BILLED_MS: Final = 3000
-"""Billed duration of one weekly-digest run of the notifier (ms). ASSUMED: two GetMetricData calls, one
+"""Billed duration of one weekly-digest run of the notifier (ms). ASSUMED: one GetMetricData call, one
 DescribeAlarmHistory per alarm, one email per recipient and the idempotency table, most of it a cold start."""
 DIGEST_LOG_BYTES: Final = 3000
 """Log bytes of one digest run (Powertools lines and platform lines). ASSUMED; at four runs a month it is ~0."""
 DIGEST_METRICS_REQUESTED: Final = 2
-"""GetMetricData metrics per digest run: Visits and UniqueVisitors, one call each (functions/digest/figures.py,
+"""GetMetricData metrics per digest run: Visits and UniqueVisitors, in one call (functions/digest/figures.py,
 week_figures)."""
 XRAY_FIXED_RATE: Final = 0.05
 """NOTE: Lambda's active tracing samples with X-Ray's default rule: the first request each second (a reservoir of

@@ -28,7 +28,7 @@ from functions.digest.figures import (
     week_figures,
     week_start,
 )
-from functions.digest.render import digest_payload, render_digest_email, render_digest_slack
+from functions.digest.render import DigestMessage
 from functions.notifier.presentation import AlertLinks
 from infra.monitoring.counter import COUNTER_THROTTLES_ALARM
 from infra.monitoring.http_api import API_5XX_ALARM, API_P99_LATENCY_ALARM
@@ -187,8 +187,8 @@ def test_every_channel_renders_the_figures_the_alarms_and_the_dashboard_link(not
         datetime(2026, 11, 24, 10, 40, tzinfo=UTC),
         False,
     )
-    digest = _digest((episode,))
-    email = render_digest_email(digest, LINKS)
+    message = DigestMessage(_digest((episode,)), LINKS)
+    email = message.email()
     assert email.subject == "Weekly digest: week of 2026-11-23 — 9 views (-10% vs last week)"
     assert "Views: 9 (-10% vs last week; last week 10)\n" in email.text
     assert "Unique visitors: 4 (+33% vs last week; last week 3)\n" in email.text
@@ -199,11 +199,11 @@ def test_every_channel_renders_the_figures_the_alarms_and_the_dashboard_link(not
     )
     assert f"Dashboard: {DASHBOARD}" in email.text
     assert f"href='{DASHBOARD}'" in email.html
-    slack = render_digest_slack(digest, LINKS)
+    slack = message.slack()
     assert slack["text"] == email.subject
     assert slack["blocks"][1]["fields"][0] == {"type": "mrkdwn", "text": "*Views*\n9 (-10% vs last week; last week 10)"}
     assert slack["blocks"][3]["elements"][0]["url"] == DASHBOARD
-    payload = digest_payload(digest, LINKS)
+    payload = message.webhook()
     assert payload["version"] == 1
     assert payload["type"] == "digest"
     assert payload["digest"]["this_week"] | {"days": None} == {
