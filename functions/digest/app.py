@@ -51,8 +51,10 @@ def scheduled_time(event: dict[str, Any]) -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
-def send_digest(event: dict[str, Any], to: Deliveries) -> dict[str, Any]:
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """The weekly digest, built from CloudWatch as of the scheduled time (the week so far when `so_far`)."""
+    IDEMPOTENCY_CONFIG.register_lambda_context(context)
     at, where = scheduled_time(event), AlertLinks.from_environment()
     alarm_names = [catalog.alarm_name(where.stack_name, alarm_id) for alarm_id in sorted(where.alarm_ids)]
     digest = build_digest(
@@ -64,12 +66,6 @@ def send_digest(event: dict[str, Any], to: Deliveries) -> dict[str, Any]:
     )
     if digest.history_problem:
         logger.warning("alarm history not read for the digest", extra={"problem": digest.history_problem})
-    outcome = to.deliver(DigestMessage(digest, where))
+    outcome = deliveries().deliver(DigestMessage(digest, where))
     raise_for_failures(outcome)
     return {"digest": digest.delivery_id, "deliveries": {name: r.reference for name, r in outcome.delivered.items()}}
-
-
-@logger.inject_lambda_context
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    IDEMPOTENCY_CONFIG.register_lambda_context(context)
-    return send_digest(event, deliveries())

@@ -139,16 +139,6 @@ def week_figures(cloudwatch: CloudWatchClient, this_start: date) -> tuple[WeekFi
     return figures(this_start), figures(last_start)
 
 
-def state_updates(cloudwatch: CloudWatchClient, alarm_name: str, start: datetime, end: datetime) -> list[Any]:
-    """One alarm's state changes, oldest first. NOTE: DescribeAlarmHistory with HistoryItemType StateUpdate;
-    one alarm per call (AlarmName), so the role may read this stack's alarms only.
-    https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarmHistory.html"""
-    pages = cloudwatch.get_paginator("describe_alarm_history").paginate(
-        AlarmName=alarm_name, HistoryItemType="StateUpdate", StartDate=start, EndDate=end, ScanBy="TimestampAscending"
-    )
-    return [item for page in pages for item in page["AlarmHistoryItems"]]
-
-
 def episodes(alarm_name: str, items: list[Any], start: datetime, end: datetime) -> list[AlarmEpisode]:
     """The times the alarm was in ALARM during [start, end), from its state updates (oldest first)."""
     found: list[AlarmEpisode] = []
@@ -170,12 +160,21 @@ def episodes(alarm_name: str, items: list[Any], start: datetime, end: datetime) 
 def alarm_episodes(
     cloudwatch: CloudWatchClient, alarm_names: list[str], start: datetime, end: datetime
 ) -> tuple[AlarmEpisode, ...]:
-    """Every episode of the stack's alarms in the week, in the order they fired."""
-    found = [
-        episode
-        for name in alarm_names
-        for episode in episodes(name, state_updates(cloudwatch, name, start - HISTORY_LOOKBACK, end), start, end)
-    ]
+    """Every episode of the stack's alarms in the week, in the order they fired.
+
+    NOTE: DescribeAlarmHistory with HistoryItemType StateUpdate, one alarm per call (AlarmName), so the role may
+    read this stack's alarms only. https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarmHistory.html
+    """
+    found: list[AlarmEpisode] = []
+    for name in alarm_names:
+        pages = cloudwatch.get_paginator("describe_alarm_history").paginate(
+            AlarmName=name,
+            HistoryItemType="StateUpdate",
+            StartDate=start - HISTORY_LOOKBACK,
+            EndDate=end,
+            ScanBy="TimestampAscending",
+        )
+        found += episodes(name, [item for page in pages for item in page["AlarmHistoryItems"]], start, end)
     return tuple(sorted(found, key=lambda episode: (episode.fired_at, episode.alarm_name)))
 
 

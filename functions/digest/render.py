@@ -42,12 +42,8 @@ def duration_text(duration: timedelta) -> str:
     minutes = max(0, round(duration.total_seconds() / 60))
     hours, minutes = divmod(minutes, 60)
     days, hours = divmod(hours, 24)
-    parts = [
-        f"{days} d" if days else "",
-        f"{hours} h" if hours else "",
-        f"{minutes} min" if minutes or not (days or hours) else "",
-    ]
-    return " ".join(part for part in parts if part)
+    parts = [f"{value} {unit}" for value, unit in ((days, "d"), (hours, "h"), (minutes, "min")) if value]
+    return " ".join(parts) or "0 min"
 
 
 def _when(at: datetime) -> str:
@@ -66,7 +62,7 @@ def figure_rows(digest: Digest) -> list[tuple[str, str]]:
             f"last week {last.unique_visitors})",
         ),
         ("Busiest day", f"{busiest.day:%A %Y-%m-%d}, {views_text(busiest.views)}" if busiest else "no views"),
-        ("Week", f"{_week_range(this)} (UTC){' so far' if digest.so_far else ''}"),
+        ("Week", f"{this.start} to {this.start + timedelta(days=6)} (UTC){' so far' if digest.so_far else ''}"),
     ]
 
 
@@ -82,10 +78,6 @@ def _episode(episode: AlarmEpisode, until: datetime) -> str:
     since = "already firing at the week's start" if episode.already_firing else f"fired {_when(episode.fired_at)}"
     end = f"resolved {_when(episode.resolved_at)}" if episode.resolved_at else "still firing"
     return f"{episode.alarm_name}: {since}, {end} — {duration_text(episode.duration(until))}"
-
-
-def _week_range(week: WeekFigures) -> str:
-    return f"{week.start.isoformat()} to {(week.start + timedelta(days=6)).isoformat()}"
 
 
 def _week_payload(week: WeekFigures) -> dict[str, Any]:
