@@ -94,13 +94,12 @@ def request(
     except urllib.error.HTTPError as error:
         with error:
             return _answer(error.geturl() or url, error.code, error.headers.items(), error.read(MAX_BODY_BYTES))
-    except TimeoutError:
-        raise NoAnswerError(url, f"no answer within {timeout_seconds:g} s", maybe_sent=True) from None
-    except (urllib.error.URLError, OSError, ValueError) as error:
-        # NOTE: URLError's reason is the socket error (refused, unreachable, DNS), never the URL itself.
+    except OSError as error:
+        # NOTE: URLError's reason is the socket error (refused, unreachable, DNS, a timeout while connecting),
+        # never the URL itself; a timeout while waiting for the answer comes unwrapped.
         reason = getattr(error, "reason", error)
         if isinstance(reason, TimeoutError):
-            raise NoAnswerError(url, "timed out", maybe_sent=True) from None
+            raise NoAnswerError(url, f"no answer within {timeout_seconds:g} s", maybe_sent=True) from None
         raise NoAnswerError(url, f"connection failed ({type(reason).__name__})", f": {reason}") from None
     except Exception as error:  # http.client's own errors may quote the URL: only their type is kept
         raise NoAnswerError(url, f"request failed ({type(error).__name__})") from None
@@ -140,12 +139,12 @@ def post_json(
     """POSTs the document to a secret URL; returns the 2xx answer or raises PostError after POST_ATTEMPTS."""
     body = json.dumps(document, ensure_ascii=False).encode()
     sent = {"Content-Type": "application/json; charset=utf-8", **(headers or {})}
-    problem = "not tried"
+    checked_url = check_url(channel, url)
     for attempt in range(1, POST_ATTEMPTS + 1):
         retry_after: float | None = RETRY_DELAY_SECONDS
         try:
             answer = request(
-                check_url(channel, url),
+                checked_url,
                 method="POST",
                 headers=sent,
                 data=body,
@@ -170,12 +169,10 @@ def post_json(
 
 
 def _retry_delay(answer: Answer) -> float | None:
-    header = answer.header("Retry-After")
-    if header is None:
-        return RETRY_DELAY_SECONDS
+    """Seconds to wait before the retry: Retry-After's when it is a number; None when it asks for too long."""
     try:
-        seconds = float(header)
-    except ValueError:
+        seconds = float(answer.header("Retry-After") or RETRY_DELAY_SECONDS)
+    except ValueError:  # an HTTP date: wait the usual delay
         return RETRY_DELAY_SECONDS
     return seconds if seconds <= MAX_RETRY_AFTER_SECONDS else None
 

@@ -46,8 +46,8 @@ class WeekFigures:
     @property
     def busiest_day(self) -> DayCount | None:
         """The day with the most views (the earliest of equals); None in a week without views."""
-        busiest = max(self.days, key=lambda day: (day.views, -day.day.toordinal()), default=None)
-        return busiest if busiest is not None and busiest.views > 0 else None
+        busiest = max(self.days, key=lambda day: (day.views, -day.day.toordinal()))
+        return busiest if busiest.views > 0 else None
 
 
 @dataclass(frozen=True)
@@ -79,8 +79,7 @@ class Digest:
 
     @property
     def period_end(self) -> datetime:
-        week_end = datetime.combine(self.this_week.start, datetime.min.time(), UTC) + WEEK
-        return min(week_end, self.generated_at)
+        return min(_midnight(self.this_week.start) + WEEK, self.generated_at)
 
 
 def week_start(at: datetime, *, so_far: bool) -> date:
@@ -94,21 +93,6 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time(), UTC)
 
 
-def _daily_sum(query_id: str, metric_name: str) -> Any:
-    return {
-        "Id": query_id,
-        "MetricStat": {
-            "Metric": {
-                "Namespace": catalog.METRICS_NAMESPACE,
-                "MetricName": metric_name,
-                "Dimensions": [{"Name": catalog.SERVICE_DIMENSION, "Value": catalog.COUNTER_SERVICE}],
-            },
-            "Period": DAY_SECONDS,
-            "Stat": "Sum",
-        },
-    }
-
-
 def week_figures(cloudwatch: CloudWatchClient, this_start: date) -> tuple[WeekFigures, WeekFigures]:
     """This week and the one before, from the counter's Visits and UniqueVisitors in one call (14 days each).
 
@@ -117,11 +101,23 @@ def week_figures(cloudwatch: CloudWatchClient, this_start: date) -> tuple[WeekFi
     https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html
     """
     last_start = this_start - WEEK
+    queries: Any = [
+        {
+            "Id": query_id,
+            "MetricStat": {
+                "Metric": {
+                    "Namespace": catalog.METRICS_NAMESPACE,
+                    "MetricName": metric_name,
+                    "Dimensions": [{"Name": catalog.SERVICE_DIMENSION, "Value": catalog.COUNTER_SERVICE}],
+                },
+                "Period": DAY_SECONDS,
+                "Stat": "Sum",
+            },
+        }
+        for query_id, metric_name in (("views", catalog.VISITS_METRIC), ("unique", catalog.UNIQUE_VISITORS_METRIC))
+    ]
     pages = cloudwatch.get_paginator("get_metric_data").paginate(
-        MetricDataQueries=[
-            _daily_sum("views", catalog.VISITS_METRIC),
-            _daily_sum("unique", catalog.UNIQUE_VISITORS_METRIC),
-        ],
+        MetricDataQueries=queries,
         StartTime=_midnight(last_start),
         EndTime=_midnight(this_start + WEEK),
     )
