@@ -1,9 +1,6 @@
-"""Publishing one version of the site to an Amplify Hosting branch that has no Git repository.
-
-Amplify runs one deployment job per branch at a time, and an unfinished one makes StartDeployment fail. So this
-first stops the branch's unfinished jobs (the stack is the source of truth for what it serves; a job Amplify
-refuses to stop fails the release at once, saying what to do), then waits for the new job, so a failed deployment
-fails the CloudFormation update. The client is passed in (tests use botocore's Stubber).
+"""Publishing one version of the site to an Amplify Hosting branch that has no Git repository: stop the branch's
+unfinished jobs (each blocks StartDeployment), start the deployment, wait for it (docs/hosting.md). The client is
+passed in (tests use botocore's Stubber).
 """
 
 from __future__ import annotations
@@ -28,11 +25,7 @@ POLL_SECONDS: Final = 5.0
 
 
 class ReleaseFailedError(RuntimeError):
-    """The deployment job ended without succeeding, or did not finish in time."""
-
-
-class JobNotStoppableError(ReleaseFailedError):
-    """An unfinished job of the branch, which blocks every new deployment, cannot be stopped."""
+    """The deployment job ended without succeeding or in time, or an unfinished job Amplify will not stop blocks it."""
 
 
 @dataclass(frozen=True)
@@ -42,7 +35,7 @@ class Release:
     source_url: str
     """`s3://bucket/prefix/`: Amplify copies every object under the prefix (sourceUrlType BUCKET_PREFIX)."""
     custom_headers: str
-    """Amplify's custom header YAML; Amplify applies header changes only with a deployment, so both go together."""
+    """Amplify's custom header YAML, set right before the deployment that applies it."""
 
 
 @dataclass(frozen=True)
@@ -85,7 +78,7 @@ def _stop_unfinished_jobs(client: Any, branch: dict[str, str], *, deadline: floa
 
 
 def _stop(client: Any, branch: dict[str, str], job_id: str, status: str) -> str:
-    """Asks Amplify to stop the job; returns its status afterwards. Raises JobNotStoppableError if it refuses
+    """Asks Amplify to stop the job; returns its status afterwards. Raises ReleaseFailedError if it refuses
     and the job still blocks the branch."""
     logger.warning("stopping unfinished job", extra={"job_id": job_id, "status": status})
     try:
@@ -100,7 +93,7 @@ def _stop(client: Any, branch: dict[str, str], job_id: str, status: str) -> str:
     # Waiting for that would hold every deploy until the Lambda's deadline and fail it anyway, ~10 minutes later.
     status = _status(client, branch, job_id)
     if status in STOPPABLE:
-        raise JobNotStoppableError(
+        raise ReleaseFailedError(
             f"Amplify refused to stop job {job_id} of branch {branch['branchName']} ({refusal}); it is still "
             f"{status} and blocks every deployment of the branch. Stop it in the Amplify console or with "
             f"`aws amplify stop-job --app-id {branch['appId']} --branch-name {branch['branchName']} "

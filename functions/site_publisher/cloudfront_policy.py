@@ -1,7 +1,5 @@
-"""Writing the site's Content-Security-Policy into a CloudFront response headers policy.
-
-CloudFormation creates the policy with every security header and a CSP that allows only the site itself
-(fail closed); this puts in the CSP that also allows the API, once both exist. Only the CSP is touched.
+"""Writing the site's Content-Security-Policy, which names the API, into the CloudFront response headers policy
+that CloudFormation created fail closed (docs/hosting.md). Only the CSP is touched.
 """
 
 from __future__ import annotations

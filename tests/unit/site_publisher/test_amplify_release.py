@@ -9,7 +9,6 @@ from botocore.stub import Stubber
 
 from functions.site_publisher.amplify_release import (
     POLL_SECONDS,
-    JobNotStoppableError,
     Release,
     ReleaseFailedError,
     publish,
@@ -103,7 +102,7 @@ def test_a_job_amplify_will_not_stop_fails_the_release_at_once_saying_what_to_do
     clock = FakeClock()
 
     # When the release is published
-    with pytest.raises(JobNotStoppableError) as failure:
+    with pytest.raises(ReleaseFailedError) as failure:
         publish(client, release, deadline=600, clock=clock.as_clock())
 
     # Then it fails without waiting out the deadline, and nothing is deployed (the Stubber would see a
