@@ -1,8 +1,7 @@
 """HTTP with the standard library: the probe's reads and the notifier's posts to a secret URL (Slack, a webhook).
 
 An error status is an answer like any other; only a request with no answer raises NoAnswerError. `post_json`
-adds what a secret URL needs: https only (plain http to this machine), no redirects, one retry of what was surely
-not taken (never of a timeout), and errors that never quote the URL: whoever holds it can post to the channel.
+never quotes the URL (whoever holds it can post to the channel) and never resends what may have been taken.
 """
 
 from __future__ import annotations

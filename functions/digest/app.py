@@ -1,6 +1,5 @@
-"""Lambda entry point of the weekly digest: EventBridge Scheduler invokes it (infra/digest.py) with the run's
-scheduled time; it reads the week from CloudWatch (figures.py) and delivers the digest on every alert channel,
-each at most once per run (keyed on `digest:<scheduled time>`). A failed delivery fails the invocation.
+"""Lambda entry point of the weekly digest (docs/alerting.md): EventBridge Scheduler invokes it with the run's
+scheduled time; it delivers the week's figures on every alert channel, once per run. A failed delivery fails it.
 """
 
 from __future__ import annotations

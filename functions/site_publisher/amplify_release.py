@@ -88,9 +88,8 @@ def _stop(client: Any, branch: dict[str, str], job_id: str, status: str) -> str:
         if error.response["Error"]["Code"] != "BadRequestException":
             raise
         refusal = error.response["Error"].get("Message") or "BadRequestException"
-    # The job may have finished between ListJobs and StopJob (then the refusal is harmless), or Amplify may not
-    # stop it at all: a manual deployment left PENDING fails by itself only 8 hours after CreateDeployment.
-    # Waiting for that would hold every deploy until the Lambda's deadline and fail it anyway, ~10 minutes later.
+    # The job may have finished between ListJobs and StopJob (the refusal is harmless), or Amplify will not stop
+    # it at all (a manual deployment left PENDING): waiting would only fail at the deadline, ~10 minutes later.
     status = _status(client, branch, job_id)
     if status in STOPPABLE:
         raise ReleaseFailedError(
