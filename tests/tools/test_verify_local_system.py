@@ -59,7 +59,7 @@ def test_verify_fails_naming_the_fix_when_the_guards_grant_is_removed(
     local_system: LocalSystem, guard_grant_removed: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     status, output = _verify(local_system, capsys)
-    assert status == verify.EXIT_FAILED
+    assert status == 1
     assert _fail_lines(output) == [
         "FAIL  the throttle guard may update the API stage (UpdateStage with the current limits)"
     ]
@@ -82,7 +82,7 @@ def test_verify_fails_naming_the_fix_when_the_sender_is_unverified(
     local_system: LocalSystem, sender_unverified: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     status, output = _verify(local_system, capsys)
-    assert status == verify.EXIT_FAILED
+    assert status == 1
     assert _fail_lines(output) == [f"FAIL  the SES sender {sender_unverified} is verified"]
     assert f"{sender_unverified} is not verified: no alarm email can be sent" in output
     assert "aws ses verify-email-identity --region" in output
