@@ -36,6 +36,8 @@ def test_verify_passes_on_a_fresh_local_system(local_system: LocalSystem, capsys
     assert f"PASS  GET {catalog.VISITS_PATH} answers the count to the site's origin" in output
     # What the local system cannot stand in for says so on its line instead of passing
     assert "SKIP  access log\n      - not checkable locally: the local API writes no access log" in output
+    # the guard and the sender pass besides the HTTP checks
+    assert output.rstrip().endswith(f"verify: 0 failed, {2 + len(verify.HTTP_CHECKS)} passed, 4 not checkable here")
     # The guard's check made a real UpdateStage with the current limits, through the stage the guard changes
     assert local_system.stage_control is not None
     assert local_system.stage_control.updates[-1] == local_system.api.throttle.limits()
