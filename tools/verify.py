@@ -1,12 +1,5 @@
-"""`make verify`: after a deploy, checks that the deployed stack works as a whole and prints the fix for each
-failure: what no AWS document settles (docs/deploy.md, "Did it work?"), then, over HTTP as a visitor's browser
-sees it, the site and the API: security headers, the CSP and the page naming the API, CORS for the site and
-against a foreign origin. It never records a visit: the foreign POST carries a body the counter refuses (400).
-
-    python -m tools.verify                         # the stack named in cdk.json, in its account and region
-    python -m tools.verify --stack-outputs cdk-outputs.json --lookup-role --retry-seconds 180   # CI, after deploy
-    python -m tools.verify --local                 # the running `make dev` (tools/local/deployment.py)
-
+"""`make verify`: after a deploy, checks that the deployed stack works as a whole and prints the fix for each failure
+(docs/deploy.md, "Did it work?"); `--local` checks the running `make dev` instead. It never records a visit.
 Exit status: 0 when every check passed, 1 when one failed, 2 when the config is invalid or the stack unreadable.
 """
 
@@ -37,10 +30,18 @@ from functions.probe.expectations import origin_of, security_header_problems
 from infra.config import ConfigError, DeploymentConfig, app_context, load_config, overrides_from_context
 from infra.guard import GUARD_STAGE_ACTIONS
 from tools.preflight.core import Clients as AwsClients
-from tools.preflight.core import context_values, error_summary
+from tools.preflight.core import (
+    Outcome,
+    Result,
+    Status,
+    context_values,
+    could_not_run,
+    exit_status,
+    format_result,
+    report,
+)
 from tools.preflight.runner import lookup_role_arn, qualifier_of
 
-EXIT_FAILED: Final = 1
 EXIT_USAGE: Final = 2
 STAGE_NAME: Final = "$default"
 _ALARM_TYPE: Final = "AWS::CloudWatch::Alarm"
@@ -53,22 +54,17 @@ FOREIGN_ORIGIN: Final = "https://verify.invalid"
 NOT_A_VISIT_BODY: Final = "make verify: not a visit"
 HTTP_TIMEOUT_SECONDS: Final = (5.0, 10.0)  # connect, read
 RETRY_INTERVAL_SECONDS: Final = 5.0
-HTTP_FIX: Final = "docs/runbook.md; the lines above say what the site or API answered"
 
 
-@dataclass(frozen=True)
-class Verdict:
-    """One line of `make verify`: what was checked, the problems found (none: a pass), the fix for them, and, for a
-    check that means nothing where it ran, why it was skipped."""
+def _verdict(name: str, problems: Sequence[str] = (), fix: str = "") -> Result:
+    """One line of `make verify`: a pass without problems, else a failure listing them, with their fix."""
+    if not problems:
+        return Result(name, Outcome(Status.PASS, ""))
+    return Result(name, Outcome(Status.FAIL, "", fix, details=tuple(problems)))
 
-    name: str
-    problems: tuple[str, ...] = ()
-    fix: str = ""
-    skipped: str = ""
 
-    @property
-    def passed(self) -> bool:
-        return not self.problems
+def _http_verdict(name: str, problems: Sequence[str]) -> Result:
+    return _verdict(name, problems, "docs/runbook.md; the lines above say what the site or API answered")
 
 
 @dataclass(frozen=True)
@@ -146,18 +142,18 @@ def _api_id(deployment: Deployment) -> str:
     return ids[0]
 
 
-def check_access_log(deployment: Deployment, clients: Clients) -> Verdict:
+def check_access_log(deployment: Deployment, clients: Clients) -> Result:
     name = "the API's access log group receives log streams"
     region = deployment.config.region
     stage = clients("apigatewayv2").get_stage(ApiId=_api_id(deployment), StageName=STAGE_NAME)
     destination = stage.get("AccessLogSettings", {}).get("DestinationArn", "")
     if ":log-group:" not in destination:
-        return Verdict(name, ("the stage has no access log destination",), "cdk deploy   # the stack sets it")
+        return _verdict(name, ("the stage has no access log destination",), "cdk deploy   # the stack sets it")
     group = destination.split(":log-group:", 1)[1].removesuffix(":*")
     streams = clients("logs").describe_log_streams(logGroupName=group, limit=1)["logStreams"]
     if streams:
-        return Verdict(name)
-    return Verdict(
+        return _verdict(name)
+    return _verdict(
         name,
         (f"{group} has no log stream: API Gateway has written no access log line",),
         f"curl -s {deployment.outputs.get(catalog.API_URL_OUTPUT, 'API_URL').rstrip('/')}{catalog.VISITS_PATH} "
@@ -197,33 +193,33 @@ def _notifier_policies(deployment: Deployment, clients: Clients) -> tuple[str, l
     return f"role {role}", [iam.get_role_policy(RoleName=role, PolicyName=n)["PolicyDocument"] for n in names]
 
 
-def check_guard(deployment: Deployment, clients: Clients) -> Verdict:
+def check_guard(deployment: Deployment, clients: Clients) -> Result:
     name = "the throttle guard may update the API stage (UpdateStage with the current limits)"
     api_id = _api_id(deployment)
     if not deployment.outputs.get(catalog.NOTIFIER_FUNCTION_OUTPUT):
-        return Verdict(name, (f"no {catalog.NOTIFIER_FUNCTION_OUTPUT} output",), "cdk deploy")
+        return _verdict(name, (f"no {catalog.NOTIFIER_FUNCTION_OUTPUT} output",), "cdk deploy")
     principal, documents = _notifier_policies(deployment, clients)
     if not any(_grants_patch(document, api_id) for document in documents):
         restore = "restart `make dev`" if deployment.notifier_user else "cdk deploy"
-        return Verdict(
+        return _verdict(
             name,
             (f"the notifier's {principal} may not call apigateway:PATCH on the stage: the guard cannot engage",),
             f"{restore}   # the stack grants it (infra/guard.py); a hand edit of the {principal.split()[0]} removed it",
         )
     if deployment.read_only:
-        return Verdict(name + ": grant read; no-op update skipped (read-only credentials)")
+        return _verdict(name + ": grant read; no-op update skipped (read-only credentials)")
     apigateway = clients("apigatewayv2")
     settings = apigateway.get_stage(ApiId=api_id, StageName=STAGE_NAME).get("DefaultRouteSettings", {})
     limits = {key: settings[key] for key in ("ThrottlingRateLimit", "ThrottlingBurstLimit") if key in settings}
     apigateway.update_stage(ApiId=api_id, StageName=STAGE_NAME, DefaultRouteSettings=limits)
-    return Verdict(name)
+    return _verdict(name)
 
 
-def check_alarms(deployment: Deployment, clients: Clients) -> Verdict:
+def check_alarms(deployment: Deployment, clients: Clients) -> Result:
     name = "every alarm has left INSUFFICIENT_DATA"
     names = list(deployment.ids(_ALARM_TYPE))
     if not names:
-        return Verdict(name, ("the stack lists no alarm",), "cdk deploy")
+        return _verdict(name, ("the stack lists no alarm",), "cdk deploy")
     waiting = []
     cloudwatch = clients("cloudwatch")
     for start in range(0, len(names), 100):
@@ -231,8 +227,8 @@ def check_alarms(deployment: Deployment, clients: Clients) -> Verdict:
             if alarm["StateValue"] == "INSUFFICIENT_DATA":
                 waiting.append(f"{alarm['AlarmName']}: {alarm.get('StateReason', 'no reason given')}")
     if not waiting:
-        return Verdict(name)
-    return Verdict(
+        return _verdict(name)
+    return _verdict(
         name,
         tuple(waiting),
         "an alarm needs one full period of its metric: visit the site, wait its period (docs/runbook.md) and run "
@@ -240,13 +236,13 @@ def check_alarms(deployment: Deployment, clients: Clients) -> Verdict:
     )
 
 
-def check_sender(deployment: Deployment, clients: Clients) -> Verdict:
+def check_sender(deployment: Deployment, clients: Clients) -> Result:
     sender, region = deployment.config.sender_email, deployment.config.region
     name = f"the SES sender {sender} is verified"
     identity = clients("sesv2").get_email_identity(EmailIdentity=sender)
     if identity.get("VerifiedForSendingStatus"):
-        return Verdict(name)
-    return Verdict(
+        return _verdict(name)
+    return _verdict(
         name,
         (f"{sender} is not verified: no alarm email can be sent",),
         f"click the link SES emailed to {sender} (spam too); a new link: "
@@ -254,19 +250,19 @@ def check_sender(deployment: Deployment, clients: Clients) -> Verdict:
     )
 
 
-def check_subscription(deployment: Deployment, clients: Clients) -> Verdict:
+def check_subscription(deployment: Deployment, clients: Clients) -> Result:
     topic = deployment.outputs.get(catalog.ALERTING_HEALTH_TOPIC_OUTPUT, "")
     name = "the alerting-health email subscription is confirmed"
     if not topic:
-        return Verdict(name, (f"no {catalog.ALERTING_HEALTH_TOPIC_OUTPUT} output",), "cdk deploy")
+        return _verdict(name, (f"no {catalog.ALERTING_HEALTH_TOPIC_OUTPUT} output",), "cdk deploy")
     subscriptions = clients("sns").list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
     emails = [s for s in subscriptions if s["Protocol"] == "email"]
     pending = [s["Endpoint"] for s in emails if s["SubscriptionArn"] == "PendingConfirmation"]
     if not emails:
-        return Verdict(name, (f"{topic} has no email subscription",), "cdk deploy")
+        return _verdict(name, (f"{topic} has no email subscription",), "cdk deploy")
     if not pending:
-        return Verdict(name)
-    return Verdict(
+        return _verdict(name)
+    return _verdict(
         name,
         tuple(f"{address} has not confirmed" for address in pending),
         "click 'Confirm subscription' in the email from AWS Notifications (it expires after 3 days; a deploy that "
@@ -274,7 +270,7 @@ def check_subscription(deployment: Deployment, clients: Clients) -> Verdict:
     )
 
 
-def check_amplify_domain(deployment: Deployment, clients: Clients) -> Verdict:
+def check_amplify_domain(deployment: Deployment, clients: Clients) -> Result:
     config = deployment.config
     name = f"the Amplify domain {config.site_domain} is AVAILABLE"
     [app_arn] = deployment.ids(_AMPLIFY_APP_TYPE) or ("",)
@@ -282,8 +278,8 @@ def check_amplify_domain(deployment: Deployment, clients: Clients) -> Verdict:
     association = clients("amplify").get_domain_association(appId=app_id, domainName=config.site_domain)
     status = association["domainAssociation"]["domainStatus"]
     if status == "AVAILABLE":
-        return Verdict(name)
-    return Verdict(
+        return _verdict(name)
+    return _verdict(
         name,
         (f"the domain is {status}: {association['domainAssociation'].get('statusReason', 'no reason given')}",),
         deployment.outputs.get("SiteDomainDnsRecords", "")
@@ -291,7 +287,7 @@ def check_amplify_domain(deployment: Deployment, clients: Clients) -> Verdict:
     )
 
 
-AWS_CHECKS: Final[tuple[Callable[[Deployment, Clients], Verdict], ...]] = (
+AWS_CHECKS: Final[tuple[Callable[[Deployment, Clients], Result], ...]] = (
     check_access_log,
     check_guard,
     check_alarms,
@@ -299,7 +295,7 @@ AWS_CHECKS: Final[tuple[Callable[[Deployment, Clients], Verdict], ...]] = (
     check_subscription,
 )
 
-NOT_LOCAL: Final[Mapping[Callable[[Deployment, Clients], Verdict], str]] = {
+NOT_LOCAL: Final[Mapping[Callable[[Deployment, Clients], Result], str]] = {
     check_access_log: "the local API writes no access log (API Gateway's log class is AWS's to settle)",
     check_alarms: "the local system evaluates its alarms itself (the console's alarms page)",
     check_subscription: "the topic's email goes straight to the outbox, with nothing to confirm",
@@ -308,22 +304,16 @@ NOT_LOCAL: Final[Mapping[Callable[[Deployment, Clients], Verdict], str]] = {
 """The checks that mean nothing against the local system (`--local`), and why."""
 
 
-def _title(check: Callable[[Deployment, Clients], Verdict]) -> str:
+def _title(check: Callable[[Deployment, Clients], Result]) -> str:
     return check.__name__.removeprefix("check_").replace("_", " ")
 
 
-def _run_aws_check(
-    check: Callable[[Deployment, Clients], Verdict], deployment: Deployment, clients: Clients
-) -> Verdict:
-    """A check that could not run fails, naming the error: `make verify` never passes blind."""
+def _run_aws_check(check: Callable[[Deployment, Clients], Result], deployment: Deployment, clients: Clients) -> Result:
     try:
         return check(deployment, clients)
     except (ClientError, BotoCoreError, LookupError) as error:
-        return Verdict(
-            _title(check),
-            (f"could not check: {error_summary(error)}",),
-            "run `make verify` with the owner's (administrator) credentials of the deploy account",
-        )
+        fix = "run `make verify` with the owner's (administrator) credentials of the deploy account"
+        return Result(_title(check), could_not_run(error, fix=fix))
 
 
 @dataclass(frozen=True)
@@ -350,12 +340,12 @@ class Target:
         return self.api_url.rstrip("/")
 
 
-def check_site(session: requests.Session, target: Target) -> Verdict:
+def check_site(session: requests.Session, target: Target) -> Result:
     name = f"site answers 200 with its security headers, CSP allowing the API, its page naming it ({target.site_url})"
     try:
         response = session.get(target.site_url, timeout=HTTP_TIMEOUT_SECONDS)
     except requests.RequestException as error:
-        return Verdict(name, (f"cannot reach the site at {target.site_url}: {_reason(error)}",))
+        return _http_verdict(name, (f"cannot reach the site at {target.site_url}: {_reason(error)}",))
     problems = []
     if response.status_code != 200:
         problems.append(f"answered {response.status_code}, expected 200")
@@ -364,7 +354,7 @@ def check_site(session: requests.Session, target: Target) -> Verdict:
     )
     if response.status_code == 200:
         problems += page_api_problems(response.text, target)
-    return Verdict(name, tuple(problems))
+    return _http_verdict(name, problems)
 
 
 class _ApiAddresses(HTMLParser):
@@ -410,14 +400,14 @@ def _is_figures(response: requests.Response) -> bool:
     return counts(body) and counts(body.get("today"))
 
 
-def check_visits(session: requests.Session, target: Target) -> Verdict:
+def check_visits(session: requests.Session, target: Target) -> Result:
     name = f"GET {catalog.VISITS_PATH} answers the count to the site's origin ({target.visits_url})"
     try:
         response = session.get(target.visits_url, headers={"Origin": target.site_origin}, timeout=HTTP_TIMEOUT_SECONDS)
     except requests.RequestException as error:
-        return Verdict(name, (f"cannot reach the API at {target.visits_url}: {_reason(error)}",))
+        return _http_verdict(name, (f"cannot reach the API at {target.visits_url}: {_reason(error)}",))
     if response.status_code != 200:
-        return Verdict(name, (f"answered {response.status_code}, expected 200: {response.text[:200]!r}",))
+        return _http_verdict(name, (f"answered {response.status_code}, expected 200: {response.text[:200]!r}",))
     problems = []
     if not _is_figures(response):
         problems.append(
@@ -429,10 +419,10 @@ def check_visits(session: requests.Session, target: Target) -> Verdict:
         problems.append(
             f"CORS does not allow the site's origin {target.site_origin}: Access-Control-Allow-Origin is {allowed!r}"
         )
-    return Verdict(name, tuple(problems))
+    return _http_verdict(name, problems)
 
 
-def check_foreign_preflight(session: requests.Session, target: Target) -> Verdict:
+def check_foreign_preflight(session: requests.Session, target: Target) -> Result:
     name = f"CORS preflight for a POST from a foreign origin is refused ({FOREIGN_ORIGIN})"
     headers = {
         "Origin": FOREIGN_ORIGIN,
@@ -442,27 +432,27 @@ def check_foreign_preflight(session: requests.Session, target: Target) -> Verdic
     try:
         response = session.options(target.visits_url, headers=headers, timeout=HTTP_TIMEOUT_SECONDS)
     except requests.RequestException as error:
-        return Verdict(name, (f"cannot reach the API at {target.visits_url}: {_reason(error)}",))
-    return Verdict(name, tuple(_foreign_origin_allowed(response)))
+        return _http_verdict(name, (f"cannot reach the API at {target.visits_url}: {_reason(error)}",))
+    return _http_verdict(name, _foreign_origin_allowed(response))
 
 
-def check_foreign_post(session: requests.Session, target: Target) -> Verdict:
+def check_foreign_post(session: requests.Session, target: Target) -> Result:
     name = f"a POST from a foreign origin gets no CORS permission ({FOREIGN_ORIGIN})"
     headers = {"Origin": FOREIGN_ORIGIN, "Content-Type": "text/plain"}
     try:
         response = session.post(target.visits_url, data=NOT_A_VISIT_BODY, headers=headers, timeout=HTTP_TIMEOUT_SECONDS)
     except requests.RequestException as error:
-        return Verdict(name, (f"cannot reach the API at {target.visits_url}: {_reason(error)}",))
+        return _http_verdict(name, (f"cannot reach the API at {target.visits_url}: {_reason(error)}",))
     problems = _foreign_origin_allowed(response)
     if response.status_code < 300 or response.status_code >= 500:
         problems.append(
             f"answered {response.status_code} to a body the counter must refuse with 400"
             + (" (a visit may have been recorded)" if response.status_code < 300 else "")
         )
-    return Verdict(name, tuple(problems))
+    return _http_verdict(name, problems)
 
 
-HTTP_CHECKS: Final[Sequence[Callable[[requests.Session, Target], Verdict]]] = (
+HTTP_CHECKS: Final[Sequence[Callable[[requests.Session, Target], Result]]] = (
     check_site,
     check_visits,
     check_foreign_preflight,
@@ -470,7 +460,7 @@ HTTP_CHECKS: Final[Sequence[Callable[[requests.Session, Target], Verdict]]] = (
 )
 
 
-def run_http_checks(target: Target) -> list[Verdict]:
+def run_http_checks(target: Target) -> list[Result]:
     with requests.Session() as session:
         session.headers["User-Agent"] = "resume-backend-verify"
         return [check(session, target) for check in HTTP_CHECKS]
@@ -482,15 +472,15 @@ def run_until_passed(
     retry_seconds: float,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
-) -> list[Verdict]:
+) -> list[Result]:
     """Runs the HTTP checks, again every few seconds while some fail, for up to `retry_seconds` (0: once).
     A fresh deployment can take a little while to answer everywhere (CDN, hosting)."""
     deadline = clock() + retry_seconds
     while True:
-        verdicts = run_http_checks(target)
-        failing = sum(not verdict.passed for verdict in verdicts)
+        results = run_http_checks(target)
+        failing = sum(result.status is Status.FAIL for result in results)
         if not failing or clock() + RETRY_INTERVAL_SECONDS > deadline:
-            return verdicts
+            return results
         print(f"{failing} HTTP check(s) failing; trying again in {RETRY_INTERVAL_SECONDS:g} s", file=sys.stderr)
         sleep(RETRY_INTERVAL_SECONDS)
 
@@ -510,48 +500,22 @@ def _reason(error: requests.RequestException) -> str:
     return f"{type(error).__name__}: {str(inner)[:200]}"
 
 
-def verify(deployment: Deployment, clients: Clients, retry_seconds: float = 0) -> list[Verdict]:
+def verify(deployment: Deployment, clients: Clients, retry_seconds: float = 0) -> list[Result]:
     checks = list(AWS_CHECKS)
     if deployment.config.hosting == "amplify" and (deployment.config.site_domain or deployment.notifier_user):
         checks.append(check_amplify_domain)
-    verdicts = []
+    results = []
     for check in checks:
         if deployment.notifier_user and check in NOT_LOCAL:
-            verdicts.append(Verdict(_title(check), skipped=f"not checkable locally: {NOT_LOCAL[check]}"))
+            skipped = Outcome(Status.SKIP, "", details=(f"not checkable locally: {NOT_LOCAL[check]}",))
+            results.append(Result(_title(check), skipped))
         else:
-            verdicts.append(_run_aws_check(check, deployment, clients))
+            results.append(_run_aws_check(check, deployment, clients))
     api_url, site_url = (deployment.outputs.get(key) for key in (catalog.API_URL_OUTPUT, catalog.SITE_URL_OUTPUT))
     if not (api_url and site_url):
         missing = f"no {catalog.API_URL_OUTPUT} or {catalog.SITE_URL_OUTPUT} output"
-        return [*verdicts, Verdict("the site and the API answer", (missing,), "cdk deploy")]
-    http = run_until_passed(Target(api_url, site_url), retry_seconds=retry_seconds)
-    return verdicts + [Verdict(verdict.name, verdict.problems, HTTP_FIX) for verdict in http]
-
-
-def report(verdicts: Sequence[Verdict]) -> str:
-    lines = []
-    for verdict in verdicts:
-        lines.append(f"{'SKIP' if verdict.skipped else 'PASS' if verdict.passed else 'FAIL'}  {verdict.name}")
-        lines += [f"      - {problem}" for problem in (*verdict.problems, *filter(None, [verdict.skipped]))]
-        if not verdict.passed and verdict.fix:
-            lines.append(f"      fix: {verdict.fix}")
-    failed = sum(not verdict.passed for verdict in verdicts)
-    skipped = sum(bool(verdict.skipped) for verdict in verdicts)
-    summary = f"verify: {failed} failed, {len(verdicts) - failed - skipped} passed"
-    return "\n".join([*lines, summary + (f", {skipped} not checkable here" if skipped else "")])
-
-
-def markdown_summary(verdicts: Sequence[Verdict]) -> str:
-    """The GitHub Actions run summary (written when GITHUB_STEP_SUMMARY is set)."""
-
-    def cell(text: str) -> str:
-        return text.replace("|", "\\|")
-
-    rows = [
-        f"| {'✅' if verdict.passed else '❌'} | {cell(verdict.name)} | {cell('; '.join(verdict.problems) or 'ok')} |"
-        for verdict in verdicts
-    ]
-    return "\n".join(["### make verify", "", "| | check | result |", "| --- | --- | --- |", *rows, ""])
+        return [*results, _verdict("the site and the API answer", (missing,), "cdk deploy")]
+    return results + run_until_passed(Target(api_url, site_url), retry_seconds=retry_seconds)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -593,13 +557,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = deployment.config
     where = f"the local system ({arguments.local})" if arguments.local else f"aws://{config.account}/{config.region}"
     print(f"verify of {config.stack_name} in {where}")
-    verdicts = verify(deployment, make, arguments.retry_seconds)
-    print(report(verdicts))
+    results = report("verify", verify(deployment, make, arguments.retry_seconds))
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary_path:
+    if summary_path:  # the CI run's summary: the failures, each with its fix
+        failures = [format_result(result) for result in results if result.status is Status.FAIL]
         with open(summary_path, "a", encoding="utf-8") as summary:
-            summary.write(markdown_summary(verdicts))
-    return EXIT_FAILED if any(not verdict.passed for verdict in verdicts) else 0
+            summary.write("### make verify\n\n```\n" + "\n".join(failures or ["every check passed"]) + "\n```\n")
+    return exit_status(results)
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ from tests.support.declared_tables import create_visits_table
 from tools import verify
 from tools.local.emulator import LOOPBACK, AwsEmulator
 from tools.local.lambda_runtime.events import LocalLambdaContext, http_api_event
+from tools.preflight.core import Status, report
 from tools.synth import default_template
 
 pytestmark = pytest.mark.e2e
@@ -199,8 +200,11 @@ def deployment(visits_table: str) -> Iterator[LocalDeployment]:
 
 def _check(deployment: LocalDeployment) -> tuple[bool, str]:
     """Whether every HTTP check passed, and the lines `make verify` prints for them."""
-    verdicts = verify.run_http_checks(verify.Target(deployment.api_url, deployment.site_url))
-    return all(verdict.passed for verdict in verdicts), verify.report(verdicts)
+    lines: list[str] = []
+    results = report(
+        "verify", verify.run_http_checks(verify.Target(deployment.api_url, deployment.site_url)), lines.append
+    )
+    return all(result.status is Status.PASS for result in results), "\n".join(lines)
 
 
 def test_http_checks_passes_against_a_working_deployment(deployment: LocalDeployment) -> None:
@@ -316,7 +320,7 @@ def test_http_checks_fails_when_the_page_names_no_api(deployment: LocalDeploymen
     # When the HTTP checks run
     results = verify.run_http_checks(verify.Target(deployment.api_url, deployment.site_url))
     # Then exactly the site check fails, saying why the counter would show its placeholder
-    assert [result.problems for result in results if not result.passed] == [
+    assert [result.outcome.details for result in results if result.status is Status.FAIL] == [
         (f'the page names no API: expected one <meta name="{API_META_NAME}"> with a URL, found 0',)
     ]
 
@@ -382,7 +386,7 @@ def test_retries_until_a_fresh_deployment_answers(deployment: LocalDeployment) -
         verify.Target(deployment.api_url, deployment.site_url), retry_seconds=60, sleep=clock.sleep, clock=clock
     )
     # Then it passes on the third attempt, two retry intervals later
-    assert [result.problems for result in results if not result.passed] == []
+    assert [result.outcome.details for result in results if result.status is Status.FAIL] == []
     assert deployment.knobs.site_page_requests == 3
     assert clock.now == 2 * verify.RETRY_INTERVAL_SECONDS
 
@@ -396,7 +400,7 @@ def test_gives_up_when_the_retry_time_runs_out(deployment: LocalDeployment) -> N
         verify.Target(deployment.api_url, deployment.site_url), retry_seconds=12, sleep=clock.sleep, clock=clock
     )
     # Then it stops with the failures after the attempts that fit (0 s, 5 s, 10 s)
-    failed = [result.name for result in results if not result.passed]
+    failed = [result.title for result in results if result.status is Status.FAIL]
     assert len(failed) == 3  # the count and both foreign-origin checks: each needs the API
     assert deployment.knobs.site_page_requests == 3
     assert clock.now == 2 * verify.RETRY_INTERVAL_SECONDS

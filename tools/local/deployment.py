@@ -1,7 +1,5 @@
-"""The local system as a deployed account, for `make verify ARGS=--local` (tools/verify.py): what CloudFormation would
-tell of it (the stack's outputs, the physical ids of its resources), the endpoints and keys that reach them and the
-config it runs, written to `<state dir>/deployment.json` once it has started (true only while it runs).
-"""
+"""The local system as a deployed account for `make verify ARGS=--local`: its outputs, resources, endpoints and
+config, written to `<state dir>/deployment.json` once it has started (docs/local.md)."""
 
 from __future__ import annotations
 

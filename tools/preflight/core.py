@@ -1,14 +1,14 @@
-"""The preflight's parts: findings (message and fix templates), checks, the AWS client factory and the runner.
-
-A check returns one `Outcome`, made from one of the `Finding`s it declares; docs/deploy.md's table is rendered
-from the same findings (tools/preflight/docs.py), so what the docs say a failure means is what the check prints.
+"""What `make preflight` and `make verify` share: a check's result and its line, the one way a check that could not
+run becomes a failure, the AWS client factory, and the report with its exit status. A preflight check's outcomes are
+`Finding`s it declares, which docs/deploy.md's table is rendered from (tools/preflight/docs.py).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Callable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeVar
 
@@ -41,6 +41,8 @@ class Status(enum.Enum):
     PASS = "PASS"  # noqa: S105 - a mark, not a password
     WARN = "WARN"
     FAIL = "FAIL"
+    SKIP = "SKIP"
+    """Means nothing where it ran (verify against the local system)."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,8 @@ class Outcome:
     fix: str = ""
     """A command to run (or a console step); empty for a pass."""
     note: str = ""
+    details: tuple[str, ...] = ()
+    """One line each, below the result's line (e.g. every alarm still waiting)."""
 
 
 @dataclass(frozen=True)
@@ -153,13 +157,9 @@ class Context:
         """The stack's resources (empty when the stack does not exist)."""
         if name not in self._resources:
             found: list[dict[str, Any]] = []
-            arguments = {"StackName": name}
-            while self.stack(name) is not None:
-                page = self.client("cloudformation").list_stack_resources(**arguments)
-                found += page["StackResourceSummaries"]
-                if not page.get("NextToken"):
-                    break
-                arguments["NextToken"] = page["NextToken"]
+            if self.stack(name) is not None:
+                pages = self.client("cloudformation").get_paginator("list_stack_resources").paginate(StackName=name)
+                found = [summary for page in pages for summary in page["StackResourceSummaries"]]
             self._resources[name] = found
         return self._resources[name]
 
@@ -198,13 +198,6 @@ class Check:
     permissions: tuple[str, ...] = ()
     optional: bool = False
 
-    def denied_action(self, operation: str) -> str:
-        """The IAM action of a refused call, e.g. `lambda:GetAccountSettings` for GetAccountSettings."""
-        for action in self.permissions:
-            if action.split(":", 1)[1] == operation:
-                return action
-        return operation
-
 
 # A check that could not run says nothing about the deploy: it fails (an optional check warns, run_check).
 DENIED: Final = Finding(
@@ -219,21 +212,22 @@ UNEXPECTED: Final = Finding(
 )
 
 
+def could_not_run(error: Exception, permissions: Sequence[str] = (), fix: str | None = None) -> Outcome:
+    """A check that could not run fails, never passes blind: a refused call names its IAM action (from
+    `permissions`, else the operation), any other error (AWS unreachable included) itself."""
+    if isinstance(error, ClientError) and error_code(error) in DENIED_CODES:
+        operation = error.operation_name
+        action = next((a for a in permissions if a.split(":", 1)[1] == operation), operation)
+        return DENIED(action=action, fix=fix)
+    return UNEXPECTED(error=error_summary(error), fix=fix)
+
+
 def run_check(check: Check, context: Context) -> Result:
-    """Runs one check; a refused call becomes a failure naming the permission, any other AWS error (AWS
-    unreachable included) a failure naming the error — a warning for an optional check — so one broken check
-    never stops the others and never passes blind."""
+    """Runs one check; an AWS error fails only its own line (an optional check's warns), so the others still run."""
     try:
-        outcome = check.run(context)
-    except ClientError as error:
-        if error_code(error) in DENIED_CODES:
-            outcome = DENIED(action=check.denied_action(error.operation_name))
-        else:
-            outcome = UNEXPECTED(error=error_summary(error))
-    except BotoCoreError as error:
-        outcome = UNEXPECTED(error=error_summary(error))
-    else:
-        return Result(check.title, outcome)
+        return Result(check.title, check.run(context))
+    except (ClientError, BotoCoreError) as error:
+        outcome = could_not_run(error, check.permissions)
     if check.optional:
         outcome = dataclasses.replace(outcome, status=Status.WARN)
     return Result(check.title, outcome)
@@ -251,9 +245,33 @@ def error_summary(error: Exception, limit: int = 200) -> str:
 
 def format_result(result: Result) -> str:
     outcome = result.outcome
-    lines = [f"{outcome.status.value}  {result.title}: {outcome.message}"]
+    head = f"{outcome.status.value}  {result.title}"
+    lines = [f"{head}: {outcome.message}" if outcome.message else head]
+    lines += [f"      - {detail}" for detail in outcome.details]
     lines += [
         f"      fix: {line}" if i == 0 else f"           {line}" for i, line in enumerate(outcome.fix.splitlines())
     ]
     lines += [f"      note: {line}" for line in outcome.note.splitlines()]
     return "\n".join(lines)
+
+
+def report(verb: str, results: Iterable[Result], out: Callable[[str], None] = print) -> list[Result]:
+    """Prints each result as it comes, then `VERB: N failed, [N warning(s), ]N passed[, N not checkable here]`."""
+    reported = []
+    for result in results:
+        out(format_result(result))
+        reported.append(result)
+    counts = Counter(result.status for result in reported)
+    parts = [f"{counts[Status.FAIL]} failed"]
+    if counts[Status.WARN]:
+        parts.append(f"{counts[Status.WARN]} warning(s)")
+    parts.append(f"{counts[Status.PASS]} passed")
+    if counts[Status.SKIP]:
+        parts.append(f"{counts[Status.SKIP]} not checkable here")
+    out(f"\n{verb}: {', '.join(parts)}")
+    return reported
+
+
+def exit_status(results: Iterable[Result]) -> int:
+    """1 when a check failed, else 0."""
+    return 1 if any(result.status is Status.FAIL for result in results) else 0

@@ -1,8 +1,4 @@
-"""The values cdk.json ships with, which only stand for the owner's own: deploying them would send alarm mail to
-nobody, trust another repository's workflow, or let example.com call the API. Each is a failure naming its key.
-
-The shipped values are defined here, once; tests read cdk.json to prove each one is caught.
-"""
+"""The values cdk.json ships as stand-ins for the owner's own, defined once: each left is a failure naming its key."""
 
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
-"""Runs the checks in order and prints one line per check; the exit status says whether the deploy would fail."""
+"""The preflight's checks in order, the lookup role, and the run: one line per check, exit 1 when one failed."""
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -24,7 +24,8 @@ from tools.preflight.core import (
     Result,
     Status,
     error_code,
-    format_result,
+    exit_status,
+    report,
     run_check,
 )
 
@@ -109,15 +110,13 @@ def synthesized_requirement(cdk_context: Mapping[str, Any]) -> Callable[[], Boot
 
 def run(context: Context, checks: Sequence[Check] = CHECKS, out: Callable[[str], None] = print) -> int:
     """Runs every check, printing each line as it is known; 1 when any check failed, else 0."""
-    results: list[Result] = []
-    for check in checks:
-        result = run_check(check, context)
-        results.append(result)
-        out(format_result(result))
-        if check is CREDENTIALS and result.status is Status.FAIL:
-            out("      (the other checks need credentials of config.account: fix this one first)")
-            break
-    failed = sum(result.status is Status.FAIL for result in results)
-    warned = sum(result.status is Status.WARN for result in results)
-    out(f"\npreflight: {failed} failed, {warned} warning(s), {len(results) - failed - warned} passed")
-    return 1 if failed else 0
+
+    def results() -> Iterator[Result]:
+        for check in checks:
+            result = run_check(check, context)
+            yield result
+            if check is CREDENTIALS and result.status is Status.FAIL:
+                out("      (the other checks need credentials of config.account: fix this one first)")
+                return
+
+    return exit_status(report("preflight", results(), out))

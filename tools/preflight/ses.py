@@ -1,8 +1,5 @@
-"""SES checks (SESv2, in config.region): the account's sending state, the sender identity, the recipients.
-
-The application stack owns the sender's identity (`AWS::SES::EmailIdentity` in infra/notifier.py): an identity of
-that address made by hand makes the deploy fail with AlreadyExists. A verified *domain* identity covering the
-address is a different identity and no conflict; it also lets SES send from the address.
+"""SES checks (SESv2, in config.region): the account's sending state, the sender identity, the recipients. The stack
+owns the sender's identity (infra/notifier.py); a verified domain identity covering it is another identity, no conflict.
 """
 
 from __future__ import annotations

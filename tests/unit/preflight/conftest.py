@@ -67,6 +67,9 @@ class PartlyStubbed:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.stubbed if name in self._operations else self._real, name)
 
+    def get_paginator(self, operation: str) -> Any:
+        return (self.stubbed if operation in self._operations else self._real).get_paginator(operation)
+
 
 class Account:
     """The moto account plus the stubs a test adds; `context()` is what the checks get."""

@@ -19,6 +19,7 @@ from functions.common import catalog
 from infra.guard import GUARD_STAGE_ACTIONS
 from tests.unit.preflight.conftest import OWNED, REGION, PartlyStubbed, owned_config
 from tools import verify
+from tools.preflight.core import Result, Status, format_result
 
 SENDER = OWNED["sender_email"]
 OWNER = OWNED["alert_recipients"][0]
@@ -118,7 +119,7 @@ class StackOnMoto:
         }
         return verify.Deployment(owned_config(**config), outputs, resources)
 
-    def run(self, **config: Any) -> list[verify.Verdict]:
+    def run(self, **config: Any) -> list[Result]:
         deployment = self.deployment(**config)
         checks = list(verify.AWS_CHECKS)
         if deployment.config.site_domain:
@@ -142,14 +143,14 @@ def _expect_noop_update(stack: StackOnMoto) -> None:
     stack.updates.add_response("update_stage", {"StageName": "$default"}, expected)
 
 
-def _failed(verdicts: list[verify.Verdict]) -> list[verify.Verdict]:
-    return [verdict for verdict in verdicts if not verdict.passed]
+def _failed(verdicts: list[Result]) -> list[Result]:
+    return [verdict for verdict in verdicts if verdict.status is Status.FAIL]
 
 
 def test_a_working_stack_passes_every_check(stack: StackOnMoto) -> None:
     _expect_noop_update(stack)
     verdicts = stack.run()
-    assert _failed(verdicts) == [], verify.report(verdicts)
+    assert _failed(verdicts) == [], "\n".join(map(format_result, verdicts))
     # The guard's check made UpdateStage with the stage's current limits: a no-op
     stack.updates.assert_no_pending_responses()
 
@@ -160,24 +161,24 @@ def test_the_guards_grant_removed_fails_naming_the_fix(stack: StackOnMoto) -> No
     # When verify runs
     [failed] = _failed(stack.run())
     # Then it names the role, the action and the deploy that restores it
-    assert "may not call apigateway:PATCH" in failed.problems[0]
-    assert failed.fix.startswith("cdk deploy")
+    assert "may not call apigateway:PATCH" in failed.outcome.details[0]
+    assert failed.outcome.fix.startswith("cdk deploy")
 
 
 def test_an_unverified_sender_fails_naming_the_fix(stack: StackOnMoto) -> None:
     _expect_noop_update(stack)
     stack.verify_sender(False)
     [failed] = _failed(stack.run())
-    assert f"{SENDER} is not verified" in failed.problems[0]
-    assert f"aws ses verify-email-identity --region {REGION} --email-address {SENDER}" in failed.fix
+    assert f"{SENDER} is not verified" in failed.outcome.details[0]
+    assert f"aws ses verify-email-identity --region {REGION} --email-address {SENDER}" in failed.outcome.fix
 
 
 def test_an_access_log_without_streams_fails_with_the_fallback(stack: StackOnMoto) -> None:
     _expect_noop_update(stack)
     stack.client("logs").delete_log_stream(logGroupName=ACCESS_LOG_GROUP, logStreamName="first-request")
     [failed] = _failed(stack.run())
-    assert f"{ACCESS_LOG_GROUP} has no log stream" in failed.problems[0]
-    assert "STANDARD" in failed.fix
+    assert f"{ACCESS_LOG_GROUP} has no log stream" in failed.outcome.details[0]
+    assert "STANDARD" in failed.outcome.fix
 
 
 def test_an_alarm_still_in_insufficient_data_says_why(stack: StackOnMoto) -> None:
@@ -186,7 +187,7 @@ def test_an_alarm_still_in_insufficient_data_says_why(stack: StackOnMoto) -> Non
         AlarmName=stack.alarms[0], StateValue="INSUFFICIENT_DATA", StateReason="no datapoints yet"
     )
     [failed] = _failed(stack.run())
-    assert failed.problems == (f"{stack.alarms[0]}: no datapoints yet",)
+    assert failed.outcome.details == (f"{stack.alarms[0]}: no datapoints yet",)
 
 
 def test_a_domain_waiting_for_its_dns_records_fails_with_the_records_command(stack: StackOnMoto) -> None:
@@ -207,15 +208,16 @@ def test_a_domain_waiting_for_its_dns_records_fails_with_the_records_command(sta
     # When verify runs
     [failed] = _failed(stack.run(site_domain="rowan.dev"))
     # Then it says the status and how to read the records to add
-    assert "PENDING_VERIFICATION" in failed.problems[0]
-    assert "aws amplify get-domain-association --region" in failed.fix
+    assert "PENDING_VERIFICATION" in failed.outcome.details[0]
+    assert "aws amplify get-domain-association --region" in failed.outcome.fix
 
 
 def test_a_check_that_cannot_run_fails(stack: StackOnMoto) -> None:
     stack.stub("sesv2", "get_email_identity").add_client_error("get_email_identity", "AccessDeniedException", "no", 400)
     _expect_noop_update(stack)
     [failed] = _failed(stack.run())
-    assert failed.problems[0].startswith("could not check: GetEmailIdentity: AccessDeniedException")
+    assert failed.outcome.message == "not checked: these credentials may not call GetEmailIdentity"
+    assert "with the owner's (administrator) credentials" in failed.outcome.fix
 
 
 def test_a_stack_without_the_site_and_api_outputs_fails_naming_the_deploy(stack: StackOnMoto) -> None:
@@ -224,8 +226,8 @@ def test_a_stack_without_the_site_and_api_outputs_fails_naming_the_deploy(stack:
     # When verify runs, the HTTP checks included
     [failed] = _failed(verify.verify(stack.deployment(), stack.client))
     # Then one line says which outputs are missing, before any request
-    assert failed.problems == (f"no {catalog.API_URL_OUTPUT} or {catalog.SITE_URL_OUTPUT} output",)
-    assert failed.fix == "cdk deploy"
+    assert failed.outcome.details == (f"no {catalog.API_URL_OUTPUT} or {catalog.SITE_URL_OUTPUT} output",)
+    assert failed.outcome.fix == "cdk deploy"
 
 
 def test_an_unreadable_outputs_file_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
