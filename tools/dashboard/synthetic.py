@@ -102,7 +102,8 @@ def _bucket(rng: random.Random, index: int) -> _Bucket:
     hour = index * BUCKET_SECONDS / 3600
     views = _poisson(rng, _traffic(hour))
     concurrency = 1 + views // 12
-    cold = (1 if rng.random() < 0.06 else 0) + max(0, concurrency - 1)
+    # The probe's read every 10 minutes keeps a container warm: cold starts are rare, save new containers in a spike.
+    cold = (1 if rng.random() < 0.025 else 0) + max(0, concurrency - 1)
     slow = 1.0 + 4.0 * (cold > 0)
     bucket = _Bucket(
         views=views,
