@@ -34,7 +34,7 @@ SMALL: Final = 10
 PALETTE: Final = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
 STATE_COLOURS: Final = {"ALARM": "#d13212", "OK": "#1d8102", "INSUFFICIENT_DATA": "#8d99a8"}
 THRESHOLD_COLOUR: Final = "#d13212"
-TICK_SECONDS: Final = (10, 30, 60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
+TICK_SECONDS: Final = (10, 20, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
 
 
 @dataclass(frozen=True)
