@@ -1,26 +1,40 @@
 """A CloudWatch dashboard body (the JSON CloudWatch receives) read from the synthesized template, and its picture.
 
 The body's references are resolved to logical ids, so it is plain, deterministic JSON. The picture is drawn from it
-(widget grid, titles, metric lines, threshold annotations, alarm list, log queries) with data from a `DataSource`:
-synthetic for the docs, the local system's live metrics for `make dev`. Same body and data give the same bytes.
+(widget grid, titles, Markdown, metric lines over a time axis, threshold lines, single values side by side, alarm
+states, Logs Insights tables) with data from a `DataSource`: synthetic for the docs, the local system's live metrics
+and logs for `make dev`. Same body and data give the same bytes. Text is measured with text.py's estimate and
+clipped, wrapped or left out so that no two labels collide.
+NOTE: widget fields as https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CloudWatch-Dashboard-Body-Structure.html
+defines them: a metric widget's `view` is `timeSeries` or `singleValue`; a single value shows each metric's latest
+value, or its statistic over the whole time range with `setPeriodToTimeRange`; `annotations.horizontal` are
+threshold lines with a label; a log widget's `query` starts with `SOURCE '<group>' |`.
 """
 
 from __future__ import annotations
 
-import html
 import json
+import math
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
 from stack_model.stack import StackModel
+from tools.dashboard.logs_insights import parse
+from tools.dashboard.text import clip, esc, markdown_lines, svg_line, width, wrap
 
 GRID_COLUMNS: Final = 24
 COLUMN_PX: Final = 50
 ROW_PX: Final = 40
 GAP_PX: Final = 8
+PAD: Final = 10
+TITLE_SIZE: Final = 13
+SMALL: Final = 10
 PALETTE: Final = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
 STATE_COLOURS: Final = {"ALARM": "#d13212", "OK": "#1d8102", "INSUFFICIENT_DATA": "#8d99a8"}
+THRESHOLD_COLOUR: Final = "#d13212"
+TICK_SECONDS: Final = (10, 20, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
 
 
 @dataclass(frozen=True)
@@ -34,13 +48,19 @@ class MetricRef:
 
 
 class DataSource(Protocol):
+    def window(self) -> tuple[float, float]:
+        """The dashboard's time range: start and end, epoch seconds."""
+        ...
+
     def series(self, metric: MetricRef) -> Sequence[float]:
-        """Values of the metric, oldest first, one per period of the picture."""
+        """Values of the metric, oldest first, one per period of the metric across the window."""
         ...
 
     def alarm_state(self, alarm_arn: str) -> str: ...
 
-    def log_rows(self, query: str) -> Sequence[Mapping[str, str]]: ...
+    def log_rows(self, query: str) -> Sequence[Mapping[str, str]]:
+        """The Logs Insights query's result rows over the window (logs_insights.py)."""
+        ...
 
 
 def dashboard_bodies(template: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -79,12 +99,14 @@ def metric_refs(widget: Mapping[str, Any]) -> list[MetricRef]:
 def render_svg(body: Mapping[str, Any], data: DataSource, title: str) -> str:
     widgets = body["widgets"]
     height = max(w["y"] + w["height"] for w in widgets) * ROW_PX + 60
-    width = GRID_COLUMNS * COLUMN_PX
+    total_width = GRID_COLUMNS * COLUMN_PX
+    start, end = data.window()
+    heading = f"{title} · {_when(start, end)}"
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-family="Helvetica, Arial, sans-serif" font-size="12">',
-        f'<rect width="{width}" height="{height}" fill="#f2f3f3"/>',
-        f'<text x="10" y="30" font-size="18" font-weight="bold">{_esc(title)}</text>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{total_width}" height="{height}" '
+        f'viewBox="0 0 {total_width} {height}" font-family="Helvetica, Arial, sans-serif" font-size="12">',
+        f'<rect width="{total_width}" height="{height}" fill="#f2f3f3"/>',
+        f'<text x="{PAD}" y="30" font-size="18" font-weight="bold">{esc(clip(heading, total_width - 20, 18))}</text>',
     ]
     for widget in widgets:
         x, y = widget["x"] * COLUMN_PX, widget["y"] * ROW_PX + 50
@@ -97,102 +119,231 @@ def render_svg(body: Mapping[str, Any], data: DataSource, title: str) -> str:
     return "\n".join(parts) + "\n"
 
 
-def _title(text: str) -> str:
-    return f'<text x="10" y="20" font-weight="bold" font-size="13">{_esc(text)}</text>'
+def _when(start: float, end: float) -> str:
+    def stamp(moment: float) -> str:
+        return time.strftime("%Y-%m-%d %H:%M", time.gmtime(moment))
+
+    return f"{stamp(start)} to {stamp(end)} UTC"
+
+
+def _text(x: float, y: float, text: str, size: float = 12, extra: str = "") -> str:
+    return f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size:g}"{extra}>{esc(text)}</text>'
+
+
+def _title(text: str, w: float) -> str:
+    return _text(PAD, 20, clip(text, w - 2 * PAD, TITLE_SIZE), TITLE_SIZE, ' font-weight="bold"')
 
 
 def _text_widget(widget: Mapping[str, Any], data: DataSource, w: float, h: float) -> list[str]:
-    lines = [line.lstrip("# ").strip() for line in widget["properties"]["markdown"].splitlines() if line.strip()]
-    out = []
-    for index, line in enumerate(lines[: int(h // 18)]):
-        weight = ' font-weight="bold" font-size="15"' if index == 0 else ""
-        out.append(f'<text x="10" y="{22 + 18 * index}"{weight}>{_esc(_clip(line, int(w / 6.5)))}</text>')
+    out, y = [], float(PAD)
+    for line in markdown_lines(widget["properties"]["markdown"], w - 2 * PAD):
+        y += line.gap_before + line.size * 1.25
+        if y > h - 4:
+            break
+        out.append(svg_line(line, PAD, y))
     return out
 
 
 def _alarm_widget(widget: Mapping[str, Any], data: DataSource, w: float, h: float) -> list[str]:
     properties = widget["properties"]
-    out = [_title(properties.get("title", "Alarms"))]
-    alarms = properties["alarms"]
-    columns = 3
-    for index, arn in enumerate(alarms):
+    out = [_title(properties.get("title", "Alarms"), w)]
+    columns = max(1, int((w - 2 * PAD) // 320))
+    column_width = (w - 2 * PAD) / columns
+    for index, arn in enumerate(properties["alarms"]):
         state = data.alarm_state(arn)
-        col, row = index % columns, index // columns
-        cx, cy = 10 + col * (w - 20) / columns, 40 + row * 18
+        cx, cy = PAD + (index % columns) * column_width, 42 + (index // columns) * 18
+        if cy > h - 6:
+            break
         out.append(f'<circle cx="{cx + 5:.1f}" cy="{cy - 4}" r="5" fill="{STATE_COLOURS.get(state, "#8d99a8")}"/>')
-        out.append(f'<text x="{cx + 15:.1f}" y="{cy}">{_esc(arn.rsplit(":", 1)[-1])} — {state}</text>')
+        label = f"{arn.rsplit(':', 1)[-1]} — {state}"
+        out.append(_text(cx + 15, cy, clip(label, column_width - 25, 12)))
     return out
 
 
 def _metric_widget(widget: Mapping[str, Any], data: DataSource, w: float, h: float) -> list[str]:
     properties = widget["properties"]
     refs = metric_refs(widget)
-    out = [_title(properties.get("title", ""))]
+    out = [_title(properties.get("title", ""), w)]
     if properties.get("view") == "singleValue":
-        for index, ref in enumerate(refs):
-            total = sum(data.series(ref))
-            out.append(
-                f'<text x="{w / 2:.1f}" y="{h / 2 + 20:.1f}" font-size="40" text-anchor="middle">{total:,.0f}</text>'
-            )
-            out.append(
-                f'<text x="{w / 2:.1f}" y="{h / 2 + 45 + 16 * index:.1f}" text-anchor="middle">{_esc(ref.label)}</text>'
-            )
-        return out
+        return out + _single_values(refs, data, w, h, whole_range=bool(properties.get("setPeriodToTimeRange")))
+    return out + _graph(refs, properties.get("annotations", {}).get("horizontal", []), data, w, h)
+
+
+def _single_values(refs: Sequence[MetricRef], data: DataSource, w: float, h: float, *, whole_range: bool) -> list[str]:
+    """Side by side as CloudWatch lays them out, each label above its value; more rows when the widget is narrow."""
+    per_row = max(1, min(len(refs), int((w - 2 * PAD) // 80)))
+    rows = math.ceil(len(refs) / per_row)
+    cell_w, cell_h = (w - 2 * PAD) / per_row, (h - 34) / rows
+    figures = []
+    for ref in refs:
+        values = list(data.series(ref))
+        shown = _over_range(values, ref.statistic) if whole_range else (values[-1] if values else None)
+        figures.append("—" if shown is None else _number(shown))
+    labels = [wrap(ref.label, cell_w - 8, 11, max_lines=2) for ref in refs]
+    label_lines = max(len(label) for label in labels)
+    size = min(32.0, (cell_h - 22 - 13 * label_lines) * 0.8, (cell_w - 8) / (max(map(len, figures)) * 0.6))
+    out = []
+    for index, (label, figure) in enumerate(zip(labels, figures, strict=True)):
+        cx = PAD + (index % per_row + 0.5) * cell_w
+        top = 34 + (index // per_row) * cell_h
+        for li, part in enumerate(label):
+            out.append(_text(cx, top + 14 + li * 13, part, 11, ' text-anchor="middle" fill="#545b64"'))
+        out.append(_text(cx, top + 22 + 13 * label_lines + size * 0.8, figure, size, ' text-anchor="middle"'))
+    return out
+
+
+def _over_range(values: Sequence[float], statistic: str) -> float | None:
+    if not values:
+        return None
+    if statistic in {"Sum", "SampleCount"}:
+        return sum(values)
+    return {"Maximum": max, "Minimum": min}.get(statistic, lambda v: sum(v) / len(v))(values)
+
+
+def _number(value: float) -> str:
+    if value == int(value) or abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
+
+
+def _graph(
+    refs: Sequence[MetricRef], annotations: Sequence[Mapping[str, Any]], data: DataSource, w: float, h: float
+) -> list[str]:
+    """Lines over a time axis; threshold lines dashed, their labels in the legend and their values on the y axis."""
     series = [list(data.series(ref)) for ref in refs]
-    annotations = properties.get("annotations", {}).get("horizontal", [])
-    peak = max([max(s, default=0.0) for s in series] + [float(a["value"]) for a in annotations] + [1.0]) * 1.1
-    left, top, right, bottom = 40.0, 30.0, w - 10, h - 30
-    out.append(f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#aab7b8"/>')
-    out.append(f'<text x="{left - 4}" y="{top + 4}" text-anchor="end" font-size="10">{peak:,.0f}</text>')
-    out.append(f'<text x="{left - 4}" y="{bottom}" text-anchor="end" font-size="10">0</text>')
+    legend = [(PALETTE[i % len(PALETTE)], ref.label, False) for i, ref in enumerate(refs)]
+    legend += [(THRESHOLD_COLOUR, str(a.get("label", a["value"])), True) for a in annotations]
+    legend_out, legend_h = _legend(legend, w, h)
+    thresholds = [float(a["value"]) for a in annotations]
+    top_value, step = _nice_axis(max([max(s, default=0.0) for s in series] + thresholds + [1.0]))
+    ticks = [(f"{step * i:,.10g}", step * i, False) for i in range(round(top_value / step) + 1)]
+    ticks = [(f"{t:,.10g}", t, True) for t in thresholds] + ticks
+    left = PAD + max(width(label, SMALL) for label, _, _ in ticks) + 6
+    top, right, bottom = 36.0, w - PAD, h - 8 - legend_h - 16
+    out = [*legend_out]
+
+    def y_of(value: float) -> float:
+        return bottom - value / top_value * (bottom - top)
+
+    placed: list[tuple[float, float]] = []
+    for label, value, threshold in ticks:
+        ty = y_of(value)
+        if any(abs(ty - other) < SMALL + 2 for other, _ in placed):
+            continue  # a colliding tick label is left out; a threshold's value is also in its legend entry
+        placed.append((ty, value))
+        colour = THRESHOLD_COLOUR if threshold else "#545b64"
+        out.append(_text(left - 4, ty + 3.5, label, SMALL, f' text-anchor="end" fill="{colour}"'))
+        if not threshold:
+            out.append(f'<line x1="{left}" y1="{ty:.1f}" x2="{right}" y2="{ty:.1f}" stroke="#eaeded"/>')
+    out.extend(_time_axis(data.window(), left, right, bottom))
     for index, values in enumerate(series):
         if len(values) < 2:
             continue
-        step = (right - left) / (len(values) - 1)
-        points = " ".join(
-            f"{left + i * step:.1f},{bottom - (v / peak) * (bottom - top):.1f}" for i, v in enumerate(values)
-        )
+        points = " ".join(f"{left + i / len(values) * (right - left):.1f},{y_of(v):.1f}" for i, v in enumerate(values))
         out.append(
             f'<polyline points="{points}" fill="none" stroke="{PALETTE[index % len(PALETTE)]}" stroke-width="1.5"/>'
         )
-    for annotation in annotations:
-        ay = bottom - (float(annotation["value"]) / peak) * (bottom - top)
+    for value in thresholds:
+        ay = y_of(value)
         out.append(
-            f'<line x1="{left}" y1="{ay:.1f}" x2="{right}" y2="{ay:.1f}" stroke="#d13212" stroke-dasharray="4 3"/>'
+            f'<line x1="{left}" y1="{ay:.1f}" x2="{right}" y2="{ay:.1f}" stroke="{THRESHOLD_COLOUR}" '
+            'stroke-dasharray="4 3"/>'
         )
-        out.append(
-            f'<text x="{right}" y="{ay - 3:.1f}" text-anchor="end" font-size="10" fill="#d13212">'
-            f"{_esc(annotation.get('label', ''))}</text>"
-        )
-    for index, ref in enumerate(refs):
-        lx = left + index * (right - left) / max(len(refs), 1)
-        out.append(f'<rect x="{lx:.1f}" y="{h - 14}" width="8" height="8" fill="{PALETTE[index % len(PALETTE)]}"/>')
-        out.append(f'<text x="{lx + 11:.1f}" y="{h - 6}" font-size="10">{_esc(_clip(ref.label, 24))}</text>')
     return out
+
+
+def _nice_axis(peak: float) -> tuple[float, float]:
+    """The axis top (a round number above `peak`, with 10 % headroom) and its tick step (3 to 5 ticks)."""
+    raw = peak * 1.1 / 4
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    return step * math.ceil(peak * 1.1 / step), step
+
+
+def _time_axis(window: tuple[float, float], left: float, right: float, bottom: float) -> list[str]:
+    """Tick labels at round UTC times, as many as fit without touching each other."""
+    start, end = window
+    span = end - start
+    label_w = width("00:00:00", SMALL) + 12
+    room = max(1, int((right - left) / label_w))
+    step = next((s for s in TICK_SECONDS if span / s <= room), TICK_SECONDS[-1])
+    pattern = "%H:%M:%S" if step < 60 else "%H:%M" if span <= 2 * 86400 else "%m-%d"
+    out = [f'<line x1="{left}" y1="{bottom:.1f}" x2="{right}" y2="{bottom:.1f}" stroke="#aab7b8"/>']
+    tick = math.ceil(start / step) * step
+    while tick <= end:
+        tx = left + (tick - start) / span * (right - left)
+        label = time.strftime(pattern, time.gmtime(tick))
+        if left <= tx - width(label, SMALL) / 2 and tx + width(label, SMALL) / 2 <= right + PAD:
+            out.append(f'<line x1="{tx:.1f}" y1="{bottom:.1f}" x2="{tx:.1f}" y2="{bottom + 3:.1f}" stroke="#aab7b8"/>')
+            out.append(_text(tx, bottom + 14, label, SMALL, ' text-anchor="middle" fill="#545b64"'))
+        tick += step
+    return out
+
+
+def _legend(entries: Sequence[tuple[str, str, bool]], w: float, h: float) -> tuple[list[str], float]:
+    """Entries flowed left to right in rows under the graph, each label clipped to the widget's width."""
+    rows: list[list[tuple[str, str, bool, float]]] = [[]]
+    used = 0.0
+    for colour, label, dashed in entries:
+        text = clip(label, w - 2 * PAD - 14, SMALL)
+        needed = 14 + width(text, SMALL) + 12
+        if used and used + needed > w - 2 * PAD:
+            rows.append([])
+            used = 0.0
+        rows[-1].append((colour, text, dashed, PAD + used))
+        used += needed
+    out = []
+    for index, row in enumerate(rows):
+        ly = h - 8 - (len(rows) - 1 - index) * 14
+        for colour, text, dashed, lx in row:
+            swatch = (
+                f'<line x1="{lx:.1f}" y1="{ly - 4}" x2="{lx + 10:.1f}" y2="{ly - 4}" stroke="{colour}" '
+                'stroke-dasharray="3 2" stroke-width="2"/>'
+                if dashed
+                else f'<rect x="{lx:.1f}" y="{ly - 8}" width="9" height="9" fill="{colour}"/>'
+            )
+            out.append(swatch)
+            out.append(_text(lx + 14, ly, text, SMALL))
+    return out, len(rows) * 14.0
 
 
 def _log_widget(widget: Mapping[str, Any], data: DataSource, w: float, h: float) -> list[str]:
     properties = widget["properties"]
-    query = properties["query"]
-    out = [_title(properties.get("title", "Logs Insights"))]
-    rows = data.log_rows(query)
+    out = [_title(properties.get("title", "Logs Insights"), w)]
+    rows = data.log_rows(properties["query"])
+    columns = list(rows[0]) if rows else list(parse(properties["query"]).columns)
+    widths = _column_widths(columns, rows, w - 2 * PAD)
+    xs = [PAD + sum(widths[:i]) for i in range(len(columns))]
+    for x, column, room in zip(xs, columns, widths, strict=True):
+        out.append(_text(x, 42, clip(column, room - 8, 11), 11, ' font-weight="bold"'))
+    fit = int((h - 50) // 16)
     if not rows:
-        shown = query.split("|", 1)[-1].replace("\n", " ")
-        out.append(f'<text x="10" y="42" fill="#545b64">{_esc(_clip(shown, int(w / 6.5)))}</text>')
-        out.append('<text x="10" y="60" fill="#545b64">(no rows)</text>')
-        return out
-    columns = list(rows[0])
-    for ci, column in enumerate(columns):
-        out.append(f'<text x="{10 + ci * (w - 20) / len(columns):.1f}" y="42" font-weight="bold">{_esc(column)}</text>')
-    for ri, row in enumerate(rows[: int((h - 60) // 16)]):
-        for ci, column in enumerate(columns):
-            cell = _clip(str(row.get(column, "")), int((w - 20) / len(columns) / 6.5))
-            out.append(f'<text x="{10 + ci * (w - 20) / len(columns):.1f}" y="{60 + ri * 16}">{_esc(cell)}</text>')
+        out.append(_text(PAD, 62, "No log lines in this period match the query.", 11, ' fill="#545b64"'))
+    shown = rows if len(rows) <= fit else rows[: fit - 1]
+    for ri, row in enumerate(shown):
+        for x, column, room in zip(xs, columns, widths, strict=True):
+            out.append(_text(x, 60 + ri * 16, clip(str(row.get(column, "")), room - 8, 11), 11))
+    if len(shown) < len(rows):
+        out.append(_text(PAD, 60 + len(shown) * 16, f"… {len(rows) - len(shown)} more rows", 11, ' fill="#545b64"'))
     return out
 
 
+def _column_widths(columns: Sequence[str], rows: Sequence[Mapping[str, str]], room: float) -> list[float]:
+    """Each column as wide as its longest text needs; when they do not all fit, the wide ones share what is left."""
+    if not columns:
+        return []
+    wanted = [max([width(c, 11)] + [width(str(r.get(c, "")), 11) for r in rows]) + 12 for c in columns]
+    if sum(wanted) <= room:
+        return [*wanted[:-1], room - sum(wanted[:-1])]
+    fair = room / len(columns)
+    narrow = sum(x for x in wanted if x <= fair)
+    wide = [x for x in wanted if x > fair]
+    share = (room - narrow) / len(wide)
+    return [x if x <= fair else share for x in wanted]
+
+
 def _unknown(widget: Mapping[str, Any], data: DataSource, w: float, h: float) -> list[str]:
-    return [_title(f"{widget['type']} widget")]
+    return [_title(f"{widget['type']} widget", w)]
 
 
 _WIDGETS: Final[Mapping[str, Callable[[Mapping[str, Any], DataSource, float, float], list[str]]]] = {
@@ -201,11 +352,3 @@ _WIDGETS: Final[Mapping[str, Callable[[Mapping[str, Any], DataSource, float, flo
     "metric": _metric_widget,
     "log": _log_widget,
 }
-
-
-def _esc(text: str) -> str:
-    return html.escape(text, quote=True)
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: max(limit - 1, 1)] + "…"

@@ -6,8 +6,7 @@ are one Jinja2 template, templates/console.html."""
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -17,10 +16,11 @@ import jinja2
 from functions.common import catalog
 from functions.common.catalog import EMAIL_CHANNEL, SLACK_CHANNEL, WEBHOOK_CHANNEL
 from stack_model.stack import StackModel
-from tools.dashboard.render import MetricRef, render_svg
+from tools.dashboard.live import LiveData
+from tools.dashboard.render import render_svg
 from tools.local.apigateway.gateway import HttpReply
 from tools.local.chat.channels import ChannelMessage
-from tools.local.cloudwatch.alarms import AlarmDefinition, AlarmEvaluator, reduce
+from tools.local.cloudwatch.alarms import AlarmDefinition, AlarmEvaluator
 from tools.local.cloudwatch.metrics import MetricStore
 from tools.local.ses import Outbox
 
@@ -28,7 +28,6 @@ _TEMPLATES: Final = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")), autoescape=True, keep_trailing_newline=True
 )
 _TEMPLATES.filters["pretty_json"] = lambda value: json.dumps(value, indent=2, ensure_ascii=False)
-PERIODS_SHOWN: Final = 60
 
 
 @dataclass(frozen=True)
@@ -41,6 +40,8 @@ class Console:
     api_url: str
     channel_messages: Callable[[str], list[ChannelMessage]]
     send_digest: Callable[[], dict[str, Any]]
+    function_log: Callable[[str], Path] | None = None
+    """A function's local log file, by logical id (the runtime's): the dashboard's Logs Insights widgets read it."""
 
     def route(self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes) -> HttpReply:
         if path == "/api/digest":
@@ -86,7 +87,14 @@ class Console:
         if not self.model.dashboards:
             return "<svg xmlns='http://www.w3.org/2000/svg'><text y='20'>no dashboard in the template</text></svg>"
         dashboard = self.model.dashboards[0]
-        data = LiveData(self.metrics, self.evaluator.alarms, self.evaluator.period_scale)
+        writers = {spec.log_group: function_id for function_id, spec in self.model.functions.items()}
+        function_log = self.function_log
+
+        def log_file(log_group: str) -> Path | None:
+            writer = writers.get(log_group)
+            return function_log(writer) if function_log and writer else None
+
+        data = LiveData(self.metrics, self.evaluator.alarms, self.evaluator.period_scale, log_file)
         return render_svg(dashboard.body, data, f"{dashboard.name} (local, live)")
 
     def _page(self, page: str, title: str, **values: Any) -> HttpReply:
@@ -109,30 +117,3 @@ def _alarm_summary(alarm: AlarmDefinition) -> dict[str, Any]:
 
 def _json(value: Any) -> HttpReply:
     return HttpReply(200, {"content-type": "application/json"}, json.dumps(value, default=str).encode())
-
-
-class LiveData:
-    """The dashboard picture's data: the local metric store and alarm states."""
-
-    def __init__(self, store: MetricStore, alarms: Sequence[AlarmDefinition], period_scale: float) -> None:
-        self._store = store
-        self._alarms = {alarm.name: alarm for alarm in alarms}
-        self._period_scale = period_scale
-
-    def series(self, metric: MetricRef) -> Sequence[float]:
-        period = metric.period_seconds * self._period_scale
-        now = time.time()
-        dimensions = dict(metric.dimensions)
-        values = []
-        for index in range(PERIODS_SHOWN, 0, -1):
-            start = now - index * period
-            points = self._store.values(metric.namespace, metric.name, dimensions, start, start + period)
-            values.append(reduce(points, metric.statistic) if points else 0.0)
-        return values
-
-    def alarm_state(self, alarm_arn: str) -> str:
-        alarm = self._alarms.get(alarm_arn.rsplit(":", 1)[-1])
-        return alarm.state if alarm else "INSUFFICIENT_DATA"
-
-    def log_rows(self, query: str) -> Sequence[Mapping[str, str]]:
-        return []  # Logs Insights is not emulated; the widget shows its query

@@ -141,6 +141,7 @@ class LocalSystem:
             self.api_url,
             channel_messages=channels.received,
             send_digest=self.send_digest,
+            function_log=lambda function_id: runtime.function(function_id).log_path,
         )
         self._servers.append(serve(self.ports.api, self.api.handle, "local API"))
         self._site_route = built_site(self.state_dir / "site", self.api_url)

@@ -1,14 +1,18 @@
 """A function's log lines, copied from its local file to its log group on the emulator (CloudWatch Logs), so what
-reads that group finds them as on AWS: the notifier's FilterLogEvents for the probe's latest failed check."""
+reads that group finds them as on AWS: the notifier's FilterLogEvents for the probe's latest failed check; and the
+same lines read as Logs Insights events, for the local dashboard's log widgets (`log_events`)."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 STREAM_NAME = "local"
+POWERTOOLS_TIMESTAMP = "%Y-%m-%d %H:%M:%S,%f%z"
 
 
 class LogShipper:
@@ -40,3 +44,20 @@ class LogShipper:
         events = [{"timestamp": now_ms, "message": line} for line in lines]
         self._client.put_log_events(logGroupName=self._log_group, logStreamName=STREAM_NAME, logEvents=events)
         return len(events)
+
+
+def log_events(path: Path) -> list[dict[str, Any]]:
+    """A function's JSON log lines as Logs Insights reads its log group: each line's fields, `@timestamp` the
+    line's own time (Powertools' `timestamp`, as epoch seconds). Lines that are not JSON objects with a timestamp
+    (a stray print) are left out, as Logs Insights would show them without these fields."""
+    if not path.exists():
+        return []
+    events = []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            record = json.loads(line)
+            stamp = datetime.strptime(record["timestamp"], POWERTOOLS_TIMESTAMP).timestamp()
+        except (ValueError, KeyError, TypeError):
+            continue
+        events.append({**record, "@timestamp": stamp})
+    return events
