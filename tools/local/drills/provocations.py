@@ -115,27 +115,6 @@ class PacedSender:
 
 
 # -- what a scenario observed --------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Route:
-    """Where an alarm's notification should arrive: the notifier's email (SES) to the alert recipients, or the
-    alerting-health topic's plain SNS email to its subscriptions."""
-
-    channel: str
-    recipients: tuple[str, ...]
-
-
-def route_of(model: StackModel, alarm_name: str) -> Route:
-    """The route of the alarm's notification, from the template's subscriptions of its topic."""
-    (alarm,) = [a for a in model.alarms if a.name == alarm_name]
-    (topic,) = alarm.alarm_actions
-    subscriptions = [s for s in model.subscriptions if s.topic == topic]
-    notifiers = [s.function for s in subscriptions if s.function is not None]
-    if notifiers:
-        recipients = model.functions[notifiers[0]].environment[catalog.ALERT_RECIPIENTS_ENV]
-        return Route("ses", tuple(sorted(recipients.split(","))))
-    return Route("sns-email", tuple(sorted(s.endpoint for s in subscriptions if s.protocol == "email")))
-
-
 Limits = tuple[float, int]
 
 
@@ -414,19 +393,6 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("alerting", notifier_gone, (ALARM_TOPIC_DELIVERY_ALARM,)),
 )
 """In the order they run: grouped by local system, so each system starts once."""
-
-
-def scenario_of(alarm_id: str) -> Scenario:
-    """The one scenario that fires the alarm."""
-    (found,) = [scenario for scenario in SCENARIOS if alarm_id in scenario.fires]
-    return found
-
-
-def run_once(lab: Lab, scenario: Scenario) -> None:
-    """Runs the scenario on the lab unless it ran there already (a scenario fires all its alarms at once)."""
-    if scenario.name not in lab.done:
-        lab.done.add(scenario.name)
-        scenario.run(lab)
 
 
 def scenario_rows() -> list[str]:
