@@ -1,12 +1,6 @@
-"""How each alarm of the synthesized template is made to fire on the local system, for `make drill` and the e2e
-alarm tests alike: the config a system needs for it, the fault (provoked through real parts — the emulator, the
-local API, the runtime — never by writing a metric) and how it is undone, the traffic, and where the owner should
-receive the notification (its route, read from the template).
-
-Each alarm is fired by exactly one scenario of `SCENARIOS` (a scenario may fire several alarms of one fault). A
-scenario runs on a `Lab`: it waits for its alarms to be quiet, provokes the fault until they are all in ALARM,
-removes the fault and records, per alarm, what happened (`Outcome`). A new alarm needs its scenario here
-(tests/e2e/test_every_alarm_fires.py fails without one).
+"""How each alarm of the template is made to fire on the local system by its real fault (never by writing a
+metric), for `make drill` and tests/e2e/test_every_alarm_fires.py: one scenario per alarm in `SCENARIOS`, run on a
+`Lab` that waits for quiet, provokes the fault until ALARM, removes it and records what happened (`Outcome`).
 """
 
 from __future__ import annotations
