@@ -27,16 +27,7 @@ from infra.monitoring.notifier import ALARM_TOPIC_DELIVERY_ALARM, NOTIFIER_DLQ_A
 from infra.monitoring.probe import SITE_UNAVAILABLE_ALARM
 from stack_model.stack import StackModel
 from tests.support.ports import free_port_base
-from tools.local.drills.provocations import (
-    PERIOD_SCALE,
-    SCENARIOS,
-    SYSTEM_CONFIGS,
-    Lab,
-    Outcome,
-    route_of,
-    run_once,
-    scenario_of,
-)
+from tools.local.drills.provocations import PERIOD_SCALE, SCENARIOS, SYSTEM_CONFIGS, Lab, Outcome, Scenario
 from tools.local.system import LocalSystem, Ports
 from tools.synth import default_template
 
@@ -47,6 +38,25 @@ TEMPLATE_ALARM_IDS = sorted(
 )
 ALARM_IDS = [alarm_id for scenario in SCENARIOS for alarm_id in scenario.fires if alarm_id in TEMPLATE_ALARM_IDS]
 """In the order the scenarios run (grouped by local system, so each system starts once)."""
+
+
+def scenario_of(alarm_id: str) -> Scenario:
+    """The one scenario that fires the alarm."""
+    (found,) = [scenario for scenario in SCENARIOS if alarm_id in scenario.fires]
+    return found
+
+
+def route_of(model: StackModel, alarm_name: str) -> tuple[str, tuple[str, ...]]:
+    """Where the alarm's notification should arrive (channel, recipients), from its topic's subscriptions: the
+    notifier's email (SES) to the alert recipients, or the alerting-health topic's plain SNS email."""
+    (alarm,) = [a for a in model.alarms if a.name == alarm_name]
+    (topic,) = alarm.alarm_actions
+    subscriptions = [s for s in model.subscriptions if s.topic == topic]
+    notifiers = [s.function for s in subscriptions if s.function is not None]
+    if notifiers:
+        recipients = model.functions[notifiers[0]].environment[catalog.ALERT_RECIPIENTS_ENV]
+        return "ses", tuple(sorted(recipients.split(",")))
+    return "sns-email", tuple(sorted(s.endpoint for s in subscriptions if s.protocol == "email"))
 
 
 class Labs:
@@ -66,7 +76,8 @@ class Labs:
         scenario = scenario_of(alarm_id)
         if scenario.name not in self.done:
             lab = self._lab(scenario.system)
-            run_once(lab, scenario)
+            self.done.add(scenario.name)
+            scenario.run(lab)
             self._ran_on |= dict.fromkeys(scenario.fires, lab)
         return self._ran_on[alarm_id], self.outcomes[alarm_id]
 
@@ -115,11 +126,11 @@ def test_the_alarm_fires_on_its_fault_and_notifies_its_route(alarm_id: str, labs
     lab, outcome = labs.outcome(alarm_id)
     # Then the alarm went to ALARM and its notification reached its route's channel and recipients
     assert outcome.fired, f"{alarm_id} did not fire; history: {lab.alarm(alarm_id).history}"
-    route = route_of(lab.system.model, lab.alarm_name(alarm_id))
+    channel, recipients = route_of(lab.system.model, lab.alarm_name(alarm_id))
     fired = outcome.alarm_email
     assert fired is not None, f"no ALARM notification of {alarm_id}: {lab.system.outbox()}"
-    assert (fired.channel, tuple(sorted(fired.recipients))) == (route.channel, route.recipients)
-    if route.channel == "ses":
+    assert (fired.channel, tuple(sorted(fired.recipients))) == (channel, recipients)
+    if channel == "ses":
         # And the notifier's email has a text and an HTML part, each linking the alarm's runbook section, and
         # the text the alarm in the CloudWatch console
         assert f"runbook.md#{alarm_id}" in fired.text
@@ -130,7 +141,7 @@ def test_the_alarm_fires_on_its_fault_and_notifies_its_route(alarm_id: str, labs
     if alarm_id not in scenario_of(alarm_id).not_resolved:
         assert outcome.resolved, f"{alarm_id} did not resolve; history: {lab.alarm(alarm_id).history}"
         assert outcome.resolved_email is not None, f"no OK notification of {alarm_id}"
-        assert outcome.resolved_email.channel == route.channel
+        assert outcome.resolved_email.channel == channel
         assert outcome.resolved_email.sequence > fired.sequence
     print(f"{alarm_id}: scenario took {outcome.seconds:.1f} s")
 

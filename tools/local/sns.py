@@ -1,6 +1,7 @@
 """SNS locally: a message published to a topic (an alarm's JSON, as CloudWatch publishes it) is stored on the
 emulator's SNS and delivered to the template's subscriptions, which moto's SNS does not do: a Lambda through the
-runtime (asynchronously: retried, then to its on-failure queue), a plain email subscription into the outbox.
+runtime (asynchronously: retried, then to its on-failure queue), a plain email subscription into the outbox, once
+confirmed, with CloudWatch's email text and SNS's footer.
 
 NOTE: a delivery to a Lambda is done once Lambda accepts the asynchronous invocation; one Lambda refuses (the function
 gone) is a client-side error: not retried, counted once in NumberOfNotificationsFailed, and sent to the
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from stack_model.stack import StackModel
 from stack_model.template import LOCAL_REGION
-from tools.local.cloudwatch.alarms import StateChange
+from tools.local.cloudwatch.alarms import REGION_NAME, StateChange
 from tools.local.cloudwatch.metrics import MetricStore
 from tools.local.lambda_runtime.events import sns_event
 from tools.local.lambda_runtime.runtime import LambdaRefusedError, LambdaRuntime
@@ -42,6 +43,9 @@ class SnsFanout:
         self._runtime = runtime
         self._outbox = outbox
         self._metrics = metrics
+        self.emails_confirmed = False
+        """NOTE: SNS delivers to an email subscription only once its address confirmed it (the owner's click,
+        https://docs.aws.amazon.com/sns/latest/dg/sns-email-notifications.html); LocalSystem confirms them."""
 
     def alarm_changed(self, change: StateChange) -> None:
         """CloudWatch's notification of a state change, to the alarm's ALARM or OK actions (none for
@@ -53,18 +57,21 @@ class SnsFanout:
         else:
             actions = ()
         message = json.dumps(change.cloudwatch_message())
-        subject = f'{change.new_state}: "{change.alarm.name}" in {LOCAL_REGION}'[:100]
+        subject = f'{change.new_state}: "{change.alarm.name}" in {REGION_NAME}'[:100]
         for topic_arn in actions:
-            self.publish(topic_arn, message, subject)
+            self.publish(topic_arn, message, subject, email_text=change.email_text())
 
-    def publish(self, topic_arn: str, message: str, subject: str) -> None:
+    def publish(self, topic_arn: str, message: str, subject: str, email_text: str | None = None) -> None:
+        """`email_text`: what email subscriptions get instead of `message` (CloudWatch's text rendering)."""
         message_id = self._sns.publish(TopicArn=topic_arn, Message=message, Subject=subject)["MessageId"]
-        for subscription in self._model.subscriptions:
-            if subscription.topic != topic_arn:
+        for index, subscription in enumerate(self._model.subscriptions):
+            if subscription.topic != topic_arn or (subscription.protocol == "email" and not self.emails_confirmed):
                 continue
             delivered = True
             if subscription.protocol == "email":
-                self._outbox.add(SentEmail("sns-email", subject, [subscription.endpoint], message, ""))
+                footer = _unsubscribe_footer(f"{topic_arn}:local-{index}", subscription.endpoint)
+                text = (email_text or message) + footer
+                self._outbox.add(SentEmail("sns-email", subject, [subscription.endpoint], text, ""))
             elif subscription.protocol == "lambda":
                 assert subscription.function is not None, subscription.endpoint
                 event = sns_event(topic_arn, message, subject=subject, message_id=message_id)
@@ -91,6 +98,16 @@ class SnsFanout:
         self._sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(event))
         depth = queued_messages(self._sqs, queue_id)
         self._metrics.record("AWS/SQS", "ApproximateNumberOfMessagesVisible", {"QueueName": queue_id}, depth)
+
+
+def _unsubscribe_footer(subscription_arn: str, endpoint: str) -> str:
+    """What SNS appends to every email it sends (as seen in received emails; not documented as text)."""
+    return (
+        "\n\n--\nIf you wish to stop receiving notifications from this topic, please click or visit the link below "
+        f"to unsubscribe:\nhttps://sns.{LOCAL_REGION}.amazonaws.com/unsubscribe.html?SubscriptionArn={subscription_arn}"
+        f"&Endpoint={endpoint}\n\nPlease do not reply directly to this email. If you have any questions or comments "
+        "regarding this email, please contact us at https://aws.amazon.com/support"
+    )
 
 
 def queued_messages(sqs: SQSClient, queue_id: str) -> int:

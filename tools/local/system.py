@@ -23,7 +23,6 @@ from tools.local.console import Console
 from tools.local.deployment import stand_in_for_deployment
 from tools.local.emulator import LOOPBACK, AwsEmulator
 from tools.local.iam import function_credentials
-from tools.local.lambda_runtime.overrides import local_overrides
 from tools.local.lambda_runtime.runtime import LambdaRuntime
 from tools.local.loops import BackgroundLoop
 from tools.local.provision import provision
@@ -221,8 +220,12 @@ class LocalSystem:
         return synthesize(self.state_dir / "cdk.out", app_context(overrides))
 
     def evaluate_alarms(self) -> list[StateChange]:
-        """One evaluation round (the alarm loop runs them); returns the state changes."""
-        return self.alarm_watch.evaluate()
+        """One evaluation round (the alarm loop runs them); returns the state changes. The alerting-health email
+        subscriptions are confirmed after the first: on AWS the new alarms' first OK reaches no inbox, the owner
+        confirming later (docs/local.md#emails-at-start-up)."""
+        changes = self.alarm_watch.evaluate()
+        self.fanout.emails_confirmed = True
+        return changes
 
     @property
     def runtime(self) -> LambdaRuntime:
@@ -241,3 +244,16 @@ class LocalSystem:
     def outbox(self) -> list[SentEmail]:
         """Every email sent, in the order sent: the notifier's through SES and plain SNS email ones."""
         return self._outbox.emails()
+
+
+def local_overrides(model: StackModel, site_origin: str, api_url: str) -> dict[str, dict[str, str]]:
+    """Function logical id → the variables it gets locally in place of values that exist only on AWS: the probe
+    checks the local site and API; the counter counts visits from the local site's origin, the one CORS allows."""
+    probe = {
+        catalog.PROBE_SITE_URL_ENV: site_origin + "/",
+        catalog.PROBE_SITE_ORIGIN_ENV: site_origin,
+        catalog.PROBE_API_URL_ENV: api_url,
+    }
+    counter = {catalog.ALLOWED_ORIGINS_ENV: site_origin}
+    overrides = {function.logical_id: probe for function in model.functions_with(catalog.PROBE_HANDLER)}
+    return overrides | {function.logical_id: counter for function in model.functions_with(catalog.COUNTER_HANDLER)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functions.common import catalog
 from stack_model.stack import StackModel
-from tools.local.lambda_runtime.overrides import local_overrides
+from tools.local.system import local_overrides
 from tools.synth import default_template
 
 SITE, API = "http://127.0.0.1:8080", "http://127.0.0.1:8081"

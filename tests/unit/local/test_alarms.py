@@ -102,3 +102,27 @@ def test_the_published_message_is_one_the_notifier_reads() -> None:
     assert parsed.old_state is not None
     assert parsed.old_state.value == "INSUFFICIENT_DATA"
     assert "2 out of the last 3 datapoints" in (parsed.reason or "")
+
+
+def test_the_email_subscriptions_text_is_cloudwatchs_rendering_not_the_json() -> None:
+    # Given an alarm that fired on 2 of its last 3 periods
+    store = MetricStore()
+    _record(store, 2, 11)
+    _record(store, 1, 20)
+    (change,) = AlarmEvaluator([spike_alarm()], store).evaluate(now=NOW)
+    # When CloudWatch renders it for an email subscriber
+    text = change.email_text()
+    # Then it reads as AWS's email does: the sentence, the console link, its sections, the actions
+    assert text.startswith(
+        'You are receiving this email because your Amazon CloudWatch Alarm "Stack-api-request-spike" in the '
+        'US East (N. Virginia) region has entered the ALARM state, because "Threshold Crossed: 2 out of the last 3'
+    )
+    assert "View this alarm in the AWS Management Console:\nhttps://us-east-1.console.aws.amazon.com/" in text
+    assert "- State Change:               INSUFFICIENT_DATA -> ALARM" in text
+    assert (
+        "- The alarm is in the ALARM state when the metric is GreaterThanThreshold 10.0 for at least 2 of the last "
+        "3 period(s) of 60 seconds." in text
+    )
+    assert "- Dimensions:                          [ApiId = api]" in text
+    assert "- ALARM: [arn:aws:sns:us-east-1:123456789012:alarms]" in text
+    assert "{" not in text

@@ -126,6 +126,7 @@ def test_sns_counts_a_delivery_lambda_refused_as_failed_and_dead_letters_it(
     metrics = MetricStore()
     runtime = LambdaRuntime(model, platform=PLATFORM, metrics=metrics, logs_dir=tmp_path)
     fanout = SnsFanout(model, sns=sns, sqs=sqs, runtime=runtime, outbox=Outbox(), metrics=metrics)
+    fanout.emails_confirmed = True
     topic_arn = model.source.resolve({"Ref": "AlarmTopic"})
     # Given a delivered notification (the email too)
     fanout.publish(topic_arn, json.dumps({"AlarmName": "a"}), "ALARM: a")
@@ -141,3 +142,26 @@ def test_sns_counts_a_delivery_lambda_refused_as_failed_and_dead_letters_it(
     (parked,) = sqs.receive_message(QueueUrl=queue_url)["Messages"]
     assert json.loads(json.loads(parked["Body"])["Message"]) == {"AlarmName": "b"}
     assert _points(metrics, "AWS/SQS")["ApproximateNumberOfMessagesVisible"] == [1]
+
+
+def test_an_email_subscription_gets_nothing_until_confirmed(aws: tuple[Any, Any], tmp_path: Path) -> None:
+    sns, sqs = aws
+    model = StackModel.from_template(_template())
+    metrics, outbox = MetricStore(), _NoSesOutbox()
+    runtime = LambdaRuntime(model, platform=PLATFORM, metrics=metrics, logs_dir=tmp_path)
+    fanout = SnsFanout(model, sns=sns, sqs=sqs, runtime=runtime, outbox=outbox, metrics=metrics)
+    topic_arn = model.source.resolve({"Ref": "AlarmTopic"})
+    # Given the subscription not yet confirmed: nothing reaches its address
+    fanout.publish(topic_arn, json.dumps({"AlarmName": "a"}), "ALARM: a", email_text="the text")
+    assert outbox.emails() == []
+    # When its owner confirmed it: the next notification arrives, as email subscribers get it, with SNS's footer
+    fanout.emails_confirmed = True
+    fanout.publish(topic_arn, json.dumps({"AlarmName": "b"}), "ALARM: b", email_text="the text")
+    (sent,) = outbox.emails()
+    assert (sent.channel, sent.subject) == ("sns-email", "ALARM: b")
+    assert sent.text.startswith("the text\n\n--\nIf you wish to stop receiving notifications from this topic")
+
+
+class _NoSesOutbox(Outbox):
+    def refresh(self) -> None:  # what SES sent is not this test's
+        pass

@@ -4,6 +4,7 @@ digest through the system it belongs to: the console alone, with the system's pa
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any, cast
 
 from functions.common import catalog
@@ -72,3 +73,46 @@ def test_the_digest_is_sent_on_post_only() -> None:
     assert reply.status == 200
     assert json.loads(reply.body)["digest"] == "digest:now"
     assert len(sent) == 1
+
+
+def test_slack_messages_are_previewed_as_slack_shows_them_with_the_json_kept() -> None:
+    # Given a Block Kit message as the notifier posts it (header, mrkdwn section and fields, a button)
+    body = {
+        "text": SLACK_TITLE,
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": ":rotating_light: ALARM: 5xx", "emoji": True}},
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": "*5xx was 7* &lt;b&gt; <https://r.example/a|runbook>"},
+            },
+            {"type": "section", "fields": [{"type": "mrkdwn", "text": "*Threshold*\n≥ 5"}]},
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": "_local_"}]},
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "text": {"type": "plain_text", "text": "Runbook"},
+                        "url": "https://r.example/runbook",
+                    }
+                ],
+            },
+        ],
+    }
+    messages = {catalog.SLACK_CHANNEL: [ChannelMessage(catalog.SLACK_CHANNEL, SLACK_TITLE, body, 1.0)]}
+    console = replace(_console([]), channel_messages=lambda channel: messages.get(channel, []))
+    # When the outbox page is drawn
+    page = console.route("GET", "/outbox", "", {}, b"").body.decode()
+    # Then the blocks read as Slack shows them: emoji shortcodes as text, bold, links, escapes kept escaped
+    assert "<h3>:rotating_light: ALARM: 5xx</h3>" in page
+    assert '<strong>5xx was 7</strong> &lt;b&gt; <a href="https://r.example/a">runbook</a>' in page
+    assert "<strong>Threshold</strong><br>≥ 5" in page
+    assert "<em>local</em>" in page
+    assert '<a class="button" href="https://r.example/runbook">Runbook</a>' in page
+    # And the JSON is there, collapsed
+    assert "<details><summary>JSON</summary>" in page
+
+
+def test_webhook_documents_are_pretty_printed_and_open() -> None:
+    page = _console([]).route("GET", "/outbox", "", {}, b"").body.decode()
+    assert "<details open><summary>JSON</summary><pre>{\n  &#34;type&#34;: &#34;digest&#34;," in page

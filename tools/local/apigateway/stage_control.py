@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 from urllib.parse import unquote
@@ -36,7 +37,8 @@ class StageControl:
         self._read = read
         self._write = write
         self.updates: list[Limits] = []
-        """Every throttle an UpdateStage set, in order (the drill's and the tests' record)."""
+        """Every throttle an UpdateStage set, in order (the drill's and the tests' record), and when."""
+        self.updated_at: list[float] = []
         self._server: LocalServer | None = None
 
     @property
@@ -66,6 +68,7 @@ class StageControl:
             burst = int(settings.get("throttlingBurstLimit", burst))
             self._write(rate, burst)
             self.updates.append((rate, burst))
+            self.updated_at.append(time.time())
         route_settings = {"detailedMetricsEnabled": False, "throttlingRateLimit": rate, "throttlingBurstLimit": burst}
         return _reply(200, {"stageName": self.stage_name, "autoDeploy": True, "defaultRouteSettings": route_settings})
 

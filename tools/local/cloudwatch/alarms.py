@@ -16,19 +16,26 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from stack_model.alarms import Alarm, Metric
 from stack_model.stack import StackModel
 from stack_model.template import LOCAL_ACCOUNT_ID, LOCAL_REGION
 from tools.local.cloudwatch.metrics import MetricStore
 
-_COMPARISONS: dict[str, tuple[str, Callable[[float, float], bool]]] = {
-    "GreaterThanThreshold": ("greater than", lambda v, t: v > t),
-    "GreaterThanOrEqualToThreshold": ("greater than or equal to", lambda v, t: v >= t),
-    "LessThanThreshold": ("less than", lambda v, t: v < t),
-    "LessThanOrEqualToThreshold": ("less than or equal to", lambda v, t: v <= t),
+_COMPARISONS: dict[str, tuple[str, str, Callable[[float, float], bool]]] = {
+    "GreaterThanThreshold": ("greater than", ">", lambda v, t: v > t),
+    "GreaterThanOrEqualToThreshold": ("greater than or equal to", "≥", lambda v, t: v >= t),
+    "LessThanThreshold": ("less than", "<", lambda v, t: v < t),
+    "LessThanOrEqualToThreshold": ("less than or equal to", "≤", lambda v, t: v <= t),
 }
-"""ComparisonOperator → how CloudWatch's reason phrases it, and the test."""
+"""ComparisonOperator → how CloudWatch's reason phrases it, its sign (the console), and the test."""
+REGION_NAME = "US East (N. Virginia)"
+"""LOCAL_REGION as CloudWatch names it in its messages and email subjects."""
+
+
+def comparison_sign(comparison: str) -> str:
+    return _COMPARISONS[comparison][1]
 
 
 @dataclass
@@ -98,7 +105,7 @@ class StateChange:
             "NewStateValue": self.new_state,
             "NewStateReason": self.reason,
             "StateChangeTime": _iso(self.at),
-            "Region": "US East (N. Virginia)",
+            "Region": REGION_NAME,
             "AlarmArn": f"arn:aws:cloudwatch:{LOCAL_REGION}:{LOCAL_ACCOUNT_ID}:alarm:{alarm.name}",
             "OldStateValue": self.old_state,
             "OKActions": list(alarm.ok_actions),
@@ -119,6 +126,57 @@ class StateChange:
                 "EvaluateLowSampleCountPercentile": "",
             },
         }
+
+    def email_text(self) -> str:
+        """CloudWatch's text for an SNS email subscription. NOTE: AWS publishes no template; this is the shape of
+        received copies (docs/local.md, "The alerting-health email" says which, and what is inferred)."""
+        alarm, metric = self.alarm.declared, self.alarm.metric
+        when = datetime.fromtimestamp(self.at, UTC).strftime("%A %d %B, %Y %H:%M:%S UTC")
+        period = int(metric.period_seconds * self.period_scale)
+        condition = f"{alarm.comparison} {alarm.threshold:.1f}"
+        if alarm.evaluation_periods == 1:
+            condition += f" for {period} seconds"
+        else:
+            of_last = f"{alarm.datapoints_to_alarm} of the last {alarm.evaluation_periods} period(s)"
+            condition += f" for at least {of_last} of {period} seconds"
+        dimensions = " ".join(f"[{name} = {value}]" for name, value in metric.dimensions.items())
+        return "\n".join(
+            [
+                f'You are receiving this email because your Amazon CloudWatch Alarm "{alarm.name}" in the '
+                f'{REGION_NAME} region has entered the {self.new_state} state, because "{self.reason}" at "{when}".',
+                "",
+                "View this alarm in the AWS Management Console:",
+                f"https://{LOCAL_REGION}.console.aws.amazon.com/cloudwatch/deeplink.js?region={LOCAL_REGION}"
+                f"#alarmsV2:alarm/{quote(alarm.name)}",
+                "",
+                "Alarm Details:",
+                f"- Name:                       {alarm.name}",
+                f"- Description:                {alarm.description}",
+                f"- State Change:               {self.old_state} -> {self.new_state}",
+                f"- Reason for State Change:    {self.reason}",
+                f"- Timestamp:                  {when}",
+                f"- AWS Account:                {LOCAL_ACCOUNT_ID}",
+                f"- Alarm Arn:                  {self.cloudwatch_message()['AlarmArn']}",
+                "",
+                "Threshold:",
+                f"- The alarm is in the ALARM state when the metric is {condition}.",
+                "",
+                "Monitored Metric:",
+                f"- MetricNamespace:                     {metric.namespace}",
+                f"- MetricName:                          {metric.name}",
+                f"- Dimensions:                          {dimensions}",
+                f"- Period:                              {period} seconds",
+                f"- Statistic:                           {metric.statistic}",
+                "- Unit:                                not specified",
+                f"- TreatMissingData:                    {alarm.treat_missing_data}",
+                "",
+                "",
+                "State Change Actions:",
+                f"- OK: [{', '.join(alarm.ok_actions)}]",
+                f"- ALARM: [{', '.join(alarm.alarm_actions)}]",
+                "- INSUFFICIENT_DATA:",
+            ]
+        )
 
 
 def _iso(at: float) -> str:
@@ -149,7 +207,7 @@ class AlarmEvaluator:
                 continue
             value = reduce(points, metric.statistic)
             values.append(value)
-            outcomes.append(_COMPARISONS[alarm.comparison][1](value, alarm.threshold))
+            outcomes.append(_COMPARISONS[alarm.comparison][2](value, alarm.threshold))
         breaching = sum(1 for outcome in outcomes if outcome)
         if breaching >= alarm.datapoints_to_alarm:
             new_state = "ALARM"

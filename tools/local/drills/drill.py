@@ -1,25 +1,29 @@
 """`make drill`: a fault against a fresh local system of its own (ports from --port-base), then a report.
 
-The default scenario, `burst`, sends visits at --rate per second for --seconds, keeps evaluating for --settle seconds
-and reports for each alarm whether it fired, when, and the time from the first request to its email.
-`site-down` and `request-spike` run those scenarios of the provocation library (provocations.py, which the e2e alarm
-tests run too) and report their alarm's emails, its resolution and, for the spike, what the throttle guard did;
-their exit status is 0 only when all of that happened. Alarm periods are scaled by --period-scale; the report says so.
+The default scenario, `burst`, sends visits at --rate per second for --seconds and keeps evaluating for --settle
+seconds; `site-down` and `request-spike` run those scenarios of the provocation library (provocations.py), and exit 0
+only when their alarm fired and resolved, with both notifications. Every report ends with the timeline of what the
+drill saw (each firing and release, each throttle-guard change, each notification) and writes the outbox to
+build/drill-outbox.html. Alarm periods are scaled by --period-scale; the report says so.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Final
 
+from functions.common.catalog import SLACK_CHANNEL, WEBHOOK_CHANNEL
 from infra.monitoring.http_api import API_REQUEST_SPIKE_ALARM
 from infra.monitoring.probe import SITE_UNAVAILABLE_ALARM
 from tools.local.cli import add_config_option, start_or_explain
+from tools.local.console import outbox_values, render_page
 from tools.local.drills import provocations
 from tools.local.drills.provocations import Lab, Limits, Outcome, PacedSender
 from tools.local.ses import SentEmail
@@ -38,6 +42,7 @@ SCENARIOS: Final[dict[str, tuple[Callable[[Lab, float], None], str, str, str]]] 
 }
 QUOTED_LINES: Final = ("Latest failed probe check", "Throttle guard")
 """The lines of an email the report quotes: what the notifier added to CloudWatch's message."""
+OUTBOX_FILE: Final = Path("build") / "drill-outbox.html"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,55 +57,51 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port-base", type=int, default=24566)
     add_config_option(parser)
     args = parser.parse_args(argv)
+    state_dir = Path(tempfile.mkdtemp(prefix="drill-"))
     system = LocalSystem(
         Ports.from_base(args.port_base),
-        Path(tempfile.mkdtemp(prefix="drill-")),
+        state_dir,
         period_scale=args.period_scale,
         config_overrides=dict(args.config),
     )
     started = start_or_explain(system)
     if isinstance(started, int):
         return started
+    began, normal = time.time(), system.api.throttle.limits()
     try:
+        verdict: bool | None = None  # the burst has no pass or fail: it reports
         if args.scenario == "burst":
-            return _burst(system, args.rate, args.seconds, args.settle)
-        return _scenario(system, args.scenario, args.rate, args.settle)
+            _burst(system, args.rate, args.seconds, args.settle)
+        else:
+            verdict = _scenario(system, args.scenario, args.rate, args.settle)
+        if system.period_scale != 1:
+            scale = system.period_scale
+            print(f"NOTE: alarm periods were scaled by {scale:g} (5 minutes → {300 * scale:g} s).")
+        print(f"Timeline (seconds from the start of the {args.scenario}):")
+        print("\n".join(timeline(system, began, normal)))
+        written = write_outbox(system, OUTBOX_FILE, f"Drill outbox: {args.scenario}")
     finally:
         system.stop()
+        shutil.rmtree(state_dir, ignore_errors=True)  # the outbox file stays
+    print(f"Outbox: {written}: {OUTBOX_FILE.resolve()}")
+    if verdict is None:
+        return 0
+    print("drill passed" if verdict else "drill FAILED")
+    return 0 if verdict else 1
 
 
-def _burst(system: LocalSystem, rate: float, seconds: float, settle: float) -> int:
+def _burst(system: LocalSystem, rate: float, seconds: float, settle: float) -> None:
     print(f"Sending {int(rate * seconds)} visits at {rate:g}/s to {system.api_url} ...", flush=True)
-    first_request = time.time()
     sender = PacedSender(system.api_url, rate).start()
     time.sleep(seconds)
     sender.stop()
     time.sleep(settle)
     print(f"Drill: responses by status {sender.statuses()}")
-    if system.period_scale != 1:
-        scale = system.period_scale
-        print(f"NOTE: alarm periods were scaled by {scale:g} (5 minutes → {300 * scale:g} s).")
-    emails = system.outbox()
-    for alarm in system.evaluator.alarms:
-        fired = [at for at, _old, new in alarm.history if new == "ALARM" and at >= first_request]
-        if not fired:
-            print(f"  {alarm.name:55} did not fire")
-            continue
-        resolved = [at for at, old, new in alarm.history if (old, new) == ("ALARM", "OK") and at >= fired[0]]
-        email = min(
-            (e.at for e in emails if e.subject.startswith(f"[ALARM] {alarm.name}") and e.at >= fired[0]), default=None
-        )
-        line = f"  {alarm.name:55} FIRED after {fired[0] - first_request:5.1f} s, "
-        line += f"email after {email - first_request:5.1f} s" if email is not None else "NO EMAIL"
-        print(line + (f", resolved after {resolved[0] - first_request:5.1f} s" if resolved else ""))
-    assert system.stage_control is not None
-    changes = " → ".join(_limits(update) for update in system.stage_control.updates) or "none"
-    print(f"Throttle guard: stage throttle now {_limits(system.api.throttle.limits())} (updates: {changes})")
-    print(f"Outbox: {len(emails)} emails")
-    return 0
+    quiet = [alarm.name for alarm in system.evaluator.alarms if "ALARM" not in (new for _, _, new in alarm.history)]
+    print(f"Did not fire: {', '.join(quiet) or 'none'}")
 
 
-def _scenario(system: LocalSystem, name: str, rate: float, settle: float) -> int:
+def _scenario(system: LocalSystem, name: str, rate: float, settle: float) -> bool:
     """Each wait (fired, emailed, resolved) is bounded by four of the alarm's scaled periods plus --settle."""
     run, alarm_id, fault, undone = SCENARIOS[name]
     lab = Lab(system)
@@ -109,7 +110,36 @@ def _scenario(system: LocalSystem, name: str, rate: float, settle: float) -> int
     run(lab, rate)
     outcome = lab.outcomes[alarm_id]
     print("\n".join(report_lines(outcome, fault, undone)))
-    return 0 if passed(outcome) else 1
+    return passed(outcome)
+
+
+def timeline(system: LocalSystem, began: float, normal: Limits) -> list[str]:
+    """Every alarm firing and release, throttle-guard change and notification since `began`, in order."""
+    events = [
+        (at, f"{alarm.name} {'FIRED' if new == 'ALARM' else 'released'} ({old} → {new})")
+        for alarm in system.evaluator.alarms
+        for at, old, new in alarm.history
+        if "ALARM" in (old, new)
+    ]
+    assert system.stage_control is not None
+    for at, limits in zip(system.stage_control.updated_at, system.stage_control.updates, strict=True):
+        change = "released: stage throttle restored to" if limits == normal else "engaged: stage throttle lowered to"
+        events.append((at, f"throttle guard {change} {_limits(limits)}"))
+    events += [(sent.at, f"email ({sent.channel}): {sent.subject}") for sent in system.outbox()]
+    for channel in (SLACK_CHANNEL, WEBHOOK_CHANNEL):
+        events += [(message.at, f"{channel}: {message.title}") for message in system.channel_messages(channel)]
+    return [f"  {at - began:+7.1f} s  {what}" for at, what in sorted(events) if at >= began] or ["  (nothing)"]
+
+
+def write_outbox(system: LocalSystem, path: Path, title: str) -> str:
+    """The system's outbox as the console's outbox page, in a file that outlives the system; says what it holds."""
+    channels = (SLACK_CHANNEL, WEBHOOK_CHANNEL)
+    chat = {channel: [asdict(message) for message in system.channel_messages(channel)] for channel in channels}
+    values = outbox_values(system.outbox(), chat)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_page("outbox", title, refresh=False, **values))
+    counts = [f"{len(values['emails'])} emails"] + [f"{len(chat[channel])} {channel}" for channel in chat]
+    return ", ".join(counts)
 
 
 def report_lines(outcome: Outcome, fault: str, undone: str) -> list[str]:
@@ -127,7 +157,6 @@ def report_lines(outcome: Outcome, fault: str, undone: str) -> list[str]:
     if guard is not None:
         at_once = {status: guard.after_release.count(status) for status in sorted(set(guard.after_release))}
         lines.append(f"  stage throttle after: {_limits(guard.restored)}; then visits at once: responses {at_once}")
-    lines.append("drill passed" if passed(outcome) else "drill FAILED")
     return lines
 
 

@@ -1,12 +1,6 @@
-"""How each alarm of the synthesized template is made to fire on the local system, for `make drill` and the e2e
-alarm tests alike: the config a system needs for it, the fault (provoked through real parts — the emulator, the
-local API, the runtime — never by writing a metric) and how it is undone, the traffic, and where the owner should
-receive the notification (its route, read from the template).
-
-Each alarm is fired by exactly one scenario of `SCENARIOS` (a scenario may fire several alarms of one fault). A
-scenario runs on a `Lab`: it waits for its alarms to be quiet, provokes the fault until they are all in ALARM,
-removes the fault and records, per alarm, what happened (`Outcome`). A new alarm needs its scenario here
-(tests/e2e/test_every_alarm_fires.py fails without one).
+"""How each alarm of the template is made to fire on the local system by its real fault (never by writing a
+metric), for `make drill` and tests/e2e/test_every_alarm_fires.py: one scenario per alarm in `SCENARIOS`, run on a
+`Lab` that waits for quiet, provokes the fault until ALARM, removes it and records what happened (`Outcome`).
 """
 
 from __future__ import annotations
@@ -115,27 +109,6 @@ class PacedSender:
 
 
 # -- what a scenario observed --------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Route:
-    """Where an alarm's notification should arrive: the notifier's email (SES) to the alert recipients, or the
-    alerting-health topic's plain SNS email to its subscriptions."""
-
-    channel: str
-    recipients: tuple[str, ...]
-
-
-def route_of(model: StackModel, alarm_name: str) -> Route:
-    """The route of the alarm's notification, from the template's subscriptions of its topic."""
-    (alarm,) = [a for a in model.alarms if a.name == alarm_name]
-    (topic,) = alarm.alarm_actions
-    subscriptions = [s for s in model.subscriptions if s.topic == topic]
-    notifiers = [s.function for s in subscriptions if s.function is not None]
-    if notifiers:
-        recipients = model.functions[notifiers[0]].environment[catalog.ALERT_RECIPIENTS_ENV]
-        return Route("ses", tuple(sorted(recipients.split(","))))
-    return Route("sns-email", tuple(sorted(s.endpoint for s in subscriptions if s.protocol == "email")))
-
-
 Limits = tuple[float, int]
 
 
@@ -414,19 +387,6 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("alerting", notifier_gone, (ALARM_TOPIC_DELIVERY_ALARM,)),
 )
 """In the order they run: grouped by local system, so each system starts once."""
-
-
-def scenario_of(alarm_id: str) -> Scenario:
-    """The one scenario that fires the alarm."""
-    (found,) = [scenario for scenario in SCENARIOS if alarm_id in scenario.fires]
-    return found
-
-
-def run_once(lab: Lab, scenario: Scenario) -> None:
-    """Runs the scenario on the lab unless it ran there already (a scenario fires all its alarms at once)."""
-    if scenario.name not in lab.done:
-        lab.done.add(scenario.name)
-        scenario.run(lab)
 
 
 def scenario_rows() -> list[str]:

@@ -1,10 +1,6 @@
-"""The one in-process Lambda runtime: a function of the synthesized template, invoked the way Lambda invokes it.
-
-Whoever calls (the local API, the SNS fan-out, a schedule), an invocation gets the function's own environment
-(per_thread.py), a context, its log file, its EMF lines turned into metrics, and the AWS/Lambda metrics; an
-asynchronous one adds Lambda's retries. One invocation at a time per function (one container). A container is a
-fresh import of the handler and the Lambda asset (`fresh_import`): a Lambda owes the local runtime no convention, and
-its module-level caches live as long as its container.
+"""The one in-process Lambda runtime: a function of the synthesized template, invoked the way Lambda invokes it,
+whoever calls, with its own environment, context, log file, EMF metrics and AWS/Lambda metrics, one invocation at a
+time per function (one container, a fresh import: docs/local.md says why).
 
 NOTE: what Lambda refuses before a function runs: an invocation of a deleted function, and one beyond its reserved
 concurrency (throttled: TooManyRequestsException, counted in `Throttles`, not `Invocations`,
