@@ -95,14 +95,17 @@ def render_cost_docs() -> dict[Path, str]:
     from tools import doc_tables as docs
     from tools.cost import render as cost_render
     from tools.cost.model import model_for
+    from tools.cost.prices import load_prices
 
     _, stack = build_app()
     context = app_context()
-    model = model_for(docs.stack_template(stack), load_config(context, overrides_from_context(context)))
-    readme = replace_block(
-        README.read_text(), cost_render.README_BEGIN, cost_render.README_END, cost_render.headline_rows(model)
-    )
-    return {COST_DOC: cost_render.cost_doc(model), README: readme}
+    config = load_config(context, overrides_from_context(context))
+    model = model_for(docs.stack_template(stack), config, load_prices(config.region))
+    begin, end = cost_render.README_BEGIN, cost_render.README_END
+    return {
+        COST_DOC: replace_block(COST_DOC.read_text(), begin, end, cost_render.sections(model)),
+        README: replace_block(README.read_text(), begin, end, cost_render.headline_rows(model)),
+    }
 
 
 def main() -> int:

@@ -45,8 +45,6 @@ class RequestCost:
     description: str
     calls: Mapping[str, int]
     """DynamoDB operation → how many."""
-    status: int
-    response_body_bytes: int
     log_bytes: int
     """The Powertools JSON log lines the invocation wrote (what Lambda ships to its log group)."""
     emf_bytes: int
@@ -140,8 +138,6 @@ def measure_requests(template: Mapping[str, Any]) -> Measurement:
                     key=key,
                     description=description,
                     calls=dict(calls),
-                    status=response["statusCode"],
-                    response_body_bytes=len(response.get("body", "").encode()),
                     log_bytes=len(log_text.encode()),
                     emf_bytes=len(metrics.printed.encode()),
                     emf_metrics=emf_metrics(metrics.printed),

@@ -9,16 +9,13 @@ from typing import Any, Final
 from functions.common import catalog
 from tools.cost import assumptions
 from tools.cost.measure import COUNTED_VISIT
-from tools.cost.model import GUARD_RATE_SOURCE, VOLUMES, CostModel, Scenario, alarm_metrics, log_retention_days
+from tools.cost.model import GUARD_RATE_SOURCE, VOLUMES, CostModel, Scenario
 from tools.cost.model import unpriced_types as unpriced
 from tools.cost.prices import Bill
 
 THROTTLED_NOT_BILLED: Final = (
-    "Throttled requests (429) are not billed by API Gateway: AWS's API Gateway pricing notes in the developer guide "
-    "said that API Gateway-throttled and plan-throttled requests are not charged when the request rate exceeds the "
-    "limits, and AWS experts on re:Post confirm it; the current pricing page says nothing either way, and the "
-    "stage's throttle is best-effort, so the worst case counts the requests at the limit only (sources: "
-    "docs/cost.md)."
+    "Throttled requests (429) are not billed by API Gateway, so the worst case counts the requests at the limit "
+    "only (sources, and what AWS's pages leave open: docs/cost.md)."
 )
 
 
@@ -29,7 +26,6 @@ def as_json(model: CostModel) -> dict[str, Any]:
         "as_of": model.prices.as_of,
         "region": model.prices.region,
         "priced_region": model.prices.priced_region,
-        "region_unpriced": model.prices.fallback,
         "warning": unpriced_warning(model),
         "fixed_monthly_usd": model.fixed.list_usd,
         "fixed_monthly_after_free_tier_usd": model.fixed.after_free_usd,
@@ -45,7 +41,6 @@ def as_json(model: CostModel) -> dict[str, Any]:
         "guarded_worst_case": _scenario(model.guarded)
         | {"requests_per_second": model.inputs.guard_rate_per_second, "rate_from": GUARD_RATE_SOURCE},
         "measured": measured(model),
-        "template": template_counts(model),
         "assumptions": as_json_assumptions(),
         "prices": {key: asdict(price) for key, price in model.prices.prices.items()},
         "notes": notes(model),
@@ -58,8 +53,8 @@ def unpriced_warning(model: CostModel) -> str | None:
     if not prices.fallback:
         return None
     return (
-        f"NOT {prices.region} PRICES: tools/cost/prices.json has no prices for {prices.region}; every figure here "
-        f"uses {prices.priced_region}'s list prices (--fallback-region), so the bill there will differ."
+        f"NOT {prices.region} PRICES: every figure here uses {prices.priced_region}'s list prices (--region), so the "
+        f"bill in {prices.region}, the config's region, will differ."
     )
 
 
@@ -131,34 +126,10 @@ def measured(model: CostModel) -> dict[str, Any]:
     }
 
 
-_COUNTER_SHOWN: Final = ("logical_id", "handler", "memory_mb", "architecture", "tracing", "platform_logs")
-_SCHEDULE_SHOWN: Final = ("logical_id", "expression", "target", "runs_per_month")
-
-
-def template_counts(model: CostModel) -> dict[str, Any]:
-    stack = model.inputs.stack
-    stage, types = stack.stage, stack.resource_types
-    return {
-        "alarms": len(stack.alarms),
-        "alarm_metrics": alarm_metrics(stack),
-        "high_resolution_alarm_metrics": alarm_metrics(stack, high_resolution=True),
-        "composite_alarms": types.get("AWS::CloudWatch::CompositeAlarm", 0),
-        "kms_keys": dict(stack.kms_keys),
-        "dashboards": len(stack.dashboards),
-        "counter": {key: getattr(model.inputs.counter, key) for key in _COUNTER_SHOWN},
-        "schedules": [{key: getattr(schedule, key) for key in _SCHEDULE_SHOWN} for schedule in stack.schedules],
-        "throttle_rate_per_second": stage.throttle_rate_per_second if stage else None,
-        "throttle_burst_requests": stage.throttle_burst_requests if stage else None,
-        "log_groups": len(stack.log_groups),
-        "log_retention_days": log_retention_days(stack),
-        "budgets": types.get("AWS::Budgets::Budget", 0),
-        "budget_actions": types.get("AWS::Budgets::BudgetsAction", 0),
-        "pitr_tables": [lid for lid, table in stack.tables.items() if table.point_in_time_recovery],
-    }
-
-
 def notes(model: CostModel) -> list[str]:
-    inputs, stack, prices, counts = model.inputs, model.inputs.stack, model.prices, template_counts(model)
+    inputs, stack, prices = model.inputs, model.inputs.stack, model.prices
+    pitr_tables = [table for table in stack.tables.values() if table.point_in_time_recovery]
+    budgets = stack.resource_types.get("AWS::Budgets::Budget", 0)
     found = [THROTTLED_NOT_BILLED]
     if unpriced(stack):
         found.append(
@@ -169,7 +140,7 @@ def notes(model: CostModel) -> list[str]:
         found.append(f"NOT PRICED: {stack.advanced_parameters} SSM parameter(s) of the Advanced tier (billed monthly).")
     warning = unpriced_warning(model)
     if warning:
-        found.append(warning + " Add the region's prices, each with its AWS source, to price it exactly.")
+        found.append(warning)
     if prices.borrowed:
         keys = ", ".join(price.key for price in prices.borrowed)
         found.append(
@@ -200,11 +171,11 @@ def notes(model: CostModel) -> list[str]:
         "The guarded worst case assumes the guard refuses the requests above its rate before they cost anything, "
         "as the stage's throttle does; a request the guard refuses inside the counter still costs an HTTP API "
         "request, an invocation and its log lines (but no DynamoDB write), up to the throttle ceiling.",
-        f"Point-in-time recovery is on for {len(counts['pitr_tables'])} table(s): billed per GB-month of table size; "
+        f"Point-in-time recovery is on for {len(pitr_tables)} table(s): billed per GB-month of table size; "
         f"these tables hold kilobytes (largest item {inputs.requests.largest_item_bytes} B; network items expire "
         "after their day), so it is ~$0.00 and not priced. Their storage is inside DynamoDB's 25 GB free tier.",
-        f"Budgets: {counts['budgets']} in the template ({counts['budget_actions']} actions); a budget without actions "
-        "is free. SSM standard parameters are free; idle SNS topics and SQS queues cost nothing.",
+        f"Budgets: {budgets} in the template, free without actions (an action would be listed as not priced). "
+        "SSM standard parameters are free; idle SNS topics and SQS queues cost nothing.",
         "Free tiers are an account's: the 'after free tier' figures assume this stack is all the account runs. "
         "The HTTP API's free tier lasts 12 months only and is not applied.",
         "Log bytes are measured on the local runtime; a deployed line names a longer function ARN and carries an "
