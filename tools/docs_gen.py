@@ -93,7 +93,7 @@ def render_cost_docs() -> dict[Path, str]:
     from infra.app import build_app
     from infra.config import app_context, load_config, overrides_from_context
     from tools import doc_tables as docs
-    from tools.cost import render as cost_render
+    from tools.cost import report as cost_report
     from tools.cost.model import model_for
     from tools.cost.prices import load_prices
 
@@ -101,10 +101,10 @@ def render_cost_docs() -> dict[Path, str]:
     context = app_context()
     config = load_config(context, overrides_from_context(context))
     model = model_for(docs.stack_template(stack), config, load_prices(config.region))
-    begin, end = cost_render.README_BEGIN, cost_render.README_END
+    begin, end = cost_report.README_BEGIN, cost_report.README_END
     return {
-        COST_DOC: replace_block(COST_DOC.read_text(), begin, end, cost_render.sections(model)),
-        README: replace_block(README.read_text(), begin, end, cost_render.headline_rows(model)),
+        COST_DOC: replace_block(COST_DOC.read_text(), begin, end, cost_report.sections(model)),
+        README: replace_block(README.read_text(), begin, end, cost_report.headline_rows(model)),
     }
 
 

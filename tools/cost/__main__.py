@@ -11,8 +11,7 @@ import sys
 from infra.config import ConfigError, app_context, load_config, overrides_from_context
 from tools.cost.model import model_for
 from tools.cost.prices import UnpricedRegionError, load_prices
-from tools.cost.render import text
-from tools.cost.report import as_json
+from tools.cost.report import as_json, text
 from tools.synth import SynthError, default_template
 
 USAGE_ERROR_EXIT = 2

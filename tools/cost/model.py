@@ -16,9 +16,8 @@ from stack_model.schedules import DAYS_PER_MONTH, SECONDS_PER_MONTH
 from stack_model.stack import StackModel
 from tools.cost import assumptions
 from tools.cost.log_lines import access_log_line, lambda_platform_lines
-from tools.cost.measure import COUNTED_VISIT, GET_VISITS, Measurement, measure_requests
+from tools.cost.measure import COUNTED_VISIT, GET_VISITS, Measurement, ProbeRun, measure_requests, probe_run
 from tools.cost.prices import GB, Bill, PriceBook, Usage, bill
-from tools.cost.probe_run import ProbeRun, probe_run
 
 VOLUMES: Final = (1_000_000, 10_000_000)
 """Monthly visits the marginal cost is reported at."""
