@@ -23,22 +23,14 @@ class Metric:
 
 
 @dataclass(frozen=True)
-class MetricQuery:
-    """One entry of a metric-math alarm's Metrics: an expression, or a metric it reads."""
-
-    id: str
-    expression: str | None
-    metric: Metric | None
-
-
-@dataclass(frozen=True)
 class Alarm:
     logical_id: str
     name: str
     description: str
     metric: Metric | None
-    """The one metric it reads; None for a metric-math alarm (its `queries`)."""
-    queries: tuple[MetricQuery, ...]
+    """The one metric it reads; None for a metric-math alarm."""
+    math_metrics: tuple[Metric, ...]
+    """The metrics a metric-math alarm's expressions read (none for a single-metric alarm)."""
     evaluation_periods: int
     datapoints_to_alarm: int
     threshold: float
@@ -48,14 +40,17 @@ class Alarm:
     ok_actions: tuple[str, ...]
 
     @property
+    def metrics(self) -> tuple[Metric, ...]:
+        return (self.metric,) if self.metric is not None else self.math_metrics
+
+    @property
     def metrics_read(self) -> int:
-        """A single-metric alarm reads one metric; a metric-math alarm each metric its queries read (each billed)."""
-        return 1 if self.metric is not None else sum(1 for query in self.queries if query.metric is not None)
+        """Each metric an alarm reads is billed: its one metric, or each its math reads."""
+        return len(self.metrics)
 
     @property
     def high_resolution(self) -> bool:
-        metrics = [self.metric] if self.metric is not None else [query.metric for query in self.queries]
-        return any(m is not None and m.period_seconds < HIGH_RESOLUTION_PERIOD_SECONDS for m in metrics)
+        return any(metric.period_seconds < HIGH_RESOLUTION_PERIOD_SECONDS for metric in self.metrics)
 
 
 def read_alarms(template: LocalTemplate) -> tuple[Alarm, ...]:
@@ -65,6 +60,7 @@ def read_alarms(template: LocalTemplate) -> tuple[Alarm, ...]:
 def _alarm(template: LocalTemplate, logical_id: str) -> Alarm:
     props = template.properties(logical_id)
     evaluation_periods = int(props.get("EvaluationPeriods", 1))
+    math_stats = [query["MetricStat"] for query in props.get("Metrics", []) if "MetricStat" in query]
     metric = None
     if "Metrics" not in props:
         metric = _metric(template, props, props.get("Statistic") or props.get("ExtendedStatistic"), props)
@@ -73,7 +69,7 @@ def _alarm(template: LocalTemplate, logical_id: str) -> Alarm:
         name=template.resolve(props.get("AlarmName", logical_id)),
         description=template.resolve(props.get("AlarmDescription", "")),
         metric=metric,
-        queries=tuple(_query(template, query) for query in props.get("Metrics", [])),
+        math_metrics=tuple(_metric(template, stat.get("Metric", {}), stat.get("Stat"), stat) for stat in math_stats),
         evaluation_periods=evaluation_periods,
         datapoints_to_alarm=int(props.get("DatapointsToAlarm", evaluation_periods)),
         threshold=float(props.get("Threshold", 0)),
@@ -82,12 +78,6 @@ def _alarm(template: LocalTemplate, logical_id: str) -> Alarm:
         alarm_actions=tuple(template.resolve(action) for action in props.get("AlarmActions", [])),
         ok_actions=tuple(template.resolve(action) for action in props.get("OKActions", [])),
     )
-
-
-def _query(template: LocalTemplate, query: Mapping[str, Any]) -> MetricQuery:
-    stat = query.get("MetricStat")
-    metric = None if stat is None else _metric(template, stat.get("Metric", {}), stat.get("Stat"), stat)
-    return MetricQuery(str(query.get("Id", "")), query.get("Expression"), metric)
 
 
 def _metric(template: LocalTemplate, names: Mapping[str, Any], statistic: Any, timing: Mapping[str, Any]) -> Metric:

@@ -16,7 +16,6 @@ LAMBDA_DEFAULT_RETRIES: Final = 2
 class Function:
     logical_id: str
     handler: str
-    runtime: str
     memory_mb: int
     timeout_seconds: float
     environment: Mapping[str, str]
@@ -61,7 +60,6 @@ def _function(template: LocalTemplate, logical_id: str, invoke_config: Mapping[s
     return Function(
         logical_id=logical_id,
         handler=str(props.get("Handler", "")),
-        runtime=str(props.get("Runtime", "")),
         memory_mb=int(props.get("MemorySize", 128)),
         timeout_seconds=float(props.get("Timeout", 3)),
         environment={name: template.resolve(value) for name, value in variables.items()},

@@ -93,16 +93,19 @@ def render_cost_docs() -> dict[Path, str]:
     from infra.app import build_app
     from infra.config import app_context, load_config, overrides_from_context
     from tools import doc_tables as docs
-    from tools.cost import render as cost_render
+    from tools.cost import report as cost_report
     from tools.cost.model import model_for
+    from tools.cost.prices import load_prices
 
     _, stack = build_app()
     context = app_context()
-    model = model_for(docs.stack_template(stack), load_config(context, overrides_from_context(context)))
-    readme = replace_block(
-        README.read_text(), cost_render.README_BEGIN, cost_render.README_END, cost_render.headline_rows(model)
-    )
-    return {COST_DOC: cost_render.cost_doc(model), README: readme}
+    config = load_config(context, overrides_from_context(context))
+    model = model_for(docs.stack_template(stack), config, load_prices(config.region))
+    begin, end = cost_report.README_BEGIN, cost_report.README_END
+    return {
+        COST_DOC: replace_block(COST_DOC.read_text(), begin, end, cost_report.sections(model)),
+        README: replace_block(README.read_text(), begin, end, cost_report.headline_rows(model)),
+    }
 
 
 def main() -> int:

@@ -19,7 +19,7 @@ from tools.cost import __main__ as cost_cli
 from tools.cost import assumptions
 from tools.cost.model import CostInputs, CostModel, cost_model, gather, model_for, unpriced_types
 from tools.cost.prices import load_prices
-from tools.cost.report import as_json, template_counts
+from tools.cost.report import as_json
 from tools.docs_gen import render_cost_docs
 
 
@@ -36,17 +36,16 @@ def test_the_counts_are_the_templates(
     template: Template, template_json: dict[str, Any], config: DeploymentConfig, inputs: CostInputs
 ) -> None:
     figures = _model(inputs)
-    counts = template_counts(figures)
-    # The alarms and the metrics they read, as the architecture doc counts them
-    assert counts["alarms"] == len(template.find_resources("AWS::CloudWatch::Alarm"))
-    assert f"| metrics read by the alarms (each is billed per alarm) | {counts['alarm_metrics']} |" in docs.count_rows(
+    fixed = {line.usage.key: line.usage.quantity for line in figures.fixed.lines}
+    # The metrics the alarms read, as the architecture doc counts them; the keys and the dashboards
+    assert f"| metrics read by the alarms (each is billed per alarm) | {fixed['alarm_metrics']} |" in docs.count_rows(
         template_json
     )
-    assert len(counts["kms_keys"]) == len(template.find_resources("AWS::KMS::Key"))
-    assert counts["dashboards"] == len(template.find_resources("AWS::CloudWatch::Dashboard"))
+    assert fixed.get("kms_keys", 0) == len(template.find_resources("AWS::KMS::Key"))
+    assert fixed["dashboards"] == len(template.find_resources("AWS::CloudWatch::Dashboard"))
     # The counter and the stage as the config sets them
-    assert counts["counter"]["memory_mb"] == config.counter_memory_mb
-    assert counts["throttle_rate_per_second"] == config.api_throttle_rate_per_second
+    assert inputs.counter.memory_mb == config.counter_memory_mb
+    assert figures.worst.visits_per_month == config.api_throttle_rate_per_second * 30 * 86_400
     (probe_runs,) = [
         line.usage.quantity
         for line in figures.fixed.lines
@@ -124,19 +123,21 @@ def test_the_guarded_worst_case_is_at_the_configs_guard_rate(synth_with: Any) ->
     context = app_context(overrides)
     config = load_config(context, overrides_from_context(context))
     # Then the guarded worst case is at that rate, and says where the rate came from
-    model = model_for(template, config)
+    model = model_for(template, config, load_prices(config.region))
     assert model.guarded.visits_per_month == 5 * 30 * 86_400
     assert as_json(model)["guarded_worst_case"]["rate_from"] == "config guard_rate_per_second"
 
 
-def test_a_measured_counter_duration_replaces_the_assumed_one(capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_measured_counter_duration_replaces_the_assumed_one(
+    capsys: pytest.CaptureFixture[str], config: DeploymentConfig
+) -> None:
     # Given the figures at the assumed duration and at 10 ms less (an owner's measured average)
     assert cost_cli.main(["--json"]) == 0
     assumed = json.loads(capsys.readouterr().out)
     assert cost_cli.main(["--json", "--counter-ms", str(assumptions.COUNTER_BILLED_MS - 10)]) == 0
     measured = json.loads(capsys.readouterr().out)
     # Then a million visits cost 10 ms of the counter's GB-seconds less, at its memory, on arm64
-    memory_gb = assumed["template"]["counter"]["memory_mb"] / 1024
+    memory_gb = config.counter_memory_mb / 1024
     saved = 1e6 * memory_gb * 0.010 * assumed["prices"]["lambda_gb_second_arm64"]["value"]
     assert assumed["per_million_visits_usd"] - measured["per_million_visits_usd"] == pytest.approx(saved)
 
@@ -171,8 +172,7 @@ def test_make_cost_prices_the_default_configs_region_with_its_own_prices(
     assert cost_cli.main(["--json"]) == 0
     figures = json.loads(capsys.readouterr().out)
     # Then it prices that region with that region's own list prices, and flags nothing
-    assert (figures["region"], figures["priced_region"], figures["region_unpriced"]) == ("eu-west-1",) * 2 + (False,)
-    assert figures["warning"] is None
+    assert (figures["region"], figures["priced_region"], figures["warning"]) == ("eu-west-1", "eu-west-1", None)
     ireland = load_prices("eu-west-1")
     assert figures["prices"]["http_api_requests"]["tiers"][0][1] == ireland["http_api_requests"].tiers[0][1] == 1.11
     assert figures["prices"]["logs_ingestion"]["value"] == ireland.value("logs_ingestion")
@@ -192,21 +192,33 @@ def test_another_region_is_refused_unless_priced_with_a_named_regions_prices_and
     assert captured.out == ""
     assert "ap-southeast-2" in captured.err
     assert "eu-west-1, us-east-1" in captured.err
-    assert "--fallback-region" in captured.err
+    assert "--region" in captured.err
     # When it is asked to use us-east-1's prices, the text leads with the flag and the headline table carries it
-    assert cost_cli.main(["--fallback-region", "us-east-1"]) == 0
+    assert cost_cli.main(["--region", "us-east-1"]) == 0
     text = capsys.readouterr().out
     flag = "NOT ap-southeast-2 PRICES"
     head, table = text.split("| figure", 1)
     assert flag in head
     assert flag in table.splitlines()[0]
     assert "us-east-1 (config region ap-southeast-2)" in text
-    # And the JSON says so in its own fields and in the notes
-    assert cost_cli.main(["--json", "--fallback-region", "us-east-1"]) == 0
-    figures = json.loads(capsys.readouterr().out)
-    assert (figures["priced_region"], figures["region_unpriced"]) == ("us-east-1", True)
-    assert figures["warning"].startswith(flag)
-    assert any(note.startswith(flag) for note in figures["notes"])
+
+
+def test_the_default_config_is_priced_at_another_regions_prices_on_request_and_flagged(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Given the default config (eu-west-1), priced as it is and at us-east-1's list prices (issue bars are quoted there)
+    assert cost_cli.main(["--json"]) == 0
+    ireland = json.loads(capsys.readouterr().out)
+    assert cost_cli.main(["--json", "--region", "us-east-1"]) == 0
+    virginia = json.loads(capsys.readouterr().out)
+    # Then the same usage is billed at us-east-1's prices, which are lower for the visits' HTTP API requests
+    assert (virginia["region"], virginia["priced_region"]) == ("eu-west-1", "us-east-1")
+    assert virginia["prices"]["http_api_requests"]["tiers"][0][1] == load_prices("us-east-1")["http_api_requests"].value
+    assert virginia["per_million_visits_usd"] < ireland["per_million_visits_usd"]
+    # And the JSON says whose prices they are in its own field and in the notes
+    flag = "NOT eu-west-1 PRICES"
+    assert virginia["warning"].startswith(flag)
+    assert any(note.startswith(flag) for note in virginia["notes"])
 
 
 def test_cost_doc_and_readme_figures_are_current() -> None:

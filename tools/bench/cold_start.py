@@ -1,7 +1,7 @@
 """`make bench`: the counter's cold path (import + first POST against the local emulator, each in a fresh process, the
-counter from its code asset) against a naive baseline and a bare botocore handler; its warm per-invocation overhead
-(DynamoDB stubbed, so only our code is timed); and each kind of visit's DynamoDB cost (docs/performance.md).
-"""
+counter from its code asset) against a naive baseline and a bare botocore handler, and its warm per-invocation
+overhead (DynamoDB stubbed, so only our code is timed); docs/performance.md. `make cost` measures each kind of
+visit's DynamoDB cost."""
 
 from __future__ import annotations
 
@@ -172,9 +172,7 @@ def warm_overhead(iterations: int) -> dict[str, list[float]]:
     try:
         return _time_handler(app, iterations)
     finally:
-        # The local runtime imports the handler module this process already holds: what runs after this
-        # (make bench's visit costs) must get the real counter, not the stub.
-        app.visit_counter = real_factory
+        app.visit_counter = real_factory  # the handler module stays imported: whatever runs next gets the real one
 
 
 def _time_handler(app: ModuleType, iterations: int) -> dict[str, list[float]]:
@@ -207,23 +205,6 @@ def _time_handler(app: ModuleType, iterations: int) -> dict[str, list[float]]:
     return timings
 
 
-def print_visit_costs() -> None:
-    """What each kind of request costs in DynamoDB, measured as `make cost` measures it (tools/cost/measure.py)."""
-    from tools.cost.measure import WRU_ITEM_BYTES, measure_requests
-    from tools.synth import default_template
-
-    measured = measure_requests(default_template())
-    largest = measured.largest_item_bytes
-    print(f"DynamoDB per request (round trips; request units, items ≤ {largest} B < {WRU_ITEM_BYTES} B)")
-    for request in measured.requests:
-        detail = ", ".join(f"{op} {n}" for op, n in sorted(request.calls.items()))
-        print(
-            f"  {request.description:66} {request.round_trips} round trips ({detail or 'none'}); "
-            f"{request.write_units} WRU, {request.read_units} RRU"
-        )
-    assert largest < WRU_ITEM_BYTES
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=15, help="cold runs per variant (default 15)")
@@ -254,8 +235,6 @@ def main(argv: list[str] | None = None) -> int:
         p99 = statistics.quantiles(values, n=100)[98]
         warm_ok &= p50 <= WARM_TARGET_P50_MS
         print(f"  {method:12} p50 {p50:.3f}  p99 {p99:.3f}  (target p50 ≤ {WARM_TARGET_P50_MS})")
-
-    print_visit_costs()
     return 0 if cold_ok and bare_ok and warm_ok else 1
 
 

@@ -1,6 +1,6 @@
 """`make cost`: the monthly cost of the stack the current config synthesizes (cdk.json, or the CDK CLI's context),
-as text or (`--json`) one JSON object. A region the price file lacks is refused (exit 2) unless `--fallback-region`
-names one whose prices to use, flagged in every output; docs/cost.md."""
+as text or (`--json`) one JSON object, at the list prices of the config's region or of `--region` (flagged when
+not the config's); a region the price file lacks is refused (exit 2); docs/cost.md."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ import sys
 from infra.config import ConfigError, app_context, load_config, overrides_from_context
 from tools.cost.model import model_for
 from tools.cost.prices import UnpricedRegionError, load_prices
-from tools.cost.render import text
-from tools.cost.report import as_json
+from tools.cost.report import as_json, text
 from tools.synth import SynthError, default_template
 
 USAGE_ERROR_EXIT = 2
@@ -22,9 +21,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.cost", description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     parser.add_argument(
-        "--fallback-region",
+        "--region",
         metavar="REGION",
-        help="price a region prices.json lacks with REGION's prices, flagged (default: refuse it)",
+        help="price at REGION's list prices, flagged when it is not the config's (default: the config's region)",
     )
     parser.add_argument(
         "--counter-ms", type=float, metavar="N", help="the counter's warm billed duration in ms (default: assumed)"
@@ -33,10 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         context = app_context()
         config = load_config(context, overrides_from_context(context))
-        load_prices(config.region, fallback=args.fallback_region)  # refuse an unpriced region before the synth
-        model = model_for(
-            default_template(), config, fallback_region=args.fallback_region, counter_billed_ms=args.counter_ms
-        )
+        prices = load_prices(config.region, priced_at=args.region)  # an unpriced region is refused before the synth
+        model = model_for(default_template(), config, prices, counter_billed_ms=args.counter_ms)
     except ConfigError as error:
         print(f"config error: {error}", file=sys.stderr)
         return USAGE_ERROR_EXIT

@@ -1,5 +1,6 @@
 """What each kind of request costs, measured on the real counter: its function as the synthesized template declares
-it (handler, environment, memory), run by the one local Lambda runtime against DynamoDB on the local emulator.
+it (handler, environment, memory), run by the one local Lambda runtime against DynamoDB on the local emulator; and
+what one healthy run of the availability probe sends and writes, measured on the real probe code.
 
 For each request: the DynamoDB operations it made (counted at the emulator by their X-Amz-Target header), and what
 it wrote to CloudWatch Logs: the Powertools JSON lines and the EMF documents it printed, in bytes. `make bench` and
@@ -17,6 +18,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import urlsplit
 
 from functions.common import catalog
 from stack_model.stack import StackModel
@@ -45,8 +47,6 @@ class RequestCost:
     description: str
     calls: Mapping[str, int]
     """DynamoDB operation → how many."""
-    status: int
-    response_body_bytes: int
     log_bytes: int
     """The Powertools JSON log lines the invocation wrote (what Lambda ships to its log group)."""
     emf_bytes: int
@@ -140,8 +140,6 @@ def measure_requests(template: Mapping[str, Any]) -> Measurement:
                     key=key,
                     description=description,
                     calls=dict(calls),
-                    status=response["statusCode"],
-                    response_body_bytes=len(response.get("body", "").encode()),
                     log_bytes=len(log_text.encode()),
                     emf_bytes=len(metrics.printed.encode()),
                     emf_metrics=emf_metrics(metrics.printed),
@@ -227,3 +225,58 @@ def item_size_bytes(item: Mapping[str, Any]) -> int:
         elif kind == "SS":
             size += sum(len(text.encode()) for text in data) + 3
     return size
+
+
+_SITE = "https://site.cost.invalid"
+_API = "https://api.cost.invalid"
+
+
+@dataclass(frozen=True)
+class ProbeRun:
+    """A healthy probe run: its requests (the site's page, and the API: each an HTTP API request, each GET also a
+    counter invocation), and what it writes to its log group when every check passes (its log line, its EMF)."""
+
+    api_requests: int
+    api_gets: int
+    """GETs reach the counter; the CORS preflight (OPTIONS) is answered by API Gateway itself."""
+    site_requests: int
+    log_bytes: int
+    emf_bytes: int
+    metrics: frozenset[Metric]
+    """The custom metrics a healthy run publishes: each billed every month the probe runs."""
+
+
+def probe_run(memory_mb: int, timeout_seconds: float) -> ProbeRun:
+    from functions.common.http import Answer
+    from functions.probe import app
+    from functions.probe.checks import ProbeTarget, run_probe
+    from tools.local.lambda_runtime.events import LocalLambdaContext
+    from tools.local.lambda_runtime.per_thread import captured_stdout, logs_to
+
+    sent: list[tuple[str, str]] = []
+
+    def send(url: str, *, method: str = "GET", headers: Mapping[str, str] | None = None) -> Answer:
+        sent.append((method, url))
+        return Answer(url=url, status=200, headers={}, body="")
+
+    run_probe(ProbeTarget(site_url=f"{_SITE}/", site_origin=_SITE, api_url=_API), send=send)
+
+    # A healthy run's output: the handler's own decorators around record() of no failures.
+    @app.logger.inject_lambda_context
+    @app.metrics.log_metrics
+    def healthy(event: dict[str, Any], context: Any) -> None:
+        app.record([])
+
+    log = io.StringIO()
+    with captured_stdout() as printed, logs_to(app, log):
+        healthy({}, LocalLambdaContext("AvailabilityProbe", memory_mb, timeout_seconds))
+    emf = "".join(line + "\n" for line in printed.getvalue().splitlines() if '"_aws"' in line)
+    api = [(method, url) for method, url in sent if urlsplit(url).hostname == urlsplit(_API).hostname]
+    return ProbeRun(
+        api_requests=len(api),
+        api_gets=sum(method == "GET" for method, _ in api),
+        site_requests=len(sent) - len(api),
+        log_bytes=len(log.getvalue().encode()),
+        emf_bytes=len(emf.encode()),
+        metrics=emf_metrics(emf),
+    )

@@ -16,9 +16,8 @@ from stack_model.schedules import DAYS_PER_MONTH, SECONDS_PER_MONTH
 from stack_model.stack import StackModel
 from tools.cost import assumptions
 from tools.cost.log_lines import access_log_line, lambda_platform_lines
-from tools.cost.measure import COUNTED_VISIT, GET_VISITS, Measurement, measure_requests
-from tools.cost.prices import GB, Bill, PriceBook, Usage, bill, load_prices
-from tools.cost.probe_run import ProbeRun, probe_run
+from tools.cost.measure import COUNTED_VISIT, GET_VISITS, Measurement, ProbeRun, measure_requests, probe_run
+from tools.cost.prices import GB, Bill, PriceBook, Usage, bill
 
 VOLUMES: Final = (1_000_000, 10_000_000)
 """Monthly visits the marginal cost is reported at."""
@@ -375,16 +374,10 @@ def cost_model(inputs: CostInputs, prices: PriceBook) -> CostModel:
 
 
 def model_for(
-    template: Mapping[str, Any],
-    config: DeploymentConfig,
-    *,
-    fallback_region: str | None = None,
-    counter_billed_ms: float | None = None,
+    template: Mapping[str, Any], config: DeploymentConfig, prices: PriceBook, counter_billed_ms: float | None = None
 ) -> CostModel:
-    """The cost model of a synthesized template and the config it was synthesized with (its region, its guard);
-    `fallback_region` prices a region the price file lacks with that region's prices (flagged), else it is refused;
+    """The cost model of a synthesized template and the config it was synthesized with (its guard), at `prices`;
     `counter_billed_ms` replaces the assumed warm duration of the counter (e.g. the deployed one's average)."""
-    prices = load_prices(config.region, fallback=fallback_region)
     inputs = gather(template, config.guard_rate_per_second)
     if counter_billed_ms is not None:
         inputs = replace(inputs, counter_billed_ms=counter_billed_ms)

@@ -2,8 +2,8 @@
 itemized by what causes it, at list price and after the always-free tiers.
 
 A region the file does not price is refused (`UnpricedRegionError`): figures from another region's prices would look
-as sure as the real ones. The caller may name a region whose prices to use instead (`fallback`); the book then says
-so (`PriceBook.fallback`), and every output flags it.
+as sure as the real ones. The caller may name the region whose prices to use (`priced_at`); when it is not the
+config's region the book says so (`PriceBook.fallback`), and every output flags it.
 
 A free tier is an account's monthly allowance, so it is applied to the total of each kind of usage, in the order
 BILLING lists them; two kinds that share one allowance (Lambda's GB-seconds on either architecture; CloudWatch Logs'
@@ -50,7 +50,7 @@ class PriceBook:
     region: str
     """The region asked for (the config's)."""
     priced_region: str
-    """The region whose prices these are: `region`, or the fallback the caller named when the file lacks it."""
+    """The region whose prices these are: `region`, or the one the caller named."""
     prices: Mapping[str, Price]
 
     @property
@@ -69,20 +69,17 @@ class PriceBook:
         return self.prices[key].value
 
 
-def load_prices(region: str, *, fallback: str | None = None, path: Path = PRICES_FILE) -> PriceBook:
-    """`region`'s prices; for a region the file lacks, `fallback`'s (flagged), or UnpricedRegionError without one."""
+def load_prices(region: str, *, priced_at: str | None = None, path: Path = PRICES_FILE) -> PriceBook:
+    """Prices for the config's `region`: its own, or `priced_at`'s (flagged when another region's)."""
     document: dict[str, Any] = json.loads(path.read_text())
     regions: Mapping[str, Any] = document["regions"]
-    priced = region
-    if region not in regions:
-        if fallback is None or fallback not in regions:
-            asked = f" nor for {fallback}" if fallback else ""
-            raise UnpricedRegionError(
-                f"{path.name} has no prices for {region}{asked} (it has {', '.join(sorted(regions))}): add the "
-                "region's prices, each with its AWS source, or run with --fallback-region REGION to price it with "
-                "another region's list prices (flagged in every figure)"
-            )
-        priced = fallback
+    priced = priced_at or region
+    if priced not in regions:
+        raise UnpricedRegionError(
+            f"{path.name} has no prices for {priced} (it has {', '.join(sorted(regions))}): add the region's prices, "
+            "each with its AWS source, or run with --region REGION to price it with another region's list prices "
+            "(flagged in every figure)"
+        )
     return PriceBook(
         as_of=document["as_of"],
         region=region,

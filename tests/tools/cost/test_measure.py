@@ -7,8 +7,7 @@ import json
 import pytest
 
 from functions.common import catalog
-from tools.cost.measure import COUNTED_VISIT, GET_VISITS, WRU_ITEM_BYTES, Measurement, measure_requests
-from tools.cost.probe_run import probe_run
+from tools.cost.measure import COUNTED_VISIT, GET_VISITS, WRU_ITEM_BYTES, Measurement, measure_requests, probe_run
 from tools.synth import default_template
 
 

@@ -75,16 +75,16 @@ def test_a_free_tier_is_taken_once_from_the_total_and_shared_pools_in_order(pric
 
 def test_a_region_without_prices_is_refused_unless_another_regions_prices_are_asked_for(price_file: Path) -> None:
     # A deploy to a region the file lacks gets no figures by default: they would look as sure as a priced region's
-    with pytest.raises(UnpricedRegionError, match=r"xx-nowhere-1.*r-1.*--fallback-region"):
+    with pytest.raises(UnpricedRegionError, match=r"xx-nowhere-1.*r-1.*--region"):
         load_prices("xx-nowhere-1", path=price_file)
     # Asked for, another region's prices are used and the book says whose they are
-    prices = load_prices("xx-nowhere-1", fallback="r-1", path=price_file)
+    prices = load_prices("xx-nowhere-1", priced_at="r-1", path=price_file)
     assert (prices.fallback, prices.region, prices.priced_region) == (True, "xx-nowhere-1", "r-1")
-    # A fallback the file lacks too is refused, not silently replaced
+    # A region the file lacks too is refused, not silently replaced
     with pytest.raises(UnpricedRegionError, match="xx-other-1"):
-        load_prices("xx-nowhere-1", fallback="xx-other-1", path=price_file)
-    # A priced region is its own, whatever fallback is named
-    assert not load_prices("r-1", fallback="r-1", path=price_file).fallback
+        load_prices("r-1", priced_at="xx-other-1", path=price_file)
+    # A priced region asked for by name is its own
+    assert not load_prices("r-1", priced_at="r-1", path=price_file).fallback
 
 
 @pytest.mark.parametrize(
@@ -137,7 +137,7 @@ def _template(tracing: str) -> dict[str, Any]:
 
 def _request(key: str, writes: int, log_bytes: int) -> RequestCost:
     metrics = frozenset({("Visits", (("service", "x"),))}) if key == COUNTED_VISIT else frozenset()
-    return RequestCost(key, key, {"UpdateItem": writes}, 200, 50, log_bytes, 0, metrics, "", "")
+    return RequestCost(key, key, {"UpdateItem": writes}, log_bytes, 0, metrics, "", "")
 
 
 def test_a_small_stack_costs_what_a_hand_count_says(price_file: Path) -> None:
