@@ -22,7 +22,7 @@ def spike_alarm(treat_missing_data: str = "notBreaching", statistic: str = "Sum"
             name="Stack-api-request-spike",
             description="Too many requests",
             metric=Metric("AWS/ApiGateway", "Count", {"ApiId": "api"}, statistic, PERIOD),
-            queries=(),
+            math_metrics=(),
             evaluation_periods=3,
             datapoints_to_alarm=2,
             threshold=10,
