@@ -67,6 +67,8 @@ _TOTALS_KEY: Final = {catalog.VISITS_PARTITION_KEY: {"S": catalog.VISITS_ITEM_KE
 _SECONDS_PER_DAY: Final = 86_400
 _MAX_TOTALS_ATTEMPTS: Final = 3
 """Each attempt that fails its condition is an answer (the stored day moved on), never an uncertain write."""
+_MAX_LINK_ATTEMPTS: Final = 3
+"""A guess of the link's last day, the right variant, and one more if a new day began between them."""
 
 
 class VisitStoreUnavailableError(Exception):
@@ -304,7 +306,7 @@ class VisitCounter:
         (so a stranger's codes add no item). The first view of a UTC day adds a day; one write when this
         container knows the link's last day, two when it guessed wrong (a refused write returns the item)."""
         must_exist = True
-        for _ in range(_MAX_TOTALS_ATTEMPTS):
+        for _ in range(_MAX_LINK_ATTEMPTS):
             new_day = self._link_days.get(code) != day
             try:
                 with _store_errors():
@@ -326,7 +328,7 @@ class VisitCounter:
                 continue
             self._link_days[code] = day
             return
-        raise VisitStoreUnavailableError(f"the link's day kept changing during {_MAX_TOTALS_ATTEMPTS} writes")
+        raise VisitStoreUnavailableError(f"the link's day kept changing during {_MAX_LINK_ATTEMPTS} writes")
 
 
 @dataclass(frozen=True)
@@ -472,7 +474,7 @@ class _Gate:
                 self.undo()
             raise
         if self.download:
-            return Outcome.FIRST_VIEW
+            return Outcome.FIRST_VIEW  # the visitor's one download of the day
         views = int(response["Attributes"][self._visitor_attribute]["N"])
         return Outcome.FIRST_VIEW if views == 1 else Outcome.REPEAT_VIEW
 

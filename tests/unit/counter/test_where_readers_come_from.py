@@ -16,6 +16,7 @@ from functions.common import catalog
 from functions.counter import app
 from functions.counter.sources import curated_sources, source_names, source_of
 from functions.counter.visits import Visit, VisitCounter
+from tests.support.dynamodb_faults import on_key, refused
 from tests.support.item_size import item_size_bytes
 from tests.support.openapi import assert_matches_spec
 from tests.unit.counter.conftest import CHROME, MAX_VIEWS, SITE_ORIGIN, Invoke
@@ -319,3 +320,29 @@ def _counter(client: Any, table: str, *, clock: Callable[[], datetime]) -> Visit
     return VisitCounter(
         client=client, table_name=table, max_views_per_day=MAX_VIEWS, max_views_per_network_per_day=10, clock=clock
     )
+
+
+def test_a_download_whose_totals_write_is_refused_is_counted_once_on_retry(invoke: Invoke, visits_table: str) -> None:
+    # Given DynamoDB throttles the totals write of a download (nothing applied)
+    counter = app.visit_counter()
+    with refused(counter.client, "UpdateItem", "ThrottlingException", when=on_key(catalog.VISITS_ITEM_KEY)):
+        assert _post(invoke, {"visit_id": "visit-0001", "kind": "download"})["status"] == 503
+    # When the browser retries it, twice / Then it counts once
+    assert _post(invoke, {"visit_id": "visit-0001", "kind": "download"})["counted"] is True
+    assert _post(invoke, {"visit_id": "visit-0001", "kind": "download"})["counted"] is False
+    assert _item(visits_table, catalog.VISITS_ITEM_KEY)[catalog.TODAY_DOWNLOADS_ATTRIBUTE] == {"N": "1"}
+
+
+def test_a_link_write_that_fails_keeps_the_view_counted_and_logs_no_code(
+    invoke: Invoke, visits_table: str, lambda_stdout: Callable[[], str]
+) -> None:
+    # Given DynamoDB throttles the write of the link's item
+    create_link(boto3.client("dynamodb"), visits_table, "acme-secret-code", today="2026-01-01")
+    counter = app.visit_counter()
+    prefix = catalog.LINK_KEY_PREFIX
+    with refused(counter.client, "UpdateItem", "ThrottlingException", when=on_key(prefix), times=3):
+        answer = _post(invoke, {"visit_id": "visit-0001", "ref": "acme-secret-code"})
+    # Then the view is counted (its retry would be the same visit), only the link's view is lost, and said so
+    assert (answer["status"], answer["counted"], answer["count"]) == (200, True, 1)
+    assert "application link view not recorded" in lambda_stdout()
+    assert "acme-secret-code" not in lambda_stdout()
