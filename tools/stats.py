@@ -206,7 +206,7 @@ def render(stats: Stats) -> str:
             if link.first_opened
             else "never opened"
         )
-        name = "(other)  views with a code you did not make" if link.code == catalog.OTHER_LINK_CODE else link.code
+        name = "(other: codes you did not make)" if link.code == catalog.OTHER_LINK_CODE else link.code
         lines.append(f"  {name}: {opened}")
     return "\n".join(lines)
 
