@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOCK := requirements/lock.txt
 
-.PHONY: setup test test-fast lint format typecheck synth preflight verify destroy bench cost dev digest drill site dashboard clean lock browser
+.PHONY: setup test test-fast lint format typecheck synth preflight verify destroy bench cost dev digest drill site dashboard clean lock browser stats link
 
 setup: $(STAMP)
 
@@ -60,6 +60,17 @@ preflight: setup
 ##         failure (docs/deploy.md, "Did it work?"); ARGS=--stack-outputs cdk-outputs.json reads the deploy's outputs
 verify: setup
 	$(BIN)/python -m tools.verify $(ARGS)
+
+## stats: where readers come from: views, unique visitors, downloads and sources of today and the last days, and
+##        each application link (first and last opened, days, views), read with your own AWS credentials;
+##        ARGS=--local reads the running `make dev`, ARGS="--days 30" shows a month (docs/privacy.md)
+stats: setup
+	$(BIN)/python -m tools.stats $(ARGS)
+
+## link: makes an application link's code and prints the link to paste into that application
+##       (NAME=acme-2026-12; ARGS=--local for the running `make dev`)
+link: setup
+	$(BIN)/python -m tools.link $(NAME) $(ARGS)
 
 ## destroy: deletes the app stack, then the deploy-role stack, with the pinned CDK CLI (each asks first); what stays
 ##          and how to remove it: docs/deploy.md, "Teardown"

@@ -86,7 +86,44 @@ LAST_WRITE_ATTRIBUTE: Final = "last_write"
 """A random token of the last write that counted a view on the network's item: lets that write, and only that
 write, be undone when the rest of its visit failed."""
 EXPIRES_AT_ATTRIBUTE: Final = "expires_at"
-"""The table's TTL attribute (epoch seconds): salts and network items expire after their day."""
+"""The table's TTL attribute (epoch seconds): salts and network items expire after their day, day items after
+DAY_ITEM_RETENTION_DAYS."""
+# Where readers come from (docs/privacy.md): today's figures live in the totals item beside today's views, each
+# past day's in a day item; application links (codes the owner makes with `make link`) each in their own item.
+TODAY_DOWNLOADS_ATTRIBUTE: Final = "today_downloads"
+"""Visitors who downloaded the résumé today (each counted once per UTC day)."""
+SOURCE_ATTRIBUTE_PREFIX: Final = "src_"
+"""Then a source's name (functions/counter/sources.json, or direct / other): today's unique visitors from it,
+counted on each visitor's first counted view of the day; on a day item, that day's."""
+DOWNLOADED_ATTRIBUTE: Final = "downloaded"
+"""On a network's item: the short keyed hashes of its visitors who downloaded that day."""
+DAY_KEY_PREFIX: Final = "day#"
+"""Then a past UTC day: its views, unique visitors, downloads and sources, copied from the totals item by the
+first write of the next day that finds it."""
+DAY_VIEWS_ATTRIBUTE: Final = "views"
+DAY_UNIQUE_ATTRIBUTE: Final = "unique_visitors"
+DAY_DOWNLOADS_ATTRIBUTE: Final = "downloads"
+DAY_ITEM_RETENTION_DAYS: Final = 400
+"""How long a day item is kept (TTL): a year of history for `make stats` and the digest, and a little more."""
+LINK_KEY_PREFIX: Final = "link#"
+"""Then an application link's code (`make link`): only codes with an item count; views with any other code count
+under OTHER_LINK_CODE."""
+OTHER_LINK_CODE: Final = "(other)"
+"""Not a valid code (LINK_CODE_PATTERN), so no code the owner makes can be mistaken for it."""
+LINK_CODE_PATTERN: Final = r"[a-z0-9][a-z0-9-]{0,39}"
+"""An application link's code, matched whole: lower case so a code reads the same wherever it is pasted, letters,
+digits and hyphens only so `?ref=<code>` needs no URL encoding, at most 40 characters so a code stays a short
+label (`acme-2026-12`) and its item's key small."""
+LINK_CREATED_ATTRIBUTE: Final = "created"
+LINK_FIRST_OPENED_ATTRIBUTE: Final = "first_opened"
+LINK_LAST_OPENED_ATTRIBUTE: Final = "last_opened"
+LINK_DAYS_ATTRIBUTE: Final = "days"
+"""On how many UTC days the link was opened."""
+LINK_VIEWS_ATTRIBUTE: Final = "views"
+SOURCE_DIRECT: Final = "direct"
+"""No referrer, or the site itself."""
+SOURCE_OTHER: Final = "other"
+"""A referrer whose host is in no source's list."""
 
 # Environment variables the Lambdas read; infra sets them under these names.
 TABLE_NAME_ENV: Final = "TABLE_NAME"

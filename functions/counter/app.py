@@ -13,6 +13,7 @@ import warnings
 from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any, Final, cast
+from urllib.parse import urlsplit
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
@@ -25,7 +26,14 @@ from functions.common.emf import count_by
 from functions.common.env import required_env
 from functions.counter import IMPORT_STARTED
 from functions.counter.crawlers import ignore_reason
-from functions.counter.http import RETRY_AFTER_SECONDS, ApiError, error_response, json_response, visit_id_from_body
+from functions.counter.http import (
+    RETRY_AFTER_SECONDS,
+    ApiError,
+    error_response,
+    json_response,
+    visit_request_from_body,
+)
+from functions.counter.sources import source_of
 from functions.counter.visits import Outcome, Totals, Visit, VisitCounter, VisitStoreUnavailableError
 
 IMPORT_MS: Final = round((time.perf_counter() - IMPORT_STARTED) * 1000, 1)
@@ -84,6 +92,12 @@ def site_origins() -> frozenset[str]:
     return frozenset(origin for origin in required_env(catalog.ALLOWED_ORIGINS_ENV).split(",") if origin)
 
 
+@cache
+def site_hosts() -> frozenset[str]:
+    """The hosts of the site's origins: a referrer from one of them is the site itself (a direct visit)."""
+    return frozenset(filter(None, (urlsplit(origin).hostname for origin in site_origins())))
+
+
 def _figures(totals: Totals) -> dict[str, Any]:
     return {
         "count": totals.count,
@@ -99,8 +113,9 @@ def _get_visits(event: dict[str, Any], counter: VisitCounter) -> dict[str, Any]:
 def _post_visit(event: dict[str, Any], counter: VisitCounter) -> dict[str, Any]:
     """Counts the visit unless it is not a visitor's (crawlers.py), from another site, a retry of a counted one,
     or over the visitor's or the network's daily limit; every case answers the figures and whether, or why not,
-    it counted. The IP and User-Agent go into the day's hashes only, never into a log or an answer."""
-    visit_id = visit_id_from_body(event)
+    it counted. The IP and User-Agent go into the day's hashes only, never into a log or an answer; the referrer
+    becomes a source's name here, and only that name goes further."""
+    request = visit_request_from_body(event)
     http = event["requestContext"]["http"]
     user_agent = http.get("userAgent") or ""
     # NOTE: CORS only keeps a foreign page from reading the answer; the browser still sends the POST, with the
@@ -114,13 +129,24 @@ def _post_visit(event: dict[str, Any], counter: VisitCounter) -> dict[str, Any]:
         return _not_counted(counter.totals(), reason)
     # NOTE: without a visit id (not the site's own script) the request id stands in; a retry then gets a new one
     # and may count again, up to the visitor's daily limit.
-    visit = Visit(visit_id or event["requestContext"]["requestId"], http["sourceIp"], user_agent)
+    visit = Visit(
+        request.visit_id or event["requestContext"]["requestId"],
+        http["sourceIp"],
+        user_agent,
+        source=None if request.referrer is None else source_of(request.referrer, site_hosts()),
+        link=request.ref,
+        download=request.download,
+    )
     result = counter.record_visit(visit)
+    if result.link_lost:
+        logger.warning("application link view not recorded: the visit store is unavailable")
     if result.outcome is Outcome.ALREADY_COUNTED:
         return _not_counted(result.totals, catalog.ALREADY_COUNTED_REASON)
     if result.outcome in _LIMITS:
         _count_ignored(_LIMITS[result.outcome])
         return _not_counted(result.totals, _LIMITS[result.outcome])
+    if visit.download:
+        return {**_figures(result.totals), "counted": True}
     metrics.add_metric(name=catalog.VISITS_METRIC, unit=MetricUnit.Count, value=1)
     if result.outcome is Outcome.FIRST_VIEW:
         metrics.add_metric(name=catalog.UNIQUE_VISITORS_METRIC, unit=MetricUnit.Count, value=1)

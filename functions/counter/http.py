@@ -10,15 +10,36 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Final
 
+from functions.common.catalog import LINK_CODE_PATTERN
+
 MAX_BODY_BYTES: Final = 1024
-"""POST /visits needs no body; a small JSON object is tolerated so clients can send `{}` or a visit id."""
+"""POST /visits needs no body; a small JSON object carries the visit's id, referrer, link code and kind."""
 
 VISIT_ID_FIELD: Final = "visit_id"
 VISIT_ID_PATTERN: Final = re.compile(r"[A-Za-z0-9_-]{8,64}")
 """Matched whole (fullmatch: `$` would let a trailing newline through). What the site sends
 (frontend/static/counter.js: a random UUID per visit, kept while the visit is retried)."""
+
+REFERRER_FIELD: Final = "referrer"
+MAX_REFERRER_CHARS: Final = 800
+"""A referrer is reduced to its host at once; a longer one is not a browser's `document.referrer` of this site's
+visitors worth the bytes (the whole body is at most MAX_BODY_BYTES)."""
+REF_FIELD: Final = "ref"
+LINK_CODE: Final = re.compile(LINK_CODE_PATTERN)
+KIND_FIELD: Final = "kind"
+KIND_VIEW: Final = "view"
+KIND_DOWNLOAD: Final = "download"
+KINDS: Final = (KIND_VIEW, KIND_DOWNLOAD)
+_FIELD_CHECKS: Final[dict[str, Callable[[str], bool]]] = {
+    VISIT_ID_FIELD: lambda value: VISIT_ID_PATTERN.fullmatch(value) is not None,
+    REFERRER_FIELD: lambda value: len(value) <= MAX_REFERRER_CHARS,
+    REF_FIELD: lambda value: LINK_CODE.fullmatch(value) is not None,
+    KIND_FIELD: lambda value: True,
+}
 
 RETRY_AFTER_SECONDS: Final = 2
 """What a 503 tells clients to wait: DynamoDB throttling clears within seconds for a counter this small."""
@@ -54,12 +75,25 @@ def error_response(error: ApiError) -> dict[str, Any]:
     return json_response(error.status, {"error": error.code, "message": error.message}, error.headers)
 
 
-def visit_id_from_body(event: dict[str, Any]) -> str | None:
-    """The client's id of this visit from an empty body or a small JSON object (None when it sent none);
-    anything else is the client's error (400/413)."""
+@dataclass(frozen=True)
+class VisitRequest:
+    """What a POST /visits asked for (docs/api/openapi.yaml, VisitRequest); every field optional."""
+
+    visit_id: str | None = None
+    referrer: str | None = None
+    """`document.referrer` as the page saw it: reduced to a source at once (sources.py), never kept."""
+    ref: str | None = None
+    """An application link's code (catalog.LINK_CODE_PATTERN)."""
+    download: bool = False
+    """`kind: "download"`: the résumé was downloaded (not a page view)."""
+
+
+def visit_request_from_body(event: dict[str, Any]) -> VisitRequest:
+    """The visit a client posted, from an empty body or a small JSON object; anything else is the client's error
+    (400/413). Error messages never echo a value: a referrer must not reach a log or an answer."""
     raw = event.get("body")
     if not raw:
-        return None
+        return VisitRequest()
     # Checked before decoding so a huge body costs nothing to refuse (base64 is 4/3 of the bytes).
     if len(raw) > MAX_BODY_BYTES * 4 // 3 + 4:
         raise _too_large()
@@ -67,20 +101,46 @@ def visit_id_from_body(event: dict[str, Any]) -> str | None:
     if len(data) > MAX_BODY_BYTES:
         raise _too_large()
     if not data.strip():
-        return None
+        return VisitRequest()
     try:
         parsed = json.loads(data)
     except (UnicodeDecodeError, ValueError) as exc:
         raise ApiError(400, "malformed_body", f"body is not valid JSON: {exc}") from exc
     if not isinstance(parsed, dict):
         raise ApiError(400, "malformed_body", "body must be a JSON object (or empty)")
-    if VISIT_ID_FIELD not in parsed:
+    kind = _field(parsed, KIND_FIELD, "invalid_kind", f"{KIND_FIELD} must be one of {', '.join(KINDS)}", KINDS)
+    return VisitRequest(
+        visit_id=_field(
+            parsed,
+            VISIT_ID_FIELD,
+            "invalid_visit_id",
+            f"{VISIT_ID_FIELD} must be 8 to 64 of A-Z, a-z, 0-9, '_' and '-'",
+        ),
+        referrer=_field(
+            parsed,
+            REFERRER_FIELD,
+            "invalid_referrer",
+            f"{REFERRER_FIELD} must be a string of at most {MAX_REFERRER_CHARS} characters",
+        ),
+        ref=_field(
+            parsed,
+            REF_FIELD,
+            "invalid_ref",
+            f"{REF_FIELD} must be 1 to 40 of a-z, 0-9 and '-', starting with a letter or digit",
+        ),
+        download=kind == KIND_DOWNLOAD,
+    )
+
+
+def _field(parsed: dict[str, Any], name: str, code: str, message: str, allowed: tuple[str, ...] = ()) -> str | None:
+    """The field's value (None when absent); `null` or another type is an error too: the contract says a field,
+    when sent, is a string of its shape."""
+    if name not in parsed:
         return None
-    visit_id = parsed[VISIT_ID_FIELD]
-    # `null` is not a string either: the contract (docs/api/openapi.yaml) says the field, when sent, is one.
-    if not isinstance(visit_id, str) or VISIT_ID_PATTERN.fullmatch(visit_id) is None:
-        raise ApiError(400, "invalid_visit_id", f"{VISIT_ID_FIELD} must be 8 to 64 of A-Z, a-z, 0-9, '_' and '-'")
-    return visit_id
+    value = parsed[name]
+    if not isinstance(value, str) or not _FIELD_CHECKS[name](value) or (allowed and value not in allowed):
+        raise ApiError(400, code, message)
+    return value
 
 
 def _decoded_body(raw: str, *, is_base64: bool) -> bytes:

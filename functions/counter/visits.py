@@ -5,8 +5,14 @@ A counted visit is two conditional writes (the reasoning: docs/performance.md; w
 1. the gate, on the item of the day of the visit's network (everyone behind its source IP): adds the visit's id,
    one view to the network and one to the visitor, only if that id is not there yet, the visitor is under
    `max_views_per_day` and the network under `max_views_per_network_per_day`. A failed condition returns the
-   item, which says why: a retry of a counted visit, the network's limit, or the visitor's.
-2. the totals, on the site's item (the one the first version wrote, so a deployed count carries on).
+   item, which says why: a retry of a counted visit, the network's limit, or the visitor's. A download adds the
+   visitor to the network's downloaders instead, once a day.
+2. the totals, on the site's item (the one the first version wrote, so a deployed count carries on), with today's
+   downloads and, on a visitor's first view of the day, one to today's count of the visit's source. The first
+   write of a day finds the item on the day before (its refused condition returns it) and copies that day's
+   figures to the day's own item first.
+
+A view with an application link's code writes its link's item too (a third write, best effort).
 
 The client never retries (app.py): a write whose answer was lost may have been applied, and sending it again
 would count a visit twice. Reads change nothing, so they are retried here. When the gate's outcome is unknown,
@@ -35,6 +41,7 @@ from botocore.exceptions import (
 )
 
 from functions.common import catalog
+from functions.counter.sources import source_names
 from functions.counter.visitors import SALT_BYTES, day_expiry, network_id, utc_day, visit_digest, visitor_id
 
 if TYPE_CHECKING:
@@ -57,8 +64,11 @@ READ_RETRY_PAUSE_SECONDS: Final = 0.05
 """Enough for a throttled partition to take the read; two attempts of ~1.5 s stay inside the function's timeout."""
 _CONDITION_FAILED: Final = "ConditionalCheckFailedException"
 _TOTALS_KEY: Final = {catalog.VISITS_PARTITION_KEY: {"S": catalog.VISITS_ITEM_KEY}}
+_SECONDS_PER_DAY: Final = 86_400
 _MAX_TOTALS_ATTEMPTS: Final = 3
 """Each attempt that fails its condition is an answer (the stored day moved on), never an uncertain write."""
+_MAX_LINK_ATTEMPTS: Final = 3
+"""A guess of the link's last day, the right variant, and one more if a new day began between them."""
 
 
 class VisitStoreUnavailableError(Exception):
@@ -84,6 +94,12 @@ class Visit:
     visit_id: str
     source_ip: str
     user_agent: str
+    source: str | None = None
+    """Where the visitor came from (sources.py), counted on their first counted view of the day; None: not told."""
+    link: str | None = None
+    """The application link's code the page was opened with (catalog.LINK_CODE_PATTERN)."""
+    download: bool = False
+    """A download of the résumé, counted once per visitor and day, not a view."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +129,8 @@ class Totals:
 class VisitResult:
     outcome: Outcome
     totals: Totals
+    link_lost: bool = False
+    """The view counted, but its application link's item could not be written (DynamoDB unavailable)."""
 
 
 def utc_now() -> datetime:
@@ -141,6 +159,8 @@ class VisitCounter:
         self._stored_day: str | None = None
         """The day the totals item counted at this container's last write: picks the right write first (a wrong
         guess, as on the day's first visit, costs one refused write)."""
+        self._link_days: dict[str, str] = {}
+        """The day each application link was last seen opened by this container (only codes the owner made)."""
 
     def totals(self) -> Totals:
         """The stored figures (zeros before the first visit); today's are zero until today's first visit."""
@@ -159,20 +179,35 @@ class VisitCounter:
             self.client,
             self.table_name,
             key=f"{catalog.NETWORK_KEY_PREFIX}{day}#{network}",
-            visitor=f"{catalog.VISITOR_ATTRIBUTE_PREFIX}{visitor}",
+            visitor=visitor,
             visit=visit_digest(visit.visit_id),
+            download=visit.download,
         )
         outcome = gate.enter(
             day, max_views=self.max_views_per_day, max_network_views=self.max_views_per_network_per_day
         )
         if outcome not in (Outcome.FIRST_VIEW, Outcome.REPEAT_VIEW):
             return VisitResult(outcome, self.totals())
+        first_view = outcome is Outcome.FIRST_VIEW and not visit.download
+        added = _Added(
+            views=0 if visit.download else 1,
+            unique=1 if first_view else 0,
+            downloads=1 if visit.download else 0,
+            source=visit.source if first_view else None,
+        )
         try:
-            totals = self._add_to_totals(day, first_view=outcome is Outcome.FIRST_VIEW)
+            totals = self._add_to_totals(day, added)
         except VisitStoreUnavailableError as error:
             if not error.maybe_counted:
                 gate.undo()
             raise
+        if visit.link is None or visit.download:
+            return VisitResult(outcome, totals)
+        try:
+            self._open_link(visit.link, day)
+        except VisitStoreUnavailableError:
+            # The view is counted (its retry would be answered already_counted): only the link's view is lost.
+            return VisitResult(outcome, totals, link_lost=True)
         return VisitResult(outcome, totals)
 
     def _salt_of(self, day: str) -> bytes:
@@ -211,11 +246,14 @@ class VisitCounter:
             return winner
         return salt
 
-    def _add_to_totals(self, day: str, *, first_view: bool) -> Totals:
-        """One conditional update of the totals item; a new UTC day resets today's figures in the same write."""
-        stored_day = self._stored_day or day
+    def _add_to_totals(self, day: str, added: _Added) -> Totals:
+        """One conditional update of the totals item; a new UTC day resets today's figures in the same write,
+        once the day before is copied to its day item."""
+        # A day older than today is never guessed: the write that moves the day must see the item as it was.
+        stored_day = self._stored_day if self._stored_day and self._stored_day > day else day
+        stored: dict[str, Any] = {}
         for _ in range(_MAX_TOTALS_ATTEMPTS):
-            update = _totals_update(day, stored_day, first_view=first_view)
+            update = _totals_update(day, stored_day, added, stored)
             try:
                 with _store_errors():
                     response = self.client.update_item(
@@ -228,35 +266,154 @@ class VisitCounter:
             except ClientError as exc:
                 if error_code(exc) != _CONDITION_FAILED:
                     raise
-                stored_day = exc.response.get("Item", {}).get(catalog.TODAY_ATTRIBUTE, {}).get("S", "")  # type: ignore[attr-defined]
+                stored = exc.response.get("Item", {})  # type: ignore[assignment]
+                stored_day = stored.get(catalog.TODAY_ATTRIBUTE, {}).get("S", "")
+                if stored_day and stored_day < day:
+                    self._keep_day(stored_day, stored)
                 continue
             item = response["Attributes"]
             self._stored_day = item[catalog.TODAY_ATTRIBUTE]["S"]
             return Totals.from_item(item, day)
         raise VisitStoreUnavailableError(f"the totals' day kept changing during {_MAX_TOTALS_ATTEMPTS} writes")
 
+    def _keep_day(self, day: str, totals_item: dict[str, Any]) -> None:
+        """Copies a past day's figures from the totals item (as its refused write returned it) to the day's item,
+        for `make stats` and the digest. A later copy of the same day replaces it with the same figures.
+        Failing, it fails the visit before the totals move on (nothing counted), so the retry copies it again."""
+        figures = {
+            catalog.DAY_VIEWS_ATTRIBUTE: catalog.TODAY_VIEWS_ATTRIBUTE,
+            catalog.DAY_UNIQUE_ATTRIBUTE: catalog.TODAY_UNIQUE_ATTRIBUTE,
+            catalog.DAY_DOWNLOADS_ATTRIBUTE: catalog.TODAY_DOWNLOADS_ATTRIBUTE,
+        }
+        item = {name: totals_item[today] for name, today in figures.items() if today in totals_item}
+        item |= {name: value for name, value in totals_item.items() if name.startswith(catalog.SOURCE_ATTRIBUTE_PREFIX)}
+        expires = day_expiry(day) + catalog.DAY_ITEM_RETENTION_DAYS * _SECONDS_PER_DAY
+        try:
+            with _store_errors():
+                self.client.put_item(
+                    TableName=self.table_name,
+                    Item={
+                        **item,
+                        catalog.VISITS_PARTITION_KEY: {"S": catalog.DAY_KEY_PREFIX + day},
+                        catalog.EXPIRES_AT_ATTRIBUTE: {"N": str(expires)},
+                    },
+                )
+        except VisitStoreUnavailableError as error:
+            raise VisitStoreUnavailableError(str(error)) from error
+
+    def _open_link(self, code: str, day: str) -> None:
+        """One view of an application link: on its item when the owner made the code, else on OTHER_LINK_CODE's
+        (so a stranger's codes add no item). The first view of a UTC day adds a day; one write when this
+        container knows the link's last day, two when it guessed wrong (a refused write returns the item)."""
+        must_exist = True
+        for _ in range(_MAX_LINK_ATTEMPTS):
+            new_day = self._link_days.get(code) != day
+            try:
+                with _store_errors():
+                    self.client.update_item(
+                        TableName=self.table_name,
+                        Key={catalog.VISITS_PARTITION_KEY: {"S": catalog.LINK_KEY_PREFIX + code}},
+                        ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                        **_link_update(day, new_day=new_day, must_exist=must_exist),
+                    )
+            except ClientError as exc:
+                if error_code(exc) != _CONDITION_FAILED:
+                    raise
+                item: dict[str, Any] = exc.response.get("Item", {})  # type: ignore[assignment]
+                if not item and must_exist:
+                    code, must_exist = catalog.OTHER_LINK_CODE, False
+                    continue
+                last = item.get(catalog.LINK_LAST_OPENED_ATTRIBUTE, {}).get("S", "")
+                self._link_days[code] = day if last >= day else last
+                continue
+            self._link_days[code] = day
+            return
+        raise VisitStoreUnavailableError(f"the link's day kept changing during {_MAX_LINK_ATTEMPTS} writes")
+
+
+@dataclass(frozen=True)
+class _Added:
+    """What one counted request adds to the totals item."""
+
+    views: int
+    unique: int
+    downloads: int
+    source: str | None
+    """Today's count of this source gets one (a visitor's first counted view of the day only)."""
+
+
+def _link_update(day: str, *, new_day: bool, must_exist: bool) -> dict[str, Any]:
+    names = {
+        "#last": catalog.LINK_LAST_OPENED_ATTRIBUTE,
+        "#views": catalog.LINK_VIEWS_ATTRIBUTE,
+    }
+    values: dict[str, Any] = {":one": {"N": "1"}, ":day": {"S": day}}
+    exists = ""
+    if must_exist:
+        names["#pk"] = catalog.VISITS_PARTITION_KEY
+        exists = "attribute_exists(#pk) AND "
+    if not new_day:
+        # A request that began before midnight, after the link's first view of the new day: a view, no new day.
+        return _expression("ADD #views :one", f"{exists}#last >= :day", names, values)
+    names |= {"#first": catalog.LINK_FIRST_OPENED_ATTRIBUTE, "#days": catalog.LINK_DAYS_ATTRIBUTE}
+    return _expression(
+        "SET #last = :day, #first = if_not_exists(#first, :day) ADD #days :one, #views :one",
+        f"{exists}(attribute_not_exists(#last) OR #last < :day)",
+        names,
+        values,
+    )
+
 
 def _salt_key(day: str) -> dict[str, Any]:
     return {catalog.VISITS_PARTITION_KEY: {"S": catalog.SALT_KEY_PREFIX + day}}
 
 
-def _totals_update(day: str, stored_day: str, *, first_view: bool) -> dict[str, Any]:
+def _totals_update(day: str, stored_day: str, added: _Added, stored: dict[str, Any]) -> dict[str, Any]:
     """The update for a totals item believed to count `stored_day`: the same day, an older one (reset today's
-    figures) or a newer one (a request that began before midnight: it adds to the totals only)."""
+    figures; `stored` is the item as its refused write returned it) or a newer one (a request that began before
+    midnight: it adds to the totals only)."""
     names = {
         "#count": catalog.VISITS_COUNT_ATTRIBUTE,
         "#unique": catalog.UNIQUE_VISITORS_ATTRIBUTE,
         "#day": catalog.TODAY_ATTRIBUTE,
     }
-    values: dict[str, Any] = {":one": {"N": "1"}, ":unique": {"N": "1" if first_view else "0"}, ":day": {"S": day}}
-    totals = "#count :one, #unique :unique"
+    values: dict[str, Any] = {
+        ":views": {"N": str(added.views)},
+        ":unique": {"N": str(added.unique)},
+        ":day": {"S": day},
+    }
+    totals = "#count :views, #unique :unique"
     if stored_day > day:
         return _expression(f"ADD {totals}", "#day > :day", names, values)
-    names |= {"#today_views": catalog.TODAY_VIEWS_ATTRIBUTE, "#today_unique": catalog.TODAY_UNIQUE_ATTRIBUTE}
+    values[":downloads"] = {"N": str(added.downloads)}
+    names |= {
+        "#today_views": catalog.TODAY_VIEWS_ATTRIBUTE,
+        "#today_unique": catalog.TODAY_UNIQUE_ATTRIBUTE,
+        "#today_downloads": catalog.TODAY_DOWNLOADS_ATTRIBUTE,
+    }
+    source = "" if added.source is None else catalog.SOURCE_ATTRIBUTE_PREFIX + added.source
+    if source:
+        names["#source"] = source
+        values[":one"] = {"N": "1"}
     if stored_day == day:
-        return _expression(f"ADD {totals}, #today_views :one, #today_unique :unique", "#day = :day", names, values)
+        add_source = ", #source :one" if source else ""
+        return _expression(
+            f"ADD {totals}, #today_views :views, #today_unique :unique, #today_downloads :downloads{add_source}",
+            "#day = :day",
+            names,
+            values,
+        )
+    # NOTE: a new day starts its sources from nothing: the day before's are removed (those the list names and
+    # any the stored item holds), in the same write; a path may not be both set and removed.
+    old_sources = {catalog.SOURCE_ATTRIBUTE_PREFIX + name for name in source_names()}
+    old_sources |= {name for name in stored if name.startswith(catalog.SOURCE_ATTRIBUTE_PREFIX)}
+    removed = sorted(old_sources - {source})
+    names |= {f"#old{index}": name for index, name in enumerate(removed)}
+    remove = " REMOVE " + ", ".join(f"#old{index}" for index in range(len(removed))) if removed else ""
+    set_source = ", #source = :one" if source else ""
     return _expression(
-        f"SET #day = :day, #today_views = :one, #today_unique = :unique ADD {totals}",
+        "SET #day = :day, #today_views = :views, #today_unique = :unique, #today_downloads = :downloads"
+        f"{set_source} ADD {totals}{remove}",
         "attribute_not_exists(#day) OR #day < :day",
         names,
         values,
@@ -275,7 +432,8 @@ def _expression(update: str, condition: str, names: dict[str, str], values: dict
 @dataclass(frozen=True)
 class _Gate:
     """One visit's entry on its network's item of the day: the counted visit ids (short digests), the network's
-    views, and one top-level attribute per visitor of the network with that visitor's views.
+    views, and one top-level attribute per visitor of the network with that visitor's views; or, for a download,
+    the visitor's short hash in the network's set of the day's downloaders (at most the network's view limit).
     NOTE: a top-level attribute, not a map's entry: SET or ADD on a path inside a map fails when the map does not
     exist yet, and one write has to create the item or add to it.
     https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.UpdateExpressions.html"""
@@ -284,9 +442,10 @@ class _Gate:
     table_name: str
     key: str
     visitor: str
-    """The attribute holding the visitor's views."""
+    """The visitor's short keyed hash of the day."""
     visit: str
     """The visit id's digest, as stored in the set of counted visits."""
+    download: bool = False
     write_token: str = field(default_factory=lambda: secrets.token_hex(8))
     """Marks this write, so undo() reverts it and never an earlier write of the same visit (a retry whose own
     write failed its condition must not take the first, counted one back out)."""
@@ -297,29 +456,13 @@ class _Gate:
                 response = self.client.update_item(
                     TableName=self.table_name,
                     Key={catalog.VISITS_PARTITION_KEY: {"S": self.key}},
-                    UpdateExpression="ADD #views :one, #visitor :one, #ids :ids"
-                    " SET #expires = :expires, #token = :token",
-                    # NOTE: `contains` on a string set is true when the set holds the value; on a missing
-                    # attribute it is false. A failed condition writes nothing.
-                    # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.OperatorsAndFunctions.html
-                    ConditionExpression="NOT contains(#ids, :id)"
-                    " AND (attribute_not_exists(#visitor) OR #visitor < :max_views)"
-                    " AND (attribute_not_exists(#views) OR #views < :max_network_views)",
                     ExpressionAttributeNames={**self._names(), "#expires": catalog.EXPIRES_AT_ATTRIBUTE},
-                    ExpressionAttributeValues={
-                        ":one": {"N": "1"},
-                        ":ids": {"SS": [self.visit]},
-                        ":id": {"S": self.visit},
-                        ":max_views": {"N": str(max_views)},
-                        ":max_network_views": {"N": str(max_network_views)},
-                        ":expires": {"N": str(day_expiry(day))},
-                        ":token": {"S": self.write_token},
-                    },
                     ReturnValues="UPDATED_NEW",
                     # NOTE: a failed condition returns the item as it was, so the refusal says why without
                     # another read; it still costs 1 WRU, like any write.
                     # https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                    **self._entry(day, max_views=max_views, max_network_views=max_network_views),
                 )
         except ClientError as exc:
             if error_code(exc) != _CONDITION_FAILED:
@@ -330,11 +473,53 @@ class _Gate:
             if error.maybe_counted:
                 self.undo()
             raise
-        views = int(response["Attributes"][self.visitor]["N"])
+        if self.download:
+            return Outcome.FIRST_VIEW  # the visitor's one download of the day
+        views = int(response["Attributes"][self._visitor_attribute]["N"])
         return Outcome.FIRST_VIEW if views == 1 else Outcome.REPEAT_VIEW
+
+    def _entry(self, day: str, *, max_views: int, max_network_views: int) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            ":max_network_views": {"N": str(max_network_views)},
+            ":expires": {"N": str(day_expiry(day))},
+            ":token": {"S": self.write_token},
+        }
+        if self.download:
+            # NOTE: `size` of a string set is its number of members.
+            # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.OperatorsAndFunctions.html
+            return {
+                "UpdateExpression": "ADD #downloaded :visitors SET #expires = :expires, #token = :token",
+                "ConditionExpression": "NOT contains(#downloaded, :visitor)"
+                " AND (attribute_not_exists(#downloaded) OR size(#downloaded) < :max_network_views)",
+                "ExpressionAttributeValues": values
+                | {":visitors": {"SS": [self.visitor]}, ":visitor": {"S": self.visitor}},
+            }
+        return {
+            "UpdateExpression": "ADD #views :one, #visitor :one, #ids :ids SET #expires = :expires, #token = :token",
+            # NOTE: `contains` on a string set is true when the set holds the value; on a missing
+            # attribute it is false. A failed condition writes nothing.
+            # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.OperatorsAndFunctions.html
+            "ConditionExpression": "NOT contains(#ids, :id)"
+            " AND (attribute_not_exists(#visitor) OR #visitor < :max_views)"
+            " AND (attribute_not_exists(#views) OR #views < :max_network_views)",
+            "ExpressionAttributeValues": values
+            | {
+                ":one": {"N": "1"},
+                ":ids": {"SS": [self.visit]},
+                ":id": {"S": self.visit},
+                ":max_views": {"N": str(max_views)},
+            },
+        }
+
+    @property
+    def _visitor_attribute(self) -> str:
+        return catalog.VISITOR_ATTRIBUTE_PREFIX + self.visitor
 
     def _refusal(self, item: dict[str, Any], max_network_views: int) -> Outcome:
         """Which part of the condition the item as it was failed (a counted retry first: it is the same visit)."""
+        if self.download:
+            downloaded = item.get(catalog.DOWNLOADED_ATTRIBUTE, {}).get("SS", [])
+            return Outcome.ALREADY_COUNTED if self.visitor in downloaded else Outcome.OVER_NETWORK_LIMIT
         if self.visit in item.get(catalog.VISIT_IDS_ATTRIBUTE, {}).get("SS", []):
             return Outcome.ALREADY_COUNTED
         if int(item.get(catalog.NETWORK_VIEWS_ATTRIBUTE, {}).get("N", "0")) >= max_network_views:
@@ -345,28 +530,46 @@ class _Gate:
         """Takes this write's view back out of the gate, so a retry of the visit is counted. Best effort: if this
         fails too, or a later view from the network replaced the token, a retry is answered as already counted
         (one visit lost, none doubled)."""
+        undo: dict[str, Any]
+        if self.download:
+            undo = {
+                "UpdateExpression": "DELETE #downloaded :visitors REMOVE #token",
+                "ConditionExpression": "contains(#downloaded, :visitor) AND #token = :token",
+                "ExpressionAttributeValues": {
+                    ":visitors": {"SS": [self.visitor]},
+                    ":visitor": {"S": self.visitor},
+                    ":token": {"S": self.write_token},
+                },
+            }
+        else:
+            undo = {
+                "UpdateExpression": "ADD #views :minus_one, #visitor :minus_one DELETE #ids :ids REMOVE #token",
+                "ConditionExpression": "contains(#ids, :id) AND #token = :token",
+                "ExpressionAttributeValues": {
+                    ":minus_one": {"N": "-1"},
+                    ":ids": {"SS": [self.visit]},
+                    ":id": {"S": self.visit},
+                    ":token": {"S": self.write_token},
+                },
+            }
         try:
             with _store_errors():
                 self.client.update_item(
                     TableName=self.table_name,
                     Key={catalog.VISITS_PARTITION_KEY: {"S": self.key}},
-                    UpdateExpression="ADD #views :minus_one, #visitor :minus_one DELETE #ids :ids REMOVE #token",
-                    ConditionExpression="contains(#ids, :id) AND #token = :token",
                     ExpressionAttributeNames=self._names(),
-                    ExpressionAttributeValues={
-                        ":minus_one": {"N": "-1"},
-                        ":ids": {"SS": [self.visit]},
-                        ":id": {"S": self.visit},
-                        ":token": {"S": self.write_token},
-                    },
+                    **undo,
                 )
         except (ClientError, VisitStoreUnavailableError):
             return
 
     def _names(self) -> dict[str, str]:
+        """The names the gate's expressions use (DynamoDB refuses a name an expression does not use)."""
+        if self.download:
+            return {"#downloaded": catalog.DOWNLOADED_ATTRIBUTE, "#token": catalog.LAST_WRITE_ATTRIBUTE}
         return {
             "#views": catalog.NETWORK_VIEWS_ATTRIBUTE,
-            "#visitor": self.visitor,
+            "#visitor": self._visitor_attribute,
             "#ids": catalog.VISIT_IDS_ATTRIBUTE,
             "#token": catalog.LAST_WRITE_ATTRIBUTE,
         }

@@ -39,6 +39,7 @@ def visits_table(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         monkeypatch.setenv(catalog.MAX_VIEWS_PER_NETWORK_ENV, str(MAX_NETWORK_VIEWS))
         monkeypatch.setenv(catalog.ALLOWED_ORIGINS_ENV, f"{SITE_ORIGIN},http://localhost:8000")
         app.site_origins.cache_clear()
+        app.site_hosts.cache_clear()
         app.visit_counter.cache_clear()
         yield TABLE_NAME
         app.visit_counter.cache_clear()

@@ -168,11 +168,11 @@ def test_a_visitor_at_23_59_59_and_00_00_01_utc_is_unique_on_both_days(visits_ta
     now = [next(times)]
     client = boto3.client("dynamodb")
     counter = _counter(client, visits_table, clock=lambda: now[0])
-    visitor = {"source_ip": "198.51.100.40", "user_agent": FIREFOX}
+    ip = "198.51.100.40"
     # When the same visitor comes on both sides of midnight
-    before = counter.record_visit(Visit(visit_id="before-midnight", **visitor)).totals
+    before = counter.record_visit(Visit(visit_id="before-midnight", source_ip=ip, user_agent=FIREFOX)).totals
     now[0] = next(times)
-    after = counter.record_visit(Visit(visit_id="after-midnight", **visitor)).totals
+    after = counter.record_visit(Visit(visit_id="after-midnight", source_ip=ip, user_agent=FIREFOX)).totals
     # Then they are a unique visitor of each day, and today's figures start again at midnight
     assert (before.unique_visitors, before.today_unique_visitors, before.today_count) == (1, 1, 1)
     assert (after.count, after.unique_visitors, after.today_unique_visitors, after.today_count) == (2, 2, 1, 1)

@@ -1,0 +1,237 @@
+"""`make stats`: where the resume's readers come from, read from the visits table with the owner's own AWS
+credentials (boto3's default chain): today's and the last days' views, unique visitors, downloads and sources,
+and each application link (`make link`) with when it was first and last opened, on how many days, and its views.
+No public endpoint serves these figures (GET /visits answers the count only); what each item holds, and for how
+long: docs/privacy.md.
+
+    python -m tools.stats                  # the stack named in cdk.json, in its account and region
+    python -m tools.stats --days 30        # a month of days
+    python -m tools.stats --local          # the running `make dev` (tools/local/deployment.py)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Final
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from functions.common import catalog
+from functions.counter.sources import curated_sources, source_names
+from infra.config import ConfigError, app_context, load_config, overrides_from_context
+from tools.preflight.core import context_values
+
+EXIT_USAGE: Final = 2
+DEFAULT_DAYS: Final = 7
+LOCAL_STATE_DIR: Final = Path(".local-state")
+
+
+@dataclass(frozen=True)
+class OwnerTable:
+    """The visits table, reached with the owner's credentials, and the site's address (for `make link`)."""
+
+    client: Any
+    table_name: str
+    site_url: str
+    where: str
+    """For the first line of the output: the stack and its region, or the local system."""
+
+
+def add_target_arguments(parser: argparse.ArgumentParser) -> None:
+    """--local and -c, as `make verify` takes them."""
+    parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE", help="as for cdk")
+    parser.add_argument(
+        "--local",
+        nargs="?",
+        const=LOCAL_STATE_DIR,
+        type=Path,
+        metavar="STATE_DIR",
+        help="the running `make dev` (its state folder, default .local-state) instead of the deployed stack",
+    )
+
+
+def owner_table(local: Path | None, context: Sequence[str]) -> OwnerTable:
+    """The table and site of the deployed stack (its outputs), or of the running local system. Raises ValueError,
+    ConfigError, ClientError or BotoCoreError when neither can be read."""
+    extra = context_values(list(context))
+    if local is not None:
+        from tools.verify import read_local_deployment
+
+        deployment, clients = read_local_deployment(local, extra)
+        outputs, client, where = deployment.outputs, clients("dynamodb"), f"the local system ({local})"
+    else:
+        cdk_context = app_context(extra)
+        config = load_config(cdk_context, overrides_from_context(cdk_context))
+        session = boto3.Session(region_name=config.region)
+        stack = session.client("cloudformation").describe_stacks(StackName=config.stack_name)["Stacks"][0]
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+        client, where = session.client("dynamodb"), f"{config.stack_name} in {config.region}"
+    if catalog.TABLE_NAME_OUTPUT not in outputs:
+        raise ValueError(f"the stack has no {catalog.TABLE_NAME_OUTPUT} output: deploy it first")
+    return OwnerTable(client, outputs[catalog.TABLE_NAME_OUTPUT], outputs.get(catalog.SITE_URL_OUTPUT, ""), where)
+
+
+@dataclass(frozen=True)
+class DayFigures:
+    day: str
+    views: int = 0
+    unique_visitors: int = 0
+    downloads: int = 0
+    sources: Mapping[str, int] = field(default_factory=dict)
+    """Source name → unique visitors from it (first counted view of the day)."""
+
+
+@dataclass(frozen=True)
+class LinkFigures:
+    code: str
+    created: str
+    first_opened: str
+    last_opened: str
+    days: int
+    views: int
+
+
+@dataclass(frozen=True)
+class Stats:
+    today: str
+    days: tuple[DayFigures, ...]
+    """Newest first; today first, days without an item as zeros."""
+    links: tuple[LinkFigures, ...]
+
+
+def _number(item: Mapping[str, Any], name: str) -> int:
+    return int(item[name]["N"]) if name in item else 0
+
+
+def _text(item: Mapping[str, Any], name: str) -> str:
+    return str(item[name]["S"]) if name in item else ""
+
+
+def _sources(item: Mapping[str, Any]) -> dict[str, int]:
+    prefix = catalog.SOURCE_ATTRIBUTE_PREFIX
+    return {name[len(prefix) :]: _number(item, name) for name in item if name.startswith(prefix)}
+
+
+def read_stats(client: Any, table_name: str, *, today: str, days: int) -> Stats:
+    """Today's figures and the `days - 1` days before, and every application link. The totals item holds the
+    figures of the last day with a visit until the next day's first write copies them to that day's item."""
+    wanted = [(date.fromisoformat(today) - timedelta(days=back)).isoformat() for back in range(days)]
+    key = catalog.VISITS_PARTITION_KEY
+    by_day: dict[str, DayFigures] = {}
+    for day in wanted:
+        item = client.get_item(TableName=table_name, Key={key: {"S": catalog.DAY_KEY_PREFIX + day}}).get("Item")
+        if item:
+            by_day[day] = DayFigures(
+                day,
+                _number(item, catalog.DAY_VIEWS_ATTRIBUTE),
+                _number(item, catalog.DAY_UNIQUE_ATTRIBUTE),
+                _number(item, catalog.DAY_DOWNLOADS_ATTRIBUTE),
+                _sources(item),
+            )
+    totals = client.get_item(TableName=table_name, Key={key: {"S": catalog.VISITS_ITEM_KEY}}, ConsistentRead=True)
+    item = totals.get("Item") or {}
+    stored_day = _text(item, catalog.TODAY_ATTRIBUTE)
+    if stored_day in wanted:
+        by_day[stored_day] = DayFigures(
+            stored_day,
+            _number(item, catalog.TODAY_VIEWS_ATTRIBUTE),
+            _number(item, catalog.TODAY_UNIQUE_ATTRIBUTE),
+            _number(item, catalog.TODAY_DOWNLOADS_ATTRIBUTE),
+            _sources(item),
+        )
+    return Stats(today, tuple(by_day.get(day, DayFigures(day)) for day in wanted), _links(client, table_name))
+
+
+def _links(client: Any, table_name: str) -> tuple[LinkFigures, ...]:
+    """Every link item: a scan, as the owner's tool may (a few KB for a small site; the counter never scans)."""
+    links = []
+    for page in client.get_paginator("scan").paginate(
+        TableName=table_name,
+        FilterExpression="begins_with(#pk, :prefix)",
+        ExpressionAttributeNames={"#pk": catalog.VISITS_PARTITION_KEY},
+        ExpressionAttributeValues={":prefix": {"S": catalog.LINK_KEY_PREFIX}},
+    ):
+        for item in page["Items"]:
+            links.append(
+                LinkFigures(
+                    code=_text(item, catalog.VISITS_PARTITION_KEY)[len(catalog.LINK_KEY_PREFIX) :],
+                    created=_text(item, catalog.LINK_CREATED_ATTRIBUTE),
+                    first_opened=_text(item, catalog.LINK_FIRST_OPENED_ATTRIBUTE),
+                    last_opened=_text(item, catalog.LINK_LAST_OPENED_ATTRIBUTE),
+                    days=_number(item, catalog.LINK_DAYS_ATTRIBUTE),
+                    views=_number(item, catalog.LINK_VIEWS_ATTRIBUTE),
+                )
+            )
+    # The owner's codes, last opened first (never opened after), the bucket of unknown codes at the end.
+    links.sort(key=lambda link: link.code)
+    links.sort(key=lambda link: link.last_opened, reverse=True)
+    links.sort(key=lambda link: link.code == catalog.OTHER_LINK_CODE)
+    return tuple(links)
+
+
+def _sources_line(sources: Mapping[str, int]) -> str:
+    job_boards = {source.name for source in curated_sources() if source.job_board}
+    order = {name: index for index, name in enumerate(source_names())}
+    shown = sorted((name for name, count in sources.items() if count), key=lambda name: order.get(name, len(order)))
+    return ", ".join(f"{name}{' (job board)' if name in job_boards else ''} {sources[name]}" for name in shown) or "-"
+
+
+def render(stats: Stats) -> str:
+    lines = ["Readers by UTC day (views, unique visitors, downloads; sources by unique visitor), newest first:"]
+    for figures in stats.days:
+        label = "today     " if figures.day == stats.today else figures.day
+        lines.append(
+            f"  {label}  {figures.views:>5} views  {figures.unique_visitors:>4} unique  {figures.downloads:>3} "
+            f"downloads  sources: {_sources_line(figures.sources)}"
+        )
+    total: Counter[str] = Counter()
+    for figures in stats.days:
+        total.update(figures.sources)
+    lines.append(f"Sources over these {len(stats.days)} days: {_sources_line(total)}")
+    lines.append(f"Downloads over these {len(stats.days)} days: {sum(figures.downloads for figures in stats.days)}")
+    lines.append("Application links (make link):")
+    if not stats.links:
+        lines.append("  none yet: `make link NAME=<code>` makes one")
+    for link in stats.links:
+        opened = (
+            f"first opened {link.first_opened}, last opened {link.last_opened}, on {link.days} day(s), "
+            f"{link.views} view(s)"
+            if link.first_opened
+            else "never opened"
+        )
+        name = "(other: codes you did not make)" if link.code == catalog.OTHER_LINK_CODE else link.code
+        lines.append(f"  {name}: {opened}")
+    return "\n".join(lines)
+
+
+def utc_today() -> str:
+    return datetime.now(UTC).date().isoformat()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.stats", description=__doc__.split("\n\n")[0])
+    add_target_arguments(parser)
+    parser.add_argument("--days", type=int, default=DEFAULT_DAYS, help=f"days to show (default {DEFAULT_DAYS})")
+    arguments = parser.parse_args(argv)
+    if arguments.days < 1:
+        parser.error("--days must be at least 1")
+    try:
+        target = owner_table(arguments.local, arguments.context)
+        stats = read_stats(target.client, target.table_name, today=utc_today(), days=arguments.days)
+    except (ConfigError, ValueError, ClientError, BotoCoreError) as error:
+        print(f"stats cannot read the visits table: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"stats of {target.where}, table {target.table_name}")
+    print(render(stats))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
