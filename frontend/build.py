@@ -1,11 +1,12 @@
 """Build the static resume site from a JSON Resume file.
 
-Usage: python -m frontend.build [--resume PATH] [--out DIR] [--api-base-url URL]
+Usage: python -m frontend.build [--resume PATH] [--out DIR] [--api-base-url URL] [--no-visit-badge]
 
 The build validates the resume (frontend/resume.py), renders frontend/templates/ with Jinja2 (autoescape on, so
 every string from the resume is escaped), copies frontend/static/ and, when given the visit counter's API, writes
-its address into the page. It stages everything in a sibling temp dir and swaps it in at the end, so a failed build
-never leaves a half-written dist. All markup lives in the templates: this module only shapes data for them.
+its address into the page; without the visit badge (config key show_visit_badge) the page has no badge markup and
+counter.js only records the visit. It stages everything in a sibling temp dir and swaps it in at the end, so a
+failed build never leaves a half-written dist. All markup lives in the templates: this module only shapes data for them.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ SECONDARY_SECTIONS = (
 )
 
 
-def render_page(resume: Mapping[str, Json], *, api_base_url: str | None = None) -> str:
+def render_page(resume: Mapping[str, Json], *, api_base_url: str | None = None, show_visit_badge: bool = True) -> str:
     """Render index.html. `api_base_url` is written as given (the infra passes a deploy-time token)."""
     basics = resume["basics"]
     primary = [section for section in PRIMARY_SECTIONS if _has_content(resume, section)]
@@ -79,6 +80,7 @@ def render_page(resume: Mapping[str, Json], *, api_base_url: str | None = None) 
             secondary=secondary,
             api_meta_name=API_META_NAME,
             api_base_url=api_base_url,
+            show_visit_badge=show_visit_badge,
         )
     )
 
@@ -145,14 +147,16 @@ def _safe_href(href: str | None) -> str | None:
 # --------------------------------------------------------------------------- writing
 
 
-def build_site(resume_path: Path, out_dir: Path, *, api_base_url: str | None = None) -> Path:
+def build_site(
+    resume_path: Path, out_dir: Path, *, api_base_url: str | None = None, show_visit_badge: bool = True
+) -> Path:
     """Validate, render and swap a fresh site into out_dir; return out_dir.
 
     Raises ResumeError (before touching the disk) when the resume is invalid, ValueError when api_base_url is
-    not an absolute http(s) URL. Without api_base_url the page names no API and the counter shows its placeholder.
+    not an absolute http(s) URL. Without api_base_url the page names no API and the badge stays hidden.
     """
     base_url = normalise_api_base_url(api_base_url) if api_base_url is not None else None
-    page = render_page(load_resume(resume_path), api_base_url=base_url)
+    page = render_page(load_resume(resume_path), api_base_url=base_url, show_visit_badge=show_visit_badge)
     out_dir = Path(os.path.abspath(out_dir))
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-new-", dir=out_dir.parent))
@@ -213,6 +217,12 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         type=_api_base_url_argument,
         help="visit counter API base URL, written into OUT/index.html",
     )
+    parser.add_argument(
+        "--no-visit-badge",
+        dest="show_visit_badge",
+        action="store_false",
+        help="leave the visit badge off the page (the script still records the visit)",
+    )
     return parser.parse_args(argv)
 
 
@@ -231,7 +241,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; returns the process exit code."""
     args = _parse_args(argv)
     try:
-        out_dir = build_site(args.resume, args.out, api_base_url=args.api_base_url)
+        out_dir = build_site(
+            args.resume, args.out, api_base_url=args.api_base_url, show_visit_badge=args.show_visit_badge
+        )
     except ResumeError as exc:
         for problem in exc.problems:
             _report(problem)

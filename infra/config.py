@@ -141,6 +141,10 @@ class DeploymentConfig(_Strict):
     site_certificate_arn: CertificateArn | None
     """ACM certificate in us-east-1 covering site_domain; required by s3-cloudfront hosting with a site_domain
     (Amplify manages its own)."""
+    show_visit_badge: bool = True
+    """Show the visit badge ("1,234 views · 567 visitors") on the resume; `false`: the page has no badge, and its
+    script still records each visit (one POST per browser session), so the dashboard, the weekly digest and the
+    alarms keep their figures ([frontend.md](frontend.md#visit-badge))."""
     existing_visits_table_name: TableName | None
     """Name of an existing visits table to adopt (a retained one keeps its count), or null to create one."""
     github_repository: GitHubRepository

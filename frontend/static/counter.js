@@ -4,9 +4,11 @@
 // later views in the same session (reloads, back/forward) only GET. The POST
 // carries a random visit id kept for the session, so if it fails (a 503 says
 // the visit may not have been counted) the next page view sends the same
-// visit again, which the API never counts twice. Any failure leaves a neutral
-// placeholder; this script never throws and never logs errors, because a
-// broken counter must not look like a broken resume.
+// visit again, which the API never counts twice. The badge stays `hidden`
+// until the figures arrive, and for good on any failure: this script never
+// throws and never logs errors, because a broken counter must not look like a
+// broken resume. A page built without the badge (show_visit_badge off) still
+// records the visit, and after that asks the API nothing.
 //
 // The API's address is in the page itself (<meta name="visit-counter-api">,
 // written by the build or the deploy), so the count costs one request.
@@ -16,21 +18,18 @@
   var TIMEOUT_MS = 3000;
   var SESSION_KEY = "resume-visit-recorded";
   var VISIT_ID_KEY = "resume-visit-id";
-  var UNAVAILABLE_TITLE = "visit count unavailable";
   var API_META = 'meta[name="visit-counter-api"]';
 
   var badge = document.querySelector("[data-visit-counter]");
-  if (!badge) {
-    return;
-  }
-  var countEl = badge.querySelector("[data-visit-count]");
-  var noteEl = badge.querySelector("[data-visit-note]");
-  if (!countEl) {
+  var countEl = badge && badge.querySelector("[data-visit-count]");
+  if (badge && !countEl) {
     return;
   }
 
   function setState(state) {
-    badge.setAttribute("data-state", state);
+    if (badge) {
+      badge.setAttribute("data-state", state);
+    }
   }
 
   function plural(number, format, one, many) {
@@ -38,25 +37,21 @@
   }
 
   function showCount(figures) {
+    if (!badge) {
+      return;
+    }
     var locale = document.documentElement.lang || undefined;
     var format = new Intl.NumberFormat(locale);
     countEl.textContent =
       plural(figures.count, format, "view", "views") +
       " \u00b7 " +
       plural(figures.visitors, format, "visitor", "visitors");
-    badge.title = "Page views, and unique visitors (counted once a day)";
-    if (noteEl) {
-      noteEl.textContent = "";
-    }
+    badge.hidden = false;
     setState("ready");
   }
 
+  // The badge stays hidden: no placeholder, no empty pill, nothing moves.
   function showUnavailable() {
-    countEl.textContent = "\u2014";
-    badge.title = UNAVAILABLE_TITLE;
-    if (noteEl) {
-      noteEl.textContent = "unavailable";
-    }
     setState("unavailable");
   }
 
@@ -154,6 +149,10 @@
   function requestCount(apiBase, signal) {
     var recorded = visitAlreadyRecorded();
     var shouldRecord = recorded === false;
+    if (!badge && !shouldRecord) {
+      // No badge to fill and nothing to record: the API is not asked.
+      return Promise.resolve(null);
+    }
     // No custom headers and a text/plain body: both requests stay
     // CORS-"simple" (no preflight). The visit id is random and lives only as
     // long as the browser session; nothing else identifies the visitor.
@@ -173,7 +172,7 @@
         // turns out to be unusable; never POST again this session.
         rememberVisit();
       }
-      return validFigures(result.body);
+      return badge ? validFigures(result.body) : null;
     });
   }
 
@@ -184,7 +183,7 @@
     var timer = window.setTimeout(function () {
       controller.abort();
     }, TIMEOUT_MS);
-    // Inside the chain, so a missing or bad address ends in the placeholder too.
+    // Inside the chain, so a missing or bad address leaves the badge hidden too.
     return Promise.resolve()
       .then(function () {
         return requestCount(apiBase(), controller.signal);

@@ -2,13 +2,15 @@
 it checks the public site from outside (checks.py). A failed run counts ProbeFailures on {service} (the total the
 site-unavailable alarm reads) and on {service, check}, and logs a WARNING per failed check, which the notifier
 quotes. A healthy run emits no metric (a billed metric of zeros; the alarm reads no data as healthy: docs/cost.md).
+An API check refused by API Gateway's throttle (the guard engaged during a spike) is no failure: it is logged as an
+INFO line of its own (catalog.PROBE_THROTTLED_LOG_KEY), which neither the alarm nor the notifier counts.
 """
 
 from __future__ import annotations
 
 import threading
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from aws_lambda_powertools import Logger, Metrics
@@ -18,7 +20,7 @@ from functions.common import catalog
 from functions.common.emf import count_by
 from functions.common.env import required_env
 from functions.common.http import Answer
-from functions.probe.checks import CheckFailure, ProbeTarget, request, run_probe
+from functions.probe.checks import CheckFailure, ProbeResult, ProbeTarget, ThrottledCheck, request, run_probe
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -38,17 +40,20 @@ SECONDS_KEPT_TO_REPORT: Final = 3
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     deadline = context.get_remaining_time_in_millis() / 1000 - SECONDS_KEPT_TO_REPORT
-    failures = probe_within(probe_target(), deadline)
-    record(failures)
-    return {"failed_checks": [failure.check for failure in failures]}
+    result = probe_within(probe_target(), deadline)
+    record(result.failures, result.throttled)
+    return {
+        "failed_checks": [failure.check for failure in result.failures],
+        "throttled_checks": [throttled.check for throttled in result.throttled],
+    }
 
 
-def probe_within(target: ProbeTarget, seconds: float) -> list[CheckFailure]:
+def probe_within(target: ProbeTarget, seconds: float) -> ProbeResult:
     """The checks' failures; a check that has no answer by the deadline, or a probe that breaks, is a failure too.
     The checks run in a thread the handler stops waiting for: a run stopped at its Lambda timeout (a site that
     hangs; urllib's timeout does not cover a DNS lookup) would report nothing, which the alarm reads as healthy."""
     in_flight: list[tuple[str, str]] = []
-    result: list[list[CheckFailure]] = []
+    result: list[ProbeResult] = []
 
     def send(url: str, *, method: str = "GET", headers: Mapping[str, str] | None = None) -> Answer:
         in_flight.append((method, url))
@@ -61,7 +66,8 @@ def probe_within(target: ProbeTarget, seconds: float) -> list[CheckFailure]:
         try:
             result.append(run_probe(target, send))
         except Exception as error:  # a bug of the probe's own must still be a failed probe, not a silent one
-            result.append([CheckFailure(catalog.PROBE_CHECK_SITE_PAGE, f"the probe broke: {type(error).__name__}")])
+            broke = CheckFailure(catalog.PROBE_CHECK_SITE_PAGE, f"the probe broke: {type(error).__name__}")
+            result.append(ProbeResult([broke]))
 
     worker = threading.Thread(target=run, name="probe-checks", daemon=True)
     worker.start()
@@ -69,7 +75,9 @@ def probe_within(target: ProbeTarget, seconds: float) -> list[CheckFailure]:
     if result:
         return result[0]
     method, url = in_flight[-1] if in_flight else ("GET", target.site_url)
-    return [CheckFailure(_check_of(method, url, target), f"no answer to {method} {url} within {seconds:.0f} s")]
+    return ProbeResult(
+        [CheckFailure(_check_of(method, url, target), f"no answer to {method} {url} within {seconds:.0f} s")]
+    )
 
 
 def _check_of(method: str, url: str, target: ProbeTarget) -> str:
@@ -87,8 +95,14 @@ def probe_target() -> ProbeTarget:
     )
 
 
-def record(failures: list[CheckFailure]) -> None:
-    """On failure, the total on {service}, and one metric and one log line per failed check; else one log line."""
+def record(failures: list[CheckFailure], throttled: Sequence[ThrottledCheck] = ()) -> None:
+    """On failure, the total on {service}, and one metric and one log line per failed check; else one log line.
+    A throttled check gets an INFO line under its own key and no metric: the site did not fail."""
+    for check in throttled:
+        logger.info(
+            "probe check throttled by API Gateway, not a failure",
+            extra={catalog.PROBE_THROTTLED_LOG_KEY: check.check, catalog.PROBE_RESPONSE_LOG_KEY: check.response_seen},
+        )
     if not failures:
         logger.info("probe passed", extra={"checks": list(catalog.PROBE_CHECKS)})
         return

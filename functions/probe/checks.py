@@ -6,13 +6,15 @@
 3. `counter_script`: it loads the counter script;
 4. `cors_preflight`: a preflight for POST /visits from the site's origin is allowed for that origin;
 5. `visits_read`: GET /visits from the site's origin answers 200 and allows that origin.
-It never POSTs: a probe must not count as a visit.
+It never POSTs: a probe must not count as a visit. An API check that API Gateway throttles (the stage's limits, or
+the throttle guard's while a spike lasts) is not a failure: the API answered as configured (`ThrottledCheck`).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Final
 from urllib.parse import urljoin, urlsplit
@@ -26,6 +28,15 @@ COUNTER_SCRIPT: Final = "counter.js"
 """The script the page loads to show and record visits (frontend/templates)."""
 MAX_SEEN_CHARS: Final = 300
 """What a failure quotes of the answer: enough to recognise it, short enough for a log line and an email."""
+
+THROTTLED_STATUS: Final = 429
+THROTTLED_MESSAGE: Final = "Too Many Requests"
+"""What API Gateway answers a request its throttle refuses: 429 and the JSON body `{"message": THROTTLED_MESSAGE}`.
+NOTE: "When request submissions exceed the steady-state request rate and burst limits, API Gateway begins to
+throttle requests. Clients may receive 429 Too Many Requests error responses":
+https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-throttling.html
+The counter itself never answers 429, so no guard state is needed to tell a throttle from a failure; a 429 with any
+other body (something else in front of the API) stays a failure."""
 
 USER_AGENT: Final = "resume-backend-availability-probe"
 READ_METHODS: Final = frozenset({"GET", "OPTIONS"})
@@ -62,9 +73,32 @@ class CheckFailure:
     response_seen: str
 
 
-def run_probe(target: ProbeTarget, send: Request = request) -> list[CheckFailure]:
-    """Every check once; the failures, in check order (empty: the site works for a visitor)."""
-    return [*_page_failures(target, send), *_api_failures(target, send)]
+@dataclass(frozen=True)
+class ThrottledCheck:
+    """An API check API Gateway's throttle refused: the API answering under its limits, not the site failing."""
+
+    check: str
+    """One of the API checks of catalog.PROBE_CHECKS."""
+    response_seen: str
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    failures: list[CheckFailure] = field(default_factory=list)
+    """In check order; empty: the site works for a visitor."""
+    throttled: list[ThrottledCheck] = field(default_factory=list)
+
+
+def run_probe(target: ProbeTarget, send: Request = request) -> ProbeResult:
+    """Every check once: the failures and the throttled checks, in check order."""
+    failures = _page_failures(target, send)
+    throttled: list[ThrottledCheck] = []
+    for outcome in _api_outcomes(target, send):
+        if isinstance(outcome, ThrottledCheck):
+            throttled.append(outcome)
+        else:
+            failures.append(outcome)
+    return ProbeResult(failures, throttled)
 
 
 def _page_failures(target: ProbeTarget, send: Request) -> list[CheckFailure]:
@@ -90,7 +124,7 @@ def _page_failures(target: ProbeTarget, send: Request) -> list[CheckFailure]:
     return failures
 
 
-def _api_failures(target: ProbeTarget, send: Request) -> list[CheckFailure]:
+def _api_outcomes(target: ProbeTarget, send: Request) -> list[CheckFailure | ThrottledCheck]:
     preflight_headers = {
         "Origin": target.site_origin,
         "Access-Control-Request-Method": "POST",
@@ -100,17 +134,33 @@ def _api_failures(target: ProbeTarget, send: Request) -> list[CheckFailure]:
         (catalog.PROBE_CHECK_CORS_PREFLIGHT, "OPTIONS", preflight_headers),
         (catalog.PROBE_CHECK_VISITS_READ, "GET", {"Origin": target.site_origin}),
     )
-    failures = []
+    outcomes: list[CheckFailure | ThrottledCheck] = []
     for check, method, headers in checks:
         try:
             answer = send(target.visits_url, method=method, headers=headers)
         except NoAnswerError as error:
-            failures.append(CheckFailure(check, _short(str(error))))
+            outcomes.append(CheckFailure(check, _short(str(error))))
+            continue
+        if is_throttled(answer):
+            outcomes.append(
+                ThrottledCheck(check, _short(f"{method} {target.visits_url}: HTTP {answer.status} {answer.body}"))
+            )
             continue
         seen = _cors_problem(answer, target.site_origin, ok_statuses=range(200, 300) if method == "OPTIONS" else (200,))
         if seen is not None:
-            failures.append(CheckFailure(check, _short(f"{method} {target.visits_url}: {seen}")))
-    return failures
+            outcomes.append(CheckFailure(check, _short(f"{method} {target.visits_url}: {seen}")))
+    return outcomes
+
+
+def is_throttled(answer: Answer) -> bool:
+    """API Gateway's throttle answer (THROTTLED_STATUS with its JSON message), and nothing else."""
+    if answer.status != THROTTLED_STATUS:
+        return False
+    try:
+        body = json.loads(answer.body)
+    except ValueError:
+        return False
+    return isinstance(body, dict) and body.get("message") == THROTTLED_MESSAGE
 
 
 def _cors_problem(answer: Answer, origin: str, *, ok_statuses: range | tuple[int, ...]) -> str | None:

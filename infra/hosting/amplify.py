@@ -46,6 +46,7 @@ class AmplifySite(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, config: DeploymentConfig) -> None:
         super().__init__(scope, construct_id)
         self._log_retention_days = config.log_retention_days
+        self._show_visit_badge = config.show_visit_badge
         # One dict per resource, so the digest below covers exactly what the resources are given.
         app_settings: dict[str, Any] = {
             "name": f"{Stack.of(self).stack_name}-site",
@@ -121,7 +122,7 @@ class AmplifySite(Construct):
 
     def publish(self, *, api_url: str, api_origin: str) -> None:
         """Adds the deploy-time upload and release of the site, which calls the API at `api_url`."""
-        site = build_for_synth(self)
+        site = build_for_synth(self, show_visit_badge=self._show_visit_badge)
         self.staging = private_bucket(self, "Files")
         # One immutable prefix per (site, API) pair: a rollback republishes the previous prefix, still there.
         api_host = Fn.select(2, Fn.split("/", api_url))

@@ -40,6 +40,7 @@ class CloudFrontSite(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, config: DeploymentConfig) -> None:
         super().__init__(scope, construct_id)
         self._log_retention_days = config.log_retention_days
+        self._show_visit_badge = config.show_visit_badge
         self.bucket = private_bucket(self, "Files")
         # NOTE: the policy starts fail closed (connect-src 'self' only): the CSP that also allows the API names
         # the API, whose CORS names this distribution, a cycle CloudFormation cannot create. The publisher
@@ -108,7 +109,7 @@ class CloudFrontSite(Construct):
         self.upload = SiteUpload(
             self,
             "Upload",
-            site=build_for_synth(self),
+            site=build_for_synth(self, show_visit_badge=self._show_visit_badge),
             api_url=api_url,
             bucket=self.bucket,
             distribution=self.distribution,

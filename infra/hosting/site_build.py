@@ -3,7 +3,8 @@
 The build is deterministic (same resume → same bytes), so the asset hash, and with it the deployment, only
 changes when the site does. Its index.html names no API: the API's URL only exists at deploy time, so the upload
 replaces that page with `page_calling(api_url)`, whose deploy-time token the BucketDeployment fills in
-(s3deploy.Source.data).
+(s3deploy.Source.data). Whether the page has the visit badge (config show_visit_badge) is known at synth, so both
+pages are built with or without it, as the config says.
 """
 
 from __future__ import annotations
@@ -30,19 +31,25 @@ class SiteBuild:
     digest: str
     """16 hex characters of a SHA-256 over every file's path and bytes: names this version of the site."""
     resume: Mapping[str, Any]
+    show_visit_badge: bool
 
     def page_calling(self, api_url: str) -> str:
         """index.html with the counter's API address in it; `api_url` may be a deploy-time token."""
-        return render_page(self.resume, api_base_url=api_url)
+        return render_page(self.resume, api_base_url=api_url, show_visit_badge=self.show_visit_badge)
 
 
-def build_for_synth(scope: Construct, resume_path: Path = DEFAULT_RESUME) -> SiteBuild:
+def build_for_synth(scope: Construct, *, show_visit_badge: bool, resume_path: Path = DEFAULT_RESUME) -> SiteBuild:
     """Builds the site into `<cdk outdir>/site-build` (a ResumeError names every problem in the resume)."""
     stage = Stage.of(scope)
     if stage is None:
         raise ValueError("the site is built into the cloud assembly, so the construct must be inside an App")
-    directory = build_site(resume_path, Path(stage.outdir) / BUILD_DIR_NAME)
-    return SiteBuild(directory=directory, digest=content_digest(directory), resume=load_resume(resume_path))
+    directory = build_site(resume_path, Path(stage.outdir) / BUILD_DIR_NAME, show_visit_badge=show_visit_badge)
+    return SiteBuild(
+        directory=directory,
+        digest=content_digest(directory),
+        resume=load_resume(resume_path),
+        show_visit_badge=show_visit_badge,
+    )
 
 
 def content_digest(directory: Path) -> str:

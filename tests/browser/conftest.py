@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+from frontend.build import build_site
+from functions.common.security_headers import security_headers
+from tools.local.servers import serve, static_site
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "artifacts" / "screenshots"
 # Without these, Chromium tries Google's services at start and on this closed network fails noisily.
 CHROMIUM_FLAGS = [
     "--headless",
@@ -76,6 +82,28 @@ def screenshot(page: Page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@pytest.fixture
+def site_with_api(tmp_path: Path) -> Iterator[Callable[..., str]]:
+    """Serves the built site, with the hosting's security headers, against a chosen API URL."""
+    servers: list[ThreadingHTTPServer] = []
+
+    def start(api_url: str, *, show_visit_badge: bool = True) -> str:
+        dist = build_site(
+            REPO / "frontend" / "resume.json",
+            tmp_path / f"dist{len(servers)}",
+            api_base_url=api_url,
+            show_visit_badge=show_visit_badge,
+        )
+        server = serve(0, static_site(dist, security_headers(api_url)), "test site")
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_port}/"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
 
 
 from tests.support.local_system import local_system, one_synth_per_context  # noqa: E402, F401 - fixtures, found by name

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator, Mapping
-from http.server import ThreadingHTTPServer
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -15,14 +14,13 @@ from playwright.sync_api import Page, expect
 
 from frontend.build import build_site
 from functions.common.security_headers import security_headers
-from tests.browser.conftest import PageLog, screenshot
+from tests.browser.conftest import REPO, PageLog, screenshot
 from tools.local.apigateway.gateway import HttpReply
 from tools.local.servers import serve, static_site
 from tools.local.system import LocalSystem
 
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parents[2]
 BADGE = "[data-visit-counter]"
 COUNT = "[data-visit-count]"
 
@@ -81,7 +79,7 @@ def test_the_count_arrives_with_one_request_to_the_api_and_none_for_configuratio
     assert log.script_errors() == []
 
 
-def test_a_page_naming_no_api_shows_the_placeholder_without_script_errors(
+def test_a_page_naming_no_api_keeps_the_badge_hidden_without_script_errors(
     tmp_path: Path, page: tuple[Page, PageLog]
 ) -> None:
     browser_page, log = page
@@ -93,9 +91,9 @@ def test_a_page_naming_no_api_shows_the_placeholder_without_script_errors(
         browser_page.on("request", lambda request: requested.append(request.url))
         # When a visitor opens it
         browser_page.goto(f"http://127.0.0.1:{server.server_port}/")
-        # Then the badge settles on the placeholder, having asked nobody, and nothing broke
+        # Then the badge settles hidden, having asked nobody, and nothing broke
         expect(browser_page.locator(BADGE)).to_have_attribute("data-state", "unavailable", timeout=10_000)
-        assert browser_page.locator(COUNT).inner_text() == "\u2014"
+        expect(browser_page.locator(BADGE)).to_be_hidden()
         assert not [url for url in requested if "/visits" in url]
         assert log.script_errors() == []
     finally:
@@ -113,23 +111,6 @@ def test_print_layout_hides_the_counter(local_system: LocalSystem, page: tuple[P
     screenshot(browser_page, "site-print")
 
 
-@pytest.fixture
-def site_with_api(tmp_path: Path) -> Iterator[Callable[[str], str]]:
-    """Serves the built site, with the hosting's security headers, against a chosen API URL."""
-    servers: list[ThreadingHTTPServer] = []
-
-    def start(api_url: str) -> str:
-        dist = build_site(REPO / "frontend" / "resume.json", tmp_path / f"dist{len(servers)}", api_base_url=api_url)
-        server = serve(0, static_site(dist, security_headers(api_url)), "test site")
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_port}/"
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
-
-
 def _slow_api(delay_seconds: float) -> Callable[..., HttpReply]:
     def route(method: str, path: str, query: str, headers: Mapping[str, str], body: bytes) -> HttpReply:
         time.sleep(delay_seconds)
@@ -139,7 +120,7 @@ def _slow_api(delay_seconds: float) -> Callable[..., HttpReply]:
 
 
 def test_a_failed_visit_is_sent_again_with_the_same_visit_id_on_the_next_page_view(
-    site_with_api: Callable[[str], str], page: tuple[Page, PageLog]
+    site_with_api: Callable[..., str], page: tuple[Page, PageLog]
 ) -> None:
     browser_page, log = page
     # Given an API that answers the first POST 503 (the visit may not have been counted) and then 200
@@ -156,10 +137,10 @@ def test_a_failed_visit_is_sent_again_with_the_same_visit_id_on_the_next_page_vi
     api = serve(0, route, "flaky API")
     try:
         url = site_with_api(f"http://127.0.0.1:{api.server_port}")
-        # When the visitor opens the page, sees the placeholder, and opens it again in the same session
+        # When the visitor opens the page, sees no badge, and opens it again in the same session
         browser_page.goto(url)
         expect(browser_page.locator(BADGE)).to_have_attribute("data-state", "unavailable", timeout=10_000)
-        assert browser_page.locator(COUNT).inner_text() == "\u2014"
+        expect(browser_page.locator(BADGE)).to_be_hidden()
         browser_page.reload()
         expect(browser_page.locator(BADGE)).to_have_attribute("data-state", "ready", timeout=10_000)
         # Then the second page view sent the same visit again (same visit_id), and the figures show
@@ -177,22 +158,22 @@ def test_a_failed_visit_is_sent_again_with_the_same_visit_id_on_the_next_page_vi
         api.server_close()
 
 
-def test_with_the_api_down_the_placeholder_shows_and_the_page_has_no_script_errors(
-    site_with_api: Callable[[str], str], page: tuple[Page, PageLog]
+def test_with_the_api_unreachable_the_badge_stays_hidden_and_the_page_has_no_script_errors(
+    site_with_api: Callable[..., str], page: tuple[Page, PageLog]
 ) -> None:
     browser_page, log = page
     # Given the API's port has nobody listening
     url = site_with_api("http://127.0.0.1:9")
     browser_page.goto(url)
-    # Then the badge settles on the neutral placeholder
+    # Then the badge settles hidden: no placeholder, nothing in its place
     expect(browser_page.locator(BADGE)).to_have_attribute("data-state", "unavailable", timeout=10_000)
-    assert browser_page.locator(COUNT).inner_text() == "\u2014"
+    expect(browser_page.locator(BADGE)).to_be_hidden()
     assert log.script_errors() == []
     screenshot(browser_page, "site-api-down")
 
 
-def test_with_a_slow_api_the_counter_times_out_to_the_placeholder(
-    site_with_api: Callable[[str], str], page: tuple[Page, PageLog]
+def test_with_a_slow_api_the_counter_times_out_and_the_badge_stays_hidden(
+    site_with_api: Callable[..., str], page: tuple[Page, PageLog]
 ) -> None:
     browser_page, log = page
     slow = serve(0, _slow_api(6.0), "slow API")
@@ -201,6 +182,7 @@ def test_with_a_slow_api_the_counter_times_out_to_the_placeholder(
         started = time.monotonic()
         browser_page.goto(url)
         expect(browser_page.locator(BADGE)).to_have_attribute("data-state", "unavailable", timeout=10_000)
+        expect(browser_page.locator(BADGE)).to_be_hidden()
         # Then the visitor waited a few seconds, not the API's six
         assert time.monotonic() - started < 5.5
         assert log.script_errors() == []

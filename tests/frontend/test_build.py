@@ -389,11 +389,12 @@ def test_page_is_navigable_by_keyboard_and_screen_reader(sample_dist: Path) -> N
     assert levels[0] == 1
     assert levels.count(1) == 1
     assert all(later - earlier <= 1 for earlier, later in itertools.pairwise(levels))
-    # And the visit counter is announced politely, showing a placeholder until it loads
+    # And the visit counter is announced politely, hidden (no placeholder) until its figures arrive
     counter = [attrs for _, attrs in page.tags if "data-visit-counter" in attrs]
     assert len(counter) == 1
     assert counter[0]["aria-live"] == "polite"
-    assert '<span class="visits-count" data-visit-count>—</span>' in html_text
+    assert "hidden" in counter[0]
+    assert '<span class="visits-count" data-visit-count></span>' in html_text
 
 
 # --------------------------------------------------------------------------- the API's address
@@ -436,3 +437,14 @@ def test_cli_builds_site_naming_the_api(tmp_path: Path, capsys: pytest.CaptureFi
     assert code == 0
     assert "bytes" in capsys.readouterr().out
     assert _api_addresses(tmp_path / "site") == ["https://api.example.com"]
+
+
+def test_without_the_visit_badge_the_page_has_no_badge_and_still_loads_the_counter(tmp_path: Path) -> None:
+    # Given a build with the badge turned off (config show_visit_badge: false)
+    dist = build_site(SAMPLE_RESUME, tmp_path / "dist", api_base_url="https://api.example.com", show_visit_badge=False)
+    page = parse((dist / "index.html").read_text(encoding="utf-8"))
+    # Then nothing on the page is the badge
+    assert not [attrs for _, attrs in page.tags if "data-visit-counter" in attrs or "data-visit-count" in attrs]
+    # And the page still names the API and loads the script that records the visit
+    assert _api_addresses(dist) == ["https://api.example.com"]
+    assert {"src": "counter.js", "defer": None} in page.find("script")

@@ -597,7 +597,7 @@ def test_site_is_built_deterministically_into_the_cloud_assembly(tmp_path: Path)
     digests = []
     for name in ("one", "two"):
         app = App(outdir=str(tmp_path / name))
-        build = build_for_synth(Stack(app, "S"))
+        build = build_for_synth(Stack(app, "S"), show_visit_badge=True)
         # Then each builds into its own assembly, never into frontend/dist
         assert build.directory == tmp_path / name / "site-build"
         assert (build.directory / "index.html").is_file()
@@ -646,3 +646,21 @@ def test_csp_allows_only_the_site_and_the_api() -> None:
 
 def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+def test_with_show_visit_badge_off_the_deployed_page_has_no_badge_but_still_loads_the_counter(
+    tmp_path_factory: pytest.TempPathFactory, cloudfront: Synth
+) -> None:
+    # Given the same app synthesized with the badge turned off
+    off = _synth(tmp_path_factory, "s3-cloudfront", {"config.show_visit_badge": "false"})
+
+    def page(synth: Synth) -> str:
+        _, upload = synth.only("Custom::CDKBucketDeployment")
+        page_zip = upload["Properties"]["SourceObjectKeys"][1]
+        return (synth.outdir / f"asset.{page_zip.removesuffix('.zip')}" / PAGE_NAME).read_text()
+
+    # Then the deployed page has no badge, where the default one has it
+    assert "data-visit-counter" in page(cloudfront)
+    assert "data-visit-counter" not in page(off)
+    # And it still loads the counter script, which records the visit (and which the probe checks for)
+    assert '<script src="counter.js" defer></script>' in page(off)

@@ -29,6 +29,8 @@ class ProbeSite:
     site_origin: str = ""
     page_delay_seconds: float = 0
     """How long the page takes to answer (a site that hangs)."""
+    visits_answer: tuple[int, str] | None = None
+    """(status, JSON body) GET /visits answers instead of the figures, e.g. API Gateway's throttle."""
     requests: list[tuple[str, str]] = field(default_factory=list)
     """(method, path) of every request received."""
 
@@ -57,6 +59,11 @@ def _handler(site: ProbeSite) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(data)
 
         def do_GET(self) -> None:
+            if self.path == catalog.VISITS_PATH and site.visits_answer is not None:
+                status, body = site.visits_answer
+                cors = {"Access-Control-Allow-Origin": site.cors_origin(self.headers.get("Origin"))}
+                self._answer(status, {"Content-Type": "application/json", **cors}, body)
+                return
             if self.path == catalog.VISITS_PATH:
                 figures = {"count": 7, "unique_visitors": 3, "today": {"count": 1, "unique_visitors": 1}}
                 cors = {"Access-Control-Allow-Origin": site.cors_origin(self.headers.get("Origin"))}

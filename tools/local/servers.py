@@ -177,9 +177,10 @@ def static_site(root: Path, headers: Mapping[str, str]) -> Route:
     return route
 
 
-def built_site(dist: Path, api_url: str) -> Route:
-    """The site built into `dist` for the local API (frontend/build.py), served with its security headers."""
+def built_site(dist: Path, api_url: str, *, show_visit_badge: bool) -> Route:
+    """The site built into `dist` for the local API (frontend/build.py), served with its security headers;
+    `show_visit_badge` is the config's, as the hosting builds the deployed page with it."""
     from frontend.build import build_site
 
-    build_site(REPO_ROOT / "frontend" / "resume.json", dist, api_base_url=api_url)
+    build_site(REPO_ROOT / "frontend" / "resume.json", dist, api_base_url=api_url, show_visit_badge=show_visit_badge)
     return static_site(dist, security_headers(api_url))

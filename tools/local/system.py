@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from functions.common import catalog
-from infra.config import app_context
+from infra.config import DeploymentConfig, app_context, load_config, overrides_from_context
 from stack_model.stack import StackModel
 from tools.local.apigateway.gateway import LocalHttpApi
 from tools.local.apigateway.stage_control import ENDPOINT_VARIABLE, StageControl, stage_control_for
@@ -143,7 +143,9 @@ class LocalSystem:
             function_log=lambda function_id: runtime.function(function_id).log_path,
         )
         self._servers.append(serve(self.ports.api, self.api.handle, "local API"))
-        self._site_route = built_site(self.state_dir / "site", self.api_url)
+        self._site_route = built_site(
+            self.state_dir / "site", self.api_url, show_visit_badge=self._config().show_visit_badge
+        )
         self.start_site()
         self._servers.append(serve(self.ports.console, console.route, "console"))
         self._start_loops(model, runtime)
@@ -215,9 +217,16 @@ class LocalSystem:
         self.emulator.stop()
 
     def _synthesized_template(self) -> dict[str, Any]:
+        return synthesize(self.state_dir / "cdk.out", self._context())
+
+    def _context(self) -> dict[str, Any]:
         configured = self.synthesized_config = with_local_channels(ONE_NETWORK | dict(self.config_overrides))
-        overrides = {f"config.{key}": value for key, value in configured.items()}
-        return synthesize(self.state_dir / "cdk.out", app_context(overrides))
+        return app_context({f"config.{key}": value for key, value in configured.items()})
+
+    def _config(self) -> DeploymentConfig:
+        """The config the template was synthesized with: what the hosting would build the page from."""
+        context = self._context()
+        return load_config(context, overrides_from_context(context))
 
     def evaluate_alarms(self) -> list[StateChange]:
         """One evaluation round (the alarm loop runs them); returns the state changes. The alerting-health email

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Callable, Iterator
 
@@ -11,7 +12,14 @@ from functions.common import catalog
 from functions.common.http import Answer, NoAnswerError
 from functions.common.security_headers import CONTENT_SECURITY_POLICY
 from functions.probe import app
-from functions.probe.checks import CheckFailure, ProbeTarget, request, run_probe
+from functions.probe.checks import (
+    THROTTLED_MESSAGE,
+    THROTTLED_STATUS,
+    CheckFailure,
+    ProbeTarget,
+    request,
+    run_probe,
+)
 from tests.support.lambda_output import emitted_metrics, log_records
 from tests.support.probe_site import ProbeSite, probe_site
 from tools.local.lambda_runtime.events import LocalLambdaContext
@@ -126,10 +134,38 @@ def test_refused_cors_origin_fails_preflight_and_read(site: ProbeSite, lambda_st
     assert lines[catalog.PROBE_CHECK_VISITS_READ].startswith("GET http://127.0.0.1:")
 
 
+def test_a_read_refused_by_api_gateways_throttle_is_logged_as_throttled_not_failed(
+    site: ProbeSite, lambda_stdout: Callable[[], str]
+) -> None:
+    # Given an API whose stage throttle refuses GET /visits, as API Gateway answers it (the guard engaged)
+    site.visits_answer = (THROTTLED_STATUS, json.dumps({"message": THROTTLED_MESSAGE}))
+    # When the probe runs
+    failed, output = _probe(lambda_stdout)
+    # Then nothing failed and no metric is published, so site-unavailable has nothing to count
+    assert failed == []
+    assert _total(output) is None
+    assert _failure_lines(output) == {}
+    # And the run says, on a line of its own, which check the throttle answered
+    throttled = [r for r in log_records(output) if catalog.PROBE_THROTTLED_LOG_KEY in r]
+    assert [r[catalog.PROBE_THROTTLED_LOG_KEY] for r in throttled] == [catalog.PROBE_CHECK_VISITS_READ]
+    assert str(THROTTLED_STATUS) in throttled[0][catalog.PROBE_RESPONSE_LOG_KEY]
+
+
+def test_a_429_that_is_not_api_gateways_throttle_still_fails_visits_read(
+    site: ProbeSite, lambda_stdout: Callable[[], str]
+) -> None:
+    # Given GET /visits answering 429 with another body (not the stage's throttle)
+    site.visits_answer = (THROTTLED_STATUS, json.dumps({"error": "rate_limited"}))
+    # When the probe runs, Then visits_read fails and counts
+    failed, output = _probe(lambda_stdout)
+    assert failed == [catalog.PROBE_CHECK_VISITS_READ]
+    assert _total(output) == 1
+
+
 def test_page_without_the_counter_script_fails_counter_script(site: ProbeSite) -> None:
     site.page_body = '<html><script src="https://cdn.example/counter.js"></script></html>'
     target = ProbeTarget(site.site_origin + "/", site.site_origin, site.api_origin)
-    (failure,) = run_probe(target)
+    (failure,) = run_probe(target).failures
     assert failure.check == catalog.PROBE_CHECK_COUNTER_SCRIPT
     assert "https://cdn.example/counter.js" in failure.response_seen
 
@@ -141,7 +177,7 @@ def test_a_site_that_is_down_fails_site_page_and_the_api_checks_still_run(site: 
         closed = f"http://127.0.0.1:{free.getsockname()[1]}"
     target = ProbeTarget(closed + "/", site.site_origin, site.api_origin)
     # When the probe runs
-    failures = run_probe(target)
+    failures = run_probe(target).failures
     # Then only site_page fails, with the reason (connection refused)
     assert [f.check for f in failures] == [catalog.PROBE_CHECK_SITE_PAGE]
     assert failures[0].response_seen.startswith(f"no answer from {closed}/")
@@ -158,7 +194,7 @@ def test_a_public_site_over_plain_http_fails_site_page() -> None:
         raise NoAnswerError(url, "connection failed (ConnectionRefusedError)")
 
     # When the probe runs, Then site_page names the plain-HTTP URL
-    failures = run_probe(target, send)
+    failures = run_probe(target, send).failures
     assert failures[0] == CheckFailure(catalog.PROBE_CHECK_SITE_PAGE, "served over plain HTTP: http://resume.example/")
 
 
