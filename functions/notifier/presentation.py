@@ -149,8 +149,8 @@ def state_tag(change: AlarmStateChange) -> str:
     if change.new_state is AlarmState.ALARM:
         return "ALARM"
     if change.new_state is AlarmState.OK:
-        # OK after ALARM is a resolved problem; OK after INSUFFICIENT_DATA is a new alarm's first evaluation.
-        return "RESOLVED" if change.old_state is AlarmState.ALARM else "OK"
+        # OK after ALARM is a resolved problem, also when the alarm passed INSUFFICIENT_DATA on the way.
+        return "RESOLVED" if change.old_state is AlarmState.ALARM or change.resolves_alarm else "OK"
     return "INSUFFICIENT DATA"
 
 

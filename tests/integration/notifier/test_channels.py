@@ -199,7 +199,7 @@ def test_a_webhook_timing_out_is_not_resent_and_does_not_block_the_email(
     url = channels.webhook_url
     webhook = WebhookChannel(url=lambda: url, timeout_seconds=0.2)
     email = app.notifier().deliveries.channels[0]
-    to = app.Notifier(AlertLinks.from_environment(), (), Deliveries((email, webhook)))
+    to = app.Notifier(AlertLinks.from_environment(), (), Deliveries((email, webhook)), app.notifier().memory)
     channels.sink.answer_next(Reply(delay_seconds=1.0), Reply(delay_seconds=1.0))
     event = _api_5xx_alarm()
     # When the alarm is delivered, and delivered again (a redelivery, or a retry of the invocation)

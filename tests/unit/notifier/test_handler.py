@@ -77,22 +77,6 @@ def test_ok_after_alarm_is_reported_as_resolved(invoke: Invoke, sent_emails: Sen
     assert "Latest value: 0 (datapoints, newest first: 0, 1, 0)" in sent.part("plain")
 
 
-def test_first_evaluation_of_a_new_alarm_is_ok_not_resolved(invoke: Invoke, sent_emails: SentEmails) -> None:
-    # Given a freshly deployed alarm leaving INSUFFICIENT_DATA (CloudWatch runs its OK action)
-    message = alarm_events.metric_alarm(API_5XX, new_state="OK", old_state="INSUFFICIENT_DATA", values=(0.0,))
-    invoke(alarm_events.sns_event(message))
-    # Then nothing is claimed to be resolved
-    assert _only(sent_emails).subject.startswith(f"[OK] {API_5XX} — ")
-
-
-def test_insufficient_data_is_sent_with_the_reason(invoke: Invoke, sent_emails: SentEmails) -> None:
-    message = alarm_events.metric_alarm(API_5XX, new_state="INSUFFICIENT_DATA", old_state="OK")
-    invoke(alarm_events.sns_event(message))
-    sent = _only(sent_emails)
-    assert sent.subject == f"[INSUFFICIENT DATA] {API_5XX} — Insufficient Data: 3 datapoints were unknown."
-    assert "OK → INSUFFICIENT_DATA" in sent.part("plain")
-
-
 def test_percentile_alarm_names_the_percentile(invoke: Invoke, sent_emails: SentEmails) -> None:
     name = catalog.alarm_name(STACK_NAME, API_P99_LATENCY_ALARM)
     message = alarm_events.metric_alarm(
