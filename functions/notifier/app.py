@@ -21,7 +21,7 @@ from functions.common import catalog
 from functions.common.env import required_env
 from functions.notifier.alarm_memory import AlarmMemory
 from functions.notifier.alert import Alert, alerts_of
-from functions.notifier.channel import Channel, Message
+from functions.notifier.channel import Channel, ChannelReceipt, Message
 from functions.notifier.delivery import (
     IDEMPOTENCY_CONFIG,
     Deliveries,
@@ -43,9 +43,9 @@ metrics = Metrics(namespace=catalog.METRICS_NAMESPACE, service=catalog.NOTIFIER_
 Step = Callable[[Alert], Alert]
 
 
-def _count(channel: Channel, message: Message) -> None:
+def _count(channel: Channel, message: Message, receipt: ChannelReceipt) -> None:
     """Runs once per (message, channel) actually delivered: a redelivery counts nothing."""
-    if channel.name == catalog.EMAIL_CHANNEL and isinstance(message, Alert):
+    if channel.name == catalog.EMAIL_CHANNEL and receipt.sent and isinstance(message, Alert):
         metrics.add_metric(name=catalog.ALERT_EMAILS_SENT_METRIC, unit=MetricUnit.Count, value=1)
         if message.change is None:
             metrics.add_metric(name=catalog.UNREADABLE_ALERTS_METRIC, unit=MetricUnit.Count, value=1)

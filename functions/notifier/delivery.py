@@ -24,7 +24,7 @@ from functions.common import catalog
 from functions.common.env import required_env
 from functions.common.http import UnconfirmedPostError
 from functions.notifier.channel import Channel, ChannelDeliveryError, ChannelReceipt, Message
-from functions.notifier.sender import EmailChannel
+from functions.notifier.sender import EmailChannel, IdentityVerification
 from functions.notifier.slack import SlackChannel
 from functions.notifier.webhook import WebhookChannel
 
@@ -100,7 +100,9 @@ class Deliveries:
     idempotent delivery, so a redelivery counts nothing."""
 
     def __init__(
-        self, channels: Sequence[Channel], on_delivered: Callable[[Channel, Message], None] | None = None
+        self,
+        channels: Sequence[Channel],
+        on_delivered: Callable[[Channel, Message, ChannelReceipt], None] | None = None,
     ) -> None:
         self.channels = tuple(channels)
         self._on_delivered = on_delivered
@@ -117,7 +119,7 @@ class Deliveries:
             logger.warning("unconfirmed delivery, not resent", extra={"channel": channel.name})
             receipt = ChannelReceipt(channel=channel.name, reference=f"unconfirmed: {unconfirmed}"[:120])
         if self._on_delivered is not None:
-            self._on_delivered(channel, message)
+            self._on_delivered(channel, message, receipt)
         logger.info("delivered", extra={"channel": channel.name, "reference": receipt.reference})
         return {"channel": receipt.channel, "reference": receipt.reference}
 
@@ -156,7 +158,12 @@ def configured_channels() -> tuple[Channel, ...]:
     )
     if not recipients:
         raise RuntimeError(f"environment variable {catalog.ALERT_RECIPIENTS_ENV} names no address")
-    email = EmailChannel(boto3.client("sesv2", config=_SES_CONFIG), required_env(catalog.SENDER_EMAIL_ENV), recipients)
+    email = EmailChannel(
+        boto3.client("sesv2", config=_SES_CONFIG),
+        required_env(catalog.SENDER_EMAIL_ENV),
+        recipients,
+        IdentityVerification(boto3.client("ses", config=_SES_CONFIG)),
+    )
     configured = [entry.partition("=") for entry in os.environ.get(catalog.ALERT_CHANNELS_ENV, "").split(",")]
     optional = [(name.strip(), parameter.strip()) for name, _, parameter in configured if name]
     if not optional:

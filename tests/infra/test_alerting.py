@@ -13,6 +13,7 @@ import boto3
 import pytest
 from aws_cdk.assertions import Match, Template
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+from botocore.stub import Stubber
 
 from functions.common import catalog
 from functions.common.catalog import (
@@ -505,7 +506,7 @@ def _as_list(value: Any) -> list[Any]:
 
 
 def test_notifier_may_send_only_as_the_sender_to_the_recipients(template: Template, config: DeploymentConfig) -> None:
-    ses = [s for s in _notifier_statements(template) if any(a.startswith("ses:") for a in _as_list(s["Action"]))]
+    ses = [s for s in _notifier_statements(template) if any(a.startswith("ses:Send") for a in _as_list(s["Action"]))]
     assert len(ses) == 1
     # SESv2 SendEmail with raw MIME content (what the notifier sends) is authorized as ses:SendRawEmail.
     assert sorted(ses[0]["Action"]) == ["ses:SendEmail", "ses:SendRawEmail"]
@@ -522,6 +523,16 @@ def test_notifier_may_send_only_as_the_sender_to_the_recipients(template: Templa
     ]
     assert sorted(map(json.dumps, ses[0]["Resource"])) == sorted(map(json.dumps, expected))
     assert not any("*" in action for s in _notifier_statements(template) for action in _as_list(s["Action"]))
+    # And before sending it may read whether SES verified those addresses, that one action (no resource-level
+    # permissions exist for it), and no other SES action
+    reads = [
+        (action, s["Resource"])
+        for s in _notifier_statements(template)
+        if s not in ses
+        for action in _as_list(s["Action"])
+        if action.startswith("ses:")
+    ]
+    assert reads == [("ses:GetIdentityVerificationAttributes", "*")]
 
 
 def test_notifier_may_call_exactly_the_idempotency_operations_powertools_uses(template: Template) -> None:
@@ -544,9 +555,11 @@ def test_notifier_may_call_exactly_the_idempotency_operations_powertools_uses(te
             event = alarm_events.sns_event(alarm_events.metric_alarm("ResumeBackend-api-5xx-errors"))
             notifier_app.lambda_handler(event, context)
             notifier_app.lambda_handler(event, context)
-            boto3.client("sesv2").delete_email_identity(EmailIdentity="alerts@example.com")
-            with pytest.raises(AlertDeliveryError):
-                notifier_app.lambda_handler(alarm_events.sns_event(alarm_events.metric_alarm("x")), context)
+            email = notifier_app.notifier().deliveries.channels[0]
+            with Stubber(email.client) as ses:  # type: ignore[attr-defined]
+                ses.add_client_error("send_email", service_error_code="SendingPausedException")
+                with pytest.raises(AlertDeliveryError):
+                    notifier_app.lambda_handler(alarm_events.sns_event(alarm_events.metric_alarm("x")), context)
         finally:
             _clear_notifier_caches()
             boto3.setup_default_session()

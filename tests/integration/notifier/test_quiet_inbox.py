@@ -1,6 +1,6 @@
-"""A quiet inbox: the owner hears of an alarm that fires and of the OK that resolves it, on every channel, and of
-nothing else (functions/notifier/alarm_memory.py): the real handler on moto, a real HTTP sink for Slack and the
-webhook."""
+"""What reaches the owner: an alarm that fires and the OK that resolves it, on every channel, and nothing else
+(functions/notifier/alarm_memory.py); no email before SES verified the addresses, the other channels regardless
+(functions/notifier/sender.py). The real handler on moto, a real HTTP sink for Slack and the webhook."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import boto3
+
 from functions.common import catalog
 from infra.monitoring.counter import COUNTER_THROTTLES_ALARM
 from infra.monitoring.http_api import API_5XX_ALARM
 from tests.support import alarm_events
-from tests.unit.notifier.conftest import ALARM_IDS, STACK_NAME, Channels, Invoke, SentEmail
+from tests.unit.notifier.conftest import ALARM_IDS, SENDER, STACK_NAME, Channels, Invoke, SentEmail
 
 SentEmails = Callable[[], list[SentEmail]]
 API_5XX = catalog.alarm_name(STACK_NAME, API_5XX_ALARM)
@@ -103,3 +105,16 @@ def test_insufficient_data_is_not_sent(invoke: Invoke, sent_emails: SentEmails) 
         assert receipt["not_sent"].startswith("INSUFFICIENT_DATA is not news")
     # Then nothing is sent
     assert sent_emails() == []
+
+
+def test_before_ses_verifies_the_sender_slack_and_the_webhook_still_deliver(
+    invoke: Invoke, channels: Channels, sent_emails: SentEmails
+) -> None:
+    # Given a first deploy whose sender SES has not verified yet, and Slack and the webhook configured
+    boto3.client("sesv2").delete_email_identity(EmailIdentity=SENDER)
+    # When an alarm arrives
+    receipt = invoke(_change("ALARM", "OK", 0, values=(7.0, 6.0)))["receipts"][0]
+    # Then no email, but both chat channels got it, and the invocation did not fail
+    assert sent_emails() == []
+    assert len(channels.slack()) == len(channels.webhook()) == 1
+    assert receipt["deliveries"]["email"] == "not sent: SES identities not verified"

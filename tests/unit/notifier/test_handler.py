@@ -12,7 +12,7 @@ from botocore.stub import Stubber
 
 from functions.common import catalog
 from functions.notifier import app
-from functions.notifier.sender import AlertDeliveryError
+from functions.notifier.sender import VERIFICATION_MAX_AGE_SECONDS, AlertDeliveryError, IdentityVerification
 from infra.monitoring.counter import COUNTER_THROTTLES_ALARM, VISIT_STORE_FAILURES_ALARM
 from infra.monitoring.http_api import API_5XX_ALARM, API_P99_LATENCY_ALARM
 from tests.support import alarm_events
@@ -235,17 +235,73 @@ def test_the_same_alarm_change_in_two_sns_messages_sends_two_emails(invoke: Invo
     assert len(sent_emails()) == 2
 
 
-def test_ses_rejection_fails_the_invocation_and_a_retry_sends(invoke: Invoke, sent_emails: SentEmails) -> None:
-    # Given SES refuses the sender (its identity is not verified)
-    sesv2 = boto3.client("sesv2")
-    sesv2.delete_email_identity(EmailIdentity=SENDER)
-    event = alarm_events.sns_event(alarm_events.metric_alarm(API_5XX))
-    # When SNS delivers the alarm, the invocation fails, so Lambda retries it and then dead-letters it
-    with pytest.raises(AlertDeliveryError, match="SES did not send"):
-        invoke(event)
+def test_nothing_goes_to_ses_before_the_sender_is_verified(
+    invoke: Invoke, sent_emails: SentEmails, lambda_stdout: Callable[[], str]
+) -> None:
+    # Given a first deploy: SES has not verified the sender yet (the owner has not clicked SES's link)
+    boto3.client("sesv2").delete_email_identity(EmailIdentity=SENDER)
+    # When an alarm arrives
+    receipt = invoke(alarm_events.sns_event(alarm_events.metric_alarm(API_5XX)))["receipts"][0]
+    # Then SES is not asked to send, the invocation does not fail (no retries, no dead letter), the receipt and a
+    # warning say why, and no email is counted
     assert sent_emails() == []
-    # And once SES accepts the sender again, Lambda's retry of the same event sends the email
-    sesv2.create_email_identity(EmailIdentity=SENDER)
+    assert receipt["deliveries"] == {"email": "not sent: SES identities not verified"}
+    output = lambda_stdout()
+    (warning,) = [record for record in log_records(output) if record["level"] == "WARNING"]
+    assert warning["unverified"] == [SENDER]
+    assert "click the link SES mailed" in warning["message"]
+    assert emitted_metrics(output) == []
+
+
+def test_only_verified_recipients_are_emailed(invoke: Invoke, sent_emails: SentEmails) -> None:
+    # Given one recipient SES has not verified (in the sandbox, SES would refuse the whole email)
+    owner, oncall = RECIPIENTS
+    boto3.client("sesv2").delete_email_identity(EmailIdentity=oncall)
+    # When an alarm arrives, Then the email goes to the verified one only
+    invoke(alarm_events.sns_event(alarm_events.metric_alarm(API_5XX)))
+    assert _only(sent_emails).destinations == (owner,)
+
+
+def test_a_verified_domain_verifies_its_addresses(invoke: Invoke, sent_emails: SentEmails) -> None:
+    # Given the recipients verified through their domain's identity rather than each address
+    sesv2 = boto3.client("sesv2")
+    for recipient in RECIPIENTS:
+        sesv2.delete_email_identity(EmailIdentity=recipient)
+    sesv2.create_email_identity(EmailIdentity="example.com")
+    invoke(alarm_events.sns_event(alarm_events.metric_alarm(API_5XX)))
+    assert set(_only(sent_emails).destinations) == set(RECIPIENTS)
+
+
+def test_the_verification_answer_is_reused_for_a_minute_only() -> None:
+    # Given SES's answer read once at t=0 (botocore's Stubber stands in for SES, each answer used once)
+    client = boto3.client("ses", region_name=REGION)
+    now = [0.0]
+    verification = IdentityVerification(client, clock=lambda: now[0])
+    verified = {"VerificationAttributes": {SENDER: {"VerificationStatus": "Success"}}}
+    pending = {"VerificationAttributes": {SENDER: {"VerificationStatus": "Pending"}}}
+    with Stubber(client) as stub:
+        stub.add_response("get_identity_verification_attributes", pending)
+        stub.add_response("get_identity_verification_attributes", verified)
+        assert verification.verified([SENDER]) == frozenset()
+        # When asked again within the minute, the answer is reused; after it, SES is asked again
+        now[0] = VERIFICATION_MAX_AGE_SECONDS - 1
+        assert verification.verified([SENDER]) == frozenset()
+        now[0] = VERIFICATION_MAX_AGE_SECONDS + 1
+        assert verification.verified([SENDER]) == {SENDER}
+        stub.assert_no_pending_responses()
+
+
+def test_ses_rejection_fails_the_invocation_and_a_retry_sends(invoke: Invoke, sent_emails: SentEmails) -> None:
+    # Given SES refuses the email although its identities are verified (sending paused, a quota)
+    email = app.notifier().deliveries.channels[0]
+    event = alarm_events.sns_event(alarm_events.metric_alarm(API_5XX))
+    with Stubber(email.client) as stubber:  # type: ignore[attr-defined]
+        stubber.add_client_error("send_email", service_error_code="SendingPausedException", http_status_code=400)
+        # When SNS delivers the alarm, the invocation fails, so Lambda retries it and then dead-letters it
+        with pytest.raises(AlertDeliveryError, match="SES did not send"):
+            invoke(event)
+    assert sent_emails() == []
+    # And once SES accepts it again, Lambda's retry of the same event sends the email
     invoke(event)
     assert len(sent_emails()) == 1
 

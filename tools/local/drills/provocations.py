@@ -11,6 +11,7 @@ removes the fault and records, per alarm, what happened (`Outcome`). A new alarm
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -28,13 +29,14 @@ from infra.monitoring.probe import SITE_UNAVAILABLE_ALARM
 from stack_model.messaging import Subscription
 from stack_model.stack import StackModel
 from tools.local.cloudwatch.alarms import AlarmDefinition
-from tools.local.provision import create_sender_identity
+from tools.local.iam import user_name
 from tools.local.ses import SentEmail
 from tools.local.sns import queued_messages
 from tools.local.system import LocalSystem
 
 T = TypeVar("T")
 PERIOD_SCALE = 0.01
+_SES_REFUSES = "drill-ses-refuses"
 """The e2e scenarios' scale: 5-minute periods become 3 s; alarms on 2 of 3 periods fire after 3-6 s of a fault."""
 STEP_TIMEOUT_SECONDS = 40.0
 GUARDED_SECONDS = 6.0
@@ -342,17 +344,21 @@ def counter_throttled(lab: Lab) -> None:
 
 
 def notifier_failing(lab: Lab) -> None:
-    """SES refuses the notifier's sender (its identity deleted) while an owner alarm (counter-throttles) fires."""
+    """SES refuses the notifier's sends while an owner alarm (counter-throttles) fires: its identities verified
+    (an unverified one is not sent to at all, functions/notifier/sender.py), an explicit Deny on the notifier's
+    IAM user stands in for SES refusing (sending paused, a quota)."""
     ids = [NOTIFIER_ERRORS_ALARM, NOTIFIER_DLQ_ALARM]
     lab.wait_for(lambda: lab.alarm(COUNTER_THROTTLES_ALARM).state != "ALARM", "counter-throttles quiet")
     lab.begin(ids)
-    (sender,) = lab.system.model.email_identities
-    ses = lab.system.emulator.clients().sesv2
-    ses.delete_email_identity(EmailIdentity=sender)
+    iam = lab.system.emulator.client("iam")
+    notifier = user_name(lab.system.model.function(catalog.NOTIFIER_HANDLER).logical_id)
+    refusal = {"Effect": "Deny", "Action": ["ses:SendEmail", "ses:SendRawEmail"], "Resource": "*"}
+    document = json.dumps({"Version": "2012-10-17", "Statement": [refusal]})
+    iam.put_user_policy(UserName=notifier, PolicyName=_SES_REFUSES, PolicyDocument=document)
     try:
         lab.provoke(ids, lambda: lab.visits_at_once(4), pace_seconds=0.5)
     finally:
-        create_sender_identity(ses, sender)
+        iam.delete_user_policy(UserName=notifier, PolicyName=_SES_REFUSES)
     lab.settle([NOTIFIER_ERRORS_ALARM])
     lab.settle([NOTIFIER_DLQ_ALARM], resolves=False)
     queue = lab.system.model.function(catalog.NOTIFIER_HANDLER).on_failure_queue
