@@ -15,7 +15,11 @@ from functions.common import catalog
 from functions.common.env import required_env
 from functions.notifier.alarm_message import AlarmState, AlarmStateChange, MetricStat, Trigger
 
-MAX_SUBJECT_CHARS: Final = 180  # mail clients cut long subjects anyway; the body has the rest
+MAX_SUBJECT_CHARS: Final = 90
+"""What an inbox list shows of a subject on a laptop; the body has the rest."""
+UNREADABLE_SUBJECT: Final = "[UNREADABLE ALERT] A message the notifier could not read, forwarded as received"
+MEASURES: Final = frozenset({"ms", "%"})
+"""Units of a measured figure (`2300 ms over 5 min`); any other unit counts (`152 requests in 5 min`)."""
 MAX_RAW_MESSAGE_CHARS: Final = 100_000
 """An unreadable message is quoted up to this size (an SNS message is at most 256 KB; SES takes 40 MB)."""
 UNREADABLE_INTRO: Final = (
@@ -84,12 +88,33 @@ class RawNotification:
 
 
 def alarm_title(change: AlarmStateChange) -> str:
-    """`[ALARM] <alarm name> — <why>`: the email's subject, and the title on every other channel."""
-    return _subject(f"[{state_tag(change)}] {change.alarm_name} — {one_line_reason(change)}")
+    """`[ALARM] Traffic spike: 152 requests in 5 min (limit 30) — throttle guard engaged`: the state, the alarm's
+    title (catalog.alarm_description; its name for another alarm), the latest figure against the limit, and what
+    the notifier did. The email's subject, and the title on every other channel."""
+    title, unit = catalog.alarm_title_and_unit(change.description) or (change.alarm_name, None)
+    # `Throttle guard`, `engaged: API stage throttle lowered...` → ` — guard engaged`
+    done = "".join(f" — {label.split()[-1].lower()} {value.split(':', 1)[0]}" for label, value in change.actions_taken)
+    return _subject(f"[{state_tag(change)}] {title}: {headline(change, unit)}{done}")
+
+
+def headline(change: AlarmStateChange, unit: str | None) -> str:
+    """The figure against the limit, the period in words: `152 requests in 5 min (limit 30)`."""
+    trigger = change.trigger
+    if trigger is None or (change.is_composite and change.triggering_children):
+        return one_line_reason(change)
+    period = trigger.period_seconds or next((m.period_seconds for m in trigger.source_metrics), None)
+    statistic = trigger.metric.statistic if trigger.metric is not None and unit else ""
+    measured = f" {statistic}" if statistic.startswith("p") else ""  # a percentile: `2300 ms p99`
+    unit = unit or watched_label(trigger)  # another alarm's: `Latency (p99)`
+    within = f" {'over' if unit in MEASURES else 'in'} {_duration(period)}" if period else ""
+    limit = f"limit {_number(trigger.threshold)}" + (f" {unit}" if unit in MEASURES else "")
+    if not change.datapoints:
+        return f"{unit}{within} ({limit})"
+    return f"{_number(change.datapoints[0])} {unit}{measured}{within} ({limit})"
 
 
 def unreadable_title(notification: RawNotification) -> str:
-    return _subject(f"[UNREADABLE ALERT] {notification.subject or 'no subject'}")
+    return UNREADABLE_SUBJECT
 
 
 def alarm_links(change: AlarmStateChange, links: AlertLinks) -> list[tuple[str, str]]:
@@ -117,6 +142,7 @@ def quoted(message: str, limit: int) -> tuple[str, str]:
 def unreadable_facts(notification: RawNotification, problem: str) -> list[tuple[str, str]]:
     return [
         ("Problem", problem),
+        ("SNS subject", notification.subject or "none"),
         ("SNS message id", notification.message_id),
         ("Topic", notification.topic_arn or "unknown"),
         ("Published", notification.timestamp or "unknown"),
@@ -158,6 +184,7 @@ def alarm_facts(change: AlarmStateChange) -> list[tuple[str, str]]:
     """(label, value) rows every channel shows: state, when, reason, what is watched against what, where."""
     old = change.old_state.value if change.old_state else "unknown"
     rows = [
+        ("Alarm", change.alarm_name),
         ("State", f"{old} → {change.new_state.value}"),
         ("When", _when(change.changed_at)),
         *change.actions_taken,

@@ -87,9 +87,8 @@ def _burst(system: LocalSystem, rate: float, seconds: float, settle: float) -> i
             print(f"  {alarm.name:55} did not fire")
             continue
         resolved = [at for at, old, new in alarm.history if (old, new) == ("ALARM", "OK") and at >= fired[0]]
-        email = min(
-            (e.at for e in emails if e.subject.startswith(f"[ALARM] {alarm.name}") and e.at >= fired[0]), default=None
-        )
+        start = provocations.notifier_subject_start(alarm, "[ALARM]")
+        email = min((e.at for e in emails if e.subject.startswith(start) and e.at >= fired[0]), default=None)
         line = f"  {alarm.name:55} FIRED after {fired[0] - first_request:5.1f} s, "
         line += f"email after {email - first_request:5.1f} s" if email is not None else "NO EMAIL"
         print(line + (f", resolved after {resolved[0] - first_request:5.1f} s" if resolved else ""))

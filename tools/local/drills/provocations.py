@@ -232,11 +232,11 @@ class Lab:
     def _settle(self, alarm_id: str, *, resolves: bool) -> None:
         outcome = self.outcomes[alarm_id]
         alarm = self.alarm(alarm_id)
-        outcome.alarm_email = self.wait(lambda: self._email(alarm.name, "ALARM", self._mark))
+        outcome.alarm_email = self.wait(lambda: self._email(alarm, "ALARM", self._mark))
         if resolves:
             outcome.resolved = self.wait(lambda: alarm.state == "OK") is not None
             after = outcome.alarm_email.sequence if outcome.alarm_email else self._mark
-            outcome.resolved_email = self.wait(lambda: self._email(alarm.name, "OK", after))
+            outcome.resolved_email = self.wait(lambda: self._email(alarm, "OK", after))
         outcome.seconds = time.monotonic() - self._started
 
     def wait(self, condition: Callable[[], T | bool | None]) -> T | None:
@@ -252,13 +252,24 @@ class Lab:
         if self.wait(condition) is None:
             raise AssertionError(f"timed out after {self.step_timeout_seconds:g} s waiting for {what}")
 
-    def _email(self, alarm_name: str, state: str, after: int) -> SentEmail | None:
-        """The notifier's `[ALARM] name …` / `[RESOLVED] name …`, or SNS's plain `ALARM: "name" in …` / `OK: …`."""
-        tags = {"ALARM": ("[ALARM] ", "ALARM: "), "OK": ("[RESOLVED] ", "OK: ")}[state]
+    def _email(self, alarm: AlarmDefinition, state: str, after: int) -> SentEmail | None:
+        """The notifier's `[ALARM] <title>: …` / `[RESOLVED] <title>: …`, or SNS's plain `ALARM: "name" in …` /
+        `OK: …`."""
+        notifier_tag, plain_tag = {"ALARM": ("[ALARM]", "ALARM: "), "OK": ("[RESOLVED]", "OK: ")}[state]
         for sent in self.system.outbox():
-            if sent.sequence > after and alarm_name in sent.subject and sent.subject.startswith(tags):
+            if sent.sequence > after and (
+                sent.subject.startswith(notifier_subject_start(alarm, notifier_tag))
+                or (sent.subject.startswith(plain_tag) and alarm.name in sent.subject)
+            ):
                 return sent
         return None
+
+
+def notifier_subject_start(alarm: AlarmDefinition, tag: str) -> str:
+    """`[ALARM] Traffic spike: `: how the notifier's subject for the alarm starts (its title, from the alarm's
+    description: catalog.alarm_description)."""
+    title, _unit = catalog.alarm_title_and_unit(alarm.declared.description) or (alarm.name, "")
+    return f"{tag} {title}: "
 
 
 # -- the scenarios -------------------------------------------------------------------------------------------------
@@ -344,9 +355,9 @@ def counter_throttled(lab: Lab) -> None:
 
 
 def notifier_failing(lab: Lab) -> None:
-    """SES refuses the notifier's sends while an owner alarm (counter-throttles) fires: its identities verified
-    (an unverified one is not sent to at all, functions/notifier/sender.py), an explicit Deny on the notifier's
-    IAM user stands in for SES refusing (sending paused, a quota)."""
+    """SES refuses the notifier's sends (a Deny on its IAM user, as for paused sending or a spent quota) while an
+    owner alarm (counter-throttles) fires. Not an unverified sender: the notifier then sends nothing and fails
+    nothing (functions/notifier/sender.py)."""
     ids = [NOTIFIER_ERRORS_ALARM, NOTIFIER_DLQ_ALARM]
     lab.wait_for(lambda: lab.alarm(COUNTER_THROTTLES_ALARM).state != "ALARM", "counter-throttles quiet")
     lab.begin(ids)
