@@ -6,27 +6,20 @@ OldStateValue INSUFFICIENT_DATA, so the notifier remembers which alarms it told 
 One item per alarm on the notifier's idempotency table (key `told-in-alarm#<alarm name>`, no expiry), written on
 ALARM and on the RESOLVED that follows: one write per state change the owner hears of, one read per other OK.
 The write is conditional on StateChangeTime, so an ALARM retried after its OK does not revive it.
-NOTE: a condition that fails writes nothing.
-https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC
 from typing import TYPE_CHECKING, Final
-
-from aws_lambda_powertools import Logger
-from botocore.exceptions import BotoCoreError, ClientError
 
 from functions.common import catalog
 from functions.notifier.alarm_message import AlarmState, AlarmStateChange
 from functions.notifier.alert import Alert
+from functions.notifier.delivery import put_unless_newer
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
-
-logger = Logger(service=catalog.NOTIFIER_SERVICE)
 
 _KEY_PREFIX: Final = "told-in-alarm#"
 _STATE: Final = "state"
@@ -34,19 +27,18 @@ _CHANGED_AT: Final = "state_changed_at"
 
 
 class AlarmMemory:
+    """DynamoDB errors propagate: the deliveries need the same table, so the invocation fails and is retried."""
+
     def __init__(self, client: DynamoDBClient, *, table_name: str) -> None:
         self._client = client
         self._table_name = table_name
 
     def screen(self, alert: Alert) -> tuple[Alert, str | None]:
-        """The alert (an OK that resolves an alarm marked so), and why it is not sent (None: it is sent)."""
+        """The alert (an OK marked as resolving an alarm), and why it is not sent (None: it is sent)."""
         change = alert.change
         if change is None or change.new_state is AlarmState.ALARM:
-            if change is not None:  # remembered before any channel delivers; a failure fails the invocation
-                try:
-                    self._write(change, AlarmState.ALARM)
-                except (ClientError, BotoCoreError) as error:
-                    return replace(alert, failure=alert.failure or error), None
+            if change is not None:  # remembered before any channel delivers
+                self._write(change, AlarmState.ALARM)
             return alert, None
         if change.new_state is AlarmState.INSUFFICIENT_DATA:
             return alert, "INSUFFICIENT_DATA is not news: the alarm's OK or ALARM will follow"
@@ -56,44 +48,14 @@ class AlarmMemory:
 
     def forget(self, alert: Alert) -> None:
         """After a RESOLVED went out on every channel: a later OK after INSUFFICIENT_DATA is no news again."""
-        change = alert.change
-        if change is None or not change.resolves_alarm:
-            return
-        try:
-            self._write(change, AlarmState.OK)
-        except (ClientError, BotoCoreError) as error:  # the cost: one more RESOLVED email some day
-            logger.error("could not forget the ALARM", extra={"alarm": change.alarm_name, "error": str(error)})
+        if alert.change is not None and alert.change.resolves_alarm:
+            self._write(alert.change, AlarmState.OK)
 
     def _told_in_alarm(self, alarm_name: str) -> bool:
-        try:
-            item = self._client.get_item(
-                TableName=self._table_name,
-                Key={catalog.IDEMPOTENCY_KEY_ATTRIBUTE: {"S": _KEY_PREFIX + alarm_name}},
-                ConsistentRead=True,
-            ).get("Item", {})
-        except (ClientError, BotoCoreError) as error:  # cannot tell: rather one OK too many than a lost RESOLVED
-            logger.error("could not read whether the owner was told of an ALARM", extra={"error": str(error)})
-            return True
+        key = {catalog.IDEMPOTENCY_KEY_ATTRIBUTE: {"S": _KEY_PREFIX + alarm_name}}
+        item = self._client.get_item(TableName=self._table_name, Key=key, ConsistentRead=True).get("Item", {})
         return item.get(_STATE, {}).get("S") == AlarmState.ALARM.value
 
     def _write(self, change: AlarmStateChange, state: AlarmState) -> None:
-        item = {
-            catalog.IDEMPOTENCY_KEY_ATTRIBUTE: {"S": _KEY_PREFIX + change.alarm_name},
-            _STATE: {"S": state.value},
-        }
-        try:  # ISO 8601 in UTC with a fixed precision, so the strings sort as the times do
-            at = change.changed_at.astimezone(UTC).isoformat(timespec="milliseconds")  # type: ignore[union-attr]
-        except (AttributeError, ValueError, OverflowError):  # no time, or one out of range
-            self._client.put_item(TableName=self._table_name, Item=item)
-            return
-        try:
-            self._client.put_item(
-                TableName=self._table_name,
-                Item={**item, _CHANGED_AT: {"S": at}},
-                ConditionExpression="attribute_not_exists(#at) OR #at <= :at",
-                ExpressionAttributeNames={"#at": _CHANGED_AT},
-                ExpressionAttributeValues={":at": {"S": at}},
-            )
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                raise  # a newer state change is already remembered: nothing to write
+        key, attributes = _KEY_PREFIX + change.alarm_name, {_STATE: state.value}
+        put_unless_newer(self._client, self._table_name, key, _CHANGED_AT, change.changed_at, attributes)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, cast
 
 import boto3
@@ -19,6 +20,7 @@ from aws_lambda_powertools.utilities.idempotency import (
     idempotent_function,
 )
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from functions.common import catalog
 from functions.common.env import required_env
@@ -73,6 +75,34 @@ def idempotency_store() -> DynamoDBPersistenceLayer:
 
 def dynamodb_client() -> Any:
     return boto3.client("dynamodb", config=_DYNAMODB_AND_SSM_CONFIG)
+
+
+def put_unless_newer(
+    client: Any, table_name: str, key: str, at_attribute: str, changed_at: datetime | None, attributes: dict[str, str]
+) -> bool:
+    """Writes the item `key` of the idempotency table (its `attributes` and `changed_at` as `at_attribute`) unless
+    it holds a newer state change; False (nothing written) when it does. A change without a usable time is written
+    as it is. NOTE: a condition that fails writes nothing, and each write to one item is applied atomically.
+    https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html"""
+    item = {catalog.IDEMPOTENCY_KEY_ATTRIBUTE: {"S": key}, **{name: {"S": v} for name, v in attributes.items()}}
+    try:  # ISO 8601 in UTC with a fixed precision, so the strings sort as the times do
+        at = changed_at.astimezone(UTC).isoformat(timespec="milliseconds")  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OverflowError):  # no time, or one out of range
+        client.put_item(TableName=table_name, Item=item)
+        return True
+    try:
+        client.put_item(
+            TableName=table_name,
+            Item={**item, at_attribute: {"S": at}},
+            ConditionExpression="attribute_not_exists(#at) OR #at <= :at",
+            ExpressionAttributeNames={"#at": at_attribute},
+            ExpressionAttributeValues={":at": {"S": at}},
+        )
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
 
 
 def once_per_delivery(function: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:

@@ -88,29 +88,31 @@ class RawNotification:
 
 
 def alarm_title(change: AlarmStateChange) -> str:
-    """`[ALARM] Traffic spike: 152 requests in 5 min (limit 30) — throttle guard engaged`: the state, the alarm's
-    title (catalog.alarm_description; its name for another alarm), the latest figure against the limit, and what
-    the notifier did. The email's subject, and the title on every other channel."""
-    title, unit = catalog.alarm_title_and_unit(change.description) or (change.alarm_name, None)
-    # `Throttle guard`, `engaged: API stage throttle lowered...` → ` — guard engaged`
+    """`[ALARM] Traffic spike: 152 requests in 5 min (limit 30) — guard engaged`: the state, the alarm's title
+    (catalog.alarm_description; another alarm's name), the summary, and what the notifier did (`Throttle guard`,
+    `engaged: ...` → `guard engaged`). The email's subject, and the title on every other channel."""
+    title = (catalog.alarm_title_and_unit(change.description) or (change.alarm_name,))[0]
     done = "".join(f" — {label.split()[-1].lower()} {value.split(':', 1)[0]}" for label, value in change.actions_taken)
-    return _subject(f"[{state_tag(change)}] {title}: {headline(change, unit)}{done}")
+    return _subject(f"[{state_tag(change)}] {title}: {summary(change)}{done}")
 
 
-def headline(change: AlarmStateChange, unit: str | None) -> str:
-    """The figure against the limit, the period in words: `152 requests in 5 min (limit 30)`."""
+def summary(change: AlarmStateChange) -> str:
+    """The latest figure against the limit, the period in words (`152 requests in 5 min (limit 30)`, `2300 ms p99
+    over 5 min (limit 1500 ms)`), the child that triggered a composite alarm, or the reason's first line."""
     trigger = change.trigger
-    if trigger is None or (change.is_composite and change.triggering_children):
-        return one_line_reason(change)
+    if change.is_composite and change.triggering_children and change.new_state is AlarmState.ALARM:
+        return "triggered by " + ", ".join(change.triggering_children)
+    if trigger is None:
+        return change.reason.strip().split("\n")[0] or change.new_state.value.replace("_", " ").lower()
+    unit = (catalog.alarm_title_and_unit(change.description) or ("", ""))[1]
     period = trigger.period_seconds or next((m.period_seconds for m in trigger.source_metrics), None)
     statistic = trigger.metric.statistic if trigger.metric is not None and unit else ""
     measured = f" {statistic}" if statistic.startswith("p") else ""  # a percentile: `2300 ms p99`
     unit = unit or watched_label(trigger)  # another alarm's: `Latency (p99)`
     within = f" {'over' if unit in MEASURES else 'in'} {_duration(period)}" if period else ""
     limit = f"limit {_number(trigger.threshold)}" + (f" {unit}" if unit in MEASURES else "")
-    if not change.datapoints:
-        return f"{unit}{within} ({limit})"
-    return f"{_number(change.datapoints[0])} {unit}{measured}{within} ({limit})"
+    figure = f"{_number(change.datapoints[0])} " if change.datapoints else ""
+    return f"{figure}{unit}{measured}{within} ({limit})"
 
 
 def unreadable_title(notification: RawNotification) -> str:
@@ -147,17 +149,6 @@ def unreadable_facts(notification: RawNotification, problem: str) -> list[tuple[
         ("Topic", notification.topic_arn or "unknown"),
         ("Published", notification.timestamp or "unknown"),
     ]
-
-
-def one_line_reason(change: AlarmStateChange) -> str:
-    """Why the state changed, short enough for a subject line."""
-    if change.is_composite and change.triggering_children and change.new_state is AlarmState.ALARM:
-        return "triggered by " + ", ".join(change.triggering_children)
-    trigger = change.trigger
-    if trigger is not None and change.datapoints:
-        return f"{watched_label(trigger)} was {_number(change.datapoints[0])} (alarms at {_condition(trigger)})"
-    first_line = change.reason.strip().splitlines()[0] if change.reason.strip() else ""
-    return first_line or change.new_state.value.replace("_", " ").lower()
 
 
 def watched_label(trigger: Trigger) -> str:

@@ -45,24 +45,21 @@ class AlertDeliveryError(ChannelDeliveryError):
 
 
 class IdentityVerification:
-    """Which of some addresses SES has verified, each by its own identity or its domain's."""
+    """Which of the channel's addresses SES has verified, each by its own identity or its domain's."""
 
     def __init__(self, client: SesClient, clock: Callable[[], float] = time.monotonic) -> None:
-        self._client = client
-        self._clock = clock
-        self._cached: tuple[float, tuple[str, ...], frozenset[str]] | None = None
+        self._client, self._clock = client, clock
+        self._cached: tuple[float, frozenset[str]] | None = None
 
     def verified(self, addresses: Sequence[str]) -> frozenset[str]:
-        """The verified ones among `addresses`; raises ClientError or BotoCoreError when SES does not answer."""
-        key = tuple(addresses)
-        if self._cached and self._cached[1] == key and self._clock() - self._cached[0] < VERIFICATION_MAX_AGE_SECONDS:
-            return self._cached[2]
+        """Raises ClientError or BotoCoreError when SES does not answer."""
+        if self._cached and self._clock() - self._cached[0] < VERIFICATION_MAX_AGE_SECONDS:
+            return self._cached[1]
         identities = sorted({*addresses, *(address.rpartition("@")[2] for address in addresses)})
         answer = self._client.get_identity_verification_attributes(Identities=identities)["VerificationAttributes"]
         good = {identity for identity, value in answer.items() if value.get("VerificationStatus") == "Success"}
-        verified = frozenset(a for a in addresses if a in good or a.rpartition("@")[2] in good)
-        self._cached = (self._clock(), key, verified)
-        return verified
+        self._cached = (self._clock(), frozenset(a for a in addresses if {a, a.rpartition("@")[2]} & good))
+        return self._cached[1]
 
 
 @dataclass(frozen=True)
@@ -72,14 +69,11 @@ class EmailChannel:
     client: SESV2Client
     sender: str
     recipients: tuple[str, ...]
-    verification: IdentityVerification | None = None
-    """None: send without asking (SES itself then refuses what it cannot send)."""
+    verification: IdentityVerification
     name: str = catalog.EMAIL_CHANNEL
 
     def _ready(self) -> tuple[str, ...]:
         """The recipients SES can send to now, or none when it cannot send from the sender."""
-        if self.verification is None:
-            return self.recipients
         try:
             verified = self.verification.verified((self.sender, *self.recipients))
         except (ClientError, BotoCoreError) as error:  # cannot tell: SES decides, as without the check

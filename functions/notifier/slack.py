@@ -42,7 +42,6 @@ def render_alarm_message(change: AlarmStateChange, links: AlertLinks) -> SlackMe
     facts = [(label, value) for label, value in presentation.alarm_facts(change) if label != "Reason"]
     blocks: list[dict[str, Any]] = [
         header(f"{_EMOJI[tag]} {presentation.alarm_title(change)}"),
-        section(f"*{escape(presentation.one_line_reason(change))}*"),
         {"type": "section", "fields": [field(label, value) for label, value in facts[:MAX_FIELDS]]},
         section(f"*Reason*\n{escape(change.reason or 'not given')}"),
     ]
