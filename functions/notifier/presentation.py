@@ -115,10 +115,6 @@ def summary(change: AlarmStateChange) -> str:
     return f"{figure}{unit}{measured}{within} ({limit})"
 
 
-def unreadable_title(notification: RawNotification) -> str:
-    return UNREADABLE_SUBJECT
-
-
 def alarm_links(change: AlarmStateChange, links: AlertLinks) -> list[tuple[str, str]]:
     """(label, URL) rows of where to look next: the alarm, the dashboard, the alarm's runbook section."""
     return [

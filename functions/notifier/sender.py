@@ -2,13 +2,11 @@
 (multipart/alternative: text, then HTML), so both parts are in what SES receives and what tests read back.
 The only notifier code that talks to SES; its clients are arguments (tests hand in moto's or a Stubber).
 
-Nothing goes to SES before the owner's addresses can receive it. NOTE: a new account's SES is in the sandbox,
-where it sends only from a verified identity and only to verified recipients (address or domain); it refuses
-anything else, which would fail the invocation into the dead-letter queue after retries.
-https://docs.aws.amazon.com/ses/latest/dg/request-production-access.html
-So the channel asks SES which of the addresses are verified (GetIdentityVerificationAttributes, cached in the
-container for VERIFICATION_MAX_AGE_SECONDS), sends to the verified recipients only, and sends nothing, with a
-warning, when the sender or every recipient is unverified: the other channels still deliver.
+NOTE: a new account's SES is in the sandbox: it sends only from a verified identity to verified recipients
+(address or domain) and refuses anything else, which would fail the invocation into the dead-letter queue.
+https://docs.aws.amazon.com/ses/latest/dg/request-production-access.html So the channel first asks SES which
+addresses are verified (cached VERIFICATION_MAX_AGE_SECONDS), emails the verified recipients only, and with the
+sender or every recipient unverified sends nothing, with a warning: the other channels still deliver.
 """
 
 from __future__ import annotations

@@ -55,7 +55,7 @@ def render_unreadable_message(notification: RawNotification, problem: str, links
     """The message as it arrived (cut to fit one block), and why it could not be read."""
     message, note = presentation.quoted(escape(notification.message), MAX_QUOTED_MESSAGE_CHARS)
     blocks = [
-        header(f":warning: {presentation.unreadable_title(notification)}"),
+        header(f":warning: {presentation.UNREADABLE_SUBJECT}"),
         section(presentation.UNREADABLE_INTRO),
         {
             "type": "section",
@@ -64,7 +64,7 @@ def render_unreadable_message(notification: RawNotification, problem: str, links
         section(f"*Message as received*\n```{message}```{note}"),
         buttons(presentation.unreadable_links(links)),
     ]
-    return {"text": presentation.unreadable_title(notification), "blocks": blocks}
+    return {"text": presentation.UNREADABLE_SUBJECT, "blocks": blocks}
 
 
 @dataclass(frozen=True)

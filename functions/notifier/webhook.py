@@ -54,7 +54,7 @@ def alarm_payload(change: AlarmStateChange, links: AlertLinks) -> Payload:
 def unreadable_payload(notification: RawNotification, problem: str, links: AlertLinks) -> Payload:
     return {
         "type": "unreadable",
-        "title": presentation.unreadable_title(notification),
+        "title": presentation.UNREADABLE_SUBJECT,
         "alarm": None,
         "unreadable": {
             "problem": problem,
