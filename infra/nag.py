@@ -15,8 +15,10 @@ from constructs import IConstruct
 REASONS: Final[dict[str, str]] = {
     "AwsSolutions-IAM5[Resource::*]": (
         "X-Ray's PutTraceSegments/PutTelemetryRecords support no resource-level permissions "
-        "(https://docs.aws.amazon.com/xray/latest/devguide/security_iam_service-with-iam.html); "
-        "the only wildcard is that resource, every other statement is scoped to one ARN."
+        "(https://docs.aws.amazon.com/xray/latest/devguide/security_iam_service-with-iam.html), nor does SES's "
+        "GetIdentityVerificationAttributes, the one read the alert emails take before sending "
+        "(https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonses.html); "
+        "those are the only wildcards, every other statement is scoped to ARNs."
     ),
     "AwsSolutions-APIG4": (
         "The visit counter is public by design: the static site calls it from visitors' browsers, which hold "

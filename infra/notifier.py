@@ -65,6 +65,12 @@ content as ses:SendEmail; CDK's own EmailIdentity.grantSendEmail grants both for
 https://docs.aws.amazon.com/ses/latest/dg/control-user-access.html"""
 
 
+SES_VERIFICATION_ACTIONS: Final = ("ses:GetIdentityVerificationAttributes",)
+"""Asked before each send (cached a minute): nothing goes to SES before it verified the sender and recipients
+(functions/notifier/sender.py). NOTE: the action supports no resource-level permissions, hence Resource "*"
+(infra/nag.py). https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonses.html"""
+
+
 class NotifierService(Construct):
     """Exposes `notifier` (PythonFunction), `dead_letter_queue`, `idempotency_table` and `sender_identity`."""
 
@@ -135,7 +141,8 @@ class NotifierService(Construct):
     def deliver_on_channels(self, function: PythonFunction) -> None:
         """What delivering on the alert channels takes (functions/notifier/delivery.py), for the notifier and the
         weekly digest alike: the channels' settings in the environment, the idempotency table, SES sends from the
-        sender's identity and the channels' SSM parameters, each granted on those resources only."""
+        sender's identity (and the read of its verification) and the channels' SSM parameters, each granted on
+        those resources only."""
         config = self._config
         environment = {
             catalog.SENDER_EMAIL_ENV: config.sender_email,
@@ -153,6 +160,7 @@ class NotifierService(Construct):
         if config.alert_channels:
             function.allow(SSM_READ_ACTIONS, self._channel_parameter_arns())
         function.allow(SES_SEND_ACTIONS, [self.sender_identity.email_identity_arn, *self._identity_arns()])
+        function.allow(SES_VERIFICATION_ACTIONS, ["*"])
 
     def read_probe_failures(self, probe_log_group: logs.ILogGroup) -> None:
         """Lets the notifier quote the availability probe's latest failed check in site-unavailable emails.

@@ -5,6 +5,7 @@ Change a name here and every consumer follows; nothing else spells these strings
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Final
 
@@ -222,6 +223,24 @@ def alarm_id_of(stack_name: str, name: str, alarm_ids: frozenset[str]) -> str | 
     prefix = f"{stack_name}-"
     alarm_id = name[len(prefix) :] if name.startswith(prefix) else None
     return alarm_id if alarm_id in alarm_ids else None
+
+
+def alarm_description(title: str, unit: str, what_to_do: str) -> str:
+    """An alarm's AlarmDescription, `<title> (<unit>). <what to do>`: its short title and the unit of its figure
+    (`Traffic spike (requests). ...`), defined once beside the alarm (infra/monitoring/alarm_spec.py) and read
+    back by the notifier from the alarm's message (alarm_title_and_unit) for every channel's subject line."""
+    if _TITLE_AND_UNIT.match(f"{title} ({unit}). ") is None:
+        raise ValueError(f"alarm title {title!r} or unit {unit!r} has a bracket, a line break or is too long")
+    return f"{title} ({unit}). {what_to_do}"
+
+
+_TITLE_AND_UNIT: Final = re.compile(r"(?P<title>[^()\n]{1,40}) \((?P<unit>[^()\n]{1,20})\)\. ")
+
+
+def alarm_title_and_unit(description: str | None) -> tuple[str, str] | None:
+    """(title, unit) from the start of an alarm's description (alarm_description); None for any other alarm."""
+    match = _TITLE_AND_UNIT.match(description or "")
+    return (match["title"], match["unit"]) if match else None
 
 
 def runbook_url(github_repository: str, branch: str) -> str:

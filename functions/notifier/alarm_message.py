@@ -95,7 +95,10 @@ class AlarmStateChange:
     datapoints: tuple[float, ...]
     """The recent values CloudWatch quotes in the reason, most recent first (empty when it quotes none)."""
     actions_taken: tuple[tuple[str, str], ...] = ()
-    """What the notifier did about this change (the throttle guard), as rows every channel shows."""
+    """What the notifier did about this change (the throttle guard), as rows every channel shows; each value
+    starts with what was done, before a colon (`engaged: ...`): the subject says `— <label's last word> <that>`."""
+    resolves_alarm: bool = False
+    """The owner was told this alarm is in ALARM (alarm_memory.py), and this OK ends it."""
 
     @property
     def is_composite(self) -> bool:

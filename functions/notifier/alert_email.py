@@ -44,7 +44,7 @@ def render_alarm_email(change: AlarmStateChange, links: AlertLinks) -> Email:
 def render_unreadable_email(notification: RawNotification, problem: str, links: AlertLinks) -> Email:
     """The message as it arrived, so nothing is lost; the subject says it could not be read."""
     subject, rows, urls = (
-        presentation.unreadable_title(notification),
+        presentation.UNREADABLE_SUBJECT,
         presentation.unreadable_facts(notification, problem),
         presentation.unreadable_links(links),
     )

@@ -2,7 +2,8 @@
 (email always; Slack and a JSON webhook when `alert_channels` configures them).
 
 One path per message: read the alert (alert.py) → enrich it (steps that own their clients: probe_failure.py,
-guard.py) → deliver it on every channel, each at most once and on its own (delivery.py). A failed channel or step
+guard.py) → keep the inbox quiet (alarm_memory.py: ALARM and the RESOLVED that ends it are sent, nothing else) →
+deliver it on every channel, each at most once and on its own (delivery.py). A failed channel or step
 fails the invocation after the alert went out, so Lambda retries it (docs/alerting.md).
 """
 
@@ -17,9 +18,18 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from functions.common import catalog
+from functions.common.env import required_env
+from functions.notifier.alarm_memory import AlarmMemory
 from functions.notifier.alert import Alert, alerts_of
-from functions.notifier.channel import Channel, Message
-from functions.notifier.delivery import IDEMPOTENCY_CONFIG, Deliveries, configured_channels, raise_for_failures
+from functions.notifier.channel import Channel, ChannelReceipt, Message
+from functions.notifier.delivery import (
+    IDEMPOTENCY_CONFIG,
+    Deliveries,
+    DeliveryOutcome,
+    configured_channels,
+    dynamodb_client,
+    raise_for_failures,
+)
 from functions.notifier.guard import ThrottleGuard
 from functions.notifier.presentation import AlertLinks
 from functions.notifier.probe_failure import ProbeFailureDetails
@@ -33,9 +43,9 @@ metrics = Metrics(namespace=catalog.METRICS_NAMESPACE, service=catalog.NOTIFIER_
 Step = Callable[[Alert], Alert]
 
 
-def _count(channel: Channel, message: Message) -> None:
+def _count(channel: Channel, message: Message, receipt: ChannelReceipt) -> None:
     """Runs once per (message, channel) actually delivered: a redelivery counts nothing."""
-    if channel.name == catalog.EMAIL_CHANNEL and isinstance(message, Alert):
+    if channel.name == catalog.EMAIL_CHANNEL and receipt.sent and isinstance(message, Alert):
         metrics.add_metric(name=catalog.ALERT_EMAILS_SENT_METRIC, unit=MetricUnit.Count, value=1)
         if message.change is None:
             metrics.add_metric(name=catalog.UNREADABLE_ALERTS_METRIC, unit=MetricUnit.Count, value=1)
@@ -46,22 +56,31 @@ class Notifier:
     links: AlertLinks
     steps: Sequence[Step]
     deliveries: Deliveries
+    memory: AlarmMemory
 
     def notify(self, alert: Alert) -> dict[str, Any]:
-        for step in self.steps:
+        for step in self.steps:  # the guard acts on every change, told to the owner or not
             alert = step(alert)
-        outcome = self.deliveries.deliver(alert)
+        alert, not_sent = self.memory.screen(alert)
+        if not_sent is not None and alert.failure is None:
+            outcome = DeliveryOutcome(delivered={}, failed={})
+        else:
+            not_sent, outcome = None, self.deliveries.deliver(alert)
         change = alert.change
         receipt = {
             "sns_message_id": alert.notification.message_id,
             "alarm_name": change.alarm_name if change else None,  # None: forwarded raw
             "new_state": change.new_state.value if change else None,
             "deliveries": {name: receipt.reference for name, receipt in outcome.delivered.items()},
+            **({"not_sent": not_sent} if not_sent else {}),
             **alert.reports,
         }
         if change is None:
             logger.warning("unreadable message forwarded raw", extra={"receipt": receipt})
+        elif not_sent:
+            logger.info("not sent: nothing the owner must act on", extra={"receipt": receipt})
         raise_for_failures(outcome)
+        self.memory.forget(alert)
         if alert.failure is not None:
             # Delivered first, so the owner reads the failure; failing the invocation then alarms on the
             # alerting-health path (notifier-errors) and has Lambda retry the step.
@@ -73,7 +92,10 @@ class Notifier:
 def notifier() -> Notifier:
     """Built once per container on first use, so tests and the local runtime choose the endpoints."""
     steps = [step for step in (ProbeFailureDetails.from_environment(), ThrottleGuard.from_environment()) if step]
-    return Notifier(AlertLinks.from_environment(), steps, Deliveries(configured_channels(), on_delivered=_count))
+    memory = AlarmMemory(dynamodb_client(), table_name=required_env(catalog.IDEMPOTENCY_TABLE_ENV))
+    return Notifier(
+        AlertLinks.from_environment(), steps, Deliveries(configured_channels(), on_delivered=_count), memory
+    )
 
 
 def handle(event: dict[str, Any], to: Notifier) -> dict[str, Any]:

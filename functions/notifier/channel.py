@@ -21,6 +21,8 @@ class ChannelReceipt:
     channel: str
     reference: str
     """What the channel answered: SES's message id, Slack's `ok`, the webhook's HTTP status."""
+    sent: bool = True
+    """False: the channel chose not to send (email before SES verified the addresses), and the receipt says why."""
 
 
 class Message(Protocol):

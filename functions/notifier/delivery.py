@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, cast
 
 import boto3
@@ -19,12 +20,13 @@ from aws_lambda_powertools.utilities.idempotency import (
     idempotent_function,
 )
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from functions.common import catalog
 from functions.common.env import required_env
 from functions.common.http import UnconfirmedPostError
 from functions.notifier.channel import Channel, ChannelDeliveryError, ChannelReceipt, Message
-from functions.notifier.sender import EmailChannel
+from functions.notifier.sender import EmailChannel, IdentityVerification
 from functions.notifier.slack import SlackChannel
 from functions.notifier.webhook import WebhookChannel
 
@@ -75,6 +77,34 @@ def dynamodb_client() -> Any:
     return boto3.client("dynamodb", config=_DYNAMODB_AND_SSM_CONFIG)
 
 
+def put_unless_newer(
+    client: Any, table_name: str, key: str, at_attribute: str, changed_at: datetime | None, attributes: dict[str, str]
+) -> bool:
+    """Writes the item `key` of the idempotency table (its `attributes` and `changed_at` as `at_attribute`) unless
+    it holds a newer state change; False (nothing written) when it does. A change without a usable time is written
+    as it is. NOTE: a condition that fails writes nothing, and each write to one item is applied atomically.
+    https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html"""
+    item = {catalog.IDEMPOTENCY_KEY_ATTRIBUTE: {"S": key}, **{name: {"S": v} for name, v in attributes.items()}}
+    try:  # ISO 8601 in UTC with a fixed precision, so the strings sort as the times do
+        at = changed_at.astimezone(UTC).isoformat(timespec="milliseconds")  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OverflowError):  # no time, or one out of range
+        client.put_item(TableName=table_name, Item=item)
+        return True
+    try:
+        client.put_item(
+            TableName=table_name,
+            Item={**item, at_attribute: {"S": at}},
+            ConditionExpression="attribute_not_exists(#at) OR #at <= :at",
+            ExpressionAttributeNames={"#at": at_attribute},
+            ExpressionAttributeValues={":at": {"S": at}},
+        )
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
 def once_per_delivery(function: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
     """`function` behind the idempotency table, keyed on its `delivery` argument ({"sns_message_id", "channel"})."""
     return cast(
@@ -100,7 +130,9 @@ class Deliveries:
     idempotent delivery, so a redelivery counts nothing."""
 
     def __init__(
-        self, channels: Sequence[Channel], on_delivered: Callable[[Channel, Message], None] | None = None
+        self,
+        channels: Sequence[Channel],
+        on_delivered: Callable[[Channel, Message, ChannelReceipt], None] | None = None,
     ) -> None:
         self.channels = tuple(channels)
         self._on_delivered = on_delivered
@@ -117,7 +149,7 @@ class Deliveries:
             logger.warning("unconfirmed delivery, not resent", extra={"channel": channel.name})
             receipt = ChannelReceipt(channel=channel.name, reference=f"unconfirmed: {unconfirmed}"[:120])
         if self._on_delivered is not None:
-            self._on_delivered(channel, message)
+            self._on_delivered(channel, message, receipt)
         logger.info("delivered", extra={"channel": channel.name, "reference": receipt.reference})
         return {"channel": receipt.channel, "reference": receipt.reference}
 
@@ -156,7 +188,12 @@ def configured_channels() -> tuple[Channel, ...]:
     )
     if not recipients:
         raise RuntimeError(f"environment variable {catalog.ALERT_RECIPIENTS_ENV} names no address")
-    email = EmailChannel(boto3.client("sesv2", config=_SES_CONFIG), required_env(catalog.SENDER_EMAIL_ENV), recipients)
+    email = EmailChannel(
+        boto3.client("sesv2", config=_SES_CONFIG),
+        required_env(catalog.SENDER_EMAIL_ENV),
+        recipients,
+        IdentityVerification(boto3.client("ses", config=_SES_CONFIG)),
+    )
     configured = [entry.partition("=") for entry in os.environ.get(catalog.ALERT_CHANNELS_ENV, "").split(",")]
     optional = [(name.strip(), parameter.strip()) for name, _, parameter in configured if name]
     if not optional:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Final
 
@@ -26,7 +26,7 @@ from functions.common import catalog
 from functions.common.env import required_env
 from functions.notifier.alarm_message import AlarmState, AlarmStateChange
 from functions.notifier.alert import Alert
-from functions.notifier.delivery import dynamodb_client, once_per_delivery
+from functions.notifier.delivery import dynamodb_client, once_per_delivery, put_unless_newer
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -139,9 +139,8 @@ def apply_guard(
 
 # The ledger. Why: the idempotency record stops a redelivered message from acting twice, not one that acts late:
 # an ALARM retried by Lambda (or back from the dead-letter queue) after the alarm's OK must not engage the guard.
-# The ledger keeps the newest StateChangeTime applied, with a conditional write, and refuses an older one.
-# NOTE: a condition that fails writes nothing, and each write to one item is applied atomically.
-# https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html
+# The ledger keeps the newest StateChangeTime applied, with a conditional write (delivery.put_unless_newer), and
+# refuses an older one.
 _KEY_PREFIX: Final = "throttle-guard#"
 """Its item's key in the idempotency table, beside (never equal to) Powertools' hashed keys; it has no expiry."""
 _APPLIED_AT: Final = "applied_state_change_at"
@@ -158,23 +157,12 @@ class DynamoDBGuardLedger:
         """Records this change as the newest applied one; False (and nothing written) when a newer one was."""
         if changed_at.tzinfo is None:
             raise GuardError("the alarm's state change time has no time zone")
-        # ISO 8601 in UTC with a fixed precision, so the strings sort as the times do.
-        at = changed_at.astimezone(UTC).isoformat(timespec="milliseconds")
         try:
-            self._client.put_item(
-                TableName=self._table_name,
-                Item={catalog.IDEMPOTENCY_KEY_ATTRIBUTE: {"S": _KEY_PREFIX + alarm_name}, _APPLIED_AT: {"S": at}},
-                ConditionExpression="attribute_not_exists(#at) OR #at <= :at",
-                ExpressionAttributeNames={"#at": _APPLIED_AT},
-                ExpressionAttributeValues={":at": {"S": at}},
+            return put_unless_newer(
+                self._client, self._table_name, _KEY_PREFIX + alarm_name, _APPLIED_AT, changed_at, {}
             )
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                return False
+        except (ClientError, BotoCoreError) as error:
             raise GuardError(f"the guard's ledger could not be written: {error}") from error
-        except BotoCoreError as error:
-            raise GuardError(f"the guard's ledger could not be written: {error}") from error
-        return True
 
 
 # The stage call. NOTE: UpdateStage (PATCH /v2/apis/{apiId}/stages/{stageName}) takes DefaultRouteSettings with

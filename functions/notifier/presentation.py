@@ -15,7 +15,11 @@ from functions.common import catalog
 from functions.common.env import required_env
 from functions.notifier.alarm_message import AlarmState, AlarmStateChange, MetricStat, Trigger
 
-MAX_SUBJECT_CHARS: Final = 180  # mail clients cut long subjects anyway; the body has the rest
+MAX_SUBJECT_CHARS: Final = 90
+"""What an inbox list shows of a subject on a laptop; the body has the rest."""
+UNREADABLE_SUBJECT: Final = "[UNREADABLE ALERT] A message the notifier could not read, forwarded as received"
+MEASURES: Final = frozenset({"ms", "%"})
+"""Units of a measured figure (`2300 ms over 5 min`); any other unit counts (`152 requests in 5 min`)."""
 MAX_RAW_MESSAGE_CHARS: Final = 100_000
 """An unreadable message is quoted up to this size (an SNS message is at most 256 KB; SES takes 40 MB)."""
 UNREADABLE_INTRO: Final = (
@@ -84,12 +88,31 @@ class RawNotification:
 
 
 def alarm_title(change: AlarmStateChange) -> str:
-    """`[ALARM] <alarm name> — <why>`: the email's subject, and the title on every other channel."""
-    return _subject(f"[{state_tag(change)}] {change.alarm_name} — {one_line_reason(change)}")
+    """`[ALARM] Traffic spike: 152 requests in 5 min (limit 30) — guard engaged`: the state, the alarm's title
+    (catalog.alarm_description; another alarm's name), the summary, and what the notifier did (`Throttle guard`,
+    `engaged: ...` → `guard engaged`). The email's subject, and the title on every other channel."""
+    title = (catalog.alarm_title_and_unit(change.description) or (change.alarm_name,))[0]
+    done = "".join(f" — {label.split()[-1].lower()} {value.split(':', 1)[0]}" for label, value in change.actions_taken)
+    return _subject(f"[{state_tag(change)}] {title}: {summary(change)}{done}")
 
 
-def unreadable_title(notification: RawNotification) -> str:
-    return _subject(f"[UNREADABLE ALERT] {notification.subject or 'no subject'}")
+def summary(change: AlarmStateChange) -> str:
+    """The latest figure against the limit, the period in words (`152 requests in 5 min (limit 30)`, `2300 ms p99
+    over 5 min (limit 1500 ms)`), the child that triggered a composite alarm, or the reason's first line."""
+    trigger = change.trigger
+    if change.is_composite and change.triggering_children and change.new_state is AlarmState.ALARM:
+        return "triggered by " + ", ".join(change.triggering_children)
+    if trigger is None:
+        return change.reason.strip().split("\n")[0] or change.new_state.value.replace("_", " ").lower()
+    unit = (catalog.alarm_title_and_unit(change.description) or ("", ""))[1]
+    period = trigger.period_seconds or next((m.period_seconds for m in trigger.source_metrics), None)
+    statistic = trigger.metric.statistic if trigger.metric is not None and unit else ""
+    measured = f" {statistic}" if statistic.startswith("p") else ""  # a percentile: `2300 ms p99`
+    unit = unit or watched_label(trigger)  # another alarm's: `Latency (p99)`
+    within = f" {'over' if unit in MEASURES else 'in'} {_duration(period)}" if period else ""
+    limit = f"limit {_number(trigger.threshold)}" + (f" {unit}" if unit in MEASURES else "")
+    figure = f"{_number(change.datapoints[0])} " if change.datapoints else ""
+    return f"{figure}{unit}{measured}{within} ({limit})"
 
 
 def alarm_links(change: AlarmStateChange, links: AlertLinks) -> list[tuple[str, str]]:
@@ -117,21 +140,11 @@ def quoted(message: str, limit: int) -> tuple[str, str]:
 def unreadable_facts(notification: RawNotification, problem: str) -> list[tuple[str, str]]:
     return [
         ("Problem", problem),
+        ("SNS subject", notification.subject or "none"),
         ("SNS message id", notification.message_id),
         ("Topic", notification.topic_arn or "unknown"),
         ("Published", notification.timestamp or "unknown"),
     ]
-
-
-def one_line_reason(change: AlarmStateChange) -> str:
-    """Why the state changed, short enough for a subject line."""
-    if change.is_composite and change.triggering_children and change.new_state is AlarmState.ALARM:
-        return "triggered by " + ", ".join(change.triggering_children)
-    trigger = change.trigger
-    if trigger is not None and change.datapoints:
-        return f"{watched_label(trigger)} was {_number(change.datapoints[0])} (alarms at {_condition(trigger)})"
-    first_line = change.reason.strip().splitlines()[0] if change.reason.strip() else ""
-    return first_line or change.new_state.value.replace("_", " ").lower()
 
 
 def watched_label(trigger: Trigger) -> str:
@@ -149,8 +162,8 @@ def state_tag(change: AlarmStateChange) -> str:
     if change.new_state is AlarmState.ALARM:
         return "ALARM"
     if change.new_state is AlarmState.OK:
-        # OK after ALARM is a resolved problem; OK after INSUFFICIENT_DATA is a new alarm's first evaluation.
-        return "RESOLVED" if change.old_state is AlarmState.ALARM else "OK"
+        # OK after ALARM is a resolved problem, also when the alarm passed INSUFFICIENT_DATA on the way.
+        return "RESOLVED" if change.old_state is AlarmState.ALARM or change.resolves_alarm else "OK"
     return "INSUFFICIENT DATA"
 
 
@@ -158,6 +171,7 @@ def alarm_facts(change: AlarmStateChange) -> list[tuple[str, str]]:
     """(label, value) rows every channel shows: state, when, reason, what is watched against what, where."""
     old = change.old_state.value if change.old_state else "unknown"
     rows = [
+        ("Alarm", change.alarm_name),
         ("State", f"{old} → {change.new_state.value}"),
         ("When", _when(change.changed_at)),
         *change.actions_taken,

@@ -1,15 +1,24 @@
 """The email channel: a message's email (alert_email.py) sent through SES v2 SendEmail as raw MIME
 (multipart/alternative: text, then HTML), so both parts are in what SES receives and what tests read back.
-The only notifier code that talks to SES; its client is an argument (tests hand in moto's or a Stubber).
+The only notifier code that talks to SES; its clients are arguments (tests hand in moto's or a Stubber).
+
+NOTE: a new account's SES is in the sandbox: it sends only from a verified identity to verified recipients
+(address or domain) and refuses anything else, which would fail the invocation into the dead-letter queue.
+https://docs.aws.amazon.com/ses/latest/dg/request-production-access.html So the channel first asks SES which
+addresses are verified (cached VERIFICATION_MAX_AGE_SECONDS), emails the verified recipients only, and with the
+sender or every recipient unverified sends nothing, with a warning: the other channels still deliver.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Final
 
+from aws_lambda_powertools import Logger
 from botocore.exceptions import BotoCoreError, ClientError
 
 from functions.common import catalog
@@ -18,10 +27,37 @@ from functions.notifier.channel import ChannelDeliveryError, ChannelReceipt, Mes
 if TYPE_CHECKING:
     from mypy_boto3_sesv2.client import SESV2Client
 
+logger = Logger(service=catalog.NOTIFIER_SERVICE)
+SesClient = Any  # boto3's SES (v1) `ses` client: SES v2 has no call that reads many identities' status at once
+# NOTE: RFC 5322 limits a line to 998 characters and asks for 78; Python's folding at 78 moves a subject of
+# 70-90 ASCII characters whole onto a continuation line, which some mail clients show with a leading space.
+# https://www.rfc-editor.org/rfc/rfc5322#section-2.1.1
+_MIME_POLICY: Final = SMTP.clone(max_line_length=998)
+VERIFICATION_MAX_AGE_SECONDS: Final = 60
+"""How long an answer is reused: the owner's click on SES's link counts within a minute."""
+
 
 class AlertDeliveryError(ChannelDeliveryError):
     """SES did not accept the email. The invocation must fail, so Lambda retries and, after its retries,
     the event lands in the dead-letter queue: an alert is never dropped because SES was unavailable."""
+
+
+class IdentityVerification:
+    """Which of the channel's addresses SES has verified, each by its own identity or its domain's."""
+
+    def __init__(self, client: SesClient, clock: Callable[[], float] = time.monotonic) -> None:
+        self._client, self._clock = client, clock
+        self._cached: tuple[float, frozenset[str]] | None = None
+
+    def verified(self, addresses: Sequence[str]) -> frozenset[str]:
+        """Raises ClientError or BotoCoreError when SES does not answer."""
+        if self._cached and self._clock() - self._cached[0] < VERIFICATION_MAX_AGE_SECONDS:
+            return self._cached[1]
+        identities = sorted({*addresses, *(address.rpartition("@")[2] for address in addresses)})
+        answer = self._client.get_identity_verification_attributes(Identities=identities)["VerificationAttributes"]
+        good = {identity for identity, value in answer.items() if value.get("VerificationStatus") == "Success"}
+        self._cached = (self._clock(), frozenset(a for a in addresses if {a, a.rpartition("@")[2]} & good))
+        return self._cached[1]
 
 
 @dataclass(frozen=True)
@@ -31,20 +67,41 @@ class EmailChannel:
     client: SESV2Client
     sender: str
     recipients: tuple[str, ...]
+    verification: IdentityVerification
     name: str = catalog.EMAIL_CHANNEL
+
+    def _ready(self) -> tuple[str, ...]:
+        """The recipients SES can send to now, or none when it cannot send from the sender."""
+        try:
+            verified = self.verification.verified((self.sender, *self.recipients))
+        except (ClientError, BotoCoreError) as error:  # cannot tell: SES decides, as without the check
+            logger.warning("SES verification status unknown; sending", extra={"error": str(error)})
+            return self.recipients
+        ready = tuple(r for r in self.recipients if r in verified) if self.sender in verified else ()
+        unverified = [a for a in (self.sender, *self.recipients) if a not in verified]
+        if unverified:
+            logger.warning(
+                "SES has not verified these addresses: click the link SES mailed to each (docs/deploy.md)",
+                extra={"unverified": unverified, "sending_to": list(ready)},
+            )
+        return ready
 
     def deliver(self, message: Message) -> ChannelReceipt:
         email = message.email()
-        mime = EmailMessage(policy=SMTP)
+        recipients = self._ready()
+        if not recipients:
+            return ChannelReceipt(channel=self.name, reference="not sent: SES identities not verified", sent=False)
+        mime = EmailMessage(policy=_MIME_POLICY)
         mime["From"] = self.sender
-        mime["To"] = ", ".join(self.recipients)
+        mime["To"] = ", ".join(recipients)
         mime["Subject"] = email.subject
-        mime.set_content(email.text)
-        mime.add_alternative(email.html, subtype="html")
+        # Quoted-printable: 7-bit safe whatever the line lengths, which the policy no longer bounds at 78.
+        mime.set_content(email.text, cte="quoted-printable")
+        mime.add_alternative(email.html, subtype="html", cte="quoted-printable")
         try:
             response = self.client.send_email(
                 FromEmailAddress=self.sender,
-                Destination={"ToAddresses": list(self.recipients)},
+                Destination={"ToAddresses": list(recipients)},
                 Content={"Raw": {"Data": mime.as_bytes()}},
             )
         except (ClientError, BotoCoreError) as exc:

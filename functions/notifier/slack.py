@@ -41,8 +41,7 @@ def render_alarm_message(change: AlarmStateChange, links: AlertLinks) -> SlackMe
     tag = presentation.state_tag(change)
     facts = [(label, value) for label, value in presentation.alarm_facts(change) if label != "Reason"]
     blocks: list[dict[str, Any]] = [
-        header(f"{_EMOJI[tag]} {tag}: {change.alarm_name}"),
-        section(f"*{escape(presentation.one_line_reason(change))}*"),
+        header(f"{_EMOJI[tag]} {presentation.alarm_title(change)}"),
         {"type": "section", "fields": [field(label, value) for label, value in facts[:MAX_FIELDS]]},
         section(f"*Reason*\n{escape(change.reason or 'not given')}"),
     ]
@@ -56,7 +55,7 @@ def render_unreadable_message(notification: RawNotification, problem: str, links
     """The message as it arrived (cut to fit one block), and why it could not be read."""
     message, note = presentation.quoted(escape(notification.message), MAX_QUOTED_MESSAGE_CHARS)
     blocks = [
-        header(f":warning: {presentation.unreadable_title(notification)}"),
+        header(f":warning: {presentation.UNREADABLE_SUBJECT}"),
         section(presentation.UNREADABLE_INTRO),
         {
             "type": "section",
@@ -65,7 +64,7 @@ def render_unreadable_message(notification: RawNotification, problem: str, links
         section(f"*Message as received*\n```{message}```{note}"),
         buttons(presentation.unreadable_links(links)),
     ]
-    return {"text": presentation.unreadable_title(notification), "blocks": blocks}
+    return {"text": presentation.UNREADABLE_SUBJECT, "blocks": blocks}
 
 
 @dataclass(frozen=True)

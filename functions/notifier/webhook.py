@@ -34,7 +34,7 @@ def alarm_payload(change: AlarmStateChange, links: AlertLinks) -> Payload:
             "state": change.new_state.value,
             "previous_state": change.old_state.value if change.old_state else None,
             "status": presentation.state_tag(change),
-            "summary": presentation.one_line_reason(change),
+            "summary": presentation.summary(change),
             "reason": change.reason,
             "description": change.description,
             "changed_at": change.changed_at.astimezone(UTC).isoformat() if change.changed_at else None,
@@ -54,7 +54,7 @@ def alarm_payload(change: AlarmStateChange, links: AlertLinks) -> Payload:
 def unreadable_payload(notification: RawNotification, problem: str, links: AlertLinks) -> Payload:
     return {
         "type": "unreadable",
-        "title": presentation.unreadable_title(notification),
+        "title": presentation.UNREADABLE_SUBJECT,
         "alarm": None,
         "unreadable": {
             "problem": problem,

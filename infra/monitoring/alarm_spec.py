@@ -44,6 +44,11 @@ class AlertRoute(Enum):
 class AlarmSpec:
     alarm_id: str
     """Suffix of the deployed name (catalog.alarm_name) and the anchor of its docs/runbook.md section."""
+    title: str
+    """What happened, in a few words (`Traffic spike`): the start of every channel's subject line. It and `unit`
+    lead the deployed AlarmDescription (catalog.alarm_description), which the notifier reads from the message."""
+    unit: str
+    """What the alarm's figure counts or measures (`requests`, `ms`): `152 requests in 5 min (limit 30)`."""
     metric: cloudwatch.IMetric
     threshold: Threshold
     comparison: cloudwatch.ComparisonOperator
@@ -55,10 +60,14 @@ class AlarmSpec:
     datapoints_to_alarm: int = DATAPOINTS_TO_ALARM
 
 
-def alerting_health_spec(alarm_id: str, metric: cloudwatch.IMetric, what_to_do: str) -> AlarmSpec:
+def alerting_health_spec(
+    alarm_id: str, title: str, unit: str, metric: cloudwatch.IMetric, what_to_do: str
+) -> AlarmSpec:
     """An alarm on the alerting path itself: the first failure, in one period, bypassing the notifier."""
     return AlarmSpec(
         alarm_id,
+        title,
+        unit,
         metric,
         FIRST_FAILURE,
         AT_LEAST,

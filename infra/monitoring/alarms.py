@@ -43,7 +43,7 @@ class AlarmSet(Construct):
             self,
             _construct_id(spec.alarm_id),
             alarm_name=catalog.alarm_name(stack_name, spec.alarm_id),
-            alarm_description=f"{spec.what_to_do} Runbook: {runbook}",
+            alarm_description=catalog.alarm_description(spec.title, spec.unit, f"{spec.what_to_do} Runbook: {runbook}"),
             metric=spec.metric,
             threshold=spec.threshold.value,
             comparison_operator=spec.comparison,

@@ -53,6 +53,8 @@ class CounterMonitor:
         return [
             AlarmSpec(
                 COUNTER_THROTTLES_ALARM,
+                "Counter throttled",
+                "throttles",
                 self.throttles,
                 thresholds.counter_throttles_per_5_minutes,
                 AT_LEAST,
@@ -63,6 +65,8 @@ class CounterMonitor:
             ),
             AlarmSpec(
                 VISIT_STORE_FAILURES_ALARM,
+                "Visits not stored",
+                "failures",
                 self.store_failures,
                 thresholds.counter_store_failures_per_5_minutes,
                 AT_LEAST,

@@ -27,6 +27,8 @@ class HttpApiMonitor:
         self.alarm_specs = [
             AlarmSpec(
                 API_REQUEST_SPIKE_ALARM,
+                "Traffic spike",
+                "requests",
                 self.requests,
                 thresholds.api_requests_per_5_minutes,
                 ABOVE,
@@ -36,6 +38,8 @@ class HttpApiMonitor:
             ),
             AlarmSpec(
                 API_5XX_ALARM,
+                "Server errors",
+                "5xx answers",
                 self.server_errors,
                 thresholds.api_5xx_per_5_minutes,
                 AT_LEAST,
@@ -45,6 +49,8 @@ class HttpApiMonitor:
             ),
             AlarmSpec(
                 API_P99_LATENCY_ALARM,
+                "Slow API",
+                "ms",
                 self.latency(P99),
                 thresholds.api_p99_latency_ms,
                 ABOVE,

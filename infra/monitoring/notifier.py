@@ -34,6 +34,8 @@ class NotifierMonitor:
         self.alarm_specs = [
             alerting_health_spec(
                 NOTIFIER_ERRORS_ALARM,
+                "Notifier failing",
+                "errors",
                 self.errors,
                 "Alerting: the alarm notifier failed, so an alarm email may be late or missing. Read its ERROR "
                 "logs (an unverified SES sender or the SES sandbox is the usual cause) and check the other alarms "
@@ -41,6 +43,8 @@ class NotifierMonitor:
             ),
             alerting_health_spec(
                 NOTIFIER_DLQ_ALARM,
+                "Alerts dead-lettered",
+                "messages",
                 self.dead_letters,
                 "Alerting: an alarm notification could not be emailed even after retries and is parked in the "
                 "notifier's dead-letter queue. Read it there (it is an alarm you have not seen), fix the cause, "
@@ -48,6 +52,8 @@ class NotifierMonitor:
             ),
             alerting_health_spec(
                 ALARM_TOPIC_DELIVERY_ALARM,
+                "Alerts not reaching the notifier",
+                "failed deliveries",
                 self.failed_deliveries,
                 "Alerting: SNS could not deliver alarm notifications to the notifier. Check the notifier's "
                 "throttles and its dead-letter queue, and the other alarms yourself.",

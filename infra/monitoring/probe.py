@@ -41,6 +41,8 @@ class ProbeMonitor:
         self.alarm_specs = [
             AlarmSpec(
                 SITE_UNAVAILABLE_ALARM,
+                "Site unavailable",
+                "failed checks",
                 self.failures,
                 FIRST_FAILURE,
                 AT_LEAST,

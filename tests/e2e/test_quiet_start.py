@@ -34,10 +34,6 @@ def test_the_alerting_health_alarms_first_ok_sends_no_plain_email(local_system: 
     assert [sent["subject"] for sent in channels["email"] if sent["channel"] == "sns-email"] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the notifier's change that sends no OK following INSUFFICIENT_DATA (issue #21, the notifier part)",
-)
 def test_a_fresh_systems_outbox_is_empty_after_its_first_evaluations(local_system: LocalSystem) -> None:
     # Given a fresh local system; When its alarms are evaluated a few times
     channels = _channels_after_first_evaluations(local_system)

@@ -6,13 +6,14 @@ import inspect
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import boto3
 import pytest
 from aws_cdk.assertions import Match, Template
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+from botocore.stub import Stubber
 
 from functions.common import catalog
 from functions.common.catalog import (
@@ -22,6 +23,9 @@ from functions.common.catalog import (
     NOTIFIER_FUNCTION_OUTPUT,
 )
 from functions.notifier import app as notifier_app
+from functions.notifier.alarm_message import parse_alarm_message
+from functions.notifier.guard import GuardAction, GuardOutcome, ThrottleLimits
+from functions.notifier.presentation import MAX_SUBJECT_CHARS, alarm_title
 from functions.notifier.sender import AlertDeliveryError
 from infra.config import REPO_ROOT, DeploymentConfig
 from infra.monitoring.counter import COUNTER_THROTTLES_ALARM, VISIT_STORE_FAILURES_ALARM
@@ -226,6 +230,50 @@ def test_every_alarm_says_what_to_do_and_links_its_runbook_section(
         assert description.endswith(f"Runbook: {runbook}#{alarm_id}")
         assert len(description) > 80, alarm_id
         assert len(description) <= 1024  # CloudWatch's limit
+
+
+def _guard_failed() -> tuple[str, str]:
+    """The longest thing the notifier adds to a subject: the throttle guard's failure to engage."""
+    limits = ThrottleLimits(1.0, 1)
+    return GuardOutcome(GuardAction.ENGAGE, limits, "GuardError: UpdateStage refused").as_fact()
+
+
+@pytest.mark.parametrize("alarm_id", ALARM_IDS)
+def test_every_alarms_subject_says_what_happened_with_its_figure_and_limit(template: Template, alarm_id: str) -> None:
+    # Given a realistic ALARM message of the deployed alarm: its name, description and trigger as CloudWatch sends
+    # them, and the latest datapoint well past its threshold
+    props = _alarms(template)[alarm_id]
+    threshold = float(props["Threshold"])
+    latest = threshold * 5 + 2
+    statistic = props.get("ExtendedStatistic") or props["Statistic"]
+    message = alarm_events.metric_alarm(
+        props["AlarmName"],
+        namespace=props["Namespace"],
+        metric_name=props["MetricName"],
+        dimensions={"Resource": "one-of-the-stack"},
+        statistic=statistic,
+        threshold=threshold,
+        comparison=props["ComparisonOperator"],
+        period_seconds=props["Period"],
+        evaluation_periods=props["EvaluationPeriods"],
+        datapoints_to_alarm=props["DatapointsToAlarm"],
+        treat_missing_data=props["TreatMissingData"],
+        values=(latest, threshold + 1),
+        description=props["AlarmDescription"],
+    )
+    change = parse_alarm_message(json.dumps(message))
+    if alarm_id == API_REQUEST_SPIKE_ALARM:  # the notifier says what the guard did (here: the longest case)
+        change = replace(change, actions_taken=(_guard_failed(),))
+    # When the notifier titles it (the email's subject, Slack's and the webhook's title)
+    subject = alarm_title(change)
+    # Then it fits an inbox line, names the alarm's own title, the latest figure and the limit, uncut
+    title_and_unit = catalog.alarm_title_and_unit(props["AlarmDescription"])
+    assert title_and_unit is not None
+    title, unit = title_and_unit
+    assert len(subject) <= MAX_SUBJECT_CHARS, subject
+    assert subject.startswith(f"[ALARM] {title}: {latest:g} {unit}"), subject
+    assert f"(limit {threshold:g}" in subject, subject
+    assert not subject.endswith("…"), subject
 
 
 def test_thresholds_follow_config_overrides(synth_with: Any) -> None:
@@ -505,7 +553,7 @@ def _as_list(value: Any) -> list[Any]:
 
 
 def test_notifier_may_send_only_as_the_sender_to_the_recipients(template: Template, config: DeploymentConfig) -> None:
-    ses = [s for s in _notifier_statements(template) if any(a.startswith("ses:") for a in _as_list(s["Action"]))]
+    ses = [s for s in _notifier_statements(template) if any(a.startswith("ses:Send") for a in _as_list(s["Action"]))]
     assert len(ses) == 1
     # SESv2 SendEmail with raw MIME content (what the notifier sends) is authorized as ses:SendRawEmail.
     assert sorted(ses[0]["Action"]) == ["ses:SendEmail", "ses:SendRawEmail"]
@@ -522,6 +570,16 @@ def test_notifier_may_send_only_as_the_sender_to_the_recipients(template: Templa
     ]
     assert sorted(map(json.dumps, ses[0]["Resource"])) == sorted(map(json.dumps, expected))
     assert not any("*" in action for s in _notifier_statements(template) for action in _as_list(s["Action"]))
+    # And before sending it may read whether SES verified those addresses, that one action (no resource-level
+    # permissions exist for it), and no other SES action
+    reads = [
+        (action, s["Resource"])
+        for s in _notifier_statements(template)
+        if s not in ses
+        for action in _as_list(s["Action"])
+        if action.startswith("ses:")
+    ]
+    assert reads == [("ses:GetIdentityVerificationAttributes", "*")]
 
 
 def test_notifier_may_call_exactly_the_idempotency_operations_powertools_uses(template: Template) -> None:
@@ -544,9 +602,11 @@ def test_notifier_may_call_exactly_the_idempotency_operations_powertools_uses(te
             event = alarm_events.sns_event(alarm_events.metric_alarm("ResumeBackend-api-5xx-errors"))
             notifier_app.lambda_handler(event, context)
             notifier_app.lambda_handler(event, context)
-            boto3.client("sesv2").delete_email_identity(EmailIdentity="alerts@example.com")
-            with pytest.raises(AlertDeliveryError):
-                notifier_app.lambda_handler(alarm_events.sns_event(alarm_events.metric_alarm("x")), context)
+            email = notifier_app.notifier().deliveries.channels[0]
+            with Stubber(email.client) as ses:  # type: ignore[attr-defined]
+                ses.add_client_error("send_email", service_error_code="SendingPausedException")
+                with pytest.raises(AlertDeliveryError):
+                    notifier_app.lambda_handler(alarm_events.sns_event(alarm_events.metric_alarm("x")), context)
         finally:
             _clear_notifier_caches()
             boto3.setup_default_session()

@@ -35,6 +35,7 @@ def lambdas_on_moto(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         create_visits_table(boto3.client("dynamodb"), "visits")
         create_idempotency_table(boto3.client("dynamodb"), "idempotency")
         create_sender_identity(boto3.client("sesv2"), "alerts@example.com")
+        boto3.client("ses").verify_email_identity(EmailAddress="owner@example.com")  # a recipient, in the sandbox
         for name, value in {
             catalog.TABLE_NAME_ENV: "visits",
             catalog.MAX_VIEWS_ENV: "1",

@@ -117,10 +117,12 @@ def test_make_drill_site_down_reports_the_alarm_its_emails_and_the_resolution_in
     lines = [line.strip() for line in result.stdout.splitlines()]
     assert result.returncode == 0, result.stdout + result.stderr
     name = f"ResumeBackend-{catalog.SITE_UNAVAILABLE_ALARM}"
+    (site,) = [alarm for alarm in StackModel.from_template(default_template()).alarms if alarm.name == name]
+    title, _unit = catalog.alarm_title_and_unit(site.description) or (name, "")
     fired = lines.index("site stopped → alarm FIRED")
-    alarm_email = next(i for i, line in enumerate(lines) if line.startswith(f"email: [ALARM] {name}"))
+    alarm_email = next(i for i, line in enumerate(lines) if line.startswith(f"email: [ALARM] {title}: "))
     resolved = lines.index("site back → alarm RESOLVED")
-    resolved_email = next(i for i, line in enumerate(lines) if line.startswith(f"email: [RESOLVED] {name}"))
+    resolved_email = next(i for i, line in enumerate(lines) if line.startswith(f"email: [RESOLVED] {title}: "))
     assert fired < alarm_email < resolved < resolved_email
     assert lines[-1] == "drill passed"
     # And its timeline shows the alarm firing and being released, in that order

@@ -20,8 +20,11 @@ FILE_NAME: Final = "deployment.json"
 
 
 def stand_in_for_deployment(system: LocalSystem) -> Path:
-    """Verifies the sender identities, as the owner's click on SES's link does, and writes the file verify reads."""
-    mark_verified(system.model.email_identities)
+    """Verifies the sender identities and the alert recipients, as the owner's clicks on SES's links do (the
+    notifier sends nothing to an unverified address), and writes the file verify reads."""
+    notifier_environment = system.model.function(catalog.NOTIFIER_HANDLER).environment
+    recipients = notifier_environment[catalog.ALERT_RECIPIENTS_ENV].split(",")
+    mark_verified([*system.model.email_identities, *recipients])
     model, source = system.model, system.model.source
     outputs: dict[str, str] = {}
     for key, output in source.template.get("Outputs", {}).items():

@@ -73,9 +73,10 @@ def mark_verified(addresses: Iterable[str]) -> None:
     reports each as not verified and has no call that verifies one, so its flag is set here, in this process."""
     from moto.ses.models import ses_backends
 
-    identities = ses_backends[LOCAL_ACCOUNT_ID][LOCAL_REGION].email_identities
+    backend = ses_backends[LOCAL_ACCOUNT_ID][LOCAL_REGION]
     for address in addresses:
-        identities[address].verified_for_sending_status = True
+        backend.verify_email_identity(address)  # a recipient has no identity until verified (SES sandbox)
+        backend.email_identities[address].verified_for_sending_status = True
 
 
 def _raw_email(raw: str) -> SentEmail:

@@ -18,7 +18,7 @@ from functions.common.http import PostError
 from functions.notifier import app
 from functions.notifier.channel import ChannelDeliveryError
 from functions.notifier.delivery import Deliveries
-from functions.notifier.presentation import AlertLinks
+from functions.notifier.presentation import UNREADABLE_SUBJECT, AlertLinks
 from functions.notifier.webhook import WebhookChannel
 from infra.config import REPO_ROOT
 from tests.support import alarm_events
@@ -43,8 +43,10 @@ CONSOLE = f"https://{REGION}.console.aws.amazon.com/cloudwatch/home?region={REGI
 ALARM_URL = f"{CONSOLE}#alarmsV2:alarm/{API_5XX}"
 DASHBOARD_URL = f"{CONSOLE}#dashboards/dashboard/{catalog.dashboard_name(STACK_NAME)}"
 RUNBOOK_SECTION_URL = f"{RUNBOOK_URL}#{API_5XX_ALARM}"
-TITLE = f"[ALARM] {API_5XX} — 5xx (Sum) was 7 (alarms at ≥ 5)"
+TITLE = f"[ALARM] {API_5XX}: 7 5xx (Sum) in 5 min (limit 5)"
+"""An alarm without a title of ours (catalog.alarm_description): its name, and the metric as the unit."""
 FACTS = [
+    ("Alarm", API_5XX),
     ("State", "OK → ALARM"),
     ("When", "2024-05-01 12:05:00 UTC"),
     ("Watches", "5xx (Sum)"),
@@ -90,9 +92,8 @@ def test_slack_receives_a_block_kit_message_with_state_reason_and_links(invoke: 
         "blocks": [
             {
                 "type": "header",
-                "text": {"type": "plain_text", "text": f":rotating_light: ALARM: {API_5XX}", "emoji": True},
+                "text": {"type": "plain_text", "text": f":rotating_light: {TITLE}", "emoji": True},
             },
-            {"type": "section", "text": {"type": "mrkdwn", "text": "*5xx (Sum) was 7 (alarms at ≥ 5)*"}},
             {"type": "section", "fields": [{"type": "mrkdwn", "text": f"*{k}*\n{v}"} for k, v in FACTS]},
             {"type": "section", "text": {"type": "mrkdwn", "text": f"*Reason*\n{reason}"}},
             {
@@ -123,7 +124,7 @@ def test_the_webhook_receives_the_documented_versioned_payload(invoke: Invoke, c
     (received,) = channels.webhook()
     assert received.headers["X-Alert-Delivery-Id"] == _message_id(event)
     assert received.headers["Content-Type"] == "application/json; charset=utf-8"
-    facts = [FACTS[0], FACTS[1], ("Reason", _reason(event)), *FACTS[2:]]
+    facts = [*FACTS[:3], ("Reason", _reason(event)), *FACTS[3:]]
     assert received.json() == {
         "version": 1,
         "delivery_id": _message_id(event),
@@ -135,7 +136,7 @@ def test_the_webhook_receives_the_documented_versioned_payload(invoke: Invoke, c
             "state": "ALARM",
             "previous_state": "OK",
             "status": "ALARM",
-            "summary": "5xx (Sum) was 7 (alarms at ≥ 5)",
+            "summary": "7 5xx (Sum) in 5 min (limit 5)",
             "reason": _reason(event),
             "description": "Check the API <logs> & fix.",
             "changed_at": "2024-05-01T12:05:00.123000+00:00",
@@ -156,11 +157,11 @@ def test_an_unreadable_message_is_forwarded_raw_on_every_channel(
     # When SNS delivers it
     invoke(event)
     # Then every channel gets it as it arrived, saying it could not be read
-    assert [sent.subject for sent in sent_emails()] == ["[UNREADABLE ALERT] Manual test"]
+    assert [sent.subject for sent in sent_emails()] == [UNREADABLE_SUBJECT]
     (slack,) = channels.slack()
     blocks = slack.json()["blocks"]
-    assert slack.json()["text"] == "[UNREADABLE ALERT] Manual test"
-    assert blocks[0]["text"]["text"] == ":warning: [UNREADABLE ALERT] Manual test"
+    assert slack.json()["text"] == UNREADABLE_SUBJECT
+    assert blocks[0]["text"]["text"] == f":warning: {UNREADABLE_SUBJECT}"
     assert blocks[3]["text"]["text"] == "*Message as received*\n```ALARM: the site is &lt;on fire&gt;```"
     (webhook,) = channels.webhook()
     document = webhook.json()
@@ -199,7 +200,7 @@ def test_a_webhook_timing_out_is_not_resent_and_does_not_block_the_email(
     url = channels.webhook_url
     webhook = WebhookChannel(url=lambda: url, timeout_seconds=0.2)
     email = app.notifier().deliveries.channels[0]
-    to = app.Notifier(AlertLinks.from_environment(), (), Deliveries((email, webhook)))
+    to = app.Notifier(AlertLinks.from_environment(), (), Deliveries((email, webhook)), app.notifier().memory)
     channels.sink.answer_next(Reply(delay_seconds=1.0), Reply(delay_seconds=1.0))
     event = _api_5xx_alarm()
     # When the alarm is delivered, and delivered again (a redelivery, or a retry of the invocation)

@@ -223,6 +223,18 @@ def test_ok_restores_the_configured_throttle_and_says_so(
     )
 
 
+def test_a_deploys_ok_still_releases_the_guard_without_telling_the_owner(
+    stage: _Stage, invoke: Invoke, sent_emails: SentEmails
+) -> None:
+    # Given the stage left at the guard's throttle; When the spike alarm's first OK after a deploy arrives
+    stage.limits = (2.0, 10)
+    receipt = invoke(alarm_events.sns_event(_spike("OK", "INSUFFICIENT_DATA")))["receipts"][0]
+    # Then the guard released as before (it acts on its own rules), and the owner's inbox stays quiet
+    assert stage.limits == (20.0, 40)
+    assert receipt["guard"]["action"] == "release"
+    assert sent_emails() == []
+
+
 def test_a_redelivered_alarm_after_its_ok_neither_re_engages_nor_emails_twice(
     stage: _Stage, invoke: Invoke, sent_emails: SentEmails
 ) -> None:

@@ -73,10 +73,12 @@ def _clear_caches() -> None:
 
 @pytest.fixture
 def notifier_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The emulated AWS the notifier runs against: a verified sender and an empty idempotency table,
+    """The emulated AWS the notifier runs against: a verified sender and recipients, an empty idempotency table,
     named in the environment as infra/alerting.py does."""
     with mock_aws():
         create_sender_identity(boto3.client("sesv2"), SENDER)
+        for recipient in RECIPIENTS:  # in the SES sandbox, as the owner's click on SES's link does
+            boto3.client("ses").verify_email_identity(EmailAddress=recipient)
         create_idempotency_table(boto3.client("dynamodb"), IDEMPOTENCY_TABLE)
         for name, value in {
             catalog.SENDER_EMAIL_ENV: SENDER,

@@ -12,7 +12,8 @@ from botocore.stub import Stubber
 
 from functions.common import catalog
 from functions.notifier import app
-from functions.notifier.sender import AlertDeliveryError
+from functions.notifier.presentation import MAX_SUBJECT_CHARS, UNREADABLE_SUBJECT
+from functions.notifier.sender import VERIFICATION_MAX_AGE_SECONDS, AlertDeliveryError, IdentityVerification
 from infra.monitoring.counter import COUNTER_THROTTLES_ALARM, VISIT_STORE_FAILURES_ALARM
 from infra.monitoring.http_api import API_5XX_ALARM, API_P99_LATENCY_ALARM
 from tests.support import alarm_events
@@ -21,6 +22,8 @@ from tests.unit.notifier.conftest import RECIPIENTS, RUNBOOK_URL, SENDER, STACK_
 from tools.local.lambda_runtime.events import LocalLambdaContext
 
 SentEmails = Callable[[], list[SentEmail]]
+SERVER_ERRORS = catalog.alarm_description("Server errors", "5xx answers", "Check the API logs.")
+"""The description as infra deploys it: the alarm's title and its figure's unit first."""
 # Alarm ids as the stack names them (infra/monitoring/); the notifier itself knows none.
 API_5XX = catalog.alarm_name(STACK_NAME, API_5XX_ALARM)
 REGION = alarm_events.REGION
@@ -42,8 +45,8 @@ def _links_in_both_parts(sent: SentEmail, *urls: str) -> None:
 
 
 def test_alarm_email_has_subject_recipients_parts_and_links(invoke: Invoke, sent_emails: SentEmails) -> None:
-    # Given the API 5xx alarm going from OK to ALARM with 7 then 6 errors per 5 minutes
-    message = alarm_events.metric_alarm(API_5XX, values=(7.0, 6.0), threshold=5.0)
+    # Given the API 5xx alarm, titled as the stack deploys it, going from OK to ALARM with 7 then 6 errors per 5 min
+    message = alarm_events.metric_alarm(API_5XX, values=(7.0, 6.0), threshold=5.0, description=SERVER_ERRORS)
     # When SNS delivers it
     invoke(alarm_events.sns_event(message))
     # Then one email goes from the sender to every recipient
@@ -52,8 +55,8 @@ def test_alarm_email_has_subject_recipients_parts_and_links(invoke: Invoke, sent
     assert sent.message["From"] == SENDER
     assert sent.to == RECIPIENTS
     assert set(sent.destinations) == set(RECIPIENTS)
-    # And its subject says the state, the alarm and the value against the threshold
-    assert sent.subject == f"[ALARM] {API_5XX} — 5xx (Sum) was 7 (alarms at ≥ 5)"
+    # And its subject says the state, the alarm's title and the latest value against the limit, in its period
+    assert sent.subject == "[ALARM] Server errors: 7 5xx answers in 5 min (limit 5)"
     # And both parts carry the state change, when, the metric, threshold, value and where
     for body in (sent.part("plain"), sent.part("html")):
         assert "OK → ALARM" in body
@@ -69,28 +72,14 @@ def test_alarm_email_has_subject_recipients_parts_and_links(invoke: Invoke, sent
 
 
 def test_ok_after_alarm_is_reported_as_resolved(invoke: Invoke, sent_emails: SentEmails) -> None:
-    message = alarm_events.metric_alarm(API_5XX, new_state="OK", old_state="ALARM", values=(0.0, 1.0, 0.0))
+    message = alarm_events.metric_alarm(
+        API_5XX, new_state="OK", old_state="ALARM", values=(0.0, 1.0, 0.0), description=SERVER_ERRORS
+    )
     invoke(alarm_events.sns_event(message))
     sent = _only(sent_emails)
-    assert sent.subject == f"[RESOLVED] {API_5XX} — 5xx (Sum) was 0 (alarms at ≥ 5)"
+    assert sent.subject == "[RESOLVED] Server errors: 0 5xx answers in 5 min (limit 5)"
     assert "ALARM → OK" in sent.part("plain")
     assert "Latest value: 0 (datapoints, newest first: 0, 1, 0)" in sent.part("plain")
-
-
-def test_first_evaluation_of_a_new_alarm_is_ok_not_resolved(invoke: Invoke, sent_emails: SentEmails) -> None:
-    # Given a freshly deployed alarm leaving INSUFFICIENT_DATA (CloudWatch runs its OK action)
-    message = alarm_events.metric_alarm(API_5XX, new_state="OK", old_state="INSUFFICIENT_DATA", values=(0.0,))
-    invoke(alarm_events.sns_event(message))
-    # Then nothing is claimed to be resolved
-    assert _only(sent_emails).subject.startswith(f"[OK] {API_5XX} — ")
-
-
-def test_insufficient_data_is_sent_with_the_reason(invoke: Invoke, sent_emails: SentEmails) -> None:
-    message = alarm_events.metric_alarm(API_5XX, new_state="INSUFFICIENT_DATA", old_state="OK")
-    invoke(alarm_events.sns_event(message))
-    sent = _only(sent_emails)
-    assert sent.subject == f"[INSUFFICIENT DATA] {API_5XX} — Insufficient Data: 3 datapoints were unknown."
-    assert "OK → INSUFFICIENT_DATA" in sent.part("plain")
 
 
 def test_percentile_alarm_names_the_percentile(invoke: Invoke, sent_emails: SentEmails) -> None:
@@ -102,10 +91,11 @@ def test_percentile_alarm_names_the_percentile(invoke: Invoke, sent_emails: Sent
         threshold=1500.0,
         comparison="GreaterThanThreshold",
         values=(2300.0, 1800.0),
+        description=catalog.alarm_description("Slow API", "ms", "Check the counter's duration."),
     )
     invoke(alarm_events.sns_event(message))
     sent = _only(sent_emails)
-    assert sent.subject == f"[ALARM] {name} — Latency (p99) was 2300 (alarms at > 1500)"
+    assert sent.subject == "[ALARM] Slow API: 2300 ms p99 over 5 min (limit 1500 ms)"
     _links_in_both_parts(sent, f"{RUNBOOK_URL}#{API_P99_LATENCY_ALARM}")
 
 
@@ -113,7 +103,9 @@ def test_metric_math_alarm_shows_the_expression_and_its_metrics(invoke: Invoke, 
     name = catalog.alarm_name(STACK_NAME, VISIT_STORE_FAILURES_ALARM)
     invoke(alarm_events.sns_event(alarm_events.metric_math_alarm(name, values=(4.0, 2.0))))
     sent = _only(sent_emails)
-    assert sent.subject == f"[ALARM] {name} — Throttled or failed requests on the visits table was 4 (alarms at ≥ 1)"
+    # (an alarm without a title of ours: its name, and the expression's label as the unit, cut to fit)
+    assert sent.subject.startswith(f"[ALARM] {name}: 4 Throttled or failed requests on the")
+    assert len(sent.subject) == MAX_SUBJECT_CHARS
     text = sent.part("plain")
     assert "Expression: FILL(throttledGetItem, 0) + FILL(failedGetItem, 0)" in text
     assert "AWS/DynamoDB ThrottledRequests [Operation=GetItem, TableName=ResumeBackend-VisitsTable-XYZ]" in text
@@ -126,7 +118,7 @@ def test_composite_alarm_names_the_child_that_triggered_it(invoke: Invoke, sent_
     children = [API_5XX, catalog.alarm_name(STACK_NAME, COUNTER_THROTTLES_ALARM)]
     invoke(alarm_events.sns_event(alarm_events.composite_alarm("site-down", children)))
     sent = _only(sent_emails)
-    assert sent.subject == f"[ALARM] site-down — triggered by {API_5XX}"
+    assert sent.subject == f"[ALARM] site-down: triggered by {API_5XX}"
     text = sent.part("plain")
     assert f'Rule: ALARM("{children[0]}") OR ALARM("{children[1]}")' in text
     # Then its runbook link is the runbook itself, not a section that does not exist
@@ -162,9 +154,11 @@ def test_unreadable_message_is_forwarded_raw_and_counted(
     event = alarm_events.sns_event(body, subject="Manual test")
     # When SNS delivers it
     invoke(event)
-    # Then it is still emailed, saying so in the subject, with the message as it arrived and why it was unreadable
+    # Then it is still emailed, saying so in a fixed subject, with the message as it arrived, why it was unreadable
+    # and the subject it was published with
     sent = _only(sent_emails)
-    assert sent.subject == "[UNREADABLE ALERT] Manual test"
+    assert sent.subject == UNREADABLE_SUBJECT
+    assert "SNS subject: Manual test" in sent.part("plain")
     assert sent.to == RECIPIENTS
     text, html = sent.part("plain"), sent.part("html")
     assert body in text
@@ -219,7 +213,7 @@ def test_an_event_that_is_not_from_sns_is_forwarded_whole(invoke: Invoke, sent_e
         invoke({"source": "someone", "detail": {"note": "invoked by hand"}})
     # Then it is still emailed, whole
     sent = _only(sent_emails)
-    assert sent.subject == "[UNREADABLE ALERT] no subject"
+    assert sent.subject == UNREADABLE_SUBJECT
     assert '"note": "invoked by hand"' in sent.part("plain")
 
 
@@ -251,17 +245,73 @@ def test_the_same_alarm_change_in_two_sns_messages_sends_two_emails(invoke: Invo
     assert len(sent_emails()) == 2
 
 
-def test_ses_rejection_fails_the_invocation_and_a_retry_sends(invoke: Invoke, sent_emails: SentEmails) -> None:
-    # Given SES refuses the sender (its identity is not verified)
-    sesv2 = boto3.client("sesv2")
-    sesv2.delete_email_identity(EmailIdentity=SENDER)
-    event = alarm_events.sns_event(alarm_events.metric_alarm(API_5XX))
-    # When SNS delivers the alarm, the invocation fails, so Lambda retries it and then dead-letters it
-    with pytest.raises(AlertDeliveryError, match="SES did not send"):
-        invoke(event)
+def test_nothing_goes_to_ses_before_the_sender_is_verified(
+    invoke: Invoke, sent_emails: SentEmails, lambda_stdout: Callable[[], str]
+) -> None:
+    # Given a first deploy: SES has not verified the sender yet (the owner has not clicked SES's link)
+    boto3.client("sesv2").delete_email_identity(EmailIdentity=SENDER)
+    # When an alarm arrives
+    receipt = invoke(alarm_events.sns_event(alarm_events.metric_alarm(API_5XX)))["receipts"][0]
+    # Then SES is not asked to send, the invocation does not fail (no retries, no dead letter), the receipt and a
+    # warning say why, and no email is counted
     assert sent_emails() == []
-    # And once SES accepts the sender again, Lambda's retry of the same event sends the email
-    sesv2.create_email_identity(EmailIdentity=SENDER)
+    assert receipt["deliveries"] == {"email": "not sent: SES identities not verified"}
+    output = lambda_stdout()
+    (warning,) = [record for record in log_records(output) if record["level"] == "WARNING"]
+    assert warning["unverified"] == [SENDER]
+    assert "click the link SES mailed" in warning["message"]
+    assert emitted_metrics(output) == []
+
+
+def test_only_verified_recipients_are_emailed(invoke: Invoke, sent_emails: SentEmails) -> None:
+    # Given one recipient SES has not verified (in the sandbox, SES would refuse the whole email)
+    owner, oncall = RECIPIENTS
+    boto3.client("sesv2").delete_email_identity(EmailIdentity=oncall)
+    # When an alarm arrives, Then the email goes to the verified one only
+    invoke(alarm_events.sns_event(alarm_events.metric_alarm(API_5XX)))
+    assert _only(sent_emails).destinations == (owner,)
+
+
+def test_a_verified_domain_verifies_its_addresses(invoke: Invoke, sent_emails: SentEmails) -> None:
+    # Given the recipients verified through their domain's identity rather than each address
+    sesv2 = boto3.client("sesv2")
+    for recipient in RECIPIENTS:
+        sesv2.delete_email_identity(EmailIdentity=recipient)
+    sesv2.create_email_identity(EmailIdentity="example.com")
+    invoke(alarm_events.sns_event(alarm_events.metric_alarm(API_5XX)))
+    assert set(_only(sent_emails).destinations) == set(RECIPIENTS)
+
+
+def test_the_verification_answer_is_reused_for_a_minute_only() -> None:
+    # Given SES's answer read once at t=0 (botocore's Stubber stands in for SES, each answer used once)
+    client = boto3.client("ses", region_name=REGION)
+    now = [0.0]
+    verification = IdentityVerification(client, clock=lambda: now[0])
+    verified = {"VerificationAttributes": {SENDER: {"VerificationStatus": "Success"}}}
+    pending = {"VerificationAttributes": {SENDER: {"VerificationStatus": "Pending"}}}
+    with Stubber(client) as stub:
+        stub.add_response("get_identity_verification_attributes", pending)
+        stub.add_response("get_identity_verification_attributes", verified)
+        assert verification.verified([SENDER]) == frozenset()
+        # When asked again within the minute, the answer is reused; after it, SES is asked again
+        now[0] = VERIFICATION_MAX_AGE_SECONDS - 1
+        assert verification.verified([SENDER]) == frozenset()
+        now[0] = VERIFICATION_MAX_AGE_SECONDS + 1
+        assert verification.verified([SENDER]) == {SENDER}
+        stub.assert_no_pending_responses()
+
+
+def test_ses_rejection_fails_the_invocation_and_a_retry_sends(invoke: Invoke, sent_emails: SentEmails) -> None:
+    # Given SES refuses the email although its identities are verified (sending paused, a quota)
+    email = app.notifier().deliveries.channels[0]
+    event = alarm_events.sns_event(alarm_events.metric_alarm(API_5XX))
+    with Stubber(email.client) as stubber:  # type: ignore[attr-defined]
+        stubber.add_client_error("send_email", service_error_code="SendingPausedException", http_status_code=400)
+        # When SNS delivers the alarm, the invocation fails, so Lambda retries it and then dead-letters it
+        with pytest.raises(AlertDeliveryError, match="SES did not send"):
+            invoke(event)
+    assert sent_emails() == []
+    # And once SES accepts it again, Lambda's retry of the same event sends the email
     invoke(event)
     assert len(sent_emails()) == 1
 

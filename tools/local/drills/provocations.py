@@ -5,6 +5,7 @@ metric), for `make drill` and tests/e2e/test_every_alarm_fires.py: one scenario 
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -22,13 +23,14 @@ from infra.monitoring.probe import SITE_UNAVAILABLE_ALARM
 from stack_model.messaging import Subscription
 from stack_model.stack import StackModel
 from tools.local.cloudwatch.alarms import AlarmDefinition
-from tools.local.provision import create_sender_identity
+from tools.local.iam import user_name
 from tools.local.ses import SentEmail
 from tools.local.sns import queued_messages
 from tools.local.system import LocalSystem
 
 T = TypeVar("T")
 PERIOD_SCALE = 0.01
+_SES_REFUSES = "drill-ses-refuses"
 """The e2e scenarios' scale: 5-minute periods become 3 s; alarms on 2 of 3 periods fire after 3-6 s of a fault."""
 STEP_TIMEOUT_SECONDS = 40.0
 GUARDED_SECONDS = 6.0
@@ -203,11 +205,11 @@ class Lab:
     def _settle(self, alarm_id: str, *, resolves: bool) -> None:
         outcome = self.outcomes[alarm_id]
         alarm = self.alarm(alarm_id)
-        outcome.alarm_email = self.wait(lambda: self._email(alarm.name, "ALARM", self._mark))
+        outcome.alarm_email = self.wait(lambda: self._email(alarm, "ALARM", self._mark))
         if resolves:
             outcome.resolved = self.wait(lambda: alarm.state == "OK") is not None
             after = outcome.alarm_email.sequence if outcome.alarm_email else self._mark
-            outcome.resolved_email = self.wait(lambda: self._email(alarm.name, "OK", after))
+            outcome.resolved_email = self.wait(lambda: self._email(alarm, "OK", after))
         outcome.seconds = time.monotonic() - self._started
 
     def wait(self, condition: Callable[[], T | bool | None]) -> T | None:
@@ -223,13 +225,24 @@ class Lab:
         if self.wait(condition) is None:
             raise AssertionError(f"timed out after {self.step_timeout_seconds:g} s waiting for {what}")
 
-    def _email(self, alarm_name: str, state: str, after: int) -> SentEmail | None:
-        """The notifier's `[ALARM] name …` / `[RESOLVED] name …`, or SNS's plain `ALARM: "name" in …` / `OK: …`."""
-        tags = {"ALARM": ("[ALARM] ", "ALARM: "), "OK": ("[RESOLVED] ", "OK: ")}[state]
+    def _email(self, alarm: AlarmDefinition, state: str, after: int) -> SentEmail | None:
+        """The notifier's `[ALARM] <title>: …` / `[RESOLVED] <title>: …`, or SNS's plain `ALARM: "name" in …` /
+        `OK: …`."""
+        notifier_tag, plain_tag = {"ALARM": ("[ALARM]", "ALARM: "), "OK": ("[RESOLVED]", "OK: ")}[state]
         for sent in self.system.outbox():
-            if sent.sequence > after and alarm_name in sent.subject and sent.subject.startswith(tags):
+            if sent.sequence > after and (
+                sent.subject.startswith(notifier_subject_start(alarm, notifier_tag))
+                or (sent.subject.startswith(plain_tag) and alarm.name in sent.subject)
+            ):
                 return sent
         return None
+
+
+def notifier_subject_start(alarm: AlarmDefinition, tag: str) -> str:
+    """`[ALARM] Traffic spike: `: how the notifier's subject for the alarm starts (its title, from the alarm's
+    description: catalog.alarm_description)."""
+    title, _unit = catalog.alarm_title_and_unit(alarm.declared.description) or (alarm.name, "")
+    return f"{tag} {title}: "
 
 
 # -- the scenarios -------------------------------------------------------------------------------------------------
@@ -315,17 +328,21 @@ def counter_throttled(lab: Lab) -> None:
 
 
 def notifier_failing(lab: Lab) -> None:
-    """SES refuses the notifier's sender (its identity deleted) while an owner alarm (counter-throttles) fires."""
+    """SES refuses the notifier's sends (a Deny on its IAM user, as for paused sending or a spent quota) while an
+    owner alarm (counter-throttles) fires. Not an unverified sender: the notifier then sends nothing and fails
+    nothing (functions/notifier/sender.py)."""
     ids = [NOTIFIER_ERRORS_ALARM, NOTIFIER_DLQ_ALARM]
     lab.wait_for(lambda: lab.alarm(COUNTER_THROTTLES_ALARM).state != "ALARM", "counter-throttles quiet")
     lab.begin(ids)
-    (sender,) = lab.system.model.email_identities
-    ses = lab.system.emulator.clients().sesv2
-    ses.delete_email_identity(EmailIdentity=sender)
+    iam = lab.system.emulator.client("iam")
+    notifier = user_name(lab.system.model.function(catalog.NOTIFIER_HANDLER).logical_id)
+    refusal = {"Effect": "Deny", "Action": ["ses:SendEmail", "ses:SendRawEmail"], "Resource": "*"}
+    document = json.dumps({"Version": "2012-10-17", "Statement": [refusal]})
+    iam.put_user_policy(UserName=notifier, PolicyName=_SES_REFUSES, PolicyDocument=document)
     try:
         lab.provoke(ids, lambda: lab.visits_at_once(4), pace_seconds=0.5)
     finally:
-        create_sender_identity(ses, sender)
+        iam.delete_user_policy(UserName=notifier, PolicyName=_SES_REFUSES)
     lab.settle([NOTIFIER_ERRORS_ALARM])
     lab.settle([NOTIFIER_DLQ_ALARM], resolves=False)
     queue = lab.system.model.function(catalog.NOTIFIER_HANDLER).on_failure_queue
