@@ -125,9 +125,7 @@ def operations_rows(sources: DashboardSources) -> list[list[cloudwatch.IWidget]]
 
 def _readers_row(counter_log_group: logs.ILogGroup) -> list[cloudwatch.IWidget]:
     return [
-        log_table(
-            "Where readers come from (first view of the day)", [counter_log_group], READER_SOURCES_QUERY, width=7
-        ),
+        log_table("Where readers come from", [counter_log_group], READER_SOURCES_QUERY, width=7),
         log_table("Application links (make link)", [counter_log_group], APPLICATION_LINKS_QUERY, width=11),
         log_table("Résumé downloads by UTC day", [counter_log_group], DOWNLOADS_QUERY, width=6),
     ]
