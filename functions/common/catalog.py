@@ -18,6 +18,15 @@ COLD_START_LOG_MESSAGE: Final = "cold start"
 """The counter's one log line of a cold start (the dashboard's cold-start widget counts them)."""
 IMPORT_MS_LOG_KEY: Final = "import_ms"
 """...with how long the handler module's imports took, in ms."""
+# Where readers come from, for the dashboard's Logs Insights widgets: plain properties of the counter's EMF
+# document (not metrics, so never billed as custom metrics), never the referrer, path or query.
+SOURCE_LOG_KEY: Final = "source"
+"""A source's name (SOURCE_ATTRIBUTE_PREFIX's), on a visitor's first counted view of the UTC day."""
+REF_LOG_KEY: Final = "ref"
+"""The application link's code a counted view was recorded under: the owner's, or OTHER_LINK_CODE."""
+DOWNLOADS_LOG_KEY: Final = "downloads"
+"""1 on a counted download of the résumé (once per visitor per UTC day), on its one log line."""
+DOWNLOAD_LOG_MESSAGE: Final = "download counted"
 NOTIFIER_SERVICE: Final = "alarm-notifier"
 DIGEST_SERVICE: Final = "weekly-digest"
 

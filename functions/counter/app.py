@@ -2,8 +2,9 @@
 
 The handler only routes, checks the request and shapes the answer; counting lives in visits.py, who a visitor is
 in visitors.py, and which requests are not visitors in crawlers.py. No Powertools resolver and no Tracer: ~100 ms
-of cold-start imports for two routes (docs/performance.md). A 2xx answer writes no log line, any other answer one
-lean line, a cold start one with the import time the dashboard reads; every log byte is billed (docs/cost.md).
+of cold-start imports for two routes (docs/performance.md). A 2xx answer writes no log line (but a counted
+download's one, with `downloads`), any other answer one lean line, a cold start one with the import time the
+dashboard reads; every log byte is billed (docs/cost.md).
 """
 
 from __future__ import annotations
@@ -114,7 +115,10 @@ def _post_visit(event: dict[str, Any], counter: VisitCounter) -> dict[str, Any]:
     """Counts the visit unless it is not a visitor's (crawlers.py), from another site, a retry of a counted one,
     or over the visitor's or the network's daily limit; every case answers the figures and whether, or why not,
     it counted. The IP and User-Agent go into the day's hashes only, never into a log or an answer; the referrer
-    becomes a source's name here, and only that name goes further."""
+    becomes a source's name here, and only that name goes further: into the table and, with the link's code,
+    as plain properties of the visit's EMF document, which the dashboard's Logs Insights widgets count.
+    NOTE: EMF's root node may hold members that are not metrics; CloudWatch extracts no metric from them.
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html"""
     request = visit_request_from_body(event)
     http = event["requestContext"]["http"]
     user_agent = http.get("userAgent") or ""
@@ -146,10 +150,18 @@ def _post_visit(event: dict[str, Any], counter: VisitCounter) -> dict[str, Any]:
         _count_ignored(_LIMITS[result.outcome])
         return _not_counted(result.totals, _LIMITS[result.outcome])
     if visit.download:
+        # NOTE: a property, not a `Downloads` metric: a custom metric is $0.30 in every month it is published
+        # (docs/cost.md), the fixed month's price many times over, for a figure no alarm reads. A download
+        # records no metric, so no EMF document carries it: it gets this one lean line (the dashboard counts it).
+        logger.info(catalog.DOWNLOAD_LOG_MESSAGE, extra={catalog.DOWNLOADS_LOG_KEY: 1})
         return {**_figures(result.totals), "counted": True}
     metrics.add_metric(name=catalog.VISITS_METRIC, unit=MetricUnit.Count, value=1)
     if result.outcome is Outcome.FIRST_VIEW:
         metrics.add_metric(name=catalog.UNIQUE_VISITORS_METRIC, unit=MetricUnit.Count, value=1)
+        if visit.source is not None:
+            metrics.add_metadata(key=catalog.SOURCE_LOG_KEY, value=visit.source)
+    if result.link is not None:
+        metrics.add_metadata(key=catalog.REF_LOG_KEY, value=result.link)
     return {**_figures(result.totals), "counted": True}
 
 

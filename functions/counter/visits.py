@@ -131,6 +131,8 @@ class VisitResult:
     totals: Totals
     link_lost: bool = False
     """The view counted, but its application link's item could not be written (DynamoDB unavailable)."""
+    link: str | None = None
+    """The code the view was counted under: the owner's, or OTHER_LINK_CODE for one the owner did not make."""
 
 
 def utc_now() -> datetime:
@@ -204,11 +206,11 @@ class VisitCounter:
         if visit.link is None or visit.download:
             return VisitResult(outcome, totals)
         try:
-            self._open_link(visit.link, day)
+            counted_as = self._open_link(visit.link, day)
         except VisitStoreUnavailableError:
             # The view is counted (its retry would be answered already_counted): only the link's view is lost.
             return VisitResult(outcome, totals, link_lost=True)
-        return VisitResult(outcome, totals)
+        return VisitResult(outcome, totals, link=counted_as)
 
     def _salt_of(self, day: str) -> bytes:
         if self._salt is None or self._salt[0] != day:
@@ -301,10 +303,10 @@ class VisitCounter:
         except VisitStoreUnavailableError as error:
             raise VisitStoreUnavailableError(str(error)) from error
 
-    def _open_link(self, code: str, day: str) -> None:
+    def _open_link(self, code: str, day: str) -> str:
         """One view of an application link: on its item when the owner made the code, else on OTHER_LINK_CODE's
-        (so a stranger's codes add no item). The first view of a UTC day adds a day; one write when this
-        container knows the link's last day, two when it guessed wrong (a refused write returns the item)."""
+        (so a stranger's codes add no item); returns which. The first view of a UTC day adds a day; one write
+        when this container knows the link's last day, two when it guessed wrong (a refused write returns it)."""
         must_exist = True
         for _ in range(_MAX_LINK_ATTEMPTS):
             new_day = self._link_days.get(code) != day
@@ -327,7 +329,7 @@ class VisitCounter:
                 self._link_days[code] = day if last >= day else last
                 continue
             self._link_days[code] = day
-            return
+            return code
         raise VisitStoreUnavailableError(f"the link's day kept changing during {_MAX_LINK_ATTEMPTS} writes")
 
 

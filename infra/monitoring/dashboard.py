@@ -1,7 +1,8 @@
 """The operations dashboard: "is the site healthy, how much is it used, is anything costing money".
 
-Rows, top to bottom: header, alarm status, the outside-in probe, visits, API traffic and latency, counter Lambda,
-cold starts and DynamoDB, notifier health and the latest errors. Each monitor supplies the widgets of what it
+Rows, top to bottom: header, alarm status, the outside-in probe, visits, where readers come from (sources,
+application links, downloads), API traffic and latency, counter Lambda, cold starts and DynamoDB, notifier health
+and the latest errors. Each monitor supplies the widgets of what it
 watches, with the threshold lines of its own alarms; this module only lays them out. `make dashboard` and the local
 console render the synthesized body (tools/dashboard/).
 """
@@ -39,6 +40,22 @@ LATEST_PROBE_FAILURES_QUERY: Final = (
     "| sort @timestamp desc\n"
     "| limit 20"
 )
+
+# Where readers come from: Logs Insights over the counter's own lines, which carry these facts as plain properties
+# (functions/counter/app.py), so none is a billed custom metric. A source is on a visitor's first counted view of
+# the day, as the table counts it; a view through an application link carries the code it counted under.
+READER_SOURCES_QUERY: Final = (
+    f"filter ispresent({catalog.SOURCE_LOG_KEY})\n"
+    f"| stats count(*) as readers by {catalog.SOURCE_LOG_KEY}\n"
+    "| sort readers desc"
+)
+APPLICATION_LINKS_QUERY: Final = (
+    f"filter ispresent({catalog.REF_LOG_KEY})\n"
+    "| stats count(*) as views, min(@timestamp) as firstOpened, max(@timestamp) as lastOpened "
+    f"by {catalog.REF_LOG_KEY}\n"
+    "| sort lastOpened desc"
+)
+DOWNLOADS_QUERY: Final = f"filter ispresent({catalog.DOWNLOADS_LOG_KEY})\n| stats count(*) as downloads by bin(1d)"
 
 
 @dataclass(frozen=True)
@@ -90,6 +107,7 @@ def operations_rows(sources: DashboardSources) -> list[list[cloudwatch.IWidget]]
             log_table("Latest failed probe checks", [sources.probe_log_group], LATEST_PROBE_FAILURES_QUERY, width=12),
         ],
         sources.counter.visits_widgets(),
+        _readers_row(sources.counter.log_group),
         sources.http_api.widgets(annotations),
         sources.counter.widgets(annotations),
         [sources.counter.cold_starts_widget(), *sources.visits_table.widgets()],
@@ -102,6 +120,14 @@ def operations_rows(sources: DashboardSources) -> list[list[cloudwatch.IWidget]]
                 width=16,
             ),
         ],
+    ]
+
+
+def _readers_row(counter_log_group: logs.ILogGroup) -> list[cloudwatch.IWidget]:
+    return [
+        log_table("Where readers come from", [counter_log_group], READER_SOURCES_QUERY, width=7),
+        log_table("Application links (make link)", [counter_log_group], APPLICATION_LINKS_QUERY, width=11),
+        log_table("Résumé downloads by UTC day", [counter_log_group], DOWNLOADS_QUERY, width=6),
     ]
 
 

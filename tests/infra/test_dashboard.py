@@ -10,6 +10,7 @@ import pytest
 
 from functions.common import catalog
 from infra.config import REPO_ROOT, DeploymentConfig
+from stack_model.stack import StackModel
 from stack_model.template import LocalTemplate
 from tests.support.lambda_output import emitted_metrics
 from tests.support.metric_paths import lambdas_on_moto, run_every_metric_path
@@ -67,6 +68,9 @@ def test_rows_answer_the_owners_questions_top_to_bottom(body: dict[str, Any]) ->
     assert titles[1] == "Alarms"
     expected = [
         "Visits recorded",
+        "Where readers come from",
+        "Application links (make link)",
+        "Résumé downloads by UTC day",
         "API requests and errors",
         "API latency",
         "Counter invocations, errors, throttles",
@@ -85,7 +89,8 @@ def test_every_logs_insights_query_names_log_groups_the_stack_creates(
 ) -> None:
     log_groups = {lid for lid, r in template_json["Resources"].items() if r["Type"] == "AWS::Logs::LogGroup"}
     queries = [w["properties"]["query"] for w in _widgets(body, "log")]
-    assert len(queries) == 3  # cold starts, latest errors, latest failed probe checks
+    # cold starts, latest errors, latest failed probe checks, sources, application links, downloads
+    assert len(queries) == 6
     for query in queries:
         sources = re.findall(r"SOURCE '([^']+)'", query)
         assert sources, query
@@ -94,6 +99,27 @@ def test_every_logs_insights_query_names_log_groups_the_stack_creates(
         "cold starts come from the counter's cold-start lines"
     )
     assert any(catalog.PROBE_CHECK_LOG_KEY in q for q in queries), "failed checks come from the probe's log lines"
+
+
+def test_the_readers_widgets_read_the_counters_log_group(body: dict[str, Any], template_json: dict[str, Any]) -> None:
+    # The sources, links and downloads are read by Logs Insights from the counter's log group (its EMF documents'
+    # properties and its download lines: functions/counter/app.py), never from a metric of their own.
+    counter_log_group = StackModel.from_template(template_json).function(catalog.COUNTER_HANDLER).log_group
+    readers = {
+        w["properties"]["title"]: w["properties"]["query"]
+        for w in _widgets(body, "log")
+        if any(
+            f"ispresent({key})" in w["properties"]["query"]
+            for key in (catalog.SOURCE_LOG_KEY, catalog.REF_LOG_KEY, catalog.DOWNLOADS_LOG_KEY)
+        )
+    }
+    assert set(readers) == {
+        "Where readers come from",
+        "Application links (make link)",
+        "Résumé downloads by UTC day",
+    }
+    for query in readers.values():
+        assert re.findall(r"SOURCE '([^']+)'", query) == [counter_log_group]
 
 
 def test_every_aws_metric_names_a_resource_of_the_stack(body: dict[str, Any], template_json: dict[str, Any]) -> None:

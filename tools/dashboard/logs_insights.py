@@ -2,10 +2,11 @@
 (the local functions' JSON lines, or the synthetic day) so the widgets show rows without AWS.
 
 The subset (docs/dashboards.md): `SOURCE 'group'` prefixes; `fields a, b`; `filter f = "text"` and
-`filter ispresent(f)`; `stats count(*)|avg(f)|max(f)|min(f)|sum(f) as name, ... by bin(N{m,h,d})`;
+`filter ispresent(f)`; `stats count(*)|avg(f)|max(f)|min(f)|sum(f) as name, ... by bin(N{m,h,d})` or `by f`;
 `sort f asc|desc`; `limit N`. Anything else raises UnsupportedQueryError, so a new query cannot be shown wrong silently.
 NOTE: command semantics from https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CWL_QuerySyntax.html —
-`@timestamp` is the event's time; a stats query returns one row per group; `fields` names the columns shown.
+`@timestamp` is the event's time; a stats query returns one row per group (events without the `by` field form
+one group of their own); `fields` names the columns shown; `min(@timestamp)` and `max(@timestamp)` are times.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ class Query:
     commands: tuple[str, ...]
     columns: tuple[str, ...] = field(default=())
     """The result's columns, in order, as the widget's table heads them."""
+    times: frozenset[str] = field(default=frozenset())
+    """The columns that hold a time (shown as one): `@timestamp`, a `bin(...)`, a min or max of `@timestamp`."""
 
 
 def parse(query: str) -> Query:
@@ -45,16 +48,25 @@ def parse(query: str) -> Query:
     sources = tuple(m[1] for part in parts if (m := re.fullmatch(r"SOURCE '([^']+)'", part)))
     commands = tuple(part for part in parts if not part.startswith("SOURCE "))
     columns: list[str] = []
+    times = {"@timestamp"}
     for command in commands:
         verb, _, rest = command.partition(" ")
         if verb == "fields":
             columns = [name.strip() for name in rest.split(",")]
         elif verb == "stats":
             aggregates, _, by = rest.partition(" by ")
-            columns = [by.strip()] + [item.rsplit(" as ", 1)[-1].strip() for item in aggregates.split(",")]
+            calls = [item.strip().rpartition(" as ") for item in aggregates.split(",")]
+            for call, _, name in calls:
+                known = re.fullmatch(r"(\w+)\((\S+)\)", call)
+                if not name or known is None or known[1] not in {"count", *_AGGREGATES}:
+                    raise UnsupportedQueryError(f"stats {call or name!r} is not in the local subset: {query}")
+            _grouping(by.strip())
+            columns = [by.strip()] + [name for _, _, name in calls]
+            times |= {by.strip()} if by.strip().startswith("bin(") else set()
+            times |= {name for call, _, name in calls if call in {"min(@timestamp)", "max(@timestamp)"}}
         elif verb not in {"filter", "sort", "limit"}:
             raise UnsupportedQueryError(f"{verb!r} is not in the local Logs Insights subset: {query}")
-    return Query(sources, commands, tuple(columns))
+    return Query(sources, commands, tuple(columns), frozenset(times))
 
 
 def run(query: Query, events: Iterable[Event]) -> list[dict[str, str]]:
@@ -71,7 +83,7 @@ def run(query: Query, events: Iterable[Event]) -> list[dict[str, str]]:
             rows.sort(key=lambda row: (row.get(name) is not None, row.get(name) or 0), reverse=order != "asc")
         elif verb == "limit":
             rows = rows[: int(rest)]
-    return [{name: _text(name, row.get(name)) for name in query.columns} for row in rows]
+    return [{name: _text(row.get(name), is_time=name in query.times) for name in query.columns} for row in rows]
 
 
 def _matches(condition: str, row: Mapping[str, Any]) -> bool:
@@ -84,16 +96,13 @@ def _matches(condition: str, row: Mapping[str, Any]) -> bool:
 
 def _stats(rest: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     aggregates, _, by = rest.partition(" by ")
-    binned = re.fullmatch(r"bin\((\d+)([mhd])\)", by.strip())
-    if not binned:
-        raise UnsupportedQueryError(f"stats by {by!r}: only by bin(...) is in the local subset")
-    size = int(binned[1]) * _BIN_SECONDS[binned[2]]
-    groups: dict[float, list[dict[str, Any]]] = {}
+    group_of = _grouping(by.strip())
+    groups: dict[Any, list[dict[str, Any]]] = {}
     for row in rows:
-        groups.setdefault(row["@timestamp"] // size * size, []).append(row)
+        groups.setdefault(group_of(row), []).append(row)
     result = []
-    for start, members in groups.items():
-        out: dict[str, Any] = {by.strip(): start}
+    for group, members in groups.items():
+        out: dict[str, Any] = {by.strip(): group}
         for item in aggregates.split(","):
             call, _, name = item.strip().rpartition(" as ")
             function, argument = re.fullmatch(r"(\w+)\((\S+)\)", call).groups()  # type: ignore[union-attr]
@@ -106,10 +115,20 @@ def _stats(rest: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return result
 
 
-def _text(name: str, value: Any) -> str:
+def _grouping(by: str) -> Callable[[Mapping[str, Any]], Any]:
+    """What puts an event in its stats group: its time's bin, or one field's value."""
+    if binned := re.fullmatch(r"bin\((\d+)([mhd])\)", by):
+        size = int(binned[1]) * _BIN_SECONDS[binned[2]]
+        return lambda row: row["@timestamp"] // size * size
+    if re.fullmatch(r"[A-Za-z_][\w.]*", by):
+        return lambda row: row.get(by)
+    raise UnsupportedQueryError(f"stats by {by!r}: only by bin(...) or by one field is in the local subset")
+
+
+def _text(value: Any, *, is_time: bool) -> str:
     if value is None:
         return ""
-    if name == "@timestamp" or name.startswith("bin("):
+    if is_time:
         return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(value))
     if isinstance(value, float):
         return f"{value:,.1f}"

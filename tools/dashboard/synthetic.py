@@ -2,7 +2,9 @@
 
 Visitors come mostly in the afternoon (UTC), a shared link brings a spike at 18:30 that fades within the hour;
 the availability probe passes all day; nothing errors, throttles or dead-letters; latencies are those of a warm
-arm64 Lambda with a DynamoDB write, with the occasional cold start. Every metric is read from the same simulated
+arm64 Lambda with a DynamoDB write, with the occasional cold start. Readers come mostly from LinkedIn (the spike is
+a LinkedIn post's), directly and from search; two application links are opened, one several times, and a stranger's
+code once; a few readers download the résumé. Every metric is read from the same simulated
 day, so the graphs agree with each other, and the log widgets run their real queries over the day's log lines.
 """
 
@@ -15,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from functions.common import catalog
 from tools.dashboard import logs_insights
 from tools.dashboard.render import MetricRef
 
@@ -32,6 +35,28 @@ IGNORED_PER_BUCKET: Final = {
 }
 PROBE_REQUESTS_PER_BUCKET: Final = 0.5
 """The probe reads the count once per 10-minute run."""
+SOURCE_SHARES: Final = {
+    "linkedin": 0.34,
+    "direct": 0.24,
+    "google": 0.16,
+    "github": 0.08,
+    "indeed": 0.06,
+    "other": 0.05,
+    "bing": 0.03,
+    "glassdoor": 0.02,
+    "other_search": 0.02,
+}
+"""Where a unique visitor of the day comes from, outside the spike (whose readers come from the LinkedIn post)."""
+LINK_OPENINGS: Final = (
+    ("acme-2026-11", 10.2),
+    ("acme-2026-11", 10.3),
+    ("globex-2026-11", 13.7),
+    ("acme-2026-11", 15.1),
+    (catalog.OTHER_LINK_CODE, 16.4),
+    ("acme-2026-11", 20.9),
+)
+"""(code, hour): the views that came through an application link."""
+DOWNLOADS_PER_VIEW: Final = 0.04
 
 
 @dataclass
@@ -54,7 +79,7 @@ class SyntheticData:
     def __init__(self) -> None:
         rng = random.Random(20261121)  # noqa: S311 - a fixed seed: the picture is the same bytes on every run
         self._day = [_bucket(rng, index) for index in range(BUCKETS)]
-        self._events = [
+        self._events = _reader_events(self._day) + [
             {
                 "@timestamp": DAY_START + index * BUCKET_SECONDS + rng.randrange(BUCKET_SECONDS),
                 "level": "INFO",
@@ -81,6 +106,27 @@ class SyntheticData:
         # One day's lines of every function; the query's own filter picks its group's (cold starts are the
         # counter's; a passing probe and a quiet notifier write no line the other queries match).
         return logs_insights.run(logs_insights.parse(query), self._events)
+
+
+def _reader_events(day: Sequence[_Bucket]) -> list[dict[str, Any]]:
+    """The counter's lines the readers' widgets count: a source on each unique visitor's first view, the code of a
+    view through an application link, a line per download (functions/counter/app.py). A generator of its own, so
+    the metrics' day stays the same."""
+    rng = random.Random(2026112118)  # noqa: S311 - a fixed seed, as above
+    names, shares = list(SOURCE_SHARES), list(SOURCE_SHARES.values())
+    events: list[dict[str, Any]] = []
+    for index, bucket in enumerate(day):
+        start = DAY_START + index * BUCKET_SECONDS
+        in_spike = SPIKE_HOUR <= index * BUCKET_SECONDS / 3600 < SPIKE_HOUR + 1
+        for _ in range(bucket.unique):
+            source = "linkedin" if in_spike and rng.random() < 0.9 else rng.choices(names, shares)[0]
+            events.append({"@timestamp": start + rng.randrange(BUCKET_SECONDS), catalog.SOURCE_LOG_KEY: source})
+        for _ in range(_poisson(rng, bucket.views * DOWNLOADS_PER_VIEW)):
+            events.append({"@timestamp": start + rng.randrange(BUCKET_SECONDS), catalog.DOWNLOADS_LOG_KEY: 1})
+    events += [
+        {"@timestamp": DAY_START + round(hour * 3600), catalog.REF_LOG_KEY: code} for code, hour in LINK_OPENINGS
+    ]
+    return events
 
 
 def _traffic(hour: float) -> float:

@@ -346,3 +346,40 @@ def test_a_link_write_that_fails_keeps_the_view_counted_and_logs_no_code(
     assert (answer["status"], answer["counted"], answer["count"]) == (200, True, 1)
     assert "application link view not recorded" in lambda_stdout()
     assert "acme-secret-code" not in lambda_stdout()
+
+
+def _printed_records(printed: str) -> list[dict[str, Any]]:
+    records = [json.loads(line) for line in printed.splitlines() if line.startswith("{")]
+    return [record for record in records if isinstance(record, dict)]
+
+
+def test_the_dashboard_reads_source_ref_and_downloads_from_the_counters_log_and_nothing_of_the_referrer(
+    invoke: Invoke, visits_table: str, lambda_stdout: Callable[[], str]
+) -> None:
+    # Given a code the owner made, a first view from LinkedIn through it, a reload through it, a view with a code
+    # nobody made from a blog, and a download
+    create_link(boto3.client("dynamodb"), visits_table, "acme-2026-12", today="2026-01-01")
+    _post(invoke, {"visit_id": "visit-0001", "referrer": LINKEDIN_FEED, "ref": "acme-2026-12"})
+    _post(invoke, {"visit_id": "visit-0002", "referrer": "https://www.google.com/", "ref": "acme-2026-12"})
+    _post(
+        invoke, {"visit_id": "visit-0003", "referrer": "https://blog.example.org/p?q=1", "ref": "made-up"}, ua=FIREFOX
+    )
+    _post(invoke, {"visit_id": "visit-0001", "kind": "download"})
+    # Then each view's EMF document carries its source on the visitor's first view of the day only, and the code
+    # it was counted under (the owner's, or (other) for a code nobody made), as properties, not metrics
+    records = _printed_records(lambda_stdout())
+    views = [record for record in records if catalog.VISITS_METRIC in record]
+    assert [(v.get(catalog.SOURCE_LOG_KEY), v.get(catalog.REF_LOG_KEY)) for v in views] == [
+        ("linkedin", "acme-2026-12"),
+        (None, "acme-2026-12"),
+        ("other", catalog.OTHER_LINK_CODE),
+    ]
+    for view in views:
+        extracted = {m["Name"] for d in view["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]}
+        assert not extracted & {catalog.SOURCE_LOG_KEY, catalog.REF_LOG_KEY, catalog.DOWNLOADS_LOG_KEY}
+    # And the download is one line with `downloads`, and no metric
+    downloads = [record for record in records if catalog.DOWNLOADS_LOG_KEY in record]
+    assert [(d[catalog.DOWNLOADS_LOG_KEY], "_aws" in d) for d in downloads] == [(1, False)]
+    # And nothing of the referrers but their sources' names is printed
+    for secret in ("feed", "trk", "blog.example.org", "q=1", "made-up"):
+        assert secret not in lambda_stdout()

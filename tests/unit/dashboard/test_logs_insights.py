@@ -8,7 +8,13 @@ import pytest
 
 from functions.common import catalog
 from infra.monitoring.counter import COLD_START_QUERY
-from infra.monitoring.dashboard import LATEST_ERRORS_QUERY, LATEST_PROBE_FAILURES_QUERY
+from infra.monitoring.dashboard import (
+    APPLICATION_LINKS_QUERY,
+    DOWNLOADS_QUERY,
+    LATEST_ERRORS_QUERY,
+    LATEST_PROBE_FAILURES_QUERY,
+    READER_SOURCES_QUERY,
+)
 from tools.dashboard import logs_insights
 
 NOON = calendar.timegm((2026, 11, 21, 12, 0, 0))
@@ -70,8 +76,67 @@ def test_rows_come_from_the_querys_log_groups_within_the_time_range() -> None:
     assert [row["probe_check"] for row in rows] == ["site_page"]
 
 
+def _emf(minutes: float, **properties: object) -> dict[str, object]:
+    """A counted view's EMF document as Logs Insights reads it: metrics and properties alike are fields."""
+    return {"@timestamp": NOON + minutes * 60, "service": catalog.COUNTER_SERVICE, "Visits": [1.0], **properties}
+
+
+def test_readers_are_counted_by_source_most_first() -> None:
+    events = [
+        _emf(1, source="linkedin", UniqueVisitors=[1.0]),
+        _emf(2),  # a reload: no source
+        _emf(3, source="google", UniqueVisitors=[1.0]),
+        _emf(4, source="linkedin", UniqueVisitors=[1.0]),
+        _event(5, message="cold start", import_ms=120.0),
+    ]
+    rows = logs_insights.run(logs_insights.parse(READER_SOURCES_QUERY), events)
+    assert rows == [{"source": "linkedin", "readers": "2"}, {"source": "google", "readers": "1"}]
+
+
+def test_application_links_show_views_and_first_and_last_opened_last_opened_first() -> None:
+    events = [
+        _emf(1, ref="acme-2026-12"),
+        _emf(30, ref="globex"),
+        _emf(90, ref="acme-2026-12"),
+        _emf(95),
+        _emf(100, ref=catalog.OTHER_LINK_CODE),
+    ]
+    rows = logs_insights.run(logs_insights.parse(APPLICATION_LINKS_QUERY), events)
+    assert rows == [
+        {"ref": "(other)", "views": "1", "firstOpened": "2026-11-21 13:40:00", "lastOpened": "2026-11-21 13:40:00"},
+        {
+            "ref": "acme-2026-12",
+            "views": "2",
+            "firstOpened": "2026-11-21 12:01:00",
+            "lastOpened": "2026-11-21 13:30:00",
+        },
+        {"ref": "globex", "views": "1", "firstOpened": "2026-11-21 12:30:00", "lastOpened": "2026-11-21 12:30:00"},
+    ]
+
+
+def test_downloads_are_counted_per_utc_day() -> None:
+    events = [
+        _event(1, message=catalog.DOWNLOAD_LOG_MESSAGE, downloads=1),
+        _event(2, message="cold start", import_ms=120.0),
+        _event(721, message=catalog.DOWNLOAD_LOG_MESSAGE, downloads=1),
+        _event(760, message=catalog.DOWNLOAD_LOG_MESSAGE, downloads=1),
+    ]
+    rows = logs_insights.run(logs_insights.parse(DOWNLOADS_QUERY), events)
+    assert rows == [
+        {"bin(1d)": "2026-11-21 00:00:00", "downloads": "1"},
+        {"bin(1d)": "2026-11-22 00:00:00", "downloads": "2"},
+    ]
+
+
 @pytest.mark.parametrize(
-    "query", ["fields a | parse @message '* *' as b, c", "filter a like /x/", "stats count(*) by a"]
+    "query",
+    [
+        "fields a | parse @message '* *' as b, c",
+        "filter a like /x/",
+        "stats count(*) by a, b",
+        "stats count(*) by a",
+        "stats count_distinct(a) as n by a",
+    ],
 )
 def test_a_query_outside_the_subset_is_refused_not_shown_wrong(query: str) -> None:
     with pytest.raises(logs_insights.UnsupportedQueryError):

@@ -48,16 +48,23 @@ class LogShipper:
 
 def log_events(path: Path) -> list[dict[str, Any]]:
     """A function's JSON log lines as Logs Insights reads its log group: each line's fields, `@timestamp` the
-    line's own time (Powertools' `timestamp`, as epoch seconds). Lines that are not JSON objects with a timestamp
-    (a stray print) are left out, as Logs Insights would show them without these fields."""
+    line's own time (Powertools' `timestamp`, or an EMF document's `_aws.Timestamp`, as epoch seconds). Lines that
+    are not JSON objects with a time (a stray print) are left out, as Logs Insights would show them without these
+    fields."""
     if not path.exists():
         return []
-    events = []
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        try:
-            record = json.loads(line)
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    return [event for event in map(log_event, lines) if event is not None]
+
+
+def log_event(line: str) -> dict[str, Any] | None:
+    """One log line's fields and its `@timestamp`; None for a line that is not a JSON object with a time."""
+    try:
+        record = json.loads(line)
+        if "_aws" in record:
+            stamp = float(record["_aws"]["Timestamp"]) / 1000
+        else:
             stamp = datetime.strptime(record["timestamp"], POWERTOOLS_TIMESTAMP).timestamp()
-        except (ValueError, KeyError, TypeError):
-            continue
-        events.append({**record, "@timestamp": stamp})
-    return events
+    except (ValueError, KeyError, TypeError):
+        return None
+    return {**record, "@timestamp": stamp}

@@ -2,9 +2,11 @@
 
 The default scenario, `burst`, sends visits at --rate per second for --seconds and keeps evaluating for --settle
 seconds; `site-down` and `request-spike` run those scenarios of the provocation library (provocations.py), and exit 0
-only when their alarm fired and resolved, with both notifications. Every report ends with the timeline of what the
-drill saw (each firing and release, each throttle-guard change, each notification) and writes the outbox to
-build/drill-outbox.html. Alarm periods are scaled by --period-scale; the report says so.
+only when their alarm fired and resolved, with both notifications; `readers` sends readers from a few sources, one
+through an application link, and a download (readers.py), and exits 0 when `make stats` shows them all. Every
+report ends with the timeline of what the drill saw (each firing and release, each throttle-guard change, each
+notification) and writes the outbox to build/drill-outbox.html. Alarm periods are scaled by --period-scale; the
+report says so.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from infra.monitoring.http_api import API_REQUEST_SPIKE_ALARM
 from infra.monitoring.probe import SITE_UNAVAILABLE_ALARM
 from tools.local.cli import add_config_option, start_or_explain
 from tools.local.console import outbox_values, render_page
-from tools.local.drills import provocations
+from tools.local.drills import provocations, readers
 from tools.local.drills.provocations import Lab, Limits, Outcome, PacedSender
 from tools.local.ses import SentEmail
 from tools.local.system import LocalSystem, Ports
@@ -53,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--period-scale", type=float, default=0.05, help="scale alarm periods (default 0.05: 5 minutes → 15 s)"
     )
-    parser.add_argument("--scenario", choices=("burst", *SCENARIOS), default="burst")
+    parser.add_argument("--scenario", choices=("burst", *SCENARIOS, "readers"), default="burst")
     parser.add_argument("--port-base", type=int, default=24566)
     add_config_option(parser)
     args = parser.parse_args(argv)
@@ -72,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         verdict: bool | None = None  # the burst has no pass or fail: it reports
         if args.scenario == "burst":
             _burst(system, args.rate, args.seconds, args.settle)
+        elif args.scenario == "readers":
+            verdict = _readers(system)
         else:
             verdict = _scenario(system, args.scenario, args.rate, args.settle)
         if system.period_scale != 1:
@@ -99,6 +103,13 @@ def _burst(system: LocalSystem, rate: float, seconds: float, settle: float) -> N
     print(f"Drill: responses by status {sender.statuses()}")
     quiet = [alarm.name for alarm in system.evaluator.alarms if "ALARM" not in (new for _, _, new in alarm.history)]
     print(f"Did not fire: {', '.join(quiet) or 'none'}")
+
+
+def _readers(system: LocalSystem) -> bool:
+    print(f"Drill readers: readers from {len(readers.READERS)} sources, an application link, a download")
+    outcome = readers.readers(system)
+    print("\n".join(readers.report_lines(outcome)))
+    return readers.passed(outcome)
 
 
 def _scenario(system: LocalSystem, name: str, rate: float, settle: float) -> bool:

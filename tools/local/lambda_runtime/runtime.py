@@ -89,12 +89,16 @@ class LocalFunction:
         metrics: MetricStore,
         log: TextIO,
         invoked: Callable[[], None] = lambda: None,
+        printed_to_log: bool = False,
     ) -> None:
         """`platform`: what Lambda and the emulator put in every function's environment (emulator.py);
-        `invoked`: called after each invocation, once whatever it wrote is written."""
+        `invoked`: called after each invocation, once whatever it wrote is written; `printed_to_log`: what it
+        printed (its EMF documents) goes to its log too, as Lambda ships stdout to the log group (the local
+        system's Logs Insights widgets read them there; the cost measurement keeps the two apart)."""
         self.spec = spec
         self._metrics = metrics
         self._log = log
+        self._printed_to_log = printed_to_log
         self._invoked = invoked
         self._one_at_a_time = threading.Lock()  # one container: Lambda runs one invocation in it at a time
         self._in_flight = 0
@@ -161,6 +165,8 @@ class LocalFunction:
                         error = exc
                         self._log_error(exc)
                     duration_ms = (time.perf_counter() - started) * 1000
+                if self._printed_to_log:
+                    self._log.write("".join(line + "\n" for line in printed.getvalue().splitlines() if line))
             finally:
                 _running.function = None
             self._invoked()
@@ -252,7 +258,9 @@ class LambdaRuntime:
     def _build(self, spec: Function) -> LocalFunction:
         self._logs_dir.mkdir(parents=True, exist_ok=True)
         log = (self._logs_dir / f"{_short_name(spec.module_name)}.log").open("a", encoding="utf-8", buffering=1)
-        return LocalFunction(spec, platform=self._platform, metrics=self._metrics, log=log, invoked=self._count)
+        return LocalFunction(
+            spec, platform=self._platform, metrics=self._metrics, log=log, invoked=self._count, printed_to_log=True
+        )
 
     def _count(self) -> None:
         with self._lock:
