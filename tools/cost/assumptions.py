@@ -33,8 +33,8 @@ link's item). ASSUMED, generously: an active job seeker sends ~100 applications 
 or three readers (a recruiter, a hiring manager) on a day or two: ~300-600 link views in the ~10,000 views a month of
 a typical resume site, 3-6 %. Applications do not grow with traffic, so at a million views a month the share is far
 smaller; 10 % leaves room for a month of many applications. `make cost ARGS='--link-share S'` prices another."""
-DOWNLOADS_PER_VISIT: Final = 0.04
+DOWNLOADS_PER_VISIT: Final = 0.042
 """Résumé downloads per counted view, each a request of its own (an API request, an invocation, two writes, its log
 lines). ASSUMED: the reader who downloads takes the résumé into another workflow (an applicant tracking system, a
 forward to a hiring manager), mostly a link's reader: about a third of link views (0.10 x 1/3 = 0.033) and 1 % of the
-other views (0.90 x 0.01 = 0.009), rounded to 0.04. `make cost ARGS='--downloads-per-visit D'` prices another."""
+other views (0.90 x 0.01 = 0.009). `make cost ARGS='--downloads-per-visit D'` prices another."""

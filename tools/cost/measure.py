@@ -2,6 +2,9 @@
 it (handler, environment, memory), run by the one local Lambda runtime against DynamoDB on the local emulator; and
 what one healthy run of the availability probe sends and writes, measured on the real probe code.
 
+Besides plain views, the requests readers' insight adds: a view from a referrer, one through an application link the
+owner made (its item made as `make link` makes it), one with a code nobody made, and a download.
+
 For each request: the DynamoDB operations it made (counted at the emulator by their X-Amz-Target header), and what
 it wrote to CloudWatch Logs: the Powertools JSON lines and the EMF documents it printed, in bytes. `make bench` and
 `make cost` both read it. Request units follow DynamoDB's on-demand rules (every item here is under 1 KB, checked):
