@@ -322,12 +322,9 @@ class VisitMix:
     downloads_per_visit: float = assumptions.DOWNLOADS_PER_VISIT
 
     def requests(self, visits: float) -> dict[str, float]:
-        """Each part's requests among `visits` counted views."""
-        return {
-            "views": visits * (1 - self.link_view_share),
-            "link views": visits * self.link_view_share,
-            "downloads": visits * self.downloads_per_visit,
-        }
+        """Each part's requests (ALL_IN_PARTS: views, link views, downloads) among `visits` counted views."""
+        counts = (1 - self.link_view_share, self.link_view_share, self.downloads_per_visit)
+        return {part: visits * share for (part, _, _), share in zip(ALL_IN_PARTS, counts, strict=True)}
 
 
 @dataclass(frozen=True)
