@@ -17,7 +17,16 @@ from stack_model.stack import StackModel
 from tools import doc_tables as docs
 from tools.cost import __main__ as cost_cli
 from tools.cost import assumptions
-from tools.cost.model import CostInputs, CostModel, cost_model, gather, model_for, unpriced_types
+from tools.cost.model import (
+    COMPARISON_REGION,
+    CostInputs,
+    CostModel,
+    VisitMix,
+    cost_model,
+    gather,
+    model_for,
+    unpriced_types,
+)
 from tools.cost.prices import load_prices
 from tools.cost.report import as_json
 from tools.docs_gen import render_cost_docs
@@ -136,10 +145,13 @@ def test_a_measured_counter_duration_replaces_the_assumed_one(
     assumed = json.loads(capsys.readouterr().out)
     assert cost_cli.main(["--json", "--counter-ms", str(assumptions.COUNTER_BILLED_MS - 10)]) == 0
     measured = json.loads(capsys.readouterr().out)
-    # Then a million visits cost 10 ms of the counter's GB-seconds less, at its memory, on arm64
+    # Then a million plain views cost 10 ms of the counter's GB-seconds less, at its memory, on arm64
     memory_gb = config.counter_memory_mb / 1024
     saved = 1e6 * memory_gb * 0.010 * assumed["prices"]["lambda_gb_second_arm64"]["value"]
-    assert assumed["per_million_visits_usd"] - measured["per_million_visits_usd"] == pytest.approx(saved)
+    assert assumed["per_million_plain_views_usd"] - measured["per_million_plain_views_usd"] == pytest.approx(saved)
+    # And a million visits all in as much for each invocation: the views' and the downloads'
+    invocations = 1 + assumed["all_in"]["mix"]["downloads_per_visit"]
+    assert assumed["per_million_visits_usd"] - measured["per_million_visits_usd"] == pytest.approx(invocations * saved)
 
 
 def test_the_json_has_the_headline_figures_and_their_items(capsys: pytest.CaptureFixture[str]) -> None:
@@ -154,7 +166,15 @@ def test_the_json_has_the_headline_figures_and_their_items(capsys: pytest.Captur
         assert isinstance(figures[key], float), key
     assert figures["fixed_monthly_usd"] == pytest.approx(sum(i["list_usd"] for i in figures["fixed"]["items"]))
     million = figures["per_million_visits"]["1000000"]
-    assert figures["per_million_visits_usd"] == pytest.approx(sum(i["list_usd"] for i in million["visits"]["items"]))
+    plain = sum(i["list_usd"] for i in million["visits"]["items"])
+    assert figures["per_million_plain_views_usd"] == pytest.approx(plain)
+    # All in: its parts, each an itemized bill, add up to it
+    all_in = figures["all_in"]
+    assert figures["per_million_visits_usd"] == pytest.approx(sum(i["list_usd"] for i in all_in["items"]["items"]))
+    assert figures["per_million_visits_usd"] == pytest.approx(sum(all_in["parts_per_million_visits_usd"].values()))
+    assert set(all_in["parts_per_million_visits_usd"]) == {"views", "link views", "downloads"}
+    assert all_in["priced_region"] == figures["priced_region"]
+    assert figures["all_in_compared"]["priced_region"] == COMPARISON_REGION
     assert figures["guarded_worst_case_monthly_usd"] < figures["worst_case_monthly_usd"]
     log_bytes = figures["measured"]["visit"]["log_bytes"]
     assert log_bytes["total"] == sum(value for name, value in log_bytes.items() if name != "total")
@@ -215,6 +235,8 @@ def test_the_default_config_is_priced_at_another_regions_prices_on_request_and_f
     assert (virginia["region"], virginia["priced_region"]) == ("eu-west-1", "us-east-1")
     assert virginia["prices"]["http_api_requests"]["tiers"][0][1] == load_prices("us-east-1")["http_api_requests"].value
     assert virginia["per_million_visits_usd"] < ireland["per_million_visits_usd"]
+    # And the default run states the all-in figure at us-east-1's prices beside its own
+    assert ireland["per_million_visits_compared_usd"] == pytest.approx(virginia["per_million_visits_usd"])
     # And the JSON says whose prices they are in its own field and in the notes
     flag = "NOT eu-west-1 PRICES"
     assert virginia["warning"].startswith(flag)
@@ -224,3 +246,42 @@ def test_the_default_config_is_priced_at_another_regions_prices_on_request_and_f
 def test_cost_doc_and_readme_figures_are_current() -> None:
     for path, expected in render_cost_docs().items():
         assert path.read_text() == expected, f"{path.name} is stale: run python -m tools.docs_gen"
+
+
+def test_per_million_visits_all_in_meets_its_bar_at_us_east_1s_prices(
+    inputs: CostInputs, config: DeploymentConfig
+) -> None:
+    # Given the measured requests priced at us-east-1's list prices, the basis of the published comparisons and of
+    # the bars (issue #23: all in ≤ $2.90; issue #18: a plain view ≤ $2.75), and at the config's own region's
+    compared = cost_model(inputs, load_prices(config.region, priced_at=COMPARISON_REGION))
+    own = cost_model(inputs, load_prices(config.region))
+    # Then a million visits, all in with the assumed mix of link views and downloads, meet the bar
+    print(f"all in: {own.all_in.per_million_usd:.4f} {config.region}, {compared.all_in.per_million_usd:.4f} us-east-1")
+    assert compared.all_in.per_million_usd <= 2.90
+    assert compared.volumes[1_000_000].per_million_usd <= 2.75
+    # And links and downloads cost something: all in is more than plain views
+    assert own.all_in.per_million_usd > own.volumes[1_000_000].per_million_usd
+
+
+def test_an_owner_prices_their_own_mix_of_links_and_downloads(
+    capsys: pytest.CaptureFixture[str], inputs: CostInputs, config: DeploymentConfig
+) -> None:
+    # Given an owner whose views never come through a link and who offers no download
+    assert cost_cli.main(["--json", "--link-share", "0", "--downloads-per-visit", "0"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    # Then all in is a million views from a referrer, the parts say so, and the mix is theirs
+    assert figures["all_in"]["mix"] == {"link_view_share": 0.0, "downloads_per_visit": 0.0}
+    assert figures["per_million_visits_usd"] == pytest.approx(figures["all_in"]["per_million_requests_usd"]["views"])
+    assert set(figures["all_in"]["parts_per_million_visits_usd"]) == {"views"}
+    # And their figure is the model's for that mix
+    mix = VisitMix(link_view_share=0, downloads_per_visit=0)
+    expected = cost_model(inputs, load_prices(config.region), mix).all_in.per_million_usd
+    assert figures["per_million_visits_usd"] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("args", [["--link-share", "1.5"], ["--downloads-per-visit", "-1"], ["--link-share", "x"]])
+def test_a_share_out_of_range_is_refused(capsys: pytest.CaptureFixture[str], args: list[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cost_cli.main(args)
+    assert exit_info.value.code == cost_cli.USAGE_ERROR_EXIT
+    assert args[0] in capsys.readouterr().err

@@ -27,3 +27,14 @@ week_figures)."""
 XRAY_FIXED_RATE: Final = 0.05
 """NOTE: Lambda's active tracing samples with X-Ray's default rule: the first request each second (a reservoir of
 one), then 5 % of the rest. https://docs.aws.amazon.com/xray/latest/devguide/xray-console-sampling.html"""
+LINK_VIEW_SHARE: Final = 0.10
+"""Share of counted views that come through an application link the owner made (`?ref=`), each a third write (its
+link's item). ASSUMED, generously: an active job seeker sends ~100 applications a month; each link is opened by two
+or three readers (a recruiter, a hiring manager) on a day or two: ~300-600 link views in the ~10,000 views a month of
+a typical resume site, 3-6 %. Applications do not grow with traffic, so at a million views a month the share is far
+smaller; 10 % leaves room for a month of many applications. `make cost ARGS='--link-share S'` prices another."""
+DOWNLOADS_PER_VISIT: Final = 0.042
+"""Résumé downloads per counted view, each a request of its own (an API request, an invocation, two writes, its log
+lines). ASSUMED: the reader who downloads takes the résumé into another workflow (an applicant tracking system, a
+forward to a hiring manager), mostly a link's reader: about a third of link views (0.10 x 1/3 = 0.033) and 1 % of the
+other views (0.90 x 0.01 = 0.009). `make cost ARGS='--downloads-per-visit D'` prices another."""

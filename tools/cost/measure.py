@@ -2,6 +2,9 @@
 it (handler, environment, memory), run by the one local Lambda runtime against DynamoDB on the local emulator; and
 what one healthy run of the availability probe sends and writes, measured on the real probe code.
 
+Besides plain views, the requests readers' insight adds: a view from a referrer, one through an application link the
+owner made (its item made as `make link` makes it), one with a code nobody made, and a download.
+
 For each request: the DynamoDB operations it made (counted at the emulator by their X-Amz-Target header), and what
 it wrote to CloudWatch Logs: the Powertools JSON lines and the EMF documents it printed, in bytes. `make bench` and
 `make cost` both read it. Request units follow DynamoDB's on-demand rules (every item here is under 1 KB, checked):
@@ -17,10 +20,13 @@ import uuid
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
 from functions.common import catalog
+from functions.counter.http import KIND_DOWNLOAD, KIND_FIELD, REF_FIELD, REFERRER_FIELD
+from functions.counter.visitors import utc_day
 from stack_model.stack import StackModel
 from tools.local.cloudwatch.metrics import emf_datapoints
 
@@ -37,6 +43,17 @@ GOOGLEBOT: Final = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.c
 COUNTED_VISIT: Final = "counted"
 """The scenario a visit's marginal cost is read from: a warm container counting a new visitor's view."""
 GET_VISITS: Final = "get"
+SOURCE_VIEW: Final = "source_view"
+"""A new visitor's first view with a page referrer, as the site's script sends every view: its source is counted."""
+LINK_VIEW: Final = "link_view"
+"""A new visitor's view through an application link the owner made (`make link`): the link's item is written too."""
+DOWNLOAD: Final = "download"
+"""A download of the résumé: a request of its own, counted once per visitor and day."""
+UNKNOWN_LINK_VIEW: Final = "unknown_link_view"
+"""A view with a code nobody made: tried on its own item, then counted under the "(other)" code's."""
+LINKEDIN_FEED: Final = "https://www.linkedin.com/feed/?trk=abc"
+OWNER_LINK_CODE: Final = "acme-2026-12"
+UNKNOWN_LINK_CODE: Final = "nobody-made"
 Metric = tuple[str, tuple[tuple[str, str], ...]]
 """(metric name, its dimensions): each distinct one is a billed custom metric."""
 
@@ -101,11 +118,24 @@ _SCENARIOS: Final = (
     ("crawler", "POST, warm, crawler", 1, "POST", "10.1.0.4", "v7"),
     ("no_user_agent", "POST, warm, without a User-Agent", 1, "POST", "10.1.0.6", "v8"),
     (GET_VISITS, "GET, warm", 1, "GET", "10.1.0.5", ""),
+    # What readers' insight adds (docs/privacy.md): each a new visitor, so each is the costliest of its kind.
+    (SOURCE_VIEW, "POST, warm, a new visitor's first view from LinkedIn (referrer)", 1, "POST", "10.1.0.10", "v9"),
+    (LINK_VIEW, "POST, warm, a new visitor's view through an owner-made link", 1, "POST", "10.1.0.11", "v10"),
+    (DOWNLOAD, "POST, warm, a download of the résumé", 1, "POST", "10.1.0.12", "v11"),
+    (UNKNOWN_LINK_VIEW, "POST, warm, a view with a code nobody made", 1, "POST", "10.1.0.13", "v12"),
 )
+_FIELDS: Final[Mapping[str, Mapping[str, str]]] = {
+    SOURCE_VIEW: {REFERRER_FIELD: LINKEDIN_FEED},
+    LINK_VIEW: {REFERRER_FIELD: "", REF_FIELD: OWNER_LINK_CODE},
+    DOWNLOAD: {KIND_FIELD: KIND_DOWNLOAD},
+    UNKNOWN_LINK_VIEW: {REF_FIELD: UNKNOWN_LINK_CODE},
+}
+"""What each scenario's POST body carries besides its visit id, as the site's script sends it."""
 
 
 def measure_requests(template: Mapping[str, Any]) -> Measurement:
     """Runs every scenario once on a fresh emulator, in order (the first two on containers of their own)."""
+    from tools.link import create_link
     from tools.local.emulator import AwsEmulator
     from tools.local.lambda_runtime.runtime import LocalFunction
     from tools.local.provision import create_table
@@ -118,6 +148,8 @@ def measure_requests(template: Mapping[str, Any]) -> Measurement:
     table_id = model.table_named_by(catalog.TABLE_NAME_ENV)
     table = create_table(emulator.clients().dynamodb, model.tables[table_id], f"{table_id}-{uuid.uuid4().hex[:8]}")
     try:
+        # The owner's code, made as `make link` makes it (before the count starts: the owner's write, not a visit's)
+        create_link(emulator.clients().dynamodb, table, OWNER_LINK_CODE, today=utc_day(datetime.now(UTC)))
         spec = model.function(catalog.COUNTER_HANDLER)
         spec = replace(spec, environment={**spec.environment, catalog.TABLE_NAME_ENV: table})
         metrics = _PrintedMetrics()
@@ -163,7 +195,7 @@ def _event(method: str, ip: str, visit_id: str, key: str) -> dict[str, Any]:
     if method == "GET":
         return http_api_event("GET", catalog.VISITS_PATH, headers={"user-agent": CHROME}, source_ip=ip)
     agents = {"crawler": {"user-agent": GOOGLEBOT}, "no_user_agent": {}}
-    body = json.dumps({"visit_id": f"cost-visit-{visit_id}"})
+    body = json.dumps({"visit_id": f"cost-visit-{visit_id}", **_FIELDS.get(key, {})})
     headers = agents.get(key, {"user-agent": CHROME})
     return http_api_event("POST", catalog.VISITS_PATH, headers=headers, source_ip=ip, body=body)
 

@@ -1,5 +1,6 @@
-"""The figures `make cost` reports: the month with no visitor, the marginal cost per million visits at given volumes,
-and the worst months at the stage's throttle and at the guard's rate. Each is usage itemized by what causes it,
+"""The figures `make cost` reports: the month with no visitor, the marginal cost per million visits (all in: views,
+application links' views and downloads in the mix assumptions.py declares; and plain views at given volumes), and
+the worst months at the stage's throttle and at the guard's rate. Each is usage itemized by what causes it,
 computed from the stack's model (stack_model/), the measured requests and the config, and billed by prices.py."""
 
 from __future__ import annotations
@@ -16,14 +17,34 @@ from stack_model.schedules import DAYS_PER_MONTH, SECONDS_PER_MONTH
 from stack_model.stack import StackModel
 from tools.cost import assumptions
 from tools.cost.log_lines import access_log_line, lambda_platform_lines
-from tools.cost.measure import COUNTED_VISIT, GET_VISITS, Measurement, ProbeRun, measure_requests, probe_run
-from tools.cost.prices import GB, Bill, PriceBook, Usage, bill
+from tools.cost.measure import (
+    COUNTED_VISIT,
+    DOWNLOAD,
+    GET_VISITS,
+    LINK_VIEW,
+    SOURCE_VIEW,
+    UNKNOWN_LINK_VIEW,
+    Measurement,
+    ProbeRun,
+    measure_requests,
+    probe_run,
+)
+from tools.cost.prices import GB, Bill, PriceBook, Usage, bill, load_prices
 
 VOLUMES: Final = (1_000_000, 10_000_000)
 """Monthly visits the marginal cost is reported at."""
 HOURS_PER_MONTH: Final = DAYS_PER_MONTH * 24
 NEVER_EXPIRES_DAYS: Final = 365
 """A log group without retention keeps growing; its storage is counted as a year's worth."""
+COMPARISON_REGION: Final = "us-east-1"
+"""The region published comparisons (this project's cost targets among them) quote prices in: the all-in figure is
+priced there too, whatever the config's region."""
+ALL_IN_PARTS: Final = (
+    ("views", SOURCE_VIEW, "view"),
+    ("link views", LINK_VIEW, "link view"),
+    ("downloads", DOWNLOAD, "download"),
+)
+"""Each part of the all-in figure: its name, the measured request that prices it, what one is called."""
 GUARD_RATE_SOURCE: Final = "config guard_rate_per_second"
 """The guard is not in the template (the notifier sets it on the stage): its rate is the config's."""
 ACCOUNTED_TYPES: Final = frozenset(
@@ -266,25 +287,89 @@ def digest_usage(inputs: CostInputs) -> list[Usage]:
 
 def visits_usage(inputs: CostInputs, visits: float) -> list[Usage]:
     """`visits` counted visits (each a POST /visits a warm container counts) in a month, and what they add."""
-    if not visits:
+    return requests_usage(inputs, "visits", COUNTED_VISIT, visits, "visit")
+
+
+def requests_usage(inputs: CostInputs, component: str, request: str, count: float, unit: str) -> list[Usage]:
+    """`count` POST /visits requests a month, each costing what the measured `request` did (a `unit` each)."""
+    if not count:
         return []
-    component, counted = "visits", inputs.requests[COUNTED_VISIT]
-    counter_bytes, access_bytes = inputs.counter_log_bytes(COUNTED_VISIT), len(inputs.access_log_line)
+    measured = inputs.requests[request]
+    counter_bytes, access_bytes = inputs.counter_log_bytes(request), len(inputs.access_log_line)
     access_class = inputs.access_log_class
     return [
-        Usage(component, "http_api_requests", visits, "one POST /visits per visit"),
-        *invocation_usage(component, inputs.counter, visits, inputs.counter_billed_ms),
-        Usage(component, "dynamodb_write_units", visits * counted.write_units, f"{counted.write_units} WRU a visit"),
-        Usage(component, "dynamodb_read_units", visits * counted.read_units, f"{counted.read_units} RRU a visit"),
-        *logs_usage(component, inputs, visits * counter_bytes, f"{counter_bytes} B a visit in the counter's logs"),
+        Usage(component, "http_api_requests", count, f"one POST /visits per {unit}"),
+        *invocation_usage(component, inputs.counter, count, inputs.counter_billed_ms),
+        Usage(component, "dynamodb_write_units", count * measured.write_units, f"{measured.write_units} WRU a {unit}"),
+        Usage(component, "dynamodb_read_units", count * measured.read_units, f"{measured.read_units} RRU a {unit}"),
+        *logs_usage(component, inputs, count * counter_bytes, f"{counter_bytes} B a {unit} in the counter's logs"),
         *logs_usage(
             component,
             inputs,
-            visits * access_bytes,
-            f"{access_bytes} B a visit in the access log ({access_class.replace('_', ' ').lower()} class)",
+            count * access_bytes,
+            f"{access_bytes} B a {unit} in the access log ({access_class.replace('_', ' ').lower()} class)",
             key="logs_ingested_ia_gb" if access_class == "INFREQUENT_ACCESS" else "logs_ingested_gb",
         ),
     ]
+
+
+@dataclass(frozen=True)
+class VisitMix:
+    """What counted views bring with them (assumptions.py says why; an owner passes their own to `make cost`)."""
+
+    link_view_share: float = assumptions.LINK_VIEW_SHARE
+    """Share of the views that come through an application link the owner made."""
+    downloads_per_visit: float = assumptions.DOWNLOADS_PER_VISIT
+
+    def requests(self, visits: float) -> dict[str, float]:
+        """Each part's requests (ALL_IN_PARTS: views, link views, downloads) among `visits` counted views."""
+        counts = (1 - self.link_view_share, self.link_view_share, self.downloads_per_visit)
+        return {part: visits * share for (part, _, _), share in zip(ALL_IN_PARTS, counts, strict=True)}
+
+
+@dataclass(frozen=True)
+class AllIn:
+    """A month's visits with what readers' insight adds: each view counts its source, a share comes through an
+    application link (a third write), and downloads are requests of their own, each priced as measured."""
+
+    mix: VisitMix
+    visits_per_month: float
+    region: str
+    """Whose list prices."""
+    traffic: Bill
+    """Itemized by part (ALL_IN_PARTS), at list price (marginal, as Scenario.traffic)."""
+    per_million_requests_usd: Mapping[str, float]
+    """What a million requests of each part's kind cost: an owner's own mix is Σ share x this."""
+
+    @property
+    def per_million_usd(self) -> float:
+        return self.traffic.list_usd / (self.visits_per_month / 1e6)
+
+    @property
+    def parts_per_million_usd(self) -> dict[str, float]:
+        scale = self.visits_per_month / 1e6
+        return {part: usd / scale for part, usd in self.traffic.by_component().items()}
+
+
+def all_in(inputs: CostInputs, prices: PriceBook, mix: VisitMix, visits: float = VOLUMES[0]) -> AllIn:
+    requests = mix.requests(visits)
+    return AllIn(
+        mix=mix,
+        visits_per_month=visits,
+        region=prices.priced_region,
+        traffic=bill(
+            [
+                usage
+                for part, request, unit in ALL_IN_PARTS
+                for usage in requests_usage(inputs, part, request, requests[part], unit)
+            ],
+            prices,
+        ),
+        per_million_requests_usd={
+            part: bill(requests_usage(inputs, part, request, 1e6, unit), prices).list_usd
+            for part, request, unit in ALL_IN_PARTS
+        },
+    )
 
 
 def common_design_usage(inputs: CostInputs, visits: float) -> list[Usage]:
@@ -349,10 +434,20 @@ class CostModel:
     """The same at the guard's rate."""
     common_design: Bill
     """A million page views of the common REST-API design (common_design_usage), for comparison."""
+    all_in: AllIn
+    """Per million visits, all in, at `prices`."""
+    all_in_compared: AllIn
+    """The same at COMPARISON_REGION's list prices."""
+    costliest_worst_usd: tuple[float, float]
+    """The worst and the guarded worst month (list price) were every request a view with a code nobody made, the
+    counted request with the most writes."""
 
 
-def cost_model(inputs: CostInputs, prices: PriceBook) -> CostModel:
-    fixed = fixed_usage(inputs)
+def cost_model(
+    inputs: CostInputs, prices: PriceBook, mix: VisitMix | None = None, compared_prices: PriceBook | None = None
+) -> CostModel:
+    """The figures at `prices`; the all-in one also at `compared_prices` (COMPARISON_REGION's; default: `prices`)."""
+    fixed, mix = fixed_usage(inputs), mix or VisitMix()
 
     def scenario(name: str, visits: float) -> Scenario:
         traffic, flat = visits_usage(inputs, visits), traffic_metrics_usage(inputs, visits)
@@ -362,6 +457,12 @@ def cost_model(inputs: CostInputs, prices: PriceBook) -> CostModel:
     if ceiling is None:
         raise ValueError("the API stage sets no ThrottlingRateLimit: the worst case has no ceiling")
     guard = inputs.guard_rate_per_second
+
+    def costliest(rate: float) -> float:
+        visits = rate * SECONDS_PER_MONTH
+        traffic = requests_usage(inputs, "visits", UNKNOWN_LINK_VIEW, visits, "view")
+        return bill(fixed + traffic_metrics_usage(inputs, visits) + traffic, prices).list_usd
+
     return CostModel(
         inputs=inputs,
         prices=prices,
@@ -370,15 +471,23 @@ def cost_model(inputs: CostInputs, prices: PriceBook) -> CostModel:
         worst=scenario(f"{ceiling:g} requests/s (the stage's throttle)", ceiling * SECONDS_PER_MONTH),
         guarded=scenario(f"{guard:g} requests/s (the guard's rate)", guard * SECONDS_PER_MONTH),
         common_design=bill(common_design_usage(inputs, 1e6), prices),
+        all_in=all_in(inputs, prices, mix),
+        all_in_compared=all_in(inputs, compared_prices or prices, mix),
+        costliest_worst_usd=(costliest(ceiling), costliest(guard)),
     )
 
 
 def model_for(
-    template: Mapping[str, Any], config: DeploymentConfig, prices: PriceBook, counter_billed_ms: float | None = None
+    template: Mapping[str, Any],
+    config: DeploymentConfig,
+    prices: PriceBook,
+    counter_billed_ms: float | None = None,
+    mix: VisitMix | None = None,
 ) -> CostModel:
     """The cost model of a synthesized template and the config it was synthesized with (its guard), at `prices`;
-    `counter_billed_ms` replaces the assumed warm duration of the counter (e.g. the deployed one's average)."""
+    `counter_billed_ms` replaces the assumed warm duration of the counter (e.g. the deployed one's average), `mix`
+    the assumed share of link views and downloads."""
     inputs = gather(template, config.guard_rate_per_second)
     if counter_billed_ms is not None:
         inputs = replace(inputs, counter_billed_ms=counter_billed_ms)
-    return cost_model(inputs, prices)
+    return cost_model(inputs, prices, mix, load_prices(config.region, priced_at=COMPARISON_REGION))

@@ -9,8 +9,8 @@ from typing import Any, Final
 
 from functions.common import catalog
 from tools.cost import assumptions
-from tools.cost.measure import COUNTED_VISIT
-from tools.cost.model import GUARD_RATE_SOURCE, VOLUMES, CostModel, Scenario
+from tools.cost.measure import COUNTED_VISIT, UNKNOWN_LINK_VIEW
+from tools.cost.model import ALL_IN_PARTS, GUARD_RATE_SOURCE, VOLUMES, AllIn, CostModel, Scenario
 from tools.cost.model import unpriced_types as unpriced
 from tools.cost.prices import Bill, Price
 
@@ -33,13 +33,17 @@ def as_json(model: CostModel) -> dict[str, Any]:
         "warning": unpriced_warning(model),
         "fixed_monthly_usd": model.fixed.list_usd,
         "fixed_monthly_after_free_tier_usd": model.fixed.after_free_usd,
-        "per_million_visits_usd": first.per_million_usd,
+        "per_million_visits_usd": model.all_in.per_million_usd,
+        "per_million_visits_compared_usd": model.all_in_compared.per_million_usd,
+        "per_million_plain_views_usd": first.per_million_usd,
         "worst_case_monthly_usd": model.worst.month.list_usd,
         "guarded_worst_case_monthly_usd": model.guarded.month.list_usd,
         "worst_case_monthly_after_free_tier_usd": model.worst.month.after_free_usd,
         "guarded_worst_case_monthly_after_free_tier_usd": model.guarded.month.after_free_usd,
         "common_rest_design_per_million_usd": model.common_design.list_usd,
         "fixed": _bill(model.fixed),
+        "all_in": _all_in(model, model.all_in),
+        "all_in_compared": _all_in(model, model.all_in_compared),
         "per_million_visits": {str(volume): _scenario(model.volumes[volume]) for volume in VOLUMES},
         "worst_case": _scenario(model.worst) | {"requests_per_second": stage.throttle_rate_per_second},
         "guarded_worst_case": _scenario(model.guarded)
@@ -96,6 +100,22 @@ def _scenario(scenario: Scenario) -> dict[str, Any]:
     }
 
 
+def _all_in(model: CostModel, figures: AllIn) -> dict[str, Any]:
+    """The all-in figure with its parts, and what a million requests of each kind cost: an owner's own mix is
+    Σ requests x that, without rerunning anything."""
+    return {
+        "priced_region": figures.region,
+        "visits_per_month": figures.visits_per_month,
+        "per_million_visits_usd": figures.per_million_usd,
+        "mix": asdict(figures.mix),
+        "requests_per_million_visits": figures.mix.requests(1e6),
+        "parts_per_million_visits_usd": figures.parts_per_million_usd,
+        "per_million_requests_usd": dict(figures.per_million_requests_usd),
+        "measured_request": {part: request for part, request, _ in ALL_IN_PARTS},
+        "items": _bill(figures.traffic),
+    }
+
+
 def measured(model: CostModel) -> dict[str, Any]:
     inputs = model.inputs
     counted = inputs.requests[COUNTED_VISIT]
@@ -132,6 +152,7 @@ def measured(model: CostModel) -> dict[str, Any]:
 
 def notes(model: CostModel) -> list[str]:
     inputs, stack, prices = model.inputs, model.inputs.stack, model.prices
+    counted, costliest = inputs.requests[COUNTED_VISIT], inputs.requests[UNKNOWN_LINK_VIEW]
     pitr_tables = [table for table in stack.tables.values() if table.point_in_time_recovery]
     budgets = stack.resource_types.get("AWS::Budgets::Budget", 0)
     found = [THROTTLED_NOT_BILLED]
@@ -181,6 +202,10 @@ def notes(model: CostModel) -> list[str]:
         "published across the measured requests, each billed in full once published every hour (the IgnoredVisits "
         "ones only in a month with crawlers, visitors without a User-Agent or over their daily limit). "
         f"{catalog.STORE_FAILURES_METRIC} is published only when the store fails: one more metric in such a month.",
+        f"The worst cases price every request as a plain counted view ({counted.write_units} WRU). Were every one a "
+        f"view with a code nobody made ({costliest.write_units} WRU, the most a counted request writes), the worst "
+        f"month would be {usd(model.costliest_worst_usd[0])} and the guarded one {usd(model.costliest_worst_usd[1])} "
+        "at list price.",
     ]
     return found
 
@@ -199,9 +224,11 @@ def headline_rows(model: CostModel) -> list[str]:
     rows += [
         f"| fixed a month, no traffic | {usd(model.fixed.list_usd)} (the dashboard {usd(sum(dashboards))}) | "
         f"{usd(model.fixed.after_free_usd)} |",
-        f"| per million visits at {first.visits_per_month / 1e6:g} M / {second.visits_per_month / 1e6:g} M visits a "
-        f"month | {usd(first.per_million_usd)} / {usd(second.per_million_usd)} | "
-        "(the fixed month takes the free tiers) |",
+        f"| per million visits, all in (views, application-link views, downloads; the assumed mix: docs/cost.md) | "
+        f"{_all_in_usd(model)} | (the fixed month takes the free tiers) |",
+        f"| per million plain views (no link, no download) at {first.visits_per_month / 1e6:g} M / "
+        f"{second.visits_per_month / 1e6:g} M visits a month | {usd(first.per_million_usd)} / "
+        f"{usd(second.per_million_usd)} | |",
         f"| worst month, every second at {model.worst.name} | {usd(model.worst.month.list_usd)} | "
         f"{usd(model.worst.month.after_free_usd)} |",
         f"| worst month with the guard engaged, at {model.guarded.name} | {usd(model.guarded.month.list_usd)} | "
@@ -210,6 +237,45 @@ def headline_rows(model: CostModel) -> list[str]:
         f"{usd(model.common_design.list_usd)} | |",
     ]
     return rows
+
+
+def _all_in_usd(model: CostModel) -> str:
+    figure, compared = model.all_in, model.all_in_compared
+    if compared.region == figure.region:
+        return usd(figure.per_million_usd)
+    return f"{usd(figure.per_million_usd)} ({usd(compared.per_million_usd)} at {compared.region}'s prices)"
+
+
+def _all_in_rows(model: CostModel) -> list[str]:
+    inputs, figure, compared = model.inputs, model.all_in, model.all_in_compared
+    mix, requests = figure.mix, figure.mix.requests(1e6)
+    regions = [figure, compared] if compared.region != figure.region else [figure]
+    lines = [
+        f"At {figure.visits_per_month:,.0f} visits a month: {mix.link_view_share * 100:g} % of the views through an "
+        f"application link the owner made, {mix.downloads_per_visit:g} downloads a view, each download a request of "
+        "its own (the mix is assumed in `tools/cost/assumptions.py`, which says why, unless given with "
+        "`--link-share` and `--downloads-per-visit`). Each part is priced as its measured request; an owner's own "
+        "mix is the sum of each kind's requests times what a million of them cost.",
+        "",
+        "| part | requests per million visits | priced as (measured) | WRU / RRU each | log B each "
+        + "".join(f"| a million, {r.region} | per million visits, {r.region} " for r in regions)
+        + "|",
+        "| --- | --- | --- | --- | --- |" + " --- | --- |" * len(regions),
+    ]
+    for part, request, _ in ALL_IN_PARTS:
+        measured = inputs.requests[request]
+        log_bytes = inputs.counter_log_bytes(request) + len(inputs.access_log_line)
+        lines.append(
+            f"| {part} | {requests[part]:,.0f} | {measured.description} | {measured.write_units} / "
+            f"{measured.read_units} | {log_bytes} "
+            + "".join(
+                f"| {usd(r.per_million_requests_usd[part])} | {usd(r.parts_per_million_usd.get(part, 0.0))} "
+                for r in regions
+            )
+            + "|"
+        )
+    lines.append("| all in | | | | " + "".join(f"| | {usd(r.per_million_usd)} " for r in regions) + "|")
+    return [*lines, "", f"Items, at {figure.region}'s prices:", "", *_items(figure.traffic, free_tier=False)]
 
 
 def quantity(value: float) -> str:
@@ -244,12 +310,13 @@ def sections(model: CostModel) -> list[str]:
     warning = unpriced_warning(model)
     lines = [f"**{warning}**", ""] if warning else []
     lines += [f"Prices as of {prices.as_of}, {prices.priced_region} (config region {prices.region}).", ""]
-    lines += [*headline_rows(model), "", "## Fixed month, no traffic", "", *_items(model.fixed)]
+    lines += [*headline_rows(model), "", "## Per million visits, all in", "", *_all_in_rows(model)]
+    lines += ["", "## Fixed month, no traffic", "", *_items(model.fixed)]
     for volume in VOLUMES:
         scenario = model.volumes[volume]
         lines += [
             "",
-            f"## Per million visits at {volume:,} visits a month",
+            f"## Per million plain views at {volume:,} visits a month",
             "",
             *_items(scenario.traffic, free_tier=False),
         ]

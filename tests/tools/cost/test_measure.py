@@ -7,7 +7,18 @@ import json
 import pytest
 
 from functions.common import catalog
-from tools.cost.measure import COUNTED_VISIT, GET_VISITS, WRU_ITEM_BYTES, Measurement, measure_requests, probe_run
+from tools.cost.measure import (
+    COUNTED_VISIT,
+    DOWNLOAD,
+    GET_VISITS,
+    LINK_VIEW,
+    SOURCE_VIEW,
+    UNKNOWN_LINK_VIEW,
+    WRU_ITEM_BYTES,
+    Measurement,
+    measure_requests,
+    probe_run,
+)
 from tools.synth import default_template
 
 
@@ -44,6 +55,27 @@ def test_requests_that_count_nothing_publish_no_visit_and_a_crawler_writes_nothi
     assert measured["retry"].calls.get("GetItem", 0) >= 1
     # And every item, a network's filled to the configured limits among them, is billed 1 WRU a write
     assert measured.largest_item_bytes < WRU_ITEM_BYTES
+
+
+def test_what_readers_insight_adds_is_measured_on_the_real_counter(measured: Measurement) -> None:
+    # The writes of each new kind of request, as the counter's own test counts them
+    # (tests/unit/counter/test_where_readers_come_from.py::test_the_writes_per_request_kind): a view from a
+    # referrer is a plain view's two writes (its source rides the totals write), an owner-made link's view one
+    # more (the link's item), a download two, a code nobody made two more than a plain view (its own item
+    # refused, then "(other)"'s)
+    writes = {key: measured[key].write_units for key in (SOURCE_VIEW, LINK_VIEW, DOWNLOAD, UNKNOWN_LINK_VIEW)}
+    assert writes == {SOURCE_VIEW: 2, LINK_VIEW: 3, DOWNLOAD: 2, UNKNOWN_LINK_VIEW: 4}
+    assert measured[SOURCE_VIEW].write_units == measured[COUNTED_VISIT].write_units
+    # And none of them reads (the container knows the day's salt and the totals' day)
+    assert all(measured[key].read_units == 0 for key in writes)
+    # And a view publishes the visit's metrics; a download is not a view
+    assert {name for name, _ in measured[LINK_VIEW].emf_metrics} >= {catalog.VISITS_METRIC}
+    assert catalog.VISITS_METRIC not in {name for name, _ in measured[DOWNLOAD].emf_metrics}
+    # And of the referrer only its source's name may go further: neither its path nor its query is in a log byte
+    for key in writes:
+        logged = measured[key].log_text + measured[key].emf_text
+        assert "feed" not in logged
+        assert "trk" not in logged
 
 
 def test_a_healthy_probe_run_reads_the_api_and_publishes_no_metric() -> None:

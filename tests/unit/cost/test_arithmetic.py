@@ -14,8 +14,17 @@ from functions.common import catalog
 from stack_model.schedules import SECONDS_PER_MONTH, runs_per_month
 from stack_model.stack import StackModel
 from tools.cost import assumptions
-from tools.cost.measure import COUNTED_VISIT, GET_VISITS, Measurement, RequestCost
-from tools.cost.model import CostInputs, cost_model, sampled_traces
+from tools.cost.measure import (
+    COUNTED_VISIT,
+    DOWNLOAD,
+    GET_VISITS,
+    LINK_VIEW,
+    SOURCE_VIEW,
+    UNKNOWN_LINK_VIEW,
+    Measurement,
+    RequestCost,
+)
+from tools.cost.model import CostInputs, VisitMix, cost_model, sampled_traces
 from tools.cost.prices import GB, UnpricedRegionError, Usage, bill, load_prices, tiered_cost
 
 PRICES: dict[str, Any] = {
@@ -140,16 +149,36 @@ def _request(key: str, writes: int, log_bytes: int) -> RequestCost:
     return RequestCost(key, key, {"UpdateItem": writes}, log_bytes, 0, metrics, "", "")
 
 
-def test_a_small_stack_costs_what_a_hand_count_says(price_file: Path) -> None:
-    # Given a counter at 1 GB on arm64 without tracing, 12 one-metric alarms, a 10/s throttle, and a visit that
-    # makes 2 writes and 1,000 log bytes
-    inputs = CostInputs(
+def _inputs() -> CostInputs:
+    """A counter at 1 GB on arm64 without tracing, 12 one-metric alarms, a 10/s throttle; a visit makes 2 writes and
+    1,000 log bytes, a view from a referrer 2 and 1,100, a link's view 3 and 1,000, a download 2 and 0."""
+    measured = [
+        _request(COUNTED_VISIT, 2, 1000),
+        _request(GET_VISITS, 0, 10),
+        _request(SOURCE_VIEW, 2, 1100),
+        _request(LINK_VIEW, 3, 1000),
+        _request(DOWNLOAD, 2, 0),
+        _request(UNKNOWN_LINK_VIEW, 4, 1000),
+    ]
+    return CostInputs(
         stack=StackModel.from_template(_template("PassThrough")),
-        requests=Measurement((_request(COUNTED_VISIT, 2, 1000), _request(GET_VISITS, 0, 10)), 100),
+        requests=Measurement(tuple(measured), 100),
         probe=None,
         access_log_line="",
         guard_rate_per_second=1,
     )
+
+
+def _request_by_hand(writes: int, log_bytes: int, platform: int) -> float:
+    """A million requests at PRICES: API requests, invocations, GB-seconds at 1 GB, writes, logs in and stored."""
+    gb = (log_bytes + platform) * 1e6 / GB
+    return 1.0 + 0.2 + 1e6 * 1.0 * assumptions.COUNTER_BILLED_MS / 1000 * 0.00001 + writes * 0.5 + gb * (0.5 + 0.03)
+
+
+def test_a_small_stack_costs_what_a_hand_count_says(price_file: Path) -> None:
+    # Given a counter at 1 GB on arm64 without tracing, 12 one-metric alarms, a 10/s throttle, and a visit that
+    # makes 2 writes and 1,000 log bytes
+    inputs = _inputs()
     platform = inputs.platform_bytes(inputs.counter)
     # When the model is computed
     model = cost_model(inputs, load_prices("r-1", path=price_file))
@@ -176,3 +205,25 @@ def test_a_small_stack_costs_what_a_hand_count_says(price_file: Path) -> None:
     assert model.guarded.visits_per_month == 2_592_000
     # And ten times the guarded month's visits
     assert math.isclose(model.worst.traffic.list_usd / model.guarded.traffic.list_usd, 10)
+
+
+def test_per_million_visits_all_in_prices_each_part_as_its_request_in_the_mix(price_file: Path) -> None:
+    # Given the small stack, and a mix of 20 % of views through a link and 0.5 downloads a view
+    inputs, prices = _inputs(), load_prices("r-1", path=price_file)
+    platform = inputs.platform_bytes(inputs.counter)
+    # When the model is computed with that mix
+    model = cost_model(inputs, prices, VisitMix(link_view_share=0.2, downloads_per_visit=0.5))
+    # Then a million requests of each kind cost what its measured request makes them, by hand
+    view, link, download = (_request_by_hand(w, b, platform) for w, b in ((2, 1100), (3, 1000), (2, 0)))
+    assert model.all_in.per_million_requests_usd == pytest.approx(
+        {"views": view, "link views": link, "downloads": download}
+    )
+    # And a million visits are 800,000 views, 200,000 link views and 500,000 downloads: the parts and their sum
+    parts = {"views": 0.8 * view, "link views": 0.2 * link, "downloads": 0.5 * download}
+    assert model.all_in.parts_per_million_usd == pytest.approx(parts)
+    assert model.all_in.per_million_usd == pytest.approx(sum(parts.values()))
+    # And the plain view's figure is the plain visit's, whatever the mix
+    assert model.volumes[1_000_000].per_million_usd == pytest.approx(_request_by_hand(2, 1000, platform))
+    # And without links or downloads, all in is a million views from a referrer
+    plain = cost_model(inputs, prices, VisitMix(link_view_share=0, downloads_per_visit=0))
+    assert plain.all_in.per_million_usd == pytest.approx(view)
