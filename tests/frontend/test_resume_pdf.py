@@ -1,13 +1,15 @@
 """The résumé as a PDF (frontend/pdf.py): printed by the real headless Chromium, linked from the page, reproducible.
 
-Every build goes into pytest's tmp_path. The PDF's text is compressed and glyph-encoded, so its content is checked
-through what Chromium writes in the clear: the page's title (the resume's name) and the link annotations.
+Every build goes into pytest's tmp_path. The PDF's text is read back with the standard library: Chromium (Skia)
+writes each font's glyph-to-Unicode map and shows text as hex glyph ids, which is all `_pdf_text` decodes.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+import unicodedata
+import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -38,6 +40,55 @@ def _title(pdf: bytes) -> str:
     return _pdf_text_string(match[1])
 
 
+_OBJECT = re.compile(rb"(\d+) 0 obj\s*(.*?)endobj", re.S)
+_STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.S)
+_TEXT_OPERATION = re.compile(rb"/(F\d+) [\d.]+ Tf|<([0-9A-Fa-f]+)>|ET")
+
+
+def _stream(body: bytes) -> bytes:
+    match = _STREAM.search(body)
+    return zlib.decompress(match[1]) if match else b""
+
+
+def _to_unicode(cmap: bytes) -> dict[int, str]:
+    glyphs: dict[int, str] = {}
+    for block in re.findall(rb"beginbfchar(.*?)endbfchar", cmap, re.S):
+        for glyph, text in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
+            glyphs[int(glyph, 16)] = bytes.fromhex(text.decode()).decode("utf-16-be")
+    for block in re.findall(rb"beginbfrange(.*?)endbfrange", cmap, re.S):
+        for first, last, text in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
+            for offset, glyph in enumerate(range(int(first, 16), int(last, 16) + 1)):
+                glyphs[glyph] = chr(int(text, 16) + offset)
+    return glyphs
+
+
+def _pdf_text(pdf: bytes) -> str:
+    """The text Chromium printed, in the order it drew it (not reading order), runs of whitespace as one space."""
+    objects = {int(number): body for number, body in _OBJECT.findall(pdf)}
+    unicode_of = {
+        number: _to_unicode(_stream(objects[int(cmap[1])]))
+        for number, body in objects.items()
+        if (cmap := re.search(rb"/ToUnicode (\d+) 0 R", body))
+    }
+    fonts = {
+        name.decode(): int(ref) for body in objects.values() for name, ref in re.findall(rb"/(F\d+) (\d+) 0 R", body)
+    }
+    text: list[str] = []
+    for body in objects.values():
+        if not (content := _stream(body) if b"/Filter /FlateDecode" in body else b"") or b" Tf" not in content:
+            continue
+        glyphs: dict[int, str] = {}
+        for operation in _TEXT_OPERATION.finditer(content):
+            if operation[1]:
+                glyphs = unicode_of.get(fonts.get(operation[1].decode(), -1), {})
+            elif operation[2]:
+                ids = operation[2].decode()
+                text.append("".join(glyphs.get(int(ids[i : i + 4], 16), "?") for i in range(0, len(ids), 4)))
+            else:
+                text.append("\n")
+    return " ".join(unicodedata.normalize("NFKC", "".join(text)).split())  # NFKC: the "ﬂ" ligature is "fl"
+
+
 def _page_count(pdf: bytes) -> int:
     return len(re.findall(rb"/Type /Page(?![a-zA-Z])", pdf))
 
@@ -55,7 +106,16 @@ def test_the_build_prints_the_resume_to_a_one_page_pdf_named_for_its_owner(print
     # Then it is a PDF of one page (the sample fits one, docs/frontend.md "Print")
     assert pdf.startswith(b"%PDF-")
     assert _page_count(pdf) == 1
-    # And it is this resume: titled with the name, its email and profile links live
+    # And it is this resume: its name, title and first highlight in the text; no counter or download link (the
+    # printed page has neither), no skip link (the print stylesheet hides it)
+    text = _pdf_text(pdf)
+    assert name in text
+    assert resume["basics"]["label"] in text
+    assert " ".join(resume["work"][0]["highlights"][0].split()) in text
+    assert "Download" not in text
+    assert "visitors" not in text
+    assert "Skip to content" not in text
+    # And titled with the name, its email and profile links live
     assert _title(pdf).startswith(name)
     assert f"/URI (mailto:{resume['basics']['email']})".encode() in pdf
     assert all(f"/URI ({profile['url']})".encode() in pdf for profile in resume["basics"]["profiles"])
