@@ -64,7 +64,7 @@ def build_for_synth(scope: Construct, *, show_visit_badge: bool, resume_path: Pa
     except PdfUnavailableError as exc:
         raise SiteBuildError(
             f"cannot build the site for a deploy: {exc}. The deployed page offers the résumé as a PDF, so the "
-            "machine that synthesizes or deploys needs Chromium (in CI, the deploy job installs it)."
+            "machine that synthesizes needs Chromium (CI's synth and diff jobs run `make browser` first)."
         ) from exc
     resume = load_resume(resume_path)
     return SiteBuild(
