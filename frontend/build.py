@@ -1,11 +1,12 @@
 """Build the static resume site from a JSON Resume file.
 
-Usage: python -m frontend.build [--resume PATH] [--out DIR] [--api-base-url URL] [--no-visit-badge]
+Usage: python -m frontend.build [--resume PATH] [--out DIR] [--api-base-url URL] [--no-visit-badge] [--no-pdf]
 
 The build validates the resume (frontend/resume.py), renders frontend/templates/ with Jinja2 (autoescape on, so
 every string from the resume is escaped), copies frontend/static/ and, when given the visit counter's API, writes
 its address into the page; without the visit badge (config key show_visit_badge) the page has no badge markup and
-counter.js only records the visit. It stages everything in a sibling temp dir and swaps it in at the end, so a
+counter.js only records the visit. With `resume_pdf` it also prints the page to `<name>-resume.pdf` (frontend/pdf.py)
+and the page links it for download. It stages everything in a sibling temp dir and swaps it in at the end, so a
 failed build never leaves a half-written dist. All markup lives in the templates: this module only shapes data for them.
 """
 
@@ -24,6 +25,7 @@ from urllib.parse import urlsplit
 
 import jinja2
 
+from frontend.pdf import PdfUnavailableError, pdf_file_name, print_page
 from frontend.resume import Json, ResumeError, load_resume
 
 FRONTEND_DIR = Path(__file__).resolve().parent
@@ -33,6 +35,8 @@ TEMPLATES_DIR = FRONTEND_DIR / "templates"
 STATIC_DIR = FRONTEND_DIR / "static"
 API_META_NAME = "visit-counter-api"
 """`<meta name=... content=<API base URL>>` in index.html: where counter.js finds the API (docs/frontend.md)."""
+
+PDF_MEDIA_TYPE = "application/pdf"
 
 EN_DASH = "\u2013"  # typographic title separator, spelled out so no reader mistakes it for "-"
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -63,8 +67,28 @@ SECONDARY_SECTIONS = (
 )
 
 
-def render_page(resume: Mapping[str, Json], *, api_base_url: str | None = None, show_visit_badge: bool = True) -> str:
-    """Render index.html. `api_base_url` is written as given (the infra passes a deploy-time token)."""
+@dataclass(frozen=True)
+class Download:
+    """The résumé's PDF beside the page, which the page links for download."""
+
+    name: str
+    size_bytes: int
+
+    @property
+    def size_kb(self) -> int:
+        """What the link says, rounded up: a reader deciding whether to download needs no more precision."""
+        return max(1, -(-self.size_bytes // 1024))
+
+
+def render_page(
+    resume: Mapping[str, Json],
+    *,
+    api_base_url: str | None = None,
+    show_visit_badge: bool = True,
+    download: Download | None = None,
+) -> str:
+    """Render index.html. `api_base_url` is written as given (the infra passes a deploy-time token); `download`
+    adds the link to the résumé's PDF."""
     basics = resume["basics"]
     primary = [section for section in PRIMARY_SECTIONS if _has_content(resume, section)]
     secondary = [section for section in SECONDARY_SECTIONS if _has_content(resume, section)]
@@ -81,6 +105,8 @@ def render_page(resume: Mapping[str, Json], *, api_base_url: str | None = None, 
             api_meta_name=API_META_NAME,
             api_base_url=api_base_url,
             show_visit_badge=show_visit_badge,
+            download=download,
+            pdf_media_type=PDF_MEDIA_TYPE,
         )
     )
 
@@ -148,25 +174,44 @@ def _safe_href(href: str | None) -> str | None:
 
 
 def build_site(
-    resume_path: Path, out_dir: Path, *, api_base_url: str | None = None, show_visit_badge: bool = True
+    resume_path: Path,
+    out_dir: Path,
+    *,
+    api_base_url: str | None = None,
+    show_visit_badge: bool = True,
+    resume_pdf: bool = False,
 ) -> Path:
     """Validate, render and swap a fresh site into out_dir; return out_dir.
 
     Raises ResumeError (before touching the disk) when the resume is invalid, ValueError when api_base_url is
-    not an absolute http(s) URL. Without api_base_url the page names no API and the badge stays hidden.
+    not an absolute http(s) URL, PdfUnavailableError when `resume_pdf` is asked for and Chromium cannot print it
+    (dist untouched in every case). Without api_base_url the page names no API and the badge stays hidden.
     """
     base_url = normalise_api_base_url(api_base_url) if api_base_url is not None else None
-    page = render_page(load_resume(resume_path), api_base_url=base_url, show_visit_badge=show_visit_badge)
+    resume = load_resume(resume_path)
+    pdf = _printed(resume) if resume_pdf else None
+    download = Download(pdf_file_name(resume), len(pdf)) if pdf is not None else None
+    page = render_page(resume, api_base_url=base_url, show_visit_badge=show_visit_badge, download=download)
     out_dir = Path(os.path.abspath(out_dir))
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-new-", dir=out_dir.parent))
     try:
         _write_site(staging, page)
+        if download is not None and pdf is not None:
+            (staging / download.name).write_bytes(pdf)
         _swap_in(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return out_dir
+
+
+def _printed(resume: Mapping[str, Json]) -> bytes:
+    # Printed from a page that names no API and has no badge: loading it must not record a visit, and the
+    # print stylesheet hides the badge and the download link anyway.
+    with tempfile.TemporaryDirectory(prefix="resume-print-") as scratch:
+        _write_site(Path(scratch), render_page(resume, show_visit_badge=False))
+        return print_page(Path(scratch) / "index.html")
 
 
 def _write_site(target: Path, page: str) -> None:
@@ -176,6 +221,12 @@ def _write_site(target: Path, page: str) -> None:
     for source in sorted(STATIC_DIR.iterdir()):
         if source.is_file() and not source.name.startswith("."):
             shutil.copyfile(source, target / source.name)
+
+
+def download_in(site_dir: Path, resume: Mapping[str, Json]) -> Download | None:
+    """The résumé's PDF a build put in site_dir, if it made one."""
+    path = site_dir / pdf_file_name(resume)
+    return Download(path.name, path.stat().st_size) if path.is_file() else None
 
 
 def _swap_in(staging: Path, out_dir: Path) -> None:
@@ -223,6 +274,12 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_false",
         help="leave the visit badge off the page (the script still records the visit)",
     )
+    parser.add_argument(
+        "--no-pdf",
+        dest="resume_pdf",
+        action="store_false",
+        help="build without the résumé PDF and its download link (otherwise printed with headless Chromium)",
+    )
     return parser.parse_args(argv)
 
 
@@ -240,10 +297,23 @@ def _report(line: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; returns the process exit code."""
     args = _parse_args(argv)
-    try:
-        out_dir = build_site(
-            args.resume, args.out, api_base_url=args.api_base_url, show_visit_badge=args.show_visit_badge
+
+    def build(resume_pdf: bool) -> Path:
+        return build_site(
+            args.resume,
+            args.out,
+            api_base_url=args.api_base_url,
+            show_visit_badge=args.show_visit_badge,
+            resume_pdf=resume_pdf,
         )
+
+    try:
+        try:
+            out_dir = build(args.resume_pdf)
+        except PdfUnavailableError as exc:
+            # A preview without Chromium still builds; the deploy, which needs the PDF, stops with this message.
+            _report(f"note: {exc}; building without the PDF and its download link")
+            out_dir = build(resume_pdf=False)
     except ResumeError as exc:
         for problem in exc.problems:
             _report(problem)

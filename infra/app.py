@@ -10,6 +10,7 @@ from typing import Any
 from aws_cdk import App, Stack
 
 from infra.config import CONFIG_ERROR_EXIT, REPO_ROOT, ConfigError, app_context, load_config, overrides_from_context
+from infra.hosting.site_build import SiteBuildError
 from infra.nag import apply_checks
 from infra.stack import ResumeBackendStack
 
@@ -24,12 +25,16 @@ def build_app(outdir: str | None = None, context: Mapping[str, Any] | None = Non
 
 
 def synth(build: Callable[..., tuple[App, Stack]], default_outdir: str) -> None:
-    """Builds an app into CDK_OUTDIR (the CLI's choice) or `default_outdir`; a config error exits 2 with its message."""
+    """Builds an app into CDK_OUTDIR (the CLI's choice) or `default_outdir`; a config error exits 2 with its message,
+    a site that cannot be built (no Chromium for the résumé PDF) 1 with its fix."""
     try:
         app, _ = build(outdir=os.environ.get("CDK_OUTDIR", str(REPO_ROOT / default_outdir)))
     except ConfigError as error:
         print(f"config error: {error}", file=sys.stderr)
         sys.exit(CONFIG_ERROR_EXIT)
+    except SiteBuildError as error:
+        print(f"site build error: {error}", file=sys.stderr)
+        sys.exit(1)
     app.synth()
 
 

@@ -12,6 +12,12 @@
 //
 // The API's address is in the page itself (<meta name="visit-counter-api">,
 // written by the build or the deploy), so the count costs one request.
+//
+// The visit says where its reader came from, and no more: the referrer
+// reduced here to its scheme and host (the API keeps only the host's source
+// name), and the page's ?ref= application code when it is one the API
+// accepts. A click on the résumé's download link sends one more POST, marked
+// as a download of this visit.
 (function () {
   "use strict";
 
@@ -19,6 +25,10 @@
   var SESSION_KEY = "resume-visit-recorded";
   var VISIT_ID_KEY = "resume-visit-id";
   var API_META = 'meta[name="visit-counter-api"]';
+  var DOWNLOAD_LINK = "[data-resume-download]";
+  // catalog.LINK_CODE_PATTERN (functions/common/catalog.py): the API answers
+  // any other ref with a 400 and would not count the view, so it stays here.
+  var REF_PATTERN = /^[a-z0-9][a-z0-9-]{0,39}$/;
 
   var badge = document.querySelector("[data-visit-counter]");
   var countEl = badge && badge.querySelector("[data-visit-count]");
@@ -103,6 +113,39 @@
     }
   }
 
+  // "https://www.linkedin.com" of "https://www.linkedin.com/feed/?trk=abc":
+  // path and query never leave the browser. An app's referrer
+  // (android-app://com.linkedin.android/) has no web origin, so scheme and
+  // host are kept by hand. "" when there is none: a direct visit.
+  function referrerOrigin() {
+    try {
+      var url = new URL(document.referrer);
+      return url.host ? url.protocol + "//" + url.host : "";
+    } catch (err) {
+      return "";
+    }
+  }
+
+  // The application link's code (?ref=Acme-2026 → "acme-2026"), or null.
+  function linkCode() {
+    try {
+      var code = new URLSearchParams(window.location.search).get("ref");
+      code = code && code.trim().toLowerCase();
+      return code && REF_PATTERN.test(code) ? code : null;
+    } catch (err) {
+      return null;
+    }
+  }
+
+  function visitBody() {
+    var body = { visit_id: sessionVisitId(), referrer: referrerOrigin() };
+    var code = linkCode();
+    if (code) {
+      body.ref = code;
+    }
+    return JSON.stringify(body);
+  }
+
   function fetchJson(url, init) {
     return fetch(url, init).then(function (response) {
       if (!response.ok) {
@@ -164,7 +207,7 @@
     };
     if (shouldRecord) {
       init.headers = { "content-type": "text/plain" };
-      init.body = JSON.stringify({ visit_id: sessionVisitId() });
+      init.body = visitBody();
     }
     return fetchJson(apiBase + "/visits", init).then(function (result) {
       if (shouldRecord) {
@@ -195,7 +238,40 @@
       });
   }
 
+  // The first click on the download link in a page view POSTs the download
+  // (the API counts a visitor's download once a day; more clicks add
+  // nothing). keepalive: the download's navigation must not cancel it. The
+  // link works the same without the API.
+  function watchDownloads() {
+    var link = document.querySelector(DOWNLOAD_LINK);
+    if (!link) {
+      return;
+    }
+    var sent = false;
+    link.addEventListener("click", function () {
+      if (sent) {
+        return;
+      }
+      sent = true;
+      try {
+        fetch(apiBase() + "/visits", {
+          method: "POST",
+          mode: "cors",
+          credentials: "omit",
+          keepalive: true,
+          headers: { "content-type": "text/plain" },
+          body: JSON.stringify({ visit_id: sessionVisitId(), kind: "download" }),
+        }).catch(function () {
+          // A lost download count is not the reader's problem.
+        });
+      } catch (err) {
+        // No API named in the page, or no fetch: the file still downloads.
+      }
+    });
+  }
+
   try {
+    watchDownloads();
     run();
   } catch (err) {
     // fetch/AbortController/Intl missing in a very old browser.

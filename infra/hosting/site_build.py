@@ -5,6 +5,10 @@ changes when the site does. Its index.html names no API: the API's URL only exis
 replaces that page with `page_calling(api_url)`, whose deploy-time token the BucketDeployment fills in
 (s3deploy.Source.data). Whether the page has the visit badge (config show_visit_badge) is known at synth, so both
 pages are built with or without it, as the config says.
+
+The deployed site always has the résumé's PDF (frontend/pdf.py, printed by headless Chromium): a synth on a machine
+without Chromium fails with the fix rather than deploy a page whose download link went missing. The PDF's dates are
+fixed, so it does not change the asset hash from one synth to the next.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from typing import Any, Final
 from aws_cdk import Stage
 from constructs import Construct
 
-from frontend.build import DEFAULT_RESUME, build_site, render_page
+from frontend.build import DEFAULT_RESUME, Download, build_site, download_in, render_page
+from frontend.pdf import PdfUnavailableError
 from frontend.resume import load_resume
 
 BUILD_DIR_NAME: Final = "site-build"
@@ -32,23 +37,42 @@ class SiteBuild:
     """16 hex characters of a SHA-256 over every file's path and bytes: names this version of the site."""
     resume: Mapping[str, Any]
     show_visit_badge: bool
+    download: Download | None
+    """The résumé's PDF in `directory`, which the page links."""
 
     def page_calling(self, api_url: str) -> str:
         """index.html with the counter's API address in it; `api_url` may be a deploy-time token."""
-        return render_page(self.resume, api_base_url=api_url, show_visit_badge=self.show_visit_badge)
+        return render_page(
+            self.resume, api_base_url=api_url, show_visit_badge=self.show_visit_badge, download=self.download
+        )
+
+
+class SiteBuildError(RuntimeError):
+    """The site cannot be built for a deploy; the message says how to fix it."""
 
 
 def build_for_synth(scope: Construct, *, show_visit_badge: bool, resume_path: Path = DEFAULT_RESUME) -> SiteBuild:
-    """Builds the site into `<cdk outdir>/site-build` (a ResumeError names every problem in the resume)."""
+    """Builds the site and its PDF into `<cdk outdir>/site-build` (a ResumeError names every problem in the resume;
+    a SiteBuildError says how to get the PDF printed)."""
     stage = Stage.of(scope)
     if stage is None:
         raise ValueError("the site is built into the cloud assembly, so the construct must be inside an App")
-    directory = build_site(resume_path, Path(stage.outdir) / BUILD_DIR_NAME, show_visit_badge=show_visit_badge)
+    try:
+        directory = build_site(
+            resume_path, Path(stage.outdir) / BUILD_DIR_NAME, show_visit_badge=show_visit_badge, resume_pdf=True
+        )
+    except PdfUnavailableError as exc:
+        raise SiteBuildError(
+            f"cannot build the site for a deploy: {exc}. The deployed page offers the résumé as a PDF, so the "
+            "machine that synthesizes needs Chromium (CI's synth and diff jobs run `make browser` first)."
+        ) from exc
+    resume = load_resume(resume_path)
     return SiteBuild(
         directory=directory,
         digest=content_digest(directory),
-        resume=load_resume(resume_path),
+        resume=resume,
         show_visit_badge=show_visit_badge,
+        download=download_in(directory, resume),
     )
 
 

@@ -89,12 +89,13 @@ def site_with_api(tmp_path: Path) -> Iterator[Callable[..., str]]:
     """Serves the built site, with the hosting's security headers, against a chosen API URL."""
     servers: list[ThreadingHTTPServer] = []
 
-    def start(api_url: str, *, show_visit_badge: bool = True) -> str:
+    def start(api_url: str, *, show_visit_badge: bool = True, resume_pdf: bool = False) -> str:
         dist = build_site(
             REPO / "frontend" / "resume.json",
             tmp_path / f"dist{len(servers)}",
             api_base_url=api_url,
             show_visit_badge=show_visit_badge,
+            resume_pdf=resume_pdf,
         )
         server = serve(0, static_site(dist, security_headers(api_url)), "test site")
         servers.append(server)

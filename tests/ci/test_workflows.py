@@ -195,6 +195,15 @@ def test_synth_job_lints_the_templates_and_keeps_the_assembly() -> None:
     assert upload["with"]["include-hidden-files"] is True
 
 
+@pytest.mark.parametrize(("job_id", "synthesizes"), [("synth", "npx cdk synth"), ("diff", "npx cdk diff")])
+def test_every_job_that_synthesizes_has_chromium_for_the_resume_pdf(job_id: str, synthesizes: str) -> None:
+    # Given a job whose synth builds the site (infra/hosting/site_build.py), which fails without Chromium
+    runs = runs_of(load_workflow(CI)["jobs"][job_id])
+    # Then it makes sure of Chromium before it synthesizes
+    browser = runs.index("make browser")
+    assert browser < next(i for i, run in enumerate(runs) if synthesizes in run)
+
+
 def test_pull_requests_get_a_diff_only_when_configured() -> None:
     job = load_workflow(CI)["jobs"]["diff"]
     condition = " ".join(job["if"].split())

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -20,6 +21,7 @@ import pytest
 from frontend import build
 from frontend.build import API_META_NAME, build_site
 from frontend.resume import ResumeError
+from functions.common.catalog import LINK_CODE_PATTERN
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_RESUME = REPO_ROOT / "frontend" / "resume.json"
@@ -448,3 +450,11 @@ def test_without_the_visit_badge_the_page_has_no_badge_and_still_loads_the_count
     # And the page still names the API and loads the script that records the visit
     assert _api_addresses(dist) == ["https://api.example.com"]
     assert {"src": "counter.js", "defer": None} in page.find("script")
+
+
+def test_the_counter_checks_a_ref_code_with_the_apis_own_pattern() -> None:
+    # Given the pattern the API checks a link code against (a 400, and no count, for any other)
+    # Then counter.js, which leaves a code the API would refuse out of the visit, checks the very same pattern
+    script = (REPO_ROOT / "frontend" / "static" / "counter.js").read_text(encoding="utf-8")
+    [pattern] = re.findall(r"var REF_PATTERN = /\^(.*)\$/;", script)
+    assert pattern == LINK_CODE_PATTERN

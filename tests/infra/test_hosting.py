@@ -19,16 +19,18 @@ import yaml
 from aws_cdk import App, Stack
 from aws_cdk.assertions import Match, Template
 
-from frontend.build import API_META_NAME, DEFAULT_RESUME, render_page
+from frontend.build import API_META_NAME, DEFAULT_RESUME, download_in, render_page
+from frontend.pdf import CHROME_PATH_ENV, pdf_file_name
 from frontend.resume import load_resume
 from functions.common.catalog import API_URL_OUTPUT, SITE_URL_OUTPUT
 from functions.common.security_headers import HSTS_MAX_AGE_SECONDS, content_security_policy, security_headers
 from functions.site_publisher import contract
+from infra import app as infra_app
 from infra.app import build_app
 from infra.config import REPO_ROOT, ConfigError, DeploymentConfig
 from infra.hosting.domain import DOMAIN_DNS_RECORDS_OUTPUT, DOMAIN_URL_OUTPUT
 from infra.hosting.headers import amplify_custom_headers, cloudfront_header_behaviors
-from infra.hosting.site_build import PAGE_NAME, build_for_synth
+from infra.hosting.site_build import PAGE_NAME, SiteBuildError, build_for_synth
 
 API_ORIGIN = "<api origin>"
 """Stands in for the API's endpoint (a GetAtt) when a template string is rendered for comparison."""
@@ -226,8 +228,9 @@ def test_the_page_names_the_deployed_api_filled_in_at_deploy_time_and_no_config_
     api_id = either.logical_id("AWS::ApiGatewayV2::Api")
 
     # Then the built files carry neither a page nor a config.json (they cannot know the API's URL at synth)
+    resume = load_resume(DEFAULT_RESUME)
     staged = either.outdir / f"asset.{files_zip.removesuffix('.zip')}"
-    assert {"styles.css", "counter.js", "favicon.svg"} <= {path.name for path in staged.iterdir()}
+    assert {"styles.css", "counter.js", "favicon.svg", pdf_file_name(resume)} <= {p.name for p in staged.iterdir()}
     assert not (staged / PAGE_NAME).exists()
     assert not (staged / "config.json").exists()
     assert files_markers == {}
@@ -243,8 +246,10 @@ def test_the_page_names_the_deployed_api_filled_in_at_deploy_time_and_no_config_
     for marker, value in page_markers.items():
         filled = filled.replace(marker, deployed[json.dumps(value)])
     url = "".join(part if isinstance(part, str) else deployed[json.dumps(part)] for part in api_url)
-    assert filled == render_page(load_resume(DEFAULT_RESUME), api_base_url=url)
+    # And it links the résumé's PDF uploaded beside it
+    assert filled == render_page(resume, api_base_url=url, download=download_in(staged, resume))
     assert f'<meta name="{API_META_NAME}" content="{url}">' in filled
+    assert f'<a href="{pdf_file_name(resume)}" download' in filled
 
 
 def test_deploy_time_steps_run_as_their_own_least_privileged_roles(either: Synth) -> None:
@@ -598,12 +603,44 @@ def test_site_is_built_deterministically_into_the_cloud_assembly(tmp_path: Path)
     for name in ("one", "two"):
         app = App(outdir=str(tmp_path / name))
         build = build_for_synth(Stack(app, "S"), show_visit_badge=True)
-        # Then each builds into its own assembly, never into frontend/dist
+        # Then each builds into its own assembly, never into frontend/dist, with the résumé's PDF
         assert build.directory == tmp_path / name / "site-build"
         assert (build.directory / "index.html").is_file()
+        assert build.download is not None
+        assert (build.directory / build.download.name).read_bytes().startswith(b"%PDF-")
         digests.append(build.digest)
-    # And the same resume gives the same bytes, so an unchanged site deploys nothing new
+    # And the same resume gives the same bytes, PDF included, so an unchanged site deploys nothing new
     assert digests[0] == digests[1]
+
+
+def test_without_chromium_the_site_build_for_a_deploy_stops_with_the_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a machine where no Chromium can be found
+    monkeypatch.setenv(CHROME_PATH_ENV, str(tmp_path / "no-chromium-here"))
+    app = App(outdir=str(tmp_path / "out"))
+    # When the site is built for a deploy
+    # Then it stops, rather than deploy a page without its PDF, and says how to install Chromium
+    with pytest.raises(SiteBuildError, match="apt-get install chromium"):
+        build_for_synth(Stack(app, "S"), show_visit_badge=True)
+    assert not (tmp_path / "out" / "site-build").exists()
+
+
+def test_a_synth_without_chromium_exits_with_the_fix_and_no_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a machine where no Chromium can be found
+    monkeypatch.setenv(CHROME_PATH_ENV, str(tmp_path / "no-chromium-here"))
+    monkeypatch.setenv("CDK_OUTDIR", str(tmp_path / "cdk.out"))
+    # When the app is synthesized (`make synth`, `cdk synth`)
+    with pytest.raises(SystemExit) as exited:
+        infra_app.synth(build_app, "cdk.out")
+    # Then it fails with one line that says what is missing and how to install it
+    assert exited.value.code == 1
+    error = capsys.readouterr().err
+    assert error.startswith("site build error: ")
+    assert "sudo apt-get install chromium" in error
+    assert "Traceback" not in error
 
 
 def test_amplify_header_yaml_is_valid_yaml_of_the_given_headers() -> None:

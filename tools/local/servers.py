@@ -178,9 +178,17 @@ def static_site(root: Path, headers: Mapping[str, str]) -> Route:
 
 
 def built_site(dist: Path, api_url: str, *, show_visit_badge: bool) -> Route:
-    """The site built into `dist` for the local API (frontend/build.py), served with its security headers;
-    `show_visit_badge` is the config's, as the hosting builds the deployed page with it."""
+    """The site built into `dist` for the local API (frontend/build.py), with the résumé's PDF when Chromium can
+    print it, served with its security headers; `show_visit_badge` is the config's, as the hosting builds the
+    deployed page with it."""
     from frontend.build import build_site
+    from frontend.pdf import PdfUnavailableError
 
-    build_site(REPO_ROOT / "frontend" / "resume.json", dist, api_base_url=api_url, show_visit_badge=show_visit_badge)
+    resume = REPO_ROOT / "frontend" / "resume.json"
+    try:
+        build_site(resume, dist, api_base_url=api_url, show_visit_badge=show_visit_badge, resume_pdf=True)
+    except PdfUnavailableError as exc:
+        # The local system still starts: the page is served without the download link, and says why once.
+        log.warning("site: served without the résumé PDF and its download link: %s", exc)
+        build_site(resume, dist, api_base_url=api_url, show_visit_badge=show_visit_badge)
     return static_site(dist, security_headers(api_url))

@@ -4,17 +4,20 @@ without Nagle's stall; a client that goes away is one line in the terminal."""
 from __future__ import annotations
 
 import logging
+import re
 import socket
 import struct
 import threading
 import time
 from collections.abc import Mapping
+from pathlib import Path
 
 import pytest
 import requests
 
+from frontend.pdf import CHROME_PATH_ENV
 from tools.local.apigateway.gateway import HttpReply
-from tools.local.servers import serve
+from tools.local.servers import built_site, serve
 
 
 def test_stopping_answers_the_requests_in_flight_and_refuses_new_ones() -> None:
@@ -104,3 +107,34 @@ def test_a_client_that_goes_away_is_one_line_not_a_traceback(
         assert "Traceback" not in capfd.readouterr().err
     finally:
         server.stop_accepting()
+
+
+def test_the_local_site_serves_the_resume_pdf_its_page_links(tmp_path: Path) -> None:
+    # Given the local system's site, built for its API (Chromium present, as `make browser` makes sure)
+    route = built_site(tmp_path / "site", "http://127.0.0.1:9", show_visit_badge=True)
+    # When a browser asks for the page, then for the file its download link names
+    page = route("GET", "/", "", {}, b"").body.decode()
+    [pdf_name] = re.findall(r'<a href="([^"]+\.pdf)" download', page)
+    reply = route("GET", f"/{pdf_name}", "", {}, b"")
+    # Then it gets the résumé as a PDF
+    assert reply.status == 200
+    assert reply.headers["content-type"] == "application/pdf"
+    assert reply.body.startswith(b"%PDF-")
+
+
+def test_without_chromium_the_local_site_is_served_without_the_link_and_says_so_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Given a machine where no Chromium can be found
+    monkeypatch.setenv(CHROME_PATH_ENV, str(tmp_path / "no-chromium-here"))
+    caplog.set_level(logging.WARNING, logger="tools.local")
+    # When the local system builds its site (`make dev` starting)
+    route = built_site(tmp_path / "site", "http://127.0.0.1:9", show_visit_badge=True)
+    # Then it still serves the page, without a download link to a file that is not there
+    page = route("GET", "/", "", {}, b"")
+    assert page.status == 200
+    assert b"data-resume-download" not in page.body
+    assert not list((tmp_path / "site").glob("*.pdf"))
+    # And it says why, once, with the fix
+    [warning] = [record.getMessage() for record in caplog.records if "résumé PDF" in record.getMessage()]
+    assert "apt-get install chromium" in warning
