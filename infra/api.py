@@ -27,23 +27,16 @@ from infra.stateful import STATEFUL_REMOVAL_POLICY
 # The table actions functions/counter/visits.py and visitors.py call, and no others (PutItem: the day's salt).
 COUNTER_TABLE_ACTIONS: Final = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
 CORS_MAX_AGE: Final = Duration.hours(1)
-# Data the counter reads at run time that the Lambda runtime lacks: the crawler pattern list (functions/counter/
-# crawlers.py), bundled from the pinned, installed distribution (pure Python). The User-Agent parser's rules are
-# not: the counter reads only their compact form, written at synth from the pinned parser (COMPACT_BROWSER_RULES).
+# The crawler pattern list ships from its pinned distribution, and in the compact form the counter reads (~5 ms
+# off a cold start); the User-Agent parser's rules only in their compact form, written at synth, so the counter
+# never imports the parser (~250 ms of a cold start, docs/performance.md).
 COUNTER_DISTRIBUTIONS: Final = ("crawler-user-agents",)
-COMPACT_CRAWLER_LIST: Final = (
-    (Path(crawlers.__file__).with_name(crawlers.COMPACT_FILE)).relative_to(REPO_ROOT).as_posix()
-)
-"""The same list reduced at synth to what the counter reads (crawlers.compact_patterns): ~5 ms off a cold start."""
+COMPACT_CRAWLER_LIST: Final = Path(crawlers.__file__).with_name(crawlers.COMPACT_FILE).relative_to(REPO_ROOT).as_posix()
 COMPACT_BROWSER_RULES: Final = (
-    (Path(browsers.__file__).with_name(browsers.COMPACT_FILE)).relative_to(REPO_ROOT).as_posix()
+    Path(browsers.__file__).with_name(browsers.COMPACT_FILE).relative_to(REPO_ROOT).as_posix()
 )
-"""The parser's rules with the texts each needs (browsers.compact_rules): the counter never imports the parser,
-~250 ms of a cold start (docs/performance.md)."""
 
-# One lean JSON line per request, the only log line of a plain 200 besides the counter's metrics (docs/cost.md):
-# what the runbook reads (request id to find the counter's line, route, status, latencies, API Gateway's and the
-# integration's error) and no more. The line's time is the log event's own timestamp. HTTP API variables:
+# One lean JSON line per request, what the runbook reads and no more (docs/cost.md); its time is the log event's.
 # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-logging-variables.html
 # NOTE: nothing that identifies a visitor (no $context.identity.sourceIp, no user agent): docs/privacy.md.
 ACCESS_LOG_FIELDS: Final = {
