@@ -29,13 +29,12 @@ PYTHON_VERSION: Final = "3.13"
 RUNTIME: Final = lambda_.Runtime.PYTHON_3_13
 ARCHITECTURE: Final = lambda_.Architecture.ARM_64
 
-# The asset is the repository root reduced to functions/, so the handler's module path on Lambda
-# (functions.counter.app) is the one tests and the local runtime import. Bytecode a run left (`make bench`) is
-# never packed, so the same commit synthesizes the same asset hashes whatever ran before.
-# NOTE: CDK's exclude globs do not match dot-names with `*`, so `.*` is excluded on its own: without it the asset
-# carried .git, .venv and the tool caches (hundreds of MB; Lambda takes at most 50 MB zipped).
+# An asset holds functions/ at its root, so the handler's module path on Lambda (functions.counter.app) is the one
+# tests and the local runtime import. Bytecode a run left (`make bench` imports a staged asset) is never packed, so
+# the same commit synthesizes the same asset hashes whatever ran before.
+# NOTE: files matching `exclude` are left out of the asset's fingerprint (its hash) as well as its content.
+# https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.FileFingerprintOptions.html
 BYTECODE_EXCLUDES: Final = ["**/__pycache__", "**/*.pyc"]
-ASSET_EXCLUDES: Final = ["*", ".*", "!functions", "!functions/**", *BYTECODE_EXCLUDES]
 STAGED_ASSETS_DIR: Final = REPO_ROOT / "build" / "lambda-assets"  # not committed: one folder per content hash
 _INSTALLER_FILES: Final = frozenset({"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"})  # not the content
 
@@ -96,7 +95,10 @@ class PythonFunction(Construct):
             runtime=RUNTIME,
             architecture=ARCHITECTURE,
             handler=handler,
-            code=_code(tuple(bundled_distributions), tuple(sorted((generated_files or {}).items()))),
+            code=lambda_.Code.from_asset(
+                str(staged_asset(tuple(bundled_distributions), tuple(sorted((generated_files or {}).items())))),
+                exclude=BYTECODE_EXCLUDES,
+            ),
             layers=[_powertools_layer(self)],
             memory_size=memory_mb,
             timeout=timeout,
@@ -122,14 +124,6 @@ class PythonFunction(Construct):
     def add_environment(self, variables: Mapping[str, str]) -> None:
         for name, value in variables.items():
             self.function.add_environment(name, value)
-
-
-def _code(distributions: tuple[str, ...], generated: tuple[tuple[str, bytes], ...]) -> lambda_.Code:
-    if not distributions and not generated:
-        return lambda_.Code.from_asset(str(REPO_ROOT), exclude=ASSET_EXCLUDES)
-    # NOTE: files matching `exclude` are left out of the asset's fingerprint (its hash) as well as its content.
-    # https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.FileFingerprintOptions.html
-    return lambda_.Code.from_asset(str(staged_asset(distributions, generated)), exclude=BYTECODE_EXCLUDES)
 
 
 @cache
