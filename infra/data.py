@@ -1,11 +1,6 @@
-"""The visits table: the system's only state, so it is retained and recoverable, and can outlive its stack.
-
-With config.existing_visits_table_name set, the stack adopts that table (typically one retained from a deleted
-stack, so the count carries on) instead of creating one. Trade-off, against `cdk import` of the table into the
-stack (docs/deploy.md, "Keeping the count"): adoption is one config key and is testable here, but the stack then
-does not manage the table — its billing, encryption and point-in-time recovery stay as they were, and a later
-change to the definition below does not reach it. `make preflight` checks that the adopted table exists and has
-the counter's key.
+"""The visits table: the system's only state, so it is retained and recoverable. With
+`existing_visits_table_name` the stack adopts a table instead (one retained from a deleted stack, so the count
+carries on), which it then does not manage (docs/deploy.md, "Keeping the count").
 """
 
 from __future__ import annotations
