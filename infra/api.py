@@ -7,9 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
 
-import jsii
 from aws_cdk import Duration
-from aws_cdk import aws_apigateway as apigw_v1
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_lambda as lambda_
@@ -48,21 +46,6 @@ ACCESS_LOG_FIELDS: Final = {
     "error": "$context.error.message",
     "lambdaError": "$context.integrationErrorMessage",
 }
-
-
-@jsii.implements(apigw.IAccessLogSettings)
-class _AccessLogSettings:
-    def __init__(self, log_group: logs.ILogGroup) -> None:
-        self._destination = apigw.LogGroupLogDestination(log_group)
-        self._format = apigw_v1.AccessLogFormat.custom(json.dumps(ACCESS_LOG_FIELDS, separators=(",", ":")))
-
-    @property
-    def destination(self) -> apigw.IAccessLogDestination:
-        return self._destination
-
-    @property
-    def format(self) -> apigw_v1.AccessLogFormat:
-        return self._format
 
 
 class CounterApi(Construct):
@@ -144,13 +127,15 @@ class CounterApi(Construct):
                 rate_limit=config.api_throttle_rate_per_second,
                 burst_limit=config.api_throttle_burst_requests,
             ),
-            access_log_settings=_AccessLogSettings(self.access_logs),
         )
-        integration = HttpLambdaIntegration(
-            "CounterIntegration",
-            self.counter.function,
-            payload_format_version=apigw.PayloadFormatVersion.VERSION_2_0,
+        # HttpStage takes access log settings only as an interface CDK ships no class for: set on the L1 stage.
+        stage_resource = self.stage.node.default_child
+        assert isinstance(stage_resource, apigw.CfnStage)
+        stage_resource.access_log_settings = apigw.CfnStage.AccessLogSettingsProperty(
+            destination_arn=self.access_logs.log_group_arn,
+            format=json.dumps(ACCESS_LOG_FIELDS, separators=(",", ":")),
         )
+        integration = HttpLambdaIntegration("CounterIntegration", self.counter.function)  # payload format 2.0
         for path, methods in catalog.COUNTER_ROUTES.items():
             self.http_api.add_routes(
                 path=exact_route_path(path),

@@ -26,8 +26,7 @@ class VisitsTable(Construct):
             self,
             "Table",
             partition_key=dynamodb.Attribute(name=catalog.VISITS_PARTITION_KEY, type=dynamodb.AttributeType.STRING),
-            # On-demand: a personal site's traffic is near zero most of the time and spiky when shared.
-            billing=dynamodb.Billing.on_demand(),
+            # On-demand billing (TableV2's default): a personal site's traffic is near zero, and spiky when shared.
             # Each day's salt and network items carry their expiry; TTL deletes them after their day, free of
             # charge, typically within a few days of expiry (docs/privacy.md). Until then the counter never
             # reads them: it looks up only the current day's keys.
