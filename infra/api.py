@@ -106,10 +106,9 @@ class CounterApi(Construct):
                 max_age=CORS_MAX_AGE,
             ),
         )
-        # NOTE: the Infrequent Access class halves the ingestion price of the one log line every request writes
-        # ($0.25 instead of $0.50 per GB, docs/cost.md); it keeps Logs Insights queries, all the runbook runs on
-        # it, and gives up what nothing here uses (metric and subscription filters, Live Tail). A log group's
-        # class is fixed at creation. https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch_Logs_Log_Classes.html
+        # NOTE: the Infrequent Access class halves the ingestion price of the line every request writes (docs/cost.md)
+        # and keeps Logs Insights, all the runbook uses; it gives up metric and subscription filters and Live Tail,
+        # which nothing here uses. Fixed at creation. https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch_Logs_Log_Classes.html
         self.access_logs = logs.LogGroup(
             self,
             "AccessLogs",

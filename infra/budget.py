@@ -55,14 +55,8 @@ class CostBudget(Construct):
             )
         )
         if topic_key is not None:
-            topic_key.add_to_resource_policy(
-                iam.PolicyStatement(
-                    principals=[iam.ServicePrincipal(BUDGETS_PRINCIPAL)],
-                    actions=["kms:GenerateDataKey*", "kms:Decrypt"],
-                    resources=["*"],  # in a key policy, "*" is this key
-                    conditions=from_this_accounts_budgets,
-                )
-            )
+            this_accounts_budgets = iam.ServicePrincipal(BUDGETS_PRINCIPAL, conditions=from_this_accounts_budgets)
+            topic_key.grant(this_accounts_budgets, "kms:GenerateDataKey*", "kms:Decrypt")
         notifications = [
             budgets.CfnBudget.NotificationWithSubscribersProperty(
                 notification=budgets.CfnBudget.NotificationProperty(

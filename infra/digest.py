@@ -28,8 +28,8 @@ DIGEST_TIMEOUT: Final = Duration.seconds(90)
 well under a second) and the email's worst case (infra/notifier.py: about 40 s); each other channel adds its budget."""
 DIGEST_DESCRIPTION: Final = "Weekly digest: views, unique visitors and alarms of the week, to every alert channel"
 SCHEDULER_RETRY_ATTEMPTS: Final = 2
-"""Scheduler's own retries when the invocation itself fails (throttled, the function missing); a failure inside the
-function is Lambda's to retry (its async-invoke config), since Scheduler invokes it asynchronously."""
+"""Scheduler's retries of a failed invocation (throttled, the function missing); a failure inside the function is
+Lambda's to retry (its async-invoke config)."""
 SCHEDULER_MAX_EVENT_AGE: Final = Duration.hours(6)
 """A digest that could not be handed to Lambda for 6 hours goes to the dead-letter queue, as an alert would."""
 
@@ -62,11 +62,10 @@ class WeeklyDigest(Construct):
             environment={catalog.ALARM_IDS_ENV: ",".join(sorted(alarms))},
         )
         notifier.deliver_on_channels(self.digest)
-        dead_letter_queue = notifier.dead_letter_queue
         self.digest.function.configure_async_invoke(
             retry_attempts=NOTIFIER_RETRY_ATTEMPTS,
             max_event_age=NOTIFIER_MAX_EVENT_AGE,
-            on_failure=destinations.SqsDestination(dead_letter_queue),
+            on_failure=destinations.SqsDestination(notifier.dead_letter_queue),
         )
         # NOTE: GetMetricData supports no resource-level permissions; DescribeAlarmHistory takes the alarm (the
         # digest asks for one at a time). https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html
@@ -97,7 +96,7 @@ class WeeklyDigest(Construct):
                         "so_far": False,
                     }
                 ),
-                dead_letter_queue=dead_letter_queue,
+                dead_letter_queue=notifier.dead_letter_queue,
                 retry_attempts=SCHEDULER_RETRY_ATTEMPTS,
                 max_event_age=SCHEDULER_MAX_EVENT_AGE,
                 role=scheduler_role(self, self.digest, "digest-invoke"),

@@ -185,12 +185,7 @@ def role_writing_own_logs(
         scope, log_group_id, retention=log_retention(log_retention_days), removal_policy=STATEFUL_REMOVAL_POLICY
     )
     role = iam.Role(scope, role_id, assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"), description=description)
-    role.add_to_policy(
-        iam.PolicyStatement(
-            actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-            resources=[log_group.log_group_arn],
-        )
-    )
+    log_group.grant_write(role)  # logs:CreateLogStream and logs:PutLogEvents on this group
     return role, log_group
 
 

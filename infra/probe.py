@@ -19,8 +19,7 @@ PROBE_MEMORY_MB: Final = 128
 PROBE_TIMEOUT: Final = Duration.seconds(30)
 """Three requests of at most 5 s each (functions/common/http.py), plus a cold start: well inside 30 s."""
 PROBE_RETRY_ATTEMPTS: Final = 0
-"""Neither Scheduler nor Lambda retries a probe: a retry would put a second datapoint in the alarm's period, and
-the next probe comes one interval later anyway."""
+"""Neither Scheduler nor Lambda retries a probe: a retry would put a second datapoint in the alarm's period."""
 PROBE_MAX_EVENT_AGE: Final = Duration.minutes(1)
 """A probe not started within a minute is dropped (the minimum both services accept): a late one tells nothing."""
 
