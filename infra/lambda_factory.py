@@ -81,6 +81,8 @@ class PythonFunction(Construct):
         """`bundled_distributions`: pinned pure-Python distributions shipped in the asset; `generated_files`: asset
         path → content made at synth; `platform_logs`: False drops Lambda's start and report lines."""
         super().__init__(scope, construct_id)
+        # One template parameter per stack, however many functions read it.
+        powertools_layer_arn = ssm.StringParameter.value_for_string_parameter(self, POWERTOOLS_LAYER_PARAMETER)
         self.role, self.log_group = role_writing_own_logs(
             self,
             role_id="Role",
@@ -99,7 +101,7 @@ class PythonFunction(Construct):
                 str(staged_asset(tuple(bundled_distributions), tuple(sorted((generated_files or {}).items())))),
                 exclude=BYTECODE_EXCLUDES,
             ),
-            layers=[_powertools_layer(self)],
+            layers=[lambda_.LayerVersion.from_layer_version_arn(self, "PowertoolsLayer", powertools_layer_arn)],
             memory_size=memory_mb,
             timeout=timeout,
             role=self.role,
@@ -187,16 +189,6 @@ def role_writing_own_logs(
     role = iam.Role(scope, role_id, assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"), description=description)
     log_group.grant_write(role)  # logs:CreateLogStream and logs:PutLogEvents on this group
     return role, log_group
-
-
-def _powertools_layer(scope: Construct) -> lambda_.ILayerVersion:
-    stack = Stack.of(scope)
-    layer_id = "PowertoolsLayer"
-    existing = stack.node.try_find_child(layer_id)
-    if existing is not None:
-        return existing  # type: ignore[return-value]
-    arn = ssm.StringParameter.value_for_string_parameter(stack, POWERTOOLS_LAYER_PARAMETER)
-    return lambda_.LayerVersion.from_layer_version_arn(stack, layer_id, arn)
 
 
 def log_retention(days: int) -> logs.RetentionDays:
