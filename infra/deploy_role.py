@@ -43,10 +43,9 @@ BOOTSTRAP_ROLE_ARN_TEMPLATES: Final = (
     DefaultStackSynthesizer.DEFAULT_IMAGE_ASSET_PUBLISHING_ROLE_ARN,
     DefaultStackSynthesizer.DEFAULT_LOOKUP_ROLE_ARN,
 )
-# What `cdk diff --method template` calls when it cannot assume the lookup role: the CLI warns and goes on with
-# the job's own credentials (sts:GetCallerIdentity needs no permission), then DescribeStacks and GetTemplate on
-# the stack. It reads the bootstrap version from SSM only through an assumed lookup role, and lists stack resources
-# only for nested stacks, which the app has none of.
+# What `cdk diff --method template` calls when it cannot assume the lookup role (it warns and goes on with the
+# job's own credentials): sts:GetCallerIdentity (no permission needed), then these. It reads the bootstrap version
+# from SSM only through the lookup role, and lists stack resources only for nested stacks (the app has none).
 DIFF_ROLE_ACTIONS: Final = ("cloudformation:DescribeStacks", "cloudformation:GetTemplate")
 # A deploy takes minutes; an hour is also the cap AWS puts on the chained bootstrap-role sessions.
 ROLE_SESSION_DURATION: Final = Duration.hours(1)
@@ -75,11 +74,7 @@ class GitHubDeployAccess(Construct):
         qualifier = str(
             self.node.try_get_context(BOOTSTRAP_QUALIFIER_CONTEXT_KEY) or DefaultStackSynthesizer.DEFAULT_QUALIFIER
         )
-        self.deploy_role = self._deploy_role(stack, config, qualifier)
-        self.diff_role = self._diff_role(stack, config)
-
-    def _deploy_role(self, stack: Stack, config: DeploymentConfig, qualifier: str) -> iam.Role:
-        role = iam.Role(
+        self.deploy_role = iam.Role(
             self,
             "DeployRole",
             assumed_by=iam.WebIdentityPrincipal(
@@ -103,11 +98,8 @@ class GitHubDeployAccess(Construct):
             .replace("${Qualifier}", qualifier)
             for template in BOOTSTRAP_ROLE_ARN_TEMPLATES
         ]
-        role.add_to_policy(iam.PolicyStatement(actions=["sts:AssumeRole"], resources=bootstrap_roles))
-        return role
+        self.deploy_role.add_to_policy(iam.PolicyStatement(actions=["sts:AssumeRole"], resources=bootstrap_roles))
 
-    def _diff_role(self, stack: Stack, config: DeploymentConfig) -> iam.Role:
-        pull_requests = f"repo:{config.github_repository}:pull_request:ref:refs/pull/*/merge"
         # Any incarnation of the application stack in this account and region (`.../stack/<name>/<id>`).
         application_stack = stack.format_arn(
             service="cloudformation",
@@ -116,7 +108,8 @@ class GitHubDeployAccess(Construct):
             arn_format=ArnFormat.SLASH_RESOURCE_NAME,
         )
         template_reader = iam.PolicyStatement(actions=list(DIFF_ROLE_ACTIONS), resources=[application_stack])
-        role = iam.Role(
+        pull_requests = f"repo:{config.github_repository}:pull_request:ref:refs/pull/*/merge"
+        self.diff_role = iam.Role(
             self,
             "DiffRole",
             assumed_by=iam.WebIdentityPrincipal(
@@ -132,17 +125,16 @@ class GitHubDeployAccess(Construct):
                 "stack's template"
             ),
             max_session_duration=ROLE_SESSION_DURATION,
-            # NOTE: an inline policy of the role itself, no sts:AssumeRole: see the module docstring.
+            # An inline policy of the role itself: it assumes no bootstrap role (docs/deploy.md says why).
             inline_policies={"ReadDeployedTemplate": iam.PolicyDocument(statements=[template_reader])},
         )
         # cdk-nag names the partition by its pseudo parameter; account and region are the config's.
         suppress_finding(
-            role,
+            self.diff_role,
             f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudformation:{stack.region}:{stack.account}"
             f":stack/{config.stack_name}/*]",
             "stack-id-wildcard",
         )
-        return role
 
 
 class GitHubDeployRoleStack(Stack):
