@@ -88,10 +88,6 @@ class CounterApi(Construct):
             platform_logs=False,
         )
         table.grant(self.counter.function, *COUNTER_TABLE_ACTIONS)
-        self._serve(config, allowed_origins)
-
-    def _serve(self, config: DeploymentConfig, allowed_origins: Sequence[str]) -> None:
-        """The HTTP API, its throttled and logged stage, and the counter's routes."""
         # NOTE: the HTTP API answers CORS preflight itself and, with several origins, echoes the one that
         # matches; the Lambda never sees OPTIONS and sets no CORS headers of its own.
         self.http_api = apigw.HttpApi(

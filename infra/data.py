@@ -27,9 +27,8 @@ class VisitsTable(Construct):
             "Table",
             partition_key=dynamodb.Attribute(name=catalog.VISITS_PARTITION_KEY, type=dynamodb.AttributeType.STRING),
             # On-demand billing (TableV2's default): a personal site's traffic is near zero, and spiky when shared.
-            # Each day's salt and network items carry their expiry; TTL deletes them after their day, free of
-            # charge, typically within a few days of expiry (docs/privacy.md). Until then the counter never
-            # reads them: it looks up only the current day's keys.
+            # Each day's salt and network items carry their expiry; TTL deletes them free of charge, typically within
+            # a few days of it (docs/privacy.md); the counter only ever looks up the current day's keys.
             # NOTE: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/howitworks-ttl.html
             time_to_live_attribute=catalog.EXPIRES_AT_ATTRIBUTE,
             encryption=dynamodb.TableEncryptionV2.aws_managed_key(),

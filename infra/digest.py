@@ -36,7 +36,7 @@ SCHEDULER_MAX_EVENT_AGE: Final = Duration.hours(6)
 
 class WeeklyDigest(Construct):
     """Exposes `digest` (PythonFunction) and `schedule`. NOTE: Scheduler's cron runs in the time zone given (UTC
-    here, the digest's weeks are UTC weeks). https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#cron-based"""
+    here: the digest's weeks are UTC weeks). https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#cron-based"""
 
     def __init__(
         self,

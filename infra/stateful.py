@@ -22,8 +22,7 @@ PARKED_RETENTION: Final = Duration.days(14)
 
 
 def parking_queue(scope: Construct, construct_id: str) -> sqs.Queue:
-    """A queue where what failed is parked for the owner (the notifier's dead letters): encrypted,
-    TLS only, kept as long as SQS keeps anything, and retained like the rest of the state."""
+    """A queue where what failed is parked for the owner (the notifier's dead letters), retained like all state."""
     return sqs.Queue(
         scope,
         construct_id,
