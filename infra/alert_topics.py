@@ -1,8 +1,6 @@
-"""Where alarms are published: two SNS topics, TLS-only, under one customer-managed key if `alert_topic_kms`.
-
-- the alarm topic → the notifier (infra/notifier.py): every usage and health alarm, emailed with links;
-- the alerting-health topic → plain SNS email subscriptions: failures of the notifier path itself, which must not
-  depend on the notifier (infra/monitoring/notifier.py).
+"""Where alarms are published: the alarm topic (to the notifier) and the alerting-health topic (plain SNS email,
+for failures of the notifier path itself); TLS only, under one customer-managed key if `alert_topic_kms`
+(docs/alerting.md, "The topics' encryption").
 """
 
 from __future__ import annotations
@@ -28,11 +26,21 @@ class AlertTopics(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, config: DeploymentConfig) -> None:
         super().__init__(scope, construct_id)
-        self._stack_name = config.stack_name
+        stack = Stack.of(self)
+        # Only this stack's alarms may publish or use the key: not another account's CloudWatch (confused deputy).
+        self._from_this_stacks_alarms: dict[str, Any] = {
+            "StringEquals": {"aws:SourceAccount": stack.account},
+            "ArnLike": {
+                "aws:SourceArn": stack.format_arn(
+                    service="cloudwatch",
+                    resource="alarm",
+                    resource_name=catalog.alarm_name(config.stack_name, "*"),
+                    arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                )
+            },
+        }
         # NOTE: SNS's own key (alias/aws/sns) cannot be used: CloudWatch alarms cannot publish to a topic it
-        # encrypts, and its key policy cannot be changed. So encryption at rest needs a customer-managed key at
-        # $1.00/month (plus rotation), the largest fixed cost of the stack for messages SNS keeps only until
-        # delivered, which say no more than the alarm's name and numbers. Off by default; TLS is always enforced.
+        # encrypts, and its key policy cannot be changed; a customer-managed key costs $1.00/month, so it is opt-in.
         # https://repost.aws/knowledge-center/cloudwatch-configure-alarm-sns
         self.topic_key = self._topic_key() if config.alert_topic_kms else None
         self.alarm_topic = self._topic("AlarmTopic", "Resume backend alarms")
@@ -55,32 +63,9 @@ class AlertTopics(Construct):
             removal_policy=RemovalPolicy.DESTROY,
             pending_window=Duration.days(7),
         )
-        # NOTE: CloudWatch must encrypt what it publishes; the AWS-managed SNS key would not let it, hence this
-        # customer-managed key. https://repost.aws/knowledge-center/cloudwatch-configure-alarm-sns
-        key.add_to_resource_policy(
-            iam.PolicyStatement(
-                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-                resources=["*"],  # in a key policy, "*" is this key
-                # Only for this stack's alarms, so another account's CloudWatch cannot use it (confused deputy).
-                conditions=self._from_this_stacks_alarms(),
-            )
-        )
+        alarms = iam.ServicePrincipal("cloudwatch.amazonaws.com", conditions=self._from_this_stacks_alarms)
+        key.grant(alarms, "kms:Decrypt", "kms:GenerateDataKey*")
         return key
-
-    def _from_this_stacks_alarms(self) -> dict[str, Any]:
-        stack = Stack.of(self)
-        return {
-            "StringEquals": {"aws:SourceAccount": stack.account},
-            "ArnLike": {
-                "aws:SourceArn": stack.format_arn(
-                    service="cloudwatch",
-                    resource="alarm",
-                    resource_name=catalog.alarm_name(self._stack_name, "*"),
-                    arn_format=ArnFormat.COLON_RESOURCE_NAME,
-                )
-            },
-        }
 
     def _topic(self, construct_id: str, display_name: str) -> sns.Topic:
         # enforce_ssl adds the statement that denies publishing without TLS.
@@ -93,7 +78,7 @@ class AlertTopics(Construct):
                 principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
                 actions=["sns:Publish"],
                 resources=[topic.topic_arn],
-                conditions=self._from_this_stacks_alarms(),
+                conditions=self._from_this_stacks_alarms,
             )
         )
         return topic

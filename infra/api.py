@@ -7,9 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
 
-import jsii
 from aws_cdk import Duration
-from aws_cdk import aws_apigateway as apigw_v1
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_lambda as lambda_
@@ -27,23 +25,16 @@ from infra.stateful import STATEFUL_REMOVAL_POLICY
 # The table actions functions/counter/visits.py and visitors.py call, and no others (PutItem: the day's salt).
 COUNTER_TABLE_ACTIONS: Final = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
 CORS_MAX_AGE: Final = Duration.hours(1)
-# Data the counter reads at run time that the Lambda runtime lacks: the crawler pattern list (functions/counter/
-# crawlers.py), bundled from the pinned, installed distribution (pure Python). The User-Agent parser's rules are
-# not: the counter reads only their compact form, written at synth from the pinned parser (COMPACT_BROWSER_RULES).
+# The crawler pattern list ships from its pinned distribution, and in the compact form the counter reads (~5 ms
+# off a cold start); the User-Agent parser's rules only in their compact form, written at synth, so the counter
+# never imports the parser (~250 ms of a cold start, docs/performance.md).
 COUNTER_DISTRIBUTIONS: Final = ("crawler-user-agents",)
-COMPACT_CRAWLER_LIST: Final = (
-    (Path(crawlers.__file__).with_name(crawlers.COMPACT_FILE)).relative_to(REPO_ROOT).as_posix()
-)
-"""The same list reduced at synth to what the counter reads (crawlers.compact_patterns): ~5 ms off a cold start."""
+COMPACT_CRAWLER_LIST: Final = Path(crawlers.__file__).with_name(crawlers.COMPACT_FILE).relative_to(REPO_ROOT).as_posix()
 COMPACT_BROWSER_RULES: Final = (
-    (Path(browsers.__file__).with_name(browsers.COMPACT_FILE)).relative_to(REPO_ROOT).as_posix()
+    Path(browsers.__file__).with_name(browsers.COMPACT_FILE).relative_to(REPO_ROOT).as_posix()
 )
-"""The parser's rules with the texts each needs (browsers.compact_rules): the counter never imports the parser,
-~250 ms of a cold start (docs/performance.md)."""
 
-# One lean JSON line per request, the only log line of a plain 200 besides the counter's metrics (docs/cost.md):
-# what the runbook reads (request id to find the counter's line, route, status, latencies, API Gateway's and the
-# integration's error) and no more. The line's time is the log event's own timestamp. HTTP API variables:
+# One lean JSON line per request, what the runbook reads and no more (docs/cost.md); its time is the log event's.
 # https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-logging-variables.html
 # NOTE: nothing that identifies a visitor (no $context.identity.sourceIp, no user agent): docs/privacy.md.
 ACCESS_LOG_FIELDS: Final = {
@@ -55,21 +46,6 @@ ACCESS_LOG_FIELDS: Final = {
     "error": "$context.error.message",
     "lambdaError": "$context.integrationErrorMessage",
 }
-
-
-@jsii.implements(apigw.IAccessLogSettings)
-class _AccessLogSettings:
-    def __init__(self, log_group: logs.ILogGroup) -> None:
-        self._destination = apigw.LogGroupLogDestination(log_group)
-        self._format = apigw_v1.AccessLogFormat.custom(json.dumps(ACCESS_LOG_FIELDS, separators=(",", ":")))
-
-    @property
-    def destination(self) -> apigw.IAccessLogDestination:
-        return self._destination
-
-    @property
-    def format(self) -> apigw_v1.AccessLogFormat:
-        return self._format
 
 
 class CounterApi(Construct):
@@ -112,10 +88,6 @@ class CounterApi(Construct):
             platform_logs=False,
         )
         table.grant(self.counter.function, *COUNTER_TABLE_ACTIONS)
-        self._serve(config, allowed_origins)
-
-    def _serve(self, config: DeploymentConfig, allowed_origins: Sequence[str]) -> None:
-        """The HTTP API, its throttled and logged stage, and the counter's routes."""
         # NOTE: the HTTP API answers CORS preflight itself and, with several origins, echoes the one that
         # matches; the Lambda never sees OPTIONS and sets no CORS headers of its own.
         self.http_api = apigw.HttpApi(
@@ -130,10 +102,9 @@ class CounterApi(Construct):
                 max_age=CORS_MAX_AGE,
             ),
         )
-        # NOTE: the Infrequent Access class halves the ingestion price of the one log line every request writes
-        # ($0.25 instead of $0.50 per GB, docs/cost.md); it keeps Logs Insights queries, all the runbook runs on
-        # it, and gives up what nothing here uses (metric and subscription filters, Live Tail). A log group's
-        # class is fixed at creation. https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch_Logs_Log_Classes.html
+        # NOTE: the Infrequent Access class halves the ingestion price of the line every request writes (docs/cost.md)
+        # and keeps Logs Insights, all the runbook uses; it gives up metric and subscription filters and Live Tail,
+        # which nothing here uses. Fixed at creation. https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch_Logs_Log_Classes.html
         self.access_logs = logs.LogGroup(
             self,
             "AccessLogs",
@@ -151,13 +122,15 @@ class CounterApi(Construct):
                 rate_limit=config.api_throttle_rate_per_second,
                 burst_limit=config.api_throttle_burst_requests,
             ),
-            access_log_settings=_AccessLogSettings(self.access_logs),
         )
-        integration = HttpLambdaIntegration(
-            "CounterIntegration",
-            self.counter.function,
-            payload_format_version=apigw.PayloadFormatVersion.VERSION_2_0,
+        # HttpStage takes access log settings only as an interface CDK ships no class for: set on the L1 stage.
+        stage_resource = self.stage.node.default_child
+        assert isinstance(stage_resource, apigw.CfnStage)
+        stage_resource.access_log_settings = apigw.CfnStage.AccessLogSettingsProperty(
+            destination_arn=self.access_logs.log_group_arn,
+            format=json.dumps(ACCESS_LOG_FIELDS, separators=(",", ":")),
         )
+        integration = HttpLambdaIntegration("CounterIntegration", self.counter.function)  # payload format 2.0
         for path, methods in catalog.COUNTER_ROUTES.items():
             self.http_api.add_routes(
                 path=exact_route_path(path),

@@ -9,19 +9,32 @@ from typing import Any
 
 from aws_cdk import App, Stack
 
-from infra.config import CONFIG_ERROR_EXIT, REPO_ROOT, ConfigError, app_context, load_config, overrides_from_context
+from infra.config import (
+    CONFIG_ERROR_EXIT,
+    REPO_ROOT,
+    ConfigError,
+    DeploymentConfig,
+    app_context,
+    load_config,
+    overrides_from_context,
+)
 from infra.hosting.site_build import SiteBuildError
 from infra.nag import apply_checks
 from infra.stack import ResumeBackendStack
 
 
-def build_app(outdir: str | None = None, context: Mapping[str, Any] | None = None) -> tuple[App, ResumeBackendStack]:
+def configured_app(outdir: str | None, context: Mapping[str, Any] | None) -> tuple[App, DeploymentConfig]:
+    """An app with cdk-nag on, on the context `cdk synth` would pass plus `context`, and the config read from it."""
     full_context = app_context(context)
     config = load_config(full_context, overrides_from_context(full_context))
     app = App(outdir=outdir, context=full_context)
-    stack = ResumeBackendStack(app, config)
     apply_checks(app)
-    return app, stack
+    return app, config
+
+
+def build_app(outdir: str | None = None, context: Mapping[str, Any] | None = None) -> tuple[App, ResumeBackendStack]:
+    app, config = configured_app(outdir, context)
+    return app, ResumeBackendStack(app, config)
 
 
 def synth(build: Callable[..., tuple[App, Stack]], default_outdir: str) -> None:

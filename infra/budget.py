@@ -1,20 +1,16 @@
-"""The account's monthly cost budget (AWS Budgets), alerting the owner by the alerting-health path.
-
-Its notifications go to the alerting-health topic (plain SNS email, infra/alert_topics.py), not to the notifier:
-a bill running away is news even when the notifier is what costs money or what is broken, and Budgets' message
-is plain text the notifier would only forward raw. No CloudWatch alarm is involved, so it adds no alarm metric.
+"""The account's monthly cost budget (AWS Budgets), alerting on the alerting-health topic, not through the notifier
+(docs/alerting.md, "Cost budget").
 
 NOTE: AWS Budgets publishes to a topic only when the topic policy lets `budgets.amazonaws.com` publish; AWS
-recommends the aws:SourceAccount and aws:SourceArn (`arn:aws:budgets::<account>:*`) conditions against the
-confused deputy. https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-sns-policy.html
-NOTE: a topic encrypted with a customer-managed key also needs the key policy to let the publishing service use
-the key (kms:GenerateDataKey*, kms:Decrypt).
+recommends the aws:SourceAccount and aws:SourceArn conditions against the confused deputy.
+https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-sns-policy.html
+NOTE: a topic encrypted with a customer-managed key also needs the key policy to let the publishing service use it.
 https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
 """
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Final
 
 from aws_cdk import Stack
 from aws_cdk import aws_budgets as budgets
@@ -28,12 +24,10 @@ ACTUAL_ALERT_PERCENTS: Final = (80, 100)
 """Actual cost crossing these percentages of the budget: a warning, then the budget spent."""
 FORECASTED_ALERT_PERCENTS: Final = (100,)
 """AWS's forecast for the month crossing the budget: early warning, days before the actual cost does."""
-TOPIC_KEY_ACTIONS: Final = ("kms:GenerateDataKey*", "kms:Decrypt")
 
 
 class CostBudget(Construct):
-    """Exposes `budget` (the CfnBudget). `topic_key` is the topic's customer-managed key, or None when the topic
-    is not encrypted with one (then only the topic policy is needed)."""
+    """Exposes `budget` (the CfnBudget). `topic_key`: the topic's customer-managed key, or None."""
 
     def __init__(
         self,
@@ -46,26 +40,33 @@ class CostBudget(Construct):
         topic_key: kms.IKey | None,
     ) -> None:
         super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        from_this_accounts_budgets = {
+            "StringEquals": {"aws:SourceAccount": stack.account},
+            "ArnLike": {"aws:SourceArn": f"arn:{stack.partition}:budgets::{stack.account}:*"},
+        }
         allowed = topic.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowThisAccountsBudgetsToPublish",
                 principals=[iam.ServicePrincipal(BUDGETS_PRINCIPAL)],
                 actions=["sns:Publish"],
                 resources=[topic.topic_arn],
-                conditions=self._from_this_accounts_budgets(),
+                conditions=from_this_accounts_budgets,
             )
         )
         if topic_key is not None:
-            topic_key.add_to_resource_policy(
-                iam.PolicyStatement(
-                    principals=[iam.ServicePrincipal(BUDGETS_PRINCIPAL)],
-                    actions=list(TOPIC_KEY_ACTIONS),
-                    resources=["*"],  # in a key policy, "*" is this key
-                    conditions=self._from_this_accounts_budgets(),
-                )
-            )
+            this_accounts_budgets = iam.ServicePrincipal(BUDGETS_PRINCIPAL, conditions=from_this_accounts_budgets)
+            topic_key.grant(this_accounts_budgets, "kms:GenerateDataKey*", "kms:Decrypt")
         notifications = [
-            _notification(kind, percent, topic.topic_arn)
+            budgets.CfnBudget.NotificationWithSubscribersProperty(
+                notification=budgets.CfnBudget.NotificationProperty(
+                    notification_type=kind,
+                    comparison_operator="GREATER_THAN",
+                    threshold=percent,
+                    threshold_type="PERCENTAGE",
+                ),
+                subscribers=[budgets.CfnBudget.SubscriberProperty(subscription_type="SNS", address=topic.topic_arn)],
+            )
             for kind, percents in (("ACTUAL", ACTUAL_ALERT_PERCENTS), ("FORECASTED", FORECASTED_ALERT_PERCENTS))
             for percent in percents
         ]
@@ -83,23 +84,3 @@ class CostBudget(Construct):
         # Budgets checks that it may publish when the budget is created: the topic policy must exist first.
         if allowed.policy_dependable is not None:
             self.budget.node.add_dependency(allowed.policy_dependable)
-
-    def _from_this_accounts_budgets(self) -> dict[str, Any]:
-        account = Stack.of(self).account
-        partition = Stack.of(self).partition
-        return {
-            "StringEquals": {"aws:SourceAccount": account},
-            "ArnLike": {"aws:SourceArn": f"arn:{partition}:budgets::{account}:*"},
-        }
-
-
-def _notification(kind: str, percent: int, topic_arn: str) -> budgets.CfnBudget.NotificationWithSubscribersProperty:
-    return budgets.CfnBudget.NotificationWithSubscribersProperty(
-        notification=budgets.CfnBudget.NotificationProperty(
-            notification_type=kind,
-            comparison_operator="GREATER_THAN",
-            threshold=percent,
-            threshold_type="PERCENTAGE",
-        ),
-        subscribers=[budgets.CfnBudget.SubscriberProperty(subscription_type="SNS", address=topic_arn)],
-    )

@@ -1,11 +1,6 @@
-"""The visits table: the system's only state, so it is retained and recoverable, and can outlive its stack.
-
-With config.existing_visits_table_name set, the stack adopts that table (typically one retained from a deleted
-stack, so the count carries on) instead of creating one. Trade-off, against `cdk import` of the table into the
-stack (docs/deploy.md, "Keeping the count"): adoption is one config key and is testable here, but the stack then
-does not manage the table — its billing, encryption and point-in-time recovery stay as they were, and a later
-change to the definition below does not reach it. `make preflight` checks that the adopted table exists and has
-the counter's key.
+"""The visits table: the system's only state, so it is retained and recoverable. With
+`existing_visits_table_name` the stack adopts a table instead (one retained from a deleted stack, so the count
+carries on), which it then does not manage (docs/deploy.md, "Keeping the count").
 """
 
 from __future__ import annotations
@@ -31,11 +26,9 @@ class VisitsTable(Construct):
             self,
             "Table",
             partition_key=dynamodb.Attribute(name=catalog.VISITS_PARTITION_KEY, type=dynamodb.AttributeType.STRING),
-            # On-demand: a personal site's traffic is near zero most of the time and spiky when shared.
-            billing=dynamodb.Billing.on_demand(),
-            # Each day's salt and network items carry their expiry; TTL deletes them after their day, free of
-            # charge, typically within a few days of expiry (docs/privacy.md). Until then the counter never
-            # reads them: it looks up only the current day's keys.
+            # On-demand billing (TableV2's default): a personal site's traffic is near zero, and spiky when shared.
+            # Each day's salt and network items carry their expiry; TTL deletes them free of charge, typically within
+            # a few days of it (docs/privacy.md); the counter only ever looks up the current day's keys.
             # NOTE: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/howitworks-ttl.html
             time_to_live_attribute=catalog.EXPIRES_AT_ATTRIBUTE,
             encryption=dynamodb.TableEncryptionV2.aws_managed_key(),

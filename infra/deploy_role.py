@@ -1,17 +1,10 @@
-"""The deploy role as code: a small stack the owner deploys once, by hand, before the first CI deploy
-(docs/deploy.md says why each role may what it may).
+"""The deploy-role stack, deployed once by hand before the first CI deploy (`python -m infra.deploy_role` →
+cdk.out.deploy-role/): GitHub's OIDC provider, a deploy role that may only assume the CDK bootstrap roles, and a
+diff role that may only read the application stack's template. docs/deploy.md says why each may what it may.
 
-GitHub's OIDC identity provider and two roles that GitHub Actions assume with short-lived tokens (no stored keys):
-- the deploy role, trusted only for the repository's deploy environment on the deploy branch, may only assume the
-  CDK bootstrap roles (which hold the actual deploy permissions);
-- the diff role, trusted for the repository's pull requests, may only read the application stack's deployed
-  template (`cdk diff --method template`); no bootstrap role, since the lookup role can read far more.
-
-Synthesize: `python -m infra.deploy_role` (→ cdk.out.deploy-role/).
-
-NOTE: GitHub's default subject claim names the environment *or* the branch, never both; the repository's subject
-template is set to OIDC_SUBJECT_CLAIM_KEYS (docs/deploy.md), so the trust policy pins repository, environment and
-branch at once. AWS evaluates only `sub` and `aud` of GitHub's tokens.
+NOTE: GitHub's default subject claim names the environment *or* the branch; the repository's subject template
+(set as docs/deploy.md says) names both, so the trust policy pins repository, environment and branch at once.
+AWS evaluates only `sub` and `aud` of GitHub's tokens.
 https://docs.github.com/en/actions/reference/security/oidc#customizing-the-subject-claims-for-an-organization-or-repository
 """
 
@@ -20,28 +13,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from aws_cdk import (
-    App,
-    ArnFormat,
-    CfnOutput,
-    DefaultStackSynthesizer,
-    Duration,
-    Environment,
-    Stack,
-)
+from aws_cdk import App, ArnFormat, CfnOutput, DefaultStackSynthesizer, Duration, Environment, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from infra.app import synth
-from infra.config import DeploymentConfig, app_context, load_config, overrides_from_context
-from infra.nag import apply_checks, suppress_finding
+from infra.app import configured_app, synth
+from infra.config import DeploymentConfig
+from infra.nag import suppress_finding
 
 GITHUB_OIDC_URL: Final = "https://token.actions.githubusercontent.com"
 GITHUB_OIDC_ISSUER: Final = "token.actions.githubusercontent.com"
 # The audience aws-actions/configure-aws-credentials requests its token for.
 GITHUB_OIDC_AUDIENCE: Final = "sts.amazonaws.com"
-OIDC_SUBJECT_CLAIM_KEYS: Final = ("repo", "context", "ref")
-"""The repository's OIDC subject template (docs/deploy.md sets it); the subjects below follow its shape."""
 
 # An account holds one provider per URL: an owner whose account already has GitHub's passes its ARN instead,
 # `-c github_oidc_provider_arn=arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com`.
@@ -60,10 +43,9 @@ BOOTSTRAP_ROLE_ARN_TEMPLATES: Final = (
     DefaultStackSynthesizer.DEFAULT_IMAGE_ASSET_PUBLISHING_ROLE_ARN,
     DefaultStackSynthesizer.DEFAULT_LOOKUP_ROLE_ARN,
 )
-# What `cdk diff --method template` calls when it cannot assume the lookup role: the CLI warns and goes on with
-# the job's own credentials (sts:GetCallerIdentity needs no permission), then DescribeStacks and GetTemplate on
-# the stack. It reads the bootstrap version from SSM only through an assumed lookup role, and lists stack resources
-# only for nested stacks, which the app has none of.
+# What `cdk diff --method template` calls when it cannot assume the lookup role (it warns and goes on with the
+# job's own credentials): sts:GetCallerIdentity (no permission needed), then these. It reads the bootstrap version
+# from SSM only through the lookup role, and lists stack resources only for nested stacks (the app has none).
 DIFF_ROLE_ACTIONS: Final = ("cloudformation:DescribeStacks", "cloudformation:GetTemplate")
 # A deploy takes minutes; an hour is also the cap AWS puts on the chained bootstrap-role sessions.
 ROLE_SESSION_DURATION: Final = Duration.hours(1)
@@ -75,32 +57,24 @@ def deploy_role_stack_name(config: DeploymentConfig) -> str:
 
 
 class GitHubDeployAccess(Construct):
-    """The OIDC provider and the two roles. Exposes `provider_arn`, `deploy_role` and `diff_role`."""
+    """The OIDC provider (or the account's existing one, from context) and the two roles. Exposes `provider_arn`,
+    `deploy_role` and `diff_role`."""
 
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        config: DeploymentConfig,
-        qualifier: str,
-        existing_provider_arn: str | None = None,
-    ) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, config: DeploymentConfig) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
+        existing_provider_arn = self.node.try_get_context(EXISTING_PROVIDER_CONTEXT_KEY)
         if existing_provider_arn:
-            self.provider_arn = existing_provider_arn
+            self.provider_arn: str = existing_provider_arn
         else:
             # NOTE: the native CloudFormation resource, not iam.OpenIdConnectProvider (a custom-resource Lambda).
             # No thumbprints: IAM verifies GitHub's certificate against its own trusted CAs.
             provider = iam.OidcProviderNative(self, "Provider", url=GITHUB_OIDC_URL, client_ids=[GITHUB_OIDC_AUDIENCE])
             self.provider_arn = provider.oidc_provider_arn
-
-        self.deploy_role = self._deploy_role(stack, config, qualifier)
-        self.diff_role = self._diff_role(stack, config)
-
-    def _deploy_role(self, stack: Stack, config: DeploymentConfig, qualifier: str) -> iam.Role:
-        role = iam.Role(
+        qualifier = str(
+            self.node.try_get_context(BOOTSTRAP_QUALIFIER_CONTEXT_KEY) or DefaultStackSynthesizer.DEFAULT_QUALIFIER
+        )
+        self.deploy_role = iam.Role(
             self,
             "DeployRole",
             assumed_by=iam.WebIdentityPrincipal(
@@ -124,11 +98,8 @@ class GitHubDeployAccess(Construct):
             .replace("${Qualifier}", qualifier)
             for template in BOOTSTRAP_ROLE_ARN_TEMPLATES
         ]
-        role.add_to_policy(iam.PolicyStatement(actions=["sts:AssumeRole"], resources=bootstrap_roles))
-        return role
+        self.deploy_role.add_to_policy(iam.PolicyStatement(actions=["sts:AssumeRole"], resources=bootstrap_roles))
 
-    def _diff_role(self, stack: Stack, config: DeploymentConfig) -> iam.Role:
-        pull_requests = f"repo:{config.github_repository}:pull_request:ref:refs/pull/*/merge"
         # Any incarnation of the application stack in this account and region (`.../stack/<name>/<id>`).
         application_stack = stack.format_arn(
             service="cloudformation",
@@ -137,7 +108,8 @@ class GitHubDeployAccess(Construct):
             arn_format=ArnFormat.SLASH_RESOURCE_NAME,
         )
         template_reader = iam.PolicyStatement(actions=list(DIFF_ROLE_ACTIONS), resources=[application_stack])
-        role = iam.Role(
+        pull_requests = f"repo:{config.github_repository}:pull_request:ref:refs/pull/*/merge"
+        self.diff_role = iam.Role(
             self,
             "DiffRole",
             assumed_by=iam.WebIdentityPrincipal(
@@ -153,29 +125,20 @@ class GitHubDeployAccess(Construct):
                 "stack's template"
             ),
             max_session_duration=ROLE_SESSION_DURATION,
-            # NOTE: an inline policy of the role itself, no sts:AssumeRole: see the module docstring.
+            # An inline policy of the role itself: it assumes no bootstrap role (docs/deploy.md says why).
             inline_policies={"ReadDeployedTemplate": iam.PolicyDocument(statements=[template_reader])},
         )
         # cdk-nag names the partition by its pseudo parameter; account and region are the config's.
         suppress_finding(
-            role,
+            self.diff_role,
             f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudformation:{stack.region}:{stack.account}"
             f":stack/{config.stack_name}/*]",
             "stack-id-wildcard",
         )
-        return role
 
 
 class GitHubDeployRoleStack(Stack):
-    def __init__(
-        self,
-        scope: Construct,
-        config: DeploymentConfig,
-        *,
-        qualifier: str = DefaultStackSynthesizer.DEFAULT_QUALIFIER,
-        existing_provider_arn: str | None = None,
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, scope: Construct, config: DeploymentConfig, **kwargs: Any) -> None:
         super().__init__(
             scope,
             deploy_role_stack_name(config),
@@ -183,9 +146,7 @@ class GitHubDeployRoleStack(Stack):
             description=f"GitHub OIDC deploy and diff roles for {config.github_repository} (deployed once by hand)",
             **kwargs,
         )
-        self.access = GitHubDeployAccess(
-            self, "GitHub", config=config, qualifier=qualifier, existing_provider_arn=existing_provider_arn
-        )
+        self.access = GitHubDeployAccess(self, "GitHub", config=config)
         outputs = {
             DEPLOY_ROLE_ARN_OUTPUT: (self.access.deploy_role.role_arn, "Repository variable AWS_DEPLOY_ROLE_ARN"),
             DIFF_ROLE_ARN_OUTPUT: (self.access.diff_role.role_arn, "Repository variable AWS_DIFF_ROLE_ARN"),
@@ -198,17 +159,8 @@ def build_deploy_role_app(
     outdir: str | None = None, context: Mapping[str, Any] | None = None
 ) -> tuple[App, GitHubDeployRoleStack]:
     """The deploy-role app from the same context as the main app (cdk.json plus `-c` flags), cdk-nag on."""
-    full_context = app_context(context)
-    config = load_config(full_context, overrides_from_context(full_context))
-    app = App(outdir=outdir, context=full_context)
-    stack = GitHubDeployRoleStack(
-        app,
-        config,
-        qualifier=str(full_context.get(BOOTSTRAP_QUALIFIER_CONTEXT_KEY) or DefaultStackSynthesizer.DEFAULT_QUALIFIER),
-        existing_provider_arn=full_context.get(EXISTING_PROVIDER_CONTEXT_KEY) or None,
-    )
-    apply_checks(app)
-    return app, stack
+    app, config = configured_app(outdir, context)
+    return app, GitHubDeployRoleStack(app, config)
 
 
 def main() -> None:

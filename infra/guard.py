@@ -1,8 +1,6 @@
 """The throttle guard's infrastructure: what the notifier needs to lower and restore the API stage's throttle
 while `api-request-spike` is in ALARM (the logic is functions/notifier/guard.py).
 
-The notifier gets the API's id, the stage's name and both sets of limits in its environment, and may call
-UpdateStage on that one stage and nothing else.
 NOTE: IAM authorizes API Gateway's management API by HTTP method on the resource path: UpdateStage is
 `apigateway:PATCH` on `arn:<partition>:apigateway:<region>::/apis/<apiId>/stages/<stageName>`.
 https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonapigatewaymanagementv2.html
@@ -26,12 +24,6 @@ GUARD_STAGE_ACTIONS: Final = ("apigateway:PATCH",)
 """UpdateStage, and no other call: GetStage (apigateway:GET) is not needed to set absolute limits."""
 
 
-def stage_arn(stage: apigw.HttpStage) -> str:
-    """The stage as IAM names it: no account, a path after `::`."""
-    stack = Stack.of(stage)
-    return f"arn:{stack.partition}:apigateway:{stack.region}::/apis/{stage.api.api_id}/stages/{stage.stage_name}"
-
-
 def attach_throttle_guard(notifier: PythonFunction, stage: apigw.HttpStage, config: DeploymentConfig) -> None:
     """Lets the notifier engage and release the guard on `stage` (the API's only one, `$default`)."""
     environment = {
@@ -43,4 +35,6 @@ def attach_throttle_guard(notifier: PythonFunction, stage: apigw.HttpStage, conf
         catalog.NORMAL_BURST_ENV: str(config.api_throttle_burst_requests),
     }
     notifier.add_environment(environment)
-    notifier.allow(GUARD_STAGE_ACTIONS, [stage_arn(stage)])
+    stack = Stack.of(stage)
+    stage_arn = f"arn:{stack.partition}:apigateway:{stack.region}::/apis/{stage.api.api_id}/stages/{stage.stage_name}"
+    notifier.allow(GUARD_STAGE_ACTIONS, [stage_arn])

@@ -1,5 +1,4 @@
-"""The one place that says how this project's Lambdas are built: runtime, architecture, logging, tracing,
-code asset, Powertools layer and a role that may only write its own logs."""
+"""How this project's Lambdas are built, said once (docs/architecture.md, "One Lambda factory")."""
 
 from __future__ import annotations
 
@@ -23,29 +22,25 @@ from constructs import Construct
 
 from infra.config import REPO_ROOT
 from infra.config_values import LOG_RETENTION_NAMES
-from infra.nag import suppress
+from infra.nag import arn_of, suppress, suppress_finding
 from infra.stateful import STATEFUL_REMOVAL_POLICY
 
 PYTHON_VERSION: Final = "3.13"
 RUNTIME: Final = lambda_.Runtime.PYTHON_3_13
 ARCHITECTURE: Final = lambda_.Architecture.ARM_64
 
-# The asset is the repository root reduced to functions/, so the handler's module path on Lambda
-# (functions.counter.app) is the one tests and the local runtime import.
-# NOTE: CDK's exclude globs do not match dot-names with `*`, so `.*` is excluded on its own: without it the asset
-# carried .git, .venv and the tool caches (hundreds of MB; Lambda takes at most 50 MB zipped).
+# An asset holds functions/ at its root, so the handler's module path on Lambda (functions.counter.app) is the one
+# tests and the local runtime import. Bytecode a run left (`make bench` imports a staged asset) is never packed, so
+# the same commit synthesizes the same asset hashes whatever ran before.
+# NOTE: files matching `exclude` are left out of the asset's fingerprint (its hash) as well as its content.
+# https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.FileFingerprintOptions.html
 BYTECODE_EXCLUDES: Final = ["**/__pycache__", "**/*.pyc"]
-"""What running the code leaves beside it (`make bench` imports a staged asset with bytecode writing on): never
-packed, so the same commit synthesizes the same asset hashes whatever ran before."""
-ASSET_EXCLUDES: Final = ["*", ".*", "!functions", "!functions/**", *BYTECODE_EXCLUDES]
-STAGED_ASSETS_DIR: Final = REPO_ROOT / "build" / "lambda-assets"
-"""Where assets with bundled distributions are assembled (not committed): one folder per content hash."""
-# Files an installer writes about the installation, not part of the distribution's content.
-_INSTALLER_FILES: Final = frozenset({"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"})
+STAGED_ASSETS_DIR: Final = REPO_ROOT / "build" / "lambda-assets"  # not committed: one folder per content hash
+_INSTALLER_FILES: Final = frozenset({"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"})  # not the content
 
 
 def pinned_version(package: str) -> str:
-    """The exact version pyproject.toml pins for a runtime dependency (the single source of versions)."""
+    """The exact version pyproject.toml pins for a runtime dependency."""
     project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
     for requirement in project["dependencies"]:
         match = re.fullmatch(rf"{re.escape(package)}(\[[^\]]*\])?==(?P<version>[\w.]+)", requirement)
@@ -83,10 +78,11 @@ class PythonFunction(Construct):
         tracing: lambda_.Tracing = lambda_.Tracing.ACTIVE,
         platform_logs: bool = True,
     ) -> None:
-        """`bundled_distributions`: pure-Python PyPI distributions (pinned in pyproject.toml) shipped in the asset;
-        `generated_files`: files made at synth (asset path → content) shipped beside the code; `platform_logs`:
-        False drops Lambda's own start and report lines of each invocation (its WARN-level events stay)."""
+        """`bundled_distributions`: pinned pure-Python distributions shipped in the asset; `generated_files`: asset
+        path → content made at synth; `platform_logs`: False drops Lambda's start and report lines."""
         super().__init__(scope, construct_id)
+        # One template parameter per stack, however many functions read it.
+        powertools_layer_arn = ssm.StringParameter.value_for_string_parameter(self, POWERTOOLS_LAYER_PARAMETER)
         self.role, self.log_group = role_writing_own_logs(
             self,
             role_id="Role",
@@ -101,8 +97,11 @@ class PythonFunction(Construct):
             runtime=RUNTIME,
             architecture=ARCHITECTURE,
             handler=handler,
-            code=_code(tuple(bundled_distributions), tuple(sorted((generated_files or {}).items()))),
-            layers=[_powertools_layer(self)],
+            code=lambda_.Code.from_asset(
+                str(staged_asset(tuple(bundled_distributions), tuple(sorted((generated_files or {}).items())))),
+                exclude=BYTECODE_EXCLUDES,
+            ),
+            layers=[lambda_.LayerVersion.from_layer_version_arn(self, "PowertoolsLayer", powertools_layer_arn)],
             memory_size=memory_mb,
             timeout=timeout,
             role=self.role,
@@ -129,23 +128,11 @@ class PythonFunction(Construct):
             self.function.add_environment(name, value)
 
 
-def _code(distributions: tuple[str, ...], generated: tuple[tuple[str, bytes], ...]) -> lambda_.Code:
-    if not distributions and not generated:
-        return lambda_.Code.from_asset(str(REPO_ROOT), exclude=ASSET_EXCLUDES)
-    # NOTE: files matching `exclude` are left out of the asset's fingerprint (its hash) as well as its content.
-    # https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.FileFingerprintOptions.html
-    return lambda_.Code.from_asset(str(staged_asset(distributions, generated)), exclude=BYTECODE_EXCLUDES)
-
-
 @cache
 def staged_asset(distributions: tuple[str, ...], generated: tuple[tuple[str, bytes], ...] = ()) -> Path:
-    """functions/ plus the files of the installed, pinned distributions and the `generated` (asset path,
-    content) files, in a folder named by its content.
-
-    NOTE: offline and without Docker: the files come from the environment the tests ran in, checked against the
-    pin, so synth is deterministic (same inputs → same folder → same asset hash). Only pure-Python distributions
-    qualify; they run unchanged on the Lambda platform.
-    """
+    """functions/, the installed pinned distributions' files and the `generated` files, in a folder named by its
+    content: offline, without Docker, deterministic (same inputs → same asset hash). Only pure-Python
+    distributions qualify; they run unchanged on the Lambda platform."""
     files = _function_files() | {rel: src for name in distributions for rel, src in _distribution_files(name).items()}
     contents = {rel: source.read_bytes() for rel, source in files.items()} | dict(generated)
     digest = hashlib.sha256()
@@ -194,47 +181,33 @@ def _distribution_files(name: str) -> dict[str, Path]:
 def role_writing_own_logs(
     scope: Construct, *, role_id: str, log_group_id: str, description: str, log_retention_days: int
 ) -> tuple[iam.Role, logs.LogGroup]:
-    """A Lambda execution role that may write only to its own retained log group, with the configured retention.
-
-    NOTE: instead of AWSLambdaBasicExecutionRole, whose logs:* grant covers every log group in the account.
-    """
+    """A Lambda execution role that may write only to its own retained log group: instead of
+    AWSLambdaBasicExecutionRole, whose logs:* grant covers every log group in the account."""
     log_group = logs.LogGroup(
         scope, log_group_id, retention=log_retention(log_retention_days), removal_policy=STATEFUL_REMOVAL_POLICY
     )
     role = iam.Role(scope, role_id, assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"), description=description)
-    role.add_to_policy(
-        iam.PolicyStatement(
-            actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-            resources=[log_group.log_group_arn],
-        )
-    )
+    log_group.grant_write(role)  # logs:CreateLogStream and logs:PutLogEvents on this group
     return role, log_group
 
 
-def _powertools_layer(scope: Construct) -> lambda_.ILayerVersion:
-    stack = Stack.of(scope)
-    layer_id = "PowertoolsLayer"
-    existing = stack.node.try_find_child(layer_id)
-    if existing is not None:
-        return existing  # type: ignore[return-value]
-    arn = ssm.StringParameter.value_for_string_parameter(stack, POWERTOOLS_LAYER_PARAMETER)
-    return lambda_.LayerVersion.from_layer_version_arn(stack, layer_id, arn)
-
-
 def log_retention(days: int) -> logs.RetentionDays:
-    """CDK's RetentionDays for a number of days that config validated."""
     return logs.RetentionDays[LOG_RETENTION_NAMES[days]]
 
 
-def scheduler_role(scope: Construct, description: str | None = None) -> iam.Role:
-    """A role EventBridge Scheduler assumes to invoke one function (LambdaInvoke grants it InvokeFunction on it).
+def scheduler_role(
+    scope: Construct, target: PythonFunction, invoke_reason: str, description: str | None = None
+) -> iam.Role:
+    """A role for one schedule (not CDK's stack-wide singleton), which LambdaInvoke lets invoke `target` and its
+    versions (`<arn>:*`, acknowledged with REASONS[invoke_reason]).
 
     NOTE: Scheduler invokes a Lambda target asynchronously (InvocationType Event) with the role it is given.
     https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-templated.html
-    Our own role rather than CDK's stack-wide singleton, so it serves one schedule; trusted by
-    scheduler.amazonaws.com for schedules of this account only (confused-deputy guard, as AWS recommends).
+    Trusted for schedules of this account only (confused-deputy guard, as AWS recommends).
     https://docs.aws.amazon.com/scheduler/latest/UserGuide/cross-service-confused-deputy-prevention.html"""
     principal = iam.ServicePrincipal(
         "scheduler.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Stack.of(scope).account}}
     )
-    return iam.Role(scope, "SchedulerRole", description=description, assumed_by=principal)
+    role = iam.Role(scope, "SchedulerRole", description=description, assumed_by=principal)
+    suppress_finding(role, f"AwsSolutions-IAM5[Resource::{arn_of(target.function)}:*]", invoke_reason)
+    return role

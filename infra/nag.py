@@ -1,8 +1,5 @@
-"""cdk-nag acknowledgements: every finding this app accepts, once, with the reason; applied per resource.
-
-cdk-nag 3 runs as a CDK policy-validation plugin: an unacknowledged finding fails synth, and the
-acknowledged ones are written to each resource's Metadata so a reviewer sees them in the template.
-"""
+"""cdk-nag (v3, a CDK policy-validation plugin): an unacknowledged finding fails synth; every finding this app
+accepts is acknowledged per resource with its reason below, written to the resource's Metadata for reviewers."""
 
 from __future__ import annotations
 
@@ -100,7 +97,7 @@ REASONS: Final[dict[str, str]] = {
 
 
 def suppress(construct: IConstruct, *rule_ids: str) -> None:
-    """Acknowledges the given findings on one construct and its children, with the reasons above."""
+    """Acknowledges the given findings on one construct and its children."""
     for rule_id in rule_ids:
         Validations.of(construct).acknowledge(Acknowledgment(id=rule_id, reason=REASONS[rule_id]))
 

@@ -1,7 +1,5 @@
 """The availability probe: a Lambda (functions/probe) that EventBridge Scheduler invokes every
-`probe_interval_minutes` to check the public site from outside, as a visitor's browser would (how Scheduler
-invokes it: lambda_factory.scheduler_role).
-"""
+`probe_interval_minutes` to check the public site and API from outside, as a visitor's browser would."""
 
 from __future__ import annotations
 
@@ -16,14 +14,12 @@ from constructs import Construct
 from functions.common import catalog
 from infra.config import DeploymentConfig
 from infra.lambda_factory import PythonFunction, scheduler_role
-from infra.nag import arn_of, suppress_finding
 
 PROBE_MEMORY_MB: Final = 128
 PROBE_TIMEOUT: Final = Duration.seconds(30)
 """Three requests of at most 5 s each (functions/common/http.py), plus a cold start: well inside 30 s."""
 PROBE_RETRY_ATTEMPTS: Final = 0
-"""Neither Scheduler nor Lambda retries a probe: a retry would put a second datapoint in the alarm's period, and
-the next probe comes one interval later anyway."""
+"""Neither Scheduler nor Lambda retries a probe: a retry would put a second datapoint in the alarm's period."""
 PROBE_MAX_EVENT_AGE: Final = Duration.minutes(1)
 """A probe not started within a minute is dropped (the minimum both services accept): a late one tells nothing."""
 
@@ -59,9 +55,6 @@ class AvailabilityProbe(Construct):
             tracing=lambda_.Tracing.DISABLED,
         )
         self.probe.function.configure_async_invoke(retry_attempts=PROBE_RETRY_ATTEMPTS)
-        self.scheduler_role = scheduler_role(
-            self, "EventBridge Scheduler: invokes the availability probe, nothing else"
-        )
         self.schedule = scheduler.Schedule(
             self,
             "Schedule",
@@ -69,10 +62,13 @@ class AvailabilityProbe(Construct):
             schedule=scheduler.ScheduleExpression.rate(Duration.minutes(config.probe_interval_minutes)),
             target=scheduler_targets.LambdaInvoke(
                 self.probe.function,
-                role=self.scheduler_role,
+                role=scheduler_role(
+                    self,
+                    self.probe,
+                    "probe-invoke",
+                    "EventBridge Scheduler: invokes the availability probe, nothing else",
+                ),
                 retry_attempts=PROBE_RETRY_ATTEMPTS,
                 max_event_age=PROBE_MAX_EVENT_AGE,
             ),
         )
-        invoke_finding = f"AwsSolutions-IAM5[Resource::{arn_of(self.probe.function)}:*]"
-        suppress_finding(self.scheduler_role, invoke_finding, "probe-invoke")

@@ -1,13 +1,10 @@
 """How stateful resources (tables, log groups, the queues where failures are parked) are kept: one policy, said once.
 
-NOTE: CloudFormation's RetainExceptOnCreate keeps the resource when an update replaces or removes it and when the
-stack is deleted, but deletes it when the stack operation that created it rolls back, so a failed first deploy
-leaves no debris behind to clean up before the retry.
+NOTE: CloudFormation's RetainExceptOnCreate keeps the resource on an update that replaces or removes it and on stack
+deletion, but deletes it when the operation that created it rolls back: a failed first deploy leaves no debris.
 https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html
-
-NOTE: for the same reason no table has DynamoDB deletion protection: CloudFormation's rollback of a failed create
-would be refused by DeleteTable, leaving the stack in ROLLBACK_FAILED with the table stuck in it. Tables keep
-point-in-time recovery instead, and DynamoDB keeps a system backup for 35 days of a table deleted with it on.
+NOTE: so no table has deletion protection either: DeleteTable would refuse the rollback of a failed create (stack
+in ROLLBACK_FAILED). Tables keep point-in-time recovery instead: a system backup for 35 days after deletion.
 https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/PointInTimeRecovery_Howitworks.html
 """
 
@@ -25,8 +22,7 @@ PARKED_RETENTION: Final = Duration.days(14)
 
 
 def parking_queue(scope: Construct, construct_id: str) -> sqs.Queue:
-    """A queue where what failed is parked for the owner (the notifier's dead letters): encrypted,
-    TLS only, kept as long as SQS keeps anything, and retained like the rest of the state."""
+    """A queue where what failed is parked for the owner (the notifier's dead letters), retained like all state."""
     return sqs.Queue(
         scope,
         construct_id,
