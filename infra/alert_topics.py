@@ -5,7 +5,7 @@ for failures of the notifier path itself); TLS only, under one customer-managed 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
@@ -18,6 +18,13 @@ from functions.common import catalog
 from infra.config import DeploymentConfig
 from infra.monitoring.alarm_spec import AlertRoute
 from infra.nag import suppress
+
+# NOTE: what the alerting-health emails deliver: a change into or out of ALARM. SNS itself drops the rest, such as a
+# new alarm's first INSUFFICIENT_DATA → OK after a deploy, which would otherwise reach the owner's inbox (these
+# emails bypass the notifier and its quiet-inbox rule). A filter on the message body (CloudWatch's JSON), with the
+# "$or" operator: https://docs.aws.amazon.com/sns/latest/dg/sns-message-filtering-scope.html,
+# https://docs.aws.amazon.com/sns/latest/dg/and-or-logic.html
+INTO_OR_OUT_OF_ALARM: Final = {"$or": [{"NewStateValue": ["ALARM"]}, {"OldStateValue": ["ALARM"]}]}
 
 
 class AlertTopics(Construct):
@@ -47,7 +54,12 @@ class AlertTopics(Construct):
         self.alerting_health_topic = self._topic("AlertingHealthTopic", "Resume backend alerting health")
         for recipient in config.alert_recipients:
             # Plain SNS email: works with no Lambda and no SES; each recipient confirms it once (docs/alerting.md).
-            self.alerting_health_topic.add_subscription(subscriptions.EmailSubscription(recipient))
+            subscription = self.alerting_health_topic.add_subscription(subscriptions.EmailSubscription(recipient))
+            # CDK's filter_policy_with_message_body has no "$or": the L1 properties take the policy as it is.
+            cfn_subscription = subscription.node.default_child
+            assert isinstance(cfn_subscription, sns.CfnSubscription)
+            cfn_subscription.filter_policy = INTO_OR_OUT_OF_ALARM
+            cfn_subscription.filter_policy_scope = "MessageBody"
         self.by_route: dict[AlertRoute, sns.ITopic] = {
             AlertRoute.OWNER: self.alarm_topic,
             AlertRoute.ALERTING_HEALTH: self.alerting_health_topic,

@@ -22,6 +22,8 @@ class Subscription:
     """The logical id of the subscribed function (protocol lambda)."""
     dead_letter_queue: str | None
     """The logical id of the queue its RedrivePolicy sends undeliverable messages to."""
+    body_filter: Mapping[str, Any] | None = None
+    """Its FilterPolicy when the policy applies to the message body (FilterPolicyScope MessageBody)."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ def read_subscriptions(template: LocalTemplate) -> tuple[Subscription, ...]:
             endpoint=template.resolve(props["Endpoint"]),
             function=referenced(props["Endpoint"]) if props["Protocol"] == "lambda" else None,
             dead_letter_queue=referenced((props.get("RedrivePolicy") or {}).get("deadLetterTargetArn")),
+            body_filter=props.get("FilterPolicy") if props.get("FilterPolicyScope") == "MessageBody" else None,
         )
         for logical_id, props in template.each("AWS::SNS::Subscription")
     )

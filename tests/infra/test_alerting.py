@@ -27,6 +27,7 @@ from functions.notifier.alarm_message import parse_alarm_message
 from functions.notifier.guard import GuardAction, GuardOutcome, ThrottleLimits
 from functions.notifier.presentation import MAX_SUBJECT_CHARS, alarm_title
 from functions.notifier.sender import AlertDeliveryError
+from infra.alert_topics import INTO_OR_OUT_OF_ALARM
 from infra.config import REPO_ROOT, DeploymentConfig
 from infra.monitoring.counter import COUNTER_THROTTLES_ALARM, VISIT_STORE_FAILURES_ALARM
 from infra.monitoring.http_api import API_5XX_ALARM, API_P99_LATENCY_ALARM, API_REQUEST_SPIKE_ALARM
@@ -37,6 +38,7 @@ from tests.support import alarm_events
 from tests.support.caches import clear_cached_factories
 from tests.support.metric_paths import lambdas_on_moto
 from tools.local.lambda_runtime.events import LocalLambdaContext
+from tools.local.sns import body_matches
 
 RUNBOOK = REPO_ROOT / "docs" / "runbook.md"
 PERIOD_SECONDS = 300
@@ -425,6 +427,17 @@ def test_alerting_health_reaches_every_recipient_by_plain_email_not_through_the_
     assert sorted((s["Properties"]["Protocol"], s["Properties"]["Endpoint"]) for s in subscriptions.values()) == sorted(
         ("email", recipient) for recipient in config.alert_recipients
     )
+    # And each gets what needs its owner only: SNS drops a new alarm's first OK (its body filter), and the owner
+    # still hears of a change into ALARM and out of it
+    policies = {
+        (s["Properties"]["FilterPolicyScope"], json.dumps(s["Properties"]["FilterPolicy"]))
+        for s in subscriptions.values()
+    }
+    assert policies == {("MessageBody", json.dumps(INTO_OR_OUT_OF_ALARM))}
+    new_alarms_first_ok = {"OldStateValue": "INSUFFICIENT_DATA", "NewStateValue": "OK"}
+    assert not body_matches(INTO_OR_OUT_OF_ALARM, new_alarms_first_ok)
+    for old, new in (("INSUFFICIENT_DATA", "ALARM"), ("OK", "ALARM"), ("ALARM", "OK"), ("ALARM", "INSUFFICIENT_DATA")):
+        assert body_matches(INTO_OR_OUT_OF_ALARM, {"OldStateValue": old, "NewStateValue": new})
 
 
 # --- the notifier ------------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """SNS locally: a message published to a topic (an alarm's JSON, as CloudWatch publishes it) is stored on the
 emulator's SNS and delivered to the template's subscriptions, which moto's SNS does not do: a Lambda through the
-runtime (asynchronously: retried, then to its on-failure queue), a plain email subscription into the outbox, once
-confirmed, with CloudWatch's email text and SNS's footer.
+runtime (asynchronously: retried, then to its on-failure queue), a plain email subscription into the outbox, through
+its filter policy, with CloudWatch's email text and SNS's footer.
 
 NOTE: a delivery to a Lambda is done once Lambda accepts the asynchronous invocation; one Lambda refuses (the function
 gone) is a client-side error: not retried, counted once in NumberOfNotificationsFailed, and sent to the
@@ -11,6 +11,7 @@ subscription's dead-letter queue: https://docs.aws.amazon.com/sns/latest/dg/sns-
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from stack_model.stack import StackModel
@@ -43,9 +44,6 @@ class SnsFanout:
         self._runtime = runtime
         self._outbox = outbox
         self._metrics = metrics
-        self.emails_confirmed = False
-        """NOTE: SNS delivers to an email subscription only once its address confirmed it (the owner's click,
-        https://docs.aws.amazon.com/sns/latest/dg/sns-email-notifications.html); LocalSystem confirms them."""
 
     def alarm_changed(self, change: StateChange) -> None:
         """CloudWatch's notification of a state change, to the alarm's ALARM or OK actions (none for
@@ -65,7 +63,10 @@ class SnsFanout:
         """`email_text`: what email subscriptions get instead of `message` (CloudWatch's text rendering)."""
         message_id = self._sns.publish(TopicArn=topic_arn, Message=message, Subject=subject)["MessageId"]
         for index, subscription in enumerate(self._model.subscriptions):
-            if subscription.topic != topic_arn or (subscription.protocol == "email" and not self.emails_confirmed):
+            if subscription.topic != topic_arn:
+                continue
+            if subscription.body_filter is not None and not body_matches(subscription.body_filter, json.loads(message)):
+                self._metrics.record("AWS/SNS", "NumberOfNotificationsFilteredOut", _topic(topic_arn), 1)
                 continue
             delivered = True
             if subscription.protocol == "email":
@@ -77,7 +78,7 @@ class SnsFanout:
                 event = sns_event(topic_arn, message, subject=subject, message_id=message_id)
                 delivered = self._deliver(subscription.function, event, subscription.dead_letter_queue)
             outcome = "NumberOfNotificationsDelivered" if delivered else "NumberOfNotificationsFailed"
-            self._metrics.record("AWS/SNS", outcome, {"TopicName": topic_arn.rsplit(":", 1)[-1]}, 1)
+            self._metrics.record("AWS/SNS", outcome, _topic(topic_arn), 1)
 
     def _deliver(self, function_id: str, event: dict[str, Any], dead_letter_queue: str | None) -> bool:
         """False when Lambda refused the invocation (SNS's failed delivery, see the NOTE at the top)."""
@@ -98,6 +99,25 @@ class SnsFanout:
         self._sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(event))
         depth = queued_messages(self._sqs, queue_id)
         self._metrics.record("AWS/SQS", "ApproximateNumberOfMessagesVisible", {"QueueName": queue_id}, depth)
+
+
+def body_matches(policy: Mapping[str, Any], body: Mapping[str, Any]) -> bool:
+    """SNS's filter policy on a message body, for what the stack's policies use: each key's list of exact strings
+    (AND across keys) and "$or" over such policies; anything else is refused rather than guessed.
+    https://docs.aws.amazon.com/sns/latest/dg/and-or-logic.html"""
+    for key, allowed in policy.items():
+        if key == "$or":
+            if not any(body_matches(option, body) for option in allowed):
+                return False
+        elif not all(isinstance(value, str) for value in allowed):
+            raise ValueError(f"filter policy on {key!r}: only exact strings are emulated locally, not {allowed}")
+        elif body.get(key) not in allowed:
+            return False
+    return True
+
+
+def _topic(topic_arn: str) -> dict[str, str]:
+    return {"TopicName": topic_arn.rsplit(":", 1)[-1]}
 
 
 def _unsubscribe_footer(subscription_arn: str, endpoint: str) -> str:

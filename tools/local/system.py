@@ -229,12 +229,8 @@ class LocalSystem:
         return load_config(context, overrides_from_context(context))
 
     def evaluate_alarms(self) -> list[StateChange]:
-        """One evaluation round (the alarm loop runs them); returns the state changes. The alerting-health email
-        subscriptions are confirmed after the first: on AWS the new alarms' first OK reaches no inbox, the owner
-        confirming later (docs/local.md#emails-at-start-up)."""
-        changes = self.alarm_watch.evaluate()
-        self.fanout.emails_confirmed = True
-        return changes
+        """One evaluation round (the alarm loop runs them); returns the state changes."""
+        return self.alarm_watch.evaluate()
 
     @property
     def runtime(self) -> LambdaRuntime:

@@ -17,7 +17,7 @@ from stack_model.stack import StackModel
 from tools.local.cloudwatch.metrics import MetricStore
 from tools.local.lambda_runtime.runtime import FunctionNotFoundError, FunctionThrottledError, Invocation, LambdaRuntime
 from tools.local.ses import Outbox
-from tools.local.sns import SnsFanout
+from tools.local.sns import SnsFanout, body_matches
 
 PLATFORM = {"AWS_ENDPOINT_URL": "http://127.0.0.1:1", "AWS_DEFAULT_REGION": "us-east-1"}
 HANDLER = "tests.unit.local.handlers.first.lambda_handler"
@@ -126,7 +126,6 @@ def test_sns_counts_a_delivery_lambda_refused_as_failed_and_dead_letters_it(
     metrics = MetricStore()
     runtime = LambdaRuntime(model, platform=PLATFORM, metrics=metrics, logs_dir=tmp_path)
     fanout = SnsFanout(model, sns=sns, sqs=sqs, runtime=runtime, outbox=Outbox(), metrics=metrics)
-    fanout.emails_confirmed = True
     topic_arn = model.source.resolve({"Ref": "AlarmTopic"})
     # Given a delivered notification (the email too)
     fanout.publish(topic_arn, json.dumps({"AlarmName": "a"}), "ALARM: a")
@@ -144,22 +143,33 @@ def test_sns_counts_a_delivery_lambda_refused_as_failed_and_dead_letters_it(
     assert _points(metrics, "AWS/SQS")["ApproximateNumberOfMessagesVisible"] == [1]
 
 
-def test_an_email_subscription_gets_nothing_until_confirmed(aws: tuple[Any, Any], tmp_path: Path) -> None:
+def test_an_email_subscription_gets_only_what_its_body_filter_lets_through(
+    aws: tuple[Any, Any], tmp_path: Path
+) -> None:
     sns, sqs = aws
-    model = StackModel.from_template(_template())
+    template = _template()
+    into_or_out_of_alarm = {"$or": [{"NewStateValue": ["ALARM"]}, {"OldStateValue": ["ALARM"]}]}
+    email = template["Resources"]["OwnerSubscription"]["Properties"]
+    email |= {"FilterPolicy": into_or_out_of_alarm, "FilterPolicyScope": "MessageBody"}
+    model = StackModel.from_template(template)
     metrics, outbox = MetricStore(), _NoSesOutbox()
     runtime = LambdaRuntime(model, platform=PLATFORM, metrics=metrics, logs_dir=tmp_path)
     fanout = SnsFanout(model, sns=sns, sqs=sqs, runtime=runtime, outbox=outbox, metrics=metrics)
     topic_arn = model.source.resolve({"Ref": "AlarmTopic"})
-    # Given the subscription not yet confirmed: nothing reaches its address
-    fanout.publish(topic_arn, json.dumps({"AlarmName": "a"}), "ALARM: a", email_text="the text")
-    assert outbox.emails() == []
-    # When its owner confirmed it: the next notification arrives, as email subscribers get it, with SNS's footer
-    fanout.emails_confirmed = True
-    fanout.publish(topic_arn, json.dumps({"AlarmName": "b"}), "ALARM: b", email_text="the text")
-    (sent,) = outbox.emails()
-    assert (sent.channel, sent.subject) == ("sns-email", "ALARM: b")
-    assert sent.text.startswith("the text\n\n--\nIf you wish to stop receiving notifications from this topic")
+    # When a new alarm's first OK, then an ALARM and its OK are published (CloudWatch's JSON, with its text)
+    for old, new in (("INSUFFICIENT_DATA", "OK"), ("OK", "ALARM"), ("ALARM", "OK")):
+        body = json.dumps({"AlarmName": "a", "OldStateValue": old, "NewStateValue": new})
+        fanout.publish(topic_arn, body, f"{new}: a", email_text=f"{old} to {new}")
+    # Then the address got the ALARM and its OK, as email subscribers get them, with SNS's footer
+    assert [sent.subject for sent in outbox.emails()] == ["ALARM: a", "OK: a"]
+    assert outbox.emails()[0].text.startswith("OK to ALARM\n\n--\nIf you wish to stop receiving notifications")
+    # And SNS counted the first one as filtered out
+    assert _points(metrics, "AWS/SNS")["NumberOfNotificationsFilteredOut"] == [1]
+
+
+def test_a_body_filter_the_local_sns_cannot_evaluate_is_refused() -> None:
+    with pytest.raises(ValueError, match="only exact strings"):
+        body_matches({"NewStateValue": [{"anything-but": "OK"}]}, {"NewStateValue": "ALARM"})
 
 
 class _NoSesOutbox(Outbox):
