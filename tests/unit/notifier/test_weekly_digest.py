@@ -28,11 +28,12 @@ from functions.digest.figures import (
     week_figures,
     week_start,
 )
+from functions.digest.readers import VisitsReader
 from functions.digest.render import DigestMessage
 from functions.notifier.presentation import AlertLinks
 from infra.monitoring.counter import COUNTER_THROTTLES_ALARM
 from infra.monitoring.http_api import API_5XX_ALARM, API_P99_LATENCY_ALARM
-from tests.unit.notifier.conftest import STACK_NAME, Invoke
+from tests.unit.notifier.conftest import STACK_NAME, VISITS_TABLE, Invoke
 
 SCHEDULED = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 """A Monday 08:00 UTC: the default schedule's run reports 2026-11-23 to 2026-11-29, against 11-16 to 11-22."""
@@ -176,11 +177,14 @@ def test_alarms_that_fired_and_for_how_long_from_the_alarm_history() -> None:
 def _digest(alarms: tuple[AlarmEpisode, ...] | None = ()) -> Digest:
     cloudwatch = boto3.client("cloudwatch")
     _seed(cloudwatch)
-    built = build_digest(cloudwatch, [], now=SCHEDULED, so_far=False, delivery_id="digest:2026-11-30T08:00:00+00:00")
+    visits = VisitsReader(boto3.client("dynamodb"), VISITS_TABLE)
+    built = build_digest(
+        cloudwatch, visits, [], now=SCHEDULED, so_far=False, delivery_id="digest:2026-11-30T08:00:00+00:00"
+    )
     return Digest(built.delivery_id, built.generated_at, False, built.this_week, built.last_week, alarms)
 
 
-def test_every_channel_renders_the_figures_the_alarms_and_the_dashboard_link(notifier_env: None) -> None:
+def test_every_channel_renders_the_figures_the_alarms_and_the_dashboard_link(visits_table: str) -> None:
     episode = AlarmEpisode(
         "ResumeBackend-api-5xx-errors",
         datetime(2026, 11, 24, 10, tzinfo=UTC),
@@ -202,7 +206,7 @@ def test_every_channel_renders_the_figures_the_alarms_and_the_dashboard_link(not
     slack = message.slack()
     assert slack["text"] == email.subject
     assert slack["blocks"][1]["fields"][0] == {"type": "mrkdwn", "text": "*Views*\n9 (-10% vs last week; last week 10)"}
-    assert slack["blocks"][3]["elements"][0]["url"] == DASHBOARD
+    assert slack["blocks"][4]["elements"][0]["url"] == DASHBOARD
     payload = message.webhook()
     assert payload["version"] == 1
     assert payload["type"] == "digest"
