@@ -97,8 +97,8 @@ def _midnight(at: datetime) -> datetime:
 def take_note(client: DynamoDBClient, table_name: str, at: datetime) -> Note | None:
     """The note of the run scheduled at `at`, or None when there is nothing to tell (or a later run told it).
     Reads: the state item (consistent), the link registry, the untold links, the totals item, and past days'
-    items only when the day changed since the run before. Writes the state item when something was told, on
-    the first run and on the first run of a day."""
+    items only when the day changed since the run before. Writes the state item every run (1 WRU), so the next
+    note's period starts at this run."""
     visits = VisitsReader(client, table_name)
     at = at.astimezone(UTC)
     state = NotesState.from_item(visits.item(catalog.NOTES_STATE_KEY, consistent=True))
@@ -118,8 +118,6 @@ def take_note(client: DynamoDBClient, table_name: str, at: datetime) -> Note | N
     else:
         downloads = _downloads_since(visits, state, day, today)
     note = Note(since, at, tuple(first_opens), max(downloads, 0))
-    if not first_run and note.empty and day == state.downloads_day:
-        return None  # nothing new: no write either
     told = state.told | {link.code for link in opened}
     if not _remember(client, table_name, state, at, told, day, today, note):
         return _told_by_another(visits, at)
@@ -133,7 +131,8 @@ def _downloads_since(visits: VisitsReader, state: NotesState, day: str, today: i
     current = date.fromisoformat(day)
     known = date.fromisoformat(state.downloads_day)
     start = max(known, current - timedelta(days=MAX_DAYS_BACK))
-    past = visits.days([start + timedelta(days=n) for n in range((current - start).days)], None)
+    # Consistent: the day item was written just before the totals item moved on to the new day.
+    past = visits.days([start + timedelta(days=n) for n in range((current - start).days)], None, consistent=True)
     seen = state.downloads_seen if start == known else 0
     return sum(figures.downloads for figures in past) - seen + today
 

@@ -66,12 +66,13 @@ class VisitsReader:
         response = self.client.get_item(TableName=self.table_name, Key=_key(key), ConsistentRead=consistent)
         return response.get("Item")
 
-    def items(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+    def items(self, keys: Iterable[str], *, consistent: bool = False) -> dict[str, dict[str, Any]]:
         """The items of these keys that exist, by key, in BatchGetItem calls of at most BATCH_KEYS."""
         wanted = sorted(set(keys))
         found: dict[str, dict[str, Any]] = {}
         for start in range(0, len(wanted), BATCH_KEYS):
-            request: Any = {self.table_name: {"Keys": [_key(key) for key in wanted[start : start + BATCH_KEYS]]}}
+            batch = [_key(key) for key in wanted[start : start + BATCH_KEYS]]
+            request: Any = {self.table_name: {"Keys": batch, "ConsistentRead": consistent}}
             for _ in range(MAX_BATCH_ROUNDS):
                 response = self.client.batch_get_item(RequestItems=request)
                 for item in response["Responses"].get(self.table_name, []):
@@ -83,10 +84,12 @@ class VisitsReader:
                 raise RuntimeError(f"BatchGetItem left keys unread after {MAX_BATCH_ROUNDS} rounds")
         return found
 
-    def days(self, days: Sequence[date], totals: Mapping[str, Any] | None) -> tuple[DayReaders, ...]:
+    def days(
+        self, days: Sequence[date], totals: Mapping[str, Any] | None, *, consistent: bool = False
+    ) -> tuple[DayReaders, ...]:
         """Each day's downloads and sources: from its day item, or from the totals item (`totals`, already read)
         for the day it still counts (copied to the day's item by the next day's first write)."""
-        items = self.items(catalog.DAY_KEY_PREFIX + day.isoformat() for day in days)
+        items = self.items((catalog.DAY_KEY_PREFIX + day.isoformat() for day in days), consistent=consistent)
         totals = totals or {}
         stored_day = text(totals, catalog.TODAY_ATTRIBUTE)
         figures = []

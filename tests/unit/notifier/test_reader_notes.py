@@ -64,9 +64,10 @@ def _make_link(code: str, made: datetime = DAY - timedelta(days=3)) -> None:
 def test_a_first_open_is_told_once_with_the_hour_and_no_visitor(
     invoke_digest: Invoke, readers: Readers, sent_emails: Callable[[], list[SentEmail]]
 ) -> None:
-    # Given a link made with `make link`, a first run that found nothing, and the link's first open at 13:20
+    # Given a link made with `make link`, hourly runs that found nothing, and the link's first open at 13:20
     _make_link("acme-2026-12")
-    assert _run(invoke_digest, RUN_13) == {"note": None, "deliveries": {}}
+    for quiet in (RUN_13 - timedelta(hours=2), RUN_13 - timedelta(hours=1), RUN_13):
+        assert _run(invoke_digest, quiet) == {"note": None, "deliveries": {}}
     readers.now = RUN_13 + timedelta(minutes=20)
     readers.view(1, link="acme-2026-12")
     # When the next run comes, and Lambda retries that same run
