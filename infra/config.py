@@ -134,6 +134,11 @@ class DeploymentConfig(_Strict):
     digest_schedule: SchedulerCron | None = "cron(0 8 ? * MON *)"
     """When the weekly digest goes to every alert channel: a Scheduler cron expression in UTC (the default: Mondays
     08:00, for the ISO week just ended), or null for no digest ([alerting.md](alerting.md#weekly-digest))."""
+    reader_notes: bool = False
+    """Send a note on every alert channel, at most one an hour, when an application link (`make link`) was opened
+    for the first time or the résumé was downloaded since the hour before: the link's code, the hour and the number
+    of downloads, never who. An hourly run of the digest's function (720 a month, well under a cent a month at
+    us-east-1 prices); `false`: no schedule, nothing runs, no cost ([alerting.md](alerting.md#notes))."""
     hosting: Hosting
     """'amplify' or 's3-cloudfront' ([hosting.md](hosting.md))."""
     site_domain: Domain | None

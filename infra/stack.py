@@ -90,7 +90,7 @@ class ResumeBackendStack(Stack):
         )
         # The notifier links an alarm to its runbook section only when it is one of these.
         notifier.notifier.add_environment({catalog.ALARM_IDS_ENV: ",".join(sorted(self.alarms.alarms))})
-        if config.digest_schedule is not None:
+        if config.digest_schedule is not None or config.reader_notes:
             self.digest = WeeklyDigest(
                 self,
                 "Digest",
@@ -98,6 +98,7 @@ class ResumeBackendStack(Stack):
                 schedule_expression=config.digest_schedule,
                 notifier=notifier,
                 alarms=self.alarms.alarms,
+                table=self.visits.table,
             )
         self.monitoring = OperationsDashboard(
             self,

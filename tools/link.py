@@ -1,6 +1,8 @@
 """`make link NAME=acme-2026-12`: makes an application link's code, with the owner's own AWS credentials, and
 prints the link to paste into that application (`<site url>?ref=acme-2026-12`). Only codes made here count under
 their own name in `make stats`; a view with any other code counts under "(other)" (docs/privacy.md says why).
+Each code is also listed in one registry item, which the weekly digest and the notes read instead of scanning the
+table; a code made before the registry existed is listed by making it again (its figures are kept).
 
     python -m tools.link acme-2026-12             # the stack named in cdk.json, in its account and region
     python -m tools.link acme-2026-12 --local     # the running `make dev`
@@ -26,7 +28,8 @@ LINK_CODE: Final = re.compile(catalog.LINK_CODE_PATTERN)
 
 
 def create_link(client: Any, table_name: str, code: str, *, today: str) -> bool:
-    """Writes the code's item (True), or leaves an existing one and its figures as they are (False)."""
+    """Writes the code's item (True), or leaves an existing one and its figures as they are (False); either way
+    the code is in the registry item (a set: adding a code twice keeps one)."""
     if LINK_CODE.fullmatch(code) is None:
         raise ValueError(
             f"{code!r} is not a code: 1 to 40 of a-z, 0-9 and '-', starting with a letter or digit (e.g. acme-2026-12)"
@@ -44,8 +47,17 @@ def create_link(client: Any, table_name: str, code: str, *, today: str) -> bool:
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
             raise
-        return False
-    return True
+        created = False
+    else:
+        created = True
+    client.update_item(
+        TableName=table_name,
+        Key={catalog.VISITS_PARTITION_KEY: {"S": catalog.LINK_REGISTRY_KEY}},
+        UpdateExpression="ADD #codes :code",
+        ExpressionAttributeNames={"#codes": catalog.LINK_CODES_ATTRIBUTE},
+        ExpressionAttributeValues={":code": {"SS": [code]}},
+    )
+    return created
 
 
 def link_url(site_url: str, code: str) -> str:

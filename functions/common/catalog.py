@@ -203,6 +203,30 @@ WEBHOOK_CHANNEL: Final = "webhook"
 DIGEST_EVENT_KIND: Final = "weekly-digest"
 DIGEST_SCHEDULE_ID: Final = "WeeklyDigest"
 """The schedule's construct id (infra/digest.py); the local system finds the digest's event in the template by it."""
+# The digest also reads the visits table (read-only): the week's day items, the totals item, the link registry and
+# the links it names (functions/digest/readers.py).
+LINK_REGISTRY_KEY: Final = "links"
+"""The item listing every code `make link` made (LINK_CODES_ATTRIBUTE), so the digest and the notes read the links
+by key instead of scanning the table. Not a `link#` key, so the counter never writes it and `make stats` never
+counts it as a link."""
+LINK_CODES_ATTRIBUTE: Final = "codes"
+"""On the registry item: a string set of codes (LINK_CODE_PATTERN)."""
+
+# Notes (config reader_notes): an hourly run of the digest's function, {"kind": NOTES_EVENT_KIND, "scheduled_time":
+# <the run's scheduled time>}, tells the owner of first opens of application links and of downloads since the run
+# before, in one message (functions/digest/notes.py). What it already told lives in one item.
+NOTES_EVENT_KIND: Final = "reader-notes"
+NOTES_SCHEDULE_ID: Final = "ReaderNotes"
+NOTES_STATE_KEY: Final = "notes#state"
+NOTES_LAST_RUN_ATTRIBUTE: Final = "last_run"
+"""The scheduled time (ISO 8601 UTC) of the last run that wrote the item: the start of the next note's period."""
+NOTES_TOLD_LINKS_ATTRIBUTE: Final = "told_links"
+"""Codes whose first open was told (or was before the notes began): never told again, never read again."""
+NOTES_DOWNLOADS_DAY_ATTRIBUTE: Final = "downloads_day"
+NOTES_DOWNLOADS_SEEN_ATTRIBUTE: Final = "downloads_seen"
+"""The downloads of NOTES_DOWNLOADS_DAY_ATTRIBUTE already told (or counted before the notes began)."""
+NOTES_LAST_NOTE_ATTRIBUTE: Final = "last_note"
+"""What the last run told, as JSON: a retry of that run delivers the same note (each channel at most once)."""
 
 # Custom metrics (unit: Count), emitted as EMF by the notifier.
 ALERT_EMAILS_SENT_METRIC: Final = "AlertEmailsSent"

@@ -1,5 +1,6 @@
-"""Lambda entry point of the weekly digest (docs/alerting.md): EventBridge Scheduler invokes it with the run's
-scheduled time; it delivers the week's figures on every alert channel, once per run. A failed delivery fails it.
+"""Lambda entry point of the weekly digest and of the notes (docs/alerting.md): EventBridge Scheduler invokes it
+with the run's kind and scheduled time; the digest delivers the week's figures on every alert channel, once per
+run; a notes run delivers one note when there is one. A failed delivery fails it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ from aws_lambda_powertools import Logger
 from botocore.config import Config
 
 from functions.common import catalog
+from functions.common.env import required_env
 from functions.digest.figures import build_digest
+from functions.digest.notes import NoteMessage, take_note
+from functions.digest.readers import VisitsReader
 from functions.digest.render import DigestMessage
 from functions.notifier.delivery import IDEMPOTENCY_CONFIG, Deliveries, configured_channels, raise_for_failures
 from functions.notifier.presentation import AlertLinks
@@ -21,6 +25,7 @@ from functions.notifier.presentation import AlertLinks
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
     from mypy_boto3_cloudwatch.client import CloudWatchClient
+    from mypy_boto3_dynamodb.client import DynamoDBClient
 
 logger = Logger(service=catalog.DIGEST_SERVICE)
 
@@ -32,6 +37,12 @@ _CLOUDWATCH_CONFIG: Final = Config(
 @cache
 def cloudwatch_client() -> CloudWatchClient:
     return boto3.client("cloudwatch", config=_CLOUDWATCH_CONFIG)
+
+
+@cache
+def dynamodb_client() -> DynamoDBClient:
+    # Reads and the notes' one conditional write: a retried conditional write is answered, never applied twice.
+    return boto3.client("dynamodb", config=_CLOUDWATCH_CONFIG)
 
 
 @cache
@@ -52,12 +63,23 @@ def scheduled_time(event: dict[str, Any]) -> datetime:
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """The weekly digest, built from CloudWatch as of the scheduled time (the week so far when `so_far`)."""
+    """The weekly digest, built from CloudWatch and the visits table as of the scheduled time (the week so far
+    when `so_far`); or, for an event of kind NOTES_EVENT_KIND, the run's note."""
     IDEMPOTENCY_CONFIG.register_lambda_context(context)
     at, where = scheduled_time(event), AlertLinks.from_environment()
+    table_name = required_env(catalog.TABLE_NAME_ENV)
+    if event.get("kind") == catalog.NOTES_EVENT_KIND:
+        note = take_note(dynamodb_client(), table_name, at)
+        if note is None:
+            return {"note": None, "deliveries": {}}
+        message = NoteMessage(note, where)
+        sent = deliveries().deliver(message)
+        raise_for_failures(sent)
+        return {"note": message.delivery_id, "deliveries": {name: r.reference for name, r in sent.delivered.items()}}
     alarm_names = [catalog.alarm_name(where.stack_name, alarm_id) for alarm_id in sorted(where.alarm_ids)]
     digest = build_digest(
         cloudwatch_client(),
+        VisitsReader(dynamodb_client(), table_name),
         alarm_names,
         now=at,
         so_far=event.get("so_far") is True,

@@ -1,6 +1,7 @@
 """The weekly digest's figures, read from CloudWatch: views and unique visitors of a week against the week
-before, day by day, and the alarms that fired (aggregate metrics and alarm history only: no visitor data).
-Weeks are ISO weeks in UTC, the days the counter counts unique visitors by. The client is an argument.
+before, day by day, and the alarms that fired (aggregate metrics and alarm history only: no visitor data); and
+from the visits table, where the week's readers came from (sources, application links, downloads: readers.py).
+Weeks are ISO weeks in UTC, the days the counter counts unique visitors by. The clients are arguments.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 from functions.common import catalog
+from functions.digest.readers import DayReaders, LinkOpens, VisitsReader
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch.client import CloudWatchClient
@@ -65,6 +67,34 @@ class AlarmEpisode:
 
 
 @dataclass(frozen=True)
+class ReaderWeek:
+    """Where the week's readers came from: each day's sources and downloads, and the application links opened."""
+
+    days: tuple[DayReaders, ...] = ()
+    links: tuple[LinkOpens, ...] = ()
+    """Links opened in the week (first opened before its end, last opened after its start), by code; their
+    figures are all time (a link item keeps no days). OTHER_LINK_CODE's last, when opened."""
+
+    @property
+    def sources(self) -> dict[str, int]:
+        """Source → unique visitors from it over the week (a visitor counts once a day)."""
+        total: dict[str, int] = {}
+        for day in self.days:
+            for name, count in day.sources.items():
+                total[name] = total.get(name, 0) + count
+        return {name: count for name, count in total.items() if count}
+
+    @property
+    def downloads(self) -> int:
+        return sum(day.downloads for day in self.days)
+
+    @property
+    def quiet(self) -> bool:
+        """No source counted, no link opened, no download: the digest says so in one line."""
+        return not self.sources and not self.links and not self.downloads
+
+
+@dataclass(frozen=True)
 class Digest:
     delivery_id: str
     """Keys idempotency per channel: the same for every retry of one scheduled run."""
@@ -76,6 +106,7 @@ class Digest:
     alarms: tuple[AlarmEpisode, ...] | None
     """None when the alarm history could not be read; `history_problem` says why."""
     history_problem: str | None = None
+    readers: ReaderWeek = ReaderWeek()
 
     @property
     def period_end(self) -> datetime:
@@ -174,13 +205,35 @@ def alarm_episodes(
     return tuple(sorted(found, key=lambda episode: (episode.fired_at, episode.alarm_name)))
 
 
+def reader_week(visits: VisitsReader, this_start: date) -> ReaderWeek:
+    """The week's sources and downloads (7 day items and the totals item) and its links (the registry's and
+    OTHER_LINK_CODE's items): reads by key, about 2 KB a week for a small site."""
+    totals = visits.item(catalog.VISITS_ITEM_KEY)
+    days = visits.days([this_start + timedelta(days=offset) for offset in range(7)], totals)
+    first, last = this_start.isoformat(), (this_start + timedelta(days=6)).isoformat()
+    links = [
+        link
+        for link in visits.links([*visits.link_codes(), catalog.OTHER_LINK_CODE])
+        if link.first_opened and link.first_opened <= last and link.last_opened >= first
+    ]
+    links.sort(key=lambda link: link.code == catalog.OTHER_LINK_CODE)
+    return ReaderWeek(days, tuple(links))
+
+
 def build_digest(
-    cloudwatch: CloudWatchClient, alarm_names: list[str], *, now: datetime, so_far: bool, delivery_id: str
+    cloudwatch: CloudWatchClient,
+    visits: VisitsReader,
+    alarm_names: list[str],
+    *,
+    now: datetime,
+    so_far: bool,
+    delivery_id: str,
 ) -> Digest:
     """The digest as of `now`. An alarm history that cannot be read (e.g. an emulator without the call) is said
     in the digest instead of failing it: the figures still reach the owner."""
     this_start = week_start(now, so_far=so_far)
     this_week, last_week = week_figures(cloudwatch, this_start)
+    readers = reader_week(visits, this_start)
     start = _midnight(this_start)
     end = min(start + WEEK, now)
     try:
@@ -188,7 +241,7 @@ def build_digest(
         problem = None
     except Exception as error:  # botocore's ClientError/BotoCoreError; the text names the call, never a secret
         alarms, problem = None, history_problem(error)
-    return Digest(delivery_id, now, so_far, this_week, last_week, alarms, problem)
+    return Digest(delivery_id, now, so_far, this_week, last_week, alarms, problem, readers)
 
 
 def history_problem(error: Exception) -> str:

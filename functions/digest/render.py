@@ -9,7 +9,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from functions.digest.figures import AlarmEpisode, Digest, WeekFigures
+from functions.common import catalog
+from functions.counter.sources import curated_sources, source_names
+from functions.digest.figures import AlarmEpisode, Digest, ReaderWeek, WeekFigures
+from functions.digest.readers import LinkOpens
 from functions.notifier.alert_email import Email, html_links, html_page, html_table, text_rows
 from functions.notifier.presentation import AlertLinks
 from functions.notifier.slack import buttons, escape, field, header, section
@@ -80,6 +83,64 @@ def _episode(episode: AlarmEpisode, until: datetime) -> str:
     return f"{episode.alarm_name}: {since}, {end} — {duration_text(episode.duration(until))}"
 
 
+READERS_HEADING: Final = "Where readers came from"
+QUIET_READERS: Final = "No sources counted, no application link opened, no download this week."
+
+
+def _job_boards() -> frozenset[str]:
+    return frozenset(source.name for source in curated_sources() if source.job_board)
+
+
+def _ordered_sources(sources: dict[str, int]) -> list[str]:
+    """In the curated list's order (job boards and networks first, as sources.json lists them), then the rest."""
+    order = {name: index for index, name in enumerate(source_names())}
+    return sorted(sources, key=lambda name: (order.get(name, len(order)), name))
+
+
+def link_text(link: LinkOpens) -> str:
+    name = "(other: codes you did not make)" if link.code == catalog.OTHER_LINK_CODE else link.code
+    views = "1 view" if link.views == 1 else f"{link.views} views"
+    return (
+        f"{name}: first opened {link.first_opened}, last opened {link.last_opened}, "
+        f"on {link.days} day{'' if link.days == 1 else 's'}, {views}"
+    )
+
+
+def reader_lines(readers: ReaderWeek) -> list[str]:
+    """Sources (job boards flagged), downloads and the links opened; one line for a week with none of them."""
+    if readers.quiet:
+        return [QUIET_READERS]
+    sources, boards = readers.sources, _job_boards()
+    shown = ", ".join(
+        f"{name}{' (job board)' if name in boards else ''} {sources[name]}" for name in _ordered_sources(sources)
+    )
+    lines = [f"Sources (unique visitors): {shown or 'none counted'}", f"Downloads of the résumé: {readers.downloads}"]
+    if not readers.links:
+        return [*lines, "Application links: none opened this week"]
+    return [*lines, "Application links opened this week (all-time figures):", *map(link_text, readers.links)]
+
+
+def _readers_payload(readers: ReaderWeek) -> dict[str, Any]:
+    boards = _job_boards()
+    return {
+        "sources": [
+            {"source": name, "unique_visitors": readers.sources[name], "job_board": name in boards}
+            for name in _ordered_sources(readers.sources)
+        ],
+        "downloads": readers.downloads,
+        "links": [
+            {
+                "code": link.code,
+                "first_opened": link.first_opened,
+                "last_opened": link.last_opened,
+                "days": link.days,
+                "views": link.views,
+            }
+            for link in readers.links
+        ],
+    }
+
+
 def _week_payload(week: WeekFigures) -> dict[str, Any]:
     busiest = week.busiest_day
     return {
@@ -113,21 +174,26 @@ class DigestMessage:
             for day in self.digest.this_week.days
         ]
         text = [subject, "", *text_rows(rows), "", "Day by day:", *daily]
-        text += ["", "Alarms:", *alarms, "", f"Dashboard: {dashboard}"]
+        readers = reader_lines(self.digest.readers)
+        text += ["", f"{READERS_HEADING}:", *readers, "", "Alarms:", *alarms, "", f"Dashboard: {dashboard}"]
         days = "".join(f"<li>{html.escape(line)}</li>" for line in daily)
+        reader_items = "".join(f"<li>{html.escape(line)}</li>" for line in readers)
         alarm_items = "".join(f"<li>{html.escape(line)}</li>" for line in alarms)
         body = (
             f"<h2>{html.escape(subject)}</h2>{html_table(rows)}<h3>Day by day</h3><ul>{days}</ul>"
+            f"<h3>{READERS_HEADING}</h3><ul>{reader_items}</ul>"
             f"<h3>Alarms</h3><ul>{alarm_items}</ul>{html_links([('Dashboard', dashboard)])}"
         )
         return Email(subject=subject, text="\n".join(text) + "\n", html=html_page(subject, body))
 
     def slack(self) -> dict[str, Any]:
-        """Block Kit: a header, the figures as fields, the alarms, a dashboard button (Slack's limits: slack.py)."""
+        """Block Kit: a header, the figures as fields, the readers, the alarms, a dashboard button (Slack's
+        limits: slack.py)."""
         title = digest_title(self.digest)
         blocks: list[dict[str, Any]] = [
             header(f":bar_chart: {title}"),
             {"type": "section", "fields": [field(label, value) for label, value in figure_rows(self.digest)]},
+            section(f"*{READERS_HEADING}*\n" + escape("\n".join(reader_lines(self.digest.readers)))),
             section("*Alarms*\n" + escape("\n".join(alarm_lines(self.digest)))),
             buttons([("Dashboard", self.links.dashboard(None))]),
         ]
@@ -160,6 +226,7 @@ class DigestMessage:
                 "last_week": _week_payload(digest.last_week),
                 "alarms": alarms,
                 "alarm_history_problem": digest.history_problem,
+                "readers": _readers_payload(digest.readers),
             },
             "links": {"dashboard": self.links.dashboard(None)},
         }

@@ -5,13 +5,16 @@ allows, and no schedule when `digest_schedule` is null."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aws_cdk.assertions import Match, Template
 
 from functions.common import catalog
+from infra.app import build_app
 from infra.config import ConfigError, DeploymentConfig, app_context, load_config
+from stack_model.stack import StackModel
 
 
 def _function_id(template: Template, handler: str) -> str:
@@ -150,3 +153,63 @@ def test_a_schedule_left_out_of_cdk_json_takes_the_default(config: DeploymentCon
 def test_a_schedule_that_is_not_a_scheduler_cron_is_refused(value: str) -> None:
     with pytest.raises(ConfigError, match="config key 'digest_schedule'"):
         load_config(app_context(), {"digest_schedule": value})
+
+
+def _notes_schedules(template: Template) -> dict[str, Any]:
+    return {
+        lid: schedule
+        for lid, schedule in template.find_resources("AWS::Scheduler::Schedule").items()
+        if json.loads(schedule["Properties"]["Target"].get("Input", "{}")).get("kind") == catalog.NOTES_EVENT_KIND
+    }
+
+
+def _table_statements(template_json: dict[str, Any]) -> list[dict[str, Any]]:
+    """The statements on the visits table (the idempotency table has its own, without LeadingKeys)."""
+    return [s for s in _role_statements(template_json, catalog.DIGEST_HANDLER) if "LeadingKeys" in json.dumps(s)]
+
+
+def test_notes_are_off_by_default_no_schedule_and_no_write(template: Template, template_json: dict[str, Any]) -> None:
+    assert _notes_schedules(template) == {}
+    assert not [s for s in template.find_resources("AWS::Scheduler::Schedule").values() if "rate(1 hour)" in str(s)]
+    # The digest reads the visits table's figure items by key, and writes nothing there
+    (read,) = _table_statements(template_json)
+    assert sorted(read["Action"]) == ["dynamodb:BatchGetItem", "dynamodb:GetItem"]
+    visits_table = StackModel.from_template(template_json).table_named_by(catalog.TABLE_NAME_ENV)
+    assert read["Resource"] == {"Fn::GetAtt": [visits_table, "Arn"]}
+    assert read["Condition"] == {
+        "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["visits", "day#*", "link#*", catalog.LINK_REGISTRY_KEY]}
+    }
+    digest_id = _function_id(template, catalog.DIGEST_HANDLER)
+    environment = template_json["Resources"][digest_id]["Properties"]["Environment"]["Variables"]
+    assert catalog.TABLE_NAME_ENV in environment
+
+
+def test_notes_on_run_hourly_and_may_write_their_state_item_only(synth_with: Any) -> None:
+    # Given the notes turned on and the weekly digest off
+    template = synth_with({"config.reader_notes": "true", "config.digest_schedule": "null"})
+    template_json = template.to_json()
+    # Then the digest's function runs hourly with the notes' event, and there is no weekly schedule
+    ((_, schedule),) = _notes_schedules(template).items()
+    props = schedule["Properties"]
+    assert (props["ScheduleExpression"], props["ScheduleExpressionTimezone"]) == ("rate(1 hour)", "Etc/UTC")
+    assert props["Target"]["Arn"] == {"Fn::GetAtt": [_function_id(template, catalog.DIGEST_HANDLER), "Arn"]}
+    assert json.loads(props["Target"]["Input"]) == {
+        "kind": catalog.NOTES_EVENT_KIND,
+        "scheduled_time": "<aws.scheduler.scheduled-time>",
+    }
+    assert props["Target"]["RetryPolicy"] == {"MaximumEventAgeInSeconds": 3600, "MaximumRetryAttempts": 2}
+    assert "DeadLetterConfig" in props["Target"]
+    assert _digest_schedules(template) == {}
+    # And its one write is the state item
+    read, write = _table_statements(template_json)
+    assert catalog.NOTES_STATE_KEY in read["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+    assert write["Action"] == "dynamodb:PutItem"
+    assert write["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [catalog.NOTES_STATE_KEY]}}
+
+
+def test_notes_on_pass_cdk_nag_without_a_new_acknowledgement(tmp_path: Path) -> None:
+    # Given the app with the notes on: synth applies cdk-nag and fails on any unacknowledged finding
+    app, _ = build_app(outdir=str(tmp_path), context={"config.reader_notes": "true"})
+    app.synth()
+    report = json.loads((tmp_path / "validation-report.json").read_text())
+    assert [r for r in report["pluginReports"] if r["conclusion"] != "success"] == []

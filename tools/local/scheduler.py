@@ -1,21 +1,51 @@
 """EventBridge Scheduler locally: each `AWS::Scheduler::Schedule` of the template that invokes a function at a
-`rate(...)` runs as a background loop calling that function through the one runtime, its interval scaled like
-the alarm periods (`--period-scale`), so a probe runs once per (scaled) alarm period as deployed."""
+`rate(...)` runs as a background loop calling that function through the one runtime with the schedule's own event
+(its scheduled-time attribute filled in, as Scheduler does), its interval scaled like the alarm periods
+(`--period-scale`), so a probe runs once per (scaled) alarm period as deployed, and the notes once per scaled hour.
+`fire_now` runs one schedule's event at once (the local system's `send_notes`)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, Final
 
 from stack_model.schedules import Schedule
 from stack_model.stack import StackModel
 from tools.local.cloudwatch.logs import LogShipper
-from tools.local.lambda_runtime.runtime import LambdaRuntime
+from tools.local.lambda_runtime.runtime import Invocation, LambdaRuntime
 from tools.local.loops import BackgroundLoop
+
+SCHEDULED_TIME_ATTRIBUTE: Final = "<aws.scheduler.scheduled-time>"
+"""NOTE: Scheduler replaces this context attribute in a target's input with the run's scheduled time (ISO 8601).
+https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-schedule-context-attributes.html"""
 
 
 def local_schedules(model: StackModel) -> list[Schedule]:
     """Every enabled rate schedule whose target is a function of the template (cron ones are not run locally)."""
     return [s for s in model.schedules if s.enabled and s.interval_seconds is not None and s.target is not None]
+
+
+def scheduled_event(schedule: Schedule, at: datetime) -> dict[str, Any]:
+    """What the schedule sends at `at`: its input with the scheduled time filled in, or `{}` (a LambdaInvoke target
+    without an input)."""
+    stamp = at.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    given: Mapping[str, Any] = schedule.input or {}
+    return {key: stamp if value == SCHEDULED_TIME_ATTRIBUTE else value for key, value in given.items()}
+
+
+def schedule_of_kind(model: StackModel, kind: str) -> Schedule:
+    """The schedule whose event is of this `kind` (catalog's *_EVENT_KIND); LookupError when the template has none."""
+    for schedule in model.schedules:
+        if schedule.target is not None and (schedule.input or {}).get("kind") == kind:
+            return schedule
+    raise LookupError(f"the template has no schedule sending {kind!r} events")
+
+
+def fire_now(schedule: Schedule, runtime: LambdaRuntime) -> Invocation:
+    """The schedule's event with now as its scheduled time, invoked synchronously (the caller gets the answer)."""
+    assert schedule.target is not None, f"{schedule.logical_id} targets no function of the template"
+    return runtime.function(schedule.target).invoke(scheduled_event(schedule, datetime.now(UTC)))
 
 
 def schedule_loop(
@@ -32,7 +62,7 @@ def schedule_loop(
     shipper = LogShipper(logs, log_group, function.log_path)
 
     def run() -> None:
-        function.invoke({})  # what a LambdaInvoke target without an input passes: an empty JSON object
+        function.invoke(scheduled_event(schedule, datetime.now(UTC)))
         shipper.ship()
 
     return BackgroundLoop(f"schedule {schedule.logical_id}", max(0.5, seconds * scale), run)

@@ -26,7 +26,7 @@ from tools.local.iam import function_credentials
 from tools.local.lambda_runtime.runtime import LambdaRuntime
 from tools.local.loops import BackgroundLoop
 from tools.local.provision import provision
-from tools.local.scheduler import local_schedules, schedule_loop
+from tools.local.scheduler import fire_now, local_schedules, schedule_loop, schedule_of_kind
 from tools.local.servers import DRAIN_TIMEOUT_SECONDS, LocalServer, built_site, serve
 from tools.local.ses import Outbox, SentEmail
 from tools.local.sns import SnsFanout
@@ -43,6 +43,11 @@ get most of it (servers.DRAIN_TIMEOUT_SECONDS), the background loops what is lef
 ONE_NETWORK: Final = {"max_views_per_network_per_day": "10000"}
 """Locally every visitor is 127.0.0.1, one network: the per-network cap is raised to its most for the run (unless
 the run sets its own), so the local site keeps counting readers as separate visitors (docs/local.md)."""
+
+
+LOCAL_NOTES: Final = {"reader_notes": "true"}
+"""Locally the notes are on (unless the run sets its own), so a newcomer sees one in the outbox after opening an
+application link (docs/local.md); on AWS they are opt-in."""
 
 
 @dataclass(frozen=True)
@@ -220,7 +225,8 @@ class LocalSystem:
         return synthesize(self.state_dir / "cdk.out", self._context())
 
     def _context(self) -> dict[str, Any]:
-        configured = self.synthesized_config = with_local_channels(ONE_NETWORK | dict(self.config_overrides))
+        overrides = ONE_NETWORK | LOCAL_NOTES | dict(self.config_overrides)
+        configured = self.synthesized_config = with_local_channels(overrides)
         return app_context({f"config.{key}": value for key, value in configured.items()})
 
     def _config(self) -> DeploymentConfig:
@@ -240,6 +246,15 @@ class LocalSystem:
     def send_digest(self) -> dict[str, Any]:
         """The weekly digest of the week so far, now, on every channel (`make digest`, the console's POST)."""
         return send_digest(self.model, self.runtime, self._outbox)
+
+    def send_notes(self) -> dict[str, Any]:
+        """The notes' hourly run, now (its schedule's event from the template): a note in the outbox and on every
+        channel when a link was opened for the first time or the résumé downloaded since the run before."""
+        invocation = fire_now(schedule_of_kind(self.model, catalog.NOTES_EVENT_KIND), self.runtime)
+        self._outbox.refresh()
+        if invocation.error is not None:
+            return {"ok": False, "error": f"{type(invocation.error).__name__}: {invocation.error}"}
+        return {"ok": True, **invocation.response}
 
     def channel_messages(self, channel: str) -> list[ChannelMessage]:
         """What Slack or the webhook (the local sink) received, oldest first."""

@@ -8,4 +8,5 @@ from tests.unit.notifier.conftest import (  # noqa: F401 - fixtures are found by
     notifier_env,
     sent_emails,
     sink,
+    visits_table,
 )

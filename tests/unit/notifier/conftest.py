@@ -19,7 +19,7 @@ from functions.notifier import app
 from infra.monitoring.counter import COUNTER_THROTTLES_ALARM, VISIT_STORE_FAILURES_ALARM
 from infra.monitoring.http_api import API_5XX_ALARM, API_P99_LATENCY_ALARM, API_REQUEST_SPIKE_ALARM
 from tests.support.caches import clear_cached_factories
-from tests.support.declared_tables import create_idempotency_table
+from tests.support.declared_tables import create_idempotency_table, create_visits_table
 from tools.local.chat.webhook_sink import Received, WebhookSink
 from tools.local.lambda_runtime.events import LocalLambdaContext
 from tools.local.provision import create_sender_identity
@@ -38,6 +38,8 @@ ALARM_IDS = (
 )
 """The stack's alarm ids as infra hands them to the notifier (catalog.ALARM_IDS_ENV)."""
 IDEMPOTENCY_TABLE = "notifier-idempotency-test"
+VISITS_TABLE = "visits-test"
+"""The visits table the digest and the notes read (catalog.TABLE_NAME_ENV)."""
 REGION = "us-east-1"
 """The emulator's region (tests/conftest.py); the notifier's own region, used when a message names none."""
 
@@ -106,7 +108,15 @@ def invoke(notifier_env: None) -> Invoke:
 
 
 @pytest.fixture
-def invoke_digest(notifier_env: None) -> Invoke:
+def visits_table(notifier_env: None, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The visits table as the default app declares it, named in the digest's environment as infra names it."""
+    create_visits_table(boto3.client("dynamodb"), VISITS_TABLE)
+    monkeypatch.setenv(catalog.TABLE_NAME_ENV, VISITS_TABLE)
+    return VISITS_TABLE
+
+
+@pytest.fixture
+def invoke_digest(visits_table: str) -> Invoke:
     """Calls the weekly digest's entry point as EventBridge Scheduler would."""
 
     def call(event: dict[str, Any]) -> dict[str, Any]:

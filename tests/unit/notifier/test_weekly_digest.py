@@ -8,6 +8,7 @@ history could not be read, and still delivers the figures.
 
 from __future__ import annotations
 
+import html
 import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -19,6 +20,7 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 from functions.common import catalog
+from functions.counter.visits import Visit, VisitCounter
 from functions.digest.figures import (
     AlarmEpisode,
     Digest,
@@ -28,11 +30,13 @@ from functions.digest.figures import (
     week_figures,
     week_start,
 )
-from functions.digest.render import DigestMessage
+from functions.digest.readers import VisitsReader
+from functions.digest.render import QUIET_READERS, DigestMessage
 from functions.notifier.presentation import AlertLinks
 from infra.monitoring.counter import COUNTER_THROTTLES_ALARM
 from infra.monitoring.http_api import API_5XX_ALARM, API_P99_LATENCY_ALARM
-from tests.unit.notifier.conftest import STACK_NAME, Invoke
+from tests.unit.notifier.conftest import STACK_NAME, VISITS_TABLE, Invoke
+from tools.link import create_link
 
 SCHEDULED = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 """A Monday 08:00 UTC: the default schedule's run reports 2026-11-23 to 2026-11-29, against 11-16 to 11-22."""
@@ -176,11 +180,14 @@ def test_alarms_that_fired_and_for_how_long_from_the_alarm_history() -> None:
 def _digest(alarms: tuple[AlarmEpisode, ...] | None = ()) -> Digest:
     cloudwatch = boto3.client("cloudwatch")
     _seed(cloudwatch)
-    built = build_digest(cloudwatch, [], now=SCHEDULED, so_far=False, delivery_id="digest:2026-11-30T08:00:00+00:00")
+    visits = VisitsReader(boto3.client("dynamodb"), VISITS_TABLE)
+    built = build_digest(
+        cloudwatch, visits, [], now=SCHEDULED, so_far=False, delivery_id="digest:2026-11-30T08:00:00+00:00"
+    )
     return Digest(built.delivery_id, built.generated_at, False, built.this_week, built.last_week, alarms)
 
 
-def test_every_channel_renders_the_figures_the_alarms_and_the_dashboard_link(notifier_env: None) -> None:
+def test_every_channel_renders_the_figures_the_alarms_and_the_dashboard_link(visits_table: str) -> None:
     episode = AlarmEpisode(
         "ResumeBackend-api-5xx-errors",
         datetime(2026, 11, 24, 10, tzinfo=UTC),
@@ -202,7 +209,7 @@ def test_every_channel_renders_the_figures_the_alarms_and_the_dashboard_link(not
     slack = message.slack()
     assert slack["text"] == email.subject
     assert slack["blocks"][1]["fields"][0] == {"type": "mrkdwn", "text": "*Views*\n9 (-10% vs last week; last week 10)"}
-    assert slack["blocks"][3]["elements"][0]["url"] == DASHBOARD
+    assert slack["blocks"][4]["elements"][0]["url"] == DASHBOARD
     payload = message.webhook()
     assert payload["version"] == 1
     assert payload["type"] == "digest"
@@ -239,3 +246,94 @@ def test_an_unreadable_alarm_history_is_one_short_line() -> None:
     page = ClientError({"Error": {"Code": "500", "Message": "<!doctype html>\n<html>..."}}, "DescribeAlarmHistory")
     assert history_problem(page) == "DescribeAlarmHistory answered 500"
     assert history_problem(NotImplementedError("not\nimplemented")) == "NotImplementedError: not implemented"
+
+
+def _count_readers_of_the_week() -> None:
+    """Visits counted by the real counter: a LinkedIn reader through an application link on Tuesday, an Indeed one
+    and a download on Wednesday, a direct one and a download on Sunday (still in the totals item at the digest's
+    run), and a LinkedIn reader of the week before (not reported)."""
+    client = boto3.client("dynamodb")
+    now = [datetime(2026, 11, 20, 9, tzinfo=UTC)]
+    counter = VisitCounter(
+        client=client,
+        table_name=VISITS_TABLE,
+        max_views_per_day=10,
+        max_views_per_network_per_day=30,
+        clock=lambda: now[0],
+    )
+    create_link(client, VISITS_TABLE, "acme-2026-12", today="2026-11-19")
+    create_link(client, VISITS_TABLE, "globex-2026-10", today="2026-11-01")
+    firefox = "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
+    visits: list[tuple[datetime, Visit]] = [
+        (datetime(2026, 11, 20, 9, tzinfo=UTC), Visit("a", "203.0.113.1", firefox, source="linkedin")),
+        (datetime(2026, 11, 24, 9, tzinfo=UTC), Visit("b", "203.0.113.2", firefox, "linkedin", "acme-2026-12")),
+        (datetime(2026, 11, 25, 9, tzinfo=UTC), Visit("c", "203.0.113.3", firefox, source="indeed")),
+        (datetime(2026, 11, 25, 9, 5, tzinfo=UTC), Visit("d", "203.0.113.3", firefox, download=True)),
+        (datetime(2026, 11, 29, 20, tzinfo=UTC), Visit("e", "203.0.113.4", firefox, source="direct")),
+        (datetime(2026, 11, 29, 20, 1, tzinfo=UTC), Visit("f", "203.0.113.4", firefox, download=True)),
+    ]
+    for at, visit in visits:
+        now[0] = at
+        counter.record_visit(visit)
+
+
+def test_the_digest_shows_the_weeks_sources_links_and_downloads_on_every_channel(visits_table: str) -> None:
+    # Given a week of readers counted by the counter
+    _count_readers_of_the_week()
+    # When the digest of that week is built
+    cloudwatch = boto3.client("cloudwatch")
+    visits = VisitsReader(boto3.client("dynamodb"), visits_table)
+    digest = build_digest(cloudwatch, visits, [], now=SCHEDULED, so_far=False, delivery_id="digest:test")
+    message = DigestMessage(digest, LINKS)
+    # Then every channel shows the sources (job boards flagged), the download and the link opened that week
+    sources = "Sources (unique visitors): linkedin (job board) 1, indeed (job board) 1, direct 1"
+    link = "acme-2026-12: first opened 2026-11-24, last opened 2026-11-24, on 1 day, 1 view"
+    email = message.email()
+    for line in (sources, "Downloads of the résumé: 2", link):
+        assert f"{line}\n" in email.text
+        assert html.escape(line) in email.html
+    assert "globex-2026-10" not in email.text  # made, never opened
+    readers_block = message.slack()["blocks"][2]["text"]["text"]
+    assert readers_block.startswith("*Where readers came from*\n")
+    assert sources in readers_block
+    assert link in readers_block
+    assert message.webhook()["digest"]["readers"] == {
+        "sources": [
+            {"source": "linkedin", "unique_visitors": 1, "job_board": True},
+            {"source": "indeed", "unique_visitors": 1, "job_board": True},
+            {"source": "direct", "unique_visitors": 1, "job_board": False},
+        ],
+        "downloads": 2,
+        "links": [
+            {
+                "code": "acme-2026-12",
+                "first_opened": "2026-11-24",
+                "last_opened": "2026-11-24",
+                "days": 1,
+                "views": 1,
+            }
+        ],
+    }
+
+
+def test_a_week_without_readers_says_so_in_one_line(visits_table: str) -> None:
+    # Given readers the week before only
+    client = boto3.client("dynamodb")
+    counter = VisitCounter(
+        client=client,
+        table_name=visits_table,
+        max_views_per_day=10,
+        max_views_per_network_per_day=30,
+        clock=lambda: datetime(2026, 11, 18, tzinfo=UTC),
+    )
+    counter.record_visit(Visit("old", "203.0.113.9", "Mozilla/5.0 Firefox/133.0", source="github"))
+    # When the digest of the week after is built
+    visits = VisitsReader(client, visits_table)
+    digest = build_digest(boto3.client("cloudwatch"), visits, [], now=SCHEDULED, so_far=False, delivery_id="d")
+    message = DigestMessage(digest, LINKS)
+    # Then one line says there were none, in every channel, and no empty table is shown
+    email = message.email()
+    assert f"Where readers came from:\n{QUIET_READERS}\n\nAlarms:" in email.text
+    assert "Sources (unique visitors)" not in email.text
+    assert message.slack()["blocks"][2]["text"]["text"] == f"*Where readers came from*\n{QUIET_READERS}"
+    assert message.webhook()["digest"]["readers"] == {"sources": [], "downloads": 0, "links": []}
