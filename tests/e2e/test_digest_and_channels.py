@@ -46,12 +46,16 @@ def test_the_channels_urls_are_secure_string_parameters_on_the_emulator(local_sy
 def test_an_alarm_reaches_email_slack_and_the_webhook_and_the_outbox_lists_each(local_system: LocalSystem) -> None:
     # Given an alarm state change published to the alarm topic as CloudWatch would
     name = catalog.alarm_name("ResumeBackend", "api-5xx-errors")
-    message = json.dumps(alarm_events.metric_alarm(name, values=(7.0, 6.0), threshold=5.0))
+    (alarm,) = [alarm for alarm in local_system.model.alarms if alarm.name == name]
+    event = alarm_events.metric_alarm(name, values=(7.0, 6.0), threshold=5.0, description=alarm.description)
     # When SNS delivers it to the notifier
-    local_system.fanout.publish(_alarm_topic(local_system), message, f'ALARM: "{name}"')
-    # Then every channel received it, and the console lists it per channel
+    local_system.fanout.publish(_alarm_topic(local_system), json.dumps(event), f'ALARM: "{name}"')
+    # Then every channel received it under the alarm's own title, with its figure and limit
     channels = requests.get(f"{local_system.console_url}/api/channels", timeout=10).json()
-    title = f"[ALARM] {name} — 5xx (Sum) was 7 (alarms at ≥ 5)"
+    titled = catalog.alarm_title_and_unit(alarm.description)
+    assert titled is not None
+    short_title, unit = titled
+    title = f"[ALARM] {short_title}: 7 {unit} in 5 min (limit 5)"
     assert title in [sent["subject"] for sent in channels["email"]]
     assert title in [message["title"] for message in channels["slack"]]
     (webhook,) = [m for m in channels["webhook"] if m["title"] == title]
