@@ -102,6 +102,8 @@ def test_the_published_message_is_one_the_notifier_reads() -> None:
     assert parsed.old_state is not None
     assert parsed.old_state.value == "INSUFFICIENT_DATA"
     assert "2 out of the last 3 datapoints" in (parsed.reason or "")
+    # And it quotes the datapoints as CloudWatch does, newest first with their times, so the notifier has the figure
+    assert parsed.datapoints == (20.0, 11.0)
 
 
 def test_the_email_subscriptions_text_is_cloudwatchs_rendering_not_the_json() -> None:

@@ -218,7 +218,14 @@ class AlarmEvaluator:
             new_state = "OK"
         if new_state == local.state:
             return None
-        shown = ", ".join("no data" if v is None else f"{v:g}" for v in values)
+        # As CloudWatch quotes them (and the notifier reads them): the periods with data, newest first, each with
+        # its period's start, `dd/mm/yy HH:MM:SS` UTC.
+        starts = [now - index * period for index in range(alarm.evaluation_periods, 0, -1)]
+        shown = ", ".join(
+            f"{float(value)} ({datetime.fromtimestamp(start, UTC):%d/%m/%y %H:%M:%S})"
+            for value, start in reversed(list(zip(values, starts, strict=True)))
+            if value is not None
+        )
         reason = (
             f"Threshold Crossed: {breaching} out of the last {alarm.evaluation_periods} datapoints [{shown}] "
             f"{'were' if new_state == 'ALARM' else 'were not'} {_COMPARISONS[alarm.comparison][0]} the threshold "
