@@ -276,6 +276,12 @@ def alarm_title_and_unit(description: str | None) -> tuple[str, str] | None:
     return (match["title"], match["unit"]) if match else None
 
 
+def alarm_what_to_do(description: str) -> str:
+    """An alarm's description without the title and unit it starts with (the subject line already says them)."""
+    match = _TITLE_AND_UNIT.match(description)
+    return description[match.end() :] if match else description
+
+
 def runbook_url(github_repository: str, branch: str) -> str:
     """docs/runbook.md of the fork (`owner/name`) on GitHub, as on the branch that deploys."""
     return f"https://github.com/{github_repository}/blob/{branch}/docs/runbook.md"

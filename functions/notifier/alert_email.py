@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
+from functions.common import catalog
 from functions.notifier import presentation
 from functions.notifier.alarm_message import AlarmState, AlarmStateChange
 from functions.notifier.presentation import AlertLinks, RawNotification
@@ -32,8 +33,9 @@ def render_alarm_email(change: AlarmStateChange, links: AlertLinks) -> Email:
     text_lines = [subject, "", *text_rows(rows)]
     description = ""
     if change.description:
-        text_lines += ["", "What it means and what to do:", change.description]
-        meaning = html.escape(change.description)
+        what_to_do = catalog.alarm_what_to_do(change.description)
+        text_lines += ["", "What it means and what to do:", what_to_do]
+        meaning = html.escape(what_to_do)
         description = f"<h3>What it means and what to do</h3><p style='white-space:pre-wrap'>{meaning}</p>"
     text_lines += ["", *text_rows(urls)]
     colour = {AlarmState.ALARM: "#b00020", AlarmState.OK: "#1b5e20"}.get(change.new_state, "#555555")

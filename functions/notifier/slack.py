@@ -46,7 +46,8 @@ def render_alarm_message(change: AlarmStateChange, links: AlertLinks) -> SlackMe
         section(f"*Reason*\n{escape(change.reason or 'not given')}"),
     ]
     if change.description:
-        blocks.append(section(f"*What it means and what to do*\n{escape(change.description)}"))
+        what_to_do = catalog.alarm_what_to_do(change.description)
+        blocks.append(section(f"*What it means and what to do*\n{escape(what_to_do)}"))
     blocks.append(buttons(presentation.alarm_links(change, links)))
     return {"text": presentation.alarm_title(change), "blocks": blocks}
 
