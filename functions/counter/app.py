@@ -13,6 +13,7 @@ import json
 import time
 import warnings
 from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any, Final, cast
 from urllib.parse import urlsplit
@@ -155,7 +156,11 @@ def _post_visit(event: dict[str, Any], counter: VisitCounter) -> dict[str, Any]:
         # (docs/cost.md), the fixed month's price many times over, for a figure no alarm reads. A download
         # records no metric, so no EMF document carries it: it gets this one lean JSON line, printed like the EMF
         # documents are, without the Logger's ~400 B of context (the dashboard counts it; docs/cost.md prices it).
-        print(json.dumps({"message": catalog.DOWNLOAD_LOG_MESSAGE, catalog.DOWNLOADS_LOG_KEY: 1}), flush=True)
+        # Its time in the Logger's format, so the line reads the same wherever its log is read (the local system's
+        # log files have no per-line time of their own).
+        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S,%f")[:-3] + "+0000"
+        line = {"message": catalog.DOWNLOAD_LOG_MESSAGE, "timestamp": stamp, catalog.DOWNLOADS_LOG_KEY: 1}
+        print(json.dumps(line), flush=True)
         return {**_figures(result.totals), "counted": True}
     metrics.add_metric(name=catalog.VISITS_METRIC, unit=MetricUnit.Count, value=1)
     if result.outcome is Outcome.FIRST_VIEW:
