@@ -94,47 +94,49 @@ class WeeklyDigest(Construct):
         self._grant_reads(self.digest, list(alarms.values()))
         self._grant_table(table, notes=config.reader_notes)
         role = scheduler_role(self, self.digest, "digest-invoke")
-        self.schedule: scheduler.Schedule | None = None
-        if schedule_expression is not None:
-            self.schedule = scheduler.Schedule(
+
+        def schedule(
+            schedule_id: str, description: str, expression: str, event: dict[str, object], max_event_age: Duration
+        ) -> scheduler.Schedule:
+            """A schedule invoking the function with `event`, in UTC, retried and dead-lettered as an alert is."""
+            return scheduler.Schedule(
                 self,
-                catalog.DIGEST_SCHEDULE_ID,
-                description="Weekly digest: views, readers and alarms of the week, to every alert channel",
-                schedule=scheduler.ScheduleExpression.expression(schedule_expression, TimeZone.ETC_UTC),
+                schedule_id,
+                description=description,
+                schedule=scheduler.ScheduleExpression.expression(expression, TimeZone.ETC_UTC),
                 target=targets.LambdaInvoke(
                     self.digest.function,
-                    # The run's scheduled time is the same on each retry: it keys the deliveries.
-                    input=scheduler.ScheduleTargetInput.from_object(
-                        {
-                            "kind": catalog.DIGEST_EVENT_KIND,
-                            "scheduled_time": scheduler.ContextAttribute.scheduled_time,
-                            "so_far": False,
-                        }
-                    ),
+                    input=scheduler.ScheduleTargetInput.from_object(event),
                     dead_letter_queue=dead_letter_queue,
                     retry_attempts=SCHEDULER_RETRY_ATTEMPTS,
-                    max_event_age=SCHEDULER_MAX_EVENT_AGE,
+                    max_event_age=max_event_age,
                     role=role,
                 ),
             )
+
+        # Each run's scheduled time is the same on each retry: it keys the digest's deliveries, and the notes'
+        # state and deliveries (a retry tells nothing twice).
+        self.schedule: scheduler.Schedule | None = None
+        if schedule_expression is not None:
+            self.schedule = schedule(
+                catalog.DIGEST_SCHEDULE_ID,
+                "Weekly digest: views, readers and alarms of the week, to every alert channel",
+                schedule_expression,
+                {
+                    "kind": catalog.DIGEST_EVENT_KIND,
+                    "scheduled_time": scheduler.ContextAttribute.scheduled_time,
+                    "so_far": False,
+                },
+                SCHEDULER_MAX_EVENT_AGE,
+            )
         self.notes_schedule: scheduler.Schedule | None = None
         if config.reader_notes:
-            self.notes_schedule = scheduler.Schedule(
-                self,
+            self.notes_schedule = schedule(
                 catalog.NOTES_SCHEDULE_ID,
-                description="Notes: first opens of application links and downloads of the last hour, if any",
-                schedule=scheduler.ScheduleExpression.expression(NOTES_SCHEDULE, TimeZone.ETC_UTC),
-                target=targets.LambdaInvoke(
-                    self.digest.function,
-                    # The scheduled time keys the run's state and its deliveries: a retry tells nothing twice.
-                    input=scheduler.ScheduleTargetInput.from_object(
-                        {"kind": catalog.NOTES_EVENT_KIND, "scheduled_time": scheduler.ContextAttribute.scheduled_time}
-                    ),
-                    dead_letter_queue=dead_letter_queue,
-                    retry_attempts=SCHEDULER_RETRY_ATTEMPTS,
-                    max_event_age=NOTES_MAX_EVENT_AGE,
-                    role=role,
-                ),
+                "Notes: first opens of application links and downloads of the last hour, if any",
+                NOTES_SCHEDULE,
+                {"kind": catalog.NOTES_EVENT_KIND, "scheduled_time": scheduler.ContextAttribute.scheduled_time},
+                NOTES_MAX_EVENT_AGE,
             )
 
     def _grant_table(self, table: dynamodb.ITable, *, notes: bool) -> None:

@@ -1,8 +1,8 @@
 """`make link NAME=acme-2026-12`: makes an application link's code, with the owner's own AWS credentials, and
 prints the link to paste into that application (`<site url>?ref=acme-2026-12`). Only codes made here count under
 their own name in `make stats`; a view with any other code counts under "(other)" (docs/privacy.md says why).
-Each code is also listed in one registry item, which the weekly digest and the notes read instead of scanning the
-table; a code made before the registry existed is listed by making it again (its figures are kept).
+Each code is also listed in one registry item, which `make stats`, the weekly digest and the notes read instead of
+scanning the table; a code made before the registry existed is listed by making it again (its figures are kept).
 
     python -m tools.link acme-2026-12             # the stack named in cdk.json, in its account and region
     python -m tools.link acme-2026-12 --local     # the running `make dev`

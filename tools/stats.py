@@ -15,7 +15,7 @@ import argparse
 import sys
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
@@ -25,6 +25,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from functions.common import catalog
 from functions.counter.sources import curated_sources, source_names
+from functions.digest.readers import DayReaders, LinkOpens, VisitsReader
 from infra.config import ConfigError, app_context, load_config, overrides_from_context
 from tools.preflight.core import context_values
 
@@ -79,101 +80,25 @@ def owner_table(local: Path | None, context: Sequence[str]) -> OwnerTable:
 
 
 @dataclass(frozen=True)
-class DayFigures:
-    day: str
-    views: int = 0
-    unique_visitors: int = 0
-    downloads: int = 0
-    sources: Mapping[str, int] = field(default_factory=dict)
-    """Source name → unique visitors from it (first counted view of the day)."""
-
-
-@dataclass(frozen=True)
-class LinkFigures:
-    code: str
-    created: str
-    first_opened: str
-    last_opened: str
-    days: int
-    views: int
-
-
-@dataclass(frozen=True)
 class Stats:
-    today: str
-    days: tuple[DayFigures, ...]
+    today: date
+    days: tuple[DayReaders, ...]
     """Newest first; today first, days without an item as zeros."""
-    links: tuple[LinkFigures, ...]
-
-
-def _number(item: Mapping[str, Any], name: str) -> int:
-    return int(item[name]["N"]) if name in item else 0
-
-
-def _text(item: Mapping[str, Any], name: str) -> str:
-    return str(item[name]["S"]) if name in item else ""
-
-
-def _sources(item: Mapping[str, Any]) -> dict[str, int]:
-    prefix = catalog.SOURCE_ATTRIBUTE_PREFIX
-    return {name[len(prefix) :]: _number(item, name) for name in item if name.startswith(prefix)}
+    links: tuple[LinkOpens, ...]
 
 
 def read_stats(client: Any, table_name: str, *, today: str, days: int) -> Stats:
-    """Today's figures and the `days - 1` days before, and every application link. The totals item holds the
-    figures of the last day with a visit until the next day's first write copies them to that day's item."""
-    wanted = [(date.fromisoformat(today) - timedelta(days=back)).isoformat() for back in range(days)]
-    key = catalog.VISITS_PARTITION_KEY
-    by_day: dict[str, DayFigures] = {}
-    for day in wanted:
-        item = client.get_item(TableName=table_name, Key={key: {"S": catalog.DAY_KEY_PREFIX + day}}).get("Item")
-        if item:
-            by_day[day] = DayFigures(
-                day,
-                _number(item, catalog.DAY_VIEWS_ATTRIBUTE),
-                _number(item, catalog.DAY_UNIQUE_ATTRIBUTE),
-                _number(item, catalog.DAY_DOWNLOADS_ATTRIBUTE),
-                _sources(item),
-            )
-    totals = client.get_item(TableName=table_name, Key={key: {"S": catalog.VISITS_ITEM_KEY}}, ConsistentRead=True)
-    item = totals.get("Item") or {}
-    stored_day = _text(item, catalog.TODAY_ATTRIBUTE)
-    if stored_day in wanted:
-        by_day[stored_day] = DayFigures(
-            stored_day,
-            _number(item, catalog.TODAY_VIEWS_ATTRIBUTE),
-            _number(item, catalog.TODAY_UNIQUE_ATTRIBUTE),
-            _number(item, catalog.TODAY_DOWNLOADS_ATTRIBUTE),
-            _sources(item),
-        )
-    return Stats(today, tuple(by_day.get(day, DayFigures(day)) for day in wanted), _links(client, table_name))
-
-
-def _links(client: Any, table_name: str) -> tuple[LinkFigures, ...]:
-    """Every link item: a scan, as the owner's tool may (a few KB for a small site; the counter never scans)."""
-    links = []
-    for page in client.get_paginator("scan").paginate(
-        TableName=table_name,
-        FilterExpression="begins_with(#pk, :prefix)",
-        ExpressionAttributeNames={"#pk": catalog.VISITS_PARTITION_KEY},
-        ExpressionAttributeValues={":prefix": {"S": catalog.LINK_KEY_PREFIX}},
-    ):
-        for item in page["Items"]:
-            links.append(
-                LinkFigures(
-                    code=_text(item, catalog.VISITS_PARTITION_KEY)[len(catalog.LINK_KEY_PREFIX) :],
-                    created=_text(item, catalog.LINK_CREATED_ATTRIBUTE),
-                    first_opened=_text(item, catalog.LINK_FIRST_OPENED_ATTRIBUTE),
-                    last_opened=_text(item, catalog.LINK_LAST_OPENED_ATTRIBUTE),
-                    days=_number(item, catalog.LINK_DAYS_ATTRIBUTE),
-                    views=_number(item, catalog.LINK_VIEWS_ATTRIBUTE),
-                )
-            )
+    """Today's figures and the `days - 1` days before, and every application link, read by key as the digest reads
+    them: the links are the registry's codes (`make link` lists each one) and OTHER_LINK_CODE."""
+    visits = VisitsReader(client, table_name)
+    first = date.fromisoformat(today)
+    totals = visits.item(catalog.VISITS_ITEM_KEY, consistent=True)
+    figures = visits.days([first - timedelta(days=back) for back in range(days)], totals)
+    links = list(visits.links([*visits.link_codes(), catalog.OTHER_LINK_CODE]))
     # The owner's codes, last opened first (never opened after), the bucket of unknown codes at the end.
-    links.sort(key=lambda link: link.code)
     links.sort(key=lambda link: link.last_opened, reverse=True)
     links.sort(key=lambda link: link.code == catalog.OTHER_LINK_CODE)
-    return tuple(links)
+    return Stats(first, figures, tuple(links))
 
 
 def _sources_line(sources: Mapping[str, int]) -> str:
@@ -186,7 +111,7 @@ def _sources_line(sources: Mapping[str, int]) -> str:
 def render(stats: Stats) -> str:
     lines = ["Readers by UTC day (views, unique visitors, downloads; sources by unique visitor), newest first:"]
     for figures in stats.days:
-        label = "today     " if figures.day == stats.today else figures.day
+        label = "today     " if figures.day == stats.today else figures.day.isoformat()
         lines.append(
             f"  {label}  {figures.views:>5} views  {figures.unique_visitors:>4} unique  {figures.downloads:>3} "
             f"downloads  sources: {_sources_line(figures.sources)}"

@@ -1,6 +1,7 @@
-"""Where readers came from, read from the visits table by key (never a Scan): a day's downloads and sources, today's
-from the totals item, and the application links the owner made (`make link` lists them in one registry item).
-The only code of the digest that talks to DynamoDB; the client is an argument. What each item holds: docs/privacy.md.
+"""Where readers came from, read from the visits table by key (never a Scan): a day's views, unique visitors,
+downloads and sources, today's from the totals item, and the application links the owner made (`make link` lists
+them in one registry item). The only code of the digest that talks to DynamoDB, and what `make stats` reads through;
+the client is an argument. What each item holds: docs/privacy.md.
 """
 
 from __future__ import annotations
@@ -22,9 +23,20 @@ MAX_BATCH_ROUNDS: Final = 5
 """Rounds of UnprocessedKeys read again before the read fails (the function's retry reads it all again)."""
 
 
+DAY_FIGURES: Final = (catalog.DAY_VIEWS_ATTRIBUTE, catalog.DAY_UNIQUE_ATTRIBUTE, catalog.DAY_DOWNLOADS_ATTRIBUTE)
+TODAY_FIGURES: Final = (
+    catalog.TODAY_VIEWS_ATTRIBUTE,
+    catalog.TODAY_UNIQUE_ATTRIBUTE,
+    catalog.TODAY_DOWNLOADS_ATTRIBUTE,
+)
+"""A day's views, unique visitors and downloads: in its day item, or in the totals item while it is the day counted."""
+
+
 @dataclass(frozen=True)
 class DayReaders:
     day: date
+    views: int = 0
+    unique_visitors: int = 0
     downloads: int = 0
     sources: Mapping[str, int] = field(default_factory=dict)
     """Source name → unique visitors from it that day."""
@@ -33,6 +45,8 @@ class DayReaders:
 @dataclass(frozen=True)
 class LinkOpens:
     code: str
+    created: str
+    """UTC day (YYYY-MM-DD) `make link` made it; "" for OTHER_LINK_CODE."""
     first_opened: str
     """UTC day (YYYY-MM-DD) of its first open; "" when never opened."""
     last_opened: str
@@ -87,18 +101,19 @@ class VisitsReader:
     def days(
         self, days: Sequence[date], totals: Mapping[str, Any] | None, *, consistent: bool = False
     ) -> tuple[DayReaders, ...]:
-        """Each day's downloads and sources: from its day item, or from the totals item (`totals`, already read)
-        for the day it still counts (copied to the day's item by the next day's first write)."""
+        """Each day's views, unique visitors, downloads and sources: from its day item, or from the totals item
+        (`totals`, already read) for the day it still counts (the next day's first write copies it to its day item)."""
         items = self.items((catalog.DAY_KEY_PREFIX + day.isoformat() for day in days), consistent=consistent)
         totals = totals or {}
         stored_day = text(totals, catalog.TODAY_ATTRIBUTE)
         figures = []
         for day in days:
             if day.isoformat() == stored_day:
-                figures.append(DayReaders(day, number(totals, catalog.TODAY_DOWNLOADS_ATTRIBUTE), _sources(totals)))
-                continue
-            item = items.get(catalog.DAY_KEY_PREFIX + day.isoformat(), {})
-            figures.append(DayReaders(day, number(item, catalog.DAY_DOWNLOADS_ATTRIBUTE), _sources(item)))
+                item, names = totals, TODAY_FIGURES
+            else:
+                item, names = items.get(catalog.DAY_KEY_PREFIX + day.isoformat(), {}), DAY_FIGURES
+            views, unique_visitors, downloads = (number(item, name) for name in names)
+            figures.append(DayReaders(day, views, unique_visitors, downloads, _sources(item)))
         return tuple(figures)
 
     def link_codes(self) -> tuple[str, ...]:
@@ -112,6 +127,7 @@ class VisitsReader:
         return tuple(
             LinkOpens(
                 code=key[len(catalog.LINK_KEY_PREFIX) :],
+                created=text(item, catalog.LINK_CREATED_ATTRIBUTE),
                 first_opened=text(item, catalog.LINK_FIRST_OPENED_ATTRIBUTE),
                 last_opened=text(item, catalog.LINK_LAST_OPENED_ATTRIBUTE),
                 days=number(item, catalog.LINK_DAYS_ATTRIBUTE),

@@ -29,20 +29,10 @@ def main(argv: list[str] | None = None) -> int:
         "--counter-ms", type=float, metavar="N", help="the counter's warm billed duration in ms (default: assumed)"
     )
     mix = VisitMix()
-    parser.add_argument(
-        "--link-share",
-        type=_share,
-        default=mix.link_view_share,
-        metavar="S",
-        help=f"share of views through an application link, 0 to 1 (default: assumed, {mix.link_view_share:g})",
+    _mix_option(
+        parser, "--link-share", "S", mix.link_view_share, "share of views through an application link, 0 to 1", 1
     )
-    parser.add_argument(
-        "--downloads-per-visit",
-        type=_downloads,
-        default=mix.downloads_per_visit,
-        metavar="D",
-        help=f"résumé downloads per view, 0 or more (default: assumed, {mix.downloads_per_visit:g})",
-    )
+    _mix_option(parser, "--downloads-per-visit", "D", mix.downloads_per_visit, "résumé downloads per view, 0 or more")
     args = parser.parse_args(argv)
     mix = VisitMix(link_view_share=args.link_share, downloads_per_visit=args.downloads_per_visit)
     try:
@@ -63,21 +53,25 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _share(text: str) -> float:
-    value = _downloads(text)
-    if value > 1:
-        raise argparse.ArgumentTypeError(f"a share is 0 to 1: {text}")
-    return value
+def _mix_option(
+    parser: argparse.ArgumentParser, flag: str, metavar: str, default: float, what: str, at_most: float | None = None
+) -> None:
+    """An option of the visit mix: a number from 0 (to `at_most`), the assumed mix's figure by default."""
 
+    def value(text: str) -> float:
+        try:
+            number = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text}") from None
+        if not number >= 0:  # NaN too
+            raise argparse.ArgumentTypeError(f"0 or more: {text}")
+        if at_most is not None and number > at_most:
+            raise argparse.ArgumentTypeError(f"a share is 0 to {at_most:g}: {text}")
+        return number
 
-def _downloads(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text}") from None
-    if not value >= 0:  # NaN too
-        raise argparse.ArgumentTypeError(f"0 or more: {text}")
-    return value
+    parser.add_argument(
+        flag, type=value, default=default, metavar=metavar, help=f"{what} (default: assumed, {default:g})"
+    )
 
 
 if __name__ == "__main__":

@@ -240,7 +240,7 @@ def test_a_past_day_is_kept_in_its_day_item_and_today_starts_from_nothing(visits
     # And today's figures start from nothing; make stats reads both days
     assert _sources_today(visits_table) == {"github": 1}
     stats = read_stats(client, visits_table, today="2026-03-02", days=2)
-    assert [(d.day, d.views, d.downloads, dict(d.sources)) for d in stats.days] == [
+    assert [(d.day.isoformat(), d.views, d.downloads, dict(d.sources)) for d in stats.days] == [
         ("2026-03-02", 1, 0, {"github": 1}),
         ("2026-03-01", 2, 1, {"linkedin": 1, "google": 1}),
     ]
