@@ -3,7 +3,8 @@
 Four readers open the site from LinkedIn, Google, GitHub and directly (a referrer's path and query sent along, as a
 browser sends them, and never kept); the LinkedIn reader came through an application link made as `make link` makes
 it, reloads the page, and downloads the résumé. Then the dashboard's readers widgets and `make stats` show the
-sources, the link and the download. It provokes no alarm: a handful of counted visits breaches no threshold.
+sources, the link and the download, and the notes' hourly run, fired at once, sends one note of the link's first
+open and the download. It provokes no alarm: a handful of counted visits breaches no threshold.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ class ReadersOutcome:
     """Whether each request of the scenario counted: the readers' views, the reload, the download."""
     stats: Stats | None = None
     """What `make stats` reads afterwards."""
+    notes: list[str] = field(default_factory=list)
+    """The emails the notes' run sent (subject and text), one expected."""
 
 
 def readers(system: LocalSystem, code: str = LINK_CODE) -> ReadersOutcome:
@@ -58,6 +61,9 @@ def readers(system: LocalSystem, code: str = LINK_CODE) -> ReadersOutcome:
     outcome.counted.append(_post(system, {"visit_id": "drill-reload", "referrer": READERS[0][0], REF_FIELD: code}, 0))
     outcome.counted.append(_post(system, {"visit_id": "drill-reader-0", "kind": "download"}, 0))
     outcome.stats = read_stats(target.client, target.table_name, today=utc_today(), days=1)
+    sent_before = len(system.outbox())
+    system.send_notes()
+    outcome.notes = [f"{email.subject}\n{email.text}" for email in system.outbox()[sent_before:]]
     return outcome
 
 
@@ -93,11 +99,13 @@ def report_lines(outcome: ReadersOutcome) -> list[str]:
             f"  link {link.code}: {link.views} view(s), first opened {link.first_opened}"
             for link in outcome.stats.links
         ]
+    lines += [f"  note sent: {note.splitlines()[0]}" for note in outcome.notes] or ["  NO note sent"]
     return lines
 
 
 def passed(outcome: ReadersOutcome) -> bool:
-    """Every request counted, and `make stats` has each reader's source, the link's two views and the download."""
+    """Every request counted; `make stats` has each reader's source, the link's two views and the download; and one
+    note told of the link's first open and the download."""
     if outcome.stats is None or not all(outcome.counted):
         return False
     (today,) = outcome.stats.days
@@ -106,4 +114,7 @@ def passed(outcome: ReadersOutcome) -> bool:
         all(today.sources.get(source, 0) >= 1 for _, source in READERS)
         and today.downloads >= 1
         and links.get(outcome.code, 0) >= 2
+        and len(outcome.notes) == 1
+        and outcome.code in outcome.notes[0]
+        and "download" in outcome.notes[0]
     )
