@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOCK := requirements/lock.txt
 
-.PHONY: setup test test-fast lint format typecheck synth preflight verify destroy bench cost dev digest drill site dashboard clean lock browser stats link
+.PHONY: setup test test-fast lint format typecheck synth preflight verify destroy bench cost dev digest notes drill site dashboard clean lock browser stats link
 
 setup: $(STAMP)
 
@@ -97,6 +97,11 @@ dev: setup
 ##         PORT_BASE=N when `make dev` was given one
 digest: setup
 	$(BIN)/python -m tools.local.drills.digest $(PORT_ARGS) $(ARGS)
+
+## notes: the notes' hourly run, now, by the running `make dev` (a note in the outbox when an application link was
+##        opened for the first time or the résumé downloaded since the run before; docs/alerting.md#notes)
+notes: setup
+	$(BIN)/python -m tools.local.drills.digest --notes $(PORT_ARGS) $(ARGS)
 
 ## lock: re-resolve requirements/lock.txt from pyproject.toml
 lock:

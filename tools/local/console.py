@@ -1,6 +1,7 @@
 """The local console: alarm states (`/`), the outbox of what each channel received — emails, Slack, the webhook —
 (`/outbox`), the dashboard drawn from the synthesized body with live data (`/dashboard`), the same as JSON
-(`/api/alarms`, `/api/channels`), and `POST /api/digest` (`make digest`: the weekly digest so far, now). The pages
+(`/api/alarms`, `/api/channels`), `POST /api/digest` (`make digest`: the weekly digest so far, now) and `POST
+/api/notes` (`make notes`: the notes' hourly run, now). The pages
 are one Jinja2 template, templates/console.html."""
 
 from __future__ import annotations
@@ -86,12 +87,15 @@ class Console:
     api_url: str
     channel_messages: Callable[[str], list[ChannelMessage]]
     send_digest: Callable[[], dict[str, Any]]
+    send_notes: Callable[[], dict[str, Any]]
     function_log: Callable[[str], Path] | None = None
     """A function's local log file, by logical id (the runtime's): the dashboard's Logs Insights widgets read it."""
 
     def route(self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes) -> HttpReply:
         if path == "/api/digest":
-            return self._digest(method)
+            return self._run_now(method, "the digest", self.send_digest)
+        if path == "/api/notes":
+            return self._run_now(method, "the notes", self.send_notes)
         if path == "/api/channels":
             return _json({EMAIL_CHANNEL: [asdict(sent) for sent in self.outbox.emails()], **self._chat()})
         if path == "/api/alarms":
@@ -114,12 +118,13 @@ class Console:
             channel: [asdict(m) for m in self.channel_messages(channel)] for channel in (SLACK_CHANNEL, WEBHOOK_CHANNEL)
         }
 
-    def _digest(self, method: str) -> HttpReply:
+    def _run_now(self, method: str, what: str, run: Callable[[], dict[str, Any]]) -> HttpReply:
+        """A scheduled run of the digest's function, now (`make digest`, `make notes`)."""
         if method != "POST":
-            return HttpReply(405, {"content-type": "text/plain", "allow": "POST"}, b"POST to send the digest")
+            return HttpReply(405, {"content-type": "text/plain", "allow": "POST"}, f"POST to send {what}".encode())
         try:
-            result = self.send_digest()
-        except LookupError as error:  # no schedule in the template (digest_schedule null)
+            result = run()
+        except LookupError as error:  # no such schedule in the template (digest_schedule null, reader_notes off)
             return HttpReply(
                 409, {"content-type": "application/json"}, json.dumps({"ok": False, "error": str(error)}).encode()
             )

@@ -145,6 +145,7 @@ class LocalSystem:
             self.api_url,
             channel_messages=channels.received,
             send_digest=self.send_digest,
+            send_notes=self.send_notes,
             function_log=lambda function_id: runtime.function(function_id).log_path,
         )
         self._servers.append(serve(self.ports.api, self.api.handle, "local API"))

@@ -1,5 +1,6 @@
-"""The console's outbox lists what each channel received (email, Slack, webhook), and `POST /api/digest` sends the
-digest through the system it belongs to: the console alone, with the system's parts replaced by plain values."""
+"""The console's outbox lists what each channel received (email, Slack, webhook); `POST /api/digest` sends the digest
+and `POST /api/notes` runs the notes through the system they belong to: the console alone, with the system's parts
+replaced by plain values."""
 
 from __future__ import annotations
 
@@ -32,8 +33,12 @@ def _console(sent: list[dict[str, Any]]) -> Console:
     }
 
     def send() -> dict[str, Any]:
-        sent.append({})
+        sent.append({"run": "digest"})
         return {"ok": True, "digest": "digest:now", "deliveries": {"email": "id"}}
+
+    def send_notes() -> dict[str, Any]:
+        sent.append({"run": "notes"})
+        return {"ok": True, "note": "notes:now", "deliveries": {"email": "id"}}
 
     return Console(
         model=cast(Any, None),
@@ -44,6 +49,7 @@ def _console(sent: list[dict[str, Any]]) -> Console:
         api_url="http://127.0.0.1:3001",
         channel_messages=lambda channel: messages[channel],
         send_digest=send,
+        send_notes=send_notes,
     )
 
 
@@ -72,7 +78,17 @@ def test_the_digest_is_sent_on_post_only() -> None:
     reply = console.route("POST", "/api/digest", "", {}, b"")
     assert reply.status == 200
     assert json.loads(reply.body)["digest"] == "digest:now"
-    assert len(sent) == 1
+    assert sent == [{"run": "digest"}]
+
+
+def test_the_notes_run_on_post_only_and_not_the_digest() -> None:
+    sent: list[dict[str, Any]] = []
+    console = _console(sent)
+    assert console.route("GET", "/api/notes", "", {}, b"").status == 405
+    reply = console.route("POST", "/api/notes", "", {}, b"")
+    assert reply.status == 200
+    assert json.loads(reply.body)["note"] == "notes:now"
+    assert sent == [{"run": "notes"}]
 
 
 def test_slack_messages_are_previewed_as_slack_shows_them_with_the_json_kept() -> None:

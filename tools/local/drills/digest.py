@@ -1,9 +1,12 @@
 """`make digest`: the weekly digest of the week so far, sent now by the running local system (`make dev`) to every
 channel — the email into the outbox, Slack and the webhook into the local sink — through the one local runtime.
+`make notes` (`--notes`): the notes' hourly run, now: one note when an application link was opened for the first
+time or the résumé downloaded since the run before, nothing otherwise.
 
-It asks the running system's console (`POST /api/digest`), which invokes the notifier with the schedule's own event
-from the template; so nothing here starts a second system or a second emulator. Exit status 0 once every channel
-took it, 1 when a channel failed or no local system answers.
+It asks the running system's console (`POST /api/digest`, `/api/notes`), which invokes the digest's function with
+the schedule's own event from the template; so nothing here starts a second system or a second emulator. Exit
+status 0 once every channel took it (or there was nothing to note), 1 when a channel failed or no local system
+answers.
 """
 
 from __future__ import annotations
@@ -24,22 +27,27 @@ REQUEST_TIMEOUT_SECONDS = 120.0
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make digest", description=__doc__.split("\n\n")[0])
     parser.add_argument("--port-base", type=int, help="the --port-base the running `make dev` was given")
+    parser.add_argument("--notes", action="store_true", help="run the notes' hourly run now, not the digest")
     args = parser.parse_args(argv)
+    verb, job, sent = ("make notes", "notes", "note") if args.notes else ("make digest", "digest", "digest")
     ports = Ports.from_base(args.port_base) if args.port_base else Ports()
     console = f"http://{LOOPBACK}:{ports.console}"
-    request = urllib.request.Request(f"{console}/api/digest", method="POST", data=b"")  # noqa: S310 (http://127.0.0.1)
+    request = urllib.request.Request(f"{console}/api/{job}", method="POST", data=b"")  # noqa: S310 (http://127.0.0.1)
     try:
         with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_SECONDS) as response:  # noqa: S310
             result = json.loads(response.read())
     except urllib.error.HTTPError as error:
         result = json.loads(error.read() or b"{}")
     except OSError:
-        print(f"make digest: no local system answers at {console}; start it with `make dev`", file=sys.stderr)
+        print(f"{verb}: no local system answers at {console}; start it with `make dev`", file=sys.stderr)
         return 1
     if not result.get("ok"):
-        print(f"make digest: the digest was not delivered: {result.get('error')}", file=sys.stderr)
+        print(f"{verb}: the {job} run was not delivered: {result.get('error')}", file=sys.stderr)
         return 1
-    print(f"Weekly digest {result['digest']} sent:")
+    if result.get(sent) is None:
+        print("Notes: nothing to tell since the run before (no first open of a link, no download)")
+        return 0
+    print(f"{'Note' if args.notes else 'Weekly digest'} {result[sent]} sent:")
     for channel, reference in result["deliveries"].items():
         print(f"  {channel:8} {reference}")
     print(f"See it in the outbox: {console}/outbox")
