@@ -113,6 +113,13 @@ first write of the next day that finds it."""
 DAY_VIEWS_ATTRIBUTE: Final = "views"
 DAY_UNIQUE_ATTRIBUTE: Final = "unique_visitors"
 DAY_DOWNLOADS_ATTRIBUTE: Final = "downloads"
+DAY_FIGURES_FROM_TODAY: Final[Mapping[str, str]] = {
+    DAY_VIEWS_ATTRIBUTE: TODAY_VIEWS_ATTRIBUTE,
+    DAY_UNIQUE_ATTRIBUTE: TODAY_UNIQUE_ATTRIBUTE,
+    DAY_DOWNLOADS_ATTRIBUTE: TODAY_DOWNLOADS_ATTRIBUTE,
+}
+"""A day item's views, unique visitors and downloads → the totals item's attribute that holds each while it is the
+day counted (the counter copies them across; the digest and `make stats` read either)."""
 DAY_ITEM_RETENTION_DAYS: Final = 400
 """How long a day item is kept (TTL): a year of history for `make stats` and the digest, and a little more."""
 LINK_KEY_PREFIX: Final = "link#"

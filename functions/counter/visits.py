@@ -282,11 +282,7 @@ class VisitCounter:
         """Copies a past day's figures from the totals item (as its refused write returned it) to the day's item,
         for `make stats` and the digest. A later copy of the same day replaces it with the same figures.
         Failing, it fails the visit before the totals move on (nothing counted), so the retry copies it again."""
-        figures = {
-            catalog.DAY_VIEWS_ATTRIBUTE: catalog.TODAY_VIEWS_ATTRIBUTE,
-            catalog.DAY_UNIQUE_ATTRIBUTE: catalog.TODAY_UNIQUE_ATTRIBUTE,
-            catalog.DAY_DOWNLOADS_ATTRIBUTE: catalog.TODAY_DOWNLOADS_ATTRIBUTE,
-        }
+        figures = catalog.DAY_FIGURES_FROM_TODAY
         item = {name: totals_item[today] for name, today in figures.items() if today in totals_item}
         item |= {name: value for name, value in totals_item.items() if name.startswith(catalog.SOURCE_ATTRIBUTE_PREFIX)}
         expires = day_expiry(day) + catalog.DAY_ITEM_RETENTION_DAYS * _SECONDS_PER_DAY

@@ -23,12 +23,8 @@ MAX_BATCH_ROUNDS: Final = 5
 """Rounds of UnprocessedKeys read again before the read fails (the function's retry reads it all again)."""
 
 
-DAY_FIGURES: Final = (catalog.DAY_VIEWS_ATTRIBUTE, catalog.DAY_UNIQUE_ATTRIBUTE, catalog.DAY_DOWNLOADS_ATTRIBUTE)
-TODAY_FIGURES: Final = (
-    catalog.TODAY_VIEWS_ATTRIBUTE,
-    catalog.TODAY_UNIQUE_ATTRIBUTE,
-    catalog.TODAY_DOWNLOADS_ATTRIBUTE,
-)
+DAY_FIGURES: Final = tuple(catalog.DAY_FIGURES_FROM_TODAY)
+TODAY_FIGURES: Final = tuple(catalog.DAY_FIGURES_FROM_TODAY.values())
 """A day's views, unique visitors and downloads: in its day item, or in the totals item while it is the day counted."""
 
 
