@@ -1,13 +1,10 @@
 """Notes on the local system (`make dev` turns them on): a link made with `make link ARGS=--local`, opened as the
 page opens it (Origin and a browser's User-Agent), and `make notes` run against it, as the hourly schedule would
-run: the outbox has the note once, however often the run is repeated, and a run with nothing new says so."""
+run: the outbox has the note once, however often the run is repeated."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-
-from tests.tools.test_make_verbs import REPO, recipe
+from tests.tools.test_make_verbs import run_verb
 from tests.tools.test_stats_and_link import _make, _post
 from tools.local.system import LocalSystem
 
@@ -20,7 +17,7 @@ def test_an_application_links_first_open_puts_one_note_in_the_outbox(local_syste
     assert made.returncode == 0, made.stdout + made.stderr
     assert _post(local_system, {"visit_id": "notes-visit-1", "ref": CODE})["counted"] is True
     # When `make notes` runs the notes' hourly run now, against the running system
-    first = _make_notes(local_system)
+    first = run_verb("notes", timeout=120, PORT_BASE=str(local_system.ports.emulator))
     # Then it says where the note went, and the outbox has it: its subject names the link, nothing says who opened it
     assert first.returncode == 0, first.stdout + first.stderr
     assert "sent:" in first.stdout
@@ -31,15 +28,6 @@ def test_an_application_links_first_open_puts_one_note_in_the_outbox(local_syste
     # And later runs (the schedule's, and `make notes` again: within the same second, a retry of the same run) add
     # nothing to the outbox
     local_system.send_notes()
-    again = _make_notes(local_system)
+    again = run_verb("notes", timeout=120, PORT_BASE=str(local_system.ports.emulator))
     assert again.returncode == 0, again.stdout + again.stderr
     assert [sent.subject for sent in local_system.outbox() if CODE in sent.subject] == [notes[0].subject]
-
-
-def _make_notes(local_system: LocalSystem) -> subprocess.CompletedProcess[str]:
-    """`make notes PORT_BASE=<the system's>`, as the owner runs it beside `make dev`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    command = recipe("notes", PORT_BASE=str(local_system.ports.emulator))
-    return subprocess.run(
-        ["bash", "-c", command], cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False
-    )

@@ -5,15 +5,13 @@ but its source's name."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 import xml.etree.ElementTree as ET
 
 import pytest
 import requests
 
 from functions.common import catalog
-from tests.tools.test_make_verbs import REPO, recipe
+from tests.tools.test_stats_and_link import _make
 from tools.local.drills.readers import LINK_CODE, READERS, passed, readers
 from tools.local.system import LocalSystem
 
@@ -54,16 +52,7 @@ def test_the_readers_drill_fills_the_dashboards_readers_widgets_and_make_stats(l
     assert downloads[-1] == "1", downloads
 
     # And `make stats ARGS=--local` shows the same sources, the link and the download
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    stats = subprocess.run(
-        ["bash", "-c", recipe("stats", f"--local {local_system.state_dir}")],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    stats = _make("stats", local_system)
     assert stats.returncode == 0, stats.stdout + stats.stderr
     [today] = [line for line in stats.stdout.splitlines() if line.strip().startswith("today")]
     assert " 1 downloads" in today, today
