@@ -27,6 +27,9 @@ REF_LOG_KEY: Final = "ref"
 DOWNLOADS_LOG_KEY: Final = "downloads"
 """1 on a counted download of the résumé (once per visitor per UTC day), on its one log line."""
 DOWNLOAD_LOG_MESSAGE: Final = "download counted"
+LOG_TIMESTAMP_FORMAT: Final = "%Y-%m-%d %H:%M:%S,%f%z"
+"""The `timestamp` of a JSON log line as Powertools' Logger writes it (strptime reads its milliseconds as %f); the
+download's lean line is written in it, and the local system reads every line's time with it."""
 NOTIFIER_SERVICE: Final = "alarm-notifier"
 DIGEST_SERVICE: Final = "weekly-digest"
 

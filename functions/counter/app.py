@@ -158,7 +158,7 @@ def _post_visit(event: dict[str, Any], counter: VisitCounter) -> dict[str, Any]:
         # documents are, without the Logger's ~400 B of context (the dashboard counts it; docs/cost.md prices it).
         # Its time in the Logger's format, so the line reads the same wherever its log is read (the local system's
         # log files have no per-line time of their own).
-        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S,%f")[:-3] + "+0000"
+        stamp = datetime.now(UTC).strftime(catalog.LOG_TIMESTAMP_FORMAT)
         line = {"message": catalog.DOWNLOAD_LOG_MESSAGE, "timestamp": stamp, catalog.DOWNLOADS_LOG_KEY: 1}
         print(json.dumps(line), flush=True)
         return {**_figures(result.totals), "counted": True}

@@ -11,8 +11,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from functions.common import catalog
+
 STREAM_NAME = "local"
-POWERTOOLS_TIMESTAMP = "%Y-%m-%d %H:%M:%S,%f%z"
 
 
 class LogShipper:
@@ -64,7 +65,7 @@ def log_event(line: str) -> dict[str, Any] | None:
         if "_aws" in record:
             stamp = float(record["_aws"]["Timestamp"]) / 1000
         else:
-            stamp = datetime.strptime(record["timestamp"], POWERTOOLS_TIMESTAMP).timestamp()
+            stamp = datetime.strptime(record["timestamp"], catalog.LOG_TIMESTAMP_FORMAT).timestamp()
     except (ValueError, KeyError, TypeError):
         return None
     return {**record, "@timestamp": stamp}
