@@ -21,6 +21,8 @@ import jsonschema  # type: ignore[import-untyped, unused-ignore]
 SCHEMA_PATH = Path(__file__).resolve().parent / "resume.schema.json"
 DATE_HINT = "(YYYY, YYYY-MM or YYYY-MM-DD)"
 SECTIONS_WITH_DATE_RANGES = ("work", "education", "projects")
+JSON_TYPES = ("null", "boolean", "number", "string", "array", "object")
+"""The names a problem gives a value's type; booleans before numbers, as JSON has no int/bool overlap."""
 
 Json = Any  # parsed JSON: the schema, not the type system, guarantees its shape
 
@@ -61,7 +63,8 @@ def validate_resume(data: Json) -> list[str]:
     """Return 'path: what is wrong' lines, empty when the resume is valid."""
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     validator = jsonschema.Draft202012Validator(schema, format_checker=_format_checker())
-    errors = sorted(validator.iter_errors(data), key=lambda e: _sort_key(e.absolute_path))
+    # Two errors' paths differ first inside one object (both keys) or one array (both indexes), so they compare.
+    errors = sorted(validator.iter_errors(data), key=lambda error: list(error.absolute_path))
     problems = _unique(_describe(error) for error in errors)
     if problems:
         # Ordering checks assume well-typed dates, which only a valid document promises.
@@ -101,17 +104,19 @@ def _is_http_url(value: object) -> bool:
 
 
 def _describe(error: Any) -> str:
-    path = list(error.absolute_path)
+    path = error.json_path.removeprefix("$").removeprefix(".")
     if error.validator == "required":
-        missing = [name for name in error.validator_value if name not in error.instance]
-        return _located(path + missing[:1], "is required")
-    return _located(path, _explain(error))
+        missing = next(name for name in error.validator_value if name not in error.instance)
+        return f"{path}.{missing}: is required" if path else f"{missing}: is required"
+    return f"{path}: {_explain(error)}" if path else _explain(error)
 
 
 def _explain(error: Any) -> str:
     value = error.instance
     if error.validator == "type":
-        return f"expected {_json_type_name(error.validator_value)}, got {_json_type_of(value)} ({_preview(value)})"
+        expected = [error.validator_value] if isinstance(error.validator_value, str) else error.validator_value
+        actual = next(name for name in JSON_TYPES if jsonschema.Draft202012Validator.TYPE_CHECKER.is_type(value, name))
+        return f"expected {' or '.join(map(_with_article, expected))}, got {actual} ({_preview(value)})"
     field_format = error.schema.get("format")
     if error.validator in ("pattern", "format") and field_format == "partial-date":
         return f"{_preview(value)} is not a valid date {DATE_HINT}"
@@ -124,43 +129,8 @@ def _explain(error: Any) -> str:
     return str(error.message)
 
 
-def _located(path: Sequence[str | int], message: str) -> str:
-    json_path = _json_path(path)
-    return f"{json_path}: {message}" if json_path else message
-
-
-def _json_path(path: Iterable[str | int]) -> str:
-    text = ""
-    for part in path:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        elif re.fullmatch(r"[A-Za-z_$][A-Za-z0-9_$]*", part):
-            text += f".{part}" if text else part
-        else:
-            text += f"[{json.dumps(part)}]"
-    return text
-
-
-def _sort_key(path: Iterable[str | int]) -> tuple[tuple[int, int, str], ...]:
-    # Array indexes sort numerically so work[10] follows work[9], not work[1].
-    return tuple((0, part, "") if isinstance(part, int) else (1, 0, part) for part in path)
-
-
-def _json_type_name(expected: str | list[str]) -> str:
-    names = [expected] if isinstance(expected, str) else expected
-    return " or ".join(f"an {name}" if name[0] in "aeiou" else f"a {name}" for name in names)
-
-
-def _json_type_of(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
+def _with_article(type_name: str) -> str:
+    return f"an {type_name}" if type_name[0] in "aeiou" else f"a {type_name}"
 
 
 def _preview(value: object, limit: int = 40) -> str:
