@@ -44,11 +44,6 @@ class Download:
     name: str
     size_bytes: int
 
-    @property
-    def size_kb(self) -> int:
-        """What the link says, rounded up: a reader deciding whether to download needs no more precision."""
-        return max(1, -(-self.size_bytes // 1024))
-
 
 def render_page(
     resume: Mapping[str, Json],
