@@ -1,10 +1,6 @@
-"""The résumé as a PDF: the built page printed by headless Chromium with its print stylesheet.
-
-Chromium's print-to-PDF is the renderer because the page's `@media print` rules were written and checked against
-it (docs/frontend.md, "Print"); no second layout engine has to agree with them. The PDF is part of the deployed
-site, so its bytes feed the asset hash: Chromium stamps each PDF with the time it printed it, which is replaced by a
-fixed date of the same length (byte offsets in the file stay valid), and two builds of the same page give the same
-bytes on the same machine.
+"""The résumé as a PDF: the built page printed by headless Chromium with its own print stylesheet, with the print
+time Chromium stamps into it replaced by a fixed date, so two builds give the same bytes (docs/frontend.md, "The
+résumé as a PDF").
 """
 
 from __future__ import annotations
@@ -50,9 +46,7 @@ class PdfUnavailableError(RuntimeError):
 
 def pdf_file_name(resume: Mapping[str, Json]) -> str:
     """`<name>-resume.pdf` from basics.name in plain ASCII ("Zoë O'Neil" → zoe-o-neil-resume.pdf), else resume.pdf."""
-    basics = resume.get("basics")
-    name = str(basics.get("name") or "") if isinstance(basics, Mapping) else ""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    ascii_name = unicodedata.normalize("NFKD", resume["basics"]["name"]).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:60].rstrip("-")
     return f"{slug}-resume.pdf" if slug else "resume.pdf"
 

@@ -1,12 +1,6 @@
-"""`make stats`: where the resume's readers come from, read from the visits table with the owner's own AWS
-credentials (boto3's default chain): today's and the last days' views, unique visitors, downloads and sources,
-and each application link (`make link`) with when it was first and last opened, on how many days, and its views.
-No public endpoint serves these figures (GET /visits answers the count only); what each item holds, and for how
-long: docs/privacy.md.
-
-    python -m tools.stats                  # the stack named in cdk.json, in its account and region
-    python -m tools.stats --days 30        # a month of days
-    python -m tools.stats --local          # the running `make dev` (tools/local/deployment.py)
+"""`make stats`: where the resume's readers come from (views, unique visitors, downloads and sources by day, and
+each application link's opens), read from the visits table with the owner's own AWS credentials, or from the
+running `make dev` with `--local`. No public endpoint serves these figures (docs/privacy.md).
 """
 
 from __future__ import annotations
@@ -26,6 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from functions.common import catalog
 from functions.counter.sources import curated_sources, source_names
 from functions.digest.readers import DayReaders, LinkOpens, VisitsReader
+from functions.digest.render import link_text
 from infra.config import ConfigError, app_context, load_config, overrides_from_context
 from tools.preflight.core import context_values
 
@@ -125,14 +120,8 @@ def render(stats: Stats) -> str:
     if not stats.links:
         lines.append("  none yet: `make link NAME=<code>` makes one")
     for link in stats.links:
-        opened = (
-            f"first opened {link.first_opened}, last opened {link.last_opened}, on {link.days} day(s), "
-            f"{link.views} view(s)"
-            if link.first_opened
-            else "never opened"
-        )
-        name = "(other: codes you did not make)" if link.code == catalog.OTHER_LINK_CODE else link.code
-        lines.append(f"  {name}: {opened}")
+        # Only the owner's codes can be unopened: the bucket of other codes has an item once one was opened.
+        lines.append(f"  {link_text(link)}" if link.first_opened else f"  {link.code}: never opened")
     return "\n".join(lines)
 
 
