@@ -20,7 +20,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 from functions.common import catalog
 from functions.counter.sources import curated_sources, source_names
 from functions.digest.readers import DayReaders, LinkOpens, VisitsReader
-from functions.digest.render import link_text
 from infra.config import ConfigError, app_context, load_config, overrides_from_context
 from tools.preflight.core import context_values
 
@@ -120,8 +119,14 @@ def render(stats: Stats) -> str:
     if not stats.links:
         lines.append("  none yet: `make link NAME=<code>` makes one")
     for link in stats.links:
-        # Only the owner's codes can be unopened: the bucket of other codes has an item once one was opened.
-        lines.append(f"  {link_text(link)}" if link.first_opened else f"  {link.code}: never opened")
+        opened = (
+            f"first opened {link.first_opened}, last opened {link.last_opened}, on {link.days} day(s), "
+            f"{link.views} view(s)"
+            if link.first_opened
+            else "never opened"
+        )
+        name = "(other: codes you did not make)" if link.code == catalog.OTHER_LINK_CODE else link.code
+        lines.append(f"  {name}: {opened}")
     return "\n".join(lines)
 
 
