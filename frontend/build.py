@@ -1,11 +1,6 @@
-"""Build the static resume site from a JSON Resume file.
-
-Usage: python -m frontend.build [--resume PATH] [--out DIR] [--api-base-url URL]
-
-The build validates the resume (frontend/resume.py), renders frontend/templates/ with Jinja2 (autoescape on, so
-every string from the resume is escaped), copies frontend/static/ and, when given the visit counter's API, writes
-its address into the page. With `resume_pdf` it also prints the page to `<name>-resume.pdf` (frontend/pdf.py), which
-the page links for download. All markup, and the choice of sections, lives in the templates (docs/frontend.md).
+"""Build the static resume site from a JSON Resume file: `python -m frontend.build [--resume PATH] [--out DIR]
+[--api-base-url URL]`. Loads and validates the resume (frontend/resume.py), prints its PDF (frontend/pdf.py) and
+renders frontend/templates/ with Jinja2, autoescape on; all markup lives in the templates (docs/frontend.md).
 """
 
 from __future__ import annotations

@@ -56,16 +56,12 @@ def find_chromium() -> str | None:
     configured = os.environ.get(CHROME_PATH_ENV)
     if configured:
         return configured if Path(configured).is_file() else None
-    for name in CHROMIUM_NAMES:
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
+    return next((path for path in map(shutil.which, CHROMIUM_NAMES) if path), None)
 
 
-def print_page(page: Path, *, chromium: str | None = None) -> bytes:
+def print_page(page: Path) -> bytes:
     """The PDF of `page` (a file whose stylesheet sits beside it) with its dates fixed; raises PdfUnavailableError."""
-    executable = chromium or find_chromium()
+    executable = find_chromium()
     if executable is None:
         where = (
             f"{CHROME_PATH_ENV} ({os.environ[CHROME_PATH_ENV]}) names no file"

@@ -74,9 +74,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, ValueError, ClientError, BotoCoreError) as error:
         print(f"link: {error}", file=sys.stderr)
         return EXIT_USAGE
-    if not target.site_url:
-        print(f"link: the stack has no {catalog.SITE_URL_OUTPUT} output to build the link from", file=sys.stderr)
-        return EXIT_USAGE
     state = "made" if created else "already exists (its figures are kept)"
     print(f"code {arguments.code} {state} in {target.where}; paste this link into the application:")
     print(link_url(target.site_url, arguments.code))

@@ -68,9 +68,10 @@ def owner_table(local: Path | None, context: Sequence[str]) -> OwnerTable:
         stack = session.client("cloudformation").describe_stacks(StackName=config.stack_name)["Stacks"][0]
         outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
         client, where = session.client("dynamodb"), f"{config.stack_name} in {config.region}"
-    if catalog.TABLE_NAME_OUTPUT not in outputs:
-        raise ValueError(f"the stack has no {catalog.TABLE_NAME_OUTPUT} output: deploy it first")
-    return OwnerTable(client, outputs[catalog.TABLE_NAME_OUTPUT], outputs.get(catalog.SITE_URL_OUTPUT, ""), where)
+    missing = [name for name in (catalog.TABLE_NAME_OUTPUT, catalog.SITE_URL_OUTPUT) if name not in outputs]
+    if missing:
+        raise ValueError(f"the stack has no {' or '.join(missing)} output: deploy it first")
+    return OwnerTable(client, outputs[catalog.TABLE_NAME_OUTPUT], outputs[catalog.SITE_URL_OUTPUT], where)
 
 
 @dataclass(frozen=True)
