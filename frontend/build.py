@@ -1,6 +1,6 @@
-"""Build the static resume site from a JSON Resume file: `python -m frontend.build [--resume PATH] [--out DIR]
-[--api-base-url URL]`. Loads and validates the resume (frontend/resume.py), prints its PDF (frontend/pdf.py) and
-renders frontend/templates/ with Jinja2, autoescape on; all markup lives in the templates (docs/frontend.md).
+"""Build the static resume site from a JSON Resume file: `python -m frontend.build [--resume PATH] [--out DIR]`.
+Loads and validates the resume (frontend/resume.py), prints its PDF (frontend/pdf.py) and renders
+frontend/templates/ with Jinja2, autoescape on; all markup lives in the templates (docs/frontend.md).
 """
 
 from __future__ import annotations
@@ -49,17 +49,14 @@ def render_page(
 ) -> str:
     """Render index.html. `api_base_url` is written as given (the infra passes a deploy-time token); `download`
     adds the link to the résumé's PDF."""
-    return (
-        _environment()
-        .get_template("index.html")
-        .render(
-            resume=resume,
-            basics=resume["basics"],
-            api_meta_name=API_META_NAME,
-            api_base_url=api_base_url,
-            show_visit_badge=show_visit_badge,
-            download=download,
-        )
+    template = _environment().get_template("index.html")
+    return template.render(
+        resume=resume,
+        basics=resume["basics"],
+        api_meta_name=API_META_NAME,
+        api_base_url=api_base_url,
+        show_visit_badge=show_visit_badge,
+        download=download,
     )
 
 
@@ -95,9 +92,6 @@ def _paragraphs(text: str | None) -> list[str]:
     """A blank line starts a new paragraph; other line breaks and runs of spaces are one space."""
     blocks = (" ".join(block.split()) for block in re.split(r"\n\s*\n", text or ""))
     return [block for block in blocks if block]
-
-
-# --------------------------------------------------------------------------- writing
 
 
 def build_site(
@@ -161,17 +155,13 @@ def site_size(dist_dir: Path) -> int:
     return sum(path.stat().st_size for path in dist_dir.rglob("*") if path.is_file())
 
 
-# --------------------------------------------------------------------------- CLI
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; returns the process exit code."""
     parser = argparse.ArgumentParser(prog="python -m frontend.build", description="Build the static resume site.")
     parser.add_argument("--resume", type=Path, default=DEFAULT_RESUME, help="JSON Resume file")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory")
-    parser.add_argument("--api-base-url", help="visit counter API base URL, written into OUT/index.html")
     args = parser.parse_args(argv)
-    build = functools.partial(build_site, args.resume, args.out, api_base_url=args.api_base_url)
+    build = functools.partial(build_site, args.resume, args.out)
     try:
         try:
             out_dir = build(resume_pdf=True)
@@ -182,9 +172,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ResumeError as exc:
         print(*exc.problems, sep="\n", file=sys.stderr)
         print(f"build failed: {len(exc.problems)} problem(s); {args.out} left unchanged", file=sys.stderr)
-        return 1
-    except ValueError as exc:  # an unusable --api-base-url, refused before anything is written
-        print(f"build failed: {exc}; {args.out} left unchanged", file=sys.stderr)
         return 1
     except OSError as exc:
         print(f"build failed: {exc}", file=sys.stderr)

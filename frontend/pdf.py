@@ -24,8 +24,8 @@ INSTALL_HINT: Final = "install Chromium (Debian/Ubuntu: sudo apt-get install chr
 PRINT_TIMEOUT_SECONDS: Final = 120
 """A one-page print takes about a second; a busy CI runner may take many times that, a hung browser forever."""
 FIXED_PDF_DATE: Final = b"D:20000101000000+00'00'"
-"""What replaces Chromium's print time (`D:YYYYMMDDHHmmSS+HH'mm'`, the same length): a reproducible PDF says
-nothing about when it was built."""
+"""What replaces Chromium's print time (`D:YYYYMMDDHHmmSS+HH'mm'`): the same length, so the file's byte offsets stay
+valid, and a reproducible PDF says nothing about when it was built."""
 _PDF_DATE: Final = re.compile(rb"(/(?:CreationDate|ModDate) \()D:\d{14}[-+Z]\d\d'\d\d'(\))")
 _CHROMIUM_FLAGS: Final = (
     "--headless",
@@ -88,9 +88,4 @@ def print_page(page: Path) -> bytes:
         if finished.returncode != 0 or not target.is_file() or not target.read_bytes().startswith(b"%PDF-"):
             detail = " / ".join((finished.stderr or finished.stdout).strip().splitlines()[-3:]) or "no output"
             raise PdfUnavailableError(f"Chromium ({executable}) printed no PDF (exit {finished.returncode}): {detail}")
-        return fixed_dates(target.read_bytes())
-
-
-def fixed_dates(pdf: bytes) -> bytes:
-    """The PDF with its creation and modification dates set to FIXED_PDF_DATE (same length, offsets unchanged)."""
-    return _PDF_DATE.sub(lambda match: match[1] + FIXED_PDF_DATE + match[2], pdf)
+        return _PDF_DATE.sub(lambda match: match[1] + FIXED_PDF_DATE + match[2], target.read_bytes())

@@ -1,14 +1,13 @@
-"""The resume file: read it, check it against frontend/resume.schema.json, and explain every problem.
-
-Each problem is one line naming the file and the JSON path of the field (`resume.json: work[1].startDate: ...`),
-so the owner fixes them all in one go. frontend/build.py renders only what passed these checks.
+"""The resume file: read it, check it against frontend/resume.schema.json, and explain every problem, each on one
+line naming the file and the field's JSON path (`resume.json: work[1].startDate: ...`), so the owner fixes them all
+in one go. frontend/build.py renders only what passed these checks.
 """
 
 from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,8 +49,7 @@ def load_resume(resume_path: Path) -> dict[str, Json]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        where = f"line {exc.lineno} column {exc.colno}"
-        raise ResumeError([f"{source}: not valid JSON at {where}: {exc.msg}"]) from None
+        raise ResumeError([f"{source}: not valid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"]) from None
     problems = validate_resume(data)
     if problems:
         raise ResumeError([f"{source}: {problem}" for problem in problems])
@@ -61,22 +59,15 @@ def load_resume(resume_path: Path) -> dict[str, Json]:
 def validate_resume(data: Json) -> list[str]:
     """Return 'path: what is wrong' lines, empty when the resume is valid."""
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    validator = jsonschema.Draft202012Validator(schema, format_checker=_format_checker())
+    validator = jsonschema.Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
     # Two errors' paths differ first inside one object (both keys) or one array (both indexes), so they compare.
     errors = sorted(validator.iter_errors(data), key=lambda error: list(error.absolute_path))
-    problems = _unique(_describe(error) for error in errors)
+    # A bad date trips both "pattern" and "format"; report it once.
+    problems = list(dict.fromkeys(_describe(error) for error in errors))
     if problems:
         # Ordering checks assume well-typed dates, which only a valid document promises.
         return problems
-    return _unique(_date_order_problems(data))
-
-
-def _format_checker() -> Any:
-    # The schema's patterns check emails, URLs and a date's shape (editors check them too); only "is this day in
-    # the calendar" needs code. No other format is checked.
-    checker = jsonschema.FormatChecker(formats=())
-    checker.checks("partial-date")(_is_partial_date)
-    return checker
+    return list(_date_order_problems(data))
 
 
 def _is_partial_date(value: object) -> bool:
@@ -89,6 +80,12 @@ def _is_partial_date(value: object) -> bool:
     except (TypeError, ValueError):
         return False
     return True
+
+
+# The schema's patterns check emails, URLs and a date's shape (editors check them too); only "is this day in the
+# calendar" needs code. No other format is checked.
+FORMAT_CHECKER = jsonschema.FormatChecker(formats=())
+FORMAT_CHECKER.checks("partial-date")(_is_partial_date)
 
 
 def _describe(error: Any) -> str:
@@ -135,8 +132,3 @@ def _date_before(earlier: str, later: str) -> bool:
     # Compare at the coarser precision: "2020" is not before "2020-05".
     precision = min(len(earlier), len(later))
     return earlier[:precision] < later[:precision]
-
-
-def _unique(lines: Iterable[str]) -> list[str]:
-    # A bad date trips both "pattern" and "format"; report it once.
-    return list(dict.fromkeys(lines))

@@ -39,12 +39,9 @@ def create_link(client: Any, table_name: str, code: str, *, today: str) -> bool:
             ConditionExpression="attribute_not_exists(#pk)",
             ExpressionAttributeNames={"#pk": catalog.VISITS_PARTITION_KEY},
         )
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-            raise
-        created = False
-    else:
         created = True
+    except client.exceptions.ConditionalCheckFailedException:
+        created = False
     client.update_item(
         TableName=table_name,
         Key={catalog.VISITS_PARTITION_KEY: {"S": catalog.LINK_REGISTRY_KEY}},

@@ -404,15 +404,15 @@ def test_unusable_api_url_is_rejected_before_anything_is_written(tmp_path: Path,
     assert not (tmp_path / "dist").exists()
 
 
-def test_cli_builds_site_naming_the_api(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    # Given the build command with an output dir and API URL
+def test_cli_builds_a_site_that_names_no_api(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Given the build command with an output dir (what `make site` runs)
     # When it runs
-    code = build.main(["--out", str(tmp_path / "site"), "--api-base-url", "https://api.example.com"])
+    code = build.main(["--out", str(tmp_path / "site")])
 
-    # Then it succeeds, reports the size, and the page calls that API
+    # Then it succeeds, reports the size, and the page, a preview, calls no API
     assert code == 0
     assert "bytes" in capsys.readouterr().out
-    assert _api_addresses(tmp_path / "site") == ["https://api.example.com"]
+    assert _api_addresses(tmp_path / "site") == []
 
 
 def test_without_the_visit_badge_the_page_has_no_badge_and_still_loads_the_counter(tmp_path: Path) -> None:
