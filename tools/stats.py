@@ -111,9 +111,7 @@ def render(stats: Stats) -> str:
             f"  {label}  {figures.views:>5} views  {figures.unique_visitors:>4} unique  {figures.downloads:>3} "
             f"downloads  sources: {_sources_line(figures.sources)}"
         )
-    total: Counter[str] = Counter()
-    for figures in stats.days:
-        total.update(figures.sources)
+    total = sum((Counter(figures.sources) for figures in stats.days), Counter[str]())
     lines.append(f"Sources over these {len(stats.days)} days: {_sources_line(total)}")
     lines.append(f"Downloads over these {len(stats.days)} days: {sum(figures.downloads for figures in stats.days)}")
     lines.append("Application links (make link):")
