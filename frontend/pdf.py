@@ -1,10 +1,6 @@
-"""The résumé as a PDF: the built page printed by headless Chromium with its print stylesheet.
-
-Chromium's print-to-PDF is the renderer because the page's `@media print` rules were written and checked against
-it (docs/frontend.md, "Print"); no second layout engine has to agree with them. The PDF is part of the deployed
-site, so its bytes feed the asset hash: Chromium stamps each PDF with the time it printed it, which is replaced by a
-fixed date of the same length (byte offsets in the file stay valid), and two builds of the same page give the same
-bytes on the same machine.
+"""The résumé as a PDF: the built page printed by headless Chromium with its own print stylesheet, with the print
+time Chromium stamps into it replaced by a fixed date, so two builds give the same bytes (docs/frontend.md, "The
+résumé as a PDF").
 """
 
 from __future__ import annotations
@@ -28,8 +24,8 @@ INSTALL_HINT: Final = "install Chromium (Debian/Ubuntu: sudo apt-get install chr
 PRINT_TIMEOUT_SECONDS: Final = 120
 """A one-page print takes about a second; a busy CI runner may take many times that, a hung browser forever."""
 FIXED_PDF_DATE: Final = b"D:20000101000000+00'00'"
-"""What replaces Chromium's print time (`D:YYYYMMDDHHmmSS+HH'mm'`, the same length): a reproducible PDF says
-nothing about when it was built."""
+"""What replaces Chromium's print time (`D:YYYYMMDDHHmmSS+HH'mm'`): the same length, so the file's byte offsets stay
+valid, and a reproducible PDF says nothing about when it was built."""
 _PDF_DATE: Final = re.compile(rb"(/(?:CreationDate|ModDate) \()D:\d{14}[-+Z]\d\d'\d\d'(\))")
 _CHROMIUM_FLAGS: Final = (
     "--headless",
@@ -50,9 +46,7 @@ class PdfUnavailableError(RuntimeError):
 
 def pdf_file_name(resume: Mapping[str, Json]) -> str:
     """`<name>-resume.pdf` from basics.name in plain ASCII ("Zoë O'Neil" → zoe-o-neil-resume.pdf), else resume.pdf."""
-    basics = resume.get("basics")
-    name = str(basics.get("name") or "") if isinstance(basics, Mapping) else ""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    ascii_name = unicodedata.normalize("NFKD", resume["basics"]["name"]).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:60].rstrip("-")
     return f"{slug}-resume.pdf" if slug else "resume.pdf"
 
@@ -62,16 +56,12 @@ def find_chromium() -> str | None:
     configured = os.environ.get(CHROME_PATH_ENV)
     if configured:
         return configured if Path(configured).is_file() else None
-    for name in CHROMIUM_NAMES:
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
+    return next((path for path in map(shutil.which, CHROMIUM_NAMES) if path), None)
 
 
-def print_page(page: Path, *, chromium: str | None = None) -> bytes:
+def print_page(page: Path) -> bytes:
     """The PDF of `page` (a file whose stylesheet sits beside it) with its dates fixed; raises PdfUnavailableError."""
-    executable = chromium or find_chromium()
+    executable = find_chromium()
     if executable is None:
         where = (
             f"{CHROME_PATH_ENV} ({os.environ[CHROME_PATH_ENV]}) names no file"
@@ -98,9 +88,4 @@ def print_page(page: Path, *, chromium: str | None = None) -> bytes:
         if finished.returncode != 0 or not target.is_file() or not target.read_bytes().startswith(b"%PDF-"):
             detail = " / ".join((finished.stderr or finished.stdout).strip().splitlines()[-3:]) or "no output"
             raise PdfUnavailableError(f"Chromium ({executable}) printed no PDF (exit {finished.returncode}): {detail}")
-        return fixed_dates(target.read_bytes())
-
-
-def fixed_dates(pdf: bytes) -> bytes:
-    """The PDF with its creation and modification dates set to FIXED_PDF_DATE (same length, offsets unchanged)."""
-    return _PDF_DATE.sub(lambda match: match[1] + FIXED_PDF_DATE + match[2], pdf)
+        return _PDF_DATE.sub(lambda match: match[1] + FIXED_PDF_DATE + match[2], target.read_bytes())

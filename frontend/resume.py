@@ -1,36 +1,36 @@
-"""The resume file: read it, check it against frontend/resume.schema.json, and explain every problem.
-
-Each problem is one line naming the file and the JSON path of the field (`resume.json: work[1].startDate: ...`),
-so the owner fixes them all in one go. frontend/build.py renders only what passed these checks.
+"""The resume file: read it, check it against frontend/resume.schema.json, and explain every problem, each on one
+line naming the file and the field's JSON path (`resume.json: work[1].startDate: ...`), so the owner fixes them all
+in one go. frontend/build.py renders only what passed these checks.
 """
 
 from __future__ import annotations
 
 import datetime
 import json
-import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 # jsonschema ships no type hints; "unused-ignore" keeps this line clean if stubs or a
 # mypy override for it are added to the project later.
 import jsonschema  # type: ignore[import-untyped, unused-ignore]
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "resume.schema.json"
-DATE_HINT = "(YYYY, YYYY-MM or YYYY-MM-DD)"
 SECTIONS_WITH_DATE_RANGES = ("work", "education", "projects")
+FORMAT_PROBLEMS = {
+    "partial-date": "is not a valid date (YYYY, YYYY-MM or YYYY-MM-DD)",
+    "uri": "is not an absolute http(s) URL",
+    "email": "is not a valid email address",
+}
+"""What a value of each format that fails its pattern (or, for dates, the calendar) is told."""
+JSON_TYPES = ("null", "boolean", "number", "string", "array", "object")
+"""The names a problem gives a value's type: JSON Schema's, without "integer", so 42 and 4.5 are both a number."""
 
 Json = Any  # parsed JSON: the schema, not the type system, guarantees its shape
 
 
 class ResumeError(ValueError):
-    """The resume file is missing, unreadable or does not match the schema.
-
-    ``problems`` holds one human-readable line per problem, each starting with
-    the file name and the JSON path of the offending field.
-    """
+    """The resume file is missing, unreadable or invalid; ``problems`` holds one line per problem."""
 
     def __init__(self, problems: Sequence[str]) -> None:
         self.problems = tuple(problems)
@@ -49,8 +49,7 @@ def load_resume(resume_path: Path) -> dict[str, Json]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        where = f"line {exc.lineno} column {exc.colno}"
-        raise ResumeError([f"{source}: not valid JSON at {where}: {exc.msg}"]) from None
+        raise ResumeError([f"{source}: not valid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"]) from None
     problems = validate_resume(data)
     if problems:
         raise ResumeError([f"{source}: {problem}" for problem in problems])
@@ -60,21 +59,15 @@ def load_resume(resume_path: Path) -> dict[str, Json]:
 def validate_resume(data: Json) -> list[str]:
     """Return 'path: what is wrong' lines, empty when the resume is valid."""
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    validator = jsonschema.Draft202012Validator(schema, format_checker=_format_checker())
-    errors = sorted(validator.iter_errors(data), key=lambda e: _sort_key(e.absolute_path))
-    problems = _unique(_describe(error) for error in errors)
+    validator = jsonschema.Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
+    # Two errors' paths differ first inside one object (both keys) or one array (both indexes), so they compare.
+    errors = sorted(validator.iter_errors(data), key=lambda error: list(error.absolute_path))
+    # A bad date trips both "pattern" and "format"; report it once.
+    problems = list(dict.fromkeys(_describe(error) for error in errors))
     if problems:
         # Ordering checks assume well-typed dates, which only a valid document promises.
         return problems
-    return _unique(_date_order_problems(data))
-
-
-def _format_checker() -> Any:
-    checker = jsonschema.FormatChecker(formats=())
-    checker.checks("partial-date")(_is_partial_date)
-    checker.checks("email")(_is_email)
-    checker.checks("uri")(_is_http_url)
-    return checker
+    return list(_date_order_problems(data))
 
 
 def _is_partial_date(value: object) -> bool:
@@ -89,78 +82,35 @@ def _is_partial_date(value: object) -> bool:
     return True
 
 
-def _is_email(value: object) -> bool:
-    return not isinstance(value, str) or re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value) is not None
-
-
-def _is_http_url(value: object) -> bool:
-    if not isinstance(value, str):
-        return True
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
+# The schema's patterns check emails, URLs and a date's shape (editors check them too); only "is this day in the
+# calendar" needs code. No other format is checked.
+FORMAT_CHECKER = jsonschema.FormatChecker(formats=())
+FORMAT_CHECKER.checks("partial-date")(_is_partial_date)
 
 
 def _describe(error: Any) -> str:
-    path = list(error.absolute_path)
+    path = error.json_path.removeprefix("$").removeprefix(".")
     if error.validator == "required":
-        missing = [name for name in error.validator_value if name not in error.instance]
-        return _located(path + missing[:1], "is required")
-    return _located(path, _explain(error))
+        missing = next(name for name in error.validator_value if name not in error.instance)
+        return f"{path}.{missing}: is required" if path else f"{missing}: is required"
+    return f"{path}: {_explain(error)}" if path else _explain(error)
 
 
 def _explain(error: Any) -> str:
     value = error.instance
     if error.validator == "type":
-        return f"expected {_json_type_name(error.validator_value)}, got {_json_type_of(value)} ({_preview(value)})"
-    field_format = error.schema.get("format")
-    if error.validator in ("pattern", "format") and field_format == "partial-date":
-        return f"{_preview(value)} is not a valid date {DATE_HINT}"
-    if error.validator in ("pattern", "format") and field_format == "uri":
-        return f"{_preview(value)} is not an absolute http(s) URL"
-    if error.validator == "format" and field_format == "email":
-        return f"{_preview(value)} is not a valid email address"
+        expected = [error.validator_value] if isinstance(error.validator_value, str) else error.validator_value
+        actual = next(name for name in JSON_TYPES if jsonschema.Draft202012Validator.TYPE_CHECKER.is_type(value, name))
+        return f"expected {' or '.join(map(_with_article, expected))}, got {actual} ({_preview(value)})"
+    if error.validator in ("pattern", "format") and error.schema.get("format") in FORMAT_PROBLEMS:
+        return f"{_preview(value)} {FORMAT_PROBLEMS[error.schema['format']]}"
     if error.validator == "minLength" and error.validator_value == 1:
         return "must not be empty"
     return str(error.message)
 
 
-def _located(path: Sequence[str | int], message: str) -> str:
-    json_path = _json_path(path)
-    return f"{json_path}: {message}" if json_path else message
-
-
-def _json_path(path: Iterable[str | int]) -> str:
-    text = ""
-    for part in path:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        elif re.fullmatch(r"[A-Za-z_$][A-Za-z0-9_$]*", part):
-            text += f".{part}" if text else part
-        else:
-            text += f"[{json.dumps(part)}]"
-    return text
-
-
-def _sort_key(path: Iterable[str | int]) -> tuple[tuple[int, int, str], ...]:
-    # Array indexes sort numerically so work[10] follows work[9], not work[1].
-    return tuple((0, part, "") if isinstance(part, int) else (1, 0, part) for part in path)
-
-
-def _json_type_name(expected: str | list[str]) -> str:
-    names = [expected] if isinstance(expected, str) else expected
-    return " or ".join(f"an {name}" if name[0] in "aeiou" else f"a {name}" for name in names)
-
-
-def _json_type_of(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
+def _with_article(type_name: str) -> str:
+    return f"an {type_name}" if type_name[0] in "aeiou" else f"a {type_name}"
 
 
 def _preview(value: object, limit: int = 40) -> str:
@@ -182,8 +132,3 @@ def _date_before(earlier: str, later: str) -> bool:
     # Compare at the coarser precision: "2020" is not before "2020-05".
     precision = min(len(earlier), len(later))
     return earlier[:precision] < later[:precision]
-
-
-def _unique(lines: Iterable[str]) -> list[str]:
-    # A bad date trips both "pattern" and "format"; report it once.
-    return list(dict.fromkeys(lines))

@@ -1,11 +1,6 @@
-"""`make link NAME=acme-2026-12`: makes an application link's code, with the owner's own AWS credentials, and
-prints the link to paste into that application (`<site url>?ref=acme-2026-12`). Only codes made here count under
-their own name in `make stats`; a view with any other code counts under "(other)" (docs/privacy.md says why).
-Each code is also listed in one registry item, which `make stats`, the weekly digest and the notes read instead of
-scanning the table; a code made before the registry existed is listed by making it again (its figures are kept).
-
-    python -m tools.link acme-2026-12             # the stack named in cdk.json, in its account and region
-    python -m tools.link acme-2026-12 --local     # the running `make dev`
+"""`make link NAME=acme-2026-12`: makes an application link's code, with the owner's own AWS credentials (or in the
+running `make dev` with `--local`), and prints the link to paste into that application (`<site url>/?ref=<code>`).
+Only codes made here count under their own name in `make stats` (docs/privacy.md says why).
 """
 
 from __future__ import annotations
@@ -15,7 +10,7 @@ import re
 import sys
 from collections.abc import Sequence
 from typing import Any, Final
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -44,12 +39,9 @@ def create_link(client: Any, table_name: str, code: str, *, today: str) -> bool:
             ConditionExpression="attribute_not_exists(#pk)",
             ExpressionAttributeNames={"#pk": catalog.VISITS_PARTITION_KEY},
         )
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-            raise
-        created = False
-    else:
         created = True
+    except client.exceptions.ConditionalCheckFailedException:
+        created = False
     client.update_item(
         TableName=table_name,
         Key={catalog.VISITS_PARTITION_KEY: {"S": catalog.LINK_REGISTRY_KEY}},
@@ -61,10 +53,8 @@ def create_link(client: Any, table_name: str, code: str, *, today: str) -> bool:
 
 
 def link_url(site_url: str, code: str) -> str:
-    """The site's address with `ref=<code>` in its query (any other query parameter kept)."""
-    parts = urlsplit(site_url)
-    query = [(name, value) for name, value in parse_qsl(parts.query) if name != REF_FIELD] + [(REF_FIELD, code)]
-    return urlunsplit(parts._replace(path=parts.path or "/", query=urlencode(query)))
+    """The site's address (the stack's SiteUrl output: an origin, no query) with `ref=<code>` as its query."""
+    return f"{site_url.rstrip('/')}/?{urlencode({REF_FIELD: code})}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -80,9 +70,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         created = create_link(target.client, target.table_name, arguments.code, today=utc_today())
     except (ConfigError, ValueError, ClientError, BotoCoreError) as error:
         print(f"link: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    if not target.site_url:
-        print(f"link: the stack has no {catalog.SITE_URL_OUTPUT} output to build the link from", file=sys.stderr)
         return EXIT_USAGE
     state = "made" if created else "already exists (its figures are kept)"
     print(f"code {arguments.code} {state} in {target.where}; paste this link into the application:")

@@ -1,12 +1,6 @@
-"""`make stats`: where the resume's readers come from, read from the visits table with the owner's own AWS
-credentials (boto3's default chain): today's and the last days' views, unique visitors, downloads and sources,
-and each application link (`make link`) with when it was first and last opened, on how many days, and its views.
-No public endpoint serves these figures (GET /visits answers the count only); what each item holds, and for how
-long: docs/privacy.md.
-
-    python -m tools.stats                  # the stack named in cdk.json, in its account and region
-    python -m tools.stats --days 30        # a month of days
-    python -m tools.stats --local          # the running `make dev` (tools/local/deployment.py)
+"""`make stats`: where the resume's readers come from (views, unique visitors, downloads and sources by day, and
+each application link's opens), read from the visits table with the owner's own AWS credentials, or from the
+running `make dev` with `--local`. No public endpoint serves these figures (docs/privacy.md).
 """
 
 from __future__ import annotations
@@ -74,9 +68,10 @@ def owner_table(local: Path | None, context: Sequence[str]) -> OwnerTable:
         stack = session.client("cloudformation").describe_stacks(StackName=config.stack_name)["Stacks"][0]
         outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
         client, where = session.client("dynamodb"), f"{config.stack_name} in {config.region}"
-    if catalog.TABLE_NAME_OUTPUT not in outputs:
-        raise ValueError(f"the stack has no {catalog.TABLE_NAME_OUTPUT} output: deploy it first")
-    return OwnerTable(client, outputs[catalog.TABLE_NAME_OUTPUT], outputs.get(catalog.SITE_URL_OUTPUT, ""), where)
+    missing = [name for name in (catalog.TABLE_NAME_OUTPUT, catalog.SITE_URL_OUTPUT) if name not in outputs]
+    if missing:
+        raise ValueError(f"the stack has no {' or '.join(missing)} output: deploy it first")
+    return OwnerTable(client, outputs[catalog.TABLE_NAME_OUTPUT], outputs[catalog.SITE_URL_OUTPUT], where)
 
 
 @dataclass(frozen=True)
@@ -116,9 +111,7 @@ def render(stats: Stats) -> str:
             f"  {label}  {figures.views:>5} views  {figures.unique_visitors:>4} unique  {figures.downloads:>3} "
             f"downloads  sources: {_sources_line(figures.sources)}"
         )
-    total: Counter[str] = Counter()
-    for figures in stats.days:
-        total.update(figures.sources)
+    total = sum((Counter(figures.sources) for figures in stats.days), Counter[str]())
     lines.append(f"Sources over these {len(stats.days)} days: {_sources_line(total)}")
     lines.append(f"Downloads over these {len(stats.days)} days: {sum(figures.downloads for figures in stats.days)}")
     lines.append("Application links (make link):")
