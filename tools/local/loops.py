@@ -1,4 +1,4 @@
-"""Background jobs of the local system (metrics flusher, alarm evaluator, table snapshots, schedules): run every few
+"""Background jobs of the local system (alarm evaluator, table snapshots, schedules): run every few
 seconds until stopped, and survive a failing round (the emulator busy or restarting), which is logged once per kind
 in a row; without this, one hiccup ended the thread and, silently, local alarms stopped.
 """

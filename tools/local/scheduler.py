@@ -2,7 +2,7 @@
 `rate(...)` runs as a background loop calling that function through the one runtime with the schedule's own event
 (its scheduled-time attribute filled in, as Scheduler does), its interval scaled like the alarm periods
 (`--period-scale`), so a probe runs once per (scaled) alarm period as deployed, and the notes once per scaled hour.
-`fire_now` runs one schedule's event at once (the local system's `send_notes`)."""
+`fire_now` runs one schedule's event at once (`make digest`, `make notes`)."""
 
 from __future__ import annotations
 
@@ -34,18 +34,21 @@ def scheduled_event(schedule: Schedule, at: datetime) -> dict[str, Any]:
     return {key: stamp if value == SCHEDULED_TIME_ATTRIBUTE else value for key, value in given.items()}
 
 
-def schedule_of_kind(model: StackModel, kind: str) -> Schedule:
-    """The schedule whose event is of this `kind` (catalog's *_EVENT_KIND); LookupError when the template has none."""
+def schedule_of_kind(model: StackModel, kind: str, why_none: str) -> Schedule:
+    """The schedule whose event is of this `kind` (catalog's *_EVENT_KIND); LookupError, saying `why_none`, when the
+    template has none."""
     for schedule in model.schedules:
         if schedule.target is not None and (schedule.input or {}).get("kind") == kind:
             return schedule
-    raise LookupError(f"the template has no schedule sending {kind!r} events")
+    raise LookupError(f"the template has no {kind} schedule ({why_none})")
 
 
-def fire_now(schedule: Schedule, runtime: LambdaRuntime) -> Invocation:
-    """The schedule's event with now as its scheduled time, invoked synchronously (the caller gets the answer)."""
+def fire_now(schedule: Schedule, runtime: LambdaRuntime, **fields: Any) -> Invocation:
+    """The schedule's event with now as its scheduled time (and `fields` set), invoked synchronously: the caller
+    gets the answer."""
     assert schedule.target is not None, f"{schedule.logical_id} targets no function of the template"
-    return runtime.function(schedule.target).invoke(scheduled_event(schedule, datetime.now(UTC)))
+    event = scheduled_event(schedule, datetime.now(UTC)) | fields
+    return runtime.function(schedule.target).invoke(event)
 
 
 def schedule_loop(

@@ -16,7 +16,7 @@ from infra.config import DeploymentConfig, app_context, load_config, overrides_f
 from stack_model.stack import StackModel
 from tools.local.apigateway.gateway import LocalHttpApi
 from tools.local.apigateway.stage_control import ENDPOINT_VARIABLE, StageControl, stage_control_for
-from tools.local.chat.channels import ChannelMessage, LocalChannels, send_digest, with_local_channels
+from tools.local.chat.channels import ChannelMessage, LocalChannels, with_local_channels
 from tools.local.cloudwatch.alarms import AlarmEvaluator, AlarmWatch, StateChange, local_alarms
 from tools.local.cloudwatch.metrics import MetricStore
 from tools.local.console import Console
@@ -89,7 +89,6 @@ class LocalSystem:
         self._loops: list[BackgroundLoop] = []
         self._snapshots: TableSnapshots | None = None
         self._runtime: LambdaRuntime | None = None
-        self._metrics: MetricStore | None = None
         self._channels: LocalChannels | None = None
         self.stage_control: StageControl | None = None
 
@@ -108,7 +107,7 @@ class LocalSystem:
         aws = self.emulator.clients()
         model = self.model = StackModel.from_template(self._synthesized_template(), sqs_endpoint=endpoint)
         self.template = model.source
-        metrics = self._metrics = MetricStore(aws.cloudwatch)
+        metrics = MetricStore(self.emulator.put_metric_data)
         provision(model, aws)
         channels = self._channels = LocalChannels()
         channels.store_urls(aws.ssm)
@@ -211,8 +210,6 @@ class LocalSystem:
             except Exception:
                 log.exception("the last snapshot of the tables failed; the one before it is kept")
             self._snapshots = None
-        if self._metrics is not None:
-            self._metrics.close()
         if self._runtime is not None:
             self._runtime.close()
         if self._channels is not None:
@@ -246,12 +243,16 @@ class LocalSystem:
 
     def send_digest(self) -> dict[str, Any]:
         """The weekly digest of the week so far, now, on every channel (`make digest`, the console's POST)."""
-        return send_digest(self.model, self.runtime, self._outbox)
+        return self._run_now(catalog.DIGEST_EVENT_KIND, "config digest_schedule is null", so_far=True)
 
     def send_notes(self) -> dict[str, Any]:
-        """The notes' hourly run, now (its schedule's event from the template): a note in the outbox and on every
-        channel when a link was opened for the first time or the résumé downloaded since the run before."""
-        invocation = fire_now(schedule_of_kind(self.model, catalog.NOTES_EVENT_KIND), self.runtime)
+        """The notes' hourly run, now: a note in the outbox and on every channel when a link was opened for the
+        first time or the résumé downloaded since the run before (`make notes`)."""
+        return self._run_now(catalog.NOTES_EVENT_KIND, "config reader_notes is off")
+
+    def _run_now(self, kind: str, why_none: str, **fields: Any) -> dict[str, Any]:
+        """The schedule's event from the template, sent now; the function's answer, or its error."""
+        invocation = fire_now(schedule_of_kind(self.model, kind, why_none), self.runtime, **fields)
         self._outbox.refresh()
         if invocation.error is not None:
             return {"ok": False, "error": f"{type(invocation.error).__name__}: {invocation.error}"}
