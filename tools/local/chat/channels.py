@@ -32,7 +32,7 @@ def with_local_channels(overrides: Mapping[str, str]) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class ChannelMessage:
-    """What one chat or webhook channel received: its title (Slack's `text`, the webhook's `title`) and body."""
+    """What one channel received: its title (Slack's `text`, the webhook's `title`) and body."""
 
     channel: str
     title: str
