@@ -81,7 +81,8 @@ def _metric_datum(point: Datapoint) -> dict[str, Any]:
         "Dimensions": [{"Name": k, "Value": v} for k, v in point.dimensions],
         "Value": point.value,
         "Unit": point.unit,
-        "Timestamp": datetime.fromtimestamp(point.timestamp, UTC),  # an EMF document's own time, as CloudWatch keeps it
+        # An EMF document's own time, as CloudWatch keeps it; naive UTC, as moto compares it with a request's times.
+        "Timestamp": datetime.fromtimestamp(point.timestamp, UTC).replace(tzinfo=None),
     }
 
 
