@@ -36,10 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     add_config_option(parser)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")  # loops.py reports here
-    # Set first: a Ctrl-C while starting up stops cleanly too, once the parts that started can be stopped.
-    # NOTE: the handler only records the signal. It runs on the main thread between two bytecodes, possibly inside
-    # threading code holding a lock (an Event's own, if it called Event.set: a deadlock, Ctrl-C then ignored), and
-    # the main thread polls instead of blocking in a lock wait.
+    # NOTE: the handler only records the signal, and the main thread polls: a handler runs between two bytecodes,
+    # possibly inside threading code holding a lock (Event.set there deadlocks, docs/local.md).
     # https://docs.python.org/3/library/signal.html#note-on-signal-handlers-and-exceptions
     stop_signals: list[int] = []
     signal.signal(signal.SIGINT, lambda number, _frame: stop_signals.append(number))
@@ -69,9 +67,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def exit_now(status: int) -> None:
-    """Ends the process once its output is out. NOTE: the state is saved and every file closed by then; tearing
-    down the interpreter (every module, every idle daemon thread) took 1.5 s more on a busy machine, past the 5 s
-    that `make dev` promises after Ctrl-C."""
+    """Ends the process once its output is out: the state is saved by then, and tearing down the interpreter took
+    1.5 s more on a busy machine, past the 5 s `make dev` promises after Ctrl-C."""
     sys.stdout.flush()
     sys.stderr.flush()
     logging.shutdown()

@@ -1,8 +1,6 @@
-"""The local console: alarm states (`/`), the outbox of what each channel received — emails, Slack, the webhook —
-(`/outbox`), the dashboard drawn from the synthesized body with live data (`/dashboard`), the same as JSON
-(`/api/alarms`, `/api/channels`), `POST /api/digest` (`make digest`: the weekly digest so far, now) and `POST
-/api/notes` (`make notes`: the notes' hourly run, now). The pages
-are one Jinja2 template, templates/console.html."""
+"""The local console: alarm states (`/`), what each channel received (`/outbox`), the live dashboard (`/dashboard`),
+the same as JSON (`/api/alarms`, `/api/channels`), and `POST /api/digest`, `POST /api/notes` (`make digest`, `make
+notes`). The pages are one Jinja2 template, templates/console.html."""
 
 from __future__ import annotations
 
@@ -88,8 +86,7 @@ class Console:
     channel_messages: Callable[[str], list[ChannelMessage]]
     send_digest: Callable[[], dict[str, Any]]
     send_notes: Callable[[], dict[str, Any]]
-    function_log: Callable[[str], Path] | None = None
-    """A function's local log file, by logical id (the runtime's): the dashboard's Logs Insights widgets read it."""
+    function_log: Callable[[str], Path] | None = None  # by logical id: the dashboard's Logs Insights widgets read it
 
     def route(self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes) -> HttpReply:
         if path == "/api/digest":
@@ -119,7 +116,6 @@ class Console:
         }
 
     def _run_now(self, method: str, what: str, run: Callable[[], dict[str, Any]]) -> HttpReply:
-        """A scheduled run of the digest's function, now (`make digest`, `make notes`)."""
         if method != "POST":
             return HttpReply(405, {"content-type": "text/plain", "allow": "POST"}, f"POST to send {what}".encode())
         try:
@@ -134,9 +130,7 @@ class Console:
 
     def dashboard_svg(self) -> str:
         """The synthesized dashboard body drawn with this system's live metrics and alarm states."""
-        if not self.model.dashboards:
-            return "<svg xmlns='http://www.w3.org/2000/svg'><text y='20'>no dashboard in the template</text></svg>"
-        dashboard = self.model.dashboards[0]
+        (dashboard,) = self.model.dashboards
         writers = {spec.log_group: function_id for function_id, spec in self.model.functions.items()}
         function_log = self.function_log
 
@@ -154,8 +148,7 @@ class Console:
         return HttpReply(200, {"content-type": "text/html; charset=utf-8"}, page_html.encode())
 
     def _alarm_summary(self, alarm: AlarmDefinition) -> dict[str, Any]:
-        """What the owner reads of an alarm: its condition in words and units, how long it has been in its
-        state, and where its runbook section and its graph are."""
+        """What the owner reads of an alarm: its condition with units, time in its state, its runbook section."""
         metric, declared, scale = alarm.metric, alarm.declared, self.evaluator.period_scale
         notifier = self.model.function(catalog.NOTIFIER_HANDLER).environment
         alarm_id = alarm.name.removeprefix(f"{notifier[catalog.STACK_NAME_ENV]}-")

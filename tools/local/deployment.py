@@ -20,8 +20,8 @@ FILE_NAME: Final = "deployment.json"
 
 
 def stand_in_for_deployment(system: LocalSystem) -> Path:
-    """Verifies the sender identities and the alert recipients, as the owner's clicks on SES's links do (the
-    notifier sends nothing to an unverified address), and writes the file verify reads."""
+    """Verifies the sender identities and the alert recipients, as the owner's clicks on SES's links do, and writes
+    the file verify reads."""
     notifier_environment = system.model.function(catalog.NOTIFIER_HANDLER).environment
     recipients = notifier_environment[catalog.ALERT_RECIPIENTS_ENV].split(",")
     mark_verified([*system.model.email_identities, *recipients])

@@ -21,10 +21,9 @@ from moto import settings as moto_settings
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from stack_model.template import LOCAL_REGION
+from stack_model.template import LOCAL_ACCOUNT_ID, LOCAL_REGION
 
 if TYPE_CHECKING:
-    from mypy_boto3_cloudwatch.client import CloudWatchClient
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_sesv2.client import SESV2Client
     from mypy_boto3_sns.client import SNSClient
@@ -49,8 +48,7 @@ class _OneRequestAtATime:
         self._app = app
         self._on_request = on_request
         self.lock = threading.Lock()
-        self.exempt_key: str | None = None
-        """The system's own access key: its requests skip moto's IAM checks (AwsEmulator.enforce_iam)."""
+        self.exempt_key: str | None = None  # the system's own access key skips moto's IAM checks (enforce_iam)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         with self.lock:
@@ -82,8 +80,7 @@ class AwsEmulator:
     """moto's server in a thread; `endpoint` is the URL to give boto3 (AWS_ENDPOINT_URL)."""
 
     def __init__(self, port: int = 0, on_request: Callable[[dict[str, Any]], None] | None = None) -> None:
-        """`on_request`: called with each request's WSGI environ before it is served (e.g. to count the calls a
-        Lambda makes: `make cost` counts DynamoDB operations by their X-Amz-Target header)."""
+        """`on_request`: called with each request's WSGI environ before it is served (`make cost` counts calls)."""
         self._port = port
         self._on_request = on_request
         self._server: BaseWSGIServer | None = None
@@ -108,24 +105,23 @@ class AwsEmulator:
         return self.endpoint
 
     def reset(self) -> None:
-        """Empties every emulated service. moto keeps its state in this process, not in the server, so a second
-        emulator in one process (a test session) would otherwise see the first one's resources."""
+        """Empties every emulated service: moto keeps its state in this process, which a test session shares."""
         urllib.request.urlopen(urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST"))  # noqa: S310
         self._set_auth(None)
 
     def enforce_iam(self) -> None:
         """From now on every request is checked against its caller's IAM policies (actions only,
-        https://docs.getmoto.org/en/latest/docs/iam.html), except the system's own (`clients()`), which skip the
-        check. NOTE: not an administrator user: moto rejects a valid signature whose path holds an encoded character
-        (`alerts%40example.com`: SignatureDoesNotMatch). Its enforcement is one setting of the process, read per
-        request; requests run one at a time here, so lifting it for one request affects no other."""
+        https://docs.getmoto.org/en/latest/docs/iam.html), except the system's own (`clients()`). NOTE: not an
+        administrator user: moto rejects a valid signature whose path holds an encoded character
+        (`alerts%40example.com`). The enforcement is a process setting; requests run one at a time here, so lifting
+        it for one request affects no other."""
         if self._app is None:
             raise RuntimeError("the emulator is not started")
         self._app.exempt_key = LOCAL_ACCESS_KEY
         self._set_auth(0)
 
     def _set_auth(self, unauthenticated_requests: int | None) -> None:
-        """moto's enforcement is a setting of the whole process (mock_aws too): None turns it off."""
+        """None turns moto's enforcement off."""
         count = "inf" if unauthenticated_requests is None else str(unauthenticated_requests)
         url = f"{self.endpoint}/moto-api/reset-auth"
         # text/plain: urllib's default (a form) would leave moto an empty body to read the count from
@@ -140,6 +136,14 @@ class AwsEmulator:
             raise RuntimeError("the emulator is not started")
         with self._app.lock:
             yield
+
+    def put_metric_data(self, namespace: str, metric_data: list[dict[str, Any]]) -> None:
+        """PutMetricData, straight into the emulator's CloudWatch in this process (MetricStore's mirror): no request
+        per datapoint on the API's path, and nothing to hold back while the server is stopped (a drill)."""
+        from moto.cloudwatch.models import cloudwatch_backends
+
+        with self.exclusive():
+            cloudwatch_backends[LOCAL_ACCOUNT_ID][LOCAL_REGION].put_metric_data(namespace, metric_data)
 
     @property
     def endpoint(self) -> str:
@@ -158,8 +162,7 @@ class AwsEmulator:
             self._thread.join(timeout=5)
 
     def lambda_environment(self) -> dict[str, str]:
-        """What a Lambda finds in its environment locally besides its own variables: the emulator as its AWS
-        (AWS_ENDPOINT_URL, a region, credentials) and no X-Ray daemon."""
+        """What a Lambda finds in its environment besides its own variables: the emulator as its AWS, no X-Ray."""
         return {
             "AWS_ENDPOINT_URL": self.endpoint,
             "AWS_REGION": LOCAL_REGION,
@@ -170,21 +173,19 @@ class AwsEmulator:
         }
 
     def clients(self) -> AwsClients:
-        """The local system's own clients of the emulator, configured explicitly: nothing is read from (or
-        written to) this process's environment, which belongs to the developer and, during an invocation, to
-        the Lambda being run (tools/local/lambda_runtime/runtime.py)."""
+        """The local system's own clients, configured explicitly: this process's environment belongs to the
+        developer and, during an invocation, to the Lambda being run."""
         session = self._session()
         return AwsClients(
             dynamodb=session.client("dynamodb", endpoint_url=self.endpoint),
             sns=session.client("sns", endpoint_url=self.endpoint),
             sqs=session.client("sqs", endpoint_url=self.endpoint),
             sesv2=session.client("sesv2", endpoint_url=self.endpoint),
-            cloudwatch=session.client("cloudwatch", endpoint_url=self.endpoint),
             ssm=session.client("ssm", endpoint_url=self.endpoint),
         )
 
     def client(self, service: str) -> Any:
-        """One more client of the system's own (IAM, CloudWatch Logs), with the same rights as `clients()`."""
+        """One more client of the system's own (IAM, CloudWatch Logs)."""
         return self._session().client(service, endpoint_url=self.endpoint)  # type: ignore[call-overload]
 
     def _session(self) -> boto3.session.Session:
@@ -201,6 +202,5 @@ class AwsClients:
     sns: SNSClient
     sqs: SQSClient
     sesv2: SESV2Client
-    cloudwatch: CloudWatchClient
     ssm: Any
     """SSM (the local channels' SecureString parameters); typed Any: no mypy_boto3_ssm stubs in the lock."""

@@ -1,13 +1,10 @@
 """IAM locally: each Lambda runs with keys limited to the actions its own execution role grants in the template, so
-a missing grant fails here (`make dev`, the end-to-end tests) as it would on AWS, not first in production.
+a missing grant fails here as it would on AWS.
 
-NOTE: moto's IAM enforcement checks a request's action against its caller's policies, but matches every request
-of DynamoDB, SES, SSM and CloudWatch against the resource `*`: a statement scoped to a table's ARN would be denied.
-So each statement is kept with its resources widened to `*`. This proves the actions, not the resources; nor are
-conditions evaluated. https://docs.getmoto.org/en/latest/docs/iam.html
-moto also names an action by the SigV4 signing name of its request, not by the IAM service prefix: CloudWatch's
-`cloudwatch:GetMetricData` is checked as `monitoring:GetMetricData`. So an action of such a service is granted under
-both names. https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html
+NOTE: moto matches every request against the resource `*`, so each statement's resources are widened to `*` (the
+actions are proven, not the resources or conditions): https://docs.getmoto.org/en/latest/docs/iam.html. It names an
+action by its SigV4 signing name (`monitoring:GetMetricData` for `cloudwatch:GetMetricData`), so such an action is
+granted under both: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html
 """
 
 from __future__ import annotations
@@ -20,13 +17,11 @@ from stack_model.iam import Role
 from stack_model.stack import StackModel
 
 POLICY_NAME: Final = "execution-role"
-SIGNING_NAMES: Final = {"cloudwatch": "monitoring"}
-"""IAM service prefix → the name moto checks the action under, where they differ (see above)."""
+SIGNING_NAMES: Final = {"cloudwatch": "monitoring"}  # IAM service prefix → the name moto checks, where they differ
 
 
 def role_policy(role: Role | None) -> dict[str, Any]:
-    """The role's statements as one policy document, each statement's resources widened to `*` (see above).
-    A role without statements grants nothing: an empty statement list."""
+    """The role's statements as one policy document, resources widened to `*` (see above)."""
     statements = [] if role is None else role.statements
     return {
         "Version": "2012-10-17",
@@ -48,8 +43,7 @@ def _as_moto_checks(actions: tuple[str, ...]) -> list[str]:
 
 
 def function_credentials(model: StackModel, iam: Any) -> dict[str, dict[str, str]]:
-    """Function logical id → the AWS_* keys of an IAM user (on the emulator) allowed what its role allows.
-    `iam`: a client of the system's own."""
+    """Function logical id → the keys of an IAM user (on the emulator) allowed what its role allows."""
     return {
         function_id: user_credentials(iam, user_name(function_id), role_policy(model.role_of(function_id)))
         for function_id in model.functions

@@ -1,6 +1,5 @@
-"""Background jobs of the local system (metrics flusher, alarm evaluator, table snapshots, schedules): run every few
-seconds until stopped, and survive a failing round (the emulator busy or restarting), which is logged once per kind
-in a row; without this, one hiccup ended the thread and, silently, local alarms stopped.
+"""Background jobs of the local system (alarm evaluator, table snapshots, schedules): each survives a failing round
+(the emulator busy or restarting), logged once per kind of error in a row.
 """
 
 from __future__ import annotations
@@ -45,8 +44,7 @@ class BackgroundLoop:
         return True
 
     def stop(self, wait_seconds: float = 10.0) -> bool:
-        """Ends the loop after its current round; waits for that round at most `wait_seconds` (a round stuck on a
-        busy emulator must not hold up a stop: its thread is a daemon). True if the loop has ended."""
+        """Ends the loop after its current round, waiting at most `wait_seconds` for it; True if the loop has ended."""
         self._stopped.set()
         if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join(wait_seconds)

@@ -1,6 +1,5 @@
-"""Creates on the emulated AWS (moto) the resources the synthesized template declares, named by logical id: the
-whole template for the local system (`provision`), single tables for tests (`create_table`, through
-tests/support/declared_tables.py), so their key schemas and TTL are the ones CDK deploys."""
+"""Creates on the emulator the resources the synthesized template declares, named by logical id: the whole template
+(`provision`), or one table as CDK deploys it (`create_table`: tests, `make cost`, the cold-start bench)."""
 
 from __future__ import annotations
 
@@ -12,8 +11,6 @@ from stack_model.storage import Table
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_sesv2.client import SESV2Client
-    from mypy_boto3_sns.client import SNSClient
-    from mypy_boto3_sqs.client import SQSClient
 
     from tools.local.emulator import AwsClients
 
@@ -23,16 +20,15 @@ def provision(model: StackModel, aws: AwsClients) -> None:
     for table in model.tables.values():
         create_table(aws.dynamodb, table)
     for logical_id in model.topics:
-        create_topic(aws.sns, logical_id)
+        aws.sns.create_topic(Name=logical_id)  # no KMS key locally
     for logical_id in model.queues:
-        create_queue(aws.sqs, logical_id)
+        aws.sqs.create_queue(QueueName=logical_id)
     for sender_email in model.email_identities:
         create_sender_identity(aws.sesv2, sender_email)
 
 
 def create_table(client: DynamoDBClient, table: Table, table_name: str | None = None) -> str:
-    """One table as the template declares it (keys, indexes, on-demand billing, TTL), named `table_name` or by its
-    logical id; returns the name."""
+    """One table as the template declares it (keys, indexes, TTL), named `table_name` or its logical id."""
     name = table_name or table.logical_id
     extra: dict[str, Any] = {}
     if table.global_secondary_indexes:
@@ -41,7 +37,7 @@ def create_table(client: DynamoDBClient, table: Table, table_name: str | None = 
         TableName=name,
         KeySchema=list(table.key_schema),  # type: ignore[arg-type]
         AttributeDefinitions=list(table.attribute_definitions),  # type: ignore[arg-type]
-        BillingMode="PAY_PER_REQUEST",  # the stack's tables are on-demand; locally capacity means nothing
+        BillingMode="PAY_PER_REQUEST",
         **extra,
     )
     client.get_waiter("table_exists").wait(TableName=name)
@@ -52,16 +48,6 @@ def create_table(client: DynamoDBClient, table: Table, table_name: str | None = 
     return name
 
 
-def create_topic(client: SNSClient, name: str) -> str:
-    """An SNS topic; returns its ARN. No KMS key locally."""
-    return client.create_topic(Name=name)["TopicArn"]
-
-
-def create_queue(client: SQSClient, name: str) -> str:
-    return client.create_queue(QueueName=name)["QueueUrl"]
-
-
 def create_sender_identity(client: SESV2Client, sender_email: str) -> None:
-    """The SES identity alarm emails are sent from (AWS::SES::EmailIdentity). The emulator treats it as verified;
-    on AWS the owner clicks the link SES mails to it (docs/alerting.md)."""
+    """The SES identity alarm emails are sent from (verified by deployment.py; on AWS by the owner's click)."""
     client.create_email_identity(EmailIdentity=sender_email)

@@ -1,8 +1,6 @@
-"""EventBridge Scheduler locally: each `AWS::Scheduler::Schedule` of the template that invokes a function at a
-`rate(...)` runs as a background loop calling that function through the one runtime with the schedule's own event
-(its scheduled-time attribute filled in, as Scheduler does), its interval scaled like the alarm periods
-(`--period-scale`), so a probe runs once per (scaled) alarm period as deployed, and the notes once per scaled hour.
-`fire_now` runs one schedule's event at once (the local system's `send_notes`)."""
+"""EventBridge Scheduler locally: each rate schedule of the template runs as a background loop invoking its function
+with the schedule's own event, its interval scaled like the alarm periods (`--period-scale`); `fire_now` runs one
+schedule's event at once (`make digest`, `make notes`)."""
 
 from __future__ import annotations
 
@@ -22,37 +20,38 @@ https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-schedule-context
 
 
 def local_schedules(model: StackModel) -> list[Schedule]:
-    """Every enabled rate schedule whose target is a function of the template (cron ones are not run locally)."""
+    """Every enabled rate schedule targeting a function (cron ones are not run locally)."""
     return [s for s in model.schedules if s.enabled and s.interval_seconds is not None and s.target is not None]
 
 
 def scheduled_event(schedule: Schedule, at: datetime) -> dict[str, Any]:
-    """What the schedule sends at `at`: its input with the scheduled time filled in, or `{}` (a LambdaInvoke target
-    without an input)."""
+    """What the schedule sends at `at`: its input (or `{}`) with the scheduled time filled in."""
     stamp = at.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     given: Mapping[str, Any] = schedule.input or {}
     return {key: stamp if value == SCHEDULED_TIME_ATTRIBUTE else value for key, value in given.items()}
 
 
-def schedule_of_kind(model: StackModel, kind: str) -> Schedule:
-    """The schedule whose event is of this `kind` (catalog's *_EVENT_KIND); LookupError when the template has none."""
+def schedule_of_kind(model: StackModel, kind: str, why_none: str) -> Schedule:
+    """The schedule whose event is of this `kind` (catalog's *_EVENT_KIND); LookupError, saying `why_none`, when the
+    template has none."""
     for schedule in model.schedules:
         if schedule.target is not None and (schedule.input or {}).get("kind") == kind:
             return schedule
-    raise LookupError(f"the template has no schedule sending {kind!r} events")
+    raise LookupError(f"the template has no {kind} schedule ({why_none})")
 
 
-def fire_now(schedule: Schedule, runtime: LambdaRuntime) -> Invocation:
-    """The schedule's event with now as its scheduled time, invoked synchronously (the caller gets the answer)."""
+def fire_now(schedule: Schedule, runtime: LambdaRuntime, **fields: Any) -> Invocation:
+    """The schedule's event with now as its scheduled time (and `fields` set), invoked synchronously: the caller
+    gets the answer."""
     assert schedule.target is not None, f"{schedule.logical_id} targets no function of the template"
-    return runtime.function(schedule.target).invoke(scheduled_event(schedule, datetime.now(UTC)))
+    event = scheduled_event(schedule, datetime.now(UTC)) | fields
+    return runtime.function(schedule.target).invoke(event)
 
 
 def schedule_loop(
     schedule: Schedule, runtime: LambdaRuntime, model: StackModel, logs: Any, scale: float
 ) -> BackgroundLoop:
-    """Invokes the function, then copies its log lines to its log group on the emulator (logs.py) with `logs`,
-    a CloudWatch Logs client of the system's own."""
+    """Invokes the function, then copies its log lines to its log group on the emulator with `logs` (logs.py)."""
     target, seconds = schedule.target, schedule.interval_seconds
     assert target is not None, "not one of local_schedules"
     assert seconds is not None, "not one of local_schedules"

@@ -1,8 +1,6 @@
-"""Loopback HTTP servers of the local system: the API, the static site and the console.
-
-Stopping is two steps, so that a request answered is a request whose effects are kept: `stop_accepting()` refuses
-new requests (503) and waits, bounded, until those taken were answered; one still running then is refused when it
-finishes. TCP_NODELAY: a reply is written in two parts, and Nagle would hold the second for a delayed ACK (40 ms).
+"""Loopback HTTP servers of the local system: the API, the static site and the console. A stop refuses new requests
+(503) and waits, bounded, for those taken; one still running then is refused when it ends (docs/local.md).
+TCP_NODELAY: a reply is written in two parts, and Nagle would hold the second for a delayed ACK (40 ms).
 """
 
 from __future__ import annotations
@@ -26,11 +24,8 @@ from tools.local.emulator import LOOPBACK, PORT_HINT, PortInUseError
 log = logging.getLogger("tools.local")
 Route = Callable[[str, str, str, Mapping[str, str], bytes], HttpReply]
 _STOPPING: HttpReply = HttpReply(503, {"content-type": "text/plain", "connection": "close"}, b"stopping")
-DRAIN_TIMEOUT_SECONDS: Final = 3.0
-"""How long a stop waits for requests in flight (Lambda invocations) before refusing them: `make dev` stops
-within 5 s of Ctrl-C."""
-_SERVE_POLL_SECONDS: Final = 0.1
-"""How often serve_forever looks for a shutdown request: each server's stop waits up to this long."""
+DRAIN_TIMEOUT_SECONDS: Final = 3.0  # how long a stop waits for requests in flight before refusing them
+_SERVE_POLL_SECONDS: Final = 0.1  # how often serve_forever looks for a shutdown request
 CLOSED_CONNECTION_ERRORS: Final = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
 """What writing to a client that went away raises (a browser closing its tab): one line, never a traceback."""
 
@@ -41,11 +36,9 @@ class LocalServer(ThreadingHTTPServer):
     def __init__(self, port: int, route: Route, name: str) -> None:
         super().__init__((LOOPBACK, port), _handler_for(route))
         self.name = name
-        self._in_flight = 0
-        """Requests taken and not yet answered (running, or their answer being written)."""
+        self._in_flight = 0  # taken and not yet answered
         self._accepting = True
-        self._sealed = False
-        """Set when a stop's wait is over: a request still running is refused when it finishes."""
+        self._sealed = False  # a stop's wait is over: a request still running is refused when it ends
         self._idle = threading.Condition()
 
     def start(self) -> LocalServer:
@@ -75,13 +68,13 @@ class LocalServer(ThreadingHTTPServer):
             self._idle.notify_all()
 
     def refuse_new_requests(self) -> None:
-        """The first step of a stop, on its own so that several servers stop taking requests at the same moment."""
+        """A stop's first step, on its own so that several servers stop taking requests at once."""
         with self._idle:
             self._accepting = False
 
     def stop_accepting(self, drain_timeout_seconds: float = DRAIN_TIMEOUT_SECONDS) -> bool:
-        """Refuses new requests, closes the listening socket, and waits until those in flight were answered;
-        False if some were still running after the timeout: those are refused (503) when they finish."""
+        """Refuses new requests and waits until those in flight were answered; False if some were still running
+        after the timeout (they are refused when they end)."""
         self.refuse_new_requests()
         deadline = time.monotonic() + drain_timeout_seconds
         self.shutdown()
@@ -179,8 +172,7 @@ def static_site(root: Path, headers: Mapping[str, str]) -> Route:
 
 def built_site(dist: Path, api_url: str, *, show_visit_badge: bool) -> Route:
     """The site built into `dist` for the local API (frontend/build.py), with the résumé's PDF when Chromium can
-    print it, served with its security headers; `show_visit_badge` is the config's, as the hosting builds the
-    deployed page with it."""
+    print it, served with its security headers."""
     from frontend.build import build_site
     from frontend.pdf import PdfUnavailableError
 

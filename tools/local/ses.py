@@ -1,9 +1,7 @@
-"""Every email the local system sent: the notifier's, through the emulator's SES, and the plain SNS email
-subscriptions', which SNS would send itself.
+"""Every email the local system sent: the notifier's, through the emulator's SES, and SNS's own email subscriptions'.
 
-NOTE: sent mail is read from moto's SES store in this process, the way moto's docs check it: no SES call lists sent
-mail, and `GET /moto-api/data.json` serializes every stored object while holding the emulator (11 s at 430,000
-datapoints). moto keeps no send time, so each message is stamped when first seen.
+NOTE: sent mail is read from moto's SES store in this process, as moto's docs check it (no SES call lists sent mail);
+moto keeps no send time, so each message is stamped when first seen.
 """
 
 from __future__ import annotations
@@ -22,15 +20,13 @@ from stack_model.template import LOCAL_ACCOUNT_ID, LOCAL_REGION
 
 @dataclass
 class SentEmail:
-    channel: str
-    """'ses' (the notifier's email) or 'sns-email' (the alerting-health topic's plain subscription)."""
+    channel: str  # 'ses' (the notifier's) or 'sns-email' (the alerting-health topic's plain subscription)
     subject: str
     recipients: list[str]
     text: str
     html: str
     at: float = field(default_factory=time.time)
-    sequence: int = 0
-    """Arrival order in the outbox (1, 2, ...): the order of two emails without relying on the clock."""
+    sequence: int = 0  # arrival order in the outbox (1, 2, ...), without relying on the clock
 
 
 class Outbox:
@@ -69,8 +65,8 @@ def _ses_store() -> list[Any]:
 
 
 def mark_verified(addresses: Iterable[str]) -> None:
-    """What the owner's click on SES's verification link does. NOTE: moto sends from any identity it holds, but
-    reports each as not verified and has no call that verifies one, so its flag is set here, in this process."""
+    """What the owner's click on SES's verification link does. NOTE: moto has no call that verifies an identity, so its
+    flag is set here, in this process."""
     from moto.ses.models import ses_backends
 
     backend = ses_backends[LOCAL_ACCOUNT_ID][LOCAL_REGION]
@@ -80,7 +76,7 @@ def mark_verified(addresses: Iterable[str]) -> None:
 
 
 def _raw_email(raw: str) -> SentEmail:
-    """SendEmail with raw MIME content: what the notifier sends, and the only kind our code sends."""
+    """SendEmail with raw MIME content, the only kind our code sends."""
     parsed = email.message_from_string(raw, policy=email.policy.default)
     text_part = parsed.get_body(preferencelist=("plain",))
     html_part = parsed.get_body(preferencelist=("html",))

@@ -1,11 +1,9 @@
-"""SNS locally: a message published to a topic (an alarm's JSON, as CloudWatch publishes it) is stored on the
-emulator's SNS and delivered to the template's subscriptions, which moto's SNS does not do: a Lambda through the
-runtime (asynchronously: retried, then to its on-failure queue), a plain email subscription into the outbox, through
-its filter policy, with CloudWatch's email text and SNS's footer.
+"""SNS locally: a message published to a topic is stored on the emulator's SNS and delivered to the template's
+subscriptions, which moto does not do: a Lambda through the runtime (asynchronously), an email into the outbox.
 
-NOTE: a delivery to a Lambda is done once Lambda accepts the asynchronous invocation; one Lambda refuses (the function
-gone) is a client-side error: not retried, counted once in NumberOfNotificationsFailed, and sent to the
-subscription's dead-letter queue: https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html
+NOTE: a delivery Lambda refuses (the function gone) is a client-side error: not retried, counted once in
+NumberOfNotificationsFailed, sent to the subscription's dead-letter queue:
+https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html
 """
 
 from __future__ import annotations
@@ -46,8 +44,7 @@ class SnsFanout:
         self._metrics = metrics
 
     def alarm_changed(self, change: StateChange) -> None:
-        """CloudWatch's notification of a state change, to the alarm's ALARM or OK actions (none for
-        INSUFFICIENT_DATA, which the stack sets no action for)."""
+        """CloudWatch's notification of a state change, to the alarm's ALARM or OK actions."""
         if change.new_state == "ALARM":
             actions = change.alarm.declared.alarm_actions
         elif change.new_state == "OK":
@@ -81,7 +78,7 @@ class SnsFanout:
             self._metrics.record("AWS/SNS", outcome, _topic(topic_arn), 1)
 
     def _deliver(self, function_id: str, event: dict[str, Any], dead_letter_queue: str | None) -> bool:
-        """False when Lambda refused the invocation (SNS's failed delivery, see the NOTE at the top)."""
+        """False when Lambda refused the invocation (see the NOTE at the top)."""
         function = self._runtime.function(function_id)
         try:
             processed = function.invoke_async(event)
@@ -89,7 +86,7 @@ class SnsFanout:
             if dead_letter_queue is not None:
                 self._dead_letter(dead_letter_queue, event["Records"][0]["Sns"])
             return False
-        self._outbox.refresh()  # stamps the emails it sent with the time they were sent
+        self._outbox.refresh()  # stamps the emails it sent with their time
         if not processed and function.spec.on_failure_queue is not None:
             self._dead_letter(function.spec.on_failure_queue, event)
         return True

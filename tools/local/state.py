@@ -1,6 +1,5 @@
-"""The local system's lasting state: every table's items, in one JSON file replaced atomically within a second of a
-write and on a clean stop. The tables are read from moto in this process between two of the emulator's requests
-(`exclusive`): a Scan through its server held the emulator about 1 s at 3,000 items (docs/local.md).
+"""The local system's lasting state: every table's items in one JSON file, replaced atomically within a second of a
+write and on a clean stop; read from moto in this process between two requests (docs/local.md, "State between runs").
 """
 
 from __future__ import annotations
@@ -37,8 +36,7 @@ class TableSnapshots:
         path: Path,
         exclusive: Callable[[], AbstractContextManager[object]] = contextlib.nullcontext,
     ) -> None:
-        """`dynamodb`: a client of the emulator (restoring); `exclusive`: while it is held, the emulator serves no
-        request, so a read of its tables is consistent (AwsEmulator.exclusive)."""
+        """`exclusive`: while it is held the emulator serves no request (AwsEmulator.exclusive)."""
         self._dynamodb = dynamodb
         self._table_names = list(table_names)
         self.path = path
@@ -56,10 +54,8 @@ class TableSnapshots:
         for name in self._table_names:
             items = saved.get(name, [])
             for start in range(0, len(items), _BATCH_WRITE_ITEMS):
-                requests = [{"PutRequest": {"Item": item}} for item in items[start : start + _BATCH_WRITE_ITEMS]]
-                unprocessed: Any = {name: requests}
-                while unprocessed:
-                    unprocessed = self._dynamodb.batch_write_item(RequestItems=unprocessed).get("UnprocessedItems")
+                requests: Any = [{"PutRequest": {"Item": item}} for item in items[start : start + _BATCH_WRITE_ITEMS]]
+                self._dynamodb.batch_write_item(RequestItems={name: requests})  # moto leaves nothing unprocessed
             restored += len(items)
         self._last_written = self._serialized(saved)
         return restored
@@ -77,8 +73,7 @@ class TableSnapshots:
             return True
 
     def save_when_changed(self, version: int) -> bool:
-        """Saves unless `version` (a count of what may have written, e.g. Lambda invocations) is the one of the last
-        save."""
+        """Saves unless `version` (a count of what may write, the Lambda invocations) is the last save's."""
         if version == self._saved_version:
             return False
         written = self.save()
@@ -86,7 +81,6 @@ class TableSnapshots:
         return written
 
     def _read(self) -> Tables:
-        """Every item of every table, in DynamoDB's JSON, read between two of the emulator's requests."""
         backend = dynamodb_backends[LOCAL_ACCOUNT_ID][self._dynamodb.meta.region_name]
         with self._exclusive():
             return {

@@ -16,7 +16,7 @@ from infra.config import DeploymentConfig, app_context, load_config, overrides_f
 from stack_model.stack import StackModel
 from tools.local.apigateway.gateway import LocalHttpApi
 from tools.local.apigateway.stage_control import ENDPOINT_VARIABLE, StageControl, stage_control_for
-from tools.local.chat.channels import ChannelMessage, LocalChannels, send_digest, with_local_channels
+from tools.local.chat.channels import ChannelMessage, LocalChannels, with_local_channels
 from tools.local.cloudwatch.alarms import AlarmEvaluator, AlarmWatch, StateChange, local_alarms
 from tools.local.cloudwatch.metrics import MetricStore
 from tools.local.console import Console
@@ -36,18 +36,11 @@ from tools.synth import synthesize
 log = logging.getLogger("tools.local")
 
 STOP_SECONDS: Final = 4.0
-"""`stop()` returns within about this long whatever runs (`make dev` promises 5 s after Ctrl-C): requests in flight
-get most of it (servers.DRAIN_TIMEOUT_SECONDS), the background loops what is left, the last snapshot milliseconds."""
-
-
+"""`stop()` returns within about this long (`make dev` promises 5 s after Ctrl-C; docs/local.md says how)."""
 ONE_NETWORK: Final = {"max_views_per_network_per_day": "10000"}
-"""Locally every visitor is 127.0.0.1, one network: the per-network cap is raised to its most for the run (unless
-the run sets its own), so the local site keeps counting readers as separate visitors (docs/local.md)."""
-
-
+"""Every local visitor is 127.0.0.1: the per-network cap is lifted unless the run sets its own (docs/local.md)."""
 LOCAL_NOTES: Final = {"reader_notes": "true"}
-"""Locally the notes are on (unless the run sets its own), so a newcomer sees one in the outbox after opening an
-application link (docs/local.md); on AWS they are opt-in."""
+"""The notes are on locally unless the run says otherwise (on AWS they are opt-in): docs/local.md, "Notes"."""
 
 
 @dataclass(frozen=True)
@@ -89,7 +82,6 @@ class LocalSystem:
         self._loops: list[BackgroundLoop] = []
         self._snapshots: TableSnapshots | None = None
         self._runtime: LambdaRuntime | None = None
-        self._metrics: MetricStore | None = None
         self._channels: LocalChannels | None = None
         self.stage_control: StageControl | None = None
 
@@ -108,7 +100,7 @@ class LocalSystem:
         aws = self.emulator.clients()
         model = self.model = StackModel.from_template(self._synthesized_template(), sqs_endpoint=endpoint)
         self.template = model.source
-        metrics = self._metrics = MetricStore(aws.cloudwatch)
+        metrics = MetricStore(self.emulator.put_metric_data)
         provision(model, aws)
         channels = self._channels = LocalChannels()
         channels.store_urls(aws.ssm)
@@ -116,12 +108,11 @@ class LocalSystem:
         snapshots = TableSnapshots(aws.dynamodb, tables, self.state_dir / "tables.json", self.emulator.exclusive)
         self._snapshots = snapshots
         snapshots.restore()
-        # Each Lambda's environment: the local stand-ins for AWS-only values, and keys allowed only its role's actions.
+        # Each Lambda's local stand-ins for AWS-only values, and keys allowed only its role's actions.
         local_environment = local_overrides(model, self.site_origin, self.api_url)
         for function_id, credentials in function_credentials(model, self.emulator.client("iam")).items():
             local_environment[function_id] = local_environment.get(function_id, {}) | credentials
         self._outbox = Outbox()
-        # The stage's throttle, which the notifier's throttle guard changes through UpdateStage (stage_control.py).
         self.stage_control, throttle = stage_control_for(model)
         runtime = self._runtime = LambdaRuntime(
             model,
@@ -191,9 +182,8 @@ class LocalSystem:
         self._servers.remove(self._site_server)
 
     def stop(self) -> None:
-        """In this order, so that nothing answered 200 is lost: the servers stop taking requests and answer those
-        they took (a request still running after the drain timeout is refused when it ends); the background loops
-        end; the last snapshot is taken; then the rest stops. Every wait is bounded: about STOP_SECONDS in all."""
+        """In this order, so that nothing answered 200 is lost: the servers drain, the loops end, the last snapshot is
+        taken, then the rest stops; every wait is bounded, about STOP_SECONDS in all (docs/local.md)."""
         deadline = time.monotonic() + STOP_SECONDS
         for server in self._servers:
             server.refuse_new_requests()  # all at once: a visit refused by one is not taken by another meanwhile
@@ -211,8 +201,6 @@ class LocalSystem:
             except Exception:
                 log.exception("the last snapshot of the tables failed; the one before it is kept")
             self._snapshots = None
-        if self._metrics is not None:
-            self._metrics.close()
         if self._runtime is not None:
             self._runtime.close()
         if self._channels is not None:
@@ -231,12 +219,12 @@ class LocalSystem:
         return app_context({f"config.{key}": value for key, value in configured.items()})
 
     def _config(self) -> DeploymentConfig:
-        """The config the template was synthesized with: what the hosting would build the page from."""
+        """The config the template was synthesized with (the page is built from it, as the hosting does)."""
         context = self._context()
         return load_config(context, overrides_from_context(context))
 
     def evaluate_alarms(self) -> list[StateChange]:
-        """One evaluation round (the alarm loop runs them); returns the state changes."""
+        """One evaluation round, as the alarm loop runs them."""
         return self.alarm_watch.evaluate()
 
     @property
@@ -246,30 +234,34 @@ class LocalSystem:
 
     def send_digest(self) -> dict[str, Any]:
         """The weekly digest of the week so far, now, on every channel (`make digest`, the console's POST)."""
-        return send_digest(self.model, self.runtime, self._outbox)
+        return self._run_now(catalog.DIGEST_EVENT_KIND, "config digest_schedule is null", so_far=True)
 
     def send_notes(self) -> dict[str, Any]:
-        """The notes' hourly run, now (its schedule's event from the template): a note in the outbox and on every
-        channel when a link was opened for the first time or the résumé downloaded since the run before."""
-        invocation = fire_now(schedule_of_kind(self.model, catalog.NOTES_EVENT_KIND), self.runtime)
+        """The notes' hourly run, now: a note in the outbox and on every channel when a link was opened for the
+        first time or the résumé downloaded since the run before (`make notes`)."""
+        return self._run_now(catalog.NOTES_EVENT_KIND, "config reader_notes is off")
+
+    def _run_now(self, kind: str, why_none: str, **fields: Any) -> dict[str, Any]:
+        """The schedule's event from the template, sent now; the function's answer, or its error."""
+        invocation = fire_now(schedule_of_kind(self.model, kind, why_none), self.runtime, **fields)
         self._outbox.refresh()
         if invocation.error is not None:
             return {"ok": False, "error": f"{type(invocation.error).__name__}: {invocation.error}"}
         return {"ok": True, **invocation.response}
 
     def channel_messages(self, channel: str) -> list[ChannelMessage]:
-        """What Slack or the webhook (the local sink) received, oldest first."""
+        """What Slack or the webhook received, oldest first."""
         assert self._channels is not None, "the system is not started"
         return self._channels.received(channel)
 
     def outbox(self) -> list[SentEmail]:
-        """Every email sent, in the order sent: the notifier's through SES and plain SNS email ones."""
+        """Every email sent (SES's and SNS's own), in the order sent."""
         return self._outbox.emails()
 
 
 def local_overrides(model: StackModel, site_origin: str, api_url: str) -> dict[str, dict[str, str]]:
-    """Function logical id → the variables it gets locally in place of values that exist only on AWS: the probe
-    checks the local site and API; the counter counts visits from the local site's origin, the one CORS allows."""
+    """Function logical id → local stand-ins for values that exist only on AWS: the probe checks the local site and
+    API; the counter counts visits from the local site's origin."""
     probe = {
         catalog.PROBE_SITE_URL_ENV: site_origin + "/",
         catalog.PROBE_SITE_ORIGIN_ENV: site_origin,

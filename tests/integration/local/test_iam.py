@@ -121,7 +121,7 @@ def test_a_call_the_emulator_lacks_is_one_line_not_a_traceback(
 ) -> None:
     # When a client makes a call moto does not implement (the digest's DescribeAlarmHistory)
     with pytest.raises(ClientError) as raised:
-        emulator.clients().cloudwatch.describe_alarm_history(AlarmName="any")
+        emulator.client("cloudwatch").describe_alarm_history(AlarmName="any")
     # Then the caller gets an error it can handle, and the terminal one line without a traceback
     assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
     assert [r.getMessage() for r in caplog.records if "not emulated" in r.getMessage()] == [

@@ -34,7 +34,6 @@ def aws() -> Iterator[AwsClients]:
             sns=boto3.client("sns"),
             sqs=boto3.client("sqs"),
             sesv2=boto3.client("sesv2"),
-            cloudwatch=boto3.client("cloudwatch"),
             ssm=boto3.client("ssm"),
         )
 

@@ -13,8 +13,8 @@ from functions.notifier.delivery import Deliveries
 from functions.notifier.presentation import AlertLinks
 from functions.notifier.slack import SlackChannel
 from tests.support import alarm_events
+from tests.support.scripted_sink import Reply
 from tests.unit.notifier.conftest import Channels, Invoke, SentEmail
-from tools.local.chat.webhook_sink import Reply
 
 MESSAGES = 200
 

@@ -23,6 +23,7 @@ from functions.notifier.webhook import WebhookChannel
 from infra.config import REPO_ROOT
 from tests.support import alarm_events
 from tests.support.lambda_output import log_records
+from tests.support.scripted_sink import Reply
 from tests.unit.notifier.conftest import (
     RUNBOOK_URL,
     SLACK_PARAMETER,
@@ -32,7 +33,6 @@ from tests.unit.notifier.conftest import (
     Invoke,
     SentEmail,
 )
-from tools.local.chat.webhook_sink import Reply
 
 SentEmails = Callable[[], list[SentEmail]]
 ALERTING_DOC = REPO_ROOT / "docs" / "alerting.md"

@@ -1,13 +1,11 @@
-"""Background loops (metrics flusher, alarm evaluator, table snapshots) survive a transient emulator error, say so,
+"""Background loops (alarm evaluator, table snapshots, schedules) survive a transient emulator error, say so,
 and carry on: one hiccup used to end the thread, and local alarms silently stopped."""
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from botocore.exceptions import EndpointConnectionError
@@ -61,40 +59,6 @@ def test_the_same_error_in_a_row_is_logged_once(caplog: pytest.LogCaptureFixture
     assert results == [False] * 5
     assert loop.failures == 5
     assert len(caplog.records) == 1
-
-
-class FlakyCloudWatch:
-    """PutMetricData that fails the first time, as the emulator does when it hiccups."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-        self.received: list[dict[str, Any]] = []
-        self.lock = threading.Lock()
-
-    def put_metric_data(self, **request: Any) -> None:
-        with self.lock:
-            self.calls += 1
-            if self.calls == 1:
-                raise HICCUP
-            self.received.extend(request["MetricData"])
-
-
-def test_the_metrics_flusher_survives_a_failed_send_and_sends_the_datapoints_later(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    cloudwatch = FlakyCloudWatch()
-    with caplog.at_level(logging.WARNING, logger="tools.local"):
-        store = MetricStore(cloudwatch, flush_interval_seconds=0.02)  # type: ignore[arg-type]
-        # Given datapoints recorded before the emulator hiccups
-        store.record("AWS/ApiGateway", "Count", {"ApiId": "api"}, 1)
-        _wait_until(lambda: cloudwatch.calls >= 1)
-        # When more come after it
-        store.record("AWS/ApiGateway", "Count", {"ApiId": "api"}, 2)
-        _wait_until(lambda: len(cloudwatch.received) == 2)
-        store.close()
-    # Then every datapoint reached CloudWatch, the first one on the retry, and the failure was reported
-    assert sorted(point["Value"] for point in cloudwatch.received) == [1, 2]
-    assert "metrics flusher failed" in caplog.text
 
 
 def test_the_alarm_loop_survives_a_failed_publish_and_sends_the_email_next_round(

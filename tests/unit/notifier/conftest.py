@@ -20,7 +20,8 @@ from infra.monitoring.counter import COUNTER_THROTTLES_ALARM, VISIT_STORE_FAILUR
 from infra.monitoring.http_api import API_5XX_ALARM, API_P99_LATENCY_ALARM, API_REQUEST_SPIKE_ALARM
 from tests.support.caches import clear_cached_factories
 from tests.support.declared_tables import create_idempotency_table, create_visits_table
-from tools.local.chat.webhook_sink import Received, WebhookSink
+from tests.support.scripted_sink import ScriptedSink
+from tools.local.chat.webhook_sink import Received
 from tools.local.lambda_runtime.events import LocalLambdaContext
 from tools.local.provision import create_sender_identity
 
@@ -157,7 +158,7 @@ WEBHOOK_PATH = "/hooks/alerts?token=webhookSecretToken77"
 class Channels:
     """The sink both optional channels post to, and their secret URLs (as the owner stored them in SSM)."""
 
-    sink: WebhookSink
+    sink: ScriptedSink
     slack_url: str
     webhook_url: str
 
@@ -169,14 +170,14 @@ class Channels:
 
 
 @pytest.fixture
-def sink() -> Iterator[WebhookSink]:
-    started = WebhookSink().start()
+def sink() -> Iterator[ScriptedSink]:
+    started = ScriptedSink().start()
     yield started
     started.stop()
 
 
 @pytest.fixture
-def channels(notifier_env: None, sink: WebhookSink, monkeypatch: pytest.MonkeyPatch) -> Channels:
+def channels(notifier_env: None, sink: ScriptedSink, monkeypatch: pytest.MonkeyPatch) -> Channels:
     """Slack and the webhook configured as infra configures them: the URLs in SecureString parameters on the
     emulated SSM, the parameter names in the notifier's environment."""
     configured = Channels(sink=sink, slack_url=sink.url(SLACK_PATH), webhook_url=sink.url(WEBHOOK_PATH))

@@ -1,9 +1,6 @@
-"""The local HTTP API: what API Gateway does in front of the counter, on loopback.
-
-Built from the template's HTTP API, its stage and the function its routes integrate. Per request: stage
-throttling (token bucket with the deployed rate and burst), CORS as HTTP APIs apply it (preflight answered here;
-the allowed origin echoed only when it matches), a real-shaped payload v2 event, the function invoked through
-the local Lambda runtime (which records the AWS/Lambda metrics), and the AWS/ApiGateway metrics.
+"""The local HTTP API: what API Gateway does in front of the counter, built from the template's HTTP API and stage.
+Per request: the stage's throttle, CORS as HTTP APIs apply it, a payload v2 event to the function through the local
+runtime, and the AWS/ApiGateway metrics.
 """
 
 from __future__ import annotations
@@ -33,8 +30,7 @@ class HttpReply:
 
 
 class TokenBucket:
-    """API Gateway's throttle: `rate` requests/s refill, at most `burst` at once. `set_limits` changes both at
-    once, as UpdateStage does (tools/local/apigateway/stage_control.py); tokens beyond the new burst are dropped."""
+    """API Gateway's throttle: `rate` requests/s refill, at most `burst` at once; `set_limits` is UpdateStage's."""
 
     def __init__(self, rate: float, burst: int) -> None:
         self.rate = rate
@@ -70,7 +66,7 @@ class LocalHttpApi:
         self.api_id = api_id
         self.function = function
         self._cors = cors
-        self._throttle = throttle
+        self.throttle = throttle
         self._metrics = metrics
 
     @classmethod
@@ -83,14 +79,11 @@ class LocalHttpApi:
         allow_origins: Sequence[str],
         throttle: TokenBucket,
     ) -> LocalHttpApi:
-        """The template's one HTTP API. NOTE: locally the site is served from loopback, so `allow_origins` (that
-        origin) replaces the deployed ones; methods, headers and max-age are the template's. `throttle`: the
-        stage's, which the stage control changes too (stage_control.py)."""
+        """The template's one HTTP API; `allow_origins` (the local site's) replace the deployed ones. NOTE: it does
+        not route: every path goes to the one function the routes integrate (docs/local.md says how AWS differs)."""
         api = model.api
         if api is None or api.cors is None:
             raise RuntimeError("the template has no HTTP API with CORS")
-        # NOTE: the gateway does not route: like the counter's own router, every path goes to the one function the
-        # routes integrate (it answers unknown routes itself; docs/local.md says how AWS differs).
         (function_id,) = set(api.integrated_functions)
         assert function_id is not None, "the local gateway serves a Lambda integration only"
         return cls(
@@ -101,17 +94,13 @@ class LocalHttpApi:
             metrics=metrics,
         )
 
-    @property
-    def throttle(self) -> TokenBucket:
-        return self._throttle
-
     def handle(self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes) -> HttpReply:
         started = time.perf_counter()
         lowered = {k.lower(): v for k, v in headers.items()}
         origin = lowered.get("origin")
         if method == "OPTIONS" and origin and "access-control-request-method" in lowered:
             return self._preflight(origin, lowered["access-control-request-method"])
-        if not self._throttle.take():
+        if not self.throttle.take():
             reply = _json_reply(429, {"message": "Too Many Requests"})
         else:
             reply = self._invoke(method, path, query, lowered, body)

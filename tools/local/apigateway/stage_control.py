@@ -1,7 +1,5 @@
-"""API Gateway's v2 management API for the local HTTP API's one stage: GetStage and UpdateStage, which moto 5 lacks.
-
-A loopback server answering them in the REST-JSON shape botocore speaks (`PATCH /v2/apis/{apiId}/stages/{stageName}`,
-errors named by `x-amzn-ErrorType`); an update sets the gateway's token bucket, so the notifier's real UpdateStage
+"""API Gateway's v2 management API for the local HTTP API's one stage: GetStage and UpdateStage, which moto 5 lacks,
+in the REST-JSON shape botocore speaks; an update sets the gateway's throttle, so the notifier's real UpdateStage
 (through `AWS_ENDPOINT_URL_APIGATEWAYV2`) is what throttles the local API (docs/local.md).
 """
 
@@ -36,8 +34,7 @@ class StageControl:
         self.stage_name = stage_name
         self._read = read
         self._write = write
-        self.updates: list[Limits] = []
-        """Every throttle an UpdateStage set, in order (the drill's and the tests' record), and when."""
+        self.updates: list[Limits] = []  # every throttle an UpdateStage set, in order, and when
         self.updated_at: list[float] = []
         self._server: LocalServer | None = None
 

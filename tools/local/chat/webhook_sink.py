@@ -1,16 +1,14 @@
-"""A real HTTP server on 127.0.0.1 standing in for Slack and the owner's webhook: it records every request as it
-arrived (with its arrival time) and answers from a script (status, body, delay), so `make dev`'s outbox shows and
-tests read back exactly what a channel sent. Port 0 (the default) takes a free port."""
+"""A real HTTP server on 127.0.0.1 standing in for Slack and the owner's webhook: it records every request with its
+arrival time and answers 200, so the outbox and the tests show what a channel sent."""
 
 from __future__ import annotations
 
 import json
 import threading
 import time
-from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 from tools.local.apigateway.gateway import HttpReply
 from tools.local.emulator import LOOPBACK
@@ -29,19 +27,9 @@ class Received:
         return json.loads(self.body)
 
 
-@dataclass(frozen=True)
-class Reply:
-    status: int = 200
-    body: str = "ok"
-    delay_seconds: float = 0.0
-    headers: dict[str, str] = field(default_factory=dict)
-
-
 class WebhookSink:
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self) -> None:
         self.received: list[Received] = []
-        self._port = port
-        self._script: deque[Reply] = deque()
         self._lock = threading.Lock()
         self._server: LocalServer | None = None
 
@@ -49,17 +37,12 @@ class WebhookSink:
         assert self._server is not None, "the sink is not started"
         return f"http://{LOOPBACK}:{self._server.server_address[1]}{path}"
 
-    def answer_next(self, *replies: Reply) -> None:
-        """The next requests get these replies, in order; any after them get 200 `ok`."""
-        with self._lock:
-            self._script.extend(replies)
-
     def at(self, path: str) -> list[Received]:
         with self._lock:
             return [request for request in self.received if request.path == path]
 
-    def start(self) -> WebhookSink:
-        self._server = serve(self._port, self._answer, "webhook sink")
+    def start(self) -> Self:
+        self._server = serve(0, self._answer, "webhook sink")
         return self
 
     def stop(self) -> None:
@@ -69,6 +52,8 @@ class WebhookSink:
     def _answer(self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes) -> HttpReply:
         with self._lock:
             self.received.append(Received(method, path + (f"?{query}" if query else ""), dict(headers), body))
-            reply = self._script.popleft() if self._script else Reply()
-        time.sleep(reply.delay_seconds)
-        return HttpReply(reply.status, {"Content-Type": "text/plain", **reply.headers}, reply.body.encode())
+        return self.reply()
+
+    def reply(self) -> HttpReply:
+        """What the channel answers: 200 `ok` (tests/support/scripted_sink.py scripts others)."""
+        return HttpReply(200, {"Content-Type": "text/plain"}, b"ok")

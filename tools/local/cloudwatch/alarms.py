@@ -1,9 +1,6 @@
-"""CloudWatch alarms, evaluated locally from the synthesized template (moto stores alarms, never evaluates them).
-
-Semantics follow https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html:
-the last EvaluationPeriods periods are reduced with the alarm's statistic; the alarm is in ALARM when at least
-DatapointsToAlarm of them breach, and TreatMissingData says what an empty period counts as.
-Periods may be scaled down (the drill) — every report says so.
+"""CloudWatch alarms, evaluated locally from the synthesized template (moto stores alarms, never evaluates them):
+the last EvaluationPeriods periods reduced with the statistic, ALARM when DatapointsToAlarm of them breach,
+TreatMissingData for an empty period. https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html
 """
 
 from __future__ import annotations
@@ -15,8 +12,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, Final
 from urllib.parse import quote
+
+import jinja2
 
 from stack_model.alarms import Alarm, Metric
 from stack_model.stack import StackModel
@@ -32,6 +32,11 @@ _COMPARISONS: dict[str, tuple[str, str, Callable[[float, float], bool]]] = {
 """ComparisonOperator → how CloudWatch's reason phrases it, its sign (the console), and the test."""
 REGION_NAME = "US East (N. Virginia)"
 """LOCAL_REGION as CloudWatch names it in its messages and email subjects."""
+_EMAIL: Final = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parent.parent / "templates"),
+    autoescape=jinja2.select_autoescape(),  # a text email: nothing to escape
+    undefined=jinja2.StrictUndefined,
+).get_template("alarm_email.txt")
 
 
 def comparison_sign(comparison: str) -> str:
@@ -40,8 +45,7 @@ def comparison_sign(comparison: str) -> str:
 
 @dataclass
 class AlarmDefinition:
-    """An alarm of the stack (single-metric: metric math is not evaluated locally) and the state the local
-    evaluator keeps for it."""
+    """A single-metric alarm of the stack and the state the local evaluator keeps for it."""
 
     declared: Alarm
     state: str = "INSUFFICIENT_DATA"
@@ -62,17 +66,18 @@ def local_alarms(model: StackModel) -> list[AlarmDefinition]:
     return [AlarmDefinition(alarm) for alarm in model.alarms if alarm.metric is not None]
 
 
+_STATISTICS: dict[str, Callable[[list[float]], float]] = {
+    "Sum": math.fsum,
+    "Average": statistics.fmean,
+    "Minimum": min,
+    "Maximum": max,
+    "SampleCount": lambda values: float(len(values)),
+}
+
+
 def reduce(values: list[float], statistic: str) -> float:
-    if statistic == "Sum":
-        return math.fsum(values)
-    if statistic == "Average":
-        return statistics.fmean(values)
-    if statistic == "Minimum":
-        return min(values)
-    if statistic == "Maximum":
-        return max(values)
-    if statistic == "SampleCount":
-        return float(len(values))
+    if statistic in _STATISTICS:
+        return _STATISTICS[statistic](values)
     if statistic.startswith("p"):
         ordered = sorted(values)
         rank = math.ceil(float(statistic[1:]) / 100 * len(ordered))
@@ -129,9 +134,8 @@ class StateChange:
 
     def email_text(self) -> str:
         """CloudWatch's text for an SNS email subscription. NOTE: AWS publishes no template; this is the shape of
-        received copies (docs/local.md, "The alerting-health email" says which, and what is inferred)."""
+        received copies (docs/local.md, "The alerting-health email")."""
         alarm, metric = self.alarm.declared, self.alarm.metric
-        when = datetime.fromtimestamp(self.at, UTC).strftime("%A %d %B, %Y %H:%M:%S UTC")
         period = int(metric.period_seconds * self.period_scale)
         condition = f"{alarm.comparison} {alarm.threshold:.1f}"
         if alarm.evaluation_periods == 1:
@@ -139,43 +143,19 @@ class StateChange:
         else:
             of_last = f"{alarm.datapoints_to_alarm} of the last {alarm.evaluation_periods} period(s)"
             condition += f" for at least {of_last} of {period} seconds"
-        dimensions = " ".join(f"[{name} = {value}]" for name, value in metric.dimensions.items())
-        return "\n".join(
-            [
-                f'You are receiving this email because your Amazon CloudWatch Alarm "{alarm.name}" in the '
-                f'{REGION_NAME} region has entered the {self.new_state} state, because "{self.reason}" at "{when}".',
-                "",
-                "View this alarm in the AWS Management Console:",
-                f"https://{LOCAL_REGION}.console.aws.amazon.com/cloudwatch/deeplink.js?region={LOCAL_REGION}"
-                f"#alarmsV2:alarm/{quote(alarm.name)}",
-                "",
-                "Alarm Details:",
-                f"- Name:                       {alarm.name}",
-                f"- Description:                {alarm.description}",
-                f"- State Change:               {self.old_state} -> {self.new_state}",
-                f"- Reason for State Change:    {self.reason}",
-                f"- Timestamp:                  {when}",
-                f"- AWS Account:                {LOCAL_ACCOUNT_ID}",
-                f"- Alarm Arn:                  {self.cloudwatch_message()['AlarmArn']}",
-                "",
-                "Threshold:",
-                f"- The alarm is in the ALARM state when the metric is {condition}.",
-                "",
-                "Monitored Metric:",
-                f"- MetricNamespace:                     {metric.namespace}",
-                f"- MetricName:                          {metric.name}",
-                f"- Dimensions:                          {dimensions}",
-                f"- Period:                              {period} seconds",
-                f"- Statistic:                           {metric.statistic}",
-                "- Unit:                                not specified",
-                f"- TreatMissingData:                    {alarm.treat_missing_data}",
-                "",
-                "",
-                "State Change Actions:",
-                f"- OK: [{', '.join(alarm.ok_actions)}]",
-                f"- ALARM: [{', '.join(alarm.alarm_actions)}]",
-                "- INSUFFICIENT_DATA:",
-            ]
+        return _EMAIL.render(
+            change=self,
+            alarm=alarm,
+            metric=metric,
+            when=datetime.fromtimestamp(self.at, UTC).strftime("%A %d %B, %Y %H:%M:%S UTC"),
+            region=LOCAL_REGION,
+            region_name=REGION_NAME,
+            quoted_name=quote(alarm.name),
+            account=LOCAL_ACCOUNT_ID,
+            alarm_arn=self.cloudwatch_message()["AlarmArn"],
+            condition=condition,
+            dimensions=" ".join(f"[{name} = {value}]" for name, value in metric.dimensions.items()),
+            period=period,
         )
 
 
@@ -238,9 +218,8 @@ class AlarmEvaluator:
 
 
 class AlarmWatch:
-    """One evaluation round after another: each state change is published to its alarm's actions, in order. A
-    change whose publishing failed (the emulator's SNS unreachable) is kept and published first next round, so a
-    hiccup delays an alarm email instead of losing it."""
+    """Evaluation rounds whose state changes are published in order; one whose publishing failed is published first
+    next round, so a hiccup delays an alarm email instead of losing it."""
 
     def __init__(self, evaluator: AlarmEvaluator, publish: Callable[[StateChange], None]) -> None:
         self.evaluator = evaluator

@@ -1,6 +1,5 @@
-"""A function's log lines, copied from its local file to its log group on the emulator (CloudWatch Logs), so what
-reads that group finds them as on AWS: the notifier's FilterLogEvents for the probe's latest failed check; and the
-same lines read as Logs Insights events, for the local dashboard's log widgets (`log_events`)."""
+"""A function's log lines, copied from its local file to its log group on the emulator (the notifier's FilterLogEvents
+reads the probe's there), and read as Logs Insights events for the local dashboard's log widgets (`log_events`)."""
 
 from __future__ import annotations
 
@@ -48,10 +47,8 @@ class LogShipper:
 
 
 def log_events(path: Path) -> list[dict[str, Any]]:
-    """A function's JSON log lines as Logs Insights reads its log group: each line's fields, `@timestamp` the
-    line's own time (Powertools' `timestamp`, or an EMF document's `_aws.Timestamp`, as epoch seconds). Lines that
-    are not JSON objects with a time (a stray print) are left out, as Logs Insights would show them without these
-    fields."""
+    """A function's JSON log lines as Logs Insights reads them: each line's fields, `@timestamp` its own time in
+    epoch seconds; a line that is not a JSON object with a time (a stray print) is left out."""
     if not path.exists():
         return []
     lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
@@ -59,7 +56,6 @@ def log_events(path: Path) -> list[dict[str, Any]]:
 
 
 def log_event(line: str) -> dict[str, Any] | None:
-    """One log line's fields and its `@timestamp`; None for a line that is not a JSON object with a time."""
     try:
         record = json.loads(line)
         if "_aws" in record:

@@ -1,7 +1,7 @@
 """Local CloudWatch metrics: what the Lambdas print as EMF and what API Gateway and Lambda would record.
 
-Each datapoint is kept in memory for the alarm evaluator and the dashboard page, and sent to the emulator's
-CloudWatch (PutMetricData) so `aws cloudwatch get-metric-statistics --endpoint-url ...` shows it too.
+Each datapoint is kept in memory for the alarm evaluator and the dashboard page, and handed to the emulator's
+CloudWatch (`mirror`), where the digest's GetMetricData and `aws cloudwatch ... --endpoint-url` read it.
 """
 
 from __future__ import annotations
@@ -9,17 +9,13 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from botocore.exceptions import ConnectTimeoutError, EndpointConnectionError
-
-from tools.local.loops import BackgroundLoop
-
-if TYPE_CHECKING:
-    from mypy_boto3_cloudwatch.client import CloudWatchClient
+Mirror = Callable[[str, list[dict[str, Any]]], None]
+"""PutMetricData's (Namespace, MetricData), as the emulator stores it (AwsEmulator.put_metric_data)."""
 
 
 @dataclass(frozen=True)
@@ -32,61 +28,11 @@ class Datapoint:
     timestamp: float
 
 
-_BATCH = 500  # PutMetricData takes at most 1,000 values per call
-_MAX_UNSENT = 100_000  # while the emulator is unreachable; the oldest go first beyond this
-
-
 class MetricStore:
-    def __init__(self, cloudwatch: CloudWatchClient | None = None, flush_interval_seconds: float = 1.0) -> None:
-        self._cloudwatch = cloudwatch
+    def __init__(self, mirror: Mirror | None = None) -> None:
+        self._mirror = mirror
         self._points: list[Datapoint] = []
-        self._unsent: list[Datapoint] = []
         self._lock = threading.Lock()
-        self._flusher: BackgroundLoop | None = None
-        if cloudwatch is not None:
-            # Sent in batches off the request path: one PutMetricData per datapoint would slow every request.
-            self._flusher = BackgroundLoop("metrics flusher", flush_interval_seconds, self.flush).start()
-
-    def flush(self) -> None:
-        """Sends what was recorded since the last flush; what could not reach the emulator goes with the next."""
-        with self._lock:
-            unsent, self._unsent = self._unsent, []
-        if self._cloudwatch is None:
-            return
-        by_namespace: dict[str, list[Datapoint]] = {}
-        for point in unsent:
-            by_namespace.setdefault(point.namespace, []).append(point)
-        batches = [
-            (namespace, points[start : start + _BATCH])
-            for namespace, points in by_namespace.items()
-            for start in range(0, len(points), _BATCH)
-        ]
-        for index, (namespace, batch) in enumerate(batches):
-            metric_data: list[Any] = [
-                {
-                    "MetricName": p.name,
-                    "Dimensions": [{"Name": k, "Value": v} for k, v in p.dimensions],
-                    "Value": p.value,
-                    "Unit": p.unit,
-                    # an EMF document's own time, as CloudWatch keeps it
-                    "Timestamp": datetime.fromtimestamp(p.timestamp, UTC),
-                }
-                for p in batch
-            ]
-            try:
-                self._cloudwatch.put_metric_data(Namespace=namespace, MetricData=metric_data)
-            except (EndpointConnectionError, ConnectTimeoutError):
-                # Never reached the emulator: kept for the next flush. (After any other error the request may
-                # have been stored, and sending it again would count its datapoints twice.)
-                kept = [point for _, rest in batches[index:] for point in rest]
-                with self._lock:
-                    self._unsent = (kept + self._unsent)[-_MAX_UNSENT:]
-                raise
-
-    def close(self) -> None:
-        if self._flusher is not None:
-            self._flusher.stop(wait_seconds=1.0)
-            self._flusher.run_once()  # the last datapoints; an error is logged, not raised, at shutdown
 
     def record(
         self,
@@ -98,17 +44,20 @@ class MetricStore:
         timestamp: float | None = None,
     ) -> None:
         point = Datapoint(namespace, name, tuple(sorted(dimensions.items())), value, unit, timestamp or time.time())
-        with self._lock:
-            self._points.append(point)
-            self._unsent.append(point)
+        self._add([point])
 
     def ingest_emf(self, output: str) -> int:
         """Records every metric in the EMF documents among a Lambda's printed lines; returns how many."""
         points = emf_datapoints(output)
+        self._add(points)
+        return len(points)
+
+    def _add(self, points: list[Datapoint]) -> None:
         with self._lock:
             self._points += points
-            self._unsent += points
-        return len(points)
+        if self._mirror is not None:
+            for point in points:
+                self._mirror(point.namespace, [_metric_datum(point)])
 
     def values(
         self, namespace: str, name: str, dimensions: Mapping[str, str], since: float, until: float
@@ -124,6 +73,17 @@ class MetricStore:
     def series(self) -> Iterable[Datapoint]:
         with self._lock:
             return list(self._points)
+
+
+def _metric_datum(point: Datapoint) -> dict[str, Any]:
+    return {
+        "MetricName": point.name,
+        "Dimensions": [{"Name": k, "Value": v} for k, v in point.dimensions],
+        "Value": point.value,
+        "Unit": point.unit,
+        # An EMF document's own time, as CloudWatch keeps it; naive UTC, as moto compares it with a request's times.
+        "Timestamp": datetime.fromtimestamp(point.timestamp, UTC).replace(tzinfo=None),
+    }
 
 
 def emf_datapoints(output: str) -> list[Datapoint]:

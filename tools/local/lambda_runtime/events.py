@@ -1,7 +1,4 @@
-"""Real-shaped Lambda inputs for running handlers outside AWS: HTTP API payload v2 events and a context.
-
-The local runtime builds these from real HTTP requests, and the tests build them from the same code, so the
-handlers see in both what API Gateway and Lambda send.
+"""Real-shaped Lambda inputs, for the local runtime and the tests alike: HTTP API payload v2 and SNS events, a context.
 Shapes: https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
 """
 

@@ -1,11 +1,8 @@
 """What an in-process Lambda sees of the process, per thread: its own `os.environ` and its own stdout.
 
-On a thread running a function, os.environ is that function's environment (its variables, what Lambda and the
-emulator provide, the process's others without the developer's AWS_* and POWERTOOLS_*), and elsewhere the
-process's. The object stays the same (its class is swapped), so references taken earlier, as botocore's are, see
-the view too; a function's writes stay in its view. Likewise sys.stdout becomes a router that sends each thread's
-writes to that thread's capture, if any: contextlib.redirect_stdout swaps it for the whole process, and the API and
-the alarm evaluator invoke Lambdas on different threads. docs/local.md says why simpler designs fail.
+os.environ keeps its identity (its class is swapped), so references taken earlier, as botocore's, see the view too;
+sys.stdout routes each thread's writes to its capture, since the API and the alarm loop invoke Lambdas on different
+threads. docs/local.md ("Each function's own environment") says why simpler designs fail.
 """
 
 from __future__ import annotations

@@ -1,11 +1,8 @@
-"""The one in-process Lambda runtime: a function of the synthesized template, invoked the way Lambda invokes it,
-whoever calls, with its own environment, context, log file, EMF metrics and AWS/Lambda metrics, one invocation at a
-time per function (one container, a fresh import: docs/local.md says why).
+"""The one in-process Lambda runtime: a template function invoked as Lambda invokes it, with its own environment,
+context, log file and metrics, one invocation at a time per function (one container: docs/local.md says why).
 
-NOTE: what Lambda refuses before a function runs: an invocation of a deleted function, and one beyond its reserved
-concurrency (throttled: TooManyRequestsException, counted in `Throttles`, not `Invocations`,
-https://docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html). With one container per function, a
-reservation above 1 throttles a burst sooner than AWS would (docs/local.md).
+NOTE: Lambda refuses an invocation beyond the reserved concurrency (TooManyRequestsException, counted in `Throttles`,
+not `Invocations`): https://docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html
 """
 
 from __future__ import annotations
@@ -42,10 +39,9 @@ _process_default_session = boto3._get_default_session
 
 
 def _container_default_session() -> boto3.session.Session:
-    """boto3's default session (what `boto3.client(...)` uses), one per container as on Lambda, where each container
-    is a process. NOTE: boto3 keeps one in a module global, made on first use with the credentials then in the
-    environment, and a fresh import of the handler does not import boto3 anew: without this the first function to
-    make a client would lend its keys (its role's rights, tools/local/iam.py) to every other."""
+    """boto3's default session, one per container as on Lambda. NOTE: boto3 keeps one in a module global, made with
+    the credentials then in the environment: without this the first function to make a client would lend its keys
+    (its role's rights, tools/local/iam.py) to every other."""
     function: LocalFunction | None = getattr(_running, "function", None)
     if function is None:
         return _process_default_session()
@@ -91,25 +87,20 @@ class LocalFunction:
         invoked: Callable[[], None] = lambda: None,
         printed_to_log: bool = False,
     ) -> None:
-        """`platform`: what Lambda and the emulator put in every function's environment (emulator.py);
-        `invoked`: called after each invocation, once whatever it wrote is written; `printed_to_log`: what it
-        printed (its EMF documents) goes to its log too, as Lambda ships stdout to the log group (the local
-        system's Logs Insights widgets read them there; the cost measurement keeps the two apart)."""
+        """`platform`: what Lambda and the emulator put in every function's environment; `invoked`: called after
+        each invocation; `printed_to_log`: what it printed (EMF) goes to its log too, as on Lambda (the cost
+        measurement keeps the two apart)."""
         self.spec = spec
         self._metrics = metrics
         self._log = log
         self._printed_to_log = printed_to_log
         self._invoked = invoked
         self._one_at_a_time = threading.Lock()  # one container: Lambda runs one invocation in it at a time
-        self._in_flight = 0
-        """Invocations running or waiting for the container: what a reserved concurrency caps."""
+        self._in_flight = 0  # running or waiting for the container: what a reserved concurrency caps
         self._in_flight_lock = threading.Lock()
-        self._container: tuple[ModuleType, Handler] | None = None
-        """The warm container: the handler module as this function imported it, and its handler."""
+        self._container: tuple[ModuleType, Handler] | None = None  # the warm container's module and handler
         self.default_session: boto3.session.Session | None = None
-        """boto3's default session in this container (`_container_default_session`)."""
-        self.deleted = False
-        """Set by LambdaRuntime.delete_function: every invocation is refused (ResourceNotFoundException)."""
+        self.deleted = False  # LambdaRuntime.delete_function
         self.environment: Mapping[str, str] = (
             dict(platform)
             | {
@@ -122,12 +113,10 @@ class LocalFunction:
 
     @property
     def log_path(self) -> Path:
-        """The file its log lines go to (what Lambda would send to its log group)."""
         return Path(self._log.name)
 
     def invoke(self, event: dict[str, Any]) -> Invocation:
-        """One synchronous invocation; a handler's exception is the invocation's error, as Lambda reports it, and
-        so is Lambda's refusal (FunctionThrottledError, FunctionNotFoundError) of an invocation it never ran."""
+        """One synchronous invocation; its error is the handler's exception or Lambda's refusal (LambdaRefusedError)."""
         name, reserved = self.spec.logical_id, self.spec.reserved_concurrency
         if self.deleted:
             return Invocation(None, FunctionNotFoundError(f"Function not found: {name}"), 0.0)
@@ -175,23 +164,22 @@ class LocalFunction:
         return Invocation(response, error, duration_ms)
 
     def invoke_async(self, event: dict[str, Any]) -> bool:
-        """An asynchronous invocation: retried as the function's EventInvokeConfig says; False if all failed
-        (the caller then sends the event to `spec.on_failure_queue`). Raises FunctionNotFoundError when the
-        function is deleted: the Invoke call itself fails, and the caller (SNS) gets the error."""
+        """An asynchronous invocation, retried as its EventInvokeConfig says; False if all failed (the caller then
+        sends the event to `spec.on_failure_queue`). A deleted function fails the Invoke call itself (raises)."""
         if self.deleted:
             raise FunctionNotFoundError(f"Function not found: {self.spec.logical_id}")
-        return any(not self.invoke(event).failed for _attempt in range(1 + self.spec.async_retries))  # until one works
+        return any(not self.invoke(event).failed for _attempt in range(1 + self.spec.async_retries))
 
     def _warm_container(self) -> tuple[ModuleType, Handler]:
-        """The handler of this function's container; its first invocation is the cold start that imports it."""
+        """The container's handler; the first invocation is the cold start that imports it."""
         if self._container is None:
             module = fresh_import(self.spec.module_name)
             self._container = module, getattr(module, self.spec.handler.rpartition(".")[2])
         return self._container
 
     def close(self, wait_seconds: float = 1.0) -> None:
-        """Closes its log once no invocation writes to it; an invocation still running after `wait_seconds` (a
-        notifier retrying a channel) keeps it open: the process is ending, and a stop must not wait for it."""
+        """Closes its log once no invocation writes to it; one still running after `wait_seconds` keeps it open (a
+        stop must not wait for it)."""
         if self._one_at_a_time.acquire(timeout=wait_seconds):
             try:
                 self._log.close()
@@ -229,8 +217,7 @@ class LambdaRuntime:
         logs_dir: Path,
         local_environment: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
-        """`local_environment`: function logical id → variables whose deployed values name things that exist only
-        in AWS (the public site's URL), set to their local counterparts."""
+        """`local_environment`: function logical id → local stand-ins for values that exist only on AWS."""
         self._model = model
         self._local_environment = dict(local_environment or {})
         self._platform = dict(platform)
@@ -238,8 +225,7 @@ class LambdaRuntime:
         self._logs_dir = logs_dir
         self._functions: dict[str, LocalFunction] = {}
         self._lock = threading.Lock()
-        self.invocations = 0
-        """How many invocations have ended: all the tables' writes come from them (the snapshots watch it)."""
+        self.invocations = 0  # ended; all the tables' writes come from them (the snapshots watch it)
 
     def function(self, logical_id: str) -> LocalFunction:
         with self._lock:
@@ -251,8 +237,7 @@ class LambdaRuntime:
             return self._functions[logical_id]
 
     def delete_function(self, logical_id: str, *, deleted: bool = True) -> None:
-        """`aws lambda delete-function` locally (and, with deleted=False, its redeploy): every invocation of it is
-        refused with ResourceNotFoundException until then."""
+        """`aws lambda delete-function` (with deleted=False, its redeploy): its invocations are refused until then."""
         self.function(logical_id).deleted = deleted
 
     def _build(self, spec: Function) -> LocalFunction:
@@ -274,9 +259,8 @@ class LambdaRuntime:
 
 
 def fresh_import(module_name: str) -> ModuleType:
-    """`module_name` imported as a new Lambda container imports it: every module of the Lambda asset (`functions.*`)
-    and of the handler's own package anew. The modules the rest of the process imported before are put back
-    afterwards, so callers outside this container keep theirs."""
+    """`module_name` imported as a new container imports it: the Lambda asset's modules anew; the process's own are
+    put back afterwards."""
     packages = (ASSET_PACKAGE, module_name.rpartition(".")[0])
 
     def in_container(name: str) -> bool:
