@@ -1,30 +1,13 @@
 """Counting visits honestly: the domain logic, and the only code on the counter's path that talks to DynamoDB.
 
-A counted visit is two conditional writes (the reasoning: docs/performance.md; what is stored: docs/privacy.md):
-
-1. the gate, on the item of the day of the visit's network (everyone behind its source IP): adds the visit's id,
-   one view to the network and one to the visitor, only if that id is not there yet, the visitor is under
-   `max_views_per_day` and the network under `max_views_per_network_per_day`. A failed condition returns the
-   item, which says why: a retry of a counted visit, the network's limit, or the visitor's. A download adds the
-   visitor to the network's downloaders instead, once a day.
-2. the totals, on the site's item (the one the first version wrote, so a deployed count carries on), with today's
-   downloads and, on a visitor's first view of the day, one to today's count of the visit's source. The first
-   write of a day finds the item on the day before (its refused condition returns it) and copies that day's
-   figures to the day's own item first.
-
-A view with an application link's code writes its link's item too (a third write, best effort).
-
-The client never retries (app.py): a write whose answer was lost may have been applied, and sending it again
-would count a visit twice. Reads change nothing, so they are retried here. When the gate's outcome is unknown,
-or the totals write is known not to have been applied, the gate's entry is undone (token-guarded) and the
-client's retry counts the visit; when the totals write's outcome is unknown, the visit is taken as counted. A
-visit can be lost, never counted twice.
+A counted visit is two conditional writes, the gate on its network's item of the day and the site's totals item;
+a view with an application link's code writes its link's item too (best effort). The client makes one attempt per
+call: a visit can be lost, never counted twice. Why and how: docs/performance.md; what is stored: docs/privacy.md.
 """
 
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -54,21 +37,17 @@ REFUSED_ERROR_CODES: Final = frozenset(
 )
 # The request reached DynamoDB, which failed: it may or may not have been applied.
 UNCERTAIN_ERROR_CODES: Final = frozenset({"InternalServerError", "ServiceUnavailable"})
-RETRYABLE_ERROR_CODES: Final = REFUSED_ERROR_CODES | UNCERTAIN_ERROR_CODES
 NOT_SENT_ERRORS: Final = (EndpointConnectionError, ConnectTimeoutError)
 """The request never reached DynamoDB."""
 UNCERTAIN_ERRORS: Final = (ReadTimeoutError, ConnectionClosedError)
 """The request was sent; its answer never came."""
-READ_ATTEMPTS: Final = 2
-READ_RETRY_PAUSE_SECONDS: Final = 0.05
-"""Enough for a throttled partition to take the read; two attempts of ~1.5 s stay inside the function's timeout."""
 _CONDITION_FAILED: Final = "ConditionalCheckFailedException"
 _TOTALS_KEY: Final = {catalog.VISITS_PARTITION_KEY: {"S": catalog.VISITS_ITEM_KEY}}
 _SECONDS_PER_DAY: Final = 86_400
 _MAX_TOTALS_ATTEMPTS: Final = 3
 """Each attempt that fails its condition is an answer (the stored day moved on), never an uncertain write."""
-_MAX_LINK_ATTEMPTS: Final = 3
-"""A guess of the link's last day, the right variant, and one more if a new day began between them."""
+_MAX_LINK_ATTEMPTS: Final = 4
+"""An unknown code, a guess of the link's last day, the right variant, one more if a new day began between them."""
 
 
 class VisitStoreUnavailableError(Exception):
@@ -140,7 +119,7 @@ def utc_now() -> datetime:
 
 
 class VisitCounter:
-    """`client` must make a single attempt per call (no SDK retries): reads are retried here, writes never."""
+    """`client` must make a single attempt per call (no SDK retries): a resent write could count a visit twice."""
 
     def __init__(
         self,
@@ -158,11 +137,6 @@ class VisitCounter:
         self.clock = clock
         self._salt: tuple[str, bytes] | None = None
         """The day's salt, once read or created: read once per container and day."""
-        self._stored_day: str | None = None
-        """The day the totals item counted at this container's last write: picks the right write first (a wrong
-        guess, as on the day's first visit, costs one refused write)."""
-        self._link_days: dict[str, str] = {}
-        """The day each application link was last seen opened by this container (only codes the owner made)."""
 
     def totals(self) -> Totals:
         """The stored figures (zeros before the first visit); today's are zero until today's first visit."""
@@ -249,10 +223,10 @@ class VisitCounter:
         return salt
 
     def _add_to_totals(self, day: str, added: _Added) -> Totals:
-        """One conditional update of the totals item; a new UTC day resets today's figures in the same write,
-        once the day before is copied to its day item."""
-        # A day older than today is never guessed: the write that moves the day must see the item as it was.
-        stored_day = self._stored_day if self._stored_day and self._stored_day > day else day
+        """One conditional update of the totals item, for the stored day being today's; a refused write returns
+        the item, whose day says which write applies: a new UTC day resets today's figures in the same write, once
+        the day before is copied to its day item."""
+        stored_day = day
         stored: dict[str, Any] = {}
         for _ in range(_MAX_TOTALS_ATTEMPTS):
             update = _totals_update(day, stored_day, added, stored)
@@ -273,9 +247,7 @@ class VisitCounter:
                 if stored_day and stored_day < day:
                     self._keep_day(stored_day, stored)
                 continue
-            item = response["Attributes"]
-            self._stored_day = item[catalog.TODAY_ATTRIBUTE]["S"]
-            return Totals.from_item(item, day)
+            return Totals.from_item(response["Attributes"], day)
         raise VisitStoreUnavailableError(f"the totals' day kept changing during {_MAX_TOTALS_ATTEMPTS} writes")
 
     def _keep_day(self, day: str, totals_item: dict[str, Any]) -> None:
@@ -301,11 +273,10 @@ class VisitCounter:
 
     def _open_link(self, code: str, day: str) -> str:
         """One view of an application link: on its item when the owner made the code, else on OTHER_LINK_CODE's
-        (so a stranger's codes add no item); returns which. The first view of a UTC day adds a day; one write
-        when this container knows the link's last day, two when it guessed wrong (a refused write returns it)."""
-        must_exist = True
+        (so a stranger's codes add no item); returns which. The first write takes it for the link's first view of
+        the day; refused, the item it returns says whether the code is unknown or the link was opened today."""
+        must_exist, new_day = True, True
         for _ in range(_MAX_LINK_ATTEMPTS):
-            new_day = self._link_days.get(code) != day
             try:
                 with _store_errors():
                     self.client.update_item(
@@ -321,10 +292,8 @@ class VisitCounter:
                 if not item and must_exist:
                     code, must_exist = catalog.OTHER_LINK_CODE, False
                     continue
-                last = item.get(catalog.LINK_LAST_OPENED_ATTRIBUTE, {}).get("S", "")
-                self._link_days[code] = day if last >= day else last
+                new_day = item.get(catalog.LINK_LAST_OPENED_ATTRIBUTE, {}).get("S", "") < day
                 continue
-            self._link_days[code] = day
             return code
         raise VisitStoreUnavailableError(f"the link's day kept changing during {_MAX_LINK_ATTEMPTS} writes")
 
@@ -581,7 +550,7 @@ def _store_errors() -> Iterator[None]:
         yield
     except ClientError as exc:
         code = error_code(exc)
-        if code in RETRYABLE_ERROR_CODES:
+        if code in REFUSED_ERROR_CODES | UNCERTAIN_ERROR_CODES:
             raise VisitStoreUnavailableError(str(exc), maybe_counted=code in UNCERTAIN_ERROR_CODES) from exc
         raise
     except NOT_SENT_ERRORS as exc:
@@ -595,20 +564,8 @@ def error_code(exc: ClientError) -> str:
 
 
 def consistent_get(client: DynamoDBClient, table_name: str, key: dict[str, Any]) -> dict[str, Any] | None:
-    """The item (None if there is none), read strongly consistently, tried twice on a transient failure.
+    """The item (None if there is none), read strongly consistently.
     NOTE: a reload right after a POST must show that visit, and a salt just created by another container must
     be found, so every read is of the latest write."""
-    for attempt in range(1, READ_ATTEMPTS + 1):
-        try:
-            item: dict[str, Any] | None = client.get_item(TableName=table_name, Key=key, ConsistentRead=True).get(
-                "Item"
-            )
-            return item
-        except ClientError as exc:
-            if attempt == READ_ATTEMPTS or error_code(exc) not in RETRYABLE_ERROR_CODES:
-                raise
-        except (*NOT_SENT_ERRORS, *UNCERTAIN_ERRORS):
-            if attempt == READ_ATTEMPTS:
-                raise
-        time.sleep(READ_RETRY_PAUSE_SECONDS)
-    raise AssertionError("unreachable: the last attempt returns or raises")
+    item: dict[str, Any] | None = client.get_item(TableName=table_name, Key=key, ConsistentRead=True).get("Item")
+    return item
