@@ -24,7 +24,6 @@ from botocore.exceptions import (
 )
 
 from functions.common import catalog
-from functions.counter.sources import source_names
 from functions.counter.visitors import SALT_BYTES, day_expiry, network_id, utc_day, visit_digest, visitor_id
 
 if TYPE_CHECKING:
@@ -370,11 +369,9 @@ def _totals_update(day: str, stored_day: str, added: _Added, stored: dict[str, A
             names,
             values,
         )
-    # NOTE: a new day starts its sources from nothing: the day before's are removed (those the list names and
-    # any the stored item holds), in the same write; a path may not be both set and removed.
-    old_sources = {catalog.SOURCE_ATTRIBUTE_PREFIX + name for name in source_names()}
-    old_sources |= {name for name in stored if name.startswith(catalog.SOURCE_ATTRIBUTE_PREFIX)}
-    removed = sorted(old_sources - {source})
+    # NOTE: a new day starts its sources from nothing: the day before's (the stored item's) are removed in the
+    # same write; a path may not be both set and removed.
+    removed = sorted(name for name in stored if name.startswith(catalog.SOURCE_ATTRIBUTE_PREFIX) and name != source)
     names |= {f"#old{index}": name for index, name in enumerate(removed)}
     remove = " REMOVE " + ", ".join(f"#old{index}" for index in range(len(removed))) if removed else ""
     set_source = ", #source = :one" if source else ""
@@ -423,7 +420,6 @@ class _Gate:
                 response = self.client.update_item(
                     TableName=self.table_name,
                     Key={catalog.VISITS_PARTITION_KEY: {"S": self.key}},
-                    ExpressionAttributeNames={**self._names(), "#expires": catalog.EXPIRES_AT_ATTRIBUTE},
                     ReturnValues="UPDATED_NEW",
                     # NOTE: a failed condition returns the item as it was, so the refusal says why without
                     # another read; it still costs 1 WRU, like any write.
@@ -446,37 +442,37 @@ class _Gate:
         return Outcome.FIRST_VIEW if views == 1 else Outcome.REPEAT_VIEW
 
     def _entry(self, day: str, *, max_views: int, max_network_views: int) -> dict[str, Any]:
+        names = self._names() | {"#expires": catalog.EXPIRES_AT_ATTRIBUTE}
         values: dict[str, Any] = {
             ":max_network_views": {"N": str(max_network_views)},
             ":expires": {"N": str(day_expiry(day))},
             ":token": {"S": self.write_token},
         }
+        # NOTE: `contains` on a set is true when the set holds the value, false on a missing attribute; `size` of a
+        # set is its number of members. A failed condition writes nothing.
+        # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.OperatorsAndFunctions.html
         if self.download:
-            # NOTE: `size` of a string set is its number of members.
-            # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.OperatorsAndFunctions.html
-            return {
-                "UpdateExpression": "ADD #downloaded :visitors SET #expires = :expires, #token = :token",
-                "ConditionExpression": "NOT contains(#downloaded, :visitor)"
+            return _expression(
+                "ADD #downloaded :visitors SET #expires = :expires, #token = :token",
+                "NOT contains(#downloaded, :visitor)"
                 " AND (attribute_not_exists(#downloaded) OR size(#downloaded) < :max_network_views)",
-                "ExpressionAttributeValues": values
-                | {":visitors": {"SS": [self.visitor]}, ":visitor": {"S": self.visitor}},
-            }
-        return {
-            "UpdateExpression": "ADD #views :one, #visitor :one, #ids :ids SET #expires = :expires, #token = :token",
-            # NOTE: `contains` on a string set is true when the set holds the value; on a missing
-            # attribute it is false. A failed condition writes nothing.
-            # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.OperatorsAndFunctions.html
-            "ConditionExpression": "NOT contains(#ids, :id)"
+                names,
+                values | {":visitors": {"SS": [self.visitor]}, ":visitor": {"S": self.visitor}},
+            )
+        return _expression(
+            "ADD #views :one, #visitor :one, #ids :ids SET #expires = :expires, #token = :token",
+            "NOT contains(#ids, :id)"
             " AND (attribute_not_exists(#visitor) OR #visitor < :max_views)"
             " AND (attribute_not_exists(#views) OR #views < :max_network_views)",
-            "ExpressionAttributeValues": values
+            names,
+            values
             | {
                 ":one": {"N": "1"},
                 ":ids": {"SS": [self.visit]},
                 ":id": {"S": self.visit},
                 ":max_views": {"N": str(max_views)},
             },
-        }
+        )
 
     @property
     def _visitor_attribute(self) -> str:
@@ -497,35 +493,25 @@ class _Gate:
         """Takes this write's view back out of the gate, so a retry of the visit is counted. Best effort: if this
         fails too, or a later view from the network replaced the token, a retry is answered as already counted
         (one visit lost, none doubled)."""
-        undo: dict[str, Any]
+        token = {":token": {"S": self.write_token}}
         if self.download:
-            undo = {
-                "UpdateExpression": "DELETE #downloaded :visitors REMOVE #token",
-                "ConditionExpression": "contains(#downloaded, :visitor) AND #token = :token",
-                "ExpressionAttributeValues": {
-                    ":visitors": {"SS": [self.visitor]},
-                    ":visitor": {"S": self.visitor},
-                    ":token": {"S": self.write_token},
-                },
-            }
+            undo = _expression(
+                "DELETE #downloaded :visitors REMOVE #token",
+                "contains(#downloaded, :visitor) AND #token = :token",
+                self._names(),
+                token | {":visitors": {"SS": [self.visitor]}, ":visitor": {"S": self.visitor}},
+            )
         else:
-            undo = {
-                "UpdateExpression": "ADD #views :minus_one, #visitor :minus_one DELETE #ids :ids REMOVE #token",
-                "ConditionExpression": "contains(#ids, :id) AND #token = :token",
-                "ExpressionAttributeValues": {
-                    ":minus_one": {"N": "-1"},
-                    ":ids": {"SS": [self.visit]},
-                    ":id": {"S": self.visit},
-                    ":token": {"S": self.write_token},
-                },
-            }
+            undo = _expression(
+                "ADD #views :minus_one, #visitor :minus_one DELETE #ids :ids REMOVE #token",
+                "contains(#ids, :id) AND #token = :token",
+                self._names(),
+                token | {":minus_one": {"N": "-1"}, ":ids": {"SS": [self.visit]}, ":id": {"S": self.visit}},
+            )
         try:
             with _store_errors():
                 self.client.update_item(
-                    TableName=self.table_name,
-                    Key={catalog.VISITS_PARTITION_KEY: {"S": self.key}},
-                    ExpressionAttributeNames=self._names(),
-                    **undo,
+                    TableName=self.table_name, Key={catalog.VISITS_PARTITION_KEY: {"S": self.key}}, **undo
                 )
         except (ClientError, VisitStoreUnavailableError):
             return
