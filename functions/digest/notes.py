@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 
 from functions.common import catalog
 from functions.digest.readers import VisitsReader, number, text
+from functions.digest.render import html_list
 from functions.notifier.alert_email import Email, html_links, html_page
 from functions.notifier.presentation import AlertLinks
 from functions.notifier.slack import buttons, escape, header, section
@@ -223,8 +224,7 @@ class NoteMessage:
     def email(self) -> Email:
         subject, lines, dashboard = note_title(self.note), note_lines(self.note), self.links.dashboard(None)
         text_body = "\n".join([*lines, "", "Every figure: make stats", f"Dashboard: {dashboard}"]) + "\n"
-        items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
-        body = f"<h2>{html.escape(subject)}</h2><ul>{items}</ul>{html_links([('Dashboard', dashboard)])}"
+        body = f"<h2>{html.escape(subject)}</h2>{html_list(lines)}{html_links([('Dashboard', dashboard)])}"
         return Email(subject=subject, text=text_body, html=html_page(subject, body))
 
     def slack(self) -> dict[str, Any]:
