@@ -319,7 +319,7 @@ def _link_update(day: str, *, new_day: bool, must_exist: bool) -> dict[str, Any]
         names["#pk"] = catalog.VISITS_PARTITION_KEY
         exists = "attribute_exists(#pk) AND "
     if not new_day:
-        # A request that began before midnight, after the link's first view of the new day: a view, no new day.
+        # The link was opened today already (or a request began before midnight, after it): a view, no new day.
         return _expression("ADD #views :one", f"{exists}#last >= :day", names, values)
     names |= {"#first": catalog.LINK_FIRST_OPENED_ATTRIBUTE, "#days": catalog.LINK_DAYS_ATTRIBUTE}
     return _expression(
