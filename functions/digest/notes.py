@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Final
 from botocore.exceptions import ClientError
 
 from functions.common import catalog
+from functions.digest.figures import midnight
 from functions.digest.readers import VisitsReader, number, text
 from functions.digest.render import html_list
 from functions.notifier.alert_email import Email, html_links, html_page
@@ -87,10 +88,6 @@ class NotesState:
         )
 
 
-def _midnight(at: datetime) -> datetime:
-    return datetime.combine(at.astimezone(UTC).date(), datetime.min.time(), UTC)
-
-
 def take_note(client: DynamoDBClient, table_name: str, at: datetime) -> Note | None:
     """The note of the run scheduled at `at`, or None when there is nothing to tell (or a later run told it).
     Reads: the state item (consistent), the link registry, the untold links, the totals item, and past days'
@@ -102,7 +99,7 @@ def take_note(client: DynamoDBClient, table_name: str, at: datetime) -> Note | N
     if state.last_run is not None and state.last_run >= at:
         return state.last_note if state.last_run == at else None  # a retry, or an older run retried late
     first_run = state.last_run is None
-    since = _midnight(at) if state.last_run is None else state.last_run
+    since = midnight(at.date()) if state.last_run is None else state.last_run
     opened = [link for link in visits.links(c for c in visits.link_codes() if c not in state.told) if link.first_opened]
     # On the first run, links opened before today were opened before the notes began: told as known, silently.
     first_opens = [link.code for link in opened if not first_run or link.first_opened >= at.date().isoformat()]
