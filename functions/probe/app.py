@@ -30,7 +30,7 @@ metrics = Metrics(namespace=catalog.METRICS_NAMESPACE, service=catalog.PROBE_SER
 
 
 SECONDS_KEPT_TO_REPORT: Final = 3
-"""Of the Lambda's timeout, what the probe keeps to publish a failure itself rather than be stopped mid-check."""
+"""Of the Lambda's timeout, kept to publish a failure rather than be stopped mid-check."""
 
 
 @logger.inject_lambda_context
