@@ -1,10 +1,7 @@
 """Lambda entry point of the visit counter: GET /visits reads the figures, POST /visits records a visit.
 
-The handler only routes, checks the request and shapes the answer; counting lives in visits.py, who a visitor is
-in visitors.py, and which requests are not visitors in crawlers.py. No Powertools resolver and no Tracer: ~100 ms
-of cold-start imports for two routes (docs/performance.md). A 2xx answer writes no log line (but a counted
-download's one, with `downloads`), any other answer one lean line, a cold start one with the import time the
-dashboard reads; every log byte is billed (docs/cost.md).
+The handler only routes, checks the request and shapes the answer. No Powertools resolver and no Tracer (cold-start
+imports), and a 2xx answer writes no log line: docs/performance.md.
 """
 
 from __future__ import annotations
@@ -40,7 +37,6 @@ from functions.counter.sources import source_of
 from functions.counter.visits import Outcome, Totals, Visit, VisitCounter, VisitStoreUnavailableError
 
 IMPORT_MS: Final = round((time.perf_counter() - IMPORT_STARTED) * 1000, 1)
-"""How long importing the handler (this package, Powertools, botocore, the domain modules) took, in ms."""
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -59,10 +55,8 @@ UNAVAILABLE_MESSAGES: Final = {
     "(with the same visit_id) is safe: it is never counted twice",
 }
 
-# Fail fast: the API waits up to 30 s, a visitor much less, so a stalled DynamoDB ends as a clean 503 inside the
-# function's timeout (infra/config.py), not a Lambda timeout.
-# NOTE: the SDK never retries: a write whose answer was lost may have been applied, and sending it again would
-# count the visit twice. visits.py decides what a failed write means and retries reads (one client: ~10 ms less).
+# Fail fast: a stalled DynamoDB ends as a clean 503 inside the function's timeout, not a Lambda timeout.
+# NOTE: the SDK never retries: a write whose answer was lost may have been applied (docs/performance.md).
 _DYNAMODB_CONFIG: Final = Config(connect_timeout=0.5, read_timeout=1.0, retries={"total_max_attempts": 1})
 
 
@@ -115,10 +109,9 @@ def _get_visits(event: dict[str, Any], counter: VisitCounter) -> dict[str, Any]:
 
 def _post_visit(event: dict[str, Any], counter: VisitCounter) -> dict[str, Any]:
     """Counts the visit unless it is not a visitor's (crawlers.py), from another site, a retry of a counted one,
-    or over the visitor's or the network's daily limit; every case answers the figures and whether, or why not,
-    it counted. The IP and User-Agent go into the day's hashes only, never into a log or an answer; the referrer
-    becomes a source's name here, and only that name goes further: into the table and, with the link's code,
-    as plain properties of the visit's EMF document, which the dashboard's Logs Insights widgets count.
+    or over a daily limit; every case answers the figures and whether, or why not, it counted. The IP and
+    User-Agent go into the day's hashes only (docs/privacy.md); the source's name and the link's code go into the
+    visit's EMF document as plain properties, which the dashboard counts.
     NOTE: EMF's root node may hold members that are not metrics; CloudWatch extracts no metric from them.
     https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html"""
     request = visit_request_from_body(event)
@@ -152,12 +145,8 @@ def _post_visit(event: dict[str, Any], counter: VisitCounter) -> dict[str, Any]:
         _count_ignored(_LIMITS[result.outcome])
         return _not_counted(result.totals, _LIMITS[result.outcome])
     if visit.download:
-        # NOTE: a property, not a `Downloads` metric: a custom metric is $0.30 in every month it is published
-        # (docs/cost.md), the fixed month's price many times over, for a figure no alarm reads. A download
-        # records no metric, so no EMF document carries it: it gets this one lean JSON line, printed like the EMF
-        # documents are, without the Logger's ~400 B of context (the dashboard counts it; docs/cost.md prices it).
-        # Its time in the Logger's format, so the line reads the same wherever its log is read (the local system's
-        # log files have no per-line time of their own).
+        # No `Downloads` metric (a custom metric is $0.30 a month, docs/cost.md, for a figure no alarm reads): one
+        # lean JSON line the dashboard counts, without the Logger's ~400 B of context, its time in the Logger's format.
         stamp = datetime.now(UTC).strftime(catalog.LOG_TIMESTAMP_FORMAT)
         line = {"message": catalog.DOWNLOAD_LOG_MESSAGE, "timestamp": stamp, catalog.DOWNLOADS_LOG_KEY: 1}
         print(json.dumps(line), flush=True)
@@ -233,8 +222,7 @@ def handle(event: dict[str, Any], counter_factory: Callable[[], VisitCounter]) -
 
 @cache
 def _log_cold_start() -> None:
-    """The container's one cold-start line: cached, so only its first invocation writes it (and a fresh container,
-    or the local runtime's, which imports the module anew, writes it again)."""
+    """The container's one cold-start line, with the import time the dashboard reads (cached: written once)."""
     logger.info(catalog.COLD_START_LOG_MESSAGE, extra={catalog.IMPORT_MS_LOG_KEY: IMPORT_MS})
 
 

@@ -1,11 +1,8 @@
 """Which User-Agents are browsers: the ones the maintained parser (PyPI `ua-parser`, its rules in
-`ua-parser-builtins`) names as a browser family (BROWSER_FAMILIES). Scripts (curl, Postman, Java, Node, PowerShell,
-python-requests...) and anything the parser does not recognise are not visitors.
+`ua-parser-builtins`) names as a browser family (BROWSER_FAMILIES); scripts and unknown clients are not visitors.
 
-The parser's ordered rules are read without importing it (~200 ms, more than the whole cold path:
-docs/performance.md). At synth the rules go to COMPACT_FILE in order, each with the literal texts any match must
-contain (`required_literals`), so the check compiles only the few rules whose texts a User-Agent holds; locally
-the installed rules are reduced the same way. tests/unit/counter/test_who_counts.py checks it agrees with the parser.
+The parser's rules are read without importing it (docs/performance.md): at synth they go to COMPACT_FILE in order,
+each with the literal texts any match must contain, so the check compiles only the few rules a User-Agent can match.
 """
 
 from __future__ import annotations
@@ -18,8 +15,6 @@ from typing import Any, Final
 
 COMPACT_FILE: Final = "browser_rules.json"
 """Beside this module in the Lambda asset: [[regex, family, [[alternative literal, ...], ...]], ...] in order."""
-RULES_DISTRIBUTION: Final = "ua-parser-builtins"
-"""The maintained rules (ua-parser's own data package), bundled with `ua-parser` into the counter's asset."""
 BROWSER_FAMILIES: Final = frozenset(
     {
         "Amazon Silk",

@@ -1,10 +1,8 @@
 """Which requests are not visitors: requests without a User-Agent, known crawlers (PyPI `crawler-user-agents`,
 the maintained list), and User-Agents the maintained parser does not name as a browser (browsers.py).
 
-The counter's asset carries COMPACT_FILE, the list reduced at synth (`compact_patterns`) to what the check reads;
-locally the installed distribution is reduced on first use. Read on the first check, never at import: nearly all
-patterns are plain text, tested as substrings, and only the few real expressions go to `re` (a few ms instead
-of ~20 ms for the whole list as one expression; docs/performance.md).
+The list is read on the first check, reduced at synth to COMPACT_FILE (locally, on first use): plain-text
+patterns tested as substrings, and the few real expressions as one `re` (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -20,7 +18,6 @@ from functions.common.catalog import IGNORED_CRAWLER, IGNORED_NO_USER_AGENT, IGN
 from functions.counter.browsers import is_browser
 
 PATTERNS_PACKAGE: Final = "crawleruseragents"
-"""The import name of PyPI `crawler-user-agents`."""
 PATTERNS_FILE: Final = "crawler-user-agents.json"
 COMPACT_FILE: Final = "crawler_patterns.json"
 """Beside this module in the Lambda asset: {"literals": [...], "expressions": [...]} of the bundled list."""
@@ -28,7 +25,6 @@ _REGEX_SYNTAX: Final = frozenset(".^$*+?{}[]|()\\")
 # An escaped punctuation character stands for itself (`Googlebot\/`); `\d`, `\s` and the like do not.
 _ESCAPED_PUNCTUATION: Final = re.compile(r"\\([^\w\s])")
 _CACHED_USER_AGENTS: Final = 512
-"""A site sees few distinct User-Agents; a repeated one is answered without scanning the list again."""
 
 
 def ignore_reason(user_agent: str) -> str | None:
@@ -57,13 +53,11 @@ def _patterns() -> tuple[tuple[str, ...], re.Pattern[str]]:
 
 
 def _package_entries() -> list[dict[str, object]]:
-    """The installed list (545 kB of JSON with examples and descriptions): read at synth, or locally."""
     entries: list[dict[str, object]] = json.loads(patterns_path().read_bytes())
     return entries
 
 
 def compact_patterns(entries: list[dict[str, object]]) -> dict[str, list[str]]:
-    """The list as the check reads it: plain-text patterns, and the others as alternatives of one expression."""
     literals: list[str] = []
     expressions: list[str] = []
     for entry in entries:

@@ -23,23 +23,35 @@ VISIT_ID_FIELD: Final = "visit_id"
 VISIT_ID_PATTERN: Final = re.compile(r"[A-Za-z0-9_-]{8,64}")
 """Matched whole (fullmatch: `$` would let a trailing newline through). What the site sends
 (frontend/static/counter.js: a random UUID per visit, kept while the visit is retried)."""
-
 REFERRER_FIELD: Final = "referrer"
 MAX_REFERRER_CHARS: Final = 800
-"""A referrer is reduced to its host at once; a longer one is not a browser's `document.referrer` of this site's
-visitors worth the bytes (the whole body is at most MAX_BODY_BYTES)."""
+"""A referrer is reduced to its host at once; a longer one is not a browser's `document.referrer` worth the bytes."""
 REF_FIELD: Final = "ref"
 LINK_CODE: Final = re.compile(LINK_CODE_PATTERN)
 KIND_FIELD: Final = "kind"
 KIND_VIEW: Final = "view"
 KIND_DOWNLOAD: Final = "download"
 KINDS: Final = (KIND_VIEW, KIND_DOWNLOAD)
-_FIELD_CHECKS: Final[dict[str, Callable[[str], bool]]] = {
-    VISIT_ID_FIELD: lambda value: VISIT_ID_PATTERN.fullmatch(value) is not None,
-    REFERRER_FIELD: lambda value: len(value) <= MAX_REFERRER_CHARS,
-    REF_FIELD: lambda value: LINK_CODE.fullmatch(value) is not None,
-    KIND_FIELD: lambda value: True,
+_FIELDS: Final[dict[str, tuple[Callable[[str], bool], str, str]]] = {
+    VISIT_ID_FIELD: (
+        lambda value: VISIT_ID_PATTERN.fullmatch(value) is not None,
+        "invalid_visit_id",
+        f"{VISIT_ID_FIELD} must be 8 to 64 of A-Z, a-z, 0-9, '_' and '-'",
+    ),
+    REFERRER_FIELD: (
+        lambda value: len(value) <= MAX_REFERRER_CHARS,
+        "invalid_referrer",
+        f"{REFERRER_FIELD} must be a string of at most {MAX_REFERRER_CHARS} characters",
+    ),
+    REF_FIELD: (
+        lambda value: LINK_CODE.fullmatch(value) is not None,
+        "invalid_ref",
+        f"{REF_FIELD} must be 1 to 40 of a-z, 0-9 and '-', starting with a letter or digit",
+    ),
+    KIND_FIELD: (lambda value: value in KINDS, "invalid_kind", f"{KIND_FIELD} must be one of {', '.join(KINDS)}"),
 }
+"""Each field's check, error code and message (a message never echoes the value: a referrer must not reach a log
+or an answer)."""
 
 RETRY_AFTER_SECONDS: Final = 2
 """What a 503 tells clients to wait: DynamoDB throttling clears within seconds for a counter this small."""
@@ -90,7 +102,7 @@ class VisitRequest:
 
 def visit_request_from_body(event: dict[str, Any]) -> VisitRequest:
     """The visit a client posted, from an empty body or a small JSON object; anything else is the client's error
-    (400/413). Error messages never echo a value: a referrer must not reach a log or an answer."""
+    (400/413)."""
     raw = event.get("body")
     if not raw:
         return VisitRequest()
@@ -108,37 +120,23 @@ def visit_request_from_body(event: dict[str, Any]) -> VisitRequest:
         raise ApiError(400, "malformed_body", f"body is not valid JSON: {exc}") from exc
     if not isinstance(parsed, dict):
         raise ApiError(400, "malformed_body", "body must be a JSON object (or empty)")
-    kind = _field(parsed, KIND_FIELD, "invalid_kind", f"{KIND_FIELD} must be one of {', '.join(KINDS)}", KINDS)
+    fields = {name: _field(parsed, name) for name in _FIELDS}
     return VisitRequest(
-        visit_id=_field(
-            parsed,
-            VISIT_ID_FIELD,
-            "invalid_visit_id",
-            f"{VISIT_ID_FIELD} must be 8 to 64 of A-Z, a-z, 0-9, '_' and '-'",
-        ),
-        referrer=_field(
-            parsed,
-            REFERRER_FIELD,
-            "invalid_referrer",
-            f"{REFERRER_FIELD} must be a string of at most {MAX_REFERRER_CHARS} characters",
-        ),
-        ref=_field(
-            parsed,
-            REF_FIELD,
-            "invalid_ref",
-            f"{REF_FIELD} must be 1 to 40 of a-z, 0-9 and '-', starting with a letter or digit",
-        ),
-        download=kind == KIND_DOWNLOAD,
+        visit_id=fields[VISIT_ID_FIELD],
+        referrer=fields[REFERRER_FIELD],
+        ref=fields[REF_FIELD],
+        download=fields[KIND_FIELD] == KIND_DOWNLOAD,
     )
 
 
-def _field(parsed: dict[str, Any], name: str, code: str, message: str, allowed: tuple[str, ...] = ()) -> str | None:
+def _field(parsed: dict[str, Any], name: str) -> str | None:
     """The field's value (None when absent); `null` or another type is an error too: the contract says a field,
     when sent, is a string of its shape."""
     if name not in parsed:
         return None
     value = parsed[name]
-    if not isinstance(value, str) or not _FIELD_CHECKS[name](value) or (allowed and value not in allowed):
+    check, code, message = _FIELDS[name]
+    if not isinstance(value, str) or not check(value):
         raise ApiError(400, code, message)
     return value
 

@@ -1,8 +1,5 @@
 """Where a reader comes from: the page's referrer reduced to its host, then to a source named in sources.json.
-
-Only the source's name leaves this module: the referrer, its path and its query are dropped here, never stored,
-logged or put in a metric (docs/privacy.md). The list is read on the first visit that sends a referrer, not at
-import (no cold-start cost for the rest).
+Only the source's name leaves this module (docs/privacy.md); the list is read on first use, not at import.
 """
 
 from __future__ import annotations

@@ -1,8 +1,5 @@
-"""Who a visitor is, without storing who they are: a keyed hash under a random salt that lives for one UTC day.
-
-The network id is HMAC-SHA256(salt of the day, source IP + site), the visitor id the same over source IP +
-User-Agent + site, as Plausible and Ackee count unique visitors. Only the hashes are stored; once the day's salt is
-gone (DynamoDB TTL) nobody, the owner included, can link one to an address or to another day (docs/privacy.md).
+"""Who a visitor is, without storing who they are: HMAC-SHA256 under a random salt that lives for one UTC day, over
+source IP + site (the network) or source IP + User-Agent + site (the visitor), as Plausible counts (docs/privacy.md).
 """
 
 from __future__ import annotations
@@ -28,7 +25,7 @@ _NETWORK_FIELD: Final = "network"
 
 
 def utc_day(now: datetime) -> str:
-    """The UTC calendar day of an aware datetime, as YYYY-MM-DD (sorts as the days do)."""
+    """YYYY-MM-DD in UTC: sorts as the days do."""
     return now.astimezone(UTC).strftime("%Y-%m-%d")
 
 
@@ -40,8 +37,7 @@ def day_expiry(day: str) -> int:
 
 
 def network_id(salt: bytes, *, source_ip: str, site: str) -> str:
-    """The day's pseudonymous id of a network (everyone behind one source IP, whatever their User-Agent); the same
-    inputs under another day's salt give an unrelated id."""
+    """The day's pseudonymous id of a network: everyone behind one source IP, whatever their User-Agent."""
     message = _FIELD_SEPARATOR.join((_NETWORK_FIELD, source_ip, site)).encode()
     return hmac.new(salt, message, hashlib.sha256).hexdigest()[:NETWORK_ID_HEX_CHARS]
 

@@ -1,30 +1,13 @@
 """Counting visits honestly: the domain logic, and the only code on the counter's path that talks to DynamoDB.
 
-A counted visit is two conditional writes (the reasoning: docs/performance.md; what is stored: docs/privacy.md):
-
-1. the gate, on the item of the day of the visit's network (everyone behind its source IP): adds the visit's id,
-   one view to the network and one to the visitor, only if that id is not there yet, the visitor is under
-   `max_views_per_day` and the network under `max_views_per_network_per_day`. A failed condition returns the
-   item, which says why: a retry of a counted visit, the network's limit, or the visitor's. A download adds the
-   visitor to the network's downloaders instead, once a day.
-2. the totals, on the site's item (the one the first version wrote, so a deployed count carries on), with today's
-   downloads and, on a visitor's first view of the day, one to today's count of the visit's source. The first
-   write of a day finds the item on the day before (its refused condition returns it) and copies that day's
-   figures to the day's own item first.
-
-A view with an application link's code writes its link's item too (a third write, best effort).
-
-The client never retries (app.py): a write whose answer was lost may have been applied, and sending it again
-would count a visit twice. Reads change nothing, so they are retried here. When the gate's outcome is unknown,
-or the totals write is known not to have been applied, the gate's entry is undone (token-guarded) and the
-client's retry counts the visit; when the totals write's outcome is unknown, the visit is taken as counted. A
-visit can be lost, never counted twice.
+A counted visit is two conditional writes, the gate on its network's item of the day and the site's totals item;
+a view with an application link's code writes its link's item too (best effort). The client makes one attempt per
+call: a visit can be lost, never counted twice. Why and how: docs/performance.md; what is stored: docs/privacy.md.
 """
 
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -41,7 +24,6 @@ from botocore.exceptions import (
 )
 
 from functions.common import catalog
-from functions.counter.sources import source_names
 from functions.counter.visitors import SALT_BYTES, day_expiry, network_id, utc_day, visit_digest, visitor_id
 
 if TYPE_CHECKING:
@@ -54,21 +36,17 @@ REFUSED_ERROR_CODES: Final = frozenset(
 )
 # The request reached DynamoDB, which failed: it may or may not have been applied.
 UNCERTAIN_ERROR_CODES: Final = frozenset({"InternalServerError", "ServiceUnavailable"})
-RETRYABLE_ERROR_CODES: Final = REFUSED_ERROR_CODES | UNCERTAIN_ERROR_CODES
 NOT_SENT_ERRORS: Final = (EndpointConnectionError, ConnectTimeoutError)
 """The request never reached DynamoDB."""
 UNCERTAIN_ERRORS: Final = (ReadTimeoutError, ConnectionClosedError)
 """The request was sent; its answer never came."""
-READ_ATTEMPTS: Final = 2
-READ_RETRY_PAUSE_SECONDS: Final = 0.05
-"""Enough for a throttled partition to take the read; two attempts of ~1.5 s stay inside the function's timeout."""
 _CONDITION_FAILED: Final = "ConditionalCheckFailedException"
 _TOTALS_KEY: Final = {catalog.VISITS_PARTITION_KEY: {"S": catalog.VISITS_ITEM_KEY}}
 _SECONDS_PER_DAY: Final = 86_400
 _MAX_TOTALS_ATTEMPTS: Final = 3
 """Each attempt that fails its condition is an answer (the stored day moved on), never an uncertain write."""
-_MAX_LINK_ATTEMPTS: Final = 3
-"""A guess of the link's last day, the right variant, and one more if a new day began between them."""
+_MAX_LINK_ATTEMPTS: Final = 4
+"""An unknown code, a guess of the link's last day, the right variant, one more if a new day began between them."""
 
 
 class VisitStoreUnavailableError(Exception):
@@ -140,7 +118,7 @@ def utc_now() -> datetime:
 
 
 class VisitCounter:
-    """`client` must make a single attempt per call (no SDK retries): reads are retried here, writes never."""
+    """`client` must make a single attempt per call (no SDK retries): a resent write could count a visit twice."""
 
     def __init__(
         self,
@@ -158,11 +136,6 @@ class VisitCounter:
         self.clock = clock
         self._salt: tuple[str, bytes] | None = None
         """The day's salt, once read or created: read once per container and day."""
-        self._stored_day: str | None = None
-        """The day the totals item counted at this container's last write: picks the right write first (a wrong
-        guess, as on the day's first visit, costs one refused write)."""
-        self._link_days: dict[str, str] = {}
-        """The day each application link was last seen opened by this container (only codes the owner made)."""
 
     def totals(self) -> Totals:
         """The stored figures (zeros before the first visit); today's are zero until today's first visit."""
@@ -249,10 +222,10 @@ class VisitCounter:
         return salt
 
     def _add_to_totals(self, day: str, added: _Added) -> Totals:
-        """One conditional update of the totals item; a new UTC day resets today's figures in the same write,
-        once the day before is copied to its day item."""
-        # A day older than today is never guessed: the write that moves the day must see the item as it was.
-        stored_day = self._stored_day if self._stored_day and self._stored_day > day else day
+        """One conditional update of the totals item, for the stored day being today's; a refused write returns
+        the item, whose day says which write applies: a new UTC day resets today's figures in the same write, once
+        the day before is copied to its day item."""
+        stored_day = day
         stored: dict[str, Any] = {}
         for _ in range(_MAX_TOTALS_ATTEMPTS):
             update = _totals_update(day, stored_day, added, stored)
@@ -273,9 +246,7 @@ class VisitCounter:
                 if stored_day and stored_day < day:
                     self._keep_day(stored_day, stored)
                 continue
-            item = response["Attributes"]
-            self._stored_day = item[catalog.TODAY_ATTRIBUTE]["S"]
-            return Totals.from_item(item, day)
+            return Totals.from_item(response["Attributes"], day)
         raise VisitStoreUnavailableError(f"the totals' day kept changing during {_MAX_TOTALS_ATTEMPTS} writes")
 
     def _keep_day(self, day: str, totals_item: dict[str, Any]) -> None:
@@ -301,11 +272,10 @@ class VisitCounter:
 
     def _open_link(self, code: str, day: str) -> str:
         """One view of an application link: on its item when the owner made the code, else on OTHER_LINK_CODE's
-        (so a stranger's codes add no item); returns which. The first view of a UTC day adds a day; one write
-        when this container knows the link's last day, two when it guessed wrong (a refused write returns it)."""
-        must_exist = True
+        (so a stranger's codes add no item); returns which. The first write takes it for the link's first view of
+        the day; refused, the item it returns says whether the code is unknown or the link was opened today."""
+        must_exist, new_day = True, True
         for _ in range(_MAX_LINK_ATTEMPTS):
-            new_day = self._link_days.get(code) != day
             try:
                 with _store_errors():
                     self.client.update_item(
@@ -321,10 +291,8 @@ class VisitCounter:
                 if not item and must_exist:
                     code, must_exist = catalog.OTHER_LINK_CODE, False
                     continue
-                last = item.get(catalog.LINK_LAST_OPENED_ATTRIBUTE, {}).get("S", "")
-                self._link_days[code] = day if last >= day else last
+                new_day = item.get(catalog.LINK_LAST_OPENED_ATTRIBUTE, {}).get("S", "") < day
                 continue
-            self._link_days[code] = day
             return code
         raise VisitStoreUnavailableError(f"the link's day kept changing during {_MAX_LINK_ATTEMPTS} writes")
 
@@ -351,7 +319,7 @@ def _link_update(day: str, *, new_day: bool, must_exist: bool) -> dict[str, Any]
         names["#pk"] = catalog.VISITS_PARTITION_KEY
         exists = "attribute_exists(#pk) AND "
     if not new_day:
-        # A request that began before midnight, after the link's first view of the new day: a view, no new day.
+        # The link was opened today already (or a request began before midnight, after it): a view, no new day.
         return _expression("ADD #views :one", f"{exists}#last >= :day", names, values)
     names |= {"#first": catalog.LINK_FIRST_OPENED_ATTRIBUTE, "#days": catalog.LINK_DAYS_ATTRIBUTE}
     return _expression(
@@ -401,11 +369,9 @@ def _totals_update(day: str, stored_day: str, added: _Added, stored: dict[str, A
             names,
             values,
         )
-    # NOTE: a new day starts its sources from nothing: the day before's are removed (those the list names and
-    # any the stored item holds), in the same write; a path may not be both set and removed.
-    old_sources = {catalog.SOURCE_ATTRIBUTE_PREFIX + name for name in source_names()}
-    old_sources |= {name for name in stored if name.startswith(catalog.SOURCE_ATTRIBUTE_PREFIX)}
-    removed = sorted(old_sources - {source})
+    # NOTE: a new day starts its sources from nothing: the day before's (the stored item's) are removed in the
+    # same write; a path may not be both set and removed.
+    removed = sorted(name for name in stored if name.startswith(catalog.SOURCE_ATTRIBUTE_PREFIX) and name != source)
     names |= {f"#old{index}": name for index, name in enumerate(removed)}
     remove = " REMOVE " + ", ".join(f"#old{index}" for index in range(len(removed))) if removed else ""
     set_source = ", #source = :one" if source else ""
@@ -454,7 +420,6 @@ class _Gate:
                 response = self.client.update_item(
                     TableName=self.table_name,
                     Key={catalog.VISITS_PARTITION_KEY: {"S": self.key}},
-                    ExpressionAttributeNames={**self._names(), "#expires": catalog.EXPIRES_AT_ATTRIBUTE},
                     ReturnValues="UPDATED_NEW",
                     # NOTE: a failed condition returns the item as it was, so the refusal says why without
                     # another read; it still costs 1 WRU, like any write.
@@ -477,37 +442,37 @@ class _Gate:
         return Outcome.FIRST_VIEW if views == 1 else Outcome.REPEAT_VIEW
 
     def _entry(self, day: str, *, max_views: int, max_network_views: int) -> dict[str, Any]:
+        names = self._names() | {"#expires": catalog.EXPIRES_AT_ATTRIBUTE}
         values: dict[str, Any] = {
             ":max_network_views": {"N": str(max_network_views)},
             ":expires": {"N": str(day_expiry(day))},
             ":token": {"S": self.write_token},
         }
+        # NOTE: `contains` on a set is true when the set holds the value, false on a missing attribute; `size` of a
+        # set is its number of members. A failed condition writes nothing.
+        # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.OperatorsAndFunctions.html
         if self.download:
-            # NOTE: `size` of a string set is its number of members.
-            # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.OperatorsAndFunctions.html
-            return {
-                "UpdateExpression": "ADD #downloaded :visitors SET #expires = :expires, #token = :token",
-                "ConditionExpression": "NOT contains(#downloaded, :visitor)"
+            return _expression(
+                "ADD #downloaded :visitors SET #expires = :expires, #token = :token",
+                "NOT contains(#downloaded, :visitor)"
                 " AND (attribute_not_exists(#downloaded) OR size(#downloaded) < :max_network_views)",
-                "ExpressionAttributeValues": values
-                | {":visitors": {"SS": [self.visitor]}, ":visitor": {"S": self.visitor}},
-            }
-        return {
-            "UpdateExpression": "ADD #views :one, #visitor :one, #ids :ids SET #expires = :expires, #token = :token",
-            # NOTE: `contains` on a string set is true when the set holds the value; on a missing
-            # attribute it is false. A failed condition writes nothing.
-            # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.OperatorsAndFunctions.html
-            "ConditionExpression": "NOT contains(#ids, :id)"
+                names,
+                values | {":visitors": {"SS": [self.visitor]}, ":visitor": {"S": self.visitor}},
+            )
+        return _expression(
+            "ADD #views :one, #visitor :one, #ids :ids SET #expires = :expires, #token = :token",
+            "NOT contains(#ids, :id)"
             " AND (attribute_not_exists(#visitor) OR #visitor < :max_views)"
             " AND (attribute_not_exists(#views) OR #views < :max_network_views)",
-            "ExpressionAttributeValues": values
+            names,
+            values
             | {
                 ":one": {"N": "1"},
                 ":ids": {"SS": [self.visit]},
                 ":id": {"S": self.visit},
                 ":max_views": {"N": str(max_views)},
             },
-        }
+        )
 
     @property
     def _visitor_attribute(self) -> str:
@@ -528,35 +493,25 @@ class _Gate:
         """Takes this write's view back out of the gate, so a retry of the visit is counted. Best effort: if this
         fails too, or a later view from the network replaced the token, a retry is answered as already counted
         (one visit lost, none doubled)."""
-        undo: dict[str, Any]
+        token = {":token": {"S": self.write_token}}
         if self.download:
-            undo = {
-                "UpdateExpression": "DELETE #downloaded :visitors REMOVE #token",
-                "ConditionExpression": "contains(#downloaded, :visitor) AND #token = :token",
-                "ExpressionAttributeValues": {
-                    ":visitors": {"SS": [self.visitor]},
-                    ":visitor": {"S": self.visitor},
-                    ":token": {"S": self.write_token},
-                },
-            }
+            undo = _expression(
+                "DELETE #downloaded :visitors REMOVE #token",
+                "contains(#downloaded, :visitor) AND #token = :token",
+                self._names(),
+                token | {":visitors": {"SS": [self.visitor]}, ":visitor": {"S": self.visitor}},
+            )
         else:
-            undo = {
-                "UpdateExpression": "ADD #views :minus_one, #visitor :minus_one DELETE #ids :ids REMOVE #token",
-                "ConditionExpression": "contains(#ids, :id) AND #token = :token",
-                "ExpressionAttributeValues": {
-                    ":minus_one": {"N": "-1"},
-                    ":ids": {"SS": [self.visit]},
-                    ":id": {"S": self.visit},
-                    ":token": {"S": self.write_token},
-                },
-            }
+            undo = _expression(
+                "ADD #views :minus_one, #visitor :minus_one DELETE #ids :ids REMOVE #token",
+                "contains(#ids, :id) AND #token = :token",
+                self._names(),
+                token | {":minus_one": {"N": "-1"}, ":ids": {"SS": [self.visit]}, ":id": {"S": self.visit}},
+            )
         try:
             with _store_errors():
                 self.client.update_item(
-                    TableName=self.table_name,
-                    Key={catalog.VISITS_PARTITION_KEY: {"S": self.key}},
-                    ExpressionAttributeNames=self._names(),
-                    **undo,
+                    TableName=self.table_name, Key={catalog.VISITS_PARTITION_KEY: {"S": self.key}}, **undo
                 )
         except (ClientError, VisitStoreUnavailableError):
             return
@@ -581,7 +536,7 @@ def _store_errors() -> Iterator[None]:
         yield
     except ClientError as exc:
         code = error_code(exc)
-        if code in RETRYABLE_ERROR_CODES:
+        if code in REFUSED_ERROR_CODES | UNCERTAIN_ERROR_CODES:
             raise VisitStoreUnavailableError(str(exc), maybe_counted=code in UNCERTAIN_ERROR_CODES) from exc
         raise
     except NOT_SENT_ERRORS as exc:
@@ -595,20 +550,8 @@ def error_code(exc: ClientError) -> str:
 
 
 def consistent_get(client: DynamoDBClient, table_name: str, key: dict[str, Any]) -> dict[str, Any] | None:
-    """The item (None if there is none), read strongly consistently, tried twice on a transient failure.
+    """The item (None if there is none), read strongly consistently.
     NOTE: a reload right after a POST must show that visit, and a salt just created by another container must
     be found, so every read is of the latest write."""
-    for attempt in range(1, READ_ATTEMPTS + 1):
-        try:
-            item: dict[str, Any] | None = client.get_item(TableName=table_name, Key=key, ConsistentRead=True).get(
-                "Item"
-            )
-            return item
-        except ClientError as exc:
-            if attempt == READ_ATTEMPTS or error_code(exc) not in RETRYABLE_ERROR_CODES:
-                raise
-        except (*NOT_SENT_ERRORS, *UNCERTAIN_ERRORS):
-            if attempt == READ_ATTEMPTS:
-                raise
-        time.sleep(READ_RETRY_PAUSE_SECONDS)
-    raise AssertionError("unreachable: the last attempt returns or raises")
+    item: dict[str, Any] | None = client.get_item(TableName=table_name, Key=key, ConsistentRead=True).get("Item")
+    return item

@@ -1,6 +1,5 @@
-"""Lambda entry point of the weekly digest and of the notes (docs/alerting.md): EventBridge Scheduler invokes it
-with the run's kind and scheduled time; the digest delivers the week's figures on every alert channel, once per
-run; a notes run delivers one note when there is one. A failed delivery fails it.
+"""Lambda entry point of the weekly digest and of the notes (docs/alerting.md), invoked by EventBridge Scheduler
+with the run's kind and scheduled time. A failed delivery fails the run.
 """
 
 from __future__ import annotations

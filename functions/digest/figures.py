@@ -1,7 +1,5 @@
-"""The weekly digest's figures, read from CloudWatch: views and unique visitors of a week against the week
-before, day by day, and the alarms that fired (aggregate metrics and alarm history only: no visitor data); and
-from the visits table, where the week's readers came from (sources, application links, downloads: readers.py).
-Weeks are ISO weeks in UTC, the days the counter counts unique visitors by. The clients are arguments.
+"""The weekly digest's figures: views and unique visitors against the week before and the alarms that fired (from
+CloudWatch), and where the week's readers came from (the visits table, readers.py). Weeks are ISO weeks in UTC.
 """
 
 from __future__ import annotations
@@ -110,7 +108,7 @@ class Digest:
 
     @property
     def period_end(self) -> datetime:
-        return min(_midnight(self.this_week.start) + WEEK, self.generated_at)
+        return min(midnight(self.this_week.start) + WEEK, self.generated_at)
 
 
 def week_start(at: datetime, *, so_far: bool) -> date:
@@ -120,7 +118,7 @@ def week_start(at: datetime, *, so_far: bool) -> date:
     return monday if so_far else monday - WEEK
 
 
-def _midnight(day: date) -> datetime:
+def midnight(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time(), UTC)
 
 
@@ -149,8 +147,8 @@ def week_figures(cloudwatch: CloudWatchClient, this_start: date) -> tuple[WeekFi
     ]
     pages = cloudwatch.get_paginator("get_metric_data").paginate(
         MetricDataQueries=queries,
-        StartTime=_midnight(last_start),
-        EndTime=_midnight(this_start + WEEK),
+        StartTime=midnight(last_start),
+        EndTime=midnight(this_start + WEEK),
     )
     sums: dict[str, dict[date, int]] = {"views": {}, "unique": {}}
     for page in pages:
@@ -234,7 +232,7 @@ def build_digest(
     this_start = week_start(now, so_far=so_far)
     this_week, last_week = week_figures(cloudwatch, this_start)
     readers = reader_week(visits, this_start)
-    start = _midnight(this_start)
+    start = midnight(this_start)
     end = min(start + WEEK, now)
     try:
         alarms: tuple[AlarmEpisode, ...] | None = alarm_episodes(cloudwatch, alarm_names, start, end)

@@ -1,10 +1,7 @@
-"""A note when it matters (config reader_notes, docs/alerting.md): each hourly run tells the owner, in ONE message
-on the alert channels, which application links were opened for the first time and how many times the résumé was
-downloaded since the run before; a run with nothing new sends nothing. No visitor identity: none is stored.
-
-What was told lives in one item (catalog.NOTES_STATE_KEY), written with a condition on the run before's time, so
-two runs never both tell a first open; a retry of a run (same scheduled time) finds its own note there and
-delivers it again, which each channel's idempotency (keyed on the run's time) turns into no second message.
+"""A note when it matters (config reader_notes, docs/alerting.md): each hourly run tells the owner, in one message,
+the application links opened for the first time and the résumé's downloads since the run before, or nothing.
+What was told lives in one item (catalog.NOTES_STATE_KEY), written on a condition on the run before's time; a
+retry of a run finds its own note there and delivers it again, which each channel's idempotency makes a no-op.
 """
 
 from __future__ import annotations
@@ -18,7 +15,9 @@ from typing import TYPE_CHECKING, Any, Final
 from botocore.exceptions import ClientError
 
 from functions.common import catalog
+from functions.digest.figures import midnight
 from functions.digest.readers import VisitsReader, number, text
+from functions.digest.render import html_list
 from functions.notifier.alert_email import Email, html_links, html_page
 from functions.notifier.presentation import AlertLinks
 from functions.notifier.slack import buttons, escape, header, section
@@ -45,15 +44,14 @@ class Note:
     def empty(self) -> bool:
         return not self.first_opens and self.downloads <= 0
 
-    def to_json(self) -> str:
-        return json.dumps(
-            {
-                "since": self.since.isoformat(),
-                "until": self.until.isoformat(),
-                "first_opens": list(self.first_opens),
-                "downloads": self.downloads,
-            }
-        )
+    def as_dict(self) -> dict[str, Any]:
+        """What the state item keeps of the note, and the webhook's `note` (docs/alerting.md, "Note payload")."""
+        return {
+            "since": self.since.astimezone(UTC).isoformat(),
+            "until": self.until.astimezone(UTC).isoformat(),
+            "first_opens": list(self.first_opens),
+            "downloads": self.downloads,
+        }
 
     @classmethod
     def from_json(cls, value: str) -> Note:
@@ -90,10 +88,6 @@ class NotesState:
         )
 
 
-def _midnight(at: datetime) -> datetime:
-    return datetime.combine(at.astimezone(UTC).date(), datetime.min.time(), UTC)
-
-
 def take_note(client: DynamoDBClient, table_name: str, at: datetime) -> Note | None:
     """The note of the run scheduled at `at`, or None when there is nothing to tell (or a later run told it).
     Reads: the state item (consistent), the link registry, the untold links, the totals item, and past days'
@@ -105,7 +99,7 @@ def take_note(client: DynamoDBClient, table_name: str, at: datetime) -> Note | N
     if state.last_run is not None and state.last_run >= at:
         return state.last_note if state.last_run == at else None  # a retry, or an older run retried late
     first_run = state.last_run is None
-    since = _midnight(at) if state.last_run is None else state.last_run
+    since = midnight(at.date()) if state.last_run is None else state.last_run
     opened = [link for link in visits.links(c for c in visits.link_codes() if c not in state.told) if link.first_opened]
     # On the first run, links opened before today were opened before the notes began: told as known, silently.
     first_opens = [link.code for link in opened if not first_run or link.first_opened >= at.date().isoformat()]
@@ -159,20 +153,17 @@ def _remember(
     if told:  # DynamoDB refuses an empty set
         item[catalog.NOTES_TOLD_LINKS_ATTRIBUTE] = {"SS": sorted(told)}
     if not note.empty:
-        item[catalog.NOTES_LAST_NOTE_ATTRIBUTE] = {"S": note.to_json()}
-    if state.last_run is None:
-        condition: dict[str, Any] = {
-            "ConditionExpression": "attribute_not_exists(#pk)",
-            "ExpressionAttributeNames": {"#pk": catalog.VISITS_PARTITION_KEY},
-        }
-    else:
-        condition = {
-            "ConditionExpression": "#last_run = :last_run",
-            "ExpressionAttributeNames": {"#last_run": catalog.NOTES_LAST_RUN_ATTRIBUTE},
-            "ExpressionAttributeValues": {":last_run": {"S": state.last_run.isoformat()}},
-        }
+        item[catalog.NOTES_LAST_NOTE_ATTRIBUTE] = {"S": json.dumps(note.as_dict())}
+    # Before the first run there is no item: "never" is no stored run's time.
+    last_run = "never" if state.last_run is None else state.last_run.isoformat()
     try:
-        client.put_item(TableName=table_name, Item=item, **condition)
+        client.put_item(
+            TableName=table_name,
+            Item=item,
+            ConditionExpression="attribute_not_exists(#last_run) OR #last_run = :last_run",
+            ExpressionAttributeNames={"#last_run": catalog.NOTES_LAST_RUN_ATTRIBUTE},
+            ExpressionAttributeValues={":last_run": {"S": last_run}},
+        )
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
             raise
@@ -197,10 +188,12 @@ def note_lines(note: Note) -> list[str]:
     time told is the hour between two runs."""
     since, until = _clock(note.since, note.until), _clock(note.until, note.until)
     lines = [f"{code} was opened for the first time between {since} and {until}" for code in note.first_opens]
-    if note.downloads:
-        plural = "download" if note.downloads == 1 else "downloads"
-        lines.append(f"{note.downloads} {plural} of your résumé since {since}")
-    return lines
+    return [*lines, _downloads_text(note)] if note.downloads else lines
+
+
+def _downloads_text(note: Note) -> str:
+    plural = "download" if note.downloads == 1 else "downloads"
+    return f"{note.downloads} {plural} of your résumé since {_clock(note.since, note.until)}"
 
 
 def note_title(note: Note) -> str:
@@ -210,8 +203,7 @@ def note_title(note: Note) -> str:
     elif note.first_opens:
         parts.append(f"{len(note.first_opens)} application links were opened for the first time")
     if note.downloads:
-        plural = "download" if note.downloads == 1 else "downloads"
-        parts.append(f"{note.downloads} {plural} of your résumé since {_clock(note.since, note.until)}")
+        parts.append(_downloads_text(note))
     return "; ".join(parts)
 
 
@@ -229,8 +221,7 @@ class NoteMessage:
     def email(self) -> Email:
         subject, lines, dashboard = note_title(self.note), note_lines(self.note), self.links.dashboard(None)
         text_body = "\n".join([*lines, "", "Every figure: make stats", f"Dashboard: {dashboard}"]) + "\n"
-        items = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
-        body = f"<h2>{html.escape(subject)}</h2><ul>{items}</ul>{html_links([('Dashboard', dashboard)])}"
+        body = f"<h2>{html.escape(subject)}</h2>{html_list(lines)}{html_links([('Dashboard', dashboard)])}"
         return Email(subject=subject, text=text_body, html=html_page(subject, body))
 
     def slack(self) -> dict[str, Any]:
@@ -249,11 +240,6 @@ class NoteMessage:
             "delivery_id": self.delivery_id,
             "type": "note",
             "title": note_title(self.note),
-            "note": {
-                "since": self.note.since.astimezone(UTC).isoformat(),
-                "until": self.note.until.astimezone(UTC).isoformat(),
-                "first_opens": list(self.note.first_opens),
-                "downloads": self.note.downloads,
-            },
+            "note": self.note.as_dict(),
             "links": {"dashboard": self.links.dashboard(None)},
         }

@@ -1,7 +1,5 @@
-"""Where readers came from, read from the visits table by key (never a Scan): a day's views, unique visitors,
-downloads and sources, today's from the totals item, and the application links the owner made (`make link` lists
-them in one registry item). The only code of the digest that talks to DynamoDB, and what `make stats` reads through;
-the client is an argument. What each item holds: docs/privacy.md.
+"""Where readers came from, read from the visits table by key (never a Scan): each day's figures and sources, and
+the application links the owner made. What the digest, the notes and `make stats` read through (docs/privacy.md).
 """
 
 from __future__ import annotations

@@ -1,6 +1,5 @@
-"""The weekly digest as each channel shows it: an email, a Slack Block Kit message and the webhook's JSON document
-(`type: digest`, docs/alerting.md, "Digest payload"). DigestMessage is what the notifier's channels deliver.
-"""
+"""The weekly digest as each channel shows it: an email, a Slack message and the webhook's JSON document
+(docs/alerting.md, "Digest payload")."""
 
 from __future__ import annotations
 
@@ -47,6 +46,10 @@ def duration_text(duration: timedelta) -> str:
     days, hours = divmod(hours, 24)
     parts = [f"{value} {unit}" for value, unit in ((days, "d"), (hours, "h"), (minutes, "min")) if value]
     return " ".join(parts) or "0 min"
+
+
+def html_list(lines: list[str]) -> str:
+    return "<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul>"
 
 
 def _when(at: datetime) -> str:
@@ -167,23 +170,23 @@ class DigestMessage:
         return self.digest.delivery_id
 
     def email(self) -> Email:
-        subject = digest_title(self.digest)
-        rows, alarms, dashboard = figure_rows(self.digest), alarm_lines(self.digest), self.links.dashboard(None)
+        subject, rows, dashboard = digest_title(self.digest), figure_rows(self.digest), self.links.dashboard(None)
         daily = [
             f"{day.day:%a %m-%d}: {views_text(day.views)}, {day.unique_visitors} unique"
             for day in self.digest.this_week.days
         ]
-        text = [subject, "", *text_rows(rows), "", "Day by day:", *daily]
-        readers = reader_lines(self.digest.readers)
-        text += ["", f"{READERS_HEADING}:", *readers, "", "Alarms:", *alarms, "", f"Dashboard: {dashboard}"]
-        days = "".join(f"<li>{html.escape(line)}</li>" for line in daily)
-        reader_items = "".join(f"<li>{html.escape(line)}</li>" for line in readers)
-        alarm_items = "".join(f"<li>{html.escape(line)}</li>" for line in alarms)
-        body = (
-            f"<h2>{html.escape(subject)}</h2>{html_table(rows)}<h3>Day by day</h3><ul>{days}</ul>"
-            f"<h3>{READERS_HEADING}</h3><ul>{reader_items}</ul>"
-            f"<h3>Alarms</h3><ul>{alarm_items}</ul>{html_links([('Dashboard', dashboard)])}"
-        )
+        sections = [
+            ("Day by day", daily),
+            (READERS_HEADING, reader_lines(self.digest.readers)),
+            ("Alarms", alarm_lines(self.digest)),
+        ]
+        text = [subject, "", *text_rows(rows)]
+        body = f"<h2>{html.escape(subject)}</h2>{html_table(rows)}"
+        for heading, lines in sections:
+            text += ["", f"{heading}:", *lines]
+            body += f"<h3>{heading}</h3>{html_list(lines)}"
+        text += ["", f"Dashboard: {dashboard}"]
+        body += html_links([("Dashboard", dashboard)])
         return Email(subject=subject, text="\n".join(text) + "\n", html=html_page(subject, body))
 
     def slack(self) -> dict[str, Any]:

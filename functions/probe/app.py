@@ -1,9 +1,6 @@
-"""Lambda entry point of the availability probe: EventBridge Scheduler invokes it every probe_interval_minutes;
-it checks the public site from outside (checks.py). A failed run counts ProbeFailures on {service} (the total the
-site-unavailable alarm reads) and on {service, check}, and logs a WARNING per failed check, which the notifier
-quotes. A healthy run emits no metric (a billed metric of zeros; the alarm reads no data as healthy: docs/cost.md).
-An API check refused by API Gateway's throttle (the guard engaged during a spike) is no failure: it is logged as an
-INFO line of its own (catalog.PROBE_THROTTLED_LOG_KEY), which neither the alarm nor the notifier counts.
+"""Lambda entry point of the availability probe (docs/alerting.md, "Availability probe"): runs the checks
+(checks.py) and records a failed run as ProbeFailures on {service} and on {service, check}, with a WARNING line per
+failed check; a healthy run emits no metric, a throttled check an INFO line of its own (PROBE_THROTTLED_LOG_KEY).
 """
 
 from __future__ import annotations
@@ -33,7 +30,7 @@ metrics = Metrics(namespace=catalog.METRICS_NAMESPACE, service=catalog.PROBE_SER
 
 
 SECONDS_KEPT_TO_REPORT: Final = 3
-"""Of the Lambda's timeout, what the probe keeps to publish a failure itself rather than be stopped mid-check."""
+"""Of the Lambda's timeout, kept to publish a failure rather than be stopped mid-check."""
 
 
 @logger.inject_lambda_context
@@ -96,8 +93,7 @@ def probe_target() -> ProbeTarget:
 
 
 def record(failures: list[CheckFailure], throttled: Sequence[ThrottledCheck] = ()) -> None:
-    """On failure, the total on {service}, and one metric and one log line per failed check; else one log line.
-    A throttled check gets an INFO line under its own key and no metric: the site did not fail."""
+    """On failure, the total on {service}, and one metric and one log line per failed check; else one log line."""
     for check in throttled:
         logger.info(
             "probe check throttled by API Gateway, not a failure",

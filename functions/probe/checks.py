@@ -1,13 +1,6 @@
-"""The probe's checks: the site as a visitor's browser sees it, from outside. Each check has a fixed name
-(catalog.PROBE_CHECKS); a failure says what was seen, for the log line and the alarm email.
-
-1. `site_page`: the page answers 200 over HTTPS (plain HTTP only for a loopback site: the local system);
-2. `security_headers`: it carries the headers of functions/common/security_headers.py, its CSP allowing the API;
-3. `counter_script`: it loads the counter script;
-4. `cors_preflight`: a preflight for POST /visits from the site's origin is allowed for that origin;
-5. `visits_read`: GET /visits from the site's origin answers 200 and allows that origin.
-It never POSTs: a probe must not count as a visit. An API check that API Gateway throttles (the stage's limits, or
-the throttle guard's while a spike lasts) is not a failure: the API answered as configured (`ThrottledCheck`).
+"""The probe's checks, each with a fixed name (catalog.PROBE_CHECKS; what each checks: docs/alerting.md,
+"Availability probe"). A failure says what was seen; an API check API Gateway's throttle refused is no failure
+(`ThrottledCheck`). It never POSTs: a probe must not count as a visit.
 """
 
 from __future__ import annotations
@@ -39,15 +32,11 @@ The counter itself never answers 429, so no guard state is needed to tell a thro
 other body (something else in front of the API) stays a failure."""
 
 USER_AGENT: Final = "resume-backend-availability-probe"
-READ_METHODS: Final = frozenset({"GET", "OPTIONS"})
 
 Request = Callable[..., Answer]
 
 
 def request(url: str, *, method: str = "GET", headers: Mapping[str, str] | None = None) -> Answer:
-    """One read as a browser would ask (GET, a CORS preflight), never a POST: a probe must not count as a visit."""
-    if method not in READ_METHODS:
-        raise ValueError(f"the probe only reads: {method} is not one of {sorted(READ_METHODS)}")
     return http_request(url, method=method, headers=headers, user_agent=USER_AGENT)
 
 
@@ -91,14 +80,9 @@ class ProbeResult:
 
 def run_probe(target: ProbeTarget, send: Request = request) -> ProbeResult:
     """Every check once: the failures and the throttled checks, in check order."""
-    failures = _page_failures(target, send)
-    throttled: list[ThrottledCheck] = []
-    for outcome in _api_outcomes(target, send):
-        if isinstance(outcome, ThrottledCheck):
-            throttled.append(outcome)
-        else:
-            failures.append(outcome)
-    return ProbeResult(failures, throttled)
+    result = ProbeResult(_page_failures(target, send))
+    _check_api(target, send, result)
+    return result
 
 
 def _page_failures(target: ProbeTarget, send: Request) -> list[CheckFailure]:
@@ -124,7 +108,7 @@ def _page_failures(target: ProbeTarget, send: Request) -> list[CheckFailure]:
     return failures
 
 
-def _api_outcomes(target: ProbeTarget, send: Request) -> list[CheckFailure | ThrottledCheck]:
+def _check_api(target: ProbeTarget, send: Request, result: ProbeResult) -> None:
     preflight_headers = {
         "Origin": target.site_origin,
         "Access-Control-Request-Method": "POST",
@@ -134,22 +118,21 @@ def _api_outcomes(target: ProbeTarget, send: Request) -> list[CheckFailure | Thr
         (catalog.PROBE_CHECK_CORS_PREFLIGHT, "OPTIONS", preflight_headers),
         (catalog.PROBE_CHECK_VISITS_READ, "GET", {"Origin": target.site_origin}),
     )
-    outcomes: list[CheckFailure | ThrottledCheck] = []
     for check, method, headers in checks:
         try:
             answer = send(target.visits_url, method=method, headers=headers)
         except NoAnswerError as error:
-            outcomes.append(CheckFailure(check, _short(str(error))))
+            result.failures.append(CheckFailure(check, _short(str(error))))
             continue
+        seen = f"{method} {target.visits_url}: HTTP {answer.status} {answer.body}"
         if is_throttled(answer):
-            outcomes.append(
-                ThrottledCheck(check, _short(f"{method} {target.visits_url}: HTTP {answer.status} {answer.body}"))
-            )
+            result.throttled.append(ThrottledCheck(check, _short(seen)))
             continue
-        seen = _cors_problem(answer, target.site_origin, ok_statuses=range(200, 300) if method == "OPTIONS" else (200,))
-        if seen is not None:
-            outcomes.append(CheckFailure(check, _short(f"{method} {target.visits_url}: {seen}")))
-    return outcomes
+        problem = _cors_problem(
+            answer, target.site_origin, ok_statuses=range(200, 300) if method == "OPTIONS" else (200,)
+        )
+        if problem is not None:
+            result.failures.append(CheckFailure(check, _short(f"{method} {target.visits_url}: {problem}")))
 
 
 def is_throttled(answer: Answer) -> bool:

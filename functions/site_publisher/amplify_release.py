@@ -1,6 +1,5 @@
 """Publishing one version of the site to an Amplify Hosting branch that has no Git repository: stop the branch's
-unfinished jobs (each blocks StartDeployment), start the deployment, wait for it (docs/hosting.md). The client is
-passed in (tests use botocore's Stubber).
+unfinished jobs (each blocks StartDeployment), start the deployment, wait for it (docs/hosting.md).
 """
 
 from __future__ import annotations
@@ -17,10 +16,10 @@ logger = logging.getLogger(__name__)
 
 SUCCEEDED: Final = "SUCCEED"
 FINISHED: Final = frozenset({SUCCEEDED, "FAILED", "CANCELLED"})
-# Every other JobStatus (CREATED, PENDING, PROVISIONING, RUNNING, CANCELLING) blocks a new deployment.
+"""Every other JobStatus blocks a new deployment; all but CANCELLING can be stopped."""
 STOPPABLE: Final = frozenset({"CREATED", "PENDING", "PROVISIONING", "RUNNING"})
-# Unfinished jobs are the newest ones; ListJobs answers newest first.
 RECENT_JOBS: Final = 20
+"""Unfinished jobs are the newest ones; ListJobs answers newest first."""
 POLL_SECONDS: Final = 5.0
 
 
@@ -45,11 +44,8 @@ class Clock:
 
 
 def publish(client: Any, release: Release, *, deadline: float, clock: Clock | None = None) -> str:
-    """Deploys the release and returns the id of the job that published it.
-
-    `deadline` is a `clock.now()` value; a job still running then raises ReleaseFailedError (it is left
-    running, and the next publish stops it).
-    """
+    """Deploys the release and returns its job's id. A job still running at `deadline` (a `clock.now()` value)
+    raises ReleaseFailedError; it is left running, and the next publish stops it."""
     clock = clock or Clock()
     branch = {"appId": release.app_id, "branchName": release.branch_name}
     client.update_app(appId=release.app_id, customHeaders=release.custom_headers)

@@ -1,7 +1,5 @@
-"""Lambda entry point: the onEvent handler of a CDK custom resource Provider (which sends CloudFormation the answer).
-
-Returns the physical id (and data); raising makes the Provider report FAILED with the message.
-"""
+"""Lambda entry point: the onEvent handler of a CDK custom resource Provider, which reports a raised error to
+CloudFormation as FAILED with its message."""
 
 from __future__ import annotations
 

@@ -17,7 +17,6 @@ from functions.probe.checks import (
     THROTTLED_STATUS,
     CheckFailure,
     ProbeTarget,
-    request,
     run_probe,
 )
 from tests.support.lambda_output import emitted_metrics, log_records
@@ -196,11 +195,6 @@ def test_a_public_site_over_plain_http_fails_site_page() -> None:
     # When the probe runs, Then site_page names the plain-HTTP URL
     failures = run_probe(target, send).failures
     assert failures[0] == CheckFailure(catalog.PROBE_CHECK_SITE_PAGE, "served over plain HTTP: http://resume.example/")
-
-
-def test_the_client_refuses_to_post() -> None:
-    with pytest.raises(ValueError, match="only reads"):
-        request("http://127.0.0.1:9/visits", method="POST")
 
 
 def test_the_probe_names_a_missing_setting(monkeypatch: pytest.MonkeyPatch) -> None:
