@@ -35,15 +35,12 @@ COLD_STARTS: Final = ((6.2, 187.0), (9.8, 204.0), (13.1, 176.0), (18.55, 191.0),
 """(hour, handler import ms): rare, as the probe keeps a container warm; new containers in the spike."""
 SOURCES: Final = {"linkedin": 31, "direct": 14, "google": 9, "github": 5, "indeed": 3, "other": 2}
 """Readers per source over the day."""
-LINK_OPENINGS: Final = (
-    ("acme-2026-11", 10.2),
-    ("acme-2026-11", 10.3),
-    ("globex-2026-11", 13.7),
-    ("acme-2026-11", 15.1),
-    (catalog.OTHER_LINK_CODE, 16.4),
-    ("acme-2026-11", 20.9),
-)
-"""(code, hour): the views that came through an application link."""
+LINK_OPENINGS: Final = {
+    "acme-2026-11": (10.2, 10.3, 15.1, 20.9),
+    "globex-2026-11": (13.7,),
+    catalog.OTHER_LINK_CODE: (16.4,),
+}
+"""The hours of the views that came through each application link."""
 DOWNLOAD_HOURS: Final = (11.3, 15.9, 18.8, 19.1)
 
 
@@ -67,7 +64,11 @@ class SyntheticData:
             for source, readers in SOURCES.items()
             for _ in range(readers)
         ]
-        self._events += [{"@timestamp": _at(hour), catalog.REF_LOG_KEY: code} for code, hour in LINK_OPENINGS]
+        self._events += [
+            {"@timestamp": _at(hour), catalog.REF_LOG_KEY: code}
+            for code, hours in LINK_OPENINGS.items()
+            for hour in hours
+        ]
         self._events += [{"@timestamp": _at(hour), catalog.DOWNLOADS_LOG_KEY: 1} for hour in DOWNLOAD_HOURS]
 
     def window(self) -> tuple[float, float]:
