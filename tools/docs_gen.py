@@ -1,6 +1,6 @@
 """`python -m tools.docs_gen` rewrites the generated blocks of the docs (tests fail when one is stale): the config
-tables, the "make preflight" section of docs/deploy.md, the alarm and scenario tables and resource counts
-(tools/doc_tables.py), and docs/cost.md with the README's cost figures (tools/cost/).
+tables, the "make preflight" section of docs/deploy.md, the alarm table and resource counts (tools/doc_tables.py),
+and docs/cost.md with the README's cost figures (tools/cost/).
 """
 
 from __future__ import annotations
@@ -70,14 +70,12 @@ def render_stack_docs() -> dict[Path, str]:
     # CDK only here: configuration.md's generator and test stay free of jsii.
     from infra.app import build_app
     from tools import doc_tables as docs
-    from tools.local.drills.provocations import scenario_rows
 
     _, stack = build_app()
-    alerting = replace_block(
-        ALERTING_DOC.read_text(), docs.ALARMS_BEGIN, docs.ALARMS_END, docs.alarm_rows(stack.alarms.specs)
-    )
     return {
-        ALERTING_DOC: replace_block(alerting, docs.SCENARIOS_BEGIN, docs.SCENARIOS_END, scenario_rows()),
+        ALERTING_DOC: replace_block(
+            ALERTING_DOC.read_text(), docs.ALARMS_BEGIN, docs.ALARMS_END, docs.alarm_rows(stack.alarms.specs)
+        ),
         ARCHITECTURE_DOC: replace_block(
             ARCHITECTURE_DOC.read_text(),
             docs.COUNTS_BEGIN,

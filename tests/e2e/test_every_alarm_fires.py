@@ -3,7 +3,7 @@ notification reaches where the alarm's route sends it: the owner route's alarm t
 to the alert recipients; the alerting-health route's topic → SNS's plain email to that topic's subscriptions.
 Where resolving is cheap, the alarm also returns to OK once the fault is removed, and that is notified too.
 
-Each alarm is provoked by exactly one scenario (tools/local/drills/provocations.py, the one `make drill` uses);
+Each alarm is provoked by exactly one scenario (tests/support/alarm_scenarios.py, on the drill's lab);
 what a user notices of a particular fault (the throttle guard acting on a request spike, the failed probe check
 named in the email, the visitors' 503s) is asserted on that scenario's outcome. Alarms that would disturb each
 other run on separate local systems (one at a time, see Labs); a system is shared by the scenarios of its group,
@@ -26,8 +26,9 @@ from infra.monitoring.http_api import API_REQUEST_SPIKE_ALARM
 from infra.monitoring.notifier import ALARM_TOPIC_DELIVERY_ALARM, NOTIFIER_DLQ_ALARM
 from infra.monitoring.probe import SITE_UNAVAILABLE_ALARM
 from stack_model.stack import StackModel
+from tests.support.alarm_scenarios import PERIOD_SCALE, SCENARIOS, SYSTEM_CONFIGS, Scenario
 from tests.support.ports import free_port_base
-from tools.local.drills.provocations import PERIOD_SCALE, SCENARIOS, SYSTEM_CONFIGS, Lab, Outcome, Scenario
+from tools.local.drills.provocations import Lab, Outcome
 from tools.local.system import LocalSystem, Ports
 from tools.synth import default_template
 
@@ -93,7 +94,7 @@ class Labs:
             config_overrides=SYSTEM_CONFIGS[name],
         )
         system.start()
-        self._current = (name, Lab(system, outcomes=self.outcomes, done=self.done))
+        self._current = (name, Lab(system, outcomes=self.outcomes))
         return self._current[1]
 
     def stop(self) -> None:
@@ -113,7 +114,7 @@ def test_every_alarm_of_the_template_is_provoked_by_exactly_one_scenario() -> No
     assert len(TEMPLATE_ALARM_IDS) >= 9
     provoked = Counter(alarm_id for scenario in SCENARIOS for alarm_id in scenario.fires)
     missing = sorted(set(TEMPLATE_ALARM_IDS) - set(provoked))
-    assert not missing, f"alarms without a scenario in tools/local/drills/provocations.py: {missing}"
+    assert not missing, f"alarms without a scenario in tests/support/alarm_scenarios.py: {missing}"
     assert not sorted(set(provoked) - set(TEMPLATE_ALARM_IDS)), "scenarios of alarms the template no longer has"
     assert {alarm_id: count for alarm_id, count in provoked.items() if count != 1} == {}
     assert all(set(s.not_resolved) <= set(s.fires) for s in SCENARIOS)
@@ -165,10 +166,12 @@ def test_a_request_spike_engages_the_throttle_guard_and_its_end_releases_it(labs
     # (after the release the alarm's first OK made at start-up, which set the configured ones)
     assert guard.guarded == guarded
     # (engaged and released once, or more often if the spike outlasted a release on a slow machine)
-    assert guard.updates[0] == guard.normal
-    assert guard.updates[-1] == guard.normal
-    assert guarded in guard.updates
-    assert set(guard.updates) == {guard.normal, guarded}
+    assert lab.system.stage_control is not None
+    updates = lab.system.stage_control.updates  # the notifier's UpdateStage calls, in order, since the start
+    assert updates[0] == guard.normal
+    assert updates[-1] == guard.normal
+    assert guarded in updates
+    assert set(updates) == {guard.normal, guarded}
     assert guard.restored == guard.normal
     # And under the guard the API answered 429 beyond its rate
     assert guard.while_guarded.get(429, 0) > 0, guard.while_guarded

@@ -1,5 +1,5 @@
-"""`make dashboard`: build/dashboard/<name>.json (the synthesized body, canonical JSON) and <name>.svg (its picture
-with synthetic data), and docs/dashboard.svg refreshed. A config error ends with its message and exit status 2.
+"""`make dashboard`: build/dashboard/<name>.json (the synthesized body, canonical JSON) and docs/dashboard.svg (its
+picture with synthetic data). A config error ends with its message and exit status 2.
 """
 
 from __future__ import annotations
@@ -21,12 +21,10 @@ def main() -> int:
     except SynthError as error:
         print(error.message, file=sys.stderr)
         return error.exit_code
-    for name, body in dashboard_bodies(template).items():
-        (OUT / f"{name}.json").write_text(canonical_json(body))
-        picture = render_svg(body, SyntheticData(), f"{name} (synthetic data)")
-        (OUT / f"{name}.svg").write_text(picture)
-        DOCS_PICTURE.write_text(picture)
-        print(f"wrote build/dashboard/{name}.json, build/dashboard/{name}.svg and docs/dashboard.svg")
+    ((name, body),) = dashboard_bodies(template).items()
+    (OUT / f"{name}.json").write_text(canonical_json(body))
+    DOCS_PICTURE.write_text(render_svg(body, SyntheticData(), f"{name} (synthetic data)"))
+    print(f"wrote build/dashboard/{name}.json and docs/dashboard.svg")
     return 0
 
 

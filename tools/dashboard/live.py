@@ -24,7 +24,7 @@ class LiveData:
         store: MetricStore,
         alarms: Sequence[AlarmDefinition],
         period_scale: float,
-        log_file: Callable[[str], Path | None] = lambda log_group: None,
+        log_file: Callable[[str], Path | None],
     ) -> None:
         """`log_file`: the local file a log group's lines are written to (None: a group no local function writes)."""
         self._store = store

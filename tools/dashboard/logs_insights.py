@@ -1,12 +1,9 @@
-"""A Logs Insights evaluator for exactly the queries the dashboard's log widgets use, run over log events held here
-(the local functions' JSON lines, or the synthetic day) so the widgets show rows without AWS.
-
-The subset (docs/dashboards.md): `SOURCE 'group'` prefixes; `fields a, b`; `filter f = "text"` and
-`filter ispresent(f)`; `stats count(*)|avg(f)|max(f)|min(f)|sum(f) as name, ... by bin(N{m,h,d})` or `by f`;
-`sort f asc|desc`; `limit N`. Anything else raises UnsupportedQueryError, so a new query cannot be shown wrong silently.
-NOTE: command semantics from https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CWL_QuerySyntax.html —
-`@timestamp` is the event's time; a stats query returns one row per group (events without the `by` field form
-one group of their own); `fields` names the columns shown; `min(@timestamp)` and `max(@timestamp)` are times.
+"""A Logs Insights evaluator for exactly the subset of commands the dashboard's log widgets use (docs/dashboards.md
+has the table), so the widgets show rows without AWS; any other command raises UnsupportedQueryError, so a new query
+cannot be shown wrong silently.
+NOTE: semantics from https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CWL_QuerySyntax.html — `@timestamp` is
+the event's time; a stats query returns one row per group (events without the `by` field form one group of their
+own); `fields` names the columns shown; `min(@timestamp)` and `max(@timestamp)` are times.
 """
 
 from __future__ import annotations
@@ -25,7 +22,6 @@ _AGGREGATES: Final[Mapping[str, Callable[[list[float]], float]]] = {
     "avg": lambda v: sum(v) / len(v),
     "max": max,
     "min": min,
-    "sum": sum,
 }
 
 

@@ -1,10 +1,6 @@
-"""A CloudWatch dashboard body (the JSON CloudWatch receives) read from the synthesized template, and its picture.
-
-The body's references are resolved to logical ids, so it is plain, deterministic JSON. The picture is drawn from it
-(widget grid, titles, Markdown, metric lines over a time axis, threshold lines, single values side by side, alarm
-states, Logs Insights tables) with data from a `DataSource`: synthetic for the docs, the local system's live metrics
-and logs for `make dev`. Same body and data give the same bytes. Text is measured with text.py's estimate and
-clipped, wrapped or left out so that no two labels collide.
+"""A CloudWatch dashboard body (the JSON CloudWatch receives) read from the synthesized template, and its picture,
+drawn from the body with data from a `DataSource` (synthetic for the docs, live for `make dev`): same body and data,
+same bytes. Labels are measured with text.py's estimate and clipped, wrapped or left out so that none collide.
 NOTE: widget fields as https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CloudWatch-Dashboard-Body-Structure.html
 defines them: a metric widget's `view` is `timeSeries` or `singleValue`; a single value shows each metric's latest
 value, or its statistic over the whole time range with `setPeriodToTimeRange`; `annotations.horizontal` are
@@ -22,7 +18,7 @@ from typing import Any, Final, Protocol
 
 from stack_model.stack import StackModel
 from tools.dashboard.logs_insights import parse
-from tools.dashboard.text import clip, esc, markdown_lines, svg_line, width, wrap
+from tools.dashboard.text import LINE_EM, clip, esc, markdown_lines, svg_line, width, wrap
 
 GRID_COLUMNS: Final = 24
 COLUMN_PX: Final = 50
@@ -79,8 +75,6 @@ def metric_refs(widget: Mapping[str, Any]) -> list[MetricRef]:
     for entry in properties.get("metrics", []):
         options = entry[-1] if entry and isinstance(entry[-1], dict) else {}
         fields = entry[:-1] if options else entry
-        if len(fields) < 2:
-            continue  # a math expression: drawn by CloudWatch, not here
         namespace, name, *dimension_fields = fields
         dimensions = tuple(zip(dimension_fields[::2], dimension_fields[1::2], strict=True))
         refs.append(
@@ -113,7 +107,7 @@ def render_svg(body: Mapping[str, Any], data: DataSource, title: str) -> str:
         w, h = widget["width"] * COLUMN_PX - GAP_PX, widget["height"] * ROW_PX - GAP_PX
         parts.append(f'<g transform="translate({x + GAP_PX / 2},{y})">')
         parts.append(f'<rect width="{w}" height="{h}" fill="#ffffff" stroke="#d5dbdb" rx="4"/>')
-        parts.extend(_WIDGETS.get(widget["type"], _unknown)(widget, data, w, h))
+        parts.extend(_WIDGETS[widget["type"]](widget, data, w, h))
         parts.append("</g>")
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
@@ -137,7 +131,7 @@ def _title(text: str, w: float) -> str:
 def _text_widget(widget: Mapping[str, Any], data: DataSource, w: float, h: float) -> list[str]:
     out, y = [], float(PAD)
     for line in markdown_lines(widget["properties"]["markdown"], w - 2 * PAD):
-        y += line.gap_before + line.size * 1.25
+        y += line.size * LINE_EM
         if y > h - 4:
             break
         out.append(svg_line(line, PAD, y))
@@ -267,7 +261,7 @@ def _time_axis(window: tuple[float, float], left: float, right: float, bottom: f
     label_w = width("00:00:00", SMALL) + 12
     room = max(1, int((right - left) / label_w))
     step = next((s for s in TICK_SECONDS if span / s <= room), TICK_SECONDS[-1])
-    pattern = "%H:%M:%S" if step < 60 else "%H:%M" if span <= 2 * 86400 else "%m-%d"
+    pattern = "%H:%M:%S" if step < 60 else "%H:%M"  # a window of at most a day
     out = [f'<line x1="{left}" y1="{bottom:.1f}" x2="{right}" y2="{bottom:.1f}" stroke="#aab7b8"/>']
     tick = math.ceil(start / step) * step
     while tick <= end:
@@ -329,21 +323,9 @@ def _log_widget(widget: Mapping[str, Any], data: DataSource, w: float, h: float)
 
 
 def _column_widths(columns: Sequence[str], rows: Sequence[Mapping[str, str]], room: float) -> list[float]:
-    """Each column as wide as its longest text needs; when they do not all fit, the wide ones share what is left."""
-    if not columns:
-        return []
+    """Each column as wide as its longest text needs, all scaled together to fill the widget."""
     wanted = [max([width(c, 11)] + [width(str(r.get(c, "")), 11) for r in rows]) + 12 for c in columns]
-    if sum(wanted) <= room:
-        return [*wanted[:-1], room - sum(wanted[:-1])]
-    fair = room / len(columns)
-    narrow = sum(x for x in wanted if x <= fair)
-    wide = [x for x in wanted if x > fair]
-    share = (room - narrow) / len(wide)
-    return [x if x <= fair else share for x in wanted]
-
-
-def _unknown(widget: Mapping[str, Any], data: DataSource, w: float, h: float) -> list[str]:
-    return [_title(f"{widget['type']} widget", w)]
+    return [x * room / sum(wanted) for x in wanted]
 
 
 _WIDGETS: Final[Mapping[str, Callable[[Mapping[str, Any], DataSource, float, float], list[str]]]] = {

@@ -1,12 +1,9 @@
 """`make digest`: the weekly digest of the week so far, sent now by the running local system (`make dev`) to every
-channel — the email into the outbox, Slack and the webhook into the local sink — through the one local runtime.
-`make notes` (`--notes`): the notes' hourly run, now: one note when an application link was opened for the first
-time or the résumé downloaded since the run before, nothing otherwise.
+channel. `make notes` (`--notes`): the notes' hourly run, now (a note only when there is something to tell).
 
-It asks the running system's console (`POST /api/digest`, `/api/notes`), which invokes the digest's function with
-the schedule's own event from the template; so nothing here starts a second system or a second emulator. Exit
-status 0 once every channel took it (or there was nothing to note), 1 when a channel failed or no local system
-answers.
+Both ask the running system's console (`POST /api/digest`, `/api/notes`), which invokes the function with the
+schedule's own event, so nothing here starts a second system. Exit status 1 when a channel failed or no local
+system answers.
 """
 
 from __future__ import annotations

@@ -1,9 +1,8 @@
 """`make drill`: a fault against a fresh local system of its own (ports from --port-base), then a report.
 
-The default scenario, `burst`, sends visits at --rate per second for --seconds and keeps evaluating for --settle
-seconds; `site-down` and `request-spike` run those scenarios of the provocation library (provocations.py), and exit 0
-only when their alarm fired and resolved, with both notifications; `readers` sends readers from a few sources, one
-through an application link, and a download (readers.py), and exits 0 when `make stats` shows them all. Every
+The default scenario, `request-spike`, sends visits at --rate per second until the throttle guard engages, holds
+them under it, then waits for the release (provocations.py); `readers` sends readers from a few sources, one through
+an application link, and a download (readers.py). Each exits 0 only when the owner would see what it provoked; its
 report ends with the timeline of what the drill saw (each firing and release, each throttle-guard change, each
 notification) and writes the outbox to build/drill-outbox.html. Alarm periods are scaled by --period-scale; the
 report says so.
@@ -16,46 +15,30 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Final
 
 from functions.common.catalog import SLACK_CHANNEL, WEBHOOK_CHANNEL
 from infra.monitoring.http_api import API_REQUEST_SPIKE_ALARM
-from infra.monitoring.probe import SITE_UNAVAILABLE_ALARM
 from tools.local.cli import add_config_option, start_or_explain
 from tools.local.console import outbox_values, render_page
-from tools.local.drills import provocations, readers
-from tools.local.drills.provocations import Lab, Limits, Outcome, PacedSender
-from tools.local.ses import SentEmail
+from tools.local.drills import readers
+from tools.local.drills.provocations import Lab, Limits, Outcome, request_spike
 from tools.local.system import LocalSystem, Ports
 
 GUARDED_SECONDS: Final = 10.0
-SCENARIOS: Final[dict[str, tuple[Callable[[Lab, float], None], str, str, str]]] = {
-    # name: (the scenario run at --rate, its alarm, what the fault and its removal are called in the report)
-    "site-down": (lambda lab, _rate: provocations.site_down(lab), SITE_UNAVAILABLE_ALARM, "site stopped", "site back"),
-    "request-spike": (
-        lambda lab, rate: provocations.request_spike(lab, rate, GUARDED_SECONDS),
-        API_REQUEST_SPIKE_ALARM,
-        "spike",
-        "spike over",
-    ),
-}
-QUOTED_LINES: Final = ("Latest failed probe check", "Throttle guard")
-"""The lines of an email the report quotes: what the notifier added to CloudWatch's message."""
 OUTBOX_FILE: Final = Path("build") / "drill-outbox.html"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make drill", description=__doc__)
     parser.add_argument("--rate", type=float, default=100, help="visits per second (default 100)")
-    parser.add_argument("--seconds", type=float, default=35, help="burst length (default 35)")
-    parser.add_argument("--settle", type=float, default=20, help="seconds to keep watching after the burst")
+    parser.add_argument("--settle", type=float, default=20, help="seconds each step may wait beyond 4 periods")
     parser.add_argument(
         "--period-scale", type=float, default=0.05, help="scale alarm periods (default 0.05: 5 minutes → 15 s)"
     )
-    parser.add_argument("--scenario", choices=("burst", *SCENARIOS, "readers"), default="burst")
+    parser.add_argument("--scenario", choices=("request-spike", "readers"), default="request-spike")
     parser.add_argument("--port-base", type=int, default=24566)
     add_config_option(parser)
     args = parser.parse_args(argv)
@@ -71,13 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         return started
     began, normal = time.time(), system.api.throttle.limits()
     try:
-        verdict: bool | None = None  # the burst has no pass or fail: it reports
-        if args.scenario == "burst":
-            _burst(system, args.rate, args.seconds, args.settle)
-        elif args.scenario == "readers":
-            verdict = _readers(system)
-        else:
-            verdict = _scenario(system, args.scenario, args.rate, args.settle)
+        verdict = _readers(system) if args.scenario == "readers" else _request_spike(system, args.rate, args.settle)
         if system.period_scale != 1:
             scale = system.period_scale
             print(f"NOTE: alarm periods were scaled by {scale:g} (5 minutes → {300 * scale:g} s).")
@@ -88,21 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         system.stop()
         shutil.rmtree(state_dir, ignore_errors=True)  # the outbox file stays
     print(f"Outbox: {written}: {OUTBOX_FILE.resolve()}")
-    if verdict is None:
-        return 0
     print("drill passed" if verdict else "drill FAILED")
     return 0 if verdict else 1
-
-
-def _burst(system: LocalSystem, rate: float, seconds: float, settle: float) -> None:
-    print(f"Sending {int(rate * seconds)} visits at {rate:g}/s to {system.api_url} ...", flush=True)
-    sender = PacedSender(system.api_url, rate).start()
-    time.sleep(seconds)
-    sender.stop()
-    time.sleep(settle)
-    print(f"Drill: responses by status {sender.statuses()}")
-    quiet = [alarm.name for alarm in system.evaluator.alarms if "ALARM" not in (new for _, _, new in alarm.history)]
-    print(f"Did not fire: {', '.join(quiet) or 'none'}")
 
 
 def _readers(system: LocalSystem) -> bool:
@@ -112,15 +76,16 @@ def _readers(system: LocalSystem) -> bool:
     return readers.passed(outcome)
 
 
-def _scenario(system: LocalSystem, name: str, rate: float, settle: float) -> bool:
+def _request_spike(system: LocalSystem, rate: float, settle: float) -> bool:
     """Each wait (fired, emailed, resolved) is bounded by four of the alarm's scaled periods plus --settle."""
-    run, alarm_id, fault, undone = SCENARIOS[name]
     lab = Lab(system)
-    lab.step_timeout_seconds = 4 * lab.alarm(alarm_id).metric.period_seconds * system.period_scale + settle
-    print(f"Drill {name}: {lab.alarm_name(alarm_id)} (each step waits up to {lab.step_timeout_seconds:.0f} s)")
-    run(lab, rate)
-    outcome = lab.outcomes[alarm_id]
-    print("\n".join(report_lines(outcome, fault, undone)))
+    period = lab.alarm(API_REQUEST_SPIKE_ALARM).metric.period_seconds * system.period_scale
+    lab.step_timeout_seconds = 4 * period + settle
+    name = lab.alarm_name(API_REQUEST_SPIKE_ALARM)
+    print(f"Drill request-spike: {name} (each step waits up to {lab.step_timeout_seconds:.0f} s)")
+    request_spike(lab, rate, GUARDED_SECONDS)
+    outcome = lab.outcomes[API_REQUEST_SPIKE_ALARM]
+    print("\n".join(report_lines(outcome)))
     return passed(outcome)
 
 
@@ -153,50 +118,38 @@ def write_outbox(system: LocalSystem, path: Path, title: str) -> str:
     return ", ".join(counts)
 
 
-def report_lines(outcome: Outcome, fault: str, undone: str) -> list[str]:
+def report_lines(outcome: Outcome) -> list[str]:
+    """What the API answered before, under and after the guard (the timeline has the alarm and its notifications)."""
     guard = outcome.guard
-    lines = []
-    if guard is not None:
-        lines.append(f"  stage throttle at start: {_limits(guard.normal)}; responses {guard.before_guard}")
-    lines.append(f"  {fault} → alarm {'FIRED' if outcome.fired else 'did NOT fire'}")
-    if guard is not None and guard.guarded is not None:
-        seconds = f"{guard.guarded_seconds:.0f} s"
-        lines.append(f"  guard engaged: {_limits(guard.guarded)}; {seconds} under it: responses {guard.while_guarded}")
-    lines += _quoted(outcome.alarm_email)
-    lines.append(f"  {undone} → alarm {'RESOLVED' if outcome.resolved else 'did NOT resolve'}")
-    lines += _quoted(outcome.resolved_email)
-    if guard is not None:
-        at_once = {status: guard.after_release.count(status) for status in sorted(set(guard.after_release))}
-        lines.append(f"  stage throttle after: {_limits(guard.restored)}; then visits at once: responses {at_once}")
-    return lines
-
-
-def passed(outcome: Outcome) -> bool:
-    """Fired, resolved, both emails; and for a spike the guard engaged (429s), said so, and released."""
-    notified = outcome.fired and outcome.resolved and None not in (outcome.alarm_email, outcome.resolved_email)
-    guard = outcome.guard
-    if guard is None:
-        return notified
-    return (
-        notified
-        and guard.guarded is not None
-        and guard.while_guarded.get(429, 0) > 0
-        and guard.restored == guard.normal
-        and any("Throttle guard: engaged" in line for line in _quoted(outcome.alarm_email))
-        and any("Throttle guard: released" in line for line in _quoted(outcome.resolved_email))
-    )
-
-
-def _quoted(email: SentEmail | None) -> list[str]:
-    if email is None:
-        return []
-    return [f"  email: {email.subject}"] + [
-        f"    {line}" for line in email.text.splitlines() if any(quoted in line for quoted in QUOTED_LINES)
+    assert guard is not None, "the request spike records what the guard did"
+    at_once = {status: guard.after_release.count(status) for status in sorted(set(guard.after_release))}
+    under = f"under the guard ({guard.guarded_seconds:.0f} s): {_limits(guard.guarded)}"
+    return [
+        f"  before the guard: {_limits(guard.normal)}; responses {guard.before_guard}",
+        f"  {under}; responses {guard.while_guarded}",
+        f"  after its release: {_limits(guard.restored)}; visits at once: responses {at_once}",
     ]
 
 
+def passed(outcome: Outcome) -> bool:
+    """Fired and resolved, the guard engaged (429s) and released, and both emails said so."""
+    guard, fired, resolved = outcome.guard, outcome.alarm_email, outcome.resolved_email
+    return (
+        outcome.fired
+        and outcome.resolved
+        and guard is not None
+        and guard.guarded is not None
+        and guard.while_guarded.get(429, 0) > 0
+        and guard.restored == guard.normal
+        and fired is not None
+        and "Throttle guard: engaged" in fired.text
+        and resolved is not None
+        and "Throttle guard: released" in resolved.text
+    )
+
+
 def _limits(limits: Limits | None) -> str:
-    return "unchanged" if limits is None else f"{limits[0]:g} requests/s, burst {limits[1]}"
+    return "none seen" if limits is None else f"{limits[0]:g} requests/s, burst {limits[1]}"
 
 
 if __name__ == "__main__":

@@ -1,10 +1,6 @@
-"""The `readers` scenario of `make drill`: where readers come from, produced on a local system by real visits.
-
-Four readers open the site from LinkedIn, Google, GitHub and directly (a referrer's path and query sent along, as a
-browser sends them, and never kept); the LinkedIn reader came through an application link made as `make link` makes
-it, reloads the page, and downloads the résumé. Then the dashboard's readers widgets and `make stats` show the
-sources, the link and the download, and the notes' hourly run, fired at once, sends one note of the link's first
-open and the download. It provokes no alarm: a handful of counted visits breaches no threshold.
+"""The `readers` scenario of `make drill`: readers from LinkedIn (through an application link made as `make link`
+makes it, then a reload and a download), Google, GitHub and directly, each with a referrer's path and query as a
+browser sends them; then what `make stats` reads back and the note the notes' run sends (docs/local.md).
 """
 
 from __future__ import annotations
