@@ -1,13 +1,12 @@
 """`make verify`: after a deploy, checks that the deployed stack works as a whole and prints the fix for each failure
 (docs/deploy.md, "Did it work?"); `--local` checks the running `make dev` instead. It never records a visit.
-Exit status: 0 when every check passed, 1 when one failed, 2 when the config is invalid or the stack unreadable.
-"""
+Exit status: 0 when every check passed, 1 when one failed, 2 when the config is invalid or the stack unreadable."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
-import os
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -30,17 +29,7 @@ from functions.probe.expectations import origin_of, security_header_problems
 from infra.config import ConfigError, DeploymentConfig, app_context, load_config, overrides_from_context
 from infra.guard import GUARD_STAGE_ACTIONS
 from tools.preflight.core import Clients as AwsClients
-from tools.preflight.core import (
-    Outcome,
-    Result,
-    Status,
-    context_values,
-    could_not_run,
-    exit_status,
-    format_result,
-    report,
-)
-from tools.preflight.runner import lookup_role_arn, qualifier_of
+from tools.preflight.core import Result, Status, context_values, could_not_run, exit_status, report
 
 EXIT_USAGE: Final = 2
 STAGE_NAME: Final = "$default"
@@ -59,8 +48,8 @@ RETRY_INTERVAL_SECONDS: Final = 5.0
 def _verdict(name: str, problems: Sequence[str] = (), fix: str = "") -> Result:
     """One line of `make verify`: a pass without problems, else a failure listing them, with their fix."""
     if not problems:
-        return Result(name, Outcome(Status.PASS, ""))
-    return Result(name, Outcome(Status.FAIL, "", fix, details=tuple(problems)))
+        return Result(Status.PASS, title=name)
+    return Result(Status.FAIL, fix=fix, details=tuple(problems), title=name)
 
 
 def _http_verdict(name: str, problems: Sequence[str]) -> Result:
@@ -88,31 +77,17 @@ Clients = Callable[[str], Any]
 """service → boto3 client in the deploy region (boto3's credential chain; AWS_ENDPOINT_URL applies)."""
 
 
-def read_deployment(
-    config: DeploymentConfig, clients: Clients, outputs_file: Path | None = None, *, read_only: bool = False
-) -> Deployment:
-    """The stack's outputs (from `outputs_file`, else DescribeStacks) and resources (ListStackResources)."""
+def read_deployment(config: DeploymentConfig, clients: Clients, *, read_only: bool = False) -> Deployment:
+    """The stack's outputs (DescribeStacks) and resources (ListStackResources)."""
     cloudformation = clients("cloudformation")
-    if outputs_file is not None:
-        outputs = outputs_from_file(outputs_file, config.stack_name)
-    else:
-        stack = cloudformation.describe_stacks(StackName=config.stack_name)["Stacks"][0]
-        outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    stack = cloudformation.describe_stacks(StackName=config.stack_name)["Stacks"][0]
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
     resources: dict[str, list[str]] = {}
     for page in cloudformation.get_paginator("list_stack_resources").paginate(StackName=config.stack_name):
         for summary in page["StackResourceSummaries"]:
             if summary.get("PhysicalResourceId"):
                 resources.setdefault(summary["ResourceType"], []).append(summary["PhysicalResourceId"])
     return Deployment(config, outputs, {kind: tuple(ids) for kind, ids in resources.items()}, read_only)
-
-
-def outputs_from_file(path: Path, stack_name: str) -> dict[str, str]:
-    """The stack's outputs in a `cdk deploy --outputs-file` file ({stack: {output: value}})."""
-    try:
-        outputs = json.loads(path.read_text())[stack_name]
-        return {str(key): str(value) for key, value in outputs.items()}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
-        raise ValueError(f"cannot read the outputs of {stack_name} from {path}: {error!r}") from error
 
 
 def read_local_deployment(state_dir: Path, extra: Mapping[str, str]) -> tuple[Deployment, Clients]:
@@ -313,7 +288,7 @@ def _run_aws_check(check: Callable[[Deployment, Clients], Result], deployment: D
         return check(deployment, clients)
     except (ClientError, BotoCoreError, LookupError) as error:
         fix = "run `make verify` with the owner's (administrator) credentials of the deploy account"
-        return Result(_title(check), could_not_run(error, fix=fix))
+        return dataclasses.replace(could_not_run(error, fix=fix), title=_title(check))
 
 
 @dataclass(frozen=True)
@@ -507,8 +482,8 @@ def verify(deployment: Deployment, clients: Clients, retry_seconds: float = 0) -
     results = []
     for check in checks:
         if deployment.notifier_user and check in NOT_LOCAL:
-            skipped = Outcome(Status.SKIP, "", details=(f"not checkable locally: {NOT_LOCAL[check]}",))
-            results.append(Result(_title(check), skipped))
+            skipped = f"not checkable locally: {NOT_LOCAL[check]}"
+            results.append(Result(Status.SKIP, details=(skipped,), title=_title(check)))
         else:
             results.append(_run_aws_check(check, deployment, clients))
     api_url, site_url = (deployment.outputs.get(key) for key in (catalog.API_URL_OUTPUT, catalog.SITE_URL_OUTPUT))
@@ -520,7 +495,6 @@ def verify(deployment: Deployment, clients: Clients, retry_seconds: float = 0) -
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.verify", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--stack-outputs", type=Path, help="`cdk deploy --outputs-file` JSON (default: DescribeStacks)")
     parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE", help="as for cdk")
     parser.add_argument(
         "--lookup-role",
@@ -548,22 +522,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             config = load_config(cdk_context, overrides_from_context(cdk_context))
             aws = AwsClients()
             if arguments.lookup_role:
-                aws = aws.assuming(lookup_role_arn(config, qualifier_of(cdk_context)), config.region)
+                aws = aws.through_lookup_role(config, cdk_context)
             make = partial(aws, region=config.region)
-            deployment = read_deployment(config, make, arguments.stack_outputs, read_only=arguments.lookup_role)
+            deployment = read_deployment(config, make, read_only=arguments.lookup_role)
     except (ConfigError, ValueError, ClientError, BotoCoreError) as error:
         print(f"verify cannot start: {error}", file=sys.stderr)
         return EXIT_USAGE
     config = deployment.config
     where = f"the local system ({arguments.local})" if arguments.local else f"aws://{config.account}/{config.region}"
     print(f"verify of {config.stack_name} in {where}")
-    results = report("verify", verify(deployment, make, arguments.retry_seconds))
-    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary_path:  # the CI run's summary: the failures, each with its fix
-        failures = [format_result(result) for result in results if result.status is Status.FAIL]
-        with open(summary_path, "a", encoding="utf-8") as summary:
-            summary.write("### make verify\n\n```\n" + "\n".join(failures or ["every check passed"]) + "\n```\n")
-    return exit_status(results)
+    return exit_status(report("verify", verify(deployment, make, arguments.retry_seconds)))
 
 
 if __name__ == "__main__":
