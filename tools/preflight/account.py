@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError, NoCredentialsError
+from botocore.exceptions import ClientError, NoCredentialsError
 
 from tools.preflight.core import DENIED_CODES, Check, Context, Result, Status, error_code
 
@@ -27,12 +27,6 @@ def check_credentials(context: Context) -> Result:
         identity = context.client("sts").get_caller_identity()
     except NoCredentialsError as error:
         return _no_credentials(error)
-    except (EndpointConnectionError, ConnectTimeoutError) as error:
-        return Result(
-            Status.FAIL,
-            f"cannot reach AWS: {error}",
-            "check the network (proxy, VPN, firewall) and AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_STS, then run it again",
-        )
     except ClientError as error:
         if error_code(error) in DENIED_CODES:
             raise

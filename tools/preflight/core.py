@@ -148,14 +148,11 @@ def unless_missing(call: Callable[[], Answer], *codes: str) -> Answer | None:
 
 @dataclass(frozen=True)
 class Check:
-    """One line of the preflight. `permissions` are the IAM actions its calls need. A check that could not run
-    (a refused call, AWS unreachable) fails, unless it is `optional`: the deploy succeeds whatever it would have
-    found, so it only warns (docs/deploy.md marks it)."""
+    """One line of the preflight; `permissions` are the IAM actions its calls need."""
 
     title: str
     run: Callable[[Context], Result]
     permissions: tuple[str, ...] = ()
-    optional: bool = False
 
 
 def could_not_run(error: Exception, permissions: Sequence[str] = (), fix: str | None = None) -> Result:
@@ -178,12 +175,11 @@ def could_not_run(error: Exception, permissions: Sequence[str] = (), fix: str | 
 
 
 def run_check(check: Check, context: Context) -> Result:
-    """Runs one check; an AWS error fails only its own line (an optional check's warns), so the others still run."""
+    """Runs one check; an AWS error fails only its own line, so the others still run."""
     try:
         return dataclasses.replace(check.run(context), title=check.title)
     except (ClientError, BotoCoreError) as error:
-        result = dataclasses.replace(could_not_run(error, check.permissions), title=check.title)
-    return dataclasses.replace(result, status=Status.WARN) if check.optional else result
+        return dataclasses.replace(could_not_run(error, check.permissions), title=check.title)
 
 
 def error_summary(error: Exception, limit: int = 200) -> str:

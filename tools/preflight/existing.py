@@ -62,10 +62,7 @@ def check_visits_table(context: Context) -> Result:
 
 CHECKS: Final = (
     Check(
-        "GitHub OIDC provider",
-        check_github_oidc,
-        ("iam:ListOpenIDConnectProviders", "cloudformation:DescribeStacks"),
-        optional=True,  # it only ever warns, and only the deploy-role stack's deploy needs what it says
+        "GitHub OIDC provider", check_github_oidc, ("iam:ListOpenIDConnectProviders", "cloudformation:DescribeStacks")
     ),
     Check("visits table", check_visits_table, ("dynamodb:DescribeTable",)),
 )

@@ -40,15 +40,9 @@ def check_sender(context: Context) -> Result:
     identity = _identity(context, sender)
     domain_verified = _verified(context, domain)
     if identity is None:
-        if domain_verified:
-            return Result(
-                Status.PASS,
-                f"{sender} has no identity yet: the stack creates it; the verified domain {domain} lets SES send",
-            )
-        return Result(
-            Status.PASS,
-            f"{sender} has no identity yet: the stack creates it; SES emails a verification link to {sender} at deploy",
-        )
+        link = f"SES emails a verification link to {sender} at deploy"
+        sends = f"the verified domain {domain} lets SES send" if domain_verified else link
+        return Result(Status.PASS, f"{sender} has no identity yet: the stack creates it; {sends}")
     if not _stack_owns(context, sender):
         return Result(
             Status.FAIL,

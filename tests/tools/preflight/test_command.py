@@ -84,7 +84,8 @@ def test_with_aws_unreachable_it_exits_1_and_says_so() -> None:
     )
     output = result.stdout + result.stderr
     assert result.returncode == 1, output
-    assert "FAIL  credentials: cannot reach AWS" in result.stdout
+    assert "FAIL  credentials: not checked: EndpointConnectionError" in result.stdout
+    assert "AWS unreachable: the network, AWS_ENDPOINT_URL" in result.stdout
     assert "0 failed" not in result.stdout
     assert "Traceback" not in output
 

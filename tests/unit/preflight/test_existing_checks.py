@@ -37,8 +37,8 @@ def test_a_foreign_provider_says_exactly_what_to_pass_the_deploy_role_deploy(acc
 
 def test_the_suggestion_is_the_path_docs_deploy_md_documents() -> None:
     deploy_doc = (REPO_ROOT / "docs" / "deploy.md").read_text()
-    assert "npm run cdk:deploy-role -- deploy -c config.account=" in deploy_doc
-    # (the doc quotes the ARN, as a shell needs with $ACCOUNT in it)
+    # (the doc quotes the values, as a shell needs with $ACCOUNT in them)
+    assert 'npm run cdk:deploy-role -- deploy -c "config.account=' in deploy_doc
     assert f'-c {EXISTING_PROVIDER_CONTEXT_KEY}="arn:aws:iam::' in deploy_doc
 
 

@@ -46,9 +46,9 @@ def test_an_unexpected_aws_error_is_reported_on_its_line_and_the_others_run(read
     stubber = account.stub("iam", "list_open_id_connect_providers", region=REGION)
     stubber.add_client_error("list_open_id_connect_providers", "ServiceFailure", "try again later", 500)
     code, output = _run(account)
-    assert code == 0
+    assert code == 1
     assert (
-        "WARN  GitHub OIDC provider: not checked: ListOpenIDConnectProviders: ServiceFailure: try again later" in output
+        "FAIL  GitHub OIDC provider: not checked: ListOpenIDConnectProviders: ServiceFailure: try again later" in output
     )
     assert "PASS  visits table" in output
     assert "Traceback" not in output
@@ -64,7 +64,7 @@ def test_credentials_of_another_account_stop_the_run(account: Account) -> None:
 def test_the_deploy_docs_list_every_check() -> None:
     section = (REPO_ROOT / "docs" / "deploy.md").read_text().split("## make preflight", 1)[1]
     rows = [line.split("|")[1].strip() for line in section.splitlines() if line.startswith("| ")]
-    assert [row.removesuffix(" (optional)") for row in rows[2:]] == [check.title for check in CHECKS]
+    assert rows[2:] == [check.title for check in CHECKS]
 
 
 def test_the_lookup_role_is_the_one_cdk_bootstrap_names_and_is_assumed(account: Account) -> None:
@@ -77,20 +77,13 @@ def test_the_lookup_role_is_the_one_cdk_bootstrap_names_and_is_assumed(account: 
     )
 
 
-def test_an_optional_check_that_cannot_run_warns_and_a_required_one_fails(ready: Callable[..., Account]) -> None:
-    # Given credentials without ssm:GetParameter and without iam:ListOpenIDConnectProviders
+def test_a_check_that_cannot_run_fails_naming_the_permission(ready: Callable[..., Account]) -> None:
+    # Given credentials without ssm:GetParameter
     account = ready()
     ssm = account.stub("ssm", "get_parameter", region=REGION)
     ssm.add_client_error("get_parameter", "AccessDeniedException", "not authorized", 400)
-    iam = account.stub("iam", "list_open_id_connect_providers", region=REGION)
-    iam.add_client_error("list_open_id_connect_providers", "AccessDenied", "not authorized", 403)
     # When the preflight runs
     code, output = _run(account)
-    # Then the required check that could not run fails, naming the permission: the preflight never passes blind
+    # Then the check that could not run fails, naming the permission: the preflight never passes blind
     assert code == 1
     assert "FAIL  Powertools layer: not checked: these credentials may not call ssm:GetParameter" in output
-    # And the optional one warns
-    assert (
-        "WARN  GitHub OIDC provider: not checked: these credentials may not call iam:ListOpenIDConnectProviders"
-        in output
-    )
