@@ -69,17 +69,10 @@ def check_application_stack(context: Context) -> Result:
     name, region = config.stack_name, config.region
     stack = context.stack(name)
     status = stack["StackStatus"] if stack else "DELETE_COMPLETE"
-    # REVIEW_IN_PROGRESS: a change set created but never executed; the stack has no resources, cdk treats it as new.
-    if status in ("DELETE_COMPLETE", "REVIEW_IN_PROGRESS"):
+    # REVIEW_IN_PROGRESS: a change set never executed; ROLLBACK_COMPLETE: a failed first create, which cdk deploy
+    # deletes. Either way the deploy creates the stack anew.
+    if status in ("DELETE_COMPLETE", "REVIEW_IN_PROGRESS", "ROLLBACK_COMPLETE"):
         return Result(Status.PASS, f"{name} does not exist yet in {region}: first deploy")
-    if status == "ROLLBACK_COMPLETE":
-        return Result(
-            Status.WARN,
-            f"{name} is {status}: its first create failed",
-            f"aws cloudformation delete-stack --region {region} --stack-name {name}   # optional: cdk deploy does it",
-            "cdk deploy deletes such a stack and creates it again; resources the failed create retained stay "
-            "(docs/deploy.md, 'Keeping the count', says how to adopt a retained table)",
-        )
     if status.endswith("_IN_PROGRESS"):
         return Result(
             Status.FAIL,

@@ -14,8 +14,6 @@ from tools.preflight.core import Check, Context, Result, Status, unless_missing
 # NOTE: Lambda refuses a reservation that leaves the account fewer than this many unreserved executions.
 # https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
 MIN_UNRESERVED: Final = 10
-CONCURRENCY_QUOTA_CODE: Final = "L-B99A9384"
-"""Service Quotas' code of Lambda's "Concurrent executions"."""
 
 
 def _stack_reservations(context: Context) -> int:
@@ -46,8 +44,9 @@ def check_concurrency(context: Context) -> Result:
             f"reserving {reserve} would leave {left} of the account's {limit} unreserved; Lambda refuses fewer "
             f"than {MIN_UNRESERVED}",
             "set counter_reserved_concurrency to null in cdk.json (the stage throttle caps cost)",
+            # L-B99A9384: Service Quotas' code of Lambda's "Concurrent executions".
             "or ask for a higher quota: aws service-quotas request-service-quota-increase --region "
-            f"{context.config.region} --service-code lambda --quota-code {CONCURRENCY_QUOTA_CODE} --desired-value 1000",
+            f"{context.config.region} --service-code lambda --quota-code L-B99A9384 --desired-value 1000",
         )
     return Result(
         Status.PASS, f"reserving {reserve} leaves {left} of {limit} unreserved (Lambda needs {MIN_UNRESERVED})"
