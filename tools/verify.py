@@ -42,6 +42,7 @@ FOREIGN_ORIGIN: Final = "https://verify.invalid"
 # the kind a foreign page can send without a preflight.
 NOT_A_VISIT_BODY: Final = "make verify: not a visit"
 HTTP_TIMEOUT_SECONDS: Final = (5.0, 10.0)  # connect, read
+HTTP_FIX: Final = "docs/runbook.md; the lines above say what the site or API answered"
 RETRY_INTERVAL_SECONDS: Final = 5.0
 
 
@@ -50,10 +51,6 @@ def _verdict(name: str, problems: Sequence[str] = (), fix: str = "") -> Result:
     if not problems:
         return Result(Status.PASS, title=name)
     return Result(Status.FAIL, fix=fix, details=tuple(problems), title=name)
-
-
-def _http_verdict(name: str, problems: Sequence[str]) -> Result:
-    return _verdict(name, problems, "docs/runbook.md; the lines above say what the site or API answered")
 
 
 @dataclass(frozen=True)
@@ -110,21 +107,11 @@ def read_local_deployment(state_dir: Path, extra: Mapping[str, str]) -> tuple[De
     return Deployment(config, written["outputs"], resources, notifier_user=written["notifier_user"]), clients
 
 
-def _api_id(deployment: Deployment) -> str:
-    ids = deployment.ids(_API_TYPE)
-    if len(ids) != 1:
-        raise LookupError(f"the stack has {len(ids)} HTTP APIs ({_API_TYPE}), expected 1")
-    return ids[0]
-
-
 def check_access_log(deployment: Deployment, clients: Clients) -> Result:
     name = "the API's access log group receives log streams"
     region = deployment.config.region
-    stage = clients("apigatewayv2").get_stage(ApiId=_api_id(deployment), StageName=STAGE_NAME)
-    destination = stage.get("AccessLogSettings", {}).get("DestinationArn", "")
-    if ":log-group:" not in destination:
-        return _verdict(name, ("the stage has no access log destination",), "cdk deploy   # the stack sets it")
-    group = destination.split(":log-group:", 1)[1].removesuffix(":*")
+    stage = clients("apigatewayv2").get_stage(ApiId=deployment.ids(_API_TYPE)[0], StageName=STAGE_NAME)
+    group = stage["AccessLogSettings"]["DestinationArn"].split(":log-group:", 1)[1].removesuffix(":*")
     streams = clients("logs").describe_log_streams(logGroupName=group, limit=1)["logStreams"]
     if streams:
         return _verdict(name)
@@ -170,7 +157,7 @@ def _notifier_policies(deployment: Deployment, clients: Clients) -> tuple[str, l
 
 def check_guard(deployment: Deployment, clients: Clients) -> Result:
     name = "the throttle guard may update the API stage (UpdateStage with the current limits)"
-    api_id = _api_id(deployment)
+    api_id = deployment.ids(_API_TYPE)[0]
     principal, documents = _notifier_policies(deployment, clients)
     if not any(_grants_patch(document, api_id) for document in documents):
         restore = "restart `make dev`" if deployment.notifier_user else "cdk deploy"
@@ -313,7 +300,7 @@ def check_site(session: requests.Session, target: Target) -> Result:
     try:
         response = session.get(target.site_url, timeout=HTTP_TIMEOUT_SECONDS)
     except requests.RequestException as error:
-        return _http_verdict(name, (f"cannot reach the site at {target.site_url}: {_reason(error)}",))
+        return _verdict(name, (f"cannot reach the site at {target.site_url}: {_reason(error)}",), HTTP_FIX)
     problems = []
     if response.status_code != 200:
         problems.append(f"answered {response.status_code}, expected 200")
@@ -322,7 +309,7 @@ def check_site(session: requests.Session, target: Target) -> Result:
     )
     if response.status_code == 200:
         problems += page_api_problems(response.text, target)
-    return _http_verdict(name, problems)
+    return _verdict(name, problems, HTTP_FIX)
 
 
 class _ApiAddresses(HTMLParser):
@@ -353,19 +340,13 @@ def page_api_problems(page: str, target: Target) -> list[str]:
 
 
 def _is_figures(response: requests.Response) -> bool:
-    """The answer of GET /visits (docs/api/openapi.yaml, Figures)."""
-
-    def counts(value: object) -> bool:
-        return isinstance(value, dict) and all(
-            isinstance(value.get(key), int) and not isinstance(value.get(key), bool) and value[key] >= 0
-            for key in ("count", "unique_visitors")
-        )
-
+    """The answer of GET /visits (docs/api/openapi.yaml, Figures): whole numbers, never negative."""
     try:
         body = response.json()
-    except ValueError:
+        figures = (body, body["today"])
+        return all(type(f[key]) is int and f[key] >= 0 for f in figures for key in ("count", "unique_visitors"))
+    except (ValueError, LookupError, TypeError):
         return False
-    return counts(body) and counts(body.get("today"))
 
 
 def check_visits(session: requests.Session, target: Target) -> Result:
@@ -373,9 +354,9 @@ def check_visits(session: requests.Session, target: Target) -> Result:
     try:
         response = session.get(target.visits_url, headers={"Origin": target.site_origin}, timeout=HTTP_TIMEOUT_SECONDS)
     except requests.RequestException as error:
-        return _http_verdict(name, (f"cannot reach the API at {target.visits_url}: {_reason(error)}",))
+        return _verdict(name, (f"cannot reach the API at {target.visits_url}: {_reason(error)}",), HTTP_FIX)
     if response.status_code != 200:
-        return _http_verdict(name, (f"answered {response.status_code}, expected 200: {response.text[:200]!r}",))
+        return _verdict(name, (f"answered {response.status_code}, expected 200: {response.text[:200]!r}",), HTTP_FIX)
     problems = []
     if not _is_figures(response):
         problems.append(
@@ -387,7 +368,7 @@ def check_visits(session: requests.Session, target: Target) -> Result:
         problems.append(
             f"CORS does not allow the site's origin {target.site_origin}: Access-Control-Allow-Origin is {allowed!r}"
         )
-    return _http_verdict(name, problems)
+    return _verdict(name, problems, HTTP_FIX)
 
 
 def check_foreign_preflight(session: requests.Session, target: Target) -> Result:
@@ -400,8 +381,8 @@ def check_foreign_preflight(session: requests.Session, target: Target) -> Result
     try:
         response = session.options(target.visits_url, headers=headers, timeout=HTTP_TIMEOUT_SECONDS)
     except requests.RequestException as error:
-        return _http_verdict(name, (f"cannot reach the API at {target.visits_url}: {_reason(error)}",))
-    return _http_verdict(name, _foreign_origin_allowed(response))
+        return _verdict(name, (f"cannot reach the API at {target.visits_url}: {_reason(error)}",), HTTP_FIX)
+    return _verdict(name, _foreign_origin_allowed(response), HTTP_FIX)
 
 
 def check_foreign_post(session: requests.Session, target: Target) -> Result:
@@ -410,14 +391,14 @@ def check_foreign_post(session: requests.Session, target: Target) -> Result:
     try:
         response = session.post(target.visits_url, data=NOT_A_VISIT_BODY, headers=headers, timeout=HTTP_TIMEOUT_SECONDS)
     except requests.RequestException as error:
-        return _http_verdict(name, (f"cannot reach the API at {target.visits_url}: {_reason(error)}",))
+        return _verdict(name, (f"cannot reach the API at {target.visits_url}: {_reason(error)}",), HTTP_FIX)
     problems = _foreign_origin_allowed(response)
     if response.status_code < 300 or response.status_code >= 500:
         problems.append(
             f"answered {response.status_code} to a body the counter must refuse with 400"
             + (" (a visit may have been recorded)" if response.status_code < 300 else "")
         )
-    return _http_verdict(name, problems)
+    return _verdict(name, problems, HTTP_FIX)
 
 
 HTTP_CHECKS: Final[Sequence[Callable[[requests.Session, Target], Result]]] = (
