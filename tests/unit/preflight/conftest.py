@@ -1,6 +1,6 @@
 """An AWS account on moto for the preflight's checks, with botocore's Stubber only for calls moto lacks
 (Lambda GetAccountSettings, SESv2 GetAccount) or answers it cannot give (stack resources of types its
-CloudFormation does not create: AWS::SES::EmailIdentity, AWS::IAM::OIDCProvider)."""
+CloudFormation does not create, such as AWS::SES::EmailIdentity)."""
 
 from __future__ import annotations
 
