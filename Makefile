@@ -57,7 +57,7 @@ preflight: setup
 	$(BIN)/python -m tools.preflight $(ARGS)
 
 ## verify: after a deploy, with the owner's credentials: the deployed stack works as a whole, a fix printed for each
-##         failure (docs/deploy.md, "Did it work?"); ARGS=--stack-outputs cdk-outputs.json reads the deploy's outputs
+##         failure (docs/deploy.md, "Did it work?"); ARGS=--local checks the running `make dev` instead
 verify: setup
 	$(BIN)/python -m tools.verify $(ARGS)
 

@@ -1,6 +1,6 @@
 """`python -m tools.docs_gen` rewrites the generated blocks of the docs (tests fail when one is stale): the config
-tables, the "make preflight" section of docs/deploy.md, the alarm table and resource counts (tools/doc_tables.py),
-and docs/cost.md with the README's cost figures (tools/cost/).
+tables, the alarm table and resource counts (tools/doc_tables.py), and docs/cost.md with the README's cost figures
+(tools/cost/).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from infra.config_values import Threshold
 CONFIGURATION_DOC = REPO_ROOT / "docs" / "configuration.md"
 ALERTING_DOC = REPO_ROOT / "docs" / "alerting.md"
 ARCHITECTURE_DOC = REPO_ROOT / "docs" / "architecture.md"
-DEPLOY_DOC = REPO_ROOT / "docs" / "deploy.md"
 COST_DOC = REPO_ROOT / "docs" / "cost.md"
 README = REPO_ROOT / "README.md"
 
@@ -107,11 +106,8 @@ def render_cost_docs() -> dict[Path, str]:
 
 
 def main() -> int:
-    from tools.preflight import docs as preflight_docs
-
     generated = {
         CONFIGURATION_DOC: render(),
-        DEPLOY_DOC: preflight_docs.updated(DEPLOY_DOC.read_text()),
         **render_stack_docs(),
         **render_cost_docs(),
     }

@@ -1,13 +1,12 @@
 """`make verify`: after a deploy, checks that the deployed stack works as a whole and prints the fix for each failure
 (docs/deploy.md, "Did it work?"); `--local` checks the running `make dev` instead. It never records a visit.
-Exit status: 0 when every check passed, 1 when one failed, 2 when the config is invalid or the stack unreadable.
-"""
+Exit status: 0 when every check passed, 1 when one failed, 2 when the config is invalid or the stack unreadable."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
-import os
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -30,17 +29,7 @@ from functions.probe.expectations import origin_of, security_header_problems
 from infra.config import ConfigError, DeploymentConfig, app_context, load_config, overrides_from_context
 from infra.guard import GUARD_STAGE_ACTIONS
 from tools.preflight.core import Clients as AwsClients
-from tools.preflight.core import (
-    Outcome,
-    Result,
-    Status,
-    context_values,
-    could_not_run,
-    exit_status,
-    format_result,
-    report,
-)
-from tools.preflight.runner import lookup_role_arn, qualifier_of
+from tools.preflight.core import Result, Status, context_values, could_not_run, exit_status, report
 
 EXIT_USAGE: Final = 2
 STAGE_NAME: Final = "$default"
@@ -53,18 +42,15 @@ FOREIGN_ORIGIN: Final = "https://verify.invalid"
 # the kind a foreign page can send without a preflight.
 NOT_A_VISIT_BODY: Final = "make verify: not a visit"
 HTTP_TIMEOUT_SECONDS: Final = (5.0, 10.0)  # connect, read
+HTTP_FIX: Final = "docs/runbook.md; the lines above say what the site or API answered"
 RETRY_INTERVAL_SECONDS: Final = 5.0
 
 
 def _verdict(name: str, problems: Sequence[str] = (), fix: str = "") -> Result:
     """One line of `make verify`: a pass without problems, else a failure listing them, with their fix."""
     if not problems:
-        return Result(name, Outcome(Status.PASS, ""))
-    return Result(name, Outcome(Status.FAIL, "", fix, details=tuple(problems)))
-
-
-def _http_verdict(name: str, problems: Sequence[str]) -> Result:
-    return _verdict(name, problems, "docs/runbook.md; the lines above say what the site or API answered")
+        return Result(Status.PASS, title=name)
+    return Result(Status.FAIL, fix=fix, details=tuple(problems), title=name)
 
 
 @dataclass(frozen=True)
@@ -88,31 +74,17 @@ Clients = Callable[[str], Any]
 """service → boto3 client in the deploy region (boto3's credential chain; AWS_ENDPOINT_URL applies)."""
 
 
-def read_deployment(
-    config: DeploymentConfig, clients: Clients, outputs_file: Path | None = None, *, read_only: bool = False
-) -> Deployment:
-    """The stack's outputs (from `outputs_file`, else DescribeStacks) and resources (ListStackResources)."""
+def read_deployment(config: DeploymentConfig, clients: Clients, *, read_only: bool = False) -> Deployment:
+    """The stack's outputs (DescribeStacks) and resources (ListStackResources)."""
     cloudformation = clients("cloudformation")
-    if outputs_file is not None:
-        outputs = outputs_from_file(outputs_file, config.stack_name)
-    else:
-        stack = cloudformation.describe_stacks(StackName=config.stack_name)["Stacks"][0]
-        outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    stack = cloudformation.describe_stacks(StackName=config.stack_name)["Stacks"][0]
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
     resources: dict[str, list[str]] = {}
     for page in cloudformation.get_paginator("list_stack_resources").paginate(StackName=config.stack_name):
         for summary in page["StackResourceSummaries"]:
             if summary.get("PhysicalResourceId"):
                 resources.setdefault(summary["ResourceType"], []).append(summary["PhysicalResourceId"])
     return Deployment(config, outputs, {kind: tuple(ids) for kind, ids in resources.items()}, read_only)
-
-
-def outputs_from_file(path: Path, stack_name: str) -> dict[str, str]:
-    """The stack's outputs in a `cdk deploy --outputs-file` file ({stack: {output: value}})."""
-    try:
-        outputs = json.loads(path.read_text())[stack_name]
-        return {str(key): str(value) for key, value in outputs.items()}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
-        raise ValueError(f"cannot read the outputs of {stack_name} from {path}: {error!r}") from error
 
 
 def read_local_deployment(state_dir: Path, extra: Mapping[str, str]) -> tuple[Deployment, Clients]:
@@ -135,21 +107,11 @@ def read_local_deployment(state_dir: Path, extra: Mapping[str, str]) -> tuple[De
     return Deployment(config, written["outputs"], resources, notifier_user=written["notifier_user"]), clients
 
 
-def _api_id(deployment: Deployment) -> str:
-    ids = deployment.ids(_API_TYPE)
-    if len(ids) != 1:
-        raise LookupError(f"the stack has {len(ids)} HTTP APIs ({_API_TYPE}), expected 1")
-    return ids[0]
-
-
 def check_access_log(deployment: Deployment, clients: Clients) -> Result:
     name = "the API's access log group receives log streams"
     region = deployment.config.region
-    stage = clients("apigatewayv2").get_stage(ApiId=_api_id(deployment), StageName=STAGE_NAME)
-    destination = stage.get("AccessLogSettings", {}).get("DestinationArn", "")
-    if ":log-group:" not in destination:
-        return _verdict(name, ("the stage has no access log destination",), "cdk deploy   # the stack sets it")
-    group = destination.split(":log-group:", 1)[1].removesuffix(":*")
+    stage = clients("apigatewayv2").get_stage(ApiId=deployment.ids(_API_TYPE)[0], StageName=STAGE_NAME)
+    group = stage["AccessLogSettings"]["DestinationArn"].split(":log-group:", 1)[1].removesuffix(":*")
     streams = clients("logs").describe_log_streams(logGroupName=group, limit=1)["logStreams"]
     if streams:
         return _verdict(name)
@@ -195,9 +157,7 @@ def _notifier_policies(deployment: Deployment, clients: Clients) -> tuple[str, l
 
 def check_guard(deployment: Deployment, clients: Clients) -> Result:
     name = "the throttle guard may update the API stage (UpdateStage with the current limits)"
-    api_id = _api_id(deployment)
-    if not deployment.outputs.get(catalog.NOTIFIER_FUNCTION_OUTPUT):
-        return _verdict(name, (f"no {catalog.NOTIFIER_FUNCTION_OUTPUT} output",), "cdk deploy")
+    api_id = deployment.ids(_API_TYPE)[0]
     principal, documents = _notifier_policies(deployment, clients)
     if not any(_grants_patch(document, api_id) for document in documents):
         restore = "restart `make dev`" if deployment.notifier_user else "cdk deploy"
@@ -251,15 +211,10 @@ def check_sender(deployment: Deployment, clients: Clients) -> Result:
 
 
 def check_subscription(deployment: Deployment, clients: Clients) -> Result:
-    topic = deployment.outputs.get(catalog.ALERTING_HEALTH_TOPIC_OUTPUT, "")
     name = "the alerting-health email subscription is confirmed"
-    if not topic:
-        return _verdict(name, (f"no {catalog.ALERTING_HEALTH_TOPIC_OUTPUT} output",), "cdk deploy")
+    topic = deployment.outputs[catalog.ALERTING_HEALTH_TOPIC_OUTPUT]
     subscriptions = clients("sns").list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
-    emails = [s for s in subscriptions if s["Protocol"] == "email"]
-    pending = [s["Endpoint"] for s in emails if s["SubscriptionArn"] == "PendingConfirmation"]
-    if not emails:
-        return _verdict(name, (f"{topic} has no email subscription",), "cdk deploy")
+    pending = [s["Endpoint"] for s in subscriptions if s["SubscriptionArn"] == "PendingConfirmation"]
     if not pending:
         return _verdict(name)
     return _verdict(
@@ -313,7 +268,7 @@ def _run_aws_check(check: Callable[[Deployment, Clients], Result], deployment: D
         return check(deployment, clients)
     except (ClientError, BotoCoreError, LookupError) as error:
         fix = "run `make verify` with the owner's (administrator) credentials of the deploy account"
-        return Result(_title(check), could_not_run(error, fix=fix))
+        return dataclasses.replace(could_not_run(error, fix=fix), title=_title(check))
 
 
 @dataclass(frozen=True)
@@ -345,7 +300,7 @@ def check_site(session: requests.Session, target: Target) -> Result:
     try:
         response = session.get(target.site_url, timeout=HTTP_TIMEOUT_SECONDS)
     except requests.RequestException as error:
-        return _http_verdict(name, (f"cannot reach the site at {target.site_url}: {_reason(error)}",))
+        return _verdict(name, (f"cannot reach the site at {target.site_url}: {_reason(error)}",), HTTP_FIX)
     problems = []
     if response.status_code != 200:
         problems.append(f"answered {response.status_code}, expected 200")
@@ -354,7 +309,7 @@ def check_site(session: requests.Session, target: Target) -> Result:
     )
     if response.status_code == 200:
         problems += page_api_problems(response.text, target)
-    return _http_verdict(name, problems)
+    return _verdict(name, problems, HTTP_FIX)
 
 
 class _ApiAddresses(HTMLParser):
@@ -385,19 +340,13 @@ def page_api_problems(page: str, target: Target) -> list[str]:
 
 
 def _is_figures(response: requests.Response) -> bool:
-    """The answer of GET /visits (docs/api/openapi.yaml, Figures)."""
-
-    def counts(value: object) -> bool:
-        return isinstance(value, dict) and all(
-            isinstance(value.get(key), int) and not isinstance(value.get(key), bool) and value[key] >= 0
-            for key in ("count", "unique_visitors")
-        )
-
+    """The answer of GET /visits (docs/api/openapi.yaml, Figures): whole numbers, never negative."""
     try:
         body = response.json()
-    except ValueError:
+        figures = (body, body["today"])
+        return all(type(f[key]) is int and f[key] >= 0 for f in figures for key in ("count", "unique_visitors"))
+    except (ValueError, LookupError, TypeError):
         return False
-    return counts(body) and counts(body.get("today"))
 
 
 def check_visits(session: requests.Session, target: Target) -> Result:
@@ -405,9 +354,9 @@ def check_visits(session: requests.Session, target: Target) -> Result:
     try:
         response = session.get(target.visits_url, headers={"Origin": target.site_origin}, timeout=HTTP_TIMEOUT_SECONDS)
     except requests.RequestException as error:
-        return _http_verdict(name, (f"cannot reach the API at {target.visits_url}: {_reason(error)}",))
+        return _verdict(name, (f"cannot reach the API at {target.visits_url}: {_reason(error)}",), HTTP_FIX)
     if response.status_code != 200:
-        return _http_verdict(name, (f"answered {response.status_code}, expected 200: {response.text[:200]!r}",))
+        return _verdict(name, (f"answered {response.status_code}, expected 200: {response.text[:200]!r}",), HTTP_FIX)
     problems = []
     if not _is_figures(response):
         problems.append(
@@ -419,7 +368,7 @@ def check_visits(session: requests.Session, target: Target) -> Result:
         problems.append(
             f"CORS does not allow the site's origin {target.site_origin}: Access-Control-Allow-Origin is {allowed!r}"
         )
-    return _http_verdict(name, problems)
+    return _verdict(name, problems, HTTP_FIX)
 
 
 def check_foreign_preflight(session: requests.Session, target: Target) -> Result:
@@ -432,8 +381,8 @@ def check_foreign_preflight(session: requests.Session, target: Target) -> Result
     try:
         response = session.options(target.visits_url, headers=headers, timeout=HTTP_TIMEOUT_SECONDS)
     except requests.RequestException as error:
-        return _http_verdict(name, (f"cannot reach the API at {target.visits_url}: {_reason(error)}",))
-    return _http_verdict(name, _foreign_origin_allowed(response))
+        return _verdict(name, (f"cannot reach the API at {target.visits_url}: {_reason(error)}",), HTTP_FIX)
+    return _verdict(name, _foreign_origin_allowed(response), HTTP_FIX)
 
 
 def check_foreign_post(session: requests.Session, target: Target) -> Result:
@@ -442,14 +391,14 @@ def check_foreign_post(session: requests.Session, target: Target) -> Result:
     try:
         response = session.post(target.visits_url, data=NOT_A_VISIT_BODY, headers=headers, timeout=HTTP_TIMEOUT_SECONDS)
     except requests.RequestException as error:
-        return _http_verdict(name, (f"cannot reach the API at {target.visits_url}: {_reason(error)}",))
+        return _verdict(name, (f"cannot reach the API at {target.visits_url}: {_reason(error)}",), HTTP_FIX)
     problems = _foreign_origin_allowed(response)
     if response.status_code < 300 or response.status_code >= 500:
         problems.append(
             f"answered {response.status_code} to a body the counter must refuse with 400"
             + (" (a visit may have been recorded)" if response.status_code < 300 else "")
         )
-    return _http_verdict(name, problems)
+    return _verdict(name, problems, HTTP_FIX)
 
 
 HTTP_CHECKS: Final[Sequence[Callable[[requests.Session, Target], Result]]] = (
@@ -507,8 +456,8 @@ def verify(deployment: Deployment, clients: Clients, retry_seconds: float = 0) -
     results = []
     for check in checks:
         if deployment.notifier_user and check in NOT_LOCAL:
-            skipped = Outcome(Status.SKIP, "", details=(f"not checkable locally: {NOT_LOCAL[check]}",))
-            results.append(Result(_title(check), skipped))
+            skipped = f"not checkable locally: {NOT_LOCAL[check]}"
+            results.append(Result(Status.SKIP, details=(skipped,), title=_title(check)))
         else:
             results.append(_run_aws_check(check, deployment, clients))
     api_url, site_url = (deployment.outputs.get(key) for key in (catalog.API_URL_OUTPUT, catalog.SITE_URL_OUTPUT))
@@ -520,7 +469,6 @@ def verify(deployment: Deployment, clients: Clients, retry_seconds: float = 0) -
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.verify", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--stack-outputs", type=Path, help="`cdk deploy --outputs-file` JSON (default: DescribeStacks)")
     parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE", help="as for cdk")
     parser.add_argument(
         "--lookup-role",
@@ -548,22 +496,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             config = load_config(cdk_context, overrides_from_context(cdk_context))
             aws = AwsClients()
             if arguments.lookup_role:
-                aws = aws.assuming(lookup_role_arn(config, qualifier_of(cdk_context)), config.region)
+                aws = aws.through_lookup_role(config, cdk_context)
             make = partial(aws, region=config.region)
-            deployment = read_deployment(config, make, arguments.stack_outputs, read_only=arguments.lookup_role)
+            deployment = read_deployment(config, make, read_only=arguments.lookup_role)
     except (ConfigError, ValueError, ClientError, BotoCoreError) as error:
         print(f"verify cannot start: {error}", file=sys.stderr)
         return EXIT_USAGE
     config = deployment.config
     where = f"the local system ({arguments.local})" if arguments.local else f"aws://{config.account}/{config.region}"
     print(f"verify of {config.stack_name} in {where}")
-    results = report("verify", verify(deployment, make, arguments.retry_seconds))
-    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary_path:  # the CI run's summary: the failures, each with its fix
-        failures = [format_result(result) for result in results if result.status is Status.FAIL]
-        with open(summary_path, "a", encoding="utf-8") as summary:
-            summary.write("### make verify\n\n```\n" + "\n".join(failures or ["every check passed"]) + "\n```\n")
-    return exit_status(results)
+    return exit_status(report("verify", verify(deployment, make, arguments.retry_seconds)))
 
 
 if __name__ == "__main__":

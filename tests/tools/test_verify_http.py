@@ -10,12 +10,10 @@ page naming the API, as the deploy publishes them, and knobs break either.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -216,18 +214,6 @@ def test_http_checks_passes_against_a_working_deployment(deployment: LocalDeploy
     assert "FAIL" not in output
 
 
-def test_the_outputs_of_the_stack_are_read_from_cdk_deploy_outputs(tmp_path: Path) -> None:
-    # Given the file `cdk deploy --outputs-file` writes, with another stack beside the app's
-    outputs = tmp_path / "cdk-outputs.json"
-    app = {catalog.API_URL_OUTPUT: "https://api.example/", catalog.SITE_URL_OUTPUT: "https://site.example/"}
-    outputs.write_text(json.dumps({"ResumeBackend-GitHubDeploy": {"DeployRoleArn": "arn"}, "ResumeBackend": app}))
-    # When verify reads the app's stack from it
-    # Then it has the app's outputs, and another stack name is an error naming the file
-    assert verify.outputs_from_file(outputs, "ResumeBackend") == app
-    with pytest.raises(ValueError, match=f"cannot read the outputs of Other from {outputs}"):
-        verify.outputs_from_file(outputs, "Other")
-
-
 def test_http_checks_never_records_a_visit(deployment: LocalDeployment) -> None:
     # Given the count before
     before = requests.get(f"{deployment.api_url}visits", timeout=5).json()["count"]
@@ -320,7 +306,7 @@ def test_http_checks_fails_when_the_page_names_no_api(deployment: LocalDeploymen
     # When the HTTP checks run
     results = verify.run_http_checks(verify.Target(deployment.api_url, deployment.site_url))
     # Then exactly the site check fails, saying why the counter would show its placeholder
-    assert [result.outcome.details for result in results if result.status is Status.FAIL] == [
+    assert [result.details for result in results if result.status is Status.FAIL] == [
         (f'the page names no API: expected one <meta name="{API_META_NAME}"> with a URL, found 0',)
     ]
 
@@ -386,7 +372,7 @@ def test_retries_until_a_fresh_deployment_answers(deployment: LocalDeployment) -
         verify.Target(deployment.api_url, deployment.site_url), retry_seconds=60, sleep=clock.sleep, clock=clock
     )
     # Then it passes on the third attempt, two retry intervals later
-    assert [result.outcome.details for result in results if result.status is Status.FAIL] == []
+    assert [result.details for result in results if result.status is Status.FAIL] == []
     assert deployment.knobs.site_page_requests == 3
     assert clock.now == 2 * verify.RETRY_INTERVAL_SECONDS
 
@@ -406,17 +392,14 @@ def test_gives_up_when_the_retry_time_runs_out(deployment: LocalDeployment) -> N
     assert clock.now == 2 * verify.RETRY_INTERVAL_SECONDS
 
 
-def test_the_stack_outputs_name_the_api_and_site_verify_checks(tmp_path: Path) -> None:
-    # Given the file `cdk deploy --outputs-file` writes for the synthesized stack (values as the local names)
+def test_the_stack_outputs_name_the_api_and_site_verify_checks() -> None:
+    # Given the synthesized stack's outputs (values as the local names)
     template = LocalTemplate(default_template())
     values = {
         output_id: template.resolve(output["Value"]) for output_id, output in template.template["Outputs"].items()
     }
-    outputs = tmp_path / "cdk-outputs.json"
-    outputs.write_text(json.dumps({"ResumeBackend": values}))
-    # When verify reads its targets from it
-    read = verify.outputs_from_file(outputs, "ResumeBackend")
-    target = verify.Target(read[catalog.API_URL_OUTPUT], read[catalog.SITE_URL_OUTPUT])
+    # When verify takes its targets from them
+    target = verify.Target(values[catalog.API_URL_OUTPUT], values[catalog.SITE_URL_OUTPUT])
     # Then it checks the stack's own HTTP API and its own site
     (api_id,) = template.of_type("AWS::ApiGatewayV2::Api")
     assert target.api_url.startswith(f"https://{api_id}.execute-api.")

@@ -1,16 +1,16 @@
-"""`make preflight`: `python -m tools.preflight [-c KEY=VALUE ...] [--assembly DIR] [--lookup-role]`."""
+"""`make preflight`: `python -m tools.preflight [-c KEY=VALUE ...] [--lookup-role]`."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Sequence
-from pathlib import Path
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from infra.config import ConfigError, app_context, load_config, overrides_from_context
-from tools.preflight.account import requirement_from_assembly
-from tools.preflight.core import Clients, Context, context_values
-from tools.preflight.runner import CHECKS, qualifier_of, run, synthesized_requirement, with_lookup_role
+from tools.preflight.core import Clients, Context, Result, Status, context_values, error_summary, format_result
+from tools.preflight.runner import run
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -20,7 +20,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         "(docs/deploy.md, 'make preflight'). Exit 1: a check failed; 2: the config is invalid.",
     )
     parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE", help="as for cdk")
-    parser.add_argument("--assembly", type=Path, help="read the bootstrap version the app needs from this assembly")
     parser.add_argument(
         "--lookup-role",
         action="store_true",
@@ -28,17 +27,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     arguments = parser.parse_args(argv)
     try:
-        extra = context_values(arguments.context)
-        cdk_context = app_context(extra)
+        cdk_context = app_context(context_values(arguments.context))
         config = load_config(cdk_context, overrides_from_context(cdk_context))
     except ConfigError as error:
         print(f"config error: {error}", file=sys.stderr)
         return 2
-    assembly = arguments.assembly
-    requirement = (lambda: requirement_from_assembly(assembly)) if assembly else synthesized_requirement(extra)
-    checks = with_lookup_role(CHECKS, qualifier_of(cdk_context)) if arguments.lookup_role else list(CHECKS)
     print(f"preflight of {config.stack_name} in aws://{config.account}/{config.region} (read-only)")
-    return run(Context(config, Clients(), requirement), checks)
+    clients = Clients()
+    if arguments.lookup_role:
+        try:
+            clients = clients.through_lookup_role(config, cdk_context)
+        except (ClientError, BotoCoreError) as error:
+            message = f"cannot assume the CDK bootstrap lookup role ({error_summary(error)}): not bootstrapped?"
+            fix = f"npx cdk bootstrap aws://{config.account}/{config.region}"
+            print(format_result(Result(Status.FAIL, message, fix, title="lookup role")))
+            return 1
+    return run(Context(config, clients))
 
 
 if __name__ == "__main__":

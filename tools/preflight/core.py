@@ -1,7 +1,5 @@
 """What `make preflight` and `make verify` share: a check's result and its line, the one way a check that could not
-run becomes a failure, the AWS client factory, and the report with its exit status. A preflight check's outcomes are
-`Finding`s it declares, which docs/deploy.md's table is rendered from (tools/preflight/docs.py).
-"""
+run becomes a failure, the AWS client factory, and the report with its exit status."""
 
 from __future__ import annotations
 
@@ -13,10 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any, Final, TypeVar
 
 import boto3
+from aws_cdk import DefaultStackSynthesizer
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from infra.config import ConfigError, DeploymentConfig
+from infra.deploy_role import BOOTSTRAP_QUALIFIER_CONTEXT_KEY
 
 # Error codes AWS answers a call the credentials may not make with (IAM, EC2-style, STS, SNS-style).
 DENIED_CODES: Final = frozenset(
@@ -46,46 +46,16 @@ class Status(enum.Enum):
 
 
 @dataclass(frozen=True)
-class Outcome:
+class Result:
+    """A check's line: its mark, what it found and, unless it passed, the fix (a command or a console step)."""
+
     status: Status
-    message: str
+    message: str = ""
     fix: str = ""
-    """A command to run (or a console step); empty for a pass."""
     note: str = ""
     details: tuple[str, ...] = ()
     """One line each, below the result's line (e.g. every alarm still waiting)."""
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One thing a check can find. `message`, `fix` and `note` are str.format templates of named values
-    (`{region}`); the docs show each value's name in capitals (REGION)."""
-
-    status: Status
-    message: str
-    fix: str = ""
-    note: str = ""
-
-    def __call__(self, *, fix: str | None = None, **values: Any) -> Outcome:
-        """The outcome with these values; `fix` replaces the fix template (e.g. one command per address)."""
-        return Outcome(
-            self.status,
-            self.message.format(**values),
-            self.fix.format(**values) if fix is None else fix,
-            self.note.format(**values),
-        )
-
-
-@dataclass(frozen=True)
-class Result:
-    """A check's line: its title and what it found."""
-
-    title: str
-    outcome: Outcome
-
-    @property
-    def status(self) -> Status:
-        return self.outcome.status
+    title: str = ""
 
 
 class Clients:
@@ -100,19 +70,23 @@ class Clients:
         self._session = session or boto3.Session()
         self._made: dict[tuple[str, str], Any] = dict(overrides or {})
 
-    @property
-    def session_region(self) -> str | None:
-        return self._session.region_name
-
     def __call__(self, service: str, region: str) -> Any:
         key = (service, region)
         if key not in self._made:
             self._made[key] = self._session.client(service, region_name=region, config=CLIENT_CONFIG)  # type: ignore[call-overload]
         return self._made[key]
 
-    def assuming(self, role_arn: str, region: str) -> Clients:
-        """Clients with the credentials of an assumed role (e.g. the CDK bootstrap lookup role)."""
-        answer = self("sts", region).assume_role(RoleArn=role_arn, RoleSessionName="preflight")
+    def through_lookup_role(self, config: DeploymentConfig, cdk_context: Mapping[str, Any]) -> Clients:
+        """Clients with the credentials of the CDK bootstrap lookup role (AWS's ReadOnlyAccess), as `cdk bootstrap`
+        names it: CI's deploy role may assume it, and read nothing itself (infra/deploy_role.py)."""
+        qualifier = cdk_context.get(BOOTSTRAP_QUALIFIER_CONTEXT_KEY) or DefaultStackSynthesizer.DEFAULT_QUALIFIER
+        role_arn = (
+            DefaultStackSynthesizer.DEFAULT_LOOKUP_ROLE_ARN.replace("${AWS::Partition}", "aws")
+            .replace("${AWS::AccountId}", config.account)
+            .replace("${AWS::Region}", config.region)
+            .replace("${Qualifier}", str(qualifier))
+        )
+        answer = self("sts", config.region).assume_role(RoleArn=role_arn, RoleSessionName="preflight")
         credentials = answer["Credentials"]
         session = boto3.Session(
             aws_access_key_id=credentials["AccessKeyId"],
@@ -123,19 +97,10 @@ class Clients:
         return Clients(session)
 
 
-@dataclass(frozen=True)
-class BootstrapRequirement:
-    """What the cloud assembly asks of the bootstrap stack."""
-
-    version: int
-    ssm_parameter: str
-
-
 @dataclass
 class Context:
     config: DeploymentConfig
     clients: Clients
-    bootstrap_requirement: Callable[[], BootstrapRequirement]
     _stacks: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     _resources: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
@@ -148,7 +113,7 @@ class Context:
             try:
                 self._stacks[name] = self.client("cloudformation").describe_stacks(StackName=name)["Stacks"][0]
             except ClientError as error:
-                if not _is_missing_stack(error):
+                if not (error_code(error) == "ValidationError" and "does not exist" in str(error)):
                     raise
                 self._stacks[name] = None
         return self._stacks[name]
@@ -162,10 +127,6 @@ class Context:
                 found = [summary for page in pages for summary in page["StackResourceSummaries"]]
             self._resources[name] = found
         return self._resources[name]
-
-
-def _is_missing_stack(error: ClientError) -> bool:
-    return error.response["Error"]["Code"] == "ValidationError" and "does not exist" in str(error)
 
 
 def error_code(error: ClientError) -> str:
@@ -187,50 +148,38 @@ def unless_missing(call: Callable[[], Answer], *codes: str) -> Answer | None:
 
 @dataclass(frozen=True)
 class Check:
-    """One line of the preflight. `permissions` are the IAM actions its calls need; `findings` what it can say.
-    A check that could not run (a refused call, AWS unreachable) fails, unless it is `optional`: the deploy
-    succeeds whatever it would have found, so it only warns (docs/deploy.md marks it)."""
+    """One line of the preflight; `permissions` are the IAM actions its calls need."""
 
     title: str
-    checks: str
-    run: Callable[[Context], Outcome]
-    findings: tuple[Finding, ...]
+    run: Callable[[Context], Result]
     permissions: tuple[str, ...] = ()
-    optional: bool = False
 
 
-# A check that could not run says nothing about the deploy: it fails (an optional check warns, run_check).
-DENIED: Final = Finding(
-    Status.FAIL,
-    "not checked: these credentials may not call {action}",
-    "grant {action}, or run `make preflight` with credentials that have it",
-)
-UNEXPECTED: Final = Finding(
-    Status.FAIL,
-    "not checked: {error}",
-    "run `make preflight` again; if it persists, see the error (AWS unreachable: the network, AWS_ENDPOINT_URL)",
-)
-
-
-def could_not_run(error: Exception, permissions: Sequence[str] = (), fix: str | None = None) -> Outcome:
+def could_not_run(error: Exception, permissions: Sequence[str] = (), fix: str | None = None) -> Result:
     """A check that could not run fails, never passes blind: a refused call names its IAM action (from
     `permissions`, else the operation), any other error (AWS unreachable included) itself."""
     if isinstance(error, ClientError) and error_code(error) in DENIED_CODES:
         operation = error.operation_name
         action = next((a for a in permissions if a.split(":", 1)[1] == operation), operation)
-        return DENIED(action=action, fix=fix)
-    return UNEXPECTED(error=error_summary(error), fix=fix)
+        return Result(
+            Status.FAIL,
+            f"not checked: these credentials may not call {action}",
+            fix or f"grant {action}, or run `make preflight` with credentials that have it",
+        )
+    return Result(
+        Status.FAIL,
+        f"not checked: {error_summary(error)}",
+        fix
+        or "run `make preflight` again; if it persists, see the error (AWS unreachable: the network, AWS_ENDPOINT_URL)",
+    )
 
 
 def run_check(check: Check, context: Context) -> Result:
-    """Runs one check; an AWS error fails only its own line (an optional check's warns), so the others still run."""
+    """Runs one check; an AWS error fails only its own line, so the others still run."""
     try:
-        return Result(check.title, check.run(context))
+        return dataclasses.replace(check.run(context), title=check.title)
     except (ClientError, BotoCoreError) as error:
-        outcome = could_not_run(error, check.permissions)
-    if check.optional:
-        outcome = dataclasses.replace(outcome, status=Status.WARN)
-    return Result(check.title, outcome)
+        return dataclasses.replace(could_not_run(error, check.permissions), title=check.title)
 
 
 def error_summary(error: Exception, limit: int = 200) -> str:
@@ -244,14 +193,13 @@ def error_summary(error: Exception, limit: int = 200) -> str:
 
 
 def format_result(result: Result) -> str:
-    outcome = result.outcome
-    head = f"{outcome.status.value}  {result.title}"
-    lines = [f"{head}: {outcome.message}" if outcome.message else head]
-    lines += [f"      - {detail}" for detail in outcome.details]
+    head = f"{result.status.value}  {result.title}"
+    lines = [f"{head}: {result.message}" if result.message else head]
+    lines += [f"      - {detail}" for detail in result.details]
     lines += [
-        f"      fix: {line}" if i == 0 else f"           {line}" for i, line in enumerate(outcome.fix.splitlines())
+        f"      fix: {line}" if i == 0 else f"           {line}" for i, line in enumerate(result.fix.splitlines())
     ]
-    lines += [f"      note: {line}" for line in outcome.note.splitlines()]
+    lines += [f"      note: {line}" for line in result.note.splitlines()]
     return "\n".join(lines)
 
 

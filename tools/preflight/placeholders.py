@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Final
 from urllib.parse import urlsplit
 
-from tools.preflight.core import Check, Context, Finding, Outcome, Status
+from tools.preflight.core import Check, Context, Result, Status
 
 PLACEHOLDER_ACCOUNT: Final = "111111111111"
 PLACEHOLDER_REPOSITORY: Final = "your-github-user/resume-backend"
@@ -21,15 +21,6 @@ _FIXES: Final = {
     "site_origins": "set config.site_origins in cdk.json to your site's origin(s), or [] to allow the site alone",
     "site_domain": "set config.site_domain in cdk.json to your domain, or null for the hosting's own address",
 }
-
-NONE_LEFT = Finding(Status.PASS, "no shipped placeholder left in the config")
-PLACEHOLDERS_LEFT = Finding(
-    Status.FAIL,
-    "cdk.json still holds placeholder(s): {keys}",
-    "set each key named to your own value in cdk.json (one line per key, saying how)",
-    "placeholders: account " + PLACEHOLDER_ACCOUNT + ", " + PLACEHOLDER_REPOSITORY + ", any address or origin "
-    "under " + PLACEHOLDER_DOMAIN,
-)
 
 
 def _is_placeholder_host(host: str) -> bool:
@@ -60,19 +51,18 @@ def placeholder_keys(context: Context) -> Iterator[str]:
         yield "site_domain"
 
 
-def check_placeholders(context: Context) -> Outcome:
+def check_placeholders(context: Context) -> Result:
     keys = list(placeholder_keys(context))
     if not keys:
-        return NONE_LEFT()
+        return Result(Status.PASS, "no shipped placeholder left in the config")
     fixes = dict.fromkeys(_FIXES[key.split("[", 1)[0]] for key in keys)
-    return PLACEHOLDERS_LEFT(keys=", ".join(keys), fix="\n".join(fixes))
+    return Result(
+        Status.FAIL,
+        f"cdk.json still holds placeholder(s): {', '.join(keys)}",
+        "\n".join(fixes),
+        f"placeholders: account {PLACEHOLDER_ACCOUNT}, {PLACEHOLDER_REPOSITORY}, any address or origin under "
+        f"{PLACEHOLDER_DOMAIN}",
+    )
 
 
-CHECKS: Final = (
-    Check(
-        "placeholders",
-        "no config value is one cdk.json ships as a stand-in (offline)",
-        check_placeholders,
-        (NONE_LEFT, PLACEHOLDERS_LEFT),
-    ),
-)
+CHECKS: Final = (Check("placeholders", check_placeholders),)

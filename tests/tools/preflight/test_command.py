@@ -1,5 +1,5 @@
-"""`python -m tools.preflight` (what `make preflight` runs) as a whole: the synthesized app's bootstrap requirement,
-a config error, and a run against an empty emulator (moto's server) — no AWS account here."""
+"""`python -m tools.preflight` (what `make preflight` runs) as a whole: a config error, a run against an empty
+emulator (moto's server) and against no AWS at all — no AWS account here."""
 
 from __future__ import annotations
 
@@ -16,13 +16,6 @@ from moto.server import ThreadedMotoServer
 from infra.config import REPO_ROOT
 from tests.unit.preflight.conftest import ACCOUNT, OWNED, REGION
 from tools.preflight.core import Status
-from tools.preflight.runner import synthesized_requirement
-
-
-def test_the_bootstrap_version_comes_from_the_synthesized_app() -> None:
-    requirement = synthesized_requirement({})()
-    assert requirement.version >= 6
-    assert requirement.ssm_parameter == "/cdk-bootstrap/hnb659fds/version"
 
 
 def _preflight(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -84,8 +77,6 @@ def _unreachable_env() -> dict[str, str]:
 
 def test_with_aws_unreachable_it_exits_1_and_says_so() -> None:
     result = _preflight(
-        "--assembly",
-        "no-assembly-needed",
         *(arg for key, value in OWNED.items() for arg in _context(key, value)),
         "-c",
         f"config.account={ACCOUNT}",
@@ -93,9 +84,18 @@ def test_with_aws_unreachable_it_exits_1_and_says_so() -> None:
     )
     output = result.stdout + result.stderr
     assert result.returncode == 1, output
-    assert "FAIL  credentials: cannot reach AWS" in result.stdout
+    assert "FAIL  credentials: not checked: EndpointConnectionError" in result.stdout
+    assert "AWS unreachable: the network, AWS_ENDPOINT_URL" in result.stdout
     assert "0 failed" not in result.stdout
     assert "Traceback" not in output
+
+
+def test_a_lookup_role_that_cannot_be_assumed_fails_with_cdk_bootstrap() -> None:
+    result = _preflight("--lookup-role", "-c", f"config.account={ACCOUNT}", env=_unreachable_env())
+    assert result.returncode == 1
+    assert "FAIL  lookup role: cannot assume the CDK bootstrap lookup role" in result.stdout
+    assert f"fix: npx cdk bootstrap aws://{ACCOUNT}/" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
 
 
 def _context(key: str, value: object) -> tuple[str, str]:
@@ -106,7 +106,7 @@ def test_the_shipped_cdk_json_names_each_placeholder_key_as_a_failure() -> None:
     # Given cdk.json as the repository ships it (and no AWS: the placeholders are read offline)
     config = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]["config"]
     # When the preflight runs
-    result = _preflight("--assembly", "no-assembly-needed", env=_unreachable_env())
+    result = _preflight(env=_unreachable_env())
     # Then one failure names every key that still holds a stand-in, with the fix for each
     assert result.returncode == 1
     line = next(line for line in result.stdout.splitlines() if line.startswith("FAIL  placeholders"))

@@ -1,6 +1,6 @@
 """An AWS account on moto for the preflight's checks, with botocore's Stubber only for calls moto lacks
 (Lambda GetAccountSettings, SESv2 GetAccount) or answers it cannot give (stack resources of types its
-CloudFormation does not create: AWS::SES::EmailIdentity, AWS::IAM::OIDCProvider)."""
+CloudFormation does not create, such as AWS::SES::EmailIdentity)."""
 
 from __future__ import annotations
 
@@ -17,11 +17,10 @@ from moto import mock_aws
 
 from infra.config import DeploymentConfig, app_context, load_config
 from infra.lambda_factory import POWERTOOLS_LAYER_PARAMETER
-from tools.preflight.core import BootstrapRequirement, Check, Clients, Context, Outcome, run_check
+from tools.preflight.core import Check, Clients, Context, Result, run_check
 
 ACCOUNT = "123456789012"  # moto's
 REGION = "eu-west-1"
-REQUIRED = BootstrapRequirement(6, "/cdk-bootstrap/hnb659fds/version")
 LAYER_ARN = f"arn:aws:lambda:{REGION}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:20"
 _MODELS = botocore.session.get_session().get_component("data_loader")
 """botocore's service models, read once: each new session reads them again (about half a second a test)."""
@@ -86,11 +85,11 @@ class Account:
         self.overrides[(service, region)] = partial
         return partial.stubber
 
-    def context(self, config: DeploymentConfig | None = None, requirement: BootstrapRequirement = REQUIRED) -> Context:
-        return Context(config or make_config(), Clients(_session(), overrides=self.overrides), lambda: requirement)
+    def context(self, config: DeploymentConfig | None = None) -> Context:
+        return Context(config or make_config(), Clients(_session(), overrides=self.overrides))
 
-    def run(self, check: Check, config: DeploymentConfig | None = None) -> Outcome:
-        return run_check(check, self.context(config)).outcome
+    def run(self, check: Check, config: DeploymentConfig | None = None) -> Result:
+        return run_check(check, self.context(config))
 
     # --- what a ready account has ---------------------------------------------------------------------
     def create_stack(self, name: str, outputs: dict[str, str] | None = None) -> None:
@@ -109,7 +108,6 @@ class Account:
 
     def bootstrap(self, version: int = 30) -> None:
         self.create_stack("CDKToolkit", {"BootstrapVersion": str(version)})
-        self.client("ssm").put_parameter(Name=REQUIRED.ssm_parameter, Value=str(version), Type="String")
 
     def publish_layer(self, value: str = LAYER_ARN) -> None:
         """AWS's public parameter of the layer; moto refuses `/aws/` names to PutParameter, so it goes in the way
@@ -130,11 +128,9 @@ class Account:
         )
         ssm_backends[ACCOUNT][REGION]._parameters[POWERTOOLS_LAYER_PARAMETER].append(parameter)
 
-    def ses_account(self, *, production: bool, sending: bool = True, calls: int = 2) -> None:
-        """SESv2 GetAccount (moto lacks it), answered `calls` times."""
-        stubber = self.stub("sesv2", "get_account")
-        for _ in range(calls):
-            stubber.add_response("get_account", {"ProductionAccessEnabled": production, "SendingEnabled": sending})
+    def ses_account(self, *, production: bool) -> None:
+        """SESv2 GetAccount (moto lacks it), answered once."""
+        self.stub("sesv2", "get_account").add_response("get_account", {"ProductionAccessEnabled": production})
 
     def identity(self, name: str, *, verified: bool) -> None:
         from moto.ses.models import ses_backends

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.preflight.conftest import ACCOUNT, REGION, REQUIRED, Account, make_config
+from tests.unit.preflight.conftest import ACCOUNT, REGION, Account, make_config
 from tools.preflight import account as checks
-from tools.preflight.core import BootstrapRequirement, Clients, Context, Status, run_check
+from tools.preflight.core import Clients, Context, Status, run_check
 
 CREDENTIALS, BOOTSTRAP, STACK = checks.CHECKS
 
@@ -45,21 +45,11 @@ def test_missing_credentials_fail(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    context = Context(make_config(), Clients(), lambda: REQUIRED)
+    context = Context(make_config(), Clients())
     # Then the check fails naming the problem, without a traceback
-    outcome = run_check(CREDENTIALS, context).outcome
+    outcome = run_check(CREDENTIALS, context)
     assert outcome.status is Status.FAIL
     assert "Unable to locate credentials" in outcome.message
-
-
-def test_another_default_region_is_a_warning_naming_the_deploy_region(
-    account: Account, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-west-2")
-    outcome = account.run(CREDENTIALS)
-    assert outcome.status is Status.WARN
-    assert "us-west-2" in outcome.message
-    assert f"--region {REGION}" in outcome.note
 
 
 def test_no_bootstrap_stack_fails_with_cdk_bootstrap(account: Account) -> None:
@@ -69,24 +59,11 @@ def test_no_bootstrap_stack_fails_with_cdk_bootstrap(account: Account) -> None:
     assert outcome.fix == f"npx cdk bootstrap aws://{ACCOUNT}/{REGION}"
 
 
-def test_a_recent_bootstrap_passes(account: Account) -> None:
+def test_a_bootstrap_stack_passes_with_its_version(account: Account) -> None:
     account.bootstrap(version=30)
     outcome = account.run(BOOTSTRAP)
     assert outcome.status is Status.PASS
-    assert "version 30 (this app needs 6)" in outcome.message
-
-
-def test_an_old_bootstrap_fails_with_cdk_bootstrap(account: Account) -> None:
-    account.bootstrap(version=5)
-    outcome = account.run(BOOTSTRAP)
-    assert outcome.status is Status.FAIL
-    assert "version 5, but this app needs at least 6" in outcome.message
-    assert outcome.fix == f"npx cdk bootstrap aws://{ACCOUNT}/{REGION}"
-
-
-def test_the_stack_output_is_read_when_the_parameter_is_missing(account: Account) -> None:
-    account.create_stack("CDKToolkit", {"BootstrapVersion": "4"})
-    assert "version 4," in account.run(BOOTSTRAP).message
+    assert "version 30" in outcome.message
 
 
 def test_a_broken_bootstrap_stack_fails(account: Account) -> None:
@@ -95,19 +72,6 @@ def test_a_broken_bootstrap_stack_fails(account: Account) -> None:
     outcome = account.run(BOOTSTRAP)
     assert outcome.status is Status.FAIL
     assert "UPDATE_ROLLBACK_FAILED" in outcome.message
-
-
-def test_a_synth_failure_is_reported_on_the_bootstrap_line(account: Account) -> None:
-    account.bootstrap()
-    context = account.context()
-
-    def broken() -> BootstrapRequirement:
-        raise RuntimeError("cdk-nag found something")
-
-    context.bootstrap_requirement = broken
-    outcome = checks.check_bootstrap(context)
-    assert outcome.status is Status.FAIL
-    assert "cdk-nag found something" in outcome.message
 
 
 def test_no_application_stack_is_a_first_deploy(account: Account) -> None:
@@ -122,11 +86,7 @@ def test_no_application_stack_is_a_first_deploy(account: Account) -> None:
         ("CREATE_COMPLETE", Status.PASS, ""),
         ("UPDATE_ROLLBACK_COMPLETE", Status.PASS, ""),
         ("REVIEW_IN_PROGRESS", Status.PASS, ""),
-        (
-            "ROLLBACK_COMPLETE",
-            Status.WARN,
-            "aws cloudformation delete-stack --region eu-west-1 --stack-name ResumeBackend",
-        ),
+        ("ROLLBACK_COMPLETE", Status.PASS, ""),  # a failed first create: cdk deploy replaces it
         ("UPDATE_IN_PROGRESS", Status.FAIL, "aws cloudformation describe-stacks"),
         ("CREATE_IN_PROGRESS", Status.FAIL, "aws cloudformation describe-stacks"),
         ("UPDATE_ROLLBACK_FAILED", Status.FAIL, "aws cloudformation continue-update-rollback --region eu-west-1"),
@@ -145,9 +105,3 @@ def test_the_application_stack_state(account: Account, status: str, mark: Status
     assert outcome.status is mark
     assert status in outcome.message or mark is Status.PASS
     assert outcome.fix.startswith(fix)
-
-
-def test_a_rolled_back_first_create_says_retained_resources_stay(account: Account) -> None:
-    account.create_stack("ResumeBackend")
-    account.set_stack_status("ResumeBackend", "ROLLBACK_COMPLETE")
-    assert "retained stay" in account.run(STACK).note

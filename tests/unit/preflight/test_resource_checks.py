@@ -96,11 +96,6 @@ def test_a_missing_powertools_parameter_fails(account: Account) -> None:
     assert "aws-lambda-powertools" in outcome.fix
 
 
-def test_a_powertools_parameter_that_is_no_layer_arn_fails(account: Account) -> None:
-    account.publish_layer("arn:aws:lambda:eu-west-1:017000801446:PACKAGE_VERSION")
-    assert account.run(LAYER).status is Status.FAIL
-
-
 def test_amplify_in_a_region_it_serves_passes(account: Account) -> None:
     assert account.run(HOSTING).status is Status.PASS
 

@@ -1,4 +1,4 @@
-"""SES: sending state, the sender identity the stack owns, sandbox recipients (moto; Stubber for GetAccount,
+"""SES: the sender identity the stack owns, sandbox recipients (moto; Stubber for GetAccount,
 which moto lacks, and for stack resources of type AWS::SES::EmailIdentity, which moto's CloudFormation skips)."""
 
 from __future__ import annotations
@@ -7,37 +7,9 @@ from tests.unit.preflight.conftest import REGION, Account, make_config
 from tools.preflight import ses as checks
 from tools.preflight.core import Status
 
-SES_ACCOUNT, SENDER, RECIPIENTS = checks.CHECKS
+SENDER, RECIPIENTS = checks.CHECKS
 SENDER_EMAIL = "alerts@example.com"
 OWNER = "owner@example.com"
-
-
-def test_production_access_passes(account: Account) -> None:
-    account.ses_account(production=True, calls=1)
-    outcome = account.run(SES_ACCOUNT)
-    assert outcome.status is Status.PASS
-    assert "production access" in outcome.message
-
-
-def test_the_sandbox_is_named(account: Account) -> None:
-    account.ses_account(production=False, calls=1)
-    outcome = account.run(SES_ACCOUNT)
-    assert outcome.status is Status.PASS
-    assert "sandbox" in outcome.message
-
-
-def test_paused_sending_is_a_warning(account: Account) -> None:
-    account.ses_account(production=True, sending=False, calls=1)
-    outcome = account.run(SES_ACCOUNT)
-    assert outcome.status is Status.WARN
-    assert outcome.fix == f"aws sesv2 put-account-sending-attributes --region {REGION} --sending-enabled"
-
-
-def test_a_refused_get_account_is_a_warning_naming_the_permission(account: Account) -> None:
-    account.stub("sesv2", "get_account").add_client_error("get_account", "AccessDeniedException", "no", 403)
-    outcome = account.run(SES_ACCOUNT)
-    assert outcome.status is Status.WARN
-    assert "ses:GetAccount" in outcome.message
 
 
 def test_no_sender_identity_before_the_first_deploy_passes(account: Account) -> None:
@@ -86,12 +58,12 @@ def test_a_verified_domain_is_no_conflict_and_lets_ses_send(account: Account) ->
 
 
 def test_recipients_need_nothing_with_production_access(account: Account) -> None:
-    account.ses_account(production=True, calls=1)
+    account.ses_account(production=True)
     assert account.run(RECIPIENTS).status is Status.PASS
 
 
 def test_an_unverified_recipient_in_the_sandbox_fails_with_the_create_command(account: Account) -> None:
-    account.ses_account(production=False, calls=1)
+    account.ses_account(production=False)
     outcome = account.run(RECIPIENTS)
     assert outcome.status is Status.FAIL
     assert OWNER in outcome.message
@@ -101,7 +73,7 @@ def test_an_unverified_recipient_in_the_sandbox_fails_with_the_create_command(ac
 
 
 def test_a_recipient_whose_identity_waits_for_its_click_is_told_so(account: Account) -> None:
-    account.ses_account(production=False, calls=1)
+    account.ses_account(production=False)
     account.identity(OWNER, verified=False)
     outcome = account.run(RECIPIENTS)
     assert outcome.status is Status.FAIL
@@ -109,20 +81,20 @@ def test_a_recipient_whose_identity_waits_for_its_click_is_told_so(account: Acco
 
 
 def test_verified_recipients_in_the_sandbox_pass(account: Account) -> None:
-    account.ses_account(production=False, calls=1)
+    account.ses_account(production=False)
     account.identity(OWNER, verified=True)
     assert account.run(RECIPIENTS).status is Status.PASS
 
 
 def test_a_recipient_on_a_verified_domain_passes(account: Account) -> None:
-    account.ses_account(production=False, calls=1)
+    account.ses_account(production=False)
     account.identity("example.com", verified=True)
     assert account.run(RECIPIENTS).status is Status.PASS
 
 
 def test_the_sender_as_recipient_is_never_told_to_create_the_stacks_identity(account: Account) -> None:
     # Given the sandbox, and the sender (whose identity the stack creates) as the only recipient
-    account.ses_account(production=False, calls=1)
+    account.ses_account(production=False)
     outcome = account.run(RECIPIENTS, make_config(alert_recipients=[SENDER_EMAIL]))
     # Then it waits for the link the deploy sends, instead of a hand-made identity that would break the deploy
     assert outcome.status is Status.WARN

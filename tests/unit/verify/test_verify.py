@@ -8,7 +8,6 @@ import io
 import json
 import zipfile
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -161,24 +160,24 @@ def test_the_guards_grant_removed_fails_naming_the_fix(stack: StackOnMoto) -> No
     # When verify runs
     [failed] = _failed(stack.run())
     # Then it names the role, the action and the deploy that restores it
-    assert "may not call apigateway:PATCH" in failed.outcome.details[0]
-    assert failed.outcome.fix.startswith("cdk deploy")
+    assert "may not call apigateway:PATCH" in failed.details[0]
+    assert failed.fix.startswith("cdk deploy")
 
 
 def test_an_unverified_sender_fails_naming_the_fix(stack: StackOnMoto) -> None:
     _expect_noop_update(stack)
     stack.verify_sender(False)
     [failed] = _failed(stack.run())
-    assert f"{SENDER} is not verified" in failed.outcome.details[0]
-    assert f"aws ses verify-email-identity --region {REGION} --email-address {SENDER}" in failed.outcome.fix
+    assert f"{SENDER} is not verified" in failed.details[0]
+    assert f"aws ses verify-email-identity --region {REGION} --email-address {SENDER}" in failed.fix
 
 
 def test_an_access_log_without_streams_fails_with_the_fallback(stack: StackOnMoto) -> None:
     _expect_noop_update(stack)
     stack.client("logs").delete_log_stream(logGroupName=ACCESS_LOG_GROUP, logStreamName="first-request")
     [failed] = _failed(stack.run())
-    assert f"{ACCESS_LOG_GROUP} has no log stream" in failed.outcome.details[0]
-    assert "STANDARD" in failed.outcome.fix
+    assert f"{ACCESS_LOG_GROUP} has no log stream" in failed.details[0]
+    assert "STANDARD" in failed.fix
 
 
 def test_an_alarm_still_in_insufficient_data_says_why(stack: StackOnMoto) -> None:
@@ -187,7 +186,7 @@ def test_an_alarm_still_in_insufficient_data_says_why(stack: StackOnMoto) -> Non
         AlarmName=stack.alarms[0], StateValue="INSUFFICIENT_DATA", StateReason="no datapoints yet"
     )
     [failed] = _failed(stack.run())
-    assert failed.outcome.details == (f"{stack.alarms[0]}: no datapoints yet",)
+    assert failed.details == (f"{stack.alarms[0]}: no datapoints yet",)
 
 
 def test_a_domain_waiting_for_its_dns_records_fails_with_the_records_command(stack: StackOnMoto) -> None:
@@ -208,16 +207,16 @@ def test_a_domain_waiting_for_its_dns_records_fails_with_the_records_command(sta
     # When verify runs
     [failed] = _failed(stack.run(site_domain="rowan.dev"))
     # Then it says the status and how to read the records to add
-    assert "PENDING_VERIFICATION" in failed.outcome.details[0]
-    assert "aws amplify get-domain-association --region" in failed.outcome.fix
+    assert "PENDING_VERIFICATION" in failed.details[0]
+    assert "aws amplify get-domain-association --region" in failed.fix
 
 
 def test_a_check_that_cannot_run_fails(stack: StackOnMoto) -> None:
     stack.stub("sesv2", "get_email_identity").add_client_error("get_email_identity", "AccessDeniedException", "no", 400)
     _expect_noop_update(stack)
     [failed] = _failed(stack.run())
-    assert failed.outcome.message == "not checked: these credentials may not call GetEmailIdentity"
-    assert "with the owner's (administrator) credentials" in failed.outcome.fix
+    assert failed.message == "not checked: these credentials may not call GetEmailIdentity"
+    assert "with the owner's (administrator) credentials" in failed.fix
 
 
 def test_a_stack_without_the_site_and_api_outputs_fails_naming_the_deploy(stack: StackOnMoto) -> None:
@@ -226,11 +225,19 @@ def test_a_stack_without_the_site_and_api_outputs_fails_naming_the_deploy(stack:
     # When verify runs, the HTTP checks included
     [failed] = _failed(verify.verify(stack.deployment(), stack.client))
     # Then one line says which outputs are missing, before any request
-    assert failed.outcome.details == (f"no {catalog.API_URL_OUTPUT} or {catalog.SITE_URL_OUTPUT} output",)
-    assert failed.outcome.fix == "cdk deploy"
+    assert failed.details == (f"no {catalog.API_URL_OUTPUT} or {catalog.SITE_URL_OUTPUT} output",)
+    assert failed.fix == "cdk deploy"
 
 
-def test_an_unreadable_outputs_file_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    missing = tmp_path / "missing.json"
-    assert verify.main(["--stack-outputs", str(missing)]) == verify.EXIT_USAGE
-    assert f"cannot read the outputs of ResumeBackend from {missing}" in capsys.readouterr().err
+def test_the_deployment_is_read_from_the_stack(stack: StackOnMoto) -> None:
+    # Given the deployed stack with an output
+    template = {
+        "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
+        "Outputs": {catalog.API_URL_OUTPUT: {"Value": "https://api.example/"}},
+    }
+    stack.client("cloudformation").create_stack(StackName="ResumeBackend", TemplateBody=json.dumps(template))
+    # When verify reads it
+    deployment = verify.read_deployment(owned_config(), stack.client)
+    # Then it has the stack's outputs and its resources by type
+    assert deployment.outputs == {catalog.API_URL_OUTPUT: "https://api.example/"}
+    assert len(deployment.ids("AWS::SNS::Topic")) == 1
