@@ -177,7 +177,7 @@ class LocalSystem:
         self._servers.append(self._site_server)
 
     def stop_site(self) -> None:
-        """Stops the site server alone (`make drill --scenario site-down`): the probe finds nothing listening."""
+        """Stops the site server alone (the e2e tests' site-down scenario): the probe finds nothing listening."""
         self._site_server.stop_accepting()
         self._servers.remove(self._site_server)
 
