@@ -26,7 +26,7 @@ from functions.common import catalog
 from functions.common.env import required_env
 from functions.common.http import UnconfirmedPostError
 from functions.notifier.channel import Channel, ChannelDeliveryError, ChannelReceipt, Message
-from functions.notifier.sender import EmailChannel, IdentityVerification
+from functions.notifier.sender import EmailChannel
 from functions.notifier.slack import SlackChannel
 from functions.notifier.webhook import WebhookChannel
 
@@ -192,7 +192,7 @@ def configured_channels() -> tuple[Channel, ...]:
         boto3.client("sesv2", config=_SES_CONFIG),
         required_env(catalog.SENDER_EMAIL_ENV),
         recipients,
-        IdentityVerification(boto3.client("ses", config=_SES_CONFIG)),
+        boto3.client("ses", config=_SES_CONFIG),
     )
     configured = [entry.partition("=") for entry in os.environ.get(catalog.ALERT_CHANNELS_ENV, "").split(",")]
     optional = [(name.strip(), parameter.strip()) for name, _, parameter in configured if name]

@@ -13,7 +13,7 @@ from botocore.stub import Stubber
 from functions.common import catalog
 from functions.notifier import app
 from functions.notifier.presentation import MAX_SUBJECT_CHARS, UNREADABLE_SUBJECT
-from functions.notifier.sender import VERIFICATION_MAX_AGE_SECONDS, AlertDeliveryError, IdentityVerification
+from functions.notifier.sender import AlertDeliveryError
 from infra.monitoring.counter import COUNTER_THROTTLES_ALARM, VISIT_STORE_FAILURES_ALARM
 from infra.monitoring.http_api import API_5XX_ALARM, API_P99_LATENCY_ALARM
 from tests.support import alarm_events
@@ -282,25 +282,6 @@ def test_a_verified_domain_verifies_its_addresses(invoke: Invoke, sent_emails: S
     sesv2.create_email_identity(EmailIdentity="example.com")
     invoke(alarm_events.sns_event(alarm_events.metric_alarm(API_5XX)))
     assert set(_only(sent_emails).destinations) == set(RECIPIENTS)
-
-
-def test_the_verification_answer_is_reused_for_a_minute_only() -> None:
-    # Given SES's answer read once at t=0 (botocore's Stubber stands in for SES, each answer used once)
-    client = boto3.client("ses", region_name=REGION)
-    now = [0.0]
-    verification = IdentityVerification(client, clock=lambda: now[0])
-    verified = {"VerificationAttributes": {SENDER: {"VerificationStatus": "Success"}}}
-    pending = {"VerificationAttributes": {SENDER: {"VerificationStatus": "Pending"}}}
-    with Stubber(client) as stub:
-        stub.add_response("get_identity_verification_attributes", pending)
-        stub.add_response("get_identity_verification_attributes", verified)
-        assert verification.verified([SENDER]) == frozenset()
-        # When asked again within the minute, the answer is reused; after it, SES is asked again
-        now[0] = VERIFICATION_MAX_AGE_SECONDS - 1
-        assert verification.verified([SENDER]) == frozenset()
-        now[0] = VERIFICATION_MAX_AGE_SECONDS + 1
-        assert verification.verified([SENDER]) == {SENDER}
-        stub.assert_no_pending_responses()
 
 
 def test_ses_rejection_fails_the_invocation_and_a_retry_sends(invoke: Invoke, sent_emails: SentEmails) -> None:
