@@ -38,17 +38,6 @@ class MetricStat:
 
 
 @dataclass(frozen=True)
-class MetricQuery:
-    """One line of a metric-math alarm: a metric, or an expression over other lines."""
-
-    query_id: str
-    label: str | None
-    expression: str | None
-    metric: MetricStat | None
-    return_data: bool
-
-
-@dataclass(frozen=True)
 class Trigger:
     """What a metric alarm watches and when it fires."""
 
@@ -59,20 +48,7 @@ class Trigger:
     datapoints_to_alarm: int | None
     treat_missing_data: str | None
     metric: MetricStat | None
-    """The watched metric of a single-metric alarm; None for metric math (see queries)."""
-    queries: tuple[MetricQuery, ...] = ()
-
-    @property
-    def watched(self) -> MetricQuery | None:
-        """The metric-math line whose value the alarm compares (the one that returns data)."""
-        returned = [query for query in self.queries if query.return_data]
-        return returned[0] if returned else None
-
-    @property
-    def source_metrics(self) -> tuple[MetricStat, ...]:
-        if self.metric is not None:
-            return (self.metric,)
-        return tuple(query.metric for query in self.queries if query.metric is not None)
+    """The watched metric; None for a metric-math alarm (none in this stack: its reason and figure still show)."""
 
 
 @dataclass(frozen=True)
@@ -233,7 +209,6 @@ def _trigger(value: Any) -> Trigger | None:
             statistic=_statistic(value),
             period_seconds=_whole(value.get("Period")),
         )
-    queries = value.get("Metrics")
     return Trigger(
         comparison_operator=str(value.get("ComparisonOperator", "")),
         threshold=_number(value.get("Threshold")),
@@ -242,28 +217,6 @@ def _trigger(value: Any) -> Trigger | None:
         datapoints_to_alarm=_whole(value.get("DatapointsToAlarm")),
         treat_missing_data=text_or_none(value.get("TreatMissingData")),
         metric=metric,
-        queries=tuple(_query(item) for item in queries if isinstance(item, dict)) if isinstance(queries, list) else (),
-    )
-
-
-def _query(value: dict[str, Any]) -> MetricQuery:
-    stat = value.get("MetricStat")
-    metric = None
-    if isinstance(stat, dict) and isinstance(stat.get("Metric"), dict):
-        definition = stat["Metric"]
-        metric = MetricStat(
-            namespace=str(definition.get("Namespace", "")),
-            name=str(definition.get("MetricName", "")),
-            dimensions=_dimensions(definition.get("Dimensions")),
-            statistic=str(stat.get("Stat", "")),
-            period_seconds=_whole(stat.get("Period")),
-        )
-    return MetricQuery(
-        query_id=str(value.get("Id", "")),
-        label=text_or_none(value.get("Label")),
-        expression=text_or_none(value.get("Expression")),
-        metric=metric,
-        return_data=value.get("ReturnData", True) is not False,
     )
 
 

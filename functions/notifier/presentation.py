@@ -105,7 +105,7 @@ def summary(change: AlarmStateChange) -> str:
     if trigger is None:
         return change.reason.strip().split("\n")[0] or change.new_state.value.replace("_", " ").lower()
     unit = (catalog.alarm_title_and_unit(change.description) or ("", ""))[1]
-    period = trigger.period_seconds or next((m.period_seconds for m in trigger.source_metrics), None)
+    period = trigger.period_seconds
     statistic = trigger.metric.statistic if trigger.metric is not None and unit else ""
     measured = f" {statistic}" if statistic.startswith("p") else ""  # a percentile: `2300 ms p99`
     unit = unit or watched_label(trigger)  # another alarm's: `Latency (p99)`
@@ -148,13 +148,8 @@ def unreadable_facts(notification: RawNotification, problem: str) -> list[tuple[
 
 
 def watched_label(trigger: Trigger) -> str:
-    """The metric (and statistic) or metric-math expression the alarm compares with its threshold."""
-    if trigger.metric is not None:
-        return f"{trigger.metric.name} ({trigger.metric.statistic})"
-    watched = trigger.watched
-    if watched is None:
-        return "the watched value"
-    return watched.label or watched.expression or watched.query_id
+    """The metric (and statistic) the alarm compares with its threshold."""
+    return f"{trigger.metric.name} ({trigger.metric.statistic})" if trigger.metric else "the watched value"
 
 
 def state_tag(change: AlarmStateChange) -> str:
@@ -180,10 +175,8 @@ def alarm_facts(change: AlarmStateChange) -> list[tuple[str, str]]:
     trigger = change.trigger
     if trigger is not None:
         rows.append(("Watches", watched_label(trigger)))
-        for metric in trigger.source_metrics:
-            rows.append(("Metric", _metric(metric)))
-        if trigger.watched is not None and trigger.watched.expression:
-            rows.append(("Expression", trigger.watched.expression))
+        if trigger.metric is not None:
+            rows.append(("Metric", _metric(trigger.metric)))
         rows.append(("Threshold", f"alarms at {_condition(trigger)}{_evaluation(trigger)}"))
         if change.datapoints:
             label = "Value that crossed it" if change.new_state is AlarmState.ALARM else "Latest value"

@@ -53,19 +53,6 @@ def test_statistics_are_named_as_in_alarm_definitions(statistic: str, expected: 
     assert change.trigger.metric.statistic == expected
 
 
-def test_metric_math_alarm_lists_its_queries_and_the_one_it_compares() -> None:
-    change = parse_alarm_message(json.dumps(alarm_events.metric_math_alarm("m")))
-    trigger = change.trigger
-    assert trigger is not None
-    assert trigger.metric is None
-    assert trigger.watched is not None
-    assert trigger.watched.expression == "FILL(throttledGetItem, 0) + FILL(failedGetItem, 0)"
-    assert [(m.name, m.statistic, m.period_seconds) for m in trigger.source_metrics] == [
-        ("ThrottledRequests", "Sum", 300),
-        ("SystemErrors", "Sum", 300),
-    ]
-
-
 def test_composite_alarm_has_its_rule_and_children_by_name() -> None:
     change = parse_alarm_message(json.dumps(alarm_events.composite_alarm("site-down", ["child-a", "child-b"])))
     assert change.is_composite

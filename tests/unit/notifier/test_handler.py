@@ -14,7 +14,7 @@ from functions.common import catalog
 from functions.notifier import app
 from functions.notifier.presentation import MAX_SUBJECT_CHARS, UNREADABLE_SUBJECT
 from functions.notifier.sender import AlertDeliveryError
-from infra.monitoring.counter import COUNTER_THROTTLES_ALARM, VISIT_STORE_FAILURES_ALARM
+from infra.monitoring.counter import COUNTER_THROTTLES_ALARM
 from infra.monitoring.http_api import API_5XX_ALARM, API_P99_LATENCY_ALARM
 from tests.support import alarm_events
 from tests.support.lambda_output import emitted_metrics, log_records
@@ -101,20 +101,6 @@ def test_percentile_alarm_names_the_percentile(invoke: Invoke, sent_emails: Sent
     _links_in_both_parts(sent, f"{RUNBOOK_URL}#{API_P99_LATENCY_ALARM}")
 
 
-def test_metric_math_alarm_shows_the_expression_and_its_metrics(invoke: Invoke, sent_emails: SentEmails) -> None:
-    name = catalog.alarm_name(STACK_NAME, VISIT_STORE_FAILURES_ALARM)
-    invoke(alarm_events.sns_event(alarm_events.metric_math_alarm(name, values=(4.0, 2.0))))
-    sent = _only(sent_emails)
-    # (an alarm without a title of ours: its name, and the expression's label as the unit, cut to fit)
-    assert sent.subject.startswith(f"[ALARM] {name}: 4 Throttled or failed requests on the")
-    assert len(sent.subject) == MAX_SUBJECT_CHARS
-    text = sent.part("plain")
-    assert "Expression: FILL(throttledGetItem, 0) + FILL(failedGetItem, 0)" in text
-    assert "AWS/DynamoDB ThrottledRequests [Operation=GetItem, TableName=ResumeBackend-VisitsTable-XYZ]" in text
-    assert "AWS/DynamoDB SystemErrors" in text
-    _links_in_both_parts(sent, f"{RUNBOOK_URL}#{VISIT_STORE_FAILURES_ALARM}")
-
-
 def test_composite_alarm_names_the_child_that_triggered_it(invoke: Invoke, sent_emails: SentEmails) -> None:
     # Given a composite alarm this stack does not define (the runbook has no section for it)
     children = [API_5XX, catalog.alarm_name(STACK_NAME, COUNTER_THROTTLES_ALARM)]
@@ -138,6 +124,17 @@ def test_an_alarm_named_like_the_stacks_but_not_deployed_by_it_links_the_runbook
     sent = _only(sent_emails)
     _links_in_both_parts(sent, RUNBOOK_URL)
     assert f"{RUNBOOK_URL}#" not in sent.part("plain")
+
+
+def test_a_subject_too_long_for_an_inbox_list_is_cut_to_fit(invoke: Invoke, sent_emails: SentEmails) -> None:
+    # Given an alarm without a title of ours, whose name alone fills an inbox line
+    name = catalog.alarm_name(STACK_NAME, "an-alarm-someone-named-at-length-" * 3)
+    invoke(alarm_events.sns_event(alarm_events.metric_alarm(name=name)))
+    # Then the subject is cut to what an inbox list shows, and says so
+    subject = _only(sent_emails).subject
+    assert len(subject) == MAX_SUBJECT_CHARS
+    assert subject.startswith(f"[ALARM] {name[:40]}")
+    assert subject.endswith("…")
 
 
 @pytest.mark.parametrize(
