@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Final, TypeVar
 
 from aws_lambda_powertools.utilities.data_classes import SNSEvent
@@ -55,11 +55,7 @@ class Alert:
                 return alarm(self.change, self.links)
             except Exception as error:
                 reason = f"the alarm could not be rendered ({type(error).__name__}: {error})"
-        try:
-            return unreadable(self.notification, reason, self.links)
-        except Exception as error:  # the last resort: the message as ASCII escapes, which every channel carries
-            quoted = replace(self.notification, message=ascii(self.notification.message)[:MAX_MESSAGE_CHARS])
-            return unreadable(quoted, f"{reason}; quoted as escapes ({type(error).__name__})", self.links)
+        return unreadable(self.notification, reason, self.links)
 
     def email(self) -> Email:
         return self._render(render_alarm_email, render_unreadable_email)
