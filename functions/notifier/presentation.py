@@ -31,9 +31,6 @@ _COMPARISONS: Final = {
     "GreaterThanOrEqualToThreshold": "≥",
     "LessThanThreshold": "<",
     "LessThanOrEqualToThreshold": "≤",
-    "LessThanLowerOrGreaterThanUpperThreshold": "outside the band",
-    "GreaterThanUpperThreshold": "above the band",
-    "LessThanLowerThreshold": "below the band",
 }
 
 
@@ -98,10 +95,8 @@ def alarm_title(change: AlarmStateChange) -> str:
 
 def summary(change: AlarmStateChange) -> str:
     """The latest figure against the limit, the period in words (`152 requests in 5 min (limit 30)`, `2300 ms p99
-    over 5 min (limit 1500 ms)`), the child that triggered a composite alarm, or the reason's first line."""
+    over 5 min (limit 1500 ms)`), or the reason's first line."""
     trigger = change.trigger
-    if change.is_composite and change.triggering_children and change.new_state is AlarmState.ALARM:
-        return "triggered by " + ", ".join(change.triggering_children)
     if trigger is None:
         return change.reason.strip().split("\n")[0] or change.new_state.value.replace("_", " ").lower()
     unit = (catalog.alarm_title_and_unit(change.description) or ("", ""))[1]
@@ -186,14 +181,7 @@ def alarm_facts(change: AlarmStateChange) -> list[tuple[str, str]]:
             rows.append((label, value))
         if trigger.treat_missing_data:
             rows.append(("Missing data", trigger.treat_missing_data))
-    if change.is_composite:
-        rows.append(("Rule", change.alarm_rule or ""))
-        if change.triggering_children:
-            rows.append(("Triggered by", ", ".join(change.triggering_children)))
-    where = change.region or "unknown region"
-    if change.region_name:
-        where += f" ({change.region_name})"
-    rows.append(("Account / region", f"{change.account_id or 'unknown account'} / {where}"))
+    rows.append(("Account / region", f"{change.account_id or 'unknown account'} / {change.region or 'unknown region'}"))
     return rows
 
 

@@ -54,7 +54,7 @@ FACTS = [
     ("Threshold", "alarms at ≥ 5, in 2 of 3 periods of 5 min"),
     ("Value that crossed it", "7 (datapoints, newest first: 7, 6)"),
     ("Missing data", "notBreaching"),
-    ("Account / region", f"{alarm_events.ACCOUNT_ID} / {REGION} ({alarm_events.REGION_NAME})"),
+    ("Account / region", f"{alarm_events.ACCOUNT_ID} / {REGION}"),
 ]
 
 

@@ -14,7 +14,6 @@ from functions.common import catalog
 from functions.notifier import app
 from functions.notifier.presentation import MAX_SUBJECT_CHARS, UNREADABLE_SUBJECT
 from functions.notifier.sender import AlertDeliveryError
-from infra.monitoring.counter import COUNTER_THROTTLES_ALARM
 from infra.monitoring.http_api import API_5XX_ALARM, API_P99_LATENCY_ALARM
 from tests.support import alarm_events
 from tests.support.lambda_output import emitted_metrics, log_records
@@ -65,7 +64,7 @@ def test_alarm_email_has_subject_recipients_parts_and_links(invoke: Invoke, sent
         assert "≥ 5, in 2 of 3 periods of 5 min" in body
         assert "Value that crossed it" in body
         assert "7 (datapoints, newest first: 7, 6)" in body
-        assert f"{alarm_events.ACCOUNT_ID} / {REGION} ({alarm_events.REGION_NAME})" in body
+        assert f"{alarm_events.ACCOUNT_ID} / {REGION}" in body
         # And what to do, without the title and unit the subject already says
         assert "Check the API logs." in body
         assert "Server errors (5xx answers)." not in body
@@ -99,19 +98,6 @@ def test_percentile_alarm_names_the_percentile(invoke: Invoke, sent_emails: Sent
     sent = _only(sent_emails)
     assert sent.subject == "[ALARM] Slow API: 2300 ms p99 over 5 min (limit 1500 ms)"
     _links_in_both_parts(sent, f"{RUNBOOK_URL}#{API_P99_LATENCY_ALARM}")
-
-
-def test_composite_alarm_names_the_child_that_triggered_it(invoke: Invoke, sent_emails: SentEmails) -> None:
-    # Given a composite alarm this stack does not define (the runbook has no section for it)
-    children = [API_5XX, catalog.alarm_name(STACK_NAME, COUNTER_THROTTLES_ALARM)]
-    invoke(alarm_events.sns_event(alarm_events.composite_alarm("site-down", children)))
-    sent = _only(sent_emails)
-    assert sent.subject == f"[ALARM] site-down: triggered by {API_5XX}"
-    text = sent.part("plain")
-    assert f'Rule: ALARM("{children[0]}") OR ALARM("{children[1]}")' in text
-    # Then its runbook link is the runbook itself, not a section that does not exist
-    _links_in_both_parts(sent, f"{CONSOLE}#alarmsV2:alarm/site-down", DASHBOARD_URL, RUNBOOK_URL)
-    assert f"{RUNBOOK_URL}#" not in text
 
 
 def test_an_alarm_named_like_the_stacks_but_not_deployed_by_it_links_the_runbook_start(
