@@ -1,10 +1,6 @@
-"""Lambda entry point of the alarm notifier: an SNS event from the alarm topic → the alert on every channel
-(email always; Slack and a JSON webhook when `alert_channels` configures them).
-
-One path per message: read the alert (alert.py) → enrich it (steps that own their clients: probe_failure.py,
-guard.py) → keep the inbox quiet (alarm_memory.py: ALARM and the RESOLVED that ends it are sent, nothing else) →
-deliver it on every channel, each at most once and on its own (delivery.py). A failed channel or step
-fails the invocation after the alert went out, so Lambda retries it (docs/alerting.md).
+"""Lambda entry point of the alarm notifier: an SNS event from the alarm topic → the alert on every channel.
+One path per message (docs/alerting.md, "The notifier"): read the alert (alert.py) → enrich it (probe_failure.py,
+guard.py) → keep the inbox quiet (alarm_memory.py) → deliver it on every channel (delivery.py).
 """
 
 from __future__ import annotations

@@ -1,6 +1,5 @@
 """The email channel: a message's email (alert_email.py) sent through SES v2 SendEmail as raw MIME
-(multipart/alternative: text, then HTML), so both parts are in what SES receives and what tests read back.
-The only notifier code that talks to SES; its clients are arguments (tests hand in moto's or a Stubber).
+(multipart/alternative: text, then HTML).
 
 NOTE: a new account's SES is in the sandbox: it sends only from a verified identity to verified recipients
 (address or domain) and refuses anything else, which would fail the invocation into the dead-letter queue.
