@@ -22,8 +22,7 @@ MAX_BODY_BYTES: Final = 512 * 1024
 POST_ATTEMPTS: Final = 2
 """A blip (refused connection, 429, 5xx) is retried once here; a longer outage is left to Lambda's retries."""
 RETRY_DELAY_SECONDS: Final = 1.0
-MAX_RETRY_AFTER_SECONDS: Final = 3.0
-"""A 429's Retry-After is honoured up to this; a longer wait is left to Lambda's retry."""
+"""Slack takes about one message a second; a longer Retry-After is left to Lambda's retries too."""
 LOOPBACK_HOSTS: Final = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
@@ -140,7 +139,7 @@ def post_json(
     sent = {"Content-Type": "application/json; charset=utf-8", **(headers or {})}
     checked_url = check_url(channel, url)
     for attempt in range(1, POST_ATTEMPTS + 1):
-        retry_after: float | None = RETRY_DELAY_SECONDS
+        retry = True
         try:
             answer = request(
                 checked_url,
@@ -160,20 +159,11 @@ def post_json(
             if 200 <= answer.status < 300:
                 return answer
             problem = f"HTTP {answer.status} {_short(answer.body, url)}".rstrip()
-            retry_after = _retry_delay(answer) if answer.status == 429 or answer.status >= 500 else None
-        if retry_after is None or attempt == POST_ATTEMPTS:
+            retry = answer.status == 429 or answer.status >= 500
+        if not retry or attempt == POST_ATTEMPTS:
             break
-        sleep(retry_after)
+        sleep(RETRY_DELAY_SECONDS)
     raise PostError(f"{channel}: {problem} (after {attempt} attempt(s))") from None
-
-
-def _retry_delay(answer: Answer) -> float | None:
-    """Seconds to wait before the retry: Retry-After's when it is a number; None when it asks for too long."""
-    try:
-        seconds = float(answer.header("Retry-After") or RETRY_DELAY_SECONDS)
-    except ValueError:  # an HTTP date: wait the usual delay
-        return RETRY_DELAY_SECONDS
-    return seconds if seconds <= MAX_RETRY_AFTER_SECONDS else None
 
 
 def _short(text: str, url: str) -> str:
