@@ -114,14 +114,12 @@ MAX_VIEWS_PER_NETWORK_ENV: Final = "MAX_VIEWS_PER_NETWORK_PER_DAY"
 ALLOWED_ORIGINS_ENV: Final = "ALLOWED_ORIGINS"
 """Comma-separated origins of the site (the list the API's CORS allows)."""
 
-# Lambda handlers (`module.function`): infra deploys them under these names; the local runtime reads them back
-# from the synthesized template and imports them.
+# Lambda handlers (`module.function`): infra deploys them; the local runtime reads them back from the template.
 COUNTER_HANDLER: Final = "functions.counter.app.lambda_handler"
 NOTIFIER_HANDLER: Final = "functions.notifier.app.lambda_handler"
 DIGEST_HANDLER: Final = "functions.digest.app.lambda_handler"
 
-# The counter API's routes: path → methods. The counter routes on the request's path as it is, so these are
-# exact paths; infra/api.py refuses at synth an API Gateway path template (`{id}`, `{proxy+}`) it cannot serve.
+# The counter API's routes: exact paths (the counter routes on the request's path as it is) → methods.
 VISITS_PATH: Final = "/visits"
 COUNTER_ROUTES: Final[Mapping[str, tuple[str, ...]]] = {VISITS_PATH: ("GET", "POST")}
 
@@ -262,8 +260,7 @@ PROBE_CHECKS: Final = (
 )
 """The only values of the `check` dimension: each is one billed custom metric (only while it fails), so fixed."""
 PROBE_CHECK_LOG_KEY: Final = "probe_check"
-"""The key of the probe's log line for a failed check (the check's name); the notifier and the dashboard find
-failures by it."""
+"""The key of the probe's log line for a failed check (the check's name), by which its failures are found."""
 PROBE_RESPONSE_LOG_KEY: Final = "response_seen"
 """...and what the check saw."""
 PROBE_THROTTLED_LOG_KEY: Final = "probe_throttled"
@@ -273,8 +270,7 @@ SITE_UNAVAILABLE_ALARM: Final = "site-unavailable"
 """Declared by infra/monitoring/probe.py; named here because the notifier enriches its emails."""
 
 
-# --- Throttle guard: while api-request-spike is in ALARM the notifier lowers the API stage's default-route throttle
-# (functions/notifier/guard.py), and puts the configured one back when it is OK again (infra/guard.py) ---
+# --- Throttle guard: the notifier lowers the API stage's throttle while api-request-spike is in ALARM ---
 
 API_REQUEST_SPIKE_ALARM: Final = "api-request-spike"
 """Declared by infra/monitoring/http_api.py; named here because the notifier's guard acts on it."""

@@ -1,7 +1,6 @@
 """HTTP with the standard library: the probe's reads and the notifier's posts to a secret URL (Slack, a webhook).
-
-An error status is an answer like any other; only a request with no answer raises NoAnswerError. `post_json`
-never quotes the URL (whoever holds it can post to the channel) and never resends what may have been taken.
+An error status is an answer like any other; `post_json` never quotes the URL (whoever holds it can post to the
+channel) and never resends what may have been taken.
 """
 
 from __future__ import annotations
@@ -17,8 +16,7 @@ from urllib.parse import urlsplit
 
 TIMEOUT_SECONDS: Final = 5.0
 """Per attempt, for connecting and for each read: the site, Slack and a webhook answer in well under a second."""
-MAX_BODY_BYTES: Final = 512 * 1024
-"""A larger answer is read only this far (a page is a few kB; a webhook's answer a few bytes)."""
+MAX_BODY_BYTES: Final = 512 * 1024  # a page is a few kB, a webhook's answer a few bytes
 POST_ATTEMPTS: Final = 2
 """A blip (refused connection, 429, 5xx) is retried once here; a longer outage is left to Lambda's retries."""
 RETRY_DELAY_SECONDS: Final = 1.0
@@ -31,10 +29,8 @@ class NoAnswerError(Exception):
 
     def __init__(self, url: str, reason: str, detail: str = "", *, maybe_sent: bool = False) -> None:
         super().__init__(f"no answer from {url}: {reason}{detail}"[:300])
-        self.reason = reason
-        """What went wrong, in words that never quote the URL (a secret one stays secret)."""
-        self.maybe_sent = maybe_sent
-        """The request may have reached the server (a timeout): a POST may have been taken."""
+        self.reason = reason  # in words that never quote the URL: a secret one stays secret
+        self.maybe_sent = maybe_sent  # a timeout: the request may have reached the server
 
 
 class PostError(Exception):
@@ -47,11 +43,9 @@ class UnconfirmedPostError(PostError):
 
 @dataclass(frozen=True)
 class Answer:
-    url: str
-    """The URL that answered, after redirects."""
+    url: str  # the URL that answered, after redirects
     status: int
-    headers: Mapping[str, str]
-    """Lower-case header name → value."""
+    headers: Mapping[str, str]  # lower-case name → value
     body: str
 
     def header(self, name: str) -> str | None:
