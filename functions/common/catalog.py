@@ -172,10 +172,6 @@ NOTES_DOWNLOADS_DAY_ATTRIBUTE: Final = "downloads_day"
 NOTES_DOWNLOADS_SEEN_ATTRIBUTE: Final = "downloads_seen"
 NOTES_LAST_NOTE_ATTRIBUTE: Final = "last_note"
 
-# Custom metrics (unit: Count), emitted as EMF by the notifier.
-ALERT_EMAILS_SENT_METRIC: Final = "AlertEmailsSent"
-UNREADABLE_ALERTS_METRIC: Final = "UnreadableAlertsForwarded"
-
 # The idempotency table: Powertools' attribute names, passed to it explicitly so infra, the local table and the
 # Lambda agree (the expiry attribute is the table's TTL attribute).
 IDEMPOTENCY_KEY_ATTRIBUTE: Final = "id"

@@ -126,16 +126,10 @@ class UndeliveredError(ChannelDeliveryError):
 
 
 class Deliveries:
-    """Every configured channel, each delivering a message at most once. `on_delivered` runs inside the
-    idempotent delivery, so a redelivery counts nothing."""
+    """Every configured channel, each delivering a message at most once."""
 
-    def __init__(
-        self,
-        channels: Sequence[Channel],
-        on_delivered: Callable[[Channel, Message, ChannelReceipt], None] | None = None,
-    ) -> None:
+    def __init__(self, channels: Sequence[Channel]) -> None:
         self.channels = tuple(channels)
-        self._on_delivered = on_delivered
         self._once = once_per_delivery(self._deliver_on_channel)
 
     def _deliver_on_channel(
@@ -148,8 +142,6 @@ class Deliveries:
             # (always on) is the backstop should it have been lost (docs/alerting.md).
             logger.warning("unconfirmed delivery, not resent", extra={"channel": channel.name})
             receipt = ChannelReceipt(channel=channel.name, reference=f"unconfirmed: {unconfirmed}"[:120])
-        if self._on_delivered is not None:
-            self._on_delivered(channel, message, receipt)
         logger.info("delivered", extra={"channel": channel.name, "reference": receipt.reference})
         return {"channel": receipt.channel, "reference": receipt.reference}
 

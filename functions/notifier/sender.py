@@ -77,7 +77,7 @@ class EmailChannel:
         email = message.email()
         recipients = self._ready()
         if not recipients:
-            return ChannelReceipt(channel=self.name, reference="not sent: SES identities not verified", sent=False)
+            return ChannelReceipt(channel=self.name, reference="not sent: SES identities not verified")
         mime = EmailMessage(policy=_MIME_POLICY)
         mime["From"] = self.sender
         mime["To"] = ", ".join(recipients)
