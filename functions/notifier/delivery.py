@@ -64,15 +64,6 @@ IDEMPOTENCY_CONFIG: Final = IdempotencyConfig(
 )
 
 
-def idempotency_store() -> DynamoDBPersistenceLayer:
-    return DynamoDBPersistenceLayer(
-        table_name=required_env(catalog.IDEMPOTENCY_TABLE_ENV),
-        key_attr=catalog.IDEMPOTENCY_KEY_ATTRIBUTE,
-        expiry_attr=catalog.IDEMPOTENCY_EXPIRY_ATTRIBUTE,
-        boto3_client=dynamodb_client(),
-    )
-
-
 def dynamodb_client() -> Any:
     return boto3.client("dynamodb", config=_DYNAMODB_AND_SSM_CONFIG)
 
@@ -107,22 +98,22 @@ def put_unless_newer(
 
 def once_per_delivery(function: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
     """`function` behind the idempotency table, keyed on its `delivery` argument ({"sns_message_id", "channel"})."""
-    return cast(
-        Callable[..., dict[str, Any]],
-        idempotent_function(
-            function, data_keyword_argument="delivery", persistence_store=idempotency_store(), config=IDEMPOTENCY_CONFIG
-        ),
+    store = DynamoDBPersistenceLayer(
+        table_name=required_env(catalog.IDEMPOTENCY_TABLE_ENV),
+        key_attr=catalog.IDEMPOTENCY_KEY_ATTRIBUTE,
+        expiry_attr=catalog.IDEMPOTENCY_EXPIRY_ATTRIBUTE,
+        boto3_client=dynamodb_client(),
     )
+    once = idempotent_function(
+        function, data_keyword_argument="delivery", persistence_store=store, config=IDEMPOTENCY_CONFIG
+    )
+    return cast(Callable[..., dict[str, Any]], once)
 
 
 @dataclass(frozen=True)
 class DeliveryOutcome:
     delivered: dict[str, ChannelReceipt]
     failed: dict[str, Exception]
-
-
-class UndeliveredError(ChannelDeliveryError):
-    """More than one channel did not take the message; the text lists each (channel: what it answered)."""
 
 
 class Deliveries:
@@ -170,7 +161,7 @@ def raise_for_failures(outcome: DeliveryOutcome) -> None:
     if len(failures) == 1:
         raise failures[0]
     if failures:
-        raise UndeliveredError("; ".join(f"{type(error).__name__}: {error}" for error in failures))
+        raise ChannelDeliveryError("; ".join(f"{type(error).__name__}: {error}" for error in failures))
 
 
 def configured_channels() -> tuple[Channel, ...]:

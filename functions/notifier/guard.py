@@ -73,10 +73,6 @@ class GuardOutcome:
     superseded: bool = False
     """Nothing was done: a newer state change of the alarm had already set the stage."""
 
-    @property
-    def failed(self) -> bool:
-        return self.error is not None
-
     def as_fact(self) -> tuple[str, str]:
         """The row every channel shows: what the guard did to the stage throttle, or that it failed to."""
         engage = self.action is GuardAction.ENGAGE
@@ -115,12 +111,9 @@ def decide(change: AlarmStateChange, settings: GuardSettings) -> GuardAction | N
     return None
 
 
-# The ledger. Why: the idempotency record stops a redelivered message from acting twice, not one that acts late:
-# an ALARM retried by Lambda (or back from the dead-letter queue) after the alarm's OK must not engage the guard.
-# The ledger keeps the newest StateChangeTime applied, with a conditional write (delivery.put_unless_newer), and
-# refuses an older one.
+# The ledger: the idempotency record stops a redelivered message from acting twice, not one that acts late (an
+# ALARM retried after its OK); docs/alerting.md, "Throttle guard". Its item has no expiry.
 _KEY_PREFIX: Final = "throttle-guard#"
-"""Its item's key in the idempotency table, beside (never equal to) Powertools' hashed keys; it has no expiry."""
 _APPLIED_AT: Final = "applied_state_change_at"
 
 
@@ -240,7 +233,7 @@ class ThrottleGuard:
             outcome = GuardOutcome(action, self._limits(action), f"{type(error).__name__}: {error}")
         change = replace(change, actions_taken=(*change.actions_taken, outcome.as_fact()))
         alert = replace(alert, change=change, reports={**alert.reports, "guard": outcome.as_dict()})
-        if not outcome.failed:
+        if outcome.error is None:
             logger.info("throttle guard applied", extra={"guard": outcome.as_dict()})
             return alert
         logger.error("throttle guard failed", extra={"guard": outcome.as_dict()})
