@@ -61,15 +61,12 @@ class AlertLinks:
 
     @classmethod
     def from_environment(cls) -> AlertLinks:
-        # The function's own region (Lambda sets AWS_DEFAULT_REGION), for console links of a message without an ARN.
-        region = boto3.session.Session().region_name
-        if not region:
-            raise RuntimeError("no AWS region is configured (AWS_DEFAULT_REGION)")
         return cls(
             stack_name=required_env(catalog.STACK_NAME_ENV),
             runbook_url=required_env(catalog.RUNBOOK_URL_ENV),
             alarm_ids=frozenset(required_env(catalog.ALARM_IDS_ENV).split(",")),
-            default_region=region,
+            # The function's own (Lambda sets AWS_REGION), for console links of a message without an ARN.
+            default_region=boto3.session.Session().region_name,
         )
 
 
