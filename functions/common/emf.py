@@ -9,10 +9,8 @@ from functions.common import catalog
 
 def count_by(*, metric: str, service: str, dimension: str, value: str) -> None:
     """One count of `metric` on {service, dimension=value} (value from a fixed set: each is a billed metric).
-
     NOTE: Powertools puts all metrics of one flush under one dimension set, so this datapoint is its own EMF
-    document (single_metric), with the service dimension spelled out.
-    https://docs.powertools.aws.dev/lambda/python/latest/core/metrics/#single-metric
+    document (single_metric). https://docs.powertools.aws.dev/lambda/python/latest/core/metrics/#single-metric
     """
     with single_metric(
         name=metric,

@@ -1,7 +1,6 @@
 """HTTP with the standard library: the probe's reads and the notifier's posts to a secret URL (Slack, a webhook).
-
-An error status is an answer like any other; only a request with no answer raises NoAnswerError. `post_json`
-never quotes the URL (whoever holds it can post to the channel) and never resends what may have been taken.
+An error status is an answer like any other; `post_json` never quotes the URL (whoever holds it can post to the
+channel) and never resends what may have been taken.
 """
 
 from __future__ import annotations
@@ -17,13 +16,11 @@ from urllib.parse import urlsplit
 
 TIMEOUT_SECONDS: Final = 5.0
 """Per attempt, for connecting and for each read: the site, Slack and a webhook answer in well under a second."""
-MAX_BODY_BYTES: Final = 512 * 1024
-"""A larger answer is read only this far (a page is a few kB; a webhook's answer a few bytes)."""
+MAX_BODY_BYTES: Final = 512 * 1024  # a page is a few kB, a webhook's answer a few bytes
 POST_ATTEMPTS: Final = 2
 """A blip (refused connection, 429, 5xx) is retried once here; a longer outage is left to Lambda's retries."""
 RETRY_DELAY_SECONDS: Final = 1.0
-MAX_RETRY_AFTER_SECONDS: Final = 3.0
-"""A 429's Retry-After is honoured up to this; a longer wait is left to Lambda's retry."""
+"""Slack takes about one message a second; a longer Retry-After is left to Lambda's retries too."""
 LOOPBACK_HOSTS: Final = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
@@ -32,10 +29,8 @@ class NoAnswerError(Exception):
 
     def __init__(self, url: str, reason: str, detail: str = "", *, maybe_sent: bool = False) -> None:
         super().__init__(f"no answer from {url}: {reason}{detail}"[:300])
-        self.reason = reason
-        """What went wrong, in words that never quote the URL (a secret one stays secret)."""
-        self.maybe_sent = maybe_sent
-        """The request may have reached the server (a timeout): a POST may have been taken."""
+        self.reason = reason  # in words that never quote the URL: a secret one stays secret
+        self.maybe_sent = maybe_sent  # a timeout: the request may have reached the server
 
 
 class PostError(Exception):
@@ -48,11 +43,9 @@ class UnconfirmedPostError(PostError):
 
 @dataclass(frozen=True)
 class Answer:
-    url: str
-    """The URL that answered, after redirects."""
+    url: str  # the URL that answered, after redirects
     status: int
-    headers: Mapping[str, str]
-    """Lower-case header name → value."""
+    headers: Mapping[str, str]  # lower-case name → value
     body: str
 
     def header(self, name: str) -> str | None:
@@ -140,7 +133,7 @@ def post_json(
     sent = {"Content-Type": "application/json; charset=utf-8", **(headers or {})}
     checked_url = check_url(channel, url)
     for attempt in range(1, POST_ATTEMPTS + 1):
-        retry_after: float | None = RETRY_DELAY_SECONDS
+        retry = True
         try:
             answer = request(
                 checked_url,
@@ -160,20 +153,11 @@ def post_json(
             if 200 <= answer.status < 300:
                 return answer
             problem = f"HTTP {answer.status} {_short(answer.body, url)}".rstrip()
-            retry_after = _retry_delay(answer) if answer.status == 429 or answer.status >= 500 else None
-        if retry_after is None or attempt == POST_ATTEMPTS:
+            retry = answer.status == 429 or answer.status >= 500
+        if not retry or attempt == POST_ATTEMPTS:
             break
-        sleep(retry_after)
+        sleep(RETRY_DELAY_SECONDS)
     raise PostError(f"{channel}: {problem} (after {attempt} attempt(s))") from None
-
-
-def _retry_delay(answer: Answer) -> float | None:
-    """Seconds to wait before the retry: Retry-After's when it is a number; None when it asks for too long."""
-    try:
-        seconds = float(answer.header("Retry-After") or RETRY_DELAY_SECONDS)
-    except ValueError:  # an HTTP date: wait the usual delay
-        return RETRY_DELAY_SECONDS
-    return seconds if seconds <= MAX_RETRY_AFTER_SECONDS else None
 
 
 def _short(text: str, url: str) -> str:

@@ -18,10 +18,8 @@ REFERRER_POLICY: Final = "Referrer-Policy"
 
 
 def content_security_policy(api_origin: str | None) -> str:
-    """The page may load only its own files and call only itself and the API (`https://host`, no path).
-
-    With `api_origin=None` the page may call only itself: the fail-closed policy infra starts from.
-    """
+    """The page may load only its own files and call only itself and the API (`https://host`, no path); with
+    `api_origin=None` only itself: the fail-closed policy infra starts from."""
     connect_sources = "'self'" if api_origin is None else f"'self' {api_origin}"
     return "; ".join(
         [

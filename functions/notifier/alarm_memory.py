@@ -1,11 +1,6 @@
-"""A quiet inbox: the owner hears of an alarm that fires and of the OK that resolves it, nothing else
-(docs/alerting.md, "A quiet inbox"). An OK after INSUFFICIENT_DATA (a new alarm, a deploy) is no news, unless the
-alarm had gone ALARM → INSUFFICIENT_DATA on the way: CloudWatch's message for that last step says only
-OldStateValue INSUFFICIENT_DATA, so the notifier remembers which alarms it told the owner are in ALARM.
-
-One item per alarm on the notifier's idempotency table (key `told-in-alarm#<alarm name>`, no expiry), written on
-ALARM and on the RESOLVED that follows: one write per state change the owner hears of, one read per other OK.
-The write is conditional on StateChangeTime, so an ALARM retried after its OK does not revive it.
+"""A quiet inbox (docs/alerting.md, "A quiet inbox"): the owner hears of an alarm that fires and of the OK that
+resolves it, nothing else. Which alarms the owner was told are in ALARM is one item per alarm on the notifier's
+idempotency table, so an OK after ALARM → INSUFFICIENT_DATA still resolves it.
 """
 
 from __future__ import annotations

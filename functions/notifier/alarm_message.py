@@ -34,18 +34,6 @@ class MetricStat:
     dimensions: tuple[tuple[str, str], ...]
     statistic: str
     """As CloudWatch names it in alarm definitions: Sum, Average, Maximum, p99…"""
-    period_seconds: int | None = None
-
-
-@dataclass(frozen=True)
-class MetricQuery:
-    """One line of a metric-math alarm: a metric, or an expression over other lines."""
-
-    query_id: str
-    label: str | None
-    expression: str | None
-    metric: MetricStat | None
-    return_data: bool
 
 
 @dataclass(frozen=True)
@@ -59,20 +47,7 @@ class Trigger:
     datapoints_to_alarm: int | None
     treat_missing_data: str | None
     metric: MetricStat | None
-    """The watched metric of a single-metric alarm; None for metric math (see queries)."""
-    queries: tuple[MetricQuery, ...] = ()
-
-    @property
-    def watched(self) -> MetricQuery | None:
-        """The metric-math line whose value the alarm compares (the one that returns data)."""
-        returned = [query for query in self.queries if query.return_data]
-        return returned[0] if returned else None
-
-    @property
-    def source_metrics(self) -> tuple[MetricStat, ...]:
-        if self.metric is not None:
-            return (self.metric,)
-        return tuple(query.metric for query in self.queries if query.metric is not None)
+    """The watched metric; None for a metric-math alarm (none in this stack: its reason and figure still show)."""
 
 
 @dataclass(frozen=True)
@@ -86,12 +61,8 @@ class AlarmStateChange:
     account_id: str | None
     region: str | None
     """The region code (eu-west-1), read from the alarm ARN; the message's `Region` is only a display name."""
-    region_name: str | None
     trigger: Trigger | None
-    alarm_rule: str | None
-    """Set for composite alarms only."""
-    triggering_children: tuple[str, ...]
-    """Composite alarms: the names of the child alarms whose change caused this one."""
+    """None for a composite alarm (none in this stack: its reason names the child that changed)."""
     datapoints: tuple[float, ...]
     """The recent values CloudWatch quotes in the reason, most recent first (empty when it quotes none)."""
     actions_taken: tuple[tuple[str, str], ...] = ()
@@ -99,10 +70,6 @@ class AlarmStateChange:
     starts with what was done, before a colon (`engaged: ...`): the subject says `— <label's last word> <that>`."""
     resolves_alarm: bool = False
     """The owner was told this alarm is in ALARM (alarm_memory.py), and this OK ends it."""
-
-    @property
-    def is_composite(self) -> bool:
-        return self.alarm_rule is not None
 
 
 # The reason quotes datapoints as `[7.0 (01/01/24 12:00:00), 6.0 (01/01/24 11:55:00)]`.
@@ -149,7 +116,6 @@ def parse_alarm_message(text: str) -> AlarmStateChange:
     arn = text_or_none(document.get("AlarmArn"))
     arn_match = _ALARM_ARN.match(arn or "")
     reason = text_or_none(document.get("NewStateReason")) or ""
-    children = document.get("TriggeringChildren")
     return AlarmStateChange(
         alarm_name=name,
         new_state=new_state,
@@ -159,10 +125,7 @@ def parse_alarm_message(text: str) -> AlarmStateChange:
         changed_at=_timestamp(document.get("StateChangeTime")),
         account_id=text_or_none(document.get("AWSAccountId")) or (arn_match["account"] if arn_match else None),
         region=arn_match["region"] if arn_match else None,
-        region_name=text_or_none(document.get("Region")),
         trigger=_trigger(document.get("Trigger")),
-        alarm_rule=text_or_none(document.get("AlarmRule")),
-        triggering_children=tuple(_child_name(child) for child in children) if isinstance(children, list) else (),
         datapoints=tuple(float(value) for value in _DATAPOINT.findall(reason)),
     )
 
@@ -231,9 +194,7 @@ def _trigger(value: Any) -> Trigger | None:
             name=value["MetricName"],
             dimensions=_dimensions(value.get("Dimensions")),
             statistic=_statistic(value),
-            period_seconds=_whole(value.get("Period")),
         )
-    queries = value.get("Metrics")
     return Trigger(
         comparison_operator=str(value.get("ComparisonOperator", "")),
         threshold=_number(value.get("Threshold")),
@@ -242,34 +203,4 @@ def _trigger(value: Any) -> Trigger | None:
         datapoints_to_alarm=_whole(value.get("DatapointsToAlarm")),
         treat_missing_data=text_or_none(value.get("TreatMissingData")),
         metric=metric,
-        queries=tuple(_query(item) for item in queries if isinstance(item, dict)) if isinstance(queries, list) else (),
     )
-
-
-def _query(value: dict[str, Any]) -> MetricQuery:
-    stat = value.get("MetricStat")
-    metric = None
-    if isinstance(stat, dict) and isinstance(stat.get("Metric"), dict):
-        definition = stat["Metric"]
-        metric = MetricStat(
-            namespace=str(definition.get("Namespace", "")),
-            name=str(definition.get("MetricName", "")),
-            dimensions=_dimensions(definition.get("Dimensions")),
-            statistic=str(stat.get("Stat", "")),
-            period_seconds=_whole(stat.get("Period")),
-        )
-    return MetricQuery(
-        query_id=str(value.get("Id", "")),
-        label=text_or_none(value.get("Label")),
-        expression=text_or_none(value.get("Expression")),
-        metric=metric,
-        return_data=value.get("ReturnData", True) is not False,
-    )
-
-
-def _child_name(child: Any) -> str:
-    # Each child is `{"Arn": ..., "State": {...}}`; older messages list plain ARNs.
-    arn = child.get("Arn") if isinstance(child, dict) else child
-    text = str(arn)
-    match = _ALARM_ARN.match(text)
-    return match["name"] if match else text

@@ -1,8 +1,7 @@
 """An alert: what was read from one SNS message (the alarm state change, or why it could not be read), its links,
 and how it looks on each channel. An alarm that does not render is forwarded raw, never lost.
-
-The envelope is read with Powertools' SNSEvent. NOTE: Powertools' CloudWatchAlarmEvent is the event of an alarm's
-*Lambda action*, not the JSON an alarm publishes to SNS, so alarm_message.py reads the message itself.
+NOTE: Powertools' CloudWatchAlarmEvent is the event of an alarm's *Lambda action*, not the JSON an alarm publishes
+to SNS, so Powertools' SNSEvent reads the envelope and alarm_message.py the message.
 https://docs.aws.amazon.com/lambda/latest/dg/services-cloudwatch.html
 """
 
@@ -10,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Final, TypeVar
 
 from aws_lambda_powertools.utilities.data_classes import SNSEvent
@@ -55,11 +54,7 @@ class Alert:
                 return alarm(self.change, self.links)
             except Exception as error:
                 reason = f"the alarm could not be rendered ({type(error).__name__}: {error})"
-        try:
-            return unreadable(self.notification, reason, self.links)
-        except Exception as error:  # the last resort: the message as ASCII escapes, which every channel carries
-            quoted = replace(self.notification, message=ascii(self.notification.message)[:MAX_MESSAGE_CHARS])
-            return unreadable(quoted, f"{reason}; quoted as escapes ({type(error).__name__})", self.links)
+        return unreadable(self.notification, reason, self.links)
 
     def email(self) -> Email:
         return self._render(render_alarm_email, render_unreadable_email)
@@ -93,22 +88,16 @@ def read_alert(record: Any, links: AlertLinks) -> Alert:
 
 
 def _notification(record: Any) -> tuple[RawNotification, str | None]:
-    """The SNS envelope of one record and its message id (None for a record not from SNS)."""
+    """The SNS envelope of one record and its message id (None for a record not from SNS). Lambda parsed the event
+    from JSON, so any part of it quotes back as JSON."""
     if not isinstance(record, dict) or not isinstance(record.get("Sns"), dict):
-        try:
-            whole = json.dumps(record, default=str)
-        except (ValueError, RecursionError) as error:
-            whole = f"(an event that cannot be quoted: {type(error).__name__})"
-        message = _forwardable(whole)
+        message = _forwardable(json.dumps(record, default=str))
         return RawNotification(message_id="none", topic_arn=None, subject=None, timestamp=None, message=message), None
     sns = SNSEvent({"Records": [record]}).record.sns
     raw = sns.get("Message")
     message_id = sns.get("MessageId")
     delivery_id = encodable(message_id) if isinstance(message_id, str) and message_id else None
-    try:
-        text = raw if isinstance(raw, str) else json.dumps(raw, default=str)
-    except (ValueError, RecursionError) as error:
-        text = f"(a message that cannot be quoted: {type(error).__name__})"
+    text = raw if isinstance(raw, str) else json.dumps(raw, default=str)
     notification = RawNotification(
         message_id=delivery_id or "none",
         topic_arn=_optional_text(sns.get("TopicArn")),

@@ -1,7 +1,5 @@
 """The email channel's format: subject, plain-text and HTML parts of one alert email, from what every channel
-shows (presentation.py): what changed and why (subject), when, what was measured against what, where, and what to
-do next (links). The HTML helpers serve the weekly digest's email too. (Not named `email.py`: that would read
-like the standard library's `email` package.)
+shows (presentation.py). The HTML helpers serve the weekly digest's email too.
 """
 
 from __future__ import annotations

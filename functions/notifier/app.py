@@ -1,28 +1,21 @@
-"""Lambda entry point of the alarm notifier: an SNS event from the alarm topic → the alert on every channel
-(email always; Slack and a JSON webhook when `alert_channels` configures them).
-
-One path per message: read the alert (alert.py) → enrich it (steps that own their clients: probe_failure.py,
-guard.py) → keep the inbox quiet (alarm_memory.py: ALARM and the RESOLVED that ends it are sent, nothing else) →
-deliver it on every channel, each at most once and on its own (delivery.py). A failed channel or step
-fails the invocation after the alert went out, so Lambda retries it (docs/alerting.md).
+"""Lambda entry point of the alarm notifier: an SNS event from the alarm topic → the alert on every channel.
+One path per message (docs/alerting.md, "The notifier"): read the alert (alert.py) → enrich it (probe_failure.py,
+guard.py) → keep the inbox quiet (alarm_memory.py) → deliver it on every channel (delivery.py).
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools import Logger
 
 from functions.common import catalog
 from functions.common.env import required_env
 from functions.notifier.alarm_memory import AlarmMemory
 from functions.notifier.alert import Alert, alerts_of
-from functions.notifier.channel import Channel, ChannelReceipt, Message
 from functions.notifier.delivery import (
     IDEMPOTENCY_CONFIG,
     Deliveries,
@@ -38,22 +31,9 @@ from functions.notifier.probe_failure import ProbeFailureDetails
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-# NOTE: a message the quiet inbox does not send (a deploy's first OKs) records no metric; Powertools would warn
-# about the empty flush in the log each time. Only that one message is silenced.
-warnings.filterwarnings("ignore", message="No application metrics to publish")
-
 logger = Logger(service=catalog.NOTIFIER_SERVICE)
-metrics = Metrics(namespace=catalog.METRICS_NAMESPACE, service=catalog.NOTIFIER_SERVICE)
 
 Step = Callable[[Alert], Alert]
-
-
-def _count(channel: Channel, message: Message, receipt: ChannelReceipt) -> None:
-    """Runs once per (message, channel) actually delivered: a redelivery counts nothing."""
-    if channel.name == catalog.EMAIL_CHANNEL and receipt.sent and isinstance(message, Alert):
-        metrics.add_metric(name=catalog.ALERT_EMAILS_SENT_METRIC, unit=MetricUnit.Count, value=1)
-        if message.change is None:
-            metrics.add_metric(name=catalog.UNREADABLE_ALERTS_METRIC, unit=MetricUnit.Count, value=1)
 
 
 @dataclass(frozen=True)
@@ -98,9 +78,7 @@ def notifier() -> Notifier:
     """Built once per container on first use, so tests and the local runtime choose the endpoints."""
     steps = [step for step in (ProbeFailureDetails.from_environment(), ThrottleGuard.from_environment()) if step]
     memory = AlarmMemory(dynamodb_client(), table_name=required_env(catalog.IDEMPOTENCY_TABLE_ENV))
-    return Notifier(
-        AlertLinks.from_environment(), steps, Deliveries(configured_channels(), on_delivered=_count), memory
-    )
+    return Notifier(AlertLinks.from_environment(), steps, Deliveries(configured_channels()), memory)
 
 
 def handle(event: dict[str, Any], to: Notifier) -> dict[str, Any]:
@@ -108,7 +86,6 @@ def handle(event: dict[str, Any], to: Notifier) -> dict[str, Any]:
 
 
 @logger.inject_lambda_context(correlation_id_path="Records[0].Sns.MessageId")
-@metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # Lets Powertools expire an in-progress record when this invocation times out, so the retry can deliver.
     IDEMPOTENCY_CONFIG.register_lambda_context(context)

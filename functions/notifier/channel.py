@@ -20,9 +20,8 @@ class ChannelDeliveryError(Exception):
 class ChannelReceipt:
     channel: str
     reference: str
-    """What the channel answered: SES's message id, Slack's `ok`, the webhook's HTTP status."""
-    sent: bool = True
-    """False: the channel chose not to send (email before SES verified the addresses), and the receipt says why."""
+    """What the channel answered: SES's message id, Slack's `ok`, the webhook's HTTP status; or why the channel
+    chose not to send (email before SES verified the addresses)."""
 
 
 class Message(Protocol):

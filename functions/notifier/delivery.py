@@ -26,7 +26,7 @@ from functions.common import catalog
 from functions.common.env import required_env
 from functions.common.http import UnconfirmedPostError
 from functions.notifier.channel import Channel, ChannelDeliveryError, ChannelReceipt, Message
-from functions.notifier.sender import EmailChannel, IdentityVerification
+from functions.notifier.sender import EmailChannel
 from functions.notifier.slack import SlackChannel
 from functions.notifier.webhook import WebhookChannel
 
@@ -64,15 +64,6 @@ IDEMPOTENCY_CONFIG: Final = IdempotencyConfig(
 )
 
 
-def idempotency_store() -> DynamoDBPersistenceLayer:
-    return DynamoDBPersistenceLayer(
-        table_name=required_env(catalog.IDEMPOTENCY_TABLE_ENV),
-        key_attr=catalog.IDEMPOTENCY_KEY_ATTRIBUTE,
-        expiry_attr=catalog.IDEMPOTENCY_EXPIRY_ATTRIBUTE,
-        boto3_client=dynamodb_client(),
-    )
-
-
 def dynamodb_client() -> Any:
     return boto3.client("dynamodb", config=_DYNAMODB_AND_SSM_CONFIG)
 
@@ -107,12 +98,16 @@ def put_unless_newer(
 
 def once_per_delivery(function: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
     """`function` behind the idempotency table, keyed on its `delivery` argument ({"sns_message_id", "channel"})."""
-    return cast(
-        Callable[..., dict[str, Any]],
-        idempotent_function(
-            function, data_keyword_argument="delivery", persistence_store=idempotency_store(), config=IDEMPOTENCY_CONFIG
-        ),
+    store = DynamoDBPersistenceLayer(
+        table_name=required_env(catalog.IDEMPOTENCY_TABLE_ENV),
+        key_attr=catalog.IDEMPOTENCY_KEY_ATTRIBUTE,
+        expiry_attr=catalog.IDEMPOTENCY_EXPIRY_ATTRIBUTE,
+        boto3_client=dynamodb_client(),
     )
+    once = idempotent_function(
+        function, data_keyword_argument="delivery", persistence_store=store, config=IDEMPOTENCY_CONFIG
+    )
+    return cast(Callable[..., dict[str, Any]], once)
 
 
 @dataclass(frozen=True)
@@ -121,21 +116,11 @@ class DeliveryOutcome:
     failed: dict[str, Exception]
 
 
-class UndeliveredError(ChannelDeliveryError):
-    """More than one channel did not take the message; the text lists each (channel: what it answered)."""
-
-
 class Deliveries:
-    """Every configured channel, each delivering a message at most once. `on_delivered` runs inside the
-    idempotent delivery, so a redelivery counts nothing."""
+    """Every configured channel, each delivering a message at most once."""
 
-    def __init__(
-        self,
-        channels: Sequence[Channel],
-        on_delivered: Callable[[Channel, Message, ChannelReceipt], None] | None = None,
-    ) -> None:
+    def __init__(self, channels: Sequence[Channel]) -> None:
         self.channels = tuple(channels)
-        self._on_delivered = on_delivered
         self._once = once_per_delivery(self._deliver_on_channel)
 
     def _deliver_on_channel(
@@ -148,8 +133,6 @@ class Deliveries:
             # (always on) is the backstop should it have been lost (docs/alerting.md).
             logger.warning("unconfirmed delivery, not resent", extra={"channel": channel.name})
             receipt = ChannelReceipt(channel=channel.name, reference=f"unconfirmed: {unconfirmed}"[:120])
-        if self._on_delivered is not None:
-            self._on_delivered(channel, message, receipt)
         logger.info("delivered", extra={"channel": channel.name, "reference": receipt.reference})
         return {"channel": receipt.channel, "reference": receipt.reference}
 
@@ -178,7 +161,7 @@ def raise_for_failures(outcome: DeliveryOutcome) -> None:
     if len(failures) == 1:
         raise failures[0]
     if failures:
-        raise UndeliveredError("; ".join(f"{type(error).__name__}: {error}" for error in failures))
+        raise ChannelDeliveryError("; ".join(f"{type(error).__name__}: {error}" for error in failures))
 
 
 def configured_channels() -> tuple[Channel, ...]:
@@ -192,7 +175,7 @@ def configured_channels() -> tuple[Channel, ...]:
         boto3.client("sesv2", config=_SES_CONFIG),
         required_env(catalog.SENDER_EMAIL_ENV),
         recipients,
-        IdentityVerification(boto3.client("ses", config=_SES_CONFIG)),
+        boto3.client("ses", config=_SES_CONFIG),
     )
     configured = [entry.partition("=") for entry in os.environ.get(catalog.ALERT_CHANNELS_ENV, "").split(",")]
     optional = [(name.strip(), parameter.strip()) for name, _, parameter in configured if name]

@@ -1,11 +1,8 @@
-"""The throttle guard: while the API's request-spike alarm is in ALARM, the API stage's default-route throttle is
-lowered to the guard's limits; when the alarm is OK again, the configured limits are put back. A viral day keeps
-counting up to the stage throttle while the bill stays capped. Its infrastructure is infra/guard.py.
-
-One module for the decision (`decide`, `apply_guard`: absolute limits, so applying twice is applying once), the
-ledger (DynamoDBGuardLedger: a change older than one already applied does nothing), the stage call
-(ApiGatewayStageThrottle) and the step that runs them (ThrottleGuard). A failure is an outcome every channel
-shows; the invocation fails after the alert went out (app.py).
+"""The throttle guard (docs/alerting.md, "Throttle guard"): while the API's request-spike alarm is in ALARM, the API
+stage's default-route throttle is lowered to the guard's limits, and the configured limits are put back on its OK.
+Its infrastructure is infra/guard.py. The decision (`decide`), the ledger (DynamoDBGuardLedger: a change older than
+one already applied does nothing) and the stage call (ApiGatewayStageThrottle: absolute limits, so applying twice is
+applying once) are run by one step, ThrottleGuard.
 """
 
 from __future__ import annotations
@@ -76,10 +73,6 @@ class GuardOutcome:
     superseded: bool = False
     """Nothing was done: a newer state change of the alarm had already set the stage."""
 
-    @property
-    def failed(self) -> bool:
-        return self.error is not None
-
     def as_fact(self) -> tuple[str, str]:
         """The row every channel shows: what the guard did to the stage throttle, or that it failed to."""
         engage = self.action is GuardAction.ENGAGE
@@ -118,31 +111,9 @@ def decide(change: AlarmStateChange, settings: GuardSettings) -> GuardAction | N
     return None
 
 
-def apply_guard(
-    action: GuardAction,
-    settings: GuardSettings,
-    stage: ApiGatewayStageThrottle,
-    *,
-    ledger: DynamoDBGuardLedger | None = None,
-    changed_at: datetime | None = None,
-) -> GuardOutcome:
-    """Sets the action's limits, unless the ledger knows a newer change; any failure is the outcome's error."""
-    limits = settings.guarded if action is GuardAction.ENGAGE else settings.normal
-    try:
-        if ledger is not None and changed_at is not None and not ledger.claim(settings.alarm_name, changed_at):
-            return GuardOutcome(action, limits, superseded=True)
-        stage.set_limits(limits)
-    except Exception as error:  # GuardError from the adapter, or anything unexpected: the alert says so
-        return GuardOutcome(action, limits, f"{type(error).__name__}: {error}")
-    return GuardOutcome(action, limits)
-
-
-# The ledger. Why: the idempotency record stops a redelivered message from acting twice, not one that acts late:
-# an ALARM retried by Lambda (or back from the dead-letter queue) after the alarm's OK must not engage the guard.
-# The ledger keeps the newest StateChangeTime applied, with a conditional write (delivery.put_unless_newer), and
-# refuses an older one.
+# The ledger: the idempotency record stops a redelivered message from acting twice, not one that acts late (an
+# ALARM retried after its OK); docs/alerting.md, "Throttle guard". Its item has no expiry.
 _KEY_PREFIX: Final = "throttle-guard#"
-"""Its item's key in the idempotency table, beside (never equal to) Powertools' hashed keys; it has no expiry."""
 _APPLIED_AT: Final = "applied_state_change_at"
 
 
@@ -155,8 +126,6 @@ class DynamoDBGuardLedger:
 
     def claim(self, alarm_name: str, changed_at: datetime) -> bool:
         """Records this change as the newest applied one; False (and nothing written) when a newer one was."""
-        if changed_at.tzinfo is None:
-            raise GuardError("the alarm's state change time has no time zone")
         try:
             return put_unless_newer(
                 self._client, self._table_name, _KEY_PREFIX + alarm_name, _APPLIED_AT, changed_at, {}
@@ -205,12 +174,6 @@ class ApiGatewayStageThrottle:
             raise GuardError(f"UpdateStage of stage {self.stage_name} of API {self.api_id} failed: {error}") from error
 
 
-class _GuardFailedError(GuardError):
-    def __init__(self, outcome: GuardOutcome) -> None:
-        super().__init__(outcome.error)
-        self.outcome = outcome
-
-
 class ThrottleGuard:
     """The step: engages or releases the guard before any channel delivers, and adds what it did to the alert.
     A failed guard gives the alert its own delivery id (`<message id>:guard-failed`), so a retry whose guard then
@@ -245,12 +208,16 @@ class ThrottleGuard:
         return cls(settings, stage, ledger)
 
     def _apply(self, *, delivery: dict[str, str | None], action: str, changed_at: datetime | None) -> dict[str, Any]:
-        """The stage update, behind the idempotency table like a channel; a failure raises, which removes the
-        record, so a retry tries again."""
-        outcome = apply_guard(GuardAction(action), self.settings, self.stage, ledger=self.ledger, changed_at=changed_at)
-        if outcome.failed:
-            raise _GuardFailedError(outcome)
-        return outcome.as_dict()
+        """The stage update, behind the idempotency table like a channel (`delivery` keys it); a failure raises,
+        which removes the record, so a retry tries again."""
+        limits = self._limits(GuardAction(action))
+        if changed_at is not None and not self.ledger.claim(self.settings.alarm_name, changed_at):
+            return GuardOutcome(GuardAction(action), limits, superseded=True).as_dict()
+        self.stage.set_limits(limits)
+        return GuardOutcome(GuardAction(action), limits).as_dict()
+
+    def _limits(self, action: GuardAction) -> ThrottleLimits:
+        return self.settings.guarded if action is GuardAction.ENGAGE else self.settings.normal
 
     def __call__(self, alert: Alert) -> Alert:
         change = alert.change
@@ -262,11 +229,11 @@ class ThrottleGuard:
             outcome = GuardOutcome.from_dict(
                 self._once(delivery=delivery, action=action.value, changed_at=change.changed_at)
             )
-        except _GuardFailedError as failed:
-            outcome = failed.outcome
+        except GuardError as error:  # the stage or the ledger refused: the alert says so
+            outcome = GuardOutcome(action, self._limits(action), f"{type(error).__name__}: {error}")
         change = replace(change, actions_taken=(*change.actions_taken, outcome.as_fact()))
         alert = replace(alert, change=change, reports={**alert.reports, "guard": outcome.as_dict()})
-        if not outcome.failed:
+        if outcome.error is None:
             logger.info("throttle guard applied", extra={"guard": outcome.as_dict()})
             return alert
         logger.error("throttle guard failed", extra={"guard": outcome.as_dict()})

@@ -31,9 +31,6 @@ _COMPARISONS: Final = {
     "GreaterThanOrEqualToThreshold": "≥",
     "LessThanThreshold": "<",
     "LessThanOrEqualToThreshold": "≤",
-    "LessThanLowerOrGreaterThanUpperThreshold": "outside the band",
-    "GreaterThanUpperThreshold": "above the band",
-    "LessThanLowerThreshold": "below the band",
 }
 
 
@@ -64,15 +61,12 @@ class AlertLinks:
 
     @classmethod
     def from_environment(cls) -> AlertLinks:
-        # The function's own region (Lambda sets AWS_DEFAULT_REGION), for console links of a message without an ARN.
-        region = boto3.session.Session().region_name
-        if not region:
-            raise RuntimeError("no AWS region is configured (AWS_DEFAULT_REGION)")
         return cls(
             stack_name=required_env(catalog.STACK_NAME_ENV),
             runbook_url=required_env(catalog.RUNBOOK_URL_ENV),
             alarm_ids=frozenset(required_env(catalog.ALARM_IDS_ENV).split(",")),
-            default_region=region,
+            # The function's own (Lambda sets AWS_REGION), for console links of a message without an ARN.
+            default_region=boto3.session.Session().region_name,
         )
 
 
@@ -98,14 +92,12 @@ def alarm_title(change: AlarmStateChange) -> str:
 
 def summary(change: AlarmStateChange) -> str:
     """The latest figure against the limit, the period in words (`152 requests in 5 min (limit 30)`, `2300 ms p99
-    over 5 min (limit 1500 ms)`), the child that triggered a composite alarm, or the reason's first line."""
+    over 5 min (limit 1500 ms)`), or the reason's first line."""
     trigger = change.trigger
-    if change.is_composite and change.triggering_children and change.new_state is AlarmState.ALARM:
-        return "triggered by " + ", ".join(change.triggering_children)
     if trigger is None:
         return change.reason.strip().split("\n")[0] or change.new_state.value.replace("_", " ").lower()
     unit = (catalog.alarm_title_and_unit(change.description) or ("", ""))[1]
-    period = trigger.period_seconds or next((m.period_seconds for m in trigger.source_metrics), None)
+    period = trigger.period_seconds
     statistic = trigger.metric.statistic if trigger.metric is not None and unit else ""
     measured = f" {statistic}" if statistic.startswith("p") else ""  # a percentile: `2300 ms p99`
     unit = unit or watched_label(trigger)  # another alarm's: `Latency (p99)`
@@ -148,13 +140,8 @@ def unreadable_facts(notification: RawNotification, problem: str) -> list[tuple[
 
 
 def watched_label(trigger: Trigger) -> str:
-    """The metric (and statistic) or metric-math expression the alarm compares with its threshold."""
-    if trigger.metric is not None:
-        return f"{trigger.metric.name} ({trigger.metric.statistic})"
-    watched = trigger.watched
-    if watched is None:
-        return "the watched value"
-    return watched.label or watched.expression or watched.query_id
+    """The metric (and statistic) the alarm compares with its threshold."""
+    return f"{trigger.metric.name} ({trigger.metric.statistic})" if trigger.metric else "the watched value"
 
 
 def state_tag(change: AlarmStateChange) -> str:
@@ -180,10 +167,8 @@ def alarm_facts(change: AlarmStateChange) -> list[tuple[str, str]]:
     trigger = change.trigger
     if trigger is not None:
         rows.append(("Watches", watched_label(trigger)))
-        for metric in trigger.source_metrics:
-            rows.append(("Metric", _metric(metric)))
-        if trigger.watched is not None and trigger.watched.expression:
-            rows.append(("Expression", trigger.watched.expression))
+        if trigger.metric is not None:
+            rows.append(("Metric", _metric(trigger.metric)))
         rows.append(("Threshold", f"alarms at {_condition(trigger)}{_evaluation(trigger)}"))
         if change.datapoints:
             label = "Value that crossed it" if change.new_state is AlarmState.ALARM else "Latest value"
@@ -193,14 +178,7 @@ def alarm_facts(change: AlarmStateChange) -> list[tuple[str, str]]:
             rows.append((label, value))
         if trigger.treat_missing_data:
             rows.append(("Missing data", trigger.treat_missing_data))
-    if change.is_composite:
-        rows.append(("Rule", change.alarm_rule or ""))
-        if change.triggering_children:
-            rows.append(("Triggered by", ", ".join(change.triggering_children)))
-    where = change.region or "unknown region"
-    if change.region_name:
-        where += f" ({change.region_name})"
-    rows.append(("Account / region", f"{change.account_id or 'unknown account'} / {where}"))
+    rows.append(("Account / region", f"{change.account_id or 'unknown account'} / {change.region or 'unknown region'}"))
     return rows
 
 

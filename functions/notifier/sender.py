@@ -1,18 +1,16 @@
 """The email channel: a message's email (alert_email.py) sent through SES v2 SendEmail as raw MIME
-(multipart/alternative: text, then HTML), so both parts are in what SES receives and what tests read back.
-The only notifier code that talks to SES; its clients are arguments (tests hand in moto's or a Stubber).
+(multipart/alternative: text, then HTML).
 
 NOTE: a new account's SES is in the sandbox: it sends only from a verified identity to verified recipients
 (address or domain) and refuses anything else, which would fail the invocation into the dead-letter queue.
 https://docs.aws.amazon.com/ses/latest/dg/request-production-access.html So the channel first asks SES which
-addresses are verified (cached VERIFICATION_MAX_AGE_SECONDS), emails the verified recipients only, and with the
-sender or every recipient unverified sends nothing, with a warning: the other channels still deliver.
+addresses are verified, emails the verified recipients only, and with the sender or every recipient unverified
+sends nothing, with a warning: the other channels still deliver.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -33,8 +31,6 @@ SesClient = Any  # boto3's SES (v1) `ses` client: SES v2 has no call that reads 
 # 70-90 ASCII characters whole onto a continuation line, which some mail clients show with a leading space.
 # https://www.rfc-editor.org/rfc/rfc5322#section-2.1.1
 _MIME_POLICY: Final = SMTP.clone(max_line_length=998)
-VERIFICATION_MAX_AGE_SECONDS: Final = 60
-"""How long an answer is reused: the owner's click on SES's link counts within a minute."""
 
 
 class AlertDeliveryError(ChannelDeliveryError):
@@ -42,22 +38,13 @@ class AlertDeliveryError(ChannelDeliveryError):
     the event lands in the dead-letter queue: an alert is never dropped because SES was unavailable."""
 
 
-class IdentityVerification:
-    """Which of the channel's addresses SES has verified, each by its own identity or its domain's."""
-
-    def __init__(self, client: SesClient, clock: Callable[[], float] = time.monotonic) -> None:
-        self._client, self._clock = client, clock
-        self._cached: tuple[float, frozenset[str]] | None = None
-
-    def verified(self, addresses: Sequence[str]) -> frozenset[str]:
-        """Raises ClientError or BotoCoreError when SES does not answer."""
-        if self._cached and self._clock() - self._cached[0] < VERIFICATION_MAX_AGE_SECONDS:
-            return self._cached[1]
-        identities = sorted({*addresses, *(address.rpartition("@")[2] for address in addresses)})
-        answer = self._client.get_identity_verification_attributes(Identities=identities)["VerificationAttributes"]
-        good = {identity for identity, value in answer.items() if value.get("VerificationStatus") == "Success"}
-        self._cached = (self._clock(), frozenset(a for a in addresses if {a, a.rpartition("@")[2]} & good))
-        return self._cached[1]
+def verified_addresses(client: SesClient, addresses: Sequence[str]) -> frozenset[str]:
+    """The addresses SES has verified, each by its own identity or its domain's; raises ClientError or
+    BotoCoreError when SES does not answer."""
+    identities = sorted({*addresses, *(address.rpartition("@")[2] for address in addresses)})
+    answer = client.get_identity_verification_attributes(Identities=identities)["VerificationAttributes"]
+    good = {identity for identity, value in answer.items() if value.get("VerificationStatus") == "Success"}
+    return frozenset(address for address in addresses if {address, address.rpartition("@")[2]} & good)
 
 
 @dataclass(frozen=True)
@@ -67,13 +54,13 @@ class EmailChannel:
     client: SESV2Client
     sender: str
     recipients: tuple[str, ...]
-    verification: IdentityVerification
+    verification_client: SesClient
     name: str = catalog.EMAIL_CHANNEL
 
     def _ready(self) -> tuple[str, ...]:
         """The recipients SES can send to now, or none when it cannot send from the sender."""
         try:
-            verified = self.verification.verified((self.sender, *self.recipients))
+            verified = verified_addresses(self.verification_client, (self.sender, *self.recipients))
         except (ClientError, BotoCoreError) as error:  # cannot tell: SES decides, as without the check
             logger.warning("SES verification status unknown; sending", extra={"error": str(error)})
             return self.recipients
@@ -90,7 +77,7 @@ class EmailChannel:
         email = message.email()
         recipients = self._ready()
         if not recipients:
-            return ChannelReceipt(channel=self.name, reference="not sent: SES identities not verified", sent=False)
+            return ChannelReceipt(channel=self.name, reference="not sent: SES identities not verified")
         mime = EmailMessage(policy=_MIME_POLICY)
         mime["From"] = self.sender
         mime["To"] = ", ".join(recipients)

@@ -1,8 +1,5 @@
-"""The generic webhook channel: an alert as one versioned JSON document POSTed to the owner's URL.
-
-The payload is documented in docs/alerting.md ("Webhook payload"); a change that could break a receiver bumps
-PAYLOAD_VERSION. `delivery_id` (also the `X-Alert-Delivery-Id` header) is the same on every retry and
-redelivery, so a receiver that wants exactly-once can drop a repeat.
+"""The generic webhook channel: an alert as one versioned JSON document POSTed to the owner's URL, documented in
+docs/alerting.md ("Webhook payload"); a change that could break a receiver bumps PAYLOAD_VERSION.
 """
 
 from __future__ import annotations

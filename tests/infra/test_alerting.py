@@ -611,7 +611,7 @@ def test_notifier_may_call_exactly_the_idempotency_operations_powertools_uses(te
         boto3.DEFAULT_SESSION.events.register("before-call.dynamodb.*", lambda model, **_: called.add(model.name))
         _clear_notifier_caches()
         try:
-            context = LocalLambdaContext(function_name="alarm-notifier")
+            context: Any = LocalLambdaContext(function_name="alarm-notifier")
             event = alarm_events.sns_event(alarm_events.metric_alarm("ResumeBackend-api-5xx-errors"))
             notifier_app.lambda_handler(event, context)
             notifier_app.lambda_handler(event, context)

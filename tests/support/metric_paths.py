@@ -17,7 +17,6 @@ from functions.counter import app as counter_app
 from functions.notifier import app as notifier_app
 from functions.probe import app as probe_app
 from functions.probe.checks import CheckFailure
-from tests.support import alarm_events
 from tests.support.caches import clear_cached_factories
 from tests.support.declared_tables import create_idempotency_table, create_visits_table
 from tests.support.dynamodb_faults import refused
@@ -77,10 +76,6 @@ def run_every_metric_path() -> None:
     counter = counter_app.visit_counter()
     with refused(counter.client, "UpdateItem", "ThrottlingException", when=lambda _: True):  # VisitStoreFailures
         post(browser, "198.51.100.4")
-    notifier_context = LocalLambdaContext(function_name="alarm-notifier")
-    alarm = alarm_events.metric_alarm("ResumeBackend-api-5xx-errors")
-    notifier_app.lambda_handler(alarm_events.sns_event(alarm), notifier_context)  # AlertEmailsSent
-    notifier_app.lambda_handler(alarm_events.sns_event("not an alarm"), notifier_context)  # UnreadableAlertsForwarded
     # ProbeFailures: the total and one per check (the probe's HTTP checks are tested against local servers).
     probe_app.record([CheckFailure(check, "seen") for check in catalog.PROBE_CHECKS])
     probe_app.metrics.flush_metrics()

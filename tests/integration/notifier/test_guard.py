@@ -24,7 +24,6 @@ from functions.notifier.guard import (
     GuardError,
     GuardSettings,
     ThrottleLimits,
-    apply_guard,
     decide,
 )
 from tests.support import alarm_events
@@ -79,21 +78,6 @@ def test_the_guard_follows_only_the_spike_alarm(
     name: str, new_state: str, old_state: str, expected: GuardAction | None
 ) -> None:
     assert decide(_change(name, new_state, old_state), SETTINGS) == expected  # type: ignore[arg-type]
-
-
-def test_a_refused_update_is_an_outcome_that_names_the_error() -> None:
-    client = boto3.client("apigatewayv2", region_name="eu-west-1")
-    with Stubber(client) as stub:
-        stub.add_client_error(
-            "update_stage", service_error_code="AccessDeniedException", service_message="not authorized"
-        )
-        stage = ApiGatewayStageThrottle(client, api_id=API_ID, stage_name=STAGE)
-        outcome = apply_guard(GuardAction.ENGAGE, SETTINGS, stage)
-    assert outcome.failed
-    label, text = outcome.as_fact()
-    assert label == "Throttle guard"
-    assert text.startswith("FAILED to engage: the API stage throttle was not lowered to 2 requests/s, burst 10")
-    assert "AccessDeniedException: not authorized" in text
 
 
 # -- the adapter ------------------------------------------------------------------------------------------------

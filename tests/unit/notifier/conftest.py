@@ -102,7 +102,8 @@ def invoke(notifier_env: None) -> Invoke:
     """Calls the real Lambda entry point as SNS would (an asynchronous invocation with the SNS event)."""
 
     def call(event: dict[str, Any]) -> dict[str, Any]:
-        response: dict[str, Any] = app.lambda_handler(event, LocalLambdaContext(function_name="alarm-notifier"))
+        context: Any = LocalLambdaContext(function_name="alarm-notifier")
+        response: dict[str, Any] = app.lambda_handler(event, context)
         return response
 
     return call

@@ -22,13 +22,8 @@ def test_single_metric_alarm_is_read_with_its_trigger_and_values() -> None:
     assert change.alarm_name == "ResumeBackend-api-5xx-errors"
     assert (change.old_state, change.new_state) == (AlarmState.OK, AlarmState.ALARM)
     assert change.changed_at == datetime(2024, 5, 1, 12, 5, 0, 123000, tzinfo=UTC)
-    assert (change.account_id, change.region, change.region_name) == (
-        alarm_events.ACCOUNT_ID,
-        alarm_events.REGION,
-        alarm_events.REGION_NAME,
-    )
+    assert (change.account_id, change.region) == (alarm_events.ACCOUNT_ID, alarm_events.REGION)
     assert change.datapoints == (7.0, 6.0)
-    assert not change.is_composite
     trigger = change.trigger
     assert trigger is not None
     assert trigger.metric is not None
@@ -51,28 +46,6 @@ def test_statistics_are_named_as_in_alarm_definitions(statistic: str, expected: 
     assert change.trigger is not None
     assert change.trigger.metric is not None
     assert change.trigger.metric.statistic == expected
-
-
-def test_metric_math_alarm_lists_its_queries_and_the_one_it_compares() -> None:
-    change = parse_alarm_message(json.dumps(alarm_events.metric_math_alarm("m")))
-    trigger = change.trigger
-    assert trigger is not None
-    assert trigger.metric is None
-    assert trigger.watched is not None
-    assert trigger.watched.expression == "FILL(throttledGetItem, 0) + FILL(failedGetItem, 0)"
-    assert [(m.name, m.statistic, m.period_seconds) for m in trigger.source_metrics] == [
-        ("ThrottledRequests", "Sum", 300),
-        ("SystemErrors", "Sum", 300),
-    ]
-
-
-def test_composite_alarm_has_its_rule_and_children_by_name() -> None:
-    change = parse_alarm_message(json.dumps(alarm_events.composite_alarm("site-down", ["child-a", "child-b"])))
-    assert change.is_composite
-    assert change.trigger is None
-    assert change.alarm_rule == 'ALARM("child-a") OR ALARM("child-b")'
-    assert change.triggering_children == ("child-a",)
-    assert change.datapoints == ()
 
 
 def test_reason_with_values_in_scientific_notation_and_negative() -> None:
