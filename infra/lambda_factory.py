@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import os
 import re
 import shutil
@@ -29,14 +28,11 @@ PYTHON_VERSION: Final = "3.13"
 RUNTIME: Final = lambda_.Runtime.PYTHON_3_13
 ARCHITECTURE: Final = lambda_.Architecture.ARM_64
 
-# An asset holds functions/ at its root, so the handler's module path on Lambda (functions.counter.app) is the one
-# tests and the local runtime import. Bytecode a run left (`make bench` imports a staged asset) is never packed, so
-# the same commit synthesizes the same asset hashes whatever ran before.
-# NOTE: files matching `exclude` are left out of the asset's fingerprint (its hash) as well as its content.
+# Bytecode a run left in a staged asset (`make bench` imports one) is never packed, so one commit always synthesizes
+# the same asset hashes. NOTE: `exclude` applies to the asset's fingerprint as well as its content.
 # https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.FileFingerprintOptions.html
 BYTECODE_EXCLUDES: Final = ["**/__pycache__", "**/*.pyc"]
 STAGED_ASSETS_DIR: Final = REPO_ROOT / "build" / "lambda-assets"  # not committed: one folder per content hash
-_INSTALLER_FILES: Final = frozenset({"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"})  # not the content
 
 
 def pinned_version(package: str) -> str:
@@ -73,13 +69,12 @@ class PythonFunction(Construct):
         log_retention_days: int,
         environment: Mapping[str, str] | None = None,
         reserved_concurrency: int | None = None,
-        bundled_distributions: Sequence[str] = (),
         generated_files: Mapping[str, bytes] | None = None,
         tracing: lambda_.Tracing = lambda_.Tracing.ACTIVE,
         platform_logs: bool = True,
     ) -> None:
-        """`bundled_distributions`: pinned pure-Python distributions shipped in the asset; `generated_files`: asset
-        path → content made at synth; `platform_logs`: False drops Lambda's start and report lines."""
+        """`generated_files`: asset path → content made at synth; `platform_logs`: False drops Lambda's start and
+        report lines."""
         super().__init__(scope, construct_id)
         # One template parameter per stack, however many functions read it.
         powertools_layer_arn = ssm.StringParameter.value_for_string_parameter(self, POWERTOOLS_LAYER_PARAMETER)
@@ -98,7 +93,7 @@ class PythonFunction(Construct):
             architecture=ARCHITECTURE,
             handler=handler,
             code=lambda_.Code.from_asset(
-                str(staged_asset(tuple(bundled_distributions), tuple(sorted((generated_files or {}).items())))),
+                str(staged_asset(tuple(sorted((generated_files or {}).items())))),
                 exclude=BYTECODE_EXCLUDES,
             ),
             layers=[lambda_.LayerVersion.from_layer_version_arn(self, "PowertoolsLayer", powertools_layer_arn)],
@@ -129,12 +124,10 @@ class PythonFunction(Construct):
 
 
 @cache
-def staged_asset(distributions: tuple[str, ...], generated: tuple[tuple[str, bytes], ...] = ()) -> Path:
-    """functions/, the installed pinned distributions' files and the `generated` files, in a folder named by its
-    content: offline, without Docker, deterministic (same inputs → same asset hash). Only pure-Python
-    distributions qualify; they run unchanged on the Lambda platform."""
-    files = _function_files() | {rel: src for name in distributions for rel, src in _distribution_files(name).items()}
-    contents = {rel: source.read_bytes() for rel, source in files.items()} | dict(generated)
+def staged_asset(generated: tuple[tuple[str, bytes], ...] = ()) -> Path:
+    """functions/ (at the asset's root, so a handler's module path on Lambda is the one tests import) and the
+    `generated` files, in a folder named by its content: offline, deterministic (same inputs → same asset hash)."""
+    contents = {rel: source.read_bytes() for rel, source in _function_files().items()} | dict(generated)
     digest = hashlib.sha256()
     for rel in sorted(contents):
         digest.update(rel.encode() + b"\0" + contents[rel] + b"\0")
@@ -159,23 +152,6 @@ def _function_files() -> dict[str, Path]:
         for path in root.rglob("*")
         if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
     }
-
-
-def _distribution_files(name: str) -> dict[str, Path]:
-    distribution = importlib.metadata.distribution(name)
-    if distribution.version != pinned_version(name):
-        raise LookupError(
-            f"{name} {distribution.version} is installed but pyproject.toml pins {pinned_version(name)}: "
-            "install the pinned version (requirements/lock.txt) before synth"
-        )
-    files = {}
-    for entry in distribution.files or ():
-        if "__pycache__" in entry.parts or entry.suffix == ".pyc" or entry.name in _INSTALLER_FILES:
-            continue
-        if entry.parts[0] == ".." or Path(str(entry)).is_absolute():
-            raise LookupError(f"{name} installs {entry} outside site-packages; it cannot be bundled as is")
-        files[entry.as_posix()] = Path(str(distribution.locate_file(entry)))
-    return files
 
 
 def role_writing_own_logs(
