@@ -1,13 +1,6 @@
-"""The weekly digest: its own Lambda function (functions/digest; why, and what it costs: docs/alerting.md),
-scheduled by EventBridge Scheduler. Its role may read what the digest reports (the counter's metrics, this stack's
-alarm history, the visits table's figure items) and deliver on the alert channels as the notifier does
-(NotifierService.deliver_on_channels). Its failures go to the notifier's dead-letter queue, so
-`notifier-dead-letters` covers it without an alarm of its own.
-
-With config reader_notes, the same function runs hourly with the notes' event kind: it already holds the table
-reads, the channels and the dead-letter queue a note needs, so a second function would repeat that wiring for no
-gain (Lambda bills invocations, not functions). Its one write, the notes' state item, is granted on that key only.
-"""
+"""The weekly digest and the hourly reader notes: one Lambda (functions/digest) that EventBridge Scheduler invokes,
+delivering on the alert channels as the notifier does; why one function, its grants and its cost:
+docs/alerting.md, "Weekly digest" and "Notes"."""
 
 from __future__ import annotations
 
@@ -26,27 +19,21 @@ from constructs import Construct
 from functions.common import catalog
 from infra.config import DeploymentConfig
 from infra.lambda_factory import PythonFunction, scheduler_role
-from infra.nag import suppress_finding
+from infra.nag import suppress
 from infra.notifier import CHANNEL_TIMEOUT_BUDGET, NOTIFIER_MAX_EVENT_AGE, NOTIFIER_RETRY_ATTEMPTS, NotifierService
 
 DIGEST_MEMORY_MB: Final = 256
 DIGEST_TIMEOUT: Final = Duration.seconds(90)
-"""Four CloudWatch reads per run plus one per alarm (each at most 3 x (2 + 10) s when CloudWatch is slow, usually
-well under a second) and the email's worst case (infra/notifier.py: about 40 s); each other channel adds its budget."""
+"""CloudWatch reads (each at most 3 x (2 + 10) s when slow) and the email's worst case (infra/notifier.py)."""
 
+# NOTE: GetMetricData supports no resource-level permissions; DescribeAlarmHistory takes the alarm as its resource
+# (the digest asks for one alarm at a time). https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html
 METRIC_READ_ACTIONS: Final = ("cloudwatch:GetMetricData",)
-"""NOTE: GetMetricData supports no resource-level permissions (its resource is `*`); it reads metrics only.
-https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html"""
 ALARM_HISTORY_ACTIONS: Final = ("cloudwatch:DescribeAlarmHistory",)
-"""Scoped to this stack's alarms: the digest asks for one alarm at a time (AlarmName), and the action takes the
-alarm as its resource. https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html"""
 SCHEDULER_RETRY_ATTEMPTS: Final = 2
-"""Scheduler's own retries when the invocation itself fails (throttled, the function missing); a failure inside the
-function is Lambda's to retry (its async-invoke config), since Scheduler invokes it asynchronously."""
+"""Scheduler's own retries when it cannot invoke; a failure inside the function is Lambda's to retry."""
 SCHEDULER_MAX_EVENT_AGE: Final = Duration.hours(6)
-"""A digest that could not be handed to Lambda for 6 hours goes to the dead-letter queue, as an alert would."""
 NOTES_SCHEDULE: Final = "rate(1 hour)"
-"""At most one note an hour (docs/alerting.md#notes): 720 runs in a 30-day month."""
 NOTES_MAX_EVENT_AGE: Final = Duration.hours(1)
 """A notes run not handed to Lambda within the hour is overtaken by the next, which tells all since the last note."""
 TABLE_READ_ACTIONS: Final = ("dynamodb:GetItem", "dynamodb:BatchGetItem")
@@ -56,8 +43,7 @@ the request). https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/s
 
 
 class WeeklyDigest(Construct):
-    """Exposes `digest` (PythonFunction) and `schedule`. NOTE: Scheduler's cron runs in the time zone given (UTC
-    here, the digest's weeks are UTC weeks). https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#cron-based"""
+    """Exposes `digest` (PythonFunction), `schedule` and `notes_schedule` (each None when off)."""
 
     def __init__(
         self,
@@ -93,12 +79,13 @@ class WeeklyDigest(Construct):
         )
         self._grant_reads(self.digest, list(alarms.values()))
         self._grant_table(table, notes=config.reader_notes)
-        role = scheduler_role(self, self.digest, "digest-invoke")
+        role = scheduler_role(self, self.digest)
 
         def schedule(
             schedule_id: str, description: str, expression: str, event: dict[str, object], max_event_age: Duration
         ) -> scheduler.Schedule:
-            """A schedule invoking the function with `event`, in UTC, retried and dead-lettered as an alert is."""
+            # NOTE: Scheduler's cron runs in the time zone given: UTC, the digest's weeks are UTC weeks.
+            # https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#cron-based
             return scheduler.Schedule(
                 self,
                 schedule_id,
@@ -178,4 +165,4 @@ class WeeklyDigest(Construct):
             ],
         )
         reads.attach_to_role(digest.role)
-        suppress_finding(reads, "AwsSolutions-IAM5[Resource::*]", "digest-metric-read")
+        suppress(reads, "AwsSolutions-IAM5[Resource::*]")

@@ -171,19 +171,13 @@ def log_retention(days: int) -> logs.RetentionDays:
     return logs.RetentionDays[LOG_RETENTION_NAMES[days]]
 
 
-def scheduler_role(
-    scope: Construct, target: PythonFunction, invoke_reason: str, description: str | None = None
-) -> iam.Role:
+def scheduler_role(scope: Construct, target: PythonFunction, description: str | None = None) -> iam.Role:
     """A role for one schedule (not CDK's stack-wide singleton), which LambdaInvoke lets invoke `target` and its
-    versions (`<arn>:*`, acknowledged with REASONS[invoke_reason]).
-
-    NOTE: Scheduler invokes a Lambda target asynchronously (InvocationType Event) with the role it is given.
-    https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-templated.html
-    Trusted for schedules of this account only (confused-deputy guard, as AWS recommends).
+    versions. Trusted by this account's schedules only, as AWS recommends against the confused deputy.
     https://docs.aws.amazon.com/scheduler/latest/UserGuide/cross-service-confused-deputy-prevention.html"""
     principal = iam.ServicePrincipal(
         "scheduler.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Stack.of(scope).account}}
     )
     role = iam.Role(scope, "SchedulerRole", description=description, assumed_by=principal)
-    suppress_finding(role, f"AwsSolutions-IAM5[Resource::{arn_of(target.function)}:*]", invoke_reason)
+    suppress_finding(role, f"AwsSolutions-IAM5[Resource::{arn_of(target.function)}:*]", "invoke-versions")
     return role

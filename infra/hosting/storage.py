@@ -126,8 +126,8 @@ class SiteUpload(Construct):
         for statement in statements:
             self.role.add_to_policy(statement)
         assets = f"arn:<AWS::Partition>:s3:::{assets_bucket_pattern(qualifier)}/*"
-        suppress_finding(self.role, f"AwsSolutions-IAM5[Resource::{assets}]", "assets-bucket-read")
-        suppress_finding(self.role, f"AwsSolutions-IAM5[Resource::{arn_of(bucket)}/*]", "site-bucket-sync")
+        suppress_finding(self.role, f"AwsSolutions-IAM5[Resource::{assets}]", "site-copy")
+        suppress_finding(self.role, f"AwsSolutions-IAM5[Resource::{arn_of(bucket)}/*]", "site-copy")
 
 
 def assets_bucket_pattern(qualifier: str) -> str:
