@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import os
-import re
 import shutil
-import tomllib
 from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
@@ -35,20 +34,9 @@ BYTECODE_EXCLUDES: Final = ["**/__pycache__", "**/*.pyc"]
 STAGED_ASSETS_DIR: Final = REPO_ROOT / "build" / "lambda-assets"  # not committed: one folder per content hash
 
 
-def pinned_version(package: str) -> str:
-    """The exact version pyproject.toml pins for a runtime dependency."""
-    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
-    for requirement in project["dependencies"]:
-        match = re.fullmatch(rf"{re.escape(package)}(\[[^\]]*\])?==(?P<version>[\w.]+)", requirement)
-        if match:
-            return match["version"]
-    raise LookupError(f"pyproject.toml pins no version of {package}")
-
-
-POWERTOOLS_VERSION: Final = pinned_version("aws-lambda-powertools")
-# AWS publishes each release's layer ARN as a public SSM parameter; CloudFormation resolves it at deploy time,
-# so synth stays offline and the layer matches the version the tests ran against.
-# https://docs.powertools.aws.dev/lambda/python/latest/#lambda-layer
+POWERTOOLS_VERSION: Final = importlib.metadata.version("aws-lambda-powertools")  # the one the tests run against
+# AWS publishes each release's layer ARN as a public SSM parameter; CloudFormation resolves it at deploy time, so
+# synth stays offline. https://docs.powertools.aws.dev/lambda/python/latest/#lambda-layer
 POWERTOOLS_LAYER_PARAMETER: Final = (
     f"/aws/service/powertools/python/{ARCHITECTURE.name}/python{PYTHON_VERSION}/{POWERTOOLS_VERSION}"
 )
@@ -102,8 +90,7 @@ class PythonFunction(Construct):
             role=self.role,
             log_group=self.log_group,
             logging_format=lambda_.LoggingFormat.JSON,
-            # NOTE: at the default system log level (INFO) Lambda writes a "start" and a "report" line for every
-            # invocation; WARN keeps only its warnings and errors. A filter needs the JSON log format.
+            # NOTE: WARN drops Lambda's "start" and "report" lines of every invocation (needs the JSON log format).
             # https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html
             system_log_level_v2=lambda_.SystemLogLevel.INFO if platform_logs else lambda_.SystemLogLevel.WARN,
             tracing=tracing,
