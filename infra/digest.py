@@ -4,13 +4,12 @@ docs/alerting.md, "Weekly digest" and "Notes"."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Final
 
 from aws_cdk import Duration, TimeZone
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as targets
@@ -77,7 +76,9 @@ class WeeklyDigest(Construct):
             max_event_age=NOTIFIER_MAX_EVENT_AGE,
             on_failure=destinations.SqsDestination(dead_letter_queue),
         )
-        self._grant_reads(self.digest, list(alarms.values()))
+        self.digest.allow(METRIC_READ_ACTIONS, ["*"])
+        self.digest.allow(ALARM_HISTORY_ACTIONS, [alarm.alarm_arn for alarm in alarms.values()])
+        suppress(self.digest.role, "AwsSolutions-IAM5[Resource::*]")
         self._grant_table(table, notes=config.reader_notes)
         role = scheduler_role(self, self.digest)
 
@@ -128,41 +129,11 @@ class WeeklyDigest(Construct):
 
     def _grant_table(self, table: dynamodb.ITable, *, notes: bool) -> None:
         """Reads of the figure items by key (never a Scan or a visitor's item), and the notes' state item."""
-        read_keys = [
-            catalog.VISITS_ITEM_KEY,
-            catalog.DAY_KEY_PREFIX + "*",
-            catalog.LINK_KEY_PREFIX + "*",
-            catalog.LINK_REGISTRY_KEY,
-        ]
-        statements = [
-            iam.PolicyStatement(
-                actions=list(TABLE_READ_ACTIONS),
-                resources=[table.table_arn],
-                conditions={
-                    "ForAllValues:StringLike": {
-                        "dynamodb:LeadingKeys": read_keys + ([catalog.NOTES_STATE_KEY] if notes else [])
-                    }
-                },
-            )
-        ]
-        if notes:
-            statements.append(
-                iam.PolicyStatement(
-                    actions=list(NOTES_WRITE_ACTIONS),
-                    resources=[table.table_arn],
-                    conditions={"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [catalog.NOTES_STATE_KEY]}},
-                )
-            )
-        iam.Policy(self, "DigestTableAccess", statements=statements).attach_to_role(self.digest.role)
-
-    def _grant_reads(self, digest: PythonFunction, alarms: Sequence[cloudwatch.IAlarm]) -> None:
-        reads = iam.Policy(
-            self,
-            "DigestReads",
-            statements=[
-                iam.PolicyStatement(actions=list(METRIC_READ_ACTIONS), resources=["*"]),
-                iam.PolicyStatement(actions=list(ALARM_HISTORY_ACTIONS), resources=[a.alarm_arn for a in alarms]),
-            ],
+        read_keys = [catalog.VISITS_ITEM_KEY, catalog.DAY_KEY_PREFIX + "*", catalog.LINK_KEY_PREFIX + "*"]
+        read_keys += [catalog.LINK_REGISTRY_KEY] + ([catalog.NOTES_STATE_KEY] if notes else [])
+        self.digest.allow(
+            TABLE_READ_ACTIONS, [table.table_arn], {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": read_keys}}
         )
-        reads.attach_to_role(digest.role)
-        suppress(reads, "AwsSolutions-IAM5[Resource::*]")
+        if notes:
+            only_the_state = {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [catalog.NOTES_STATE_KEY]}}
+            self.digest.allow(NOTES_WRITE_ACTIONS, [table.table_arn], only_the_state)

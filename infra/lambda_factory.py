@@ -9,7 +9,7 @@ import shutil
 from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
@@ -101,9 +101,12 @@ class PythonFunction(Construct):
             suppress(self.role, "AwsSolutions-IAM5[Resource::*]")
         suppress(self.function, "AwsSolutions-L1")
 
-    def allow(self, actions: Sequence[str], resources: Sequence[str]) -> None:
+    def allow(
+        self, actions: Sequence[str], resources: Sequence[str], conditions: Mapping[str, Any] | None = None
+    ) -> None:
         """Lets the function call `actions` on `resources` and nothing else (one statement on its role)."""
-        self.role.add_to_policy(iam.PolicyStatement(actions=list(actions), resources=list(resources)))
+        statement = iam.PolicyStatement(actions=list(actions), resources=list(resources), conditions=conditions)
+        self.role.add_to_policy(statement)
 
     def add_environment(self, variables: Mapping[str, str]) -> None:
         for name, value in variables.items():

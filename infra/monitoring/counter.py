@@ -11,8 +11,7 @@ from aws_cdk import aws_logs as logs
 from functions.common import catalog
 from infra.config import AlarmThresholds
 from infra.monitoring.alarm_spec import AlarmSpec
-from infra.monitoring.metrics import MAXIMUM, PERIOD, SUM, counter_metric
-from infra.monitoring.widgets import GRAPH_HEIGHT, Annotations, graph, log_table
+from infra.monitoring.metrics import GRAPH_HEIGHT, MAXIMUM, PERIOD, SUM, Annotations, counter_metric, graph, log_table
 
 COUNTER_THROTTLES_ALARM: Final = "counter-throttles"
 VISIT_STORE_FAILURES_ALARM: Final = "visit-store-failures"

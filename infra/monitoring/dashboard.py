@@ -15,10 +15,10 @@ from functions.common import catalog
 from infra.monitoring.alarms import AlarmSet
 from infra.monitoring.counter import CounterMonitor
 from infra.monitoring.http_api import HttpApiMonitor
+from infra.monitoring.metrics import FULL_WIDTH, log_table
 from infra.monitoring.notifier import NotifierMonitor
 from infra.monitoring.probe import ProbeMonitor
 from infra.monitoring.visits_table import VisitsTableMonitor
-from infra.monitoring.widgets import FULL_WIDTH, log_table
 
 DEFAULT_INTERVAL: Final = Duration.days(7)
 LATEST_ERRORS_QUERY: Final = (

@@ -10,8 +10,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from functions.common import catalog
 from infra.config import AlarmThresholds
 from infra.monitoring.alarm_spec import ABOVE, NO_EVIDENCE, AlarmSpec
-from infra.monitoring.metrics import P99, PERIOD, SUM
-from infra.monitoring.widgets import Annotations, graph
+from infra.monitoring.metrics import P99, PERIOD, SUM, Annotations, graph
 
 API_REQUEST_SPIKE_ALARM: Final = catalog.API_REQUEST_SPIKE_ALARM  # the notifier's guard acts on it
 API_5XX_ALARM: Final = "api-5xx-errors"

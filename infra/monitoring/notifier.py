@@ -11,8 +11,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 
 from infra.monitoring.alarm_spec import alerting_health_spec
-from infra.monitoring.metrics import MAXIMUM, PERIOD, SUM
-from infra.monitoring.widgets import Annotations, graph
+from infra.monitoring.metrics import MAXIMUM, PERIOD, SUM, Annotations, graph
 
 NOTIFIER_ERRORS_ALARM: Final = "notifier-errors"
 NOTIFIER_DLQ_ALARM: Final = "notifier-dead-letters"

@@ -10,8 +10,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 
 from functions.common import catalog
 from infra.monitoring.alarm_spec import FIRST_FAILURE, AlarmSpec
-from infra.monitoring.metrics import MAXIMUM
-from infra.monitoring.widgets import Annotations, graph
+from infra.monitoring.metrics import MAXIMUM, Annotations, graph
 
 SITE_UNAVAILABLE_ALARM: Final = catalog.SITE_UNAVAILABLE_ALARM
 CONSECUTIVE_FAILED_PROBES: Final = 2

@@ -6,8 +6,7 @@ from __future__ import annotations
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 
-from infra.monitoring.metrics import PERIOD, SUM
-from infra.monitoring.widgets import graph
+from infra.monitoring.metrics import PERIOD, SUM, graph
 
 
 class VisitsTableMonitor:
