@@ -50,12 +50,10 @@ class WeeklyDigest(Construct):
         construct_id: str,
         *,
         config: DeploymentConfig,
-        schedule_expression: str | None,
         notifier: NotifierService,
         alarms: Mapping[str, cloudwatch.IAlarm],
         table: dynamodb.ITable,
     ) -> None:
-        """`schedule_expression` None: no weekly digest (the function may still run the notes)."""
         super().__init__(scope, construct_id)
         self.digest = PythonFunction(
             self,
@@ -105,11 +103,11 @@ class WeeklyDigest(Construct):
         # Each run's scheduled time is the same on each retry: it keys the digest's deliveries, and the notes'
         # state and deliveries (a retry tells nothing twice).
         self.schedule: scheduler.Schedule | None = None
-        if schedule_expression is not None:
+        if config.digest_schedule is not None:
             self.schedule = schedule(
                 catalog.DIGEST_SCHEDULE_ID,
                 "Weekly digest: views, readers and alarms of the week, to every alert channel",
-                schedule_expression,
+                config.digest_schedule,
                 {
                     "kind": catalog.DIGEST_EVENT_KIND,
                     "scheduled_time": scheduler.ContextAttribute.scheduled_time,

@@ -118,10 +118,7 @@ def staged_asset(generated: tuple[tuple[str, bytes], ...] = ()) -> Path:
     """functions/ (at the asset's root, so a handler's module path on Lambda is the one tests import) and the
     `generated` files, in a folder named by its content: offline, deterministic (same inputs → same asset hash)."""
     contents = {rel: source.read_bytes() for rel, source in _function_files().items()} | dict(generated)
-    digest = hashlib.sha256()
-    for rel in sorted(contents):
-        digest.update(rel.encode() + b"\0" + contents[rel] + b"\0")
-    target = STAGED_ASSETS_DIR / digest.hexdigest()[:20]
+    target = STAGED_ASSETS_DIR / content_digest(contents)
     if target.is_dir():
         return target
     partial = target.with_name(f"{target.name}.partial-{os.getpid()}")
@@ -133,6 +130,14 @@ def staged_asset(generated: tuple[tuple[str, bytes], ...] = ()) -> Path:
     except OSError:  # another synth staged the same content first
         shutil.rmtree(partial)
     return target
+
+
+def content_digest(files: Mapping[str, bytes]) -> str:
+    """16 hex characters of a SHA-256 over every file's path and bytes: names this version of them."""
+    digest = hashlib.sha256()
+    for rel in sorted(files):
+        digest.update(rel.encode() + b"\0" + files[rel] + b"\0")
+    return digest.hexdigest()[:16]
 
 
 def _function_files() -> dict[str, Path]:

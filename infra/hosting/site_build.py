@@ -4,7 +4,6 @@ The résumé's PDF needs Chromium at synth (docs/hosting.md, "What happens on `c
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ from constructs import Construct
 from frontend.build import DEFAULT_RESUME, Download, build_site, download_in, render_page
 from frontend.pdf import PdfUnavailableError
 from frontend.resume import load_resume
+from infra.lambda_factory import content_digest
 
 BUILD_DIR_NAME: Final = "site-build"
 PAGE_NAME: Final = "index.html"
@@ -25,7 +25,7 @@ PAGE_NAME: Final = "index.html"
 class SiteBuild:
     directory: Path
     digest: str
-    """16 hex characters of a SHA-256 over every file's path and bytes: names this version of the site."""
+    """lambda_factory.content_digest of its files: names this version of the site."""
     resume: Mapping[str, Any]
     show_visit_badge: bool
     download: Download | None
@@ -57,20 +57,11 @@ def build_for_synth(scope: Construct, *, show_visit_badge: bool, resume_path: Pa
             "machine that synthesizes needs Chromium (CI's synth and diff jobs run `make browser` first)."
         ) from exc
     resume = load_resume(resume_path)
+    files = [path for path in directory.rglob("*") if path.is_file()]
     return SiteBuild(
         directory=directory,
-        digest=content_digest(directory),
+        digest=content_digest({path.relative_to(directory).as_posix(): path.read_bytes() for path in files}),
         resume=resume,
         show_visit_badge=show_visit_badge,
         download=download_in(directory, resume),
     )
-
-
-def content_digest(directory: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
-        digest.update(path.relative_to(directory).as_posix().encode())
-        digest.update(b"\0")
-        digest.update(path.read_bytes())
-        digest.update(b"\0")
-    return digest.hexdigest()[:16]

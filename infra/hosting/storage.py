@@ -112,14 +112,10 @@ class SiteUpload(Construct):
             )
         for statement in statements:
             self.role.add_to_policy(statement)
-        assets = f"arn:<AWS::Partition>:s3:::{assets_bucket_pattern(qualifier)}/*"
+        # The assets bucket as cdk-nag prints it, account and region being pseudo parameters.
+        assets = f"arn:<AWS::Partition>:s3:::cdk-{qualifier}-assets-<AWS::AccountId>-<AWS::Region>/*"
         suppress_finding(self.role, f"AwsSolutions-IAM5[Resource::{assets}]", "site-copy")
         suppress_finding(self.role, f"AwsSolutions-IAM5[Resource::{arn_of(bucket)}/*]", "site-copy")
-
-
-def assets_bucket_pattern(qualifier: str) -> str:
-    """The bootstrap assets bucket as cdk-nag prints it when its account and region are pseudo parameters."""
-    return f"cdk-{qualifier}-assets-<AWS::AccountId>-<AWS::Region>"
 
 
 def _acknowledge_copy_handler_runtime(scope: Construct) -> None:

@@ -61,9 +61,6 @@ class CounterMonitor:
             ),
         ]
 
-    def duration(self, statistic: str) -> cloudwatch.Metric:
-        return self._function.metric_duration(period=PERIOD, statistic=statistic)
-
     def visits_widgets(self) -> list[cloudwatch.IWidget]:
         """The visits row: views and unique visitors counted, and what was ignored, by reason (the counter's EMF)."""
         views = self.visits.with_(label="Views")
@@ -103,7 +100,7 @@ class CounterMonitor:
             ),
             graph(
                 "Counter duration",
-                [self.duration(p).with_(label=p) for p in ("p50", "p99")],
+                [self._function.metric_duration(period=PERIOD, statistic=p, label=p) for p in ("p50", "p99")],
                 width=8,
             ),
             graph("Counter concurrent executions", [concurrent.with_(label="Concurrent")], width=8),
