@@ -51,11 +51,10 @@ class CloudFrontSite(Construct):
         )
         # Should CloudFormation ever rewrite the policy (and so the CSP), write the CSP again.
         self._policy_digest = settings_digest({"comment": HEADERS_POLICY_COMMENT, "headers": fail_closed})
-        # Config has refused a site_domain without a certificate in us-east-1, the only region CloudFront takes.
         domain_names = [] if config.site_domain is None else [config.site_domain]
-        certificate = (
+        certificate = (  # config has checked: set with a site_domain only
             None
-            if config.site_certificate_arn is None or not domain_names
+            if config.site_certificate_arn is None
             else acm.Certificate.from_certificate_arn(self, "Certificate", config.site_certificate_arn)
         )
         self.distribution = cloudfront.Distribution(
