@@ -19,11 +19,8 @@ from infra.config import DeploymentConfig
 from infra.monitoring.alarm_spec import AlertRoute
 from infra.nag import suppress
 
-# NOTE: what the alerting-health emails deliver: a change into or out of ALARM. SNS itself drops the rest, such as a
-# new alarm's first INSUFFICIENT_DATA → OK after a deploy, which would otherwise reach the owner's inbox (these
-# emails bypass the notifier and its quiet-inbox rule). A filter on the message body (CloudWatch's JSON), with the
-# "$or" operator: https://docs.aws.amazon.com/sns/latest/dg/sns-message-filtering-scope.html,
-# https://docs.aws.amazon.com/sns/latest/dg/and-or-logic.html
+# NOTE: the alerting-health emails bypass the notifier's quiet inbox, so SNS itself drops any change not into or out
+# of ALARM (a new alarm's first INSUFFICIENT_DATA → OK). https://docs.aws.amazon.com/sns/latest/dg/and-or-logic.html
 INTO_OR_OUT_OF_ALARM: Final = {"$or": [{"NewStateValue": ["ALARM"]}, {"OldStateValue": ["ALARM"]}]}
 
 
@@ -46,9 +43,7 @@ class AlertTopics(Construct):
                 )
             },
         }
-        # NOTE: SNS's own key (alias/aws/sns) cannot be used: CloudWatch alarms cannot publish to a topic it
-        # encrypts, and its key policy cannot be changed; a customer-managed key costs $1.00/month, so it is opt-in.
-        # https://repost.aws/knowledge-center/cloudwatch-configure-alarm-sns
+        # Opt-in: SNS's own key would refuse CloudWatch alarms (docs/alerting.md, "The topics' encryption").
         self.topic_key = self._topic_key() if config.alert_topic_kms else None
         self.alarm_topic = self._topic("AlarmTopic", "Resume backend alarms")
         self.alerting_health_topic = self._topic("AlertingHealthTopic", "Resume backend alerting health")

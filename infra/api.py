@@ -25,10 +25,9 @@ from infra.stateful import STATEFUL_REMOVAL_POLICY
 # The table actions functions/counter/visits.py and visitors.py call, and no others (PutItem: the day's salt).
 COUNTER_TABLE_ACTIONS: Final = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
 CORS_MAX_AGE: Final = Duration.hours(1)
-# The crawler pattern list ships from its pinned distribution, and in the compact form the counter reads (~5 ms
-# off a cold start); the User-Agent parser's rules only in their compact form, written at synth, so the counter
-# never imports the parser (~250 ms of a cold start, docs/performance.md).
-COUNTER_DISTRIBUTIONS: Final = ("crawler-user-agents",)
+# The crawler list and the User-Agent parser's rules ship only in the compact form the counter reads, written at
+# synth from the pinned distributions: the counter never imports the parser (~250 ms of a cold start,
+# docs/performance.md).
 COMPACT_CRAWLER_LIST: Final = Path(crawlers.__file__).with_name(crawlers.COMPACT_FILE).relative_to(REPO_ROOT).as_posix()
 COMPACT_BROWSER_RULES: Final = (
     Path(browsers.__file__).with_name(browsers.COMPACT_FILE).relative_to(REPO_ROOT).as_posix()
@@ -77,7 +76,6 @@ class CounterApi(Construct):
                 # The list CORS allows (below): one source for which pages may count a visit.
                 catalog.ALLOWED_ORIGINS_ENV: ",".join(allowed_origins),
             },
-            bundled_distributions=COUNTER_DISTRIBUTIONS,
             generated_files={
                 COMPACT_CRAWLER_LIST: crawlers.compact_file_content(),
                 COMPACT_BROWSER_RULES: browsers.compact_file_content(),
@@ -133,17 +131,9 @@ class CounterApi(Construct):
         integration = HttpLambdaIntegration("CounterIntegration", self.counter.function)  # payload format 2.0
         for path, methods in catalog.COUNTER_ROUTES.items():
             self.http_api.add_routes(
-                path=exact_route_path(path),
+                path=path,
                 methods=[apigw.HttpMethod(method) for method in methods],
                 integration=integration,
             )
         suppress(self.http_api, "AwsSolutions-APIG4")
         self.url: str = self.stage.url
-
-
-def exact_route_path(path: str) -> str:
-    """A route path the counter can serve: it routes on the request's path as it is, so an API Gateway path
-    template (`/visits/{id}`, `/{proxy+}`) would reach it under paths it answers 404 to. Refused at synth."""
-    if "{" in path or "}" in path:
-        raise ValueError(f"route {path!r}: the counter routes on exact paths (functions/common/catalog.py)")
-    return path

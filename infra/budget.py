@@ -1,12 +1,5 @@
-"""The account's monthly cost budget (AWS Budgets), alerting on the alerting-health topic, not through the notifier
-(docs/alerting.md, "Cost budget").
-
-NOTE: AWS Budgets publishes to a topic only when the topic policy lets `budgets.amazonaws.com` publish; AWS
-recommends the aws:SourceAccount and aws:SourceArn conditions against the confused deputy.
-https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-sns-policy.html
-NOTE: a topic encrypted with a customer-managed key also needs the key policy to let the publishing service use it.
-https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
-"""
+"""The account's monthly cost budget (AWS Budgets), alerting on the alerting-health topic, not through the notifier;
+the topic's and key's policies that let Budgets publish: docs/alerting.md, "Cost budget"."""
 
 from __future__ import annotations
 

@@ -117,8 +117,7 @@ class DeploymentConfig(_Strict):
     beyond it count as IgnoredVisits)."""
     max_views_per_network_per_day: Annotated[int, whole(1, 10_000)] = 30
     """Page views counted per network (a day's hash of the source IP alone) per UTC day, whatever the User-Agent;
-    at least `max_views_per_visitor_per_day`; at most 10,000, so the network's item of the day (a digest per counted
-    view) stays well under DynamoDB's 400 KB item limit ([privacy.md](privacy.md), [performance.md](performance.md))."""
+    from `max_views_per_visitor_per_day` to 10,000 ([privacy.md](privacy.md), [performance.md](performance.md))."""
     log_retention_days: Annotated[int, AfterValidator(retention)]
     """Retention of every log group (days)."""
     alert_recipients: Annotated[tuple[Email, ...], AfterValidator(unique)] = Field(min_length=1)
@@ -135,10 +134,9 @@ class DeploymentConfig(_Strict):
     """When the weekly digest goes to every alert channel: a Scheduler cron expression in UTC (the default: Mondays
     08:00, for the ISO week just ended), or null for no digest ([alerting.md](alerting.md#weekly-digest))."""
     reader_notes: bool = False
-    """Send a note on every alert channel, at most one an hour, when an application link (`make link`) was opened
-    for the first time or the résumé was downloaded since the hour before: the link's code, the hour and the number
-    of downloads, never who. An hourly run of the digest's function (720 a month, well under a cent a month at
-    us-east-1 prices); `false`: no schedule, nothing runs, no cost ([alerting.md](alerting.md#notes))."""
+    """Send a note on every alert channel, at most one an hour, when an application link (`make link`) was first
+    opened or the résumé downloaded, never who; an hourly run, well under a cent a month; `false`: nothing runs
+    ([alerting.md](alerting.md#notes))."""
     hosting: Hosting
     """'amplify' or 's3-cloudfront' ([hosting.md](hosting.md))."""
     site_domain: Domain | None
@@ -147,9 +145,8 @@ class DeploymentConfig(_Strict):
     """ACM certificate in us-east-1 covering site_domain; required by s3-cloudfront hosting with a site_domain
     (Amplify manages its own)."""
     show_visit_badge: bool = True
-    """Show the visit badge ("1,234 views · 567 visitors") on the resume; `false`: the page has no badge, and its
-    script still records each visit (one POST per browser session), so the dashboard, the weekly digest and the
-    alarms keep their figures ([frontend.md](frontend.md#visit-badge))."""
+    """Show the visit badge ("1,234 views · 567 visitors") on the resume; `false`: no badge, and each visit is still
+    recorded, so the dashboard, digest and alarms keep their figures ([frontend.md](frontend.md#visit-badge))."""
     existing_visits_table_name: TableName | None
     """Name of an existing visits table to adopt (a retained one keeps its count), or null to create one."""
     github_repository: GitHubRepository

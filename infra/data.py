@@ -27,9 +27,7 @@ class VisitsTable(Construct):
             "Table",
             partition_key=dynamodb.Attribute(name=catalog.VISITS_PARTITION_KEY, type=dynamodb.AttributeType.STRING),
             # On-demand billing (TableV2's default): a personal site's traffic is near zero, and spiky when shared.
-            # Each day's salt and network items carry their expiry; TTL deletes them free of charge, typically within
-            # a few days of it (docs/privacy.md); the counter only ever looks up the current day's keys.
-            # NOTE: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/howitworks-ttl.html
+            # TTL deletes each day's salt and network items free of charge after their expiry (docs/privacy.md).
             time_to_live_attribute=catalog.EXPIRES_AT_ATTRIBUTE,
             encryption=dynamodb.TableEncryptionV2.aws_managed_key(),
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(

@@ -1,10 +1,9 @@
 """The deploy-role stack, deployed once by hand before the first CI deploy (`python -m infra.deploy_role` →
 cdk.out.deploy-role/): GitHub's OIDC provider, a deploy role that may only assume the CDK bootstrap roles, and a
-diff role that may only read the application stack's template. docs/deploy.md says why each may what it may.
+diff role that may only read the application stack's template (why each may what it may: docs/deploy.md).
 
-NOTE: GitHub's default subject claim names the environment *or* the branch; the repository's subject template
-(set as docs/deploy.md says) names both, so the trust policy pins repository, environment and branch at once.
-AWS evaluates only `sub` and `aud` of GitHub's tokens.
+NOTE: AWS evaluates only `sub` and `aud` of GitHub's tokens; the repository's subject template (docs/deploy.md)
+names environment and branch, so the trust policy pins both.
 https://docs.github.com/en/actions/reference/security/oidc#customizing-the-subject-claims-for-an-organization-or-repository
 """
 
@@ -23,29 +22,24 @@ from infra.nag import suppress_finding
 
 GITHUB_OIDC_URL: Final = "https://token.actions.githubusercontent.com"
 GITHUB_OIDC_ISSUER: Final = "token.actions.githubusercontent.com"
-# The audience aws-actions/configure-aws-credentials requests its token for.
-GITHUB_OIDC_AUDIENCE: Final = "sts.amazonaws.com"
-
-# An account holds one provider per URL: an owner whose account already has GitHub's passes its ARN instead,
-# `-c github_oidc_provider_arn=arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com`.
+GITHUB_OIDC_AUDIENCE: Final = "sts.amazonaws.com"  # what aws-actions/configure-aws-credentials requests
+# An account holds one provider per URL: one that has GitHub's already passes its ARN in this context key.
 EXISTING_PROVIDER_CONTEXT_KEY: Final = "github_oidc_provider_arn"
 BOOTSTRAP_QUALIFIER_CONTEXT_KEY: Final = "@aws-cdk/core:bootstrapQualifier"
 
-# Output logical ids are fixed: docs/deploy.md tells the owner to copy them into repository variables.
+# Fixed output logical ids: docs/deploy.md tells the owner to copy them into repository variables.
 DEPLOY_ROLE_ARN_OUTPUT: Final = "DeployRoleArn"
 DIFF_ROLE_ARN_OUTPUT: Final = "DiffRoleArn"
 
-# The roles `cdk bootstrap` creates; each trusts any principal of the account that is allowed to assume it.
-# https://docs.aws.amazon.com/cdk/v2/guide/bootstrapping-env.html
+# The roles `cdk bootstrap` creates. https://docs.aws.amazon.com/cdk/v2/guide/bootstrapping-env.html
 BOOTSTRAP_ROLE_ARN_TEMPLATES: Final = (
     DefaultStackSynthesizer.DEFAULT_DEPLOY_ROLE_ARN,
     DefaultStackSynthesizer.DEFAULT_FILE_ASSET_PUBLISHING_ROLE_ARN,
     DefaultStackSynthesizer.DEFAULT_IMAGE_ASSET_PUBLISHING_ROLE_ARN,
     DefaultStackSynthesizer.DEFAULT_LOOKUP_ROLE_ARN,
 )
-# What `cdk diff --method template` calls when it cannot assume the lookup role (it warns and goes on with the
-# job's own credentials): sts:GetCallerIdentity (no permission needed), then these. It reads the bootstrap version
-# from SSM only through the lookup role, and lists stack resources only for nested stacks (the app has none).
+# What `cdk diff --method template` calls with the job's own credentials when it cannot assume the lookup role
+# (besides sts:GetCallerIdentity, which needs no permission; it lists stack resources only for nested stacks).
 DIFF_ROLE_ACTIONS: Final = ("cloudformation:DescribeStacks", "cloudformation:GetTemplate")
 # A deploy takes minutes; an hour is also the cap AWS puts on the chained bootstrap-role sessions.
 ROLE_SESSION_DURATION: Final = Duration.hours(1)
@@ -57,8 +51,8 @@ def deploy_role_stack_name(config: DeploymentConfig) -> str:
 
 
 class GitHubDeployAccess(Construct):
-    """The OIDC provider (or the account's existing one, from context) and the two roles. Exposes `provider_arn`,
-    `deploy_role` and `diff_role`."""
+    """The OIDC provider (or the account's existing one) and the two roles. Exposes `provider_arn`, `deploy_role`
+    and `diff_role`."""
 
     def __init__(self, scope: Construct, construct_id: str, *, config: DeploymentConfig) -> None:
         super().__init__(scope, construct_id)
@@ -67,8 +61,7 @@ class GitHubDeployAccess(Construct):
         if existing_provider_arn:
             self.provider_arn: str = existing_provider_arn
         else:
-            # NOTE: the native CloudFormation resource, not iam.OpenIdConnectProvider (a custom-resource Lambda).
-            # No thumbprints: IAM verifies GitHub's certificate against its own trusted CAs.
+            # The native resource, not iam.OpenIdConnectProvider (a custom-resource Lambda); IAM needs no thumbprints.
             provider = iam.OidcProviderNative(self, "Provider", url=GITHUB_OIDC_URL, client_ids=[GITHUB_OIDC_AUDIENCE])
             self.provider_arn = provider.oidc_provider_arn
         qualifier = str(
@@ -100,7 +93,6 @@ class GitHubDeployAccess(Construct):
         ]
         self.deploy_role.add_to_policy(iam.PolicyStatement(actions=["sts:AssumeRole"], resources=bootstrap_roles))
 
-        # Any incarnation of the application stack in this account and region (`.../stack/<name>/<id>`).
         application_stack = stack.format_arn(
             service="cloudformation",
             resource="stack",
@@ -125,7 +117,6 @@ class GitHubDeployAccess(Construct):
                 "stack's template"
             ),
             max_session_duration=ROLE_SESSION_DURATION,
-            # An inline policy of the role itself: it assumes no bootstrap role (docs/deploy.md says why).
             inline_policies={"ReadDeployedTemplate": iam.PolicyDocument(statements=[template_reader])},
         )
         # cdk-nag names the partition by its pseudo parameter; account and region are the config's.

@@ -1,12 +1,8 @@
 """The throttle guard's infrastructure: what the notifier needs to lower and restore the API stage's throttle
-while `api-request-spike` is in ALARM (the logic is functions/notifier/guard.py).
+while `api-request-spike` is in ALARM (docs/alerting.md#throttle-guard; the logic is functions/notifier/guard.py).
 
-NOTE: IAM authorizes API Gateway's management API by HTTP method on the resource path: UpdateStage is
-`apigateway:PATCH` on `arn:<partition>:apigateway:<region>::/apis/<apiId>/stages/<stageName>`.
+NOTE: IAM authorizes UpdateStage as `apigateway:PATCH` on the stage's resource path.
 https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonapigatewaymanagementv2.html
-NOTE: the guard changes the stage outside CloudFormation (drift): a deploy that updates the stage while it is
-engaged writes the template's (configured) limits back, releasing it (docs/runbook.md#api-request-spike).
-https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/drift-aware-change-sets.html
 """
 
 from __future__ import annotations

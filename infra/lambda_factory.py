@@ -5,13 +5,11 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import os
-import re
 import shutil
-import tomllib
 from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
@@ -29,30 +27,16 @@ PYTHON_VERSION: Final = "3.13"
 RUNTIME: Final = lambda_.Runtime.PYTHON_3_13
 ARCHITECTURE: Final = lambda_.Architecture.ARM_64
 
-# An asset holds functions/ at its root, so the handler's module path on Lambda (functions.counter.app) is the one
-# tests and the local runtime import. Bytecode a run left (`make bench` imports a staged asset) is never packed, so
-# the same commit synthesizes the same asset hashes whatever ran before.
-# NOTE: files matching `exclude` are left out of the asset's fingerprint (its hash) as well as its content.
+# Bytecode a run left in a staged asset (`make bench` imports one) is never packed, so one commit always synthesizes
+# the same asset hashes. NOTE: `exclude` applies to the asset's fingerprint as well as its content.
 # https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.FileFingerprintOptions.html
 BYTECODE_EXCLUDES: Final = ["**/__pycache__", "**/*.pyc"]
 STAGED_ASSETS_DIR: Final = REPO_ROOT / "build" / "lambda-assets"  # not committed: one folder per content hash
-_INSTALLER_FILES: Final = frozenset({"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"})  # not the content
 
 
-def pinned_version(package: str) -> str:
-    """The exact version pyproject.toml pins for a runtime dependency."""
-    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
-    for requirement in project["dependencies"]:
-        match = re.fullmatch(rf"{re.escape(package)}(\[[^\]]*\])?==(?P<version>[\w.]+)", requirement)
-        if match:
-            return match["version"]
-    raise LookupError(f"pyproject.toml pins no version of {package}")
-
-
-POWERTOOLS_VERSION: Final = pinned_version("aws-lambda-powertools")
-# AWS publishes each release's layer ARN as a public SSM parameter; CloudFormation resolves it at deploy time,
-# so synth stays offline and the layer matches the version the tests ran against.
-# https://docs.powertools.aws.dev/lambda/python/latest/#lambda-layer
+POWERTOOLS_VERSION: Final = importlib.metadata.version("aws-lambda-powertools")  # the one the tests run against
+# AWS publishes each release's layer ARN as a public SSM parameter; CloudFormation resolves it at deploy time, so
+# synth stays offline. https://docs.powertools.aws.dev/lambda/python/latest/#lambda-layer
 POWERTOOLS_LAYER_PARAMETER: Final = (
     f"/aws/service/powertools/python/{ARCHITECTURE.name}/python{PYTHON_VERSION}/{POWERTOOLS_VERSION}"
 )
@@ -73,13 +57,12 @@ class PythonFunction(Construct):
         log_retention_days: int,
         environment: Mapping[str, str] | None = None,
         reserved_concurrency: int | None = None,
-        bundled_distributions: Sequence[str] = (),
         generated_files: Mapping[str, bytes] | None = None,
         tracing: lambda_.Tracing = lambda_.Tracing.ACTIVE,
         platform_logs: bool = True,
     ) -> None:
-        """`bundled_distributions`: pinned pure-Python distributions shipped in the asset; `generated_files`: asset
-        path → content made at synth; `platform_logs`: False drops Lambda's start and report lines."""
+        """`generated_files`: asset path → content made at synth; `platform_logs`: False drops Lambda's start and
+        report lines."""
         super().__init__(scope, construct_id)
         # One template parameter per stack, however many functions read it.
         powertools_layer_arn = ssm.StringParameter.value_for_string_parameter(self, POWERTOOLS_LAYER_PARAMETER)
@@ -98,7 +81,7 @@ class PythonFunction(Construct):
             architecture=ARCHITECTURE,
             handler=handler,
             code=lambda_.Code.from_asset(
-                str(staged_asset(tuple(bundled_distributions), tuple(sorted((generated_files or {}).items())))),
+                str(staged_asset(tuple(sorted((generated_files or {}).items())))),
                 exclude=BYTECODE_EXCLUDES,
             ),
             layers=[lambda_.LayerVersion.from_layer_version_arn(self, "PowertoolsLayer", powertools_layer_arn)],
@@ -107,8 +90,7 @@ class PythonFunction(Construct):
             role=self.role,
             log_group=self.log_group,
             logging_format=lambda_.LoggingFormat.JSON,
-            # NOTE: at the default system log level (INFO) Lambda writes a "start" and a "report" line for every
-            # invocation; WARN keeps only its warnings and errors. A filter needs the JSON log format.
+            # NOTE: WARN drops Lambda's "start" and "report" lines of every invocation (needs the JSON log format).
             # https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html
             system_log_level_v2=lambda_.SystemLogLevel.INFO if platform_logs else lambda_.SystemLogLevel.WARN,
             tracing=tracing,
@@ -119,9 +101,12 @@ class PythonFunction(Construct):
             suppress(self.role, "AwsSolutions-IAM5[Resource::*]")
         suppress(self.function, "AwsSolutions-L1")
 
-    def allow(self, actions: Sequence[str], resources: Sequence[str]) -> None:
+    def allow(
+        self, actions: Sequence[str], resources: Sequence[str], conditions: Mapping[str, Any] | None = None
+    ) -> None:
         """Lets the function call `actions` on `resources` and nothing else (one statement on its role)."""
-        self.role.add_to_policy(iam.PolicyStatement(actions=list(actions), resources=list(resources)))
+        statement = iam.PolicyStatement(actions=list(actions), resources=list(resources), conditions=conditions)
+        self.role.add_to_policy(statement)
 
     def add_environment(self, variables: Mapping[str, str]) -> None:
         for name, value in variables.items():
@@ -129,16 +114,11 @@ class PythonFunction(Construct):
 
 
 @cache
-def staged_asset(distributions: tuple[str, ...], generated: tuple[tuple[str, bytes], ...] = ()) -> Path:
-    """functions/, the installed pinned distributions' files and the `generated` files, in a folder named by its
-    content: offline, without Docker, deterministic (same inputs → same asset hash). Only pure-Python
-    distributions qualify; they run unchanged on the Lambda platform."""
-    files = _function_files() | {rel: src for name in distributions for rel, src in _distribution_files(name).items()}
-    contents = {rel: source.read_bytes() for rel, source in files.items()} | dict(generated)
-    digest = hashlib.sha256()
-    for rel in sorted(contents):
-        digest.update(rel.encode() + b"\0" + contents[rel] + b"\0")
-    target = STAGED_ASSETS_DIR / digest.hexdigest()[:20]
+def staged_asset(generated: tuple[tuple[str, bytes], ...] = ()) -> Path:
+    """functions/ (at the asset's root, so a handler's module path on Lambda is the one tests import) and the
+    `generated` files, in a folder named by its content: offline, deterministic (same inputs → same asset hash)."""
+    contents = {rel: source.read_bytes() for rel, source in _function_files().items()} | dict(generated)
+    target = STAGED_ASSETS_DIR / content_digest(contents)
     if target.is_dir():
         return target
     partial = target.with_name(f"{target.name}.partial-{os.getpid()}")
@@ -152,6 +132,14 @@ def staged_asset(distributions: tuple[str, ...], generated: tuple[tuple[str, byt
     return target
 
 
+def content_digest(files: Mapping[str, bytes]) -> str:
+    """16 hex characters of a SHA-256 over every file's path and bytes: names this version of them."""
+    digest = hashlib.sha256()
+    for rel in sorted(files):
+        digest.update(rel.encode() + b"\0" + files[rel] + b"\0")
+    return digest.hexdigest()[:16]
+
+
 def _function_files() -> dict[str, Path]:
     root = REPO_ROOT / "functions"
     return {
@@ -159,23 +147,6 @@ def _function_files() -> dict[str, Path]:
         for path in root.rglob("*")
         if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
     }
-
-
-def _distribution_files(name: str) -> dict[str, Path]:
-    distribution = importlib.metadata.distribution(name)
-    if distribution.version != pinned_version(name):
-        raise LookupError(
-            f"{name} {distribution.version} is installed but pyproject.toml pins {pinned_version(name)}: "
-            "install the pinned version (requirements/lock.txt) before synth"
-        )
-    files = {}
-    for entry in distribution.files or ():
-        if "__pycache__" in entry.parts or entry.suffix == ".pyc" or entry.name in _INSTALLER_FILES:
-            continue
-        if entry.parts[0] == ".." or Path(str(entry)).is_absolute():
-            raise LookupError(f"{name} installs {entry} outside site-packages; it cannot be bundled as is")
-        files[entry.as_posix()] = Path(str(distribution.locate_file(entry)))
-    return files
 
 
 def role_writing_own_logs(
@@ -195,19 +166,13 @@ def log_retention(days: int) -> logs.RetentionDays:
     return logs.RetentionDays[LOG_RETENTION_NAMES[days]]
 
 
-def scheduler_role(
-    scope: Construct, target: PythonFunction, invoke_reason: str, description: str | None = None
-) -> iam.Role:
+def scheduler_role(scope: Construct, target: PythonFunction, description: str | None = None) -> iam.Role:
     """A role for one schedule (not CDK's stack-wide singleton), which LambdaInvoke lets invoke `target` and its
-    versions (`<arn>:*`, acknowledged with REASONS[invoke_reason]).
-
-    NOTE: Scheduler invokes a Lambda target asynchronously (InvocationType Event) with the role it is given.
-    https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-templated.html
-    Trusted for schedules of this account only (confused-deputy guard, as AWS recommends).
+    versions. Trusted by this account's schedules only, as AWS recommends against the confused deputy.
     https://docs.aws.amazon.com/scheduler/latest/UserGuide/cross-service-confused-deputy-prevention.html"""
     principal = iam.ServicePrincipal(
         "scheduler.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Stack.of(scope).account}}
     )
     role = iam.Role(scope, "SchedulerRole", description=description, assumed_by=principal)
-    suppress_finding(role, f"AwsSolutions-IAM5[Resource::{arn_of(target.function)}:*]", invoke_reason)
+    suppress_finding(role, f"AwsSolutions-IAM5[Resource::{arn_of(target.function)}:*]", "invoke-versions")
     return role

@@ -11,11 +11,11 @@ from constructs import IConstruct
 
 REASONS: Final[dict[str, str]] = {
     "AwsSolutions-IAM5[Resource::*]": (
-        "X-Ray's PutTraceSegments/PutTelemetryRecords support no resource-level permissions "
-        "(https://docs.aws.amazon.com/xray/latest/devguide/security_iam_service-with-iam.html), nor does SES's "
-        "GetIdentityVerificationAttributes, the one read the alert emails take before sending "
-        "(https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonses.html); "
-        "those are the only wildcards, every other statement is scoped to ARNs."
+        "Only actions that support no resource-level permissions get `*`: X-Ray's PutTraceSegments/"
+        "PutTelemetryRecords, SES's GetIdentityVerificationAttributes (read before each alert email) and CloudWatch's "
+        "GetMetricData (the weekly digest's read of the counter's metrics) "
+        "(https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-"
+        "contextkeys.html); every other statement is scoped to ARNs."
     ),
     "AwsSolutions-APIG4": (
         "The visit counter is public by design: the static site calls it from visitors' browsers, which hold "
@@ -58,36 +58,18 @@ REASONS: Final[dict[str, str]] = {
         "domain's certificate is attached. HTTP is redirected to HTTPS and HSTS is sent."
     ),
     # Findings whose id carries a logical id or deploy-time values, acknowledged by `suppress_finding` under a name.
-    "assets-bucket-read": (
-        "The site copy Lambda reads the site's zips from the CDK bootstrap assets bucket; their keys are content "
-        "hashes decided at synth, so it may s3:GetObject in that one bucket (no list, no write)."
+    "invoke-versions": (
+        "CDK's Scheduler LambdaInvoke target and custom resource Provider grant lambda:InvokeFunction on their one "
+        "function and its versions (`<arn>:*`); each role serves that one function and can invoke no other."
     ),
-    "site-bucket-sync": (
-        "The site copy Lambda syncs the site into its own bucket, which holds nothing else: s3:PutObject and "
-        "s3:DeleteObject on its objects, whose names change with the site."
+    "site-copy": (
+        "The site copy Lambda reads the site's zips from the CDK bootstrap assets bucket (keys are content hashes "
+        "decided at synth: s3:GetObject only) and syncs them into its own bucket, which holds nothing else "
+        "(s3:PutObject and s3:DeleteObject on its objects)."
     ),
     "amplify-branch-jobs": (
         "Amplify assigns job ids when a deployment starts; the site publisher may list, read and stop the jobs "
         "of this one branch (to clear a stuck one and to wait for its own), and nothing of other branches or apps."
-    ),
-    "publisher-invoke": (
-        "CDK's custom resource Provider grants its framework Lambda lambda:InvokeFunction on the site publisher "
-        "and the publisher's versions (`:*`); it can invoke no other function."
-    ),
-    "probe-invoke": (
-        "EventBridge Scheduler's LambdaInvoke target grants its role lambda:InvokeFunction on the availability probe "
-        "and the probe's versions and aliases (`:*`); the role serves that one schedule and can invoke no other "
-        "function."
-    ),
-    "digest-invoke": (
-        "CDK's Scheduler LambdaInvoke target grants the schedule's role lambda:InvokeFunction on the digest and its "
-        "versions (`:*`); it can invoke no other function."
-    ),
-    "digest-metric-read": (
-        "The weekly digest reads the counter's daily Visits and UniqueVisitors with cloudwatch:GetMetricData, which "
-        "supports no resource-level permissions (https://docs.aws.amazon.com/service-authorization/latest/reference/"
-        "list_amazoncloudwatch.html); it only reads metrics. Its other read, DescribeAlarmHistory, is scoped to this "
-        "stack's alarms."
     ),
     "stack-id-wildcard": (
         "CloudFormation stack ARNs end in an id assigned at creation, so the resource is `stack/<stack name>/*`: that "

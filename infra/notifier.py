@@ -1,10 +1,8 @@
-"""The notifier service: the Lambda that turns each alarm into an email (functions/notifier), with what keeps it
-honest — an idempotency table so a redelivered alarm is emailed once, a dead-letter queue for what it could not
-send, and the SES identity it sends from.
+"""The notifier service: the Lambda that delivers each alarm (functions/notifier), its idempotency table, its
+dead-letter queue and the SES identity it sends from (docs/alerting.md, "The notifier" and "IAM").
 
-NOTE: the stack owns the sender's SES identity (AWS::SES::EmailIdentity); SES emails a verification link to
-sender_email when it is created. Creating it by hand as well makes the deploy fail with AlreadyExists, which
-`make preflight` checks before a deploy (docs/deploy.md).
+NOTE: the stack owns the sender's SES identity, so SES mails sender_email a verification link on create; one made by
+hand as well fails the deploy with AlreadyExists, which `make preflight` checks (docs/deploy.md).
 """
 
 from __future__ import annotations
@@ -27,31 +25,21 @@ from infra.nag import suppress
 from infra.stateful import STATEFUL_REMOVAL_POLICY, parking_queue
 
 NOTIFIER_MEMORY_MB: Final = 256
+# Each timeout covers the worst case of the clients' retries with backoff (functions/notifier): a timeout after a
+# channel took the alert but before its idempotency record completed would deliver it twice on the retry.
 NOTIFIER_TIMEOUT: Final = Duration.seconds(60)
-"""SES and DynamoDB answer in well under a second, but the worst case of the clients' retries (app.py: SES 3 x
-(2 + 5) s, two idempotency writes of 3 x (1 + 2) s, backoff) is about 40 s: a timeout after SES accepted the
-email would leave the idempotency record in progress, and the retry would send the email twice."""
+"""Email: SES 3 x (2 + 5) s and two idempotency writes of 3 x (1 + 2) s, about 40 s."""
 CHANNEL_TIMEOUT_BUDGET: Final = Duration.seconds(40)
-"""Added to the timeout for each channel besides email, its worst case (functions/notifier): SSM GetParameter
-3 x (1 + 2) s, two idempotency writes of 3 x (1 + 2) s, and 2 POSTs of 5 s with 1 s between them: about 38 s.
-A timeout after a webhook took the alert but before its record completed would post it twice on the retry."""
+"""Added per channel besides email: SSM 3 x (1 + 2) s, two idempotency writes, 2 POSTs of 5 s: about 38 s."""
 GUARD_TIMEOUT_BUDGET: Final = Duration.seconds(40)
-"""Added for the throttle guard (infra/guard.py), its worst case: UpdateStage 2 x (1 + 3) s, two idempotency
-writes and the ledger's write (functions/notifier/guard_ledger.py) of 3 x (1 + 2) s each: about 35 s with backoff,
-before any channel delivers."""
+"""Added for the throttle guard (infra/guard.py): UpdateStage 2 x (1 + 3) s, three writes of 3 x (1 + 2) s."""
 SSM_READ_ACTIONS: Final = ("ssm:GetParameter",)
-"""Powertools Parameters' get_parameter calls GetParameter (WithDecryption) and nothing else.
-NOTE: no kms:Decrypt: a SecureString encrypted with the AWS-managed key (alias/aws/ssm, the default of
-`put-parameter --type SecureString`) is decrypted through SSM under that key's policy, which allows every
-principal of the account. https://docs.aws.amazon.com/systems-manager/latest/userguide/ps-restrict-decryption.html"""
+"""No kms:Decrypt: SSM decrypts a SecureString under the AWS-managed key's policy (docs/alerting.md#iam)."""
 PROBE_LOG_READ_ACTIONS: Final = ("logs:FilterLogEvents",)
-"""The one read of the probe's log group: its latest failed check, for site-unavailable emails (at most 2 calls of
-1 + 2 s, functions/notifier/probe_failure.py: inside NOTIFIER_TIMEOUT's margin)."""
 NOTIFIER_RETRY_ATTEMPTS: Final = 2
 """Lambda's own retries of a failed asynchronous invocation (the maximum), before the dead-letter queue."""
 NOTIFIER_MAX_EVENT_AGE: Final = Duration.hours(6)
 """An alert older than this is stale; it goes to the dead-letter queue instead of being retried."""
-
 # What Powertools idempotency (DynamoDBPersistenceLayer) calls on its table, and no more.
 IDEMPOTENCY_TABLE_ACTIONS: Final = (
     "dynamodb:GetItem",
@@ -60,15 +48,10 @@ IDEMPOTENCY_TABLE_ACTIONS: Final = (
     "dynamodb:DeleteItem",
 )
 SES_SEND_ACTIONS: Final = ("ses:SendEmail", "ses:SendRawEmail")
-"""NOTE: SES v2 SendEmail with raw (MIME) content, as the notifier sends, is authorized as ses:SendRawEmail, plain
-content as ses:SendEmail; CDK's own EmailIdentity.grantSendEmail grants both for that reason.
+"""NOTE: SES v2 SendEmail with raw (MIME) content, as the notifier sends, is authorized as ses:SendRawEmail.
 https://docs.aws.amazon.com/ses/latest/dg/control-user-access.html"""
-
-
 SES_VERIFICATION_ACTIONS: Final = ("ses:GetIdentityVerificationAttributes",)
-"""Asked before each send (cached a minute): nothing goes to SES before it verified the sender and recipients
-(functions/notifier/sender.py). NOTE: the action supports no resource-level permissions, hence Resource "*"
-(infra/nag.py). https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonses.html"""
+"""Asked before each send (functions/notifier/sender.py); it supports no resource-level permissions (infra/nag.py)."""
 
 
 class NotifierService(Construct):
@@ -89,9 +72,7 @@ class NotifierService(Construct):
         self.notifier = self._notifier(alarm_topic)
 
     def _idempotency_table(self) -> dynamodb.Table:
-        # Stateful like the visits table (infra/data.py): retained (infra/stateful.py), recoverable, encrypted.
-        # NOTE: a plain Table, not a TableV2 (a global table with one replica) like the visits table: nothing
-        # here needs replicas, and the stack's only AWS::DynamoDB::GlobalTable stays the visits table.
+        # Retained, recoverable and encrypted like the visits table; a plain Table, as nothing here needs replicas.
         return dynamodb.Table(
             self,
             "IdempotencyTable",
@@ -140,9 +121,7 @@ class NotifierService(Construct):
 
     def deliver_on_channels(self, function: PythonFunction) -> None:
         """What delivering on the alert channels takes (functions/notifier/delivery.py), for the notifier and the
-        weekly digest alike: the channels' settings in the environment, the idempotency table, SES sends from the
-        sender's identity (and the read of its verification) and the channels' SSM parameters, each granted on
-        those resources only."""
+        weekly digest alike: their settings, and grants on those resources only."""
         config = self._config
         environment = {
             catalog.SENDER_EMAIL_ENV: config.sender_email,
@@ -163,13 +142,9 @@ class NotifierService(Construct):
         function.allow(SES_VERIFICATION_ACTIONS, ["*"])
 
     def read_probe_failures(self, probe_log_group: logs.ILogGroup) -> None:
-        """Lets the notifier quote the availability probe's latest failed check in site-unavailable emails.
-
-        NOTE: an alarm's description is fixed at deploy, and its state reason gives only the numbers, so the
-        notifier reads the probe's own log line (check and answer seen) with logs:FilterLogEvents on that one log
-        group: no new resource, nothing stored twice, and the probe's logs hold no visitor data (our own requests).
-        FilterLogEvents is authorized on the log group's ARN.
-        https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_FilterLogEvents.html and
+        """Lets the notifier quote the probe's latest failed check in site-unavailable emails: an alarm's own
+        message gives only the numbers (docs/alerting.md#availability-probe).
+        NOTE: FilterLogEvents is authorized on the log group's ARN.
         https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html"""
         self.notifier.add_environment({catalog.PROBE_LOG_GROUP_ENV: probe_log_group.log_group_name})
         self.notifier.allow(PROBE_LOG_READ_ACTIONS, [probe_log_group.log_group_arn])
@@ -183,11 +158,8 @@ class NotifierService(Construct):
         ]
 
     def _identity_arns(self) -> list[str]:
-        """The other identities SES may authorize a send against, each one identity of this account and region.
-
-        NOTE: SES authorizes the sender against the identity that verified it: the address's own (the stack's,
-        above) or, while that one awaits its click, a verified identity of its domain. In the sandbox it also
-        authorizes each recipient against its verified identity, the address or its domain.
+        """The other identities SES may authorize a send against: the sender's domain (while the address awaits its
+        click) and, in the sandbox, each recipient's address and domain (docs/alerting.md#iam).
         https://docs.aws.amazon.com/ses/latest/dg/sending-authorization-policies.html"""
         stack = Stack.of(self)
         config = self._config

@@ -63,10 +63,7 @@ class AvailabilityProbe(Construct):
             target=scheduler_targets.LambdaInvoke(
                 self.probe.function,
                 role=scheduler_role(
-                    self,
-                    self.probe,
-                    "probe-invoke",
-                    "EventBridge Scheduler: invokes the availability probe, nothing else",
+                    self, self.probe, "EventBridge Scheduler: invokes the availability probe, nothing else"
                 ),
                 retry_attempts=PROBE_RETRY_ATTEMPTS,
                 max_event_age=PROBE_MAX_EVENT_AGE,

@@ -95,7 +95,6 @@ class ResumeBackendStack(Stack):
                 self,
                 "Digest",
                 config=config,
-                schedule_expression=config.digest_schedule,
                 notifier=notifier,
                 alarms=self.alarms.alarms,
                 table=self.visits.table,

@@ -1,12 +1,5 @@
-"""How stateful resources (tables, log groups, the queues where failures are parked) are kept: one policy, said once.
-
-NOTE: CloudFormation's RetainExceptOnCreate keeps the resource on an update that replaces or removes it and on stack
-deletion, but deletes it when the operation that created it rolls back: a failed first deploy leaves no debris.
-https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html
-NOTE: so no table has deletion protection either: DeleteTable would refuse the rollback of a failed create (stack
-in ROLLBACK_FAILED). Tables keep point-in-time recovery instead: a system backup for 35 days after deletion.
-https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/PointInTimeRecovery_Howitworks.html
-"""
+"""How stateful resources (tables, log groups, the queue where failures are parked) are kept: retained on updates
+and stack deletion, deleted by the rollback of a failed create (RetainExceptOnCreate; why: docs/deploy.md)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,5 @@
-"""Hosting of the resume site, chosen by config.hosting: Amplify Hosting (default) or S3 + CloudFront.
-
-Both build the site at synth time, write the API URL into its page at deploy time, send the headers of
-functions/common/security_headers.py, and expose the site's `origin` (for the API's CORS) and `url`. The stack creates
-the hosting first, then the API (whose CORS allows `origin`), then calls `publish(...)` with the API.
-"""
+"""Hosting of the resume site, chosen by config.hosting: Amplify Hosting (default) or S3 + CloudFront
+(docs/hosting.md). The stack creates the hosting, then the API (whose CORS allows its origins), then `publish`es."""
 
 from __future__ import annotations
 
@@ -14,9 +10,8 @@ from infra.hosting.amplify import AmplifySite
 from infra.hosting.cloudfront import CloudFrontSite
 
 SiteHosting = AmplifySite | CloudFrontSite
-"""Either exposes `origin` and `url` (tokens), `domain_origins` (https://host of each host on config.site_domain
-it serves), `domain_outputs()` (the stack outputs that point site_domain's DNS at it) and
-`publish(api_url=..., api_origin=...)` (the deploy-time steps: the page naming the API, headers allowing it)."""
+"""Either exposes `origin` and `url`, `domain_origins` (https://host of each host of site_domain it serves),
+`domain_outputs()` (the stack outputs for site_domain's DNS) and `publish(api_url=..., api_origin=...)`."""
 
 
 def site_hosting(scope: Construct, construct_id: str, *, config: DeploymentConfig) -> SiteHosting:

@@ -1,14 +1,6 @@
-"""Default hosting: an AWS Amplify Hosting app and branch with no Git repository, published by `cdk deploy`.
-
-Deploy time, in order: the built site, its page naming the API's URL, is copied to
-`s3://<staging>/site/<site digest>/<API host>/` (BucketDeployment); then the publisher (functions/site_publisher)
-sets the app's security headers and runs Amplify StartDeployment from that prefix (sourceUrlType
-BUCKET_PREFIX), stopping any unfinished job first and failing the deploy if the job fails.
-
-Why not the aws-amplify-alpha Branch `asset`: it zips at synth, so the zip cannot hold the deploy-time API URL;
-its provider may read every S3 object and deploy to every Amplify app (`Resource: *`); and it aborts when the
-branch's last job is PENDING instead of clearing it. See docs/hosting.md.
-"""
+"""Default hosting: an AWS Amplify Hosting app and branch with no Git repository, published at deploy time from a
+staging bucket by the site publisher (functions/site_publisher); how, and why not the aws-amplify-alpha Branch
+`asset`: docs/hosting.md."""
 
 from __future__ import annotations
 
@@ -39,9 +31,8 @@ AMPLIFY_PRINCIPAL: Final = "amplify.amazonaws.com"
 
 
 class AmplifySite(Construct):
-    """Exposes `app`, `branch`, `domain` (the custom domain association, or None), `origin`
-    (https://main.<app id>.amplifyapp.com), `url`, and after `publish(...)`
-    `staging` (bucket), `upload` (SiteUpload), `publisher` (SitePublisher) and `release` (the custom resource)."""
+    """Exposes `app`, `branch`, `domain` (or None), `origin`, `url`, and after `publish(...)` `staging` (bucket),
+    `upload` (SiteUpload), `publisher` (SitePublisher) and `release` (the custom resource)."""
 
     def __init__(self, scope: Construct, construct_id: str, *, config: DeploymentConfig) -> None:
         super().__init__(scope, construct_id)
@@ -60,9 +51,8 @@ class AmplifySite(Construct):
             "enable_auto_build": False,
             "enable_pull_request_preview": False,
         }
-        # NOTE: no custom headers here. The CSP names the API and the API's CORS names this app's domain, a
-        # cycle CloudFormation cannot create; the publisher sets them right before each deployment, which is
-        # also when Amplify applies header changes.
+        # No custom headers here: the publisher sets them before each deployment (docs/hosting.md, "Why the CSP's
+        # API origin is written at deploy time").
         self.app = amplify.CfnApp(self, "App", **app_settings)
         self.branch = amplify.CfnBranch(self, "Branch", app_id=self.app.attr_app_id, **branch_settings)
         self.origin: str = f"https://{BRANCH_NAME}.{self.app.attr_default_domain}"
@@ -75,12 +65,9 @@ class AmplifySite(Construct):
         self._settings_digest = settings_digest({"app": app_settings, "branch": branch_settings})
 
     def _custom_domain(self, domain_name: str) -> amplify.CfnDomain:
-        """The owner's domain on this branch, apex and www, over HTTPS with a certificate Amplify manages.
-
-        NOTE: Amplify requests the certificate itself (AMPLIFY_MANAGED); the owner adds its validation CNAME and
-        the hosts' records at their DNS provider (stack outputs, docs/hosting.md). Route 53 zones in the same
-        account get them automatically. https://docs.aws.amazon.com/amplify/latest/userguide/custom-domains.html
-        """
+        """The owner's domain on this branch, apex and www, with a certificate Amplify requests itself; the owner adds
+        the DNS records the stack outputs name (docs/hosting.md, "Your own domain").
+        https://docs.aws.amazon.com/amplify/latest/userguide/custom-domains.html"""
         return amplify.CfnDomain(
             self,
             "Domain",
@@ -97,9 +84,8 @@ class AmplifySite(Construct):
     def domain_outputs(self) -> dict[str, tuple[str, str]]:
         if self.domain is None:
             return {}
-        # NOTE: the records are not read back as attributes: AWS::Amplify::Domain's create returns before Amplify
-        # has them (CloudFormation counts PENDING_VERIFICATION as created), so a GetAtt could be empty. Amplify's
-        # GetDomainAssociation lists both, the certificate's validation CNAME and each host's record.
+        # NOTE: a command, not the records as attributes: AWS::Amplify::Domain's create returns before Amplify has
+        # them (PENDING_VERIFICATION counts as created), so a GetAtt could be empty.
         # https://docs.aws.amazon.com/amplify/latest/APIReference/API_GetDomainAssociation.html
         records_command = Fn.join(
             "",
@@ -156,11 +142,8 @@ class AmplifySite(Construct):
             self.release.node.add_dependency(self.staging.policy)
 
     def _let_amplify_read_staging(self) -> None:
-        """Amplify reads a BUCKET_PREFIX source as its service principal, for this branch only.
-
-        https://docs.aws.amazon.com/amplify/latest/userguide/deploy-with-sdks.html asks for aws:SourceArn as
-        the URL-encoded branch ARN; others report that only the plain ARN matched. Both name this one branch.
-        """
+        """Amplify reads a BUCKET_PREFIX source as its service principal, for this branch only (aws:SourceArn both
+        URL-encoded and plain: docs/hosting.md, "Permissions")."""
         branch_arn_encoded = Fn.join(
             "",
             [

@@ -1,9 +1,6 @@
-"""Alternative hosting (config.hosting = "s3-cloudfront"): a private S3 bucket behind CloudFront.
-
-CloudFront reads the bucket through origin access control; viewers get HTTPS only (HTTP is redirected) and the
-security headers from a response headers policy. Each deploy copies the built site, its page naming the API's
-URL (filled in at deploy time), into the bucket and invalidates `/*`.
-"""
+"""Alternative hosting (config.hosting = "s3-cloudfront"): a private S3 bucket behind CloudFront (origin access
+control), HTTPS only, the security headers from a response headers policy; each deploy copies the site and
+invalidates `/*` (docs/hosting.md)."""
 
 from __future__ import annotations
 
@@ -33,18 +30,16 @@ HEADERS_POLICY_COMMENT: Final = "Resume site security headers; the CSP's API ori
 
 
 class CloudFrontSite(Construct):
-    """Exposes `bucket`, `response_headers`, `distribution`, `origin` (https://<id>.cloudfront.net), `url`,
-    `domain_origins` (https://<site_domain> when the distribution serves it), and
-    after `publish(...)` `upload` (SiteUpload), `publisher` (SitePublisher) and `content_security_policy`."""
+    """Exposes `bucket`, `response_headers`, `distribution`, `origin`, `url`, `domain_origins`, and after
+    `publish(...)` `upload` (SiteUpload), `publisher` (SitePublisher) and `content_security_policy`."""
 
     def __init__(self, scope: Construct, construct_id: str, *, config: DeploymentConfig) -> None:
         super().__init__(scope, construct_id)
         self._log_retention_days = config.log_retention_days
         self._show_visit_badge = config.show_visit_badge
         self.bucket = private_bucket(self, "Files")
-        # NOTE: the policy starts fail closed (connect-src 'self' only): the CSP that also allows the API names
-        # the API, whose CORS names this distribution, a cycle CloudFormation cannot create. The publisher
-        # writes the full CSP once both exist.
+        # Created fail closed (connect-src 'self' only); the publisher writes the CSP allowing the API at deploy
+        # time (docs/hosting.md, "Why the CSP's API origin is written at deploy time").
         fail_closed = security_headers(api_origin=None)
         security, custom = cloudfront_header_behaviors(fail_closed)
         self.response_headers = cloudfront.ResponseHeadersPolicy(
@@ -56,12 +51,10 @@ class CloudFrontSite(Construct):
         )
         # Should CloudFormation ever rewrite the policy (and so the CSP), write the CSP again.
         self._policy_digest = settings_digest({"comment": HEADERS_POLICY_COMMENT, "headers": fail_closed})
-        # NOTE: config (infra/config.py) has already refused a site_domain without a certificate in us-east-1,
-        # the only region CloudFront takes certificates from.
         domain_names = [] if config.site_domain is None else [config.site_domain]
-        certificate = (
+        certificate = (  # config has checked: set with a site_domain only
             None
-            if config.site_certificate_arn is None or not domain_names
+            if config.site_certificate_arn is None
             else acm.Certificate.from_certificate_arn(self, "Certificate", config.site_certificate_arn)
         )
         self.distribution = cloudfront.Distribution(

@@ -21,12 +21,8 @@ _HSTS = re.compile(r"^max-age=(?P<seconds>\d+)(?P<subdomains>; includeSubDomains
 
 
 def amplify_custom_headers(headers: Mapping[str, str]) -> str:
-    """Amplify's custom header YAML, every header on every path.
-
-    https://docs.aws.amazon.com/amplify/latest/userguide/custom-header-YAML-format.html
-    Values are written as JSON strings, which YAML reads as double-quoted scalars: the CSP's single quotes
-    and semicolons need no further escaping.
-    """
+    """Amplify's custom header YAML, every header on every path; values as JSON strings, which YAML reads as
+    double-quoted scalars. https://docs.aws.amazon.com/amplify/latest/userguide/custom-header-YAML-format.html"""
     lines = ["customHeaders:", "  - pattern: '**'", "    headers:"]
     for name, value in headers.items():
         lines += [f"      - key: {json.dumps(name)}", f"        value: {json.dumps(value)}"]

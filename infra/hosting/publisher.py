@@ -52,7 +52,7 @@ class SitePublisher(Construct):
         )
         # The framework may invoke `<handler arn>:*` (any version) as well as the function itself.
         suppress_finding(
-            framework_role, f"AwsSolutions-IAM5[Resource::{arn_of(self.function.function)}:*]", "publisher-invoke"
+            framework_role, f"AwsSolutions-IAM5[Resource::{arn_of(self.function.function)}:*]", "invoke-versions"
         )
 
     def add_step(self, construct_id: str, *, resource_type: str, properties: Mapping[str, Any]) -> CustomResource:

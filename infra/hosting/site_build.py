@@ -1,19 +1,9 @@
-"""The site, built at synth time into the cloud assembly (never into frontend/dist).
-
-The build is deterministic (same resume → same bytes), so the asset hash, and with it the deployment, only
-changes when the site does. Its index.html names no API: the API's URL only exists at deploy time, so the upload
-replaces that page with `page_calling(api_url)`, whose deploy-time token the BucketDeployment fills in
-(s3deploy.Source.data). Whether the page has the visit badge (config show_visit_badge) is known at synth, so both
-pages are built with or without it, as the config says.
-
-The deployed site always has the résumé's PDF (frontend/pdf.py, printed by headless Chromium): a synth on a machine
-without Chromium fails with the fix rather than deploy a page whose download link went missing. The PDF's dates are
-fixed, so it does not change the asset hash from one synth to the next.
-"""
+"""The site, built at synth time into the cloud assembly (never into frontend/dist), deterministic so the asset hash
+changes only with the site; its page naming the API is rendered with the API's deploy-time URL (`page_calling`).
+The résumé's PDF needs Chromium at synth (docs/hosting.md, "What happens on `cdk synth` and `cdk deploy`")."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +15,7 @@ from constructs import Construct
 from frontend.build import DEFAULT_RESUME, Download, build_site, download_in, render_page
 from frontend.pdf import PdfUnavailableError
 from frontend.resume import load_resume
+from infra.lambda_factory import content_digest
 
 BUILD_DIR_NAME: Final = "site-build"
 PAGE_NAME: Final = "index.html"
@@ -34,7 +25,7 @@ PAGE_NAME: Final = "index.html"
 class SiteBuild:
     directory: Path
     digest: str
-    """16 hex characters of a SHA-256 over every file's path and bytes: names this version of the site."""
+    """lambda_factory.content_digest of its files: names this version of the site."""
     resume: Mapping[str, Any]
     show_visit_badge: bool
     download: Download | None
@@ -55,8 +46,7 @@ def build_for_synth(scope: Construct, *, show_visit_badge: bool, resume_path: Pa
     """Builds the site and its PDF into `<cdk outdir>/site-build` (a ResumeError names every problem in the resume;
     a SiteBuildError says how to get the PDF printed)."""
     stage = Stage.of(scope)
-    if stage is None:
-        raise ValueError("the site is built into the cloud assembly, so the construct must be inside an App")
+    assert stage is not None, "the site is built into the cloud assembly: the construct must be inside an App"
     try:
         directory = build_site(
             resume_path, Path(stage.outdir) / BUILD_DIR_NAME, show_visit_badge=show_visit_badge, resume_pdf=True
@@ -67,20 +57,11 @@ def build_for_synth(scope: Construct, *, show_visit_badge: bool, resume_path: Pa
             "machine that synthesizes needs Chromium (CI's synth and diff jobs run `make browser` first)."
         ) from exc
     resume = load_resume(resume_path)
+    files = [path for path in directory.rglob("*") if path.is_file()]
     return SiteBuild(
         directory=directory,
-        digest=content_digest(directory),
+        digest=content_digest({path.relative_to(directory).as_posix(): path.read_bytes() for path in files}),
         resume=resume,
         show_visit_badge=show_visit_badge,
         download=download_in(directory, resume),
     )
-
-
-def content_digest(directory: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
-        digest.update(path.relative_to(directory).as_posix().encode())
-        digest.update(b"\0")
-        digest.update(path.read_bytes())
-        digest.update(b"\0")
-    return digest.hexdigest()[:16]

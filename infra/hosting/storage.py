@@ -17,11 +17,8 @@ from infra.nag import arn_of, suppress, suppress_finding
 
 
 def private_bucket(scope: Construct, construct_id: str) -> s3.Bucket:
-    """A bucket nobody reads directly: no public access, TLS only, encrypted at rest.
-
-    NOTE: DESTROY with auto-delete, unlike the visits table: everything in it is rebuilt from the repository
-    on every deploy, and a retained bucket would only be litter after `cdk destroy`.
-    """
+    """A bucket nobody reads directly: no public access, TLS only, encrypted at rest; destroyed with the stack, as
+    everything in it is rebuilt on every deploy (docs/hosting.md, "Buckets")."""
     bucket = s3.Bucket(
         scope,
         construct_id,
@@ -37,11 +34,8 @@ def private_bucket(scope: Construct, construct_id: str) -> s3.Bucket:
 
 
 class SiteUpload(Construct):
-    """Copies the built site into a bucket, its index.html naming the API's URL (filled in at deploy time), under
-    `key_prefix`, and invalidates `/*` of `distribution` when given.
-
-    Exposes `deployment` (the BucketDeployment) so later steps can depend on it.
-    """
+    """Copies the built site into a bucket under `key_prefix`, its index.html naming the API's URL (filled in at
+    deploy time), and invalidates `/*` of `distribution` when given. Exposes `deployment` (the BucketDeployment)."""
 
     def __init__(
         self,
@@ -68,11 +62,8 @@ class SiteUpload(Construct):
         self.deployment = s3deploy.BucketDeployment(
             self,
             "Deployment",
-            # The built files are hashed at synth; the page comes from Source.data, which fills in the API URL
-            # token at deploy time, so the page calls the API with no config file to fetch first.
-            # NOTE: Source.data content "can include deploy-time values ... resolved only during deployment":
-            # https://docs.aws.amazon.com/cdk/api/v2/python/aws_cdk.aws_s3_deployment/README.html#data-with-deploy-time-values
-            # The value goes in unescaped: an execute-api URL has no character HTML would need escaped.
+            # NOTE: Source.data fills in the API URL token at deploy time (unescaped: an execute-api URL has no
+            # character HTML would escape). https://docs.aws.amazon.com/cdk/api/v2/python/aws_cdk.aws_s3_deployment/README.html#data-with-deploy-time-values
             sources=[
                 s3deploy.Source.asset(str(site.directory), exclude=[PAGE_NAME]),
                 s3deploy.Source.data(PAGE_NAME, site.page_calling(api_url)),
@@ -82,8 +73,7 @@ class SiteUpload(Construct):
             distribution=distribution,
             distribution_paths=["/*"] if distribution is not None else None,
             cache_control=list(cache_control) if cache_control else None,
-            # NOTE: CDK would add AWSLambdaBasicExecutionRole (logs:* anywhere), s3:GetObject*/List*/Abort*/
-            # DeleteObject* and cloudfront:CreateInvalidation on "*"; the role's own statements are narrower.
+            # CDK's own grants (logs:* anywhere, s3 and cloudfront actions on "*") are replaced by narrower ones.
             role=self.role.without_policy_updates(),
             log_group=handler_logs,
         )
@@ -94,12 +84,9 @@ class SiteUpload(Construct):
         bucket: s3.IBucket,
         distribution: cloudfront.IDistribution | None,
     ) -> None:
-        """What the BucketDeployment handler of this aws-cdk-lib version does: `aws s3 cp` of the source zips
-        from the bootstrap assets bucket, `aws s3 sync --delete` into the destination, one invalidation.
-
-        Maintenance: after an aws-cdk-lib upgrade, a deploy failing with AccessDenied in the handler's logs
-        means the handler now does more; compare with its index.py.
-        """
+        """What the BucketDeployment handler does: `aws s3 cp` of the source zips from the bootstrap assets bucket,
+        `aws s3 sync --delete` into the destination, one invalidation. Maintenance: after an aws-cdk-lib upgrade, an
+        AccessDenied in the handler's logs means it now does more; compare with its index.py."""
         stack = Stack.of(self)
         qualifier = getattr(stack.synthesizer, "bootstrap_qualifier", None) or DefaultStackSynthesizer.DEFAULT_QUALIFIER
         assets_bucket = f"cdk-{qualifier}-assets-{Aws.ACCOUNT_ID}-{Aws.REGION}"
@@ -125,14 +112,10 @@ class SiteUpload(Construct):
             )
         for statement in statements:
             self.role.add_to_policy(statement)
-        assets = f"arn:<AWS::Partition>:s3:::{assets_bucket_pattern(qualifier)}/*"
-        suppress_finding(self.role, f"AwsSolutions-IAM5[Resource::{assets}]", "assets-bucket-read")
-        suppress_finding(self.role, f"AwsSolutions-IAM5[Resource::{arn_of(bucket)}/*]", "site-bucket-sync")
-
-
-def assets_bucket_pattern(qualifier: str) -> str:
-    """The bootstrap assets bucket as cdk-nag prints it when its account and region are pseudo parameters."""
-    return f"cdk-{qualifier}-assets-<AWS::AccountId>-<AWS::Region>"
+        # The assets bucket as cdk-nag prints it, account and region being pseudo parameters.
+        assets = f"arn:<AWS::Partition>:s3:::cdk-{qualifier}-assets-<AWS::AccountId>-<AWS::Region>/*"
+        suppress_finding(self.role, f"AwsSolutions-IAM5[Resource::{assets}]", "site-copy")
+        suppress_finding(self.role, f"AwsSolutions-IAM5[Resource::{arn_of(bucket)}/*]", "site-copy")
 
 
 def _acknowledge_copy_handler_runtime(scope: Construct) -> None:

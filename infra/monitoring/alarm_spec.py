@@ -10,15 +10,11 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 
 from infra.config_values import Threshold
 
-# A real spike or outage breaches period after period and alarms after the second; a single bad period (one
-# cold start, one retried DynamoDB call) breaches once and does not. 2 of 3 rather than 2 of 2, so one quiet
-# period in the middle of an ongoing incident does not hide it.
+# 2 of 3: a real spike or outage alarms on its second bad period, a single bad one (one cold start) never, and one
+# quiet period in an ongoing incident does not hide it.
 EVALUATION_PERIODS: Final = 3
 DATAPOINTS_TO_ALARM: Final = 2
 
-ANY_FAILURE: Final = 1
-"""Threshold of the alerting-health alarms: any failure there may be an alert the owner never got, so these
-alarm on the first occurrence, in a single period, and are not tunable."""
 
 ABOVE: Final = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
 AT_LEAST: Final = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
@@ -28,7 +24,8 @@ NO_EVIDENCE: Final = cloudwatch.TreatMissingData.IGNORE
 """...but says nothing about latency: keep the state until requests show how fast they are."""
 
 
-FIRST_FAILURE: Final = Threshold(ANY_FAILURE, "1 (fixed)")
+FIRST_FAILURE: Final = Threshold(1, "1 (fixed)")
+"""Any failure on the alerting path may be an alert the owner never got: not tunable."""
 
 
 class AlertRoute(Enum):
@@ -45,16 +42,15 @@ class AlarmSpec:
     alarm_id: str
     """Suffix of the deployed name (catalog.alarm_name) and the anchor of its docs/runbook.md section."""
     title: str
-    """What happened, in a few words (`Traffic spike`): the start of every channel's subject line. It and `unit`
-    lead the deployed AlarmDescription (catalog.alarm_description), which the notifier reads from the message."""
+    """What happened, in a few words (`Traffic spike`): the start of every channel's subject line."""
     unit: str
-    """What the alarm's figure counts or measures (`requests`, `ms`): `152 requests in 5 min (limit 30)`."""
+    """What the alarm's figure counts or measures (`152 requests in 5 min (limit 30)`)."""
     metric: cloudwatch.IMetric
     threshold: Threshold
-    comparison: cloudwatch.ComparisonOperator
-    missing_data: cloudwatch.TreatMissingData
     what_to_do: str
     """What it means and what to do first; the runbook section has the detail."""
+    comparison: cloudwatch.ComparisonOperator = AT_LEAST
+    missing_data: cloudwatch.TreatMissingData = QUIET_IS_FINE
     route: AlertRoute = AlertRoute.OWNER
     evaluation_periods: int = EVALUATION_PERIODS
     datapoints_to_alarm: int = DATAPOINTS_TO_ALARM
@@ -70,8 +66,6 @@ def alerting_health_spec(
         unit,
         metric,
         FIRST_FAILURE,
-        AT_LEAST,
-        QUIET_IS_FINE,
         what_to_do,
         route=AlertRoute.ALERTING_HEALTH,
         evaluation_periods=1,

@@ -28,11 +28,7 @@ class AlarmSet(Construct):
         topics: Mapping[AlertRoute, sns.ITopic],
     ) -> None:
         super().__init__(scope, construct_id)
-        self.specs: dict[str, AlarmSpec] = {}
-        for spec in specs:
-            if spec.alarm_id in self.specs:
-                raise ValueError(f"alarm id {spec.alarm_id!r} is declared twice")
-            self.specs[spec.alarm_id] = spec
+        self.specs = {spec.alarm_id: spec for spec in specs}
         self.alarms: dict[str, cloudwatch.Alarm] = {
             spec.alarm_id: self._alarm(spec, stack_name, runbook_url, topics[spec.route]) for spec in specs
         }

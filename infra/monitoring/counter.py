@@ -10,15 +10,13 @@ from aws_cdk import aws_logs as logs
 
 from functions.common import catalog
 from infra.config import AlarmThresholds
-from infra.monitoring.alarm_spec import AT_LEAST, QUIET_IS_FINE, AlarmSpec
-from infra.monitoring.metrics import MAXIMUM, PERIOD, SUM, counter_metric
-from infra.monitoring.widgets import GRAPH_HEIGHT, Annotations, graph, log_table
+from infra.monitoring.alarm_spec import AlarmSpec
+from infra.monitoring.metrics import GRAPH_HEIGHT, MAXIMUM, PERIOD, SUM, Annotations, counter_metric, graph, log_table
 
 COUNTER_THROTTLES_ALARM: Final = "counter-throttles"
 VISIT_STORE_FAILURES_ALARM: Final = "visit-store-failures"
 
-# The counter writes one line per cold start with its handler module's import time (functions/counter/app.py);
-# Lambda's own report lines, which carry the full init duration, are off for it: ~400 bytes on every request.
+# The counter logs each cold start's import time itself (functions/counter/app.py): Lambda's report lines are off.
 COLD_START_QUERY: Final = (
     f'filter message = "{catalog.COLD_START_LOG_MESSAGE}"\n'
     f"| stats count(*) as coldStarts, avg({catalog.IMPORT_MS_LOG_KEY}) as avgImportMs, "
@@ -27,13 +25,7 @@ COLD_START_QUERY: Final = (
 
 
 class CounterMonitor:
-    def __init__(
-        self,
-        function: lambda_.IFunction,
-        log_group: logs.ILogGroup,
-        *,
-        thresholds: AlarmThresholds,
-    ) -> None:
+    def __init__(self, function: lambda_.IFunction, log_group: logs.ILogGroup, *, thresholds: AlarmThresholds) -> None:
         self.log_group = log_group
         self._function = function
         self.invocations = function.metric_invocations(period=PERIOD, statistic=SUM)
@@ -46,10 +38,7 @@ class CounterMonitor:
         self.alarm_specs = self._alarm_specs(thresholds)
 
     def _alarm_specs(self, thresholds: AlarmThresholds) -> list[AlarmSpec]:
-        """Only what the API's alarms cannot see: a counter error is a 5xx (api-5xx-errors), a slow run a slow
-        request (api-p99-latency), an invocation a request (api-request-spike); docs/alerting.md, "What covers
-        what". Throttles get their own alarm (their fix is a quota, not code) and so do store failures (a
-        503 may mean a visit was not counted)."""
+        """Only what the API's alarms cannot see (docs/alerting.md, "What covers what")."""
         return [
             AlarmSpec(
                 COUNTER_THROTTLES_ALARM,
@@ -57,8 +46,6 @@ class CounterMonitor:
                 "throttles",
                 self.throttles,
                 thresholds.counter_throttles_per_5_minutes,
-                AT_LEAST,
-                QUIET_IS_FINE,
                 "Health: Lambda refused to run the counter: it is at its reserved concurrency (if one is set) or "
                 "at the account's limit; visitors get errors. Check for a spike or abuse first; for real traffic "
                 "raise the reservation or the account's quota (L-B99A9384).",
@@ -69,19 +56,13 @@ class CounterMonitor:
                 "failures",
                 self.store_failures,
                 thresholds.counter_store_failures_per_5_minutes,
-                AT_LEAST,
-                QUIET_IS_FINE,
                 "Health: the counter could not store or read the count (DynamoDB throttled, failed or unreachable) "
                 "and answered 503. Check the counter's logs for the error and the visits table's metrics.",
             ),
         ]
 
-    def duration(self, statistic: str) -> cloudwatch.Metric:
-        return self._function.metric_duration(period=PERIOD, statistic=statistic)
-
     def visits_widgets(self) -> list[cloudwatch.IWidget]:
-        """The visits row: views and unique visitors counted, and what was ignored (crawlers, no User-Agent, over a
-        visitor's daily limit), each from the counter's EMF on the fixed {service} dimension (plus `reason`)."""
+        """The visits row: views and unique visitors counted, and what was ignored, by reason (the counter's EMF)."""
         views = self.visits.with_(label="Views")
         unique_visitors = self.unique_visitors.with_(label="Unique visitors")
         ignored = self.ignored_visits.with_(label="Ignored visits")
@@ -119,7 +100,7 @@ class CounterMonitor:
             ),
             graph(
                 "Counter duration",
-                [self.duration(p).with_(label=p) for p in ("p50", "p99")],
+                [self._function.metric_duration(period=PERIOD, statistic=p, label=p) for p in ("p50", "p99")],
                 width=8,
             ),
             graph("Counter concurrent executions", [concurrent.with_(label="Concurrent")], width=8),

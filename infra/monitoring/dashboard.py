@@ -1,11 +1,5 @@
-"""The operations dashboard: "is the site healthy, how much is it used, is anything costing money".
-
-Rows, top to bottom: header, alarm status, the outside-in probe, visits, where readers come from (sources,
-application links, downloads), API traffic and latency, counter Lambda, cold starts and DynamoDB, notifier health
-and the latest errors. Each monitor supplies the widgets of what it
-watches, with the threshold lines of its own alarms; this module only lays them out. `make dashboard` and the local
-console render the synthesized body (tools/dashboard/).
-"""
+"""The operations dashboard (docs/dashboards.md): each monitor supplies the widgets of what it watches, with its
+own alarms' threshold lines; this module lays them out in rows."""
 
 from __future__ import annotations
 
@@ -21,10 +15,10 @@ from functions.common import catalog
 from infra.monitoring.alarms import AlarmSet
 from infra.monitoring.counter import CounterMonitor
 from infra.monitoring.http_api import HttpApiMonitor
+from infra.monitoring.metrics import FULL_WIDTH, log_table
 from infra.monitoring.notifier import NotifierMonitor
 from infra.monitoring.probe import ProbeMonitor
 from infra.monitoring.visits_table import VisitsTableMonitor
-from infra.monitoring.widgets import FULL_WIDTH, log_table
 
 DEFAULT_INTERVAL: Final = Duration.days(7)
 LATEST_ERRORS_QUERY: Final = (
@@ -41,9 +35,7 @@ LATEST_PROBE_FAILURES_QUERY: Final = (
     "| limit 20"
 )
 
-# Where readers come from: Logs Insights over the counter's own lines, which carry these facts as plain properties
-# (functions/counter/app.py), so none is a billed custom metric. A source is on a visitor's first counted view of
-# the day, as the table counts it; a view through an application link carries the code it counted under.
+# Where readers come from: Logs Insights over the counter's own lines (functions/counter/app.py), not billed metrics.
 READER_SOURCES_QUERY: Final = (
     f"filter ispresent({catalog.SOURCE_LOG_KEY})\n"
     f"| stats count(*) as readers by {catalog.SOURCE_LOG_KEY}\n"

@@ -9,9 +9,8 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 
 from functions.common import catalog
 from infra.config import AlarmThresholds
-from infra.monitoring.alarm_spec import ABOVE, AT_LEAST, NO_EVIDENCE, QUIET_IS_FINE, AlarmSpec
-from infra.monitoring.metrics import P99, PERIOD, SUM
-from infra.monitoring.widgets import Annotations, graph
+from infra.monitoring.alarm_spec import ABOVE, NO_EVIDENCE, AlarmSpec
+from infra.monitoring.metrics import P99, PERIOD, SUM, Annotations, graph
 
 API_REQUEST_SPIKE_ALARM: Final = catalog.API_REQUEST_SPIKE_ALARM  # the notifier's guard acts on it
 API_5XX_ALARM: Final = "api-5xx-errors"
@@ -31,10 +30,9 @@ class HttpApiMonitor:
                 "requests",
                 self.requests,
                 thresholds.api_requests_per_5_minutes,
-                ABOVE,
-                QUIET_IS_FINE,
                 "Usage: the API answers far more requests than this site normally gets (spike, bot or abuse; each "
                 "request costs money). Check the dashboard's request graph and the API access logs for the source.",
+                comparison=ABOVE,
             ),
             AlarmSpec(
                 API_5XX_ALARM,
@@ -42,8 +40,6 @@ class HttpApiMonitor:
                 "5xx answers",
                 self.server_errors,
                 thresholds.api_5xx_per_5_minutes,
-                AT_LEAST,
-                QUIET_IS_FINE,
                 "Health: visitors get server errors from the API. Check the counter's errors and logs and the "
                 "visits table on the dashboard.",
             ),
@@ -53,10 +49,10 @@ class HttpApiMonitor:
                 "ms",
                 self.latency(P99),
                 thresholds.api_p99_latency_ms,
-                ABOVE,
-                NO_EVIDENCE,
                 "Health: the slowest 1% of API requests are slow. Check the counter's duration and the visits "
                 "table latency on the dashboard.",
+                comparison=ABOVE,
+                missing_data=NO_EVIDENCE,
             ),
         ]
 

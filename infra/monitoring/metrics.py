@@ -1,12 +1,13 @@
-"""What every monitor shares: the period, the statistics, and the identity of this project's custom metrics."""
+"""What every monitor shares: the period, the statistics, this project's custom metrics and the dashboard grid."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Final
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_logs as logs
 
 from functions.common import catalog
 
@@ -15,6 +16,11 @@ PERIOD: Final = Duration.minutes(5)
 SUM: Final = cloudwatch.Stats.SUM
 MAXIMUM: Final = cloudwatch.Stats.MAXIMUM
 P99: Final = cloudwatch.Stats.p(99)
+FULL_WIDTH: Final = 24
+GRAPH_HEIGHT: Final = 6
+
+Annotations = Callable[..., list[cloudwatch.HorizontalAnnotation]]
+"""Threshold lines of the named alarms (alarms.AlarmSet.annotations), for the graph that shows their metrics."""
 
 
 def counter_metric(metric_name: str, extra_dimensions: Mapping[str, str] | None = None) -> cloudwatch.Metric:
@@ -26,4 +32,28 @@ def counter_metric(metric_name: str, extra_dimensions: Mapping[str, str] | None 
         dimensions_map={catalog.SERVICE_DIMENSION: catalog.COUNTER_SERVICE, **(extra_dimensions or {})},
         statistic=SUM,
         period=PERIOD,
+    )
+
+
+def graph(
+    title: str,
+    metrics: Sequence[cloudwatch.IMetric],
+    annotations: Sequence[cloudwatch.HorizontalAnnotation] = (),
+    *,
+    width: int,
+) -> cloudwatch.GraphWidget:
+    return cloudwatch.GraphWidget(
+        title=title, left=list(metrics), left_annotations=list(annotations), width=width, height=GRAPH_HEIGHT
+    )
+
+
+def log_table(title: str, log_groups: Sequence[logs.ILogGroup], query: str, *, width: int) -> cloudwatch.LogQueryWidget:
+    """A Logs Insights query over `log_groups`, shown as a table."""
+    return cloudwatch.LogQueryWidget(
+        title=title,
+        log_group_names=[group.log_group_name for group in log_groups],
+        query_string=query,
+        view=cloudwatch.LogQueryVisualizationType.TABLE,
+        width=width,
+        height=GRAPH_HEIGHT,
     )

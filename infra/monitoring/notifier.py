@@ -1,7 +1,5 @@
-"""Monitor of the alerting path itself: the notifier, its dead-letter queue and SNS's deliveries to it.
-
-Its alarms go the alerting-health route (plain SNS email), since the notifier may be what is broken.
-"""
+"""Monitor of the alerting path itself: the notifier, its dead-letter queue and SNS's deliveries to it. Its alarms go
+the alerting-health route (plain SNS email), since the notifier may be what is broken."""
 
 from __future__ import annotations
 
@@ -13,8 +11,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 
 from infra.monitoring.alarm_spec import alerting_health_spec
-from infra.monitoring.metrics import MAXIMUM, PERIOD, SUM
-from infra.monitoring.widgets import Annotations, graph
+from infra.monitoring.metrics import MAXIMUM, PERIOD, SUM, Annotations, graph
 
 NOTIFIER_ERRORS_ALARM: Final = "notifier-errors"
 NOTIFIER_DLQ_ALARM: Final = "notifier-dead-letters"
@@ -25,8 +22,7 @@ class NotifierMonitor:
     def __init__(self, function: lambda_.IFunction, dead_letter_queue: sqs.IQueue, alarm_topic: sns.ITopic) -> None:
         self.invocations = function.metric_invocations(period=PERIOD, statistic=SUM)
         self.errors = function.metric_errors(period=PERIOD, statistic=SUM)
-        # NOTE: SQS stops publishing metrics for a queue idle for 6 hours, but a queue holding messages is never
-        # idle, so "no data" really means "empty".
+        # NOTE: SQS stops publishing metrics for a queue idle for 6 hours; one holding messages is never idle.
         self.dead_letters = dead_letter_queue.metric_approximate_number_of_messages_visible(
             period=PERIOD, statistic=MAXIMUM
         )

@@ -19,10 +19,10 @@ from moto import mock_aws
 from functions.common import catalog
 from functions.common.catalog import API_URL_OUTPUT, TABLE_NAME_OUTPUT
 from functions.counter import app, browsers, crawlers
-from functions.counter.crawlers import COMPACT_FILE, PATTERNS_FILE, PATTERNS_PACKAGE
+from functions.counter.crawlers import COMPACT_FILE
 from infra.api import COUNTER_TABLE_ACTIONS
 from infra.config import DeploymentConfig
-from infra.lambda_factory import POWERTOOLS_LAYER_PARAMETER, pinned_version
+from infra.lambda_factory import POWERTOOLS_LAYER_PARAMETER
 from tests.support.declared_tables import create_visits_table
 from tests.unit.counter.conftest import CHROME
 from tools.local.lambda_runtime.events import http_api_event
@@ -129,19 +129,16 @@ def test_visits_table_expires_salts_and_visitor_items_by_ttl(template: Template)
     )
 
 
-def test_counter_asset_ships_the_pinned_crawler_list_and_no_test_or_build_output(
-    template: Template, assembly_dir: Path
-) -> None:
+def test_counter_asset_ships_the_code_and_compact_lists_only(template: Template, assembly_dir: Path) -> None:
     # Given the counter's code asset as synthesized (offline, no Docker)
     _, function = _counter_function(template)
     asset = assembly_dir / _asset_folder(assembly_dir, function)
-    # Then it holds the handler and the crawler pattern list of the pinned version, and nothing else of the repo
+    # Then it holds the handler and nothing else of the repo or of the installed distributions
     assert (asset / "functions" / "counter" / "app.py").is_file()
-    assert (asset / PATTERNS_PACKAGE / PATTERNS_FILE).is_file()
-    distribution = next(asset.glob("crawler_user_agents-*.dist-info"))
-    assert distribution.name == f"crawler_user_agents-{pinned_version('crawler-user-agents')}.dist-info"
-    # And the User-Agent parser's rules in their compact form only (the counter never imports the parser)
-    assert {path.name for path in asset.iterdir()} == {"functions", PATTERNS_PACKAGE, distribution.name}
+    assert {path.name for path in asset.iterdir()} == {"functions"}
+    # And the crawler list and the User-Agent parser's rules in their compact form only (the counter never
+    # imports the parser)
+    assert (asset / "functions" / "counter" / COMPACT_FILE).is_file()
     assert (asset / "functions" / "counter" / browsers.COMPACT_FILE).is_file()
     assert not list(asset.rglob("__pycache__"))
 
@@ -183,9 +180,8 @@ def _crawler_entries() -> list[dict[str, Any]]:
 
 
 def test_powertools_layer_is_the_version_the_tests_run(template: Template, template_json: dict[str, Any]) -> None:
-    # The layer ARN comes from AWS's public SSM parameter for exactly the pinned Powertools version.
+    # The layer ARN comes from AWS's public SSM parameter for exactly the Powertools version the tests import.
     installed = importlib.metadata.version("aws-lambda-powertools")
-    assert pinned_version("aws-lambda-powertools") == installed
     assert f"/aws/service/powertools/python/arm64/python3.13/{installed}" == POWERTOOLS_LAYER_PARAMETER
     parameters = {
         name: p for name, p in template_json["Parameters"].items() if p.get("Default") == POWERTOOLS_LAYER_PARAMETER

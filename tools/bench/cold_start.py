@@ -78,11 +78,15 @@ def _summary(values: list[float]) -> str:
 
 def _counter_asset() -> Path:
     """The folder CDK uploads as the counter's code, staged as `cdk synth` stages it."""
-    from functions.counter import crawlers
-    from infra.api import COMPACT_CRAWLER_LIST, COUNTER_DISTRIBUTIONS
+    from functions.counter import browsers, crawlers
+    from infra.api import COMPACT_BROWSER_RULES, COMPACT_CRAWLER_LIST
     from infra.lambda_factory import staged_asset
 
-    return staged_asset(COUNTER_DISTRIBUTIONS, ((COMPACT_CRAWLER_LIST, crawlers.compact_file_content()),))
+    generated = {
+        COMPACT_CRAWLER_LIST: crawlers.compact_file_content(),
+        COMPACT_BROWSER_RULES: browsers.compact_file_content(),
+    }
+    return staged_asset(tuple(sorted(generated.items())))
 
 
 def cold_start(runs: int) -> dict[str, Any]:
