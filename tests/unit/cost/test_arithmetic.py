@@ -14,17 +14,8 @@ from functions.common import catalog
 from stack_model.schedules import SECONDS_PER_MONTH, runs_per_month
 from stack_model.stack import StackModel
 from tools.cost import assumptions
-from tools.cost.measure import (
-    COUNTED_VISIT,
-    DOWNLOAD,
-    GET_VISITS,
-    LINK_VIEW,
-    SOURCE_VIEW,
-    UNKNOWN_LINK_VIEW,
-    Measurement,
-    RequestCost,
-)
-from tools.cost.model import CostInputs, VisitMix, cost_model, sampled_traces
+from tools.cost.measure import COUNTED_VISIT, DOWNLOAD, GET_VISITS, LINK_VIEW, SOURCE_VIEW, Measurement, RequestCost
+from tools.cost.model import CostInputs, VisitMix, cost_model, platform_bytes, sampled_traces
 from tools.cost.prices import GB, UnpricedRegionError, Usage, bill, load_prices, tiered_cost
 
 PRICES: dict[str, Any] = {
@@ -158,11 +149,10 @@ def _inputs() -> CostInputs:
         _request(SOURCE_VIEW, 2, 1100),
         _request(LINK_VIEW, 3, 1000),
         _request(DOWNLOAD, 2, 0),
-        _request(UNKNOWN_LINK_VIEW, 4, 1000),
     ]
     return CostInputs(
         stack=StackModel.from_template(_template("PassThrough")),
-        requests=Measurement(tuple(measured), 100),
+        requests=Measurement(tuple(measured)),
         probe=None,
         access_log_line="",
         guard_rate_per_second=1,
@@ -179,7 +169,7 @@ def test_a_small_stack_costs_what_a_hand_count_says(price_file: Path) -> None:
     # Given a counter at 1 GB on arm64 without tracing, 12 one-metric alarms, a 10/s throttle, and a visit that
     # makes 2 writes and 1,000 log bytes
     inputs = _inputs()
-    platform = inputs.platform_bytes(inputs.counter)
+    platform = platform_bytes(inputs.counter)
     # When the model is computed
     model = cost_model(inputs, load_prices("r-1", path=price_file))
     # Then the fixed month is the 12 alarm metrics, 2 after the 10 free ones
@@ -189,19 +179,16 @@ def test_a_small_stack_costs_what_a_hand_count_says(price_file: Path) -> None:
     visit_gb = (1000 + platform) * 1e6 / GB
     by_hand = 1.0 + 0.2 + 1e6 * 1.0 * assumptions.COUNTER_BILLED_MS / 1000 * 0.00001 + 2 * 0.5
     by_hand += visit_gb * 0.5 + visit_gb * 0.03
-    assert model.volumes[1_000_000].per_million_usd == pytest.approx(by_hand)
+    assert model.plain.per_million_usd == pytest.approx(by_hand)
     # And the common REST-API design's million page views: REST requests, the same invocations, 1 WRU each
     common = 3.5 + 0.2 + 1e6 * 1.0 * assumptions.COUNTER_BILLED_MS / 1000 * 0.00001 + 1 * 0.5
     assert model.common_design.list_usd == pytest.approx(common)
     # And the one custom metric the visits publish is billed by the month, in the month's bill, not per visit
-    assert model.volumes[1_000_000].flat.list_usd == pytest.approx(0.3)
-    assert model.volumes[1_000_000].month.list_usd == pytest.approx(model.fixed.list_usd + 0.3 + by_hand)
+    assert model.plain.month.list_usd == pytest.approx(model.fixed.list_usd + 0.3 + by_hand)
     # And the worst month is every second of 30 days at 10/s on top of the fixed month, no traces (PassThrough)
     assert model.worst.visits_per_month == 10 * 2_592_000
     assert all(line.usage.key != "xray_traces" for line in model.worst.traffic.lines)
-    assert model.worst.month.list_usd == pytest.approx(
-        model.fixed.list_usd + model.worst.flat.list_usd + model.worst.traffic.list_usd
-    )
+    assert model.worst.month.list_usd == pytest.approx(model.fixed.list_usd + 0.3 + model.worst.traffic.list_usd)
     assert model.guarded.visits_per_month == 2_592_000
     # And ten times the guarded month's visits
     assert math.isclose(model.worst.traffic.list_usd / model.guarded.traffic.list_usd, 10)
@@ -210,20 +197,17 @@ def test_a_small_stack_costs_what_a_hand_count_says(price_file: Path) -> None:
 def test_per_million_visits_all_in_prices_each_part_as_its_request_in_the_mix(price_file: Path) -> None:
     # Given the small stack, and a mix of 20 % of views through a link and 0.5 downloads a view
     inputs, prices = _inputs(), load_prices("r-1", path=price_file)
-    platform = inputs.platform_bytes(inputs.counter)
+    platform = platform_bytes(inputs.counter)
     # When the model is computed with that mix
     model = cost_model(inputs, prices, VisitMix(link_view_share=0.2, downloads_per_visit=0.5))
-    # Then a million requests of each kind cost what its measured request makes them, by hand
+    # Then a million visits are 800,000 views, 200,000 link views and 500,000 downloads, each priced as its measured
+    # request, by hand: the parts and their sum
     view, link, download = (_request_by_hand(w, b, platform) for w, b in ((2, 1100), (3, 1000), (2, 0)))
-    assert model.all_in.per_million_requests_usd == pytest.approx(
-        {"views": view, "link views": link, "downloads": download}
-    )
-    # And a million visits are 800,000 views, 200,000 link views and 500,000 downloads: the parts and their sum
     parts = {"views": 0.8 * view, "link views": 0.2 * link, "downloads": 0.5 * download}
-    assert model.all_in.parts_per_million_usd == pytest.approx(parts)
-    assert model.all_in.per_million_usd == pytest.approx(sum(parts.values()))
+    assert model.all_in.by_component() == pytest.approx(parts)
+    assert model.all_in.list_usd == pytest.approx(sum(parts.values()))
     # And the plain view's figure is the plain visit's, whatever the mix
-    assert model.volumes[1_000_000].per_million_usd == pytest.approx(_request_by_hand(2, 1000, platform))
+    assert model.plain.per_million_usd == pytest.approx(_request_by_hand(2, 1000, platform))
     # And without links or downloads, all in is a million views from a referrer
     plain = cost_model(inputs, prices, VisitMix(link_view_share=0, downloads_per_visit=0))
-    assert plain.all_in.per_million_usd == pytest.approx(view)
+    assert plain.all_in.list_usd == pytest.approx(view)
