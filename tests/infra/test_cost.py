@@ -89,9 +89,8 @@ def test_the_counts_are_the_templates(
     )
     assert fixed.get("kms_keys", 0) == len(template.find_resources("AWS::KMS::Key"))
     assert fixed["dashboards"] == len(template.find_resources("AWS::CloudWatch::Dashboard"))
-    # The counter and the stage as the config sets them
+    # The counter as the config sets it
     assert inputs.counter.memory_mb == config.counter_memory_mb
-    assert figures.worst.visits_per_month == config.api_throttle_rate_per_second * 30 * 86_400
     (probe_runs,) = [
         line.usage.quantity
         for line in figures.fixed.lines
@@ -113,24 +112,15 @@ def test_every_resource_of_the_stack_is_accounted_for(
     assert all(r["Properties"].get("Tier", "Standard") == "Standard" for r in parameters)
 
 
-def test_a_faster_probe_and_a_higher_throttle_cost_more(
+def test_a_faster_probe_costs_more(
     synth_with: Callable[[dict[str, Any]], Template], inputs: CostInputs, config: DeploymentConfig
 ) -> None:
-    # Given the stack with the probe twice as often and the throttle twice as high
-    changed = synth_with(
-        {
-            "config.probe_interval_minutes": config.probe_interval_minutes // 2,
-            "config.api_throttle_rate_per_second": config.api_throttle_rate_per_second * 2,
-            "config.api_throttle_burst_requests": config.api_throttle_burst_requests * 2,
-        }
-    ).to_json()
+    # Given the stack with the probe twice as often
+    changed = synth_with({"config.probe_interval_minutes": config.probe_interval_minutes // 2}).to_json()
     before, after = _model(inputs), _model(gather(changed, config.guard_rate_per_second))
     assert config.probe_interval_minutes % 2 == 0
-    # Then the probe's runs cost twice as much (its custom metric is a flat monthly fee either way), and the worst
-    # case counts twice the visits
-    assert _probe_runs_usd(after) == pytest.approx(2 * _probe_runs_usd(before), rel=1e-3)
-    assert after.worst.visits_per_month == 2 * before.worst.visits_per_month
-    assert after.worst.month.list_usd > before.worst.month.list_usd
+    # Then the probe's runs cost twice as much
+    assert _probe_usd(after) == pytest.approx(2 * _probe_usd(before), rel=1e-3)
 
 
 def test_another_alarm_or_one_key_less_changes_the_fixed_month(
@@ -153,9 +143,8 @@ def test_another_alarm_or_one_key_less_changes_the_fixed_month(
     assert base - without_keys == pytest.approx(len(keys) * prices.value("kms_customer_managed_key"))
 
 
-def _probe_runs_usd(model: CostModel) -> float:
-    probe = [line for line in model.fixed.lines if line.usage.component == "availability probe"]
-    return sum(line.list_usd for line in probe if line.usage.key != "custom_metrics")
+def _probe_usd(model: CostModel) -> float:
+    return model.fixed.by_component()["availability probe"]
 
 
 def _metrics(alarm: dict[str, Any]) -> int:
@@ -199,9 +188,11 @@ def test_the_json_has_the_headline_figures_and_their_items(capsys: pytest.Captur
     figures = json.loads(capsys.readouterr().out)
     for key in (
         "fixed_monthly_usd",
+        "fixed_monthly_after_free_tier_usd",
         "per_million_visits_usd",
-        "worst_case_monthly_usd",
-        "guarded_worst_case_monthly_usd",
+        "per_million_plain_views_usd",
+        "guarded_worst_case_monthly_after_free_tier_usd",
+        "common_rest_design_per_million_usd",
     ):
         assert isinstance(figures[key], float), key
     bills = figures["bills"]
@@ -213,8 +204,7 @@ def test_the_json_has_the_headline_figures_and_their_items(capsys: pytest.Captur
     assert figures["per_million_visits_usd"] == pytest.approx(sum(figures["all_in_parts_usd"].values()))
     assert set(figures["all_in_parts_usd"]) == {"views", "link views", "downloads"}
     assert figures["compared_region"] == COMPARISON_REGION
-    assert figures["guarded_worst_case_monthly_usd"] < figures["worst_case_monthly_usd"]
-    assert figures["guarded_worst_case_monthly_usd"] == pytest.approx(bills["guarded_worst_case_month"]["list_usd"])
+    assert figures["guarded_worst_case_monthly_usd"] == pytest.approx(figures["months"]["guarded"]["list_usd"])
     assert {m["key"]: m["write_units"] for m in figures["measured"]}["counted"] > 0
     assert any("429" in note for note in figures["notes"])
     assert all(price["source"].startswith("https://") for price in figures["prices"].values())
@@ -231,7 +221,7 @@ def test_make_cost_prices_the_default_configs_region_with_its_own_prices(
     # Then it prices that region with that region's own list prices, and flags nothing
     assert (figures["region"], figures["priced_region"], figures["warning"]) == ("eu-west-1", "eu-west-1", None)
     ireland = load_prices("eu-west-1")
-    assert figures["prices"]["http_api_requests"]["tiers"][0][1] == ireland["http_api_requests"].tiers[0][1] == 1.11
+    assert figures["prices"]["http_api_requests"]["value"] == ireland.value("http_api_requests") == 1.11
     assert figures["prices"]["logs_ingestion"]["value"] == ireland.value("logs_ingestion")
     # And a figure borrowed from another region is named in the notes
     borrowed = [price.key for price in ireland.borrowed]
@@ -270,7 +260,7 @@ def test_the_default_config_is_priced_at_another_regions_prices_on_request_and_f
     virginia = json.loads(capsys.readouterr().out)
     # Then the same usage is billed at us-east-1's prices, which are lower for the visits' HTTP API requests
     assert (virginia["region"], virginia["priced_region"]) == ("eu-west-1", "us-east-1")
-    assert virginia["prices"]["http_api_requests"]["tiers"][0][1] == load_prices("us-east-1")["http_api_requests"].value
+    assert virginia["prices"]["http_api_requests"]["value"] == load_prices("us-east-1").value("http_api_requests")
     assert virginia["per_million_visits_usd"] < ireland["per_million_visits_usd"]
     # And the default run states the all-in figure at us-east-1's prices beside its own
     assert ireland["per_million_visits_compared_usd"] == pytest.approx(virginia["per_million_visits_usd"])

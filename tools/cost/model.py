@@ -1,6 +1,6 @@
 """The figures `make cost` reports: the month with no visitor, a million visits all in (views, application links'
-views and downloads in the mix assumptions.py declares) and a million plain views, and the worst months at the
-stage's throttle and at the guard's rate. Each is usage itemized by what causes it, computed from the stack's model
+views and downloads in the mix assumptions.py declares) and a million plain views, and the worst month, at the
+guard's rate. Each is usage itemized by what causes it, computed from the stack's model
 (stack_model/), the measured requests and the config, and billed by prices.py."""
 
 from __future__ import annotations
@@ -205,12 +205,6 @@ def probe_usage(inputs: CostInputs) -> list[Usage]:
         Usage(component, "dynamodb_read_units", gets * get.read_units, f"GET /visits: {get.read_units} RRU"),
         Usage(component, "dynamodb_write_units", gets * get.write_units, f"GET /visits: {get.write_units} WRU"),
         *logs_usage(component, inputs, runs * per_run, f"{per_run} B a run (probe, counter GET, access log)"),
-        Usage(
-            component,
-            "custom_metrics",
-            len(probe.metrics) * min(1.0, runs / HOURS_PER_MONTH),
-            f"published by a healthy run: {', '.join(sorted(name for name, _ in probe.metrics))}",
-        ),
     ]
 
 
@@ -234,11 +228,8 @@ def requests_usage(inputs: CostInputs, component: str, request: str, count: floa
     if not count:
         return []
     measured = inputs.requests[request]
-    counter_bytes, access_bytes, access_class = (
-        inputs.counter_log_bytes(request),
-        len(inputs.access_log_line),
-        inputs.access_log_class,
-    )
+    counter_bytes, access_bytes = inputs.counter_log_bytes(request), len(inputs.access_log_line)
+    access_class = inputs.access_log_class
     return [
         Usage(component, "http_api_requests", count, f"one POST /visits per {unit}"),
         *invocation_usage(component, inputs.counter, count, inputs.counter_billed_ms),
@@ -266,26 +257,22 @@ def common_design_usage(inputs: CostInputs, visits: float) -> list[Usage]:
     ]
 
 
-def traffic_metrics_usage(inputs: CostInputs, visits: float) -> list[Usage]:
-    """The custom metrics traffic publishes: billed by the month for each hour they are published, so flat once
-    every hour has a visit, whatever the volume: in the month's bill, not in the cost per visit."""
+def traffic_metrics_usage(visits: float) -> list[Usage]:
+    """The custom metrics the counter can publish (functions/common/catalog.py): billed by the month for each hour
+    they are published, so flat once every hour has a visit, whatever the volume: in the month's bill, not in the
+    cost per visit. Every ignore reason is counted, so a month without crawlers or reloads costs less."""
     if not visits:
         return []
-    metrics = inputs.requests.metrics_with_traffic
-    labels = sorted({_metric_label(name, dimensions) for name, dimensions in metrics})
+    total = f"{catalog.IGNORED_VISITS_METRIC} (total, and one a reason: {', '.join(catalog.IGNORE_REASONS)})"
+    metrics = (catalog.VISITS_METRIC, catalog.UNIQUE_VISITORS_METRIC, total)
     return [
         Usage(
             "custom metrics with traffic",
             "custom_metrics",
-            len(metrics) * min(1.0, visits / HOURS_PER_MONTH),
-            "the counter's EMF metrics, flat once published every hour: " + ", ".join(labels),
+            (len(metrics) + len(catalog.IGNORE_REASONS)) * min(1.0, visits / HOURS_PER_MONTH),
+            "the counter's EMF metrics, flat once published every hour: " + ", ".join(metrics),
         )
     ]
-
-
-def _metric_label(name: str, dimensions: tuple[tuple[str, str], ...]) -> str:
-    extra = [f"{key}={value}" for key, value in dimensions if key != catalog.SERVICE_DIMENSION]
-    return f"{name}{{{','.join(extra)}}}" if extra else name
 
 
 @dataclass(frozen=True)
@@ -340,10 +327,9 @@ class CostModel:
     compared_region: str
     plain: Scenario
     """A million plain views: no link, no download."""
-    worst: Scenario
-    """Every second of a 30-day month at the stage's ThrottlingRateLimit, each request a counted visit."""
     guarded: Scenario
-    """The same at the guard's rate."""
+    """Every second of a 30-day month at the guard's rate, each request a counted visit: the worst month once the
+    guard has engaged (docs/cost.md)."""
     common_design: Bill
     """A million page views of the common REST-API design (common_design_usage), for comparison."""
 
@@ -353,14 +339,11 @@ def cost_model(
 ) -> CostModel:
     """The figures at `prices`; the all-in one also at `compared_prices` (COMPARISON_REGION's; default: `prices`)."""
     fixed, mix = fixed_usage(inputs), mix or VisitMix()
-    ceiling = inputs.stack.stage.throttle_rate_per_second if inputs.stack.stage else None
-    if ceiling is None:
-        raise ValueError("the API stage sets no ThrottlingRateLimit: the worst case has no ceiling")
 
     def scenario(name: str, visits: float) -> Scenario:
         traffic = requests_usage(inputs, "visits", COUNTED_VISIT, visits, "visit")
         return Scenario(
-            name, visits, bill(traffic, prices), bill(fixed + traffic_metrics_usage(inputs, visits) + traffic, prices)
+            name, visits, bill(traffic, prices), bill(fixed + traffic_metrics_usage(visits) + traffic, prices)
         )
 
     guard, compared = inputs.guard_rate_per_second, compared_prices or prices
@@ -373,7 +356,6 @@ def cost_model(
         all_in_compared_usd=bill(all_in_usage(inputs, mix), compared).list_usd,
         compared_region=compared.priced_region,
         plain=scenario(f"{PLAIN_VIEWS:,} visits", PLAIN_VIEWS),
-        worst=scenario(f"{ceiling:g} requests/s (the stage's throttle)", ceiling * SECONDS_PER_MONTH),
         guarded=scenario(f"{guard:g} requests/s (the config's guard rate)", guard * SECONDS_PER_MONTH),
         common_design=bill(common_design_usage(inputs, 1e6), prices),
     )

@@ -1,5 +1,6 @@
 """The dated price file (prices.json beside this module), read for one region, and monthly usage billed at it:
-itemized by what causes it, at list price and after the always-free tiers (docs/cost.md).
+itemized by what causes it, at list price and after the always-free tiers (docs/cost.md). A price with monthly tiers
+is its first tier's: no figure here reaches the second.
 
 A region the file does not price is refused: figures from another region's prices would look as sure as the real
 ones, so another region's prices are used only when named (`priced_at`), and the book then says so (`fallback`).
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -29,12 +30,9 @@ class UnpricedRegionError(LookupError):
 class Price:
     key: str
     value: float
-    """For a tiered price, its first tier's."""
     unit: str
     source: str
     seen_at: str
-    tiers: tuple[tuple[float | None, float], ...] = ()
-    """(upper bound of the tier in units, or None for the rest; price per million units in that tier)."""
     usage_type: str = ""
     """The row of the AWS Price List file (`seen_at`) the figure is read from, when it is one."""
     note: str = ""
@@ -59,9 +57,6 @@ class PriceBook:
     def borrowed(self) -> list[Price]:
         return [price for price in self.prices.values() if price.borrowed_from]
 
-    def __getitem__(self, key: str) -> Price:
-        return self.prices[key]
-
     def value(self, key: str) -> float:
         return self.prices[key].value
 
@@ -81,23 +76,8 @@ def load_prices(region: str, *, priced_at: str | None = None, path: Path = PRICE
 
 
 def _price(key: str, entry: Mapping[str, Any]) -> Price:
-    tiers = tuple((bound, float(price)) for bound, price in entry.get("tiers", ()))
     optional = {name: entry[name] for name in ("usage_type", "note", "borrowed_from") if name in entry}
-    value = tiers[0][1] if tiers else float(entry["value"])
-    return Price(key, value, entry["unit"], entry["source"], entry["seen_at"], tiers, **optional)
-
-
-def tiered_cost(quantity: float, tiers: Sequence[tuple[float | None, float]]) -> float:
-    """USD for `quantity` units priced per million in monthly tiers [(upper bound or None, price per million)]."""
-    cost, below = 0.0, 0.0
-    for bound, per_million in tiers:
-        top = quantity if bound is None else min(quantity, bound)
-        if top > below:
-            cost += (top - below) * per_million / 1e6
-        if bound is None or quantity <= bound:
-            break
-        below = bound
-    return cost
+    return Price(key, float(entry["value"]), entry["unit"], entry["source"], entry["seen_at"], **optional)
 
 
 BILLING: Final[Mapping[str, tuple[str, float, str | None]]] = {
@@ -173,8 +153,7 @@ def bill(usages: Iterable[Usage], prices: PriceBook) -> Bill:
 
 def _list_cost(key: str, quantity: float, prices: PriceBook) -> float:
     price_key, per, _ = BILLING[key]
-    price = prices[price_key]
-    return tiered_cost(quantity, price.tiers) if price.tiers else quantity / per * price.value
+    return quantity / per * prices.value(price_key)
 
 
 def _free(totals: Mapping[str, float], prices: PriceBook) -> dict[str, float]:

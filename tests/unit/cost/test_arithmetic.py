@@ -1,10 +1,9 @@
-"""make cost's arithmetic on small cases checked by hand: tiers, free tiers shared between items, schedules,
+"""make cost's arithmetic on small cases checked by hand: free tiers shared between items, schedules,
 X-Ray sampling, and a whole model of a one-function template with a stand-in measurement."""
 
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +15,10 @@ from stack_model.stack import StackModel
 from tools.cost import assumptions
 from tools.cost.measure import COUNTED_VISIT, DOWNLOAD, GET_VISITS, LINK_VIEW, SOURCE_VIEW, Measurement, RequestCost
 from tools.cost.model import CostInputs, VisitMix, cost_model, platform_bytes, sampled_traces
-from tools.cost.prices import GB, UnpricedRegionError, Usage, bill, load_prices, tiered_cost
+from tools.cost.prices import GB, UnpricedRegionError, Usage, bill, load_prices
 
 PRICES: dict[str, Any] = {
-    "http_api_requests": {"tiers": [[300_000_000, 1.0], [None, 0.9]]},
+    "http_api_requests": {"value": 1.0},
     "rest_api_requests": {"value": 3.5},
     "lambda_requests": {"value": 0.2},
     "lambda_gb_second_arm64": {"value": 0.00001},
@@ -46,13 +45,6 @@ def price_file(tmp_path: Path) -> Path:
     path = tmp_path / "prices.json"
     path.write_text(json.dumps({"as_of": "2026-12-01", "regions": {"r-1": entries}}))
     return path
-
-
-def test_a_tiered_price_charges_each_tier_its_own_rate() -> None:
-    tiers = [(300e6, 1.0), (None, 0.9)]
-    assert tiered_cost(1e6, tiers) == pytest.approx(1.0)
-    # 300 M at $1.00 and 100 M at $0.90
-    assert tiered_cost(400e6, tiers) == pytest.approx(300 + 90)
 
 
 def test_a_free_tier_is_taken_once_from_the_total_and_shared_pools_in_order(price_file: Path) -> None:
@@ -122,10 +114,6 @@ def _template(tracing: str) -> dict[str, Any]:
     return {
         "Resources": {
             "Counter": {"Type": "AWS::Lambda::Function", "Properties": counter},
-            "Stage": {
-                "Type": "AWS::ApiGatewayV2::Stage",
-                "Properties": {"DefaultRouteSettings": {"ThrottlingRateLimit": 10, "ThrottlingBurstLimit": 20}},
-            },
             "Logs": {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": 30}},
             **{
                 f"Alarm{n}": {"Type": "AWS::CloudWatch::Alarm", "Properties": {"MetricName": "Errors", "Period": 300}}
@@ -136,12 +124,11 @@ def _template(tracing: str) -> dict[str, Any]:
 
 
 def _request(key: str, writes: int, log_bytes: int) -> RequestCost:
-    metrics = frozenset({("Visits", (("service", "x"),))}) if key == COUNTED_VISIT else frozenset()
-    return RequestCost(key, key, {"UpdateItem": writes}, log_bytes, 0, metrics, "", "")
+    return RequestCost(key, key, {"UpdateItem": writes}, log_bytes, 0, "", "")
 
 
 def _inputs() -> CostInputs:
-    """A counter at 1 GB on arm64 without tracing, 12 one-metric alarms, a 10/s throttle; a visit makes 2 writes and
+    """A counter at 1 GB on arm64 without tracing, 12 one-metric alarms, a 1/s guard; a visit makes 2 writes and
     1,000 log bytes, a view from a referrer 2 and 1,100, a link's view 3 and 1,000, a download 2 and 0."""
     measured = [
         _request(COUNTED_VISIT, 2, 1000),
@@ -166,7 +153,7 @@ def _request_by_hand(writes: int, log_bytes: int, platform: int) -> float:
 
 
 def test_a_small_stack_costs_what_a_hand_count_says(price_file: Path) -> None:
-    # Given a counter at 1 GB on arm64 without tracing, 12 one-metric alarms, a 10/s throttle, and a visit that
+    # Given a counter at 1 GB on arm64 without tracing, 12 one-metric alarms, a 1/s guard, and a visit that
     # makes 2 writes and 1,000 log bytes
     inputs = _inputs()
     platform = platform_bytes(inputs.counter)
@@ -183,15 +170,15 @@ def test_a_small_stack_costs_what_a_hand_count_says(price_file: Path) -> None:
     # And the common REST-API design's million page views: REST requests, the same invocations, 1 WRU each
     common = 3.5 + 0.2 + 1e6 * 1.0 * assumptions.COUNTER_BILLED_MS / 1000 * 0.00001 + 1 * 0.5
     assert model.common_design.list_usd == pytest.approx(common)
-    # And the one custom metric the visits publish is billed by the month, in the month's bill, not per visit
-    assert model.plain.month.list_usd == pytest.approx(model.fixed.list_usd + 0.3 + by_hand)
-    # And the worst month is every second of 30 days at 10/s on top of the fixed month, no traces (PassThrough)
-    assert model.worst.visits_per_month == 10 * 2_592_000
-    assert all(line.usage.key != "xray_traces" for line in model.worst.traffic.lines)
-    assert model.worst.month.list_usd == pytest.approx(model.fixed.list_usd + 0.3 + model.worst.traffic.list_usd)
+    # And the custom metrics the counter can publish (Visits, UniqueVisitors, IgnoredVisits and one a reason) are
+    # billed by the month, in the month's bill, not per visit
+    metrics = (3 + len(catalog.IGNORE_REASONS)) * 0.3
+    assert model.plain.month.list_usd == pytest.approx(model.fixed.list_usd + metrics + by_hand)
+    # And the worst month is every second of 30 days at the guard's 1/s on top of the fixed month, no traces
+    # (PassThrough)
     assert model.guarded.visits_per_month == 2_592_000
-    # And ten times the guarded month's visits
-    assert math.isclose(model.worst.traffic.list_usd / model.guarded.traffic.list_usd, 10)
+    assert all(line.usage.key != "xray_traces" for line in model.guarded.traffic.lines)
+    assert model.guarded.month.list_usd == pytest.approx(model.fixed.list_usd + metrics + 2.592 * by_hand)
 
 
 def test_per_million_visits_all_in_prices_each_part_as_its_request_in_the_mix(price_file: Path) -> None:
