@@ -30,8 +30,7 @@ from tools.cost.measure import (
 )
 from tools.cost.prices import GB, Bill, PriceBook, Usage, bill, load_prices
 
-PLAIN_VIEWS: Final = 1_000_000
-"""The month the plain views' figure is priced in (and the all-in figure's million visits)."""
+MILLION: Final = 1_000_000
 HOURS_PER_MONTH: Final = DAYS_PER_MONTH * 24
 NEVER_EXPIRES_DAYS: Final = 365
 """A log group without retention keeps growing; its storage is counted as a year's worth."""
@@ -41,12 +40,6 @@ priced there too, whatever the config's region."""
 XRAY_FIXED_RATE: Final = 0.05
 """NOTE: Lambda's active tracing samples with X-Ray's default rule: the first request each second (a reservoir of
 one), then 5 % of the rest. https://docs.aws.amazon.com/xray/latest/devguide/xray-console-sampling.html"""
-ALL_IN_PARTS: Final = (
-    ("views", SOURCE_VIEW, "view"),
-    ("link views", LINK_VIEW, "link view"),
-    ("downloads", DOWNLOAD, "download"),
-)
-"""Each part of the all-in figure: its name, the measured request that prices it, what one is called."""
 _CONTEXT_VARIABLE: Final = re.compile(r"\$context\.[A-Za-z0-9_.]+")
 REPRESENTATIVE_CONTEXT: Final[Mapping[str, str]] = {
     "$context.requestId": "K3mXpQ0ZoAMEbXw=",
@@ -283,70 +276,54 @@ class VisitMix:
     """Share of the views that come through an application link the owner made."""
     downloads_per_visit: float = assumptions.DOWNLOADS_PER_VISIT
 
-    def requests(self, visits: float) -> dict[str, float]:
-        """Each part's requests (ALL_IN_PARTS: views, link views, downloads) among `visits` counted views."""
-        counts = (1 - self.link_view_share, self.link_view_share, self.downloads_per_visit)
-        return {part: visits * share for (part, _, _), share in zip(ALL_IN_PARTS, counts, strict=True)}
-
 
 def all_in_usage(inputs: CostInputs, mix: VisitMix) -> list[Usage]:
     """A million visits with what readers' insight adds, each part priced as its measured request."""
-    requests = mix.requests(PLAIN_VIEWS)
+    parts = (
+        ("views", SOURCE_VIEW, "view", 1 - mix.link_view_share),
+        ("link views", LINK_VIEW, "link view", mix.link_view_share),
+        ("downloads", DOWNLOAD, "download", mix.downloads_per_visit),
+    )
     return [
         usage
-        for part, request, unit in ALL_IN_PARTS
-        for usage in requests_usage(inputs, part, request, requests[part], unit)
+        for part, request, unit, share in parts
+        for usage in requests_usage(inputs, part, request, share * MILLION, unit)
     ]
 
 
 @dataclass(frozen=True)
-class Scenario:
-    name: str
-    visits_per_month: float
-    traffic: Bill
-    """The visits' own usage, priced at list price (a free tier is no marginal saving: the fixed usage and any
-    other workload of the account draw on it first)."""
-    month: Bill
-    """The whole month: the fixed usage, the custom metrics traffic publishes and the visits'."""
-
-    @property
-    def per_million_usd(self) -> float:
-        return self.traffic.list_usd / (self.visits_per_month / 1e6)
-
-
-@dataclass(frozen=True)
 class CostModel:
+    """Each figure's bill at list price; the visits' own are marginal (a free tier is no marginal saving: the fixed
+    usage and any other workload of the account draw on it first)."""
+
     inputs: CostInputs
     prices: PriceBook
     mix: VisitMix
     fixed: Bill
     all_in: Bill
-    """A million visits all in, itemized by part (ALL_IN_PARTS), at list price (marginal, as Scenario.traffic)."""
+    """A million visits all in, itemized by part (views, link views, downloads)."""
     all_in_compared_usd: float
     """The same at COMPARISON_REGION's list prices."""
     compared_region: str
-    plain: Scenario
+    plain_views: Bill
     """A million plain views: no link, no download."""
-    guarded: Scenario
+    guarded_month: Bill
     """Every second of a 30-day month at the guard's rate, each request a counted visit: the worst month once the
-    guard has engaged (docs/cost.md)."""
+    guard has engaged (docs/cost.md); with the fixed usage and the custom metrics traffic publishes."""
     common_design: Bill
     """A million page views of the common REST-API design (common_design_usage), for comparison."""
+
+    @property
+    def guarded_visits(self) -> float:
+        return self.inputs.guard_rate_per_second * SECONDS_PER_MONTH
 
 
 def cost_model(
     inputs: CostInputs, prices: PriceBook, mix: VisitMix | None = None, compared_prices: PriceBook | None = None
 ) -> CostModel:
     """The figures at `prices`; the all-in one also at `compared_prices` (COMPARISON_REGION's; default: `prices`)."""
-    fixed, mix = fixed_usage(inputs), mix or VisitMix()
-
-    def scenario(name: str, visits: float) -> Scenario:
-        traffic = requests_usage(inputs, "visits", COUNTED_VISIT, visits, "visit")
-        return Scenario(
-            name, visits, bill(traffic, prices), bill(fixed + traffic_metrics_usage(visits) + traffic, prices)
-        )
-
-    guard, compared = inputs.guard_rate_per_second, compared_prices or prices
+    fixed, mix, compared = fixed_usage(inputs), mix or VisitMix(), compared_prices or prices
+    guarded = inputs.guard_rate_per_second * SECONDS_PER_MONTH
     return CostModel(
         inputs=inputs,
         prices=prices,
@@ -355,9 +332,12 @@ def cost_model(
         all_in=bill(all_in_usage(inputs, mix), prices),
         all_in_compared_usd=bill(all_in_usage(inputs, mix), compared).list_usd,
         compared_region=compared.priced_region,
-        plain=scenario(f"{PLAIN_VIEWS:,} visits", PLAIN_VIEWS),
-        guarded=scenario(f"{guard:g} requests/s (the config's guard rate)", guard * SECONDS_PER_MONTH),
-        common_design=bill(common_design_usage(inputs, 1e6), prices),
+        plain_views=bill(requests_usage(inputs, "visits", COUNTED_VISIT, MILLION, "visit"), prices),
+        guarded_month=bill(
+            fixed + traffic_metrics_usage(guarded) + requests_usage(inputs, "visits", COUNTED_VISIT, guarded, "visit"),
+            prices,
+        ),
+        common_design=bill(common_design_usage(inputs, MILLION), prices),
     )
 
 

@@ -32,25 +32,19 @@ def as_json(model: CostModel) -> dict[str, Any]:
         "per_million_visits_usd": model.all_in.list_usd,
         "per_million_visits_compared_usd": model.all_in_compared_usd,
         "compared_region": model.compared_region,
-        "per_million_plain_views_usd": model.plain.per_million_usd,
-        "guarded_worst_case_monthly_usd": model.guarded.month.list_usd,
-        "guarded_worst_case_monthly_after_free_tier_usd": model.guarded.month.after_free_usd,
+        "per_million_plain_views_usd": model.plain_views.list_usd,
+        "guarded_worst_case_monthly_usd": model.guarded_month.list_usd,
+        "guarded_worst_case_monthly_after_free_tier_usd": model.guarded_month.after_free_usd,
+        "guarded_worst_case_visits": model.guarded_visits,
+        "guard_rate_per_second": model.inputs.guard_rate_per_second,
         "common_rest_design_per_million_usd": model.common_design.list_usd,
         "mix": asdict(model.mix),
         "all_in_parts_usd": model.all_in.by_component(),
         "bills": {
             "fixed": _bill(model.fixed),
             "all_in": _bill(model.all_in),
-            "plain_views": _bill(model.plain.traffic),
-        },
-        "months": {
-            key: {
-                "name": scenario.name,
-                "visits": scenario.visits_per_month,
-                "list_usd": scenario.month.list_usd,
-                "after_free_tier_usd": scenario.month.after_free_usd,
-            }
-            for key, scenario in (("plain_views", model.plain), ("guarded", model.guarded))
+            "plain_views": _bill(model.plain_views),
+            "guarded_worst_case": _bill(model.guarded_month),
         },
         "measured": [
             {
@@ -123,7 +117,7 @@ def headline_rows(model: CostModel) -> list[str]:
 
 
 def _headline_rows(figures: dict[str, Any]) -> list[str]:
-    bills, months = figures["bills"], figures["months"]
+    bills = figures["bills"]
     (dashboards,) = [item["list_usd"] for item in bills["fixed"]["items"] if item["usage"] == "dashboards"]
     all_in = usd(figures["per_million_visits_usd"])
     if figures["compared_region"] != figures["priced_region"]:
@@ -138,7 +132,7 @@ def _headline_rows(figures: dict[str, Any]) -> list[str]:
         "| per million visits, all in (views, application-link views, downloads; the assumed mix: docs/cost.md) | "
         f"{all_in} | (the fixed month takes the free tiers) |",
         f"| per million plain views (no link, no download) | {usd(figures['per_million_plain_views_usd'])} | |",
-        f"| worst month with the guard engaged, at {months['guarded']['name']} | "
+        f"| worst month with the guard engaged, at {figures['guard_rate_per_second']:g} requests/s | "
         f"{usd(figures['guarded_worst_case_monthly_usd'])} | "
         f"{usd(figures['guarded_worst_case_monthly_after_free_tier_usd'])} |",
         "| for comparison: the common REST-API design, per million page views | "
@@ -194,15 +188,12 @@ def sections(model: CostModel) -> list[str]:
         "",
         *_items(bills["plain_views"], free_tier=False),
         "",
-        "## Whole months",
+        f"## Worst month, guard engaged: {figures['guard_rate_per_second']:g} requests/s, every second",
         "",
-        "With the fixed month and the custom metrics traffic publishes (billed by the month, whatever the volume):",
+        f"{figures['guarded_worst_case_visits']:,.0f} counted visits in a 30-day month, with the fixed month and the "
+        "custom metrics traffic publishes (billed by the month, whatever the volume):",
         "",
-    ]
-    lines += [
-        f"- at {month['name']}: {month['visits']:,.0f} counted visits, {usd(month['list_usd'])} at list price "
-        f"({usd(month['after_free_tier_usd'])} after the free tiers)."
-        for month in figures["months"].values()
+        *_items(bills["guarded_worst_case"]),
     ]
     lines += ["", "## Measured requests", "", "| request | DynamoDB calls | WRU | RRU | log B | EMF B |"]
     lines.append("| --- | --- | --- | --- | --- | --- |")
@@ -215,13 +206,7 @@ def sections(model: CostModel) -> list[str]:
     lines += ["", "## Assumptions", "", "Stated, with their reasons, in `tools/cost/assumptions.py`:", ""]
     lines += [f"- `{name}` = {value}" for name, value in figures["assumptions"].items()]
     lines += ["", "## Notes", ""] + [f"- {note}" for note in figures["notes"]]
-    lines += ["", f"## Prices ({figures['priced_region']})", ""]
-    lines += ["| price | value | unit | source | seen at | note |", "| --- | --- | --- | --- | --- | --- |"]
-    for price in figures["prices"].values():
-        seen = f"{price['seen_at']} (row {price['usage_type']})" if price["usage_type"] else price["seen_at"]
-        lines.append(
-            f"| {price['key']} | {price['value']:g} | {price['unit']} | {price['source']} | {seen} | {price['note']} |"
-        )
+    lines += ["", f"Prices: {figures['priced_region']}'s in `tools/cost/prices.json`, each with its AWS source."]
     return lines
 
 

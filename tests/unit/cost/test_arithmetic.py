@@ -166,19 +166,17 @@ def test_a_small_stack_costs_what_a_hand_count_says(price_file: Path) -> None:
     visit_gb = (1000 + platform) * 1e6 / GB
     by_hand = 1.0 + 0.2 + 1e6 * 1.0 * assumptions.COUNTER_BILLED_MS / 1000 * 0.00001 + 2 * 0.5
     by_hand += visit_gb * 0.5 + visit_gb * 0.03
-    assert model.plain.per_million_usd == pytest.approx(by_hand)
+    assert model.plain_views.list_usd == pytest.approx(by_hand)
     # And the common REST-API design's million page views: REST requests, the same invocations, 1 WRU each
     common = 3.5 + 0.2 + 1e6 * 1.0 * assumptions.COUNTER_BILLED_MS / 1000 * 0.00001 + 1 * 0.5
     assert model.common_design.list_usd == pytest.approx(common)
-    # And the custom metrics the counter can publish (Visits, UniqueVisitors, IgnoredVisits and one a reason) are
-    # billed by the month, in the month's bill, not per visit
+    # And the worst month is every second of 30 days at the guard's 1/s, no traces (PassThrough), on top of the fixed
+    # month and the custom metrics the counter can publish (Visits, UniqueVisitors, IgnoredVisits and one a reason),
+    # billed by the month
     metrics = (3 + len(catalog.IGNORE_REASONS)) * 0.3
-    assert model.plain.month.list_usd == pytest.approx(model.fixed.list_usd + metrics + by_hand)
-    # And the worst month is every second of 30 days at the guard's 1/s on top of the fixed month, no traces
-    # (PassThrough)
-    assert model.guarded.visits_per_month == 2_592_000
-    assert all(line.usage.key != "xray_traces" for line in model.guarded.traffic.lines)
-    assert model.guarded.month.list_usd == pytest.approx(model.fixed.list_usd + metrics + 2.592 * by_hand)
+    assert model.guarded_visits == 2_592_000
+    assert all(line.usage.key != "xray_traces" for line in model.guarded_month.lines)
+    assert model.guarded_month.list_usd == pytest.approx(model.fixed.list_usd + metrics + 2.592 * by_hand)
 
 
 def test_per_million_visits_all_in_prices_each_part_as_its_request_in_the_mix(price_file: Path) -> None:
@@ -194,7 +192,7 @@ def test_per_million_visits_all_in_prices_each_part_as_its_request_in_the_mix(pr
     assert model.all_in.by_component() == pytest.approx(parts)
     assert model.all_in.list_usd == pytest.approx(sum(parts.values()))
     # And the plain view's figure is the plain visit's, whatever the mix
-    assert model.plain.per_million_usd == pytest.approx(_request_by_hand(2, 1000, platform))
+    assert model.plain_views.list_usd == pytest.approx(_request_by_hand(2, 1000, platform))
     # And without links or downloads, all in is a million views from a referrer
     plain = cost_model(inputs, prices, VisitMix(link_view_share=0, downloads_per_visit=0))
     assert plain.all_in.list_usd == pytest.approx(view)
