@@ -206,8 +206,6 @@ def test_the_json_has_the_headline_figures_and_their_items(capsys: pytest.Captur
     assert figures["compared_region"] == COMPARISON_REGION
     guarded = sum(i["list_usd"] for i in bills["guarded_worst_case"]["items"])
     assert figures["guarded_worst_case_monthly_usd"] == pytest.approx(guarded)
-    assert {m["key"]: m["write_units"] for m in figures["measured"]}["counted"] > 0
-    assert any("429" in note for note in figures["notes"])
     assert all(price["source"].startswith("https://") for price in figures["prices"].values())
 
 
@@ -225,8 +223,7 @@ def test_make_cost_prices_the_default_configs_region_with_its_own_prices(
     assert figures["prices"]["http_api_requests"]["value"] == ireland.value("http_api_requests") == 1.11
     assert figures["prices"]["logs_ingestion"]["value"] == ireland.value("logs_ingestion")
     # And a figure borrowed from another region is named in the notes
-    borrowed = [price.key for price in ireland.borrowed]
-    assert all(any(key in note for note in figures["notes"]) for key in borrowed)
+    assert all(any(key in note for note in figures["notes"]) for key in ireland.borrowed)
 
 
 def test_another_region_is_refused_unless_priced_with_a_named_regions_prices_and_flagged(

@@ -42,28 +42,32 @@ DOWNLOAD: Final = "download"
 """A download of the résumé: a request of its own, counted once per visitor and day."""
 LINKEDIN_FEED: Final = "https://www.linkedin.com/feed/?trk=abc"
 OWNER_LINK_CODE: Final = "acme-2026-12"
-_SCENARIOS: Final[tuple[tuple[str, str, str | None, Mapping[str, str]], ...]] = (
-    # key, description, visit id (None: a GET), what the POST body carries besides it; each from a new visitor
-    (COUNTED_VISIT, "POST, a new visitor's view", "v3", {}),
-    (GET_VISITS, "GET", None, {}),
-    (SOURCE_VIEW, "POST, a view from LinkedIn (referrer)", "v9", {REFERRER_FIELD: LINKEDIN_FEED}),
-    (LINK_VIEW, "POST, a view through an owner-made link", "v10", {REFERRER_FIELD: "", REF_FIELD: OWNER_LINK_CODE}),
-    (DOWNLOAD, "POST, a download of the résumé", "v11", {KIND_FIELD: KIND_DOWNLOAD}),
+_REQUESTS: Final[tuple[tuple[str, str | None, Mapping[str, str]], ...]] = (
+    # key, visit id (None: a GET), what the POST body carries besides it; each from a new visitor
+    (COUNTED_VISIT, "v3", {}),
+    (GET_VISITS, None, {}),
+    (SOURCE_VIEW, "v9", {REFERRER_FIELD: LINKEDIN_FEED}),
+    (LINK_VIEW, "v10", {REFERRER_FIELD: "", REF_FIELD: OWNER_LINK_CODE}),
+    (DOWNLOAD, "v11", {KIND_FIELD: KIND_DOWNLOAD}),
 )
 
 
 @dataclass(frozen=True)
 class RequestCost:
-    key: str
-    description: str
     calls: Mapping[str, int]
     """DynamoDB operation → how many."""
-    log_bytes: int
-    """The Powertools JSON log lines the invocation wrote (what Lambda ships to its log group)."""
-    emf_bytes: int
-    """The EMF documents it printed (also shipped to its log group, and turned into metrics there)."""
     log_text: str
+    """The Powertools JSON log lines the invocation wrote (what Lambda ships to its log group)."""
     emf_text: str
+    """The EMF documents it printed (also shipped to its log group, and turned into metrics there)."""
+
+    @property
+    def log_bytes(self) -> int:
+        return len(self.log_text.encode())
+
+    @property
+    def emf_bytes(self) -> int:
+        return len(self.emf_text.encode())
 
     @property
     def write_units(self) -> int:
@@ -74,20 +78,16 @@ class RequestCost:
         return sum(n for op, n in self.calls.items() if op in READS)
 
 
-@dataclass(frozen=True)
-class Measurement:
-    requests: tuple[RequestCost, ...]
-
-    def __getitem__(self, key: str) -> RequestCost:
-        (found,) = [request for request in self.requests if request.key == key]
-        return found
+Measurement = Mapping[str, RequestCost]
+"""Each request's key → what it cost."""
 
 
 def measure_requests(template: Mapping[str, Any]) -> Measurement:
-    """Runs every scenario once, in order, on one warm container of the counter on a fresh emulator."""
+    """Sends each request once, in order, to one warm container of the counter on a fresh emulator."""
     from tools.link import create_link
     from tools.local.emulator import AwsEmulator
     from tools.local.lambda_runtime.runtime import LocalFunction
+    from tools.local.provision import create_table
 
     calls: Counter[str] = Counter()
     emulator = AwsEmulator(on_request=lambda environ: _count_dynamodb(calls, environ))
@@ -95,7 +95,9 @@ def measure_requests(template: Mapping[str, Any]) -> Measurement:
     try:
         dynamodb = emulator.clients().dynamodb
         model = StackModel.from_template(template)
-        table = _fresh_table(dynamodb, model)
+        # NOTE: moto keeps its state in this process, so each measurement has a table of its own (a fresh count).
+        table_id = model.table_named_by(catalog.TABLE_NAME_ENV)
+        table = create_table(dynamodb, model.tables[table_id], f"{table_id}-{uuid.uuid4().hex[:8]}")
         # The owner's code, made as `make link` makes it (before the count starts: the owner's write, not a visit's)
         create_link(dynamodb, table, OWNER_LINK_CODE, today=utc_day(datetime.now(UTC)))
         spec = model.function(catalog.COUNTER_HANDLER)
@@ -103,36 +105,17 @@ def measure_requests(template: Mapping[str, Any]) -> Measurement:
         metrics, log = _PrintedMetrics(), io.StringIO()
         container = LocalFunction(spec, platform=emulator.lambda_environment(), metrics=metrics, log=log)  # type: ignore[arg-type]
         container.invoke(_event(0, "v1", {}))  # reads the day's salt, once per container and day
-        measured = []
-        for n, (key, description, visit_id, fields) in enumerate(_SCENARIOS, start=1):
+        measured = {}
+        for n, (key, visit_id, fields) in enumerate(_REQUESTS, start=1):
             calls.clear()
             written = log.tell()
             invocation = container.invoke(_event(n, visit_id, fields))
             if invocation.error is not None or invocation.response["statusCode"] != 200:
-                raise RuntimeError(f"the counter failed scenario {key!r}: {invocation}")
-            log_text, emf_text = log.getvalue()[written:], metrics.printed
-            measured.append(
-                RequestCost(
-                    key,
-                    description,
-                    dict(calls),
-                    len(log_text.encode()),
-                    len(emf_text.encode()),
-                    log_text,
-                    emf_text,
-                )
-            )
+                raise RuntimeError(f"the counter failed request {key!r}: {invocation}")
+            measured[key] = RequestCost(dict(calls), log.getvalue()[written:], metrics.printed)
     finally:
         emulator.stop()
-    return Measurement(tuple(measured))
-
-
-def _fresh_table(dynamodb: Any, model: StackModel) -> str:
-    from tools.local.provision import create_table
-
-    # NOTE: moto keeps its state in this process, so each measurement has a table of its own (a fresh count).
-    table_id = model.table_named_by(catalog.TABLE_NAME_ENV)
-    return create_table(dynamodb, model.tables[table_id], f"{table_id}-{uuid.uuid4().hex[:8]}")
+    return measured
 
 
 def _event(visitor: int, visit_id: str | None, fields: Mapping[str, str]) -> dict[str, Any]:

@@ -27,38 +27,27 @@ class UnpricedRegionError(LookupError):
 
 
 @dataclass(frozen=True)
-class Price:
-    key: str
-    value: float
-    unit: str
-    source: str
-    seen_at: str
-    usage_type: str = ""
-    """The row of the AWS Price List file (`seen_at`) the figure is read from, when it is one."""
-    note: str = ""
-    borrowed_from: str | None = None
-    """Set when the figure is another region's, used because none was found for this one."""
-
-
-@dataclass(frozen=True)
 class PriceBook:
     as_of: str
     region: str
     """The region asked for (the config's)."""
     priced_region: str
     """The region whose prices these are: `region`, or the one the caller named."""
-    prices: Mapping[str, Price]
+    prices: Mapping[str, Mapping[str, Any]]
+    """Each price as the file states it: its value, unit, AWS source and where it was read (`seen_at`, a Price List
+    file's row `usage_type`), a `note` on what was not confirmed, `borrowed_from` when it is another region's."""
 
     @property
     def fallback(self) -> bool:
         return self.region != self.priced_region
 
     @property
-    def borrowed(self) -> list[Price]:
-        return [price for price in self.prices.values() if price.borrowed_from]
+    def borrowed(self) -> list[str]:
+        """The keys of the figures that are another region's, used because none was found for this one."""
+        return [key for key, price in self.prices.items() if price.get("borrowed_from")]
 
     def value(self, key: str) -> float:
-        return self.prices[key].value
+        return float(self.prices[key]["value"])
 
 
 def load_prices(region: str, *, priced_at: str | None = None, path: Path = PRICES_FILE) -> PriceBook:
@@ -72,12 +61,7 @@ def load_prices(region: str, *, priced_at: str | None = None, path: Path = PRICE
             "each with its AWS source, or run with --region REGION to price it with another region's list prices "
             "(flagged in every figure)"
         )
-    return PriceBook(document["as_of"], region, priced, {key: _price(key, e) for key, e in regions[priced].items()})
-
-
-def _price(key: str, entry: Mapping[str, Any]) -> Price:
-    optional = {name: entry[name] for name in ("usage_type", "note", "borrowed_from") if name in entry}
-    return Price(key, float(entry["value"]), entry["unit"], entry["source"], entry["seen_at"], **optional)
+    return PriceBook(document["as_of"], region, priced, regions[priced])
 
 
 BILLING: Final[Mapping[str, tuple[str, float, str | None]]] = {

@@ -13,7 +13,7 @@ from functions.common import catalog
 from stack_model.schedules import SECONDS_PER_MONTH, runs_per_month
 from stack_model.stack import StackModel
 from tools.cost import assumptions
-from tools.cost.measure import COUNTED_VISIT, DOWNLOAD, GET_VISITS, LINK_VIEW, SOURCE_VIEW, Measurement, RequestCost
+from tools.cost.measure import COUNTED_VISIT, DOWNLOAD, GET_VISITS, LINK_VIEW, SOURCE_VIEW, RequestCost
 from tools.cost.model import CostInputs, VisitMix, cost_model, platform_bytes, sampled_traces
 from tools.cost.prices import GB, UnpricedRegionError, Usage, bill, load_prices
 
@@ -123,23 +123,23 @@ def _template(tracing: str) -> dict[str, Any]:
     }
 
 
-def _request(key: str, writes: int, log_bytes: int) -> RequestCost:
-    return RequestCost(key, key, {"UpdateItem": writes}, log_bytes, 0, "", "")
+def _request(writes: int, log_bytes: int) -> RequestCost:
+    return RequestCost({"UpdateItem": writes}, "x" * log_bytes, "")
 
 
 def _inputs() -> CostInputs:
     """A counter at 1 GB on arm64 without tracing, 12 one-metric alarms, a 1/s guard; a visit makes 2 writes and
     1,000 log bytes, a view from a referrer 2 and 1,100, a link's view 3 and 1,000, a download 2 and 0."""
-    measured = [
-        _request(COUNTED_VISIT, 2, 1000),
-        _request(GET_VISITS, 0, 10),
-        _request(SOURCE_VIEW, 2, 1100),
-        _request(LINK_VIEW, 3, 1000),
-        _request(DOWNLOAD, 2, 0),
-    ]
+    measured = {
+        COUNTED_VISIT: _request(2, 1000),
+        GET_VISITS: _request(0, 10),
+        SOURCE_VIEW: _request(2, 1100),
+        LINK_VIEW: _request(3, 1000),
+        DOWNLOAD: _request(2, 0),
+    }
     return CostInputs(
         stack=StackModel.from_template(_template("PassThrough")),
-        requests=Measurement(tuple(measured)),
+        requests=measured,
         probe=None,
         access_log_line="",
         guard_rate_per_second=1,

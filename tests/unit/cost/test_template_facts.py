@@ -8,7 +8,6 @@ from datetime import date
 from typing import Any
 
 from stack_model.stack import StackModel
-from tools.cost.measure import Measurement
 from tools.cost.model import CostInputs, access_log_line, alarm_metrics, platform_bytes
 from tools.cost.prices import BILLING, PRICES_FILE
 
@@ -82,7 +81,7 @@ def test_a_function_at_system_log_level_warn_writes_no_platform_lines_and_the_ac
     }
     # When its model is read
     stack = StackModel.from_template(template)
-    inputs = CostInputs(stack, Measurement(()), None, "", guard_rate_per_second=1)
+    inputs = CostInputs(stack, {}, None, "", guard_rate_per_second=1)
     # Then only the default one writes platform lines, and the access log is billed at its class's price
     assert (platform_bytes(stack.functions["Quiet"]), platform_bytes(stack.functions["Chatty"]) > 0) == (0, True)
     assert inputs.access_log_class == "INFREQUENT_ACCESS"
