@@ -6,13 +6,8 @@ from __future__ import annotations
 from typing import Final
 
 COUNTER_BILLED_MS: Final = 30
-"""Billed duration of one warm counter invocation (ms). ASSUMED, not measured on Lambda: the handler's own code takes
-~0.1 ms (docs/performance.md), but a counted visit is two DynamoDB requests, and botocore's CPU for them (building,
-signing, sending, parsing) measured 2.8 ms of one core here (the thread's CPU time for a warm counted POST against the
-local emulator, 2026-12-01). Lambda gives 256 MB 256/1769 of a vCPU, so ~19 ms of CPU, plus two in-region round
-trips of a few ms each. https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html Cold starts (INIT,
-billed since 2025-08-01) are left out: at a million visits a month the containers are warm nearly always. Replace it
-with the Duration metric's average once deployed (`--counter-ms`)."""
+"""Billed duration of one warm counter invocation (ms). ASSUMED, not measured on Lambda (docs/cost.md says how it is
+estimated); replace it with the deployed Duration metric's average (`--counter-ms`)."""
 PROBE_BILLED_MS: Final = 1000
 """Billed duration of one availability-probe run (ms). ASSUMED: three HTTPS requests to the site and the API from
 inside AWS, each a TLS handshake and a small answer."""
