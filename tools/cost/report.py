@@ -64,16 +64,7 @@ def _bill(bill: Bill) -> dict[str, Any]:
         "list_usd": bill.list_usd,
         "after_free_tier_usd": bill.after_free_usd,
         "free_tier_usd": sum(bill.free_usd.values()),
-        "items": [
-            {
-                "component": line.usage.component,
-                "usage": line.usage.key,
-                "quantity": line.usage.quantity,
-                "detail": line.usage.detail,
-                "list_usd": line.list_usd,
-            }
-            for line in bill.lines
-        ],
+        "items": [asdict(line.usage) | {"list_usd": line.list_usd} for line in bill.lines],
     }
 
 
@@ -100,7 +91,7 @@ def headline_rows(model: CostModel) -> list[str]:
 
 def _headline_rows(figures: dict[str, Any]) -> list[str]:
     bills = figures["bills"]
-    (dashboards,) = [item["list_usd"] for item in bills["fixed"]["items"] if item["usage"] == "dashboards"]
+    (dashboards,) = [item["list_usd"] for item in bills["fixed"]["items"] if item["key"] == "dashboards"]
     all_in = usd(figures["per_million_visits_usd"])
     if figures["compared_region"] != figures["priced_region"]:
         all_in += f" ({usd(figures['per_million_visits_compared_usd'])} at {figures['compared_region']}'s prices)"
@@ -131,7 +122,7 @@ def _quantity(value: float) -> str:
 def _items(bill: dict[str, Any], *, free_tier: bool = True) -> list[str]:
     rows = ["| what | usage | quantity | detail | list USD |", "| --- | --- | --- | --- | --- |"]
     rows += [
-        f"| {item['component']} | {item['usage']} | {_quantity(item['quantity'])} | {item['detail']} | "
+        f"| {item['component']} | {item['key']} | {_quantity(item['quantity'])} | {item['detail']} | "
         f"{usd(item['list_usd'])} |"
         for item in bill["items"]
     ]
