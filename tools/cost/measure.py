@@ -44,11 +44,11 @@ LINKEDIN_FEED: Final = "https://www.linkedin.com/feed/?trk=abc"
 OWNER_LINK_CODE: Final = "acme-2026-12"
 _REQUESTS: Final[tuple[tuple[str, str | None, Mapping[str, str]], ...]] = (
     # key, visit id (None: a GET), what the POST body carries besides it; each from a new visitor
-    (COUNTED_VISIT, "v3", {}),
+    (COUNTED_VISIT, "v2", {}),
     (GET_VISITS, None, {}),
-    (SOURCE_VIEW, "v9", {REFERRER_FIELD: LINKEDIN_FEED}),
-    (LINK_VIEW, "v10", {REFERRER_FIELD: "", REF_FIELD: OWNER_LINK_CODE}),
-    (DOWNLOAD, "v11", {KIND_FIELD: KIND_DOWNLOAD}),
+    (SOURCE_VIEW, "v3", {REFERRER_FIELD: LINKEDIN_FEED}),
+    (LINK_VIEW, "v4", {REFERRER_FIELD: "", REF_FIELD: OWNER_LINK_CODE}),
+    (DOWNLOAD, "v5", {KIND_FIELD: KIND_DOWNLOAD}),
 )
 
 
