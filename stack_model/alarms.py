@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any
 
 from stack_model.template import LocalTemplate
-
-HIGH_RESOLUTION_PERIOD_SECONDS: Final = 60
-"""NOTE: an alarm on a period under 60 s (10 s or 30 s) is a high-resolution alarm, billed at its own rate."""
 
 
 @dataclass(frozen=True)
@@ -47,10 +44,6 @@ class Alarm:
     def metrics_read(self) -> int:
         """Each metric an alarm reads is billed: its one metric, or each its math reads."""
         return len(self.metrics)
-
-    @property
-    def high_resolution(self) -> bool:
-        return any(metric.period_seconds < HIGH_RESOLUTION_PERIOD_SECONDS for metric in self.metrics)
 
 
 def read_alarms(template: LocalTemplate) -> tuple[Alarm, ...]:

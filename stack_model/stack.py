@@ -37,8 +37,6 @@ class StackModel:
     log_groups: Mapping[str, LogGroup]
     kms_keys: Mapping[str, bool]
     """Customer-managed key → automatic rotation on."""
-    advanced_parameters: int
-    """SSM parameters of the Advanced tier."""
     resource_types: Mapping[str, int]
     """How many resources of each type the template holds."""
     source: LocalTemplate = field(compare=False, repr=False)
@@ -63,7 +61,6 @@ class StackModel:
             dashboards=read_dashboards(source),
             log_groups=read_log_groups(source),
             kms_keys={lid: bool(props.get("EnableKeyRotation")) for lid, props in source.each("AWS::KMS::Key")},
-            advanced_parameters=sum(props.get("Tier") == "Advanced" for _, props in source.each("AWS::SSM::Parameter")),
             resource_types=Counter(str(resource["Type"]) for resource in source.resources.values()),
             source=source,
         )

@@ -18,8 +18,6 @@ class Table:
     """Each index's IndexName, KeySchema and Projection."""
     ttl_attribute: str | None
     """The attribute DynamoDB expires items by, when TTL is on."""
-    point_in_time_recovery: bool
-    """On for the table, or for any replica of a global table."""
 
 
 @dataclass(frozen=True)
@@ -35,8 +33,6 @@ def read_tables(template: LocalTemplate) -> dict[str, Table]:
     tables = {}
     for logical_id, props in template.each("AWS::DynamoDB::GlobalTable", "AWS::DynamoDB::Table"):
         ttl = props.get("TimeToLiveSpecification") or {}
-        recovery = [props.get("PointInTimeRecoverySpecification", {})]
-        recovery += [replica.get("PointInTimeRecoverySpecification", {}) for replica in props.get("Replicas", [])]
         tables[logical_id] = Table(
             logical_id=logical_id,
             key_schema=tuple(props.get("KeySchema", [])),
@@ -46,7 +42,6 @@ def read_tables(template: LocalTemplate) -> dict[str, Table]:
                 for index in props.get("GlobalSecondaryIndexes", [])
             ),
             ttl_attribute=ttl["AttributeName"] if ttl.get("Enabled") else None,
-            point_in_time_recovery=any(spec.get("PointInTimeRecoveryEnabled") for spec in recovery),
         )
     return tables
 

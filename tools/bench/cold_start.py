@@ -1,7 +1,6 @@
 """`make bench`: the counter's cold path (import + first POST against the local emulator, each in a fresh process, the
 counter from its code asset) against a naive baseline and a bare botocore handler, and its warm per-invocation
-overhead (DynamoDB stubbed, so only our code is timed); docs/performance.md. `make cost` measures each kind of
-visit's DynamoDB cost."""
+overhead (DynamoDB stubbed, so only our code is timed); docs/performance.md."""
 
 from __future__ import annotations
 

@@ -1,11 +1,12 @@
-"""The figures `make cost` reports: the month with no visitor, the marginal cost per million visits (all in: views,
-application links' views and downloads in the mix assumptions.py declares; and plain views at given volumes), and
-the worst months at the stage's throttle and at the guard's rate. Each is usage itemized by what causes it,
-computed from the stack's model (stack_model/), the measured requests and the config, and billed by prices.py."""
+"""The figures `make cost` reports: the month with no visitor, a million visits all in (views, application links'
+views and downloads in the mix assumptions.py declares) and a million plain views, and the worst month, at the
+guard's rate. Each is usage itemized by what causes it, computed from the stack's model
+(stack_model/), the measured requests and the config, and billed by prices.py."""
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Final
@@ -16,14 +17,12 @@ from stack_model.functions import Function
 from stack_model.schedules import DAYS_PER_MONTH, SECONDS_PER_MONTH
 from stack_model.stack import StackModel
 from tools.cost import assumptions
-from tools.cost.log_lines import access_log_line, lambda_platform_lines
 from tools.cost.measure import (
     COUNTED_VISIT,
     DOWNLOAD,
     GET_VISITS,
     LINK_VIEW,
     SOURCE_VIEW,
-    UNKNOWN_LINK_VIEW,
     Measurement,
     ProbeRun,
     measure_requests,
@@ -31,77 +30,37 @@ from tools.cost.measure import (
 )
 from tools.cost.prices import GB, Bill, PriceBook, Usage, bill, load_prices
 
-VOLUMES: Final = (1_000_000, 10_000_000)
-"""Monthly visits the marginal cost is reported at."""
+MILLION: Final = 1_000_000
 HOURS_PER_MONTH: Final = DAYS_PER_MONTH * 24
 NEVER_EXPIRES_DAYS: Final = 365
 """A log group without retention keeps growing; its storage is counted as a year's worth."""
 COMPARISON_REGION: Final = "us-east-1"
 """The region published comparisons (this project's cost targets among them) quote prices in: the all-in figure is
 priced there too, whatever the config's region."""
-ALL_IN_PARTS: Final = (
-    ("views", SOURCE_VIEW, "view"),
-    ("link views", LINK_VIEW, "link view"),
-    ("downloads", DOWNLOAD, "download"),
-)
-"""Each part of the all-in figure: its name, the measured request that prices it, what one is called."""
-GUARD_RATE_SOURCE: Final = "config guard_rate_per_second"
-"""The guard is not in the template (the notifier sets it on the stage): its rate is the config's."""
-ACCOUNTED_TYPES: Final = frozenset(
-    {
-        # priced by make cost (by the month, or by the usage the probe, the digest and the visits make)
-        "AWS::CloudWatch::Alarm",
-        "AWS::CloudWatch::CompositeAlarm",
-        "AWS::CloudWatch::Dashboard",
-        "AWS::KMS::Key",
-        "AWS::Lambda::Function",
-        "AWS::Scheduler::Schedule",
-        "AWS::Logs::LogGroup",
-        "AWS::DynamoDB::Table",
-        "AWS::DynamoDB::GlobalTable",
-        "AWS::ApiGatewayV2::Api",
-        "AWS::ApiGatewayV2::Stage",
-        "AWS::ApiGatewayV2::Route",
-        "AWS::ApiGatewayV2::Integration",
-        # no charge at rest (idle topics and queues, roles, permissions, budgets without actions, standard
-        # parameters, the sender identity; a custom resource's function runs only when the stack deploys)
-        "AWS::IAM::Role",
-        "AWS::IAM::Policy",
-        "AWS::Lambda::Permission",
-        "AWS::Lambda::EventInvokeConfig",
-        "AWS::Lambda::LayerVersion",
-        "AWS::SNS::Topic",
-        "AWS::SNS::TopicPolicy",
-        "AWS::SNS::Subscription",
-        "AWS::SQS::Queue",
-        "AWS::SQS::QueuePolicy",
-        "AWS::SES::EmailIdentity",
-        "AWS::Budgets::Budget",
-        "AWS::SSM::Parameter",
-        "AWS::CDK::Metadata",
-        "AWS::CloudFormation::CustomResource",
-        # the site's hosting: left out, said so in the notes (its cost is the page's bytes, not the counter's)
-        "AWS::Amplify::App",
-        "AWS::Amplify::Branch",
-        "AWS::S3::Bucket",
-        "AWS::S3::BucketPolicy",
-        "AWS::CloudFront::Distribution",
-        "AWS::CloudFront::OriginAccessControl",
-        "AWS::CloudFront::ResponseHeadersPolicy",
-        "AWS::CloudFront::Function",
-    }
-)
-"""Resource types make cost accounts for; any other type in the template is listed as not priced."""
+XRAY_FIXED_RATE: Final = 0.05
+"""NOTE: Lambda's active tracing samples with X-Ray's default rule: the first request each second (a reservoir of
+one), then 5 % of the rest. https://docs.aws.amazon.com/xray/latest/devguide/xray-console-sampling.html"""
+_CONTEXT_VARIABLE: Final = re.compile(r"\$context\.[A-Za-z0-9_.]+")
+REPRESENTATIVE_CONTEXT: Final[Mapping[str, str]] = {
+    "$context.requestId": "K3mXpQ0ZoAMEbXw=",
+    "$context.routeKey": "POST /visits",
+    "$context.status": "200",
+    "$context.responseLatency": "24",
+    "$context.integrationLatency": "21",
+}
+"""Typical values of a counted POST for the variables the stage's access-log format uses (infra/api.py); a variable
+not listed (an error message, on success) renders as `-`, as API Gateway writes it.
+NOTE: https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-logging-variables.html"""
 
 
-def unpriced_types(stack: StackModel) -> tuple[str, ...]:
-    """Resource types of the template make cost does not account for (e.g. a web ACL)."""
-    return tuple(sorted(t for t in set(stack.resource_types) - ACCOUNTED_TYPES if not t.startswith("Custom::")))
+def access_log_line(log_format: str) -> str:
+    """One access-log line as the stage writes it for a counted POST."""
+    return _CONTEXT_VARIABLE.sub(lambda match: REPRESENTATIVE_CONTEXT.get(match.group(0), "-"), log_format) + "\n"
 
 
-def alarm_metrics(stack: StackModel, *, high_resolution: bool = False) -> int:
-    """The metrics the alarms read, each billed per alarm (high-resolution ones at their own rate)."""
-    return sum(alarm.metrics_read for alarm in stack.alarms if alarm.high_resolution == high_resolution)
+def alarm_metrics(stack: StackModel) -> int:
+    """The metrics the alarms read, each billed per alarm."""
+    return sum(alarm.metrics_read for alarm in stack.alarms)
 
 
 def log_retention_days(stack: StackModel) -> int | None:
@@ -150,32 +109,25 @@ class CostInputs:
         group = self.stack.log_groups.get(stage.access_log_group or "") if stage else None
         return group.log_class if group else "STANDARD"
 
-    def platform_bytes(self, function: Function) -> int:
-        """Lambda's start and report lines of one invocation, unless its system log level drops them."""
-        if not function.platform_logs:
-            return 0
-        return len(lambda_platform_lines(memory_mb=function.memory_mb, tracing_active=function.tracing == "Active"))
-
     def counter_log_bytes(self, request: str) -> int:
-        """What one request writes to the counter's log group: its lines and EMF (measured), Lambda's (rendered)."""
+        """What one request writes to the counter's log group: its lines and EMF (measured), Lambda's (assumed)."""
         measured = self.requests[request]
-        return measured.log_bytes + measured.emf_bytes + self.platform_bytes(self.counter)
+        return measured.log_bytes + measured.emf_bytes + platform_bytes(self.counter)
 
-    @property
-    def visit_log_bytes(self) -> int:
-        """What one counted visit writes to CloudWatch Logs: the counter's share and the stage's access-log line."""
-        return self.counter_log_bytes(COUNTED_VISIT) + len(self.access_log_line)
+
+def platform_bytes(function: Function) -> int:
+    """Lambda's start and report lines of one invocation, unless its system log level drops them."""
+    return assumptions.PLATFORM_LOG_BYTES if function.platform_logs else 0
 
 
 def gather(template: Mapping[str, Any], guard_rate_per_second: float) -> CostInputs:
     stack = StackModel.from_template(template)
-    requests = measure_requests(template)
     probes = stack.functions_with(catalog.PROBE_HANDLER)
     log_format = stack.stage.access_log_format if stack.stage else None
     return CostInputs(
         stack=stack,
-        requests=requests,
-        probe=probe_run(probes[0].memory_mb, 30) if probes else None,
+        requests=measure_requests(template),
+        probe=probe_run(probes[0].memory_mb) if probes else None,
         access_log_line=access_log_line(log_format) if log_format else "",
         guard_rate_per_second=guard_rate_per_second,
     )
@@ -186,7 +138,7 @@ def sampled_traces(requests_per_month: float) -> float:
     arrivals at the month's mean rate): each second, the first request (the reservoir), then 5 % of the rest."""
     rate = requests_per_month / SECONDS_PER_MONTH
     first = 1 - math.exp(-rate)  # P(at least one request in a second) = E[min(requests, reservoir of 1)]
-    return SECONDS_PER_MONTH * (first + assumptions.XRAY_FIXED_RATE * (rate - first))
+    return SECONDS_PER_MONTH * (first + XRAY_FIXED_RATE * (rate - first))
 
 
 def invocation_usage(component: str, function: Function, runs: float, billed_ms: float) -> list[Usage]:
@@ -211,32 +163,21 @@ def logs_usage(
     """Ingestion (under `key`: the log group's class decides its price) and the storage it adds."""
     gb = bytes_per_month / GB
     days = log_retention_days(inputs.stack) or NEVER_EXPIRES_DAYS
+    stored = f"kept {days} days, at its uncompressed size (an upper bound)"
     return [
         Usage(component, key, gb, detail),
-        Usage(
-            component,
-            "logs_stored_gb_months",
-            gb * days / DAYS_PER_MONTH,
-            f"kept {days} days, at its uncompressed size (an upper bound)",
-        ),
+        Usage(component, "logs_stored_gb_months", gb * days / DAYS_PER_MONTH, stored),
     ]
 
 
 def fixed_usage(inputs: CostInputs) -> list[Usage]:
     """With no visitor: what the template bills by the month, and its scheduled runs."""
     stack = inputs.stack
-    metrics, rotating = alarm_metrics(stack), sum(stack.kms_keys.values())
+    metrics, keys, dashboards = alarm_metrics(stack), len(stack.kms_keys), len(stack.dashboards)
     usage = [
         Usage("alarms", "alarm_metrics", metrics, f"{len(stack.alarms)} alarms read {metrics}"),
-        Usage("alarms", "high_resolution_alarm_metrics", alarm_metrics(stack, high_resolution=True), "high-resolution"),
-        Usage(
-            "alarms",
-            "composite_alarms",
-            stack.resource_types.get("AWS::CloudWatch::CompositeAlarm", 0),
-            "composite alarms",
-        ),
-        Usage("dashboards", "dashboards", len(stack.dashboards), f"{len(stack.dashboards)} custom dashboard(s)"),
-        Usage("KMS keys", "kms_keys", len(stack.kms_keys), f"{len(stack.kms_keys)} key(s), {rotating} rotating"),
+        Usage("dashboards", "dashboards", dashboards, f"{dashboards} custom dashboard(s)"),
+        Usage("KMS keys", "kms_keys", keys, f"{keys} key(s), {sum(stack.kms_keys.values())} rotating"),
     ]
     return usage + probe_usage(inputs) + digest_usage(inputs)
 
@@ -247,7 +188,7 @@ def probe_usage(inputs: CostInputs) -> list[Usage]:
         return []
     (function, runs), component = scheduled, "availability probe"
     gets, get = runs * probe.api_gets, inputs.requests[GET_VISITS]
-    per_run = probe.log_bytes + probe.emf_bytes + inputs.platform_bytes(function)
+    per_run = probe.log_bytes + probe.emf_bytes + platform_bytes(function)
     per_run += probe.api_gets * inputs.counter_log_bytes(GET_VISITS) + len(inputs.access_log_line) * probe.api_requests
     return [
         Usage(component, "scheduler_invocations", runs, f"every {SECONDS_PER_MONTH / 60 / runs:g} min"),
@@ -257,12 +198,6 @@ def probe_usage(inputs: CostInputs) -> list[Usage]:
         Usage(component, "dynamodb_read_units", gets * get.read_units, f"GET /visits: {get.read_units} RRU"),
         Usage(component, "dynamodb_write_units", gets * get.write_units, f"GET /visits: {get.write_units} WRU"),
         *logs_usage(component, inputs, runs * per_run, f"{per_run} B a run (probe, counter GET, access log)"),
-        Usage(
-            component,
-            "custom_metrics",
-            len(probe.metrics) * min(1.0, runs / HOURS_PER_MONTH),
-            f"published by a healthy run: {', '.join(sorted(name for name, _ in probe.metrics))}",
-        ),
     ]
 
 
@@ -271,23 +206,14 @@ def digest_usage(inputs: CostInputs) -> list[Usage]:
     if scheduled is None or not scheduled[1]:
         return []
     (function, runs), component = scheduled, "weekly digest"
+    recipients = inputs.digest_recipients
     return [
         Usage(component, "scheduler_invocations", runs, f"{runs:.2f} runs a month"),
         *invocation_usage(component, function, runs, assumptions.DIGEST_BILLED_MS),
-        Usage(
-            component,
-            "ses_emails",
-            runs * inputs.digest_recipients,
-            f"{inputs.digest_recipients} recipient(s) a run",
-        ),
+        Usage(component, "ses_emails", runs * recipients, f"{recipients} recipient(s) a run"),
         Usage(component, "get_metric_data_metrics", runs * assumptions.DIGEST_METRICS_REQUESTED, "GetMetricData"),
         *logs_usage(component, inputs, runs * assumptions.DIGEST_LOG_BYTES, "assumed bytes a run"),
     ]
-
-
-def visits_usage(inputs: CostInputs, visits: float) -> list[Usage]:
-    """`visits` counted visits (each a POST /visits a warm container counts) in a month, and what they add."""
-    return requests_usage(inputs, "visits", COUNTED_VISIT, visits, "visit")
 
 
 def requests_usage(inputs: CostInputs, component: str, request: str, count: float, unit: str) -> list[Usage]:
@@ -313,65 +239,6 @@ def requests_usage(inputs: CostInputs, component: str, request: str, count: floa
     ]
 
 
-@dataclass(frozen=True)
-class VisitMix:
-    """What counted views bring with them (assumptions.py says why; an owner passes their own to `make cost`)."""
-
-    link_view_share: float = assumptions.LINK_VIEW_SHARE
-    """Share of the views that come through an application link the owner made."""
-    downloads_per_visit: float = assumptions.DOWNLOADS_PER_VISIT
-
-    def requests(self, visits: float) -> dict[str, float]:
-        """Each part's requests (ALL_IN_PARTS: views, link views, downloads) among `visits` counted views."""
-        counts = (1 - self.link_view_share, self.link_view_share, self.downloads_per_visit)
-        return {part: visits * share for (part, _, _), share in zip(ALL_IN_PARTS, counts, strict=True)}
-
-
-@dataclass(frozen=True)
-class AllIn:
-    """A month's visits with what readers' insight adds: each view counts its source, a share comes through an
-    application link (a third write), and downloads are requests of their own, each priced as measured."""
-
-    mix: VisitMix
-    visits_per_month: float
-    region: str
-    """Whose list prices."""
-    traffic: Bill
-    """Itemized by part (ALL_IN_PARTS), at list price (marginal, as Scenario.traffic)."""
-    per_million_requests_usd: Mapping[str, float]
-    """What a million requests of each part's kind cost: an owner's own mix is Σ share x this."""
-
-    @property
-    def per_million_usd(self) -> float:
-        return self.traffic.list_usd / (self.visits_per_month / 1e6)
-
-    @property
-    def parts_per_million_usd(self) -> dict[str, float]:
-        scale = self.visits_per_month / 1e6
-        return {part: usd / scale for part, usd in self.traffic.by_component().items()}
-
-
-def all_in(inputs: CostInputs, prices: PriceBook, mix: VisitMix, visits: float = VOLUMES[0]) -> AllIn:
-    requests = mix.requests(visits)
-    return AllIn(
-        mix=mix,
-        visits_per_month=visits,
-        region=prices.priced_region,
-        traffic=bill(
-            [
-                usage
-                for part, request, unit in ALL_IN_PARTS
-                for usage in requests_usage(inputs, part, request, requests[part], unit)
-            ],
-            prices,
-        ),
-        per_million_requests_usd={
-            part: bill(requests_usage(inputs, part, request, 1e6, unit), prices).list_usd
-            for part, request, unit in ALL_IN_PARTS
-        },
-    )
-
-
 def common_design_usage(inputs: CostInputs, visits: float) -> list[Usage]:
     """For comparison, the design most resume counters use: a REST API, the same Lambda untraced, one unconditional
     UpdateItem per request (1 WRU), no logs: it counts every request, retries, reloads and crawlers included."""
@@ -383,97 +250,94 @@ def common_design_usage(inputs: CostInputs, visits: float) -> list[Usage]:
     ]
 
 
-def traffic_metrics_usage(inputs: CostInputs, visits: float) -> list[Usage]:
-    """The custom metrics traffic publishes: billed by the month for each hour they are published, so flat once
-    every hour has a visit, whatever the volume: in the month's bill, not in the cost per visit."""
+def traffic_metrics_usage(visits: float) -> list[Usage]:
+    """The custom metrics the counter can publish (functions/common/catalog.py): billed by the month for each hour
+    they are published, so flat once every hour has a visit, whatever the volume: in the month's bill, not in the
+    cost per visit. Every ignore reason is counted, so a month without crawlers or reloads costs less."""
     if not visits:
         return []
-    metrics = inputs.requests.metrics_with_traffic
-    labels = sorted({_metric_label(name, dimensions) for name, dimensions in metrics})
+    total = f"{catalog.IGNORED_VISITS_METRIC} (total, and one a reason: {', '.join(catalog.IGNORE_REASONS)})"
+    metrics = (catalog.VISITS_METRIC, catalog.UNIQUE_VISITORS_METRIC, total)
     return [
         Usage(
             "custom metrics with traffic",
             "custom_metrics",
-            len(metrics) * min(1.0, visits / HOURS_PER_MONTH),
-            "the counter's EMF metrics, flat once published every hour: " + ", ".join(labels),
+            (len(metrics) + len(catalog.IGNORE_REASONS)) * min(1.0, visits / HOURS_PER_MONTH),
+            "the counter's EMF metrics, flat once published every hour: " + ", ".join(metrics),
         )
     ]
 
 
-def _metric_label(name: str, dimensions: tuple[tuple[str, str], ...]) -> str:
-    extra = [f"{key}={value}" for key, value in dimensions if key != catalog.SERVICE_DIMENSION]
-    return f"{name}{{{','.join(extra)}}}" if extra else name
-
-
 @dataclass(frozen=True)
-class Scenario:
-    name: str
-    visits_per_month: float
-    traffic: Bill
-    """The visits' own usage, priced at list price (a free tier is no marginal saving: the fixed usage and any
-    other workload of the account draw on it first)."""
-    flat: Bill
-    """What traffic adds by the month whatever its volume (the custom metrics it publishes)."""
-    month: Bill
-    """The whole month: the fixed usage, the flat and the visits'."""
+class VisitMix:
+    """What counted views bring with them (assumptions.py; an owner passes their own to `make cost`)."""
 
-    @property
-    def per_million_usd(self) -> float:
-        return self.traffic.list_usd / (self.visits_per_month / 1e6)
+    link_view_share: float = assumptions.LINK_VIEW_SHARE
+    """Share of the views that come through an application link the owner made."""
+    downloads_per_visit: float = assumptions.DOWNLOADS_PER_VISIT
+
+
+def all_in_usage(inputs: CostInputs, mix: VisitMix) -> list[Usage]:
+    """A million visits with what readers' insight adds, each part priced as its measured request."""
+    parts = (
+        ("views", SOURCE_VIEW, "view", 1 - mix.link_view_share),
+        ("link views", LINK_VIEW, "link view", mix.link_view_share),
+        ("downloads", DOWNLOAD, "download", mix.downloads_per_visit),
+    )
+    return [
+        usage
+        for part, request, unit, share in parts
+        for usage in requests_usage(inputs, part, request, share * MILLION, unit)
+    ]
 
 
 @dataclass(frozen=True)
 class CostModel:
+    """Each figure's bill at list price; the visits' own are marginal (a free tier is no marginal saving: the fixed
+    usage and any other workload of the account draw on it first)."""
+
     inputs: CostInputs
     prices: PriceBook
+    mix: VisitMix
     fixed: Bill
-    volumes: Mapping[int, Scenario]
-    worst: Scenario
-    """Every second of a 30-day month at the stage's ThrottlingRateLimit, each request a counted visit."""
-    guarded: Scenario
-    """The same at the guard's rate."""
+    all_in: Bill
+    """A million visits all in, itemized by part (views, link views, downloads)."""
+    all_in_compared_usd: float
+    """The same at COMPARISON_REGION's list prices."""
+    compared_region: str
+    plain_views: Bill
+    """A million plain views: no link, no download."""
+    guarded_month: Bill
+    """Every second of a 30-day month at the guard's rate, each request a counted visit: the worst month once the
+    guard has engaged (docs/cost.md); with the fixed usage and the custom metrics traffic publishes."""
     common_design: Bill
     """A million page views of the common REST-API design (common_design_usage), for comparison."""
-    all_in: AllIn
-    """Per million visits, all in, at `prices`."""
-    all_in_compared: AllIn
-    """The same at COMPARISON_REGION's list prices."""
-    costliest_worst_usd: tuple[float, float]
-    """The worst and the guarded worst month (list price) were every request a view with a code nobody made, the
-    counted request with the most writes."""
+
+    @property
+    def guarded_visits(self) -> float:
+        return self.inputs.guard_rate_per_second * SECONDS_PER_MONTH
 
 
 def cost_model(
     inputs: CostInputs, prices: PriceBook, mix: VisitMix | None = None, compared_prices: PriceBook | None = None
 ) -> CostModel:
     """The figures at `prices`; the all-in one also at `compared_prices` (COMPARISON_REGION's; default: `prices`)."""
-    fixed, mix = fixed_usage(inputs), mix or VisitMix()
-
-    def scenario(name: str, visits: float) -> Scenario:
-        traffic, flat = visits_usage(inputs, visits), traffic_metrics_usage(inputs, visits)
-        return Scenario(name, visits, bill(traffic, prices), bill(flat, prices), bill(fixed + flat + traffic, prices))
-
-    ceiling = inputs.stack.stage.throttle_rate_per_second if inputs.stack.stage else None
-    if ceiling is None:
-        raise ValueError("the API stage sets no ThrottlingRateLimit: the worst case has no ceiling")
-    guard = inputs.guard_rate_per_second
-
-    def costliest(rate: float) -> float:
-        visits = rate * SECONDS_PER_MONTH
-        traffic = requests_usage(inputs, "visits", UNKNOWN_LINK_VIEW, visits, "view")
-        return bill(fixed + traffic_metrics_usage(inputs, visits) + traffic, prices).list_usd
-
+    fixed, mix, compared = fixed_usage(inputs), mix or VisitMix(), compared_prices or prices
+    guarded = inputs.guard_rate_per_second * SECONDS_PER_MONTH
     return CostModel(
         inputs=inputs,
         prices=prices,
+        mix=mix,
         fixed=bill(fixed, prices),
-        volumes={volume: scenario(f"{volume:,} visits", volume) for volume in VOLUMES},
-        worst=scenario(f"{ceiling:g} requests/s (the stage's throttle)", ceiling * SECONDS_PER_MONTH),
-        guarded=scenario(f"{guard:g} requests/s (the guard's rate)", guard * SECONDS_PER_MONTH),
-        common_design=bill(common_design_usage(inputs, 1e6), prices),
-        all_in=all_in(inputs, prices, mix),
-        all_in_compared=all_in(inputs, compared_prices or prices, mix),
-        costliest_worst_usd=(costliest(ceiling), costliest(guard)),
+        all_in=bill(all_in_usage(inputs, mix), prices),
+        all_in_compared_usd=bill(all_in_usage(inputs, mix), compared).list_usd,
+        compared_region=compared.priced_region,
+        plain_views=bill(requests_usage(inputs, "visits", COUNTED_VISIT, MILLION, "visit"), prices),
+        guarded_month=bill(
+            fixed + traffic_metrics_usage(guarded) + requests_usage(inputs, "visits", COUNTED_VISIT, guarded, "visit"),
+            prices,
+        ),
+        common_design=bill(common_design_usage(inputs, MILLION), prices),
     )
 
 

@@ -1,47 +1,29 @@
-"""The one dated price file (prices.json beside this module), read for one region, and monthly usage billed at it:
-itemized by what causes it, at list price and after the always-free tiers.
+"""The dated price file (prices.json beside this module), read for one region, and monthly usage billed at it:
+itemized by what causes it, at list price and after the always-free tiers (docs/cost.md). A price with monthly tiers
+is its first tier's: no figure here reaches the second.
 
-A region the file does not price is refused (`UnpricedRegionError`): figures from another region's prices would look
-as sure as the real ones. The caller may name the region whose prices to use (`priced_at`); when it is not the
-config's region the book says so (`PriceBook.fallback`), and every output flags it.
-
-A free tier is an account's monthly allowance, so it is applied to the total of each kind of usage, in the order
-BILLING lists them; two kinds that share one allowance (Lambda's GB-seconds on either architecture; CloudWatch Logs'
-5 GB of ingestion and storage together) draw on it in that order.
+A region the file does not price is refused: figures from another region's prices would look as sure as the real
+ones, so another region's prices are used only when named (`priced_at`), and the book then says so (`fallback`).
+A free tier is an account's monthly allowance, applied to the total of each kind of usage in BILLING's order; kinds
+sharing one allowance (Lambda's GB-seconds on either architecture; CloudWatch Logs' 5 GB) draw on it in that order.
 """
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 PRICES_FILE: Final = Path(__file__).with_name("prices.json")
+GB: Final = 1024**3
+"""Bytes in a billed GB (AWS bills data in binary gigabytes)."""
 
 
 class UnpricedRegionError(LookupError):
     """The price file has no prices for the region asked for."""
-
-
-@dataclass(frozen=True)
-class Price:
-    key: str
-    value: float
-    """For a tiered price, its first tier's."""
-    unit: str
-    source: str
-    seen_at: str
-    tiers: tuple[tuple[float | None, float], ...] = ()
-    """(upper bound of the tier in units, or None for the rest; price per million units in that tier)."""
-    usage_type: str = ""
-    """The row of the AWS Price List file (`seen_at`) the figure is read from, when it is one."""
-    note: str = ""
-    """What about this figure was not confirmed, or qualifies it."""
-    borrowed_from: str | None = None
-    """Set when the figure is another region's, used because none was found for this one."""
 
 
 @dataclass(frozen=True)
@@ -51,22 +33,21 @@ class PriceBook:
     """The region asked for (the config's)."""
     priced_region: str
     """The region whose prices these are: `region`, or the one the caller named."""
-    prices: Mapping[str, Price]
+    prices: Mapping[str, Mapping[str, Any]]
+    """Each price as the file states it: its value, unit, AWS source and where it was read (`seen_at`, a Price List
+    file's row `usage_type`), a `note` on what was not confirmed, `borrowed_from` when it is another region's."""
 
     @property
     def fallback(self) -> bool:
         return self.region != self.priced_region
 
     @property
-    def borrowed(self) -> list[Price]:
-        """The priced region's figures that are another region's (see each one's note)."""
-        return [price for price in self.prices.values() if price.borrowed_from]
-
-    def __getitem__(self, key: str) -> Price:
-        return self.prices[key]
+    def borrowed(self) -> list[str]:
+        """The keys of the figures that are another region's, used because none was found for this one."""
+        return [key for key, price in self.prices.items() if price.get("borrowed_from")]
 
     def value(self, key: str) -> float:
-        return self.prices[key].value
+        return float(self.prices[key]["value"])
 
 
 def load_prices(region: str, *, priced_at: str | None = None, path: Path = PRICES_FILE) -> PriceBook:
@@ -80,39 +61,12 @@ def load_prices(region: str, *, priced_at: str | None = None, path: Path = PRICE
             "each with its AWS source, or run with --region REGION to price it with another region's list prices "
             "(flagged in every figure)"
         )
-    return PriceBook(
-        as_of=document["as_of"],
-        region=region,
-        priced_region=priced,
-        prices={key: _price(key, entry) for key, entry in regions[priced].items()},
-    )
-
-
-def _price(key: str, entry: Mapping[str, Any]) -> Price:
-    tiers = tuple((bound, float(price)) for bound, price in entry.get("tiers", ()))
-    optional = {name: entry[name] for name in ("usage_type", "note", "borrowed_from") if name in entry}
-    value = tiers[0][1] if tiers else float(entry["value"])
-    return Price(key, value, entry["unit"], entry["source"], entry["seen_at"], tiers, **optional)
-
-
-def tiered_cost(quantity: float, tiers: Sequence[tuple[float | None, float]]) -> float:
-    """USD for `quantity` units priced per million in monthly tiers [(upper bound or None, price per million)]."""
-    cost, below = 0.0, 0.0
-    for bound, per_million in tiers:
-        top = quantity if bound is None else min(quantity, bound)
-        if top > below:
-            cost += (top - below) * per_million / 1e6
-        if bound is None or quantity <= bound:
-            break
-        below = bound
-    return cost
+    return PriceBook(document["as_of"], region, priced, regions[priced])
 
 
 BILLING: Final[Mapping[str, tuple[str, float, str | None]]] = {
     # usage key: (price key, units the price is per, free-tier price key or None)
     "alarm_metrics": ("cloudwatch_alarm_metric", 1, "cloudwatch_free_alarm_metrics"),
-    "high_resolution_alarm_metrics": ("cloudwatch_high_resolution_alarm_metric", 1, None),
-    "composite_alarms": ("cloudwatch_composite_alarm", 1, None),
     "dashboards": ("cloudwatch_dashboard", 1, "cloudwatch_free_dashboards"),
     "custom_metrics": ("cloudwatch_custom_metric", 1, "cloudwatch_free_custom_metrics"),
     "kms_keys": ("kms_customer_managed_key", 1, None),
@@ -131,14 +85,12 @@ BILLING: Final[Mapping[str, tuple[str, float, str | None]]] = {
     "ses_emails": ("ses_emails", 1000, None),
     "get_metric_data_metrics": ("cloudwatch_get_metric_data", 1000, None),
 }
-GB: Final = 1024**3
-"""Bytes in a billed GB (AWS bills data in binary gigabytes)."""
 
 
 @dataclass(frozen=True)
 class Usage:
     component: str
-    """What causes it: `alarms`, `availability probe`, `visits`, ..."""
+    """What causes it: `alarms`, `availability probe`, `views`, ..."""
     key: str
     """One of BILLING's keys."""
     quantity: float
@@ -177,8 +129,6 @@ def bill(usages: Iterable[Usage], prices: PriceBook) -> Bill:
     usages = [usage for usage in usages if usage.quantity]
     totals: dict[str, float] = defaultdict(float)
     for usage in usages:
-        if usage.key not in BILLING:
-            raise KeyError(f"no price for usage {usage.key!r} (tools/cost/prices.py BILLING)")
         totals[usage.key] += usage.quantity
     list_cost = {key: _list_cost(key, quantity, prices) for key, quantity in totals.items()}
     lines = tuple(CostLine(u, list_cost[u.key] * u.quantity / totals[u.key]) for u in usages)
@@ -187,10 +137,7 @@ def bill(usages: Iterable[Usage], prices: PriceBook) -> Bill:
 
 def _list_cost(key: str, quantity: float, prices: PriceBook) -> float:
     price_key, per, _ = BILLING[key]
-    price = prices[price_key]
-    if price.tiers:
-        return tiered_cost(quantity, price.tiers)
-    return quantity / per * price.value
+    return quantity / per * prices.value(price_key)
 
 
 def _free(totals: Mapping[str, float], prices: PriceBook) -> dict[str, float]:

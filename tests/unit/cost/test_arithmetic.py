@@ -1,10 +1,9 @@
-"""make cost's arithmetic on small cases checked by hand: tiers, free tiers shared between items, schedules,
+"""make cost's arithmetic on small cases checked by hand: free tiers shared between items, schedules,
 X-Ray sampling, and a whole model of a one-function template with a stand-in measurement."""
 
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
@@ -14,21 +13,12 @@ from functions.common import catalog
 from stack_model.schedules import SECONDS_PER_MONTH, runs_per_month
 from stack_model.stack import StackModel
 from tools.cost import assumptions
-from tools.cost.measure import (
-    COUNTED_VISIT,
-    DOWNLOAD,
-    GET_VISITS,
-    LINK_VIEW,
-    SOURCE_VIEW,
-    UNKNOWN_LINK_VIEW,
-    Measurement,
-    RequestCost,
-)
-from tools.cost.model import CostInputs, VisitMix, cost_model, sampled_traces
-from tools.cost.prices import GB, UnpricedRegionError, Usage, bill, load_prices, tiered_cost
+from tools.cost.measure import COUNTED_VISIT, DOWNLOAD, GET_VISITS, LINK_VIEW, SOURCE_VIEW, RequestCost
+from tools.cost.model import CostInputs, VisitMix, cost_model, platform_bytes, sampled_traces
+from tools.cost.prices import GB, UnpricedRegionError, Usage, bill, load_prices
 
 PRICES: dict[str, Any] = {
-    "http_api_requests": {"tiers": [[300_000_000, 1.0], [None, 0.9]]},
+    "http_api_requests": {"value": 1.0},
     "rest_api_requests": {"value": 3.5},
     "lambda_requests": {"value": 0.2},
     "lambda_gb_second_arm64": {"value": 0.00001},
@@ -55,13 +45,6 @@ def price_file(tmp_path: Path) -> Path:
     path = tmp_path / "prices.json"
     path.write_text(json.dumps({"as_of": "2026-12-01", "regions": {"r-1": entries}}))
     return path
-
-
-def test_a_tiered_price_charges_each_tier_its_own_rate() -> None:
-    tiers = [(300e6, 1.0), (None, 0.9)]
-    assert tiered_cost(1e6, tiers) == pytest.approx(1.0)
-    # 300 M at $1.00 and 100 M at $0.90
-    assert tiered_cost(400e6, tiers) == pytest.approx(300 + 90)
 
 
 def test_a_free_tier_is_taken_once_from_the_total_and_shared_pools_in_order(price_file: Path) -> None:
@@ -131,10 +114,6 @@ def _template(tracing: str) -> dict[str, Any]:
     return {
         "Resources": {
             "Counter": {"Type": "AWS::Lambda::Function", "Properties": counter},
-            "Stage": {
-                "Type": "AWS::ApiGatewayV2::Stage",
-                "Properties": {"DefaultRouteSettings": {"ThrottlingRateLimit": 10, "ThrottlingBurstLimit": 20}},
-            },
             "Logs": {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": 30}},
             **{
                 f"Alarm{n}": {"Type": "AWS::CloudWatch::Alarm", "Properties": {"MetricName": "Errors", "Period": 300}}
@@ -144,25 +123,23 @@ def _template(tracing: str) -> dict[str, Any]:
     }
 
 
-def _request(key: str, writes: int, log_bytes: int) -> RequestCost:
-    metrics = frozenset({("Visits", (("service", "x"),))}) if key == COUNTED_VISIT else frozenset()
-    return RequestCost(key, key, {"UpdateItem": writes}, log_bytes, 0, metrics, "", "")
+def _request(writes: int, log_bytes: int) -> RequestCost:
+    return RequestCost({"UpdateItem": writes}, "x" * log_bytes, "")
 
 
 def _inputs() -> CostInputs:
-    """A counter at 1 GB on arm64 without tracing, 12 one-metric alarms, a 10/s throttle; a visit makes 2 writes and
+    """A counter at 1 GB on arm64 without tracing, 12 one-metric alarms, a 1/s guard; a visit makes 2 writes and
     1,000 log bytes, a view from a referrer 2 and 1,100, a link's view 3 and 1,000, a download 2 and 0."""
-    measured = [
-        _request(COUNTED_VISIT, 2, 1000),
-        _request(GET_VISITS, 0, 10),
-        _request(SOURCE_VIEW, 2, 1100),
-        _request(LINK_VIEW, 3, 1000),
-        _request(DOWNLOAD, 2, 0),
-        _request(UNKNOWN_LINK_VIEW, 4, 1000),
-    ]
+    measured = {
+        COUNTED_VISIT: _request(2, 1000),
+        GET_VISITS: _request(0, 10),
+        SOURCE_VIEW: _request(2, 1100),
+        LINK_VIEW: _request(3, 1000),
+        DOWNLOAD: _request(2, 0),
+    }
     return CostInputs(
         stack=StackModel.from_template(_template("PassThrough")),
-        requests=Measurement(tuple(measured), 100),
+        requests=measured,
         probe=None,
         access_log_line="",
         guard_rate_per_second=1,
@@ -176,10 +153,10 @@ def _request_by_hand(writes: int, log_bytes: int, platform: int) -> float:
 
 
 def test_a_small_stack_costs_what_a_hand_count_says(price_file: Path) -> None:
-    # Given a counter at 1 GB on arm64 without tracing, 12 one-metric alarms, a 10/s throttle, and a visit that
+    # Given a counter at 1 GB on arm64 without tracing, 12 one-metric alarms, a 1/s guard, and a visit that
     # makes 2 writes and 1,000 log bytes
     inputs = _inputs()
-    platform = inputs.platform_bytes(inputs.counter)
+    platform = platform_bytes(inputs.counter)
     # When the model is computed
     model = cost_model(inputs, load_prices("r-1", path=price_file))
     # Then the fixed month is the 12 alarm metrics, 2 after the 10 free ones
@@ -189,41 +166,33 @@ def test_a_small_stack_costs_what_a_hand_count_says(price_file: Path) -> None:
     visit_gb = (1000 + platform) * 1e6 / GB
     by_hand = 1.0 + 0.2 + 1e6 * 1.0 * assumptions.COUNTER_BILLED_MS / 1000 * 0.00001 + 2 * 0.5
     by_hand += visit_gb * 0.5 + visit_gb * 0.03
-    assert model.volumes[1_000_000].per_million_usd == pytest.approx(by_hand)
+    assert model.plain_views.list_usd == pytest.approx(by_hand)
     # And the common REST-API design's million page views: REST requests, the same invocations, 1 WRU each
     common = 3.5 + 0.2 + 1e6 * 1.0 * assumptions.COUNTER_BILLED_MS / 1000 * 0.00001 + 1 * 0.5
     assert model.common_design.list_usd == pytest.approx(common)
-    # And the one custom metric the visits publish is billed by the month, in the month's bill, not per visit
-    assert model.volumes[1_000_000].flat.list_usd == pytest.approx(0.3)
-    assert model.volumes[1_000_000].month.list_usd == pytest.approx(model.fixed.list_usd + 0.3 + by_hand)
-    # And the worst month is every second of 30 days at 10/s on top of the fixed month, no traces (PassThrough)
-    assert model.worst.visits_per_month == 10 * 2_592_000
-    assert all(line.usage.key != "xray_traces" for line in model.worst.traffic.lines)
-    assert model.worst.month.list_usd == pytest.approx(
-        model.fixed.list_usd + model.worst.flat.list_usd + model.worst.traffic.list_usd
-    )
-    assert model.guarded.visits_per_month == 2_592_000
-    # And ten times the guarded month's visits
-    assert math.isclose(model.worst.traffic.list_usd / model.guarded.traffic.list_usd, 10)
+    # And the worst month is every second of 30 days at the guard's 1/s, no traces (PassThrough), on top of the fixed
+    # month and the custom metrics the counter can publish (Visits, UniqueVisitors, IgnoredVisits and one a reason),
+    # billed by the month
+    metrics = (3 + len(catalog.IGNORE_REASONS)) * 0.3
+    assert model.guarded_visits == 2_592_000
+    assert all(line.usage.key != "xray_traces" for line in model.guarded_month.lines)
+    assert model.guarded_month.list_usd == pytest.approx(model.fixed.list_usd + metrics + 2.592 * by_hand)
 
 
 def test_per_million_visits_all_in_prices_each_part_as_its_request_in_the_mix(price_file: Path) -> None:
     # Given the small stack, and a mix of 20 % of views through a link and 0.5 downloads a view
     inputs, prices = _inputs(), load_prices("r-1", path=price_file)
-    platform = inputs.platform_bytes(inputs.counter)
+    platform = platform_bytes(inputs.counter)
     # When the model is computed with that mix
     model = cost_model(inputs, prices, VisitMix(link_view_share=0.2, downloads_per_visit=0.5))
-    # Then a million requests of each kind cost what its measured request makes them, by hand
+    # Then a million visits are 800,000 views, 200,000 link views and 500,000 downloads, each priced as its measured
+    # request, by hand: the parts and their sum
     view, link, download = (_request_by_hand(w, b, platform) for w, b in ((2, 1100), (3, 1000), (2, 0)))
-    assert model.all_in.per_million_requests_usd == pytest.approx(
-        {"views": view, "link views": link, "downloads": download}
-    )
-    # And a million visits are 800,000 views, 200,000 link views and 500,000 downloads: the parts and their sum
     parts = {"views": 0.8 * view, "link views": 0.2 * link, "downloads": 0.5 * download}
-    assert model.all_in.parts_per_million_usd == pytest.approx(parts)
-    assert model.all_in.per_million_usd == pytest.approx(sum(parts.values()))
+    assert model.all_in.by_component() == pytest.approx(parts)
+    assert model.all_in.list_usd == pytest.approx(sum(parts.values()))
     # And the plain view's figure is the plain visit's, whatever the mix
-    assert model.volumes[1_000_000].per_million_usd == pytest.approx(_request_by_hand(2, 1000, platform))
+    assert model.plain_views.list_usd == pytest.approx(_request_by_hand(2, 1000, platform))
     # And without links or downloads, all in is a million views from a referrer
     plain = cost_model(inputs, prices, VisitMix(link_view_share=0, downloads_per_visit=0))
-    assert plain.all_in.per_million_usd == pytest.approx(view)
+    assert plain.all_in.list_usd == pytest.approx(view)

@@ -8,9 +8,7 @@ from datetime import date
 from typing import Any
 
 from stack_model.stack import StackModel
-from tools.cost.log_lines import access_log_line
-from tools.cost.measure import Measurement
-from tools.cost.model import CostInputs, alarm_metrics, unpriced_types
+from tools.cost.model import CostInputs, access_log_line, alarm_metrics, platform_bytes
 from tools.cost.prices import BILLING, PRICES_FILE
 
 
@@ -18,7 +16,7 @@ def _alarm(**props: Any) -> dict[str, Any]:
     return {"Type": "AWS::CloudWatch::Alarm", "Properties": props}
 
 
-def test_alarms_are_counted_by_the_metrics_they_read_and_their_resolution() -> None:
+def test_alarms_are_counted_by_the_metrics_they_read() -> None:
     # Given a one-metric alarm, a metric-math alarm over three metrics, and a 10-second alarm
     math_alarm = _alarm(
         Metrics=[
@@ -37,22 +35,10 @@ def test_alarms_are_counted_by_the_metrics_they_read_and_their_resolution() -> N
     }
     # When its model is read
     stack = StackModel.from_template(template)
-    # Then 4 standard-resolution alarm metrics and 1 high-resolution one, and two keys, one rotating
-    assert alarm_metrics(stack) == 1 + 3
-    assert alarm_metrics(stack, high_resolution=True) == 1
+    # Then 5 alarm metrics, and two keys, one rotating
+    assert alarm_metrics(stack) == 1 + 3 + 1
     assert stack.kms_keys == {"Key": True, "Plain": False}
     assert stack.stage is None
-
-
-def test_a_resource_type_make_cost_does_not_price_is_listed() -> None:
-    template = {
-        "Resources": {
-            "Acl": {"Type": "AWS::WAFv2::WebACL", "Properties": {}},
-            "Role": {"Type": "AWS::IAM::Role", "Properties": {}},
-            "Release": {"Type": "Custom::AmplifySiteRelease", "Properties": {}},
-        }
-    }
-    assert unpriced_types(StackModel.from_template(template)) == ("AWS::WAFv2::WebACL",)
 
 
 def test_the_access_log_line_fills_every_variable_of_the_format() -> None:
@@ -95,11 +81,8 @@ def test_a_function_at_system_log_level_warn_writes_no_platform_lines_and_the_ac
     }
     # When its model is read
     stack = StackModel.from_template(template)
-    inputs = CostInputs(stack, Measurement((), 0), None, "", guard_rate_per_second=1)
+    inputs = CostInputs(stack, {}, None, "", guard_rate_per_second=1)
     # Then only the default one writes platform lines, and the access log is billed at its class's price
-    assert (inputs.platform_bytes(stack.functions["Quiet"]), inputs.platform_bytes(stack.functions["Chatty"]) > 0) == (
-        0,
-        True,
-    )
+    assert (platform_bytes(stack.functions["Quiet"]), platform_bytes(stack.functions["Chatty"]) > 0) == (0, True)
     assert inputs.access_log_class == "INFREQUENT_ACCESS"
     assert BILLING["logs_ingested_ia_gb"][0] == "logs_ingestion_infrequent_access"

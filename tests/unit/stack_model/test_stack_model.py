@@ -132,10 +132,10 @@ def test_a_single_metric_alarm_is_read_with_its_actions_resolved() -> None:
     assert (spike.evaluation_periods, spike.datapoints_to_alarm, spike.threshold) == (3, 2, 100.0)
     assert (spike.comparison, spike.treat_missing_data) == ("GreaterThanThreshold", "notBreaching")
     assert spike.alarm_actions == spike.ok_actions == (TOPIC_ARN,)
-    assert (spike.metrics_read, spike.high_resolution) == (1, False)
+    assert spike.metrics_read == 1
     # And an alarm without a name is named by its logical id; datapoints default to its evaluation periods
     assert latency.metric is not None
-    assert (latency.name, latency.metric.statistic, latency.high_resolution) == ("Latency", "p99", True)
+    assert (latency.name, latency.metric.statistic, latency.metric.period_seconds) == ("Latency", "p99", 10)
     assert latency.datapoints_to_alarm == latency.evaluation_periods
     assert latency.treat_missing_data == "missing"
 
@@ -169,7 +169,7 @@ def test_a_metric_math_alarm_reads_each_metric_its_queries_read() -> None:
         "Sum",
         300,
     )
-    assert (ratio.metrics_read, ratio.high_resolution) == (2, False)
+    assert ratio.metrics_read == 2
 
 
 def test_schedules_are_read_with_their_target_input_and_runs() -> None:
@@ -306,12 +306,8 @@ def test_tables_subscriptions_queues_identities_dashboards_and_counts() -> None:
     )
     model = StackModel.from_template(template)
     visits, plain = model.tables.values()
-    assert (visits.ttl_attribute, visits.point_in_time_recovery, visits.key_schema[0]["AttributeName"]) == (
-        "expires_at",
-        True,
-        "pk",
-    )
-    assert (plain.ttl_attribute, plain.point_in_time_recovery, plain.global_secondary_indexes) == (None, False, ())
+    assert (visits.ttl_attribute, visits.key_schema[0]["AttributeName"]) == ("expires_at", "pk")
+    assert (plain.ttl_attribute, plain.global_secondary_indexes) == (None, ())
     to_notifier, to_owner = model.subscriptions
     assert (to_notifier.topic, to_notifier.function, to_notifier.dead_letter_queue) == (
         TOPIC_ARN,
