@@ -163,8 +163,8 @@ def alarm_episodes(
 
 
 def reader_week(visits: VisitsReader, week: WeekFigures) -> ReaderWeek:
-    """The week's sources and downloads (its days, already read) and its links (the registry's and
-    OTHER_LINK_CODE's items): reads by key, about 2 KB a week for a small site."""
+    """The week's sources and downloads (its days, already read) and the links opened in it (the registry's and
+    OTHER_LINK_CODE's items, read by key)."""
     first, last = week.start.isoformat(), (week.start + timedelta(days=6)).isoformat()
     links = [
         link
