@@ -18,16 +18,15 @@ from constructs import Construct
 from functions.common import catalog
 from infra.config import DeploymentConfig
 from infra.lambda_factory import PythonFunction, scheduler_role
-from infra.nag import suppress
 from infra.notifier import CHANNEL_TIMEOUT_BUDGET, NOTIFIER_MAX_EVENT_AGE, NOTIFIER_RETRY_ATTEMPTS, NotifierService
 
 DIGEST_MEMORY_MB: Final = 256
 DIGEST_TIMEOUT: Final = Duration.seconds(90)
-"""CloudWatch reads (each at most 3 x (2 + 10) s when slow) and the email's worst case (infra/notifier.py)."""
+"""The table's and CloudWatch's reads (each at most 3 x (2 + 10) s when slow) and the email's worst case
+(infra/notifier.py)."""
 
-# NOTE: GetMetricData supports no resource-level permissions; DescribeAlarmHistory takes the alarm as its resource
-# (the digest asks for one alarm at a time). https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html
-METRIC_READ_ACTIONS: Final = ("cloudwatch:GetMetricData",)
+# NOTE: DescribeAlarmHistory takes the alarm as its resource (the digest asks for one alarm at a time).
+# https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html
 ALARM_HISTORY_ACTIONS: Final = ("cloudwatch:DescribeAlarmHistory",)
 SCHEDULER_RETRY_ATTEMPTS: Final = 2
 """Scheduler's own retries when it cannot invoke; a failure inside the function is Lambda's to retry."""
@@ -74,9 +73,7 @@ class WeeklyDigest(Construct):
             max_event_age=NOTIFIER_MAX_EVENT_AGE,
             on_failure=destinations.SqsDestination(dead_letter_queue),
         )
-        self.digest.allow(METRIC_READ_ACTIONS, ["*"])
         self.digest.allow(ALARM_HISTORY_ACTIONS, [alarm.alarm_arn for alarm in alarms.values()])
-        suppress(self.digest.role, "AwsSolutions-IAM5[Resource::*]")
         self._grant_table(table, notes=config.reader_notes)
         role = scheduler_role(self, self.digest)
 

@@ -12,8 +12,7 @@ from constructs import IConstruct
 REASONS: Final[dict[str, str]] = {
     "AwsSolutions-IAM5[Resource::*]": (
         "Only actions that support no resource-level permissions get `*`: X-Ray's PutTraceSegments/"
-        "PutTelemetryRecords, SES's GetIdentityVerificationAttributes (read before each alert email) and CloudWatch's "
-        "GetMetricData (the weekly digest's read of the counter's metrics) "
+        "PutTelemetryRecords and SES's GetIdentityVerificationAttributes (read before each alert email) "
         "(https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-"
         "contextkeys.html); every other statement is scoped to ARNs."
     ),

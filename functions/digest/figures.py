@@ -1,5 +1,5 @@
-"""The weekly digest's figures: views and unique visitors against the week before and the alarms that fired (from
-CloudWatch), and where the week's readers came from (the visits table, readers.py). Weeks are ISO weeks in UTC.
+"""The weekly digest's figures: views and unique visitors against the week before and where the week's readers came
+from (the visits table, readers.py), and the alarms that fired (CloudWatch). Weeks are ISO weeks in UTC.
 """
 
 from __future__ import annotations
@@ -16,24 +16,16 @@ if TYPE_CHECKING:
     from mypy_boto3_cloudwatch.client import CloudWatchClient
 
 WEEK: Final = timedelta(days=7)
-DAY_SECONDS: Final = 86_400
 HISTORY_LOOKBACK: Final = timedelta(days=14)
 """Alarm history is read from this long before the week, so an alarm already firing when it began is seen.
 NOTE: CloudWatch keeps alarm history for 30 days. https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html"""
 
 
 @dataclass(frozen=True)
-class DayCount:
-    day: date
-    views: int
-    unique_visitors: int
-
-
-@dataclass(frozen=True)
 class WeekFigures:
     start: date
     """The week's Monday (UTC)."""
-    days: tuple[DayCount, ...]
+    days: tuple[DayReaders, ...]
 
     @property
     def views(self) -> int:
@@ -44,7 +36,7 @@ class WeekFigures:
         return sum(day.unique_visitors for day in self.days)
 
     @property
-    def busiest_day(self) -> DayCount | None:
+    def busiest_day(self) -> DayReaders | None:
         """The day with the most views (the earliest of equals); None in a week without views."""
         busiest = max(self.days, key=lambda day: (day.views, -day.day.toordinal()))
         return busiest if busiest.views > 0 else None
@@ -122,46 +114,13 @@ def midnight(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time(), UTC)
 
 
-def week_figures(cloudwatch: CloudWatchClient, this_start: date) -> tuple[WeekFigures, WeekFigures]:
-    """This week and the one before, from the counter's Visits and UniqueVisitors in one call (14 days each).
-
-    NOTE: GetMetricData with Period 86400 and a StartTime at midnight UTC returns one Sum per day, stamped with
-    the day's start; days without data are absent.
-    https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html
-    """
+def week_figures(visits: VisitsReader, this_start: date) -> tuple[WeekFigures, WeekFigures]:
+    """This week and the one before, each day's figures as the counter stored them (14 day items and the totals
+    item, by key): the count the page shows. A day without an item had no views."""
     last_start = this_start - WEEK
-    queries: Any = [
-        {
-            "Id": query_id,
-            "MetricStat": {
-                "Metric": {
-                    "Namespace": catalog.METRICS_NAMESPACE,
-                    "MetricName": metric_name,
-                    "Dimensions": [{"Name": catalog.SERVICE_DIMENSION, "Value": catalog.COUNTER_SERVICE}],
-                },
-                "Period": DAY_SECONDS,
-                "Stat": "Sum",
-            },
-        }
-        for query_id, metric_name in (("views", catalog.VISITS_METRIC), ("unique", catalog.UNIQUE_VISITORS_METRIC))
-    ]
-    pages = cloudwatch.get_paginator("get_metric_data").paginate(
-        MetricDataQueries=queries,
-        StartTime=midnight(last_start),
-        EndTime=midnight(this_start + WEEK),
-    )
-    sums: dict[str, dict[date, int]] = {"views": {}, "unique": {}}
-    for page in pages:
-        for result in page["MetricDataResults"]:
-            for stamp, value in zip(result["Timestamps"], result["Values"], strict=True):
-                sums[result["Id"]][stamp.astimezone(UTC).date()] = round(value)
-
-    def figures(start: date) -> WeekFigures:
-        days = [start + timedelta(days=offset) for offset in range(7)]
-        counts = (DayCount(day, sums["views"].get(day, 0), sums["unique"].get(day, 0)) for day in days)
-        return WeekFigures(start, tuple(counts))
-
-    return figures(this_start), figures(last_start)
+    totals = visits.item(catalog.VISITS_ITEM_KEY)
+    days = visits.days([last_start + timedelta(days=offset) for offset in range(14)], totals)
+    return WeekFigures(this_start, days[7:]), WeekFigures(last_start, days[:7])
 
 
 def episodes(alarm_name: str, items: list[Any], start: datetime, end: datetime) -> list[AlarmEpisode]:
@@ -203,19 +162,17 @@ def alarm_episodes(
     return tuple(sorted(found, key=lambda episode: (episode.fired_at, episode.alarm_name)))
 
 
-def reader_week(visits: VisitsReader, this_start: date) -> ReaderWeek:
-    """The week's sources and downloads (7 day items and the totals item) and its links (the registry's and
-    OTHER_LINK_CODE's items): reads by key, about 2 KB a week for a small site."""
-    totals = visits.item(catalog.VISITS_ITEM_KEY)
-    days = visits.days([this_start + timedelta(days=offset) for offset in range(7)], totals)
-    first, last = this_start.isoformat(), (this_start + timedelta(days=6)).isoformat()
+def reader_week(visits: VisitsReader, week: WeekFigures) -> ReaderWeek:
+    """The week's sources and downloads (its days, already read) and the links opened in it (the registry's and
+    OTHER_LINK_CODE's items, read by key)."""
+    first, last = week.start.isoformat(), (week.start + timedelta(days=6)).isoformat()
     links = [
         link
         for link in visits.links([*visits.link_codes(), catalog.OTHER_LINK_CODE])
         if link.first_opened and link.first_opened <= last and link.last_opened >= first
     ]
     links.sort(key=lambda link: link.code == catalog.OTHER_LINK_CODE)
-    return ReaderWeek(days, tuple(links))
+    return ReaderWeek(week.days, tuple(links))
 
 
 def build_digest(
@@ -230,8 +187,8 @@ def build_digest(
     """The digest as of `now`. An alarm history that cannot be read (e.g. an emulator without the call) is said
     in the digest instead of failing it: the figures still reach the owner."""
     this_start = week_start(now, so_far=so_far)
-    this_week, last_week = week_figures(cloudwatch, this_start)
-    readers = reader_week(visits, this_start)
+    this_week, last_week = week_figures(visits, this_start)
+    readers = reader_week(visits, this_week)
     start = midnight(this_start)
     end = min(start + WEEK, now)
     try:

@@ -12,12 +12,10 @@ PROBE_BILLED_MS: Final = 1000
 """Billed duration of one availability-probe run (ms). ASSUMED: three HTTPS requests to the site and the API from
 inside AWS, each a TLS handshake and a small answer."""
 DIGEST_BILLED_MS: Final = 3000
-"""Billed duration of one weekly-digest run of the notifier (ms). ASSUMED: one GetMetricData call, one
+"""Billed duration of one weekly-digest run of the notifier (ms). ASSUMED: a few reads of the visits table by key, one
 DescribeAlarmHistory per alarm, one email per recipient and the idempotency table, most of it a cold start."""
 DIGEST_LOG_BYTES: Final = 3000
 """Log bytes of one digest run (Powertools lines and platform lines). ASSUMED; at four runs a month it is ~0."""
-DIGEST_METRICS_REQUESTED: Final = 2
-"""GetMetricData metrics per digest run: Visits and UniqueVisitors, in one call (functions/digest/figures.py)."""
 PLATFORM_LOG_BYTES: Final = 377
 """Lambda's platform.start and platform.report JSON records of one invocation of an untraced function, unless its
 system log level is WARN. Their documented shape with representative values, not measured:

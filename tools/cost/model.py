@@ -211,7 +211,6 @@ def digest_usage(inputs: CostInputs) -> list[Usage]:
         Usage(component, "scheduler_invocations", runs, f"{runs:.2f} runs a month"),
         *invocation_usage(component, function, runs, assumptions.DIGEST_BILLED_MS),
         Usage(component, "ses_emails", runs * recipients, f"{recipients} recipient(s) a run"),
-        Usage(component, "get_metric_data_metrics", runs * assumptions.DIGEST_METRICS_REQUESTED, "GetMetricData"),
         *logs_usage(component, inputs, runs * assumptions.DIGEST_LOG_BYTES, "assumed bytes a run"),
     ]
 

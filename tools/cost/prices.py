@@ -83,7 +83,6 @@ BILLING: Final[Mapping[str, tuple[str, float, str | None]]] = {
     "xray_traces": ("xray_traces_recorded", 1e6, "xray_free_traces"),
     "scheduler_invocations": ("scheduler_invocations", 1e6, "scheduler_free_invocations"),
     "ses_emails": ("ses_emails", 1000, None),
-    "get_metric_data_metrics": ("cloudwatch_get_metric_data", 1000, None),
 }
 
 

@@ -21,7 +21,7 @@ from moto import settings as moto_settings
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from stack_model.template import LOCAL_ACCOUNT_ID, LOCAL_REGION
+from stack_model.template import LOCAL_REGION
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -136,14 +136,6 @@ class AwsEmulator:
             raise RuntimeError("the emulator is not started")
         with self._app.lock:
             yield
-
-    def put_metric_data(self, namespace: str, metric_data: list[dict[str, Any]]) -> None:
-        """PutMetricData, straight into the emulator's CloudWatch in this process (MetricStore's mirror): no request
-        per datapoint on the API's path, and nothing to hold back while the server is stopped (a drill)."""
-        from moto.cloudwatch.models import cloudwatch_backends
-
-        with self.exclusive():
-            cloudwatch_backends[LOCAL_ACCOUNT_ID][LOCAL_REGION].put_metric_data(namespace, metric_data)
 
     @property
     def endpoint(self) -> str:

@@ -100,7 +100,7 @@ class LocalSystem:
         aws = self.emulator.clients()
         model = self.model = StackModel.from_template(self._synthesized_template(), sqs_endpoint=endpoint)
         self.template = model.source
-        metrics = MetricStore(self.emulator.put_metric_data)
+        metrics = MetricStore()
         provision(model, aws)
         channels = self._channels = LocalChannels()
         channels.store_urls(aws.ssm)

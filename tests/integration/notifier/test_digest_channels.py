@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-import boto3
-
 from tests.unit.notifier.conftest import Channels, Invoke, SentEmail
 from tests.unit.notifier.test_weekly_digest import SCHEDULED, _digest_event, _seed
 
@@ -14,8 +12,8 @@ from tests.unit.notifier.test_weekly_digest import SCHEDULED, _digest_event, _se
 def test_the_digest_goes_to_every_channel_once(
     invoke_digest: Invoke, channels: Channels, sent_emails: Callable[[], list[SentEmail]]
 ) -> None:
-    # Given last weeks' metrics on CloudWatch, and Slack and the webhook configured
-    _seed(boto3.client("cloudwatch"))
+    # Given last weeks' views counted in the visits table, and Slack and the webhook configured
+    _seed()
     # When the schedule's event arrives, then again (Scheduler's or Lambda's retry of the same run)
     first = invoke_digest(_digest_event())
     again = invoke_digest(_digest_event())

@@ -1,9 +1,8 @@
-"""The weekly digest: its figures from CloudWatch metrics seeded on moto (exact numbers, UTC week boundaries), the
-alarms that fired and for how long from seeded alarm history, and its delivery on every channel, once.
+"""The weekly digest: its figures from the visits table as the real counter stored them (exact numbers, UTC week
+boundaries), the alarms that fired and for how long from seeded alarm history, and its delivery on every channel, once.
 
-NOTE: moto 5 implements GetMetricData (period buckets from StartTime, Sum) but not DescribeAlarmHistory, so the
-history tests hand botocore's Stubber the answers CloudWatch documents; the handler on moto reports that the
-history could not be read, and still delivers the figures.
+NOTE: moto 5 has no DescribeAlarmHistory, so the history tests hand botocore's Stubber the answers CloudWatch
+documents; the handler on moto reports that the history could not be read, and still delivers the figures.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 from functions.common import catalog
-from functions.counter.visits import Visit, VisitCounter
+from functions.counter.visits import Outcome, Visit, VisitCounter
 from functions.digest.figures import (
     AlarmEpisode,
     Digest,
@@ -47,37 +46,41 @@ LINKS = AlertLinks(
 )
 DASHBOARD = f"https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/{STACK_NAME}-operations"
 
-# (metric, when, value): around each week boundary, so an off-by-one day or hour changes a figure.
-SEEDED: list[tuple[str, datetime, float]] = [
-    (catalog.VISITS_METRIC, datetime(2026, 11, 15, 23, 59, 59, tzinfo=UTC), 50),  # before last week
-    (catalog.VISITS_METRIC, datetime(2026, 11, 16, 0, 0, 0, tzinfo=UTC), 6),  # last week's first second
-    (catalog.VISITS_METRIC, datetime(2026, 11, 22, 23, 59, 59, tzinfo=UTC), 4),  # last week's last second
-    (catalog.VISITS_METRIC, datetime(2026, 11, 23, 10, 0, tzinfo=UTC), 3),
-    (catalog.VISITS_METRIC, datetime(2026, 11, 25, 9, 0, tzinfo=UTC), 2),
-    (catalog.VISITS_METRIC, datetime(2026, 11, 25, 23, 59, 59, tzinfo=UTC), 3),
-    (catalog.VISITS_METRIC, datetime(2026, 11, 29, 23, 59, tzinfo=UTC), 1),
-    (catalog.VISITS_METRIC, datetime(2026, 11, 30, 0, 0, tzinfo=UTC), 100),  # the new week: not reported
-    (catalog.UNIQUE_VISITORS_METRIC, datetime(2026, 11, 16, 12, 0, tzinfo=UTC), 3),
-    (catalog.UNIQUE_VISITORS_METRIC, datetime(2026, 11, 23, 10, 0, tzinfo=UTC), 2),
-    (catalog.UNIQUE_VISITORS_METRIC, datetime(2026, 11, 25, 9, 0, tzinfo=UTC), 2),
-    (catalog.UNIQUE_VISITORS_METRIC, datetime(2026, 11, 30, 0, 0, tzinfo=UTC), 40),
+FIREFOX = "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
+# (when, visitor, views): around each week boundary, so a day read from the wrong item changes a figure.
+COUNTED: list[tuple[datetime, str, int]] = [
+    (datetime(2026, 11, 15, 23, 59, 59, tzinfo=UTC), "a", 5),  # before last week
+    (datetime(2026, 11, 16, 0, 0, 0, tzinfo=UTC), "a", 3),  # last week's first second
+    (datetime(2026, 11, 16, 0, 0, 0, tzinfo=UTC), "b", 3),
+    (datetime(2026, 11, 22, 23, 59, 59, tzinfo=UTC), "a", 4),  # last week's last second
+    (datetime(2026, 11, 23, 10, 0, tzinfo=UTC), "a", 3),
+    (datetime(2026, 11, 25, 9, 0, tzinfo=UTC), "c", 1),
+    (datetime(2026, 11, 25, 9, 0, tzinfo=UTC), "d", 1),
+    (datetime(2026, 11, 25, 23, 59, 59, tzinfo=UTC), "c", 3),
+    (datetime(2026, 11, 29, 23, 59, tzinfo=UTC), "e", 1),  # still on the totals item at the digest's run
 ]
 
 
-def _seed(cloudwatch: Any) -> None:
-    for name, at, value in SEEDED:
-        cloudwatch.put_metric_data(
-            Namespace=catalog.METRICS_NAMESPACE,
-            MetricData=[
-                {
-                    "MetricName": name,
-                    "Dimensions": [{"Name": catalog.SERVICE_DIMENSION, "Value": catalog.COUNTER_SERVICE}],
-                    "Timestamp": at,
-                    "Value": value,
-                    "Unit": "Count",
-                }
-            ],
-        )
+def _counter(now: list[datetime]) -> VisitCounter:
+    """The real counter on the test table, its clock reading `now[0]`."""
+    return VisitCounter(
+        client=boto3.client("dynamodb"),
+        table_name=VISITS_TABLE,
+        max_views_per_day=10,
+        max_views_per_network_per_day=30,
+        clock=lambda: now[0],
+    )
+
+
+def _seed(counted: list[tuple[datetime, str, int]] = COUNTED) -> None:
+    """Each (when, visitor, views) counted by the counter at that time."""
+    now = [SCHEDULED]
+    counter = _counter(now)
+    for number, (at, visitor, views) in enumerate(counted):
+        now[0] = at
+        for view in range(views):
+            result = counter.record_visit(Visit(f"{number}-{view}", "203.0.113.1", f"{FIREFOX} digest/{visitor}"))
+            assert result.outcome in (Outcome.FIRST_VIEW, Outcome.REPEAT_VIEW)
 
 
 def test_the_reported_week_is_the_iso_week_in_utc() -> None:
@@ -90,21 +93,21 @@ def test_the_reported_week_is_the_iso_week_in_utc() -> None:
     assert week_start(berlin - timedelta(hours=1), so_far=True) == THIS_MONDAY
 
 
-def test_views_and_unique_visitors_per_day_from_the_counters_metrics(notifier_env: None) -> None:
-    # Given the counter's EMF metrics on CloudWatch around both week boundaries
-    cloudwatch = boto3.client("cloudwatch")
-    _seed(cloudwatch)
-    # When the digest reads this week and the one before (daily sums)
-    this_week, last_week = week_figures(cloudwatch, THIS_MONDAY)
-    # Then each figure counts exactly the datapoints of its UTC days
+def test_views_and_unique_visitors_per_day_as_the_counter_stored_them(visits_table: str) -> None:
+    # Given views counted around both week boundaries, Sunday's still on the totals item
+    _seed()
+    visits = VisitsReader(boto3.client("dynamodb"), visits_table)
+    # When the digest reads this week and the one before
+    this_week, last_week = week_figures(visits, THIS_MONDAY)
+    # Then each figure counts exactly the views of its UTC days, and a day without views is 0
     assert [(d.day.day, d.views, d.unique_visitors) for d in this_week.days] == [
-        (23, 3, 2),
+        (23, 3, 1),
         (24, 0, 0),
         (25, 5, 2),
         (26, 0, 0),
         (27, 0, 0),
         (28, 0, 0),
-        (29, 1, 0),
+        (29, 1, 1),
     ]
     assert (this_week.views, this_week.unique_visitors) == (9, 4)
     assert (last_week.views, last_week.unique_visitors) == (10, 3)
@@ -112,6 +115,9 @@ def test_views_and_unique_visitors_per_day_from_the_counters_metrics(notifier_en
     assert this_week.busiest_day.day == date(2026, 11, 25)
     assert last_week.busiest_day is not None
     assert last_week.busiest_day.day == LAST_MONDAY
+    # And once the new week's first view has moved Sunday to its day item, the weeks read the same
+    _seed([(datetime(2026, 11, 30, 0, 0, tzinfo=UTC), "f", 7)])
+    assert week_figures(visits, THIS_MONDAY) == (this_week, last_week)
 
 
 def _state_update(alarm: str, at: datetime, old: str, new: str) -> dict[str, Any]:
@@ -179,7 +185,7 @@ def test_alarms_that_fired_and_for_how_long_from_the_alarm_history() -> None:
 
 def _digest(alarms: tuple[AlarmEpisode, ...] | None = ()) -> Digest:
     cloudwatch = boto3.client("cloudwatch")
-    _seed(cloudwatch)
+    _seed()
     visits = VisitsReader(boto3.client("dynamodb"), VISITS_TABLE)
     built = build_digest(
         cloudwatch, visits, [], now=SCHEDULED, so_far=False, delivery_id="digest:2026-11-30T08:00:00+00:00"
@@ -254,23 +260,16 @@ def _count_readers_of_the_week() -> None:
     run), and a LinkedIn reader of the week before (not reported)."""
     client = boto3.client("dynamodb")
     now = [datetime(2026, 11, 20, 9, tzinfo=UTC)]
-    counter = VisitCounter(
-        client=client,
-        table_name=VISITS_TABLE,
-        max_views_per_day=10,
-        max_views_per_network_per_day=30,
-        clock=lambda: now[0],
-    )
+    counter = _counter(now)
     create_link(client, VISITS_TABLE, "acme-2026-12", today="2026-11-19")
     create_link(client, VISITS_TABLE, "globex-2026-10", today="2026-11-01")
-    firefox = "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
     visits: list[tuple[datetime, Visit]] = [
-        (datetime(2026, 11, 20, 9, tzinfo=UTC), Visit("a", "203.0.113.1", firefox, source="linkedin")),
-        (datetime(2026, 11, 24, 9, tzinfo=UTC), Visit("b", "203.0.113.2", firefox, "linkedin", "acme-2026-12")),
-        (datetime(2026, 11, 25, 9, tzinfo=UTC), Visit("c", "203.0.113.3", firefox, source="indeed")),
-        (datetime(2026, 11, 25, 9, 5, tzinfo=UTC), Visit("d", "203.0.113.3", firefox, download=True)),
-        (datetime(2026, 11, 29, 20, tzinfo=UTC), Visit("e", "203.0.113.4", firefox, source="direct")),
-        (datetime(2026, 11, 29, 20, 1, tzinfo=UTC), Visit("f", "203.0.113.4", firefox, download=True)),
+        (datetime(2026, 11, 20, 9, tzinfo=UTC), Visit("a", "203.0.113.1", FIREFOX, source="linkedin")),
+        (datetime(2026, 11, 24, 9, tzinfo=UTC), Visit("b", "203.0.113.2", FIREFOX, "linkedin", "acme-2026-12")),
+        (datetime(2026, 11, 25, 9, tzinfo=UTC), Visit("c", "203.0.113.3", FIREFOX, source="indeed")),
+        (datetime(2026, 11, 25, 9, 5, tzinfo=UTC), Visit("d", "203.0.113.3", FIREFOX, download=True)),
+        (datetime(2026, 11, 29, 20, tzinfo=UTC), Visit("e", "203.0.113.4", FIREFOX, source="direct")),
+        (datetime(2026, 11, 29, 20, 1, tzinfo=UTC), Visit("f", "203.0.113.4", FIREFOX, download=True)),
     ]
     for at, visit in visits:
         now[0] = at
@@ -319,13 +318,7 @@ def test_the_digest_shows_the_weeks_sources_links_and_downloads_on_every_channel
 def test_a_week_without_readers_says_so_in_one_line(visits_table: str) -> None:
     # Given readers the week before only
     client = boto3.client("dynamodb")
-    counter = VisitCounter(
-        client=client,
-        table_name=visits_table,
-        max_views_per_day=10,
-        max_views_per_network_per_day=30,
-        clock=lambda: datetime(2026, 11, 18, tzinfo=UTC),
-    )
+    counter = _counter([datetime(2026, 11, 18, tzinfo=UTC)])
     counter.record_visit(Visit("old", "203.0.113.9", "Mozilla/5.0 Firefox/133.0", source="github"))
     # When the digest of the week after is built
     visits = VisitsReader(client, visits_table)

@@ -1,7 +1,5 @@
-"""Local CloudWatch metrics: what the Lambdas print as EMF and what API Gateway and Lambda would record.
-
-Each datapoint is kept in memory for the alarm evaluator and the dashboard page, and handed to the emulator's
-CloudWatch (`mirror`), where the digest's GetMetricData and `aws cloudwatch ... --endpoint-url` read it.
+"""Local CloudWatch metrics: what the Lambdas print as EMF and what API Gateway and Lambda would record, kept in
+memory for the alarm evaluator and the dashboard page (the only readers of metrics locally).
 """
 
 from __future__ import annotations
@@ -9,13 +7,9 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
-
-Mirror = Callable[[str, list[dict[str, Any]]], None]
-"""PutMetricData's (Namespace, MetricData), as the emulator stores it (AwsEmulator.put_metric_data)."""
 
 
 @dataclass(frozen=True)
@@ -29,8 +23,7 @@ class Datapoint:
 
 
 class MetricStore:
-    def __init__(self, mirror: Mirror | None = None) -> None:
-        self._mirror = mirror
+    def __init__(self) -> None:
         self._points: list[Datapoint] = []
         self._lock = threading.Lock()
 
@@ -55,9 +48,6 @@ class MetricStore:
     def _add(self, points: list[Datapoint]) -> None:
         with self._lock:
             self._points += points
-        if self._mirror is not None:
-            for point in points:
-                self._mirror(point.namespace, [_metric_datum(point)])
 
     def values(
         self, namespace: str, name: str, dimensions: Mapping[str, str], since: float, until: float
@@ -73,17 +63,6 @@ class MetricStore:
     def series(self) -> Iterable[Datapoint]:
         with self._lock:
             return list(self._points)
-
-
-def _metric_datum(point: Datapoint) -> dict[str, Any]:
-    return {
-        "MetricName": point.name,
-        "Dimensions": [{"Name": k, "Value": v} for k, v in point.dimensions],
-        "Value": point.value,
-        "Unit": point.unit,
-        # An EMF document's own time, as CloudWatch keeps it; naive UTC, as moto compares it with a request's times.
-        "Timestamp": datetime.fromtimestamp(point.timestamp, UTC).replace(tzinfo=None),
-    }
 
 
 def emf_datapoints(output: str) -> list[Datapoint]:
