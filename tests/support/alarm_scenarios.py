@@ -17,6 +17,7 @@ from infra.monitoring.notifier import ALARM_TOPIC_DELIVERY_ALARM, NOTIFIER_DLQ_A
 from infra.monitoring.probe import SITE_UNAVAILABLE_ALARM
 from stack_model.messaging import Subscription
 from stack_model.stack import StackModel
+from tests.support.deleted_function import deleted
 from tools.local.drills.provocations import Lab, Outcome, request_spike, visit, visits_at_once
 from tools.local.iam import user_name
 from tools.local.sns import queued_messages
@@ -77,7 +78,7 @@ def site_down(lab: Lab) -> None:
     passes."""
     ids = [SITE_UNAVAILABLE_ALARM]
     lab.begin(ids)
-    lab.system.stop_site()
+    lab.system.site_server.stop_accepting()  # the site alone: the probe finds nothing listening
     try:
         provoke(lab, ids, lambda: [], pace_seconds=0.2)
     finally:
@@ -134,11 +135,8 @@ def notifier_gone(lab: Lab) -> None:
     lab.begin(ids)
     subscription = _notifier_subscription(lab.system.model)
     assert subscription.function is not None
-    lab.system.runtime.delete_function(subscription.function)
-    try:
+    with deleted(lab.system.runtime.function(subscription.function)):
         provoke(lab, ids, lambda: visits_at_once(lab.system.api_url, 4), pace_seconds=0.5)
-    finally:
-        lab.system.runtime.delete_function(subscription.function, deleted=False)
     lab.settle(ids)
     queue = subscription.dead_letter_queue
     assert queue is not None, "the subscription has no dead-letter queue"

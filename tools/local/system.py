@@ -172,14 +172,9 @@ class LocalSystem:
         )
 
     def start_site(self) -> None:
-        """Serves the built site (again, after `stop_site`) on its port."""
-        self._site_server = serve(self.ports.site, self._site_route, "site")
-        self._servers.append(self._site_server)
-
-    def stop_site(self) -> None:
-        """Stops the site server alone (the e2e tests' site-down scenario): the probe finds nothing listening."""
-        self._site_server.stop_accepting()
-        self._servers.remove(self._site_server)
+        """Serves the built site on its port (again, after the e2e tests' site-down scenario stopped `site_server`)."""
+        self.site_server = serve(self.ports.site, self._site_route, "site")
+        self._servers.append(self.site_server)
 
     def stop(self) -> None:
         """In this order, so that nothing answered 200 is lost: the servers drain, the loops end, the last snapshot is
