@@ -21,7 +21,7 @@ from functions.common import catalog
 from functions.counter.sources import curated_sources, source_names
 from functions.digest.readers import DayReaders, LinkOpens, VisitsReader
 from infra.config import ConfigError, app_context, load_config, overrides_from_context
-from tools.preflight.core import context_values
+from tools.preflight.core import add_context_option
 
 EXIT_USAGE: Final = 2
 DEFAULT_DAYS: Final = 7
@@ -41,7 +41,7 @@ class OwnerTable:
 
 def add_target_arguments(parser: argparse.ArgumentParser) -> None:
     """--local and -c, as `make verify` takes them."""
-    parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE", help="as for cdk")
+    add_context_option(parser)
     parser.add_argument(
         "--local",
         nargs="?",
@@ -52,10 +52,10 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def owner_table(local: Path | None, context: Sequence[str]) -> OwnerTable:
+def owner_table(local: Path | None, context: Sequence[tuple[str, str]]) -> OwnerTable:
     """The table and site of the deployed stack (its outputs), or of the running local system. Raises ValueError,
     ConfigError, ClientError or BotoCoreError when neither can be read."""
-    extra = context_values(list(context))
+    extra = dict(context)
     if local is not None:
         from tools.verify import read_local_deployment
 

@@ -29,7 +29,7 @@ from functions.probe.expectations import origin_of, security_header_problems
 from infra.config import ConfigError, DeploymentConfig, app_context, load_config, overrides_from_context
 from infra.guard import GUARD_STAGE_ACTIONS
 from tools.preflight.core import Clients as AwsClients
-from tools.preflight.core import Result, Status, context_values, could_not_run, exit_status, report
+from tools.preflight.core import Result, Status, add_context_option, could_not_run, exit_status, report
 
 EXIT_USAGE: Final = 2
 STAGE_NAME: Final = "$default"
@@ -469,7 +469,7 @@ def verify(deployment: Deployment, clients: Clients, retry_seconds: float = 0) -
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.verify", description=__doc__.split("\n\n")[0])
-    parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE", help="as for cdk")
+    add_context_option(parser)
     parser.add_argument(
         "--lookup-role",
         action="store_true",
@@ -488,7 +488,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     arguments = parser.parse_args(argv)
     try:
-        extra = context_values(arguments.context)
+        extra = dict(arguments.context)
         if arguments.local:
             deployment, make = read_local_deployment(arguments.local, extra)
         else:
