@@ -18,8 +18,8 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from functions.common import catalog
-from functions.counter.sources import curated_sources, source_names
 from functions.digest.readers import DayReaders, LinkOpens, VisitsReader
+from functions.digest.render import sources_text
 from infra.config import ConfigError, app_context, load_config, overrides_from_context
 from tools.preflight.core import add_context_option
 
@@ -97,10 +97,7 @@ def read_stats(client: Any, table_name: str, *, today: str, days: int) -> Stats:
 
 
 def _sources_line(sources: Mapping[str, int]) -> str:
-    job_boards = {source.name for source in curated_sources() if source.job_board}
-    order = {name: index for index, name in enumerate(source_names())}
-    shown = sorted((name for name, count in sources.items() if count), key=lambda name: order.get(name, len(order)))
-    return ", ".join(f"{name}{' (job board)' if name in job_boards else ''} {sources[name]}" for name in shown) or "-"
+    return sources_text(sources) or "-"
 
 
 def render(stats: Stats) -> str:
