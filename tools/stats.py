@@ -18,10 +18,10 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from functions.common import catalog
-from functions.counter.sources import curated_sources, source_names
 from functions.digest.readers import DayReaders, LinkOpens, VisitsReader
+from functions.digest.render import sources_text
 from infra.config import ConfigError, app_context, load_config, overrides_from_context
-from tools.preflight.core import context_values
+from tools.preflight.core import add_context_option
 
 EXIT_USAGE: Final = 2
 DEFAULT_DAYS: Final = 7
@@ -41,7 +41,7 @@ class OwnerTable:
 
 def add_target_arguments(parser: argparse.ArgumentParser) -> None:
     """--local and -c, as `make verify` takes them."""
-    parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE", help="as for cdk")
+    add_context_option(parser)
     parser.add_argument(
         "--local",
         nargs="?",
@@ -52,10 +52,10 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def owner_table(local: Path | None, context: Sequence[str]) -> OwnerTable:
+def owner_table(local: Path | None, context: Sequence[tuple[str, str]]) -> OwnerTable:
     """The table and site of the deployed stack (its outputs), or of the running local system. Raises ValueError,
     ConfigError, ClientError or BotoCoreError when neither can be read."""
-    extra = context_values(list(context))
+    extra = dict(context)
     if local is not None:
         from tools.verify import read_local_deployment
 
@@ -97,10 +97,7 @@ def read_stats(client: Any, table_name: str, *, today: str, days: int) -> Stats:
 
 
 def _sources_line(sources: Mapping[str, int]) -> str:
-    job_boards = {source.name for source in curated_sources() if source.job_board}
-    order = {name: index for index, name in enumerate(source_names())}
-    shown = sorted((name for name, count in sources.items() if count), key=lambda name: order.get(name, len(order)))
-    return ", ".join(f"{name}{' (job board)' if name in job_boards else ''} {sources[name]}" for name in shown) or "-"
+    return sources_text(sources) or "-"
 
 
 def render(stats: Stats) -> str:

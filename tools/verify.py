@@ -25,11 +25,12 @@ from frontend.build import API_META_NAME
 from functions.common import catalog
 
 # The header checks are shared with the availability probe, which runs on Lambda and cannot import infra/.
+from functions.probe.checks import ProbeTarget
 from functions.probe.expectations import origin_of, security_header_problems
 from infra.config import ConfigError, DeploymentConfig, app_context, load_config, overrides_from_context
 from infra.guard import GUARD_STAGE_ACTIONS
 from tools.preflight.core import Clients as AwsClients
-from tools.preflight.core import Result, Status, context_values, could_not_run, exit_status, report
+from tools.preflight.core import Result, Status, add_context_option, could_not_run, exit_status, report
 
 EXIT_USAGE: Final = 2
 STAGE_NAME: Final = "$default"
@@ -271,31 +272,12 @@ def _run_aws_check(check: Callable[[Deployment, Clients], Result], deployment: D
         return dataclasses.replace(could_not_run(error, fix=fix), title=_title(check))
 
 
-@dataclass(frozen=True)
-class Target:
-    api_url: str
-    site_url: str
-
-    @property
-    def visits_url(self) -> str:
-        return self.api_url.rstrip("/") + catalog.VISITS_PATH
-
-    @property
-    def site_origin(self) -> str:
-        return origin_of(self.site_url)
-
-    @property
-    def api_origin(self) -> str:
-        """What the site's CSP must allow the page to call: `scheme://host[:port]`, no path."""
-        return origin_of(self.api_url)
-
-    @property
-    def api_base_url(self) -> str:
-        """What the site's page must name (counter.js strips a trailing slash, frontend/static/counter.js)."""
-        return self.api_url.rstrip("/")
+def target(api_url: str, site_url: str) -> ProbeTarget:
+    """The site and the API the HTTP checks call, as the availability probe sees them."""
+    return ProbeTarget(site_url, origin_of(site_url), api_url)
 
 
-def check_site(session: requests.Session, target: Target) -> Result:
+def check_site(session: requests.Session, target: ProbeTarget) -> Result:
     name = f"site answers 200 with its security headers, CSP allowing the API, its page naming it ({target.site_url})"
     try:
         response = session.get(target.site_url, timeout=HTTP_TIMEOUT_SECONDS)
@@ -325,7 +307,7 @@ class _ApiAddresses(HTMLParser):
             self.found.append(named.get("content") or "")
 
 
-def page_api_problems(page: str, target: Target) -> list[str]:
+def page_api_problems(page: str, target: ProbeTarget) -> list[str]:
     """What is wrong with the API address the page's visit counter calls (empty: it names the API under test)."""
     parser = _ApiAddresses()
     parser.feed(page)
@@ -333,9 +315,10 @@ def page_api_problems(page: str, target: Target) -> list[str]:
     if len(addresses) != 1:
         found = len(addresses)
         return [f'the page names no API: expected one <meta name="{API_META_NAME}"> with a URL, found {found}']
-    named = addresses[0]
-    if named.rstrip("/") != target.api_base_url:
-        return [f"the page calls the API at {named!r}, expected {target.api_base_url!r}: another API"]
+    # counter.js strips a trailing slash (frontend/static/counter.js); the ApiUrl output of HTTP APIs ends in one
+    named, expected = addresses[0], target.api_url.rstrip("/")
+    if named.rstrip("/") != expected:
+        return [f"the page calls the API at {named!r}, expected {expected!r}: another API"]
     return []
 
 
@@ -349,7 +332,7 @@ def _is_figures(response: requests.Response) -> bool:
         return False
 
 
-def check_visits(session: requests.Session, target: Target) -> Result:
+def check_visits(session: requests.Session, target: ProbeTarget) -> Result:
     name = f"GET {catalog.VISITS_PATH} answers the count to the site's origin ({target.visits_url})"
     try:
         response = session.get(target.visits_url, headers={"Origin": target.site_origin}, timeout=HTTP_TIMEOUT_SECONDS)
@@ -371,7 +354,7 @@ def check_visits(session: requests.Session, target: Target) -> Result:
     return _verdict(name, problems, HTTP_FIX)
 
 
-def check_foreign_preflight(session: requests.Session, target: Target) -> Result:
+def check_foreign_preflight(session: requests.Session, target: ProbeTarget) -> Result:
     name = f"CORS preflight for a POST from a foreign origin is refused ({FOREIGN_ORIGIN})"
     headers = {
         "Origin": FOREIGN_ORIGIN,
@@ -385,7 +368,7 @@ def check_foreign_preflight(session: requests.Session, target: Target) -> Result
     return _verdict(name, _foreign_origin_allowed(response), HTTP_FIX)
 
 
-def check_foreign_post(session: requests.Session, target: Target) -> Result:
+def check_foreign_post(session: requests.Session, target: ProbeTarget) -> Result:
     name = f"a POST from a foreign origin gets no CORS permission ({FOREIGN_ORIGIN})"
     headers = {"Origin": FOREIGN_ORIGIN, "Content-Type": "text/plain"}
     try:
@@ -401,7 +384,7 @@ def check_foreign_post(session: requests.Session, target: Target) -> Result:
     return _verdict(name, problems, HTTP_FIX)
 
 
-HTTP_CHECKS: Final[Sequence[Callable[[requests.Session, Target], Result]]] = (
+HTTP_CHECKS: Final[Sequence[Callable[[requests.Session, ProbeTarget], Result]]] = (
     check_site,
     check_visits,
     check_foreign_preflight,
@@ -409,14 +392,14 @@ HTTP_CHECKS: Final[Sequence[Callable[[requests.Session, Target], Result]]] = (
 )
 
 
-def run_http_checks(target: Target) -> list[Result]:
+def run_http_checks(target: ProbeTarget) -> list[Result]:
     with requests.Session() as session:
         session.headers["User-Agent"] = "resume-backend-verify"
         return [check(session, target) for check in HTTP_CHECKS]
 
 
 def run_until_passed(
-    target: Target,
+    target: ProbeTarget,
     *,
     retry_seconds: float,
     sleep: Callable[[float], None] = time.sleep,
@@ -464,12 +447,12 @@ def verify(deployment: Deployment, clients: Clients, retry_seconds: float = 0) -
     if not (api_url and site_url):
         missing = f"no {catalog.API_URL_OUTPUT} or {catalog.SITE_URL_OUTPUT} output"
         return [*results, _verdict("the site and the API answer", (missing,), "cdk deploy")]
-    return results + run_until_passed(Target(api_url, site_url), retry_seconds=retry_seconds)
+    return results + run_until_passed(target(api_url, site_url), retry_seconds=retry_seconds)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.verify", description=__doc__.split("\n\n")[0])
-    parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE", help="as for cdk")
+    add_context_option(parser)
     parser.add_argument(
         "--lookup-role",
         action="store_true",
@@ -488,7 +471,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     arguments = parser.parse_args(argv)
     try:
-        extra = context_values(arguments.context)
+        extra = dict(arguments.context)
         if arguments.local:
             deployment, make = read_local_deployment(arguments.local, extra)
         else:

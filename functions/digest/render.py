@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -94,10 +95,21 @@ def _job_boards() -> frozenset[str]:
     return frozenset(source.name for source in curated_sources() if source.job_board)
 
 
-def _ordered_sources(sources: dict[str, int]) -> list[str]:
-    """In the curated list's order (job boards and networks first, as sources.json lists them), then the rest."""
+def _ordered_sources(sources: Mapping[str, int]) -> list[str]:
+    """The sources counted, in the curated list's order (job boards and networks first, as sources.json lists them),
+    then the rest."""
     order = {name: index for index, name in enumerate(source_names())}
-    return sorted(sources, key=lambda name: (order.get(name, len(order)), name))
+    return sorted(
+        (name for name, count in sources.items() if count), key=lambda name: (order.get(name, len(order)), name)
+    )
+
+
+def sources_text(sources: Mapping[str, int]) -> str:
+    """`LinkedIn (job board) 3, direct 1`; empty when none was counted (the digest's and `make stats`' line)."""
+    boards = _job_boards()
+    return ", ".join(
+        f"{name}{' (job board)' if name in boards else ''} {sources[name]}" for name in _ordered_sources(sources)
+    )
 
 
 def link_text(link: LinkOpens) -> str:
@@ -113,11 +125,8 @@ def reader_lines(readers: ReaderWeek) -> list[str]:
     """Sources (job boards flagged), downloads and the links opened; one line for a week with none of them."""
     if readers.quiet:
         return [QUIET_READERS]
-    sources, boards = readers.sources, _job_boards()
-    shown = ", ".join(
-        f"{name}{' (job board)' if name in boards else ''} {sources[name]}" for name in _ordered_sources(sources)
-    )
-    lines = [f"Sources (unique visitors): {shown or 'none counted'}", f"Downloads of the résumé: {readers.downloads}"]
+    shown = sources_text(readers.sources) or "none counted"
+    lines = [f"Sources (unique visitors): {shown}", f"Downloads of the résumé: {readers.downloads}"]
     if not readers.links:
         return [*lines, "Application links: none opened this week"]
     return [*lines, "Application links opened this week (all-time figures):", *map(link_text, readers.links)]

@@ -24,9 +24,9 @@ VIEWS_EACH = 2
 
 
 def _alarm_topic(system: LocalSystem) -> str:
-    for subscription in system.template.of_type("AWS::SNS::Subscription").values():
+    for subscription in system.model.source.of_type("AWS::SNS::Subscription").values():
         if subscription["Properties"]["Protocol"] == "lambda":
-            return system.template.resolve(subscription["Properties"]["TopicArn"])
+            return system.model.source.resolve(subscription["Properties"]["TopicArn"])
     raise AssertionError("no Lambda subscription in the template")
 
 

@@ -26,7 +26,7 @@ from infra.monitoring.http_api import API_REQUEST_SPIKE_ALARM
 from infra.monitoring.notifier import ALARM_TOPIC_DELIVERY_ALARM, NOTIFIER_DLQ_ALARM
 from infra.monitoring.probe import SITE_UNAVAILABLE_ALARM
 from stack_model.stack import StackModel
-from tests.support.alarm_scenarios import PERIOD_SCALE, SCENARIOS, SYSTEM_CONFIGS, Scenario
+from tests.support.alarm_scenarios import PERIOD_SCALE, SCENARIOS, SYSTEM_CONFIGS, Scenario, fault_outcome
 from tests.support.ports import free_port_base
 from tools.local.drills.provocations import Lab, Outcome
 from tools.local.system import LocalSystem, Ports
@@ -144,7 +144,6 @@ def test_the_alarm_fires_on_its_fault_and_notifies_its_route(alarm_id: str, labs
         assert outcome.resolved_email is not None, f"no OK notification of {alarm_id}"
         assert outcome.resolved_email.channel == channel
         assert outcome.resolved_email.sequence > fired.sequence
-    print(f"{alarm_id}: scenario took {outcome.seconds:.1f} s")
 
 
 def _guard_lines(text: str) -> list[str]:
@@ -198,7 +197,7 @@ def test_the_site_unavailable_email_names_the_failed_probe_check(labs: Labs) -> 
 
 def test_visitors_get_503_while_the_store_is_unreachable_and_200_once_it_is_back(labs: Labs) -> None:
     # When the store is unreachable until visit-store-failures and api-5xx-errors fire, and then back
-    _, outcome = labs.outcome(VISIT_STORE_FAILURES_ALARM)
+    outcome = fault_outcome(labs.outcome(VISIT_STORE_FAILURES_ALARM)[1])
     # Then every visit meanwhile was answered 503 (the store unavailable), and the next one 200
     assert set(outcome.statuses) == {503}, outcome.statuses
     assert outcome.answered_after == 200
@@ -206,7 +205,7 @@ def test_visitors_get_503_while_the_store_is_unreachable_and_200_once_it_is_back
 
 def test_visits_over_the_counters_reservation_are_answered_500(labs: Labs) -> None:
     # When visits arrive at once over the counter's reserved concurrency of 1
-    _, outcome = labs.outcome(COUNTER_THROTTLES_ALARM)
+    outcome = fault_outcome(labs.outcome(COUNTER_THROTTLES_ALARM)[1])
     # Then the throttled ones got API Gateway's own 500 (its answer to a throttled Lambda integration)
     assert set(outcome.statuses) == {200, 500}, outcome.statuses
 
@@ -214,7 +213,7 @@ def test_visits_over_the_counters_reservation_are_answered_500(labs: Labs) -> No
 @pytest.mark.parametrize("alarm_id", [NOTIFIER_DLQ_ALARM, ALARM_TOPIC_DELIVERY_ALARM])
 def test_an_undelivered_notification_waits_in_its_dead_letter_queue(alarm_id: str, labs: Labs) -> None:
     # When the notifier cannot email (SES refuses the sender) or is gone (deleted)
-    _, outcome = labs.outcome(alarm_id)
+    outcome = fault_outcome(labs.outcome(alarm_id)[1])
     # Then the notification waits for a replay: in the notifier's on-failure queue, or in the subscription's
     # dead-letter queue (SNS could not hand it to the deleted notifier)
     assert (outcome.parked or 0) >= 1, outcome.parked

@@ -85,7 +85,7 @@ def test_site_is_served_naming_the_local_api(local_system: LocalSystem) -> None:
     assert page.status_code == 200
     assert "data-visit-counter" in page.text
     # The counter finds the local API in the page itself: there is no config file to fetch first
-    target = verify.Target(api_url=local_system.api_url, site_url=local_system.site_origin + "/")
+    target = verify.target(api_url=local_system.api_url, site_url=local_system.site_origin + "/")
     assert verify.page_api_problems(page.text, target) == []
     assert requests.get(local_system.site_origin + "/config.json", timeout=5).status_code == 404
 

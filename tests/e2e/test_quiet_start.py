@@ -17,7 +17,7 @@ EVALUATIONS = 3
 
 def _channels_after_first_evaluations(system: LocalSystem) -> dict[str, list[dict[str, Any]]]:
     for _ in range(EVALUATIONS):
-        system.evaluate_alarms()
+        system.alarm_watch.evaluate()
     channels: dict[str, list[dict[str, Any]]] = requests.get(f"{system.console_url}/api/channels", timeout=10).json()
     return channels
 

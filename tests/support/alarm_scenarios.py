@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from functions.common import catalog
 from infra.monitoring.counter import COUNTER_THROTTLES_ALARM, VISIT_STORE_FAILURES_ALARM
@@ -17,6 +17,7 @@ from infra.monitoring.notifier import ALARM_TOPIC_DELIVERY_ALARM, NOTIFIER_DLQ_A
 from infra.monitoring.probe import SITE_UNAVAILABLE_ALARM
 from stack_model.messaging import Subscription
 from stack_model.stack import StackModel
+from tests.support.deleted_function import deleted
 from tools.local.drills.provocations import Lab, Outcome, request_spike, visit, visits_at_once
 from tools.local.iam import user_name
 from tools.local.sns import queued_messages
@@ -43,6 +44,23 @@ SYSTEM_CONFIGS: dict[str, dict[str, str]] = {
 """Config overrides of the local system each scenario runs on (`Scenario.system`)."""
 
 
+@dataclass
+class FaultOutcome(Outcome):
+    """What these scenarios also record of a fault, beyond the drill's `Outcome`."""
+
+    statuses: list[int] = field(default_factory=list)
+    """What the local API answered the scenario's visits during the fault (0: no answer)."""
+    answered_after: int | None = None
+    """What it answered a visit once the fault was undone (where the scenario sends one)."""
+    parked: int | None = None
+    """Messages waiting in the dead-letter queue after the scenario (where it parks one)."""
+
+
+def fault_outcome(outcome: Outcome) -> FaultOutcome:
+    assert isinstance(outcome, FaultOutcome), "recorded by the drill's request spike, not by a fault of this module"
+    return outcome
+
+
 def provoke(lab: Lab, alarm_ids: Iterable[str], fault: Callable[[], list[int]], pace_seconds: float) -> None:
     """After `lab.begin`, repeats `fault` (the statuses of the visits it sent) until all the alarms are in ALARM, or
     the step's time is up."""
@@ -52,7 +70,7 @@ def provoke(lab: Lab, alarm_ids: Iterable[str], fault: Callable[[], list[int]], 
         statuses += fault()
         time.sleep(pace_seconds)
     for alarm_id in ids:
-        lab.outcomes[alarm_id] = Outcome(fired=lab.alarm(alarm_id).state == "ALARM", statuses=statuses)
+        lab.outcomes[alarm_id] = FaultOutcome(fired=lab.alarm(alarm_id).state == "ALARM", statuses=statuses)
 
 
 def dynamodb_unreachable(lab: Lab) -> None:
@@ -68,7 +86,7 @@ def dynamodb_unreachable(lab: Lab) -> None:
         lab.system.emulator.start()
     answered = visit(lab.system.api_url)
     for alarm_id in ids:
-        lab.outcomes[alarm_id].answered_after = answered
+        fault_outcome(lab.outcomes[alarm_id]).answered_after = answered
     lab.settle(ids)
 
 
@@ -77,7 +95,7 @@ def site_down(lab: Lab) -> None:
     passes."""
     ids = [SITE_UNAVAILABLE_ALARM]
     lab.begin(ids)
-    lab.system.stop_site()
+    lab.system.site_server.stop_accepting()  # the site alone: the probe finds nothing listening
     try:
         provoke(lab, ids, lambda: [], pace_seconds=0.2)
     finally:
@@ -122,7 +140,7 @@ def notifier_failing(lab: Lab) -> None:
     lab.settle([NOTIFIER_DLQ_ALARM], resolves=False)
     queue = lab.system.model.function(catalog.NOTIFIER_HANDLER).on_failure_queue
     assert queue is not None, "the notifier has no on-failure queue"
-    lab.outcomes[NOTIFIER_DLQ_ALARM].parked = queued_messages(lab.system.emulator.clients().sqs, queue)
+    fault_outcome(lab.outcomes[NOTIFIER_DLQ_ALARM]).parked = queued_messages(lab.system.emulator.clients().sqs, queue)
 
 
 def notifier_gone(lab: Lab) -> None:
@@ -134,15 +152,14 @@ def notifier_gone(lab: Lab) -> None:
     lab.begin(ids)
     subscription = _notifier_subscription(lab.system.model)
     assert subscription.function is not None
-    lab.system.runtime.delete_function(subscription.function)
-    try:
+    with deleted(lab.system.runtime.function(subscription.function)):
         provoke(lab, ids, lambda: visits_at_once(lab.system.api_url, 4), pace_seconds=0.5)
-    finally:
-        lab.system.runtime.delete_function(subscription.function, deleted=False)
     lab.settle(ids)
     queue = subscription.dead_letter_queue
     assert queue is not None, "the subscription has no dead-letter queue"
-    lab.outcomes[ALARM_TOPIC_DELIVERY_ALARM].parked = queued_messages(lab.system.emulator.clients().sqs, queue)
+    fault_outcome(lab.outcomes[ALARM_TOPIC_DELIVERY_ALARM]).parked = queued_messages(
+        lab.system.emulator.clients().sqs, queue
+    )
 
 
 def _notifier_subscription(model: StackModel) -> Subscription:

@@ -185,7 +185,7 @@ def deployment(visits_table: str) -> Iterator[LocalDeployment]:
     knobs = Knobs()
     api, site = _serve(_ApiHandler, knobs), _serve(_SiteHandler, knobs)
     api_url, site_url = f"http://{LOOPBACK}:{api.server_port}/", f"http://{LOOPBACK}:{site.server_port}/"
-    target = verify.Target(api_url=api_url, site_url=site_url)
+    target = verify.target(api_url=api_url, site_url=site_url)
     knobs.allowed_origins.append(target.site_origin)
     knobs.site_headers = security_headers(target.api_origin)
     knobs.site_api = api_url  # as the deploy writes it: the ApiUrl output, trailing slash included
@@ -200,7 +200,7 @@ def _check(deployment: LocalDeployment) -> tuple[bool, str]:
     """Whether every HTTP check passed, and the lines `make verify` prints for them."""
     lines: list[str] = []
     results = report(
-        "verify", verify.run_http_checks(verify.Target(deployment.api_url, deployment.site_url)), lines.append
+        "verify", verify.run_http_checks(verify.target(deployment.api_url, deployment.site_url)), lines.append
     )
     return all(result.status is Status.PASS for result in results), "\n".join(lines)
 
@@ -283,7 +283,7 @@ def test_http_checks_fails_when_the_csp_does_not_let_the_page_call_the_api(
     # When the HTTP checks run
     passed, output = _check(deployment)
     # Then it fails: the page would load but its visit counter could never reach the API
-    api_origin = verify.Target(deployment.api_url, deployment.site_url).api_origin
+    api_origin = verify.target(deployment.api_url, deployment.site_url).api_origin
     assert not passed
     assert f"{CONTENT_SECURITY_POLICY} connect-src does not allow the API origin {api_origin}" in output
 
@@ -304,7 +304,7 @@ def test_http_checks_fails_when_the_page_names_no_api(deployment: LocalDeploymen
     # Given a site whose page has no API address (a build without one), or an empty one
     deployment.knobs.site_api = site_api
     # When the HTTP checks run
-    results = verify.run_http_checks(verify.Target(deployment.api_url, deployment.site_url))
+    results = verify.run_http_checks(verify.target(deployment.api_url, deployment.site_url))
     # Then exactly the site check fails, saying why the counter would show its placeholder
     assert [result.details for result in results if result.status is Status.FAIL] == [
         (f'the page names no API: expected one <meta name="{API_META_NAME}"> with a URL, found 0',)
@@ -313,8 +313,7 @@ def test_http_checks_fails_when_the_page_names_no_api(deployment: LocalDeploymen
 
 def test_the_page_may_name_the_api_with_or_without_a_trailing_slash() -> None:
     # counter.js strips a trailing slash (frontend/static/counter.js); the ApiUrl output of HTTP APIs ends in one
-    target = verify.Target(api_url=f"{API_ORIGIN}/", site_url="https://site.example/")
-    assert target.api_base_url == API_ORIGIN
+    target = verify.target(api_url=f"{API_ORIGIN}/", site_url="https://site.example/")
     for named in (API_ORIGIN, f"{API_ORIGIN}/"):
         page = f'<html><head><meta name="{API_META_NAME}" content="{named}"></head></html>'
         assert verify.page_api_problems(page, target) == []
@@ -369,7 +368,7 @@ def test_retries_until_a_fresh_deployment_answers(deployment: LocalDeployment) -
     clock = FakeClock()
     # When the HTTP checks may retry for 60 s
     results = verify.run_until_passed(
-        verify.Target(deployment.api_url, deployment.site_url), retry_seconds=60, sleep=clock.sleep, clock=clock
+        verify.target(deployment.api_url, deployment.site_url), retry_seconds=60, sleep=clock.sleep, clock=clock
     )
     # Then it passes on the third attempt, two retry intervals later
     assert [result.details for result in results if result.status is Status.FAIL] == []
@@ -383,7 +382,7 @@ def test_gives_up_when_the_retry_time_runs_out(deployment: LocalDeployment) -> N
     clock = FakeClock()
     # When the HTTP checks may retry for 12 s
     results = verify.run_until_passed(
-        verify.Target(deployment.api_url, deployment.site_url), retry_seconds=12, sleep=clock.sleep, clock=clock
+        verify.target(deployment.api_url, deployment.site_url), retry_seconds=12, sleep=clock.sleep, clock=clock
     )
     # Then it stops with the failures after the attempts that fit (0 s, 5 s, 10 s)
     failed = [result.title for result in results if result.status is Status.FAIL]
@@ -399,7 +398,7 @@ def test_the_stack_outputs_name_the_api_and_site_verify_checks() -> None:
         output_id: template.resolve(output["Value"]) for output_id, output in template.template["Outputs"].items()
     }
     # When verify takes its targets from them
-    target = verify.Target(values[catalog.API_URL_OUTPUT], values[catalog.SITE_URL_OUTPUT])
+    target = verify.target(values[catalog.API_URL_OUTPUT], values[catalog.SITE_URL_OUTPUT])
     # Then it checks the stack's own HTTP API and its own site
     (api_id,) = template.of_type("AWS::ApiGatewayV2::Api")
     assert target.api_url.startswith(f"https://{api_id}.execute-api.")

@@ -9,15 +9,8 @@ import sys
 from infra.config import CONFIG_ERROR_EXIT
 from tools.local.emulator import PortInUseError
 from tools.local.system import LocalSystem
+from tools.preflight.core import config_override
 from tools.synth import SynthError
-
-
-def config_override(item: str) -> tuple[str, str]:
-    """`KEY=VALUE` → (KEY, VALUE); argparse turns the ValueError into a usage error (exit status 2)."""
-    key, separator, value = item.partition("=")
-    if not separator or not key:
-        raise ValueError(item)
-    return key, value
 
 
 def add_config_option(parser: argparse.ArgumentParser) -> None:

@@ -53,10 +53,6 @@ class BackgroundLoop:
             return False
         return True
 
-    @property
-    def alive(self) -> bool:
-        return self._thread.is_alive()
-
     def _run(self) -> None:
         while not self._stopped.wait(self._interval):
             self.run_once()

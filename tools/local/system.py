@@ -17,7 +17,7 @@ from stack_model.stack import StackModel
 from tools.local.apigateway.gateway import LocalHttpApi
 from tools.local.apigateway.stage_control import ENDPOINT_VARIABLE, StageControl, stage_control_for
 from tools.local.chat.channels import ChannelMessage, LocalChannels, with_local_channels
-from tools.local.cloudwatch.alarms import AlarmEvaluator, AlarmWatch, StateChange, local_alarms
+from tools.local.cloudwatch.alarms import AlarmEvaluator, AlarmWatch, local_alarms
 from tools.local.cloudwatch.metrics import MetricStore
 from tools.local.console import Console
 from tools.local.deployment import stand_in_for_deployment
@@ -99,7 +99,6 @@ class LocalSystem:
         self.emulator.enforce_iam()
         aws = self.emulator.clients()
         model = self.model = StackModel.from_template(self._synthesized_template(), sqs_endpoint=endpoint)
-        self.template = model.source
         metrics = MetricStore()
         provision(model, aws)
         channels = self._channels = LocalChannels()
@@ -159,7 +158,7 @@ class LocalSystem:
 
     def _start_loops(self, model: StackModel, runtime: LambdaRuntime) -> None:
         evaluation_interval = max(0.2, min(5.0, 10 * self.period_scale))
-        self._loops.append(BackgroundLoop("alarm evaluator", evaluation_interval, self.evaluate_alarms).start())
+        self._loops.append(BackgroundLoop("alarm evaluator", evaluation_interval, self.alarm_watch.evaluate).start())
         for schedule in local_schedules(model):
             loop = schedule_loop(schedule, runtime, model, self.emulator.client("logs"), self.period_scale)
             self._loops.append(loop.start())
@@ -172,14 +171,9 @@ class LocalSystem:
         )
 
     def start_site(self) -> None:
-        """Serves the built site (again, after `stop_site`) on its port."""
-        self._site_server = serve(self.ports.site, self._site_route, "site")
-        self._servers.append(self._site_server)
-
-    def stop_site(self) -> None:
-        """Stops the site server alone (the e2e tests' site-down scenario): the probe finds nothing listening."""
-        self._site_server.stop_accepting()
-        self._servers.remove(self._site_server)
+        """Serves the built site on its port (again, after the e2e tests' site-down scenario stopped `site_server`)."""
+        self.site_server = serve(self.ports.site, self._site_route, "site")
+        self._servers.append(self.site_server)
 
     def stop(self) -> None:
         """In this order, so that nothing answered 200 is lost: the servers drain, the loops end, the last snapshot is
@@ -222,10 +216,6 @@ class LocalSystem:
         """The config the template was synthesized with (the page is built from it, as the hosting does)."""
         context = self._context()
         return load_config(context, overrides_from_context(context))
-
-    def evaluate_alarms(self) -> list[StateChange]:
-        """One evaluation round, as the alarm loop runs them."""
-        return self.alarm_watch.evaluate()
 
     @property
     def runtime(self) -> LambdaRuntime:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from botocore.exceptions import BotoCoreError, ClientError
 
 from infra.config import ConfigError, app_context, load_config, overrides_from_context
-from tools.preflight.core import Clients, Context, Result, Status, context_values, error_summary, format_result
+from tools.preflight.core import Clients, Context, Result, Status, add_context_option, error_summary, format_result
 from tools.preflight.runner import run
 
 
@@ -19,7 +19,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Read-only checks that the AWS account and cdk.json's config are ready for `cdk deploy` "
         "(docs/deploy.md, 'make preflight'). Exit 1: a check failed; 2: the config is invalid.",
     )
-    parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE", help="as for cdk")
+    add_context_option(parser)
     parser.add_argument(
         "--lookup-role",
         action="store_true",
@@ -27,7 +27,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     arguments = parser.parse_args(argv)
     try:
-        cdk_context = app_context(context_values(arguments.context))
+        cdk_context = app_context(dict(arguments.context))
         config = load_config(cdk_context, overrides_from_context(cdk_context))
     except ConfigError as error:
         print(f"config error: {error}", file=sys.stderr)

@@ -3,6 +3,7 @@ run becomes a failure, the AWS client factory, and the report with its exit stat
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import enum
 from collections import Counter
@@ -15,7 +16,7 @@ from aws_cdk import DefaultStackSynthesizer
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from infra.config import ConfigError, DeploymentConfig
+from infra.config import DeploymentConfig
 from infra.deploy_role import BOOTSTRAP_QUALIFIER_CONTEXT_KEY
 
 # Error codes AWS answers a call the credentials may not make with (IAM, EC2-style, STS, SNS-style).
@@ -26,15 +27,19 @@ DENIED_CODES: Final = frozenset(
 CLIENT_CONFIG: Final = Config(connect_timeout=5, read_timeout=20, retries={"max_attempts": 3, "mode": "standard"})
 
 
-def context_values(pairs: Sequence[str]) -> dict[str, str]:
-    """`-c KEY=VALUE` flags, as cdk takes them."""
-    values: dict[str, str] = {}
-    for pair in pairs:
-        key, separator, value = pair.partition("=")
-        if not separator or not key:
-            raise ConfigError(f"-c {pair!r}: expected KEY=VALUE")
-        values[key] = value
-    return values
+def config_override(item: str) -> tuple[str, str]:
+    """`KEY=VALUE` (`-c` here, `--config` for the local system) → (KEY, VALUE); argparse turns the ValueError into a
+    usage error (exit status 2)."""
+    key, separator, value = item.partition("=")
+    if not separator or not key:
+        raise ValueError(item)
+    return key, value
+
+
+def add_context_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-c", "--context", action="append", default=[], type=config_override, metavar="KEY=VALUE", help="as for cdk"
+    )
 
 
 class Status(enum.Enum):

@@ -1,6 +1,6 @@
 """What Lambda refuses before a function runs, locally: an invocation over the function's reserved concurrency
-(throttled, counted in Throttles only) and one of a deleted function; and how SNS counts a delivery that Lambda
-refused (NumberOfNotificationsFailed, the subscription's dead-letter queue) and one it accepted."""
+(throttled, counted in Throttles only); and how SNS counts a delivery that Lambda refused (NumberOfNotificationsFailed,
+the subscription's dead-letter queue) and one it accepted."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ import pytest
 from moto import mock_aws
 
 from stack_model.stack import StackModel
+from tests.support.deleted_function import deleted
 from tools.local.cloudwatch.metrics import MetricStore
-from tools.local.lambda_runtime.runtime import FunctionNotFoundError, FunctionThrottledError, Invocation, LambdaRuntime
+from tools.local.lambda_runtime.runtime import FunctionThrottledError, Invocation, LambdaRuntime
 from tools.local.ses import Outbox
 from tools.local.sns import SnsFanout, body_matches
 
@@ -93,21 +94,6 @@ def test_without_a_reservation_nothing_is_throttled(tmp_path: Path) -> None:
     assert _points(metrics, "AWS/Lambda")["Throttles"] == [0, 0, 0]
 
 
-def test_a_deleted_function_is_refused_until_it_is_deployed_again(tmp_path: Path) -> None:
-    metrics = MetricStore()
-    runtime = LambdaRuntime(
-        StackModel.from_template(_template()), platform=PLATFORM, metrics=metrics, logs_dir=tmp_path
-    )
-    runtime.delete_function("Notifier")
-    function = runtime.function("Notifier")
-    assert isinstance(function.invoke({}).error, FunctionNotFoundError)
-    with pytest.raises(FunctionNotFoundError):
-        function.invoke_async({})
-    assert _points(metrics, "AWS/Lambda") == {}  # it never ran
-    runtime.delete_function("Notifier", deleted=False)
-    assert not function.invoke({}).failed
-
-
 @pytest.fixture
 def aws() -> Iterator[tuple[Any, Any]]:
     with mock_aws():
@@ -130,8 +116,8 @@ def test_sns_counts_a_delivery_lambda_refused_as_failed_and_dead_letters_it(
     # Given a delivered notification (the email too)
     fanout.publish(topic_arn, json.dumps({"AlarmName": "a"}), "ALARM: a")
     # When the subscribed function is deleted and another notification is published
-    runtime.delete_function("Notifier")
-    fanout.publish(topic_arn, json.dumps({"AlarmName": "b"}), "ALARM: b")
+    with deleted(runtime.function("Notifier")):
+        fanout.publish(topic_arn, json.dumps({"AlarmName": "b"}), "ALARM: b")
     # Then SNS counted one failed delivery on the topic (the Lambda's, not retried) and three delivered
     sns_metrics = _points(metrics, "AWS/SNS")
     assert sns_metrics == {"NumberOfNotificationsDelivered": [1, 1, 1], "NumberOfNotificationsFailed": [1]}

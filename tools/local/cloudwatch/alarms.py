@@ -225,7 +225,7 @@ class AlarmWatch:
         self.evaluator = evaluator
         self._publish = publish
         self._unpublished: list[StateChange] = []
-        self._one_round_at_a_time = threading.Lock()  # the alarm loop's and a caller's (LocalSystem.evaluate_alarms)
+        self._one_round_at_a_time = threading.Lock()  # the alarm loop's and a test's
 
     def evaluate(self) -> list[StateChange]:
         with self._one_round_at_a_time:

@@ -109,14 +109,7 @@ class Outcome:
     resolved: bool = False
     alarm_email: SentEmail | None = None
     resolved_email: SentEmail | None = None
-    statuses: list[int] = field(default_factory=list)
-    """What the local API answered the scenario's visits during the fault (0: no answer)."""
-    answered_after: int | None = None
-    """What it answered a visit once the fault was undone (where the scenario sends one)."""
-    parked: int | None = None
-    """Messages waiting in the dead-letter queue after the scenario (where it parks one)."""
     guard: GuardOutcome | None = None
-    seconds: float = 0.0
 
 
 @dataclass
@@ -126,7 +119,6 @@ class Lab:
     system: LocalSystem
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     step_timeout_seconds: float = STEP_TIMEOUT_SECONDS
-    _started: float = 0.0
     _mark: int = 0
 
     def alarm(self, alarm_id: str) -> AlarmDefinition:
@@ -141,7 +133,6 @@ class Lab:
         """Waits until the alarms are quiet; what follows (visits, emails) belongs to this scenario."""
         ids = list(alarm_ids)
         self.wait_for(lambda: all(self.alarm(i).state != "ALARM" for i in ids), "the alarms quiet before the fault")
-        self._started = time.monotonic()
         self._mark = max((e.sequence for e in self.system.outbox()), default=0)
 
     def settle(self, alarm_ids: Iterable[str], *, resolves: bool = True) -> None:
@@ -157,7 +148,6 @@ class Lab:
             outcome.resolved = self.wait(lambda: alarm.state == "OK") is not None
             after = outcome.alarm_email.sequence if outcome.alarm_email else self._mark
             outcome.resolved_email = self.wait(lambda: self._email(alarm, "OK", after))
-        outcome.seconds = time.monotonic() - self._started
 
     def wait(self, condition: Callable[[], T | bool | None]) -> T | None:
         """The condition's first truthy answer within the step's time, else None."""

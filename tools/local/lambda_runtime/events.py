@@ -87,10 +87,7 @@ class LocalLambdaContext:
     function_name: str
     memory_limit_in_mb: int = 256
     timeout_seconds: float = 5.0
-    function_version: str = "$LATEST"
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    log_group_name: str = ""
-    log_stream_name: str = "local"
     _started: float = field(default_factory=time.monotonic)
 
     @property

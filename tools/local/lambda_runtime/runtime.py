@@ -61,10 +61,6 @@ class FunctionThrottledError(LambdaRefusedError):
     """TooManyRequestsException, Reason ReservedFunctionConcurrentInvocationLimitExceeded."""
 
 
-class FunctionNotFoundError(LambdaRefusedError):
-    """ResourceNotFoundException: the function was deleted (`LambdaRuntime.delete_function`)."""
-
-
 @dataclass(frozen=True)
 class Invocation:
     response: Any
@@ -100,7 +96,6 @@ class LocalFunction:
         self._in_flight_lock = threading.Lock()
         self._container: tuple[ModuleType, Handler] | None = None  # the warm container's module and handler
         self.default_session: boto3.session.Session | None = None
-        self.deleted = False  # LambdaRuntime.delete_function
         self.environment: Mapping[str, str] = (
             dict(platform)
             | {
@@ -118,8 +113,6 @@ class LocalFunction:
     def invoke(self, event: dict[str, Any]) -> Invocation:
         """One synchronous invocation; its error is the handler's exception or Lambda's refusal (LambdaRefusedError)."""
         name, reserved = self.spec.logical_id, self.spec.reserved_concurrency
-        if self.deleted:
-            return Invocation(None, FunctionNotFoundError(f"Function not found: {name}"), 0.0)
         with self._in_flight_lock:
             throttled = reserved is not None and self._in_flight >= reserved
             if not throttled:
@@ -165,9 +158,8 @@ class LocalFunction:
 
     def invoke_async(self, event: dict[str, Any]) -> bool:
         """An asynchronous invocation, retried as its EventInvokeConfig says; False if all failed (the caller then
-        sends the event to `spec.on_failure_queue`). A deleted function fails the Invoke call itself (raises)."""
-        if self.deleted:
-            raise FunctionNotFoundError(f"Function not found: {self.spec.logical_id}")
+        sends the event to `spec.on_failure_queue`). Lambda's refusal of the Invoke call itself raises
+        LambdaRefusedError."""
         return any(not self.invoke(event).failed for _attempt in range(1 + self.spec.async_retries))
 
     def _warm_container(self) -> tuple[ModuleType, Handler]:
@@ -235,10 +227,6 @@ class LambdaRuntime:
                 spec = replace(spec, environment={**spec.environment, **local})
                 self._functions[logical_id] = self._build(spec)
             return self._functions[logical_id]
-
-    def delete_function(self, logical_id: str, *, deleted: bool = True) -> None:
-        """`aws lambda delete-function` (with deleted=False, its redeploy): its invocations are refused until then."""
-        self.function(logical_id).deleted = deleted
 
     def _build(self, spec: Function) -> LocalFunction:
         self._logs_dir.mkdir(parents=True, exist_ok=True)
