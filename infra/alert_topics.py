@@ -20,7 +20,9 @@ from infra.monitoring.alarm_spec import AlertRoute
 from infra.nag import suppress
 
 # NOTE: the alerting-health emails bypass the notifier's quiet inbox, so SNS itself drops any change not into or out
-# of ALARM (a new alarm's first INSUFFICIENT_DATA → OK). https://docs.aws.amazon.com/sns/latest/dg/and-or-logic.html
+# of ALARM (a new alarm's first INSUFFICIENT_DATA → OK): a filter on the message body, CloudWatch's JSON.
+# https://docs.aws.amazon.com/sns/latest/dg/sns-message-filtering-scope.html
+# https://docs.aws.amazon.com/sns/latest/dg/and-or-logic.html
 INTO_OR_OUT_OF_ALARM: Final = {"$or": [{"NewStateValue": ["ALARM"]}, {"OldStateValue": ["ALARM"]}]}
 
 

@@ -169,7 +169,9 @@ def log_retention(days: int) -> logs.RetentionDays:
 def scheduler_role(scope: Construct, target: PythonFunction, description: str | None = None) -> iam.Role:
     """A role for one schedule (not CDK's stack-wide singleton), which LambdaInvoke lets invoke `target` and its
     versions. Trusted by this account's schedules only, as AWS recommends against the confused deputy.
-    https://docs.aws.amazon.com/scheduler/latest/UserGuide/cross-service-confused-deputy-prevention.html"""
+    https://docs.aws.amazon.com/scheduler/latest/UserGuide/cross-service-confused-deputy-prevention.html
+    NOTE: Scheduler invokes a Lambda target asynchronously, so a failure inside it is Lambda's to retry.
+    https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-templated.html"""
     principal = iam.ServicePrincipal(
         "scheduler.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Stack.of(scope).account}}
     )

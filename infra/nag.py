@@ -12,9 +12,10 @@ from constructs import IConstruct
 REASONS: Final[dict[str, str]] = {
     "AwsSolutions-IAM5[Resource::*]": (
         "Only actions that support no resource-level permissions get `*`: X-Ray's PutTraceSegments/"
-        "PutTelemetryRecords and SES's GetIdentityVerificationAttributes (read before each alert email) "
-        "(https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-"
-        "contextkeys.html); every other statement is scoped to ARNs."
+        "PutTelemetryRecords (https://docs.aws.amazon.com/xray/latest/devguide/security_iam_service-with-iam.html) "
+        "and SES's GetIdentityVerificationAttributes, read before each alert email "
+        "(https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonses.html); every other "
+        "statement is scoped to ARNs."
     ),
     "AwsSolutions-APIG4": (
         "The visit counter is public by design: the static site calls it from visitors' browsers, which hold "

@@ -51,7 +51,8 @@ SES_SEND_ACTIONS: Final = ("ses:SendEmail", "ses:SendRawEmail")
 """NOTE: SES v2 SendEmail with raw (MIME) content, as the notifier sends, is authorized as ses:SendRawEmail.
 https://docs.aws.amazon.com/ses/latest/dg/control-user-access.html"""
 SES_VERIFICATION_ACTIONS: Final = ("ses:GetIdentityVerificationAttributes",)
-"""Asked before each send (functions/notifier/sender.py); it supports no resource-level permissions (infra/nag.py)."""
+"""Asked before each send (functions/notifier/sender.py). NOTE: it supports no resource-level permissions, hence
+Resource "*" (infra/nag.py). https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonses.html"""
 
 
 class NotifierService(Construct):

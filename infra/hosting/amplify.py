@@ -143,7 +143,7 @@ class AmplifySite(Construct):
 
     def _let_amplify_read_staging(self) -> None:
         """Amplify reads a BUCKET_PREFIX source as its service principal, for this branch only (aws:SourceArn both
-        URL-encoded and plain: docs/hosting.md, "Permissions")."""
+        URL-encoded and plain: docs/hosting.md, "Failure modes and what to do")."""
         branch_arn_encoded = Fn.join(
             "",
             [

@@ -113,6 +113,19 @@ def test_an_alarm_named_like_the_stacks_but_not_deployed_by_it_links_the_runbook
     assert f"{RUNBOOK_URL}#" not in sent.part("plain")
 
 
+def test_an_alarm_without_a_trigger_is_summed_up_by_its_reasons_first_line(
+    invoke: Invoke, sent_emails: SentEmails
+) -> None:
+    # Given a composite alarm's notification (someone else's: this stack defines none), which carries no Trigger
+    message = alarm_events.metric_alarm("site-down", reason="child-a went to ALARM\nchild-b stayed OK")
+    del message["Trigger"]
+    invoke(alarm_events.sns_event(message))
+    # Then it is emailed as an alarm, not as an unreadable message, its subject the reason's first line
+    sent = _only(sent_emails)
+    assert sent.subject == "[ALARM] site-down: child-a went to ALARM"
+    assert "child-b stayed OK" in sent.part("plain")
+
+
 def test_a_subject_too_long_for_an_inbox_list_is_cut_to_fit(invoke: Invoke, sent_emails: SentEmails) -> None:
     # Given an alarm without a title of ours, whose name alone fills an inbox line
     name = catalog.alarm_name(STACK_NAME, "an-alarm-someone-named-at-length-" * 3)
@@ -133,7 +146,7 @@ def test_a_subject_too_long_for_an_inbox_list_is_cut_to_fit(invoke: Invoke, sent
         ('{"AlarmName": "x", "NewStateValue": "EXPLODED"}', "not an alarm state"),
     ],
 )
-def test_unreadable_message_is_forwarded_raw_and_counted(
+def test_unreadable_message_is_forwarded_raw_and_logged(
     invoke: Invoke, sent_emails: SentEmails, lambda_stdout: Callable[[], str], body: str, problem: str
 ) -> None:
     # Given a message on the alarm topic that is not a CloudWatch alarm notification
