@@ -82,8 +82,9 @@ destroy: $(NODE_STAMP)
 bench: setup
 	$(BIN)/python -m tools.bench.cold_start $(ARGS)
 
-## cost: what the stack costs a month (fixed, per million visits, the guarded worst month), from the synthesized template, a run of
-##       the real counter on the local emulator and tools/cost/prices.json (docs/cost.md); ARGS=--json for JSON
+## cost: what the stack costs a month (fixed, per million visits, the guarded worst month), from the synthesized
+##       template, a run of the real counter on the local emulator and tools/cost/prices.json (docs/cost.md);
+##       ARGS=--json for JSON
 cost: setup
 	$(BIN)/python -m tools.cost $(ARGS)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from datetime import UTC, datetime
 
 import requests
@@ -78,3 +79,12 @@ def test_make_link_refuses_a_code_outside_the_charset(local_system: LocalSystem)
     assert refused.returncode == 2
     assert "'Acme_2026' is not a code" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+def test_make_stats_make_link_and_make_dev_start_without_the_cdk() -> None:
+    # Given the modules these verbs run (the CDK's jsii takes seconds to start, and they synthesize nothing here)
+    code = "import sys, tools.stats, tools.link, tools.local.cli; print([m for m in sys.modules if 'aws_cdk' in m])"
+    # When they are imported in a fresh interpreter
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    # Then none of them loaded the CDK
+    assert result.stdout.strip() == "[]", result.stdout

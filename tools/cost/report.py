@@ -1,4 +1,4 @@
-"""The cost model as one JSON object (`make cost --json`: the headline figures, each bill's items, whose details
+"""The cost model as one JSON object (`make cost ARGS=--json`: the headline figures, each bill's items, whose details
 say what was measured, the assumptions, every price with its source, the notes that qualify the figures), and that
 object as text (`make cost`, the body of docs/cost.md, the README's headline figures)."""
 

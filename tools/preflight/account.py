@@ -72,7 +72,8 @@ def check_application_stack(context: Context) -> Result:
     # REVIEW_IN_PROGRESS: a change set never executed; ROLLBACK_COMPLETE: a failed first create, which cdk deploy
     # deletes. Either way the deploy creates the stack anew.
     if status in ("DELETE_COMPLETE", "REVIEW_IN_PROGRESS", "ROLLBACK_COMPLETE"):
-        return Result(Status.PASS, f"{name} does not exist yet in {region}: first deploy")
+        found = "does not exist yet" if stack is None else f"is {status}, created anew by the deploy"
+        return Result(Status.PASS, f"{name} {found} in {region}: first deploy")
     if status.endswith("_IN_PROGRESS"):
         return Result(
             Status.FAIL,

@@ -12,12 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any, Final, TypeVar
 
 import boto3
-from aws_cdk import DefaultStackSynthesizer
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from infra.config import DeploymentConfig
-from infra.deploy_role import BOOTSTRAP_QUALIFIER_CONTEXT_KEY
 
 # Error codes AWS answers a call the credentials may not make with (IAM, EC2-style, STS, SNS-style).
 DENIED_CODES: Final = frozenset(
@@ -84,6 +82,11 @@ class Clients:
     def through_lookup_role(self, config: DeploymentConfig, cdk_context: Mapping[str, Any]) -> Clients:
         """Clients with the credentials of the CDK bootstrap lookup role (AWS's ReadOnlyAccess), as `cdk bootstrap`
         names it: CI's deploy role may assume it, and read nothing itself (infra/deploy_role.py)."""
+        # CDK (jsii, seconds to start) only here: `make stats`, `make link` and `make dev` import this module too.
+        from aws_cdk import DefaultStackSynthesizer
+
+        from infra.deploy_role import BOOTSTRAP_QUALIFIER_CONTEXT_KEY
+
         qualifier = cdk_context.get(BOOTSTRAP_QUALIFIER_CONTEXT_KEY) or DefaultStackSynthesizer.DEFAULT_QUALIFIER
         role_arn = (
             DefaultStackSynthesizer.DEFAULT_LOOKUP_ROLE_ARN.replace("${AWS::Partition}", "aws")

@@ -103,5 +103,6 @@ def test_the_application_stack_state(account: Account, status: str, mark: Status
     account.set_stack_status("ResumeBackend", status)
     outcome = account.run(STACK)
     assert outcome.status is mark
-    assert status in outcome.message or mark is Status.PASS
+    # (a stack the deploy creates anew is named with its state too, not as absent)
+    assert status in outcome.message
     assert outcome.fix.startswith(fix)
