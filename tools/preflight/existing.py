@@ -1,5 +1,6 @@
 """Checks of what may exist in the account already and must then be adopted, not created again: GitHub's OIDC
-provider (one per account) and the visits table named by existing_visits_table_name."""
+provider (one per account) and the visits table: the one existing_visits_table_name names, else one retained from a
+deleted stack."""
 
 from __future__ import annotations
 
@@ -36,10 +37,35 @@ def _key_of(table: dict[str, Any]) -> list[tuple[str, str, str]]:
     return [(k["AttributeName"], k["KeyType"], types.get(k["AttributeName"], "?")) for k in table["KeySchema"]]
 
 
+def _retained_tables(context: Context) -> list[str]:
+    """Tables named as CloudFormation names the stack's own (`<stack>-VisitsTable...`, from infra/stack.py's
+    construct ids), newest first."""
+    client = context.client("dynamodb")
+    prefix = f"{context.config.stack_name}-VisitsTable"
+    names = [n for page in client.get_paginator("list_tables").paginate() for n in page["TableNames"]]
+    tables = [client.describe_table(TableName=n)["Table"] for n in names if n.startswith(prefix)]
+    return [t["TableName"] for t in sorted(tables, key=lambda t: t["CreationDateTime"], reverse=True)]
+
+
 def check_visits_table(context: Context) -> Result:
-    name, region = context.config.existing_visits_table_name, context.config.region
+    config = context.config
+    name, region = config.existing_visits_table_name, config.region
     if name is None:
-        return Result(Status.PASS, "the stack's own table (existing_visits_table_name is null)")
+        stack = context.stack(config.stack_name)
+        # A deployed stack has its own table; a new one (or one created anew) would start the count at 0.
+        if stack is not None and stack["StackStatus"] not in ("REVIEW_IN_PROGRESS", "ROLLBACK_COMPLETE"):
+            return Result(Status.PASS, "the stack's own table (existing_visits_table_name is null)")
+        retained = _retained_tables(context)
+        if not retained:
+            return Result(
+                Status.PASS, f"the stack creates the table (none retained from an earlier {config.stack_name})"
+            )
+        return Result(
+            Status.WARN,
+            "a visits table retained from a deleted stack exists: the deploy would create a new one, counting from 0",
+            f'set "existing_visits_table_name": "{retained[0]}" in cdk.json to keep its count',
+            f"retained, newest first: {', '.join(retained)}",
+        )
     found = unless_missing(
         lambda: context.client("dynamodb").describe_table(TableName=name), "ResourceNotFoundException"
     )
@@ -64,5 +90,9 @@ CHECKS: Final = (
     Check(
         "GitHub OIDC provider", check_github_oidc, ("iam:ListOpenIDConnectProviders", "cloudformation:DescribeStacks")
     ),
-    Check("visits table", check_visits_table, ("dynamodb:DescribeTable",)),
+    Check(
+        "visits table",
+        check_visits_table,
+        ("dynamodb:DescribeTable", "dynamodb:ListTables", "cloudformation:DescribeStacks"),
+    ),
 )

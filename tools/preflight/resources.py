@@ -3,6 +3,7 @@ layer, hosting (Amplify in the region, or CloudFront's certificate)."""
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 import boto3
@@ -63,7 +64,16 @@ def check_powertools_layer(context: Context) -> Result:
             f"pin an aws-lambda-powertools release published in {region} in pyproject.toml, then `make lock`",
             "released layers: https://docs.powertools.aws.dev/lambda/python/latest/#lambda-layer",
         )
-    return Result(Status.PASS, f"{parameter} in {region}: {found['Parameter']['Value']}")
+    value = found["Parameter"]["Value"]
+    # NOTE: the shape of Lambda's LayerVersionArn; the stack's functions take a layer of their own region.
+    # https://docs.aws.amazon.com/lambda/latest/api/API_GetLayerVersion.html#lambda-GetLayerVersion-response-LayerVersionArn
+    if not re.fullmatch(rf"arn:aws[a-z-]*:lambda:{region}:\d{{12}}:layer:[\w-]+:\d+", value):
+        return Result(
+            Status.FAIL,
+            f"{parameter} in {region} is {value!r}, not a layer version ARN in {region}: the functions cannot deploy",
+            "pin another aws-lambda-powertools release in pyproject.toml, then `make lock`",
+        )
+    return Result(Status.PASS, f"{parameter} in {region}: {value}")
 
 
 def covers(name: str, domain: str) -> bool:

@@ -1,4 +1,4 @@
-"""GitHub's OIDC provider and an adopted visits table, on moto."""
+"""GitHub's OIDC provider, an adopted visits table and one retained from a deleted stack, on moto."""
 
 from __future__ import annotations
 
@@ -90,7 +90,31 @@ def test_an_adopted_table_with_a_sort_key_fails(account: Account) -> None:
     assert account.run(VISITS, make_config(existing_visits_table_name="old-visits")).status is Status.FAIL
 
 
-def test_without_an_adopted_table_the_stack_keeps_its_own(account: Account) -> None:
+def test_a_table_retained_from_a_deleted_stack_warns_naming_the_key_that_keeps_its_count(account: Account) -> None:
+    # Given two tables deleted ResumeBackend stacks left (the newer one last, named to sort last) and another's
+    older, newer = "ResumeBackend-VisitsTable8A3B6F1C-AAAA", "ResumeBackend-VisitsTable8A3B6F1C-ZZZZ"
+    _visits_table(account, older)
+    _visits_table(account, newer)
+    _visits_table(account, "SomethingElse-VisitsTable8A3B6F1C-1ABCDEF")
+    # When the preflight runs before a redeploy without existing_visits_table_name
+    outcome = account.run(VISITS)
+    # Then it warns (the deploy works, but counts from 0), naming the newest retained table and the key to set
+    assert outcome.status is Status.WARN
+    assert "counting from 0" in outcome.message
+    assert outcome.fix == f'set "existing_visits_table_name": "{newer}" in cdk.json to keep its count'
+    assert outcome.note.endswith(f"{newer}, {older}")
+    assert "SomethingElse" not in outcome.note
+
+
+def test_a_first_deploy_without_a_retained_table_passes(account: Account) -> None:
+    _visits_table(account, "SomethingElse-VisitsTable8A3B6F1C-1ABCDEF")
+    assert account.run(VISITS).status is Status.PASS
+
+
+def test_a_deployed_stack_keeps_its_own_table(account: Account) -> None:
+    # Given the deployed stack, whose own table matches the retained-table name
+    account.create_stack("ResumeBackend")
+    _visits_table(account, "ResumeBackend-VisitsTable8A3B6F1C-1ABCDEF")
     outcome = account.run(VISITS)
     assert outcome.status is Status.PASS
     assert "own table" in outcome.message

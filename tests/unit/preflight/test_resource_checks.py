@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from infra.lambda_factory import POWERTOOLS_LAYER_PARAMETER
-from tests.unit.preflight.conftest import ACCOUNT, REGION, Account, make_config
+from tests.unit.preflight.conftest import ACCOUNT, LAYER_ARN, REGION, Account, make_config
 from tools.preflight import resources as checks
 from tools.preflight.core import Status
 
@@ -94,6 +94,21 @@ def test_a_missing_powertools_parameter_fails(account: Account) -> None:
     assert outcome.status is Status.FAIL
     assert f"{POWERTOOLS_LAYER_PARAMETER} does not exist in {REGION}" in outcome.message
     assert "aws-lambda-powertools" in outcome.fix
+
+
+def test_a_powertools_parameter_holding_no_layer_version_arn_fails(account: Account) -> None:
+    # Given the parameter holding a placeholder where the layer version belongs
+    account.publish_layer(f"arn:aws:lambda:{REGION}:017000801446:layer:AWSLambdaPowertoolsPythonV3:PACKAGE_VERSION")
+    outcome = account.run(LAYER)
+    # Then the deploy is stopped before CloudFormation fails on the functions
+    assert outcome.status is Status.FAIL
+    assert "not a layer version ARN" in outcome.message
+    assert "aws-lambda-powertools" in outcome.fix
+
+
+def test_a_powertools_layer_of_another_region_fails(account: Account) -> None:
+    account.publish_layer(LAYER_ARN.replace(REGION, "us-east-1"))
+    assert account.run(LAYER).status is Status.FAIL
 
 
 def test_amplify_in_a_region_it_serves_passes(account: Account) -> None:
