@@ -26,6 +26,7 @@ from infra.lambda_factory import POWERTOOLS_LAYER_PARAMETER
 from tests.support.declared_tables import create_visits_table
 from tests.unit.counter.conftest import CHROME
 from tools.local.lambda_runtime.events import http_api_event
+from tools.preflight.existing import TABLE_LOGICAL_ID_PREFIX
 
 
 def _only(template: Template, resource_type: str) -> tuple[str, Mapping[str, Any]]:
@@ -365,3 +366,12 @@ def test_an_existing_visits_table_is_adopted_instead_of_creating_one(synth_with:
         },
     )
     template.has_output(TABLE_NAME_OUTPUT, {"Value": retained})
+
+
+def test_the_preflight_finds_a_kept_visits_table_by_the_logical_id_the_stack_gives_it(
+    template_json: dict[str, Any],
+) -> None:
+    # CloudFormation names a table `<stack>-<logical id>-<suffix>`; make preflight looks for kept ones by that prefix.
+    visits_table = template_json["Outputs"][TABLE_NAME_OUTPUT]["Value"]["Ref"]
+    assert template_json["Resources"][visits_table]["Type"] == "AWS::DynamoDB::GlobalTable"
+    assert visits_table.startswith(TABLE_LOGICAL_ID_PREFIX)

@@ -10,6 +10,10 @@ from functions.common.catalog import VISITS_PARTITION_KEY
 from infra.deploy_role import EXISTING_PROVIDER_CONTEXT_KEY, GITHUB_OIDC_ISSUER, deploy_role_stack_name
 from tools.preflight.core import Check, Context, Result, Status, unless_missing
 
+TABLE_LOGICAL_ID_PREFIX: Final = "VisitsTable"
+"""How the visits table's logical id begins (infra/stack.py's construct ids; tests/infra/test_counter_stack.py
+holds the two together)."""
+
 
 def check_github_oidc(context: Context) -> Result:
     config = context.config
@@ -38,10 +42,9 @@ def _key_of(table: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 
 def _retained_tables(context: Context) -> list[str]:
-    """Tables named as CloudFormation names the stack's own (`<stack>-VisitsTable...`, from infra/stack.py's
-    construct ids), newest first."""
+    """Tables named as CloudFormation names the stack's own (`<stack>-<logical id>-<suffix>`), newest first."""
     client = context.client("dynamodb")
-    prefix = f"{context.config.stack_name}-VisitsTable"
+    prefix = f"{context.config.stack_name}-{TABLE_LOGICAL_ID_PREFIX}"
     names = [n for page in client.get_paginator("list_tables").paginate() for n in page["TableNames"]]
     tables = [client.describe_table(TableName=n)["Table"] for n in names if n.startswith(prefix)]
     return [t["TableName"] for t in sorted(tables, key=lambda t: t["CreationDateTime"], reverse=True)]
