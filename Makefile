@@ -139,7 +139,8 @@ dashboard: setup
 	$(BIN)/python -m tools.dashboard
 
 ## drill: a request spike against a fresh local system until the throttle guard engages, then its release; reports
-##        each firing, release and email (SCENARIO=readers: readers from a few sources, an application link and a
-##        download; PORT_BASE=N for ports)
+##        each firing, release and email, per alarm when it fired and emailed, and those that did not fire
+##        (SCENARIO=site-down: stops the local site until site-unavailable fires, emails and resolves;
+##         SCENARIO=readers: readers from a few sources, an application link and a download; PORT_BASE=N for ports)
 drill: setup
 	$(BIN)/python -m tools.local.drills.drill $(if $(SCENARIO),--scenario $(SCENARIO)) $(PORT_ARGS) $(ARGS)

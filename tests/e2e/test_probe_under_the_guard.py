@@ -2,9 +2,9 @@
 guard for more than two probe intervals fires no `site-unavailable` (the probe's GET /visits answered 429 by the
 throttle is the API working as configured, not the site failing), and a stopped site still fires it.
 
-The spike and the stopped site are the alarm scenarios' own (tests/support/alarm_scenarios.py), on the spike
-scenario's system config, at the e2e scale (5-minute periods and probe intervals become 3 s). Bounded: every wait
-ends by its own timeout; nothing asserts how long a step took.
+The spike and the stopped site are the drill's (tools/local/drills/provocations.py), on the spike scenario's
+system config (tests/support/alarm_scenarios.py), at the e2e scale (5-minute periods and probe intervals become 3 s).
+Bounded: every wait ends by its own timeout; nothing asserts how long a step took.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ import pytest
 from functions.common import catalog
 from infra.monitoring.http_api import API_REQUEST_SPIKE_ALARM
 from infra.monitoring.probe import SITE_UNAVAILABLE_ALARM
-from tests.support.alarm_scenarios import PERIOD_SCALE, SYSTEM_CONFIGS, site_down
+from tests.support.alarm_scenarios import PERIOD_SCALE, SYSTEM_CONFIGS
 from tests.support.ports import free_port_base
-from tools.local.drills.provocations import Lab, request_spike
+from tools.local.drills.provocations import Lab, request_spike, site_down
 from tools.local.system import LocalSystem, Ports
 
 pytestmark = pytest.mark.e2e

@@ -1,6 +1,6 @@
 """How each alarm of the template is made to fire on the local system by its real fault (never by writing a metric),
 for tests/e2e/test_every_alarm_fires.py: one scenario per alarm in `SCENARIOS`, run on the drill's `Lab`
-(tools/local/drills/provocations.py, whose request spike is one of them).
+(tools/local/drills/provocations.py, whose request spike and site down are two of them).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from infra.monitoring.probe import SITE_UNAVAILABLE_ALARM
 from stack_model.messaging import Subscription
 from stack_model.stack import StackModel
 from tests.support.deleted_function import deleted
-from tools.local.drills.provocations import Lab, Outcome, request_spike, visit, visits_at_once
+from tools.local.drills.provocations import Lab, Outcome, request_spike, site_down, visit, visits_at_once
 from tools.local.iam import user_name
 from tools.local.sns import queued_messages
 
@@ -87,19 +87,6 @@ def dynamodb_unreachable(lab: Lab) -> None:
     answered = visit(lab.system.api_url)
     for alarm_id in ids:
         fault_outcome(lab.outcomes[alarm_id]).answered_after = answered
-    lab.settle(ids)
-
-
-def site_down(lab: Lab) -> None:
-    """The local site server stops: the probe (every probe interval, scaled) fails twice in a row; back, the next probe
-    passes."""
-    ids = [SITE_UNAVAILABLE_ALARM]
-    lab.begin(ids)
-    lab.system.site_server.stop_accepting()  # the site alone: the probe finds nothing listening
-    try:
-        provoke(lab, ids, lambda: [], pace_seconds=0.2)
-    finally:
-        lab.system.start_site()
     lab.settle(ids)
 
 

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from functions.common import catalog
+from stack_model.stack import StackModel
+from tools.synth import default_template
 
 pytestmark = pytest.mark.e2e
 
@@ -109,7 +111,41 @@ def test_make_drill_reports_the_spike_the_guard_and_every_notification_in_order_
     assert fired < engaged < resolved, result.stdout
     fired_count = sum(f"{spike} FIRED (" in line for line in timeline)
     assert sum("throttle guard engaged" in line for line in timeline) == fired_count, result.stdout
+    # And per alarm: the spike fired and its email reached the outbox; every alarm of the template is named, as
+    # fired or as quiet
+    assert ", its email at +" in _fired_lines(lines)[spike], result.stdout
+    quiet = next(line for line in lines if line.startswith("Did not fire: ")).removeprefix("Did not fire: ")
+    alarm_names = [alarm.name for alarm in StackModel.from_template(default_template()).alarms]
+    assert sorted([*_fired_lines(lines), *quiet.split(", ")]) == sorted(alarm_names), result.stdout
     # And its outbox outlives the system, as the console's outbox page shows it
     written = next(line for line in lines if line.startswith("Outbox: "))
     assert written == f"Outbox: {written.split(': ')[1]}: {outbox}"
     assert "[ALARM]" in outbox.read_text()
+
+
+def _fired_lines(lines: list[str]) -> dict[str, str]:
+    """The report's `Fired: <alarm> at …, its email at …` lines, by alarm name."""
+    fired = (line.removeprefix("Fired: ").partition(" ") for line in lines if line.startswith("Fired: "))
+    return {name: rest for name, _, rest in fired}
+
+
+def test_make_drill_site_down_reports_the_probes_alarm_firing_emailing_and_resolving() -> None:
+    # When `make drill SCENARIO=site-down` stops the site of a fresh local system, then starts it again (a probe
+    # every 6 s; each step may wait 60 s more, which only a stalled step uses)
+    result = run_verb("drill", "--period-scale 0.01 --settle 60", SCENARIO="site-down")
+    lines = [line.strip() for line in result.stdout.splitlines()]
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert lines[-1] == "drill passed"
+    # Then its timeline shows site-unavailable firing, its email, the release and the resolved email, in that order
+    name = f"ResumeBackend-{catalog.SITE_UNAVAILABLE_ALARM}"
+    start = lines.index("Timeline (seconds from the start of the site-down):") + 1
+    timeline = lines[start : next(i for i, line in enumerate(lines) if line.startswith("Fired: "))]
+
+    def first(text: str) -> int:
+        return next(i for i, line in enumerate(timeline) if text in line)
+
+    fired, resolved = first(f"{name} FIRED ("), first(f"{name} released (")
+    alarm_email, resolved_email = first("email (ses): [ALARM] "), first("email (ses): [RESOLVED] ")
+    assert fired < alarm_email < resolved < resolved_email, result.stdout
+    # And the per-alarm report names it as fired, with the time its email reached the outbox
+    assert ", its email at +" in _fired_lines(lines)[name], result.stdout

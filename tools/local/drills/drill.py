@@ -1,11 +1,12 @@
 """`make drill`: a fault against a fresh local system of its own (ports from --port-base), then a report.
 
 The default scenario, `request-spike`, sends visits at --rate per second until the throttle guard engages, holds
-them under it, then waits for the release (provocations.py); `readers` sends readers from a few sources, one through
-an application link, and a download (readers.py). Each exits 0 only when the owner would see what it provoked; its
-report ends with the timeline of what the drill saw (each firing and release, each throttle-guard change, each
-notification) and writes the outbox to build/drill-outbox.html. Alarm periods are scaled by --period-scale; the
-report says so.
+them under it, then waits for the release; `site-down` stops the local site until the probe's alarm fires, then starts
+it again (provocations.py); `readers` sends readers from a few sources, one through an application link, and a
+download (readers.py). Each exits 0 only when the owner would see what it provoked; its report ends with the timeline
+of what the drill saw (each firing and release, each throttle-guard change, each notification), when each alarm fired
+and emailed (and which did not fire), and writes the outbox to build/drill-outbox.html. Alarm periods are scaled by
+--period-scale; the report says so.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from typing import Final
 
 from functions.common.catalog import SLACK_CHANNEL, WEBHOOK_CHANNEL
 from infra.monitoring.http_api import API_REQUEST_SPIKE_ALARM
+from infra.monitoring.probe import SITE_UNAVAILABLE_ALARM
 from tools.local.cli import add_config_option, start_or_explain
 from tools.local.console import outbox_values, render_page
 from tools.local.drills import readers
-from tools.local.drills.provocations import Lab, Limits, Outcome, request_spike
+from tools.local.drills.provocations import Lab, Limits, Outcome, request_spike, site_down
 from tools.local.system import LocalSystem, Ports
 
 GUARDED_SECONDS: Final = 10.0
@@ -38,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--period-scale", type=float, default=0.05, help="scale alarm periods (default 0.05: 5 minutes → 15 s)"
     )
-    parser.add_argument("--scenario", choices=("request-spike", "readers"), default="request-spike")
+    parser.add_argument("--scenario", choices=("request-spike", "site-down", "readers"), default="request-spike")
     parser.add_argument("--port-base", type=int, default=24566)
     add_config_option(parser)
     args = parser.parse_args(argv)
@@ -54,12 +56,18 @@ def main(argv: list[str] | None = None) -> int:
         return started
     began, normal = time.time(), system.api.throttle.limits()
     try:
-        verdict = _readers(system) if args.scenario == "readers" else _request_spike(system, args.rate, args.settle)
+        if args.scenario == "readers":
+            verdict = _readers(system)
+        elif args.scenario == "site-down":
+            verdict = _site_down(system, args.settle)
+        else:
+            verdict = _request_spike(system, args.rate, args.settle)
         if system.period_scale != 1:
             scale = system.period_scale
             print(f"NOTE: alarm periods were scaled by {scale:g} (5 minutes → {300 * scale:g} s).")
         print(f"Timeline (seconds from the start of the {args.scenario}):")
         print("\n".join(timeline(system, began, normal)))
+        print("\n".join(alarm_lines(system, began)))
         written = write_outbox(system, OUTBOX_FILE, f"Drill outbox: {args.scenario}")
     finally:
         system.stop()
@@ -76,13 +84,26 @@ def _readers(system: LocalSystem) -> bool:
     return readers.passed(outcome)
 
 
-def _request_spike(system: LocalSystem, rate: float, settle: float) -> bool:
+def _lab(system: LocalSystem, scenario: str, alarm_id: str, settle: float) -> Lab:
     """Each wait (fired, emailed, resolved) is bounded by four of the alarm's scaled periods plus --settle."""
     lab = Lab(system)
-    period = lab.alarm(API_REQUEST_SPIKE_ALARM).metric.period_seconds * system.period_scale
+    period = lab.alarm(alarm_id).metric.period_seconds * system.period_scale
     lab.step_timeout_seconds = 4 * period + settle
-    name = lab.alarm_name(API_REQUEST_SPIKE_ALARM)
-    print(f"Drill request-spike: {name} (each step waits up to {lab.step_timeout_seconds:.0f} s)")
+    name = lab.alarm_name(alarm_id)
+    print(f"Drill {scenario}: {name} (each step waits up to {lab.step_timeout_seconds:.0f} s)")
+    return lab
+
+
+def _site_down(system: LocalSystem, settle: float) -> bool:
+    """Fired and resolved, and both emails arrived (the timeline shows them)."""
+    lab = _lab(system, "site-down", SITE_UNAVAILABLE_ALARM, settle)
+    site_down(lab)
+    outcome = lab.outcomes[SITE_UNAVAILABLE_ALARM]
+    return outcome.fired and outcome.resolved and None not in (outcome.alarm_email, outcome.resolved_email)
+
+
+def _request_spike(system: LocalSystem, rate: float, settle: float) -> bool:
+    lab = _lab(system, "request-spike", API_REQUEST_SPIKE_ALARM, settle)
     request_spike(lab, rate, GUARDED_SECONDS)
     outcome = lab.outcomes[API_REQUEST_SPIKE_ALARM]
     print("\n".join(report_lines(outcome)))
@@ -105,6 +126,23 @@ def timeline(system: LocalSystem, began: float, normal: Limits) -> list[str]:
     for channel in (SLACK_CHANNEL, WEBHOOK_CHANNEL):
         events += [(message.at, f"{channel}: {message.title}") for message in system.channel_messages(channel)]
     return [f"  {at - began:+7.1f} s  {what}" for at, what in sorted(events) if at >= began] or ["  (nothing)"]
+
+
+def alarm_lines(system: LocalSystem, began: float) -> list[str]:
+    """Per alarm that fired since `began`: when, and when its first email reached the outbox; then those that did
+    not fire."""
+    lab = Lab(system)
+    lines: list[str] = []
+    quiet: list[str] = []
+    for alarm in system.evaluator.alarms:
+        fired = [at for at, _old, new in alarm.history if new == "ALARM" and at >= began]
+        if not fired:
+            quiet.append(alarm.name)
+            continue
+        email = lab.email(alarm, "ALARM")
+        emailed = f"its email at {email.at - began:+.1f} s" if email is not None else "NO email"
+        lines.append(f"Fired: {alarm.name} at {fired[0] - began:+.1f} s, {emailed}")
+    return [*lines, f"Did not fire: {', '.join(quiet) or 'none'}"]
 
 
 def write_outbox(system: LocalSystem, path: Path, title: str) -> str:

@@ -1,6 +1,6 @@
-"""The request spike `make drill` runs, on a `Lab`: one local system whose alarm is waited quiet, provoked by its
-real fault (never by writing a metric) and watched until it fires and resolves, with what happened (`Outcome`).
-tests/support/alarm_scenarios.py runs every other alarm's fault on the same `Lab`.
+"""The faults `make drill` runs (a request spike, the site down), on a `Lab`: one local system whose alarm is waited
+quiet, provoked by its real fault (never by writing a metric) and watched until it fires and resolves, with what
+happened (`Outcome`). tests/support/alarm_scenarios.py runs every other alarm's fault on the same `Lab`.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import requests
 
 from functions.common import catalog
 from infra.monitoring.http_api import API_REQUEST_SPIKE_ALARM
+from infra.monitoring.probe import SITE_UNAVAILABLE_ALARM
 from tools.local.cloudwatch.alarms import AlarmDefinition
 from tools.local.ses import SentEmail
 from tools.local.system import LocalSystem
@@ -143,11 +144,11 @@ class Lab:
     def _settle(self, alarm_id: str, *, resolves: bool) -> None:
         outcome = self.outcomes[alarm_id]
         alarm = self.alarm(alarm_id)
-        outcome.alarm_email = self.wait(lambda: self._email(alarm, "ALARM", self._mark))
+        outcome.alarm_email = self.wait(lambda: self.email(alarm, "ALARM", self._mark))
         if resolves:
             outcome.resolved = self.wait(lambda: alarm.state == "OK") is not None
             after = outcome.alarm_email.sequence if outcome.alarm_email else self._mark
-            outcome.resolved_email = self.wait(lambda: self._email(alarm, "OK", after))
+            outcome.resolved_email = self.wait(lambda: self.email(alarm, "OK", after))
 
     def wait(self, condition: Callable[[], T | bool | None]) -> T | None:
         """The condition's first truthy answer within the step's time, else None."""
@@ -162,7 +163,7 @@ class Lab:
         if self.wait(condition) is None:
             raise AssertionError(f"timed out after {self.step_timeout_seconds:g} s waiting for {what}")
 
-    def _email(self, alarm: AlarmDefinition, state: str, after: int) -> SentEmail | None:
+    def email(self, alarm: AlarmDefinition, state: str, after: int = 0) -> SentEmail | None:
         """The notifier's `[ALARM] <title>: …` / `[RESOLVED] <title>: …` (the title from the alarm's description:
         catalog.alarm_description), or SNS's plain `ALARM: "name" in …` / `OK: …`."""
         title, _unit = catalog.alarm_title_and_unit(alarm.declared.description) or (alarm.name, "")
@@ -207,3 +208,18 @@ def request_spike(lab: Lab, rate_per_second: float | None = None, guarded_second
         # after the time the bucket takes to refill to its configured burst
         time.sleep(guard.normal[1] / guard.normal[0])
         guard.after_release = visits_at_once(lab.system.api_url, guard.guarded[1] + 10)
+
+
+# -- the site down -------------------------------------------------------------------------------------------------
+def site_down(lab: Lab) -> None:
+    """The local site server stops: the probe (every probe interval, scaled) fails twice in a row; back, the next probe
+    passes."""
+    alarm = lab.alarm(SITE_UNAVAILABLE_ALARM)
+    lab.begin([SITE_UNAVAILABLE_ALARM])
+    lab.system.site_server.stop_accepting()  # the site alone: the probe finds nothing listening
+    try:
+        fired = lab.wait(lambda: alarm.state == "ALARM") is not None
+    finally:
+        lab.system.start_site()
+    lab.outcomes[SITE_UNAVAILABLE_ALARM] = Outcome(fired=fired)
+    lab.settle([SITE_UNAVAILABLE_ALARM])
