@@ -21,7 +21,7 @@ from functions.common import catalog
 from functions.digest.readers import DayReaders, LinkOpens, VisitsReader
 from functions.digest.render import sources_text
 from infra.config import ConfigError, app_context, load_config, overrides_from_context
-from tools.preflight.core import add_context_option
+from tools.synth import add_context_option
 
 EXIT_USAGE: Final = 2
 DEFAULT_DAYS: Final = 7

@@ -6,6 +6,7 @@ model (stack_model/).
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -19,6 +20,21 @@ from typing import Any, Final
 from stack_model.assembly import stack_template
 
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
+
+
+def config_override(item: str) -> tuple[str, str]:
+    """`KEY=VALUE`, a context value for the app as `cdk -c` takes it (`-c` of the tools that read the deployed stack,
+    `--config` of the local system) → (KEY, VALUE); argparse turns the ValueError into a usage error (exit 2)."""
+    key, separator, value = item.partition("=")
+    if not separator or not key:
+        raise ValueError(item)
+    return key, value
+
+
+def add_context_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-c", "--context", action="append", default=[], type=config_override, metavar="KEY=VALUE", help="as for cdk"
+    )
 
 
 class SynthError(RuntimeError):

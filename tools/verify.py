@@ -30,7 +30,8 @@ from functions.probe.expectations import origin_of, security_header_problems
 from infra.config import ConfigError, DeploymentConfig, app_context, load_config, overrides_from_context
 from infra.guard import GUARD_STAGE_ACTIONS
 from tools.preflight.core import Clients as AwsClients
-from tools.preflight.core import Result, Status, add_context_option, could_not_run, exit_status, report
+from tools.preflight.core import Result, Status, could_not_run, exit_status, report
+from tools.synth import add_context_option
 
 EXIT_USAGE: Final = 2
 STAGE_NAME: Final = "$default"

@@ -9,8 +9,7 @@ import sys
 from infra.config import CONFIG_ERROR_EXIT
 from tools.local.emulator import PortInUseError
 from tools.local.system import LocalSystem
-from tools.preflight.core import config_override
-from tools.synth import SynthError
+from tools.synth import SynthError, config_override
 
 
 def add_config_option(parser: argparse.ArgumentParser) -> None:

@@ -9,8 +9,9 @@ from collections.abc import Sequence
 from botocore.exceptions import BotoCoreError, ClientError
 
 from infra.config import ConfigError, app_context, load_config, overrides_from_context
-from tools.preflight.core import Clients, Context, Result, Status, add_context_option, error_summary, format_result
+from tools.preflight.core import Clients, Context, Result, Status, error_summary, format_result
 from tools.preflight.runner import run
+from tools.synth import add_context_option
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,7 +3,6 @@ run becomes a failure, the AWS client factory, and the report with its exit stat
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import enum
 from collections import Counter
@@ -12,10 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any, Final, TypeVar
 
 import boto3
+from aws_cdk import DefaultStackSynthesizer
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from infra.config import DeploymentConfig
+from infra.deploy_role import BOOTSTRAP_QUALIFIER_CONTEXT_KEY
 
 # Error codes AWS answers a call the credentials may not make with (IAM, EC2-style, STS, SNS-style).
 DENIED_CODES: Final = frozenset(
@@ -23,21 +24,6 @@ DENIED_CODES: Final = frozenset(
 )
 # Few retries and short timeouts: a check that cannot reach AWS says so in seconds, not minutes.
 CLIENT_CONFIG: Final = Config(connect_timeout=5, read_timeout=20, retries={"max_attempts": 3, "mode": "standard"})
-
-
-def config_override(item: str) -> tuple[str, str]:
-    """`KEY=VALUE` (`-c` here, `--config` for the local system) → (KEY, VALUE); argparse turns the ValueError into a
-    usage error (exit status 2)."""
-    key, separator, value = item.partition("=")
-    if not separator or not key:
-        raise ValueError(item)
-    return key, value
-
-
-def add_context_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "-c", "--context", action="append", default=[], type=config_override, metavar="KEY=VALUE", help="as for cdk"
-    )
 
 
 class Status(enum.Enum):
@@ -82,11 +68,6 @@ class Clients:
     def through_lookup_role(self, config: DeploymentConfig, cdk_context: Mapping[str, Any]) -> Clients:
         """Clients with the credentials of the CDK bootstrap lookup role (AWS's ReadOnlyAccess), as `cdk bootstrap`
         names it: CI's deploy role may assume it, and read nothing itself (infra/deploy_role.py)."""
-        # CDK (jsii, seconds to start) only here: `make stats`, `make link` and `make dev` import this module too.
-        from aws_cdk import DefaultStackSynthesizer
-
-        from infra.deploy_role import BOOTSTRAP_QUALIFIER_CONTEXT_KEY
-
         qualifier = cdk_context.get(BOOTSTRAP_QUALIFIER_CONTEXT_KEY) or DefaultStackSynthesizer.DEFAULT_QUALIFIER
         role_arn = (
             DefaultStackSynthesizer.DEFAULT_LOOKUP_ROLE_ARN.replace("${AWS::Partition}", "aws")
