@@ -136,6 +136,9 @@ class VisitCounter:
         self.clock = clock
         self._salt: tuple[str, bytes] | None = None
         """The day's salt, once read or created: read once per container and day."""
+        self._link_days: dict[str, str] = {}
+        """The day each link was last seen opened by this container: its next view that day is one write, not a
+        refused guess and a second write."""
 
     def totals(self) -> Totals:
         """The stored figures (zeros before the first visit); today's are zero until today's first visit."""
@@ -273,8 +276,10 @@ class VisitCounter:
     def _open_link(self, code: str, day: str) -> str:
         """One view of an application link: on its item when the owner made the code, else on OTHER_LINK_CODE's
         (so a stranger's codes add no item); returns which. The first write takes it for the link's first view of
-        the day; refused, the item it returns says whether the code is unknown or the link was opened today."""
-        must_exist, new_day = True, True
+        the day unless this container saw it opened today; refused, the item it returns says whether the code is
+        unknown or the link was opened today."""
+        must_exist = True
+        new_day = self._link_days.get(code) != day
         for _ in range(_MAX_LINK_ATTEMPTS):
             try:
                 with _store_errors():
@@ -290,9 +295,11 @@ class VisitCounter:
                 item: dict[str, Any] = exc.response.get("Item", {})  # type: ignore[assignment]
                 if not item and must_exist:
                     code, must_exist = catalog.OTHER_LINK_CODE, False
+                    new_day = self._link_days.get(code) != day
                     continue
                 new_day = item.get(catalog.LINK_LAST_OPENED_ATTRIBUTE, {}).get("S", "") < day
                 continue
+            self._link_days[code] = day
             return code
         raise VisitStoreUnavailableError(f"the link's day kept changing during {_MAX_LINK_ATTEMPTS} writes")
 

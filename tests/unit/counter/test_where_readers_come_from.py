@@ -266,6 +266,7 @@ def test_the_writes_per_request_kind(invoke: Invoke, visits_table: str, writes: 
     for kind, body, ip in [
         ("view without ref", {"visit_id": "visit-0001", "referrer": LINKEDIN_FEED}, "198.51.100.60"),
         ("view with ref", {"visit_id": "visit-0002", "referrer": "", "ref": "acme"}, "198.51.100.61"),
+        ("the link's next view that day", {"visit_id": "visit-0005", "ref": "acme"}, "198.51.100.64"),
         ("download", {"visit_id": "visit-0003", "kind": "download"}, "198.51.100.62"),
         ("repeat (a retry)", {"visit_id": "visit-0001", "referrer": LINKEDIN_FEED}, "198.51.100.60"),
         ("view with an unknown ref", {"visit_id": "visit-0004", "ref": "nobody-made"}, "198.51.100.63"),
@@ -276,6 +277,7 @@ def test_the_writes_per_request_kind(invoke: Invoke, visits_table: str, writes: 
     assert measured == {
         "view without ref": 2,
         "view with ref": 3,
+        "the link's next view that day": 3,
         "download": 2,
         "repeat (a retry)": 1,
         "view with an unknown ref": 4,
