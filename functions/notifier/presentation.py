@@ -100,11 +100,14 @@ def summary(change: AlarmStateChange) -> str:
     period = trigger.period_seconds
     statistic = trigger.metric.statistic if trigger.metric is not None and unit else ""
     measured = f" {statistic}" if statistic.startswith("p") else ""  # a percentile: `2300 ms p99`
+    figure = change.datapoints[0] if change.datapoints else None
+    if figure == 1 and unit not in MEASURES:
+        unit = _singular(unit)  # `1 failed check`, `1 5xx answer`
     unit = unit or watched_label(trigger)  # another alarm's: `Latency (p99)`
     within = f" {'over' if unit in MEASURES else 'in'} {_duration(period)}" if period else ""
     limit = f"limit {_number(trigger.threshold)}" + (f" {unit}" if unit in MEASURES else "")
-    figure = f"{_number(change.datapoints[0])} " if change.datapoints else ""
-    return f"{figure}{unit}{measured}{within} ({limit})"
+    shown = "" if figure is None else f"{_number(figure)} "
+    return f"{shown}{unit}{measured}{within} ({limit})"
 
 
 def alarm_links(change: AlarmStateChange, links: AlertLinks) -> list[tuple[str, str]]:
@@ -205,6 +208,13 @@ def _evaluation(trigger: Trigger) -> str:
 
 def _duration(seconds: int) -> str:
     return f"{seconds // 60} min" if seconds % 60 == 0 else f"{seconds} s"
+
+
+def _singular(unit: str) -> str:
+    """The count noun of one (`failed deliveries` → `failed delivery`); every alarm's unit is a plural in -s."""
+    if unit.endswith("ies"):
+        return unit[:-3] + "y"
+    return unit.removesuffix("s")
 
 
 def _number(value: float | None) -> str:

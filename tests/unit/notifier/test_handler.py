@@ -84,6 +84,18 @@ def test_ok_after_alarm_is_reported_as_resolved(invoke: Invoke, sent_emails: Sen
     assert "Latest value: 0 (datapoints, newest first: 0, 1, 0)" in sent.part("plain")
 
 
+def test_a_figure_of_one_is_counted_in_the_singular(invoke: Invoke, sent_emails: SentEmails) -> None:
+    # Given alarms whose latest figure is one failure: a check, a delivery (-ies), then two
+    units = [(1.0, "failed checks", "1 failed check"), (1.0, "failed deliveries", "1 failed delivery")]
+    units.append((2.0, "failed checks", "2 failed checks"))
+    for value, unit, said in units:
+        description = catalog.alarm_description("Site unavailable", unit, "Open the site.")
+        message = alarm_events.metric_alarm(API_5XX, values=(value,), threshold=1.0, description=description)
+        invoke(alarm_events.sns_event(message))
+        # Then the subject counts it as a reader would
+        assert sent_emails()[-1].subject == f"[ALARM] Site unavailable: {said} in 5 min (limit 1)"
+
+
 def test_percentile_alarm_names_the_percentile(invoke: Invoke, sent_emails: SentEmails) -> None:
     name = catalog.alarm_name(STACK_NAME, API_P99_LATENCY_ALARM)
     message = alarm_events.metric_alarm(
