@@ -19,7 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from functions.common import catalog
 from functions.digest.readers import DayReaders, LinkOpens, VisitsReader
-from functions.digest.render import sources_text
+from functions.digest.render import link_text, sources_text
 from infra.config import ConfigError, app_context, load_config, overrides_from_context
 from tools.synth import add_context_option
 
@@ -114,15 +114,7 @@ def render(stats: Stats) -> str:
     lines.append("Application links (make link):")
     if not stats.links:
         lines.append("  none yet: `make link NAME=<code>` makes one")
-    for link in stats.links:
-        opened = (
-            f"first opened {link.first_opened}, last opened {link.last_opened}, on {link.days} day(s), "
-            f"{link.views} view(s)"
-            if link.first_opened
-            else "never opened"
-        )
-        name = "(other: codes you did not make)" if link.code == catalog.OTHER_LINK_CODE else link.code
-        lines.append(f"  {name}: {opened}")
+    lines += [f"  {link_text(link)}" for link in stats.links]
     return "\n".join(lines)
 
 

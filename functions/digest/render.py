@@ -113,7 +113,10 @@ def sources_text(sources: Mapping[str, int]) -> str:
 
 
 def link_text(link: LinkOpens) -> str:
+    """A link's opens as the digest, `make stats` and the readers drill word them."""
     name = "(other: codes you did not make)" if link.code == catalog.OTHER_LINK_CODE else link.code
+    if not link.first_opened:
+        return f"{name}: never opened"
     views = "1 view" if link.views == 1 else f"{link.views} views"
     return (
         f"{name}: first opened {link.first_opened}, last opened {link.last_opened}, "

@@ -59,7 +59,7 @@ def test_the_readers_drill_fills_the_dashboards_readers_widgets_and_make_stats(l
     for _, source in READERS:
         assert f"{source} 1" in today or f"{source} (job board) 1" in today, today
     assert any(
-        line.startswith(f"  {LINK_CODE}: first opened ") and "2 view(s)" in line for line in stats.stdout.splitlines()
+        line.startswith(f"  {LINK_CODE}: first opened ") and "2 views" in line for line in stats.stdout.splitlines()
     )
 
     # And nothing of the referrers' paths or queries reached the dashboard or the owner's figures

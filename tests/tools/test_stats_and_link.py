@@ -69,7 +69,7 @@ def test_make_link_then_make_stats_show_the_links_opening_its_source_and_a_downl
     assert " 1 views" in today_line
     assert " 1 downloads" in today_line
     assert "sources: linkedin (job board) 1" in today_line
-    assert f"  acme-2026-12: first opened {today}, last opened {today}, on 1 day(s), 1 view(s)" in lines, stats.stdout
+    assert f"  acme-2026-12: first opened {today}, last opened {today}, on 1 day, 1 view" in lines, stats.stdout
     for secret in ("trk", "feed"):
         assert secret not in stats.stdout
 

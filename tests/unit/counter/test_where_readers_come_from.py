@@ -21,7 +21,7 @@ from tests.support.item_size import item_size_bytes
 from tests.support.openapi import assert_matches_spec
 from tests.unit.counter.conftest import CHROME, MAX_VIEWS, SITE_ORIGIN, Invoke
 from tools.link import create_link
-from tools.stats import read_stats
+from tools.stats import read_stats, render
 
 FIREFOX = "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
 GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
@@ -172,6 +172,20 @@ def test_an_application_link_shows_first_and_last_opened_days_and_views(visits_t
     # And making the code again keeps its figures
     assert create_link(client, visits_table, "acme-2026-12", today="2026-12-06") is False
     assert read_stats(client, visits_table, today="2026-12-05", days=1).links == (link,)
+
+
+def test_make_stats_words_each_link_as_the_digest_does_and_a_link_never_opened_says_so(visits_table: str) -> None:
+    # Given a link opened once and one made but never opened
+    client = boto3.client("dynamodb")
+    for code in ("acme-2026-12", "globex-2026-12"):
+        create_link(client, visits_table, code, today="2026-12-01")
+    counter = _counter(client, visits_table, clock=lambda: datetime(2026, 12, 2, 9, tzinfo=UTC))
+    counter.record_visit(Visit("visit-0001", "198.51.100.30", CHROME, link="acme-2026-12"))
+    # When make stats renders them
+    lines = render(read_stats(client, visits_table, today="2026-12-02", days=1)).splitlines()
+    # Then the opened link reads as in the weekly digest, in the singular, and the other says it was never opened
+    assert "  acme-2026-12: first opened 2026-12-02, last opened 2026-12-02, on 1 day, 1 view" in lines
+    assert "  globex-2026-12: never opened" in lines
 
 
 def test_a_code_the_owner_did_not_make_counts_under_other_and_adds_no_item(invoke: Invoke, visits_table: str) -> None:

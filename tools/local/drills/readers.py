@@ -13,6 +13,7 @@ import requests
 
 from functions.common import catalog
 from functions.counter.http import REF_FIELD
+from functions.digest.render import link_text
 from tools.link import create_link, link_url
 from tools.local.system import LocalSystem
 from tools.stats import Stats, owner_table, read_stats, utc_today
@@ -91,10 +92,7 @@ def report_lines(outcome: ReadersOutcome) -> list[str]:
         sources = ", ".join(f"{name} {count}" for name, count in sorted(today.sources.items()))
         lines.append(f"  today: {today.views} views, {today.unique_visitors} unique, {today.downloads} downloads")
         lines.append(f"  sources: {sources}")
-        lines += [
-            f"  link {link.code}: {link.views} view(s), first opened {link.first_opened}"
-            for link in outcome.stats.links
-        ]
+        lines += [f"  link {link_text(link)}" for link in outcome.stats.links]
     lines += [f"  note sent: {note.splitlines()[0]}" for note in outcome.notes] or ["  NO note sent"]
     return lines
 
